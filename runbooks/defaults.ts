@@ -1,0 +1,62 @@
+/**
+ * Platform defaults: what fills in where a runbook is silent. Every use is recorded in the
+ * runbook data's `defaulted` field with the reason below, so a reader (and `npm run coverage`)
+ * can tell a runbook number from a platform choice. Change a default here, once.
+ */
+export const DEFAULTS = {
+    alertFor: { value: "5m", reason: "the runbook gives no duration; 5m rides out a scrape gap or a rolling deploy without hiding a real problem" },
+    downFor: { value: "1m", reason: "the runbook gives no duration for an outage; 1m matches pfm-community's 'unavailable for > 1 minute'" },
+    infoResponseMinutes: { value: 240, reason: "the runbook gives no response time for informational alerts; 4 hours, as the runbooks' lowest severity" },
+    criticalResponseMinutes: { value: 0, reason: "the runbook gives no response time per alert class; critical alerts page immediately" },
+    warningResponseMinutes: { value: 30, reason: "the runbook gives no response time for warnings; 30 minutes, the middle of the five runbooks' 15-60" },
+    backupRetentionDays: { value: 30, reason: "the runbook gives no retention; 30 days, as formula-pm's and gravitypm's runbooks keep" },
+    backupDailyCron: { value: "0 1 * * *", reason: "the runbook says daily but not when; 01:00 UTC, outside the app's busy hours" },
+    logRetentionDays: { value: 30, reason: "the runbook gives no log retention; 30 days, as formula-pm and personal-finance-hub keep" },
+    postgresVersion: { value: "16", reason: "the runbook names no version; PostgreSQL 16, as personal-finance-hub runs" },
+    postgresTuning: {
+        value: { shared_buffers: "256MB", effective_cache_size: "1GB", random_page_cost: "1.1" },
+        reason: "the runbook gives no tuning; pfm-community's runbook tuning is the platform baseline",
+    },
+    slowQueryMs: { value: 1000, reason: "the runbook counts slow queries without defining slow; statements over 1 s are logged and counted" },
+    redisVersion: { value: "7.2", reason: "the runbook names no version; Redis 7.2, the current stable line" },
+    redisMaxmemory: { value: 512, reason: "the runbook gives no maxmemory; pfm-community's 512mb is the platform baseline" },
+    redisPolicy: { value: "allkeys-lru" as const, reason: "the runbook gives no eviction policy; allkeys-lru, as pfm-community and personal-finance-hub use" },
+    redisSave: {
+        value: [
+            [900, 1],
+            [300, 10],
+            [60, 10000],
+        ] as [number, number][],
+        reason: "the runbook gives no snapshot schedule; pfm-community's save points are the platform baseline",
+    },
+    resources: {
+        value: { limits: { memoryMiB: 1024, cpu: 0.5 }, reservations: { memoryMiB: 512, cpu: 0.25 } },
+        reason: "the runbook gives no resource limits; pfm-community's backend limits are the platform baseline",
+    },
+    scaleMin: { value: 2, reason: "the runbook gives no minimum; two replicas so one can fail or roll without an outage" },
+    scaleMaxFactor: { value: 2, reason: "the runbook gives no ceiling; twice the count it scales to" },
+    cpuTarget: { value: 70, reason: "autoscaling target: scale out before the 80% CPU warning fires" },
+    memoryTarget: { value: 75, reason: "autoscaling target: scale out before the memory warning fires" },
+    maintenanceDay: { value: "sunday" as const, reason: "the runbook names no maintenance day; Sunday, the lowest-traffic day" },
+    maintenanceStart: { value: "03:00", reason: "the runbook gives no time of day; 03:00 UTC" },
+    maintenanceMinutes: { value: 120, reason: "the runbook gives no length; two hours" },
+    awsRegion: { value: "us-east-1", reason: "the runbook names no region; us-east-1, gravitypm's region, so the five apps share one" },
+    availabilityZones: { value: 3, reason: "the runbook names no layout; three AZs, as gravitypm's runbook runs" },
+    waf: { value: true, reason: "the runbook names no WAF; every public ALB gets one (gravitypm's runbook requires it)" },
+    monitoringPorts: {
+        value: { grafana: 3000, prometheus: 9090, alertmanager: 9093, loki: 3100 },
+        reason: "the runbook names no ports; the upstream defaults",
+    },
+    diskWarning: { value: 80, reason: "the runbook sets no disk threshold; 80% warning, as four of the five runbooks do" },
+    diskCritical: { value: 95, reason: "the runbook sets no disk threshold; 95% critical, as the other runbooks do" },
+    memoryWarning: { value: 85, reason: "the runbook sets no memory threshold; 85%, as formula-pm and gravitypm do" },
+    cpuWarning: { value: 80, reason: "the runbook sets no CPU threshold; 80%, as the other runbooks do" },
+    certExpiryDays: { value: 30, reason: "the runbook checks certificates without a horizon; 30 days, as gravitypm's runbook alerts" },
+    errorRateWarning: { value: 1, reason: "the runbook sets no error-rate threshold; 1% warning, as four of the five runbooks do" },
+    errorRateCritical: { value: 5, reason: "the runbook sets no error-rate threshold; 5% critical, as the other runbooks do" },
+    backupAgeFactor: { value: 1.5, reason: "a backup is overdue when one and a half intervals pass without a success" },
+    healthPath: { value: "/health", reason: "the runbook names no health path for this service; /health, as for its other services" },
+} as const;
+
+/** Every backup whose runbook gives no cadence for restore tests gets a monthly one. */
+export const DEFAULT_RESTORE_TEST = "monthly" as const;

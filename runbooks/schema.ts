@@ -1,0 +1,482 @@
+import { z } from "zod";
+import { CronExpressionParser } from "cron-parser";
+
+/**
+ * The shape of a runbook's numbers. Every number carries where it came from: the seed file and
+ * the section heading, plus the line it was read from (`quote`), which the tests look up in the
+ * seed itself. A value the seed does not state is filled from platform defaults and says so in
+ * `defaulted`, with the reason, so nothing is passed off as the runbook's.
+ */
+
+export const APP_IDS = ["pfm-community", "formula-pm", "personal-finance-hub", "bunty", "gravitypm"] as const;
+export type AppId = (typeof APP_IDS)[number];
+
+export const ENVS = ["local", "staging", "production"] as const;
+export type Env = (typeof ENVS)[number];
+
+/** A Prometheus-style duration: `30s`, `5m`, `1h`, `7d`. */
+export const DURATION_RE = /^([0-9]+)(s|m|h|d)$/;
+export const durationSchema = z.string().regex(DURATION_RE, "a duration like 30s, 5m, 1h or 7d");
+export type Duration = z.infer<typeof durationSchema>;
+
+export function durationSeconds(d: string): number {
+    const m = DURATION_RE.exec(d);
+    if (!m) {
+        throw new Error(`"${d}" is not a duration (allowed: a whole number followed by s, m, h or d)`);
+    }
+    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s" | "m" | "h" | "d"];
+    return Number(m[1]) * unit;
+}
+
+/** A five-field cron expression evaluated in UTC. */
+export const cronSchema = z.string().refine(
+    (expr) => {
+        if (expr.trim().split(/\s+/).length !== 5) return false;
+        try {
+            CronExpressionParser.parse(expr, { tz: "UTC" });
+            return true;
+        } catch {
+            return false;
+        }
+    },
+    { message: "an unparsable schedule (allowed: a five-field cron expression, e.g. `0 */6 * * *`)" },
+);
+
+export const sourceSchema = z
+    .object({
+        /** Seed file name, e.g. `000_ec4a227eb36bc2f0.txt`. */
+        seed: z.string().regex(/^\d{3}_[0-9a-f]{16}\.txt$/),
+        /** The Markdown heading (without `#`) of the section the number is in. */
+        section: z.string().min(1),
+        /** The seed's own words for the number, verbatim, so a test can find it. */
+        quote: z.string().min(1),
+    })
+    .strict();
+export type Source = z.infer<typeof sourceSchema>;
+
+/** Fields of the enclosing object that the seed does not state, mapped to why the default was chosen. */
+const defaultedSchema = z.record(z.string(), z.string().min(10)).optional();
+
+export const ALERT_SEVERITIES = ["critical", "warning", "info"] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/**
+ * What an alert threshold measures. The metrics contract (capabilities/alerting/signals.ts) maps
+ * each signal to the PromQL, exporter and CloudWatch metric that read it on every target.
+ */
+export const SIGNALS = {
+    service_down: "an app service's /health probe fails (value: 1 = down)",
+    http_error_rate: "percent of HTTP requests answered with 5xx",
+    http_latency_p95: "95th percentile HTTP response time, seconds",
+    postgres_down: "PostgreSQL not answering (value: 1 = down)",
+    postgres_slow_queries: "PostgreSQL statements slower than the slow-query threshold, per minute",
+    postgres_pool_usage: "percent of PostgreSQL max_connections in use",
+    mongodb_down: "MongoDB not answering (value: 1 = down)",
+    mongodb_connections_usage: "percent of MongoDB available connections in use",
+    mongodb_query_time: "MongoDB average operation latency, seconds",
+    mongodb_replication_lag: "MongoDB secondary replication lag, seconds",
+    mongodb_lock_wait: "MongoDB time operations wait for locks, seconds per operation",
+    redis_down: "Redis not answering (value: 1 = down)",
+    redis_hit_rate: "percent of Redis keyspace lookups that hit",
+    redis_memory_usage: "percent of Redis maxmemory in use",
+    kafka_consumer_lag: "messages a consumer group is behind on a topic",
+    memory_usage: "percent of a container's memory limit in use",
+    cpu_usage: "percent of a container's CPU limit in use",
+    disk_usage: "percent of a filesystem in use",
+    auth_failures: "failed authentications per minute",
+    external_latency: "an external dependency's probe duration, seconds",
+    external_down: "an external dependency's probe fails (value: 1 = down)",
+    certificate_expiry: "days until a served TLS certificate expires",
+    backup_age: "time since the last successful backup of a dataset, in multiples of its backup interval",
+    availability: "percent of successful health probes over one hour",
+} as const;
+export type Signal = keyof typeof SIGNALS;
+const signalSchema = z.enum(Object.keys(SIGNALS) as [Signal, ...Signal[]]);
+
+export const UNITS = ["percent", "seconds", "per_minute", "messages", "days", "intervals", "bool"] as const;
+export type Unit = (typeof UNITS)[number];
+
+export const levelSchema = z
+    .object({
+        severity: z.enum(ALERT_SEVERITIES),
+        /** The threshold, in the alert's unit. */
+        threshold: z.number().finite(),
+        /** How long the condition must hold before the alert fires. */
+        for: durationSchema,
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+export type Level = z.infer<typeof levelSchema>;
+
+export const alertSchema = z
+    .object({
+        /** Stable id, kebab-case, unique within the app; becomes part of the alert name. */
+        id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+        /** One line a human reads on the page. */
+        title: z.string().min(3),
+        signal: signalSchema,
+        /** `above`: fires when the value exceeds the threshold; `below`: when it drops under it. */
+        direction: z.enum(["above", "below"]),
+        unit: z.enum(UNITS),
+        /** Which service, data service or external dependency the alert is about; absent = every app service. */
+        subject: z.string().optional(),
+        levels: z.array(levelSchema).min(1),
+    })
+    .strict()
+    .superRefine((alert, ctx) => {
+        const seen = new Set<string>();
+        for (const [i, level] of alert.levels.entries()) {
+            if (seen.has(level.severity)) {
+                ctx.addIssue({ code: "custom", path: ["levels", i, "severity"], message: `severity ${level.severity} appears twice` });
+            }
+            seen.add(level.severity);
+            if (alert.unit === "percent" && (level.threshold < 0 || level.threshold > 100)) {
+                ctx.addIssue({ code: "custom", path: ["levels", i, "threshold"], message: `${level.threshold} is not a percentage (allowed: 0 to 100)` });
+            }
+            if (level.threshold < 0) {
+                ctx.addIssue({ code: "custom", path: ["levels", i, "threshold"], message: `${level.threshold} is negative` });
+            }
+        }
+        // A more severe level must be reached later than a less severe one: for an `above`
+        // alert, critical >= warning >= info; for a `below` alert the reverse.
+        const rank: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
+        const sorted = [...alert.levels].sort((a, b) => rank[a.severity] - rank[b.severity]);
+        for (let i = 1; i < sorted.length; i++) {
+            const milder = sorted[i - 1];
+            const severer = sorted[i];
+            const ok = alert.direction === "above" ? severer.threshold >= milder.threshold : severer.threshold <= milder.threshold;
+            if (!ok) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["levels"],
+                    message: `${milder.severity} level ${milder.threshold} is beyond its ${severer.severity} level ${severer.threshold} for an alert that fires ${alert.direction} the threshold`,
+                });
+            }
+        }
+    });
+export type Alert = z.infer<typeof alertSchema>;
+
+export const severityLevelSchema = z
+    .object({
+        /** The runbook's own name, e.g. `Severity 1 (Critical)` or `P0 - Critical`. */
+        name: z.string(),
+        /** The alert severity label that pages at this level. */
+        alertSeverity: z.enum(ALERT_SEVERITIES),
+        /** Minutes within which someone must respond; 0 = immediately. Absent when the runbook gives none. */
+        responseMinutes: z.number().int().nonnegative().optional(),
+        /** Minutes within which the incident must be resolved, where the runbook says. */
+        resolutionMinutes: z.number().int().positive().optional(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+
+export const escalationStepSchema = z
+    .object({
+        level: z.number().int().positive(),
+        /** Minutes after the page at which this level is brought in. */
+        afterMinutes: z.number().int().nonnegative(),
+        who: z.string(),
+        /** Only for these incident severities (by runbook name), where the runbook restricts it. */
+        onlyFor: z.array(z.string()).optional(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+
+const responseSchema = z
+    .object({ minutes: z.number().int().nonnegative(), source: sourceSchema.optional(), defaulted: defaultedSchema })
+    .strict()
+    .refine((r) => r.source !== undefined || r.defaulted !== undefined, { message: "needs a source or a defaulted reason" });
+
+export const DATASETS = ["postgres", "redis", "mongodb", "files", "config"] as const;
+export type Dataset = (typeof DATASETS)[number];
+
+export const backupSchema = z
+    .object({
+        dataset: z.enum(DATASETS),
+        /** When the backup runs (UTC). */
+        cron: cronSchema,
+        /** The interval the runbook states, for humans and for checking the cron: `6h`, `1d`. */
+        every: durationSchema,
+        retentionDays: z.number().int().positive(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+export type Backup = z.infer<typeof backupSchema>;
+
+export const CADENCES = ["daily", "weekly", "monthly", "quarterly"] as const;
+export type Cadence = (typeof CADENCES)[number];
+
+export const verificationSchema = z
+    .object({
+        kind: z.enum(["integrity-check", "backup-validation", "restore-test", "dr-drill", "failover-test"]),
+        cadence: z.enum(CADENCES),
+        source: sourceSchema,
+    })
+    .strict();
+
+export const resourcesSchema = z
+    .object({
+        limits: z.object({ memoryMiB: z.number().int().positive(), cpu: z.number().positive() }).strict(),
+        reservations: z.object({ memoryMiB: z.number().int().positive(), cpu: z.number().positive() }).strict(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict()
+    .superRefine((r, ctx) => {
+        if (r.reservations.memoryMiB > r.limits.memoryMiB) {
+            ctx.addIssue({ code: "custom", path: ["reservations", "memoryMiB"], message: `reservation ${r.reservations.memoryMiB} MiB exceeds the limit ${r.limits.memoryMiB} MiB` });
+        }
+        if (r.reservations.cpu > r.limits.cpu) {
+            ctx.addIssue({ code: "custom", path: ["reservations", "cpu"], message: `reservation ${r.reservations.cpu} CPU exceeds the limit ${r.limits.cpu} CPU` });
+        }
+    });
+export type Resources = z.infer<typeof resourcesSchema>;
+
+export const scalingSchema = z
+    .object({
+        min: z.number().int().positive(),
+        /** The count the runbook scales to (or runs by default). */
+        desired: z.number().int().positive(),
+        max: z.number().int().positive(),
+        /** Autoscaling target for average CPU, percent of the limit. */
+        cpuTargetPercent: z.number().positive().max(100),
+        /** Autoscaling target for average memory, percent of the limit. */
+        memoryTargetPercent: z.number().positive().max(100),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+        if (!(s.min <= s.desired && s.desired <= s.max)) {
+            ctx.addIssue({ code: "custom", path: ["desired"], message: `min ${s.min} <= desired ${s.desired} <= max ${s.max} does not hold` });
+        }
+    });
+export type Scaling = z.infer<typeof scalingSchema>;
+
+export const serviceSchema = z
+    .object({
+        /** Service name; also the key of its image in stack config (`images.<name>`). */
+        name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+        role: z.enum(["api", "frontend", "portal", "worker"]),
+        port: z.number().int().min(1).max(65535),
+        healthPath: z.string().startsWith("/"),
+        /** The public host name the runbook names for it, if any. */
+        host: z.string().optional(),
+        resources: resourcesSchema,
+        scaling: scalingSchema,
+        /** Whether the service exposes Prometheus metrics on `metricsPath`. */
+        metricsPath: z.string().startsWith("/").optional(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+export type Service = z.infer<typeof serviceSchema>;
+
+export const postgresSchema = z
+    .object({
+        version: z.string().regex(/^\d+$/),
+        database: z.string(),
+        user: z.string(),
+        readReplicas: z.number().int().nonnegative(),
+        /** postgresql.conf settings, with units as PostgreSQL writes them (`256MB`). */
+        parameters: z.record(z.string(), z.string()),
+        /** Extensions loaded through shared_preload_libraries. */
+        preloadLibraries: z.array(z.string()),
+        /** Statements slower than this are logged and counted as slow queries. */
+        slowQueryMs: z.number().int().positive(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+
+export const redisSchema = z
+    .object({
+        version: z.string(),
+        maxmemoryMB: z.number().int().positive(),
+        maxmemoryPolicy: z.enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"]),
+        /** RDB snapshot points: [seconds, changes]. */
+        save: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])),
+        /** `cluster` where the runbook runs a Redis cluster. */
+        mode: z.enum(["standalone", "replicated", "cluster"]),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+
+export const kafkaSchema = z
+    .object({
+        version: z.string(),
+        brokers: z.number().int().positive(),
+        topics: z.array(z.object({ name: z.string(), partitions: z.number().int().positive(), replicationFactor: z.number().int().positive() }).strict()),
+        consumerGroups: z.array(z.string()),
+        minInsyncReplicas: z.number().int().positive(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+
+export const mongodbSchema = z
+    .object({
+        version: z.string(),
+        database: z.string(),
+        replicaSetMembers: z.number().int().positive(),
+        oplogSizeMB: z.number().int().positive(),
+        source: sourceSchema,
+        defaulted: defaultedSchema,
+    })
+    .strict();
+
+export const objectStorageSchema = z
+    .object({
+        buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/)).min(1),
+        /** A copy of the file bucket into a backup bucket under a dated prefix, where the runbook has one. */
+        backupSync: z.object({ from: z.string(), to: z.string(), prefix: z.string(), source: sourceSchema }).strict().optional(),
+        source: sourceSchema,
+    })
+    .strict();
+
+export const externalDependencySchema = z
+    .object({
+        name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+        url: z.string().url(),
+        /** `jsonrpc` probes POST a JSON-RPC call (Solana `getHealth`); `http` probes GET the URL. */
+        probe: z.enum(["http", "jsonrpc"]),
+        fallbackUrl: z.string().url().optional(),
+        source: sourceSchema,
+    })
+    .strict();
+
+export const runbookSchema = z
+    .object({
+        app: z.enum(APP_IDS),
+        seed: z.string(),
+        title: z.string(),
+        services: z.array(serviceSchema).min(1),
+        data: z
+            .object({
+                postgres: postgresSchema.optional(),
+                redis: redisSchema.optional(),
+                kafka: kafkaSchema.optional(),
+                mongodb: mongodbSchema.optional(),
+                objectStorage: objectStorageSchema.optional(),
+            })
+            .strict(),
+        externalDependencies: z.array(externalDependencySchema),
+        alerts: z.array(alertSchema).min(1),
+        incident: z
+            .object({
+                severities: z.array(severityLevelSchema).min(1),
+                /** Response time per alert severity as the alert tables state it, in minutes (0 = immediately). */
+                alertResponse: z.object({ critical: responseSchema, warning: responseSchema, info: responseSchema }).strict(),
+                escalation: z.array(escalationStepSchema).min(1),
+                channels: z
+                    .object({
+                        /** Chat channel for warnings, e.g. `#formula-pm-alerts`. */
+                        chat: z.string().regex(/^#[a-z0-9-]+$/),
+                        email: z.string().email().optional(),
+                        source: sourceSchema.optional(),
+                        defaulted: defaultedSchema,
+                    })
+                    .strict(),
+            })
+            .strict(),
+        backups: z.array(backupSchema).min(1),
+        verification: z.array(verificationSchema),
+        maintenanceWindow: z
+            .object({
+                day: z.enum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
+                startUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+                durationMinutes: z.number().int().positive(),
+                source: sourceSchema.optional(),
+                defaulted: defaultedSchema,
+            })
+            .strict(),
+        logs: z
+            .object({
+                retentionDays: z.number().int().positive(),
+                rotation: z.enum(["daily", "size"]),
+                rotateMaxSizeMB: z.number().int().positive().optional(),
+                compressAfterDays: z.number().int().nonnegative().optional(),
+                source: sourceSchema,
+                defaulted: defaultedSchema,
+            })
+            .strict(),
+        monitoring: z
+            .object({
+                ports: z.object({ grafana: z.number().int(), prometheus: z.number().int(), alertmanager: z.number().int(), loki: z.number().int(), jaeger: z.number().int().optional() }).strict(),
+                dashboards: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1),
+                /** Where logs are shipped and searched: Loki everywhere; gravitypm's runbook names ELK. */
+                logStack: z.enum(["loki", "elk"]),
+                source: sourceSchema,
+                defaulted: defaultedSchema,
+            })
+            .strict(),
+        aws: z
+            .object({
+                region: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+                availabilityZones: z.number().int().min(2).max(6),
+                waf: z.boolean(),
+                blueGreen: z.boolean(),
+                source: sourceSchema.optional(),
+                defaulted: defaultedSchema,
+            })
+            .strict(),
+        /** Routine checks the runbook has a person run, by cadence. */
+        checks: z.array(z.object({ id: z.string().regex(/^[a-z][a-z0-9-]*$/), cadence: z.enum(CADENCES), what: z.string(), automation: z.enum(["alert", "job", "manual"]), source: sourceSchema }).strict()),
+    })
+    .strict()
+    .superRefine((rb, ctx) => {
+        const ids = new Set<string>();
+        for (const [i, a] of rb.alerts.entries()) {
+            if (ids.has(a.id)) ctx.addIssue({ code: "custom", path: ["alerts", i, "id"], message: `alert id ${a.id} appears twice` });
+            ids.add(a.id);
+        }
+        for (const [i, b] of rb.backups.entries()) {
+            const interval = nextIntervalsSeconds(b.cron);
+            if (interval !== durationSeconds(b.every)) {
+                ctx.addIssue({ code: "custom", path: ["backups", i, "cron"], message: `cron "${b.cron}" fires every ${interval}s, not every ${b.every}` });
+            }
+        }
+        const names = new Set(rb.services.map((s) => s.name));
+        for (const [i, a] of rb.alerts.entries()) {
+            if (a.subject && !names.has(a.subject) && !isDataSubject(a.subject) && !rb.externalDependencies.some((d) => d.name === a.subject)) {
+                ctx.addIssue({ code: "custom", path: ["alerts", i, "subject"], message: `subject "${a.subject}" is neither a service, a data service nor an external dependency` });
+            }
+        }
+    });
+export type Runbook = z.infer<typeof runbookSchema>;
+
+function isDataSubject(s: string): boolean {
+    return ["postgres", "redis", "kafka", "mongodb", "objectStorage", "tls"].includes(s);
+}
+
+/**
+ * The steady interval between runs of a cron schedule, in seconds (the smallest gap over a week),
+ * so `0 *\/6 * * *` is 21600 and `0 2 * * *` is 86400.
+ */
+export function nextIntervalsSeconds(cron: string): number {
+    const it = CronExpressionParser.parse(cron, { tz: "UTC", currentDate: new Date("2026-01-05T00:00:00Z") });
+    let prev = it.next().getTime();
+    let smallest = Infinity;
+    for (let i = 0; i < 200; i++) {
+        const next = it.next().getTime();
+        smallest = Math.min(smallest, (next - prev) / 1000);
+        prev = next;
+    }
+    return smallest;
+}
+
+/** Validates raw runbook data; throws one message listing every problem with its path. */
+export function parseRunbook(raw: unknown): Runbook {
+    const result = runbookSchema.safeParse(raw);
+    if (!result.success) {
+        const app = (raw as { app?: string })?.app ?? "unknown app";
+        const lines = result.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`);
+        throw new Error(`runbook data for ${app} is invalid:\n${lines.join("\n")}`);
+    }
+    return result.data;
+}
