@@ -1,0 +1,302 @@
+import { DEFAULTS as D } from "./defaults";
+import { citing } from "./define";
+import type { Alert, Runbook } from "./schema";
+
+const seed = "003_d763fc27b5356eb7.txt";
+const at = citing(seed);
+
+const baseline = {
+    resources: { ...D.resources.value, source: at("P1: High Memory Usage", "- OOM (Out of Memory) errors"), defaulted: { "*": D.resources.reason } },
+    scaling: {
+        min: D.scaleMin.value,
+        desired: D.scaleMin.value,
+        max: D.scaleMin.value * D.scaleMaxFactor.value,
+        cpuTargetPercent: D.cpuTarget.value,
+        memoryTargetPercent: D.memoryTarget.value,
+        source: at("Horizontal Scaling (Add Instances)", "1. **Create new droplet from snapshot**"),
+        defaulted: { min: D.scaleMin.reason, desired: D.scaleMin.reason, max: D.scaleMaxFactor.reason, cpuTargetPercent: D.cpuTarget.reason, memoryTargetPercent: D.memoryTarget.reason },
+    },
+};
+
+/** The external APIs the P1 playbook checks, probed at their status pages (their APIs need credentials). */
+const EXTERNAL = [
+    { name: "plaid", label: "Plaid", url: "https://status.plaid.com", quote: "- Plaid: https://status.plaid.com" },
+    { name: "stripe", label: "Stripe", url: "https://status.stripe.com", quote: "- Stripe: https://status.stripe.com" },
+    { name: "sila", label: "Sila", url: "https://status.silamoney.com", quote: "- Sila: https://status.silamoney.com" },
+] as const;
+
+export const bunty: Runbook = {
+    app: "bunty",
+    seed,
+    title: "Bunty ZKP Platform",
+    services: [
+        {
+            name: "backend",
+            role: "api",
+            port: D.apiPort.value,
+            healthPath: "/health",
+            host: "api.bunty.io",
+            metricsPath: "/metrics",
+            ...baseline,
+            source: at("Service URLs", "- Health Check: https://api.bunty.io/health"),
+            defaulted: { port: D.apiPort.reason, metricsPath: "the runbook greps pm2 logs for rates; the platform exposes prom-client metrics on /metrics instead" },
+        },
+        {
+            name: "frontend",
+            role: "frontend",
+            port: D.webPort.value,
+            healthPath: D.healthPath.value,
+            host: "bunty.io",
+            ...baseline,
+            source: at("Service URLs", "- Frontend: https://bunty.io"),
+            defaulted: { port: D.webPort.reason, healthPath: D.healthPath.reason },
+        },
+    ],
+    data: {
+        postgres: {
+            version: D.postgresVersion.value,
+            database: "bunty_prod",
+            user: "bunty",
+            readReplicas: D.replicas.value,
+            parameters: { ...D.postgresTuning.value },
+            preloadLibraries: ["pg_stat_statements"],
+            slowQueryMs: D.slowQueryMs.value,
+            source: at("P2: Slow Response Times", "FROM pg_stat_statements"),
+            defaulted: {
+                version: D.postgresVersion.reason,
+                user: "the runbook connects through $DATABASE_URL; the user is named after the app",
+                parameters: D.postgresTuning.reason,
+                slowQueryMs: D.slowQueryMs.reason,
+                readReplicas: D.replicas.reason,
+            },
+        },
+        redis: {
+            version: D.redisVersion.value,
+            maxmemoryMB: D.redisMaxmemory.value,
+            maxmemoryPolicy: D.redisPolicy.value,
+            save: D.redisSave.value,
+            mode: "standalone",
+            source: at("Redis Health", 'redis-cli -a "$REDIS_PASSWORD" info memory'),
+            defaulted: { version: D.redisVersion.reason, maxmemoryMB: D.redisMaxmemory.reason, maxmemoryPolicy: D.redisPolicy.reason, save: D.redisSave.reason },
+        },
+    },
+    externalDependencies: EXTERNAL.map((e) => ({ name: e.name, url: e.url, probe: "http" as const, source: at("P1: External API Failures", e.quote) })),
+    alerts: [
+        {
+            id: "service-down",
+            title: "Complete service outage",
+            signal: "service_down",
+            direction: "above",
+            unit: "bool",
+            levels: [
+                {
+                    severity: "critical",
+                    threshold: 0,
+                    for: D.downFor.value,
+                    source: at("P0: Complete Service Outage", "- Health check endpoint returns 5xx errors"),
+                    defaulted: { for: D.downFor.reason },
+                },
+            ],
+        },
+        {
+            id: "postgres-down",
+            title: "Database connection issues",
+            signal: "postgres_down",
+            direction: "above",
+            unit: "bool",
+            subject: "postgres",
+            levels: [
+                {
+                    severity: "critical",
+                    threshold: 0,
+                    for: D.downFor.value,
+                    source: at("P1: Database Connection Issues", "- Application logs show database connection errors"),
+                    defaulted: { for: D.downFor.reason },
+                },
+            ],
+        },
+        {
+            id: "redis-down",
+            title: "Redis not answering",
+            signal: "redis_down",
+            direction: "above",
+            unit: "bool",
+            subject: "redis",
+            levels: [{ severity: "critical", threshold: 0, for: D.downFor.value, source: at("Redis Health", 'redis-cli -a "$REDIS_PASSWORD" ping'), defaulted: { for: D.downFor.reason, severity: "the P0 playbook checks Redis among the dependencies of an outage" } }],
+        },
+        {
+            id: "memory-usage",
+            title: "High memory usage",
+            signal: "memory_usage",
+            direction: "above",
+            unit: "percent",
+            levels: [
+                {
+                    severity: "critical",
+                    threshold: D.memoryWarning.value,
+                    for: D.alertFor.value,
+                    source: at("P1: High Memory Usage", "- Server becoming unresponsive"),
+                    defaulted: { threshold: D.memoryWarning.reason, for: D.alertFor.reason },
+                },
+            ],
+        },
+        {
+            id: "http-latency-p95",
+            title: "Slow API responses (p95)",
+            signal: "http_latency_p95",
+            direction: "above",
+            unit: "seconds",
+            levels: [{ severity: "warning", threshold: 2, for: D.alertFor.value, source: at("P2: Slow Response Times", "- API response times > 2 seconds"), defaulted: { for: D.alertFor.reason } }],
+        },
+        {
+            id: "http-error-rate",
+            title: "High HTTP error rate",
+            signal: "http_error_rate",
+            direction: "above",
+            unit: "percent",
+            levels: [
+                { severity: "critical", threshold: D.errorRateCritical.value, for: D.alertFor.value, source: at("Daily", "- Review error logs"), defaulted: { threshold: D.errorRateCritical.reason, for: D.alertFor.reason } },
+                { severity: "warning", threshold: D.errorRateWarning.value, for: D.alertFor.value, source: at("Daily", "- Review error logs"), defaulted: { threshold: D.errorRateWarning.reason, for: D.alertFor.reason } },
+            ],
+        },
+        {
+            id: "disk-usage",
+            title: "Disk filling up",
+            signal: "disk_usage",
+            direction: "above",
+            unit: "percent",
+            levels: [
+                { severity: "critical", threshold: D.diskCritical.value, for: D.alertFor.value, source: at("Daily", "- Monitor disk space"), defaulted: { threshold: D.diskCritical.reason, for: D.alertFor.reason } },
+                { severity: "warning", threshold: D.diskWarning.value, for: D.alertFor.value, source: at("Daily", "- Monitor disk space"), defaulted: { threshold: D.diskWarning.reason, for: D.alertFor.reason } },
+            ],
+        },
+        ...EXTERNAL.map(
+            (e): Alert => ({
+                id: `${e.name}-down`,
+                title: `${e.label} API failing`,
+                signal: "external_down",
+                direction: "above",
+                unit: "bool",
+                subject: e.name,
+                levels: [{ severity: "critical", threshold: 0, for: D.alertFor.value, source: at("P1: External API Failures", "- Plaid/Stripe/Sila API calls failing"), defaulted: { for: D.alertFor.reason } }],
+            }),
+        ),
+        {
+            id: "certificate-expiry",
+            title: "TLS certificate expires soon",
+            signal: "certificate_expiry",
+            direction: "below",
+            unit: "days",
+            subject: "tls",
+            levels: [
+                {
+                    severity: "warning",
+                    threshold: D.certExpiryDays.value,
+                    for: D.alertFor.value,
+                    source: at("Monthly", "- Certificate renewal check"),
+                    defaulted: { threshold: D.certExpiryDays.reason, for: D.alertFor.reason },
+                },
+            ],
+        },
+        {
+            id: "backup-overdue",
+            title: "Backup overdue",
+            signal: "backup_age",
+            direction: "above",
+            unit: "intervals",
+            levels: [
+                {
+                    severity: "warning",
+                    threshold: D.backupAgeFactor.value,
+                    for: D.alertFor.value,
+                    source: at("Weekly", "- Check backup integrity"),
+                    defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason },
+                },
+            ],
+        },
+    ],
+    incident: {
+        severities: [
+            { name: "P0 (Critical)", alertSeverity: "critical", source: at("Severity Levels", "- **P0 (Critical)**: Complete service outage, data loss risk") },
+            { name: "P1 (High)", alertSeverity: "critical", source: at("Severity Levels", "- **P1 (High)**: Major functionality broken, significant user impact") },
+            { name: "P2 (Medium)", alertSeverity: "warning", source: at("Severity Levels", "- **P2 (Medium)**: Partial functionality impaired, workaround available") },
+            { name: "P3 (Low)", alertSeverity: "info", source: at("Severity Levels", "- **P3 (Low)**: Minor issues, minimal user impact") },
+        ],
+        alertResponse: {
+            critical: { minutes: D.criticalResponseMinutes.value, defaulted: { minutes: D.criticalResponseMinutes.reason } },
+            warning: { minutes: D.warningResponseMinutes.value, defaulted: { minutes: D.warningResponseMinutes.reason } },
+            info: { minutes: D.infoResponseMinutes.value, defaulted: { minutes: D.infoResponseMinutes.reason } },
+        },
+        escalation: [
+            { level: 1, afterMinutes: 0, who: "On-Call Engineer", source: at("Emergency Contacts", "- **On-Call Engineer**: [phone/pager]") },
+            { level: 2, afterMinutes: D.escalationAfter.value, who: "DevOps Lead", source: at("Emergency Contacts", "- **DevOps Lead**: [phone/email]"), defaulted: { afterMinutes: D.escalationAfter.reason } },
+            { level: 3, afterMinutes: 2 * D.escalationAfter.value, who: "CTO", source: at("Emergency Contacts", "- **CTO**: [phone/email]"), defaulted: { afterMinutes: "the runbook names the CTO without a time; two escalation windows" } },
+        ],
+        channels: { chat: "#bunty-alerts", defaulted: { chat: D.chatChannel.reason } },
+    },
+    backups: [
+        {
+            dataset: "postgres",
+            cron: D.backupDailyCron.value,
+            every: "1d",
+            retentionDays: D.backupRetentionDays.value,
+            source: at("Creating Database Backup", 'pg_dump "$DATABASE_URL" | gzip > bunty-backup-$(date +%Y%m%d-%H%M%S).sql.gz'),
+            defaulted: { cron: D.backupDailyCron.reason, every: "the runbook backs up by hand; the platform runs it daily", retentionDays: D.backupRetentionDays.reason },
+        },
+        {
+            dataset: "redis",
+            cron: D.backupDailyCron.value,
+            every: "1d",
+            retentionDays: D.backupRetentionDays.value,
+            source: at("Redis Health", 'redis-cli -a "$REDIS_PASSWORD" info memory'),
+            defaulted: { "*": "the runbook backs up the database only; the cache gets the platform's daily snapshot", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
+        },
+    ],
+    verification: [
+        { kind: "backup-validation", cadence: "weekly", source: at("Weekly", "- Check backup integrity") },
+        { kind: "dr-drill", cadence: "quarterly", source: at("Quarterly", "- Disaster recovery drill") },
+    ],
+    maintenanceWindow: {
+        day: D.maintenanceDay.value,
+        startUtc: D.maintenanceStart.value,
+        durationMinutes: D.maintenanceMinutes.value,
+        source: at("Weekly", "- Update dependencies (security patches)"),
+        defaulted: { day: D.maintenanceDay.reason, startUtc: D.maintenanceStart.reason, durationMinutes: D.maintenanceMinutes.reason },
+    },
+    logs: {
+        retentionDays: 7,
+        rotation: "size",
+        rotateMaxSizeMB: 10,
+        compressAfterDays: 0,
+        source: at("Log Rotation", "pm2 set pm2-logrotate:max_size 10M\npm2 set pm2-logrotate:retain 7\npm2 set pm2-logrotate:compress true"),
+        defaulted: { retentionDays: "pm2-logrotate keeps 7 rotated files; with at least one rotation a day that is at most 7 days, so 7 days is kept" },
+    },
+    monitoring: {
+        ports: { ...D.monitoringPorts.value },
+        dashboards: ["bunty-overview"],
+        logStack: "loki",
+        source: at("Performance Metrics", "# Error rate"),
+        defaulted: { ports: D.monitoringPorts.reason, dashboards: D.overviewDashboard.reason, logStack: "the runbook reads pm2 logs on the host; Loki keeps them centrally" },
+    },
+    aws: {
+        region: D.awsRegion.value,
+        availabilityZones: D.availabilityZones.value,
+        waf: D.waf.value,
+        blueGreen: false,
+        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: "the runbook swaps directories to roll back; ECS rolls back with its circuit breaker" },
+    },
+    checks: [
+        { id: "health-endpoints", cadence: "daily", what: "Check health endpoints", automation: "alert", source: at("Daily", "- Check health endpoints") },
+        { id: "error-logs", cadence: "daily", what: "Review error logs", automation: "alert", source: at("Daily", "- Review error logs") },
+        { id: "disk-space", cadence: "daily", what: "Monitor disk space", automation: "alert", source: at("Daily", "- Monitor disk space") },
+        { id: "performance-review", cadence: "weekly", what: "Review performance metrics", automation: "manual", source: at("Weekly", "- Review performance metrics") },
+        { id: "backup-integrity", cadence: "weekly", what: "Check backup integrity", automation: "job", source: at("Weekly", "- Check backup integrity") },
+        { id: "dependency-updates", cadence: "weekly", what: "Update dependencies (security patches)", automation: "manual", source: at("Weekly", "- Update dependencies (security patches)") },
+        { id: "database-optimization", cadence: "monthly", what: "Database optimization (VACUUM ANALYZE)", automation: "job", source: at("Monthly", "- Database optimization") },
+        { id: "log-cleanup", cadence: "monthly", what: "Log cleanup", automation: "job", source: at("Monthly", "- Log cleanup") },
+        { id: "security-audit", cadence: "monthly", what: "Security audit", automation: "manual", source: at("Monthly", "- Security audit") },
+        { id: "certificate-check", cadence: "monthly", what: "Certificate renewal check", automation: "alert", source: at("Monthly", "- Certificate renewal check") },
+        { id: "dr-drill", cadence: "quarterly", what: "Disaster recovery drill", automation: "job", source: at("Quarterly", "- Disaster recovery drill") },
+        { id: "capacity-review", cadence: "quarterly", what: "Capacity planning review", automation: "manual", source: at("Quarterly", "- Capacity planning review") },
+    ],
+};

@@ -1,0 +1,280 @@
+import { DEFAULTS as D } from "./defaults";
+import { citing } from "./define";
+import type { Level, Runbook } from "./schema";
+
+const seed = "002_f61d0db255be6539.txt";
+const at = citing(seed);
+
+const THRESHOLDS = "Alert Thresholds";
+/** The runbook's threshold table gives levels but no durations. */
+function level(severity: Level["severity"], threshold: number, quote: string): Level {
+    return { severity, threshold, for: D.alertFor.value, source: at(THRESHOLDS, quote), defaulted: { for: D.alertFor.reason } };
+}
+const appResources = { ...D.resources.value, source: at("Vertical Scaling", "# Increase database resources"), defaulted: { "*": D.resources.reason } };
+const horizontal = (quote: string) => ({
+    min: D.scaleMin.value,
+    desired: 3,
+    max: 3 * D.scaleMaxFactor.value,
+    cpuTargetPercent: D.cpuTarget.value,
+    memoryTargetPercent: D.memoryTarget.value,
+    source: at("Horizontal Scaling", quote),
+    defaulted: { min: D.scaleMin.reason, max: D.scaleMaxFactor.reason, cpuTargetPercent: D.cpuTarget.reason, memoryTargetPercent: D.memoryTarget.reason },
+});
+
+export const personalFinanceHub: Runbook = {
+    app: "personal-finance-hub",
+    seed,
+    title: "Personal Finance Hub",
+    services: [
+        {
+            name: "backend",
+            role: "api",
+            port: 3333,
+            healthPath: "/api/health",
+            metricsPath: "/api/metrics",
+            resources: appResources,
+            scaling: horizontal("docker-compose up -d --scale backend=3"),
+            source: at("Service Health Endpoints", "curl http://localhost:3333/api/health"),
+        },
+        {
+            name: "consumer",
+            role: "worker",
+            port: 3333,
+            healthPath: "/api/health",
+            metricsPath: "/api/metrics",
+            resources: appResources,
+            scaling: horizontal("docker-compose up -d --scale consumer=3"),
+            source: at("Horizontal Scaling", "export KAFKA_CONSUMER_INSTANCES=3"),
+            defaulted: {
+                port: "the runbook runs the consumer from the backend's image; same port",
+                healthPath: "the runbook runs the consumer from the backend's image; same health endpoint",
+            },
+        },
+    ],
+    data: {
+        postgres: {
+            version: "16",
+            database: "personal_finance",
+            user: "pfh_admin",
+            readReplicas: D.postgresReadReplicas.value,
+            parameters: { ...D.postgresTuning.value },
+            preloadLibraries: ["pg_stat_statements"],
+            slowQueryMs: D.slowQueryMs.value,
+            source: at("Vertical Scaling", "postgres:16-alpine"),
+            defaulted: { readReplicas: D.postgresReadReplicas.reason, parameters: D.postgresTuning.reason, slowQueryMs: D.slowQueryMs.reason },
+        },
+        redis: {
+            version: D.redisVersion.value,
+            maxmemoryMB: D.redisMaxmemory.value,
+            maxmemoryPolicy: "allkeys-lru",
+            save: D.redisSave.value,
+            mode: "replicated",
+            source: at("Redis Memory Exhaustion", "redis-cli -h localhost -p 6379 -a redis_secure_2024 config set maxmemory-policy allkeys-lru"),
+            defaulted: {
+                version: D.redisVersion.reason,
+                maxmemoryMB: "the runbook raises maxmemory to 2gb only during an incident; the steady value is the platform baseline",
+                save: D.redisSave.reason,
+                mode: "the runbook runs redis-master, so a replica follows it",
+            },
+        },
+        kafka: {
+            version: D.kafkaVersion.value,
+            brokers: D.kafkaBrokers.value,
+            topics: [{ name: "personal_finance.transactions.v1", partitions: D.kafkaPartitions.value, replicationFactor: D.kafkaReplication.value }],
+            consumerGroups: ["pfh-dashboard-consumer"],
+            minInsyncReplicas: D.kafkaMinInsync.value,
+            source: at("Kafka Consumer Lag", "--describe --group pfh-dashboard-consumer"),
+            defaulted: {
+                version: D.kafkaVersion.reason,
+                brokers: D.kafkaBrokers.reason,
+                partitions: D.kafkaPartitions.reason,
+                replicationFactor: D.kafkaReplication.reason,
+                minInsyncReplicas: D.kafkaMinInsync.reason,
+            },
+        },
+        mongodb: {
+            version: D.mongoVersion.value,
+            database: "personal_finance",
+            replicaSetMembers: D.mongoMembers.value,
+            oplogSizeMB: 2048,
+            source: at("MongoDB Replica Set Issues", "db.adminCommand({replSetResizeOplog: 1, size: 2048})"),
+            defaulted: { version: D.mongoVersion.reason, replicaSetMembers: D.mongoMembers.reason, database: "the runbook names no Mongo database; the app's name, as PostgreSQL's" },
+        },
+        objectStorage: {
+            buckets: ["pfh-bucket"],
+            source: at("Dependency Health Checks", "mc admin info minio/pfh-bucket"),
+        },
+    },
+    externalDependencies: [
+        { name: "sendgrid", url: "https://api.sendgrid.com/v3/", probe: "http", source: at("Dependency Health Checks", "curl -I https://api.sendgrid.com/v3/") },
+        { name: "openai", url: "https://api.openai.com/v1/", probe: "http", source: at("Dependency Health Checks", "curl -I https://api.openai.com/v1/") },
+    ],
+    alerts: [
+        {
+            id: "http-latency-p95",
+            title: "Slow API responses (p95)",
+            signal: "http_latency_p95",
+            direction: "above",
+            unit: "seconds",
+            levels: [level("warning", 2, "- **API Response Time**: P95 > 2s (Warning), P95 > 5s (Critical)"), level("critical", 5, "- **API Response Time**: P95 > 2s (Warning), P95 > 5s (Critical)")],
+        },
+        {
+            id: "http-error-rate",
+            title: "High HTTP error rate",
+            signal: "http_error_rate",
+            direction: "above",
+            unit: "percent",
+            levels: [level("warning", 1, "- **Error Rate**: > 1% (Warning), > 5% (Critical)"), level("critical", 5, "- **Error Rate**: > 1% (Warning), > 5% (Critical)")],
+        },
+        {
+            id: "postgres-pool-usage",
+            title: "Database connections near the pool size",
+            signal: "postgres_pool_usage",
+            direction: "above",
+            unit: "percent",
+            subject: "postgres",
+            levels: [level("warning", 80, "- **Database Connections**: > 80% pool usage (Warning)")],
+        },
+        {
+            id: "kafka-consumer-lag",
+            title: "Kafka consumer lag",
+            signal: "kafka_consumer_lag",
+            direction: "above",
+            unit: "messages",
+            subject: "kafka",
+            levels: [level("warning", 1000, "- **Kafka Consumer Lag**: > 1000 messages (Warning), > 5000 (Critical)"), level("critical", 5000, "- **Kafka Consumer Lag**: > 1000 messages (Warning), > 5000 (Critical)")],
+        },
+        {
+            id: "redis-memory-usage",
+            title: "Redis memory near maxmemory",
+            signal: "redis_memory_usage",
+            direction: "above",
+            unit: "percent",
+            subject: "redis",
+            levels: [level("warning", 80, "- **Redis Memory**: > 80% usage (Warning), > 95% (Critical)"), level("critical", 95, "- **Redis Memory**: > 80% usage (Warning), > 95% (Critical)")],
+        },
+        {
+            id: "disk-usage",
+            title: "Disk filling up",
+            signal: "disk_usage",
+            direction: "above",
+            unit: "percent",
+            levels: [level("warning", 80, "- **Disk Space**: > 80% usage (Warning), > 95% (Critical)"), level("critical", 95, "- **Disk Space**: > 80% usage (Warning), > 95% (Critical)")],
+        },
+        {
+            id: "service-down",
+            title: "Service health check failing",
+            signal: "service_down",
+            direction: "above",
+            unit: "bool",
+            levels: [
+                {
+                    severity: "critical",
+                    threshold: 0,
+                    for: D.downFor.value,
+                    source: at("Service Health Endpoints", "curl http://localhost:3333/api/health"),
+                    defaulted: { severity: "the runbook checks health first in every procedure but classes no outage; an outage pages", for: D.downFor.reason },
+                },
+            ],
+        },
+        ...(["sendgrid", "openai"] as const).map((name) => ({
+            id: `${name}-down`,
+            title: `${name === "sendgrid" ? "SendGrid" : "OpenAI"} API unreachable`,
+            signal: "external_down" as const,
+            direction: "above" as const,
+            unit: "bool" as const,
+            subject: name,
+            levels: [
+                {
+                    severity: "warning" as const,
+                    threshold: 0,
+                    for: D.alertFor.value,
+                    source: at("Dependency Health Checks", "# Check external API status"),
+                    defaulted: { severity: "the runbook checks third-party status without classing it; email and AI features degrade, the app stays up", for: D.alertFor.reason },
+                },
+            ],
+        })),
+        {
+            id: "backup-overdue",
+            title: "Backup overdue",
+            signal: "backup_age",
+            direction: "above",
+            unit: "intervals",
+            levels: [
+                {
+                    severity: "warning",
+                    threshold: D.backupAgeFactor.value,
+                    for: D.alertFor.value,
+                    source: at("Database Backup", "# PostgreSQL backup"),
+                    defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason, severity: "the runbook schedules no backups; a missed one is a warning" },
+                },
+            ],
+        },
+    ],
+    incident: {
+        severities: [
+            { name: "Critical", alertSeverity: "critical", responseMinutes: 0, source: at("Additional Resources", "In case of critical production issues, contact the on-call engineer immediately") },
+            {
+                name: "Warning",
+                alertSeverity: "warning",
+                responseMinutes: 15,
+                source: at("Escalation Matrix", "1. **Level 1** (0-15 min): On-call engineer"),
+                defaulted: { responseMinutes: "the runbook gives warnings no response time; the first escalation window, 15 minutes" },
+            },
+        ],
+        alertResponse: {
+            critical: { minutes: 0, source: at("Additional Resources", "In case of critical production issues, contact the on-call engineer immediately") },
+            warning: { minutes: 15, source: at("Escalation Matrix", "1. **Level 1** (0-15 min): On-call engineer"), defaulted: { minutes: "the first escalation window" } },
+            info: { minutes: D.infoResponseMinutes.value, defaulted: { minutes: D.infoResponseMinutes.reason } },
+        },
+        escalation: [
+            { level: 1, afterMinutes: 0, who: "On-call engineer", source: at("Escalation Matrix", "1. **Level 1** (0-15 min): On-call engineer") },
+            { level: 2, afterMinutes: 15, who: "Team lead + DevOps", source: at("Escalation Matrix", "2. **Level 2** (15-30 min): Team lead + DevOps") },
+            { level: 3, afterMinutes: 30, who: "Management + All hands", source: at("Escalation Matrix", "3. **Level 3** (30+ min): Management + All hands") },
+        ],
+        channels: { chat: "#personal-finance-hub-alerts", defaulted: { chat: D.chatChannel.reason } },
+    },
+    backups: (["postgres", "mongodb", "redis"] as const).map((dataset) => ({
+        dataset,
+        cron: D.backupDailyCron.value,
+        every: "1d",
+        retentionDays: D.backupRetentionDays.value,
+        source: at("Database Backup", { postgres: "# PostgreSQL backup", mongodb: "# MongoDB backup", redis: "# Redis backup" }[dataset]),
+        defaulted: { cron: D.backupDailyCron.reason, every: "the runbook gives backup commands without a schedule; daily", retentionDays: D.backupRetentionDays.reason },
+    })),
+    verification: [],
+    maintenanceWindow: {
+        day: D.maintenanceDay.value,
+        startUtc: D.maintenanceStart.value,
+        durationMinutes: D.maintenanceMinutes.value,
+        source: at("Rolling Deployment", "# 4. Rolling update production"),
+        defaulted: { day: D.maintenanceDay.reason, startUtc: D.maintenanceStart.reason, durationMinutes: D.maintenanceMinutes.reason },
+    },
+    logs: {
+        retentionDays: 30,
+        rotation: "daily",
+        compressAfterDays: 7,
+        source: at("Log Rotation & Cleanup", "# Clean old logs (retain 30 days)"),
+        defaulted: { rotation: "the runbook compresses and deletes by age; files rotate daily so age is meaningful" },
+    },
+    monitoring: {
+        ports: { grafana: 3001, prometheus: D.monitoringPorts.value.prometheus, alertmanager: D.monitoringPorts.value.alertmanager, loki: 3100, jaeger: 16686 },
+        dashboards: ["pfh-overview", "pfh-database", "pfh-kafka", "pfh-api", "pfh-business"],
+        logStack: "loki",
+        source: at("Critical Metrics Dashboard URLs", "- **Main Dashboard**: http://localhost:3001/d/pfh-overview"),
+        defaulted: { prometheus: D.monitoringPorts.reason, alertmanager: D.monitoringPorts.reason },
+    },
+    aws: {
+        region: D.awsRegion.value,
+        availabilityZones: D.availabilityZones.value,
+        waf: D.waf.value,
+        blueGreen: false,
+        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: "the runbook deploys by rolling update" },
+    },
+    checks: [
+        { id: "log-cleanup", cadence: "daily", what: "Delete logs older than 30 days, compress after 7", automation: "job", source: at("Log Rotation & Cleanup", "# Compress old logs") },
+        { id: "kafka-lag", cadence: "daily", what: "Check consumer group lag", automation: "alert", source: at("Kafka Consumer Lag", "# Check consumer group lag") },
+        { id: "replication-status", cadence: "daily", what: "Check MongoDB replica set status", automation: "alert", source: at("MongoDB Replica Set Issues", "# Check replica set status") },
+        { id: "dependency-status", cadence: "daily", what: "Check external API status", automation: "alert", source: at("Dependency Health Checks", "# Check external API status") },
+    ],
+};
