@@ -1,0 +1,183 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import type { BuildOptions } from "../../stacks/program";
+import { PROJECT, parseStackName, resolveStack } from "../../stacks/settings";
+import { mockCall, mockState } from "./mocks";
+import { readStackConfig, SECRET_PLACEHOLDER } from "./stack-files";
+
+/**
+ * Runs the real program (the one `pulumi up` runs) under the Pulumi SDK's mock runtime and
+ * captures every resource it registers, with parent and options. Tests, the offline policy
+ * check, `npm run plan` and the benchmark all stand on this.
+ */
+
+// The SDK's wire signatures (sdk/nodejs/runtime/rpc.ts): secrets, unknowns and resource references.
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface ResourceOptionsCaptured {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly ignoreChanges: string[];
+    readonly replaceOnChanges: string[];
+    readonly additionalSecretOutputs: string[];
+    readonly aliases: string[];
+    readonly dependsOn: string[];
+    readonly provider?: string;
+}
+
+export interface PlannedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** URN of the parent resource; undefined at the top level. */
+    readonly parent?: string;
+    readonly custom: boolean;
+    /** Inputs as the policy analyzer sees them: secrets unwrapped. Never print these. */
+    readonly props: Record<string, unknown>;
+    /** Inputs safe to show: secrets as `[secret]`, unknowns as `[unknown]`. */
+    readonly inputs: Record<string, unknown>;
+    /** Dotted paths of inputs that are secrets. */
+    readonly secretPaths: string[];
+    readonly options: ResourceOptionsCaptured;
+}
+
+export interface StackPlan {
+    readonly stack: string;
+    readonly app: string;
+    readonly env: string;
+    readonly target: string;
+    readonly resources: PlannedResource[];
+    /** Operator secrets the stack file lacks, assumed set (as `[secret]`) for this offline run. */
+    readonly assumedSecrets: string[];
+}
+
+interface Pending {
+    capture: PlannedResource[];
+}
+let current: Pending | undefined;
+let patched = false;
+
+function isSecret(v: unknown): v is { value: unknown } {
+    return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Walks a serialized property struct into the two views: unwrapped and display-safe. */
+function views(value: unknown, path: string, secretPaths: string[]): { raw: unknown; shown: unknown } {
+    if (isSecret(value)) {
+        secretPaths.push(path);
+        const inner = views(value.value, path, []);
+        return { raw: inner.raw, shown: SECRET_PLACEHOLDER };
+    }
+    if (value === UNKNOWN) return { raw: undefined, shown: "[unknown]" };
+    if (Array.isArray(value)) {
+        const parts = value.map((v, i) => views(v, `${path}[${i}]`, secretPaths));
+        return { raw: parts.map((p) => p.raw), shown: parts.map((p) => p.shown) };
+    }
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === RESOURCE_SIG) return { raw: obj.urn, shown: obj.urn };
+        const raw: Record<string, unknown> = {};
+        const shown: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(obj)) {
+            const part = views(v, path ? `${path}.${k}` : k, secretPaths);
+            raw[k] = part.raw;
+            shown[k] = part.shown;
+        }
+        return { raw, shown };
+    }
+    return { raw: value, shown: value };
+}
+
+/** Wraps the mock monitor once per process so each registration's request (parent, options) is kept. */
+function patchMonitor(): void {
+    if (patched) return;
+    patched = true;
+    const original = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = async function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
+        const sink = current;
+        return original.call(this, req, (err: any, res: any) => {
+            if (!err && sink) {
+                const secretPaths: string[] = [];
+                const { raw, shown } = views(req.getObject()?.toJavaScript() ?? {}, "", secretPaths);
+                sink.capture.push({
+                    urn: res.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    props: raw as Record<string, unknown>,
+                    inputs: shown as Record<string, unknown>,
+                    secretPaths,
+                    options: {
+                        protect: !!req.getProtect(),
+                        retainOnDelete: !!req.getRetainondelete(),
+                        deleteBeforeReplace: !!req.getDeletebeforereplace(),
+                        ignoreChanges: req.getIgnorechangesList() ?? [],
+                        replaceOnChanges: req.getReplaceonchangesList() ?? [],
+                        additionalSecretOutputs: req.getAdditionalsecretoutputsList() ?? [],
+                        aliases: (req.getAliasesList?.() ?? []).map((a: any) => (typeof a === "string" ? a : (a.getUrn?.() ?? JSON.stringify(a.toObject?.() ?? a)))),
+                        dependsOn: req.getDependenciesList() ?? [],
+                        provider: req.getProvider() || undefined,
+                    },
+                });
+            }
+            callback(err, res);
+        });
+    };
+}
+
+/** Fails loudly if the SDK's request shape changed under the capture (pinned SDK, internal API). */
+export function assertCaptureShape(r: PlannedResource): void {
+    if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:")) throw new Error(`mock capture broke: urn ${String(r.urn)}`);
+    if (typeof r.options.protect !== "boolean") throw new Error("mock capture broke: protect");
+}
+
+let program: { buildPlatform: (o?: BuildOptions) => unknown } | undefined;
+
+export interface PlanOptions extends BuildOptions {
+    /** Stack file text to use instead of `stacks/Pulumi.<stack>.yaml` (tests that break one value). */
+    readonly stackFileText?: string;
+}
+
+/**
+ * Plans one stack offline. Stacks run one after another in a process: the SDK's runtime is
+ * process-global. Invalid config throws the program's ConfigError before anything registers.
+ */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+    const { app, env } = parseStackName(stack);
+    const { config, secretKeys, assumedSecrets } = readStackConfig(stack, options.stackFileText);
+    // Validate before the runtime starts so a bad stack registers nothing, not even a mock.
+    const context = resolveStack(stack, config);
+    const region = config["aws:region"] ?? "us-east-1";
+    patchMonitor();
+    const pending: Pending = { capture: [] };
+    current = pending;
+    const failures: unknown[] = [];
+    const onRejection = (e: unknown) => failures.push(e);
+    process.on("unhandledRejection", onRejection);
+    try {
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => mockState(args, region),
+                call: mockCall(region),
+            },
+            PROJECT,
+            stack,
+            false,
+        );
+        pulumi.runtime.setAllConfig(config, secretKeys);
+        program ??= require("../../stacks/program");
+        program!.buildPlatform({ mutate: options.mutate });
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        if (failures.length) throw failures[0];
+    } finally {
+        process.off("unhandledRejection", onRejection);
+        current = undefined;
+    }
+    pending.capture.forEach(assertCaptureShape);
+    return { stack, app, env, target: context.target, resources: pending.capture, assumedSecrets };
+}

@@ -1,0 +1,54 @@
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+import { OPERATOR_SECRETS, PAGED_ENVS, PROJECT, parseStackName } from "../../stacks/settings";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const STACKS_DIR = path.join(ROOT, "stacks");
+
+/** Shown wherever a secret's value would be: plan output, policy reports, drift reports. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface StackConfig {
+    /** Flat `namespace:key` → string, as the Pulumi engine hands config to a program. */
+    readonly config: Record<string, string>;
+    /** Keys whose value is a secret (`secure:` in the file, or an operator secret assumed present). */
+    readonly secretKeys: string[];
+    /** Operator secrets the file does not hold, supplied as placeholders for the offline run. */
+    readonly assumedSecrets: string[];
+}
+
+/**
+ * Reads `stacks/Pulumi.<stack>.yaml`. `secure:` values are encrypted by the stack's secrets
+ * provider and cannot be decrypted offline; they become `[secret]` placeholders, as do the
+ * operator secrets a paged environment needs but a committed file never holds.
+ */
+export function readStackConfig(stack: string, overrideText?: string): StackConfig {
+    const { env } = parseStackName(stack);
+    const file = path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
+    const text = overrideText ?? (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined);
+    if (text === undefined) throw new Error(`stack ${stack}: no stack file ${path.relative(ROOT, file)}`);
+    const doc = (YAML.parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        if (value && typeof value === "object" && "secure" in (value as object)) {
+            config[key] = SECRET_PLACEHOLDER;
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    const assumedSecrets: string[] = [];
+    if (PAGED_ENVS.includes(env)) {
+        for (const name of OPERATOR_SECRETS) {
+            const key = `${PROJECT}:${name}`;
+            if (!(key in config)) {
+                config[key] = SECRET_PLACEHOLDER;
+                secretKeys.push(key);
+                assumedSecrets.push(key);
+            }
+        }
+    }
+    return { config, secretKeys, assumedSecrets };
+}

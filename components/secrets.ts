@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Runbook } from "../runbooks";
+
+/** Credentials the platform generates; every target reads them from here, never from config or code. */
+export interface PlatformSecretsArgs {
+    readonly runbook: Runbook;
+}
+
+/**
+ * One generated password per credential the app's data services and monitoring need. They are
+ * Pulumi secrets (encrypted in state, `[secret]` in previews) and live as long as the stack, so a
+ * `pulumi up` does not rotate them by surprise.
+ */
+export class PlatformSecrets extends pulumi.ComponentResource {
+    public readonly postgres?: random.RandomPassword;
+    public readonly redis?: random.RandomPassword;
+    public readonly mongodb?: random.RandomPassword;
+    public readonly objectStorage?: random.RandomPassword;
+    public readonly grafanaAdmin: random.RandomPassword;
+
+    constructor(name: string, args: PlatformSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:index:Secrets", name, {}, opts);
+        const password = (suffix: string, special = false) =>
+            // Data-service clients put passwords in URLs: no specials there, length makes up for it.
+            new random.RandomPassword(`${name}-${suffix}`, { length: special ? 32 : 40, special, overrideSpecial: special ? "-_.~" : undefined }, { parent: this });
+        const { data } = args.runbook;
+        if (data.postgres) this.postgres = password("postgres");
+        if (data.redis) this.redis = password("redis");
+        if (data.mongodb) this.mongodb = password("mongodb");
+        if (data.objectStorage) this.objectStorage = password("object-storage");
+        this.grafanaAdmin = password("grafana-admin", true);
+        this.registerOutputs({});
+    }
+}

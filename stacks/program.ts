@@ -1,0 +1,40 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "../components/platform";
+import { ConfigError, OPERATOR_SECRETS, PAGED_ENVS, PROJECT, resolveStack, type OperatorSecret, type PlatformContext } from "./settings";
+
+export interface BuildOptions {
+    /**
+     * Rewrites the resolved stack before anything is built. Only the policy pack's mutation tests
+     * use it, to prove a looser program is caught; `pulumi up` never passes one.
+     */
+    readonly mutate?: (context: PlatformContext) => PlatformContext;
+}
+
+/** The program `pulumi up` runs: validate the selected stack's config, then build its platform. */
+export function buildPlatform(options: BuildOptions = {}) {
+    const stack = pulumi.getStack();
+    const resolved = resolveStack(stack, pulumi.runtime.allConfig());
+    const context = options.mutate ? options.mutate(resolved) : resolved;
+    const platform = new Platform(`${context.app}`, { context, receivers: readReceivers(context) });
+    return {
+        app: context.app,
+        env: context.env,
+        target: context.target,
+        endpoints: platform.target.endpoints,
+        overrides: context.overrides,
+    };
+}
+
+/** The operator's pager and chat credentials: Pulumi secrets, required where alerts must reach a person. */
+function readReceivers(context: PlatformContext): Partial<Record<OperatorSecret, pulumi.Output<string>>> {
+    const config = new pulumi.Config(PROJECT);
+    const receivers: Partial<Record<OperatorSecret, pulumi.Output<string>>> = {};
+    const missing: string[] = [];
+    for (const name of OPERATOR_SECRETS) {
+        const value = config.getSecret(name);
+        if (value) receivers[name] = value;
+        else if (PAGED_ENVS.includes(context.env)) missing.push(`${PROJECT}:${name} = (missing): ${context.env} alerts must reach a person; set it with \`pulumi config set --secret ${PROJECT}:${name} <value> -s ${context.stack}\``);
+    }
+    if (missing.length) throw new ConfigError(context.stack, missing);
+    return receivers;
+}

@@ -1,0 +1,226 @@
+import { z } from "zod";
+import { applyOverrides, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
+import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
+
+/**
+ * Stack configuration: the one place config enters the program. `resolveStack` is pure (it takes
+ * the flat config map Pulumi holds), so the offline plan, the tests and `pulumi up` all run the
+ * same validation, and a bad value stops the program before any resource is registered.
+ */
+
+export const PROJECT = "runbook-platform";
+export const TARGETS = ["docker", "kubernetes", "aws"] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** Where each environment runs unless its stack says otherwise. */
+export const DEFAULT_TARGET: Record<Env, Target> = { local: "docker", staging: "kubernetes", production: "aws" };
+
+/** Secrets an operator sets with `pulumi config set --secret` (they come from outside: a pager key, a chat webhook). */
+export const OPERATOR_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl"] as const;
+export type OperatorSecret = (typeof OPERATOR_SECRETS)[number];
+/** Environments whose stacks must have the operator secrets: an alert there must reach a person. */
+export const PAGED_ENVS: readonly Env[] = ["staging", "production"];
+
+const IMAGE_RE = /^[a-z0-9][a-z0-9._\-/]*(:[0-9]+\/[a-z0-9._\-/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const imageSchema = z
+    .string()
+    .regex(IMAGE_RE, { message: "not an image reference with a pinned tag or digest (allowed: registry/name:tag or registry/name@sha256:<digest>)" })
+    .refine((s) => !/:latest$/.test(s), { message: 'the tag "latest" is not pinned (allowed: a version tag or a sha256 digest)' });
+
+const hostSchema = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, { message: "not a DNS host name (allowed: e.g. api.example.com)" });
+
+export const settingsSchema = z
+    .object({
+        target: z.enum(TARGETS).optional(),
+        /** Image per runbook service, pinned. */
+        images: z.record(z.string(), imageSchema),
+        /** Public host per service; defaults to the runbook's host (prefixed with the env outside production). */
+        hosts: z.record(z.string(), hostSchema).optional(),
+        /** Runbook numbers this stack changes, by dotted key (see runbooks/overrides.ts). */
+        overrides: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+        /** Loosenings the stack is allowed, each with a reason a reviewer can judge. */
+        exceptions: z
+            .array(z.object({ key: z.string(), reason: z.string().min(20, { message: "a reason of at least 20 characters is required" }) }).strict())
+            .optional(),
+        /** Protect stateful resources from deletion; defaults to true in production. */
+        protect: z.boolean().optional(),
+        kubernetes: z
+            .object({
+                /** kubeconfig context to use; defaults to the kubeconfig's current context. */
+                context: z.string().optional(),
+                /** Namespace for the app; defaults to the app id. */
+                namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "not a namespace name (allowed: lowercase letters, digits, '-')" }).optional(),
+                storageClass: z.string().optional(),
+                ingressClass: z.string().optional(),
+                /** cert-manager ClusterIssuer for ingress certificates. */
+                clusterIssuer: z.string().optional(),
+            })
+            .strict()
+            .optional(),
+        docker: z.object({ host: z.string().optional() }).strict().optional(),
+        aws: z
+            .object({
+                /** An existing Route 53 hosted zone for certificate validation and ALB aliases. */
+                hostedZoneId: z.string().optional(),
+            })
+            .strict()
+            .optional(),
+    })
+    .strict();
+export type StackSettings = z.infer<typeof settingsSchema>;
+
+export interface PlatformContext {
+    readonly stack: string;
+    readonly app: AppId;
+    readonly env: Env;
+    readonly target: Target;
+    /** The runbook with this stack's overrides applied: what every component builds from. */
+    readonly runbook: Runbook;
+    /** The runbook as its team wrote it: what the policy pack holds the stack to. */
+    readonly baseline: Runbook;
+    readonly overrides: readonly AppliedOverride[];
+    readonly exceptions: readonly Exception[];
+    readonly settings: StackSettings;
+    readonly region?: string;
+    readonly protect: boolean;
+    /** Public host per service. */
+    readonly hosts: Readonly<Record<string, string>>;
+}
+
+export class ConfigError extends Error {
+    constructor(stack: string, problems: string[]) {
+        super(`stack ${stack}: invalid configuration\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+export function allStacks(): string[] {
+    return APP_IDS.flatMap((app) => ENVS.map((env) => `${app}-${env}`));
+}
+
+/** `pfm-community-production` → app and env; anything else is refused with the allowed names. */
+export function parseStackName(stack: string): { app: AppId; env: Env } {
+    const env = ENVS.find((e) => stack.endsWith(`-${e}`));
+    const app = env && APP_IDS.find((a) => a === stack.slice(0, -(env.length + 1)));
+    if (!env || !app) {
+        throw new ConfigError(stack, [`unknown stack "${stack}"; allowed: <app>-<env> with app one of ${APP_IDS.join(", ")} and env one of ${ENVS.join(", ")}`]);
+    }
+    return { app, env };
+}
+
+const ns = (key: string) => `${PROJECT}:${key}`;
+
+/** Reads the value at a zod issue path back out of the raw config, for the error message. */
+function valueAt(raw: Record<string, unknown>, path: PropertyKey[]): string {
+    let v: unknown = raw;
+    for (const p of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+    return v === undefined ? "(missing)" : JSON.stringify(v);
+}
+
+/** The keys the schema accepts at a path, for "unknown key" messages. */
+function allowedKeysAt(path: PropertyKey[]): string[] {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let schema: any = settingsSchema;
+    for (const p of path) {
+        schema = typeof p === "number" ? schema?.element : schema?.shape?.[p];
+        while (schema?.unwrap) schema = schema.unwrap();
+    }
+    return Object.keys(schema?.shape ?? {});
+}
+
+function parseValue(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
+/**
+ * Validates a stack's config (the flat `project:key` → string map Pulumi keeps) against the
+ * schema and the runbook, and resolves everything the components need.
+ */
+export function resolveStack(stack: string, config: Readonly<Record<string, string>>): PlatformContext {
+    const { app, env } = parseStackName(stack);
+    const baseline = getRunbook(app);
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) {
+        if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = parseValue(v);
+    }
+    for (const secret of OPERATOR_SECRETS) delete raw[secret];
+
+    const parsed = settingsSchema.safeParse(raw);
+    if (!parsed.success) {
+        throw new ConfigError(
+            stack,
+            parsed.error.issues.map((i) => {
+                if (i.code === "unrecognized_keys") {
+                    const where = i.path.length ? `${ns(i.path.join("."))}.` : `${PROJECT}:`;
+                    return `${i.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; allowed: ${allowedKeysAt(i.path).join(", ")}`;
+                }
+                return `${ns(i.path.join("."))} = ${valueAt(raw, i.path)}: ${i.message}`;
+            }),
+        );
+    }
+    const settings = parsed.data;
+    const problems: string[] = [];
+
+    const services = baseline.services.map((s) => s.name);
+    for (const svc of services) {
+        if (!settings.images[svc]) problems.push(`${ns(`images.${svc}`)} = (missing): the runbook runs service "${svc}"; allowed: a pinned image reference`);
+    }
+    for (const name of Object.keys(settings.images)) {
+        if (!services.includes(name)) problems.push(`${ns(`images.${name}`)} = ${JSON.stringify(settings.images[name])}: no such service in the ${app} runbook; allowed: ${services.join(", ")}`);
+    }
+    for (const name of Object.keys(settings.hosts ?? {})) {
+        if (!services.includes(name)) problems.push(`${ns(`hosts.${name}`)}: no such service in the ${app} runbook; allowed: ${services.join(", ")}`);
+    }
+
+    const target = settings.target ?? DEFAULT_TARGET[env];
+    const region = config["aws:region"];
+    if (target === "aws") {
+        if (!region) problems.push(`aws:region = (missing): the aws target needs a region; the runbook's is ${baseline.aws.region}`);
+        else if (region !== baseline.aws.region && !settings.exceptions?.some((e) => e.key === "aws.region")) {
+            problems.push(`aws:region = "${region}": the runbook runs in ${baseline.aws.region}; allowed: ${baseline.aws.region}, or an exception for key aws.region`);
+        }
+    }
+    if (target !== "kubernetes" && settings.kubernetes) problems.push(`${ns("kubernetes")}: set, but this stack's target is ${target}; allowed only with target kubernetes`);
+    if (target !== "docker" && settings.docker) problems.push(`${ns("docker")}: set, but this stack's target is ${target}; allowed only with target docker`);
+    if (target !== "aws" && settings.aws) problems.push(`${ns("aws")}: set, but this stack's target is ${target}; allowed only with target aws`);
+    if (env === "production" && settings.protect === false && !settings.exceptions?.some((e) => e.key === "protect")) {
+        problems.push(`${ns("protect")} = false: production state must be protected; allowed: true, or an exception for key protect`);
+    }
+
+    const overrides = Object.entries(settings.overrides ?? {}).map(([key, value]) => ({ key, value }));
+    const exceptions = (settings.exceptions ?? []).filter((e) => e.key !== "aws.region" && e.key !== "protect");
+    let effective = baseline;
+    let applied: AppliedOverride[] = [];
+    try {
+        ({ runbook: effective, applied } = applyOverrides(baseline, overrides, exceptions));
+    } catch (e) {
+        if (!(e instanceof OverrideError)) throw e;
+        problems.push(`${ns(`overrides.${e.key}`)} = ${JSON.stringify(e.value)}: ${e.allowed}`);
+    }
+    if (problems.length) throw new ConfigError(stack, problems);
+
+    const hosts: Record<string, string> = {};
+    for (const svc of baseline.services) {
+        const host = settings.hosts?.[svc.name] ?? (svc.host && (env === "production" ? svc.host : `${env}.${svc.host}`));
+        if (host) hosts[svc.name] = host;
+    }
+
+    return {
+        stack,
+        app,
+        env,
+        target,
+        runbook: effective,
+        baseline,
+        overrides: applied,
+        exceptions: settings.exceptions ?? [],
+        settings,
+        region: target === "aws" ? region : undefined,
+        protect: settings.protect ?? env === "production",
+        hosts,
+    };
+}
