@@ -1,0 +1,63 @@
+import type { Runbook } from "../runbooks";
+
+/**
+ * Data-service configuration rendered from the runbook, the same on every target that runs the
+ * server itself (Docker, Kubernetes) and mapped onto managed-service parameters on AWS.
+ */
+
+type Postgres = NonNullable<Runbook["data"]["postgres"]>;
+type Redis = NonNullable<Runbook["data"]["redis"]>;
+type Mongo = NonNullable<Runbook["data"]["mongodb"]>;
+type Kafka = NonNullable<Runbook["data"]["kafka"]>;
+
+/** postgresql.conf settings: the runbook's tuning, pg_stat_statements and the slow-query log. */
+export function postgresSettings(pg: Postgres): Record<string, string> {
+    return {
+        ...pg.parameters,
+        shared_preload_libraries: pg.preloadLibraries.join(","),
+        ...(pg.preloadLibraries.includes("pg_stat_statements") ? { "pg_stat_statements.track": "all", "pg_stat_statements.max": "10000" } : {}),
+        // The slow-query alert counts what this logs; the runbook's "slow" is this threshold.
+        log_min_duration_statement: `${pg.slowQueryMs}`,
+        log_lock_waits: "on",
+    };
+}
+
+/** postgresql.conf text for a server the platform runs itself. */
+export function postgresConf(pg: Postgres): string {
+    const quote = (v: string) => (/^[0-9.]+$/.test(v) ? v : `'${v}'`);
+    const lines = Object.entries(postgresSettings(pg)).map(([k, v]) => `${k} = ${quote(v)}`);
+    return ["# Rendered from the runbook by capabilities/datastores.ts; edit the runbook data, not this file.", "listen_addresses = '*'", ...lines, ""].join("\n");
+}
+
+/** `save 900 1` lines and memory policy, as redis.conf directives. */
+export function redisDirectives(redis: Redis): [string, string][] {
+    return [
+        ["maxmemory", `${redis.maxmemoryMB}mb`],
+        ["maxmemory-policy", redis.maxmemoryPolicy],
+        ...redis.save.map(([seconds, changes]): [string, string] => ["save", `${seconds} ${changes}`]),
+        ["appendonly", "yes"],
+        ["dir", "/data"],
+    ];
+}
+
+/** redis.conf text. The password is not in it: the server reads it from the environment at start. */
+export function redisConf(redis: Redis): string {
+    return ["# Rendered from the runbook by capabilities/datastores.ts.", "bind 0.0.0.0", "protected-mode yes", "port 6379", ...redisDirectives(redis).map(([k, v]) => `${k} ${v}`), ""].join("\n");
+}
+
+/** `mongod` flags for the runbook's replica set. */
+export function mongodArgs(mongo: Mongo, replicaSet: string): string[] {
+    return ["--replSet", replicaSet, "--oplogSize", `${mongo.oplogSizeMB}`, "--bind_ip_all", "--auth", "--keyFile", "/etc/mongo/keyfile"];
+}
+
+/** Broker settings that make the runbook's replication guarantees hold. */
+export function kafkaBrokerConfig(kafka: Kafka): Record<string, string> {
+    return {
+        "default.replication.factor": `${Math.max(...kafka.topics.map((t) => t.replicationFactor))}`,
+        "min.insync.replicas": `${kafka.minInsyncReplicas}`,
+        "offsets.topic.replication.factor": `${Math.min(kafka.brokers, 3)}`,
+        "transaction.state.log.replication.factor": `${Math.min(kafka.brokers, 3)}`,
+        "transaction.state.log.min.isr": `${Math.min(kafka.minInsyncReplicas, kafka.brokers)}`,
+        "auto.create.topics.enable": "false",
+    };
+}
