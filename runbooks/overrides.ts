@@ -32,6 +32,8 @@ export class OverrideError extends Error {
         readonly key: string,
         readonly value: unknown,
         readonly allowed: string,
+        /** Which list of the stack config the key sits in. */
+        readonly list: "overrides" | "exceptions" = "overrides",
     ) {
         super(`${key} = ${JSON.stringify(value)}: ${allowed}`);
     }
@@ -145,7 +147,7 @@ export function applyOverrides(
     const applied: AppliedOverride[] = [];
     for (const ex of exceptions) {
         if (!overrides.some((o) => o.key === ex.key)) {
-            throw new OverrideError(ex.key, ex.reason, "an exception must name a key this stack overrides");
+            throw new OverrideError(ex.key, ex.reason, "an exception must name a key this stack overrides", "exceptions");
         }
     }
     for (const o of overrides) {

@@ -436,6 +436,7 @@ export const runbookSchema = z
             ids.add(a.id);
         }
         for (const [i, b] of rb.backups.entries()) {
+            if (!cronSchema.safeParse(b.cron).success) continue;
             const interval = nextIntervalsSeconds(b.cron);
             if (interval !== durationSeconds(b.every)) {
                 ctx.addIssue({ code: "custom", path: ["backups", i, "cron"], message: `cron "${b.cron}" fires every ${interval}s, not every ${b.every}` });

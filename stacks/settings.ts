@@ -199,7 +199,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         ({ runbook: effective, applied } = applyOverrides(baseline, overrides, exceptions));
     } catch (e) {
         if (!(e instanceof OverrideError)) throw e;
-        problems.push(`${ns(`overrides.${e.key}`)} = ${JSON.stringify(e.value)}: ${e.allowed}`);
+        problems.push(`${ns(`${e.list}.${e.key}`)} = ${JSON.stringify(e.value)}: ${e.allowed}`);
     }
     if (problems.length) throw new ConfigError(stack, problems);
 

@@ -144,34 +144,25 @@ export interface PlanOptions extends BuildOptions {
 }
 
 /**
- * Plans one stack offline. Stacks run one after another in a process: the SDK's runtime is
- * process-global. Invalid config throws the program's ConfigError before anything registers.
+ * Runs `body` under a fresh mock engine for `stack` and returns every registration it made.
+ * Stacks run one after another in a process: the SDK's runtime is process-global.
  */
-export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
-    const { app, env } = parseStackName(stack);
-    const { config, secretKeys, assumedSecrets } = readStackConfig(stack, options.stackFileText);
-    // Validate before the runtime starts so a bad stack registers nothing, not even a mock.
-    const context = resolveStack(stack, config);
-    const region = config["aws:region"] ?? "us-east-1";
+export async function captureRegistrations(
+    stack: string,
+    config: { config: Record<string, string>; secretKeys: string[]; region?: string },
+    body: () => void,
+): Promise<PlannedResource[]> {
     patchMonitor();
+    const region = config.region ?? "us-east-1";
     const pending: Pending = { capture: [] };
     current = pending;
     const failures: unknown[] = [];
     const onRejection = (e: unknown) => failures.push(e);
     process.on("unhandledRejection", onRejection);
     try {
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => mockState(args, region),
-                call: mockCall(region),
-            },
-            PROJECT,
-            stack,
-            false,
-        );
-        pulumi.runtime.setAllConfig(config, secretKeys);
-        program ??= require("../../stacks/program");
-        program!.buildPlatform({ mutate: options.mutate });
+        await pulumi.runtime.setMocks({ newResource: (args) => mockState(args, region), call: mockCall(region) }, PROJECT, stack, false);
+        pulumi.runtime.setAllConfig(config.config, config.secretKeys);
+        body();
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
         if (failures.length) throw failures[0];
     } finally {
@@ -179,5 +170,19 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
         current = undefined;
     }
     pending.capture.forEach(assertCaptureShape);
-    return { stack, app, env, target: context.target, resources: pending.capture, assumedSecrets };
+    return pending.capture;
+}
+
+/**
+ * Plans one stack offline: the program `pulumi up` runs, under the mock engine. Invalid config
+ * throws the program's ConfigError before the engine starts, so nothing is registered.
+ */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+    const { app, env } = parseStackName(stack);
+    const { config, secretKeys, assumedSecrets } = readStackConfig(stack, options.stackFileText);
+    const context = resolveStack(stack, config);
+    program ??= require("../../stacks/program") as typeof import("../../stacks/program");
+    const build = program.buildPlatform;
+    const resources = await captureRegistrations(stack, { config, secretKeys, region: config["aws:region"] }, () => build({ mutate: options.mutate }));
+    return { stack, app, env, target: context.target, resources, assumedSecrets };
 }

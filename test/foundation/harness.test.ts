@@ -1,0 +1,118 @@
+import test from "ava";
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { captureRegistrations, planStack, type StackPlan } from "../../cli/harness/runtime";
+import { readStackConfig, SECRET_PLACEHOLDER } from "../../cli/harness/stack-files";
+import { buildPlatform } from "../../stacks/program";
+import { allStacks } from "../../stacks/settings";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/**
+ * The offline harness everything else stands on: it must see every registration with its parent
+ * and options, keep secrets out of what it prints, and run the real program for all 15 stacks.
+ */
+
+class Probe extends pulumi.ComponentResource {
+    constructor(name: string) {
+        super("test:index:Probe", name, {});
+        const first = new random.RandomPet(`${name}-first`, {}, { parent: this });
+        new random.RandomPassword(
+            `${name}-second`,
+            { length: 20, keepers: { rotation: pulumi.secret("quarterly-key") } },
+            { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["length"], dependsOn: [first] },
+        );
+        this.registerOutputs({});
+    }
+}
+
+test.serial("captures type, name, parent, secret inputs and every resource option", async (t) => {
+    const resources = await captureRegistrations("bunty-local", { config: {}, secretKeys: [] }, () => new Probe("probe"));
+    t.deepEqual(
+        resources.map((r) => r.type),
+        ["test:index:Probe", "random:index/randomPet:RandomPet", "random:index/randomPassword:RandomPassword"],
+    );
+    const [probe, first, second] = resources;
+    t.is(first.parent, probe.urn);
+    t.is(second.parent, probe.urn);
+    t.false(probe.custom);
+    t.true(second.custom);
+    t.true(second.options.protect);
+    t.true(second.options.retainOnDelete);
+    t.false(first.options.protect);
+    t.deepEqual(second.options.ignoreChanges, ["length"]);
+    t.deepEqual(second.options.dependsOn, [first.urn]);
+    t.deepEqual(second.secretPaths, ["keepers.rotation"]);
+    t.is((second.inputs.keepers as Record<string, unknown>).rotation, SECRET_PLACEHOLDER);
+    t.is((second.props.keepers as Record<string, unknown>).rotation, "quarterly-key", "policies see secrets unwrapped, as the analyzer does");
+    t.regex(second.urn, /^urn:pulumi:bunty-local::runbook-platform::test:index:Probe\$random:index\/randomPassword:RandomPassword::probe-second$/);
+});
+
+test.serial("the program itself refuses bad config before registering anything", async (t) => {
+    const { config, secretKeys } = readStackConfig("bunty-local");
+    config["runbook-platform:images"] = JSON.stringify({ backend: "ghcr.io/bunty/backend:latest", frontend: "ghcr.io/bunty/frontend:1.4.0" });
+    let error: Error | undefined;
+    const resources = await captureRegistrations("bunty-local", { config, secretKeys }, () => {
+        try {
+            buildPlatform();
+        } catch (e) {
+            error = e as Error;
+        }
+    });
+    t.regex(error?.message ?? "", /runbook-platform:images\.backend = "ghcr\.io\/bunty\/backend:latest"/);
+    t.deepEqual(resources, []);
+});
+
+test.serial("a paged environment without its operator secrets is refused by the program", async (t) => {
+    const { config, secretKeys } = readStackConfig("formula-pm-staging");
+    delete config["runbook-platform:pagerdutyRoutingKey"];
+    let error: Error | undefined;
+    await captureRegistrations("formula-pm-staging", { config, secretKeys }, () => {
+        try {
+            buildPlatform();
+        } catch (e) {
+            error = e as Error;
+        }
+    });
+    t.regex(error?.message ?? "", /runbook-platform:pagerdutyRoutingKey = \(missing\): staging alerts must reach a person; set it with `pulumi config set --secret/);
+});
+
+test.serial("all 15 stacks plan; every resource hangs off the app's Platform component", async (t) => {
+    const plans: StackPlan[] = [];
+    for (const stack of allStacks()) plans.push(await planStack(stack));
+    t.is(plans.length, 15);
+    for (const plan of plans) {
+        const roots = plan.resources.filter((r) => !r.parent);
+        t.deepEqual(
+            roots.map((r) => r.type),
+            ["platform:index:Platform"],
+            `${plan.stack}: one root`,
+        );
+        const urns = new Set(plan.resources.map((r) => r.urn));
+        for (const r of plan.resources.filter((r) => r.parent)) t.true(urns.has(r.parent!), `${plan.stack}: ${r.name}'s parent was registered`);
+        t.true(plan.resources.some((r) => r.type === `platform:${plan.target}:Platform`), `${plan.stack}: target component`);
+        t.is(new Set(plan.resources.map((r) => r.urn)).size, plan.resources.length, `${plan.stack}: URNs unique`);
+    }
+});
+
+test("`npm run plan -- --all --json` prints only JSON: 15 stacks, no generated secret values", async (t) => {
+    const { stdout } = await run(process.execPath, ["--import=tsx", "cli/plan.ts", "--all", "--json"], { cwd: ROOT, maxBuffer: 512 * 1024 * 1024 });
+    const json = JSON.parse(stdout) as { stacks: { stack: string; app: string; env: string; target: string; resources: { urn: string; type: string; name: string; parent: string | null; inputs: unknown; options: unknown }[] }[] };
+    t.deepEqual(json.stacks.map((s) => s.stack).sort(), allStacks().sort());
+    for (const s of json.stacks) {
+        t.true(s.resources.length > 0);
+        for (const r of s.resources) t.deepEqual(Object.keys(r).sort(), ["custom", "inputs", "name", "options", "parent", "secretPaths", "type", "urn"]);
+    }
+    // The mock engine's generated passwords are `generated-<name>`: none may reach an input.
+    t.false(stdout.includes("generated-"), "a generated secret leaked into a plan input");
+});
+
+test("`npm run plan` names an unknown stack and exits non-zero", async (t) => {
+    const err = await t.throwsAsync(run(process.execPath, ["--import=tsx", "cli/plan.ts", "--stack", "gravitypm-prod"], { cwd: ROOT }));
+    t.is((err as unknown as { code: number }).code, 1);
+    t.regex((err as unknown as { stderr: string }).stderr, /unknown stack "gravitypm-prod"/);
+});
