@@ -115,7 +115,7 @@ test("pfm-community: alert table, tuning and limits read from the seed", (t) => 
     t.is(rb.data.postgres!.parameters.effective_cache_size, /effective_cache_size = (\S+)/.exec(text)![1]);
     t.is(rb.data.postgres!.parameters.random_page_cost, /random_page_cost = (\S+)/.exec(text)![1]);
     t.is(rb.data.redis!.maxmemoryMB, Number(/maxmemory (\d+)mb/.exec(text)![1]));
-    t.is<string>(rb.data.redis!.maxmemoryPolicy, /maxmemory-policy (\S+)/.exec(text)![1]);
+    t.is<string, string>(rb.data.redis!.maxmemoryPolicy, /maxmemory-policy (\S+)/.exec(text)![1]);
     const save = /save ((?:\d+ \d+ ?)+)/.exec(text)![1].trim().split(" ").map(Number);
     t.deepEqual(rb.data.redis!.save.flat(), save);
     const backend = rb.services.find((s) => s.name === "backend")!;

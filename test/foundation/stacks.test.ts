@@ -36,7 +36,7 @@ test("every committed stack resolves to its app, env and default target", (t) =>
     for (const stack of allStacks()) {
         const ctx = resolveStack(stack, readStackConfig(stack).config);
         t.is(`${ctx.app}-${ctx.env}`, stack);
-        t.is<string>(ctx.target, targets[ctx.env]);
+        t.is<string, string>(ctx.target, targets[ctx.env]);
         t.is(ctx.protect, ctx.env === "production");
         t.deepEqual(Object.keys(ctx.settings.images).sort(), getRunbook(ctx.app).services.map((s) => s.name).sort());
     }
