@@ -1,0 +1,99 @@
+import test from "ava";
+import { CronExpressionParser } from "cron-parser";
+import { allRunbooks, getRunbook, nextIntervalsSeconds, type Resources } from "../../runbooks";
+import { applyOverrides } from "../../runbooks/overrides";
+import { kafkaBrokerConfig, postgresSettings, redisDirectives } from "../../capabilities/datastores";
+import { awsCron, restoreTestPlan } from "../../capabilities/schedules";
+import { dockerResources, fargateSize, kubernetesResources } from "../../capabilities/sizing";
+
+/** The shared pure decisions every target uses, checked without the mock engine. */
+
+/** AWS's six-field cron back to the five-field form (AWS day-of-week is 1-7 from Sunday). */
+function fromAws(expr: string): string {
+    const [min, hour, dom, month, dow] = /^cron\((.*)\)$/.exec(expr)![1].split(" ");
+    const fiveDow = dow === "?" ? "*" : dow.replace(/\d/g, (d) => `${Number(d) - 1}`);
+    return [min, hour, dom === "?" ? "*" : dom, month, fiveDow].join(" ");
+}
+
+function fireTimes(cron: string, n: number): number[] {
+    const it = CronExpressionParser.parse(cron, { tz: "UTC", currentDate: new Date("2026-03-01T00:00:00Z") });
+    return Array.from({ length: n }, () => it.next().getTime());
+}
+
+test("AWS Backup cron fires exactly when each runbook backup does", (t) => {
+    for (const rb of allRunbooks()) {
+        for (const b of rb.backups) {
+            const aws = awsCron(b.cron);
+            t.regex(aws, /^cron\(\S+ \S+ \S+ \S+ \S+ \*\)$/);
+            t.true(aws.includes("?"), `${aws}: AWS needs ? in day-of-month or day-of-week`);
+            t.deepEqual(fireTimes(fromAws(aws), 20), fireTimes(b.cron, 20), `${rb.app} ${b.dataset}`);
+        }
+    }
+    t.is(fromAws(awsCron("30 5 * * 1")), "30 5 * * 1");
+    t.deepEqual(fireTimes(fromAws(awsCron("0 4 * * 0")), 3), fireTimes("0 4 * * 0", 3), "Sunday maps to AWS 1 and back");
+});
+
+test("restore tests run at the runbook's most frequent restore cadence, monthly where it names none", (t) => {
+    t.deepEqual(restoreTestPlan(getRunbook("gravitypm")), { cadence: "monthly", cron: restoreTestPlan(getRunbook("gravitypm")).cron, defaulted: false });
+    t.is(restoreTestPlan(getRunbook("bunty")).cadence, "quarterly");
+    t.like(restoreTestPlan(getRunbook("personal-finance-hub")), { cadence: "monthly", defaulted: true });
+    const quarterly = restoreTestPlan(getRunbook("bunty")).cron;
+    t.is(nextIntervalsSeconds(quarterly) >= 89 * 86400, true, "quarterly means about every three months");
+});
+
+test("Fargate sizes are the smallest valid size that covers the runbook's limits", (t) => {
+    const r = (cpu: number, memoryMiB: number): Resources => ({ limits: { cpu, memoryMiB }, reservations: { cpu: cpu / 2, memoryMiB: memoryMiB / 2 }, source: getRunbook("bunty").services[0].resources.source });
+    const backend = getRunbook("pfm-community").services[0].resources;
+    const size = fargateSize(backend);
+    t.true(size.cpu >= backend.limits.cpu * 1024 && size.memory >= backend.limits.memoryMiB);
+    t.deepEqual(fargateSize(r(0.25, 512)), { cpu: 256, memory: 512 });
+    t.deepEqual(fargateSize(r(1, 3000)), { cpu: 1024, memory: 3072 });
+    t.deepEqual(fargateSize(r(0.25, 3000)), { cpu: 512, memory: 3072 }, "memory beyond 0.25 vCPU's range moves up a CPU size");
+    t.throws(() => fargateSize(r(8, 1024)), { message: /no Fargate task size has 8 vCPU/ });
+});
+
+test("Kubernetes and Docker units carry the runbook's limits exactly", (t) => {
+    const res = getRunbook("pfm-community").services[0].resources;
+    const k = kubernetesResources(res);
+    t.is(k.limits.memory, `${res.limits.memoryMiB}Mi`);
+    t.is(Number(k.limits.cpu.replace("m", "")) / 1000, res.limits.cpu);
+    t.is(Number(k.requests.cpu.replace("m", "")) / 1000, res.reservations.cpu);
+    const d = dockerResources(res);
+    t.is(d.memory / 1024 / 1024, res.limits.memoryMiB);
+    t.is(d.memoryReservation / 1024 / 1024, res.reservations.memoryMiB);
+    t.is(d.nanoCpus / 1e9, res.limits.cpu);
+});
+
+test("data-service settings carry the runbook's tuning", (t) => {
+    const pfm = getRunbook("pfm-community");
+    const pg = postgresSettings(pfm.data.postgres!);
+    for (const [k, v] of Object.entries(pfm.data.postgres!.parameters)) t.is(pg[k], v);
+    t.is(pg.shared_preload_libraries, "pg_stat_statements");
+    t.is(Number(pg.log_min_duration_statement), pfm.data.postgres!.slowQueryMs);
+    const redis = Object.fromEntries(redisDirectives(pfm.data.redis!).filter(([k]) => k !== "save"));
+    t.is(redis.maxmemory, `${pfm.data.redis!.maxmemoryMB}mb`);
+    t.is(redis["maxmemory-policy"], pfm.data.redis!.maxmemoryPolicy);
+    t.deepEqual(
+        redisDirectives(pfm.data.redis!).filter(([k]) => k === "save").map(([, v]) => v.split(" ").map(Number)),
+        pfm.data.redis!.save,
+    );
+    const kafka = getRunbook("personal-finance-hub").data.kafka!;
+    t.is(kafkaBrokerConfig(kafka)["min.insync.replicas"], `${kafka.minInsyncReplicas}`);
+    t.true(Number(kafkaBrokerConfig(kafka)["min.insync.replicas"]) < kafka.topics[0].replicationFactor, "a write survives one broker");
+});
+
+test("overrides: a tighter cron recomputes the interval; a below-alert tightens upwards", (t) => {
+    const rb = getRunbook("gravitypm");
+    const { runbook, applied } = applyOverrides(
+        rb,
+        [
+            { key: "backups.mongodb.cron", value: "0 */4 * * *" },
+            { key: "alerts.certificate-expiry.critical.threshold", value: 45 },
+        ],
+        [],
+    );
+    t.is(runbook.backups.find((b) => b.dataset === "mongodb")!.every, `${4 * 3600}s`);
+    t.true(applied.every((a) => a.tightens));
+    t.throws(() => applyOverrides(rb, [{ key: "alerts.certificate-expiry.critical.threshold", value: 14 }], []), { message: /loosens the runbook; allowed: a number >= 30/ });
+    t.is(rb.backups.find((b) => b.dataset === "mongodb")!.cron, "0 */6 * * *", "the runbook itself is never modified");
+});
