@@ -1,0 +1,33 @@
+export { renderArtifacts, receiverKindFor, ARTIFACT_PATHS, type Artifact } from "./artifacts";
+export { coverageRows, coverageProblems, type CoverageRow } from "./coverage";
+export { COVERAGE_PROVIDERS, type CoverageClaim, type CoverageKey, type CoverageKind, type CoverageProvider } from "./coverage-registry";
+export { caseNamesByAlert, promtoolCases, promtoolTests, type PromtoolCase, type PromtoolTestFile } from "./promtool-tests";
+export {
+    alertmanagerConfig,
+    ampAlertManagerDefinition,
+    receiverName,
+    routeTimings,
+    routingCases,
+    WATCHDOG_TIMINGS,
+    type DirectReceivers,
+    type Receivers,
+    type SmtpSettings,
+    type SnsReceivers,
+} from "./routing";
+export { alertName, rulesFor, RUNBOOK_BASE_URL, WATCHDOG, type AlertingRule, type RuleFile, type RuleGroup } from "./rules";
+export {
+    BLACKBOX_MODULES,
+    CLOUDWATCH_METRICS,
+    CLOUDWATCH_SIGNALS,
+    DEFAULT_TARGET,
+    SIGNAL_SPECS,
+    TARGETS,
+    alertsOn,
+    contractMarkdown,
+    requiredExporters,
+    signalQuery,
+    type CloudWatchSignal,
+    type ExporterRequirement,
+    type ProbeTarget,
+    type Target,
+} from "./signals";

@@ -1,0 +1,216 @@
+import YAML from "yaml";
+import { ALERT_SEVERITIES, type AlertSeverity, type Env, type Runbook } from "../../runbooks";
+import { WATCHDOG, alertName } from "./rules";
+import { SIGNAL_SPECS } from "./signals";
+
+/**
+ * Alertmanager configuration from the runbook's severity model: critical pages, warning goes to
+ * chat (and email where the runbook names one), info goes to chat with a long repeat, the
+ * Watchdog feeds a dead man's switch. Keys and URLs are inputs: the targets fill them from secrets.
+ */
+
+export interface SmtpSettings {
+    /** `host:port` of the mail relay. */
+    readonly smarthost: string;
+    readonly from: string;
+    readonly authUsername?: string;
+    readonly authPassword?: string;
+}
+
+/** Receivers Alertmanager calls itself (Docker and Kubernetes targets). */
+export interface DirectReceivers {
+    readonly kind: "direct";
+    /** PagerDuty Events API v2 integration key. */
+    readonly pagerdutyRoutingKey: string;
+    /** Slack incoming webhook; the channel comes from the runbook. */
+    readonly slackWebhookUrl: string;
+    /** URL the Watchdog pings (healthchecks.io, Dead Man's Snitch, ...). */
+    readonly deadMansSwitchUrl: string;
+    /** Required when the runbook names an alert email address. */
+    readonly smtp?: SmtpSettings;
+}
+
+/**
+ * Receivers for the Amazon Managed Prometheus alert manager, which can only publish to SNS: the
+ * AWS target subscribes PagerDuty, chat and the runbook's email address to these topics.
+ */
+export interface SnsReceivers {
+    readonly kind: "sns";
+    readonly region: string;
+    readonly pageTopicArn: string;
+    readonly chatTopicArn: string;
+    readonly deadMansSwitchTopicArn: string;
+}
+
+export type Receivers = DirectReceivers | SnsReceivers;
+
+export interface RouteTimings {
+    readonly group_wait: string;
+    readonly group_interval: string;
+    readonly repeat_interval: string;
+}
+
+/** Whole seconds as the shortest exact Alertmanager duration: `90s`, `7m`, `2h`. */
+export function formatDuration(seconds: number): string {
+    if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+    if (seconds % 60 === 0) return `${seconds / 60}m`;
+    return `${seconds}s`;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/**
+ * Notification timings from a response window of `minutes` (0 = respond immediately):
+ * - `group_wait`: a tenth of the window, 10 s to 5 min, so alerts that start together arrive in
+ *   one message without eating into the window;
+ * - `group_interval`: a sixth of the window in whole minutes, 1 to 30 min;
+ * - `repeat_interval`: half the window in whole minutes, at least 5 min, so an alert nobody has
+ *   acted on is sent again (repeat + one group interval) before the window ends.
+ */
+export function routeTimings(minutes: number): RouteTimings {
+    return {
+        group_wait: formatDuration(clamp(Math.round(minutes * 6), 10, 300)),
+        group_interval: formatDuration(60 * clamp(Math.floor(minutes / 6), 1, 30)),
+        repeat_interval: formatDuration(60 * Math.max(5, Math.floor(minutes / 2))),
+    };
+}
+
+/** The dead man's switch expects a ping at least every repeat + group interval: set its grace above 6 min. */
+export const WATCHDOG_TIMINGS: RouteTimings = { group_wait: "0s", group_interval: "1m", repeat_interval: "5m" };
+
+export type ReceiverRole = AlertSeverity | "watchdog";
+
+export function receiverName(app: string, role: ReceiverRole): string {
+    return { critical: `${app}-pager`, warning: `${app}-chat-warning`, info: `${app}-chat-info`, watchdog: `${app}-deadmans-switch` }[role];
+}
+
+/**
+ * Labels that must match for a more severe alert to silence a milder one: the same alert of the
+ * same app and env, and the same instance (every label any signal uses to tell instances apart).
+ */
+export function inhibitEqualLabels(): string[] {
+    return ["app", "env", "alert_id", ...new Set(Object.values(SIGNAL_SPECS).flatMap((s) => s.identity.filter((l) => l !== "app")))];
+}
+
+const SLACK_TITLE = "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.app }}, {{ .CommonLabels.env }})";
+const SLACK_TEXT = "{{ range .Alerts }}{{ .Annotations.description }}\n{{ .Annotations.runbook_url }}\n{{ end }}";
+
+function receivers(runbook: Runbook, r: Receivers): Record<string, unknown>[] {
+    const app = runbook.app;
+    const { chat, email } = runbook.incident.channels;
+    if (r.kind === "sns") {
+        const sns = (topic: string, severity: string) => ({
+            topic_arn: topic,
+            sigv4: { region: r.region },
+            subject: "{{ .CommonLabels.alertname }}",
+            attributes: { severity, app },
+        });
+        return [
+            { name: receiverName(app, "critical"), sns_configs: [sns(r.pageTopicArn, "critical")] },
+            { name: receiverName(app, "warning"), sns_configs: [sns(r.chatTopicArn, "warning")] },
+            { name: receiverName(app, "info"), sns_configs: [sns(r.chatTopicArn, "info")] },
+            { name: receiverName(app, "watchdog"), sns_configs: [sns(r.deadMansSwitchTopicArn, "none")] },
+        ];
+    }
+    const slack = { channel: chat, send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT };
+    return [
+        {
+            name: receiverName(app, "critical"),
+            pagerduty_configs: [{ routing_key: r.pagerdutyRoutingKey, description: "{{ .CommonAnnotations.summary }}", send_resolved: true }],
+            // The page also lands in the channel, so the team sees what the on-call engineer sees.
+            slack_configs: [slack],
+        },
+        { name: receiverName(app, "warning"), slack_configs: [slack], ...(email ? { email_configs: [{ to: email, send_resolved: true }] } : {}) },
+        { name: receiverName(app, "info"), slack_configs: [slack] },
+        { name: receiverName(app, "watchdog"), webhook_configs: [{ url: r.deadMansSwitchUrl, send_resolved: false }] },
+    ];
+}
+
+function global(runbook: Runbook, r: Receivers): Record<string, unknown> {
+    if (r.kind === "sns") return { resolve_timeout: "5m" };
+    if (runbook.incident.channels.email && !r.smtp) {
+        throw new Error(`${runbook.app}: the runbook sends warnings to ${runbook.incident.channels.email}; \`receivers.smtp\` (smarthost, from) is required`);
+    }
+    return {
+        resolve_timeout: "5m",
+        slack_api_url: r.slackWebhookUrl,
+        ...(r.smtp
+            ? {
+                  smtp_smarthost: r.smtp.smarthost,
+                  smtp_from: r.smtp.from,
+                  ...(r.smtp.authUsername ? { smtp_auth_username: r.smtp.authUsername } : {}),
+                  ...(r.smtp.authPassword ? { smtp_auth_password: r.smtp.authPassword } : {}),
+              }
+            : {}),
+    };
+}
+
+/**
+ * The Alertmanager configuration of one app; `receivers.kind` chooses direct receivers or SNS.
+ * Every env routes alike: the env is a label on each alert, and each stack passes its own receivers.
+ */
+export function alertmanagerConfig(runbook: Runbook, r: Receivers): Record<string, unknown> {
+    const app = runbook.app;
+    const response = runbook.incident.alertResponse;
+    const inhibit = (source: AlertSeverity, targets: AlertSeverity[]) => ({
+        source_matchers: [`severity="${source}"`],
+        target_matchers: [targets.length === 1 ? `severity="${targets[0]}"` : `severity=~"${targets.join("|")}"`],
+        equal: inhibitEqualLabels(),
+    });
+    return {
+        global: global(runbook, r),
+        route: {
+            // Anything without a known severity still reaches people who read it.
+            receiver: receiverName(app, "warning"),
+            group_by: ["alertname", "app", "env"],
+            ...routeTimings(response.warning.minutes),
+            routes: [
+                { matchers: [`alertname="${WATCHDOG}"`], receiver: receiverName(app, "watchdog"), ...WATCHDOG_TIMINGS },
+                ...ALERT_SEVERITIES.map((severity) => ({
+                    matchers: [`severity="${severity}"`],
+                    receiver: receiverName(app, severity),
+                    ...routeTimings(response[severity].minutes),
+                })),
+            ],
+        },
+        inhibit_rules: [inhibit("critical", ["warning", "info"]), inhibit("warning", ["info"])],
+        receivers: receivers(runbook, r),
+    };
+}
+
+/** AMP's alert manager definition wraps the configuration in `alertmanager_config`. */
+export function ampAlertManagerDefinition(config: Record<string, unknown>): string {
+    return YAML.stringify({ alertmanager_config: YAML.stringify(config, { lineWidth: 0 }) }, { lineWidth: 0 });
+}
+
+export interface RoutingCase {
+    readonly name: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly receiver: string;
+}
+
+/**
+ * One routing case per severity and one for the Watchdog. A severity the runbook does not use yet
+ * is still routed: its case uses the made-up alert id `routing-check`.
+ */
+export function routingCases(runbook: Runbook, env: Env): RoutingCase[] {
+    const app = runbook.app;
+    const cases = ALERT_SEVERITIES.map((severity) => {
+        const alert = runbook.alerts.find((a) => a.levels.some((l) => l.severity === severity));
+        const id = alert?.id ?? "routing-check";
+        const name = alertName(app, id, severity);
+        return {
+            name: `${severity}: ${name} -> ${receiverName(app, severity)}`,
+            labels: { alertname: name, severity, app, env, alert_id: id },
+            receiver: receiverName(app, severity),
+        };
+    });
+    return [
+        ...cases,
+        {
+            name: `${WATCHDOG} -> ${receiverName(app, "watchdog")}`,
+            labels: { alertname: WATCHDOG, severity: "none", app, env },
+            receiver: receiverName(app, "watchdog"),
+        },
+    ];
+}

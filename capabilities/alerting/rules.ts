@@ -1,0 +1,136 @@
+import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source, Unit } from "../../runbooks";
+import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchSignal, signalQuery, type Target } from "./signals";
+
+/** Where the runbooks are published; every `runbook_url` points into it. */
+export const RUNBOOK_BASE_URL = "https://runbooks.internal";
+
+/** The alert that always fires, so a silent pipeline is noticed by the dead man's switch. */
+export const WATCHDOG = "Watchdog";
+
+export interface AlertingRule {
+    readonly alert: string;
+    readonly expr: string;
+    readonly for?: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface RuleGroup {
+    readonly name: string;
+    readonly rules: readonly AlertingRule[];
+}
+
+/** A Prometheus rule file; also the `spec` of a PrometheusRule and the body of an AMP rule group namespace. */
+export interface RuleFile {
+    readonly groups: readonly RuleGroup[];
+}
+
+export function pascal(s: string): string {
+    return s
+        .split(/[^a-zA-Z0-9]+/)
+        .filter(Boolean)
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join("");
+}
+
+/** `PfmCommunityHttpErrorRateCritical`: stable across envs and targets, unique per level. */
+export function alertName(app: AppId, alertId: string, severity: AlertSeverity): string {
+    return pascal(`${app}-${alertId}-${severity}`);
+}
+
+/** GitHub-style anchor of a Markdown heading. */
+export function sectionSlug(section: string): string {
+    return section
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, "")
+        .trim()
+        .replace(/ /g, "-");
+}
+
+export function runbookUrl(app: AppId, source: Pick<Source, "seed" | "section">): string {
+    return `${RUNBOOK_BASE_URL}/${app}/${source.seed}#${sectionSlug(source.section)}`;
+}
+
+/** How a value of each unit is written after the number. */
+export const UNIT_SUFFIX: Readonly<Record<Unit, string>> = {
+    percent: "%",
+    seconds: " s",
+    per_minute: "/min",
+    messages: " messages",
+    days: " days",
+    intervals: " backup intervals",
+    bool: "",
+};
+
+/** The live value as annotations print it; promtool tests render the same two decimals. */
+export const VALUE_TEMPLATE = '{{ printf "%.2f" $value }}';
+
+/** `component={{ $labels.component }}, instance={{ $labels.instance }}`: which instance fired. */
+function instanceText(alert: Alert): string {
+    return SIGNAL_SPECS[alert.signal].identity
+        .filter((l) => l !== "app")
+        .map((l) => `${l}={{ $labels.${l} }}`)
+        .join(", ");
+}
+
+export function levelExpr(runbook: Runbook, alert: Alert, level: Level): string {
+    return `(${signalQuery(runbook, alert)}) ${alert.direction === "above" ? ">" : "<"} ${level.threshold}`;
+}
+
+export function levelAnnotations(runbook: Runbook, alert: Alert, level: Level): Record<string, string> {
+    const u = UNIT_SUFFIX[alert.unit];
+    const where = instanceText(alert);
+    const condition = alert.unit === "bool" ? `down for ${level.for}` : `${alert.direction} ${level.threshold}${u} for ${level.for}`;
+    return {
+        summary: `${alert.title}: ${condition}`,
+        description:
+            `${alert.title}${where ? ` on ${where}` : ""}: ${VALUE_TEMPLATE}${alert.unit === "bool" ? " (1 = down)" : u}. ` +
+            `The runbook's ${level.severity} level: ${alert.direction} ${level.threshold}${u} for ${level.for} (${level.source.seed}, "${level.source.section}").`,
+        runbook_url: runbookUrl(runbook.app, level.source),
+    };
+}
+
+function levelRule(runbook: Runbook, env: Env, alert: Alert, level: Level): AlertingRule {
+    return {
+        alert: alertName(runbook.app, alert.id, level.severity),
+        expr: levelExpr(runbook, alert, level),
+        for: level.for,
+        labels: { severity: level.severity, app: runbook.app, env, alert_id: alert.id },
+        annotations: levelAnnotations(runbook, alert, level),
+    };
+}
+
+export function watchdogRule(runbook: Runbook, env: Env, target: Target): AlertingRule {
+    const cloudwatch = alertsOn(runbook, target).cloudwatch;
+    const elsewhere = cloudwatch.length
+        ? ` On ${target}, ${cloudwatch.map((a) => a.id).join(", ")} are CloudWatch alarms (${[...new Set(cloudwatch.map((a) => a.signal))]
+              .filter(isCloudWatchSignal)
+              .map((s) => `${CLOUDWATCH_METRICS[s].namespace} ${CLOUDWATCH_METRICS[s].metric}`)
+              .join(", ")}), not rules here.`
+        : "";
+    return {
+        alert: WATCHDOG,
+        expr: "vector(1)",
+        labels: { severity: "none", app: runbook.app, env },
+        annotations: {
+            summary: `Alerting pipeline heartbeat for ${runbook.app} (${env})`,
+            description: `Always firing. The dead man's switch alarms when it stops arriving: then no alert of ${runbook.app} can arrive either.${elsewhere}`,
+            runbook_url: `${RUNBOOK_BASE_URL}/${runbook.app}/${runbook.seed}`,
+        },
+    };
+}
+
+/**
+ * The rule group of one app and environment: one alert per runbook alert level, plus the Watchdog.
+ * On `aws`, the signals in CLOUDWATCH_SIGNALS are left to CloudWatch alarms; the Watchdog's
+ * description names them so the group says what it does not cover.
+ */
+export function rulesFor(runbook: Runbook, env: Env, target: Target): RuleFile {
+    const rules = alertsOn(runbook, target).prometheus.flatMap((alert) => alert.levels.map((level) => levelRule(runbook, env, alert, level)));
+    const names = new Set<string>();
+    for (const r of rules) {
+        if (names.has(r.alert)) throw new Error(`${runbook.app}: two rules are named ${r.alert}; alert ids must differ beyond punctuation`);
+        names.add(r.alert);
+    }
+    return { groups: [{ name: `${runbook.app}-${env}`, rules: [...rules, watchdogRule(runbook, env, target)] }] };
+}

@@ -1,0 +1,46 @@
+import test from "ava";
+import { rulesFor, RUNBOOK_BASE_URL, WATCHDOG } from "../../capabilities/alerting/rules";
+import { alertsOn } from "../../capabilities/alerting/signals";
+import { COMBOS } from "./helpers";
+
+const SUFFIX = { percent: "%", seconds: " s", per_minute: "/min", messages: " messages", days: " days", intervals: " backup intervals", bool: "" } as const;
+
+test("one rule per runbook alert level, with the level's threshold, direction, `for` and labels", (t) => {
+    for (const c of COMBOS) {
+        const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+        const alerts = alertsOn(c.runbook, c.target).prometheus;
+        t.is(rules.length, alerts.reduce((n, a) => n + a.levels.length, 0) + 1, c.stack);
+        for (const alert of alerts) {
+            for (const level of alert.levels) {
+                const matching = rules.filter((r) => r.labels.alert_id === alert.id && r.labels.severity === level.severity);
+                t.is(matching.length, 1, `${c.stack} ${alert.id} ${level.severity}`);
+                const rule = matching[0];
+                t.regex(rule.alert, /^[A-Z][A-Za-z0-9]+$/);
+                t.true(rule.alert.endsWith(level.severity[0].toUpperCase() + level.severity.slice(1)));
+                t.deepEqual(rule.labels, { severity: level.severity, app: c.app, env: c.env, alert_id: alert.id });
+                t.is(rule.for, level.for);
+                t.true(rule.expr.endsWith(`) ${alert.direction === "above" ? ">" : "<"} ${level.threshold}`), `${rule.alert}: ${rule.expr}`);
+                t.true(rule.annotations.description.includes(`${level.threshold}${SUFFIX[alert.unit]}`), `${rule.alert} states its threshold and unit`);
+                t.true(rule.annotations.description.includes("$value"), `${rule.alert} shows the live value`);
+                t.true(rule.annotations.summary.length > 0);
+                const [base, anchor] = rule.annotations.runbook_url.split("#");
+                t.is(base, `${RUNBOOK_BASE_URL}/${c.app}/${level.source.seed}`);
+                t.regex(anchor, /^[a-z0-9-]+$/);
+                for (const word of level.source.section.toLowerCase().match(/[a-z]+/g) ?? []) t.true(anchor.includes(word), `${rule.alert}: anchor ${anchor} has "${word}"`);
+            }
+        }
+        const names = rules.map((r) => r.alert);
+        t.is(new Set(names).size, names.length, `${c.stack}: rule names are unique`);
+    }
+});
+
+test("each stack has one Watchdog that always fires", (t) => {
+    for (const c of COMBOS) {
+        const watchdogs = rulesFor(c.runbook, c.env, c.target)
+            .groups.flatMap((g) => g.rules)
+            .filter((r) => r.alert === WATCHDOG);
+        t.is(watchdogs.length, 1);
+        t.is(watchdogs[0].expr, "vector(1)");
+        t.deepEqual(watchdogs[0].labels, { severity: "none", app: c.app, env: c.env });
+    }
+});
