@@ -554,7 +554,7 @@ export function chartsFor(runbook: Runbook): ChartId[] {
 }
 
 /** Signals whose CloudWatch alarm replaces the Prometheus rule on AWS: ECS Fargate has no cAdvisor or node_exporter. */
-export const CLOUDWATCH_SIGNALS = ["cpu_usage", "memory_usage", "disk_usage"] as const satisfies readonly Signal[];
+export const CLOUDWATCH_SIGNALS = ["cpu_usage", "memory_usage", "disk_usage", "backup_age"] as const satisfies readonly Signal[];
 export type CloudWatchSignal = (typeof CLOUDWATCH_SIGNALS)[number];
 
 /** The CloudWatch metric (percent of the task's reservation) each of those alarms should read. */
@@ -566,6 +566,9 @@ export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchSignal, { namespace: 
         metric: "EphemeralStorageUtilized",
         note: "divide by EphemeralStorageReserved (metric math) for a percentage; needs Container Insights",
     },
+    // AWS Backup runs the production backups and publishes no Prometheus metric; a backup is
+    // overdue when no job completed for the dataset's resources within the threshold's intervals.
+    backup_age: { namespace: "AWS/Backup", metric: "NumberOfBackupJobsCompleted", note: "per backup vault; alarm when the sum over (interval × threshold) is below 1, missing data breaching" },
 };
 
 export function isCloudWatchSignal(signal: Signal): signal is CloudWatchSignal {
