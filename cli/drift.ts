@@ -2,7 +2,7 @@ import * as path from "path";
 import { Command, CommanderError } from "commander";
 import { detectDrift } from "../operations/drift/detect";
 import { renderJson, renderMarkdown, renderTable } from "../operations/drift/render";
-import { EXIT_CODES, exitCodeFor, type StackDriftReport } from "../operations/drift/report";
+import { EXIT_CODES, exitCodeFor } from "../operations/drift/report";
 import { selectStacks } from "../operations/drift/stacks";
 
 /**
@@ -24,7 +24,16 @@ interface Options {
     verbose?: boolean;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Where the command writes; the process's streams unless a caller (a test) gives others. */
+export interface Output {
+    readonly out: (text: string) => void;
+    readonly err: (text: string) => void;
+}
+
+const processOutput: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** Runs the command and returns its exit status; throws only on bad arguments. */
+export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {
     const cmd = new Command("drift")
         .description("Report resources whose live state differs from the stack's recorded state (read-only)")
         .option("-s, --stack <stack...>", "stack(s) to check, <app>-<env>")
@@ -34,34 +43,30 @@ export async function main(argv: string[]): Promise<number> {
         .option("--cwd <dir>", "the Pulumi project directory", PROJECT_DIR)
         .option("-v, --verbose", "copy the Pulumi CLI's own output to stderr")
         .exitOverride()
-        .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+        .configureOutput({ writeOut: io.out, writeErr: io.err });
     try {
-        cmd.parse(argv);
+        cmd.parse([...argv]);
     } catch (err) {
-        // --help and --version end here too, with exit code 0.
+        // --help ends here too, with exit code 0.
         return err instanceof CommanderError && err.exitCode === 0 ? 0 : EXIT_CODES.error;
     }
     const opts = cmd.opts<Options>();
     if (opts.json && opts.markdown) throw new Error("give at most one of --json and --markdown");
     const stacks = selectStacks(opts);
+    const human = !opts.json && !opts.markdown;
 
-    // Stacks are checked one at a time: concurrent CLI runs in one project directory share the
-    // workspace's settings file, and CI already runs one job per stack.
-    const reports: StackDriftReport[] = [];
-    for (const stack of stacks) {
-        if (!opts.json && !opts.markdown && stacks.length > 1) process.stderr.write(`checking ${stack}…\n`);
-        const report = await detectDrift({
-            stack,
-            workDir: path.resolve(opts.cwd),
-            onOutput: opts.verbose ? (text) => process.stderr.write(text) : undefined,
-        });
-        for (const e of report.errors) process.stderr.write(`drift: ${stack}: ${e}\n`);
-        reports.push(report);
+    const reports = await detectDrift(stacks, {
+        workDir: path.resolve(opts.cwd),
+        onOutput: opts.verbose ? io.err : undefined,
+        onStack: human && stacks.length > 1 ? (stack) => io.err(`checking ${stack}…\n`) : undefined,
+    });
+    for (const report of reports) {
+        for (const e of report.errors) io.err(`drift: ${report.stack}: ${e}\n`);
     }
 
-    if (opts.json) process.stdout.write(renderJson(reports));
-    else if (opts.markdown) process.stdout.write(renderMarkdown(reports));
-    else process.stdout.write(renderTable(reports));
+    if (opts.json) io.out(renderJson(reports));
+    else if (opts.markdown) io.out(renderMarkdown(reports));
+    else io.out(renderTable(reports));
     return exitCodeFor(reports);
 }
 

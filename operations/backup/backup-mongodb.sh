@@ -19,10 +19,11 @@
 # knows to replay it. Needs MongoDB Database Tools 100.3 or later (for --config).
 # Prints the archive's location on stdout. Exit: 0 done, 1 failed, 2 configuration error.
 set -euo pipefail
-# shellcheck source=operations/backup/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-readonly DATASET=mongodb EXT_RE='oplog\.archive\.gz|archive\.gz'
+readonly DATASET=mongodb
+EXT_RE=$(dataset_ext_re "$DATASET")
 
 require_env MONGO_URI
 require_retention

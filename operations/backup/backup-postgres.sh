@@ -21,10 +21,11 @@
 #
 # Prints the archive's location on stdout. Exit: 0 done, 1 failed, 2 configuration error.
 set -euo pipefail
-# shellcheck source=operations/backup/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-readonly DATASET=postgres EXT=dump EXT_RE='dump'
+readonly DATASET=postgres EXT=dump
+EXT_RE=$(dataset_ext_re "$DATASET")
 
 require_env PGHOST PGUSER PGDATABASE
 require_retention

@@ -18,10 +18,11 @@
 # Managed Redis services that refuse SYNC (ElastiCache) need their own snapshot feature instead.
 # Prints the archive's location on stdout. Exit: 0 done, 1 failed, 2 configuration error.
 set -euo pipefail
-# shellcheck source=operations/backup/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-readonly DATASET=redis EXT=rdb EXT_RE='rdb'
+readonly DATASET=redis EXT=rdb
+EXT_RE=$(dataset_ext_re "$DATASET")
 
 require_env REDIS_HOST
 require_retention

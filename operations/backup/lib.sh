@@ -69,17 +69,16 @@ require_retention() {
 }
 
 # Reads BACKUP_DEST into DEST_KIND (file|s3) and DEST_ROOT (a directory, or s3://bucket[/prefix]),
-# and for s3 also S3_BUCKET and S3_PREFIX (no leading or trailing slash, may be empty).
+# and for s3 also S3_PREFIX (the part after the bucket, no leading or trailing slash, may be empty).
 parse_dest() {
   require_env BACKUP_DEST
   local dest=${BACKUP_DEST%/}
   if [[ $dest =~ ^file://(/.+)$ ]]; then
-    DEST_KIND=file
+    DEST_KIND="file"
     DEST_ROOT=${BASH_REMATCH[1]}
   elif [[ $dest =~ ^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(.*))?$ ]]; then
-    DEST_KIND=s3
+    DEST_KIND="s3"
     DEST_ROOT=$dest
-    S3_BUCKET=${BASH_REMATCH[1]}
     S3_PREFIX=${BASH_REMATCH[3]}
     require_cmd aws
   else
@@ -154,7 +153,7 @@ dest_list_prefix() {
       fi
       ;;
     s3)
-      local listing errfile rc=0 day clock size key strip
+      local listing errfile rc=0 key strip
       errfile=$(mktemp)
       listing=$(aws_s3 ls --recursive "$DEST_ROOT/$dir/" 2>"$errfile") || rc=$?
       # `aws s3 ls` exits 1 with no message when nothing matches the prefix; any message is an error.
@@ -166,7 +165,8 @@ dest_list_prefix() {
       fi
       rm -f "$errfile"
       strip=${S3_PREFIX:+$S3_PREFIX/}
-      while read -r day clock size key; do
+      # Lines are "<date> <time> <size> <key>"; the key is relative to the bucket.
+      while read -r _ _ _ key; do
         [[ -n ${key:-} ]] || continue
         printf '%s\n' "${key#"$strip"}"
       done <<<"$listing"
@@ -179,10 +179,31 @@ stamp_now() {
   date -u +%Y%m%dT%H%M%SZ
 }
 
-stamp_days_ago() {
-  local days=$1 now
+stamp_seconds_ago() {
+  local seconds=$1 now
   now=$(date -u +%s)
-  date -u -d "@$((now - days * 86400))" +%Y%m%dT%H%M%SZ
+  date -u -d "@$((now - seconds))" +%Y%m%dT%H%M%SZ
+}
+
+stamp_days_ago() {
+  stamp_seconds_ago "$(($1 * 86400))"
+}
+
+# stamp_of_key KEY : the timestamp in an archive's name.
+stamp_of_key() {
+  local re='-([0-9]{8}T[0-9]{6}Z)\.[^/]*$'
+  [[ $1 =~ $re ]] || fail "internal: '$1' has no timestamp in its name"
+  printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# dataset_ext_re DATASET : the archive extensions of a dataset, as archive_re takes them.
+dataset_ext_re() {
+  case $1 in
+    postgres) printf '%s\n' 'dump' ;;
+    redis) printf '%s\n' 'rdb' ;;
+    mongodb) printf '%s\n' 'oplog\.archive\.gz|archive\.gz' ;;
+    *) config_error "unknown dataset '$1' (expected postgres, redis or mongodb)" ;;
+  esac
 }
 
 # archive_key DATASET STAMP EXT
@@ -213,7 +234,8 @@ is_archive_key() {
 _index_archives() {
   local dataset=$1 ext_re=$2 re key base
   re=$(archive_re "$dataset" "$ext_re")
-  while IFS= read -r key; do
+  # `|| [[ -n $key ]]` keeps a last line that has no newline after it.
+  while IFS= read -r key || [[ -n $key ]]; do
     [[ $key =~ $re ]] || continue
     [[ ${BASH_REMATCH[1]}${BASH_REMATCH[2]}${BASH_REMATCH[3]} == "${BASH_REMATCH[5]}" ]] || continue
     if [[ -n ${BASH_REMATCH[7]} ]]; then
@@ -359,12 +381,43 @@ publish() {
   printf '%s\n' "$DEST_ROOT/$key"
 }
 
-# make_workdir PREFIX : a private temporary directory, removed when the script exits.
+# at_exit CMD [ARG...] : runs the command when the script exits, after the ones registered
+# later (last in, first out), keeping the script's exit status, which handlers read from
+# EXIT_STATUS.
+_EXIT_HANDLERS=()
+EXIT_STATUS=0
+at_exit() {
+  local handler
+  printf -v handler '%q ' "$@"
+  _EXIT_HANDLERS+=("$handler")
+  trap _run_exit_handlers EXIT
+}
+
+_run_exit_handlers() {
+  local status=$? i
+  # shellcheck disable=SC2034 # read by the handlers
+  EXIT_STATUS=$status
+  for ((i = ${#_EXIT_HANDLERS[@]} - 1; i >= 0; i--)); do
+    if ! eval "${_EXIT_HANDLERS[i]}"; then
+      log "warning: clean-up step failed: ${_EXIT_HANDLERS[i]}"
+    fi
+  done
+  exit "$status"
+}
+
+# stop_if_running PID : ends a background process this script started, if it still runs.
+stop_if_running() {
+  if kill -0 "$1" 2>/dev/null; then
+    kill "$1"
+    wait "$1" 2>/dev/null || true
+  fi
+}
+
+# make_workdir PREFIX : a private temporary directory (WORK_DIR), removed when the script exits.
 make_workdir() {
   WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || fail "cannot create a temporary directory in ${TMPDIR:-/tmp}"
   chmod 700 "$WORK_DIR"
-  # shellcheck disable=SC2064 # expand now: WORK_DIR is fixed for the life of the script
-  trap "rm -rf -- '$WORK_DIR'" EXIT
+  at_exit rm -rf -- "$WORK_DIR"
 }
 
 # The integrity checks below print why an archive is bad and return 1; the caller says what
@@ -449,6 +502,7 @@ mongo_uri_checked() {
   [[ $MONGO_URI =~ $re ]] ||
     config_error "MONGO_URI is not a mongodb:// or mongodb+srv:// URI of the form scheme://[user:password@]hosts[/database][?options]"
   local database=${BASH_REMATCH[5]} query=${BASH_REMATCH[7]}
+  # shellcheck disable=SC2034 # read by the calling script
   MONGO_URI_DATABASE=$database
   MONGO_EFFECTIVE_URI=$MONGO_URI
   if [[ -n ${MONGO_REPLICA_SET:-} ]]; then
@@ -463,7 +517,7 @@ mongo_uri_checked() {
       MONGO_EFFECTIVE_URI="$MONGO_URI&replicaSet=$MONGO_REPLICA_SET"
     else
       # No database and no options: the URI ends in the hosts or in a bare "/".
-      MONGO_EFFECTIVE_URI=${MONGO_URI%/}/?replicaSet=$MONGO_REPLICA_SET
+      MONGO_EFFECTIVE_URI="${MONGO_URI%/}/?replicaSet=$MONGO_REPLICA_SET"
     fi
   fi
 }

@@ -17,10 +17,11 @@
 # Exit: 0 done, 1 failed, 2 configuration error. mongorestore stops at the first error
 # (--stopOnError) but is not transactional: a failure part-way leaves part of the data restored.
 set -euo pipefail
-# shellcheck source=operations/backup/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-readonly DATASET=mongodb EXT_RE='oplog\.archive\.gz|archive\.gz'
+readonly DATASET=mongodb
+EXT_RE=$(dataset_ext_re "$DATASET")
 
 require_env MONGO_URI
 parse_dest

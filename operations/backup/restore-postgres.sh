@@ -21,10 +21,11 @@
 #
 # Exit: 0 done, 1 failed (the target is unchanged), 2 configuration error.
 set -euo pipefail
-# shellcheck source=operations/backup/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-readonly DATASET=postgres EXT_RE='dump'
+readonly DATASET=postgres
+EXT_RE=$(dataset_ext_re "$DATASET")
 
 require_env PGHOST PGUSER PGDATABASE
 parse_dest

@@ -25,10 +25,11 @@
 # Prints the restored file's path on stdout. Exit: 0 done, 1 failed (the data directory is
 # unchanged), 2 configuration error.
 set -euo pipefail
-# shellcheck source=operations/backup/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-readonly DATASET=redis EXT_RE='rdb'
+readonly DATASET=redis
+EXT_RE=$(dataset_ext_re "$DATASET")
 
 require_env REDIS_DATA_DIR
 parse_dest
@@ -59,18 +60,25 @@ check_rdb "$snapshot" "$key" ||
 
 target=$REDIS_DATA_DIR/$dbfilename
 staged=$REDIS_DATA_DIR/.$dbfilename.restore-$$
+at_exit rm -f -- "$staged"
 cp "$snapshot" "$staged" || fail "cannot write $staged"
 # The server may run as another user (redis, uid 999 in the official image): give the file to
 # the directory's owner when we can.
 if [[ $(id -u) == 0 ]]; then
-  chown --reference="$REDIS_DATA_DIR" "$staged"
+  chown --reference="$REDIS_DATA_DIR" "$staged" || fail "cannot give $staged to the owner of $REDIS_DATA_DIR"
 fi
+previous=""
 if [[ -e $target ]]; then
   previous=$target.before-restore-$(stamp_now)
   mv "$target" "$previous" || fail "cannot move the existing $target aside"
   log "kept the previous file as $previous"
 fi
-mv "$staged" "$target" || fail "cannot move the restored file into $target"
+if ! mv "$staged" "$target"; then
+  if [[ -n $previous ]]; then
+    mv "$previous" "$target"
+  fi
+  fail "cannot move the restored file into $target; the previous file is back in place"
+fi
 if compgen -G "$REDIS_DATA_DIR/appendonly*" >/dev/null; then
   log "warning: $REDIS_DATA_DIR holds an AOF; a server with appendonly yes loads it instead of $dbfilename (see step 3 at the top of this script)"
 fi
