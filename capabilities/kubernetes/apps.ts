@@ -1,0 +1,189 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { Runbook, Service } from "../../runbooks";
+import { kubernetesResources } from "../sizing";
+import { kafkaBootstrap } from "./kafka";
+import { minioEndpoint, MINIO_ROOT_USER } from "./minio";
+import { mongoUri } from "./mongodb";
+import { postgresHosts } from "./postgres";
+import { redisUrl } from "./redis";
+import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
+import { APP_UID, hardened, podSecurity } from "./security";
+
+type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
+type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
+type PdbSpec = k8s.types.input.policy.v1.PodDisruptionBudgetSpec;
+type IngressSpec = k8s.types.input.networking.v1.IngressSpec;
+type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
+
+/**
+ * The app's runbook services as Deployments with probes on the runbook's health path and the
+ * runbook's requests and limits, a ClusterIP Service, an Ingress with TLS where the service has a
+ * public host, and autoscaling: an HPA on CPU and memory, or for a Kafka consumer a KEDA
+ * ScaledObject on consumer lag (then KEDA owns the replica count and there is no HPA).
+ */
+
+/** The Secret every app container reads its connection settings from (envFrom). */
+export function appEnvSecret(n: Names): string {
+    return `${n.app}-app-env`;
+}
+
+export interface DataPasswords {
+    readonly postgres?: string;
+    readonly redis?: string;
+    readonly mongodb?: string;
+    readonly objectStorage?: string;
+}
+
+/**
+ * The connection settings every app container gets from its Secret: one variable per data service
+ * the runbook has (URLs with the generated passwords in them), Kafka's brokers, topics and group.
+ */
+export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Record<string, string> {
+    const env: Record<string, string> = {};
+    const need = (value: string | undefined, what: string): string => {
+        if (value === undefined) throw new Error(`${rb.app}: the ${what} password is required: \`data.${what}\` is in the runbook`);
+        return value;
+    };
+    const { postgres, redis, mongodb, kafka, objectStorage } = rb.data;
+    if (postgres) {
+        const pw = encodeURIComponent(need(p.postgres, "postgres"));
+        const url = (host: string) => `postgresql://${postgres.user}:${pw}@${host}:5432/${postgres.database}?sslmode=require`;
+        env.DATABASE_URL = url(postgresHosts(n).rw);
+        if (postgres.readReplicas > 0) env.DATABASE_READ_URL = url(postgresHosts(n).ro);
+    }
+    if (redis) {
+        env.REDIS_URL = redisUrl(n, need(p.redis, "redis"));
+        if (redis.mode === "cluster") env.REDIS_CLUSTER = "true";
+    }
+    if (mongodb) env.MONGODB_URI = mongoUri(rb, n, need(p.mongodb, "mongodb"), mongodb.database);
+    if (kafka) {
+        env.KAFKA_BROKERS = kafkaBootstrap(n);
+        env.KAFKA_TOPICS = kafka.topics.map((t) => t.name).join(",");
+        env.KAFKA_CONSUMER_GROUP = kafka.consumerGroups.join(",");
+    }
+    if (objectStorage) {
+        env.S3_ENDPOINT = minioEndpoint(n);
+        env.S3_ACCESS_KEY_ID = MINIO_ROOT_USER;
+        env.S3_SECRET_ACCESS_KEY = need(p.objectStorage, "objectStorage");
+        env.S3_BUCKETS = objectStorage.buckets.join(",");
+    }
+    return env;
+}
+
+/** Probe timings: a pod gets a minute to start before liveness counts, then three misses restart it. */
+export const PROBE_TIMINGS = { readiness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }, liveness: { initialDelaySeconds: 60, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 } } as const;
+
+export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: string): DeploymentSpec {
+    if (/:latest$/.test(image) || !/[:@]/.test(image.slice(image.lastIndexOf("/")))) {
+        throw new Error(`${rb.app}: \`images.${svc.name}\` = "${image}" is not pinned; allowed: a version tag or a digest`);
+    }
+    const selector = serviceSelector(n, svc.name);
+    const probe = { httpGet: { path: svc.healthPath, port: "http" } };
+    return {
+        replicas: svc.scaling.desired,
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+            metadata: { labels: { ...selector, [LABEL.component]: "app", ...DATA_ACCESS_LABELS } },
+            spec: {
+                securityContext: podSecurity(APP_UID),
+                automountServiceAccountToken: false,
+                containers: [
+                    hardened({
+                        // The container is named after the service: cAdvisor's `container` label becomes the alert's `component`.
+                        name: svc.name,
+                        image,
+                        ports: [{ name: "http", containerPort: svc.port, protocol: "TCP" }],
+                        env: [{ name: "PORT", value: `${svc.port}` }],
+                        envFrom: [{ secretRef: { name: appEnvSecret(n) } }],
+                        resources: kubernetesResources(svc.resources),
+                        readinessProbe: { ...probe, ...PROBE_TIMINGS.readiness },
+                        livenessProbe: { ...probe, ...PROBE_TIMINGS.liveness },
+                    }),
+                ],
+            },
+        },
+    };
+}
+
+export function serviceSpec(n: Names, svc: Service): ServiceSpec {
+    return { type: "ClusterIP", selector: serviceSelector(n, svc.name), ports: [{ name: "http", port: svc.port, targetPort: "http", protocol: "TCP" }] };
+}
+
+export function hpaSpec(n: Names, svc: Service): HpaSpec {
+    const utilization = (name: "cpu" | "memory", averageUtilization: number) => ({ type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } });
+    return {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.service(svc.name) },
+        minReplicas: svc.scaling.min,
+        maxReplicas: svc.scaling.max,
+        metrics: [utilization("cpu", svc.scaling.cpuTargetPercent), utilization("memory", svc.scaling.memoryTargetPercent)],
+    };
+}
+
+/** One pod may be evicted at a time: with the runbook's minimum of two or more, one always serves. */
+export function pdbSpec(n: Names, svc: Service): PdbSpec {
+    return { maxUnavailable: 1, selector: { matchLabels: serviceSelector(n, svc.name) } };
+}
+
+/** The runbook's consumer-lag warning threshold: KEDA adds a consumer before that alert would fire. */
+export function kafkaLagThreshold(rb: Runbook): number {
+    const alert = rb.alerts.find((a) => a.signal === "kafka_consumer_lag");
+    const warning = alert?.levels.find((l) => l.severity === "warning");
+    if (!warning) throw new Error(`${rb.app}: KEDA scales on Kafka lag, but \`alerts\` has no kafka_consumer_lag alert with a warning level`);
+    return warning.threshold;
+}
+
+/** Workers of an app with Kafka are Kafka consumers: KEDA scales them on lag. */
+export function scaledByKeda(rb: Runbook, svc: Service): boolean {
+    return svc.role === "worker" && rb.data.kafka !== undefined;
+}
+
+/** KEDA ScaledObject spec (keda.sh/v1alpha1; no kubernetes-models schema exists for it). */
+export interface ScaledObjectSpec {
+    readonly scaleTargetRef: { readonly apiVersion: string; readonly kind: string; readonly name: string };
+    readonly minReplicaCount: number;
+    readonly maxReplicaCount: number;
+    readonly pollingInterval: number;
+    readonly cooldownPeriod: number;
+    readonly triggers: readonly {
+        readonly type: "kafka";
+        readonly metadata: { readonly bootstrapServers: string; readonly consumerGroup: string; readonly topic: string; readonly lagThreshold: string; readonly offsetResetPolicy: "latest" | "earliest" };
+    }[];
+}
+
+export function scaledObjectSpec(rb: Runbook, n: Names, svc: Service): ScaledObjectSpec {
+    const kafka = rb.data.kafka;
+    if (!kafka) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag, but \`data.kafka\` is not in the runbook`);
+    const [group] = kafka.consumerGroups;
+    if (!group || kafka.topics.length === 0) throw new Error(`${rb.app}: \`data.kafka.consumerGroups\` and \`data.kafka.topics\` are required for KEDA's Kafka trigger`);
+    const lagThreshold = `${kafkaLagThreshold(rb)}`;
+    return {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.service(svc.name) },
+        minReplicaCount: svc.scaling.min,
+        maxReplicaCount: svc.scaling.max,
+        pollingInterval: 30,
+        cooldownPeriod: 300,
+        triggers: kafka.topics.map((t) => ({ type: "kafka" as const, metadata: { bootstrapServers: kafkaBootstrap(n), consumerGroup: group, topic: t.name, lagThreshold, offsetResetPolicy: "latest" as const } })),
+    };
+}
+
+export interface IngressSettings {
+    readonly ingressClass?: string;
+    readonly clusterIssuer?: string;
+}
+
+/** TLS through cert-manager's ingress annotation: the Certificate is the ClusterIssuer's, the Secret ours. */
+export function ingressAnnotations(rb: Runbook, settings: IngressSettings, hosts: Readonly<Record<string, string>>): Record<string, string> {
+    if (!settings.clusterIssuer) {
+        throw new Error(`${rb.app}: \`kubernetes.clusterIssuer\` is required: services ${Object.keys(hosts).join(", ")} have public hosts, served over TLS with a cert-manager certificate`);
+    }
+    return { "cert-manager.io/cluster-issuer": settings.clusterIssuer, "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
+}
+
+export function ingressSpec(n: Names, svc: Service, host: string, settings: IngressSettings): IngressSpec {
+    return {
+        ...(settings.ingressClass ? { ingressClassName: settings.ingressClass } : {}),
+        tls: [{ hosts: [host], secretName: `${n.service(svc.name)}-tls` }],
+        rules: [{ host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: n.service(svc.name), port: { name: "http" } } } }] } }],
+    };
+}

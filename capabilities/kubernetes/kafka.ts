@@ -1,0 +1,91 @@
+import type { IKafka } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2/Kafka" with { "resolution-mode": "import" };
+import type { IKafkaNodePool } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2/KafkaNodePool" with { "resolution-mode": "import" };
+import type { IKafkaTopic } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2/KafkaTopic" with { "resolution-mode": "import" };
+import type { Runbook } from "../../runbooks";
+import { kafkaBrokerConfig } from "../datastores";
+import { LABEL, serviceHost, topicObjectName, type Names } from "./names";
+import { KAFKA, VOLUMES } from "./sizing";
+import { strimziKafkaVersion } from "./versions";
+
+/**
+ * Kafka on Strimzi in KRaft mode: one node pool of `data.kafka.brokers` nodes that are both
+ * controllers and brokers, the shared broker settings (replication, min.insync.replicas), a
+ * KafkaTopic per runbook topic, and Strimzi's Kafka Exporter for consumer lag.
+ */
+
+type Kafka = NonNullable<Runbook["data"]["kafka"]>;
+export type KafkaSpec = NonNullable<IKafka["spec"]>;
+export type NodePoolSpec = NonNullable<IKafkaNodePool["spec"]>;
+export type TopicSpec = NonNullable<IKafkaTopic["spec"]>;
+
+export const KAFKA_PLAIN_PORT = 9092;
+/** Port of Strimzi's Kafka Exporter metrics (`tcp-prometheus`). */
+export const KAFKA_EXPORTER_PORT_NAME = "tcp-prometheus";
+
+/** Strimzi 0.45 runs KRaft node pools only when the Kafka object asks for both. */
+export const KAFKA_ANNOTATIONS = { "strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled" } as const;
+
+function requireKafka(rb: Runbook): Kafka {
+    if (!rb.data.kafka) throw new Error(`${rb.app}: \`data.kafka\` is required for Kafka`);
+    return rb.data.kafka;
+}
+
+export function kafkaBootstrap(n: Names): string {
+    return `${serviceHost(`${n.kafka}-kafka-bootstrap`, n.namespace)}:${KAFKA_PLAIN_PORT}`;
+}
+
+/** Labels that attach a node pool or topic to the cluster. */
+export function clusterLabel(n: Names): Record<string, string> {
+    return { "strimzi.io/cluster": n.kafka };
+}
+
+export function kafkaSpec(rb: Runbook, n: Names): KafkaSpec {
+    const kafka = requireKafka(rb);
+    const podLabels = { [LABEL.partOf]: n.app, [LABEL.dataService]: "kafka" };
+    return {
+        kafka: {
+            version: strimziKafkaVersion(rb),
+            listeners: [
+                { name: "plain", port: KAFKA_PLAIN_PORT, type: "internal", tls: false },
+                { name: "tls", port: 9093, type: "internal", tls: true },
+            ],
+            config: kafkaBrokerConfig(kafka),
+            template: { pod: { metadata: { labels: podLabels } } },
+        },
+        entityOperator: { topicOperator: {}, userOperator: {} },
+        // The contract's consumer-lag series (kafka_consumergroup_lag) come from here.
+        kafkaExporter: { topicRegex: ".*", groupRegex: ".*", template: { pod: { metadata: { labels: podLabels } } } },
+    };
+}
+
+/** One pool of dual-role nodes: `brokers` nodes, each a KRaft controller and a broker. */
+export function nodePoolSpec(rb: Runbook, storageClass?: string): NodePoolSpec {
+    const kafka = requireKafka(rb);
+    if (kafka.minInsyncReplicas > kafka.brokers) {
+        throw new Error(`${rb.app}: \`data.kafka.minInsyncReplicas\` (${kafka.minInsyncReplicas}) exceeds \`data.kafka.brokers\` (${kafka.brokers}); no write could be acknowledged`);
+    }
+    return {
+        replicas: kafka.brokers,
+        roles: ["controller", "broker"],
+        storage: {
+            type: "jbod",
+            volumes: [{ id: 0, type: "persistent-claim", size: VOLUMES.kafka, deleteClaim: false, kraftMetadata: "shared", ...(storageClass ? { class: storageClass } : {}) }],
+        },
+        resources: { requests: { ...KAFKA.requests }, limits: { ...KAFKA.limits } },
+    };
+}
+
+/** The runbook's topics, each with its Kubernetes object name and spec. */
+export function topicSpecs(rb: Runbook): { objectName: string; spec: TopicSpec }[] {
+    const kafka = requireKafka(rb);
+    const config = kafkaBrokerConfig(kafka);
+    return kafka.topics.map((t) => {
+        if (t.replicationFactor > kafka.brokers) {
+            throw new Error(`${rb.app}: topic ${t.name} \`replicationFactor\` ${t.replicationFactor} exceeds \`data.kafka.brokers\` ${kafka.brokers}`);
+        }
+        return {
+            objectName: topicObjectName(t.name),
+            spec: { topicName: t.name, partitions: t.partitions, replicas: t.replicationFactor, config: { "min.insync.replicas": config["min.insync.replicas"] } },
+        };
+    });
+}

@@ -1,0 +1,54 @@
+import type { Runbook } from "../../runbooks";
+import { LABEL, serviceHost, type Names } from "./names";
+import { containerSecurity } from "./security";
+import { MINIO, VOLUMES } from "./sizing";
+
+/**
+ * MinIO (the official chart, standalone) for the app's buckets and as the backup destination:
+ * CloudNativePG's WAL and base backups, the dump jobs' archives and the bucket copies all go to
+ * the platform's backup bucket.
+ */
+
+export const MINIO_PORT = 9000;
+/** Keys of the credentials Secret, as the chart's `existingSecret` reads them. */
+export const OBJECT_STORE_KEYS = { user: "rootUser", password: "rootPassword" } as const;
+/** The root user's name; its password is generated (`secrets.objectStorage`). */
+export const MINIO_ROOT_USER = "platform-admin";
+
+export function minioEndpoint(n: Names): string {
+    return `http://${serviceHost(n.minio, n.namespace)}:${MINIO_PORT}`;
+}
+
+/** The runbook's buckets and the platform's backup bucket. */
+export function buckets(rb: Runbook, n: Names): string[] {
+    return [...new Set([...(rb.data.objectStorage?.buckets ?? []), n.backupBucket])];
+}
+
+/** Values for the minio chart. The root credentials come from the Secret named like the release. */
+export function minioValues(rb: Runbook, n: Names, storageClass?: string): Record<string, unknown> {
+    return {
+        fullnameOverride: n.minio,
+        mode: "standalone",
+        replicas: 1,
+        existingSecret: n.minio,
+        rootUser: "",
+        rootPassword: "",
+        buckets: buckets(rb, n).map((name) => ({ name, policy: "none", purge: false, versioning: name === n.backupBucket })),
+        persistence: { enabled: true, size: VOLUMES.minio, ...(storageClass ? { storageClass } : {}) },
+        resources: { requests: { ...MINIO.requests }, limits: { ...MINIO.limits } },
+        podLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "minio" },
+        securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch" },
+        containerSecurityContext: { readOnlyRootFilesystem: false, ...containerSecurity() },
+        service: { type: "ClusterIP", port: MINIO_PORT },
+        consoleService: { type: "ClusterIP" },
+        metrics: { serviceMonitor: { enabled: false } },
+    };
+}
+
+/** `MC_HOST_minio` for the mc client: the endpoint with the credentials in it. */
+export function mcHost(n: Names, password: string): string {
+    const url = new URL(minioEndpoint(n));
+    url.username = MINIO_ROOT_USER;
+    url.password = password;
+    return url.toString().replace(/\/$/, "");
+}

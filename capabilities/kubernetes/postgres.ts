@@ -1,0 +1,105 @@
+import type { ICluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster" with { "resolution-mode": "import" };
+import type { IScheduledBackup } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup" with { "resolution-mode": "import" };
+import type { Env, Runbook } from "../../runbooks";
+import { postgresSettings } from "../datastores";
+import { backupFor } from "../schedules";
+import { cnpgSchedule } from "./cron";
+import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";
+import { LABEL, serviceHost, type Names } from "./names";
+import { POSTGRES, VOLUMES } from "./sizing";
+import { dataImage } from "./versions";
+
+/**
+ * PostgreSQL on CloudNativePG: the Cluster (instances, tuning, storage, WAL archiving to MinIO,
+ * monitoring) and its ScheduledBackup on the runbook's schedule.
+ */
+
+type Postgres = NonNullable<Runbook["data"]["postgres"]>;
+export type ClusterSpec = ICluster["spec"];
+export type ScheduledBackupSpec = IScheduledBackup["spec"];
+
+/** Instances never drop below this outside a laptop: one can fail over to the other. */
+export const MIN_INSTANCES_FOR_FAILOVER = 2;
+
+/**
+ * Primary plus the runbook's read replicas, and at least two outside `local`: staging rehearses
+ * production's failover, so a runbook with no replicas still gets a standby here.
+ */
+export function postgresInstances(pg: Postgres, env: Env): number {
+    return Math.max(1 + pg.readReplicas, env === "local" ? 1 : MIN_INSTANCES_FOR_FAILOVER);
+}
+
+function requirePostgres(rb: Runbook): Postgres {
+    if (!rb.data.postgres) throw new Error(`${rb.app}: \`data.postgres\` is required for the PostgreSQL cluster`);
+    return rb.data.postgres;
+}
+
+/** Secret (kubernetes.io/basic-auth) of the application owner. */
+export function postgresAppSecret(n: Names): string {
+    return `${n.postgres}-app`;
+}
+
+/** The read-write Service CloudNativePG creates for the primary, and the read-only one for the replicas. */
+export function postgresHosts(n: Names): { rw: string; ro: string } {
+    return { rw: serviceHost(`${n.postgres}-rw`, n.namespace), ro: serviceHost(`${n.postgres}-ro`, n.namespace) };
+}
+
+/** `30d`: how long CloudNativePG keeps base backups and WAL, the runbook's PostgreSQL retention. */
+export function retentionPolicy(rb: Runbook): string {
+    const backup = backupFor(rb, "postgres");
+    if (!backup) throw new Error(`${rb.app}: \`backups\` has no postgres entry; CloudNativePG needs its retention`);
+    return `${backup.retentionDays}d`;
+}
+
+/** The Cluster spec. `shared_preload_libraries` is CloudNativePG's own field, not a parameter. */
+export function clusterSpec(rb: Runbook, env: Env, n: Names, storageClass?: string): ClusterSpec {
+    const pg = requirePostgres(rb);
+    const { shared_preload_libraries: _preload, ...parameters } = postgresSettings(pg);
+    const pgStatStatements = pg.preloadLibraries.includes("pg_stat_statements");
+    return {
+        instances: postgresInstances(pg, env),
+        imageName: dataImage(rb, "cnpg"),
+        primaryUpdateStrategy: "unsupervised",
+        inheritedMetadata: { labels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "postgres" } },
+        postgresql: { parameters, shared_preload_libraries: [...pg.preloadLibraries] },
+        bootstrap: {
+            initdb: {
+                database: pg.database,
+                owner: pg.user,
+                secret: { name: postgresAppSecret(n) },
+                // The exporter logs in as the owner; pg_monitor lets it read every backend and statement.
+                postInitSQL: [`GRANT pg_monitor TO "${pg.user}"`],
+                ...(pgStatStatements ? { postInitApplicationSQL: ["CREATE EXTENSION IF NOT EXISTS pg_stat_statements"] } : {}),
+            },
+        },
+        storage: { size: VOLUMES.postgres, ...(storageClass ? { storageClass } : {}) },
+        resources: { requests: { ...POSTGRES.requests }, limits: { ...POSTGRES.limits } },
+        monitoring: { enablePodMonitor: true },
+        backup: {
+            retentionPolicy: retentionPolicy(rb),
+            barmanObjectStore: {
+                destinationPath: `s3://${n.backupBucket}/cnpg`,
+                endpointURL: minioEndpoint(n),
+                s3Credentials: {
+                    accessKeyId: { name: n.minio, key: OBJECT_STORE_KEYS.user },
+                    secretAccessKey: { name: n.minio, key: OBJECT_STORE_KEYS.password },
+                },
+                wal: { compression: "gzip" },
+                data: { compression: "gzip" },
+            },
+        },
+    };
+}
+
+/** The runbook's PostgreSQL backup as a ScheduledBackup: same times, seconds field first. */
+export function scheduledBackupSpec(rb: Runbook, n: Names): ScheduledBackupSpec {
+    const backup = backupFor(rb, "postgres");
+    if (!backup) throw new Error(`${rb.app}: \`backups\` has no postgres entry to schedule`);
+    return { schedule: cnpgSchedule(backup.cron), cluster: { name: n.postgres }, backupOwnerReference: "self", method: "barmanObjectStore", immediate: true };
+}
+
+/** postgres_exporter's connection: the primary, the app database, TLS as CloudNativePG serves it. */
+export function postgresExporterEnv(rb: Runbook, n: Names): Record<string, string> {
+    const pg = requirePostgres(rb);
+    return { DATA_SOURCE_URI: `${postgresHosts(n).rw}:5432/${pg.database}?sslmode=require`, DATA_SOURCE_USER: pg.user };
+}

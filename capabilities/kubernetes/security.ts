@@ -1,0 +1,100 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { DATA_ACCESS_LABELS, LABEL, type DataService, type Names } from "./names";
+
+type Container = k8s.types.input.core.v1.Container;
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+type SecurityContext = k8s.types.input.core.v1.SecurityContext;
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
+
+/**
+ * Pod hardening every workload of the target gets: non-root, no privilege escalation, every
+ * capability dropped, the runtime's seccomp profile; and the app namespace's NetworkPolicies.
+ */
+
+/** UID the app services run as when their image does not say; images must run unprivileged on 8080/3000. */
+export const APP_UID = 10001;
+
+/** UIDs of the official data-service images' own users. */
+export const IMAGE_UID = { redis: 999, mongodb: 999, postgres: 999, mc: 1000, awsCli: 1000 } as const;
+
+export function containerSecurity(): SecurityContext {
+    return { runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+export function podSecurity(uid: number): PodSecurityContext {
+    return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/** A container with the hardening applied; a security context it already has is kept over the defaults. */
+export function hardened(c: Container): Container {
+    return { ...c, securityContext: { ...containerSecurity(), ...(c.securityContext as object | undefined) } };
+}
+
+/** Namespace labels: Pod Security Admission enforces `baseline` and warns and audits `restricted`. */
+export function namespaceLabels(n: Names, role: "app" | "monitoring" | "operators"): Record<string, string> {
+    const psa: Record<string, string> =
+        role === "app"
+            ? { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted" }
+            : // node-exporter and promtail read the host: the monitoring namespace must admit them.
+              role === "monitoring"
+              ? { "pod-security.kubernetes.io/enforce": "privileged" }
+              : { "pod-security.kubernetes.io/enforce": "baseline" };
+    return { [LABEL.partOf]: n.app, [LABEL.managedBy]: "pulumi", ...psa };
+}
+
+const inNamespace = (ns: string): k8s.types.input.networking.v1.NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+
+/** How each data service's pods are selected: by the operator's labels, or by ours where we schedule them. */
+export function dataPodSelectors(n: Names): Record<DataService, LabelSelector> {
+    return {
+        postgres: { matchLabels: { "cnpg.io/cluster": n.postgres } },
+        kafka: { matchLabels: { "strimzi.io/cluster": n.kafka } },
+        redis: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "redis" } },
+        mongodb: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "mongodb" } },
+        minio: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "minio" } },
+    };
+}
+
+export interface NamedPolicy {
+    /** Suffix of the policy's name: `default-deny-ingress`, `postgres`. */
+    readonly part: string;
+    readonly spec: NetworkPolicySpec;
+}
+
+/**
+ * The app namespace's policies: ingress is denied by default; app services take traffic on their
+ * ports from anywhere in the cluster (the ingress controller runs in a namespace of its own);
+ * each data service takes connections only from the pods labelled for data access, its own pods
+ * (replication), the monitoring namespace (scrapes) and the operators namespace (the operators
+ * manage them). MinIO also takes PostgreSQL's pods: CloudNativePG ships WAL and base backups there.
+ */
+export function networkPolicies(n: Names, services: readonly { name: string; port: number }[], present: readonly DataService[]): NamedPolicy[] {
+    const selectors = dataPodSelectors(n);
+    const common = [{ podSelector: { matchLabels: { ...DATA_ACCESS_LABELS } } }, inNamespace(n.monitoring), inNamespace(n.operators)];
+    return [
+        { part: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+        ...services.map((s) => ({
+            part: `service-${s.name}`,
+            spec: {
+                podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.name]: s.name } },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: s.port }] }],
+            },
+        })),
+        ...present.map((d) => ({
+            part: `data-${d}`,
+            spec: {
+                podSelector: selectors[d],
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [...common, { podSelector: selectors[d] }, ...(d === "minio" && present.includes("postgres") ? [{ podSelector: selectors.postgres }] : [])] }],
+            },
+        })),
+        // Backup and restore jobs and the exporters are labelled for data access; they take no traffic
+        // but the Pushgateway push and scrapes: admit the monitoring namespace to every other pod.
+        {
+            part: "monitoring-scrapes",
+            spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [inNamespace(n.monitoring), inNamespace(n.operators)] }] },
+        },
+    ];
+}

@@ -1,0 +1,95 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { deploymentSpec, hpaSpec, ingressAnnotations, ingressSpec, pdbSpec, scaledByKeda, scaledObjectSpec, serviceSpec } from "../../../capabilities/kubernetes/apps";
+import { serviceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
+import { LABEL, serviceSelector } from "../../../capabilities/kubernetes/names";
+import type { Service } from "../../../runbooks";
+import { childOptions, meta, type KubernetesScope } from "./scope";
+
+export interface AppServiceArgs {
+    readonly scope: KubernetesScope;
+    /** The runbook service this runs. */
+    readonly service: Service;
+    /** The Prometheus operator's release (ServiceMonitor CRD). */
+    readonly monitoringCrds: pulumi.Resource;
+    /** KEDA's release; required when the service scales on Kafka lag. */
+    readonly keda?: pulumi.Resource;
+    /** What the pods need before they start: the connection Secret, the data services. */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * One runbook service: its Deployment (image from the stack, probes on the runbook's health path,
+ * the runbook's requests and limits), a ClusterIP Service, an Ingress with TLS where the stack has
+ * a public host for it, a PodDisruptionBudget, a ServiceMonitor where it exposes metrics, and its
+ * autoscaler: an HPA on CPU and memory, or a KEDA ScaledObject on Kafka lag for a consumer.
+ */
+export class AppService extends pulumi.ComponentResource {
+    public readonly deployment: k8s.apps.v1.Deployment;
+    public readonly service: k8s.core.v1.Service;
+    public readonly ingress?: k8s.networking.v1.Ingress;
+    public readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+    public readonly scaledObject?: k8s.apiextensions.CustomResource;
+    public readonly disruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+    public readonly serviceMonitor?: k8s.apiextensions.CustomResource;
+    /** `https://<host>` where the service is public. */
+    public readonly url?: string;
+
+    constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:kubernetes:AppService", name, {}, opts);
+        const { scope, service: svc } = args;
+        const { names: n, context } = scope;
+        const rb = context.runbook;
+        const image = context.settings.images[svc.name];
+        if (!image) throw new Error(`${rb.app}: \`images.${svc.name}\` is required: the runbook runs service ${svc.name}`);
+        const objectName = n.service(svc.name);
+        const labels = { [LABEL.name]: svc.name };
+        const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            { metadata: meta(scope, objectName, "app", n.namespace, labels), spec: deploymentSpec(rb, n, svc, image) },
+            // The autoscaler owns the replica count after the first rollout.
+            childOptions(this, scope, { dependsOn: [scope.namespace, ...(args.dependsOn ?? [])], ignoreChanges: ["spec.replicas"] }),
+        );
+        this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(scope, objectName, "app", n.namespace, serviceSelector(n, svc.name)), spec: serviceSpec(n, svc) }, inNs);
+        const host = context.hosts[svc.name];
+        if (host) {
+            const settings = context.settings.kubernetes ?? {};
+            this.ingress = new k8s.networking.v1.Ingress(
+                `${name}-ingress`,
+                { metadata: { ...meta(scope, objectName, "app", n.namespace, labels), annotations: ingressAnnotations(rb, settings, { [svc.name]: host }) }, spec: ingressSpec(n, svc, host, settings) },
+                childOptions(this, scope, { dependsOn: [this.service] }),
+            );
+            this.url = `https://${host}`;
+        }
+        if (scaledByKeda(rb, svc)) {
+            if (!args.keda) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag; \`keda\` (the KEDA release) is required`);
+            this.scaledObject = new k8s.apiextensions.CustomResource(
+                `${name}-scaled-object`,
+                { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: meta(scope, objectName, "autoscaling", n.namespace, labels), spec: scaledObjectSpec(rb, n, svc) },
+                childOptions(this, scope, { dependsOn: [this.deployment, args.keda] }),
+            );
+        } else {
+            this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                `${name}-hpa`,
+                { metadata: meta(scope, objectName, "autoscaling", n.namespace, labels), spec: hpaSpec(n, svc) },
+                childOptions(this, scope, { dependsOn: [this.deployment] }),
+            );
+        }
+        this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(scope, objectName, "app", n.namespace, labels), spec: pdbSpec(n, svc) }, inNs);
+        if (svc.metricsPath) {
+            this.serviceMonitor = new k8s.apiextensions.CustomResource(
+                `${name}-monitor`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: meta(scope, objectName, "metrics", n.namespace, labels),
+                    spec: serviceMonitorSpec(rb, n, serviceSelector(n, svc.name), "http", svc.name, svc.metricsPath),
+                },
+                childOptions(this, scope, { dependsOn: [args.monitoringCrds] }),
+            );
+        }
+        this.registerOutputs({ url: this.url });
+    }
+}

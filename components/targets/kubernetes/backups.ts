@@ -1,0 +1,45 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { cronJobSpec, scheduledJobs } from "../../../capabilities/kubernetes/backups";
+import { jobFailureRules } from "../../../capabilities/kubernetes/monitoring";
+import { LABEL } from "../../../capabilities/kubernetes/names";
+import { childOptions, meta, type KubernetesScope } from "./scope";
+
+export interface BackupsArgs {
+    readonly scope: KubernetesScope;
+    /** The Prometheus operator's release (PrometheusRule CRD). */
+    readonly monitoringCrds: pulumi.Resource;
+    /** The scripts ConfigMaps and the data services the jobs reach. */
+    readonly dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * The runbook's backups that CloudNativePG does not take, and the restore checks: one CronJob
+ * each (capabilities/kubernetes/backups.ts decides what each runs and when), and the alert on a
+ * failed one.
+ */
+export class Backups extends pulumi.ComponentResource {
+    /** By CronJob name. */
+    public readonly cronJobs: Record<string, k8s.batch.v1.CronJob>;
+    public readonly failureRule: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:kubernetes:Backups", name, {}, opts);
+        const { scope, monitoringCrds } = args;
+        const { names: n, context } = scope;
+        const rb = context.runbook;
+        const after = childOptions(this, scope, { dependsOn: [scope.namespace, ...(args.dependsOn ?? [])] });
+        this.cronJobs = Object.fromEntries(
+            scheduledJobs(rb, n).map((job) => [
+                job.name,
+                new k8s.batch.v1.CronJob(`${name}-${job.name.slice(rb.app.length + 1)}`, { metadata: meta(scope, job.name, job.kind, n.namespace, { [LABEL.name]: job.name }), spec: cronJobSpec(job, n) }, after),
+            ]),
+        );
+        this.failureRule = new k8s.apiextensions.CustomResource(
+            `${name}-failure-rule`,
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${n.app}-scheduled-jobs`, "alerting", n.monitoring), spec: jobFailureRules(rb, context.env, n) },
+            childOptions(this, scope, { dependsOn: [monitoringCrds] }),
+        );
+        this.registerOutputs({});
+    }
+}
