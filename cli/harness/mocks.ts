@@ -46,9 +46,60 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, region: string)
         state.primaryEndpointAddress ??= `${args.name}.cache.amazonaws.com`;
         state.configurationEndpointAddress ??= `${args.name}.cfg.cache.amazonaws.com`;
     }
-    if (args.type === "aws:msk/cluster:Cluster") state.bootstrapBrokersTls ??= `b-1.${args.name}.kafka.${region}.amazonaws.com:9094`;
-    if (args.type === "aws:lb/loadBalancer:LoadBalancer") state.dnsName ??= `${args.name}.${region}.elb.amazonaws.com`;
-    if (args.type === "aws:amp/workspace:Workspace") state.prometheusEndpoint ??= `https://aps-workspaces.${region}.amazonaws.com/workspaces/${id}/`;
+    if (args.type === "aws:msk/cluster:Cluster") {
+        const brokers = Number(args.inputs.numberOfBrokerNodes ?? 1);
+        const cluster = String(args.inputs.clusterName ?? args.name);
+        state.bootstrapBrokersTls ??= Array.from({ length: brokers }, (_, i) => `b-${i + 1}.${cluster}.abc123.c2.kafka.${region}.amazonaws.com:9094`).join(",");
+        state.arn = `arn:aws:kafka:${region}:${ACCOUNT}:cluster/${cluster}/${id}`;
+    }
+    if (args.type === "aws:msk/configuration:Configuration") state.latestRevision ??= 1;
+    if (args.type === "aws:lb/loadBalancer:LoadBalancer") {
+        const lbName = String(args.inputs.name ?? args.name);
+        state.dnsName ??= `${lbName}-1234567890.${region}.elb.amazonaws.com`;
+        state.arnSuffix ??= `app/${lbName}/0123456789abcdef`;
+        state.arn = `arn:aws:elasticloadbalancing:${region}:${ACCOUNT}:loadbalancer/${state.arnSuffix}`;
+        state.zoneId ??= "Z35SXDOTRQ7X7K";
+    }
+    if (args.type === "aws:lb/targetGroup:TargetGroup") {
+        state.arnSuffix ??= `targetgroup/${String(args.inputs.name ?? args.name)}/0123456789abcdef`;
+        state.arn = `arn:aws:elasticloadbalancing:${region}:${ACCOUNT}:${state.arnSuffix}`;
+    }
+    if (args.type === "aws:lb/listenerRule:ListenerRule" || args.type === "aws:lb/listener:Listener") {
+        state.arn = `arn:aws:elasticloadbalancing:${region}:${ACCOUNT}:listener${args.type.endsWith("ListenerRule") ? "-rule" : ""}/app/${args.name}/0123456789abcdef`;
+    }
+    if (args.type === "aws:acm/certificate:Certificate") {
+        const domains = [args.inputs.domainName, ...((args.inputs.subjectAlternativeNames as string[] | undefined) ?? [])].filter(Boolean) as string[];
+        state.arn = `arn:aws:acm:${region}:${ACCOUNT}:certificate/${id}`;
+        state.domainValidationOptions ??= domains.map((d) => ({ domainName: d, resourceRecordName: `_x1.${d}.`, resourceRecordType: "CNAME", resourceRecordValue: `_x2.acm-validations.aws.` }));
+    }
+    if (args.type === "aws:route53/record:Record") state.fqdn ??= String(args.inputs.name ?? args.name).replace(/\.$/, "");
+    if (args.type === "aws:kms/key:Key") {
+        state.keyId ??= `${id}`;
+        state.arn = `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
+    }
+    if (args.type === "aws:sns/topic:Topic") {
+        state.name ??= args.name;
+        state.arn = `arn:aws:sns:${region}:${ACCOUNT}:${String(state.name)}`;
+    }
+    if (args.type === "aws:backup/vault:Vault") state.arn = `arn:aws:backup:${region}:${ACCOUNT}:backup-vault:${String(args.inputs.name ?? args.name)}`;
+    if (args.type === "aws:ecs/cluster:Cluster") state.name ??= args.name;
+    if (args.type === "aws:iam/role:Role") {
+        state.name ??= `${args.name}-1a2b3c4`;
+        state.arn = `arn:aws:iam::${ACCOUNT}:role/${String(state.name)}`;
+    }
+    if (args.type === "aws:s3/bucket:Bucket") {
+        state.bucket ??= `${args.name}-1a2b3c4`;
+        state.arn = `arn:aws:s3:::${String(state.bucket)}`;
+    }
+    if (args.type === "aws:secretsmanager/secret:Secret") state.arn = `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${args.name}-AbCdEf`;
+    if (args.type === "aws:cloudwatch/logGroup:LogGroup") {
+        state.name ??= args.name;
+        state.arn = `arn:aws:logs:${region}:${ACCOUNT}:log-group:${String(state.name)}`;
+    }
+    if (args.type === "aws:amp/workspace:Workspace") {
+        state.prometheusEndpoint ??= `https://aps-workspaces.${region}.amazonaws.com/workspaces/ws-${id}/`;
+        state.arn = `arn:aws:aps:${region}:${ACCOUNT}:workspace/ws-${id}`;
+    }
     if (args.type === "kubernetes:core/v1:Namespace") state.metadata = { ...(state.metadata as object), name: (args.inputs.metadata as { name?: string })?.name ?? args.name };
     return { id, state };
 }

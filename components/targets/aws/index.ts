@@ -1,15 +1,230 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";
+import type { DataEndpoints } from "../../../capabilities/aws/containers";
+import { alarmInventory } from "../../../capabilities/aws/inventory";
+import { awsNames } from "../../../capabilities/aws/names";
+import { awsProblems } from "../../../capabilities/aws/validate";
+import { backupFor } from "../../../capabilities/schedules";
+import type { Dataset } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
+import { AwsBackups } from "./backups";
+import { AwsCollector } from "./collector";
+import type { AwsScope } from "./common";
+import { AwsDocumentDb } from "./documentdb";
+import { AwsFirewall, DATA_PORTS } from "./firewall";
+import { AwsIngress } from "./ingress";
+import { AwsKafka } from "./kafka";
+import { AwsKeys } from "./keys";
+import { AwsMonitoring } from "./monitoring";
+import { AwsNetwork } from "./network";
+import { AwsPostgres } from "./postgres";
+import { AwsRedis } from "./redis";
+import { AwsServices } from "./services";
+import { AwsStorage } from "./storage";
 
-/** The app's platform on the aws target. */
+/**
+ * The app's production platform on AWS managed services, built from `context.runbook`: a VPC
+ * over the runbook's AZs; RDS PostgreSQL, ElastiCache Redis, MSK and DocumentDB where the runbook
+ * has them; S3 buckets; ECS Fargate services behind an ALB with ACM, WAF and autoscaling; Amazon
+ * Managed Prometheus rules with SNS routing and CloudWatch alarms; AWS Backup with restore tests.
+ * Every resource is created with this target's provider (region from config, default tags).
+ */
 export class AwsPlatform extends pulumi.ComponentResource {
     /** Public URL per service. */
     public readonly endpoints: pulumi.Output<Record<string, string>>;
+    public readonly provider: aws.Provider;
+    public readonly keys: AwsKeys;
+    public readonly network: AwsNetwork;
+    public readonly firewall: AwsFirewall;
+    public readonly postgres?: AwsPostgres;
+    public readonly redis?: AwsRedis;
+    public readonly kafka?: AwsKafka;
+    public readonly documentdb?: AwsDocumentDb;
+    public readonly storage?: AwsStorage;
+    public readonly ingress?: AwsIngress;
+    public readonly services: AwsServices;
+    public readonly backups: AwsBackups;
+    public readonly monitoring: AwsMonitoring;
+    public readonly collector: AwsCollector;
 
     constructor(name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Platform", name, {}, opts);
-        const { context } = args;
+        const { context, receivers, secrets } = args;
+        const rb = context.runbook;
+        if (!context.region) throw new Error(`${context.stack}: aws:region is required for the aws target (the runbook's is ${rb.aws.region})`);
+        // Refuse what AWS cannot run before registering anything, with every problem named.
+        const problems = awsProblems(rb);
+        if (problems.length) throw new Error(`${context.stack}: the aws target cannot build this runbook:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        const names = awsNames(context.app, context.env);
+
+        this.provider = new aws.Provider(
+            `${name}-aws`,
+            { region: context.region, defaultTags: { tags: { app: context.app, env: context.env, "managed-by": "pulumi" } } },
+            { parent: this },
+        );
+        const invoke = { parent: this, provider: this.provider };
+        const scope: AwsScope = {
+            context,
+            names,
+            provider: this.provider,
+            region: context.region,
+            partition: aws.getPartitionOutput({}, invoke).partition,
+            accountId: aws.getCallerIdentityOutput({}, invoke).accountId,
+        };
+        const opt = { parent: this };
+
+        this.keys = new AwsKeys(`${name}-keys`, scope, opt);
+        const dataKey = this.keys.data.arn;
+        this.network = new AwsNetwork(`${name}-network`, { ...scope, logKeyArn: dataKey }, opt);
+        const privateSubnetIds = this.network.privateSubnets.map((s) => s.id);
+        this.firewall = new AwsFirewall(`${name}-firewall`, { ...scope, vpcId: this.network.vpc.id }, opt);
+        const fw = this.firewall;
+
+        const awsBackupStarts = (dataset: Dataset) => {
+            const b = backupFor(rb, dataset);
+            return b ? [{ cron: b.cron, startWindowMinutes: START_WINDOW_MINUTES }] : [];
+        };
+        const need = <T>(v: T | undefined, what: string): T => {
+            if (!v) throw new Error(`${context.stack}: ${what}`);
+            return v;
+        };
+        if (rb.data.postgres) {
+            this.postgres = new AwsPostgres(
+                `${name}-postgres`,
+                {
+                    ...scope,
+                    subnetIds: privateSubnetIds,
+                    securityGroupId: fw.postgres!.id,
+                    kmsKeyArn: dataKey,
+                    password: need(secrets.postgres, "no generated postgres password"),
+                    availabilityZones: this.network.availabilityZones,
+                    awsBackupStarts: awsBackupStarts("postgres"),
+                },
+                opt,
+            );
+        }
+        if (rb.data.redis) {
+            this.redis = new AwsRedis(`${name}-redis`, { ...scope, subnetIds: privateSubnetIds, securityGroupId: fw.redis!.id, kmsKeyArn: dataKey, authToken: need(secrets.redis, "no generated redis token") }, opt);
+        }
+        if (rb.data.kafka) {
+            this.kafka = new AwsKafka(`${name}-kafka`, { ...scope, subnetIds: privateSubnetIds, securityGroupId: fw.kafka!.id, kmsKeyArn: dataKey }, opt);
+        }
+        if (rb.data.mongodb) {
+            this.documentdb = new AwsDocumentDb(
+                `${name}-documentdb`,
+                {
+                    ...scope,
+                    subnetIds: privateSubnetIds,
+                    securityGroupId: fw.mongodb!.id,
+                    kmsKeyArn: dataKey,
+                    password: need(secrets.mongodb, "no generated mongodb password"),
+                    awsBackupStarts: awsBackupStarts("mongodb"),
+                },
+                opt,
+            );
+        }
+        if (rb.data.objectStorage) this.storage = new AwsStorage(`${name}-storage`, { ...scope, kmsKeyArn: dataKey }, opt);
+
+        if (Object.keys(context.hosts).length) {
+            this.ingress = new AwsIngress(
+                `${name}-ingress`,
+                { ...scope, vpcId: this.network.vpc.id, publicSubnetIds: this.network.publicSubnets.map((s) => s.id), securityGroupId: fw.loadBalancer.id, logKeyArn: dataKey },
+                opt,
+            );
+        }
+
+        const endpoints: pulumi.Output<DataEndpoints> = pulumi.output({
+            ...(this.postgres ? { postgres: { host: this.postgres.primary.address, port: DATA_PORTS.postgres, readHosts: this.postgres.replicas.map((r) => r.address) } } : {}),
+            ...(this.redis ? { redis: { host: this.redis.endpoint, port: DATA_PORTS.redis } } : {}),
+            ...(this.kafka ? { kafka: { bootstrapServers: this.kafka.bootstrapBrokers } } : {}),
+            ...(this.documentdb ? { mongodb: { host: this.documentdb.cluster.endpoint, port: DATA_PORTS.mongodb } } : {}),
+            buckets: Object.fromEntries(Object.entries(this.storage?.buckets ?? {}).map(([k, b]) => [k, b.bucket])),
+        }) as pulumi.Output<DataEndpoints>;
+        const credentials = { postgres: this.postgres?.credentials, redis: this.redis?.credentials, mongodb: this.documentdb?.credentials };
+
+        this.services = new AwsServices(
+            `${name}-services`,
+            {
+                ...scope,
+                vpcId: this.network.vpc.id,
+                privateSubnetIds,
+                securityGroupId: fw.tasks.id,
+                kmsKeyArn: dataKey,
+                routing: this.ingress?.routing ?? {},
+                endpoints,
+                credentials,
+                buckets: this.storage?.buckets ?? {},
+                kafkaBootstrap: this.kafka?.bootstrapBrokers,
+            },
+            opt,
+        );
+
+        this.backups = new AwsBackups(
+            `${name}-backups`,
+            {
+                ...scope,
+                kmsKeyArn: this.keys.backup.arn,
+                restoreTargets: {
+                    ...(this.postgres ? { RDS: { subnetGroupName: this.postgres.subnetGroup.name, securityGroupId: fw.postgres!.id } } : {}),
+                    ...(this.documentdb ? { DocumentDB: { subnetGroupName: this.documentdb.subnetGroup.name, securityGroupId: fw.mongodb!.id } } : {}),
+                },
+            },
+            opt,
+        );
+
+        const routing = this.ingress?.routing ?? {};
+        const inventory = alarmInventory(rb, context.hosts);
+        if (inventory.targetGroups.length !== Object.values(routing).reduce((n, r) => n + (r.alternate ? 2 : 1), 0)) {
+            throw new Error(`${context.stack}: the alarm inventory and the load balancer disagree on target groups`);
+        }
+        this.monitoring = new AwsMonitoring(
+            `${name}-monitoring`,
+            {
+                ...scope,
+                kmsKeyArn: dataKey,
+                receivers,
+                inventory,
+                dimensions: {
+                    ecsCluster: this.services.cluster.name,
+                    ecsServices: Object.fromEntries(Object.entries(this.services.services).map(([k, s]) => [k, s.service.name])),
+                    ...(this.ingress ? { loadBalancer: this.ingress.loadBalancer.arnSuffix, certificateArn: this.ingress.certificate.arn } : {}),
+                    targetGroups: Object.fromEntries(
+                        Object.entries(routing).flatMap(([service, r]) => (r.alternate ? [[`${service}-blue`, r.primary.arnSuffix], [`${service}-green`, r.alternate.arnSuffix]] : [[service, r.primary.arnSuffix]])),
+                    ),
+                    rdsInstances: this.postgres ? Object.fromEntries([this.postgres.primary, ...this.postgres.replicas].map((db, i) => [i === 0 ? "primary" : `replica-${i}`, db.identifier])) : {},
+                    ...(this.redis ? { cacheGroupId: names.redis } : {}),
+                    docdbInstances: this.documentdb?.instances.map((i) => i.identifier) ?? [],
+                    ...(this.kafka ? { kafkaCluster: this.kafka.cluster.clusterName } : {}),
+                    vaults: Object.fromEntries(Object.entries(this.backups.datasets).map(([k, d]) => [k, d!.vault.name])),
+                },
+            },
+            opt,
+        );
+
+        this.collector = new AwsCollector(
+            `${name}-collector`,
+            {
+                ...scope,
+                cluster: this.services.cluster,
+                namespace: this.services.namespace.name,
+                privateSubnetIds,
+                securityGroupId: fw.collector.id,
+                kmsKeyArn: dataKey,
+                workspace: this.monitoring.workspace,
+                endpoints,
+                credentials,
+                kafkaBootstrap: this.kafka?.bootstrapBrokers,
+            },
+            opt,
+        );
+
         this.endpoints = pulumi.output(Object.fromEntries(Object.entries(context.hosts).map(([svc, host]) => [svc, `https://${host}`])));
-        this.registerOutputs({ endpoints: this.endpoints });
+        this.registerOutputs({
+            endpoints: this.endpoints,
+            loadBalancer: this.ingress?.loadBalancer.dnsName,
+            prometheusEndpoint: this.monitoring.workspace.prometheusEndpoint,
+            kafkaTopicsTask: this.services.topicsTask?.arn,
+        });
     }
 }

@@ -1,0 +1,282 @@
+import { durationSeconds, type Alert, type AlertSeverity, type Dataset, type Level, type Runbook, type Signal } from "../../runbooks";
+import { CLOUDWATCH_METRICS } from "../alerting/signals";
+
+/**
+ * CloudWatch alarms for the runbook thresholds that AWS's managed services report themselves.
+ * Each alarm is one runbook alert level on one resource: the threshold is the runbook's number in
+ * the runbook's unit (metric math converts the metric into it), and the runbook's `for` becomes
+ * period × evaluation periods. Signals no managed service reports stay Amazon Managed Prometheus
+ * rules (capabilities/alerting).
+ */
+
+export type TargetGroupColor = "blue" | "green";
+
+/** What an alarm watches; the component turns each kind into the metric's dimensions. */
+export type AlarmSubject =
+    | { readonly kind: "ecs-service"; readonly service: string }
+    | { readonly kind: "target-group"; readonly service: string; readonly color?: TargetGroupColor }
+    | { readonly kind: "rds-instance"; readonly instance: string }
+    | { readonly kind: "cache-node"; readonly member: string }
+    | { readonly kind: "docdb-instance"; readonly index: number }
+    | { readonly kind: "msk-broker"; readonly brokerId: number }
+    | { readonly kind: "msk-consumer"; readonly group: string; readonly topic: string }
+    | { readonly kind: "certificate" }
+    | { readonly kind: "backup-vault"; readonly dataset: Dataset };
+
+/** What exists on the target, so alarms are made for real resources only. */
+export interface AlarmInventory {
+    /** ECS services, by runbook service name. */
+    readonly services: readonly string[];
+    /** Target groups behind the load balancer: one per public service, two (blue, green) for blue/green. */
+    readonly targetGroups: readonly { readonly service: string; readonly color?: TargetGroupColor }[];
+    readonly rds?: { readonly instances: readonly string[]; readonly allocatedGiB: number; readonly maxConnections: number };
+    readonly cache?: { readonly members: readonly string[] };
+    readonly docdb?: { readonly instances: number; readonly maxConnections: number };
+    readonly msk?: { readonly brokers: number; readonly consumers: readonly { readonly group: string; readonly topic: string }[] };
+    /** Whether an ACM certificate is served. */
+    readonly certificate: boolean;
+    /** AWS Backup vaults, one per dataset, with the dataset's interval. */
+    readonly backupVaults: readonly { readonly dataset: Dataset; readonly everySeconds: number }[];
+}
+
+export interface MetricRef {
+    readonly id: string;
+    readonly namespace: string;
+    readonly metricName: string;
+    /** `Maximum`, `Sum`, `Average`, `Minimum`, or a percentile such as `p95`. */
+    readonly stat: string;
+}
+
+export type Comparison = "GreaterThanThreshold" | "LessThanThreshold";
+
+export interface AlarmSpec {
+    /** Unique within the app: `<alert id>-<severity>-<subject>`. */
+    readonly key: string;
+    readonly alertId: string;
+    readonly severity: AlertSeverity;
+    readonly signal: Signal;
+    readonly subject: AlarmSubject;
+    readonly comparison: Comparison;
+    /** In the runbook alert's unit. */
+    readonly threshold: number;
+    readonly period: number;
+    readonly evaluationPeriods: number;
+    readonly datapointsToAlarm: number;
+    readonly treatMissingData: "notBreaching" | "breaching" | "missing";
+    /** One metric (then no expression), or the inputs of `expression`. */
+    readonly metrics: readonly MetricRef[];
+    readonly expression?: string;
+    readonly description: string;
+}
+
+/** Standard AWS metrics arrive every minute; the shortest period an alarm on them can have. */
+export const STANDARD_RESOLUTION_SECONDS = 60;
+/** ACM publishes DaysToExpiry once a day. */
+export const DAILY_RESOLUTION_SECONDS = 86400;
+/** Backup-age alarms count completed AWS Backup jobs per hour. */
+export const BACKUP_COUNT_PERIOD_SECONDS = 3600;
+
+interface Source {
+    readonly subject: AlarmSubject;
+    readonly metrics: readonly MetricRef[];
+    readonly expression?: string;
+    /** How often the metric is published. */
+    readonly resolution: number;
+    readonly treatMissingData: AlarmSpec["treatMissingData"];
+    readonly what: string;
+}
+
+const m = (id: string, namespace: string, metricName: string, stat: string): MetricRef => ({ id, namespace, metricName, stat });
+const std = (subject: AlarmSubject, what: string, metrics: MetricRef[], expression?: string): Source => ({
+    subject,
+    metrics,
+    ...(expression ? { expression } : {}),
+    resolution: STANDARD_RESOLUTION_SECONDS,
+    treatMissingData: "notBreaching",
+    what,
+});
+
+/** Services an alert is about: its subject where that names a service, otherwise every service. */
+function servicesOf(alert: Alert, inv: AlarmInventory): string[] {
+    return inv.services.filter((s) => !alert.subject || alert.subject === s || !inv.services.includes(alert.subject));
+}
+
+const ecsSubjects = (alert: Alert, inv: AlarmInventory) => servicesOf(alert, inv).map((service) => ({ kind: "ecs-service" as const, service }));
+const tgSubjects = (alert: Alert, inv: AlarmInventory) =>
+    inv.targetGroups.filter((tg) => servicesOf(alert, inv).includes(tg.service)).map((tg) => ({ kind: "target-group" as const, service: tg.service, ...(tg.color ? { color: tg.color } : {}) }));
+const rdsSubjects = (inv: AlarmInventory) => (inv.rds?.instances ?? []).map((instance) => ({ kind: "rds-instance" as const, instance }));
+const cacheSubjects = (inv: AlarmInventory) => (inv.cache?.members ?? []).map((member) => ({ kind: "cache-node" as const, member }));
+const docdbSubjects = (inv: AlarmInventory) => Array.from({ length: inv.docdb?.instances ?? 0 }, (_, index) => ({ kind: "docdb-instance" as const, index }));
+const brokerSubjects = (inv: AlarmInventory) => Array.from({ length: inv.msk?.brokers ?? 0 }, (_, i) => ({ kind: "msk-broker" as const, brokerId: i + 1 }));
+
+const ecsMetric = (signal: "cpu_usage" | "memory_usage") => CLOUDWATCH_METRICS[signal];
+
+/**
+ * The signal → CloudWatch metric mapping: for each runbook signal a managed service reports,
+ * the resources and the metric (or metric math) that give its value in the signal's unit.
+ */
+export const CLOUDWATCH_SOURCES: Partial<Record<Signal, (alert: Alert, inv: AlarmInventory) => Source[]>> = {
+    cpu_usage: (alert, inv) => [
+        ...ecsSubjects(alert, inv).map((s) => std(s, "busiest task's CPU, percent of the task's CPU", [m("m1", ecsMetric("cpu_usage").namespace, ecsMetric("cpu_usage").metric, "Maximum")])),
+        ...(alert.subject ? [] : rdsSubjects(inv).map((s) => std(s, "database instance CPU, percent", [m("m1", "AWS/RDS", "CPUUtilization", "Maximum")]))),
+    ],
+    memory_usage: (alert, inv) =>
+        ecsSubjects(alert, inv).map((s) => std(s, "fullest task's memory, percent of the task's memory", [m("m1", ecsMetric("memory_usage").namespace, ecsMetric("memory_usage").metric, "Maximum")])),
+    disk_usage: (alert, inv) => [
+        ...ecsSubjects(alert, inv).map((s) =>
+            std(
+                s,
+                "task ephemeral storage used, percent of reserved (Container Insights)",
+                [m("m1", CLOUDWATCH_METRICS.disk_usage.namespace, CLOUDWATCH_METRICS.disk_usage.metric, "Maximum"), m("m2", CLOUDWATCH_METRICS.disk_usage.namespace, "EphemeralStorageReserved", "Maximum")],
+                "100 * m1 / m2",
+            ),
+        ),
+        ...(alert.subject || !inv.rds
+            ? []
+            : rdsSubjects(inv).map((s) =>
+                  std(s, `database storage used, percent of ${inv.rds!.allocatedGiB} GiB`, [m("m1", "AWS/RDS", "FreeStorageSpace", "Minimum")], `100 * (1 - m1 / ${inv.rds!.allocatedGiB * 1024 ** 3})`),
+              )),
+        ...(alert.subject ? [] : brokerSubjects(inv).map((s) => std(s, "broker data-log volume used, percent", [m("m1", "AWS/Kafka", "KafkaDataLogsDiskUsed", "Maximum")]))),
+    ],
+    postgres_pool_usage: (_alert, inv) =>
+        rdsSubjects(inv).map((s) => std(s, `connections, percent of max_connections ${inv.rds!.maxConnections}`, [m("m1", "AWS/RDS", "DatabaseConnections", "Maximum")], `100 * m1 / ${inv.rds!.maxConnections}`)),
+    redis_memory_usage: (_alert, inv) => cacheSubjects(inv).map((s) => std(s, "memory used, percent of maxmemory", [m("m1", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Maximum")])),
+    redis_hit_rate: (_alert, inv) => cacheSubjects(inv).map((s) => std(s, "keyspace hits, percent of lookups", [m("m1", "AWS/ElastiCache", "CacheHitRate", "Average")])),
+    kafka_consumer_lag: (_alert, inv) =>
+        (inv.msk?.consumers ?? []).map((c) => std({ kind: "msk-consumer", group: c.group, topic: c.topic }, "messages behind, summed over the topic's partitions", [m("m1", "AWS/Kafka", "SumOffsetLag", "Maximum")])),
+    mongodb_replication_lag: (_alert, inv) => docdbSubjects(inv).map((s) => std(s, "replica lag, seconds", [m("m1", "AWS/DocDB", "DBInstanceReplicaLag", "Maximum")], "m1 / 1000")),
+    mongodb_connections_usage: (_alert, inv) =>
+        docdbSubjects(inv).map((s) => std(s, `connections, percent of the class's ${inv.docdb!.maxConnections}`, [m("m1", "AWS/DocDB", "DatabaseConnections", "Maximum")], `100 * m1 / ${inv.docdb!.maxConnections}`)),
+    http_error_rate: (alert, inv) =>
+        tgSubjects(alert, inv).map((s) =>
+            std(s, "target 5xx answers, percent of requests", [m("m1", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum"), m("m2", "AWS/ApplicationELB", "RequestCount", "Sum")], "100 * FILL(m1, 0) / m2"),
+        ),
+    http_latency_p95: (alert, inv) => tgSubjects(alert, inv).map((s) => std(s, "target response time p95, seconds", [m("m1", "AWS/ApplicationELB", "TargetResponseTime", "p95")])),
+    service_down: (alert, inv) =>
+        tgSubjects(alert, inv).map((s) =>
+            s.color
+                ? // The idle colour of a blue/green pair has no targets: only unhealthy ones count there.
+                  std(s, "targets failing the health check", [m("m1", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum")])
+                : std(
+                      s,
+                      "1 while any target fails the health check or none is healthy",
+                      [m("m1", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum"), m("m2", "AWS/ApplicationELB", "HealthyHostCount", "Minimum")],
+                      "IF(m1 > 0 OR m2 < 1, 1, 0)",
+                  ),
+        ),
+    certificate_expiry: (_alert, inv) =>
+        inv.certificate
+            ? [{ subject: { kind: "certificate" }, metrics: [m("m1", "AWS/CertificateManager", "DaysToExpiry", "Minimum")], resolution: DAILY_RESOLUTION_SECONDS, treatMissingData: "missing", what: "days until the ACM certificate expires" }]
+            : [],
+};
+
+/** Signals the CloudWatch mapping covers (backup_age is handled on its own below). */
+export const CLOUDWATCH_ALARM_SIGNALS = [...(Object.keys(CLOUDWATCH_SOURCES) as Signal[]), "backup_age" as const];
+
+/**
+ * The runbook's `for` as period × evaluation periods: periods of the metric's resolution, as many
+ * as fit in `for` (rounded up to a whole period); a `for` shorter than the metric's resolution
+ * becomes one period, the fastest the metric can be judged.
+ */
+export function alarmTiming(forDuration: string, resolutionSeconds: number): { period: number; evaluationPeriods: number; datapointsToAlarm: number } {
+    const seconds = durationSeconds(forDuration);
+    const evaluationPeriods = Math.max(1, Math.ceil(seconds / resolutionSeconds));
+    return { period: resolutionSeconds, evaluationPeriods, datapointsToAlarm: evaluationPeriods };
+}
+
+export function subjectSlug(s: AlarmSubject): string {
+    const clean = (x: string) => x.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+    switch (s.kind) {
+        case "ecs-service":
+            return `ecs-${s.service}`;
+        case "target-group":
+            return `alb-${s.service}${s.color ? `-${s.color}` : ""}`;
+        case "rds-instance":
+            return `rds-${s.instance}`;
+        case "cache-node":
+            return `redis-${s.member}`;
+        case "docdb-instance":
+            return `docdb-${s.index + 1}`;
+        case "msk-broker":
+            return `kafka-broker-${s.brokerId}`;
+        case "msk-consumer":
+            return `kafka-lag-${clean(s.group)}-${clean(s.topic)}`;
+        case "certificate":
+            return "acm";
+        case "backup-vault":
+            return `backup-${s.dataset}`;
+    }
+}
+
+const UNIT: Record<Alert["unit"], string> = { percent: "%", seconds: " s", per_minute: "/min", messages: " messages", days: " days", intervals: " backup intervals", bool: "" };
+
+function describe(rb: Runbook, alert: Alert, level: Level, what: string): string {
+    const condition = alert.unit === "bool" ? `down for ${level.for}` : `${alert.direction} ${level.threshold}${UNIT[alert.unit]} for ${level.for}`;
+    return `${alert.title} (${level.severity}): ${condition}. Measures ${what}. Runbook ${rb.app}, ${level.source.seed} "${level.source.section}".`;
+}
+
+/**
+ * Backup-overdue on AWS: AWS Backup reports completed jobs per vault; no completed job for
+ * `threshold` backup intervals (counted in hourly periods) is the runbook's overdue backup.
+ */
+function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmSpec[] {
+    return alert.levels.flatMap((level) =>
+        inv.backupVaults.map((vault): AlarmSpec => {
+            const windowSeconds = level.threshold * vault.everySeconds;
+            const periods = Math.ceil(windowSeconds / BACKUP_COUNT_PERIOD_SECONDS);
+            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset };
+            return {
+                key: `${alert.id}-${level.severity}-${subjectSlug(subject)}`,
+                alertId: alert.id,
+                severity: level.severity,
+                signal: alert.signal,
+                subject,
+                comparison: "LessThanThreshold",
+                threshold: 1,
+                period: BACKUP_COUNT_PERIOD_SECONDS,
+                evaluationPeriods: periods,
+                datapointsToAlarm: periods,
+                // No job reported at all is exactly the overdue backup.
+                treatMissingData: "breaching",
+                metrics: [m("m1", CLOUDWATCH_METRICS.backup_age.namespace, CLOUDWATCH_METRICS.backup_age.metric, "Sum")],
+                description: describe(rb, alert, level, `completed ${vault.dataset} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h`),
+            };
+        }),
+    );
+}
+
+/** Every CloudWatch alarm the runbook's alerts call for on the resources in `inv`. */
+export function cloudWatchAlarms(rb: Runbook, inv: AlarmInventory): AlarmSpec[] {
+    const specs: AlarmSpec[] = [];
+    for (const alert of rb.alerts) {
+        if (alert.signal === "backup_age") {
+            specs.push(...backupAgeAlarms(rb, alert, inv));
+            continue;
+        }
+        const sources = CLOUDWATCH_SOURCES[alert.signal]?.(alert, inv) ?? [];
+        for (const level of alert.levels) {
+            for (const src of sources) {
+                specs.push({
+                    key: `${alert.id}-${level.severity}-${subjectSlug(src.subject)}`,
+                    alertId: alert.id,
+                    severity: level.severity,
+                    signal: alert.signal,
+                    subject: src.subject,
+                    comparison: alert.direction === "above" ? "GreaterThanThreshold" : "LessThanThreshold",
+                    threshold: level.threshold,
+                    ...alarmTiming(level.for, src.resolution),
+                    treatMissingData: src.treatMissingData,
+                    metrics: src.metrics,
+                    ...(src.expression ? { expression: src.expression } : {}),
+                    description: describe(rb, alert, level, src.what),
+                });
+            }
+        }
+    }
+    const keys = new Set<string>();
+    for (const s of specs) {
+        if (keys.has(s.key)) throw new Error(`${rb.app}: two alarms are keyed ${s.key}`);
+        keys.add(s.key);
+    }
+    return specs;
+}

@@ -1,0 +1,49 @@
+/**
+ * SNS cannot post to a chat webhook itself (it wraps messages in its own envelope and asks for a
+ * subscription confirmation), so a small Lambda function forwards each notification. Its source is
+ * this text; the webhook URL stays in Secrets Manager and is read at run time.
+ */
+
+/** Lambda runtime for the forwarder; its AWS SDK v3 and global fetch are all the code needs. */
+export const CHAT_RUNTIME = "nodejs22.x";
+export const CHAT_HANDLER = "index.handler";
+/** Seconds one batch of notifications may take (a slow webhook is retried by SNS). */
+export const CHAT_TIMEOUT_SECONDS = 15;
+
+/** `index.js` of the forwarder (CommonJS). Environment: WEBHOOK_SECRET_ARN, APP, CHANNEL. */
+export const CHAT_FORWARDER_SOURCE = `"use strict";
+const { SecretsManagerClient, GetSecretValueCommand } = require("@aws-sdk/client-secrets-manager");
+const client = new SecretsManagerClient({});
+let webhook;
+
+function describe(sns) {
+    let body;
+    try {
+        body = JSON.parse(sns.Message);
+    } catch {
+        body = undefined;
+    }
+    const severity = (sns.MessageAttributes && sns.MessageAttributes.severity && sns.MessageAttributes.severity.Value) || "";
+    if (body && body.AlarmName) {
+        const state = body.NewStateValue === "OK" ? "RESOLVED" : body.NewStateValue;
+        return "[" + process.env.APP + "] " + state + ": " + body.AlarmName + "\\n" + (body.AlarmDescription || "") + "\\n" + (body.NewStateReason || "");
+    }
+    return "[" + process.env.APP + "]" + (severity ? " " + severity : "") + " " + (sns.Subject || "alert") + "\\n" + sns.Message;
+}
+
+exports.describe = describe;
+exports.handler = async (event) => {
+    if (webhook === undefined) {
+        const out = await client.send(new GetSecretValueCommand({ SecretId: process.env.WEBHOOK_SECRET_ARN }));
+        webhook = out.SecretString;
+    }
+    for (const record of event.Records || []) {
+        const res = await fetch(webhook, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ channel: process.env.CHANNEL, text: describe(record.Sns) }),
+        });
+        if (!res.ok) throw new Error("chat webhook answered " + res.status);
+    }
+};
+`;

@@ -1,0 +1,191 @@
+import type { Env, Runbook, Service } from "../../runbooks";
+import { RDS_CA_BUNDLE_URL } from "./documentdb";
+import { IMAGES } from "./collector";
+
+/**
+ * ECS container definitions as plain data. Connection details arrive resolved (the component
+ * passes outputs through `pulumi.all`); credentials are never values here, only Secrets Manager
+ * references (`valueFrom`), so a task definition never holds a password.
+ */
+
+export interface KeyValue {
+    readonly name: string;
+    readonly value: string;
+}
+export interface SecretRef {
+    readonly name: string;
+    readonly valueFrom: string;
+}
+
+export interface ContainerDefinition {
+    readonly name: string;
+    readonly image: string;
+    readonly essential: boolean;
+    readonly cpu?: number;
+    readonly memory?: number;
+    readonly memoryReservation?: number;
+    readonly portMappings?: { containerPort: number; protocol: "tcp"; name?: string }[];
+    readonly command?: string[];
+    readonly entryPoint?: string[];
+    readonly user?: string;
+    readonly environment: KeyValue[];
+    readonly secrets: SecretRef[];
+    readonly healthCheck?: { command: string[]; interval: number; timeout: number; retries: number; startPeriod: number };
+    readonly logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
+    readonly mountPoints?: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
+    readonly dependsOn?: { containerName: string; condition: "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }[];
+    readonly linuxParameters?: { initProcessEnabled: boolean };
+    readonly stopTimeout?: number;
+}
+
+/** Where the RDS/DocumentDB CA bundle is mounted in every container that verifies TLS to them. */
+export const CA_VOLUME = "rds-ca";
+export const CA_DIR = "/certs";
+export const CA_FILE = `${CA_DIR}/global-bundle.pem`;
+export const CA_CONTAINER = "rds-ca-bundle";
+
+/** Container health check: the runbook's health path, with whichever HTTP client the image has. */
+export const HEALTH_CHECK = { interval: 30, timeout: 5, retries: 3, startPeriod: 60 } as const;
+
+export function healthCommand(svc: Pick<Service, "port" | "healthPath">): string[] {
+    const url = `http://127.0.0.1:${svc.port}${svc.healthPath}`;
+    return ["CMD-SHELL", `wget -q -O /dev/null ${url} || curl -fsS -o /dev/null ${url} || exit 1`];
+}
+
+export interface DataEndpoints {
+    readonly postgres?: { readonly host: string; readonly port: number; readonly readHosts: readonly string[] };
+    readonly redis?: { readonly host: string; readonly port: number };
+    readonly kafka?: { readonly bootstrapServers: string };
+    readonly mongodb?: { readonly host: string; readonly port: number };
+    /** Runbook bucket name → the bucket's physical name. */
+    readonly buckets: Readonly<Record<string, string>>;
+}
+
+/** Secrets Manager ARNs of each data service's credentials (a JSON secret with `password` and `url`). */
+export interface CredentialArns {
+    readonly postgres?: string;
+    readonly redis?: string;
+    readonly mongodb?: string;
+}
+
+/** A JSON key of a Secrets Manager secret, as ECS references it. */
+export const secretKey = (arn: string, key: string) => `${arn}:${key}::`;
+
+const envVar = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+
+/** Environment and secret references an app service gets for the runbook's data services. */
+export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Service, at: DataEndpoints, creds: CredentialArns): { environment: KeyValue[]; secrets: SecretRef[] } {
+    const environment: KeyValue[] = [
+        { name: "NODE_ENV", value: "production" },
+        { name: "APP_ENV", value: env },
+        { name: "PORT", value: String(svc.port) },
+        { name: "AWS_REGION", value: region },
+    ];
+    const secrets: SecretRef[] = [];
+    const { postgres, redis, kafka, mongodb } = rb.data;
+    if (postgres && at.postgres && creds.postgres) {
+        environment.push(
+            { name: "PGHOST", value: at.postgres.host },
+            { name: "PGPORT", value: String(at.postgres.port) },
+            { name: "PGDATABASE", value: postgres.database },
+            { name: "PGUSER", value: postgres.user },
+            { name: "PGSSLMODE", value: "verify-full" },
+            { name: "PGSSLROOTCERT", value: CA_FILE },
+        );
+        if (at.postgres.readHosts.length) environment.push({ name: "PGHOST_READ", value: at.postgres.readHosts.join(",") });
+        secrets.push({ name: "PGPASSWORD", valueFrom: secretKey(creds.postgres, "password") }, { name: "DATABASE_URL", valueFrom: secretKey(creds.postgres, "url") });
+    }
+    if (redis && at.redis && creds.redis) {
+        environment.push(
+            { name: "REDIS_HOST", value: at.redis.host },
+            { name: "REDIS_PORT", value: String(at.redis.port) },
+            { name: "REDIS_TLS", value: "true" },
+            { name: "REDIS_CLUSTER", value: String(redis.mode === "cluster") },
+        );
+        secrets.push({ name: "REDIS_PASSWORD", valueFrom: secretKey(creds.redis, "password") }, { name: "REDIS_URL", valueFrom: secretKey(creds.redis, "url") });
+    }
+    if (kafka && at.kafka) {
+        environment.push(
+            { name: "KAFKA_BROKERS", value: at.kafka.bootstrapServers },
+            { name: "KAFKA_SSL", value: "true" },
+            { name: "KAFKA_TOPICS", value: kafka.topics.map((t) => t.name).join(",") },
+            { name: "KAFKA_CONSUMER_GROUPS", value: kafka.consumerGroups.join(",") },
+        );
+    }
+    if (mongodb && at.mongodb && creds.mongodb) {
+        environment.push(
+            { name: "MONGO_HOST", value: at.mongodb.host },
+            { name: "MONGO_DATABASE", value: mongodb.database },
+            { name: "MONGO_TLS_CA_FILE", value: CA_FILE },
+        );
+        secrets.push({ name: "MONGO_PASSWORD", valueFrom: secretKey(creds.mongodb, "password") }, { name: "MONGO_URI", valueFrom: secretKey(creds.mongodb, "url") });
+    }
+    for (const [bucket, physical] of Object.entries(at.buckets)) environment.push({ name: `S3_BUCKET_${envVar(bucket)}`, value: physical });
+    return { environment, secrets };
+}
+
+/** Connection URLs kept in Secrets Manager next to each password. */
+export const connectionUrl = {
+    postgres: (user: string, password: string, host: string, port: number, database: string) =>
+        `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}?sslmode=verify-full&sslrootcert=${CA_FILE}`,
+    redis: (password: string, host: string, port: number) => `rediss://:${encodeURIComponent(password)}@${host}:${port}`,
+    mongodb: (user: string, password: string, host: string, port: number, database: string) =>
+        `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}?tls=true&tlsCAFile=${CA_FILE}&replicaSet=rs0&readPreference=secondaryPreferred&retryWrites=false`,
+};
+
+/** Whether a task needs the RDS CA bundle: it talks TLS to RDS or DocumentDB. */
+export function needsCaBundle(rb: Runbook): boolean {
+    return !!(rb.data.postgres || rb.data.mongodb);
+}
+
+const awslogs = (group: string, region: string, prefix: string) => ({ logDriver: "awslogs" as const, options: { "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix } });
+
+/** The init container that fetches the CA bundle into the task's shared volume. */
+export function caBundleContainer(logGroup: string, region: string): ContainerDefinition {
+    return {
+        name: CA_CONTAINER,
+        image: IMAGES.caBundle,
+        essential: false,
+        // The volume is root-owned; the image's default user could not write to it.
+        user: "0",
+        command: ["-fsSL", "--retry", "5", "-o", CA_FILE, RDS_CA_BUNDLE_URL],
+        environment: [],
+        secrets: [],
+        mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: false }],
+        logConfiguration: awslogs(logGroup, region, CA_CONTAINER),
+    };
+}
+
+export interface AppContainerArgs {
+    readonly image: string;
+    readonly logGroup: string;
+    readonly region: string;
+    readonly environment: KeyValue[];
+    readonly secrets: SecretRef[];
+    readonly caBundle: boolean;
+}
+
+/** The app container: the runbook's limits (hard) and reservation (soft), port, health check and logs. */
+export function appContainer(svc: Service, a: AppContainerArgs): ContainerDefinition {
+    return {
+        name: svc.name,
+        image: a.image,
+        essential: true,
+        cpu: Math.round(svc.resources.limits.cpu * 1024),
+        memory: svc.resources.limits.memoryMiB,
+        memoryReservation: svc.resources.reservations.memoryMiB,
+        portMappings: [{ containerPort: svc.port, protocol: "tcp", name: `${svc.name}-http` }],
+        environment: a.environment,
+        secrets: a.secrets,
+        healthCheck: { command: healthCommand(svc), ...HEALTH_CHECK },
+        logConfiguration: awslogs(a.logGroup, a.region, svc.name),
+        linuxParameters: { initProcessEnabled: true },
+        stopTimeout: 30,
+        ...(a.caBundle
+            ? {
+                  mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: true }],
+                  dependsOn: [{ containerName: CA_CONTAINER, condition: "SUCCESS" as const }],
+              }
+            : {}),
+    };
+}

@@ -1,0 +1,101 @@
+import type { CoverageClaim, CoverageKey, CoverageProvider } from "../alerting/coverage-registry";
+import { getRunbook, type Dataset, type Runbook } from "../../runbooks";
+import { fargateSize } from "../sizing";
+import { cloudWatchAlarms, subjectSlug } from "./alarms";
+import { backupRules } from "./backups";
+import { cacheNodeType, cacheParameters } from "./elasticache";
+import { alarmInventory } from "./inventory";
+import { cloudWatchRetentionDays } from "./logs";
+import { awsNames } from "./names";
+import { rdsParameters, rdsSize } from "./rds";
+import { snapshotWindow } from "./windows";
+
+/**
+ * What the AWS target implements for each runbook number, and which of its tests proves it, for
+ * `npm run coverage` (a provider for capabilities/alerting/coverage-registry.ts). Production is
+ * the stack that runs on AWS; its hosts are the runbook's own.
+ */
+
+const PLAN_TEST = "test/targets/aws/plan.test.ts";
+const CAPABILITY_TEST = "test/targets/aws/capabilities.test.ts";
+const WHERE = "production/aws";
+
+function productionHosts(rb: Runbook): Record<string, string> {
+    return Object.fromEntries(rb.services.filter((s) => s.host).map((s) => [s.name, s.host!]));
+}
+
+function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
+    const names = awsNames(rb.app, "production");
+    switch (key.kind) {
+        case "alert-level": {
+            const [alertId, severity] = key.id.split("/");
+            const alarms = cloudWatchAlarms(rb, alarmInventory(rb, productionHosts(rb))).filter((a) => a.alertId === alertId && a.severity === severity);
+            if (!alarms.length) return undefined;
+            return {
+                implementedBy: alarms.map((a) => `${WHERE}: CloudWatch alarm ${names.prefix}-${a.key} (${a.metrics.map((m) => `${m.namespace} ${m.metricName}`).join(", ")} on ${subjectSlug(a.subject)})`),
+                testedBy: [`${PLAN_TEST}: CloudWatch alarms`, `${CAPABILITY_TEST}: CloudWatch alarms`],
+            };
+        }
+        case "backup-schedule":
+        case "backup-retention":
+        case "backup-interval": {
+            const dataset = key.id as Dataset;
+            const backup = rb.backups.find((b) => b.dataset === dataset);
+            if (!backup) return undefined;
+            if (dataset === "redis") {
+                const i = rb.backups.indexOf(backup);
+                return {
+                    implementedBy: [`${WHERE}: ElastiCache snapshotWindow ${snapshotWindow(rb, backup.cron, `backups[${i}].cron`)}, snapshotRetentionLimit ${backup.retentionDays}`],
+                    testedBy: [`${PLAN_TEST}: ElastiCache`],
+                };
+            }
+            const rule = backupRules(rb).find((r) => r.dataset === dataset);
+            if (!rule) return undefined;
+            return {
+                implementedBy: [
+                    key.kind === "backup-retention"
+                        ? `${WHERE}: AWS Backup plan ${names.prefix}-${dataset} deleteAfter ${rule.deleteAfterDays} days, vault lock min ${rule.deleteAfterDays} days`
+                        : key.kind === "backup-schedule"
+                          ? `${WHERE}: AWS Backup plan ${names.prefix}-${dataset} schedule ${rule.schedule} (UTC)`
+                          : `${WHERE}: CloudWatch alarm on AWS/Backup NumberOfBackupJobsCompleted, vault ${names.vault(dataset)}`,
+                ],
+                testedBy: [`${PLAN_TEST}: AWS Backup`],
+            };
+        }
+        case "log-retention":
+            return { implementedBy: [`${WHERE}: every CloudWatch log group, retention ${cloudWatchRetentionDays(rb.logs.retentionDays)} days`], testedBy: [`${PLAN_TEST}: every log group`] };
+        case "scaling": {
+            const svc = rb.services.find((s) => s.name === key.id);
+            if (!svc) return undefined;
+            return {
+                implementedBy: [
+                    `${WHERE}: ECS service ${svc.name} desiredCount ${svc.scaling.desired}; Application Auto Scaling ${svc.scaling.min}-${svc.scaling.max}, CPU ${svc.scaling.cpuTargetPercent}%, memory ${svc.scaling.memoryTargetPercent}%`,
+                ],
+                testedBy: [`${PLAN_TEST}: ECS`],
+            };
+        }
+        case "resources": {
+            const svc = rb.services.find((s) => s.name === key.id);
+            if (!svc) return undefined;
+            const size = fargateSize(svc.resources);
+            return { implementedBy: [`${WHERE}: Fargate task ${size.cpu} CPU units / ${size.memory} MiB; container limit ${svc.resources.limits.memoryMiB} MiB`], testedBy: [`${PLAN_TEST}: ECS`] };
+        }
+        case "postgres-tuning": {
+            const pg = rb.data.postgres;
+            if (!pg) return undefined;
+            const name = key.id === "slowQueryMs" ? "log_min_duration_statement" : key.id;
+            const param = rdsParameters(pg, rdsSize(pg)).find((p) => p.name === name);
+            return param ? { implementedBy: [`${WHERE}: RDS parameter ${param.name} = ${param.value} (${param.applyMethod})`], testedBy: [`${PLAN_TEST}: RDS PostgreSQL`, `${CAPABILITY_TEST}: RDS parameters`] } : undefined;
+        }
+        case "redis-tuning": {
+            const redis = rb.data.redis;
+            if (!redis) return undefined;
+            const policy = cacheParameters(redis).find((p) => p.name === "maxmemory-policy")!;
+            return { implementedBy: [`${WHERE}: ElastiCache ${cacheNodeType(redis).nodeType} (maxmemory >= ${redis.maxmemoryMB} MB after reserve), maxmemory-policy ${policy.value}`], testedBy: [`${PLAN_TEST}: ElastiCache`] };
+        }
+        default:
+            return undefined;
+    }
+}
+
+export const awsCoverage: CoverageProvider = (key) => claim(getRunbook(key.app), key);

@@ -1,0 +1,28 @@
+import { durationSeconds, type Runbook } from "../../runbooks";
+import type { AlarmInventory } from "./alarms";
+import { backupRules } from "./backups";
+import { DOCUMENTDB_INSTANCE_CLASS, DOCUMENTDB_MAX_CONNECTIONS } from "./documentdb";
+import { cacheTopology } from "./elasticache";
+import { RDS_ALLOCATED_STORAGE_GIB, rdsSize } from "./rds";
+
+/**
+ * What the AWS target builds for a runbook, as the alarms see it: the same decisions the
+ * components make (services behind the load balancer where they have a host, blue/green pairs,
+ * RDS replicas, cache members, DocumentDB members, MSK brokers, one vault per AWS Backup dataset).
+ */
+export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, string>>): AlarmInventory {
+    const { postgres, redis, kafka, mongodb } = rb.data;
+    const publicServices = rb.services.filter((s) => hosts[s.name]).map((s) => s.name);
+    return {
+        services: rb.services.map((s) => s.name),
+        targetGroups: publicServices.flatMap((service) => (rb.aws.blueGreen ? [{ service, color: "blue" as const }, { service, color: "green" as const }] : [{ service }])),
+        ...(postgres
+            ? { rds: { instances: ["primary", ...Array.from({ length: postgres.readReplicas }, (_, i) => `replica-${i + 1}`)], allocatedGiB: RDS_ALLOCATED_STORAGE_GIB, maxConnections: rdsSize(postgres).maxConnections } }
+            : {}),
+        ...(redis ? { cache: { members: cacheTopology(redis, rb.aws.availabilityZones).memberSuffixes } } : {}),
+        ...(mongodb ? { docdb: { instances: mongodb.replicaSetMembers, maxConnections: DOCUMENTDB_MAX_CONNECTIONS[DOCUMENTDB_INSTANCE_CLASS] } } : {}),
+        ...(kafka ? { msk: { brokers: kafka.brokers, consumers: kafka.consumerGroups.flatMap((group) => kafka.topics.map((t) => ({ group, topic: t.name }))) } } : {}),
+        certificate: publicServices.length > 0,
+        backupVaults: backupRules(rb).map((r) => ({ dataset: r.dataset, everySeconds: durationSeconds(rb.backups.find((b) => b.dataset === r.dataset)!.every) })),
+    };
+}

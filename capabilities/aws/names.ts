@@ -1,0 +1,66 @@
+import { createHash } from "crypto";
+import type { AppId, Dataset, Env } from "../../runbooks";
+
+/**
+ * Physical names on AWS. Most resources are auto-named by Pulumi; these are the ones something
+ * else refers to by name (log groups created before their writer, alarm dimensions, bucket names
+ * the runbook uses) or whose service caps the length.
+ */
+
+/** `base` cut to `max` characters with a stable hash of the whole, so two long names never collide. */
+export function fitName(base: string, max: number): string {
+    if (base.length <= max) return base;
+    const hash = createHash("sha256").update(base).digest("hex").slice(0, 6);
+    return `${base.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+}
+
+/** AWS Backup restore testing names: letters, digits and underscores, at most 50. */
+export function underscoreName(base: string, max = 50): string {
+    return fitName(base, max).replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+export interface AwsNames {
+    readonly prefix: string;
+    readonly cluster: string;
+    readonly postgres: string;
+    readonly postgresReplica: (index: number) => string;
+    readonly redis: string;
+    readonly documentdb: string;
+    readonly documentdbInstance: (index: number) => string;
+    readonly kafka: string;
+    readonly loadBalancer: string;
+    readonly targetGroup: (service: string, color?: string) => string;
+    readonly ecsService: (service: string) => string;
+    readonly taskFamily: (service: string) => string;
+    readonly vault: (dataset: Dataset) => string;
+    readonly bucket: (runbookName: string) => string;
+    readonly serviceDiscoveryNamespace: string;
+    readonly logGroup: (part: string) => string;
+    readonly restoreTesting: string;
+}
+
+export function awsNames(app: AppId, env: Env): AwsNames {
+    const prefix = `${app}-${env}`;
+    return {
+        prefix,
+        cluster: prefix,
+        postgres: fitName(`${prefix}-postgres`, 63),
+        postgresReplica: (i) => fitName(`${prefix}-postgres-replica-${i + 1}`, 63),
+        // ElastiCache caps replication group ids at 40 characters.
+        redis: fitName(`${prefix}-redis`, 40),
+        documentdb: fitName(`${prefix}-docdb`, 63),
+        documentdbInstance: (i) => fitName(`${prefix}-docdb-${i + 1}`, 63),
+        kafka: fitName(`${prefix}-kafka`, 64),
+        // Load balancers and target groups: at most 32 characters.
+        loadBalancer: fitName(prefix, 32),
+        targetGroup: (service, color) => fitName([prefix, service, color].filter(Boolean).join("-"), 32),
+        ecsService: (service) => service,
+        taskFamily: (service) => `${prefix}-${service}`,
+        vault: (dataset) => `${prefix}-${dataset}`,
+        // The runbook names the production buckets; other environments get their own.
+        bucket: (name) => (env === "production" ? name : fitName(`${name}-${env}`, 63)),
+        serviceDiscoveryNamespace: `${app}.${env}.internal`,
+        logGroup: (part) => `/${app}/${env}/${part}`,
+        restoreTesting: underscoreName(prefix),
+    };
+}

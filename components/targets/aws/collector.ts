@@ -1,0 +1,204 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { blackboxConfig, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
+import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
+import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/signals";
+import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./common";
+
+export interface AwsCollectorArgs extends AwsScope {
+    /** The app's ECS cluster; the collector runs as one more service in it. */
+    readonly cluster: aws.ecs.Cluster;
+    /** The Cloud Map namespace the app services register in. */
+    readonly namespace: pulumi.Input<string>;
+    /** Private subnets the tasks run in (no public IPs). */
+    readonly privateSubnetIds: pulumi.Input<string>[];
+    /** The security group of these resources (see AwsFirewall). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The Amazon Managed Prometheus workspace the agent remote-writes to. */
+    readonly workspace: aws.amp.Workspace;
+    /** Resolved data-service endpoints. */
+    readonly endpoints: pulumi.Input<DataEndpoints>;
+    /** Secrets Manager secrets of the data services' credentials (referenced, never copied). */
+    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    /** MSK bootstrap brokers (`host:port,...`), where the runbook has Kafka. */
+    readonly kafkaBootstrap?: pulumi.Input<string>;
+    /** Task size of the collector. Defaults to 1 vCPU and 2 GiB: an agent and up to five exporters. */
+    readonly cpu?: number;
+    /** Memory of the collector task, MiB. Defaults to 2048. */
+    readonly memory?: number;
+}
+
+/**
+ * The metrics collector: one Fargate task with a Prometheus agent and the data exporters the
+ * metrics contract requires on AWS. It scrapes the app services (found through Cloud Map), probes
+ * their health and public hosts, reads the managed data services through their exporters, and
+ * remote-writes everything to the Amazon Managed Prometheus workspace where the rules run.
+ */
+export class AwsCollector extends pulumi.ComponentResource {
+    public readonly taskDefinition: aws.ecs.TaskDefinition;
+    public readonly service: aws.ecs.Service;
+    public readonly exporters: ExporterId[];
+
+    constructor(name: string, args: AwsCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:Collector", name, {}, opts);
+        const { context } = args;
+        const rb = context.runbook;
+        const required = requiredExporters(rb, "aws");
+        const sidecars = sidecarExporters(required);
+        this.exporters = sidecars.map((s) => s.exporter);
+        const needsCa = this.exporters.includes("postgres") || this.exporters.includes("mongodb");
+
+        const logs = logGroup(this, args, `${name}-logs`, args.names.logGroup("ecs/collector"), args.kmsKeyArn);
+        const executionRole = serviceRole(this, args, `${name}-execution`, "ecs-tasks.amazonaws.com", ["service-role/AmazonECSTaskExecutionRolePolicy"], "Pulls the collector's images, writes its logs, reads exporter credentials");
+        const secretArns = Object.values(args.credentials)
+            .filter((s): s is aws.secretsmanager.Secret => !!s)
+            .map((s) => s.arn);
+        if (secretArns.length) {
+            rolePolicy(
+                this,
+                args,
+                `${name}-execution-secrets`,
+                executionRole,
+                policyJson([
+                    { Action: ["secretsmanager:GetSecretValue"], Resource: secretArns },
+                    { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
+                ]),
+            );
+        }
+        const taskRole = serviceRole(this, args, `${name}-task-role`, "ecs-tasks.amazonaws.com", [], "Remote-writes metrics to Amazon Managed Prometheus");
+        rolePolicy(this, args, `${name}-remote-write`, taskRole, policyJson([{ Action: ["aps:RemoteWrite"], Resource: args.workspace.arn }]));
+
+        const containers = pulumi
+            .all([
+                args.endpoints,
+                args.workspace.prometheusEndpoint,
+                args.namespace,
+                args.kafkaBootstrap ?? "",
+                logs.name,
+                args.credentials.postgres?.arn,
+                args.credentials.redis?.arn,
+                args.credentials.mongodb?.arn,
+            ])
+            .apply(([endpoints, prometheusEndpoint, namespace, bootstrap, logGroupName, postgresArn, redisArn, mongoArn]) => {
+                const at = endpoints as DataEndpoints;
+                const brokers = bootstrap ? bootstrap.split(",").map((b) => b.split(":")[0]) : [];
+                const awslogs = (prefix: string) => ({ logDriver: "awslogs" as const, options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": prefix } });
+                const base = (id: ExporterId, rest: Partial<ContainerDefinition>): ContainerDefinition => ({
+                    name: `${id}-exporter`,
+                    image: exporterImage(id),
+                    essential: true,
+                    environment: [],
+                    secrets: [],
+                    logConfiguration: awslogs(`${id}-exporter`),
+                    ...rest,
+                });
+                const withCa = { mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: true }], dependsOn: [{ containerName: CA_CONTAINER, condition: "SUCCESS" as const }] };
+                const defs: ContainerDefinition[] = [
+                    ...(needsCa ? [caBundleContainer(logGroupName, args.region)] : []),
+                    {
+                        name: "prometheus-agent",
+                        image: IMAGES.prometheus,
+                        essential: true,
+                        entryPoint: configFromEnv("PROMETHEUS_CONFIG", "/prometheus/prometheus.yml", [
+                            "/bin/prometheus",
+                            "--enable-feature=agent",
+                            "--config.file=/prometheus/prometheus.yml",
+                            "--storage.agent.path=/prometheus/agent",
+                        ]),
+                        environment: [
+                            {
+                                name: "PROMETHEUS_CONFIG",
+                                value: collectorConfig(rb, context.env, required, {
+                                    region: args.region,
+                                    remoteWriteUrl: `${prometheusEndpoint}api/v1/remote_write`,
+                                    namespace,
+                                    kafkaBrokers: brokers,
+                                }),
+                            },
+                        ],
+                        secrets: [],
+                        logConfiguration: awslogs("prometheus-agent"),
+                    },
+                ];
+                for (const id of this.exporters) {
+                    const flags = [...EXPORTERS[id].flags];
+                    switch (id) {
+                        case "blackbox":
+                            defs.push(
+                                base(id, {
+                                    entryPoint: configFromEnv("BLACKBOX_CONFIG", "/tmp/blackbox.yml", ["/bin/blackbox_exporter", "--config.file=/tmp/blackbox.yml", `--web.listen-address=:${EXPORTER_PORTS.blackbox}`]),
+                                    environment: [{ name: "BLACKBOX_CONFIG", value: blackboxConfig() }],
+                                }),
+                            );
+                            break;
+                        case "postgres":
+                            if (!postgresArn) throw new Error(`${rb.app}: the postgres exporter needs the PostgreSQL credentials`);
+                            defs.push(base(id, { command: flags, secrets: [{ name: "DATA_SOURCE_NAME", valueFrom: secretKey(postgresArn, "url") }], ...withCa }));
+                            break;
+                        case "redis":
+                            if (!redisArn || !at.redis) throw new Error(`${rb.app}: the redis exporter needs the Redis endpoint and AUTH token`);
+                            defs.push(
+                                base(id, {
+                                    command: flags,
+                                    environment: [
+                                        { name: "REDIS_ADDR", value: `rediss://${at.redis.host}:${at.redis.port}` },
+                                        { name: "REDIS_EXPORTER_IS_CLUSTER", value: String(rb.data.redis?.mode === "cluster") },
+                                    ],
+                                    secrets: [{ name: "REDIS_PASSWORD", valueFrom: secretKey(redisArn, "password") }],
+                                }),
+                            );
+                            break;
+                        case "kafka":
+                            if (!brokers.length) throw new Error(`${rb.app}: the kafka exporter needs the MSK bootstrap brokers`);
+                            defs.push(base(id, { command: [...flags, ...bootstrap.split(",").map((b) => `--kafka.server=${b}`), "--tls.enabled"] }));
+                            break;
+                        case "mongodb":
+                            if (!mongoArn) throw new Error(`${rb.app}: the mongodb exporter needs the DocumentDB credentials`);
+                            defs.push(base(id, { command: flags, secrets: [{ name: "MONGODB_URI", valueFrom: secretKey(mongoArn, "url") }], ...withCa }));
+                            break;
+                        default:
+                            throw new Error(`exporter ${id} has no container on aws`);
+                    }
+                }
+                return JSON.stringify(defs);
+            });
+
+        this.taskDefinition = new aws.ecs.TaskDefinition(
+            `${name}-task`,
+            {
+                family: args.names.taskFamily("collector"),
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                cpu: String(args.cpu ?? 1024),
+                memory: String(args.memory ?? 2048),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                containerDefinitions: containers,
+                ...(needsCa ? { volumes: [{ name: CA_VOLUME }] } : {}),
+            },
+            child(this, args),
+        );
+        // One agent: a second would write every sample twice.
+        this.service = new aws.ecs.Service(
+            `${name}-service`,
+            {
+                name: "collector",
+                cluster: args.cluster.arn,
+                taskDefinition: this.taskDefinition.arn,
+                desiredCount: 1,
+                launchType: "FARGATE",
+                networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: 0,
+                deploymentMaximumPercent: 100,
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+            },
+            child(this, args),
+        );
+        this.registerOutputs({ exporters: this.exporters });
+    }
+}

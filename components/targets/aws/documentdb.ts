@@ -1,0 +1,119 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type * as random from "@pulumi/random";
+import { backupTag } from "../../../capabilities/aws/backups";
+import { connectionUrl } from "../../../capabilities/aws/containers";
+import { DOCUMENTDB_INSTANCE_CLASS, DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
+import { rdsBackupRetention } from "../../../capabilities/aws/rds";
+import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
+import { backupFor } from "../../../capabilities/schedules";
+import { child, logGroup, stateful, type AwsScope } from "./common";
+import { DATA_PORTS } from "./firewall";
+
+export interface AwsDocumentDbArgs extends AwsScope {
+    /** Private subnets, one per AZ, the service spreads over. */
+    readonly subnetIds: pulumi.Input<string>[];
+    /** The security group of these resources (see AwsFirewall). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The generated master password (`PlatformSecrets.mongodb`). */
+    readonly password: random.RandomPassword;
+    /** AWS Backup jobs' schedules, so the automated-backup window stays clear of them. */
+    readonly awsBackupStarts: readonly { cron: string; startWindowMinutes: number }[];
+}
+
+/**
+ * DocumentDB for the runbook's MongoDB replica set: one instance per replica-set member, TLS
+ * required by the cluster parameter group, encrypted storage, deletion protection, a final
+ * snapshot, and continuous backups for the runbook's retention (35 days at most; AWS Backup keeps
+ * the full retention on the runbook's schedule).
+ */
+export class AwsDocumentDb extends pulumi.ComponentResource {
+    public readonly cluster: aws.docdb.Cluster;
+    public readonly instances: aws.docdb.ClusterInstance[];
+    public readonly parameterGroup: aws.docdb.ClusterParameterGroup;
+    public readonly subnetGroup: aws.docdb.SubnetGroup;
+    public readonly credentials: aws.secretsmanager.Secret;
+    public readonly maxConnections: number;
+
+    constructor(name: string, args: AwsDocumentDbArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:DocumentDb", name, {}, opts);
+        const rb = args.context.runbook;
+        const mongo = rb.data.mongodb;
+        if (!mongo) throw new Error(`${rb.app}: AwsDocumentDb needs data.mongodb`);
+        const backup = backupFor(rb, "mongodb");
+        if (!backup) throw new Error(`${rb.app}: data.mongodb is set but backups has no mongodb entry; allowed: add one (dataset: mongodb)`);
+        const engine = documentDbEngine(mongo);
+        const user = documentDbUser(rb.app);
+        this.maxConnections = DOCUMENTDB_MAX_CONNECTIONS[DOCUMENTDB_INSTANCE_CLASS];
+
+        const subnets = (this.subnetGroup = new aws.docdb.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: `${args.names.prefix} DocumentDB, private subnets` }, child(this, args)));
+        this.parameterGroup = new aws.docdb.ClusterParameterGroup(
+            `${name}-params`,
+            { family: engine.family, description: `${rb.app}: TLS required, audit and profiler logs`, parameters: documentDbParameters() },
+            child(this, args),
+        );
+        const logGroups = ["audit", "profiler"].map((kind) => logGroup(this, args, `${name}-${kind}-logs`, `/aws/docdb/${args.names.documentdb}/${kind}`, args.kmsKeyArn));
+        const maintenance = formatWeekly(maintenanceWindow(rb));
+        this.cluster = new aws.docdb.Cluster(
+            `${name}-cluster`,
+            {
+                clusterIdentifier: args.names.documentdb,
+                engine: "docdb",
+                engineVersion: engine.engine,
+                masterUsername: user,
+                masterPassword: args.password.result,
+                port: DATA_PORTS.mongodb,
+                dbSubnetGroupName: subnets.name,
+                vpcSecurityGroupIds: [args.securityGroupId],
+                dbClusterParameterGroupName: this.parameterGroup.name,
+                storageEncrypted: true,
+                kmsKeyId: args.kmsKeyArn,
+                deletionProtection: true,
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: `${args.names.documentdb}-final`,
+                backupRetentionPeriod: rdsBackupRetention(backup.retentionDays).days,
+                preferredBackupWindow: automatedBackupWindow(rb, args.awsBackupStarts),
+                preferredMaintenanceWindow: maintenance,
+                enabledCloudwatchLogsExports: ["audit", "profiler"],
+                tags: { [backupTag("mongodb").key]: backupTag("mongodb").value },
+            },
+            stateful(this, args, { dependsOn: logGroups, additionalSecretOutputs: ["masterPassword"] }),
+        );
+        this.instances = Array.from(
+            { length: mongo.replicaSetMembers },
+            (_, i) =>
+                new aws.docdb.ClusterInstance(
+                    `${name}-instance-${i + 1}`,
+                    {
+                        identifier: args.names.documentdbInstance(i),
+                        clusterIdentifier: this.cluster.id,
+                        instanceClass: DOCUMENTDB_INSTANCE_CLASS,
+                        preferredMaintenanceWindow: maintenance,
+                        autoMinorVersionUpgrade: true,
+                        // Failover prefers lower tiers: members in creation order.
+                        promotionTier: i,
+                    },
+                    stateful(this, args),
+                ),
+        );
+
+        this.credentials = new aws.secretsmanager.Secret(`${name}-credentials`, { description: `${args.names.prefix} DocumentDB credentials (generated)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
+        new aws.secretsmanager.SecretVersion(
+            `${name}-credentials`,
+            {
+                secretId: this.credentials.id,
+                secretString: pulumi.secret(
+                    pulumi
+                        .all([args.password.result, this.cluster.endpoint])
+                        .apply(([password, host]) =>
+                            JSON.stringify({ username: user, password, host, port: DATA_PORTS.mongodb, database: mongo.database, url: connectionUrl.mongodb(user, password, host, DATA_PORTS.mongodb, mongo.database) }),
+                        ),
+                ),
+            },
+            child(this, args),
+        );
+        this.registerOutputs({ endpoint: this.cluster.endpoint });
+    }
+}

@@ -1,0 +1,86 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT, MSK_TLS_PORT } from "../../../capabilities/aws/msk";
+import { child, type AwsScope } from "./common";
+
+export interface AwsFirewallArgs extends AwsScope {
+    /** The VPC (AwsNetwork). */
+    readonly vpcId: pulumi.Input<string>;
+}
+
+/** Data-service ports: the engines' defaults. */
+export const DATA_PORTS = { postgres: 5432, redis: 6379, mongodb: 27017 } as const;
+
+/**
+ * Security groups. Only the app's tasks (and the metrics collector, which runs the data
+ * exporters) reach a data service, on its port only; only the load balancer reaches the tasks'
+ * service ports from outside; data services have no outbound rules at all.
+ */
+export class AwsFirewall extends pulumi.ComponentResource {
+    public readonly loadBalancer: aws.ec2.SecurityGroup;
+    public readonly tasks: aws.ec2.SecurityGroup;
+    public readonly collector: aws.ec2.SecurityGroup;
+    public readonly postgres?: aws.ec2.SecurityGroup;
+    public readonly redis?: aws.ec2.SecurityGroup;
+    public readonly kafka?: aws.ec2.SecurityGroup;
+    public readonly mongodb?: aws.ec2.SecurityGroup;
+
+    constructor(name: string, args: AwsFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:Firewall", name, {}, opts);
+        const rb = args.context.runbook;
+        const group = (part: string, description: string) =>
+            new aws.ec2.SecurityGroup(`${name}-${part}`, { vpcId: args.vpcId, description, tags: { Name: `${args.names.prefix}-${part}` } }, child(this, args));
+        const ingress = (part: string, sg: aws.ec2.SecurityGroup, from: aws.ec2.SecurityGroup | string, port: number, description: string) =>
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-${part}`,
+                {
+                    securityGroupId: sg.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    description,
+                    ...(typeof from === "string" ? { cidrIpv4: from } : { referencedSecurityGroupId: from.id }),
+                },
+                child(this, args),
+            );
+        const egressAll = (part: string, sg: aws.ec2.SecurityGroup, description: string) =>
+            new aws.vpc.SecurityGroupEgressRule(`${name}-${part}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description }, child(this, args));
+
+        this.loadBalancer = group("alb", "Public HTTPS load balancer");
+        this.tasks = group("tasks", "App service tasks");
+        this.collector = group("collector", "Metrics collector and data exporters");
+        ingress("alb-https", this.loadBalancer, "0.0.0.0/0", 443, "HTTPS from anywhere");
+        ingress("alb-http", this.loadBalancer, "0.0.0.0/0", 80, "HTTP from anywhere, redirected to HTTPS");
+        const servicePorts = [...new Set(rb.services.map((s) => s.port))];
+        for (const port of servicePorts) {
+            ingress(`tasks-from-alb-${port}`, this.tasks, this.loadBalancer, port, "Service port from the load balancer");
+            ingress(`tasks-from-collector-${port}`, this.tasks, this.collector, port, "Metrics and health probes from the collector");
+        }
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-to-tasks`,
+            { securityGroupId: this.loadBalancer.id, ipProtocol: "tcp", fromPort: Math.min(...servicePorts), toPort: Math.max(...servicePorts), referencedSecurityGroupId: this.tasks.id, description: "To the service ports" },
+            child(this, args),
+        );
+        egressAll("tasks", this.tasks, "Data services, AWS APIs, the runbook's external APIs");
+        egressAll("collector", this.collector, "Exporter targets, AMP remote write, probes of public hosts");
+
+        const dataGroup = (service: "postgres" | "redis" | "mongodb" | "kafka", ports: number[], description: string) => {
+            const sg = group(service, description);
+            for (const port of ports) {
+                ingress(`${service}-from-tasks-${port}`, sg, this.tasks, port, `${service} from the app's tasks`);
+                ingress(`${service}-from-collector-${port}`, sg, this.collector, port, `${service} from the metrics exporters`);
+            }
+            return sg;
+        };
+        if (rb.data.postgres) this.postgres = dataGroup("postgres", [DATA_PORTS.postgres], "RDS PostgreSQL");
+        if (rb.data.redis) this.redis = dataGroup("redis", [DATA_PORTS.redis], "ElastiCache Redis");
+        if (rb.data.mongodb) this.mongodb = dataGroup("mongodb", [DATA_PORTS.mongodb], "DocumentDB");
+        if (rb.data.kafka) {
+            this.kafka = dataGroup("kafka", [MSK_TLS_PORT], "MSK brokers (TLS)");
+            for (const port of [MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT]) {
+                ingress(`kafka-exporters-${port}`, this.kafka, this.collector, port, "MSK open monitoring, scraped by the collector");
+            }
+        }
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,270 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { TargetGroupColor } from "../../../capabilities/aws/alarms";
+import { child, logGroup, type AwsScope } from "./common";
+
+export interface AwsIngressArgs extends AwsScope {
+    /** The VPC (AwsNetwork). */
+    readonly vpcId: pulumi.Input<string>;
+    /** Public subnets, one per AZ, for the load balancer. */
+    readonly publicSubnetIds: pulumi.Input<string>[];
+    /** The security group of these resources (see AwsFirewall). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Key that encrypts the log groups this component creates. */
+    readonly logKeyArn: pulumi.Input<string>;
+    /** Public host per service; only these services are behind the load balancer. Defaults to `context.hosts`. */
+    readonly hosts?: Readonly<Record<string, string>>;
+    /** Route 53 zone for certificate validation and aliases. Defaults to `settings.aws.hostedZoneId`; without one, validate the certificate by hand. */
+    readonly hostedZoneId?: string;
+}
+
+/** The TLS policy of the HTTPS listener: TLS 1.3 with 1.2 for older clients. */
+export const SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/** AWS managed rule groups the web ACL runs, in priority order. */
+export const WAF_MANAGED_GROUPS = ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"] as const;
+/** Health check cadence of the target groups: an unhealthy target is out within 45 s. */
+export const TARGET_HEALTH = { interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3, matcher: "200-399" } as const;
+/** Seconds a draining target keeps its in-flight requests. */
+export const DEREGISTRATION_DELAY_SECONDS = 30;
+
+export interface ServiceRouting {
+    /** The target group ECS registers tasks in (blue, for a blue/green pair). */
+    readonly primary: aws.lb.TargetGroup;
+    /** The other colour of a blue/green pair. */
+    readonly alternate?: aws.lb.TargetGroup;
+    /** The listener rule that routes the service's host. */
+    readonly productionRule: aws.lb.ListenerRule;
+    /** Blue/green: the rule for `green.<host>`, which reaches the new colour before the switch. */
+    readonly testRule?: aws.lb.ListenerRule;
+}
+
+/**
+ * The public entry: an internet-facing ALB over the public subnets with access logs, HTTP
+ * redirected to HTTPS, an ACM certificate for the services' hosts (validated through Route 53
+ * when a zone is set), one target group per service health-checked on its runbook health path,
+ * and a WAFv2 web ACL with AWS's managed rule groups when the runbook asks for a WAF.
+ *
+ * Blue/green (`runbook.aws.blueGreen`): each service gets a blue and a green target group and a
+ * listener rule that forwards by weight. ECS's blue/green deployment moves the weights to the new
+ * colour and back on rollback, so Pulumi creates the rule's action and then ignores changes to it
+ * (`ignoreChanges: ["actions"]`): re-applying the declared weights after a deployment would send
+ * all traffic to the colour ECS has just drained. A manual switch (the runbook's
+ * `aws elbv2 modify-...`) is kept the same way.
+ */
+export class AwsIngress extends pulumi.ComponentResource {
+    public readonly loadBalancer: aws.lb.LoadBalancer;
+    public readonly certificate: aws.acm.Certificate;
+    public readonly httpsListener: aws.lb.Listener;
+    public readonly routing: Record<string, ServiceRouting>;
+    public readonly webAcl?: aws.wafv2.WebAcl;
+    public readonly accessLogs: aws.s3.Bucket;
+
+    constructor(name: string, args: AwsIngressArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:Ingress", name, {}, opts);
+        const { context } = args;
+        const rb = context.runbook;
+        const hosts = args.hosts ?? context.hosts;
+        const zoneId = args.hostedZoneId ?? context.settings.aws?.hostedZoneId;
+        const services = rb.services.filter((s) => hosts[s.name]);
+        if (services.length === 0) throw new Error(`${rb.app}: AwsIngress needs at least one service with a host (runbook services[].host or runbook-platform:hosts)`);
+        const blueGreen = rb.aws.blueGreen;
+
+        // Access logs are records of who reached the app: kept for the runbook's log retention, protected like other state.
+        this.accessLogs = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: !context.protect }, child(this, args, { protect: context.protect }));
+        new aws.s3.BucketOwnershipControls(`${name}-access-logs-ownership`, { bucket: this.accessLogs.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child(this, args));
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-access-logs-public-access`,
+            { bucket: this.accessLogs.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            child(this, args),
+        );
+        // ALB access logs only support SSE-S3.
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-access-logs-encryption`, { bucket: this.accessLogs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child(this, args));
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-access-logs-lifecycle`,
+            { bucket: this.accessLogs.id, rules: [{ id: "log-retention", status: "Enabled", filter: {}, expiration: { days: rb.logs.retentionDays } }] },
+            child(this, args),
+        );
+        const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this, provider: args.provider });
+        const logsPolicy = new aws.s3.BucketPolicy(
+            `${name}-access-logs-policy`,
+            {
+                bucket: this.accessLogs.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Sid: "ElbAccount", Effect: "Allow", Principal: { AWS: elbAccount.arn }, Action: "s3:PutObject", Resource: pulumi.interpolate`${this.accessLogs.arn}/*` },
+                        { Sid: "LogDelivery", Effect: "Allow", Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, Action: "s3:PutObject", Resource: pulumi.interpolate`${this.accessLogs.arn}/*` },
+                        {
+                            Sid: "DenyPlainHttp",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [this.accessLogs.arn, pulumi.interpolate`${this.accessLogs.arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
+                }),
+            },
+            child(this, args),
+        );
+
+        this.loadBalancer = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                name: args.names.loadBalancer,
+                loadBalancerType: "application",
+                internal: false,
+                securityGroups: [args.securityGroupId],
+                subnets: args.publicSubnetIds,
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: context.protect,
+                accessLogs: { bucket: this.accessLogs.bucket, enabled: true },
+            },
+            child(this, args, { dependsOn: [logsPolicy] }),
+        );
+
+        const testHost = (host: string) => `green.${host}`;
+        const domains = [...new Set(services.flatMap((s) => (blueGreen ? [hosts[s.name], testHost(hosts[s.name])] : [hosts[s.name]])))];
+        this.certificate = new aws.acm.Certificate(
+            `${name}-certificate`,
+            { domainName: domains[0], subjectAlternativeNames: domains.slice(1), validationMethod: "DNS", keyAlgorithm: "RSA_2048" },
+            child(this, args),
+        );
+        const validationRecords = zoneId
+            ? domains.map((domain, i) => {
+                  const option = this.certificate.domainValidationOptions.apply((opts) => {
+                      const o = opts.find((x) => x.domainName === domain);
+                      if (!o) throw new Error(`ACM returned no validation record for ${domain}`);
+                      return o;
+                  });
+                  return new aws.route53.Record(
+                      `${name}-validation-${i + 1}`,
+                      { zoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 60, allowOverwrite: true },
+                      child(this, args),
+                  );
+              })
+            : [];
+        // Without a zone, this waits (up to its timeout) for the CNAMEs ACM shows to be added by hand.
+        const validation = new aws.acm.CertificateValidation(
+            `${name}-certificate-validation`,
+            { certificateArn: this.certificate.arn, ...(zoneId ? { validationRecordFqdns: validationRecords.map((r) => r.fqdn) } : {}) },
+            child(this, args),
+        );
+
+        new aws.lb.Listener(
+            `${name}-http`,
+            { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] },
+            child(this, args),
+        );
+        this.httpsListener = new aws.lb.Listener(
+            `${name}-https`,
+            {
+                loadBalancerArn: this.loadBalancer.arn,
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy: SSL_POLICY,
+                certificateArn: validation.certificateArn,
+                defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } }],
+            },
+            child(this, args),
+        );
+
+        this.routing = {};
+        services.forEach((svc, index) => {
+            const targetGroup = (color?: TargetGroupColor) =>
+                new aws.lb.TargetGroup(
+                    `${name}-${svc.name}${color ? `-${color}` : ""}`,
+                    {
+                        name: args.names.targetGroup(svc.name, color),
+                        targetType: "ip",
+                        protocol: "HTTP",
+                        port: svc.port,
+                        vpcId: args.vpcId,
+                        deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
+                        healthCheck: {
+                            enabled: true,
+                            path: svc.healthPath,
+                            protocol: "HTTP",
+                            port: "traffic-port",
+                            matcher: TARGET_HEALTH.matcher,
+                            interval: TARGET_HEALTH.interval,
+                            timeout: TARGET_HEALTH.timeout,
+                            healthyThreshold: TARGET_HEALTH.healthyThreshold,
+                            unhealthyThreshold: TARGET_HEALTH.unhealthyThreshold,
+                        },
+                    },
+                    child(this, args),
+                );
+            const priority = (index + 1) * 10;
+            if (!blueGreen) {
+                const primary = targetGroup();
+                const productionRule = new aws.lb.ListenerRule(
+                    `${name}-${svc.name}`,
+                    { listenerArn: this.httpsListener.arn, priority, conditions: [{ hostHeader: { values: [hosts[svc.name]] } }], actions: [{ type: "forward", targetGroupArn: primary.arn }] },
+                    child(this, args),
+                );
+                this.routing[svc.name] = { primary, productionRule };
+                return;
+            }
+            const blue = targetGroup("blue");
+            const green = targetGroup("green");
+            const weighted = (live: aws.lb.TargetGroup, idle: aws.lb.TargetGroup) => [
+                {
+                    type: "forward",
+                    forward: {
+                        targetGroups: [
+                            { arn: live.arn, weight: 100 },
+                            { arn: idle.arn, weight: 0 },
+                        ],
+                    },
+                },
+            ];
+            const productionRule = new aws.lb.ListenerRule(
+                `${name}-${svc.name}`,
+                { listenerArn: this.httpsListener.arn, priority, conditions: [{ hostHeader: { values: [hosts[svc.name]] } }], actions: weighted(blue, green) },
+                child(this, args, { ignoreChanges: ["actions"] }),
+            );
+            const testRule = new aws.lb.ListenerRule(
+                `${name}-${svc.name}-test`,
+                { listenerArn: this.httpsListener.arn, priority: priority + 1, conditions: [{ hostHeader: { values: [testHost(hosts[svc.name])] } }], actions: weighted(green, blue) },
+                child(this, args, { ignoreChanges: ["actions"] }),
+            );
+            this.routing[svc.name] = { primary: blue, alternate: green, productionRule, testRule };
+        });
+
+        if (zoneId) {
+            const alias = (logical: string, host: string) =>
+                new aws.route53.Record(logical, { zoneId, name: host, type: "A", aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }] }, child(this, args));
+            for (const svc of services) {
+                alias(`${name}-${svc.name}-alias`, hosts[svc.name]);
+                if (blueGreen) alias(`${name}-${svc.name}-test-alias`, testHost(hosts[svc.name]));
+            }
+        }
+
+        if (rb.aws.waf) {
+            const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
+            this.webAcl = new aws.wafv2.WebAcl(
+                `${name}-waf`,
+                {
+                    scope: "REGIONAL",
+                    description: `${args.names.prefix}: AWS managed rule groups`,
+                    defaultAction: { allow: {} },
+                    rules: WAF_MANAGED_GROUPS.map((group, i) => ({
+                        name: group,
+                        priority: i,
+                        overrideAction: { none: {} },
+                        statement: { managedRuleGroupStatement: { vendorName: "AWS", name: group } },
+                        visibilityConfig: visibility(group),
+                    })),
+                    visibilityConfig: visibility(`${args.names.prefix}-waf`),
+                },
+                child(this, args),
+            );
+            new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn }, child(this, args));
+            // WAF only logs to groups whose name starts with aws-waf-logs-.
+            const wafLogs = logGroup(this, args, `${name}-waf-logs`, `aws-waf-logs-${args.names.prefix}`, args.logKeyArn);
+            new aws.wafv2.WebAclLoggingConfiguration(`${name}-waf-logs`, { resourceArn: this.webAcl.arn, logDestinationConfigs: [wafLogs.arn] }, child(this, args));
+        }
+        this.registerOutputs({ dnsName: this.loadBalancer.dnsName, certificate: this.certificate.arn });
+    }
+}

@@ -1,0 +1,253 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubject } from "../../../capabilities/aws/alarms";
+import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";
+import { CHAT_FORWARDER_SOURCE, CHAT_HANDLER, CHAT_RUNTIME, CHAT_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
+import { rulesFor } from "../../../capabilities/alerting";
+import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
+import type { TargetArgs } from "../../platform";
+import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./common";
+
+/** The values of each alarm subject's CloudWatch dimensions, from the resources that exist. */
+export interface AlarmDimensions {
+    readonly ecsCluster: pulumi.Input<string>;
+    readonly ecsServices: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly loadBalancer?: pulumi.Input<string>;
+    /** Target group ARN suffix by `<service>` or `<service>-<color>`. */
+    readonly targetGroups: Readonly<Record<string, pulumi.Input<string>>>;
+    /** RDS instance identifier by inventory key (`primary`, `replica-1`). */
+    readonly rdsInstances: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly cacheGroupId?: string;
+    readonly docdbInstances: readonly pulumi.Input<string>[];
+    readonly kafkaCluster?: pulumi.Input<string>;
+    readonly certificateArn?: pulumi.Input<string>;
+    readonly vaults: Partial<Record<Dataset, pulumi.Input<string>>>;
+}
+
+export interface AwsMonitoringArgs extends AwsScope {
+    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Pager and chat credentials (Pulumi secrets). */
+    readonly receivers: TargetArgs["receivers"];
+    /** What exists to alarm on. */
+    readonly inventory: AlarmInventory;
+    /** Metric dimension values of the resources alarmed on. */
+    readonly dimensions: AlarmDimensions;
+}
+
+/** Resolves an alarm subject to its metric dimensions; throws if the subject names nothing that exists. */
+export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<string, pulumi.Input<string>> {
+    const need = <T>(v: T | undefined, what: string): T => {
+        if (v === undefined) throw new Error(`alarm subject ${s.kind}: no ${what} to alarm on`);
+        return v;
+    };
+    switch (s.kind) {
+        case "ecs-service":
+            return { ClusterName: d.ecsCluster, ServiceName: need(d.ecsServices[s.service], `ECS service ${s.service}`) };
+        case "target-group":
+            return { LoadBalancer: need(d.loadBalancer, "load balancer"), TargetGroup: need(d.targetGroups[s.color ? `${s.service}-${s.color}` : s.service], `target group of ${s.service}`) };
+        case "rds-instance":
+            return { DBInstanceIdentifier: need(d.rdsInstances[s.instance], `RDS instance ${s.instance}`) };
+        case "cache-node":
+            return { CacheClusterId: `${need(d.cacheGroupId, "replication group")}-${s.member}` };
+        case "docdb-instance":
+            return { DBInstanceIdentifier: need(d.docdbInstances[s.index], `DocumentDB instance ${s.index + 1}`) };
+        case "msk-broker":
+            return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Broker ID": String(s.brokerId) };
+        case "msk-consumer":
+            return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Consumer Group": s.group, Topic: s.topic };
+        case "certificate":
+            return { CertificateArn: need(d.certificateArn, "certificate") };
+        case "backup-vault":
+            return { BackupVaultName: need(d.vaults[s.dataset], `vault of ${s.dataset}`) };
+    }
+}
+
+/**
+ * Alerting on AWS. Amazon Managed Prometheus evaluates the generated rule groups (the alerting
+ * contract's rules for target `aws`) and routes by severity to SNS topics; CloudWatch alarms cover
+ * the runbook thresholds that managed services report themselves. Critical pages PagerDuty and
+ * posts to chat; warnings go to chat and the runbook's alert email; info to chat. The Watchdog's
+ * heartbeat topic going silent pages too.
+ */
+export class AwsMonitoring extends pulumi.ComponentResource {
+    public readonly topics: Record<AlertSeverity | "heartbeat", aws.sns.Topic>;
+    public readonly workspace: aws.amp.Workspace;
+    public readonly ruleGroups: aws.amp.RuleGroupNamespace;
+    public readonly alertManager: aws.amp.AlertManagerDefinition;
+    public readonly alarms: Record<string, aws.cloudwatch.MetricAlarm>;
+    public readonly specs: AlarmSpec[];
+    public readonly heartbeatAlarm: aws.cloudwatch.MetricAlarm;
+    public readonly chat?: aws.lambda.Function;
+
+    constructor(name: string, args: AwsMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:Monitoring", name, {}, opts);
+        const { context, receivers } = args;
+        const rb = context.runbook;
+
+        const topic = (part: AlertSeverity | "heartbeat") => new aws.sns.Topic(`${name}-${part}`, { name: `${args.names.prefix}-${part}`, kmsMasterKeyId: args.kmsKeyArn }, child(this, args));
+        this.topics = { critical: topic("critical"), warning: topic("warning"), info: topic("info"), heartbeat: topic("heartbeat") };
+        for (const [part, t] of Object.entries(this.topics)) {
+            new aws.sns.TopicPolicy(
+                `${name}-${part}`,
+                {
+                    arn: t.arn,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "AlertPublishers",
+                                Effect: "Allow",
+                                Principal: { Service: ["aps.amazonaws.com", "cloudwatch.amazonaws.com"] },
+                                Action: ["sns:Publish", "sns:GetTopicAttributes"],
+                                Resource: t.arn,
+                                Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+                            },
+                        ],
+                    }),
+                },
+                child(this, args),
+            );
+        }
+
+        if (receivers.pagerdutyRoutingKey) {
+            new aws.sns.TopicSubscription(
+                `${name}-critical-pagerduty`,
+                {
+                    topic: this.topics.critical.arn,
+                    protocol: "https",
+                    // PagerDuty's Amazon CloudWatch/SNS integration: the integration key is in the URL, so the endpoint is a secret.
+                    endpoint: pulumi.secret(pulumi.interpolate`https://events.pagerduty.com/integration/${receivers.pagerdutyRoutingKey}/enqueue`),
+                    endpointAutoConfirms: true,
+                },
+                child(this, args, { additionalSecretOutputs: ["endpoint"] }),
+            );
+        }
+        const email = rb.incident.channels.email;
+        if (email) {
+            new aws.sns.TopicSubscription(`${name}-warning-email`, { topic: this.topics.warning.arn, protocol: "email", endpoint: email }, child(this, args));
+        }
+        if (receivers.slackWebhookUrl) this.chat = this.chatForwarder(name, args, receivers.slackWebhookUrl);
+
+        const ampLogs = logGroup(this, args, `${name}-amp-logs`, `/aws/vendedlogs/prometheus/${args.names.prefix}`, args.kmsKeyArn);
+        this.workspace = new aws.amp.Workspace(
+            `${name}-amp`,
+            { alias: args.names.prefix, kmsKeyArn: args.kmsKeyArn, loggingConfiguration: { logGroupArn: pulumi.interpolate`${ampLogs.arn}:*` } },
+            child(this, args, { protect: context.protect }),
+        );
+        this.ruleGroups = new aws.amp.RuleGroupNamespace(
+            `${name}-rules`,
+            { workspaceId: this.workspace.id, name: `${rb.app}-${context.env}`, data: YAML.stringify(rulesFor(rb, context.env, "aws"), { lineWidth: 0 }) },
+            child(this, args),
+        );
+        this.alertManager = new aws.amp.AlertManagerDefinition(
+            `${name}-alertmanager`,
+            {
+                workspaceId: this.workspace.id,
+                definition: pulumi
+                    .all([this.topics.critical.arn, this.topics.warning.arn, this.topics.info.arn, this.topics.heartbeat.arn])
+                    .apply(([critical, warning, info, heartbeat]) => ampDefinition(rb, args.region, { critical, warning, info, heartbeat })),
+            },
+            child(this, args),
+        );
+
+        this.heartbeatAlarm = new aws.cloudwatch.MetricAlarm(
+            `${name}-heartbeat`,
+            {
+                name: `${args.names.prefix}-alerting-heartbeat`,
+                alarmDescription: `The Watchdog heartbeat from Amazon Managed Prometheus stopped: no alert of ${rb.app} can arrive. Check the AMP workspace, its rules and alert manager.`,
+                namespace: "AWS/SNS",
+                metricName: "NumberOfMessagesPublished",
+                dimensions: { TopicName: this.topics.heartbeat.name },
+                statistic: "Sum",
+                period: heartbeatPeriodSeconds(),
+                evaluationPeriods: HEARTBEAT_MISSED_PERIODS,
+                datapointsToAlarm: HEARTBEAT_MISSED_PERIODS,
+                comparisonOperator: "LessThanThreshold",
+                threshold: 1,
+                treatMissingData: "breaching",
+                alarmActions: [this.topics.critical.arn],
+                okActions: [this.topics.critical.arn],
+                tags: { "runbook:kind": "platform" },
+            },
+            child(this, args),
+        );
+
+        this.specs = cloudWatchAlarms(rb, args.inventory);
+        this.alarms = {};
+        for (const spec of this.specs) {
+            const dims = subjectDimensions(spec.subject, args.dimensions);
+            const single = spec.expression === undefined && spec.metrics.length === 1 ? spec.metrics[0] : undefined;
+            const percentile = single && /^p\d+(\.\d+)?$/.test(single.stat);
+            const target = this.topics[spec.severity].arn;
+            this.alarms[spec.key] = new aws.cloudwatch.MetricAlarm(
+                `${name}-${spec.key}`,
+                {
+                    name: `${args.names.prefix}-${spec.key}`,
+                    alarmDescription: spec.description,
+                    comparisonOperator: spec.comparison,
+                    threshold: spec.threshold,
+                    evaluationPeriods: spec.evaluationPeriods,
+                    datapointsToAlarm: spec.datapointsToAlarm,
+                    treatMissingData: spec.treatMissingData,
+                    alarmActions: [target],
+                    okActions: [target],
+                    ...(single
+                        ? { namespace: single.namespace, metricName: single.metricName, dimensions: dims, period: spec.period, ...(percentile ? { extendedStatistic: single.stat } : { statistic: single.stat }) }
+                        : {
+                              metricQueries: [
+                                  { id: "e1", expression: spec.expression, label: spec.alertId, returnData: true },
+                                  ...spec.metrics.map((m) => ({ id: m.id, returnData: false, metric: { namespace: m.namespace, metricName: m.metricName, dimensions: dims, period: spec.period, stat: m.stat } })),
+                              ],
+                          }),
+                    tags: { "runbook:alert": spec.alertId, "runbook:severity": spec.severity, "runbook:signal": spec.signal },
+                },
+                child(this, args),
+            );
+        }
+        this.registerOutputs({ workspace: this.workspace.prometheusEndpoint, alarms: Object.keys(this.alarms).length });
+    }
+
+    private chatForwarder(name: string, args: AwsMonitoringArgs, webhookUrl: pulumi.Output<string>): aws.lambda.Function {
+        const rb = args.context.runbook;
+        const webhook = new aws.secretsmanager.Secret(`${name}-chat-webhook`, { description: `${args.names.prefix} chat webhook (operator secret)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
+        new aws.secretsmanager.SecretVersion(`${name}-chat-webhook`, { secretId: webhook.id, secretString: pulumi.secret(webhookUrl) }, child(this, args));
+        const functionName = `${args.names.prefix}-chat`;
+        const logs = logGroup(this, args, `${name}-chat-logs`, `/aws/lambda/${functionName}`, args.kmsKeyArn);
+        const role = serviceRole(this, args, `${name}-chat`, "lambda.amazonaws.com", ["service-role/AWSLambdaBasicExecutionRole"], "Forwards alert notifications to chat");
+        rolePolicy(
+            this,
+            args,
+            `${name}-chat`,
+            role,
+            policyJson([
+                { Action: ["secretsmanager:GetSecretValue"], Resource: webhook.arn },
+                { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
+            ]),
+        );
+        const fn = new aws.lambda.Function(
+            `${name}-chat`,
+            {
+                name: functionName,
+                runtime: CHAT_RUNTIME,
+                handler: CHAT_HANDLER,
+                role: role.arn,
+                timeout: CHAT_TIMEOUT_SECONDS,
+                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(CHAT_FORWARDER_SOURCE) }),
+                environment: { variables: { WEBHOOK_SECRET_ARN: webhook.arn, APP: rb.app, CHANNEL: rb.incident.channels.chat } },
+                loggingConfig: { logFormat: "Text", logGroup: logs.name },
+            },
+            child(this, args),
+        );
+        for (const severity of ALERT_SEVERITIES) {
+            const permission = new aws.lambda.Permission(
+                `${name}-chat-${severity}`,
+                { action: "lambda:InvokeFunction", function: fn.name, principal: "sns.amazonaws.com", sourceArn: this.topics[severity].arn },
+                child(this, args),
+            );
+            new aws.sns.TopicSubscription(`${name}-${severity}-chat`, { topic: this.topics[severity].arn, protocol: "lambda", endpoint: fn.arn }, child(this, args, { dependsOn: [permission] }));
+        }
+        return fn;
+    }
+}

@@ -1,0 +1,158 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type * as random from "@pulumi/random";
+import { backupTag } from "../../../capabilities/aws/backups";
+import { connectionUrl } from "../../../capabilities/aws/containers";
+import {
+    ENHANCED_MONITORING_SECONDS,
+    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+    RDS_ALLOCATED_STORAGE_GIB,
+    rdsBackupRetention,
+    rdsParameterFamily,
+    rdsParameters,
+    rdsSize,
+    type RdsSize,
+} from "../../../capabilities/aws/rds";
+import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
+import { backupFor } from "../../../capabilities/schedules";
+import { child, logGroup, serviceRole, stateful, type AwsScope } from "./common";
+import { DATA_PORTS } from "./firewall";
+
+export interface AwsPostgresArgs extends AwsScope {
+    /** Private subnets, one per AZ, the service spreads over. */
+    readonly subnetIds: pulumi.Input<string>[];
+    /** The security group of these resources (see AwsFirewall). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The generated master password (`PlatformSecrets.postgres`). */
+    readonly password: random.RandomPassword;
+    /** The VPC's AZs; read replicas go to the zones after the primary's. */
+    readonly availabilityZones: pulumi.Input<string>[];
+    /** AWS Backup jobs' schedules, so the RDS backup window stays clear of them. */
+    readonly awsBackupStarts: readonly { cron: string; startWindowMinutes: number }[];
+}
+
+/**
+ * RDS for PostgreSQL: a Multi-AZ primary and the runbook's read replicas, encrypted with the data
+ * key, tuned by the runbook through a parameter group (pg_stat_statements, slow-query log), with
+ * point-in-time recovery for the runbook's retention (capped at RDS's 35 days; AWS Backup keeps
+ * the full retention), deletion protection and a final snapshot.
+ */
+export class AwsPostgres extends pulumi.ComponentResource {
+    public readonly primary: aws.rds.Instance;
+    public readonly replicas: aws.rds.Instance[];
+    public readonly parameterGroup: aws.rds.ParameterGroup;
+    public readonly subnetGroup: aws.rds.SubnetGroup;
+    /** JSON secret: username, password, host, port, dbname, url. */
+    public readonly credentials: aws.secretsmanager.Secret;
+    public readonly size: RdsSize;
+    public readonly identifiers: string[];
+
+    constructor(name: string, args: AwsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:Postgres", name, {}, opts);
+        const rb = args.context.runbook;
+        const pg = rb.data.postgres;
+        if (!pg) throw new Error(`${rb.app}: AwsPostgres needs data.postgres`);
+        const backup = backupFor(rb, "postgres");
+        if (!backup) throw new Error(`${rb.app}: data.postgres is set but backups has no postgres entry; allowed: add one (dataset: postgres)`);
+        this.size = rdsSize(pg);
+        const retention = rdsBackupRetention(backup.retentionDays);
+
+        const subnets = (this.subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: `${args.names.prefix} PostgreSQL, private subnets` }, child(this, args)));
+        this.parameterGroup = new aws.rds.ParameterGroup(
+            `${name}-params`,
+            { family: rdsParameterFamily(pg), description: `${rb.app} runbook tuning: pg_stat_statements, slow-query log over ${pg.slowQueryMs} ms`, parameters: rdsParameters(pg, this.size) },
+            child(this, args),
+        );
+        const monitoringRole = serviceRole(this, args, `${name}-monitoring`, "monitoring.rds.amazonaws.com", ["service-role/AmazonRDSEnhancedMonitoringRole"], "RDS Enhanced Monitoring");
+
+        const identifiers = [args.names.postgres, ...Array.from({ length: pg.readReplicas }, (_, i) => args.names.postgresReplica(i))];
+        this.identifiers = identifiers;
+        // RDS would create these groups itself, kept forever; created first, they keep the runbook's retention.
+        const logGroups = identifiers.flatMap((id, i) =>
+            ["postgresql", "upgrade"].map((kind) => logGroup(this, args, `${name}-${i === 0 ? "primary" : `replica-${i}`}-${kind}-logs`, `/aws/rds/instance/${id}/${kind}`, args.kmsKeyArn)),
+        );
+
+        const common = {
+            instanceClass: this.size.instanceClass,
+            storageEncrypted: true,
+            kmsKeyId: args.kmsKeyArn,
+            parameterGroupName: this.parameterGroup.name,
+            vpcSecurityGroupIds: [args.securityGroupId],
+            publiclyAccessible: false,
+            port: DATA_PORTS.postgres,
+            deletionProtection: true,
+            autoMinorVersionUpgrade: true,
+            copyTagsToSnapshot: true,
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: args.kmsKeyArn,
+            performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+            monitoringInterval: ENHANCED_MONITORING_SECONDS,
+            monitoringRoleArn: monitoringRole.arn,
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            maintenanceWindow: formatWeekly(maintenanceWindow(rb)),
+            caCertIdentifier: "rds-ca-rsa2048-g1",
+        };
+        this.primary = new aws.rds.Instance(
+            `${name}-primary`,
+            {
+                ...common,
+                identifier: args.names.postgres,
+                engine: "postgres",
+                engineVersion: pg.version,
+                allocatedStorage: RDS_ALLOCATED_STORAGE_GIB,
+                storageType: "gp3",
+                multiAz: true,
+                dbSubnetGroupName: subnets.name,
+                dbName: pg.database,
+                username: pg.user,
+                password: args.password.result,
+                backupRetentionPeriod: retention.days,
+                backupWindow: automatedBackupWindow(rb, args.awsBackupStarts),
+                deleteAutomatedBackups: false,
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: `${args.names.postgres}-final`,
+                tags: { [backupTag("postgres").key]: backupTag("postgres").value },
+            },
+            stateful(this, args, { dependsOn: logGroups, additionalSecretOutputs: ["password"] }),
+        );
+        this.replicas = identifiers.slice(1).map(
+            (identifier, i) =>
+                new aws.rds.Instance(
+                    `${name}-replica-${i + 1}`,
+                    {
+                        ...common,
+                        identifier,
+                        replicateSourceDb: this.primary.identifier,
+                        availabilityZone: args.availabilityZones[(i + 1) % args.availabilityZones.length],
+                        multiAz: false,
+                        // A replica's data is its primary's; its snapshots would duplicate the primary's backups.
+                        skipFinalSnapshot: true,
+                    },
+                    stateful(this, args, { dependsOn: logGroups }),
+                ),
+        );
+
+        this.credentials = new aws.secretsmanager.Secret(
+            `${name}-credentials`,
+            { description: `${args.names.prefix} PostgreSQL credentials (generated)`, kmsKeyId: args.kmsKeyArn },
+            child(this, args),
+        );
+        new aws.secretsmanager.SecretVersion(
+            `${name}-credentials`,
+            {
+                secretId: this.credentials.id,
+                secretString: pulumi.secret(
+                    pulumi
+                        .all([args.password.result, this.primary.address])
+                        .apply(([password, host]) =>
+                            JSON.stringify({ username: pg.user, password, host, port: DATA_PORTS.postgres, dbname: pg.database, url: connectionUrl.postgres(pg.user, password, host, DATA_PORTS.postgres, pg.database) }),
+                        ),
+                ),
+            },
+            child(this, args),
+        );
+        this.registerOutputs({ address: this.primary.address, replicas: this.replicas.map((r) => r.address), backupRetentionCapped: retention.capped });
+    }
+}

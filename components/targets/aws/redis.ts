@@ -1,0 +1,121 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type * as random from "@pulumi/random";
+import { connectionUrl } from "../../../capabilities/aws/containers";
+import {
+    cacheNodeType,
+    cacheParameters,
+    cacheTopology,
+    ELASTICACHE_MAX_SNAPSHOT_DAYS,
+    elastiCacheEngineVersion,
+    elastiCacheFamily,
+    type CacheTopology,
+} from "../../../capabilities/aws/elasticache";
+import { formatWeekly, maintenanceWindow, snapshotWindow } from "../../../capabilities/aws/windows";
+import { backupFor } from "../../../capabilities/schedules";
+import { child, logGroup, stateful, type AwsScope } from "./common";
+import { DATA_PORTS } from "./firewall";
+
+export interface AwsRedisArgs extends AwsScope {
+    /** Private subnets, one per AZ, the service spreads over. */
+    readonly subnetIds: pulumi.Input<string>[];
+    /** The security group of these resources (see AwsFirewall). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The generated AUTH token (`PlatformSecrets.redis`). */
+    readonly authToken: random.RandomPassword;
+}
+
+/**
+ * ElastiCache for Redis OSS: a replication group with automatic failover across AZs (or the
+ * runbook's Redis cluster as a cluster-mode group), encrypted at rest and in transit, AUTH token
+ * from the generated secret, the runbook's eviction policy, and daily snapshots at the runbook's
+ * Redis backup time, kept as long as the runbook's retention (ElastiCache keeps at most 35 days).
+ */
+export class AwsRedis extends pulumi.ComponentResource {
+    public readonly replicationGroup: aws.elasticache.ReplicationGroup;
+    public readonly parameterGroup: aws.elasticache.ParameterGroup;
+    public readonly credentials: aws.secretsmanager.Secret;
+    public readonly topology: CacheTopology;
+    /** Where clients connect: the primary endpoint, or the configuration endpoint in cluster mode. */
+    public readonly endpoint: pulumi.Output<string>;
+
+    constructor(name: string, args: AwsRedisArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:Redis", name, {}, opts);
+        const rb = args.context.runbook;
+        const redis = rb.data.redis;
+        if (!redis) throw new Error(`${rb.app}: AwsRedis needs data.redis`);
+        const index = rb.backups.findIndex((b) => b.dataset === "redis");
+        const backup = backupFor(rb, "redis");
+        if (!backup) throw new Error(`${rb.app}: data.redis is set but backups has no redis entry; allowed: add one (dataset: redis)`);
+        if (backup.retentionDays > ELASTICACHE_MAX_SNAPSHOT_DAYS) {
+            throw new Error(`${rb.app}: backups[${index}].retentionDays = ${backup.retentionDays}: ElastiCache keeps snapshots at most ${ELASTICACHE_MAX_SNAPSHOT_DAYS} days`);
+        }
+        const engineVersion = elastiCacheEngineVersion(redis);
+        const { nodeType } = cacheNodeType(redis);
+        this.topology = cacheTopology(redis, rb.aws.availabilityZones);
+
+        const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: `${args.names.prefix} Redis, private subnets` }, child(this, args));
+        this.parameterGroup = new aws.elasticache.ParameterGroup(
+            `${name}-params`,
+            { family: elastiCacheFamily(engineVersion), description: `${rb.app} runbook: maxmemory-policy ${redis.maxmemoryPolicy}`, parameters: cacheParameters(redis) },
+            child(this, args),
+        );
+        const slowLog = logGroup(this, args, `${name}-slow-log`, args.names.logGroup("redis/slow-log"), args.kmsKeyArn);
+        const engineLog = logGroup(this, args, `${name}-engine-log`, args.names.logGroup("redis/engine-log"), args.kmsKeyArn);
+
+        const topology = this.topology.clusterMode
+            ? { numNodeGroups: this.topology.numNodeGroups, replicasPerNodeGroup: this.topology.replicasPerNodeGroup, clusterMode: "enabled" }
+            : { numCacheClusters: this.topology.numCacheClusters };
+        this.replicationGroup = new aws.elasticache.ReplicationGroup(
+            `${name}-group`,
+            {
+                replicationGroupId: args.names.redis,
+                description: `${rb.app} ${args.context.env} Redis (${redis.mode})`,
+                engine: "redis",
+                engineVersion,
+                nodeType,
+                port: DATA_PORTS.redis,
+                parameterGroupName: this.parameterGroup.name,
+                subnetGroupName: subnets.name,
+                securityGroupIds: [args.securityGroupId],
+                ...topology,
+                automaticFailoverEnabled: true,
+                multiAzEnabled: true,
+                atRestEncryptionEnabled: true,
+                kmsKeyId: args.kmsKeyArn,
+                transitEncryptionEnabled: true,
+                authToken: args.authToken.result,
+                authTokenUpdateStrategy: "ROTATE",
+                snapshotRetentionLimit: backup.retentionDays,
+                snapshotWindow: snapshotWindow(rb, backup.cron, `backups[${index}].cron`),
+                maintenanceWindow: formatWeekly(maintenanceWindow(rb)),
+                finalSnapshotIdentifier: `${args.names.redis}-final`,
+                autoMinorVersionUpgrade: true,
+                applyImmediately: false,
+                logDeliveryConfigurations: [
+                    { destination: slowLog.name, destinationType: "cloudwatch-logs", logFormat: "json", logType: "slow-log" },
+                    { destination: engineLog.name, destinationType: "cloudwatch-logs", logFormat: "json", logType: "engine-log" },
+                ],
+            },
+            stateful(this, args, { additionalSecretOutputs: ["authToken"] }),
+        );
+        this.endpoint = this.topology.clusterMode ? this.replicationGroup.configurationEndpointAddress : this.replicationGroup.primaryEndpointAddress;
+
+        this.credentials = new aws.secretsmanager.Secret(`${name}-credentials`, { description: `${args.names.prefix} Redis AUTH token (generated)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
+        new aws.secretsmanager.SecretVersion(
+            `${name}-credentials`,
+            {
+                secretId: this.credentials.id,
+                secretString: pulumi.secret(
+                    pulumi
+                        .all([args.authToken.result, this.endpoint])
+                        .apply(([password, host]) => JSON.stringify({ password, host, port: DATA_PORTS.redis, tls: true, url: connectionUrl.redis(password, host, DATA_PORTS.redis) })),
+                ),
+            },
+            child(this, args),
+        );
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+}

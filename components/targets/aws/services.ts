@@ -1,0 +1,296 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    appContainer,
+    appEnvironment,
+    CA_VOLUME,
+    caBundleContainer,
+    needsCaBundle,
+    type ContainerDefinition,
+    type CredentialArns,
+    type DataEndpoints,
+} from "../../../capabilities/aws/containers";
+import { IMAGES } from "../../../capabilities/aws/collector";
+import { topicCommands } from "../../../capabilities/aws/msk";
+import { fargateSize } from "../../../capabilities/sizing";
+import type { Service } from "../../../runbooks";
+import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./common";
+import type { ServiceRouting } from "./ingress";
+
+export interface AwsServicesArgs extends AwsScope {
+    /** Private subnets the tasks run in (no public IPs). */
+    readonly privateSubnetIds: pulumi.Input<string>[];
+    /** The VPC (AwsNetwork). */
+    readonly vpcId: pulumi.Input<string>;
+    /** The security group of these resources (see AwsFirewall). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Key of the data services, secrets and logs. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Load-balancer routing per public service; services not in it run without one (workers, APIs without a host). */
+    readonly routing: Readonly<Record<string, ServiceRouting>>;
+    /** Resolved data-service endpoints the tasks connect to. */
+    readonly endpoints: pulumi.Input<DataEndpoints>;
+    /** Secrets Manager secrets of the data services' credentials. */
+    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    /** The app's buckets, by runbook name. */
+    readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
+    /** MSK bootstrap brokers, where the runbook has Kafka: the topic task creates its topics there. */
+    readonly kafkaBootstrap?: pulumi.Input<string>;
+    /**
+     * Blue/green only: minutes ECS keeps the old colour after shifting traffic, ready to roll back.
+     * Defaults to 30, the seed's "Monitor for 30 minutes" (004, Blue-Green Deployment).
+     */
+    readonly bakeTimeMinutes?: number;
+    /** Seconds the load balancer's failing health checks are ignored after a task starts. Defaults to 60. */
+    readonly healthCheckGraceSeconds?: number;
+}
+
+/** Autoscaling cooldowns: scale out within a minute, scale in after five quiet minutes. */
+export const SCALE_OUT_COOLDOWN_SECONDS = 60;
+export const SCALE_IN_COOLDOWN_SECONDS = 300;
+/** Cloud Map record TTL: a replaced task leaves the collector's scrape list within 10 s. */
+const DISCOVERY_TTL_SECONDS = 10;
+
+export interface AppService {
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly taskDefinition: aws.ecs.TaskDefinition;
+    readonly service: aws.ecs.Service;
+    readonly discovery: aws.servicediscovery.Service;
+    readonly scaling: aws.appautoscaling.Target;
+    readonly cpuPolicy: aws.appautoscaling.Policy;
+    readonly memoryPolicy: aws.appautoscaling.Policy;
+}
+
+/**
+ * The app's services on ECS Fargate: one service per runbook service, sized by the runbook's
+ * limits, health-checked on its health path, given credentials only as Secrets Manager references,
+ * logging to a group with the runbook's retention, registered in Cloud Map (so the collector finds
+ * every task), scaled by Application Auto Scaling on the runbook's CPU and memory targets between
+ * its min and max, and rolled back by the deployment circuit breaker (or blue/green where the
+ * runbook deploys that way).
+ */
+export class AwsServices extends pulumi.ComponentResource {
+    public readonly cluster: aws.ecs.Cluster;
+    public readonly namespace: aws.servicediscovery.PrivateDnsNamespace;
+    public readonly executionRole: aws.iam.Role;
+    public readonly taskRole: aws.iam.Role;
+    public readonly services: Record<string, AppService>;
+    /** Where the runbook has Kafka: the one-off task that creates its topics. */
+    public readonly topicsTask?: aws.ecs.TaskDefinition;
+
+    constructor(name: string, args: AwsServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:Services", name, {}, opts);
+        const { context } = args;
+        const rb = context.runbook;
+        const bakeTime = args.bakeTimeMinutes ?? 30;
+        const grace = args.healthCheckGraceSeconds ?? 60;
+        for (const svc of rb.services) {
+            if (!context.settings.images[svc.name]) throw new Error(`${context.stack}: runbook-platform:images.${svc.name} is missing`);
+        }
+
+        this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: args.names.cluster, settings: [{ name: "containerInsights", value: "enabled" }] }, child(this, args));
+        this.namespace = new aws.servicediscovery.PrivateDnsNamespace(
+            `${name}-discovery`,
+            { name: args.names.serviceDiscoveryNamespace, vpc: args.vpcId, description: `${args.names.prefix} service discovery` },
+            child(this, args),
+        );
+
+        const credentialArns = Object.values(args.credentials)
+            .filter((s): s is aws.secretsmanager.Secret => !!s)
+            .map((s) => s.arn);
+        this.executionRole = serviceRole(this, args, `${name}-execution`, "ecs-tasks.amazonaws.com", ["service-role/AmazonECSTaskExecutionRolePolicy"], "Pulls images, writes logs, reads the data-service secrets");
+        if (credentialArns.length) {
+            rolePolicy(
+                this,
+                args,
+                `${name}-execution-secrets`,
+                this.executionRole,
+                policyJson([
+                    { Action: ["secretsmanager:GetSecretValue"], Resource: credentialArns },
+                    { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
+                ]),
+            );
+        }
+        this.taskRole = serviceRole(this, args, `${name}-task`, "ecs-tasks.amazonaws.com", [], "The app's own AWS access: its buckets");
+        const bucketArns = Object.values(args.buckets).map((b) => b.arn);
+        if (bucketArns.length) {
+            rolePolicy(
+                this,
+                args,
+                `${name}-task-buckets`,
+                this.taskRole,
+                policyJson([
+                    { Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArns },
+                    { Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectVersion"], Resource: bucketArns.map((arn) => pulumi.interpolate`${arn}/*`) },
+                    { Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
+                ]),
+            );
+        }
+        const blueGreen = Object.values(args.routing).some((r) => r.alternate);
+        const infrastructureRole = blueGreen
+            ? serviceRole(this, args, `${name}-blue-green`, "ecs.amazonaws.com", ["service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"], "Lets ECS shift listener weights in blue/green deployments")
+            : undefined;
+
+        const caBundle = needsCaBundle(rb);
+        const resolved = pulumi.output({
+            endpoints: args.endpoints,
+            postgres: args.credentials.postgres?.arn,
+            redis: args.credentials.redis?.arn,
+            mongodb: args.credentials.mongodb?.arn,
+        }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string }>;
+        this.services = {};
+        for (const svc of rb.services) {
+            const group = logGroup(this, args, `${name}-${svc.name}-logs`, args.names.logGroup(`ecs/${svc.name}`), args.kmsKeyArn);
+            const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb }, logGroupName]) => {
+                const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}) };
+                const { environment, secrets } = appEnvironment(rb, context.env, args.region, svc, endpoints, creds);
+                const defs: ContainerDefinition[] = [
+                    ...(caBundle ? [caBundleContainer(logGroupName, args.region)] : []),
+                    appContainer(svc, { image: context.settings.images[svc.name], logGroup: logGroupName, region: args.region, environment, secrets, caBundle }),
+                ];
+                return JSON.stringify(defs);
+            });
+            const size = fargateSize(svc.resources);
+            const taskDefinition = new aws.ecs.TaskDefinition(
+                `${name}-${svc.name}`,
+                {
+                    family: args.names.taskFamily(svc.name),
+                    requiresCompatibilities: ["FARGATE"],
+                    networkMode: "awsvpc",
+                    cpu: String(size.cpu),
+                    memory: String(size.memory),
+                    runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                    executionRoleArn: this.executionRole.arn,
+                    taskRoleArn: this.taskRole.arn,
+                    containerDefinitions: containers,
+                    ...(caBundle ? { volumes: [{ name: CA_VOLUME }] } : {}),
+                },
+                child(this, args),
+            );
+            const discovery = new aws.servicediscovery.Service(
+                `${name}-${svc.name}-discovery`,
+                {
+                    name: svc.name,
+                    namespaceId: this.namespace.id,
+                    dnsConfig: { namespaceId: this.namespace.id, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: DISCOVERY_TTL_SECONDS }] },
+                    forceDestroy: true,
+                },
+                child(this, args),
+            );
+            const routing = args.routing[svc.name];
+            const service = new aws.ecs.Service(
+                `${name}-${svc.name}`,
+                {
+                    name: args.names.ecsService(svc.name),
+                    cluster: this.cluster.arn,
+                    taskDefinition: taskDefinition.arn,
+                    desiredCount: svc.scaling.desired,
+                    launchType: "FARGATE",
+                    networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+                    deploymentCircuitBreaker: { enable: true, rollback: true },
+                    deploymentMinimumHealthyPercent: 100,
+                    deploymentMaximumPercent: 200,
+                    deploymentConfiguration: routing?.alternate ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(bakeTime) } : { strategy: "ROLLING" },
+                    ...(routing
+                        ? {
+                              healthCheckGracePeriodSeconds: grace,
+                              loadBalancers: [
+                                  {
+                                      targetGroupArn: routing.primary.arn,
+                                      containerName: svc.name,
+                                      containerPort: svc.port,
+                                      ...(routing.alternate && infrastructureRole
+                                          ? {
+                                                advancedConfiguration: {
+                                                    alternateTargetGroupArn: routing.alternate.arn,
+                                                    productionListenerRule: routing.productionRule.arn,
+                                                    ...(routing.testRule ? { testListenerRule: routing.testRule.arn } : {}),
+                                                    roleArn: infrastructureRole.arn,
+                                                },
+                                            }
+                                          : {}),
+                                  },
+                              ],
+                          }
+                        : {}),
+                    serviceRegistries: { registryArn: discovery.arn },
+                    availabilityZoneRebalancing: "ENABLED",
+                    propagateTags: "SERVICE",
+                    enableEcsManagedTags: true,
+                },
+                // Autoscaling owns the running count after creation; blue/green deployments own the target group pairing.
+                child(this, args, { ignoreChanges: routing?.alternate ? ["desiredCount", "loadBalancers"] : ["desiredCount"] }),
+            );
+            const scaling = new aws.appautoscaling.Target(
+                `${name}-${svc.name}-scaling`,
+                {
+                    serviceNamespace: "ecs",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    resourceId: pulumi.interpolate`service/${this.cluster.name}/${service.name}`,
+                    minCapacity: svc.scaling.min,
+                    maxCapacity: svc.scaling.max,
+                },
+                child(this, args),
+            );
+            const policy = (kind: "cpu" | "memory", metric: string, target: number) =>
+                new aws.appautoscaling.Policy(
+                    `${name}-${svc.name}-${kind}`,
+                    {
+                        policyType: "TargetTrackingScaling",
+                        resourceId: scaling.resourceId,
+                        scalableDimension: scaling.scalableDimension,
+                        serviceNamespace: scaling.serviceNamespace,
+                        targetTrackingScalingPolicyConfiguration: {
+                            targetValue: target,
+                            predefinedMetricSpecification: { predefinedMetricType: metric },
+                            scaleOutCooldown: SCALE_OUT_COOLDOWN_SECONDS,
+                            scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
+                        },
+                    },
+                    child(this, args),
+                );
+            this.services[svc.name] = {
+                logGroup: group,
+                taskDefinition,
+                service,
+                discovery,
+                scaling,
+                cpuPolicy: policy("cpu", "ECSServiceAverageCPUUtilization", svc.scaling.cpuTargetPercent),
+                memoryPolicy: policy("memory", "ECSServiceAverageMemoryUtilization", svc.scaling.memoryTargetPercent),
+            };
+        }
+
+        const kafka = rb.data.kafka;
+        if (kafka && args.kafkaBootstrap) {
+            const group = logGroup(this, args, `${name}-kafka-topics-logs`, args.names.logGroup("ecs/kafka-topics"), args.kmsKeyArn);
+            const clientConfig = "/tmp/client.properties";
+            const admin: Pick<Service, "resources"> = rb.services[0];
+            const size = fargateSize(admin.resources);
+            this.topicsTask = new aws.ecs.TaskDefinition(
+                `${name}-kafka-topics`,
+                {
+                    family: args.names.taskFamily("kafka-topics"),
+                    requiresCompatibilities: ["FARGATE"],
+                    networkMode: "awsvpc",
+                    cpu: String(size.cpu),
+                    memory: String(size.memory),
+                    executionRoleArn: this.executionRole.arn,
+                    containerDefinitions: pulumi.all([args.kafkaBootstrap, group.name]).apply(([bootstrap, logGroupName]) =>
+                        JSON.stringify([
+                            {
+                                name: "kafka-topics",
+                                image: IMAGES.kafkaAdmin,
+                                essential: true,
+                                entryPoint: ["/bin/sh", "-c"],
+                                command: [[`printf 'security.protocol=SSL\\n' > ${clientConfig}`, ...topicCommands(kafka, bootstrap, clientConfig)].join(" && ")],
+                                logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "kafka-topics" } },
+                            },
+                        ]),
+                    ),
+                },
+                child(this, args),
+            );
+        }
+        this.registerOutputs({ cluster: this.cluster.name });
+    }
+}

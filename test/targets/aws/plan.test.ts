@@ -1,0 +1,641 @@
+import test from "ava";
+import YAML from "yaml";
+import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
+import { readStackConfig } from "../../../cli/harness/stack-files";
+import { CLOUDWATCH_SIGNALS, rulesFor } from "../../../capabilities/alerting";
+import { kafkaBrokerConfig } from "../../../capabilities/datastores";
+import { fargateSize } from "../../../capabilities/sizing";
+import { durationSeconds, getRunbook, type AppId, type Cadence, type Runbook } from "../../../runbooks";
+import { credentialPaths, fireTimes, fromAwsCron, mockId, named, ofType, prop, PRODUCTION } from "./helpers";
+
+/**
+ * The five `<app>-production` stacks through the real program under the mock engine: every
+ * resource the AWS target registers, checked against the runbook's numbers (from `getRunbook`).
+ */
+
+const plans = new Map<AppId, StackPlan>();
+test.before(async () => {
+    for (const app of PRODUCTION) plans.set(app, await planStack(`${app}-production`));
+});
+const each = (fn: (app: AppId, plan: StackPlan, rb: Runbook) => void) => {
+    for (const app of PRODUCTION) fn(app, plans.get(app)!, getRunbook(app));
+};
+/** The images the stack file pins, per service. */
+const imagesOf = (stack: string) => JSON.parse(readStackConfig(stack).config["runbook-platform:images"]) as Record<string, string>;
+const hhmm = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+test("one AWS provider in the runbook's region with default tags; every AWS resource uses it and sits under the AWS platform", (t) => {
+    each((app, plan, rb) => {
+        const providers = ofType(plan, "pulumi:providers:aws");
+        t.is(providers.length, 1, app);
+        const provider = providers[0];
+        t.is(prop(provider, "region"), rb.aws.region);
+        // Provider inputs travel as JSON text.
+        t.deepEqual(JSON.parse(prop<string>(provider, "defaultTags")), { tags: { app, env: "production", "managed-by": "pulumi" } });
+        const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+        const platform = plan.resources.find((r) => r.type === "platform:aws:Platform")!;
+        for (const r of plan.resources.filter((x) => x.type.startsWith("aws:"))) {
+            t.true(r.options.provider?.startsWith(`${provider.urn}::`), `${app} ${r.type} ${r.name}: provider ${r.options.provider}`);
+            let p: PlannedResource | undefined = r;
+            while (p && p !== platform) p = p.parent ? byUrn.get(p.parent) : undefined;
+            t.is(p, platform, `${app} ${r.name} is not under the AWS platform`);
+            t.true(r.name.startsWith(`${app}-`), `${app} ${r.name}: child names start with the component's`);
+        }
+        for (const c of plan.resources.filter((x) => !x.custom && x.type.startsWith("platform:aws:"))) t.true(c.name.startsWith(app));
+    });
+});
+
+test("network: a VPC over the runbook's AZs, public and private subnets, a NAT per AZ, flow logs kept as long as the runbook's logs", (t) => {
+    each((app, plan, rb) => {
+        const azs = rb.aws.availabilityZones;
+        t.is(ofType(plan, "aws:ec2/vpc:Vpc").length, 1);
+        const subnets = ofType(plan, "aws:ec2/subnet:Subnet");
+        t.is(subnets.filter((s) => prop(s, "tags.tier") === "public").length, azs, app);
+        t.is(subnets.filter((s) => prop(s, "tags.tier") === "private").length, azs, app);
+        t.is(new Set(subnets.map((s) => prop(s, "availabilityZone"))).size, azs, `${app}: one zone per subnet pair`);
+        t.is(new Set(subnets.map((s) => prop(s, "cidrBlock"))).size, 2 * azs);
+        t.true(subnets.every((s) => prop(s, "mapPublicIpOnLaunch") !== true));
+        t.is(ofType(plan, "aws:ec2/natGateway:NatGateway").length, azs);
+        t.is(ofType(plan, "aws:ec2/internetGateway:InternetGateway").length, 1);
+        const defaults = ofType(plan, "aws:ec2/route:Route");
+        t.is(defaults.filter((r) => prop(r, "natGatewayId")).length, azs, "each private route table leaves through its own NAT");
+        const flow = ofType(plan, "aws:ec2/flowLog:FlowLog");
+        t.is(flow.length, 1);
+        t.is(prop(flow[0], "trafficType"), "ALL");
+        t.is(prop(flow[0], "logDestinationType"), "cloud-watch-logs");
+        const group = ofType(plan, "aws:cloudwatch/logGroup:LogGroup").find((g) => prop(g, "name") === `/${app}/production/vpc-flow-logs`)!;
+        t.true(prop<number>(group, "retentionInDays") >= rb.logs.retentionDays);
+    });
+});
+
+test("every log group keeps logs at least as long as the runbook, and no longer than the next CloudWatch step", (t) => {
+    const steps = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365];
+    each((app, plan, rb) => {
+        const expected = steps.find((d) => d >= rb.logs.retentionDays);
+        const groups = ofType(plan, "aws:cloudwatch/logGroup:LogGroup");
+        t.true(groups.length > 5, app);
+        for (const g of groups) t.is(prop(g, "retentionInDays"), expected, `${app} ${prop(g, "name")}`);
+    });
+});
+
+test("security groups: only the app's tasks (and the exporters) reach a data service, on its port; only the ALB is open to the internet", (t) => {
+    const ports: Record<string, number> = { postgres: 5432, redis: 6379, mongodb: 27017, kafka: 9094 };
+    each((app, plan, rb) => {
+        const groups = new Map(ofType(plan, "aws:ec2/securityGroup:SecurityGroup").map((g) => [mockId(g), g.name.slice(`${app}-firewall-`.length)]));
+        const rules = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => ({
+            to: groups.get(prop(r, "securityGroupId"))!,
+            from: prop<string | undefined>(r, "referencedSecurityGroupId") ? groups.get(prop(r, "referencedSecurityGroupId"))! : prop<string>(r, "cidrIpv4"),
+            port: prop<number>(r, "fromPort"),
+            toPort: prop<number>(r, "toPort"),
+        }));
+        for (const r of rules) {
+            t.is(r.port, r.toPort, "single ports only");
+            if (r.from === "0.0.0.0/0") t.is(r.to, "alb", `${app}: only the load balancer is public`);
+        }
+        const services = Object.keys(rb.data).filter((k) => k in ports);
+        t.deepEqual([...groups.values()].filter((g) => g in ports).sort(), services.sort(), `${app}: one group per data service`);
+        for (const svc of services) {
+            const into = rules.filter((r) => r.to === svc);
+            t.true(into.some((r) => r.from === "tasks" && r.port === ports[svc]), `${app}: tasks reach ${svc}`);
+            for (const r of into) t.true(["tasks", "collector"].includes(r.from), `${app}: ${svc} reachable from ${r.from}`);
+            for (const r of into.filter((x) => x.from === "tasks")) t.is(r.port, ports[svc]);
+            t.false(
+                ofType(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").some((e) => groups.get(prop(e, "securityGroupId")) === svc),
+                `${app}: ${svc} has no outbound rule`,
+            );
+        }
+        for (const s of rb.services) t.true(rules.some((r) => r.to === "tasks" && r.from === "alb" && r.port === s.port), `${app}: ALB reaches ${s.name}`);
+    });
+});
+
+test("RDS PostgreSQL: Multi-AZ, KMS-encrypted, protected, tuned by the runbook in RDS units, retention and windows from the runbook", (t) => {
+    each((app, plan, rb) => {
+        const instances = ofType(plan, "aws:rds/instance:Instance");
+        const pg = rb.data.postgres;
+        if (!pg) {
+            t.is(instances.length, 0, app);
+            return;
+        }
+        const primary = named(plan, "aws:rds/instance:Instance", `${app}-postgres-primary`);
+        const backup = rb.backups.find((b) => b.dataset === "postgres")!;
+        t.like(primary.props, {
+            engine: "postgres",
+            engineVersion: pg.version,
+            multiAz: true,
+            storageEncrypted: true,
+            deletionProtection: true,
+            skipFinalSnapshot: false,
+            publiclyAccessible: false,
+            performanceInsightsEnabled: true,
+            dbName: pg.database,
+            username: pg.user,
+            backupRetentionPeriod: Math.min(backup.retentionDays, 35),
+            deleteAutomatedBackups: false,
+        });
+        t.regex(prop<string>(primary, "kmsKeyId"), /^arn:aws:kms:/);
+        t.truthy(prop(primary, "finalSnapshotIdentifier"));
+        t.deepEqual(prop(primary, "tags"), { "backup:postgres": "true" });
+        t.true(primary.options.protect);
+        t.true(primary.secretPaths.includes("password"));
+        t.deepEqual(prop(primary, "enabledCloudwatchLogsExports"), ["postgresql", "upgrade"]);
+        // Maintenance is the runbook's; the backup window (daily, 30 min) never overlaps it.
+        const mw = rb.maintenanceWindow;
+        const maint = prop<string>(primary, "maintenanceWindow");
+        t.is(maint.slice(0, 9), `${mw.day.slice(0, 3)}:${mw.startUtc}`);
+        const [ms, me] = maint.split("-").map((x) => DAYS.indexOf(x.slice(0, 3)) * 1440 + hhmm(x.slice(4)));
+        t.is((me - ms + 7 * 1440) % (7 * 1440), mw.durationMinutes);
+        const [bs, be] = prop<string>(primary, "backupWindow").split("-").map(hhmm);
+        t.is((be - bs + 1440) % 1440, 30);
+        for (let day = 0; day < 7; day++) t.false(day * 1440 + bs < me && ms < day * 1440 + bs + 30, `${app}: backup window overlaps maintenance`);
+        // The parameter group: RDS counts shared_buffers and effective_cache_size in 8 kB pages.
+        const group = ofType(plan, "aws:rds/parameterGroup:ParameterGroup")[0];
+        t.is(prop(group, "family"), `postgres${pg.version}`);
+        const params = Object.fromEntries(prop<{ name: string; value: string; applyMethod: string }[]>(group, "parameters").map((p) => [p.name, p]));
+        const pages = (v: string) => String((Number(/^(\d+)/.exec(v)![1]) * (v.endsWith("GB") ? 1024 * 1024 : 1024)) / 8);
+        t.is(params.shared_buffers.value, pages(pg.parameters.shared_buffers!));
+        t.is(params.shared_buffers.applyMethod, "pending-reboot");
+        t.is(params.effective_cache_size.value, pages(pg.parameters.effective_cache_size!));
+        t.is(params.random_page_cost.value, pg.parameters.random_page_cost);
+        t.is(params.shared_preload_libraries.value, pg.preloadLibraries.join(","));
+        t.is(params.shared_preload_libraries.applyMethod, "pending-reboot");
+        t.is(params.log_min_duration_statement.value, String(pg.slowQueryMs));
+        // Read replicas where the runbook has them.
+        const replicas = instances.filter((i) => prop(i, "replicateSourceDb"));
+        t.is(replicas.length, pg.readReplicas, app);
+        for (const r of replicas) {
+            t.is(prop(r, "replicateSourceDb"), prop(primary, "identifier"));
+            t.like(r.props, { storageEncrypted: true, deletionProtection: true, performanceInsightsEnabled: true, instanceClass: prop(primary, "instanceClass") });
+            t.true(r.options.protect);
+        }
+        // RDS's own log groups exist before the instance, with the runbook's retention.
+        for (const id of instances.map((i) => prop<string>(i, "identifier"))) {
+            t.true(ofType(plan, "aws:cloudwatch/logGroup:LogGroup").some((g) => prop(g, "name") === `/aws/rds/instance/${id}/postgresql`), `${app}: log group for ${id}`);
+        }
+    });
+    t.is(ofType(plans.get("personal-finance-hub")!, "aws:rds/instance:Instance").length, 2, "personal-finance-hub: primary + one read replica");
+});
+
+test("ElastiCache: failover across AZs, encryption at rest and in transit, AUTH token secret, the runbook's policy and snapshot schedule", (t) => {
+    each((app, plan, rb) => {
+        const groups = ofType(plan, "aws:elasticache/replicationGroup:ReplicationGroup");
+        const redis = rb.data.redis;
+        if (!redis) {
+            t.is(groups.length, 0);
+            return;
+        }
+        const g = groups[0];
+        const backup = rb.backups.find((b) => b.dataset === "redis")!;
+        t.like(g.props, {
+            engine: "redis",
+            automaticFailoverEnabled: true,
+            multiAzEnabled: true,
+            atRestEncryptionEnabled: true,
+            transitEncryptionEnabled: true,
+            snapshotRetentionLimit: backup.retentionDays,
+        });
+        t.true(g.secretPaths.includes("authToken"));
+        t.true(g.options.protect);
+        t.is(prop<string>(g, "engineVersion").split(".")[0], redis.version.split(".")[0]);
+        // Snapshots start when the runbook's Redis backup runs, once a day as it says.
+        t.is(durationSeconds(backup.every), 86400);
+        const [minute, hour] = backup.cron.split(" ").map(Number);
+        t.is(hhmm(prop<string>(g, "snapshotWindow")), hour * 60 + minute);
+        const params = Object.fromEntries(prop<{ name: string; value: string }[]>(ofType(plan, "aws:elasticache/parameterGroup:ParameterGroup")[0], "parameters").map((p) => [p.name, p.value]));
+        t.is(params["maxmemory-policy"], redis.maxmemoryPolicy);
+        t.truthy(params["reserved-memory-percent"]);
+        if (redis.mode === "cluster") {
+            t.is(prop(g, "clusterMode"), "enabled");
+            t.is(params["cluster-enabled"], "yes");
+            t.true(prop<number>(g, "numNodeGroups") >= 2);
+            t.true(prop<number>(g, "replicasPerNodeGroup") >= 1);
+        } else {
+            t.true(prop<number>(g, "numCacheClusters") >= 2, `${app}: a replica to fail over to`);
+            t.false("cluster-enabled" in params);
+        }
+    });
+    t.is(prop(ofType(plans.get("gravitypm")!, "aws:elasticache/replicationGroup:ReplicationGroup")[0], "clusterMode"), "enabled", "gravitypm runs a Redis cluster");
+});
+
+test("MSK (personal-finance-hub): the runbook's brokers across AZs, its replication settings, TLS, encryption, per-partition and Prometheus monitoring", (t) => {
+    each((app, plan, rb) => {
+        const clusters = ofType(plan, "aws:msk/cluster:Cluster");
+        const kafka = rb.data.kafka;
+        if (!kafka) {
+            t.is(clusters.length, 0, app);
+            return;
+        }
+        const c = clusters[0];
+        t.is(prop(c, "numberOfBrokerNodes"), kafka.brokers);
+        t.is(kafka.brokers % prop<string[]>(c, "brokerNodeGroupInfo.clientSubnets").length, 0, "brokers spread evenly");
+        t.true(prop<string[]>(c, "brokerNodeGroupInfo.clientSubnets").length >= 2);
+        t.is(prop(c, "encryptionInfo.encryptionInTransit.clientBroker"), "TLS");
+        t.is(prop(c, "encryptionInfo.encryptionInTransit.inCluster"), true);
+        t.regex(prop<string>(c, "encryptionInfo.encryptionAtRestKmsKeyArn"), /^arn:aws:kms:/);
+        t.is(prop(c, "enhancedMonitoring"), "PER_TOPIC_PER_PARTITION");
+        t.is(prop(c, "openMonitoring.prometheus.jmxExporter.enabledInBroker"), true);
+        t.is(prop(c, "openMonitoring.prometheus.nodeExporter.enabledInBroker"), true);
+        t.true(c.options.protect);
+        const config = ofType(plan, "aws:msk/configuration:Configuration")[0];
+        const props = Object.fromEntries(
+            prop<string>(config, "serverProperties")
+                .trim()
+                .split("\n")
+                .map((l) => l.split("=")),
+        );
+        t.is(props["min.insync.replicas"], String(kafka.minInsyncReplicas));
+        t.is(props["default.replication.factor"], String(Math.max(...kafka.topics.map((tp) => tp.replicationFactor))));
+        t.deepEqual(props, kafkaBrokerConfig(kafka));
+        // MSK has no topic API: the one-off task creates the runbook's topics.
+        const topics = JSON.stringify(prop(named(plan, "aws:ecs/taskDefinition:TaskDefinition", `${app}-services-kafka-topics`), "containerDefinitions"));
+        for (const tp of kafka.topics) t.true(topics.includes(`--topic ${tp.name} --partitions ${tp.partitions} --replication-factor ${tp.replicationFactor}`));
+    });
+});
+
+test("DocumentDB where the runbook runs MongoDB: a member per replica-set member, encrypted, protected, TLS, the backup retention", (t) => {
+    each((app, plan, rb) => {
+        const clusters = ofType(plan, "aws:docdb/cluster:Cluster");
+        const mongo = rb.data.mongodb;
+        if (!mongo) {
+            t.is(clusters.length, 0, app);
+            return;
+        }
+        const c = clusters[0];
+        const backup = rb.backups.find((b) => b.dataset === "mongodb")!;
+        t.like(c.props, { engine: "docdb", storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: Math.min(backup.retentionDays, 35) });
+        t.deepEqual(prop(c, "tags"), { "backup:mongodb": "true" });
+        t.true(c.secretPaths.includes("masterPassword"));
+        t.true(c.options.protect);
+        const instances = ofType(plan, "aws:docdb/clusterInstance:ClusterInstance");
+        t.is(instances.length, mongo.replicaSetMembers);
+        t.true(instances.every((i) => i.options.protect));
+        const params = prop<{ name: string; value: string }[]>(ofType(plan, "aws:docdb/clusterParameterGroup:ClusterParameterGroup")[0], "parameters");
+        t.true(params.some((p) => p.name === "tls" && p.value === "enabled"));
+    });
+});
+
+test("S3: the runbook's buckets versioned, KMS-encrypted, private, old versions kept for the file backup's retention; formula-pm's backup copy replicated", (t) => {
+    each((app, plan, rb) => {
+        const store = rb.data.objectStorage;
+        const buckets = ofType(plan, "aws:s3/bucket:Bucket").filter((b) => !b.name.includes("access-logs"));
+        if (!store) {
+            t.is(buckets.length, 0, app);
+            return;
+        }
+        t.deepEqual(buckets.map((b) => prop(b, "bucket")).sort(), [...store.buckets].sort());
+        const files = rb.backups.find((b) => b.dataset === "files" || b.dataset === "config");
+        for (const name of store.buckets) {
+            const bucket = named(plan, "aws:s3/bucket:Bucket", `${app}-storage-${name}`);
+            t.true(bucket.options.protect);
+            t.is(prop(named(plan, "aws:s3/bucketVersioning:BucketVersioning", `${app}-storage-${name}-versioning`), "versioningConfiguration.status"), "Enabled");
+            const sse = prop<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string; kmsMasterKeyId: string } }[]>(
+                named(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${app}-storage-${name}-encryption`),
+                "rules",
+            )[0];
+            t.is(sse.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+            t.regex(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
+            t.like(named(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${app}-storage-${name}-public-access`).props, {
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
+            const rule = prop<{ noncurrentVersionExpiration: { noncurrentDays: number } }[]>(named(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${app}-storage-${name}-lifecycle`), "rules")[0];
+            const dataset = name.endsWith("-config") ? "config" : name === store.backupSync?.from || name === store.backupSync?.to || name.endsWith("-files") ? "files" : undefined;
+            const retention = dataset ? rb.backups.find((b) => b.dataset === dataset)?.retentionDays : undefined;
+            t.is(rule.noncurrentVersionExpiration.noncurrentDays, retention ?? Math.max(...rb.backups.map((b) => b.retentionDays)), `${app} ${name}`);
+            if (files && dataset && (name !== store.backupSync?.to)) t.deepEqual(prop(bucket, "tags"), { [`backup:${dataset}`]: "true" });
+        }
+        const replication = ofType(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        if (!store.backupSync) {
+            t.is(replication.length, 0);
+            return;
+        }
+        t.is(replication.length, 1);
+        const r = replication[0];
+        t.is(prop(r, "bucket"), mockId(named(plan, "aws:s3/bucket:Bucket", `${app}-storage-${store.backupSync.from}`)));
+        const rule = prop<{ status: string; destination: { bucket: string }; deleteMarkerReplication: { status: string } }[]>(r, "rules")[0];
+        t.is(rule.status, "Enabled");
+        t.is(rule.destination.bucket, `arn:aws:s3:::${store.backupSync.to}`);
+        t.is(rule.deleteMarkerReplication.status, "Disabled", "a delete in the file bucket does not reach the backup");
+    });
+    t.is(ofType(plans.get("formula-pm")!, "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 1);
+});
+
+test("ECS: one Fargate service per runbook service, sized and health-checked from the runbook, scaled on its targets, rolled back on failure", (t) => {
+    each((app, plan, rb) => {
+        const cluster = ofType(plan, "aws:ecs/cluster:Cluster")[0];
+        t.deepEqual(prop(cluster, "settings"), [{ name: "containerInsights", value: "enabled" }]);
+        const stack = `${app}-production`;
+        for (const svc of rb.services) {
+            const td = named(plan, "aws:ecs/taskDefinition:TaskDefinition", `${app}-services-${svc.name}`);
+            const size = fargateSize(svc.resources);
+            t.is(Number(prop(td, "cpu")), size.cpu);
+            t.is(Number(prop(td, "memory")), size.memory);
+            t.true(size.cpu >= svc.resources.limits.cpu * 1024 && size.memory >= svc.resources.limits.memoryMiB);
+            t.deepEqual(prop(td, "requiresCompatibilities"), ["FARGATE"]);
+            const defs = JSON.parse(prop<string>(td, "containerDefinitions")) as Record<string, any>[];
+            const c = defs.find((d) => d.name === svc.name)!;
+            t.truthy(c, `${stack}: container ${svc.name}`);
+            t.is(c.image, imagesOf(stack)[svc.name]);
+            t.is(c.memory, svc.resources.limits.memoryMiB);
+            t.is(c.memoryReservation, svc.resources.reservations.memoryMiB);
+            t.is(c.cpu, svc.resources.limits.cpu * 1024);
+            t.deepEqual(c.portMappings.map((p: { containerPort: number }) => p.containerPort), [svc.port]);
+            t.is(c.healthCheck.command[0], "CMD-SHELL");
+            t.true(c.healthCheck.command[1].includes(`127.0.0.1:${svc.port}${svc.healthPath}`), `${stack} ${svc.name}: health on ${svc.healthPath}`);
+            t.is(c.logConfiguration.logDriver, "awslogs");
+            t.is(c.logConfiguration.options["awslogs-group"], `/${app}/production/ecs/${svc.name}`);
+            for (const s of c.secrets) t.regex(s.valueFrom, /^arn:aws:secretsmanager:.*:(password|url)::$/, `${stack} ${s.name}`);
+            for (const e of c.environment) t.false(/PASSWORD|TOKEN|SECRET/.test(e.name), `${stack}: ${e.name} is a plain environment variable`);
+            if (rb.data.postgres) t.true(c.secrets.some((s: { name: string }) => s.name === "PGPASSWORD"));
+            const service = named(plan, "aws:ecs/service:Service", `${app}-services-${svc.name}`);
+            t.like(service.props, {
+                desiredCount: svc.scaling.desired,
+                launchType: "FARGATE",
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                networkConfiguration: { assignPublicIp: false },
+            });
+            t.true(service.options.ignoreChanges.includes("desiredCount"), "autoscaling owns the running count");
+            const target = named(plan, "aws:appautoscaling/target:Target", `${app}-services-${svc.name}-scaling`);
+            t.like(target.props, { minCapacity: svc.scaling.min, maxCapacity: svc.scaling.max, scalableDimension: "ecs:service:DesiredCount" });
+            const cpu = named(plan, "aws:appautoscaling/policy:Policy", `${app}-services-${svc.name}-cpu`);
+            t.is(prop(cpu, "targetTrackingScalingPolicyConfiguration.targetValue"), svc.scaling.cpuTargetPercent);
+            t.is(prop(cpu, "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType"), "ECSServiceAverageCPUUtilization");
+            const mem = named(plan, "aws:appautoscaling/policy:Policy", `${app}-services-${svc.name}-memory`);
+            t.is(prop(mem, "targetTrackingScalingPolicyConfiguration.targetValue"), svc.scaling.memoryTargetPercent);
+            t.is(prop(mem, "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType"), "ECSServiceAverageMemoryUtilization");
+        }
+    });
+    t.is(prop(named(plans.get("gravitypm")!, "aws:ecs/service:Service", "gravitypm-services-backend"), "desiredCount"), 5, "gravitypm's runbook scales the API to 5");
+});
+
+test("ALB: HTTPS with an ACM certificate for the runbook's hosts, HTTP redirected, a target group per public service health-checked on its path, WAF", (t) => {
+    each((app, plan, rb) => {
+        const hosted = rb.services.filter((s) => s.host);
+        const albs = ofType(plan, "aws:lb/loadBalancer:LoadBalancer");
+        if (hosted.length === 0) {
+            t.is(albs.length, 0, `${app}: no public host, no load balancer`);
+            return;
+        }
+        t.is(prop(albs[0], "internal"), false);
+        t.is(prop(albs[0], "dropInvalidHeaderFields"), true);
+        t.is(prop(albs[0], "accessLogs.enabled"), true);
+        const cert = ofType(plan, "aws:acm/certificate:Certificate")[0];
+        const domains = [prop<string>(cert, "domainName"), ...prop<string[]>(cert, "subjectAlternativeNames")];
+        for (const s of hosted) t.true(domains.includes(s.host!), `${app}: certificate covers ${s.host}`);
+        t.is(prop(cert, "validationMethod"), "DNS");
+        const listeners = ofType(plan, "aws:lb/listener:Listener");
+        const https = listeners.find((l) => prop(l, "protocol") === "HTTPS")!;
+        t.is(prop(https, "port"), 443);
+        t.truthy(prop(https, "certificateArn"));
+        const http = listeners.find((l) => prop(l, "protocol") === "HTTP")!;
+        t.like(prop<Record<string, unknown>[]>(http, "defaultActions")[0], { type: "redirect", redirect: { protocol: "HTTPS", statusCode: "HTTP_301" } });
+        const groups = ofType(plan, "aws:lb/targetGroup:TargetGroup");
+        t.is(groups.length, hosted.length * (rb.aws.blueGreen ? 2 : 1));
+        for (const s of hosted) {
+            for (const g of groups.filter((x) => x.name.startsWith(`${app}-ingress-${s.name}`))) {
+                t.like(g.props, { port: s.port, targetType: "ip", healthCheck: { path: s.healthPath } });
+            }
+            const rule = named(plan, "aws:lb/listenerRule:ListenerRule", `${app}-ingress-${s.name}`);
+            t.deepEqual(prop(rule, "conditions"), [{ hostHeader: { values: [s.host] } }]);
+        }
+        const waf = ofType(plan, "aws:wafv2/webAcl:WebAcl");
+        t.is(waf.length, rb.aws.waf ? 1 : 0);
+        if (rb.aws.waf) {
+            t.is(prop(waf[0], "scope"), "REGIONAL");
+            const groupsUsed = prop<{ statement: { managedRuleGroupStatement: { vendorName: string; name: string } } }[]>(waf[0], "rules").map((r) => r.statement.managedRuleGroupStatement);
+            t.true(groupsUsed.every((g) => g.vendorName === "AWS"));
+            t.true(groupsUsed.some((g) => g.name === "AWSManagedRulesCommonRuleSet"));
+            t.is(ofType(plan, "aws:wafv2/webAclAssociation:WebAclAssociation").length, 1);
+            t.regex(prop<string>(ofType(plan, "aws:cloudwatch/logGroup:LogGroup").find((g) => String(prop(g, "name")).startsWith("aws-waf-logs-"))!, "name"), /^aws-waf-logs-/);
+        }
+    });
+});
+
+test("blue/green (gravitypm): a blue and a green target group per service; ECS shifts the listener weights, which Pulumi then leaves alone", (t) => {
+    const plan = plans.get("gravitypm")!;
+    const rb = getRunbook("gravitypm");
+    t.true(rb.aws.blueGreen);
+    for (const svc of rb.services) {
+        const service = named(plan, "aws:ecs/service:Service", `gravitypm-services-${svc.name}`);
+        t.is(prop(service, "deploymentConfiguration.strategy"), "BLUE_GREEN");
+        const lb = prop<{ targetGroupArn: string; advancedConfiguration: { alternateTargetGroupArn: string; productionListenerRule: string; roleArn: string } }[]>(service, "loadBalancers")[0];
+        t.not(lb.targetGroupArn, lb.advancedConfiguration.alternateTargetGroupArn);
+        const rule = named(plan, "aws:lb/listenerRule:ListenerRule", `gravitypm-ingress-${svc.name}`);
+        const forward = prop<{ forward: { targetGroups: { arn: string; weight: number }[] } }[]>(rule, "actions")[0].forward.targetGroups;
+        t.deepEqual(forward.map((g) => [g.arn, g.weight]), [
+            [lb.targetGroupArn, 100],
+            [lb.advancedConfiguration.alternateTargetGroupArn, 0],
+        ]);
+        t.deepEqual(rule.options.ignoreChanges, ["actions"]);
+        t.true(service.options.ignoreChanges.includes("loadBalancers"));
+        t.deepEqual(prop(named(plan, "aws:lb/listenerRule:ListenerRule", `gravitypm-ingress-${svc.name}-test`), "conditions"), [{ hostHeader: { values: [`green.${svc.host}`] } }]);
+    }
+    for (const app of PRODUCTION.filter((a) => a !== "gravitypm")) {
+        for (const s of ofType(plans.get(app)!, "aws:ecs/service:Service")) t.not(prop(s, "deploymentConfiguration.strategy"), "BLUE_GREEN");
+    }
+});
+
+test("CloudWatch alarms: threshold, direction, period and evaluation count are the runbook's, actions go to the severity's topic", (t) => {
+    each((app, plan, rb) => {
+        const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => prop(a, "tags.runbook:alert"));
+        t.true(alarms.length > 5, app);
+        const topicArn = (severity: string) => `:${app}-production-${severity}`;
+        for (const a of alarms) {
+            const alert = rb.alerts.find((x) => x.id === prop(a, "tags.runbook:alert"))!;
+            t.truthy(alert, `${app} ${a.name}: no such runbook alert`);
+            const level = alert.levels.find((l) => l.severity === prop(a, "tags.runbook:severity"))!;
+            t.truthy(level, `${app} ${a.name}: no such level`);
+            t.true(prop<string[]>(a, "alarmActions")[0].endsWith(topicArn(level.severity)), `${app} ${a.name} -> ${level.severity} topic`);
+            t.deepEqual(prop(a, "okActions"), prop(a, "alarmActions"));
+            const queries = prop<{ metric?: { period: number; namespace: string; metricName: string } }[] | undefined>(a, "metricQueries");
+            const periods = queries ? queries.filter((q) => q.metric).map((q) => q.metric!.period) : [prop<number>(a, "period")];
+            t.is(new Set(periods).size, 1, `${a.name}: one period`);
+            const period = periods[0];
+            const evaluations = prop<number>(a, "evaluationPeriods");
+            t.is(prop(a, "datapointsToAlarm"), evaluations);
+            const namespace = queries ? queries.find((q) => q.metric)!.metric!.namespace : prop<string>(a, "namespace");
+            if (alert.signal === "backup_age") {
+                // No completed AWS Backup job in `threshold` intervals of the dataset's backup.
+                const dataset = prop<string>(a, "dimensions.BackupVaultName").split("-").pop()!;
+                const every = durationSeconds(rb.backups.find((b) => b.dataset === dataset)!.every);
+                t.is(period * evaluations, level.threshold * every, a.name);
+                t.like(a.props, { comparisonOperator: "LessThanThreshold", threshold: 1, treatMissingData: "breaching", namespace: "AWS/Backup", metricName: "NumberOfBackupJobsCompleted" });
+                continue;
+            }
+            t.is(prop(a, "threshold"), level.threshold, a.name);
+            t.is(prop(a, "comparisonOperator"), alert.direction === "above" ? "GreaterThanThreshold" : "LessThanThreshold", a.name);
+            // The runbook's `for` as whole periods of the metric's resolution (ACM reports once a day).
+            const resolution = namespace === "AWS/CertificateManager" ? 86400 : 60;
+            t.is(period, resolution, a.name);
+            t.is(evaluations, Math.max(1, Math.ceil(durationSeconds(level.for) / resolution)), a.name);
+        }
+        // Every level of every signal AMP leaves to CloudWatch on AWS has its alarms.
+        for (const alert of rb.alerts.filter((x) => (CLOUDWATCH_SIGNALS as readonly string[]).includes(x.signal))) {
+            for (const level of alert.levels) {
+                const mine = alarms.filter((a) => prop(a, "tags.runbook:alert") === alert.id && prop(a, "tags.runbook:severity") === level.severity);
+                if (alert.signal === "backup_age") {
+                    t.deepEqual(
+                        mine.map((a) => prop<string>(a, "dimensions.BackupVaultName")).sort(),
+                        rb.backups.filter((b) => b.dataset !== "redis").map((b) => `${app}-production-${b.dataset}`).sort(),
+                    );
+                    continue;
+                }
+                const services = mine.map((a) => (prop<{ metric?: { dimensions: Record<string, string> } }[] | undefined>(a, "metricQueries")?.[1]?.metric?.dimensions ?? prop<Record<string, string>>(a, "dimensions")).ServiceName).filter(Boolean);
+                t.deepEqual(services.sort(), rb.services.map((s) => s.name).sort(), `${app} ${alert.id}/${level.severity} on every ECS service`);
+            }
+        }
+        const heartbeat = named(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", `${app}-monitoring-heartbeat`);
+        t.like(heartbeat.props, { namespace: "AWS/SNS", metricName: "NumberOfMessagesPublished", comparisonOperator: "LessThanThreshold", treatMissingData: "breaching" });
+        t.true(prop<string[]>(heartbeat, "alarmActions")[0].endsWith(topicArn("critical")));
+    });
+});
+
+test("the managed services' thresholds are alarmed where the runbook has them", (t) => {
+    const alarmsOf = (app: AppId, alertId: string) => ofType(plans.get(app)!, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => prop(a, "tags.runbook:alert") === alertId);
+    const metricOf = (a: PlannedResource) => prop<{ metric?: { metricName: string } }[] | undefined>(a, "metricQueries")?.find((q) => q.metric)?.metric?.metricName ?? prop<string>(a, "metricName");
+    t.true(alarmsOf("personal-finance-hub", "kafka-consumer-lag").every((a) => metricOf(a) === "SumOffsetLag" && prop(a, "dimensions.Consumer Group") === "pfh-dashboard-consumer"));
+    t.is(alarmsOf("personal-finance-hub", "kafka-consumer-lag").length, 2);
+    t.true(alarmsOf("personal-finance-hub", "postgres-pool-usage").every((a) => metricOf(a) === "DatabaseConnections"));
+    t.is(alarmsOf("personal-finance-hub", "postgres-pool-usage").length, 2, "primary and replica");
+    t.true(alarmsOf("personal-finance-hub", "redis-memory-usage").every((a) => metricOf(a) === "DatabaseMemoryUsagePercentage"));
+    t.true(alarmsOf("pfm-community", "redis-hit-rate").every((a) => metricOf(a) === "CacheHitRate"));
+    t.true(alarmsOf("gravitypm", "mongodb-replication-lag").every((a) => metricOf(a) === "DBInstanceReplicaLag"));
+    t.is(alarmsOf("gravitypm", "mongodb-replication-lag").length, getRunbook("gravitypm").data.mongodb!.replicaSetMembers);
+    t.true(alarmsOf("gravitypm", "mongodb-connections").every((a) => metricOf(a) === "DatabaseConnections"));
+    t.true(alarmsOf("formula-pm", "http-error-rate").every((a) => JSON.stringify(prop(a, "metricQueries")).includes("HTTPCode_Target_5XX_Count")));
+    t.true(alarmsOf("formula-pm", "http-latency-p95").every((a) => prop(a, "extendedStatistic") === "p95" && metricOf(a) === "TargetResponseTime"));
+    t.true(alarmsOf("gravitypm", "certificate-expiry").every((a) => metricOf(a) === "DaysToExpiry"));
+    t.true(alarmsOf("bunty", "disk-usage").some((a) => metricOf(a) === "FreeStorageSpace"));
+    t.true(alarmsOf("bunty", "cpu-usage").length === 0, "bunty's runbook has no CPU alert");
+});
+
+test("Amazon Managed Prometheus: the alerting capability's rules for aws, routed per severity to SNS; PagerDuty on critical, email on warning", (t) => {
+    each((app, plan, rb) => {
+        const rules = ofType(plan, "aws:amp/ruleGroupNamespace:RuleGroupNamespace");
+        t.is(rules.length, 1);
+        t.deepEqual(YAML.parse(prop<string>(rules[0], "data")), JSON.parse(JSON.stringify(rulesFor(rb, "production", "aws"))));
+        const ruleNames = (YAML.parse(prop<string>(rules[0], "data")) as { groups: { rules: { alert: string; labels: { alert_id?: string } }[] }[] }).groups.flatMap((g) => g.rules);
+        for (const signal of CLOUDWATCH_SIGNALS) t.false(ruleNames.some((r) => rb.alerts.find((a) => a.id === r.labels.alert_id)?.signal === signal), `${app}: ${signal} is a CloudWatch alarm, not a rule`);
+        const definition = YAML.parse(YAML.parse(prop<string>(ofType(plan, "aws:amp/alertManagerDefinition:AlertManagerDefinition")[0], "definition")).alertmanager_config) as {
+            receivers: { name: string; sns_configs: { topic_arn: string }[] }[];
+        };
+        const topics = definition.receivers.map((r) => r.sns_configs[0].topic_arn.split(":").pop()).sort();
+        t.deepEqual(topics, ["critical", "heartbeat", "info", "warning"].map((s) => `${app}-production-${s}`));
+        const subs = ofType(plan, "aws:sns/topicSubscription:TopicSubscription");
+        const pager = subs.find((s) => prop(s, "protocol") === "https")!;
+        t.is(pager.inputs.endpoint, "[secret]");
+        t.true(pager.secretPaths.includes("endpoint"));
+        t.regex(prop<string>(pager, "endpoint"), /^https:\/\/events\.pagerduty\.com\/integration\/.+\/enqueue$/);
+        t.true(prop<string>(pager, "topic").endsWith(`:${app}-production-critical`));
+        const email = subs.filter((s) => prop(s, "protocol") === "email");
+        t.deepEqual(email.map((s) => prop(s, "endpoint")), rb.incident.channels.email ? [rb.incident.channels.email] : []);
+        for (const s of email) t.true(prop<string>(s, "topic").endsWith(`:${app}-production-warning`));
+        t.is(subs.filter((s) => prop(s, "protocol") === "lambda").length, 3, `${app}: chat on every severity`);
+        t.is(prop(ofType(plan, "aws:lambda/function:Function")[0], "environment.variables.CHANNEL"), rb.incident.channels.chat);
+    });
+});
+
+test("AWS Backup: per dataset a locked KMS vault and a plan whose cron fires exactly when the runbook's does, keeping backups its retention", (t) => {
+    each((app, plan, rb) => {
+        const covered = rb.backups.filter((b) => b.dataset !== "redis");
+        const plansOf = ofType(plan, "aws:backup/plan:Plan");
+        t.is(plansOf.length, covered.length, app);
+        for (const b of covered) {
+            const p = named(plan, "aws:backup/plan:Plan", `${app}-backups-${b.dataset}-plan`);
+            const rules = prop<{ schedule: string; scheduleExpressionTimezone: string; lifecycle: { deleteAfter: number }; targetVaultName: string }[]>(p, "rules");
+            t.is(rules.length, 1);
+            const rule = rules[0];
+            t.is(rule.scheduleExpressionTimezone, "Etc/UTC");
+            const times = fireTimes(fromAwsCron(rule.schedule), 40);
+            t.deepEqual(times, fireTimes(b.cron, 40), `${app} ${b.dataset}: ${rule.schedule} vs ${b.cron}`);
+            t.true(
+                times.slice(1).every((x, i) => x - times[i] === durationSeconds(b.every) * 1000),
+                `${app} ${b.dataset}: every ${b.every}`,
+            );
+            t.is(rule.lifecycle.deleteAfter, b.retentionDays);
+            const vault = named(plan, "aws:backup/vault:Vault", `${app}-backups-${b.dataset}-vault`);
+            t.is(rule.targetVaultName, prop<string>(vault, "name"));
+            t.regex(prop<string>(vault, "kmsKeyArn"), /^arn:aws:kms:/);
+            t.true(vault.options.protect && vault.options.retainOnDelete);
+            t.is(prop(named(plan, "aws:backup/vaultLockConfiguration:VaultLockConfiguration", `${app}-backups-${b.dataset}-lock`), "minRetentionDays"), b.retentionDays);
+            const selection = named(plan, "aws:backup/selection:Selection", `${app}-backups-${b.dataset}-selection`);
+            const tag = prop<{ key: string; value: string; type: string }[]>(selection, "selectionTags")[0];
+            t.deepEqual(tag, { type: "STRINGEQUALS", key: `backup:${b.dataset}`, value: "true" });
+            // The tag is on the resources that hold the dataset.
+            const tagged = plan.resources.filter((r) => r.type.startsWith("aws:") && prop(r, `tags`) && (prop<Record<string, string>>(r, "tags")[tag.key] === tag.value));
+            t.true(tagged.length > 0, `${app}: nothing carries ${tag.key}`);
+        }
+    });
+});
+
+test("restore testing: AWS Backup restores the newest recovery point of each dataset on the runbook's restore-test cadence", (t) => {
+    const interval: Record<Cadence, [number, number]> = { daily: [1, 1], weekly: [7, 7], monthly: [28, 31], quarterly: [89, 92] };
+    const order: Cadence[] = ["daily", "weekly", "monthly", "quarterly"];
+    each((app, plan, rb) => {
+        const restore = ofType(plan, "aws:backup/restoreTestingPlan:RestoreTestingPlan");
+        t.is(restore.length, 1);
+        const cadences = rb.verification.filter((v) => v.kind === "restore-test" || v.kind === "dr-drill").map((v) => order.indexOf(v.cadence));
+        const cadence = cadences.length ? order[Math.min(...cadences)] : "monthly";
+        const times = fireTimes(fromAwsCron(prop<string>(restore[0], "scheduleExpression")), 9);
+        const [lo, hi] = interval[cadence];
+        for (let i = 1; i < times.length; i++) {
+            const days = (times[i] - times[i - 1]) / 86400_000;
+            t.true(days >= lo && days <= hi, `${app}: restore tests every ${days} days, runbook says ${cadence}`);
+        }
+        t.is(prop(restore[0], "recoveryPointSelection.algorithm"), "LATEST_WITHIN_WINDOW");
+        const selections = ofType(plan, "aws:backup/restoreTestingSelection:RestoreTestingSelection");
+        t.deepEqual(
+            selections.map((s) => prop<{ key: string }[]>(s, "protectedResourceConditions.stringEquals")[0].key).sort(),
+            rb.backups.filter((b) => b.dataset !== "redis").map((b) => `aws:ResourceTag/backup:${b.dataset}`).sort(),
+        );
+    });
+});
+
+test("secrets: every password, token and secret string input is a Pulumi secret; no task definition or plan input holds a generated value", (t) => {
+    each((app, plan) => {
+        for (const r of plan.resources) {
+            for (const path of credentialPaths(r.props)) t.true(r.secretPaths.some((p) => p === path || path.startsWith(`${p}.`) || path.startsWith(`${p}[`)), `${app} ${r.type} ${r.name}: ${path} is not secret`);
+            t.false(JSON.stringify(r.inputs).includes("generated-"), `${app} ${r.name}: a generated secret is visible`);
+        }
+        for (const td of ofType(plan, "aws:ecs/taskDefinition:TaskDefinition")) t.false(JSON.stringify(td.props).includes("generated-"), `${app} ${td.name}: a credential in a task definition`);
+        const versions = ofType(plan, "aws:secretsmanager/secretVersion:SecretVersion");
+        t.true(versions.length >= 1);
+        for (const v of versions) t.deepEqual(v.secretPaths, ["secretString"]);
+    });
+});
+
+test("stateful resources are protected; keys and vaults outlive the stack", (t) => {
+    const stateful = [
+        "aws:rds/instance:Instance",
+        "aws:docdb/cluster:Cluster",
+        "aws:docdb/clusterInstance:ClusterInstance",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:msk/cluster:Cluster",
+        "aws:amp/workspace:Workspace",
+        "aws:kms/key:Key",
+        "aws:backup/vault:Vault",
+    ];
+    each((app, plan, rb) => {
+        for (const type of stateful) for (const r of ofType(plan, type)) t.true(r.options.protect, `${app} ${r.name}`);
+        for (const name of rb.data.objectStorage?.buckets ?? []) t.true(named(plan, "aws:s3/bucket:Bucket", `${app}-storage-${name}`).options.protect);
+        for (const k of ofType(plan, "aws:kms/key:Key")) t.like(k, { options: { retainOnDelete: true }, props: { enableKeyRotation: true } });
+    });
+});
+
+test("the metrics collector runs the exporters the metrics contract requires on AWS and writes to the AMP workspace", (t) => {
+    each((app, plan, rb) => {
+        const td = named(plan, "aws:ecs/taskDefinition:TaskDefinition", `${app}-collector-task`);
+        const names = (JSON.parse(prop<string>(td, "containerDefinitions")) as { name: string }[]).map((c) => c.name);
+        t.true(names.includes("prometheus-agent"));
+        t.true(names.includes("blackbox-exporter"));
+        for (const d of ["postgres", "redis", "kafka", "mongodb"] as const) {
+            const needed = rb.alerts.some((a) => a.subject === d || (d === "postgres" && a.signal.startsWith("postgres")) || a.signal.startsWith(d));
+            if (needed) t.true(names.includes(`${d}-exporter`), `${app}: ${d}-exporter`);
+            if (!rb.data[d]) t.false(names.includes(`${d}-exporter`));
+        }
+        const service = named(plan, "aws:ecs/service:Service", `${app}-collector-service`);
+        t.is(prop(service, "desiredCount"), 1);
+    });
+});
