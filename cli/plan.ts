@@ -74,11 +74,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+    // exitCode, not exit(): a piped JSON plan is larger than one pipe buffer and must drain.
     main(process.argv).then(
-        (code) => process.exit(code),
+        (code) => (process.exitCode = code),
         (err: Error) => {
             console.error(err.message);
-            process.exit(1);
+            process.exitCode = 1;
         },
     );
 }

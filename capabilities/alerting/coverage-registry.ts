@@ -1,4 +1,5 @@
 import type { AppId } from "../../runbooks";
+import { policyCoverage } from "../../policies/coverage";
 
 /**
  * How other capabilities tell `npm run coverage` what they implement, test or enforce for a
@@ -37,4 +38,4 @@ export interface CoverageClaim {
 export type CoverageProvider = (key: CoverageKey) => CoverageClaim | undefined;
 
 /** Providers consulted for every row, in order. Add yours here, e.g. the policy pack's `policyCoverage`. */
-export const COVERAGE_PROVIDERS: readonly CoverageProvider[] = [];
+export const COVERAGE_PROVIDERS: readonly CoverageProvider[] = [policyCoverage];

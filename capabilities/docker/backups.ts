@@ -1,0 +1,152 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { Backup, Dataset, Runbook } from "../../runbooks";
+import { METRICS } from "../alerting/signals";
+import { dockerExporters } from "./exporters";
+import { MC_HOST_ENV, bucketBackup, isBucketDataset, mcHost } from "./minio";
+import { mongoUri } from "./mongo";
+import { HOSTS, INTERNAL_PORTS, replicaSetName } from "./topology";
+
+/**
+ * One backup container per runbook backup. It runs `cron-runner.sh` (bash, in the data service's
+ * own image, so the client tools are there) on the runbook's cron in UTC; the runner calls the
+ * operations team's script for the dataset (operations/backup/, uploaded from the repository as
+ * they are) with the runbook's retention, writing to the `backups` volume, and pushes the time of
+ * each success to the Pushgateway for the backup-overdue alert. File datasets are copied between
+ * MinIO buckets by `backup-bucket.sh`.
+ */
+
+/** Where the operations scripts are uploaded in a backup container. */
+export const OPS_DIR = "/opt/backup";
+export const RUNNER_PATH = "/opt/platform/cron-runner.sh";
+export const BUCKET_BACKUP_PATH = "/opt/platform/backup-bucket.sh";
+/** The `backups` volume; BACKUP_DEST points here. */
+export const BACKUPS_MOUNT = "/backups";
+export const BACKUP_DEST = `file://${BACKUPS_MOUNT}`;
+
+/** The scripts shipped in this folder, read once. */
+const SCRIPTS_DIR = path.join(__dirname, "scripts");
+export function cronRunnerScript(): string {
+    return fs.readFileSync(path.join(SCRIPTS_DIR, "cron-runner.sh"), "utf8");
+}
+export function bucketBackupScript(): string {
+    return fs.readFileSync(path.join(SCRIPTS_DIR, "backup-bucket.sh"), "utf8");
+}
+
+/** The generated secret a value is built from, and how. */
+export interface SecretEnv {
+    readonly secret: "postgres" | "redis" | "mongodb" | "objectStorage";
+    readonly value: (password: string) => string;
+}
+
+export interface BackupJob {
+    readonly dataset: Dataset;
+    /** The runbook's schedule, UTC, as written. */
+    readonly cron: string;
+    readonly retentionDays: number;
+    /** Whose image the job runs in: a data service's (for its client tools) or MinIO's `mc`. */
+    readonly image: "postgres" | "redis" | "mongodb" | "mc";
+    /** Files of operations/backup/ to upload into OPS_DIR. */
+    readonly opsScripts: readonly string[];
+    /** Container entrypoint and command. */
+    readonly entrypoint: readonly string[];
+    readonly command: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+    readonly secretEnv: Readonly<Record<string, SecretEnv>>;
+}
+
+/** Cron syntax cron-runner.sh evaluates: numbers, `*`, ranges, steps and lists (no names, no `L`/`#`/`?`). */
+const NUMERIC_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
+
+export function checkCron(runbook: Runbook, backup: Backup, index: number): void {
+    const fields = backup.cron.trim().split(/\s+/);
+    if (fields.length !== 5 || !fields.every((f) => NUMERIC_FIELD.test(f))) {
+        throw new Error(
+            `${runbook.app}: \`backups[${index}].cron\` = "${backup.cron}" uses syntax the local backup runner does not evaluate; allowed: five numeric fields with *, a-b, */n and lists`,
+        );
+    }
+}
+
+function opsScriptsFor(dataset: "postgres" | "redis" | "mongodb"): string[] {
+    return ["lib.sh", `backup-${dataset}.sh`, `restore-${dataset}.sh`, "verify-latest.sh", "prune.sh"];
+}
+
+/** The backup containers the runbook's `backups` call for, in the runbook's order. */
+export function backupJobs(runbook: Runbook): BackupJob[] {
+    // Pushed only where a rule reads it (every runbook here has a backup-overdue alert).
+    const push = dockerExporters(runbook).some((r) => r.exporter === "pushgateway");
+    return runbook.backups.map((backup, index) => {
+        checkCron(runbook, backup, index);
+        const where = `${runbook.app}: \`backups[${index}]\` (${backup.dataset})`;
+        const common = {
+            CRON_SCHEDULE: backup.cron,
+            RETENTION_DAYS: `${backup.retentionDays}`,
+            JOB_APP: runbook.app,
+            JOB_DATASET: backup.dataset,
+            ...(push ? { PUSHGATEWAY: `${HOSTS.pushgateway}:${INTERNAL_PORTS.pushgateway}`, PUSH_METRIC: METRICS.backupLastSuccess } : {}),
+        };
+        const job = (image: BackupJob["image"], target: string, opsScripts: string[], env: Record<string, string>, secretEnv: Record<string, SecretEnv>): BackupJob => ({
+            dataset: backup.dataset,
+            cron: backup.cron,
+            retentionDays: backup.retentionDays,
+            image,
+            opsScripts,
+            entrypoint: ["bash"],
+            command: [RUNNER_PATH, target],
+            env: { ...common, ...env },
+            secretEnv,
+        });
+        const { data } = runbook;
+        switch (backup.dataset) {
+            case "postgres": {
+                const pg = data.postgres;
+                if (!pg) throw new Error(`${where}: needs \`data.postgres\``);
+                return job(
+                    "postgres",
+                    `${OPS_DIR}/backup-postgres.sh`,
+                    opsScriptsFor("postgres"),
+                    {
+                        BACKUP_DEST,
+                        PGHOST: HOSTS.postgres,
+                        PGPORT: `${INTERNAL_PORTS.postgres}`,
+                        PGUSER: pg.user,
+                        PGDATABASE: pg.database,
+                        // For `verify-latest.sh postgres` by hand: a scratch database on the same server.
+                        VERIFY_PGDATABASE: `${pg.database}_verify`,
+                    },
+                    { PGPASSWORD: { secret: "postgres", value: (p) => p } },
+                );
+            }
+            case "redis":
+                if (!data.redis) throw new Error(`${where}: needs \`data.redis\``);
+                return job(
+                    "redis",
+                    `${OPS_DIR}/backup-redis.sh`,
+                    opsScriptsFor("redis"),
+                    { BACKUP_DEST, REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` },
+                    { REDISCLI_AUTH: { secret: "redis", value: (p) => p } },
+                );
+            case "mongodb":
+                if (!data.mongodb) throw new Error(`${where}: needs \`data.mongodb\``);
+                return job(
+                    "mongodb",
+                    `${OPS_DIR}/backup-mongodb.sh`,
+                    opsScriptsFor("mongodb"),
+                    { BACKUP_DEST, MONGO_REPLICA_SET: replicaSetName(runbook) },
+                    { MONGO_URI: { secret: "mongodb", value: (p) => mongoUri(runbook, p) } },
+                );
+            case "files":
+            case "config": {
+                if (!isBucketDataset(backup.dataset) || !data.objectStorage) throw new Error(`${where}: needs \`data.objectStorage\``);
+                const { source, dest } = bucketBackup(runbook, backup.dataset);
+                return job(
+                    "mc",
+                    BUCKET_BACKUP_PATH,
+                    [],
+                    { BUCKET_BACKUP_SOURCE: source, BUCKET_BACKUP_DEST: dest },
+                    { [MC_HOST_ENV]: { secret: "objectStorage", value: (p) => mcHost(runbook, p) } },
+                );
+            }
+        }
+    });
+}

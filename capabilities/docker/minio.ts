@@ -1,0 +1,92 @@
+import type { Dataset, Runbook } from "../../runbooks";
+import { HOSTS, INTERNAL_PORTS } from "./topology";
+
+/**
+ * MinIO for the runbook's object storage: the buckets are created by a one-shot `mc` container,
+ * and the file datasets the runbook backs up are copied bucket to bucket under a dated prefix.
+ */
+
+type ObjectStorage = NonNullable<Runbook["data"]["objectStorage"]>;
+
+export const MINIO_DATA = "/data";
+/** mc reads an alias's URL and credentials from `MC_HOST_<alias>`: the password stays out of every command line. */
+export const MC_ALIAS = "local";
+export const MC_HOST_ENV = `MC_HOST_${MC_ALIAS}`;
+export const MINIO_BUCKETS_SCRIPT_PATH = "/opt/platform/minio-buckets.sh";
+
+export function checkObjectStorage(runbook: Runbook): ObjectStorage {
+    const storage = runbook.data.objectStorage;
+    if (!storage) throw new Error(`${runbook.app}: \`data.objectStorage\` is required for MinIO`);
+    return storage;
+}
+
+/** The root user's name; its password is the generated object-storage secret. */
+export function minioRootUser(runbook: Runbook): string {
+    return `${runbook.app}-admin`;
+}
+
+export function minioEndpoint(): string {
+    return `http://${HOSTS.minio}:${INTERNAL_PORTS.minio}`;
+}
+
+/** `MC_HOST_local` value: `http://user:password@minio:9000`. */
+export function mcHost(runbook: Runbook, password: string): string {
+    return `http://${encodeURIComponent(minioRootUser(runbook))}:${encodeURIComponent(password)}@${HOSTS.minio}:${INTERNAL_PORTS.minio}`;
+}
+
+/** Bucket a dataset's backups are written to when the runbook names no backup bucket: `<app>-backups`. */
+export function localBackupBucket(runbook: Runbook): string {
+    return `${runbook.app}-backups`;
+}
+
+/** Every bucket to create: the runbook's, plus any bucket a file dataset's backup is written to. */
+export function bucketsToCreate(runbook: Runbook): string[] {
+    const storage = checkObjectStorage(runbook);
+    const backupBuckets = runbook.backups.flatMap((b) => (isBucketDataset(b.dataset) ? [bucketBackup(runbook, b.dataset).dest.split("/")[1]] : []));
+    return [...new Set([...storage.buckets, ...backupBuckets])];
+}
+
+/** Waits for the server, then creates the buckets; safe to re-run. */
+export function bucketsScript(runbook: Runbook): string {
+    return [
+        "#!/bin/sh",
+        "# Rendered by capabilities/docker/minio.ts.",
+        "set -eu",
+        `until mc ready ${MC_ALIAS} >/dev/null 2>&1; do echo "waiting for MinIO"; sleep 2; done`,
+        ...bucketsToCreate(runbook).map((b) => `mc mb --ignore-existing ${MC_ALIAS}/${b}`),
+        "",
+    ].join("\n");
+}
+
+/** Datasets that live in buckets, not in a database. */
+export function isBucketDataset(dataset: Dataset): dataset is "files" | "config" {
+    return dataset === "files" || dataset === "config";
+}
+
+export interface BucketBackup {
+    /** `local/<bucket>` */
+    readonly source: string;
+    /** `local/<bucket>/<prefix>`: each run writes `<dest>/<YYYYMMDD>/`. */
+    readonly dest: string;
+}
+
+/**
+ * Where a file dataset comes from and goes to. The runbook's `backupSync` (formula-pm: storage
+ * bucket → backup bucket under `files/<date>/`) is used as written; otherwise the dataset's bucket
+ * is the one named `<app>-<dataset>` (gravitypm-files, gravitypm-config) and the copy goes to the
+ * local backup bucket under `<dataset>/`.
+ */
+export function bucketBackup(runbook: Runbook, dataset: "files" | "config"): BucketBackup {
+    const storage = checkObjectStorage(runbook);
+    const sync = storage.backupSync;
+    if (dataset === "files" && sync) {
+        return { source: `${MC_ALIAS}/${sync.from}`, dest: `${MC_ALIAS}/${sync.to}/${sync.prefix.replace(/^\/+|\/+$/g, "")}` };
+    }
+    const bucket = storage.buckets.find((b) => b.endsWith(`-${dataset}`));
+    if (!bucket) {
+        throw new Error(
+            `${runbook.app}: \`backups\` has a "${dataset}" dataset but no bucket in \`data.objectStorage.buckets\` (${storage.buckets.join(", ")}) ends in "-${dataset}", and \`data.objectStorage.backupSync\` does not name one`,
+        );
+    }
+    return { source: `${MC_ALIAS}/${bucket}`, dest: `${MC_ALIAS}/${localBackupBucket(runbook)}/${dataset}` };
+}

@@ -1,0 +1,95 @@
+import type { Runbook, Service } from "../../runbooks";
+import { dockerResources } from "../sizing";
+import type { SecretEnv } from "./backups";
+import { bootstrapServers } from "./kafka";
+import { minioEndpoint, minioRootUser } from "./minio";
+import { mongoUri } from "./mongo";
+import { postgresUrl } from "./postgres";
+import { redisUrl } from "./redis";
+import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "./topology";
+
+/**
+ * The app's own services on Docker: `scaling.desired` containers per service, the runbook's
+ * limits, a healthcheck on the runbook's health path, and the connection settings of the data
+ * services the runbook gives the app, as environment variables.
+ */
+
+/**
+ * The runbook's resources in @pulumi/docker's Container units. `dockerResources` speaks the
+ * Engine API (bytes, nano-CPUs); the provider takes memory in MiB (it multiplies by 1024²) and
+ * CPUs as a decimal string.
+ */
+export function containerResources(service: Service): { memory: number; memoryReservation: number; cpus: string; cpuShares: number } {
+    const r = dockerResources(service.resources);
+    const MiB = 1024 * 1024;
+    return { memory: r.memory / MiB, memoryReservation: r.memoryReservation / MiB, cpus: `${r.nanoCpus / 1e9}`, cpuShares: r.cpuShares };
+}
+
+/**
+ * `wget` or `curl` against the service's health path on its own port, whichever the image has
+ * (busybox images have wget, Debian ones curl): a non-2xx answer or no answer is unhealthy.
+ */
+export function healthcheckCommand(service: Service): string[] {
+    const url = `http://127.0.0.1:${service.port}${service.healthPath}`;
+    return ["CMD-SHELL", `wget -q -O /dev/null '${url}' 2>/dev/null || curl -fsS -o /dev/null '${url}'`];
+}
+
+/** Healthcheck timing: Docker's defaults would wait 30 s between checks; the service-down alert allows a minute. */
+export const HEALTHCHECK = { interval: "10s", timeout: "5s", retries: 3, startPeriod: "30s" } as const;
+
+/** `SOLANA_RPC_URL`-style names for the external dependencies (the pfm-community runbook's own variable). */
+export function dependencyVariable(name: string): string {
+    return `${name.replace(/[^a-zA-Z0-9]+/g, "_").toUpperCase()}_URL`;
+}
+
+/**
+ * Environment of every app service: where each data service is, with credentials from the
+ * generated secrets. Names follow the usual Node.js conventions (DATABASE_URL, REDIS_URL,
+ * MONGODB_URI, KAFKA_BROKERS, S3_ and AWS_ variables), listed in docs/docker.md.
+ */
+export function serviceEnv(runbook: Runbook, service: Service): { env: Record<string, string>; secretEnv: Record<string, SecretEnv> } {
+    const env: Record<string, string> = { PORT: `${service.port}`, APP_ENV: "local" };
+    const secretEnv: Record<string, SecretEnv> = {};
+    const { data } = runbook;
+    const pg = data.postgres;
+    if (pg) {
+        Object.assign(env, { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: pg.user });
+        secretEnv.PGPASSWORD = { secret: "postgres", value: (p) => p };
+        secretEnv.DATABASE_URL = { secret: "postgres", value: (p) => postgresUrl(pg, p) };
+        const replicas = postgresReplicas(runbook);
+        if (replicas.length) secretEnv.DATABASE_READ_URL = { secret: "postgres", value: (p) => postgresUrl(pg, p, replicas) };
+    }
+    if (data.redis) {
+        Object.assign(env, { REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` });
+        secretEnv.REDIS_PASSWORD = { secret: "redis", value: (p) => p };
+        secretEnv.REDIS_URL = { secret: "redis", value: (p) => redisUrl(p) };
+    }
+    if (data.mongodb) {
+        const database = data.mongodb.database;
+        secretEnv.MONGODB_URI = { secret: "mongodb", value: (p) => mongoUri(runbook, p, { database }) };
+    }
+    if (data.kafka) {
+        Object.assign(env, { KAFKA_BROKERS: bootstrapServers(runbook) });
+        if (data.kafka.consumerGroups.length) env.KAFKA_CONSUMER_GROUP = data.kafka.consumerGroups[0];
+        if (data.kafka.topics.length) env.KAFKA_TOPICS = data.kafka.topics.map((t) => t.name).join(",");
+    }
+    if (data.objectStorage) {
+        Object.assign(env, {
+            S3_ENDPOINT: minioEndpoint(),
+            S3_FORCE_PATH_STYLE: "true",
+            S3_BUCKETS: data.objectStorage.buckets.join(","),
+            AWS_REGION: runbook.aws.region,
+            AWS_ACCESS_KEY_ID: minioRootUser(runbook),
+        });
+        secretEnv.AWS_SECRET_ACCESS_KEY = { secret: "objectStorage", value: (p) => p };
+    }
+    if (runbook.monitoring.ports.jaeger !== undefined) {
+        env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://${HOSTS.jaeger}:${INTERNAL_PORTS.jaegerOtlpHttp}`;
+        env.OTEL_SERVICE_NAME = `${runbook.app}-${service.name}`;
+    }
+    for (const dep of runbook.externalDependencies) {
+        env[dependencyVariable(dep.name)] = dep.url;
+        if (dep.fallbackUrl) env[dependencyVariable(`${dep.name}-fallback`)] = dep.fallbackUrl;
+    }
+    return { env, secretEnv };
+}

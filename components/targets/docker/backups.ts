@@ -1,0 +1,72 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { BACKUPS_MOUNT, BUCKET_BACKUP_PATH, OPS_DIR, RUNNER_PATH, backupJobs, bucketBackupScript, cronRunnerScript, type BackupJob } from "../../../capabilities/docker/backups";
+import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/images";
+import { container, upload, volume, type DockerScope } from "./scope";
+
+export interface BackupsArgs {
+    /** The stack, provider, network, pulled images and generated secrets of the Docker target. */
+    readonly scope: DockerScope;
+    /** Directory of the operations team's backup scripts. Defaults to the repository's `operations/backup`. */
+    readonly scriptsDir?: string;
+    /** Containers to create first (the data services and the Pushgateway). Defaults to none. */
+    readonly after?: readonly pulumi.Resource[];
+}
+
+const REPO_OPS_DIR = path.resolve(__dirname, "..", "..", "..", "operations", "backup");
+
+/**
+ * One container per runbook backup, running the operations scripts on the runbook's schedule
+ * with its retention, into the `backups` volume (file datasets: bucket to bucket in MinIO).
+ */
+export class Backups extends pulumi.ComponentResource {
+    public readonly volume: docker.Volume;
+    /** By dataset. */
+    public readonly jobs: Record<string, docker.Container>;
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:docker:Backups", name, {}, opts);
+        const { scope } = args;
+        const rb = scope.context.runbook;
+        const dir = args.scriptsDir ?? REPO_OPS_DIR;
+        const read = (file: string) => {
+            const full = path.join(dir, file);
+            if (!fs.existsSync(full)) throw new Error(`${rb.app}: the backup job needs ${full} (operations/backup), which does not exist`);
+            return fs.readFileSync(full, "utf8");
+        };
+        const runner = upload(RUNNER_PATH, cronRunnerScript(), { executable: true });
+        this.volume = volume(this, `${name}-data`, scope, "backups", "backups");
+        this.jobs = {};
+        for (const job of backupJobs(rb)) {
+            this.jobs[job.dataset] = container(
+                this,
+                `${name}-${job.dataset}`,
+                scope,
+                {
+                    part: `backup-${job.dataset}`,
+                    component: "backups",
+                    image: this.imageOf(scope, job),
+                    aliases: [`backup-${job.dataset}`],
+                    env: job.env,
+                    secretEnv: job.secretEnv,
+                    entrypoint: job.entrypoint,
+                    command: job.command,
+                    uploads: [
+                        runner,
+                        ...job.opsScripts.map((file) => upload(`${OPS_DIR}/${file}`, read(file), { executable: true })),
+                        ...(job.image === "mc" ? [upload(BUCKET_BACKUP_PATH, bucketBackupScript(), { executable: true })] : []),
+                    ],
+                    volumes: [{ volume: this.volume, path: BACKUPS_MOUNT }],
+                },
+                [...(args.after ?? [])],
+            );
+        }
+        this.registerOutputs({});
+    }
+
+    private imageOf(scope: DockerScope, job: BackupJob): string {
+        return job.image === "mc" ? PLATFORM_IMAGES.mc : dataImage(scope.context.runbook, job.image);
+    }
+}

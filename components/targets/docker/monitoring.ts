@@ -1,0 +1,211 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { localArtifacts } from "../../../capabilities/docker/artifacts";
+import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters, exporterCommand, exporterEnv, scrapeNodes, type ScrapeNode } from "../../../capabilities/docker/exporters";
+import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_PROVISIONING, grafanaDashboardProvider, grafanaDatasources, grafanaEnv } from "../../../capabilities/docker/grafana";
+import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/images";
+import { DOCKER_SOCKET, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA, lokiConfig, promtailConfig } from "../../../capabilities/docker/logging";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR, prometheusYaml } from "../../../capabilities/docker/prometheus";
+import { HOSTS, INTERNAL_PORTS } from "../../../capabilities/docker/topology";
+import type { OperatorSecret } from "../../../stacks/settings";
+import { container, upload, volume, type ContainerSpec, type DockerScope } from "./scope";
+
+export interface MonitoringArgs {
+    /** The stack, provider, network, pulled images and generated secrets of the Docker target. */
+    readonly scope: DockerScope;
+    /** The operator's pager and chat credentials; each one absent leaves its integration out of Alertmanager (the usual case on a laptop). */
+    readonly receivers: Partial<Record<OperatorSecret, pulumi.Output<string>>>;
+    /** Containers the exporters watch; they are created after these. Defaults to none. */
+    readonly watched?: readonly pulumi.Resource[];
+}
+
+const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
+const HEALTH = { interval: "15s", timeout: "5s", retries: 5, startPeriod: "30s" } as const;
+const httpHealth = (port: number, path: string) => ({ tests: ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${port}${path}`], ...HEALTH });
+
+/**
+ * Monitoring of one app on Docker: the exporters the metrics contract requires, Prometheus with
+ * the rendered rules, Alertmanager with the rendered routing, Grafana with the rendered
+ * dashboards, Loki and Promtail with the runbook's log retention, and Jaeger where the runbook
+ * runs it. Ports are the runbook's `monitoring.ports`, on 127.0.0.1.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    /** One container per exporter node, by host name. */
+    public readonly exporters: Record<string, docker.Container>;
+    public readonly prometheus: docker.Container;
+    public readonly alertmanager: docker.Container;
+    public readonly grafana: docker.Container;
+    public readonly loki: docker.Container;
+    public readonly promtail: docker.Container;
+    public readonly jaeger?: docker.Container;
+    public readonly volumes: Record<string, docker.Volume>;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:docker:Monitoring", name, {}, opts);
+        const { scope } = args;
+        const { context } = scope;
+        const rb = context.runbook;
+        const watched = [...(args.watched ?? [])];
+        const rendered = localArtifacts(rb, context.env);
+        const vol = (part: string, component: string) => volume(this, `${name}-${part}`, scope, part, component);
+        this.volumes = {};
+
+        this.exporters = {};
+        for (const requirement of dockerExporters(rb)) {
+            if (requirement.exporter === "app") continue;
+            for (const node of scrapeNodes(rb, requirement)) {
+                this.exporters[node.host] = container(this, `${name}-${node.host}`, scope, this.exporterSpec(name, scope, node), watched);
+            }
+        }
+
+        this.volumes.prometheus = vol("prometheus-data", "prometheus");
+        this.prometheus = container(
+            this,
+            `${name}-prometheus`,
+            scope,
+            {
+                part: "prometheus",
+                component: "prometheus",
+                image: PLATFORM_IMAGES.prometheus,
+                aliases: [HOSTS.prometheus],
+                command: [`--config.file=${PROMETHEUS_CONFIG_PATH}`, `--storage.tsdb.path=${PROMETHEUS_DATA}`],
+                uploads: [upload(PROMETHEUS_CONFIG_PATH, prometheusYaml(rb)), upload(`${PROMETHEUS_RULES_DIR}/${rb.app}.yml`, rendered.rules)],
+                volumes: [{ volume: this.volumes.prometheus, path: PROMETHEUS_DATA }],
+                healthcheck: httpHealth(INTERNAL_PORTS.prometheus, "/-/ready"),
+            },
+            Object.values(this.exporters),
+        );
+
+        const { pagerdutyRoutingKey, slackWebhookUrl } = args.receivers;
+        const withCredentials = pagerdutyRoutingKey !== undefined || slackWebhookUrl !== undefined;
+        // With credentials the file holds them: rendered again once they are known, and kept secret.
+        const alertmanagerYaml: pulumi.Input<string> = withCredentials
+            ? pulumi.secret(
+                  pulumi
+                      .all([pagerdutyRoutingKey, slackWebhookUrl])
+                      .apply(([pd, slack]) => localArtifacts(rb, context.env, { pagerdutyRoutingKey: pd, slackWebhookUrl: slack }).alertmanager),
+              )
+            : rendered.alertmanager;
+        this.volumes.alertmanager = vol("alertmanager-data", "alertmanager");
+        this.alertmanager = container(this, `${name}-alertmanager`, scope, {
+            part: "alertmanager",
+            component: "alertmanager",
+            image: PLATFORM_IMAGES.alertmanager,
+            aliases: [HOSTS.alertmanager],
+            command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
+            uploads: [upload("/etc/alertmanager/alertmanager.yml", alertmanagerYaml)],
+            secretUploads: withCredentials,
+            volumes: [{ volume: this.volumes.alertmanager, path: "/alertmanager" }],
+            healthcheck: httpHealth(INTERNAL_PORTS.alertmanager, "/-/ready"),
+        });
+
+        this.volumes.loki = vol("loki-data", "loki");
+        this.loki = container(this, `${name}-loki`, scope, {
+            part: "loki",
+            component: "loki",
+            image: PLATFORM_IMAGES.loki,
+            aliases: [HOSTS.loki],
+            command: [`-config.file=${LOKI_CONFIG_PATH}`],
+            uploads: [upload(LOKI_CONFIG_PATH, yaml(lokiConfig(rb)))],
+            volumes: [{ volume: this.volumes.loki, path: LOKI_DATA }],
+            healthcheck: httpHealth(INTERNAL_PORTS.loki, "/ready"),
+        });
+
+        this.volumes.promtail = vol("promtail-positions", "promtail");
+        this.promtail = container(
+            this,
+            `${name}-promtail`,
+            scope,
+            {
+                part: "promtail",
+                component: "promtail",
+                image: PLATFORM_IMAGES.promtail,
+                aliases: [HOSTS.promtail],
+                command: [`-config.file=${PROMTAIL_CONFIG_PATH}`],
+                uploads: [upload(PROMTAIL_CONFIG_PATH, yaml(promtailConfig(rb)))],
+                volumes: [{ volume: this.volumes.promtail, path: PROMTAIL_DATA }],
+                // Read-only access to the engine's API, to find the app's containers and read their logs.
+                binds: [{ hostPath: DOCKER_SOCKET, path: DOCKER_SOCKET, readOnly: true }],
+            },
+            [this.loki],
+        );
+
+        if (rb.monitoring.ports.jaeger !== undefined) {
+            this.jaeger = container(this, `${name}-jaeger`, scope, {
+                part: "jaeger",
+                component: "jaeger",
+                image: PLATFORM_IMAGES.jaeger,
+                aliases: [HOSTS.jaeger],
+                env: { COLLECTOR_OTLP_ENABLED: "true" },
+            });
+        }
+
+        this.volumes.grafana = vol("grafana-data", "grafana");
+        this.grafana = container(
+            this,
+            `${name}-grafana`,
+            scope,
+            {
+                part: "grafana",
+                component: "grafana",
+                image: PLATFORM_IMAGES.grafana,
+                aliases: [HOSTS.grafana],
+                env: grafanaEnv(),
+                secretValues: { GF_SECURITY_ADMIN_PASSWORD: scope.secrets.grafanaAdmin.result },
+                uploads: [
+                    upload(`${GRAFANA_PROVISIONING}/datasources/platform.yml`, yaml(grafanaDatasources(rb))),
+                    upload(`${GRAFANA_PROVISIONING}/dashboards/platform.yml`, yaml(grafanaDashboardProvider(rb))),
+                    ...rendered.dashboards.map((d) => upload(`${GRAFANA_DASHBOARDS_DIR}/${d.file}`, d.content)),
+                ],
+                volumes: [{ volume: this.volumes.grafana, path: GRAFANA_DATA }],
+                healthcheck: httpHealth(INTERNAL_PORTS.grafana, "/api/health"),
+            },
+            [this.prometheus, this.loki, this.alertmanager],
+        );
+        this.registerOutputs({});
+    }
+
+    private exporterSpec(name: string, scope: DockerScope, node: ScrapeNode): ContainerSpec {
+        const rb = scope.context.runbook;
+        if (node.exporter === "app") throw new Error(`${rb.app}: the app's own metrics need no exporter container`);
+        const { env, secretEnv } = exporterEnv(rb, node);
+        const base: ContainerSpec = {
+            part: node.host,
+            // Not the watched service's name: cAdvisor's per-component series must not mix the exporter in.
+            component: `${node.exporter}-exporter`,
+            image: exporterImage(node.exporter),
+            aliases: [node.host],
+            env,
+            secretEnv,
+            command: exporterCommand(rb, node),
+        };
+        switch (node.exporter) {
+            case "blackbox":
+                return { ...base, uploads: [upload(BLACKBOX_CONFIG_PATH, yaml(blackboxConfig()))] };
+            case "cadvisor":
+                // cAdvisor reads every container's cgroups and the engine's state: the documented read-only mounts, privileged.
+                return {
+                    ...base,
+                    privileged: true,
+                    binds: [
+                        { hostPath: "/", path: "/rootfs", readOnly: true },
+                        { hostPath: "/var/run", path: "/var/run", readOnly: true },
+                        { hostPath: "/sys", path: "/sys", readOnly: true },
+                        { hostPath: "/var/lib/docker", path: "/var/lib/docker", readOnly: true },
+                        { hostPath: "/dev/disk", path: "/dev/disk", readOnly: true },
+                    ],
+                };
+            case "node":
+                return { ...base, binds: [{ hostPath: "/", path: "/host", readOnly: true }] };
+            case "pushgateway": {
+                const data = volume(this, `${name}-${node.host}-data`, scope, `${node.host}-data`, "pushgateway");
+                this.volumes.pushgateway = data;
+                // The image runs as nobody, and a new volume is root's: root writes the persistence file.
+                return { ...base, user: "root", volumes: [{ volume: data, path: PUSHGATEWAY_DATA }] };
+            }
+            default:
+                return base;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretEnv } from "../../../capabilities/docker/backups";
+import { dockerLogOptions } from "../../../capabilities/docker/logging";
+import { engineName } from "../../../capabilities/docker/naming";
+import { platformLimits } from "../../../capabilities/docker/sizing";
+import { LOOPBACK, publishedPorts } from "../../../capabilities/docker/topology";
+import type { PlatformContext } from "../../../stacks/settings";
+import type { PlatformSecrets } from "../../secrets";
+
+/**
+ * What every child component of the Docker target shares: the stack, the target's provider, the
+ * app's network, the pulled images, the generated secrets; and the one function that turns a
+ * container description into `docker.Container` arguments, so labels, network aliases, restart
+ * policy, log options and loopback-only ports are the same everywhere.
+ */
+
+export interface DockerScope {
+    readonly context: PlatformContext;
+    readonly provider: docker.Provider;
+    readonly network: docker.Network;
+    /** One pulled image per pinned reference, by reference. */
+    readonly images: ReadonlyMap<string, docker.RemoteImage>;
+    readonly secrets: PlatformSecrets;
+}
+
+export type SecretName = SecretEnv["secret"];
+
+/** A generated password; fails early, naming the runbook field, when the runbook has no such data service. */
+export function password(scope: DockerScope, secret: SecretName): pulumi.Output<string> {
+    const generated = scope.secrets[secret];
+    if (!generated) throw new Error(`${scope.context.app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
+    return generated.result;
+}
+
+/** Environment values built from a secret, kept secret. */
+export function secretEnvs(scope: DockerScope, secretEnv: Readonly<Record<string, SecretEnv>>): pulumi.Output<string>[] {
+    return Object.entries(secretEnv).map(([key, s]) => pulumi.secret(password(scope, s.secret).apply((p) => `${key}=${s.value(p)}`)));
+}
+
+export function plainEnvs(env: Readonly<Record<string, string>>): string[] {
+    return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+export function image(scope: DockerScope, reference: string): docker.RemoteImage {
+    const pulled = scope.images.get(reference);
+    if (!pulled) throw new Error(`${scope.context.app}: image ${reference} was not pulled; add it to stackImages (capabilities/docker/naming.ts)`);
+    return pulled;
+}
+
+export interface ContainerSpec {
+    /** Part of the engine and Pulumi names: `postgres`, `backend-2`. */
+    readonly part: string;
+    /** `component` label: the service or data service the container belongs to. */
+    readonly component: string;
+    /** The pinned image reference; it must be one the platform pulled (`stackImages`). */
+    readonly image: string;
+    /** Host names on the network; the first is also the container's hostname. */
+    readonly aliases: readonly string[];
+    /** Plain environment. Defaults to none. */
+    readonly env?: Readonly<Record<string, string>>;
+    /** Environment built from the generated passwords, kept secret. Defaults to none. */
+    readonly secretEnv?: Readonly<Record<string, SecretEnv>>;
+    /** Secret values that are not the platform's generated passwords (a replication password made here). */
+    readonly secretValues?: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Plain values known only after another resource is created (a generated cluster id). */
+    readonly computedEnv?: Readonly<Record<string, pulumi.Output<string>>>;
+    /** Defaults to the image's command. */
+    readonly command?: readonly string[];
+    /** Defaults to the image's entrypoint. */
+    readonly entrypoint?: readonly string[];
+    /** Defaults to the image's user. */
+    readonly user?: string;
+    /** Files written into the container before it starts. Defaults to none. */
+    readonly uploads?: readonly docker.types.input.ContainerUpload[];
+    /** Some upload holds a secret (a key file, a config with credentials): keep `uploads` secret in state. */
+    readonly secretUploads?: boolean;
+    /** Named volumes and where they are mounted. Defaults to none. */
+    readonly volumes?: readonly { volume: docker.Volume; path: string; readOnly?: boolean }[];
+    /** Host paths bound in (the Docker socket, /sys for cAdvisor). Defaults to none. */
+    readonly binds?: readonly { hostPath: string; path: string; readOnly?: boolean }[];
+    /** Defaults to the image's healthcheck, if any. */
+    readonly healthcheck?: docker.types.input.ContainerHealthcheck;
+    /** Wait for the healthcheck to pass before dependants are created. Defaults to false. */
+    readonly waitHealthy?: boolean;
+    /** A one-shot job: restarted on failure until it exits 0, then left stopped. Defaults to false (a service: `unless-stopped`). */
+    readonly oneShot?: boolean;
+    /** Limits in the provider's units (MiB, CPUs): the runbook's, for app services. Defaults to the platform's limits for the component (capabilities/docker/sizing.ts); one-shot jobs get none. */
+    readonly resources?: { memory: number; memoryReservation: number; cpus: string; cpuShares: number };
+    /** Full access to the host's devices; only cAdvisor needs it. Defaults to false. */
+    readonly privileged?: boolean;
+}
+
+/** How long `pulumi up` waits for a data service to turn healthy (a first start initialises the volume). */
+const HEALTHY_WITHIN_SECONDS = 180;
+/** Attempts of a one-shot job; Docker backs off between them, so this spans several minutes. */
+const ONE_SHOT_ATTEMPTS = 30;
+
+export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.ContainerArgs {
+    const { context } = scope;
+    const pulled = image(scope, spec.image);
+    const host = spec.aliases[0];
+    const ports = publishedPorts(context.runbook)
+        .filter((p) => p.host === host)
+        .map((p) => ({ internal: p.internal, external: p.external, ip: LOOPBACK }));
+    const envs: pulumi.Input<string>[] = [
+        ...plainEnvs(spec.env ?? {}),
+        ...Object.entries(spec.computedEnv ?? {}).map(([key, value]) => pulumi.interpolate`${key}=${value}`),
+        ...secretEnvs(scope, spec.secretEnv ?? {}),
+        ...Object.entries(spec.secretValues ?? {}).map(([key, value]) => pulumi.secret(pulumi.interpolate`${key}=${value}`)),
+    ];
+    const logOpts = dockerLogOptions(context.runbook);
+    const volumes = [
+        ...(spec.volumes ?? []).map((v) => ({ volumeName: v.volume.name, containerPath: v.path, readOnly: v.readOnly })),
+        ...(spec.binds ?? []).map((b) => ({ hostPath: b.hostPath, containerPath: b.path, readOnly: b.readOnly })),
+    ];
+    return {
+        name: engineName(context.stack, spec.part),
+        // The image ID, not the tag: the container follows the pulled image (a name would be a
+        // perpetual diff). The pinned reference is in the `platform.image` label.
+        image: pulled.imageId,
+        hostname: host,
+        networksAdvanced: [{ name: scope.network.name, aliases: [...spec.aliases] }],
+        labels: [
+            { label: "app", value: context.app },
+            { label: "component", value: spec.component },
+            { label: "env", value: context.env },
+            { label: "platform.image", value: spec.image },
+            { label: "platform.stack", value: context.stack },
+        ],
+        envs,
+        command: spec.command?.length ? [...spec.command] : undefined,
+        entrypoints: spec.entrypoint ? [...spec.entrypoint] : undefined,
+        user: spec.user,
+        uploads: spec.uploads ? [...spec.uploads] : undefined,
+        volumes: volumes.length ? volumes : undefined,
+        ports: ports.length ? ports : undefined,
+        healthcheck: spec.healthcheck,
+        wait: spec.waitHealthy && spec.healthcheck ? true : undefined,
+        waitTimeout: spec.waitHealthy && spec.healthcheck ? HEALTHY_WITHIN_SECONDS : undefined,
+        restart: spec.oneShot ? "on-failure" : "unless-stopped",
+        maxRetryCount: spec.oneShot ? ONE_SHOT_ATTEMPTS : undefined,
+        // A finished job is left alone; a service that stopped is started again by `pulumi up`.
+        mustRun: spec.oneShot ? false : true,
+        logDriver: logOpts ? "json-file" : undefined,
+        logOpts,
+        privileged: spec.privileged,
+        ...(spec.resources ?? (spec.oneShot ? {} : platformLimits(context.runbook, spec.component))),
+    };
+}
+
+/** Options of a container: parent, the target's provider, the image it runs, and its env/uploads kept secret in state. */
+export function containerOptions(parent: pulumi.Resource, scope: DockerScope, spec: ContainerSpec, dependsOn: pulumi.Input<pulumi.Resource>[] = []): pulumi.CustomResourceOptions {
+    const hasSecretEnv = Object.keys(spec.secretEnv ?? {}).length + Object.keys(spec.secretValues ?? {}).length > 0;
+    const secretOutputs = [...(hasSecretEnv ? ["envs"] : []), ...(spec.secretUploads ? ["uploads"] : [])];
+    return {
+        parent,
+        provider: scope.provider,
+        dependsOn: [image(scope, spec.image), ...dependsOn],
+        additionalSecretOutputs: secretOutputs.length ? secretOutputs : undefined,
+        deleteBeforeReplace: true,
+    };
+}
+
+export function container(parent: pulumi.Resource, name: string, scope: DockerScope, spec: ContainerSpec, dependsOn: pulumi.Input<pulumi.Resource>[] = []): docker.Container {
+    return new docker.Container(name, containerArgs(scope, spec), containerOptions(parent, scope, spec, dependsOn));
+}
+
+/** A named volume for a stateful container, protected like the stack's other state. */
+export function volume(parent: pulumi.Resource, name: string, scope: DockerScope, part: string, component: string): docker.Volume {
+    const { context } = scope;
+    return new docker.Volume(
+        name,
+        {
+            name: engineName(context.stack, part),
+            labels: [
+                { label: "app", value: context.app },
+                { label: "component", value: component },
+                { label: "platform.stack", value: context.stack },
+            ],
+        },
+        { parent, provider: scope.provider, protect: context.protect, retainOnDelete: context.protect },
+    );
+}
+
+/**
+ * An uploaded file: plain text, or a secret (kept secret in state). Executables get mode 0755, not
+ * the provider's 0744: images drop to their own user, which must be able to run them.
+ */
+export function upload(file: string, content: pulumi.Input<string>, options: { executable?: boolean; owner?: string; permissions?: string } = {}): docker.types.input.ContainerUpload {
+    const permissions = options.permissions ?? (options.executable ? "0755" : undefined);
+    return { file, content, ...(permissions ? { permissions } : {}), ...(options.owner ? { owner: options.owner, group: options.owner } : {}) };
+}

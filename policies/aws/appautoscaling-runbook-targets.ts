@@ -1,0 +1,41 @@
+import { cite, finding, stackRule, label, type Subject } from "../lib/policy";
+import { absentTarget, ofType } from "../lib/targets";
+import { serviceOf } from "../lib/workloads";
+import { num } from "../lib/values";
+
+const METRICS = { cpu: "ECSServiceAverageCPUUtilization", memory: "ECSServiceAverageMemoryUtilization" } as const;
+
+/** Scaling policies of one runbook service, found by the ECS service in their resourceId (`service/<cluster>/<service>`). */
+export function policiesFor(resources: readonly Subject[], rb: Parameters<typeof serviceOf>[0], service: string): Subject[] {
+    return ofType(resources, "aws:appautoscaling/policy:Policy").filter((p) => {
+        const id = String(p.props.resourceId ?? "");
+        return serviceOf(rb, id.split("/").pop(), String(p.props.name ?? ""), p.name)?.name === service;
+    });
+}
+
+/** Every ECS service scales out on CPU and memory no later than the runbook's targets. */
+export const awsAppAutoscalingRunbookTargets = stackRule({
+    name: "aws-appautoscaling-runbook-targets",
+    description: "Every runbook service on ECS has target-tracking policies on CPU and memory with targets no higher than the runbook's scaling targets.",
+    tier: "runbook",
+    target: "aws",
+    remediationSteps: "Add aws.appautoscaling.Policy target tracking on ECSServiceAverageCPUUtilization / ECSServiceAverageMemoryUtilization at scaling.cpuTargetPercent / memoryTargetPercent.",
+    notApplicable: (resources) => absentTarget(resources, "aws") ?? (ofType(resources, "aws:ecs/service:Service").length ? undefined : "the stack runs no ECS services"),
+    check: (resources, ctx) =>
+        ctx.runbook.services.flatMap((svc) => {
+            const mine = policiesFor(resources, ctx.runbook, svc.name);
+            return (Object.keys(METRICS) as (keyof typeof METRICS)[]).flatMap((kind) => {
+                const want = kind === "cpu" ? svc.scaling.cpuTargetPercent : svc.scaling.memoryTargetPercent;
+                const key = `services.${svc.name}.scaling.${kind}TargetPercent`;
+                const wants = `the runbook scales ${svc.name} at ${want}% ${kind} ${cite(svc.scaling.source)}`;
+                const tracking = mine.filter((p) => p.props.targetTrackingScalingPolicyConfiguration?.predefinedMetricSpecification?.predefinedMetricType === METRICS[kind]);
+                if (tracking.length === 0) return [finding(`no target-tracking policy on ${METRICS[kind]} for ECS service ${svc.name}; ${wants}`, { key })];
+                return tracking.flatMap((p) => {
+                    const target = num(p.props.targetTrackingScalingPolicyConfiguration?.targetValue);
+                    return target === undefined || target > want
+                        ? [finding(`${label(p)}: targetValue is ${target ?? "not set"}, above the runbook's ${want}; ${wants}`, { urn: p.urn, key })]
+                        : [];
+                });
+            });
+        }),
+});

@@ -1,0 +1,71 @@
+import type { Dataset } from "../../runbooks";
+import { backupsConfig, checkBackups, datasetIn, type BackupEvidence } from "../lib/backups";
+import { appValue, perApp, stackRule, type Subject } from "../lib/policy";
+import { longestGapSeconds } from "../lib/schedules";
+import { absentTarget, ofType } from "../lib/targets";
+import { asArray, isRecord, num } from "../lib/values";
+
+const PLAN = "aws:backup/plan:Plan";
+const SELECTION = "aws:backup/selection:Selection";
+
+/** The datasets a selection protects: `backup:<dataset>` tags, or a dataset word in its name. */
+function selectionDatasets(sel: Subject): Dataset[] {
+    const out = new Set<Dataset>();
+    for (const t of asArray(sel.props.selectionTags)) {
+        if (!isRecord(t)) continue;
+        const d = datasetIn(`${t.key ?? ""} ${t.value ?? ""}`);
+        if (d) out.add(d);
+    }
+    const byName = datasetIn(String(sel.props.name ?? sel.name));
+    if (out.size === 0 && byName) out.add(byName);
+    return [...out];
+}
+
+/** Each AWS Backup plan rule, with the dataset it backs up: named in the rule, the plan, or the plan's only selection. */
+export function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
+    const selections = ofType(resources, SELECTION);
+    return ofType(resources, PLAN).flatMap((plan) => {
+        const planName = String(plan.props.name ?? plan.name);
+        const selected = selections
+            .filter((s) => (s.dependencies ?? []).includes(plan.urn) || (typeof s.props.planId === "string" && s.props.planId.includes(planName)))
+            .flatMap(selectionDatasets);
+        const unique = [...new Set(selected)];
+        return asArray<Record<string, any>>(plan.props.rules).flatMap((rule, i) => {
+            const ruleName = String(rule?.ruleName ?? `rules[${i}]`);
+            const datasets = datasetIn(ruleName) ? [datasetIn(ruleName)!] : datasetIn(planName) ? [datasetIn(planName)!] : unique;
+            const schedule = String(rule?.schedule ?? "");
+            return datasets.map((dataset) => ({
+                subject: plan,
+                dataset,
+                schedule,
+                intervalSeconds: schedule ? longestGapSeconds(schedule) : undefined,
+                retentionDays: num(rule?.lifecycle?.deleteAfter),
+                where: `rule "${ruleName}"`,
+            }));
+        });
+    });
+}
+
+/** AWS Backup plans run each dataset's backup on the runbook's schedule and keep it for the runbook's retention. */
+export const awsBackupPlanRunbookSchedule = stackRule({
+    name: "aws-backup-plan-runbook-schedule",
+    description: "Every runbook dataset AWS Backup protects has a backup plan rule that runs at least as often as the runbook's schedule and keeps recovery points at least as long as its retention.",
+    tier: "runbook",
+    target: "aws",
+    configSchema: {
+        properties: {
+            backups: backupsConfig,
+            datasets: perApp(
+                "Datasets AWS Backup must protect (ElastiCache Redis is not an AWS Backup resource: its snapshots are checked by aws-elasticache-replicationgroup-snapshot-retention).",
+                (rb) => rb.backups.map((b) => b.dataset).filter((d) => d !== "redis"),
+                { type: "array", items: { type: "string" } },
+            ),
+        },
+    },
+    remediationSteps: "Add one plan rule per runbook backup: schedule awsCron(cron), lifecycle.deleteAfter = retentionDays, selected by the `backup:<dataset>` tag.",
+    notApplicable: (resources) => absentTarget(resources, "aws"),
+    check: (resources, ctx) => {
+        const datasets = appValue(ctx, "datasets", (rb) => rb.backups.map((b) => b.dataset).filter((d) => d !== "redis")) as Dataset[];
+        return checkBackups(ctx, backupPlanEvidence(resources), datasets, "the AWS stack's backup plans", "Add an aws.backup.Plan rule for it.");
+    },
+});

@@ -1,0 +1,48 @@
+import type { CoverageKey, CoverageClaim } from "../capabilities/alerting/coverage-registry";
+
+/**
+ * The policy column of `npm run coverage`: which pack policies hold each kind of runbook number,
+ * and the mutation test that proves a loosened number is caught. Names only, so the coverage
+ * report does not load the providers; a test keeps every name equal to a policy in the pack.
+ */
+
+const MUTATIONS = "test/policies/mutations.test.ts";
+
+const ALERTS = ["docker-prometheus-rules-runbook-alerts", "k8s-prometheusrule-runbook-alerts", "aws-amp-cloudwatch-runbook-alerts"];
+const PAGING = ["docker-alertmanager-critical-paging", "k8s-alertmanager-critical-paging", "aws-amp-alertmanager-critical-paging"];
+const LOGS = ["docker-loki-log-retention", "k8s-loki-log-retention", "aws-cloudwatch-loggroup-retention", "aws-s3-bucket-lifecycle-retention"];
+const SCALING = ["k8s-hpa-runbook-targets", "k8s-hpa-min-replicas", "aws-appautoscaling-runbook-targets", "aws-appautoscaling-target-capacity"];
+const RESOURCES = ["docker-container-limits", "k8s-workload-probes-resources", "aws-ecs-taskdefinition-healthcheck-limits"];
+
+function backupPolicies(dataset: string, retention: boolean): string[] {
+    const k8s = dataset === "postgres" ? "k8s-cnpg-scheduledbackup-runbook-schedule" : "k8s-cronjob-backup-runbook-schedule";
+    const aws = dataset === "redis" ? ["aws-elasticache-replicationgroup-snapshot-retention"] : ["aws-backup-plan-runbook-schedule", ...(dataset === "files" && retention ? ["aws-s3-bucket-lifecycle-retention"] : [])];
+    const managed = retention ? ({ postgres: ["aws-rds-instance-backup-retention"], mongodb: ["aws-docdb-cluster-backup-retention"] } as Record<string, string[]>)[dataset] ?? [] : [];
+    return ["docker-backup-runbook-schedule", k8s, ...aws, ...managed];
+}
+
+/** Every policy name this file hands out, for the test that keeps them real. */
+export const COVERAGE_POLICY_NAMES = [...new Set([...ALERTS, ...PAGING, ...LOGS, ...SCALING, ...RESOURCES, ...["postgres", "redis", "mongodb", "files", "config"].flatMap((d) => backupPolicies(d, true))])];
+
+export function policyCoverage(key: CoverageKey): CoverageClaim | undefined {
+    const claim = (enforcedBy: string[], mutation?: string): CoverageClaim => ({ enforcedBy, ...(mutation ? { testedBy: [`${MUTATIONS}: ${mutation}`] } : {}) });
+    switch (key.kind) {
+        case "alert-level":
+            return claim(ALERTS, `alerts.${key.id.replace("/", ".")}.{for,threshold} loosened, alert removed`);
+        case "alert-response":
+            return key.id === "critical" ? claim(PAGING) : undefined;
+        case "backup-interval":
+        case "backup-schedule":
+            return claim(backupPolicies(key.id, false), `backups.${key.id}.cron rarer`);
+        case "backup-retention":
+            return claim(backupPolicies(key.id, true), `backups.${key.id}.retentionDays halved`);
+        case "log-retention":
+            return claim(LOGS, "logs.retentionDays halved");
+        case "scaling":
+            return claim(SCALING, `services.${key.id}.scaling targets raised, min/max lowered`);
+        case "resources":
+            return claim(RESOURCES, `services.${key.id}.resources halved`);
+        default:
+            return undefined;
+    }
+}

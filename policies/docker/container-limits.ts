@@ -1,0 +1,43 @@
+import { cite, finding, label, resourceRule } from "../lib/policy";
+import { serviceOf } from "../lib/workloads";
+import { num } from "../lib/values";
+import { CONTAINER, containerName, longRunning } from "./containers";
+
+/** CPU limit of a Docker container in CPUs: `cpus` ("0.5"), or a CFS quota over its period. */
+export function dockerCpus(p: Record<string, any>): number | undefined {
+    const cpus = num(p.cpus);
+    if (cpus !== undefined) return cpus;
+    const quota = num(p.cpuQuota);
+    return quota !== undefined && quota > 0 ? quota / (num(p.cpuPeriod) ?? 100000) : undefined;
+}
+
+/** Every long-running container is bounded; app services get exactly the runbook's limits and reservations. */
+export const dockerContainerLimits = resourceRule({
+    name: "docker-container-limits",
+    description: "Every long-running Docker container has a memory and CPU limit; runbook services have the runbook's limits and memory reservation.",
+    tier: "runbook",
+    target: "docker",
+    types: [CONTAINER],
+    remediationSteps: "Set memory (MB), memoryReservation (MB) and cpus from the runbook service's resources.",
+    check: (s, ctx) => {
+        if (!longRunning(s)) return [];
+        const p = s.props;
+        const out = [];
+        const memory = num(p.memory);
+        const cpus = dockerCpus(p);
+        const svc = serviceOf(ctx.runbook, containerName(s), s.name);
+        if (!svc) {
+            if (!memory) out.push(finding(`${label(s)}: no memory limit; every long-running container must be bounded`));
+            if (cpus === undefined) out.push(finding(`${label(s)}: no CPU limit (cpus or cpuQuota); every long-running container must be bounded`));
+            return out;
+        }
+        const r = svc.resources;
+        const key = `services.${svc.name}.resources`;
+        const wants = `the runbook gives ${svc.name} limits of ${r.limits.memoryMiB} MiB and ${r.limits.cpu} CPU with ${r.reservations.memoryMiB} MiB reserved ${cite(r.source)}`;
+        if (memory !== r.limits.memoryMiB) out.push(finding(`${label(s)}: memory is ${memory ?? "not set"} MB; ${wants}`, { key }));
+        if (cpus === undefined || Math.abs(cpus - r.limits.cpu) > 1e-9) out.push(finding(`${label(s)}: CPU limit is ${cpus ?? "not set"}; ${wants}`, { key }));
+        const reservation = num(p.memoryReservation);
+        if (reservation !== r.reservations.memoryMiB) out.push(finding(`${label(s)}: memoryReservation is ${reservation ?? "not set"} MB; ${wants}`, { key }));
+        return out;
+    },
+});

@@ -1,0 +1,14 @@
+import { stackRule } from "../lib/policy";
+import { checkCriticalPaging, unpagedEnv } from "../lib/routing";
+import { absentTarget, ofTarget } from "../lib/targets";
+
+/** The cluster's Alertmanager routes the app's critical alerts to a pager. */
+export const k8sAlertmanagerCriticalPaging = stackRule({
+    name: "k8s-alertmanager-critical-paging",
+    description: "The Alertmanager configuration the Kubernetes stack installs (Secret, AlertmanagerConfig or chart values) routes every critical runbook alert to a paging receiver.",
+    tier: "runbook",
+    target: "kubernetes",
+    remediationSteps: "Route severity=critical to a receiver with PagerDuty configs whose routing key comes from a Secret made from the pagerdutyRoutingKey Pulumi secret.",
+    notApplicable: (resources, ctx) => absentTarget(resources, "kubernetes") ?? unpagedEnv(ctx),
+    check: (resources, ctx) => checkCriticalPaging(ctx, ofTarget(resources, "kubernetes"), resources, "the Kubernetes stack"),
+});

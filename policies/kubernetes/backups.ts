@@ -1,0 +1,67 @@
+import type { BackupEvidence } from "../lib/backups";
+import { datasetIn, envMap, intervalOf, retentionIn, scheduledCommands } from "../lib/backups";
+import { containers, CRONJOB, metaName } from "../lib/kubernetes";
+import type { Subject } from "../lib/policy";
+import { ofType } from "../lib/targets";
+import { asArray, durationToSeconds, isRecord } from "../lib/values";
+
+export const CNPG_CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
+export const CNPG_SCHEDULED_BACKUP = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
+
+/** The command line of a CronJob's containers, for telling which script it runs. */
+export function cronJobCommand(cj: Subject): string {
+    return containers(cj, true)
+        .flatMap((c) => [...asArray<string>(c.command), ...asArray<string>(c.args)])
+        .join(" ");
+}
+
+function cronJobEnv(cj: Subject): unknown[] {
+    return containers(cj, true).flatMap((c) => asArray(c.env));
+}
+
+/** CronJobs that back up a dataset: the script they run or their name says which. */
+export function cronJobBackups(resources: readonly Subject[]): BackupEvidence[] {
+    return ofType(resources, CRONJOB).flatMap((cj) => {
+        const schedule = String(cj.props.spec?.schedule ?? "");
+        const command = cronJobCommand(cj);
+        const name = metaName(cj);
+        if (/verify|restore/i.test(`${name} ${command}`) || !/backup|dump|snapshot|mirror|sync/i.test(`${name} ${command}`)) return [];
+        const declared = [...envMap(cronJobEnv(cj)).entries()].find(([k]) => /DATASET/i.test(k))?.[1];
+        const dataset = datasetIn(command) ?? (declared ? datasetIn(declared) : undefined) ?? datasetIn(name);
+        const fromCrontab = scheduledCommands(cj, cronJobEnv(cj), name, command);
+        if (!dataset) return fromCrontab;
+        return [
+            {
+                subject: cj,
+                dataset,
+                schedule,
+                intervalSeconds: schedule ? intervalOf(schedule) : undefined,
+                retentionDays: retentionIn(command, cronJobEnv(cj)),
+                where: `spec.schedule`,
+            },
+        ];
+    });
+}
+
+/**
+ * CloudNativePG backups: each ScheduledBackup (six-field cron with seconds) of a cluster, with the
+ * retention policy (`30d`, `4w`) of the cluster it backs up.
+ */
+export function cnpgBackups(resources: readonly Subject[]): BackupEvidence[] {
+    const clusters = ofType(resources, CNPG_CLUSTER);
+    return ofType(resources, CNPG_SCHEDULED_BACKUP).map((sb) => {
+        const clusterName = sb.props.spec?.cluster?.name;
+        const cluster = clusters.find((c) => metaName(c) === clusterName);
+        const policy = cluster?.props.spec?.backup?.retentionPolicy;
+        const seconds = typeof policy === "string" ? durationToSeconds(policy) : undefined;
+        const schedule = String(sb.props.spec?.schedule ?? "");
+        return {
+            subject: sb,
+            dataset: "postgres" as const,
+            schedule,
+            intervalSeconds: schedule ? intervalOf(schedule) : undefined,
+            retentionDays: seconds === undefined ? undefined : seconds / 86400,
+            where: `spec.schedule (cluster ${clusterName ?? "?"}${isRecord(cluster?.props.spec?.backup) ? `, retentionPolicy ${policy ?? "unset"}` : ", no backup section"})`,
+        };
+    });
+}

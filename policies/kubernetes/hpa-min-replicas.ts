@@ -1,0 +1,28 @@
+import { cite, finding, label, stackRule } from "../lib/policy";
+import { absentTarget } from "../lib/targets";
+import { num } from "../lib/values";
+import { autoscalersOf, SCALED_OBJECT } from "./hpa-runbook-targets";
+
+/** Autoscalers never go below the runbook's minimum nor are capped below its maximum. */
+export const k8sHpaMinReplicas = stackRule({
+    name: "k8s-hpa-min-replicas",
+    description: "HPAs and ScaledObjects of runbook services keep at least the runbook's minimum replicas and allow its maximum.",
+    tier: "hardening",
+    target: "kubernetes",
+    remediationSteps: "Set minReplicas / maxReplicas (minReplicaCount / maxReplicaCount for KEDA) to scaling.min / scaling.max.",
+    notApplicable: (resources) => absentTarget(resources, "kubernetes"),
+    check: (resources, ctx) =>
+        ctx.runbook.services.flatMap((svc) =>
+            autoscalersOf(resources, ctx.runbook, svc.name).flatMap((a) => {
+                const spec = a.props.spec ?? {};
+                const keda = a.type === SCALED_OBJECT;
+                const min = num(keda ? spec.minReplicaCount : spec.minReplicas) ?? (keda ? 0 : 1);
+                const max = num(keda ? spec.maxReplicaCount : spec.maxReplicas) ?? (keda ? 100 : undefined);
+                const wants = `the runbook runs ${svc.name} with ${svc.scaling.min} to ${svc.scaling.max} replicas ${cite(svc.scaling.source)}`;
+                const out = [];
+                if (min < svc.scaling.min) out.push(finding(`${label(a)}: minimum replicas ${min}, below ${svc.scaling.min}; ${wants}`, { urn: a.urn, key: `services.${svc.name}.scaling.min` }));
+                if (max === undefined || max < svc.scaling.max) out.push(finding(`${label(a)}: maximum replicas ${max ?? "not set"}, below ${svc.scaling.max}; ${wants}`, { urn: a.urn, key: `services.${svc.name}.scaling.max` }));
+                return out;
+            }),
+        ),
+});

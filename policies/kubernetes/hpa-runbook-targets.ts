@@ -1,0 +1,60 @@
+import { cite, finding, label, stackRule, type Finding, type Subject } from "../lib/policy";
+import { scaleTarget } from "../lib/kubernetes";
+import { absentTarget, ofType } from "../lib/targets";
+import { serviceOf } from "../lib/workloads";
+import { asArray, isRecord, num } from "../lib/values";
+
+export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+export const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
+
+/** The autoscalers (HPAs and KEDA ScaledObjects) that scale a runbook service. */
+export function autoscalersOf(resources: readonly Subject[], rb: Parameters<typeof serviceOf>[0], service: string): Subject[] {
+    return ofType(resources, HPA, SCALED_OBJECT).filter((a) => serviceOf(rb, scaleTarget(a)?.name)?.name === service);
+}
+
+function utilization(hpa: Subject, resource: "cpu" | "memory"): number | undefined {
+    const m = asArray(hpa.props.spec?.metrics).find((x) => isRecord(x) && x.type === "Resource" && x.resource?.name === resource);
+    return m ? (num(m.resource?.target?.averageUtilization) ?? NaN) : undefined;
+}
+
+/**
+ * Every runbook service is autoscaled: an HPA on CPU and memory no higher than the runbook's
+ * targets, or (personal-finance-hub's consumer) a KEDA ScaledObject on Kafka lag no higher than the
+ * runbook's lag warning threshold.
+ */
+export const k8sHpaRunbookTargets = stackRule({
+    name: "k8s-hpa-runbook-targets",
+    description: "Every runbook service has an autoscaling/v2 HPA with CPU and memory utilization targets no higher than the runbook's, or a KEDA Kafka ScaledObject whose lag threshold is no higher than the runbook's consumer-lag warning.",
+    tier: "runbook",
+    target: "kubernetes",
+    remediationSteps: "Create a HorizontalPodAutoscaler per Deployment with averageUtilization = scaling.cpuTargetPercent / memoryTargetPercent.",
+    notApplicable: (resources) => absentTarget(resources, "kubernetes"),
+    check: (resources, ctx) =>
+        ctx.runbook.services.flatMap((svc) => {
+            const scalers = autoscalersOf(resources, ctx.runbook, svc.name);
+            const out: Finding[] = [];
+            if (scalers.length === 0) {
+                return [finding(`no HorizontalPodAutoscaler or ScaledObject scales ${svc.name}; the runbook autoscales it at ${svc.scaling.cpuTargetPercent}% CPU / ${svc.scaling.memoryTargetPercent}% memory ${cite(svc.scaling.source)}`, { key: `services.${svc.name}.scaling` })];
+            }
+            for (const a of scalers) {
+                if (a.type === SCALED_OBJECT) {
+                    const lag = ctx.runbook.alerts.find((x) => x.signal === "kafka_consumer_lag");
+                    const warn = lag?.levels.find((l) => l.severity === "warning") ?? lag?.levels[0];
+                    for (const t of asArray(a.props.spec?.triggers).filter((x) => isRecord(x) && x.type === "kafka")) {
+                        const threshold = num(t.metadata?.lagThreshold);
+                        if (warn && (threshold === undefined || threshold > warn.threshold)) {
+                            out.push(finding(`${label(a)}: kafka trigger lagThreshold is ${t.metadata?.lagThreshold ?? "not set"}, above the runbook's consumer-lag ${warn.severity} level ${warn.threshold} ${cite(warn.source)}`, { urn: a.urn, key: `alerts.${lag!.id}.${warn.severity}.threshold` }));
+                        }
+                    }
+                    continue;
+                }
+                for (const [resource, want] of [["cpu", svc.scaling.cpuTargetPercent], ["memory", svc.scaling.memoryTargetPercent]] as const) {
+                    const have = utilization(a, resource);
+                    if (have === undefined || Number.isNaN(have) || have > want) {
+                        out.push(finding(`${label(a)}: ${resource} averageUtilization target is ${have === undefined || Number.isNaN(have) ? "not set" : have}, the runbook scales ${svc.name} at ${want}% ${cite(svc.scaling.source)}`, { urn: a.urn, key: `services.${svc.name}.scaling.${resource}TargetPercent` }));
+                    }
+                }
+            }
+            return out;
+        }),
+});

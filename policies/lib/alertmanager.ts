@@ -1,0 +1,97 @@
+import type { Subject } from "./policy";
+import { asArray, isRecord, structuredIn } from "./values";
+
+/**
+ * Alertmanager routing, read the way Alertmanager reads it: the first matching child route wins
+ * unless it says `continue`, a route without a receiver inherits its parent's. Accepts the file
+ * format (snake_case, `match`/`match_re`/`matchers`) and the AlertmanagerConfig CRD (camelCase,
+ * `matchers: [{name, value, matchType}]`), and AMP definitions (`alertmanager_config: |`).
+ */
+
+export interface AmConfig {
+    readonly subject: Subject;
+    readonly path: string;
+    readonly route: Record<string, any>;
+    readonly receivers: readonly Record<string, any>[];
+}
+
+export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
+    const out: AmConfig[] = [];
+    for (const s of subjects) {
+        for (const { path, value } of structuredIn(s.props, ["route", "receiver"])) {
+            if (isRecord(value.route) && Array.isArray(value.receivers)) {
+                out.push({ subject: s, path, route: value.route, receivers: value.receivers.filter(isRecord) });
+            }
+        }
+    }
+    return out;
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+function matcherOk(name: string, op: string, value: string, labels: Labels): boolean {
+    const v = labels[name] ?? "";
+    switch (op) {
+        case "=":
+            return v === value;
+        case "!=":
+            return v !== value;
+        case "=~":
+            return new RegExp(`^(?:${value})$`).test(v);
+        case "!~":
+            return !new RegExp(`^(?:${value})$`).test(v);
+        default:
+            return false;
+    }
+}
+
+function unquote(s: string): string {
+    const t = s.trim();
+    return /^".*"$/.test(t) ? JSON.parse(t) : t;
+}
+
+/** Whether one route's own matchers accept the labels. */
+export function routeMatches(route: Record<string, any>, labels: Labels): boolean {
+    for (const [k, v] of Object.entries(isRecord(route.match) ? route.match : {})) if ((labels[k] ?? "") !== String(v)) return false;
+    for (const [k, v] of Object.entries(isRecord(route.match_re) ? route.match_re : {})) if (!matcherOk(k, "=~", String(v), labels)) return false;
+    for (const m of asArray(route.matchers)) {
+        if (typeof m === "string") {
+            const p = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*)$/.exec(m);
+            if (!p || !matcherOk(p[1], p[2], unquote(p[3]), labels)) return false;
+        } else if (isRecord(m) && typeof m.name === "string") {
+            const op = typeof m.matchType === "string" ? m.matchType : m.regex ? "=~" : "=";
+            if (!matcherOk(m.name, op, String(m.value ?? ""), labels)) return false;
+        }
+    }
+    return true;
+}
+
+/** The receivers an alert with these labels is sent to. */
+export function receiversFor(route: Record<string, any>, labels: Labels, inherited?: string): string[] {
+    const receiver = typeof route.receiver === "string" ? route.receiver : inherited;
+    const found: string[] = [];
+    for (const child of asArray(route.routes)) {
+        if (!isRecord(child) || !routeMatches(child, labels)) continue;
+        found.push(...receiversFor(child, labels, receiver));
+        if (!child.continue) break;
+    }
+    return found.length ? found : receiver ? [receiver] : [];
+}
+
+const PAGERS = ["pagerduty_configs", "pagerdutyConfigs", "opsgenie_configs", "opsgenieConfigs"];
+
+/**
+ * Whether a receiver pages a person: PagerDuty or Opsgenie, a webhook to one of them, or (AMP) an
+ * SNS topic that has an HTTPS subscription (the PagerDuty integration endpoint).
+ */
+export function pages(receiver: Record<string, any>, topicPages: (arn: string) => boolean): boolean {
+    if (PAGERS.some((k) => asArray(receiver[k]).length > 0)) return true;
+    for (const w of [...asArray(receiver.webhook_configs), ...asArray(receiver.webhookConfigs)]) {
+        if (isRecord(w) && /pagerduty|opsgenie/i.test(String(w.url ?? ""))) return true;
+    }
+    for (const sns of [...asArray(receiver.sns_configs), ...asArray(receiver.snsConfigs)]) {
+        const arn = isRecord(sns) ? String(sns.topic_arn ?? sns.topicARN ?? sns.topicArn ?? "") : "";
+        if (arn && topicPages(arn)) return true;
+    }
+    return false;
+}

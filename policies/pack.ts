@@ -1,0 +1,132 @@
+import type { PolicyPackConfig } from "@pulumi/policy";
+import type { Env } from "../runbooks";
+import { awsAppAutoscalingRunbookTargets } from "./aws/appautoscaling-runbook-targets";
+import { awsAppAutoscalingTargetCapacity } from "./aws/appautoscaling-target-capacity";
+import { awsBackupPlanRunbookSchedule } from "./aws/backup-plan-runbook-schedule";
+import { awsBackupRestoreTestingPlanCadence } from "./aws/backup-restoretestingplan-cadence";
+import { awsCloudwatchLogGroupRetention } from "./aws/cloudwatch-loggroup-retention";
+import { awsDocdbClusterBackupRetention } from "./aws/docdb-cluster-backup-retention";
+import { awsDocdbClusterDeletionProtection } from "./aws/docdb-cluster-deletion-protection";
+import { awsDocdbClusterEncryption } from "./aws/docdb-cluster-encryption";
+import { awsEcsTaskDefinitionHealthcheckLimits } from "./aws/ecs-taskdefinition-healthcheck-limits";
+import { awsEcsTaskDefinitionImagePinned } from "./aws/ecs-taskdefinition-image-pinned";
+import { awsElastiCacheReplicationGroupEncryption } from "./aws/elasticache-replicationgroup-encryption";
+import { awsElastiCacheReplicationGroupFailover } from "./aws/elasticache-replicationgroup-failover";
+import { awsElastiCacheReplicationGroupSnapshotRetention } from "./aws/elasticache-replicationgroup-snapshot-retention";
+import { awsAmpAlertmanagerCriticalPaging } from "./aws/amp-alertmanager-critical-paging";
+import { awsMonitoringRunbookAlerts } from "./aws/monitoring-runbook-alerts";
+import { awsMskClusterEncryption } from "./aws/msk-cluster-encryption";
+import { awsRdsInstanceBackupRetention } from "./aws/rds-instance-backup-retention";
+import { awsRdsInstanceDeletionProtection } from "./aws/rds-instance-deletion-protection";
+import { awsRdsInstanceEncryption } from "./aws/rds-instance-encryption";
+import { awsRdsInstanceMultiAz } from "./aws/rds-instance-multi-az";
+import { awsRdsInstanceNotPublic } from "./aws/rds-instance-not-public";
+import { awsRdsParameterGroupForceSsl } from "./aws/rds-parametergroup-force-ssl";
+import { awsRdsReadReplicas } from "./aws/rds-read-replicas";
+import { awsS3BucketEncryption } from "./aws/s3-bucket-encryption";
+import { awsS3BucketLifecycleRetention } from "./aws/s3-bucket-lifecycle-retention";
+import { awsS3BucketPublicAccessBlock } from "./aws/s3-bucket-public-access-block";
+import { awsSecurityGroupNoPublicDataPorts } from "./aws/securitygroup-no-public-data-ports";
+import { awsStatefulResourceProtect } from "./aws/stateful-resource-protect";
+import { dockerAlertmanagerCriticalPaging } from "./docker/alertmanager-critical-paging";
+import { dockerBackupRunbookSchedule } from "./docker/backup-runbook-schedule";
+import { dockerContainerDataPortsLoopback } from "./docker/container-data-ports-loopback";
+import { dockerContainerHealthcheck } from "./docker/container-healthcheck";
+import { dockerContainerImagePinned } from "./docker/container-image-pinned";
+import { dockerContainerLimits } from "./docker/container-limits";
+import { dockerLokiLogRetention } from "./docker/loki-log-retention";
+import { dockerPrometheusRulesRunbookAlerts } from "./docker/prometheus-rules-runbook-alerts";
+import { k8sAlertmanagerCriticalPaging } from "./kubernetes/alertmanager-critical-paging";
+import { k8sCnpgClusterInstances } from "./kubernetes/cnpg-cluster-instances";
+import { k8sCnpgScheduledBackupRunbookSchedule } from "./kubernetes/cnpg-scheduledbackup-runbook-schedule";
+import { k8sCronJobBackupRunbookSchedule } from "./kubernetes/cronjob-backup-runbook-schedule";
+import { k8sCronJobRestoreCheckCadence } from "./kubernetes/cronjob-restore-check-cadence";
+import { k8sHelmReleaseVersionPinned } from "./kubernetes/helm-release-version-pinned";
+import { k8sHpaMinReplicas } from "./kubernetes/hpa-min-replicas";
+import { k8sHpaRunbookTargets } from "./kubernetes/hpa-runbook-targets";
+import { k8sLokiLogRetention } from "./kubernetes/loki-log-retention";
+import { k8sPrometheusRuleRunbookAlerts } from "./kubernetes/prometheusrule-runbook-alerts";
+import { k8sServiceNoPublicDataPorts } from "./kubernetes/service-no-public-data-ports";
+import { k8sStatefulResourceProtect } from "./kubernetes/stateful-resource-protect";
+import { k8sWorkloadImagePinned } from "./kubernetes/workload-image-pinned";
+import { k8sWorkloadProbesResources } from "./kubernetes/workload-probes-resources";
+import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
+import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
+
+/**
+ * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
+ * them, and the per-environment enforcement the pack hands the engine as its initial config.
+ * `policies/index.ts` serves it to `pulumi preview`; `npm run policy` runs it offline.
+ */
+
+export const PACK_NAME = "runbook-platform";
+
+export const RULES: readonly Rule[] = [
+    // alerting and routing
+    dockerPrometheusRulesRunbookAlerts,
+    k8sPrometheusRuleRunbookAlerts,
+    awsMonitoringRunbookAlerts,
+    dockerAlertmanagerCriticalPaging,
+    k8sAlertmanagerCriticalPaging,
+    awsAmpAlertmanagerCriticalPaging,
+    // backups and restore tests
+    dockerBackupRunbookSchedule,
+    k8sCnpgScheduledBackupRunbookSchedule,
+    k8sCronJobBackupRunbookSchedule,
+    k8sCronJobRestoreCheckCadence,
+    awsBackupPlanRunbookSchedule,
+    awsBackupRestoreTestingPlanCadence,
+    awsRdsInstanceBackupRetention,
+    awsDocdbClusterBackupRetention,
+    awsElastiCacheReplicationGroupSnapshotRetention,
+    // scaling, sizing, health
+    dockerContainerLimits,
+    dockerContainerHealthcheck,
+    k8sWorkloadProbesResources,
+    k8sHpaRunbookTargets,
+    k8sHpaMinReplicas,
+    awsEcsTaskDefinitionHealthcheckLimits,
+    awsAppAutoscalingRunbookTargets,
+    awsAppAutoscalingTargetCapacity,
+    // data safety
+    awsRdsInstanceEncryption,
+    awsRdsInstanceNotPublic,
+    awsRdsInstanceDeletionProtection,
+    awsRdsInstanceMultiAz,
+    awsRdsReadReplicas,
+    k8sCnpgClusterInstances,
+    awsRdsParameterGroupForceSsl,
+    awsElastiCacheReplicationGroupEncryption,
+    awsElastiCacheReplicationGroupFailover,
+    awsDocdbClusterEncryption,
+    awsDocdbClusterDeletionProtection,
+    awsMskClusterEncryption,
+    awsS3BucketEncryption,
+    awsS3BucketPublicAccessBlock,
+    awsSecurityGroupNoPublicDataPorts,
+    dockerContainerDataPortsLoopback,
+    k8sServiceNoPublicDataPorts,
+    awsStatefulResourceProtect,
+    k8sStatefulResourceProtect,
+    // supply chain, secrets, logs
+    dockerContainerImagePinned,
+    k8sWorkloadImagePinned,
+    k8sHelmReleaseVersionPinned,
+    awsEcsTaskDefinitionImagePinned,
+    platformNoLiteralSecrets,
+    dockerLokiLogRetention,
+    k8sLokiLogRetention,
+    awsCloudwatchLogGroupRetention,
+    awsS3BucketLifecycleRetention,
+];
+
+/** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
+export const policies: readonly RunbookPolicy[] = [...RULES.map(toPolicy), exceptionsPolicy(RULES)];
+
+/**
+ * Each policy's level in one environment, as pack config: the engine applies it over the policies'
+ * own (production) levels, and a `--policy-pack-config` file applies over this.
+ */
+export function packConfigFor(env: Env): PolicyPackConfig {
+    return Object.fromEntries(RULES.map((r) => [r.name, { enforcementLevel: ENFORCEMENT[r.tier][env] }]));
+}

@@ -1,0 +1,370 @@
+import * as pulumi from "@pulumi/pulumi";
+import { planStack, type StackPlan } from "../../cli/harness/runtime";
+import { durationSeconds, getRunbook, type Env, type Runbook } from "../../runbooks";
+import type { PlatformContext } from "../../stacks/settings";
+import { secretCandidates } from "../../policies/platform/no-literal-secrets";
+import { DATA_PORTS } from "../../policies/lib/workloads";
+import { isSecretPath } from "../../policies/lib/values";
+import { runPolicies, type OfflineViolation, type StackReport } from "../../policies/offline";
+import { policies } from "../../policies/pack";
+
+/**
+ * Mutation testing of the pack: the program builds from a loosened runbook (through the
+ * `mutate` hook of `planStack`), or a stack setting is loosened, or a security flag is flipped in
+ * the captured plan; the pack, which reads the baseline runbook, must report a mandatory
+ * violation naming the loosened number (its runbook key) or, for security mutations, from the
+ * policy that guards the flag.
+ *
+ * Each mutation loosens one number. To keep the suite fast, mutations of different numbers are
+ * planned together in a few batches and each is judged by its own key; a mutation a batch does
+ * not catch is planned again on its own, which also tells "survived" (the plan changed and
+ * nothing caught it: a hole in the pack) from "no effect" (the target does not implement that
+ * number yet: nothing to catch). Set MUTATIONS_SOLO=1 to plan every mutation on its own.
+ */
+
+export type How = "runbook" | "settings" | "plan edit";
+
+export interface Mutation {
+    readonly id: string;
+    readonly how: How;
+    /** Caught by a mandatory violation whose runbook key is one of these... */
+    readonly keys?: readonly string[];
+    /** ...or, for security mutations, from one of these policies. */
+    readonly policies?: readonly string[];
+    /** Mutations sharing a batch are planned together. */
+    readonly batch: string;
+    readonly runbook?: (rb: Runbook) => void;
+    readonly context?: (ctx: PlatformContext) => PlatformContext;
+    /** Edits a copy of the baseline plan; undefined when the plan has nothing to edit. */
+    readonly edit?: (plan: StackPlan) => StackPlan | undefined;
+}
+
+/** `refused`: the program itself will not build the loosened runbook (it throws), so it cannot be deployed. */
+export type Status = "killed" | "survived" | "no effect" | "not applicable" | "refused";
+
+export interface Result {
+    readonly stack: string;
+    readonly mutation: string;
+    readonly how: How;
+    readonly status: Status;
+    readonly by?: string;
+}
+
+const seconds = (d: string) => durationSeconds(d);
+
+/** A looser threshold: later in the alert's direction. */
+export function loosen(threshold: number, direction: "above" | "below", unit: string): number {
+    if (direction === "below") return threshold / 2;
+    if (threshold === 0) return 1;
+    return unit === "percent" && threshold < 100 ? threshold + (100 - threshold) / 2 : threshold * 2;
+}
+
+/** A weekly schedule at the same minute: rarer than any of the runbooks' daily or 6-hourly backups. */
+export function rarer(cron: string): string {
+    const [m, h] = cron.split(/\s+/);
+    return `${/^\d+$/.test(m) ? m : "0"} ${/^\d+$/.test(h) ? h : "0"} * * 0`;
+}
+
+function levelOf(rb: Runbook, id: string, severity: string) {
+    const a = rb.alerts.find((x) => x.id === id);
+    return a?.levels.find((l) => l.severity === severity);
+}
+
+/** One mutation per runbook number the pack holds a stack to, for one app in one environment. */
+export function runbookMutations(rb: Runbook, env: Env): Mutation[] {
+    const out: Mutation[] = [];
+    rb.alerts.forEach((a, i) => {
+        for (const l of a.levels) {
+            const base = `alerts.${a.id}.${l.severity}`;
+            out.push({
+                id: `${base}.for doubled (${l.for} → ${seconds(l.for) * 2}s)`,
+                how: "runbook",
+                keys: [`${base}.for`],
+                batch: "A",
+                runbook: (r) => (levelOf(r, a.id, l.severity)!.for = `${seconds(l.for) * 2}s`),
+            });
+            const to = loosen(l.threshold, a.direction, a.unit);
+            out.push({
+                id: `${base}.threshold loosened (${l.threshold} → ${to})`,
+                how: "runbook",
+                keys: [`${base}.threshold`],
+                batch: "B",
+                runbook: (r) => (levelOf(r, a.id, l.severity)!.threshold = to),
+            });
+        }
+        out.push({
+            id: `alerts.${a.id} removed`,
+            how: "runbook",
+            keys: a.levels.map((l) => `alerts.${a.id}.${l.severity}`),
+            batch: `C${i % 2}`,
+            runbook: (r) => (r.alerts = r.alerts.filter((x) => x.id !== a.id)),
+        });
+    });
+    for (const b of rb.backups) {
+        out.push({
+            id: `backups.${b.dataset}.retentionDays halved (${b.retentionDays} → ${Math.floor(b.retentionDays / 2)})`,
+            how: "runbook",
+            keys: [`backups.${b.dataset}.retentionDays`],
+            batch: "A",
+            runbook: (r) => (r.backups.find((x) => x.dataset === b.dataset)!.retentionDays = Math.floor(b.retentionDays / 2)),
+        });
+        out.push({
+            id: `backups.${b.dataset}.cron rarer (${b.cron} → ${rarer(b.cron)})`,
+            how: "runbook",
+            keys: [`backups.${b.dataset}.cron`],
+            batch: "D",
+            runbook: (r) => Object.assign(r.backups.find((x) => x.dataset === b.dataset)!, { cron: rarer(b.cron), every: "7d" }),
+        });
+    }
+    out.push({
+        id: `logs.retentionDays halved (${rb.logs.retentionDays} → ${Math.floor(rb.logs.retentionDays / 2)})`,
+        how: "runbook",
+        keys: ["logs.retentionDays"],
+        batch: "A",
+        runbook: (r) => (r.logs.retentionDays = Math.floor(rb.logs.retentionDays / 2)),
+    });
+    for (const s of rb.services) {
+        const svc = (r: Runbook) => r.services.find((x) => x.name === s.name)!;
+        out.push({
+            id: `services.${s.name}.resources limits halved (${s.resources.limits.memoryMiB} MiB/${s.resources.limits.cpu} CPU → ${s.resources.limits.memoryMiB / 2}/${s.resources.limits.cpu / 2})`,
+            how: "runbook",
+            keys: [`services.${s.name}.resources`],
+            batch: "A",
+            runbook: (r) => {
+                const res = svc(r).resources;
+                res.limits = { memoryMiB: s.resources.limits.memoryMiB / 2, cpu: s.resources.limits.cpu / 2 };
+                res.reservations = { memoryMiB: Math.min(res.reservations.memoryMiB, res.limits.memoryMiB), cpu: Math.min(res.reservations.cpu, res.limits.cpu) };
+            },
+        });
+        for (const kind of ["cpu", "memory"] as const) {
+            const field = `${kind}TargetPercent` as const;
+            const to = Math.min(100, s.scaling[field] + 20);
+            out.push({
+                id: `services.${s.name}.scaling.${field} raised (${s.scaling[field]} → ${to})`,
+                how: "runbook",
+                keys: [`services.${s.name}.scaling.${field}`],
+                batch: "B",
+                runbook: (r) => (svc(r).scaling[field] = to),
+            });
+        }
+        // Minimum and maximum capacity are production hardening (advisory in staging).
+        if (env === "production" && s.scaling.min > 1) {
+            out.push({ id: `services.${s.name}.scaling.min lowered (${s.scaling.min} → 1)`, how: "runbook", keys: [`services.${s.name}.scaling.min`], batch: "C0", runbook: (r) => (svc(r).scaling.min = 1) });
+        }
+        if (env === "production" && s.scaling.max > s.scaling.min) {
+            out.push({ id: `services.${s.name}.scaling.max lowered (${s.scaling.max} → ${s.scaling.min})`, how: "runbook", keys: [`services.${s.name}.scaling.max`], batch: "C1", runbook: (r) => (svc(r).scaling.max = s.scaling.min) });
+        }
+    }
+    // Production only: on Kubernetes the cluster keeps two instances for failover whatever the
+    // replica count, so fewer read replicas there changes only the app's read URL, no guarded number.
+    if (env === "production" && rb.data.postgres && rb.data.postgres.readReplicas > 0) {
+        out.push({ id: `data.postgres.readReplicas lowered (${rb.data.postgres.readReplicas} → 0)`, how: "runbook", keys: ["data.postgres.readReplicas"], batch: "C0", runbook: (r) => (r.data.postgres!.readReplicas = 0) });
+    }
+    return out;
+}
+
+const IMAGE_POLICIES = ["aws-ecs-taskdefinition-image-pinned", "k8s-workload-image-pinned", "docker-container-image-pinned"];
+
+function editFirst(plan: StackPlan, match: (r: StackPlan["resources"][number]) => boolean, edit: (props: Record<string, any>) => void): StackPlan | undefined {
+    const copy = structuredClone(plan);
+    const r = copy.resources.find(match);
+    if (!r) return undefined;
+    edit(r.props);
+    return copy;
+}
+
+/** Security mutations: a loosened stack setting (through `mutate`) or a flag flipped in the captured plan. */
+export function securityMutations(rb: Runbook, env: Env): Mutation[] {
+    const svc = rb.services[0].name;
+    const out: Mutation[] = [
+        {
+            id: `settings.images.${svc} → :latest`,
+            how: "settings",
+            policies: IMAGE_POLICIES,
+            batch: "S",
+            context: (ctx) => ({ ...ctx, settings: { ...ctx.settings, images: { ...ctx.settings.images, [svc]: ctx.settings.images[svc].replace(/(:[^:/@]+|@sha256:[a-f0-9]+)$/, ":latest") } } }),
+        },
+    ];
+    if (env === "production") out.push({ id: "protect → false", how: "settings", keys: ["protect"], policies: ["aws-stateful-resource-protect", "k8s-stateful-resource-protect"], batch: "S", context: (ctx) => ({ ...ctx, protect: false }) });
+    const flip = (id: string, policy: string, type: string, edit: (p: Record<string, any>) => void, match: (p: Record<string, any>) => boolean = () => true): Mutation => ({
+        id,
+        how: "plan edit",
+        policies: [policy],
+        batch: `E:${id}`,
+        edit: (plan) => editFirst(plan, (r) => r.type === type && match(r.props), edit),
+    });
+    out.push(
+        flip("RDS primary publiclyAccessible → true", "aws-rds-instance-not-public", "aws:rds/instance:Instance", (p) => (p.publiclyAccessible = true), (p) => !p.replicateSourceDb),
+        flip("RDS storageEncrypted → false", "aws-rds-instance-encryption", "aws:rds/instance:Instance", (p) => (p.storageEncrypted = false)),
+        flip("ElastiCache transitEncryptionEnabled → false", "aws-elasticache-replicationgroup-encryption", "aws:elasticache/replicationGroup:ReplicationGroup", (p) => (p.transitEncryptionEnabled = false)),
+        flip("DocumentDB storageEncrypted → false", "aws-docdb-cluster-encryption", "aws:docdb/cluster:Cluster", (p) => (p.storageEncrypted = false)),
+        flip("MSK clientBroker → TLS_PLAINTEXT", "aws-msk-cluster-encryption", "aws:msk/cluster:Cluster", (p) => (p.encryptionInfo = { ...p.encryptionInfo, encryptionInTransit: { ...p.encryptionInfo?.encryptionInTransit, clientBroker: "TLS_PLAINTEXT" } })),
+        flip(
+            "a data-port ingress rule opened to 0.0.0.0/0",
+            "aws-securitygroup-no-public-data-ports",
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            (p) => {
+                delete p.referencedSecurityGroupId;
+                p.cidrIpv4 = "0.0.0.0/0";
+            },
+            (p) => DATA_PORTS[p.fromPort] !== undefined,
+        ),
+        flip("a data Service exposed as LoadBalancer", "k8s-service-no-public-data-ports", "kubernetes:core/v1:Service", (p) => (p.spec = { ...p.spec, type: "LoadBalancer" }), (p) => (p.spec?.ports ?? []).some((x: { port: number }) => DATA_PORTS[x.port] !== undefined)),
+        flip("a Deployment's image → :latest", "k8s-workload-image-pinned", "kubernetes:apps/v1:Deployment", (p) => {
+            const c = p.spec.template.spec.containers[0];
+            c.image = String(c.image).replace(/(:[^:/@]+|@sha256:[a-f0-9]+)$/, ":latest");
+        }, (p) => !!p.spec?.template?.spec?.containers?.length),
+        flip("an ECS container's image → :latest", "aws-ecs-taskdefinition-image-pinned", "aws:ecs/taskDefinition:TaskDefinition", (p) => {
+            const defs = JSON.parse(p.containerDefinitions);
+            defs[0].image = String(defs[0].image).replace(/(:[^:/@]+|@sha256:[a-f0-9]+)$/, ":latest");
+            p.containerDefinitions = JSON.stringify(defs);
+        }, (p) => typeof p.containerDefinitions === "string"),
+        flip("a Helm chart version unpinned", "k8s-helm-release-version-pinned", "kubernetes:helm.sh/v3:Release", (p) => delete p.version),
+        {
+            id: "S3 bucket encryption configuration removed",
+            how: "plan edit",
+            policies: ["aws-s3-bucket-encryption"],
+            batch: "E:s3",
+            edit: (plan) => {
+                const sse = plan.resources.filter((r) => /bucketServerSideEncryptionConfiguration/.test(r.type));
+                return sse.length ? { ...plan, resources: plan.resources.filter((r) => !sse.includes(r)) } : undefined;
+            },
+        },
+        {
+            id: "a secret input recorded in plain text",
+            how: "plan edit",
+            policies: ["platform-no-literal-secrets"],
+            batch: "E:secret",
+            edit: (plan) => {
+                const copy = structuredClone(plan);
+                const r = copy.resources.find((x) => x.secretPaths.length && secretCandidates({ ...x, opts: x.options }).some((c) => isSecretPath(x.secretPaths, c.path)));
+                if (!r) return undefined;
+                (r as { secretPaths: string[] }).secretPaths = [];
+                return copy;
+            },
+        },
+    );
+    return out;
+}
+
+function caught(m: Mutation, report: StackReport, before: ReadonlySet<string>): OfflineViolation | undefined {
+    return report.violations.find(
+        (v) => v.level === "mandatory" && !before.has(v.message) && ((m.keys && v.key && m.keys.includes(v.key)) || (m.policies && m.policies.includes(v.policy))),
+    );
+}
+
+/** Free text for people; a change there alone changes nothing the platform does. */
+const PROSE = new Set(["alarmDescription", "description", "summary"]);
+const withoutProse = (_key: string, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => !PROSE.has(k))) : v);
+
+/** What the platform would do: every resource's inputs and options, prose left out, in URN order (registration order varies with timing). */
+const fingerprint = (plan: StackPlan) =>
+    JSON.stringify(
+        [...plan.resources].sort((a, b) => a.urn.localeCompare(b.urn)).map((r) => [r.urn, r.props, { ...r.options, dependsOn: [...r.options.dependsOn].sort() }, r.secretPaths]),
+        withoutProse,
+    );
+
+function combined(ms: readonly Mutation[]): (ctx: PlatformContext) => PlatformContext {
+    return (ctx) => {
+        let next = ctx;
+        const edits = ms.filter((m) => m.runbook);
+        if (edits.length) {
+            const rb = structuredClone(ctx.runbook) as Runbook;
+            for (const m of edits) m.runbook!(rb);
+            next = { ...next, runbook: rb };
+        }
+        for (const m of ms) if (m.context) next = m.context(next);
+        return next;
+    };
+}
+
+let refusal = "";
+
+/**
+ * The plan of the mutated program, or undefined when the program refuses the loosened runbook.
+ * A program that throws part-way leaves registrations in flight; they are drained here so they
+ * cannot land in the next plan of the same (process-global) runtime.
+ */
+async function tryPlan(stack: string, ms: readonly Mutation[]): Promise<StackPlan | undefined> {
+    try {
+        const plan = await planStack(stack, { mutate: combined(ms) });
+        const urns = plan.resources.map((r) => r.urn);
+        if (new Set(urns).size !== urns.length) throw new Error(`${stack}: the plan registered a URN twice (a leftover of an earlier run)`);
+        return plan;
+    } catch (e) {
+        refusal = (e as Error).message.split("\n").slice(0, 2).join(" ");
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch(() => undefined);
+        return undefined;
+    }
+}
+
+/** Runs every mutation of one stack; planning is sequential (the SDK runtime is process-global). */
+export async function runMutations(stack: string, env: Env, app: Parameters<typeof getRunbook>[0], solo = process.env.MUTATIONS_SOLO === "1"): Promise<Result[]> {
+    const rb = getRunbook(app);
+    const mutations = [...runbookMutations(rb, env), ...securityMutations(rb, env)];
+    const baseline = await planStack(stack);
+    const baseReport = await runPolicies(baseline);
+    const before = new Set(baseReport.violations.filter((v) => v.level === "mandatory").map((v) => v.message));
+    const baseFingerprint = fingerprint(baseline);
+    const results: Result[] = [];
+    const judge = async (m: Mutation, plan: StackPlan): Promise<{ by?: OfflineViolation; changed: boolean }> => {
+        // A flipped flag is judged by the policies that guard it; a loosened number by the whole pack.
+        const report = await runPolicies(plan, m.edit && m.policies ? { policies: policies.filter((p) => m.policies!.includes(p.name)) } : {});
+        return { by: caught(m, report, before), changed: fingerprint(plan) !== baseFingerprint };
+    };
+    const record = (m: Mutation, status: Status, by?: OfflineViolation) =>
+        results.push({ stack, mutation: m.id, how: m.how, status, ...(by ? { by: `${by.policy}: ${by.message.slice(0, 160)}` } : {}) });
+
+    const misses: Mutation[] = [];
+    /** Plans a batch; a batch the program refuses is split in two until the refusing mutation stands alone. */
+    const runBatch = async (group: readonly Mutation[]): Promise<void> => {
+        const plan = await tryPlan(stack, group);
+        if (!plan) {
+            if (group.length === 1) record(group[0], "refused", { policy: "the program", message: refusal } as OfflineViolation);
+            else {
+                const half = Math.ceil(group.length / 2);
+                await runBatch(group.slice(0, half));
+                await runBatch(group.slice(half));
+            }
+            return;
+        }
+        if (group.length === 1) {
+            const { by, changed } = await judge(group[0], plan);
+            record(group[0], by ? "killed" : changed ? "survived" : "no effect", by);
+            return;
+        }
+        const report = await runPolicies(plan);
+        for (const m of group) {
+            const by = caught(m, report, before);
+            if (by) record(m, "killed", by);
+            else misses.push(m);
+        }
+    };
+    const batches = new Map<string, Mutation[]>();
+    for (const m of mutations) batches.set(solo ? m.id : m.batch, [...(batches.get(solo ? m.id : m.batch) ?? []), m]);
+    for (const group of batches.values()) {
+        if (group[0].edit) {
+            for (const m of group) {
+                const plan = m.edit!(baseline);
+                if (!plan) {
+                    record(m, "not applicable");
+                    continue;
+                }
+                const { by } = await judge(m, plan);
+                record(m, by ? "killed" : "survived", by);
+            }
+            continue;
+        }
+        await runBatch(group);
+    }
+    for (const m of misses) {
+        const plan = await tryPlan(stack, [m]);
+        if (!plan) {
+            record(m, "refused", { policy: "the program", message: refusal } as OfflineViolation);
+            continue;
+        }
+        const { by, changed } = await judge(m, plan);
+        record(m, by ? "killed" : changed ? "survived" : "no effect", by);
+    }
+    return results;
+}

@@ -1,0 +1,222 @@
+import test from "ava";
+import * as fs from "fs";
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import { validateResourceOfType, validateStackResourcesOfType, type PolicyResource, type ResourceValidationArgs } from "@pulumi/policy";
+import { APP_IDS, getRunbook } from "../../runbooks";
+import { affectedStacks, policyTable } from "../../cli/policy";
+import { COVERAGE_POLICY_NAMES } from "../../policies/coverage";
+import { ENFORCEMENT, toPolicy, resourceRule, type RunbookPolicy } from "../../policies/lib/policy";
+import { reconcileConfig, runPolicies } from "../../policies/offline";
+import { packConfigFor, policies, RULES } from "../../policies/pack";
+import { platformNoLiteralSecrets, secretLooking, seedLiterals } from "../../policies/platform/no-literal-secrets";
+import { check, fakePlan, urnOf, type Fake } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+test("every policy: a unique <target>-<service>-<resource>-<rule> name, one sentence, a level, config defaults that are valid", (t) => {
+    const names = policies.map((p) => p.name);
+    t.is(new Set(names).size, names.length);
+    for (const p of policies) {
+        t.regex(p.name, /^(aws|k8s|docker|platform|runbook)-[a-z0-9]+(-[a-z0-9]+)+$/, p.name);
+        t.regex(p.description, /^[A-Z][^]*\.$/, `${p.name}: one sentence`);
+        t.is(p.description.split(/\.\s/).length, 1, `${p.name}: one sentence`);
+        t.true(["mandatory", "advisory"].includes(String(p.enforcementLevel)), p.name);
+        for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
+            t.false(key === "enforcementLevel", `${p.name}: enforcementLevel is reserved`);
+            if (typeof schema === "object" && schema.type === "object" && schema.additionalProperties) {
+                t.deepEqual(Object.keys(schema.default as object).sort(), [...APP_IDS].sort(), `${p.name}.${key}: a default for every app`);
+            }
+        }
+    }
+    t.is(policies[policies.length - 1].name, "runbook-declared-exceptions");
+});
+
+test("config defaults are the runbooks' numbers, per app", (t) => {
+    const alerts = policies.find((p) => p.name === "aws-amp-cloudwatch-runbook-alerts")!;
+    const levels = (alerts.configSchema!.properties.levels as { default: Record<string, Record<string, { threshold: number; for: string }>> }).default;
+    for (const app of APP_IDS) {
+        for (const a of getRunbook(app).alerts) for (const l of a.levels) t.deepEqual(levels[app][`${a.id}.${l.severity}`], { threshold: l.threshold, for: l.for, direction: a.direction });
+    }
+    const logs = policies.find((p) => p.name === "aws-cloudwatch-loggroup-retention")!;
+    t.is((logs.configSchema!.properties.retentionDays as { default: Record<string, number> }).default.bunty, getRunbook("bunty").logs.retentionDays);
+});
+
+test("enforcement per environment: runbook numbers block production and staging, security blocks everywhere, a laptop is advised", (t) => {
+    t.deepEqual(ENFORCEMENT.runbook, { production: "mandatory", staging: "mandatory", local: "advisory" });
+    t.deepEqual(ENFORCEMENT.security, { production: "mandatory", staging: "mandatory", local: "mandatory" });
+    const local = packConfigFor("local");
+    t.deepEqual(local["docker-container-limits"], { enforcementLevel: "advisory" });
+    t.deepEqual(local["platform-no-literal-secrets"], { enforcementLevel: "mandatory" });
+    t.deepEqual(packConfigFor("staging")["k8s-hpa-min-replicas"], { enforcementLevel: "advisory" });
+    t.deepEqual(packConfigFor("production")["aws-rds-instance-multi-az"], { enforcementLevel: "mandatory" });
+});
+
+test("the engine's config reconciliation: schema defaults, then the pack's initial config, then `all`, a bare level, properties", (t) => {
+    const result = reconcileConfig(policies, packConfigFor("local"), {
+        all: "advisory",
+        "aws-rds-instance-backup-retention": { enforcementLevel: "disabled", maxRetentionDays: 14 },
+        "docker-container-limits": "mandatory",
+    });
+    t.is(result.get("aws-rds-instance-backup-retention")?.enforcementLevel, "disabled");
+    t.is(result.get("aws-rds-instance-backup-retention")?.properties.maxRetentionDays, 14);
+    t.truthy(result.get("aws-rds-instance-backup-retention")?.properties.backups, "other properties keep their schema defaults");
+    t.is(result.get("docker-container-limits")?.enforcementLevel, "mandatory");
+    t.is(result.get("platform-no-literal-secrets")?.enforcementLevel, "advisory", "`all` applies over the initial config");
+});
+
+const rdsFixture = (retention: number): Fake[] => [{ type: "aws:rds/instance:Instance", name: "db", protect: true, props: { backupRetentionPeriod: retention, storageEncrypted: true, multiAz: true, deletionProtection: true } }];
+
+test("levels as the engine computes them: production blocks, local advises, config can disable or downgrade", async (t) => {
+    const prod = await check("aws-rds-instance-backup-retention", "bunty-production", rdsFixture(1));
+    t.is(prod.outcome.level, "mandatory");
+    t.is(prod.violations[0].level, "mandatory");
+    const local = await check("aws-rds-instance-backup-retention", "bunty-local", rdsFixture(1));
+    t.is(local.violations[0].level, "advisory");
+    const disabled = await check("aws-rds-instance-backup-retention", "bunty-production", rdsFixture(1), { config: { "aws-rds-instance-backup-retention": "disabled" } });
+    t.is(disabled.outcome.status, "disabled");
+    t.deepEqual(disabled.violations, []);
+    const lowered = await check("aws-rds-instance-backup-retention", "bunty-production", rdsFixture(1), { config: { all: { enforcementLevel: "advisory" } } });
+    t.is(lowered.violations[0].level, "advisory");
+    const tightened = await check("aws-rds-instance-backup-retention", "bunty-production", rdsFixture(30), { config: { "aws-rds-instance-backup-retention": { maxRetentionDays: 35, backups: { bunty: { postgres: { every: "1d", retentionDays: 35 } } } } } });
+    t.regex(tightened.messages.join("\n"), /must keep at least 35/, "a config value replaces the runbook default");
+});
+
+test("a declared exception turns a mandatory finding into an advisory one with the stack's reason", async (t) => {
+    const exceptions = [{ key: "backups.postgres.retentionDays", reason: "the audit archive keeps monthly dumps for seven years" }];
+    const plan = fakePlan("bunty-production", rdsFixture(7));
+    const report = await runPolicies(plan, { exceptions });
+    const main = report.outcomes.find((o) => o.name === "aws-rds-instance-backup-retention")!;
+    t.deepEqual(main.violations, [], "the excepted number no longer blocks");
+    const advisory = report.violations.filter((v) => v.policy === "runbook-declared-exceptions");
+    t.is(advisory.length, 1);
+    t.is(advisory[0].level, "advisory");
+    t.regex(advisory[0].message, /backupRetentionPeriod is 7.*allowed by the exception declared in stacks\/Pulumi.bunty-production.yaml: the audit archive keeps monthly dumps/);
+    const none = await runPolicies(plan, { exceptions: [] });
+    t.is(none.outcomes.find((o) => o.name === "runbook-declared-exceptions")?.status, "not-applicable");
+    t.is(none.outcomes.find((o) => o.name === "aws-rds-instance-backup-retention")?.violations[0]?.level, "mandatory");
+});
+
+test("isType/asType work for provider classes and typed validators take the engine's fast path", async (t) => {
+    const seen: string[] = [];
+    const typed: RunbookPolicy = {
+        ...toPolicy(resourceRule({ name: "test-typed", description: "Test.", tier: "security", target: "aws", types: ["aws:rds/instance:Instance"], check: () => [] })),
+        validateResource: validateResourceOfType(aws.rds.Instance, (props, args, report) => {
+            seen.push(args.name);
+            if (!args.isType(aws.rds.Instance) || args.isType(aws.s3.Bucket)) report("isType is wrong");
+            const typedProps = args.asType(aws.rds.Instance);
+            if (typedProps?.backupRetentionPeriod !== props.backupRetentionPeriod) report("asType is wrong");
+            if (args.asType(aws.s3.Bucket) !== undefined) report("asType of another class is wrong");
+            if (props.backupRetentionPeriod === 1) report("one day");
+        }),
+    } as RunbookPolicy;
+    const stackTyped = {
+        name: "test-stack-typed",
+        description: "Test.",
+        enforcementLevel: "mandatory" as const,
+        validateStack: validateStackResourcesOfType(aws.rds.Instance, (dbs, args, report) => {
+            const parents = args.resources.filter((r: PolicyResource) => r.parent).map((r) => r.parent!.name);
+            report(`${dbs.length} db; parents ${parents.join(",")}; deps ${args.resources.flatMap((r) => r.dependencies.map((d) => d.name)).join(",")}`);
+        }),
+    } as unknown as RunbookPolicy;
+    const resources: Fake[] = [{ type: "aws:s3/bucket:Bucket", name: "bucket", props: {} }, { ...rdsFixture(1)[0], parent: urnOf("bunty-production", "aws:s3/bucket:Bucket", "bucket"), dependsOn: ["bucket"] }];
+    const report = await runPolicies(fakePlan("bunty-production", resources), { policies: [typed, stackTyped], exceptions: [] });
+    t.deepEqual(seen, ["db"], "the typed validator ran for the RDS instance only");
+    t.deepEqual(report.outcomes[0].violations.map((v) => v.message), ["one day"]);
+    t.deepEqual(report.outcomes[1].violations.map((v) => v.message), ["1 db; parents bucket; deps bucket"]);
+});
+
+test("a stack policy with nothing to check is not applicable, with its reason", async (t) => {
+    const r = await check("k8s-hpa-runbook-targets", "bunty-staging", [{ type: "aws:s3/bucket:Bucket", name: "b", props: {} }]);
+    t.is(r.outcome.status, "not-applicable");
+    t.regex(r.outcome.notApplicable ?? "", /registers no kubernetes resources/);
+    const res = await check("aws-rds-instance-encryption", "bunty-production", [{ type: "aws:s3/bucket:Bucket", name: "b", props: {} }]);
+    t.is(res.outcome.status, "not-applicable");
+});
+
+test("platform-no-literal-secrets, offline: credential-like inputs must be Pulumi secrets", async (t) => {
+    const fakes = (): Fake[] => [
+        { type: "aws:rds/instance:Instance", name: "db", secretPaths: ["password"], props: { password: "generated-0123456789abcdefghij", username: "app", passwordWoVersion: 1 } },
+        { type: "docker:index/container:Container", name: "redis", secretPaths: ["envs[1]"], props: { envs: ["REDIS_PORT=6379", "REDIS_PASSWORD=generated-0123456789abcdef"], command: ["redis-server", "/etc/redis.conf"] } },
+        { type: "kubernetes:core/v1:Secret", name: "s", secretPaths: ["stringData"], props: { stringData: { password: "x", "alertmanager.yaml": "route: {}" } } },
+        { type: "docker:index/container:Container", name: "am", secretPaths: ["uploads[0].content"], props: { uploads: [{ file: "am.yml", content: "global:\n  resolve_timeout: 5m\nreceivers:\n- name: pager\n  pagerduty_configs:\n  - routing_key: 0123456789abcdef0123456789abcdef\n" }] } },
+        { type: "aws:ecs/taskDefinition:TaskDefinition", name: "td", props: { containerDefinitions: JSON.stringify([{ secrets: [{ name: "DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] }]) } },
+    ];
+    const ok = await check("platform-no-literal-secrets", "bunty-production", fakes());
+    t.deepEqual(ok.messages, []);
+    const breaks: [string, (rs: Fake[]) => void, RegExp][] = [
+        ["a password input not secret", (rs) => (rs[0].secretPaths = []), /"db": password \(input password\) holds a credential that is not a Pulumi secret/],
+        ["an env var not secret", (rs) => (rs[1].secretPaths = []), /envs\[1\] \(environment variable REDIS_PASSWORD\)/],
+        ["a Secret's data not secret", (rs) => (rs[2].secretPaths = []), /stringData.password \(a Kubernetes Secret's data\)/],
+        ["a config file with a routing key not secret", (rs) => (rs[3].secretPaths = []), /uploads\[0\].content \(the line "routing_key" of its content\)/],
+        ["a password on the command line", (rs) => rs[1].props.command.push("--requirepass", "hunter2hunter2"), /command\[3\] \(the argument after --requirepass\)/],
+        ["an ECS environment password", (rs) => (rs[4].props.containerDefinitions = JSON.stringify([{ environment: [{ name: "DB_PASSWORD", value: "plain-text-password" }] }])), /environment variable DB_PASSWORD/],
+    ];
+    for (const [what, edit, expect] of breaks) {
+        const rs = fakes();
+        edit(rs);
+        const r = await check("platform-no-literal-secrets", "bunty-production", rs);
+        t.regex(r.messages.join("\n"), expect, what);
+    }
+});
+
+test("platform-no-literal-secrets, as the real analyzer runs it (secrets unwrapped, secretness unknown)", (t) => {
+    const policy = policies.find((p) => p.name === "platform-no-literal-secrets")!;
+    const run = (props: Record<string, unknown>) => {
+        const out: string[] = [];
+        const args = {
+            type: "docker:index/container:Container",
+            name: "redis",
+            urn: urnOf("personal-finance-hub-local", "docker:index/container:Container", "redis"),
+            props,
+            opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+            stackTags: new Map(),
+            isType: () => false,
+            asType: () => undefined,
+            getConfig: () => ({}),
+            notApplicable: (r?: string) => {
+                throw new Error(r);
+            },
+        } as unknown as ResourceValidationArgs;
+        (policy as { validateResource: (a: ResourceValidationArgs, r: (m: string) => void) => void }).validateResource(args, (m) => out.push(m));
+        return out;
+    };
+    t.true(seedLiterals().includes("redis_secure_2024"), "the runbook's literal Redis password is known");
+    t.regex(run({ envs: ["REDIS_PASSWORD=redis_secure_2024"] }).join(), /a password written in the runbook/);
+    t.regex(run({ envs: ["REDIS_PASSWORD=short"] }).join(), /a 5-character literal/);
+    t.deepEqual(run({ envs: ["REDIS_PASSWORD=generated-from-random-password-0123456789"] }), [], "a long value may be a generated secret: only the offline check can tell");
+    t.true(secretLooking("masterPassword") && secretLooking("REDIS_PASSWORD") && secretLooking("routing_key") && secretLooking("authToken"));
+    t.false(secretLooking("passwordWoVersion") || secretLooking("secretArn") || secretLooking("key") || secretLooking("manageMasterUserPassword") || secretLooking("tokenLength"));
+    void platformNoLiteralSecrets;
+});
+
+test("every policy has fixture tests: a compliant fixture and one-field breaks", (t) => {
+    const sources = fs
+        .readdirSync(__dirname)
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => fs.readFileSync(path.join(__dirname, f), "utf8"))
+        .join("\n");
+    for (const r of RULES) {
+        t.true(sources.includes(`compliantAndBroken(t, "${r.name}"`) || (r.name === "platform-no-literal-secrets" && sources.includes('check("platform-no-literal-secrets"')), `${r.name} has fixtures`);
+    }
+});
+
+test("docs/policies.md lists exactly the pack's policies (generated by `npm run policy -- --list`)", (t) => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+    t.true(doc.includes(policyTable()), "regenerate the table with `npm run policy -- --list`");
+});
+
+test("pull requests preview the stacks a change affects", (t) => {
+    t.deepEqual(affectedStacks(["stacks/Pulumi.bunty-production.yaml"]), ["bunty-production"]);
+    t.deepEqual(affectedStacks(["runbooks/gravitypm.ts", "docs/policies.md"]), ["gravitypm-local", "gravitypm-staging", "gravitypm-production"]);
+    t.deepEqual(affectedStacks([`runbooks/seeds/${getRunbook("formula-pm").seed}`]), ["formula-pm-local", "formula-pm-staging", "formula-pm-production"]);
+    t.deepEqual(affectedStacks(["README.md", "test/policies/pack.test.ts", ".github/workflows/pr.yml"]), []);
+    t.is(affectedStacks(["components/targets/aws/index.ts"]).length, 15, "shared code affects every stack");
+    t.is(affectedStacks(["runbooks/schema.ts"]).length, 15);
+    t.is(affectedStacks(["policies/aws/rds-instance-multi-az.ts"]).length, 15);
+});
+
+test("the coverage report's policy column names real policies", (t) => {
+    const names = new Set(policies.map((p) => p.name));
+    for (const n of COVERAGE_POLICY_NAMES) t.true(names.has(n), n);
+});
