@@ -64,7 +64,7 @@ test("coverage reports a level without a test, and takes the policy column from 
     t.deepEqual(coverageProblems(rows), []);
     const broken = rows.map((r) => (r === level ? { ...r, testedBy: [] } : r));
     t.true(coverageProblems(broken).some((p) => p.includes(level.id) && p.includes("no test")));
-    t.true(rows.every((r) => r.enforcedBy.length === 0));
+    t.true(coverageRows(allRunbooks().slice(0, 1), []).every((r) => r.enforcedBy.length === 0), "no providers, no policy column");
     const policy: CoverageProvider = (key) => (key.kind === "alert-level" ? { enforcedBy: [`policy for ${key.id}`] } : undefined);
     const withPolicy = coverageRows(allRunbooks().slice(0, 1), [policy]);
     t.true(withPolicy.filter((r) => r.kind === "alert-level").every((r) => r.enforcedBy[0] === `policy for ${r.id}`));
