@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing } from "./define";
+import { citing, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
 import type { Alert, Runbook } from "./schema";
 
 const seed = "003_d763fc27b5356eb7.txt";
@@ -181,39 +181,8 @@ export const bunty: Runbook = {
                 levels: [{ severity: "critical", threshold: 0, for: D.alertFor.value, source: at("P1: External API Failures", "- Plaid/Stripe/Sila API calls failing"), defaulted: { for: D.alertFor.reason } }],
             }),
         ),
-        {
-            id: "certificate-expiry",
-            title: "TLS certificate expires soon",
-            signal: "certificate_expiry",
-            direction: "below",
-            unit: "days",
-            subject: "tls",
-            levels: [
-                {
-                    severity: "warning",
-                    threshold: D.certExpiryDays.value,
-                    for: D.alertFor.value,
-                    source: at("Monthly", "- Certificate renewal check"),
-                    defaulted: { threshold: D.certExpiryDays.reason, for: D.alertFor.reason },
-                },
-            ],
-        },
-        {
-            id: "backup-overdue",
-            title: "Backup overdue",
-            signal: "backup_age",
-            direction: "above",
-            unit: "intervals",
-            levels: [
-                {
-                    severity: "warning",
-                    threshold: D.backupAgeFactor.value,
-                    for: D.alertFor.value,
-                    source: at("Weekly", "- Check backup integrity"),
-                    defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason },
-                },
-            ],
-        },
+        defaultCertificateExpiry(at("Monthly", "- Certificate renewal check")),
+        defaultBackupOverdue(at("Weekly", "- Check backup integrity")),
     ],
     incident: {
         severities: [

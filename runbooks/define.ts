@@ -1,6 +1,32 @@
-import type { Source } from "./schema";
+import { DEFAULTS as D } from "./defaults";
+import type { Alert, Source } from "./schema";
 
 /** Returns a function that cites a section of one seed: `at("Alert Thresholds", "Disk Critical: > 95% disk usage")`. */
 export function citing(seed: string): (section: string, quote: string) => Source {
     return (section, quote) => ({ seed, section, quote });
+}
+
+/** The platform's certificate-expiry alert, for a runbook that checks certificates without a horizon. */
+export function defaultCertificateExpiry(source: Source): Alert {
+    return {
+        id: "certificate-expiry",
+        title: "TLS certificate expires soon",
+        signal: "certificate_expiry",
+        direction: "below",
+        unit: "days",
+        subject: "tls",
+        levels: [{ severity: "warning", threshold: D.certExpiryDays.value, for: D.alertFor.value, source, defaulted: { threshold: D.certExpiryDays.reason, for: D.alertFor.reason } }],
+    };
+}
+
+/** The platform's backup-overdue alert, for a runbook that checks backups without a threshold. */
+export function defaultBackupOverdue(source: Source, extra: Record<string, string> = {}): Alert {
+    return {
+        id: "backup-overdue",
+        title: "Backup overdue",
+        signal: "backup_age",
+        direction: "above",
+        unit: "intervals",
+        levels: [{ severity: "warning", threshold: D.backupAgeFactor.value, for: D.alertFor.value, source, defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason, ...extra } }],
+    };
 }

@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing } from "./define";
+import { citing, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "001_50b6c55037a0b11e.txt";
@@ -158,39 +158,8 @@ export const formulaPm: Runbook = {
             unit: "percent",
             levels: [{ severity: "warning", threshold: 85, for: D.alertFor.value, source: at(WARNING, "- Memory usage > 85%"), defaulted: { for: D.alertFor.reason } }],
         },
-        {
-            id: "certificate-expiry",
-            title: "TLS certificate expires soon",
-            signal: "certificate_expiry",
-            direction: "below",
-            unit: "days",
-            subject: "tls",
-            levels: [
-                {
-                    severity: "warning",
-                    threshold: D.certExpiryDays.value,
-                    for: D.alertFor.value,
-                    source: at("External Vendors", "- **SSL Certificate Provider**: Let's Encrypt or your SSL provider"),
-                    defaulted: { threshold: D.certExpiryDays.reason, for: D.alertFor.reason },
-                },
-            ],
-        },
-        {
-            id: "backup-overdue",
-            title: "Backup overdue",
-            signal: "backup_age",
-            direction: "above",
-            unit: "intervals",
-            levels: [
-                {
-                    severity: "warning",
-                    threshold: D.backupAgeFactor.value,
-                    for: D.alertFor.value,
-                    source: at("Health Check Routine", 'echo "Checking backup status..."'),
-                    defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason },
-                },
-            ],
-        },
+        defaultCertificateExpiry(at("External Vendors", "- **SSL Certificate Provider**: Let's Encrypt or your SSL provider")),
+        defaultBackupOverdue(at("Health Check Routine", 'echo "Checking backup status..."')),
     ],
     incident: {
         severities: [

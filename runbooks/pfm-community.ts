@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing } from "./define";
+import { citing, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "000_ec4a227eb36bc2f0.txt";
@@ -228,39 +228,8 @@ export const pfmCommunity: Runbook = {
                 },
             ],
         },
-        {
-            id: "certificate-expiry",
-            title: "TLS certificate expires soon",
-            signal: "certificate_expiry",
-            direction: "below",
-            unit: "days",
-            subject: "tls",
-            levels: [
-                {
-                    severity: "warning",
-                    threshold: D.certExpiryDays.value,
-                    for: D.alertFor.value,
-                    source: at("Daily Maintenance Commands", "./scripts/security/check-ssl.sh"),
-                    defaulted: { threshold: D.certExpiryDays.reason, for: D.alertFor.reason },
-                },
-            ],
-        },
-        {
-            id: "backup-overdue",
-            title: "Backup overdue",
-            signal: "backup_age",
-            direction: "above",
-            unit: "intervals",
-            levels: [
-                {
-                    severity: "warning",
-                    threshold: D.backupAgeFactor.value,
-                    for: D.alertFor.value,
-                    source: at("Morning Checklist (9:00 AM)", "./scripts/daily/backup-status.sh"),
-                    defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason },
-                },
-            ],
-        },
+        defaultCertificateExpiry(at("Daily Maintenance Commands", "./scripts/security/check-ssl.sh")),
+        defaultBackupOverdue(at("Morning Checklist (9:00 AM)", "./scripts/daily/backup-status.sh")),
     ],
     incident: {
         severities: [
