@@ -22,12 +22,15 @@ async function main(argv: string[]) {
     const runs = Math.max(1, Number(opts.runs));
     const stacks = allStacks();
 
-    const processTimes: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    const freshProcess = (env: NodeJS.ProcessEnv): number => {
         const started = process.hrtime.bigint();
-        execFileSync(process.execPath, ["--import=tsx", "cli/plan.ts", "--all", "--json"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], maxBuffer: 1 << 30 });
-        processTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
+        execFileSync(process.execPath, ["--import=tsx", "cli/plan.ts", "--all", "--json"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"], maxBuffer: 1 << 30 });
+        return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    const quiet = { ...process.env, RUNBOOK_PLAN_TRACES: "0" };
+    const processTimes = Array.from({ length: runs }, () => freshProcess(quiet));
+    // The same run with the SDK's per-promise stack traces and source-mapped frames left on.
+    const tracedTime = freshProcess({ ...process.env, RUNBOOK_PLAN_TRACES: "1" });
 
     const passes: { total: number; perStack: Map<string, number>; resources: number }[] = [];
     for (let i = 0; i < runs + 1; i++) {
@@ -45,6 +48,7 @@ async function main(argv: string[]) {
 
     console.log(`offline plan benchmark (${stacks.length} stacks, ${cold.resources} resources, node ${process.version}, ${runs} runs)`);
     console.log(`  npm run plan -- --all (fresh process, median): ${median(processTimes).toFixed(0)} ms  [${processTimes.map((t) => t.toFixed(0)).join(", ")}]`);
+    console.log(`  same, with full stack traces (RUNBOOK_PLAN_TRACES=1): ${tracedTime.toFixed(0)} ms`);
     console.log(`  in-process, cold pass:                          ${cold.total.toFixed(0)} ms`);
     console.log(`  in-process, warm pass (median):                 ${median(warm.map((p) => p.total)).toFixed(0)} ms`);
     console.log("  per stack, warm median (ms):");

@@ -136,12 +136,33 @@ export function assertCaptureShape(r: PlannedResource): void {
     if (typeof r.options.protect !== "boolean") throw new Error("mock capture broke: protect");
 }
 
+/**
+ * The SDK records a formatted stack trace for every promise it tracks (runtime/debuggable.js, for
+ * its leak report) and tsx maps each frame through source maps: together that was two thirds of
+ * `plan --all`. While the mock engine runs, traces are off and source maps are not applied; the
+ * SDK's own source positions (Resource.callsites) are unaffected. `RUNBOOK_PLAN_TRACES=1` keeps
+ * full traces, for debugging a program that throws. Restored when the stack's plan ends.
+ */
+function quietTraces(): () => void {
+    if (process.env.RUNBOOK_PLAN_TRACES === "1") return () => undefined;
+    const limit = Error.stackTraceLimit;
+    const sourceMaps = process.sourceMapsEnabled;
+    Error.stackTraceLimit = 0;
+    process.setSourceMapsEnabled(false);
+    return () => {
+        Error.stackTraceLimit = limit;
+        process.setSourceMapsEnabled(sourceMaps);
+    };
+}
+
 let program: { buildPlatform: (o?: BuildOptions) => unknown } | undefined;
 
 export interface PlanOptions extends BuildOptions {
     /** Stack file text to use instead of `stacks/Pulumi.<stack>.yaml` (tests that break one value). */
     readonly stackFileText?: string;
 }
+
+const waitForRPCs = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
 /**
  * Runs `body` under a fresh mock engine for `stack` and returns every registration it made.
@@ -159,14 +180,21 @@ export async function captureRegistrations(
     const failures: unknown[] = [];
     const onRejection = (e: unknown) => failures.push(e);
     process.on("unhandledRejection", onRejection);
+    const restoreTraces = quietTraces();
     try {
         await pulumi.runtime.setMocks({ newResource: (args) => mockState(args, region), call: mockCall(region) }, PROJECT, stack, false);
         pulumi.runtime.setAllConfig(config.config, config.secretKeys);
-        body();
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        try {
+            body();
+        } finally {
+            // Even when the program throws part-way, wait for what it already started: a
+            // registration left in flight would otherwise land in the next stack's plan.
+            await waitForRPCs().catch((e: unknown) => failures.push(e));
+        }
         if (failures.length) throw failures[0];
     } finally {
         process.off("unhandledRejection", onRejection);
+        restoreTraces();
         current = undefined;
     }
     pending.capture.forEach(assertCaptureShape);

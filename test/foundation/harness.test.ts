@@ -52,6 +52,43 @@ test.serial("captures type, name, parent, secret inputs and every resource optio
     t.regex(second.urn, /^urn:pulumi:bunty-local::runbook-platform::test:index:Probe\$random:index\/randomPassword:RandomPassword::probe-second$/);
 });
 
+test.serial("a program that throws part-way: its registrations in flight are drained, not carried into the next plan", async (t) => {
+    const limit = Error.stackTraceLimit;
+    const error = await t.throwsAsync(
+        captureRegistrations("bunty-local", { config: {}, secretKeys: [] }, () => {
+            new Probe("half-built");
+            throw new Error("the program failed after registering");
+        }),
+    );
+    t.is(error?.message, "the program failed after registering");
+    t.is(Error.stackTraceLimit, limit, "stack traces are restored after a failed plan");
+    const next = await captureRegistrations("bunty-local", { config: {}, secretKeys: [] }, () => new Probe("next"));
+    t.deepEqual(
+        next.map((r) => r.name),
+        ["next", "next-first", "next-second"],
+        "nothing of the failed run landed in the next one",
+    );
+});
+
+test.serial("stack traces are off while the mock engine runs and restored after; RUNBOOK_PLAN_TRACES=1 keeps them", async (t) => {
+    const limit = Error.stackTraceLimit;
+    let during = -1;
+    await captureRegistrations("bunty-local", { config: {}, secretKeys: [] }, () => {
+        during = Error.stackTraceLimit;
+    });
+    t.is(during, 0);
+    t.is(Error.stackTraceLimit, limit);
+    process.env.RUNBOOK_PLAN_TRACES = "1";
+    try {
+        await captureRegistrations("bunty-local", { config: {}, secretKeys: [] }, () => {
+            during = Error.stackTraceLimit;
+        });
+    } finally {
+        delete process.env.RUNBOOK_PLAN_TRACES;
+    }
+    t.is(during, limit);
+});
+
 test.serial("the program itself refuses bad config before registering anything", async (t) => {
     const { config, secretKeys } = readStackConfig("bunty-local");
     config["runbook-platform:images"] = JSON.stringify({ backend: "ghcr.io/bunty/backend:latest", frontend: "ghcr.io/bunty/frontend:1.4.0" });

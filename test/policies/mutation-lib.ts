@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { planStack, type StackPlan } from "../../cli/harness/runtime";
 import { durationSeconds, getRunbook, type Env, type Runbook } from "../../runbooks";
 import type { PlatformContext } from "../../stacks/settings";
@@ -282,8 +281,7 @@ let refusal = "";
 
 /**
  * The plan of the mutated program, or undefined when the program refuses the loosened runbook.
- * A program that throws part-way leaves registrations in flight; they are drained here so they
- * cannot land in the next plan of the same (process-global) runtime.
+ * (The harness drains what a throwing program left in flight, so nothing lands in the next plan.)
  */
 async function tryPlan(stack: string, ms: readonly Mutation[]): Promise<StackPlan | undefined> {
     try {
@@ -293,7 +291,6 @@ async function tryPlan(stack: string, ms: readonly Mutation[]): Promise<StackPla
         return plan;
     } catch (e) {
         refusal = (e as Error).message.split("\n").slice(0, 2).join(" ");
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch(() => undefined);
         return undefined;
     }
 }
