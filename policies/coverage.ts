@@ -12,6 +12,7 @@ const ALERTS = ["docker-prometheus-rules-runbook-alerts", "k8s-prometheusrule-ru
 const PAGING = ["docker-alertmanager-critical-paging", "k8s-alertmanager-critical-paging", "aws-amp-alertmanager-critical-paging"];
 const LOGS = ["docker-loki-log-retention", "k8s-loki-log-retention", "aws-cloudwatch-loggroup-retention", "aws-s3-bucket-lifecycle-retention"];
 const SCALING = ["k8s-hpa-runbook-targets", "k8s-hpa-min-replicas", "aws-appautoscaling-runbook-targets", "aws-appautoscaling-target-capacity"];
+const RELEASE = ["aws-ecs-service-blue-green-bake"];
 const RESOURCES = ["docker-container-limits", "k8s-workload-probes-resources", "aws-ecs-taskdefinition-healthcheck-limits"];
 
 function backupPolicies(dataset: string, retention: boolean): string[] {
@@ -22,7 +23,7 @@ function backupPolicies(dataset: string, retention: boolean): string[] {
 }
 
 /** Every policy name this file hands out, for the test that keeps them real. */
-export const COVERAGE_POLICY_NAMES = [...new Set([...ALERTS, ...PAGING, ...LOGS, ...SCALING, ...RESOURCES, ...["postgres", "redis", "mongodb", "files", "config"].flatMap((d) => backupPolicies(d, true))])];
+export const COVERAGE_POLICY_NAMES = [...new Set([...ALERTS, ...PAGING, ...LOGS, ...SCALING, ...RESOURCES, ...RELEASE, ...["postgres", "redis", "mongodb", "files", "config"].flatMap((d) => backupPolicies(d, true))])];
 
 export function policyCoverage(key: CoverageKey): CoverageClaim | undefined {
     const claim = (enforcedBy: string[], mutation?: string): CoverageClaim => ({ enforcedBy, ...(mutation ? { testedBy: [`${MUTATIONS}: ${mutation}`] } : {}) });
@@ -42,6 +43,8 @@ export function policyCoverage(key: CoverageKey): CoverageClaim | undefined {
             return claim(SCALING, `services.${key.id}.scaling targets raised, min/max lowered`);
         case "resources":
             return claim(RESOURCES, `services.${key.id}.resources halved`);
+        case "release":
+            return claim(RELEASE, "aws.blueGreen.bakeMinutes halved");
         default:
             return undefined;
     }

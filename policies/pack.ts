@@ -8,6 +8,7 @@ import { awsCloudwatchLogGroupRetention } from "./aws/cloudwatch-loggroup-retent
 import { awsDocdbClusterBackupRetention } from "./aws/docdb-cluster-backup-retention";
 import { awsDocdbClusterDeletionProtection } from "./aws/docdb-cluster-deletion-protection";
 import { awsDocdbClusterEncryption } from "./aws/docdb-cluster-encryption";
+import { awsEcsServiceBlueGreenBake } from "./aws/ecs-service-blue-green-bake";
 import { awsEcsTaskDefinitionHealthcheckLimits } from "./aws/ecs-taskdefinition-healthcheck-limits";
 import { awsEcsTaskDefinitionImagePinned } from "./aws/ecs-taskdefinition-image-pinned";
 import { awsElastiCacheReplicationGroupEncryption } from "./aws/elasticache-replicationgroup-encryption";
@@ -88,6 +89,7 @@ export const RULES: readonly Rule[] = [
     awsEcsTaskDefinitionHealthcheckLimits,
     awsAppAutoscalingRunbookTargets,
     awsAppAutoscalingTargetCapacity,
+    awsEcsServiceBlueGreenBake,
     // data safety
     awsRdsInstanceEncryption,
     awsRdsInstanceNotPublic,

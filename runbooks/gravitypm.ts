@@ -255,7 +255,10 @@ export const gravitypm: Runbook = {
         region: "us-east-1",
         availabilityZones: 3,
         waf: true,
-        blueGreen: true,
+        blueGreen: {
+            bakeMinutes: 30,
+            source: at("Blue-Green Deployment", "4. **Monitor and Cleanup**\n   ```bash\n   # Monitor for 30 minutes\n   # If successful, decommission blue environment"),
+        },
         source: at("Infrastructure", "- **Region**: us-east-1\n- **VPC**: gravitypm-production\n- **Subnets**: Public and private subnets across 3 AZs"),
     },
     checks: [

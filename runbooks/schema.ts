@@ -420,7 +420,11 @@ export const runbookSchema = z
                 region: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
                 availabilityZones: z.number().int().min(2).max(6),
                 waf: z.boolean(),
-                blueGreen: z.boolean(),
+                /**
+                 * Blue/green releases: false for rolling updates; otherwise how long the old colour
+                 * stays ready to take traffic back after the switch (the runbook's watch period).
+                 */
+                blueGreen: z.union([z.literal(false), z.object({ bakeMinutes: z.number().int().positive().max(1440), source: sourceSchema }).strict()]),
                 source: sourceSchema.optional(),
                 defaulted: defaultedSchema,
             })

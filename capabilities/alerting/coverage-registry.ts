@@ -1,5 +1,6 @@
 import type { AppId } from "../../runbooks";
 import { policyCoverage } from "../../policies/coverage";
+import { awsCoverage } from "../aws/coverage";
 
 /**
  * How other capabilities tell `npm run coverage` what they implement, test or enforce for a
@@ -18,6 +19,7 @@ export type CoverageKind =
     | "log-retention"
     | "scaling"
     | "resources"
+    | "release"
     | "postgres-tuning"
     | "redis-tuning"
     | "dashboard";
@@ -37,5 +39,5 @@ export interface CoverageClaim {
 
 export type CoverageProvider = (key: CoverageKey) => CoverageClaim | undefined;
 
-/** Providers consulted for every row, in order. Add yours here, e.g. the policy pack's `policyCoverage`. */
-export const COVERAGE_PROVIDERS: readonly CoverageProvider[] = [policyCoverage];
+/** Providers consulted for every row, in order: the AWS target's resources, the policy pack's policies. */
+export const COVERAGE_PROVIDERS: readonly CoverageProvider[] = [awsCoverage, policyCoverage];

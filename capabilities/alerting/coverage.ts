@@ -124,6 +124,7 @@ function dataRows(runbook: Runbook, testsOf: (signal: string) => string[]): Own[
         });
         rows.push({ kind: "resources", id: s.name, number: `limits ${s.resources.limits.memoryMiB} MiB, ${s.resources.limits.cpu} CPU`, source: s.resources.source });
     }
+    if (runbook.aws.blueGreen) rows.push({ kind: "release", id: "blue-green", number: `blue/green, old colour kept ${runbook.aws.blueGreen.bakeMinutes} min`, source: runbook.aws.blueGreen.source });
     const pg = runbook.data.postgres;
     if (pg) {
         for (const [k, v] of Object.entries(pg.parameters)) rows.push({ kind: "postgres-tuning", id: k, number: v, source: pg.source });

@@ -80,6 +80,10 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
             const size = fargateSize(svc.resources);
             return { implementedBy: [`${WHERE}: Fargate task ${size.cpu} CPU units / ${size.memory} MiB; container limit ${svc.resources.limits.memoryMiB} MiB`], testedBy: [`${PLAN_TEST}: ECS`] };
         }
+        case "release":
+            return rb.aws.blueGreen
+                ? { implementedBy: [`${WHERE}: every ECS service behind the ALB deploys BLUE_GREEN, bakeTimeInMinutes ${rb.aws.blueGreen.bakeMinutes}; blue and green target groups`], testedBy: [`${PLAN_TEST}: blue/green`] }
+                : undefined;
         case "postgres-tuning": {
             const pg = rb.data.postgres;
             if (!pg) return undefined;

@@ -212,6 +212,8 @@ test("gravitypm: backup schedule, escalation, severities and AWS layout read fro
     t.is(rb.alerts.find((a) => a.id === "mongodb-replication-lag")!.levels[0].threshold, Number(/Replication Lag\*\*: < (\d+) seconds/.exec(dbMetrics)![1]));
     t.is(rb.alerts.find((a) => a.id === "mongodb-lock-wait")!.levels[0].threshold, Number(/Lock Wait Time\*\*: < (\d+) seconds/.exec(dbMetrics)![1]));
     t.is(rb.alerts.find((a) => a.id === "certificate-expiry")!.levels[0].threshold, Number(/Certificate expiration \(< (\d+) days\)/.exec(text)![1]));
+    const blueGreen = section(rb, "Blue-Green Deployment");
+    t.is(rb.aws.blueGreen && rb.aws.blueGreen.bakeMinutes, Number(/Monitor and Cleanup\*\*[\s\S]*?Monitor for (\d+) minutes/.exec(blueGreen)![1]));
 });
 
 function broken(mutate: (rb: Runbook) => void): unknown {

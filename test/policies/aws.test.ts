@@ -447,6 +447,36 @@ test("aws-appautoscaling-*: targets no higher and capacity no lower than the run
     });
 });
 
+function blueGreenServices(rb: Runbook): Fake[] {
+    const bake = rb.aws.blueGreen ? rb.aws.blueGreen.bakeMinutes : 0;
+    return rb.services.map((svc) => ({
+        type: "aws:ecs/service:Service",
+        name: `${svc.name}-service`,
+        props: {
+            name: `${rb.app}-${svc.name}`,
+            loadBalancers: [{ targetGroupArn: "blue", containerName: svc.name, containerPort: svc.port, advancedConfiguration: { alternateTargetGroupArn: "green" } }],
+            deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(bake) },
+        },
+    }));
+}
+
+test("aws-ecs-service-blue-green-bake: blue/green where the runbook says, the old colour kept for its watch period", async (t) => {
+    const blueGreen = gravitypm.aws.blueGreen;
+    if (!blueGreen) return t.fail("gravitypm releases blue/green");
+    const svc = gravitypm.services[0];
+    await compliantAndBroken(t, "aws-ecs-service-blue-green-bake", GRAVITY_PROD, () => blueGreenServices(gravitypm), {
+        "bake time halved": {
+            edit: (rs) => (find(rs, `${svc.name}-service`).props.deploymentConfiguration.bakeTimeInMinutes = String(blueGreen.bakeMinutes / 2)),
+            expect: new RegExp(`bakeTimeInMinutes is ${blueGreen.bakeMinutes / 2}, below ${blueGreen.bakeMinutes}.*aws.blueGreen.bakeMinutes`),
+        },
+        "rolling update instead": { edit: (rs) => (find(rs, `${svc.name}-service`).props.deploymentConfiguration = { strategy: "ROLLING" }), expect: /deployment strategy is ROLLING/ },
+        "no deployment configuration": { edit: (rs) => delete find(rs, `${svc.name}-service`).props.deploymentConfiguration, expect: /not set \(ROLLING\)/ },
+    });
+    // A runbook that rolls has nothing to hold a service to.
+    const rolling = await check("aws-ecs-service-blue-green-bake", PFH_PROD, blueGreenServices(pfh).map((r) => ({ ...r, props: { ...r.props, deploymentConfiguration: { strategy: "ROLLING" } } })));
+    t.deepEqual(rolling.messages, []);
+});
+
 test("CloudWatch rule groups are found in AMP data only, Prometheus evidence ignores unrelated YAML", async (t) => {
     const unrelated: Fake = { type: "aws:ssm/parameter:Parameter", name: "p", props: { value: YAML.stringify(ruleGroups(pfh)) } };
     const r = await check("aws-amp-cloudwatch-runbook-alerts", PFH_PROD, [unrelated]);

@@ -154,6 +154,12 @@ export function runbookMutations(rb: Runbook, env: Env): Mutation[] {
             out.push({ id: `services.${s.name}.scaling.max lowered (${s.scaling.max} → ${s.scaling.min})`, how: "runbook", keys: [`services.${s.name}.scaling.max`], batch: "C1", runbook: (r) => (svc(r).scaling.max = s.scaling.min) });
         }
     }
+    // Blue/green releases are an AWS (production) mechanism; the other targets roll.
+    const blueGreen = rb.aws.blueGreen;
+    if (env === "production" && blueGreen) {
+        const to = Math.floor(blueGreen.bakeMinutes / 2);
+        out.push({ id: `aws.blueGreen.bakeMinutes halved (${blueGreen.bakeMinutes} → ${to})`, how: "runbook", keys: ["aws.blueGreen.bakeMinutes"], batch: "A", runbook: (r) => r.aws.blueGreen && (r.aws.blueGreen.bakeMinutes = to) });
+    }
     // Production only: on Kubernetes the cluster keeps two instances for failover whatever the
     // replica count, so fewer read replicas there changes only the app's read URL, no guarded number.
     if (env === "production" && rb.data.postgres && rb.data.postgres.readReplicas > 0) {

@@ -36,11 +36,6 @@ export interface AwsServicesArgs extends AwsScope {
     readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
     /** MSK bootstrap brokers, where the runbook has Kafka: the topic task creates its topics there. */
     readonly kafkaBootstrap?: pulumi.Input<string>;
-    /**
-     * Blue/green only: minutes ECS keeps the old colour after shifting traffic, ready to roll back.
-     * Defaults to 30, the seed's "Monitor for 30 minutes" (004, Blue-Green Deployment).
-     */
-    readonly bakeTimeMinutes?: number;
     /** Seconds the load balancer's failing health checks are ignored after a task starts. Defaults to 60. */
     readonly healthCheckGraceSeconds?: number;
 }
@@ -82,7 +77,8 @@ export class AwsServices extends pulumi.ComponentResource {
         super("platform:aws:Services", name, {}, opts);
         const { context } = args;
         const rb = context.runbook;
-        const bakeTime = args.bakeTimeMinutes ?? 30;
+        // Blue/green: ECS keeps the old colour this long after shifting traffic, ready to roll back.
+        const bakeTime = rb.aws.blueGreen ? rb.aws.blueGreen.bakeMinutes : undefined;
         const grace = args.healthCheckGraceSeconds ?? 60;
         for (const svc of rb.services) {
             if (!context.settings.images[svc.name]) throw new Error(`${context.stack}: runbook-platform:images.${svc.name} is missing`);
@@ -190,7 +186,7 @@ export class AwsServices extends pulumi.ComponentResource {
                     deploymentCircuitBreaker: { enable: true, rollback: true },
                     deploymentMinimumHealthyPercent: 100,
                     deploymentMaximumPercent: 200,
-                    deploymentConfiguration: routing?.alternate ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(bakeTime) } : { strategy: "ROLLING" },
+                    deploymentConfiguration: routing?.alternate && bakeTime !== undefined ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(bakeTime) } : { strategy: "ROLLING" },
                     ...(routing
                         ? {
                               healthCheckGracePeriodSeconds: grace,

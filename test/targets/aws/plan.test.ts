@@ -416,10 +416,12 @@ test("ALB: HTTPS with an ACM certificate for the runbook's hosts, HTTP redirecte
 test("blue/green (gravitypm): a blue and a green target group per service; ECS shifts the listener weights, which Pulumi then leaves alone", (t) => {
     const plan = plans.get("gravitypm")!;
     const rb = getRunbook("gravitypm");
-    t.true(rb.aws.blueGreen);
+    const blueGreen = rb.aws.blueGreen;
+    if (!blueGreen) return t.fail("gravitypm's runbook releases blue/green");
     for (const svc of rb.services) {
         const service = named(plan, "aws:ecs/service:Service", `gravitypm-services-${svc.name}`);
         t.is(prop(service, "deploymentConfiguration.strategy"), "BLUE_GREEN");
+        t.is(prop(service, "deploymentConfiguration.bakeTimeInMinutes"), String(blueGreen.bakeMinutes), "the old colour is kept for the runbook's watch period");
         const lb = prop<{ targetGroupArn: string; advancedConfiguration: { alternateTargetGroupArn: string; productionListenerRule: string; roleArn: string } }[]>(service, "loadBalancers")[0];
         t.not(lb.targetGroupArn, lb.advancedConfiguration.alternateTargetGroupArn);
         const rule = named(plan, "aws:lb/listenerRule:ListenerRule", `gravitypm-ingress-${svc.name}`);
