@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/platform";
-import { ConfigError, OPERATOR_SECRETS, PAGED_ENVS, PROJECT, resolveStack, type OperatorSecret, type PlatformContext } from "./settings";
+import { ConfigError, OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, PAGED_ENVS, PROJECT, resolveStack, type OperatorSecret, type PlatformContext } from "./settings";
 
 export interface BuildOptions {
     /**
@@ -25,7 +25,7 @@ export function buildPlatform(options: BuildOptions = {}) {
     };
 }
 
-/** The operator's pager and chat credentials: Pulumi secrets, required where alerts must reach a person. */
+/** The operator's delivery credentials: Pulumi secrets; pager and chat are required where alerts must reach a person. */
 function readReceivers(context: PlatformContext): Partial<Record<OperatorSecret, pulumi.Output<string>>> {
     const config = new pulumi.Config(PROJECT);
     const receivers: Partial<Record<OperatorSecret, pulumi.Output<string>>> = {};
@@ -36,5 +36,9 @@ function readReceivers(context: PlatformContext): Partial<Record<OperatorSecret,
         else if (PAGED_ENVS.includes(context.env)) missing.push(`${PROJECT}:${name} = (missing): ${context.env} alerts must reach a person; set it with \`pulumi config set --secret ${PROJECT}:${name} <value> -s ${context.stack}\``);
     }
     if (missing.length) throw new ConfigError(context.stack, missing);
+    for (const name of OPTIONAL_OPERATOR_SECRETS) {
+        const value = config.getSecret(name);
+        if (value) receivers[name] = value;
+    }
     return receivers;
 }

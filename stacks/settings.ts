@@ -17,7 +17,13 @@ export const DEFAULT_TARGET: Record<Env, Target> = { local: "docker", staging: "
 
 /** Secrets an operator sets with `pulumi config set --secret` (they come from outside: a pager key, a chat webhook). */
 export const OPERATOR_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl"] as const;
-export type OperatorSecret = (typeof OPERATOR_SECRETS)[number];
+/**
+ * Secrets that turn on more delivery where the stack's Alertmanager calls out itself (Docker,
+ * Kubernetes): a dead man's switch's heartbeat URL for the Watchdog, and the mail relay's password
+ * (with `alerting.smtp`). AWS has its own: a CloudWatch alarm on the heartbeat, SNS e-mail.
+ */
+export const OPTIONAL_OPERATOR_SECRETS = ["deadMansSwitchUrl", "smtpPassword"] as const;
+export type OperatorSecret = (typeof OPERATOR_SECRETS)[number] | (typeof OPTIONAL_OPERATOR_SECRETS)[number];
 /** Environments whose stacks must have the operator secrets: an alert there must reach a person. */
 export const PAGED_ENVS: readonly Env[] = ["staging", "production"];
 
@@ -58,6 +64,20 @@ export const settingsSchema = z
             .strict()
             .optional(),
         docker: z.object({ host: z.string().optional() }).strict().optional(),
+        /** Alert delivery beyond pager and chat, for targets whose Alertmanager sends it (docker, kubernetes). */
+        alerting: z
+            .object({
+                /** The mail relay for the runbook's alert e-mail address; its password is the secret `smtpPassword`. */
+                smtp: z
+                    .object({
+                        smarthost: z.string().regex(/^[a-z0-9.-]+:\d{1,5}$/, { message: "not host:port (allowed: e.g. smtp.example.com:587)" }),
+                        from: z.email({ message: "not an e-mail address (allowed: e.g. alertmanager@example.com)" }),
+                        authUsername: z.string().min(1).optional(),
+                    })
+                    .strict(),
+            })
+            .strict()
+            .optional(),
         aws: z
             .object({
                 /** An existing Route 53 hosted zone for certificate validation and ALB aliases. */
@@ -147,7 +167,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
     for (const [k, v] of Object.entries(config)) {
         if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = parseValue(v);
     }
-    for (const secret of OPERATOR_SECRETS) delete raw[secret];
+    for (const secret of [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS]) delete raw[secret];
 
     const parsed = settingsSchema.safeParse(raw);
     if (!parsed.success) {
@@ -187,6 +207,14 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
     if (target !== "kubernetes" && settings.kubernetes) problems.push(`${ns("kubernetes")}: set, but this stack's target is ${target}; allowed only with target kubernetes`);
     if (target !== "docker" && settings.docker) problems.push(`${ns("docker")}: set, but this stack's target is ${target}; allowed only with target docker`);
     if (target !== "aws" && settings.aws) problems.push(`${ns("aws")}: set, but this stack's target is ${target}; allowed only with target aws`);
+    if (target === "aws") {
+        const why = "the aws target delivers through SNS (the runbook's e-mail as a subscription, a CloudWatch alarm on the Watchdog's heartbeat)";
+        if (settings.alerting) problems.push(`${ns("alerting")}: set, but ${why}; allowed only with target docker or kubernetes`);
+        for (const secret of OPTIONAL_OPERATOR_SECRETS) if (ns(secret) in config) problems.push(`${ns(secret)}: set, but ${why}; allowed only with target docker or kubernetes`);
+    }
+    const smtp = settings.alerting?.smtp;
+    if (smtp && !baseline.incident.channels.email) problems.push(`${ns("alerting.smtp")}: set, but the ${app} runbook names no alert e-mail address; allowed only where incident.channels.email is set`);
+    if (ns("smtpPassword") in config && !smtp?.authUsername) problems.push(`${ns("smtpPassword")}: set without ${ns("alerting.smtp.authUsername")}; allowed: both, or neither`);
     if (env === "production" && settings.protect === false && !settings.exceptions?.some((e) => e.key === "protect")) {
         problems.push(`${ns("protect")} = false: production state must be protected; allowed: true, or an exception for key protect`);
     }

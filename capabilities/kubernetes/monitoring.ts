@@ -4,7 +4,8 @@ import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/mon
 import type { IServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor" with { "resolution-mode": "import" };
 import YAML from "yaml";
 import type { Env, Runbook } from "../../runbooks";
-import { alertmanagerConfig, BLACKBOX_MODULES, requiredExporters, rulesFor, type RuleFile } from "../alerting";
+import { BLACKBOX_MODULES, requiredExporters, rulesFor, type RuleFile } from "../alerting";
+import { deliverableConfig, type DeliveryCredentials } from "../alerting/delivery";
 import { pascal, runbookUrl } from "../alerting/rules";
 import { SCRAPE_INTERVAL, type ProbeTarget } from "../alerting/signals";
 import { dashboardsFor } from "../dashboards";
@@ -229,34 +230,14 @@ export function kafkaExporterMonitorSpec(rb: Runbook, n: Names): PodMonitorSpec 
     };
 }
 
-export interface AlertmanagerCredentials {
-    readonly pagerdutyRoutingKey?: string;
-    readonly slackWebhookUrl?: string;
-}
-
-/** Stand-in for credentials the stack has no setting for; every integration built from it is removed. */
-const UNSET = "unset.invalid";
-
 /**
  * alertmanager.yaml for the cluster: the generated routing (receivers, routes, inhibitions) with
- * the operator's PagerDuty key and Slack webhook. The stack has no dead man's switch URL and no
- * mail relay setting, so the Watchdog's webhook and e-mail integrations are left out (their
- * receivers stay, so routing is unchanged), as are integrations whose credential is absent.
+ * the integrations this stack has credentials for: the operator's PagerDuty key and Slack webhook,
+ * and where set the dead man's switch URL (the Watchdog's webhook) and the mail relay (the
+ * runbook's alert e-mail). Receivers without a credential stay, so routing is unchanged.
  */
-export function alertmanagerYaml(rb: Runbook, credentials: AlertmanagerCredentials): string {
-    const config = alertmanagerConfig(rb, {
-        kind: "direct",
-        pagerdutyRoutingKey: credentials.pagerdutyRoutingKey ?? UNSET,
-        slackWebhookUrl: credentials.slackWebhookUrl ?? `https://${UNSET}/`,
-        deadMansSwitchUrl: `https://${UNSET}/`,
-        ...(rb.incident.channels.email ? { smtp: { smarthost: `${UNSET}:25`, from: `alertmanager@${UNSET}` } } : {}),
-    }) as { global: Record<string, unknown>; receivers: Record<string, unknown>[] };
-    const keep = new Set([...(credentials.pagerdutyRoutingKey ? ["pagerduty_configs"] : []), ...(credentials.slackWebhookUrl ? ["slack_configs"] : [])]);
-    for (const receiver of config.receivers) {
-        for (const key of Object.keys(receiver)) if (key.endsWith("_configs") && !keep.has(key)) delete receiver[key];
-    }
-    for (const key of Object.keys(config.global)) if (key.startsWith("smtp_") || (key === "slack_api_url" && !credentials.slackWebhookUrl)) delete config.global[key];
-    return YAML.stringify(config, { lineWidth: 0 });
+export function alertmanagerYaml(rb: Runbook, credentials: DeliveryCredentials): string {
+    return YAML.stringify(deliverableConfig(rb, credentials), { lineWidth: 0 });
 }
 
 /** Grafana dashboards as the sidecar loads them: one ConfigMap each, labelled grafana_dashboard=1. */

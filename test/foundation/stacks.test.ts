@@ -155,6 +155,34 @@ const BAD: { name: string; stack: string; key: string; value: unknown; expect: R
         value: { backend: "api staging" },
         expect: [/runbook-platform:hosts\.backend = "api staging"/, /allowed: e\.g\. api\.example\.com/],
     },
+    {
+        name: "a mail relay that is not host:port",
+        stack: "formula-pm-staging",
+        key: "runbook-platform:alerting",
+        value: { smtp: { smarthost: "smtp.example.com", from: "alertmanager@example.com" } },
+        expect: [/runbook-platform:alerting\.smtp\.smarthost = "smtp\.example\.com"/, /allowed: e\.g\. smtp\.example\.com:587/],
+    },
+    {
+        name: "a mail relay for a runbook that sends no alert e-mail",
+        stack: "bunty-staging",
+        key: "runbook-platform:alerting",
+        value: { smtp: { smarthost: "smtp.example.com:587", from: "alertmanager@example.com" } },
+        expect: [/runbook-platform:alerting\.smtp: set, but the bunty runbook names no alert e-mail address/],
+    },
+    {
+        name: "alert delivery settings on the AWS target",
+        stack: "formula-pm-production",
+        key: "runbook-platform:deadMansSwitchUrl",
+        value: "https://hc-ping.example.com/abc",
+        expect: [/runbook-platform:deadMansSwitchUrl: set, but the aws target delivers through SNS/, /allowed only with target docker or kubernetes/],
+    },
+    {
+        name: "a relay password without a user name",
+        stack: "formula-pm-staging",
+        key: "runbook-platform:smtpPassword",
+        value: "relay-password",
+        expect: [/runbook-platform:smtpPassword: set without runbook-platform:alerting\.smtp\.authUsername/],
+    },
 ];
 
 for (const c of BAD) {

@@ -72,9 +72,12 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             inNs,
         );
+        const smtp = context.settings.alerting?.smtp;
         const alertmanagerText = pulumi
-            .all([receivers.pagerdutyRoutingKey, receivers.slackWebhookUrl])
-            .apply(([pagerdutyRoutingKey, slackWebhookUrl]) => alertmanagerYaml(rb, { pagerdutyRoutingKey, slackWebhookUrl }));
+            .all([receivers.pagerdutyRoutingKey, receivers.slackWebhookUrl, receivers.deadMansSwitchUrl, receivers.smtpPassword])
+            .apply(([pagerdutyRoutingKey, slackWebhookUrl, deadMansSwitchUrl, authPassword]) =>
+                alertmanagerYaml(rb, { pagerdutyRoutingKey, slackWebhookUrl, deadMansSwitchUrl, ...(smtp ? { smtp: { ...smtp, ...(authPassword ? { authPassword } : {}) } } : {}) }),
+            );
         this.alertmanagerConfig = new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
             { metadata: meta(scope, alertmanagerConfigSecret(n), "alertmanager", ns), type: "Opaque", stringData: secretData({ [ALERTMANAGER_CONFIG_KEY]: pulumi.secret(alertmanagerText) }) },

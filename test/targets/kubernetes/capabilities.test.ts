@@ -2,7 +2,7 @@ import test from "ava";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { routingCases } from "../../../capabilities/alerting";
+import { receiverName, routingCases } from "../../../capabilities/alerting";
 import { appConnectionEnv, deploymentSpec, ingressAnnotations, kafkaLagThreshold, scaledByKeda } from "../../../capabilities/kubernetes/apps";
 import { bucketCopy, verifyMaxAgeHours } from "../../../capabilities/kubernetes/backups";
 import { cnpgSchedule } from "../../../capabilities/kubernetes/cron";
@@ -102,6 +102,29 @@ test("alertmanager.yaml: valid for amtool, routes every severity to the runbook'
         t.false(Object.keys(config.global).some((k) => k.startsWith("smtp_")));
         const withoutPager = YAML.parse(alertmanagerYaml(rb, { slackWebhookUrl: "https://hooks.example.test/x" }));
         t.false(JSON.stringify(withoutPager).includes("pagerduty_configs"));
+    }
+});
+
+test("alertmanager.yaml with a dead man's switch URL and a mail relay: the Watchdog pings it, the runbook's alert e-mail is sent, amtool accepts it", (t) => {
+    const dir = tempDir("am-full");
+    dirs.push(dir);
+    const smtp = { smarthost: "smtp.example.test:587", from: "alertmanager@example.test", authUsername: "alertmanager", authPassword: "relay-password" };
+    for (const app of APPS) {
+        const rb = getRunbook(app);
+        const text = alertmanagerYaml(rb, { pagerdutyRoutingKey: "0123456789abcdef0123456789abcdef", slackWebhookUrl: "https://hooks.example.test/x", deadMansSwitchUrl: "https://hc-ping.example.test/abc", smtp });
+        const file = path.join(dir, `${app}.yml`);
+        fs.writeFileSync(file, text);
+        const check = run("amtool", ["check-config", file]);
+        t.is(check.status, 0, `${app}: ${check.out}`);
+        const config = YAML.parse(text);
+        const watchdog = config.receivers.find((r: { name: string }) => r.name === receiverName(app, "watchdog"));
+        t.deepEqual(watchdog.webhook_configs.map((w: { url: string }) => w.url), ["https://hc-ping.example.test/abc"]);
+        const warning = config.receivers.find((r: { name: string }) => r.name === receiverName(app, "warning"));
+        const email = rb.incident.channels.email;
+        t.deepEqual((warning.email_configs ?? []).map((e: { to: string }) => e.to), email ? [email] : [], `${app}: e-mail only where the runbook names an address`);
+        t.is(config.global.smtp_smarthost, smtp.smarthost);
+        t.is(config.global.smtp_auth_password, smtp.authPassword);
+        t.false(text.includes("unset.invalid"), `${app}: no stand-in survives`);
     }
 });
 

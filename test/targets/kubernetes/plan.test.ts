@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
-import { SECRET_PLACEHOLDER } from "../../../cli/harness/stack-files";
+import { SECRET_PLACEHOLDER, STACKS_DIR } from "../../../cli/harness/stack-files";
+import { receiverName } from "../../../capabilities/alerting";
 import { restoreTestPlan } from "../../../capabilities/schedules";
 import { getRunbook, type AppId } from "../../../runbooks";
 import { APPS, byType, EXACT_SEMVER, fireTimes, K, k8sObjects, modelFor, nameOf, nsOf, podLabelsOf, podSpecOf, run, stackNamespace, tempDir } from "./helpers";
@@ -277,6 +278,27 @@ test("Secrets hold only Pulumi secrets: every stringData is secret, generated pa
         if (rb.data.mongodb) t.true(appEnv.MONGODB_URI.includes(`/${rb.data.mongodb.database}?`));
         if (rb.data.postgres && rb.data.postgres.readReplicas > 0) t.truthy(appEnv.DATABASE_READ_URL);
     }
+});
+
+test("a stack with a dead man's switch and a mail relay: the Watchdog's webhook and the runbook's alert e-mail reach the cluster's Alertmanager", async (t) => {
+    const stack = "formula-pm-staging";
+    const rb = getRunbook("formula-pm");
+    const file = YAML.parse(fs.readFileSync(path.join(STACKS_DIR, `Pulumi.${stack}.yaml`), "utf8"));
+    file.config["runbook-platform:alerting"] = { smtp: { smarthost: "smtp.example.com:587", from: "alertmanager@example.com", authUsername: "alertmanager" } };
+    file.config["runbook-platform:deadMansSwitchUrl"] = { secure: "v1:ciphertext" };
+    file.config["runbook-platform:smtpPassword"] = { secure: "v1:ciphertext" };
+    const withDelivery = await planStack(stack, { stackFileText: YAML.stringify(file) });
+    const am = byType(withDelivery, K.secret).find((s) => nameOf(s).endsWith("alertmanager-config"))!;
+    const config = YAML.parse(props(am).stringData["alertmanager.yaml"]);
+    const receiver = (severity: string) => config.receivers.find((r: { name: string }) => r.name === receiverName(rb.app, severity));
+    t.deepEqual(receiver("watchdog").webhook_configs.map((w: { url: string }) => w.url), [SECRET_PLACEHOLDER], "the switch URL comes from the secret");
+    t.deepEqual(receiver("warning").email_configs.map((e: { to: string }) => e.to), [rb.incident.channels.email]);
+    t.is(config.global.smtp_smarthost, "smtp.example.com:587");
+    t.is(config.global.smtp_auth_username, "alertmanager");
+    t.is(config.global.smtp_auth_password, SECRET_PLACEHOLDER);
+    // The committed stack has neither: no webhook, no e-mail.
+    const committed = YAML.parse(props(byType(plan("formula-pm"), K.secret).find((s) => nameOf(s).endsWith("alertmanager-config"))!).stringData["alertmanager.yaml"]);
+    t.false(JSON.stringify(committed).includes("webhook_configs") || JSON.stringify(committed).includes("email_configs"));
 });
 
 test("monitoring: kube-prometheus-stack takes Alertmanager's config and Grafana's admin from Secrets, with the runbook's ports; Loki keeps logs the runbook's retention", (t) => {
