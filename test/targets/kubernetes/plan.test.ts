@@ -290,7 +290,7 @@ test("a stack with a dead man's switch and a mail relay: the Watchdog's webhook 
     const withDelivery = await planStack(stack, { stackFileText: YAML.stringify(file) });
     const am = byType(withDelivery, K.secret).find((s) => nameOf(s).endsWith("alertmanager-config"))!;
     const config = YAML.parse(props(am).stringData["alertmanager.yaml"]);
-    const receiver = (severity: string) => config.receivers.find((r: { name: string }) => r.name === receiverName(rb.app, severity));
+    const receiver = (severity: Parameters<typeof receiverName>[1]) => config.receivers.find((r: { name: string }) => r.name === receiverName(rb.app, severity));
     t.deepEqual(receiver("watchdog").webhook_configs.map((w: { url: string }) => w.url), [SECRET_PLACEHOLDER], "the switch URL comes from the secret");
     t.deepEqual(receiver("warning").email_configs.map((e: { to: string }) => e.to), [rb.incident.channels.email]);
     t.is(config.global.smtp_smarthost, "smtp.example.com:587");
