@@ -1,27 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type * as random from "@pulumi/random";
 import { backupTag } from "../../../capabilities/aws/backups";
 import { connectionUrl } from "../../../capabilities/aws/containers";
 import { DOCUMENTDB_INSTANCE_CLASS, DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { rdsBackupRetention } from "../../../capabilities/aws/rds";
 import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backupFor } from "../../../capabilities/schedules";
-import { child, logGroup, stateful, type AwsScope } from "./common";
+import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDatabaseArgs } from "./common";
 import { DATA_PORTS } from "./firewall";
 
-export interface AwsDocumentDbArgs extends AwsScope {
-    /** Private subnets, one per AZ, the service spreads over. */
-    readonly subnetIds: pulumi.Input<string>[];
-    /** The security group of these resources (see AwsFirewall). */
-    readonly securityGroupId: pulumi.Input<string>;
-    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
-    readonly kmsKeyArn: pulumi.Input<string>;
-    /** The generated master password (`PlatformSecrets.mongodb`). */
-    readonly password: random.RandomPassword;
-    /** AWS Backup jobs' schedules, so the automated-backup window stays clear of them. */
-    readonly awsBackupStarts: readonly { cron: string; startWindowMinutes: number }[];
-}
+/** DocumentDB's placement, master password (`PlatformSecrets.mongodb`) and the AWS Backup schedules to keep clear of. */
+export type AwsDocumentDbArgs = AwsDatabaseArgs;
 
 /**
  * DocumentDB for the runbook's MongoDB replica set: one instance per replica-set member, TLS
@@ -40,15 +28,12 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
     constructor(name: string, args: AwsDocumentDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:DocumentDb", name, {}, opts);
         const rb = args.context.runbook;
-        const mongo = rb.data.mongodb;
-        if (!mongo) throw new Error(`${rb.app}: AwsDocumentDb needs data.mongodb`);
-        const backup = backupFor(rb, "mongodb");
-        if (!backup) throw new Error(`${rb.app}: data.mongodb is set but backups has no mongodb entry; allowed: add one (dataset: mongodb)`);
+        const { settings: mongo, backup } = backedUpStore(args, "mongodb", "AwsDocumentDb");
         const engine = documentDbEngine(mongo);
         const user = documentDbUser(rb.app);
         this.maxConnections = DOCUMENTDB_MAX_CONNECTIONS[DOCUMENTDB_INSTANCE_CLASS];
 
-        const subnets = (this.subnetGroup = new aws.docdb.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: `${args.names.prefix} DocumentDB, private subnets` }, child(this, args)));
+        const subnets = (this.subnetGroup = privateSubnetGroup(aws.docdb.SubnetGroup, this, args, `${name}-subnets`, "DocumentDB"));
         this.parameterGroup = new aws.docdb.ClusterParameterGroup(
             `${name}-params`,
             { family: engine.family, description: `${rb.app}: TLS required, audit and profiler logs`, parameters: documentDbParameters() },
@@ -99,21 +84,14 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
                 ),
         );
 
-        this.credentials = new aws.secretsmanager.Secret(`${name}-credentials`, { description: `${args.names.prefix} DocumentDB credentials (generated)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
-        new aws.secretsmanager.SecretVersion(
-            `${name}-credentials`,
-            {
-                secretId: this.credentials.id,
-                secretString: pulumi.secret(
-                    pulumi
-                        .all([args.password.result, this.cluster.endpoint])
-                        .apply(([password, host]) =>
-                            JSON.stringify({ username: user, password, host, port: DATA_PORTS.mongodb, database: mongo.database, url: connectionUrl.mongodb(user, password, host, DATA_PORTS.mongodb, mongo.database) }),
-                        ),
-                ),
-            },
-            child(this, args),
-        );
+        this.credentials = credentialsSecret(this, args, `${name}-credentials`, "DocumentDB credentials (generated)", args.password.result, this.cluster.endpoint, (password, host) => ({
+            username: user,
+            password,
+            host,
+            port: DATA_PORTS.mongodb,
+            database: mongo.database,
+            url: connectionUrl.mongodb(user, password, host, DATA_PORTS.mongodb, mongo.database),
+        }));
         this.registerOutputs({ endpoint: this.cluster.endpoint });
     }
 }

@@ -2,16 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MSK_BROKER_INSTANCE, MSK_BROKER_VOLUME_GIB, mskKafkaVersion, mskServerProperties, mskSubnetCount } from "../../../capabilities/aws/msk";
 import { formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { child, logGroup, stateful, type AwsScope } from "./common";
+import { child, logGroup, stateful, type AwsDataServiceArgs } from "./common";
 
-export interface AwsKafkaArgs extends AwsScope {
-    /** Private subnets, one per AZ, the service spreads over. */
-    readonly subnetIds: pulumi.Input<string>[];
-    /** The security group of these resources (see AwsFirewall). */
-    readonly securityGroupId: pulumi.Input<string>;
-    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
-    readonly kmsKeyArn: pulumi.Input<string>;
-}
+/** MSK's placement: the private subnets, its security group and the data key. */
+export type AwsKafkaArgs = AwsDataServiceArgs;
 
 /**
  * Amazon MSK: the runbook's brokers spread evenly over the AZs, the replication guarantees in an

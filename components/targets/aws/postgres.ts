@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type * as random from "@pulumi/random";
 import { backupTag } from "../../../capabilities/aws/backups";
 import { connectionUrl } from "../../../capabilities/aws/containers";
 import {
@@ -14,23 +13,13 @@ import {
     type RdsSize,
 } from "../../../capabilities/aws/rds";
 import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backupFor } from "../../../capabilities/schedules";
-import { child, logGroup, serviceRole, stateful, type AwsScope } from "./common";
+import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, serviceRole, stateful, type AwsDatabaseArgs } from "./common";
 import { DATA_PORTS } from "./firewall";
 
-export interface AwsPostgresArgs extends AwsScope {
-    /** Private subnets, one per AZ, the service spreads over. */
-    readonly subnetIds: pulumi.Input<string>[];
-    /** The security group of these resources (see AwsFirewall). */
-    readonly securityGroupId: pulumi.Input<string>;
-    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
-    readonly kmsKeyArn: pulumi.Input<string>;
-    /** The generated master password (`PlatformSecrets.postgres`). */
-    readonly password: random.RandomPassword;
+/** RDS's placement, master password (`PlatformSecrets.postgres`) and the AWS Backup schedules to keep clear of, plus the AZs. */
+export interface AwsPostgresArgs extends AwsDatabaseArgs {
     /** The VPC's AZs; read replicas go to the zones after the primary's. */
     readonly availabilityZones: pulumi.Input<string>[];
-    /** AWS Backup jobs' schedules, so the RDS backup window stays clear of them. */
-    readonly awsBackupStarts: readonly { cron: string; startWindowMinutes: number }[];
 }
 
 /**
@@ -52,14 +41,11 @@ export class AwsPostgres extends pulumi.ComponentResource {
     constructor(name: string, args: AwsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Postgres", name, {}, opts);
         const rb = args.context.runbook;
-        const pg = rb.data.postgres;
-        if (!pg) throw new Error(`${rb.app}: AwsPostgres needs data.postgres`);
-        const backup = backupFor(rb, "postgres");
-        if (!backup) throw new Error(`${rb.app}: data.postgres is set but backups has no postgres entry; allowed: add one (dataset: postgres)`);
+        const { settings: pg, backup } = backedUpStore(args, "postgres", "AwsPostgres");
         this.size = rdsSize(pg);
         const retention = rdsBackupRetention(backup.retentionDays);
 
-        const subnets = (this.subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: `${args.names.prefix} PostgreSQL, private subnets` }, child(this, args)));
+        const subnets = (this.subnetGroup = privateSubnetGroup(aws.rds.SubnetGroup, this, args, `${name}-subnets`, "PostgreSQL"));
         this.parameterGroup = new aws.rds.ParameterGroup(
             `${name}-params`,
             { family: rdsParameterFamily(pg), description: `${rb.app} runbook tuning: pg_stat_statements, slow-query log over ${pg.slowQueryMs} ms`, parameters: rdsParameters(pg, this.size) },
@@ -134,25 +120,14 @@ export class AwsPostgres extends pulumi.ComponentResource {
                 ),
         );
 
-        this.credentials = new aws.secretsmanager.Secret(
-            `${name}-credentials`,
-            { description: `${args.names.prefix} PostgreSQL credentials (generated)`, kmsKeyId: args.kmsKeyArn },
-            child(this, args),
-        );
-        new aws.secretsmanager.SecretVersion(
-            `${name}-credentials`,
-            {
-                secretId: this.credentials.id,
-                secretString: pulumi.secret(
-                    pulumi
-                        .all([args.password.result, this.primary.address])
-                        .apply(([password, host]) =>
-                            JSON.stringify({ username: pg.user, password, host, port: DATA_PORTS.postgres, dbname: pg.database, url: connectionUrl.postgres(pg.user, password, host, DATA_PORTS.postgres, pg.database) }),
-                        ),
-                ),
-            },
-            child(this, args),
-        );
+        this.credentials = credentialsSecret(this, args, `${name}-credentials`, "PostgreSQL credentials (generated)", args.password.result, this.primary.address, (password, host) => ({
+            username: pg.user,
+            password,
+            host,
+            port: DATA_PORTS.postgres,
+            dbname: pg.database,
+            url: connectionUrl.postgres(pg.user, password, host, DATA_PORTS.postgres, pg.database),
+        }));
         this.registerOutputs({ address: this.primary.address, replicas: this.replicas.map((r) => r.address), backupRetentionCapped: retention.capped });
     }
 }

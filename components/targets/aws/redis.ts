@@ -12,17 +12,10 @@ import {
     type CacheTopology,
 } from "../../../capabilities/aws/elasticache";
 import { formatWeekly, maintenanceWindow, snapshotWindow } from "../../../capabilities/aws/windows";
-import { backupFor } from "../../../capabilities/schedules";
-import { child, logGroup, stateful, type AwsScope } from "./common";
+import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDataServiceArgs } from "./common";
 import { DATA_PORTS } from "./firewall";
 
-export interface AwsRedisArgs extends AwsScope {
-    /** Private subnets, one per AZ, the service spreads over. */
-    readonly subnetIds: pulumi.Input<string>[];
-    /** The security group of these resources (see AwsFirewall). */
-    readonly securityGroupId: pulumi.Input<string>;
-    /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
-    readonly kmsKeyArn: pulumi.Input<string>;
+export interface AwsRedisArgs extends AwsDataServiceArgs {
     /** The generated AUTH token (`PlatformSecrets.redis`). */
     readonly authToken: random.RandomPassword;
 }
@@ -44,11 +37,8 @@ export class AwsRedis extends pulumi.ComponentResource {
     constructor(name: string, args: AwsRedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Redis", name, {}, opts);
         const rb = args.context.runbook;
-        const redis = rb.data.redis;
-        if (!redis) throw new Error(`${rb.app}: AwsRedis needs data.redis`);
-        const index = rb.backups.findIndex((b) => b.dataset === "redis");
-        const backup = backupFor(rb, "redis");
-        if (!backup) throw new Error(`${rb.app}: data.redis is set but backups has no redis entry; allowed: add one (dataset: redis)`);
+        const { settings: redis, backup } = backedUpStore(args, "redis", "AwsRedis");
+        const index = rb.backups.indexOf(backup);
         if (backup.retentionDays > ELASTICACHE_MAX_SNAPSHOT_DAYS) {
             throw new Error(`${rb.app}: backups[${index}].retentionDays = ${backup.retentionDays}: ElastiCache keeps snapshots at most ${ELASTICACHE_MAX_SNAPSHOT_DAYS} days`);
         }
@@ -56,7 +46,7 @@ export class AwsRedis extends pulumi.ComponentResource {
         const { nodeType } = cacheNodeType(redis);
         this.topology = cacheTopology(redis, rb.aws.availabilityZones);
 
-        const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: `${args.names.prefix} Redis, private subnets` }, child(this, args));
+        const subnets = privateSubnetGroup(aws.elasticache.SubnetGroup, this, args, `${name}-subnets`, "Redis");
         this.parameterGroup = new aws.elasticache.ParameterGroup(
             `${name}-params`,
             { family: elastiCacheFamily(engineVersion), description: `${rb.app} runbook: maxmemory-policy ${redis.maxmemoryPolicy}`, parameters: cacheParameters(redis) },
@@ -103,19 +93,13 @@ export class AwsRedis extends pulumi.ComponentResource {
         );
         this.endpoint = this.topology.clusterMode ? this.replicationGroup.configurationEndpointAddress : this.replicationGroup.primaryEndpointAddress;
 
-        this.credentials = new aws.secretsmanager.Secret(`${name}-credentials`, { description: `${args.names.prefix} Redis AUTH token (generated)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
-        new aws.secretsmanager.SecretVersion(
-            `${name}-credentials`,
-            {
-                secretId: this.credentials.id,
-                secretString: pulumi.secret(
-                    pulumi
-                        .all([args.authToken.result, this.endpoint])
-                        .apply(([password, host]) => JSON.stringify({ password, host, port: DATA_PORTS.redis, tls: true, url: connectionUrl.redis(password, host, DATA_PORTS.redis) })),
-                ),
-            },
-            child(this, args),
-        );
+        this.credentials = credentialsSecret(this, args, `${name}-credentials`, "Redis AUTH token (generated)", args.authToken.result, this.endpoint, (password, host) => ({
+            password,
+            host,
+            port: DATA_PORTS.redis,
+            tls: true,
+            url: connectionUrl.redis(password, host, DATA_PORTS.redis),
+        }));
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }
