@@ -9,15 +9,31 @@ export function kubernetesResources(r: Resources) {
     };
 }
 
-export function dockerResources(r: Resources) {
-    const MiB = 1024 * 1024;
-    return {
-        memory: r.limits.memoryMiB * MiB,
-        memoryReservation: r.reservations.memoryMiB * MiB,
-        nanoCpus: Math.round(r.limits.cpu * 1e9),
-        /** Relative weight under contention, so the reservation holds: 1024 = one CPU. */
-        cpuShares: Math.round(r.reservations.cpu * 1024),
-    };
+/** A limit in @pulumi/docker's Container units: `memory` in MiB (the provider multiplies by 1024²), `cpus` as a decimal string. */
+export interface DockerLimits {
+    readonly memory: number;
+    readonly cpus: string;
+}
+
+/** Limits in the runbooks' units (MiB, CPUs) as @pulumi/docker's Container takes them; the platform's own containers are sized with it too. */
+export function dockerLimits(l: Resources["limits"]): DockerLimits {
+    return { memory: l.memoryMiB, cpus: `${l.cpu}` };
+}
+
+/**
+ * The runbook's limits and reservations as @pulumi/docker's Container takes them, passed through
+ * as they are. The provider is not the Engine API: it takes `memory` and `memoryReservation` in
+ * MiB (and multiplies by 1024² itself) and `cpus` as a decimal string, not bytes and nano-CPUs.
+ */
+export interface DockerResources extends DockerLimits {
+    readonly memoryReservation: number;
+    /** Relative weight under contention, so the reservation holds: 1024 = one CPU. */
+    readonly cpuShares: number;
+}
+
+export function dockerResources(r: Resources): DockerResources {
+    const { memory, cpus } = dockerLimits(r.limits);
+    return { memory, memoryReservation: r.reservations.memoryMiB, cpus, cpuShares: Math.round(r.reservations.cpu * 1024) };
 }
 
 /** Fargate's valid task sizes (CPU units → allowed memory MiB), from the ECS task size table. */

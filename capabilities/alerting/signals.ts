@@ -212,129 +212,110 @@ const W = RATE_WINDOW;
 const by = (labels: readonly string[]) => labels.join(", ");
 const notFs = `fstype!~"${IGNORED_FSTYPES.join("|")}"`;
 
+/**
+ * What a signal's own entry says: its unit, the window (for rates and averages), the metrics it
+ * reads, how it is measured, and the PromQL. Everything else in a SignalSpec follows from where its
+ * series come from, which the builders below state once per exporter, so an entry is only its facts.
+ */
+type SignalFacts = Pick<SignalSpec, "unit" | "window" | "metrics" | "how" | "value">;
+
+type DataService = NonNullable<SignalSpec["dataService"]>;
+
+/** The family each data service's signals are charted under. */
+const DATA_FAMILY: Readonly<Record<DataService, Family>> = { postgres: "database", mongodb: "database", redis: "cache", kafka: "kafka" };
+
+/** Read from blackbox probes: one series per probed service, public host or dependency (`component`), whichever the scope names. */
+function probed(scope: "services" | "tls-services" | "external", family: Family, facts: SignalFacts): SignalSpec {
+    return { ...facts, exporter: "blackbox", family, scope, identity: SVC };
+}
+
+/** Read from the app's own /metrics: per service that has a metrics endpoint. */
+function appMetric(facts: SignalFacts): SignalSpec {
+    return { ...facts, exporter: "app", family: "api", scope: "metrics-services", identity: SVC };
+}
+
+/**
+ * Read from a data service's exporter, scoped to the alert's subject or else that service. Per
+ * instance (one alert per server or node) unless the signal keeps other labels: a ratio over the
+ * whole service, or one series per replica-set member or consumer group.
+ */
+function dataMetric(service: DataService, facts: SignalFacts & { readonly identity?: readonly string[] }): SignalSpec {
+    return { identity: INSTANCE, ...facts, exporter: service, family: DATA_FAMILY[service], scope: "data", dataService: service };
+}
+
+/** Read from cAdvisor: each service container against its own limit. */
+function containerMetric(facts: SignalFacts): SignalSpec {
+    return { ...facts, exporter: "cadvisor", family: "infrastructure", scope: "services", identity: SVC };
+}
+
+/** `1` while a data service's exporter cannot reach one of its instances (the exporter's `up` gauge is 0). */
+function unreachable(up: string, how: string): SignalFacts {
+    return { unit: "bool", metrics: () => [up], how, value: (c) => `1 - max by (${by(INSTANCE)}) (${up}{${c.sel}})` };
+}
+
+/** `1` while a blackbox probe of the component fails; for a service's /health, the probe of any one replica. */
+function probeFails(probe: "health" | "external", how: string): SignalFacts {
+    return { unit: "bool", metrics: () => [METRICS.probeSuccess], how, value: (c) => `1 - min by (${by(SVC)}) (${METRICS.probeSuccess}{${c.sel}, probe="${probe}"})` };
+}
+
 export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
-    service_down: {
-        unit: "bool",
-        exporter: "blackbox",
-        family: "infrastructure",
-        scope: "services",
-        identity: SVC,
-        metrics: () => [METRICS.probeSuccess],
-        how: "1 while the /health probe of any replica fails",
-        value: (c) => `1 - min by (${by(SVC)}) (${METRICS.probeSuccess}{${c.sel}, probe="health"})`,
-    },
-    availability: {
+    service_down: probed("services", "infrastructure", probeFails("health", "1 while the /health probe of any replica fails")),
+    availability: probed("services", "api", {
         unit: "percent",
-        exporter: "blackbox",
-        family: "api",
-        scope: "services",
-        identity: SVC,
         window: "1h",
         metrics: () => [METRICS.probeSuccess],
         how: "share of successful /health probes over the last hour",
         value: (c) => `100 * avg by (${by(SVC)}) (avg_over_time(${METRICS.probeSuccess}{${c.sel}, probe="health"}[1h]))`,
-    },
-    http_error_rate: {
+    }),
+    http_error_rate: appMetric({
         unit: "percent",
-        exporter: "app",
-        family: "api",
-        scope: "metrics-services",
-        identity: SVC,
         window: W,
         metrics: (h) => [...new Set([h.requests, h.errors])],
         how: "5xx answers as a share of all requests",
         value: (c) =>
             `100 * sum by (${by(SVC)}) (rate(${c.http.errors}{${c.sel}, status=~"5.."}[${W}])) / sum by (${by(SVC)}) (rate(${c.http.requests}{${c.sel}}[${W}]))`,
-    },
-    http_latency_p95: {
+    }),
+    http_latency_p95: appMetric({
         unit: "seconds",
-        exporter: "app",
-        family: "api",
-        scope: "metrics-services",
-        identity: SVC,
         window: W,
         metrics: (h) => [`${h.duration}_bucket`],
         how: "95th percentile estimated from the request-duration histogram",
         value: (c) => `histogram_quantile(0.95, sum by (${by(SVC)}, le) (rate(${c.http.duration}_bucket{${c.sel}}[${W}])))`,
-    },
-    auth_failures: {
+    }),
+    auth_failures: appMetric({
         unit: "per_minute",
-        exporter: "app",
-        family: "api",
-        scope: "metrics-services",
-        identity: SVC,
         window: W,
         metrics: (h) => [h.authFailures],
         how: "failed logins counted by the app, per minute",
         value: (c) => `60 * sum by (${by(SVC)}) (rate(${c.http.authFailures}{${c.sel}}[${W}]))`,
-    },
-    postgres_down: {
-        unit: "bool",
-        exporter: "postgres",
-        family: "database",
-        scope: "data",
-        dataService: "postgres",
-        identity: INSTANCE,
-        metrics: () => [METRICS.pgUp],
-        how: "1 while the exporter cannot query the server",
-        value: (c) => `1 - max by (${by(INSTANCE)}) (${METRICS.pgUp}{${c.sel}})`,
-    },
-    postgres_pool_usage: {
+    }),
+    postgres_down: dataMetric("postgres", unreachable(METRICS.pgUp, "1 while the exporter cannot query the server")),
+    postgres_pool_usage: dataMetric("postgres", {
         unit: "percent",
-        exporter: "postgres",
-        family: "database",
-        scope: "data",
-        dataService: "postgres",
-        identity: INSTANCE,
         metrics: () => [METRICS.pgConnections, METRICS.pgMaxConnections],
         how: "backends of every state as a share of max_connections",
         value: (c) => `100 * sum by (${by(INSTANCE)}) (${METRICS.pgConnections}{${c.sel}}) / max by (${by(INSTANCE)}) (${METRICS.pgMaxConnections}{${c.sel}})`,
-    },
-    postgres_slow_queries: {
+    }),
+    postgres_slow_queries: dataMetric("postgres", {
         unit: "per_minute",
-        exporter: "postgres",
-        family: "database",
-        scope: "data",
-        dataService: "postgres",
-        identity: INSTANCE,
         window: W,
         metrics: () => [METRICS.pgCalls, METRICS.pgSeconds],
         how: "calls per minute of statements (pg_stat_statements queryid) whose mean time over the window exceeds the runbook's slow-query threshold",
         value: (c) =>
             `60 * sum by (${by(INSTANCE)}) (rate(${METRICS.pgCalls}{${c.sel}}[${W}]) and (rate(${METRICS.pgSeconds}{${c.sel}}[${W}]) / rate(${METRICS.pgCalls}{${c.sel}}[${W}]) > ${c.slowQuerySeconds}))`,
-    },
-    mongodb_down: {
-        unit: "bool",
-        exporter: "mongodb",
-        family: "database",
-        scope: "data",
-        dataService: "mongodb",
-        identity: INSTANCE,
-        metrics: () => [METRICS.mongoUp],
-        how: "1 while the exporter cannot reach the member",
-        value: (c) => `1 - max by (${by(INSTANCE)}) (${METRICS.mongoUp}{${c.sel}})`,
-    },
-    mongodb_connections_usage: {
+    }),
+    mongodb_down: dataMetric("mongodb", unreachable(METRICS.mongoUp, "1 while the exporter cannot reach the member")),
+    mongodb_connections_usage: dataMetric("mongodb", {
         unit: "percent",
-        exporter: "mongodb",
-        family: "database",
-        scope: "data",
-        dataService: "mongodb",
-        identity: INSTANCE,
         metrics: () => [METRICS.mongoConnections],
         how: "current connections as a share of current + available",
         value: (c) => {
             const conn = (type: string) => `max by (${by(INSTANCE)}) (${METRICS.mongoConnections}{${c.sel}, conn_type="${type}"})`;
             return `100 * ${conn("current")} / (${conn("current")} + ${conn("available")})`;
         },
-    },
-    mongodb_query_time: {
+    }),
+    mongodb_query_time: dataMetric("mongodb", {
         unit: "seconds",
-        exporter: "mongodb",
-        family: "database",
-        scope: "data",
-        dataService: "mongodb",
-        identity: INSTANCE,
         window: W,
         metrics: () => [METRICS.mongoLatencyMicros, METRICS.mongoOps],
         how: "mean latency of reads and writes (serverStatus.opLatencies, microseconds) per operation",
@@ -342,26 +323,17 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
             const rw = `${c.sel}, op_type=~"reads|writes"`;
             return `sum by (${by(INSTANCE)}) (rate(${METRICS.mongoLatencyMicros}{${rw}}[${W}])) / sum by (${by(INSTANCE)}) (rate(${METRICS.mongoOps}{${rw}}[${W}])) / 1e6`;
         },
-    },
-    mongodb_replication_lag: {
+    }),
+    mongodb_replication_lag: dataMetric("mongodb", {
         unit: "seconds",
-        exporter: "mongodb",
-        family: "database",
-        scope: "data",
-        dataService: "mongodb",
         identity: ["app", "component", "member_idx"],
         metrics: () => [METRICS.mongoOptimeMillis],
         how: "primary's optime minus each secondary's (replSetGetStatus, milliseconds)",
         value: (c) =>
             `(max by (${by(SVC)}) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state="PRIMARY"}) - on (${by(SVC)}) group_right min by (${by(SVC)}, member_idx) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state="SECONDARY"})) / 1000`,
-    },
-    mongodb_lock_wait: {
+    }),
+    mongodb_lock_wait: dataMetric("mongodb", {
         unit: "seconds",
-        exporter: "mongodb",
-        family: "database",
-        scope: "data",
-        dataService: "mongodb",
-        identity: INSTANCE,
         window: W,
         metrics: () => [...MONGO_LOCK_WAIT_MICROS, ...MONGO_LOCK_WAITS],
         how: "mean wait per acquisition that had to wait, in the worst mode of the Global lock (serverStatus.locks, microseconds)",
@@ -371,24 +343,10 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
             `max by (${by(INSTANCE)}) (${MONGO_LOCK_MODES.map(
                 (m, i) => `label_replace(rate(${MONGO_LOCK_WAIT_MICROS[i]}{${c.sel}}[${W}]) / rate(${MONGO_LOCK_WAITS[i]}{${c.sel}}[${W}]), "mode", "${m}", "", "")`,
             ).join(" or ")}) / 1e6`,
-    },
-    redis_down: {
-        unit: "bool",
-        exporter: "redis",
-        family: "cache",
-        scope: "data",
-        dataService: "redis",
-        identity: INSTANCE,
-        metrics: () => [METRICS.redisUp],
-        how: "1 while the exporter cannot reach the node",
-        value: (c) => `1 - max by (${by(INSTANCE)}) (${METRICS.redisUp}{${c.sel}})`,
-    },
-    redis_hit_rate: {
+    }),
+    redis_down: dataMetric("redis", unreachable(METRICS.redisUp, "1 while the exporter cannot reach the node")),
+    redis_hit_rate: dataMetric("redis", {
         unit: "percent",
-        exporter: "redis",
-        family: "cache",
-        scope: "data",
-        dataService: "redis",
         identity: SVC,
         window: W,
         metrics: () => [METRICS.redisHits, METRICS.redisMisses],
@@ -397,51 +355,34 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
             const r = (m: string) => `sum by (${by(SVC)}) (rate(${m}{${c.sel}}[${W}]))`;
             return `100 * ${r(METRICS.redisHits)} / (${r(METRICS.redisHits)} + ${r(METRICS.redisMisses)})`;
         },
-    },
-    redis_memory_usage: {
+    }),
+    redis_memory_usage: dataMetric("redis", {
         unit: "percent",
-        exporter: "redis",
-        family: "cache",
-        scope: "data",
-        dataService: "redis",
-        identity: INSTANCE,
         metrics: () => [METRICS.redisUsed, METRICS.redisMax],
         how: "used memory as a share of maxmemory, per node",
         value: (c) => `100 * max by (${by(INSTANCE)}) (${METRICS.redisUsed}{${c.sel}}) / max by (${by(INSTANCE)}) (${METRICS.redisMax}{${c.sel}} > 0)`,
-    },
-    kafka_consumer_lag: {
+    }),
+    kafka_consumer_lag: dataMetric("kafka", {
         unit: "messages",
-        exporter: "kafka",
-        family: "kafka",
-        scope: "data",
-        dataService: "kafka",
         identity: ["app", "component", "consumergroup", "topic"],
         metrics: () => [METRICS.kafkaLag],
         how: "messages behind, summed over the topic's partitions, for the runbook's groups and topics",
         value: (c) => `sum by (app, component, consumergroup, topic) (${METRICS.kafkaLag}{${c.sel}})`,
-    },
-    memory_usage: {
+    }),
+    memory_usage: containerMetric({
         unit: "percent",
-        exporter: "cadvisor",
-        family: "infrastructure",
-        scope: "services",
-        identity: SVC,
         metrics: () => [METRICS.containerMemory, METRICS.containerMemoryLimit],
         how: "working set of the fullest replica as a share of its memory limit",
         value: (c) => `100 * max by (${by(SVC)}) (${METRICS.containerMemory}{${c.sel}} / (${METRICS.containerMemoryLimit}{${c.sel}} > 0))`,
-    },
-    cpu_usage: {
+    }),
+    cpu_usage: containerMetric({
         unit: "percent",
-        exporter: "cadvisor",
-        family: "infrastructure",
-        scope: "services",
-        identity: SVC,
         window: W,
         metrics: () => [METRICS.containerCpu, METRICS.containerCpuQuota, METRICS.containerCpuPeriod],
         how: "CPU seconds per second of the busiest replica as a share of its CPU limit (quota / period)",
         value: (c) =>
             `100 * max by (${by(SVC)}) (rate(${METRICS.containerCpu}{${c.sel}}[${W}]) / ignoring (cpu) ((${METRICS.containerCpuQuota}{${c.sel}} > 0) / ${METRICS.containerCpuPeriod}{${c.sel}}))`,
-    },
+    }),
     disk_usage: {
         unit: "percent",
         exporter: "node",
@@ -452,36 +393,19 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         how: `used share of each filesystem (not ${IGNORED_FSTYPES.join(", ")})`,
         value: (c) => `100 * max by (app, instance, mountpoint) (1 - ${METRICS.fsAvail}{${c.sel}, ${notFs}} / ${METRICS.fsSize}{${c.sel}, ${notFs}})`,
     },
-    external_down: {
-        unit: "bool",
-        exporter: "blackbox",
-        family: "api",
-        scope: "external",
-        identity: SVC,
-        metrics: () => [METRICS.probeSuccess],
-        how: "1 while the dependency's probe fails",
-        value: (c) => `1 - min by (${by(SVC)}) (${METRICS.probeSuccess}{${c.sel}, probe="external"})`,
-    },
-    external_latency: {
+    external_down: probed("external", "api", probeFails("external", "1 while the dependency's probe fails")),
+    external_latency: probed("external", "api", {
         unit: "seconds",
-        exporter: "blackbox",
-        family: "api",
-        scope: "external",
-        identity: SVC,
         metrics: () => [METRICS.probeDuration],
         how: "duration of the dependency's probe",
         value: (c) => `max by (${by(SVC)}) (${METRICS.probeDuration}{${c.sel}, probe="external"})`,
-    },
-    certificate_expiry: {
+    }),
+    certificate_expiry: probed("tls-services", "infrastructure", {
         unit: "days",
-        exporter: "blackbox",
-        family: "infrastructure",
-        scope: "tls-services",
-        identity: SVC,
         metrics: () => [METRICS.certExpiry],
         how: "days until the earliest certificate served on the public host expires",
         value: (c) => `min by (${by(SVC)}) (${METRICS.certExpiry}{${c.sel}, probe="tls"} - time()) / 86400`,
-    },
+    }),
     backup_age: {
         unit: "intervals",
         exporter: "pushgateway",

@@ -1,5 +1,4 @@
 import type { Runbook, Service } from "../../runbooks";
-import { dockerResources } from "../sizing";
 import type { SecretEnv } from "./backups";
 import { bootstrapServers } from "./kafka";
 import { minioEndpoint, minioRootUser } from "./minio";
@@ -13,17 +12,6 @@ import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "./topology";
  * limits, a healthcheck on the runbook's health path, and the connection settings of the data
  * services the runbook gives the app, as environment variables.
  */
-
-/**
- * The runbook's resources in @pulumi/docker's Container units. `dockerResources` speaks the
- * Engine API (bytes, nano-CPUs); the provider takes memory in MiB (it multiplies by 1024²) and
- * CPUs as a decimal string.
- */
-export function containerResources(service: Service): { memory: number; memoryReservation: number; cpus: string; cpuShares: number } {
-    const r = dockerResources(service.resources);
-    const MiB = 1024 * 1024;
-    return { memory: r.memory / MiB, memoryReservation: r.memoryReservation / MiB, cpus: `${r.nanoCpus / 1e9}`, cpuShares: r.cpuShares };
-}
 
 /**
  * `wget` or `curl` against the service's health path on its own port, whichever the image has

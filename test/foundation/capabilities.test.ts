@@ -59,9 +59,9 @@ test("Kubernetes and Docker units carry the runbook's limits exactly", (t) => {
     t.is(Number(k.limits.cpu.replace("m", "")) / 1000, res.limits.cpu);
     t.is(Number(k.requests.cpu.replace("m", "")) / 1000, res.reservations.cpu);
     const d = dockerResources(res);
-    t.is(d.memory / 1024 / 1024, res.limits.memoryMiB);
-    t.is(d.memoryReservation / 1024 / 1024, res.reservations.memoryMiB);
-    t.is(d.nanoCpus / 1e9, res.limits.cpu);
+    t.is(d.memory, res.limits.memoryMiB, "MiB, as @pulumi/docker's memory takes it");
+    t.is(d.memoryReservation, res.reservations.memoryMiB);
+    t.is(Number(d.cpus), res.limits.cpu);
 });
 
 test("data-service settings carry the runbook's tuning", (t) => {

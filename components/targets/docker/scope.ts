@@ -5,6 +5,7 @@ import { dockerLogOptions } from "../../../capabilities/docker/logging";
 import { engineName } from "../../../capabilities/docker/naming";
 import { platformLimits } from "../../../capabilities/docker/sizing";
 import { LOOPBACK, publishedPorts } from "../../../capabilities/docker/topology";
+import type { DockerResources } from "../../../capabilities/sizing";
 import type { PlatformContext } from "../../../stacks/settings";
 import type { PlatformSecrets } from "../../secrets";
 
@@ -85,8 +86,8 @@ export interface ContainerSpec {
     readonly waitHealthy?: boolean;
     /** A one-shot job: restarted on failure until it exits 0, then left stopped. Defaults to false (a service: `unless-stopped`). */
     readonly oneShot?: boolean;
-    /** Limits in the provider's units (MiB, CPUs): the runbook's, for app services. Defaults to the platform's limits for the component (capabilities/docker/sizing.ts); one-shot jobs get none. */
-    readonly resources?: { memory: number; memoryReservation: number; cpus: string; cpuShares: number };
+    /** Limits in the provider's units (MiB, CPUs): the runbook's, for app services (`dockerResources`). Defaults to the platform's limits for the component (capabilities/docker/sizing.ts); one-shot jobs get none. */
+    readonly resources?: DockerResources;
     /** Full access to the host's devices; only cAdvisor needs it. Defaults to false. */
     readonly privileged?: boolean;
 }

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../../../runbooks";
-import { HEALTHCHECK, containerResources, healthcheckCommand, serviceEnv } from "../../../capabilities/docker/services";
+import { HEALTHCHECK, healthcheckCommand, serviceEnv } from "../../../capabilities/docker/services";
+import { dockerResources } from "../../../capabilities/sizing";
 import { serviceReplicas } from "../../../capabilities/docker/topology";
 import { container, type DockerScope } from "./scope";
 
@@ -46,7 +47,7 @@ export class AppService extends pulumi.ComponentResource {
                     env: { ...env, SERVICE_REPLICA: host },
                     secretEnv,
                     healthcheck: { tests: healthcheckCommand(service), ...HEALTHCHECK },
-                    resources: containerResources(service),
+                    resources: dockerResources(service.resources),
                 },
                 [...(args.after ?? [])],
             ),

@@ -9,10 +9,11 @@ import { kafkaEnv, kafkaServerProperties, checkKafka } from "../../../capabiliti
 import { dockerLogOptions, lokiConfig } from "../../../capabilities/docker/logging";
 import { bucketBackup } from "../../../capabilities/docker/minio";
 import { replicaSetConfig } from "../../../capabilities/docker/mongo";
-import { containerResources, serviceEnv } from "../../../capabilities/docker/services";
+import { serviceEnv } from "../../../capabilities/docker/services";
 import { platformLimits } from "../../../capabilities/docker/sizing";
 import { localEndpoints, publishedPorts } from "../../../capabilities/docker/topology";
 import { kafkaBrokerConfig } from "../../../capabilities/datastores";
+import { dockerResources } from "../../../capabilities/sizing";
 import { EXPORTERS } from "../../../capabilities/alerting/signals";
 import { getRunbook, type Runbook } from "../../../runbooks";
 import { APPS, REPO } from "./helpers";
@@ -61,7 +62,7 @@ for (const app of APPS) {
 
     test(`${app}: service limits convert to the docker provider's units (MiB, CPUs as a decimal)`, (t) => {
         for (const svc of rb.services) {
-            const r = containerResources(svc);
+            const r = dockerResources(svc.resources);
             t.is(r.memory, svc.resources.limits.memoryMiB);
             t.is(r.memoryReservation, svc.resources.reservations.memoryMiB);
             t.is(Number(r.cpus), svc.resources.limits.cpu);
