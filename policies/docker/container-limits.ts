@@ -18,7 +18,7 @@ export const dockerContainerLimits = resourceRule({
     tier: "runbook",
     target: "docker",
     types: [CONTAINER],
-    remediationSteps: "Set memory (MB), memoryReservation (MB) and cpus from the runbook service's resources.",
+    remediationSteps: "Set memory, memoryReservation (MiB) and cpus from dockerResources(service.resources).",
     check: (s, ctx) => {
         if (!longRunning(s)) return [];
         const p = s.props;
