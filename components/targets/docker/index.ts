@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { engineName, imageSlug, stackImages } from "../../../capabilities/docker/naming";
 import { isPinned } from "../../../capabilities/docker/images";
 import { localEndpoints } from "../../../capabilities/docker/topology";
+import { deliveryCredentials } from "../../delivery";
 import type { TargetArgs } from "../../platform";
 import { Backups } from "./backups";
 import { Kafka, MongoReplicaSet, ObjectStorage, Postgres, Redis } from "./data";
@@ -15,7 +16,7 @@ import { AppService } from "./services";
  * the runbook's data services with named volumes, the app's services at the runbook's replica
  * count and limits, monitoring with the rendered rules, routing and dashboards, logs with the
  * runbook's retention, and a backup job per runbook backup. Everything is built from
- * `args.context.runbook`; credentials come from `args.secrets` and `args.receivers` only.
+ * `args.context.runbook`; credentials come from `args.secrets` and `args.receivers` (through `deliveryCredentials`) only.
  */
 export class DockerPlatform extends pulumi.ComponentResource {
     /** URL per service and per platform tool, on 127.0.0.1 (see docs/docker.md). */
@@ -74,7 +75,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
 
         const dataServices: pulumi.Resource[] = [this.postgres, this.redis, this.kafka, this.mongodb, this.objectStorage].filter((c): c is NonNullable<typeof c> => c !== undefined);
 
-        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, receivers: args.receivers, watched: dataServices }, child);
+        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, delivery: deliveryCredentials(args), watched: dataServices }, child);
 
         this.services = {};
         for (const service of rb.services) {

@@ -8,14 +8,14 @@ import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/ima
 import { DOCKER_SOCKET, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA, lokiConfig, promtailConfig } from "../../../capabilities/docker/logging";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR, prometheusYaml } from "../../../capabilities/docker/prometheus";
 import { HOSTS, INTERNAL_PORTS } from "../../../capabilities/docker/topology";
-import type { OperatorSecret } from "../../../stacks/settings";
+import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
 import { container, upload, volume, type ContainerSpec, type DockerScope } from "./scope";
 
 export interface MonitoringArgs {
     /** The stack, provider, network, pulled images and generated secrets of the Docker target. */
     readonly scope: DockerScope;
-    /** The operator's pager and chat credentials; each one absent leaves its integration out of Alertmanager (the usual case on a laptop). */
-    readonly receivers: Partial<Record<OperatorSecret, pulumi.Output<string>>>;
+    /** The stack's alert-delivery credentials (`deliveryCredentials`); each one absent leaves its integration out of Alertmanager (on a laptop, usually all). */
+    readonly delivery?: pulumi.Output<DeliveryCredentials>;
     /** Containers the exporters watch; they are created after these. Defaults to none. */
     readonly watched?: readonly pulumi.Resource[];
 }
@@ -77,15 +77,10 @@ export class Monitoring extends pulumi.ComponentResource {
             Object.values(this.exporters),
         );
 
-        const { pagerdutyRoutingKey, slackWebhookUrl } = args.receivers;
-        const withCredentials = pagerdutyRoutingKey !== undefined || slackWebhookUrl !== undefined;
+        const withCredentials = args.delivery !== undefined;
         // With credentials the file holds them: rendered again once they are known, and kept secret.
-        const alertmanagerYaml: pulumi.Input<string> = withCredentials
-            ? pulumi.secret(
-                  pulumi
-                      .all([pagerdutyRoutingKey, slackWebhookUrl])
-                      .apply(([pd, slack]) => localArtifacts(rb, context.env, { pagerdutyRoutingKey: pd, slackWebhookUrl: slack }).alertmanager),
-              )
+        const alertmanagerYaml: pulumi.Input<string> = args.delivery
+            ? pulumi.secret(args.delivery.apply((credentials) => localArtifacts(rb, context.env, credentials).alertmanager))
             : rendered.alertmanager;
         this.volumes.alertmanager = vol("alertmanager-data", "alertmanager");
         this.alertmanager = container(this, `${name}-alertmanager`, scope, {

@@ -4,6 +4,7 @@ import { appConnectionEnv, appEnvSecret } from "../../../capabilities/kubernetes
 import { opsScripts, opsScriptsConfigMap, platformScripts, platformScriptsConfigMap } from "../../../capabilities/kubernetes/backups";
 import { names, type DataService } from "../../../capabilities/kubernetes/names";
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
+import { deliveryCredentials } from "../../delivery";
 import type { TargetArgs } from "../../platform";
 import { AppService } from "./apps";
 import { Backups } from "./backups";
@@ -41,7 +42,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
 
     constructor(name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Platform", name, {}, opts);
-        const { context, secrets, receivers } = args;
+        const { context, secrets } = args;
         const rb = context.runbook;
         const settings = context.settings.kubernetes ?? {};
         const n = names(context.app, settings.namespace ?? context.app);
@@ -58,7 +59,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const platformScriptsMap = new k8s.core.v1.ConfigMap(`${name}-platform-scripts`, { metadata: meta(scope, platformScriptsConfigMap(n), "scripts"), data: platformScripts() }, inNs);
         const opsScriptsMap = new k8s.core.v1.ConfigMap(`${name}-backup-scripts`, { metadata: meta(scope, opsScriptsConfigMap(n), "backup"), data: opsScripts() }, inNs);
 
-        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, receivers }, { parent: this });
+        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, delivery: deliveryCredentials(args) }, { parent: this });
         const monitoringCrds = this.monitoring.stack;
         this.operators = new Operators(`${name}-operators`, { scope, monitoringCrds }, { parent: this });
         this.objectStorage = new ObjectStorage(`${name}-object-storage`, { scope, monitoringCrds }, { parent: this });

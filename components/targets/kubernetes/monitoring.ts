@@ -19,13 +19,13 @@ import {
 } from "../../../capabilities/kubernetes/monitoring";
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { CHARTS } from "../../../capabilities/kubernetes/versions";
-import type { TargetArgs } from "../../platform";
+import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
 import { childOptions, meta, release, secretData, statefulOptions, type KubernetesScope } from "./scope";
 
 export interface MonitoringArgs {
     readonly scope: KubernetesScope;
-    /** The operator's pager and chat credentials (Pulumi secrets); an integration without one is left out. */
-    readonly receivers: TargetArgs["receivers"];
+    /** The stack's alert-delivery credentials (`deliveryCredentials`, Pulumi secrets); an integration without one is left out. */
+    readonly delivery?: pulumi.Output<DeliveryCredentials>;
 }
 
 /**
@@ -51,7 +51,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Monitoring", name, {}, opts);
-        const { scope, receivers } = args;
+        const { scope } = args;
         const { context, names: n } = scope;
         const rb = context.runbook;
         const ns = n.monitoring;
@@ -72,12 +72,7 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             inNs,
         );
-        const smtp = context.settings.alerting?.smtp;
-        const alertmanagerText = pulumi
-            .all([receivers.pagerdutyRoutingKey, receivers.slackWebhookUrl, receivers.deadMansSwitchUrl, receivers.smtpPassword])
-            .apply(([pagerdutyRoutingKey, slackWebhookUrl, deadMansSwitchUrl, authPassword]) =>
-                alertmanagerYaml(rb, { pagerdutyRoutingKey, slackWebhookUrl, deadMansSwitchUrl, ...(smtp ? { smtp: { ...smtp, ...(authPassword ? { authPassword } : {}) } } : {}) }),
-            );
+        const alertmanagerText = (args.delivery ?? pulumi.output({})).apply((credentials) => alertmanagerYaml(rb, credentials));
         this.alertmanagerConfig = new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
             { metadata: meta(scope, alertmanagerConfigSecret(n), "alertmanager", ns), type: "Opaque", stringData: secretData({ [ALERTMANAGER_CONFIG_KEY]: pulumi.secret(alertmanagerText) }) },

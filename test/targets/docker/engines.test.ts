@@ -219,6 +219,13 @@ for (const app of APPS) {
         for (const [label, content] of [
             ["without operator secrets", artifacts.alertmanager],
             ["with operator secrets", localArtifacts(rb, "local", { pagerdutyRoutingKey: "0123456789abcdef0123456789abcdef", slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX" }).alertmanager],
+            [
+                "with-switch-and-relay",
+                localArtifacts(rb, "local", {
+                    deadMansSwitchUrl: "https://hc-ping.example.com/0b1c",
+                    ...(rb.incident.channels.email ? { smtp: { smarthost: "smtp.example.com:587", from: "alertmanager@example.com", authUsername: "am", authPassword: "relay" } } : {}),
+                }).alertmanager,
+            ],
         ] as const) {
             const file = path.join(dir, `alertmanager-${label.split(" ")[0]}.yml`);
             fs.writeFileSync(file, content);

@@ -4,7 +4,7 @@ import * as path from "path";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../../../cli/harness/stack-files";
-import { renderArtifacts, requiredExporters, type DirectReceivers } from "../../../capabilities/alerting";
+import { receiverName, renderArtifacts, requiredExporters, type DirectReceivers } from "../../../capabilities/alerting";
 import { EXPORTERS, METRICS } from "../../../capabilities/alerting/signals";
 import { localArtifacts } from "../../../capabilities/docker/artifacts";
 import { localPostgresConf, pgHbaConf, postgresInitScript, postgresReplicaScript } from "../../../capabilities/docker/postgres";
@@ -479,6 +479,24 @@ test.serial("with the operator's secrets set, Alertmanager pages and chats, and 
     t.is(pager.pagerduty_configs[0].routing_key, SECRET_PLACEHOLDER, "the operator's key (offline: its placeholder)");
     t.is(config.global.slack_api_url, SECRET_PLACEHOLDER);
     t.true(config.receivers.some((r: { slack_configs?: unknown }) => r.slack_configs));
+});
+
+test.serial("with a dead man's switch and a mail relay set, the Watchdog pings the switch and formula-pm's alert e-mail is sent", async (t) => {
+    const stack = "formula-pm-local";
+    const rb = getRunbook("formula-pm");
+    const doc = YAML.parse(fs.readFileSync(path.join(REPO, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    doc.config["runbook-platform:deadMansSwitchUrl"] = { secure: "v1:CCCC:encrypted-by-the-stack" };
+    doc.config["runbook-platform:alerting"] = { smtp: { smarthost: "smtp.example.com:587", from: "alertmanager@example.com" } };
+    const plan = await planStack(stack, { stackFileText: YAML.stringify(doc) });
+    const alertmanager = byHost(plan, "alertmanager");
+    t.deepEqual(alertmanager.secretPaths.filter((p) => p.startsWith("uploads")), ["uploads[0].content"], "a file with a credential in it is a secret");
+    const config = YAML.parse((alertmanager.props.uploads as { content: string }[])[0].content);
+    const watchdog = config.receivers.find((r: { name: string }) => r.name === receiverName(rb.app, "watchdog"));
+    t.deepEqual(watchdog.webhook_configs.map((w: { url: string }) => w.url), [SECRET_PLACEHOLDER]);
+    const warning = config.receivers.find((r: { name: string }) => r.name === receiverName(rb.app, "warning"));
+    t.deepEqual(warning.email_configs.map((e: { to: string }) => e.to), [rb.incident.channels.email]);
+    t.is(config.global.smtp_smarthost, "smtp.example.com:587");
+    t.false(config.receivers.some((r: Record<string, unknown>) => "pagerduty_configs" in r || "slack_configs" in r), "no pager or chat credential on this laptop");
 });
 
 test.serial("a stack's overrides reach the containers: replicas, backup schedule and retention, log retention", async (t) => {
