@@ -5,6 +5,8 @@ import type { Runbook } from "../runbooks";
 /** Credentials the platform generates; every target reads them from here, never from config or code. */
 export interface PlatformSecretsArgs {
     readonly runbook: Runbook;
+    /** Whether the target runs Grafana (Docker, Kubernetes; not AWS): only then is its admin password generated. */
+    readonly grafana: boolean;
 }
 
 /**
@@ -17,7 +19,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     public readonly redis?: random.RandomPassword;
     public readonly mongodb?: random.RandomPassword;
     public readonly objectStorage?: random.RandomPassword;
-    public readonly grafanaAdmin: random.RandomPassword;
+    public readonly grafanaAdmin?: random.RandomPassword;
 
     constructor(name: string, args: PlatformSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:index:Secrets", name, {}, opts);
@@ -29,7 +31,13 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         if (data.redis) this.redis = password("redis");
         if (data.mongodb) this.mongodb = password("mongodb");
         if (data.objectStorage) this.objectStorage = password("object-storage");
-        this.grafanaAdmin = password("grafana-admin", true);
+        if (args.grafana) this.grafanaAdmin = password("grafana-admin", true);
         this.registerOutputs({});
+    }
+
+    /** The Grafana admin password, for targets that run Grafana (they asked for it with `grafana: true`). */
+    public grafanaAdminPassword(): pulumi.Output<string> {
+        if (!this.grafanaAdmin) throw new Error("PlatformSecrets: no Grafana admin password; create PlatformSecrets with grafana: true on a target that runs Grafana");
+        return this.grafanaAdmin.result;
     }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { GRAFANA_ADMIN_USER } from "../capabilities/dashboards";
 import { Platform } from "../components/platform";
 import { ConfigError, OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, PAGED_ENVS, PROJECT, resolveStack, type OperatorSecret, type PlatformContext } from "./settings";
 
@@ -16,12 +17,15 @@ export function buildPlatform(options: BuildOptions = {}) {
     const resolved = resolveStack(stack, pulumi.runtime.allConfig());
     const context = options.mutate ? options.mutate(resolved) : resolved;
     const platform = new Platform(`${context.app}`, { context, receivers: readReceivers(context) });
+    const grafanaAdmin = platform.secrets.grafanaAdmin;
     return {
         app: context.app,
         env: context.env,
         target: context.target,
         endpoints: platform.target.endpoints,
         overrides: context.overrides,
+        // `pulumi stack output grafana --show-secrets`: the login to the dashboards, where the target runs Grafana.
+        ...(grafanaAdmin ? { grafana: { user: GRAFANA_ADMIN_USER, password: pulumi.secret(grafanaAdmin.result) } } : {}),
     };
 }
 

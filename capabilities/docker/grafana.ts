@@ -1,5 +1,8 @@
 import type { Runbook } from "../../runbooks";
+import { GRAFANA_ADMIN_USER } from "../dashboards";
 import { HOSTS, INTERNAL_PORTS } from "./topology";
+
+export { GRAFANA_ADMIN_USER };
 
 /**
  * Grafana provisioning for the local platform: the data sources (Prometheus, Loki, Alertmanager,
@@ -11,8 +14,6 @@ export const GRAFANA_PROVISIONING = "/etc/grafana/provisioning";
 /** Outside the data volume, so each `pulumi up` uploads the dashboards afresh. */
 export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
 export const GRAFANA_DATA = "/var/lib/grafana";
-/** The admin login's name; its password is the generated `grafanaAdmin` secret. */
-export const GRAFANA_ADMIN_USER = "admin";
 
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", alertmanager: "alertmanager", jaeger: "jaeger" } as const;
 

@@ -118,6 +118,25 @@ test.serial("a paged environment without its operator secrets is refused by the 
     t.regex(error?.message ?? "", /runbook-platform:pagerdutyRoutingKey = \(missing\): staging alerts must reach a person; set it with `pulumi config set --secret/);
 });
 
+test.serial("stack outputs: the Grafana login (password a secret) where the target runs Grafana; on AWS no Grafana password is generated", async (t) => {
+    const outputsOf = async (stack: string) => {
+        let outputs: ReturnType<typeof buildPlatform> | undefined;
+        const { config, secretKeys } = readStackConfig(stack);
+        const resources = await captureRegistrations(stack, { config, secretKeys, region: config["aws:region"] }, () => {
+            outputs = buildPlatform();
+        });
+        return { outputs: outputs!, resources };
+    };
+    const local = await outputsOf("bunty-local");
+    t.is(local.outputs.grafana?.user, "admin");
+    t.true(await pulumi.isSecret(local.outputs.grafana!.password), "the password is a Pulumi secret");
+    const value = await new Promise<string>((resolve) => local.outputs.grafana!.password.apply(resolve));
+    t.is(value, `generated-bunty-secrets-grafana-admin`, "the generated password, not a literal");
+    const production = await outputsOf("bunty-production");
+    t.is(production.outputs.grafana, undefined);
+    t.false(production.resources.some((r) => r.name.endsWith("grafana-admin")), "no unused password on AWS");
+});
+
 test.serial("all 15 stacks plan; every resource hangs off the app's Platform component", async (t) => {
     const plans: StackPlan[] = [];
     for (const stack of allStacks()) plans.push(await planStack(stack));

@@ -147,7 +147,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 image: PLATFORM_IMAGES.grafana,
                 aliases: [HOSTS.grafana],
                 env: grafanaEnv(),
-                secretValues: { GF_SECURITY_ADMIN_PASSWORD: scope.secrets.grafanaAdmin.result },
+                secretValues: { GF_SECURITY_ADMIN_PASSWORD: scope.secrets.grafanaAdminPassword() },
                 uploads: [
                     upload(`${GRAFANA_PROVISIONING}/datasources/platform.yml`, yaml(grafanaDatasources(rb))),
                     upload(`${GRAFANA_PROVISIONING}/dashboards/platform.yml`, yaml(grafanaDashboardProvider(rb))),
