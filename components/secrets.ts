@@ -2,7 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Runbook } from "../runbooks";
 
-/** Credentials the platform generates; every target reads them from here, never from config or code. */
+/**
+ * Credentials the app and its operators use, generated once per stack; every target reads them from
+ * here, never from config or code. Credentials only the platform's own members exchange (a
+ * replication password, a MongoDB keyfile, an internal MinIO root) are generated the same way by
+ * the target component that needs them, next to their one use.
+ */
 export interface PlatformSecretsArgs {
     readonly runbook: Runbook;
     /** Whether the target runs Grafana (Docker, Kubernetes; not AWS): only then is its admin password generated. */
