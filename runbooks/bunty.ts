@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
 import type { Alert, Runbook } from "./schema";
 
 const seed = "003_d763fc27b5356eb7.txt";
@@ -247,13 +247,7 @@ export const bunty: Runbook = {
         source: at("Performance Metrics", "# Error rate"),
         defaulted: { ports: D.monitoringPorts.reason, dashboards: D.overviewDashboard.reason, logStack: "the runbook reads pm2 logs on the host; Loki keeps them centrally" },
     },
-    aws: {
-        region: D.awsRegion.value,
-        availabilityZones: D.availabilityZones.value,
-        waf: D.waf.value,
-        blueGreen: false,
-        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: "the runbook swaps directories to roll back; ECS rolls back with its circuit breaker" },
-    },
+    aws: defaultAws("the runbook swaps directories to roll back; ECS rolls back with its circuit breaker"),
     checks: [
         { id: "health-endpoints", cadence: "daily", what: "Check health endpoints", automation: "alert", source: at("Daily", "- Check health endpoints") },
         { id: "error-logs", cadence: "daily", what: "Review error logs", automation: "alert", source: at("Daily", "- Review error logs") },

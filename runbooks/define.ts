@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import type { Alert, Source } from "./schema";
+import type { Alert, Runbook, Source } from "./schema";
 
 /** Returns a function that cites a section of one seed: `at("Alert Thresholds", "Disk Critical: > 95% disk usage")`. */
 export function citing(seed: string): (section: string, quote: string) => Source {
@@ -28,5 +28,20 @@ export function defaultBackupOverdue(source: Source, extra: Record<string, strin
         direction: "above",
         unit: "intervals",
         levels: [{ severity: "warning", threshold: D.backupAgeFactor.value, for: D.alertFor.value, source, defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason, ...extra } }],
+    };
+}
+
+/**
+ * The platform's AWS layout for a runbook that names no region, zone count or WAF and rolls its
+ * releases: every value a default, `rolling` says why this runbook's releases roll.
+ */
+export function defaultAws(rolling: string, source?: Source): Runbook["aws"] {
+    return {
+        region: D.awsRegion.value,
+        availabilityZones: D.availabilityZones.value,
+        waf: D.waf.value,
+        blueGreen: false,
+        ...(source ? { source } : {}),
+        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: rolling },
     };
 }

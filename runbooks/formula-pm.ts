@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "001_50b6c55037a0b11e.txt";
@@ -242,14 +242,7 @@ export const formulaPm: Runbook = {
         source: at("Service Dependencies", "- **Monitoring**: Prometheus, Grafana"),
         defaulted: { ports: D.monitoringPorts.reason, dashboards: D.overviewDashboard.reason, logStack: "the runbook reads logs with docker-compose; Loki keeps them centrally" },
     },
-    aws: {
-        region: D.awsRegion.value,
-        availabilityZones: D.availabilityZones.value,
-        waf: D.waf.value,
-        blueGreen: false,
-        source: at("Service Architecture", "File Storage (AWS S3)"),
-        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: "the runbook deploys backend then frontend with --no-deps" },
-    },
+    aws: defaultAws("the runbook deploys backend then frontend with --no-deps", at("Service Architecture", "File Storage (AWS S3)")),
     checks: [
         { id: "health-check", cadence: "daily", what: "Daily health check routine", automation: "alert", source: at("Health Check Routine", "# Daily health check script") },
         { id: "backup-status", cadence: "daily", what: "Check backup status", automation: "alert", source: at("Health Check Routine", 'echo "Checking backup status..."') },

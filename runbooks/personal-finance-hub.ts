@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing } from "./define";
+import { citing, defaultAws } from "./define";
 import type { Level, Runbook } from "./schema";
 
 const seed = "002_f61d0db255be6539.txt";
@@ -264,13 +264,7 @@ export const personalFinanceHub: Runbook = {
         source: at("Critical Metrics Dashboard URLs", "- **Main Dashboard**: http://localhost:3001/d/pfh-overview"),
         defaulted: { prometheus: D.monitoringPorts.reason, alertmanager: D.monitoringPorts.reason },
     },
-    aws: {
-        region: D.awsRegion.value,
-        availabilityZones: D.availabilityZones.value,
-        waf: D.waf.value,
-        blueGreen: false,
-        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: "the runbook deploys by rolling update" },
-    },
+    aws: defaultAws("the runbook deploys by rolling update"),
     checks: [
         { id: "log-cleanup", cadence: "daily", what: "Delete logs older than 30 days, compress after 7", automation: "job", source: at("Log Rotation & Cleanup", "# Compress old logs") },
         { id: "kafka-lag", cadence: "daily", what: "Check consumer group lag", automation: "alert", source: at("Kafka Consumer Lag", "# Check consumer group lag") },

@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "000_ec4a227eb36bc2f0.txt";
@@ -302,13 +302,7 @@ export const pfmCommunity: Runbook = {
         source: at("Health Check Dashboard Access", "Grafana Dashboard:     http://monitoring.pfm-community.com:3003"),
         defaulted: { dashboards: D.overviewDashboard.reason },
     },
-    aws: {
-        region: D.awsRegion.value,
-        availabilityZones: D.availabilityZones.value,
-        waf: D.waf.value,
-        blueGreen: false,
-        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: "the runbook deploys with rolling updates" },
-    },
+    aws: defaultAws("the runbook deploys with rolling updates"),
     checks: [
         { id: "backup-status", cadence: "daily", what: "Check backup status", automation: "alert", source: at("Morning Checklist (9:00 AM)", "./scripts/daily/backup-status.sh") },
         { id: "health-check", cadence: "daily", what: "Check service health", automation: "alert", source: at("Morning Checklist (9:00 AM)", "./scripts/daily/health-check.sh") },
