@@ -1,6 +1,5 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { PlannedResource, StackPlan } from "../../../cli/harness/runtime";
@@ -103,17 +102,7 @@ export function run(cmd: string, args: readonly string[], opts: { env?: NodeJS.P
     });
 }
 
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
+export { freePort } from "../../operations/helpers";
 
 /** Every string in a value, with its dotted path (`envs[3]`, `uploads[0].content`). */
 export function strings(value: unknown, at = ""): { path: string; value: string }[] {
