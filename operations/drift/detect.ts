@@ -14,9 +14,13 @@ export interface DetectOptions {
 
 /**
  * Checks stacks for drift through the Automation API, one after another, in one workspace (so
- * the CLI is located and its version read once). For each stack it runs `pulumi stack select`
- * and `pulumi refresh --preview-only`: every resource is read from the cloud and compared with
- * the recorded state, and nothing is written, neither state nor cloud.
+ * the CLI is located and its version read once). For each stack it runs `pulumi stack select`,
+ * then two read-only commands; nothing is written, neither state nor cloud:
+ * - `pulumi refresh --preview-only`: every resource is read from the cloud and compared with the
+ *   recorded state (someone changed the platform by hand, or a service changed itself);
+ * - `pulumi preview`: the program is run and compared with the recorded state (code merged but
+ *   not deployed, or a stack config changed). Together: live ≠ state ≠ code, each named.
+ * Not `preview --refresh`: it would mix both causes into one diff.
  *
  * `--expect-no-changes` is not passed: it would turn drift into a failed command, and drift
  * could then be told apart from a real failure (expired credentials, a locked state) only by
@@ -38,16 +42,24 @@ export async function detectDrift(stacks: readonly string[], opts: DetectOptions
     for (const stack of stacks) {
         opts.onStack?.(stack);
         const events: EngineEvent[] = [];
+        const previewEvents: EngineEvent[] = [];
         let failure: CommandFailure | undefined;
+        let preview: { events: EngineEvent[]; failure?: CommandFailure } | undefined;
         let phase = `selecting stack ${stack}`;
         try {
             const selected = await Stack.select(stack, workspace);
             phase = "pulumi refresh --preview-only";
             await selected.previewRefresh({ onEvent: (e) => events.push(e), onOutput: opts.onOutput, color: "never" });
+            preview = { events: previewEvents };
+            try {
+                await selected.preview({ onEvent: (e) => previewEvents.push(e), onOutput: opts.onOutput, color: "never" });
+            } catch (err) {
+                preview = { events: previewEvents, failure: describeFailure("pulumi preview", err) };
+            }
         } catch (err) {
             failure = describeFailure(phase, err);
         }
-        reports.push(collectDrift({ stack, events, failure, checkedAt: now() }));
+        reports.push(collectDrift({ stack, events, failure, preview, checkedAt: now() }));
     }
     return reports;
 }

@@ -1,7 +1,31 @@
-import { exitCodeFor, type ReportValue, type StackDriftReport } from "./report";
+import { exitCodeFor, type DriftedResource, type ReportValue, type StackDriftReport } from "./report";
 
 /** How the check compares, said once for every rendering. */
-export const METHOD = "`pulumi refresh --preview-only`: live resources read from the cloud, compared with the state recorded at the last deployment; nothing is written";
+export const METHOD =
+    "`pulumi refresh --preview-only` (live resources read from the cloud, compared with the state recorded at the last deployment) and `pulumi preview` (the code compared with that state); nothing is written";
+
+/** The two comparisons of a report: what each one's columns and row texts say. */
+const SECTIONS = {
+    live: {
+        title: "Changed outside the code (state → live)",
+        columns: ["State", "Live"],
+        created: "not in the recorded state",
+        deleted: "no longer exists",
+        fix: (stack: string) => `Either put the cloud back to the code with \`pulumi up --stack ${stack}\`, or, if the live value is right, change the code and deploy it.`,
+    },
+    code: {
+        title: "Code not deployed (state → code)",
+        columns: ["State", "Code"],
+        created: "in the code, not deployed",
+        deleted: "deployed, no longer in the code",
+        fix: (stack: string) => `Deploy the code with \`pulumi up --stack ${stack}\` (after review), or revert it.`,
+    },
+} as const;
+type Section = keyof typeof SECTIONS;
+
+function resourcesOf(report: StackDriftReport, section: Section): readonly DriftedResource[] {
+    return section === "live" ? report.resources : report.undeployed;
+}
 
 /** A value on one line: strings quoted, markers bare, long JSON cut with an ellipsis. */
 export function formatValue(v: ReportValue | undefined, max = 80): string {
@@ -22,14 +46,15 @@ interface Row {
 }
 
 /** One row per changed property; a resource without property detail gets one row saying why. */
-function rows(report: StackDriftReport): Row[] {
+function rows(report: StackDriftReport, section: Section): Row[] {
     const out: Row[] = [];
-    for (const r of report.resources) {
+    const says = SECTIONS[section];
+    for (const r of resourcesOf(report, section)) {
         const base = { operation: r.operation, type: r.type, name: r.name };
         if (r.operation === "delete") {
-            out.push({ ...base, property: "", change: "no longer exists", old: "", live: "" });
+            out.push({ ...base, property: "", change: says.deleted, old: "", live: "" });
         } else if (r.operation === "create") {
-            out.push({ ...base, property: "", change: "not in the recorded state", old: "", live: "" });
+            out.push({ ...base, property: "", change: says.created, old: "", live: "" });
         } else if (r.properties.length === 0) {
             out.push({ ...base, property: "", change: "changed; the provider named no properties", old: "", live: "" });
         } else {
@@ -47,8 +72,13 @@ function headline(report: StackDriftReport): string {
     switch (report.status) {
         case "clean":
             return "clean, no drift";
-        case "drift":
-            return `drift, ${report.resources.length} resource(s) differ from the recorded state`;
+        case "drift": {
+            const parts = [
+                ...(report.resources.length ? [`${report.resources.length} resource(s) changed outside the code`] : []),
+                ...(report.undeployed.length ? [`${report.undeployed.length} change(s) in the code not deployed`] : []),
+            ];
+            return `drift, ${parts.join("; ") || "changes counted without detail"}`;
+        }
         case "error":
             return "error, the check did not finish";
     }
@@ -59,9 +89,11 @@ export function renderTable(reports: readonly StackDriftReport[]): string {
     const lines: string[] = [];
     for (const report of reports) {
         lines.push(`${report.stack}: ${headline(report)} (checked ${report.checkedAt})`);
-        const table = rows(report);
-        if (table.length > 0) {
-            const header = { operation: "OPERATION", type: "TYPE", name: "NAME", property: "PROPERTY", change: "STATE → LIVE" };
+        for (const section of Object.keys(SECTIONS) as Section[]) {
+            const table = rows(report, section);
+            if (table.length === 0) continue;
+            lines.push(`  ${SECTIONS[section].title}:`);
+            const header = { operation: "OPERATION", type: "TYPE", name: "NAME", property: "PROPERTY", change: SECTIONS[section].columns.join(" → ").toUpperCase() };
             const cols = ["operation", "type", "name", "property", "change"] as const;
             const width = Object.fromEntries(cols.map((c) => [c, Math.max(header[c].length, ...table.map((r) => r[c].length))])) as Record<(typeof cols)[number], number>;
             const line = (r: Record<(typeof cols)[number], string>) =>
@@ -97,9 +129,12 @@ export function renderMarkdown(reports: readonly StackDriftReport[]): string {
     for (const report of reports) {
         out.push(`## Drift check: ${code(report.stack)}: ${headline(report)}`, "");
         out.push(`Checked ${report.checkedAt} with ${METHOD}.`, "");
-        const table = rows(report);
-        if (table.length > 0) {
-            out.push("| Operation | Resource | Type | Property | State | Live |", "| --- | --- | --- | --- | --- | --- |");
+        for (const section of Object.keys(SECTIONS) as Section[]) {
+            const table = rows(report, section);
+            if (table.length === 0) continue;
+            const says = SECTIONS[section];
+            out.push(`### ${says.title}`, "");
+            out.push(`| Operation | Resource | Type | Property | ${says.columns.join(" | ")} |`, "| --- | --- | --- | --- | --- | --- |");
             for (const r of table) {
                 const property = r.property ? code(r.property) : cell(r.change);
                 const old = r.property ? code(r.old) : "";
@@ -107,12 +142,9 @@ export function renderMarkdown(reports: readonly StackDriftReport[]): string {
                 out.push(`| ${r.operation} | ${code(r.name)} | ${code(r.type)} | ${property} | ${old} | ${live} |`);
             }
             out.push("", "<details><summary>Resource URNs</summary>", "");
-            for (const r of report.resources) out.push(`- ${code(r.urn)}`);
+            for (const r of resourcesOf(report, section)) out.push(`- ${code(r.urn)}`);
             out.push("", "</details>", "");
-            out.push(
-                `Either put the cloud back to the code with \`pulumi up --stack ${report.stack}\`, or, if the live value is right, change the code and deploy it.`,
-                "",
-            );
+            out.push(says.fix(report.stack), "");
         }
         if (report.errors.length > 0) {
             out.push("Errors:", "", "```text", ...report.errors, "```", "");

@@ -1,12 +1,15 @@
 import type { EngineEvent, OpMap, OpType, StepEventMetadata, StepEventStateMetadata } from "@pulumi/pulumi/automation";
 
 /**
- * Turns the engine events of `pulumi refresh --preview-only` into a drift report. Pure: the
- * events, the command's failure (if any) and the time come in as arguments, so the same stream
- * always gives the same report.
+ * Turns the engine events of the two read-only checks into a drift report. Pure: the events,
+ * the commands' failures (if any) and the time come in as arguments, so the same streams always
+ * give the same report.
  *
- * In a refresh, `old` is the state Pulumi recorded at the last deployment and `new` is what the
- * provider read from the cloud, so every change reads "state → live".
+ * - `pulumi refresh --preview-only`: `old` is the state Pulumi recorded at the last deployment and
+ *   `new` is what the provider read from the cloud, so every change reads "state → live": someone
+ *   changed the platform outside the code.
+ * - `pulumi preview`: `old` is the recorded state and `new` is what the program declares now, so
+ *   every change reads "state → code": code that is not deployed (what `pulumi up` would do).
  */
 
 /** How a resource differs from its recorded state, folded from the engine's step operations. */
@@ -42,13 +45,18 @@ export interface StackDriftReport {
     readonly status: StackStatus;
     /** ISO 8601 time of the check. */
     readonly checkedAt: string;
+    /** Live resources that differ from the recorded state (the refresh): changed outside the code. */
     readonly resources: DriftedResource[];
+    /** The code against the recorded state (the preview): changes `pulumi up` would make. */
+    readonly undeployed: DriftedResource[];
     /** Error diagnostics, failed resource operations and the command's own failure, in order. */
     readonly errors: string[];
     /** Things the report could not account for, e.g. changes counted without resource events. */
     readonly warnings: string[];
-    /** The engine's count of resources per operation, from its summary event. */
+    /** The engine's count of resources per operation, from the refresh's summary event. */
     readonly changeSummary: OpMap;
+    /** The same count from the preview's summary event; empty when the preview did not run. */
+    readonly undeployedSummary: OpMap;
 }
 
 export const SECRET_MARKER = "[secret]";
@@ -247,19 +255,31 @@ export interface CommandFailure {
     readonly lines: readonly string[];
 }
 
-export interface CollectInput {
-    readonly stack: string;
+/** One command's event stream, and why it failed when it did. */
+export interface CheckRun {
     readonly events: readonly EngineEvent[];
-    /** Why the command failed, when it did. */
     readonly failure?: CommandFailure;
+}
+
+export interface CollectInput extends CheckRun {
+    readonly stack: string;
+    /** The preview's run; absent when it did not run (an earlier step failed). */
+    readonly preview?: CheckRun;
     readonly checkedAt: Date;
 }
 
-/** Folds an engine event stream into one stack's drift report. */
-export function collectDrift({ stack, events, failure, checkedAt }: CollectInput): StackDriftReport {
+interface Folded {
+    readonly resources: DriftedResource[];
+    readonly errors: string[];
+    readonly changeSummary: OpMap;
+    /** Resources the summary counted as changed, whether or not their events arrived. */
+    readonly counted: number;
+}
+
+/** Folds one engine event stream into the resources it changes, its errors and its summary. */
+function fold({ events, failure }: CheckRun): Folded {
     const byUrn = new Map<string, { operation: DriftOperation; metadata: StepEventMetadata }>();
     const errors: string[] = [];
-    const warnings: string[] = [];
     let changeSummary: OpMap = {};
 
     const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
@@ -303,22 +323,36 @@ export function collectDrift({ stack, events, failure, checkedAt }: CollectInput
             properties: operation === "update" || operation === "replace" ? propertyChanges(metadata) : [],
         }))
         .sort((a, b) => a.urn.localeCompare(b.urn));
-
     const counted = Object.entries(changeSummary)
         .filter(([op]) => driftOperation(op) !== undefined)
         .reduce((n, [, count]) => n + (count ?? 0), 0);
-    if (counted > 0 && resources.length === 0) {
-        warnings.push(`the engine counted ${counted} changed resource(s) but sent no resource events for them; run \`pulumi refresh --preview-only --stack ${stack}\` to see them`);
-    }
+    return { resources, errors, changeSummary, counted };
+}
 
+/** Folds the refresh's (and the preview's) event streams into one stack's drift report. */
+export function collectDrift({ stack, events, failure, preview, checkedAt }: CollectInput): StackDriftReport {
+    const live = fold({ events, failure });
+    const code = preview ? fold(preview) : undefined;
+    const warnings: string[] = [];
+    // A summary that counts changes the events never showed is drift nobody can see: say so.
+    if (live.counted > 0 && live.resources.length === 0) {
+        warnings.push(`the engine counted ${live.counted} changed resource(s) but sent no resource events for them; run \`pulumi refresh --preview-only --stack ${stack}\` to see them`);
+    }
+    if (code && code.counted > 0 && code.resources.length === 0) {
+        warnings.push(`the preview counted ${code.counted} change(s) but sent no resource events for them; run \`pulumi preview --diff --stack ${stack}\` to see them`);
+    }
+    const errors = [...live.errors, ...(code?.errors ?? [])];
+    const undeployed = code?.resources ?? [];
     return {
         stack,
-        status: decideStatus(errors.length > 0, resources.length > 0 || warnings.length > 0),
+        status: decideStatus(errors.length > 0, live.resources.length > 0 || undeployed.length > 0 || warnings.length > 0),
         checkedAt: checkedAt.toISOString(),
-        resources,
+        resources: live.resources,
+        undeployed,
         errors,
         warnings,
-        changeSummary,
+        changeSummary: live.changeSummary,
+        undeployedSummary: code?.changeSummary ?? {},
     };
 }
 

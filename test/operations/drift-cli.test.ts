@@ -9,7 +9,7 @@ import { EVENTS, REPO, removeTempDirs, run, standInBin, tempDir } from "./helper
 // `npm run drift` end to end: the CLI's main and the real Automation API code of
 // @pulumi/pulumi, driving a stand-in `pulumi` executable first on PATH (there is no Pulumi CLI
 // on these machines). The stand-in answers `version` and `stack select`, and replays a
-// recorded engine event stream for `refresh --preview-only`, over the gRPC event stream the SDK
+// engine event stream for `refresh --preview-only` and for `preview`, over the gRPC event stream the SDK
 // opens for CLIs newer than 3.205, or into the --event-log file for older ones. Most tests call
 // main in this process (loading the SDK once); the last one runs the command as a process to
 // check its exit statuses.
@@ -19,6 +19,8 @@ test.after.always(removeTempDirs);
 const DRIFT = path.join(EVENTS, "gravitypm-production.drift.jsonl");
 const CLEAN = path.join(EVENTS, "gravitypm-production.clean.jsonl");
 const ERROR = path.join(EVENTS, "gravitypm-production.error.jsonl");
+const PREVIEW_CLEAN = path.join(EVENTS, "gravitypm-production.preview-clean.jsonl");
+const PREVIEW_CHANGES = path.join(EVENTS, "gravitypm-production.preview-changes.jsonl");
 
 interface Drift {
     readonly code: number;
@@ -45,6 +47,7 @@ function fakeEnv(fake: Record<string, string>, log: string, noPulumi = false): R
         // The stand-in is a copy outside the repository; it loads the SDK's gRPC code from here.
         NODE_PATH: path.join(REPO, "node_modules"),
         FAKE_PULUMI_LOG: log,
+        FAKE_PULUMI_PREVIEW_EVENTS: PREVIEW_CLEAN,
         ...fake,
     };
 }
@@ -72,12 +75,13 @@ async function drift(args: string[], fake: Record<string, string> = {}, opts: { 
     }
 }
 
-/** The drift check must only ever read: no refresh without --preview-only, no up, no --yes. */
+/** The drift check must only ever read: no refresh without --preview-only, no up, no --yes; a plain preview. */
 function assertReadOnly(t: ExecutionContext, calls: string[][]): void {
     for (const argv of calls) {
         const [cmd] = argv;
-        t.true(["version", "stack", "refresh"].includes(cmd), `unexpected pulumi ${argv.join(" ")}`);
+        t.true(["version", "stack", "refresh", "preview"].includes(cmd), `unexpected pulumi ${argv.join(" ")}`);
         if (cmd === "refresh") t.true(argv.includes("--preview-only") && !argv.includes("--yes") && !argv.includes("--skip-preview"), argv.join(" "));
+        if (cmd === "preview") t.false(argv.includes("--refresh") || argv.includes("--yes") || argv.includes("--save-plan"), argv.join(" "));
         if (cmd === "stack") t.is(argv[1], "select");
     }
 }
@@ -105,14 +109,17 @@ test.serial("drift returns 2; --json prints only JSON, with the drifted resource
     t.deepEqual(report.resources.map((x) => x.operation).sort(), ["delete", "update", "update", "update"]);
 
     // What the Automation API asked of the CLI: its version, the stack, then a read-only refresh
-    // whose events came back over gRPC.
+    // whose events came back over gRPC, then a preview of the code.
     t.deepEqual(r.calls[0], ["version"]);
     t.deepEqual(r.calls[1], ["stack", "select", "--stack", "gravitypm-production", "--non-interactive"]);
     const refresh = r.calls[2];
     t.is(refresh[0], "refresh");
     t.regex(refresh[refresh.indexOf("--event-log") + 1], /^tcp:\/\/127\.0\.0\.1:\d+$/);
     t.is(refresh[refresh.indexOf("--stack") + 1], "gravitypm-production");
-    t.is(r.calls.length, 3);
+    t.is(r.calls[3][0], "preview");
+    t.is(r.calls[3][r.calls[3].indexOf("--stack") + 1], "gravitypm-production");
+    t.is(r.calls.length, 4);
+    t.deepEqual(report.undeployed, [], "the code matches the recorded state");
     assertReadOnly(t, r.calls);
 });
 
@@ -128,9 +135,47 @@ test.serial("with a CLI older than 3.206 the events come through the --event-log
 test.serial("--markdown renders the drift as a table for an issue", async (t) => {
     const r = await drift(["--stack", "gravitypm-production", "--markdown"], { FAKE_PULUMI_EVENTS: DRIFT });
     t.is(r.code, 2, r.stderr);
-    t.true(r.stdout.startsWith("## Drift check: `gravitypm-production`: drift, 4 resource(s)"));
+    t.true(r.stdout.startsWith("## Drift check: `gravitypm-production`: drift, 4 resource(s) changed outside the code"));
+    t.true(r.stdout.includes("### Changed outside the code (state → live)"));
+    t.false(r.stdout.includes("### Code not deployed"));
     t.true(r.stdout.includes("| update | `gravitypm-production-db` | `aws:rds/instance:Instance` | `backupRetentionPeriod` | `30` | `7` |"));
     t.true(r.stdout.includes("| update | `gravitypm-production-mongodb-uri` | `aws:secretsmanager/secretVersion:SecretVersion` | `secretString` | `[secret]` | `[secret]` |"));
+});
+
+test.serial("code not deployed is drift too: the preview's changes, state → code, in their own section", async (t) => {
+    const r = await drift(["--stack", "gravitypm-production", "--json"], { FAKE_PULUMI_EVENTS: CLEAN, FAKE_PULUMI_PREVIEW_EVENTS: PREVIEW_CHANGES });
+    t.is(r.code, 2, r.stderr);
+    const [report] = (JSON.parse(r.stdout) as { stacks: StackDriftReport[] }).stacks;
+    t.is(report.status, "drift");
+    t.deepEqual(report.resources, [], "nothing changed outside the code");
+    // In URN order: the Monitoring component's two, then the Network's.
+    t.deepEqual(
+        report.undeployed.map((x) => [x.operation, x.name]),
+        [
+            ["delete", "gravitypm-monitoring-legacy-cpu"],
+            ["create", "gravitypm-monitoring-warning-email"],
+            ["update", "gravitypm-network-flow-logs"],
+        ],
+    );
+    t.deepEqual(report.undeployed.find((x) => x.operation === "update")?.properties, [{ path: "retentionInDays", kind: "update", old: 30, new: 90 }]);
+    t.deepEqual(report.undeployedSummary, { same: 1, update: 1, create: 1, delete: 1 });
+
+    const md = await drift(["--stack", "gravitypm-production", "--markdown"], { FAKE_PULUMI_EVENTS: CLEAN, FAKE_PULUMI_PREVIEW_EVENTS: PREVIEW_CHANGES });
+    t.true(md.stdout.startsWith("## Drift check: `gravitypm-production`: drift, 3 change(s) in the code not deployed"));
+    t.true(md.stdout.includes("### Code not deployed (state → code)"));
+    t.true(md.stdout.includes("| update | `gravitypm-network-flow-logs` | `aws:cloudwatch/logGroup:LogGroup` | `retentionInDays` | `30` | `90` |"));
+    t.true(md.stdout.includes("| create | `gravitypm-monitoring-warning-email` | `aws:sns/topicSubscription:TopicSubscription` | in the code, not deployed |"));
+    t.true(md.stdout.includes("| delete | `gravitypm-monitoring-legacy-cpu` | `aws:cloudwatch/metricAlarm:MetricAlarm` | deployed, no longer in the code |"));
+    assertReadOnly(t, md.calls);
+});
+
+test.serial("a failing preview returns 1, and the refresh's findings are still reported", async (t) => {
+    const r = await drift(["--stack", "gravitypm-production", "--json"], { FAKE_PULUMI_EVENTS: DRIFT, FAKE_PULUMI_PREVIEW_EVENTS: ERROR });
+    t.is(r.code, 1);
+    t.regex(r.stderr, /pulumi preview failed \(exit code 255\)/);
+    const [report] = (JSON.parse(r.stdout) as { stacks: StackDriftReport[] }).stacks;
+    t.is(report.status, "error");
+    t.is(report.resources.length, 4, "the refresh's drift is kept");
 });
 
 test.serial("a failing refresh returns 1 with the engine's error on stderr", async (t) => {

@@ -16,7 +16,7 @@ const URN = (type: string, name: string) => `urn:pulumi:${STACK}::runbook-platfo
 const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret]" };
 const SHOWN_SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: '"hunter2"' };
 
-function recorded(kind: "clean" | "drift" | "error"): EngineEvent[] {
+function recorded(kind: "clean" | "drift" | "error" | "preview-clean" | "preview-changes"): EngineEvent[] {
     return fs
         .readFileSync(path.join(EVENTS, `${STACK}.${kind}.jsonl`), "utf8")
         .trim()
@@ -83,13 +83,13 @@ test("secrets stay masked even when the CLI was asked to show them, and inside c
             op: "update",
             urn: URN("aws:rds/instance:Instance", "db"),
             old: state({ masterUserSecret: SHOWN_SECRET, config: { password: SHOWN_SECRET } }),
-            new: state({ masterUserSecret: SHOWN_SECRET, config: { password: { ...SHOWN_SECRET, plaintext: '"changed"' } } }),
+            new: state({ masterUserSecret: SHOWN_SECRET, config: { password: { ...SHOWN_SECRET, plaintext: '"rotated-hunter3"' } } }),
             detailedDiff: { "config.password": diff("update"), "masterUserSecret.inner": diff("update") },
         }),
     ]);
     const rendered = renderTable([r]) + renderMarkdown([r]) + renderJson([r]);
     t.false(rendered.includes("hunter2"));
-    t.false(rendered.includes("changed"));
+    t.false(rendered.includes("rotated-hunter3"));
     t.deepEqual(r.resources[0].properties.map((p) => [p.path, p.old, p.new]), [
         ["config.password", "[secret]", "[secret]"],
         ["masterUserSecret.inner", "[secret]", "[secret]"],
@@ -167,9 +167,31 @@ test("exit codes: an error outranks drift, drift outranks clean", (t) => {
     t.is(failureText({ phase: "p", lines: ["a", "b"] }, ["a\nmore detail"]), "p failed: b");
 });
 
+test("the preview's stream is the code against the state: its changes are `undeployed`, beside the refresh's", (t) => {
+    const both = collectDrift({ stack: STACK, events: recorded("drift"), preview: { events: recorded("preview-changes") }, checkedAt: AT });
+    t.is(both.status, "drift");
+    t.is(both.resources.length, 4, "the refresh's findings stay where they were");
+    t.deepEqual(both.undeployed.map((r) => r.operation), ["delete", "create", "update"]);
+    t.deepEqual(both.undeployedSummary, { same: 1, update: 1, create: 1, delete: 1 });
+    const text = renderTable([both]);
+    t.regex(text, /^ {2}Changed outside the code \(state → live\):$/m);
+    t.regex(text, /^ {2}Code not deployed \(state → code\):$/m);
+    t.regex(text, /^ {2}OPERATION +TYPE +NAME +PROPERTY +STATE → CODE$/m);
+    t.regex(text, /^ {2}update +aws:cloudwatch\/logGroup:LogGroup +gravitypm-network-flow-logs +retentionInDays +30 → 90$/m);
+    t.regex(text, /^ {2}create +aws:sns\/topicSubscription:TopicSubscription +gravitypm-monitoring-warning-email +in the code, not deployed$/m);
+
+    const clean = collectDrift({ stack: STACK, events: recorded("clean"), preview: { events: recorded("preview-clean") }, checkedAt: AT });
+    t.is(clean.status, "clean");
+    t.deepEqual(clean.undeployed, []);
+
+    const silent = collectDrift({ stack: STACK, events: recorded("clean"), preview: { events: [{ sequence: 0, timestamp: 0, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { update: 2 }, policyPacks: {} } }] }, checkedAt: AT });
+    t.is(silent.status, "drift");
+    t.regex(silent.warnings[0], /the preview counted 2 change\(s\) but sent no resource events for them; run `pulumi preview --diff --stack gravitypm-production`/);
+});
+
 test("the table shows each changed property as state → live", (t) => {
     const text = renderTable([report(recorded("drift")), report(recorded("clean"))]);
-    t.regex(text, /^gravitypm-production: drift, 4 resource\(s\) differ from the recorded state \(checked 2026-01-15T06:00:00\.000Z\)$/m);
+    t.regex(text, /^gravitypm-production: drift, 4 resource\(s\) changed outside the code \(checked 2026-01-15T06:00:00\.000Z\)$/m);
     t.regex(text, /^ {2}update +aws:rds\/instance:Instance +gravitypm-production-db +backupRetentionPeriod +30 → 7$/m);
     t.regex(text, /^ {2}update +aws:s3\/bucketVersioning:BucketVersioning +gravitypm-production-files-versioning +versioningConfiguration\.status +"Enabled" → "Suspended"$/m);
     t.regex(text, /^ {2}delete +aws:cloudwatch\/metricAlarm:MetricAlarm +gravitypm-production-backup-age +no longer exists$/m);
@@ -178,7 +200,7 @@ test("the table shows each changed property as state → live", (t) => {
 
 test("the Markdown has a table row per property, the URNs, and escapes pipes", (t) => {
     const md = renderMarkdown([report(recorded("drift"))]);
-    t.true(md.includes("## Drift check: `gravitypm-production`: drift, 4 resource(s) differ from the recorded state"));
+    t.true(md.includes("## Drift check: `gravitypm-production`: drift, 4 resource(s) changed outside the code"));
     t.true(md.includes("| update | `gravitypm-production-db` | `aws:rds/instance:Instance` | `backupRetentionPeriod` | `30` | `7` |"));
     t.true(md.includes('| update | `gravitypm-production-files-versioning` | `aws:s3/bucketVersioning:BucketVersioning` | `versioningConfiguration.status` | `"Enabled"` | `"Suspended"` |'));
     t.true(md.includes("- `urn:pulumi:gravitypm-production::runbook-platform::aws:s3/bucketVersioning:BucketVersioning::gravitypm-production-files-versioning`"));
