@@ -25,8 +25,7 @@ export class Platform extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:index:Platform", name, {}, opts);
         const { context } = args;
-        // AWS runs no Grafana (docs/aws.md: Managed Grafana needs IAM Identity Center); the others do.
-        this.secrets = new PlatformSecrets(`${name}-secrets`, { runbook: context.runbook, grafana: context.target !== "aws" }, { parent: this });
+        this.secrets = new PlatformSecrets(`${name}-secrets`, { runbook: context.runbook }, { parent: this });
         const targetArgs: TargetArgs = { ...args, secrets: this.secrets };
         switch (context.target) {
             case "docker":

@@ -10,8 +10,6 @@ import type { Runbook } from "../runbooks";
  */
 export interface PlatformSecretsArgs {
     readonly runbook: Runbook;
-    /** Whether the target runs Grafana (Docker, Kubernetes; not AWS): only then is its admin password generated. */
-    readonly grafana: boolean;
 }
 
 /**
@@ -24,7 +22,8 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     public readonly redis?: random.RandomPassword;
     public readonly mongodb?: random.RandomPassword;
     public readonly objectStorage?: random.RandomPassword;
-    public readonly grafanaAdmin?: random.RandomPassword;
+    /** Every target runs Grafana: Docker and AWS their own, Kubernetes the chart's. */
+    public readonly grafanaAdmin: random.RandomPassword;
 
     constructor(name: string, args: PlatformSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:index:Secrets", name, {}, opts);
@@ -36,13 +35,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         if (data.redis) this.redis = password("redis");
         if (data.mongodb) this.mongodb = password("mongodb");
         if (data.objectStorage) this.objectStorage = password("object-storage");
-        if (args.grafana) this.grafanaAdmin = password("grafana-admin", true);
+        this.grafanaAdmin = password("grafana-admin", true);
         this.registerOutputs({});
-    }
-
-    /** The Grafana admin password, for targets that run Grafana (they asked for it with `grafana: true`). */
-    public grafanaAdminPassword(): pulumi.Output<string> {
-        if (!this.grafanaAdmin) throw new Error("PlatformSecrets: no Grafana admin password; create PlatformSecrets with grafana: true on a target that runs Grafana");
-        return this.grafanaAdmin.result;
     }
 }

@@ -17,15 +17,14 @@ export function buildPlatform(options: BuildOptions = {}) {
     const resolved = resolveStack(stack, pulumi.runtime.allConfig());
     const context = options.mutate ? options.mutate(resolved) : resolved;
     const platform = new Platform(`${context.app}`, { context, receivers: readReceivers(context) });
-    const grafanaAdmin = platform.secrets.grafanaAdmin;
     return {
         app: context.app,
         env: context.env,
         target: context.target,
         endpoints: platform.target.endpoints,
         overrides: context.overrides,
-        // `pulumi stack output grafana --show-secrets`: the login to the dashboards, where the target runs Grafana.
-        ...(grafanaAdmin ? { grafana: { user: GRAFANA_ADMIN_USER, password: pulumi.secret(grafanaAdmin.result) } } : {}),
+        // `pulumi stack output grafana --show-secrets`: the login to the dashboards (every target runs Grafana).
+        grafana: { user: GRAFANA_ADMIN_USER, password: pulumi.secret(platform.secrets.grafanaAdmin.result) },
     };
 }
 

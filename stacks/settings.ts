@@ -82,6 +82,8 @@ export const settingsSchema = z
             .object({
                 /** An existing Route 53 hosted zone for certificate validation and ALB aliases. */
                 hostedZoneId: z.string().optional(),
+                /** Grafana's public host; defaults to `grafana.<parent domain of the app's first public host>`. */
+                grafanaHost: hostSchema.optional(),
             })
             .strict()
             .optional(),
@@ -229,13 +231,15 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         if (!(e instanceof OverrideError)) throw e;
         problems.push(`${ns(`${e.list}.${e.key}`)} = ${JSON.stringify(e.value)}: ${e.allowed}`);
     }
-    if (problems.length) throw new ConfigError(stack, problems);
-
     const hosts: Record<string, string> = {};
     for (const svc of baseline.services) {
         const host = settings.hosts?.[svc.name] ?? (svc.host && (env === "production" ? svc.host : `${env}.${svc.host}`));
         if (host) hosts[svc.name] = host;
     }
+    const grafanaHost = settings.aws?.grafanaHost;
+    const taken = Object.entries(hosts).find(([, h]) => h === grafanaHost);
+    if (taken) problems.push(`${ns("aws.grafanaHost")} = ${JSON.stringify(grafanaHost)}: service ${taken[0]} is served on this host; allowed: a host of its own`);
+    if (problems.length) throw new ConfigError(stack, problems);
 
     return {
         stack,

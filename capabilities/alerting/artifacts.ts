@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import type { Env, Runbook } from "../../runbooks";
-import { dashboardsFor } from "../dashboards";
+import { dashboardFiles } from "../dashboards";
 import { promtoolTests } from "./promtool-tests";
 import { alertmanagerConfig, ampAlertManagerDefinition, type Receivers } from "./routing";
 import { rulesFor } from "./rules";
@@ -48,6 +48,6 @@ export function renderArtifacts(runbook: Runbook, env: Env, target: Target, rece
         { path: ARTIFACT_PATHS.ruleTests, content: `${source}\n# Run: promtool test rules rules.test.yml\n${yaml(promtoolTests(runbook, env, target, "rules.yml"))}` },
         { path: ARTIFACT_PATHS.alertmanager, content: `${source}\n${yaml(config)}` },
         ...(receivers.kind === "sns" ? [{ path: ARTIFACT_PATHS.ampDefinition, content: ampAlertManagerDefinition(config) }] : []),
-        ...dashboardsFor(runbook).map((d) => ({ path: `${ARTIFACT_PATHS.dashboards}/${d.uid}.json`, content: `${JSON.stringify(d.dashboard, null, 2)}\n` })),
+        ...dashboardFiles(runbook).map((d) => ({ path: `${ARTIFACT_PATHS.dashboards}/${d.file}`, content: d.content })),
     ];
 }

@@ -25,6 +25,8 @@ export const IMAGES = {
     caBundle: "curlimages/curl:8.11.0",
     /** Kafka's own CLI, for the one-off topic creation task. */
     kafkaAdmin: "apache/kafka:3.8.1",
+    /** Copies Grafana's provisioning files from S3 into its task before Grafana starts (the Kubernetes target's jobs run the same release). */
+    awsCli: "amazon/aws-cli:2.18.0",
 } as const;
 
 /** Exporters the collector runs beside the agent (app metrics are scraped from the services themselves). */

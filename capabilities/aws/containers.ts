@@ -138,7 +138,8 @@ export function needsCaBundle(rb: Runbook): boolean {
     return !!(rb.data.postgres || rb.data.mongodb);
 }
 
-const awslogs = (group: string, region: string, prefix: string) => ({ logDriver: "awslogs" as const, options: { "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix } });
+/** A container's log configuration: the awslogs driver into `group`, streams prefixed with the container's name. */
+export const awslogs = (group: string, region: string, prefix: string) => ({ logDriver: "awslogs" as const, options: { "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix } });
 
 /** The init container that fetches the CA bundle into the task's shared volume. */
 export function caBundleContainer(logGroup: string, region: string): ContainerDefinition {

@@ -3,6 +3,7 @@ import { getRunbook, type Dataset, type Runbook } from "../../runbooks";
 import { fargateSize } from "../sizing";
 import { cloudWatchAlarms, subjectSlug } from "./alarms";
 import { backupRules } from "./backups";
+import { dashboardProvisioningFiles, grafanaHost, PROVISIONING_KEYS } from "./grafana";
 import { cacheNodeType, cacheParameters } from "./elasticache";
 import { alarmInventory } from "./inventory";
 import { cloudWatchRetentionDays } from "./logs";
@@ -17,6 +18,7 @@ import { snapshotWindow } from "./windows";
  */
 
 const PLAN_TEST = "test/targets/aws/plan.test.ts";
+const GRAFANA_TEST = "test/targets/aws/grafana.test.ts";
 const CAPABILITY_TEST = "test/targets/aws/capabilities.test.ts";
 const WHERE = "production/aws";
 
@@ -96,6 +98,15 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
             if (!redis) return undefined;
             const policy = cacheParameters(redis).find((p) => p.name === "maxmemory-policy")!;
             return { implementedBy: [`${WHERE}: ElastiCache ${cacheNodeType(redis).nodeType} (maxmemory >= ${redis.maxmemoryMB} MB after reserve), maxmemory-policy ${policy.value}`], testedBy: [`${PLAN_TEST}: ElastiCache`] };
+        }
+        case "dashboard": {
+            const file = dashboardProvisioningFiles(rb).find((f) => f.key === PROVISIONING_KEYS.dashboard(`${key.id}.json`));
+            if (!file) return undefined;
+            const host = grafanaHost(undefined, productionHosts(rb));
+            return {
+                implementedBy: [`${WHERE}: S3 object ${file.key} in the Grafana provisioning bucket, loaded read-only by the Grafana service on ECS (${host ? `https://${host}` : "unpublished: no public host"})`],
+                testedBy: [`${GRAFANA_TEST}: provisioning objects`],
+            };
         }
         default:
             return undefined;

@@ -1,5 +1,6 @@
 import type { Runbook } from "../../runbooks";
 import { EXPORTERS, type ExporterId } from "../alerting/signals";
+import { GRAFANA_IMAGE } from "../dashboards";
 
 /**
  * Every third-party image the local platform runs, pinned to an exact tag. The runbook names a
@@ -35,7 +36,7 @@ export const PLATFORM_IMAGES = {
     mc: "minio/mc:RELEASE.2024-11-21T17-21-54Z",
     prometheus: "prom/prometheus:v2.54.1",
     alertmanager: "prom/alertmanager:v0.27.0",
-    grafana: "grafana/grafana:11.2.2",
+    grafana: GRAFANA_IMAGE,
     loki: "grafana/loki:3.2.0",
     promtail: "grafana/promtail:3.2.0",
     jaeger: "jaegertracing/all-in-one:1.62.0",

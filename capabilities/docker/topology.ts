@@ -1,4 +1,5 @@
 import type { Runbook, Service } from "../../runbooks";
+import { GRAFANA_PORT } from "../dashboards";
 
 /**
  * Where everything sits on the app's private Docker network: host names (network aliases), the
@@ -19,7 +20,7 @@ export const INTERNAL_PORTS = {
     minioConsole: 9001,
     prometheus: 9090,
     alertmanager: 9093,
-    grafana: 3000,
+    grafana: GRAFANA_PORT,
     loki: 3100,
     promtail: 9080,
     jaegerUi: 16686,

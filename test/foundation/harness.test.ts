@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { captureRegistrations, planStack, type StackPlan } from "../../cli/harness/runtime";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../../cli/harness/stack-files";
+import { GRAFANA_ADMIN_USER } from "../../capabilities/dashboards";
 import { buildPlatform } from "../../stacks/program";
 import { allStacks } from "../../stacks/settings";
 
@@ -118,7 +119,7 @@ test.serial("a paged environment without its operator secrets is refused by the 
     t.regex(error?.message ?? "", /runbook-platform:pagerdutyRoutingKey = \(missing\): staging alerts must reach a person; set it with `pulumi config set --secret/);
 });
 
-test.serial("stack outputs: the Grafana login (password a secret) where the target runs Grafana; on AWS no Grafana password is generated", async (t) => {
+test.serial("stack outputs: the Grafana login (password a secret) on every target; on AWS the same password reaches Grafana only through Secrets Manager", async (t) => {
     const outputsOf = async (stack: string) => {
         let outputs: ReturnType<typeof buildPlatform> | undefined;
         const { config, secretKeys } = readStackConfig(stack);
@@ -127,14 +128,18 @@ test.serial("stack outputs: the Grafana login (password a secret) where the targ
         });
         return { outputs: outputs!, resources };
     };
-    const local = await outputsOf("bunty-local");
-    t.is(local.outputs.grafana?.user, "admin");
-    t.true(await pulumi.isSecret(local.outputs.grafana!.password), "the password is a Pulumi secret");
-    const value = await new Promise<string>((resolve) => local.outputs.grafana!.password.apply(resolve));
-    t.is(value, `generated-bunty-secrets-grafana-admin`, "the generated password, not a literal");
+    const password = (o: ReturnType<typeof buildPlatform>) => new Promise<string>((resolve) => o.grafana.password.apply(resolve));
+    for (const stack of ["bunty-local", "bunty-staging", "bunty-production"]) {
+        const { outputs, resources } = await outputsOf(stack);
+        t.is(outputs.grafana.user, GRAFANA_ADMIN_USER, stack);
+        t.true(await pulumi.isSecret(outputs.grafana.password), `${stack}: the password is a Pulumi secret`);
+        t.is(await password(outputs), "generated-bunty-secrets-grafana-admin", `${stack}: the generated password, not a literal`);
+        t.is(resources.filter((r) => r.name.endsWith("grafana-admin") && r.type === "random:index/randomPassword:RandomPassword").length, 1, stack);
+    }
     const production = await outputsOf("bunty-production");
-    t.is(production.outputs.grafana, undefined);
-    t.false(production.resources.some((r) => r.name.endsWith("grafana-admin")), "no unused password on AWS");
+    const version = production.resources.find((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.name === "bunty-grafana-admin")!;
+    t.deepEqual(version.secretPaths, ["secretString"]);
+    t.is(JSON.parse(version.props.secretString as string).password, "generated-bunty-secrets-grafana-admin", "the output's password is the one Grafana gets");
 });
 
 test.serial("all 15 stacks plan; every resource hangs off the app's Platform component", async (t) => {

@@ -156,6 +156,27 @@ const BAD: { name: string; stack: string; key: string; value: unknown; expect: R
         expect: [/runbook-platform:hosts\.backend = "api staging"/, /allowed: e\.g\. api\.example\.com/],
     },
     {
+        name: "a bad Grafana host name",
+        stack: "gravitypm-production",
+        key: "runbook-platform:aws",
+        value: { grafanaHost: "https://grafana.gravitypm.com" },
+        expect: [/runbook-platform:aws\.grafanaHost = "https:\/\/grafana\.gravitypm\.com"/, /not a DNS host name \(allowed: e\.g\. api\.example\.com\)/],
+    },
+    {
+        name: "a Grafana host a service is served on",
+        stack: "gravitypm-production",
+        key: "runbook-platform:aws",
+        value: { grafanaHost: "api.gravitypm.com" },
+        expect: [/runbook-platform:aws\.grafanaHost = "api\.gravitypm\.com": service backend is served on this host/, /allowed: a host of its own/],
+    },
+    {
+        name: "a Grafana host on a target other than AWS",
+        stack: "gravitypm-local",
+        key: "runbook-platform:aws",
+        value: { grafanaHost: "grafana.gravitypm.com" },
+        expect: [/runbook-platform:aws: set, but this stack's target is docker/, /allowed only with target aws/],
+    },
+    {
         name: "a mail relay that is not host:port",
         stack: "formula-pm-staging",
         key: "runbook-platform:alerting",

@@ -260,7 +260,19 @@ function caught(m: Mutation, report: StackReport, before: ReadonlySet<string>): 
 
 /** Free text for people; a change there alone changes nothing the platform does. */
 const PROSE = new Set(["alarmDescription", "description", "summary"]);
-const withoutProse = (_key: string, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => !PROSE.has(k))) : v);
+/** A JSON document held in a string input (a Grafana dashboard in an S3 object's `content`), parsed so its prose is left out too. */
+function embeddedJson(v: string): unknown {
+    if (!v.startsWith("{")) return v;
+    try {
+        return JSON.parse(v);
+    } catch {
+        return v;
+    }
+}
+const withoutProse = (_key: string, v: unknown): unknown => {
+    if (typeof v === "string") return embeddedJson(v);
+    return v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => !PROSE.has(k))) : v;
+};
 
 /** What the platform would do: every resource's inputs and options, prose left out, in URN order (registration order varies with timing). */
 const fingerprint = (plan: StackPlan) =>

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { blackboxConfig, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
 import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
 import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/signals";
-import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./common";
+import { fargateTask, logGroup, policyJson, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./common";
 
 export interface AwsCollectorArgs extends AwsScope {
     /** The app's ECS cluster; the collector runs as one more service in it. */
@@ -51,22 +51,10 @@ export class AwsCollector extends pulumi.ComponentResource {
         const needsCa = this.exporters.includes("postgres") || this.exporters.includes("mongodb");
 
         const logs = logGroup(this, args, `${name}-logs`, args.names.logGroup("ecs/collector"), args.kmsKeyArn);
-        const executionRole = serviceRole(this, args, `${name}-execution`, "ecs-tasks.amazonaws.com", ["service-role/AmazonECSTaskExecutionRolePolicy"], "Pulls the collector's images, writes its logs, reads exporter credentials");
         const secretArns = Object.values(args.credentials)
             .filter((s): s is aws.secretsmanager.Secret => !!s)
             .map((s) => s.arn);
-        if (secretArns.length) {
-            rolePolicy(
-                this,
-                args,
-                `${name}-execution-secrets`,
-                executionRole,
-                policyJson([
-                    { Action: ["secretsmanager:GetSecretValue"], Resource: secretArns },
-                    { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
-                ]),
-            );
-        }
+        const executionRole = taskExecutionRole(this, args, `${name}-execution`, "Pulls the collector's images, writes its logs, reads exporter credentials", secretArns, args.kmsKeyArn);
         const taskRole = serviceRole(this, args, `${name}-task-role`, "ecs-tasks.amazonaws.com", [], "Remote-writes metrics to Amazon Managed Prometheus");
         rolePolicy(this, args, `${name}-remote-write`, taskRole, policyJson([{ Action: ["aps:RemoteWrite"], Resource: args.workspace.arn }]));
 
@@ -165,40 +153,23 @@ export class AwsCollector extends pulumi.ComponentResource {
                 return JSON.stringify(defs);
             });
 
-        this.taskDefinition = new aws.ecs.TaskDefinition(
-            `${name}-task`,
-            {
-                family: args.names.taskFamily("collector"),
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                cpu: String(args.cpu ?? 1024),
-                memory: String(args.memory ?? 2048),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                executionRoleArn: executionRole.arn,
-                taskRoleArn: taskRole.arn,
-                containerDefinitions: containers,
-                ...(needsCa ? { volumes: [{ name: CA_VOLUME }] } : {}),
-            },
-            child(this, args),
-        );
+        this.taskDefinition = fargateTask(this, args, `${name}-task`, {
+            family: args.names.taskFamily("collector"),
+            size: { cpu: args.cpu ?? 1024, memory: args.memory ?? 2048 },
+            executionRole,
+            taskRole,
+            containerDefinitions: containers,
+            ...(needsCa ? { volumes: [{ name: CA_VOLUME }] } : {}),
+        });
         // One agent: a second would write every sample twice.
-        this.service = new aws.ecs.Service(
-            `${name}-service`,
-            {
-                name: "collector",
-                cluster: args.cluster.arn,
-                taskDefinition: this.taskDefinition.arn,
-                desiredCount: 1,
-                launchType: "FARGATE",
-                networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
-                deploymentCircuitBreaker: { enable: true, rollback: true },
-                deploymentMinimumHealthyPercent: 0,
-                deploymentMaximumPercent: 100,
-                propagateTags: "SERVICE",
-                enableEcsManagedTags: true,
-            },
-            child(this, args),
-        );
+        this.service = singleTaskService(this, args, `${name}-service`, {
+            name: "collector",
+            cluster: args.cluster,
+            taskDefinition: this.taskDefinition,
+            subnets: args.privateSubnetIds,
+            securityGroupId: args.securityGroupId,
+            deployment: { minimumHealthyPercent: 0, maximumPercent: 100 },
+        });
         this.registerOutputs({ exporters: this.exporters });
     }
 }

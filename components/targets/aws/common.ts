@@ -84,6 +84,107 @@ export function serviceRole(
     return role;
 }
 
+/**
+ * An ECS task execution role (pulls images, writes logs) that may also read exactly `secretArns`
+ * (Secrets Manager secrets the task references by `valueFrom`) and decrypt them with `kmsKeyArn`.
+ */
+export function taskExecutionRole(
+    parent: pulumi.Resource,
+    scope: AwsScope,
+    logicalName: string,
+    description: string,
+    secretArns: pulumi.Input<string>[],
+    kmsKeyArn: pulumi.Input<string>,
+): aws.iam.Role {
+    const role = serviceRole(parent, scope, logicalName, "ecs-tasks.amazonaws.com", ["service-role/AmazonECSTaskExecutionRolePolicy"], description);
+    if (secretArns.length) {
+        rolePolicy(
+            parent,
+            scope,
+            `${logicalName}-secrets`,
+            role,
+            policyJson([
+                { Action: ["secretsmanager:GetSecretValue"], Resource: secretArns },
+                { Action: ["kms:Decrypt"], Resource: kmsKeyArn },
+            ]),
+        );
+    }
+    return role;
+}
+
+/** A Fargate task definition (awsvpc, Linux x86_64) of `size` CPU units and MiB. */
+export function fargateTask(
+    parent: pulumi.Resource,
+    scope: AwsScope,
+    logicalName: string,
+    args: {
+        family: string;
+        size: { cpu: number; memory: number };
+        executionRole: aws.iam.Role;
+        taskRole: aws.iam.Role;
+        containerDefinitions: pulumi.Input<string>;
+        volumes?: { name: string }[];
+    },
+    extra: pulumi.CustomResourceOptions = {},
+): aws.ecs.TaskDefinition {
+    return new aws.ecs.TaskDefinition(
+        logicalName,
+        {
+            family: args.family,
+            requiresCompatibilities: ["FARGATE"],
+            networkMode: "awsvpc",
+            cpu: String(args.size.cpu),
+            memory: String(args.size.memory),
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: args.executionRole.arn,
+            taskRoleArn: args.taskRole.arn,
+            containerDefinitions: args.containerDefinitions,
+            ...(args.volumes?.length ? { volumes: args.volumes } : {}),
+        },
+        child(parent, scope, extra),
+    );
+}
+
+/**
+ * One task of the platform's own (the collector, Grafana) as an ECS service on Fargate in the
+ * private subnets, rolled back by the circuit breaker; `deployment` says whether the old task may
+ * overlap the new one.
+ */
+export function singleTaskService(
+    parent: pulumi.Resource,
+    scope: AwsScope,
+    logicalName: string,
+    args: {
+        name: string;
+        cluster: aws.ecs.Cluster;
+        taskDefinition: aws.ecs.TaskDefinition;
+        subnets: pulumi.Input<string>[];
+        securityGroupId: pulumi.Input<string>;
+        deployment: { minimumHealthyPercent: number; maximumPercent: number };
+    } & Pick<aws.ecs.ServiceArgs, "loadBalancers" | "healthCheckGracePeriodSeconds" | "enableExecuteCommand">,
+    extra: pulumi.CustomResourceOptions = {},
+): aws.ecs.Service {
+    const { name, cluster, taskDefinition, subnets, securityGroupId, deployment, ...rest } = args;
+    return new aws.ecs.Service(
+        logicalName,
+        {
+            name,
+            cluster: cluster.arn,
+            taskDefinition: taskDefinition.arn,
+            desiredCount: 1,
+            launchType: "FARGATE",
+            networkConfiguration: { subnets, securityGroups: [securityGroupId], assignPublicIp: false },
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            deploymentMinimumHealthyPercent: deployment.minimumHealthyPercent,
+            deploymentMaximumPercent: deployment.maximumPercent,
+            ...rest,
+            propagateTags: "SERVICE",
+            enableEcsManagedTags: true,
+        },
+        child(parent, scope, extra),
+    );
+}
+
 /** An inline policy on a role. */
 export function rolePolicy(parent: pulumi.Resource, scope: AwsScope, logicalName: string, role: aws.iam.Role, policy: pulumi.Input<string>): aws.iam.RolePolicy {
     return new aws.iam.RolePolicy(logicalName, { role: role.id, policy }, child(parent, scope));
@@ -123,9 +224,22 @@ export function privateSubnetGroup<T extends pulumi.CustomResource>(
 }
 
 /**
- * A data service's generated credentials in Secrets Manager, encrypted with its key: the secret
- * (described as `<prefix> <description>`) and a version holding `fields(password, host)` as JSON.
+ * A Secrets Manager secret encrypted with `args.kmsKeyArn` (described as `<prefix> <description>`)
+ * and a version holding `value` as JSON, a Pulumi secret; tasks read its keys by `valueFrom`.
  */
+export function jsonSecret(
+    parent: pulumi.Resource,
+    args: AwsScope & { readonly kmsKeyArn: pulumi.Input<string> },
+    logicalName: string,
+    description: string,
+    value: pulumi.Output<Record<string, unknown>>,
+): aws.secretsmanager.Secret {
+    const secret = new aws.secretsmanager.Secret(logicalName, { description: `${args.names.prefix} ${description}`, kmsKeyId: args.kmsKeyArn }, child(parent, args));
+    new aws.secretsmanager.SecretVersion(logicalName, { secretId: secret.id, secretString: pulumi.secret(value.apply((v) => JSON.stringify(v))) }, child(parent, args));
+    return secret;
+}
+
+/** A data service's generated credentials in Secrets Manager: `fields(password, host)` as a JSON secret. */
 export function credentialsSecret(
     parent: pulumi.Resource,
     args: AwsDataServiceArgs,
@@ -135,11 +249,55 @@ export function credentialsSecret(
     host: pulumi.Output<string>,
     fields: (password: string, host: string) => Record<string, unknown>,
 ): aws.secretsmanager.Secret {
-    const secret = new aws.secretsmanager.Secret(logicalName, { description: `${args.names.prefix} ${description}`, kmsKeyId: args.kmsKeyArn }, child(parent, args));
-    new aws.secretsmanager.SecretVersion(
-        logicalName,
-        { secretId: secret.id, secretString: pulumi.secret(pulumi.all([password, host]).apply(([password, host]) => JSON.stringify(fields(password, host)))) },
-        child(parent, args),
+    return jsonSecret(parent, args, logicalName, description, pulumi.all([password, host]).apply(([password, host]) => fields(password, host)));
+}
+
+/**
+ * An S3 bucket that is never public: owner-enforced, a public access block with all four
+ * settings, versioned, SSE-KMS with `kmsKeyArn` (bucket key on), TLS-only bucket policy. The
+ * caller adds what differs (lifecycle, replication). Child names are `<logicalName>-ownership`,
+ * `-public-access`, `-versioning`, `-encryption`, `-tls-only`.
+ */
+export function privateBucket(
+    parent: pulumi.Resource,
+    scope: AwsScope,
+    logicalName: string,
+    args: aws.s3.BucketArgs,
+    kmsKeyArn: pulumi.Input<string>,
+    opts: pulumi.CustomResourceOptions,
+): { bucket: aws.s3.Bucket; versioning: aws.s3.BucketVersioning } {
+    const bucket = new aws.s3.Bucket(logicalName, args, opts);
+    new aws.s3.BucketOwnershipControls(`${logicalName}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child(parent, scope));
+    new aws.s3.BucketPublicAccessBlock(
+        `${logicalName}-public-access`,
+        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        child(parent, scope),
     );
-    return secret;
+    const versioning = new aws.s3.BucketVersioning(`${logicalName}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child(parent, scope));
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${logicalName}-encryption`,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }] },
+        child(parent, scope),
+    );
+    new aws.s3.BucketPolicy(
+        `${logicalName}-tls-only`,
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "DenyPlainHttp",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            }),
+        },
+        child(parent, scope),
+    );
+    return { bucket, versioning };
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT, MSK_TLS_PORT } from "../../../capabilities/aws/msk";
 import { child, type AwsScope } from "./common";
 
@@ -14,12 +15,14 @@ export const DATA_PORTS = { postgres: 5432, redis: 6379, mongodb: 27017 } as con
 /**
  * Security groups. Only the app's tasks (and the metrics collector, which runs the data
  * exporters) reach a data service, on its port only; only the load balancer reaches the tasks'
- * service ports from outside; data services have no outbound rules at all.
+ * service ports and Grafana's port from outside; data services have no outbound rules at all.
  */
 export class AwsFirewall extends pulumi.ComponentResource {
     public readonly loadBalancer: aws.ec2.SecurityGroup;
     public readonly tasks: aws.ec2.SecurityGroup;
     public readonly collector: aws.ec2.SecurityGroup;
+    /** The Grafana task: its port from the load balancer only. */
+    public readonly grafana: aws.ec2.SecurityGroup;
     public readonly postgres?: aws.ec2.SecurityGroup;
     public readonly redis?: aws.ec2.SecurityGroup;
     public readonly kafka?: aws.ec2.SecurityGroup;
@@ -49,6 +52,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
         this.loadBalancer = group("alb", "Public HTTPS load balancer");
         this.tasks = group("tasks", "App service tasks");
         this.collector = group("collector", "Metrics collector and data exporters");
+        this.grafana = group("grafana", "Grafana");
         ingress("alb-https", this.loadBalancer, "0.0.0.0/0", 443, "HTTPS from anywhere");
         ingress("alb-http", this.loadBalancer, "0.0.0.0/0", 80, "HTTP from anywhere, redirected to HTTPS");
         const servicePorts = [...new Set(rb.services.map((s) => s.port))];
@@ -61,7 +65,14 @@ export class AwsFirewall extends pulumi.ComponentResource {
             { securityGroupId: this.loadBalancer.id, ipProtocol: "tcp", fromPort: Math.min(...servicePorts), toPort: Math.max(...servicePorts), referencedSecurityGroupId: this.tasks.id, description: "To the service ports" },
             child(this, args),
         );
+        ingress(`grafana-from-alb-${GRAFANA_PORT}`, this.grafana, this.loadBalancer, GRAFANA_PORT, "Grafana from the load balancer");
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-to-grafana`,
+            { securityGroupId: this.loadBalancer.id, ipProtocol: "tcp", fromPort: GRAFANA_PORT, toPort: GRAFANA_PORT, referencedSecurityGroupId: this.grafana.id, description: "To Grafana" },
+            child(this, args),
+        );
         egressAll("tasks", this.tasks, "Data services, AWS APIs, the runbook's external APIs");
+        egressAll("grafana", this.grafana, "S3 (provisioning), Amazon Managed Prometheus and CloudWatch APIs");
         egressAll("collector", this.collector, "Exporter targets, AMP remote write, probes of public hosts");
 
         const dataGroup = (service: "postgres" | "redis" | "mongodb" | "kafka", ports: number[], description: string) => {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";
 import type { DataEndpoints } from "../../../capabilities/aws/containers";
+import { grafanaHost } from "../../../capabilities/aws/grafana";
 import { alarmInventory } from "../../../capabilities/aws/inventory";
 import { awsNames } from "../../../capabilities/aws/names";
 import { awsProblems } from "../../../capabilities/aws/validate";
@@ -13,6 +14,7 @@ import { AwsCollector } from "./collector";
 import type { AwsScope } from "./common";
 import { AwsDocumentDb } from "./documentdb";
 import { AwsFirewall, DATA_PORTS } from "./firewall";
+import { AwsGrafana } from "./grafana";
 import { AwsIngress } from "./ingress";
 import { AwsKafka } from "./kafka";
 import { AwsKeys } from "./keys";
@@ -27,11 +29,12 @@ import { AwsStorage } from "./storage";
  * The app's production platform on AWS managed services, built from `context.runbook`: a VPC
  * over the runbook's AZs; RDS PostgreSQL, ElastiCache Redis, MSK and DocumentDB where the runbook
  * has them; S3 buckets; ECS Fargate services behind an ALB with ACM, WAF and autoscaling; Amazon
- * Managed Prometheus rules with SNS routing and CloudWatch alarms; AWS Backup with restore tests.
+ * Managed Prometheus rules with SNS routing and CloudWatch alarms; Grafana with the runbook's
+ * dashboards on ECS; AWS Backup with restore tests.
  * Every resource is created with this target's provider (region from config, default tags).
  */
 export class AwsPlatform extends pulumi.ComponentResource {
-    /** Public URL per service. */
+    /** Public URL per service, and Grafana's where it is published. */
     public readonly endpoints: pulumi.Output<Record<string, string>>;
     public readonly provider: aws.Provider;
     public readonly keys: AwsKeys;
@@ -47,6 +50,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
     public readonly backups: AwsBackups;
     public readonly monitoring: AwsMonitoring;
     public readonly collector: AwsCollector;
+    public readonly grafana: AwsGrafana;
 
     constructor(name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Platform", name, {}, opts);
@@ -126,10 +130,19 @@ export class AwsPlatform extends pulumi.ComponentResource {
         }
         if (rb.data.objectStorage) this.storage = new AwsStorage(`${name}-storage`, { ...scope, kmsKeyArn: dataKey }, opt);
 
-        if (Object.keys(context.hosts).length) {
+        // Grafana is published where it has a host: the stack's aws.grafanaHost, or one derived from the app's hosts.
+        const dashboardsHost = grafanaHost(context.settings.aws?.grafanaHost, context.hosts);
+        if (Object.keys(context.hosts).length || dashboardsHost) {
             this.ingress = new AwsIngress(
                 `${name}-ingress`,
-                { ...scope, vpcId: this.network.vpc.id, publicSubnetIds: this.network.publicSubnets.map((s) => s.id), securityGroupId: fw.loadBalancer.id, logKeyArn: dataKey },
+                {
+                    ...scope,
+                    vpcId: this.network.vpc.id,
+                    publicSubnetIds: this.network.publicSubnets.map((s) => s.id),
+                    securityGroupId: fw.loadBalancer.id,
+                    logKeyArn: dataKey,
+                    grafanaHost: dashboardsHost,
+                },
                 opt,
             );
         }
@@ -175,7 +188,11 @@ export class AwsPlatform extends pulumi.ComponentResource {
 
         const routing = this.ingress?.routing ?? {};
         const inventory = alarmInventory(rb, context.hosts);
-        if (inventory.targetGroups.length !== Object.values(routing).reduce((n, r) => n + (r.alternate ? 2 : 1), 0)) {
+        // Every target group on the load balancer is a runbook service's, which the alarms cover, or Grafana's: the platform's own
+        // tool, which no runbook alert names (a broken Grafana loses no alert: alerts are evaluated by AMP and CloudWatch).
+        const grafanaGroups = this.ingress?.grafana ? [this.ingress.grafana.targetGroup] : [];
+        const serviceGroups = Object.values(routing).flatMap((r) => (r.alternate ? [r.primary, r.alternate] : [r.primary]));
+        if (inventory.targetGroups.length !== serviceGroups.length || serviceGroups.length + grafanaGroups.length !== (this.ingress?.targetGroups.length ?? 0)) {
             throw new Error(`${context.stack}: the alarm inventory and the load balancer disagree on target groups`);
         }
         this.monitoring = new AwsMonitoring(
@@ -219,7 +236,23 @@ export class AwsPlatform extends pulumi.ComponentResource {
             opt,
         );
 
-        this.endpoints = pulumi.output(Object.fromEntries(Object.entries(context.hosts).map(([svc, host]) => [svc, `https://${host}`])));
+        this.grafana = new AwsGrafana(
+            `${name}-grafana`,
+            {
+                ...scope,
+                cluster: this.services.cluster,
+                privateSubnetIds,
+                securityGroupId: fw.grafana.id,
+                kmsKeyArn: dataKey,
+                workspace: this.monitoring.workspace,
+                adminPassword: secrets.grafanaAdmin.result,
+                routing: this.ingress?.grafana,
+            },
+            opt,
+        );
+
+        const published = { ...context.hosts, ...(this.ingress?.grafana ? { grafana: this.ingress.grafana.host } : {}) };
+        this.endpoints = pulumi.output(Object.fromEntries(Object.entries(published).map(([svc, host]) => [svc, `https://${host}`])));
         this.registerOutputs({
             endpoints: this.endpoints,
             loadBalancer: this.ingress?.loadBalancer.dnsName,

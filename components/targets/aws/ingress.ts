@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetGroupColor } from "../../../capabilities/aws/alarms";
+import { GRAFANA_SERVICE } from "../../../capabilities/aws/grafana";
+import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { child, logGroup, type AwsScope } from "./common";
 
 export interface AwsIngressArgs extends AwsScope {
@@ -16,6 +18,8 @@ export interface AwsIngressArgs extends AwsScope {
     readonly hosts?: Readonly<Record<string, string>>;
     /** Route 53 zone for certificate validation and aliases. Defaults to `settings.aws.hostedZoneId`; without one, validate the certificate by hand. */
     readonly hostedZoneId?: string;
+    /** Grafana's public host: its own target group and listener rule, a name on the certificate. */
+    readonly grafanaHost?: string;
 }
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 with 1.2 for older clients. */
@@ -26,6 +30,8 @@ export const WAF_MANAGED_GROUPS = ["AWSManagedRulesAmazonIpReputationList", "AWS
 export const TARGET_HEALTH = { interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3, matcher: "200-399" } as const;
 /** Seconds a draining target keeps its in-flight requests. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
+/** Grafana's listener rule, after the services' (10, 20, ...): host conditions never overlap, so the number only has to be free and stable. */
+export const GRAFANA_RULE_PRIORITY = 1000;
 
 export interface ServiceRouting {
     /** The target group ECS registers tasks in (blue, for a blue/green pair). */
@@ -38,11 +44,19 @@ export interface ServiceRouting {
     readonly testRule?: aws.lb.ListenerRule;
 }
 
+/** Grafana behind the load balancer: one target group (no blue/green: the platform's own tool, not a runbook service) and its host's rule. */
+export interface GrafanaRouting {
+    readonly host: string;
+    readonly targetGroup: aws.lb.TargetGroup;
+    readonly rule: aws.lb.ListenerRule;
+}
+
 /**
  * The public entry: an internet-facing ALB over the public subnets with access logs, HTTP
  * redirected to HTTPS, an ACM certificate for the services' hosts (validated through Route 53
  * when a zone is set), one target group per service health-checked on its runbook health path,
- * and a WAFv2 web ACL with AWS's managed rule groups when the runbook asks for a WAF.
+ * Grafana on its own host where it is published, and a WAFv2 web ACL with AWS's managed rule
+ * groups when the runbook asks for a WAF (it guards every host, Grafana's too).
  *
  * Blue/green (`runbook.aws.blueGreen`): each service gets a blue and a green target group and a
  * listener rule that forwards by weight. ECS's blue/green deployment moves the weights to the new
@@ -56,6 +70,9 @@ export class AwsIngress extends pulumi.ComponentResource {
     public readonly certificate: aws.acm.Certificate;
     public readonly httpsListener: aws.lb.Listener;
     public readonly routing: Record<string, ServiceRouting>;
+    public readonly grafana?: GrafanaRouting;
+    /** Every target group on the load balancer: the services' and Grafana's. */
+    public readonly targetGroups: aws.lb.TargetGroup[] = [];
     public readonly webAcl?: aws.wafv2.WebAcl;
     public readonly accessLogs: aws.s3.Bucket;
 
@@ -66,7 +83,9 @@ export class AwsIngress extends pulumi.ComponentResource {
         const hosts = args.hosts ?? context.hosts;
         const zoneId = args.hostedZoneId ?? context.settings.aws?.hostedZoneId;
         const services = rb.services.filter((s) => hosts[s.name]);
-        if (services.length === 0) throw new Error(`${rb.app}: AwsIngress needs at least one service with a host (runbook services[].host or runbook-platform:hosts)`);
+        if (services.length === 0 && !args.grafanaHost) {
+            throw new Error(`${rb.app}: AwsIngress needs at least one service with a host (runbook services[].host or runbook-platform:hosts) or runbook-platform:aws.grafanaHost`);
+        }
         const blueGreen = rb.aws.blueGreen;
 
         // Access logs are records of who reached the app: kept for the runbook's log retention, protected like other state.
@@ -124,7 +143,7 @@ export class AwsIngress extends pulumi.ComponentResource {
         );
 
         const testHost = (host: string) => `green.${host}`;
-        const domains = [...new Set(services.flatMap((s) => (blueGreen ? [hosts[s.name], testHost(hosts[s.name])] : [hosts[s.name]])))];
+        const domains = [...new Set([...services.flatMap((s) => (blueGreen ? [hosts[s.name], testHost(hosts[s.name])] : [hosts[s.name]])), ...(args.grafanaHost ? [args.grafanaHost] : [])])];
         this.certificate = new aws.acm.Certificate(
             `${name}-certificate`,
             { domainName: domains[0], subjectAlternativeNames: domains.slice(1), validationMethod: "DNS", keyAlgorithm: "RSA_2048" },
@@ -170,34 +189,38 @@ export class AwsIngress extends pulumi.ComponentResource {
         );
 
         this.routing = {};
-        services.forEach((svc, index) => {
-            const targetGroup = (color?: TargetGroupColor) =>
-                new aws.lb.TargetGroup(
-                    `${name}-${svc.name}${color ? `-${color}` : ""}`,
-                    {
-                        name: args.names.targetGroup(svc.name, color),
-                        targetType: "ip",
+        const targetGroup = (logicalName: string, groupName: string, port: number, healthPath: string) => {
+            const group = new aws.lb.TargetGroup(
+                logicalName,
+                {
+                    name: groupName,
+                    targetType: "ip",
+                    protocol: "HTTP",
+                    port,
+                    vpcId: args.vpcId,
+                    deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
+                    healthCheck: {
+                        enabled: true,
+                        path: healthPath,
                         protocol: "HTTP",
-                        port: svc.port,
-                        vpcId: args.vpcId,
-                        deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
-                        healthCheck: {
-                            enabled: true,
-                            path: svc.healthPath,
-                            protocol: "HTTP",
-                            port: "traffic-port",
-                            matcher: TARGET_HEALTH.matcher,
-                            interval: TARGET_HEALTH.interval,
-                            timeout: TARGET_HEALTH.timeout,
-                            healthyThreshold: TARGET_HEALTH.healthyThreshold,
-                            unhealthyThreshold: TARGET_HEALTH.unhealthyThreshold,
-                        },
+                        port: "traffic-port",
+                        matcher: TARGET_HEALTH.matcher,
+                        interval: TARGET_HEALTH.interval,
+                        timeout: TARGET_HEALTH.timeout,
+                        healthyThreshold: TARGET_HEALTH.healthyThreshold,
+                        unhealthyThreshold: TARGET_HEALTH.unhealthyThreshold,
                     },
-                    child(this, args),
-                );
+                },
+                child(this, args),
+            );
+            this.targetGroups.push(group);
+            return group;
+        };
+        services.forEach((svc, index) => {
+            const serviceGroup = (color?: TargetGroupColor) => targetGroup(`${name}-${svc.name}${color ? `-${color}` : ""}`, args.names.targetGroup(svc.name, color), svc.port, svc.healthPath);
             const priority = (index + 1) * 10;
             if (!blueGreen) {
-                const primary = targetGroup();
+                const primary = serviceGroup();
                 const productionRule = new aws.lb.ListenerRule(
                     `${name}-${svc.name}`,
                     { listenerArn: this.httpsListener.arn, priority, conditions: [{ hostHeader: { values: [hosts[svc.name]] } }], actions: [{ type: "forward", targetGroupArn: primary.arn }] },
@@ -206,8 +229,8 @@ export class AwsIngress extends pulumi.ComponentResource {
                 this.routing[svc.name] = { primary, productionRule };
                 return;
             }
-            const blue = targetGroup("blue");
-            const green = targetGroup("green");
+            const blue = serviceGroup("blue");
+            const green = serviceGroup("green");
             const weighted = (live: aws.lb.TargetGroup, idle: aws.lb.TargetGroup) => [
                 {
                     type: "forward",
@@ -231,6 +254,20 @@ export class AwsIngress extends pulumi.ComponentResource {
             );
             this.routing[svc.name] = { primary: blue, alternate: green, productionRule, testRule };
         });
+        if (args.grafanaHost) {
+            const group = targetGroup(`${name}-${GRAFANA_SERVICE}`, args.names.targetGroup(GRAFANA_SERVICE), GRAFANA_PORT, GRAFANA_HEALTH_PATH);
+            const rule = new aws.lb.ListenerRule(
+                `${name}-${GRAFANA_SERVICE}`,
+                {
+                    listenerArn: this.httpsListener.arn,
+                    priority: GRAFANA_RULE_PRIORITY,
+                    conditions: [{ hostHeader: { values: [args.grafanaHost] } }],
+                    actions: [{ type: "forward", targetGroupArn: group.arn }],
+                },
+                child(this, args),
+            );
+            this.grafana = { host: args.grafanaHost, targetGroup: group, rule };
+        }
 
         if (zoneId) {
             const alias = (logical: string, host: string) =>
@@ -239,6 +276,7 @@ export class AwsIngress extends pulumi.ComponentResource {
                 alias(`${name}-${svc.name}-alias`, hosts[svc.name]);
                 if (blueGreen) alias(`${name}-${svc.name}-test-alias`, testHost(hosts[svc.name]));
             }
+            if (args.grafanaHost) alias(`${name}-${GRAFANA_SERVICE}-alias`, args.grafanaHost);
         }
 
         if (rb.aws.waf) {

@@ -14,7 +14,7 @@ import { IMAGES } from "../../../capabilities/aws/collector";
 import { topicCommands } from "../../../capabilities/aws/msk";
 import { fargateSize } from "../../../capabilities/sizing";
 import type { Service } from "../../../runbooks";
-import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./common";
+import { child, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./common";
 import type { ServiceRouting } from "./ingress";
 
 export interface AwsServicesArgs extends AwsScope {
@@ -94,19 +94,7 @@ export class AwsServices extends pulumi.ComponentResource {
         const credentialArns = Object.values(args.credentials)
             .filter((s): s is aws.secretsmanager.Secret => !!s)
             .map((s) => s.arn);
-        this.executionRole = serviceRole(this, args, `${name}-execution`, "ecs-tasks.amazonaws.com", ["service-role/AmazonECSTaskExecutionRolePolicy"], "Pulls images, writes logs, reads the data-service secrets");
-        if (credentialArns.length) {
-            rolePolicy(
-                this,
-                args,
-                `${name}-execution-secrets`,
-                this.executionRole,
-                policyJson([
-                    { Action: ["secretsmanager:GetSecretValue"], Resource: credentialArns },
-                    { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
-                ]),
-            );
-        }
+        this.executionRole = taskExecutionRole(this, args, `${name}-execution`, "Pulls images, writes logs, reads the data-service secrets", credentialArns, args.kmsKeyArn);
         this.taskRole = serviceRole(this, args, `${name}-task`, "ecs-tasks.amazonaws.com", [], "The app's own AWS access: its buckets");
         const bucketArns = Object.values(args.buckets).map((b) => b.arn);
         if (bucketArns.length) {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupTag, bucketDataset, noncurrentVersionDays } from "../../../capabilities/aws/backups";
-import { child, policyJson, rolePolicy, serviceRole, stateful, type AwsScope } from "./common";
+import { child, policyJson, privateBucket, rolePolicy, serviceRole, stateful, type AwsScope } from "./common";
 
 export interface AwsStorageArgs extends AwsScope {
     /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
@@ -37,24 +37,16 @@ export class AwsStorage extends pulumi.ComponentResource {
         const versionings: aws.s3.BucketVersioning[] = [];
         for (const runbookName of store.buckets) {
             const dataset = bucketDataset(rb, runbookName);
-            const bucket = new aws.s3.Bucket(
+            const { bucket, versioning } = privateBucket(
+                this,
+                args,
                 `${name}-${runbookName}`,
                 { bucket: args.names.bucket(runbookName), tags: dataset ? { [backupTag(dataset).key]: backupTag(dataset).value } : {} },
+                args.kmsKeyArn,
                 stateful(this, args),
             );
             this.buckets[runbookName] = bucket;
-            new aws.s3.BucketOwnershipControls(`${name}-${runbookName}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child(this, args));
-            new aws.s3.BucketPublicAccessBlock(
-                `${name}-${runbookName}-public-access`,
-                { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-                child(this, args),
-            );
-            versionings.push(new aws.s3.BucketVersioning(`${name}-${runbookName}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child(this, args)));
-            new aws.s3.BucketServerSideEncryptionConfiguration(
-                `${name}-${runbookName}-encryption`,
-                { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }] },
-                child(this, args),
-            );
+            versionings.push(versioning);
             new aws.s3.BucketLifecycleConfiguration(
                 `${name}-${runbookName}-lifecycle`,
                 {
@@ -68,26 +60,6 @@ export class AwsStorage extends pulumi.ComponentResource {
                             abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
                         },
                     ],
-                },
-                child(this, args),
-            );
-            new aws.s3.BucketPolicy(
-                `${name}-${runbookName}-tls-only`,
-                {
-                    bucket: bucket.id,
-                    policy: pulumi.jsonStringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "DenyPlainHttp",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                                Condition: { Bool: { "aws:SecureTransport": "false" } },
-                            },
-                        ],
-                    }),
                 },
                 child(this, args),
             );

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { localArtifacts } from "../../../capabilities/docker/artifacts";
 import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters, exporterCommand, exporterEnv, scrapeNodes, type ScrapeNode } from "../../../capabilities/docker/exporters";
-import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_PROVISIONING, grafanaDashboardProvider, grafanaDatasources, grafanaEnv } from "../../../capabilities/docker/grafana";
+import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_HEALTH_PATH, GRAFANA_PROVISIONING, grafanaDashboardProvider, grafanaDatasources, grafanaEnv } from "../../../capabilities/docker/grafana";
 import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/images";
 import { DOCKER_SOCKET, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA, lokiConfig, promtailConfig } from "../../../capabilities/docker/logging";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR, prometheusYaml } from "../../../capabilities/docker/prometheus";
@@ -147,14 +147,14 @@ export class Monitoring extends pulumi.ComponentResource {
                 image: PLATFORM_IMAGES.grafana,
                 aliases: [HOSTS.grafana],
                 env: grafanaEnv(),
-                secretValues: { GF_SECURITY_ADMIN_PASSWORD: scope.secrets.grafanaAdminPassword() },
+                secretValues: { GF_SECURITY_ADMIN_PASSWORD: scope.secrets.grafanaAdmin.result },
                 uploads: [
                     upload(`${GRAFANA_PROVISIONING}/datasources/platform.yml`, yaml(grafanaDatasources(rb))),
-                    upload(`${GRAFANA_PROVISIONING}/dashboards/platform.yml`, yaml(grafanaDashboardProvider(rb))),
+                    upload(`${GRAFANA_PROVISIONING}/dashboards/platform.yml`, yaml(grafanaDashboardProvider(rb, GRAFANA_DASHBOARDS_DIR))),
                     ...rendered.dashboards.map((d) => upload(`${GRAFANA_DASHBOARDS_DIR}/${d.file}`, d.content)),
                 ],
                 volumes: [{ volume: this.volumes.grafana, path: GRAFANA_DATA }],
-                healthcheck: httpHealth(INTERNAL_PORTS.grafana, "/api/health"),
+                healthcheck: httpHealth(INTERNAL_PORTS.grafana, GRAFANA_HEALTH_PATH),
             },
             [this.prometheus, this.loki, this.alertmanager],
         );

@@ -68,7 +68,7 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 metadata: meta(scope, grafanaAdminSecret(n), "grafana", ns),
                 type: "Opaque",
-                stringData: secretData({ [GRAFANA_ADMIN_KEYS.user]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_KEYS.password]: pulumi.secret(scope.secrets.grafanaAdminPassword()) }),
+                stringData: secretData({ [GRAFANA_ADMIN_KEYS.user]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_KEYS.password]: pulumi.secret(scope.secrets.grafanaAdmin.result) }),
             },
             inNs,
         );

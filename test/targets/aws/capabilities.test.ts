@@ -396,7 +396,7 @@ test("chat forwarder: posts each notification to the webhook read from Secrets M
     t.regex(posted[1].body.text, /^\[bunty\] warning \[bunty\] warning: X\nAMP says hi$/);
 });
 
-test("coverage: the AWS target claims every CloudWatch alert level, backup, log retention, scaling and tuning number", (t) => {
+test("coverage: the AWS target claims every CloudWatch alert level, backup, log retention, scaling and tuning number, and every dashboard", (t) => {
     for (const rb of allRunbooks()) {
         const claimed = (kind: CoverageKey["kind"], id: string) => awsCoverage({ app: rb.app, kind, id })?.implementedBy ?? [];
         for (const alert of rb.alerts.filter((a) => (CLOUDWATCH_SIGNALS as readonly string[]).includes(a.signal))) {
@@ -409,5 +409,8 @@ test("coverage: the AWS target claims every CloudWatch alert level, backup, log 
         t.regex(claimed("log-retention", "logs")[0], new RegExp(`retention ${cloudWatchRetentionDays(rb.logs.retentionDays)} days`));
         for (const s of rb.services) t.regex(claimed("scaling", s.name)[0], new RegExp(`desiredCount ${s.scaling.desired}; Application Auto Scaling ${s.scaling.min}-${s.scaling.max}`));
         t.deepEqual(claimed("alert-level", "no-such-alert/critical"), []);
+        // Each runbook dashboard is a Grafana provisioning object on AWS.
+        for (const id of rb.monitoring.dashboards) t.regex(claimed("dashboard", id)[0], new RegExp(`S3 object dashboards/${id}\\.json in the Grafana provisioning bucket`));
+        t.deepEqual(claimed("dashboard", "no-such-dashboard"), []);
     }
 });

@@ -3,6 +3,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { planStack, type StackPlan } from "../../../cli/harness/runtime";
+import { grafanaHost } from "../../../capabilities/aws/grafana";
 import { getRunbook } from "../../../runbooks";
 import { fireTimes, fromAwsCron, named, ofType, prop } from "./helpers";
 
@@ -72,11 +73,13 @@ test("with a hosted zone, the certificate is validated through Route 53 and each
     const plan = overridden.get("formula-pm")!;
     const rb = getRunbook("formula-pm");
     const records = ofType(plan, "aws:route53/record:Record");
+    // The services' hosts and Grafana's.
+    const hosts = [...rb.services.map((s) => s.host!), grafanaHost(undefined, Object.fromEntries(rb.services.map((s) => [s.name, s.host!])))!];
     const validation = records.filter((r) => r.name.includes("-validation-"));
-    t.is(validation.length, rb.services.filter((s) => s.host).length);
+    t.is(validation.length, hosts.length);
     for (const r of validation) t.like(r.props, { zoneId: "Z0123456789ABC", type: "CNAME" });
     const aliases = records.filter((r) => r.name.endsWith("-alias") && !r.name.endsWith("-test-alias"));
-    t.deepEqual(aliases.map((r) => prop(r, "name")).sort(), rb.services.map((s) => s.host!).sort());
+    t.deepEqual(aliases.map((r) => prop(r, "name")).sort(), hosts.sort());
     const check = ofType(plan, "aws:acm/certificateValidation:CertificateValidation")[0];
     t.is(prop<string[]>(check, "validationRecordFqdns").length, validation.length);
 });

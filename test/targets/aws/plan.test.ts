@@ -277,7 +277,8 @@ test("DocumentDB where the runbook runs MongoDB: a member per replica-set member
 test("S3: the runbook's buckets versioned, KMS-encrypted, private, old versions kept for the file backup's retention; formula-pm's backup copy replicated", (t) => {
     each((app, plan, rb) => {
         const store = rb.data.objectStorage;
-        const buckets = ofType(plan, "aws:s3/bucket:Bucket").filter((b) => !b.name.includes("access-logs"));
+        // The runbook's buckets; not the access logs' or Grafana's provisioning files' (test/targets/aws/grafana.test.ts).
+        const buckets = ofType(plan, "aws:s3/bucket:Bucket").filter((b) => b.name.startsWith(`${app}-storage-`));
         if (!store) {
             t.is(buckets.length, 0, app);
             return;
@@ -391,7 +392,8 @@ test("ALB: HTTPS with an ACM certificate for the runbook's hosts, HTTP redirecte
         t.truthy(prop(https, "certificateArn"));
         const http = listeners.find((l) => prop(l, "protocol") === "HTTP")!;
         t.like(prop<Record<string, unknown>[]>(http, "defaultActions")[0], { type: "redirect", redirect: { protocol: "HTTPS", statusCode: "HTTP_301" } });
-        const groups = ofType(plan, "aws:lb/targetGroup:TargetGroup");
+        // The services' target groups; Grafana's is the one more (test/targets/aws/grafana.test.ts).
+        const groups = ofType(plan, "aws:lb/targetGroup:TargetGroup").filter((g) => g.name !== `${app}-ingress-grafana`);
         t.is(groups.length, hosted.length * (rb.aws.blueGreen ? 2 : 1));
         for (const s of hosted) {
             for (const g of groups.filter((x) => x.name.startsWith(`${app}-ingress-${s.name}`))) {

@@ -1,0 +1,155 @@
+import YAML from "yaml";
+import type { Runbook } from "../../runbooks";
+import {
+    DATASOURCE_UIDS,
+    dashboardFiles,
+    datasourcesFile,
+    GRAFANA_HEALTH_PATH,
+    GRAFANA_IMAGE,
+    GRAFANA_PORT,
+    grafanaDashboardProvider,
+    grafanaEnv,
+    prometheusDatasource,
+    type Datasource,
+} from "../dashboards";
+import { IMAGES } from "./collector";
+import { awslogs, healthCommand, HEALTH_CHECK, secretKey, type ContainerDefinition } from "./containers";
+
+/**
+ * Grafana on ECS Fargate, as text and plain data; components/targets/aws/grafana.ts wires it.
+ * Fargate cannot upload files into a task, so the provisioning files (data sources, the dashboard
+ * provider, one JSON per dashboard) are S3 objects that an init container syncs into a task volume
+ * before Grafana starts. Everything Grafana shows is provisioned, so its SQLite database lives on
+ * the task's ephemeral storage: users made in the UI, annotations and preferences are lost when
+ * the task is replaced (the admin login is re-created from the generated secret at every start).
+ */
+
+/** Where the task volume is mounted in Grafana: `provisioning/` (GF_PATHS_PROVISIONING) and `dashboards/` below it. */
+export const GRAFANA_FILES_DIR = "/etc/grafana/runbook";
+/** Where the init container writes the same volume. */
+export const GRAFANA_SYNC_DIR = "/grafana";
+export const GRAFANA_VOLUME = "grafana-provisioning";
+export const GRAFANA_CONTAINER = "grafana";
+export const GRAFANA_INIT_CONTAINER = "grafana-provisioning";
+/** The ECS service and task family part, and the target group's service part. */
+export const GRAFANA_SERVICE = "grafana";
+/** The Fargate size of the Grafana task: one Grafana with SQLite needs half a vCPU and 1 GiB. */
+export const GRAFANA_TASK_SIZE = { cpu: 512, memory: 1024 } as const;
+
+/** Object keys in the provisioning bucket, relative to the synced directory. */
+const DASHBOARDS = "dashboards";
+export const PROVISIONING_KEYS = {
+    datasources: "provisioning/datasources/platform.yml",
+    dashboardProvider: "provisioning/dashboards/platform.yml",
+    dashboard: (file: string) => `${DASHBOARDS}/${file}`,
+} as const;
+
+/**
+ * The host Grafana is published on: the stack's `aws.grafanaHost`, else `grafana.` before the
+ * parent domain of the app's first public host (api.gravitypm.com → grafana.gravitypm.com; an
+ * apex such as formulapm.com is its own parent: grafana.formulapm.com). Undefined when the app has
+ * no public host and none is set: Grafana then runs without a load balancer.
+ */
+export function grafanaHost(configured: string | undefined, hosts: Readonly<Record<string, string>>): string | undefined {
+    if (configured) return configured;
+    const first = Object.values(hosts)[0];
+    if (!first) return undefined;
+    const labels = first.split(".");
+    return `grafana.${(labels.length > 2 ? labels.slice(1) : labels).join(".")}`;
+}
+
+export interface AwsGrafanaSources {
+    /** The AMP workspace's `prometheusEndpoint` (ends in `/`). */
+    readonly prometheusEndpoint: string;
+    readonly region: string;
+}
+
+/**
+ * Data sources on AWS: Amazon Managed Prometheus as the default Prometheus (the dashboards'
+ * `datasource` variable selects it), signed with SigV4 by the task role; CloudWatch for the AWS
+ * metrics and the logs, which are in CloudWatch Logs on AWS (there is no Loki to point at).
+ */
+export function awsGrafanaDatasources(at: AwsGrafanaSources): Datasource[] {
+    return [
+        prometheusDatasource(at.prometheusEndpoint, { sigV4Auth: true, sigV4AuthType: "default", sigV4Region: at.region, httpMethod: "POST" }),
+        { name: "CloudWatch", uid: DATASOURCE_UIDS.cloudwatch, type: "cloudwatch", access: "proxy", editable: false, jsonData: { authType: "default", defaultRegion: at.region } },
+    ];
+}
+
+export interface ProvisioningFile {
+    /** Object key, also the path below the synced directory. */
+    readonly key: string;
+    readonly content: string;
+    readonly contentType: string;
+}
+
+const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
+
+/** The data source file: the one provisioning file that waits for the AMP workspace's endpoint. */
+export function datasourcesProvisioningFile(at: AwsGrafanaSources): ProvisioningFile {
+    return { key: PROVISIONING_KEYS.datasources, content: yaml(datasourcesFile(awsGrafanaDatasources(at))), contentType: "application/yaml" };
+}
+
+/** The files known from the runbook alone: the dashboard provider (read-only dashboards) and one JSON per runbook dashboard. */
+export function dashboardProvisioningFiles(rb: Runbook): ProvisioningFile[] {
+    return [
+        { key: PROVISIONING_KEYS.dashboardProvider, content: yaml(grafanaDashboardProvider(rb, `${GRAFANA_FILES_DIR}/${DASHBOARDS}`)), contentType: "application/yaml" },
+        ...dashboardFiles(rb).map((d) => ({ key: PROVISIONING_KEYS.dashboard(d.file), content: d.content, contentType: "application/json" })),
+    ];
+}
+
+/** Every provisioning file as an S3 object. */
+export function grafanaProvisioningFiles(rb: Runbook, at: AwsGrafanaSources): ProvisioningFile[] {
+    return [datasourcesProvisioningFile(at), ...dashboardProvisioningFiles(rb)];
+}
+
+export interface GrafanaContainerArgs {
+    readonly bucket: string;
+    readonly region: string;
+    readonly logGroup: string;
+    /** The Secrets Manager secret with the admin `password` key. */
+    readonly adminSecretArn: string;
+    /** The public host, for Grafana's root URL; absent when it runs without a load balancer. */
+    readonly host?: string;
+}
+
+/**
+ * The Grafana task's containers: a non-essential init container that copies the provisioning
+ * objects into the task volume, and Grafana, started only once that copy succeeded, with the
+ * admin password from Secrets Manager (a `valueFrom` reference, never a value).
+ */
+export function grafanaContainers(a: GrafanaContainerArgs): ContainerDefinition[] {
+    const env = {
+        ...grafanaEnv(),
+        GF_PATHS_PROVISIONING: `${GRAFANA_FILES_DIR}/provisioning`,
+        // SigV4 signing of the Prometheus data source by the task role's credentials only.
+        GF_AUTH_SIGV4_AUTH_ENABLED: "true",
+        GF_AWS_ALLOWED_AUTH_PROVIDERS: "default",
+        ...(a.host ? { GF_SERVER_ROOT_URL: `https://${a.host}`, GF_SECURITY_COOKIE_SECURE: "true" } : {}),
+    };
+    return [
+        {
+            name: GRAFANA_INIT_CONTAINER,
+            image: IMAGES.awsCli,
+            essential: false,
+            command: ["s3", "sync", `s3://${a.bucket}/`, GRAFANA_SYNC_DIR, "--only-show-errors", "--no-progress"],
+            environment: [{ name: "AWS_DEFAULT_REGION", value: a.region }],
+            secrets: [],
+            mountPoints: [{ sourceVolume: GRAFANA_VOLUME, containerPath: GRAFANA_SYNC_DIR, readOnly: false }],
+            logConfiguration: awslogs(a.logGroup, a.region, GRAFANA_INIT_CONTAINER),
+        },
+        {
+            name: GRAFANA_CONTAINER,
+            image: GRAFANA_IMAGE,
+            essential: true,
+            portMappings: [{ containerPort: GRAFANA_PORT, protocol: "tcp", name: "grafana-http" }],
+            environment: Object.entries(env).map(([name, value]) => ({ name, value })),
+            secrets: [{ name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: secretKey(a.adminSecretArn, "password") }],
+            healthCheck: { command: healthCommand({ port: GRAFANA_PORT, healthPath: GRAFANA_HEALTH_PATH }), ...HEALTH_CHECK },
+            mountPoints: [{ sourceVolume: GRAFANA_VOLUME, containerPath: GRAFANA_FILES_DIR, readOnly: true }],
+            dependsOn: [{ containerName: GRAFANA_INIT_CONTAINER, condition: "SUCCESS" }],
+            logConfiguration: awslogs(a.logGroup, a.region, GRAFANA_CONTAINER),
+            stopTimeout: 30,
+        },
+    ];
+}
