@@ -57,7 +57,11 @@ export function logGroup(parent: pulumi.Resource, scope: AwsScope, logicalName: 
     );
 }
 
-/** An IAM role that `service` may assume, with AWS-managed policies (by name, e.g. `service-role/X`) attached. */
+/**
+ * An IAM role that `service` may assume, with AWS-managed policies attached by their published
+ * path: `service-role/X` for most service roles, bare `X` for those AWS publishes at the root
+ * (e.g. AmazonECSInfrastructureRolePolicyForLoadBalancers, AWSBackupServiceRolePolicyForS3Backup).
+ */
 export function serviceRole(
     parent: pulumi.Resource,
     scope: AwsScope,

@@ -112,7 +112,7 @@ export class AwsServices extends pulumi.ComponentResource {
         }
         const blueGreen = Object.values(args.routing).some((r) => r.alternate);
         const infrastructureRole = blueGreen
-            ? serviceRole(this, args, `${name}-blue-green`, "ecs.amazonaws.com", ["service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"], "Lets ECS shift listener weights in blue/green deployments")
+            ? serviceRole(this, args, `${name}-blue-green`, "ecs.amazonaws.com", ["AmazonECSInfrastructureRolePolicyForLoadBalancers"], "Lets ECS shift listener weights in blue/green deployments")
             : undefined;
 
         const caBundle = needsCaBundle(rb);

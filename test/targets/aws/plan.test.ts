@@ -436,6 +436,9 @@ test("blue/green (gravitypm): a blue and a green target group per service; ECS s
         t.true(service.options.ignoreChanges.includes("loadBalancers"));
         t.deepEqual(prop(named(plan, "aws:lb/listenerRule:ListenerRule", `gravitypm-ingress-${svc.name}-test`), "conditions"), [{ hostHeader: { values: [`green.${svc.host}`] } }]);
     }
+    // The role ECS shifts weights with carries the managed policy AWS publishes at the root path (not service-role/).
+    const attachment = ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) => a.name.startsWith("gravitypm-services-blue-green-"));
+    t.is(prop(attachment!, "policyArn"), "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers");
     for (const app of PRODUCTION.filter((a) => a !== "gravitypm")) {
         for (const s of ofType(plans.get(app)!, "aws:ecs/service:Service")) t.not(prop(s, "deploymentConfiguration.strategy"), "BLUE_GREEN");
     }
