@@ -246,7 +246,8 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         app,
         env,
         target,
-        runbook: effective,
+        // Each service's host is the one this stack serves it on: probes, certificates and routes agree.
+        runbook: { ...effective, services: effective.services.map((s) => (hosts[s.name] ? { ...s, host: hosts[s.name] } : s)) },
         baseline,
         overrides: applied,
         exceptions: settings.exceptions ?? [],

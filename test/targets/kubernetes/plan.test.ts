@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
-import { SECRET_PLACEHOLDER, STACKS_DIR } from "../../../cli/harness/stack-files";
+import { readStackConfig, SECRET_PLACEHOLDER, STACKS_DIR } from "../../../cli/harness/stack-files";
+import { resolveStack } from "../../../stacks/settings";
 import { receiverName } from "../../../capabilities/alerting";
 import { restoreTestPlan } from "../../../capabilities/schedules";
 import { getRunbook, type AppId } from "../../../runbooks";
@@ -390,6 +391,15 @@ test("scrapes and probes: a ServiceMonitor per metrics endpoint and data-service
             t.is(ext.module, dep.probe === "jsonrpc" ? "http_jsonrpc" : "http_2xx");
         }
         for (const p of probes) t.regex(p.prober.url, /blackbox-exporter\..*:9115$/);
+        // Certificates are checked where this stack serves them (the Ingress hosts), never production's.
+        const { hosts } = resolveStack(`${app}-staging`, readStackConfig(`${app}-staging`).config);
+        const tls = probes.filter((p) => p.targets.staticConfig.labels.probe === "tls");
+        t.is(tls.length > 0, Object.keys(hosts).length > 0, `${app}: a certificate check where the stack serves a host`);
+        for (const p of tls) {
+            const svc = rb.services.find((s) => s.name === p.targets.staticConfig.labels.component)!;
+            t.deepEqual(p.targets.staticConfig.static, [`https://${hosts[svc.name]}${svc.healthPath}`], `${app} ${svc.name}`);
+            t.not(hosts[svc.name], svc.host, `${app} ${svc.name}: the staging host, not the runbook's production host`);
+        }
     }
 });
 
