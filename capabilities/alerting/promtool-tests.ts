@@ -4,6 +4,7 @@ import {
     APP_METRIC_NAMING,
     IGNORED_FSTYPES,
     METRICS,
+    PER_MINUTE_WINDOW,
     RATE_WINDOW,
     SCRAPE_INTERVAL,
     SIGNAL_SPECS,
@@ -32,6 +33,7 @@ import {
 
 const STEP = durationSeconds(SCRAPE_INTERVAL);
 const WINDOW = durationSeconds(RATE_WINDOW);
+const PER_MINUTE = durationSeconds(PER_MINUTE_WINDOW);
 
 export interface InputSeries {
     readonly series: string;
@@ -269,7 +271,7 @@ const BUILDERS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 labels: { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, reason: "bad_password" },
                 values: counter(s.samples, s.value / 60),
             })),
-            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => mapDefined(windowRate(s.value / 60, t), (r) => r * 60) })),
+            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => mapDefined(windowRate(s.value / 60, t, PER_MINUTE), (r) => r * 60) })),
             story: `${fmt(s.value)} failed logins a minute since start`,
         };
     },
@@ -305,7 +307,7 @@ const BUILDERS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 { name: METRICS.pgCalls, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond) },
                 { name: METRICS.pgSeconds, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond * q.mean) },
             ]),
-            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: (t) => mapDefined(windowRate(s.value / 60, t), (r) => r * 60) }],
+            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: (t) => mapDefined(windowRate(s.value / 60, t, PER_MINUTE), (r) => r * 60) }],
             story: `${fmt(s.value)} calls a minute of a statement taking ${fmt(slow * 2)} s, beside 50/s fast ones`,
         };
     },

@@ -21,6 +21,11 @@ export const SCOPE_LABELS = ["app", "component"] as const;
 
 /** Rates and ratios are taken over this window: five scrapes at the slowest interval we run. */
 export const RATE_WINDOW = "5m";
+/**
+ * Counts the runbooks give "per minute" (auth failures > 10/minute) are counted over one minute,
+ * four scrapes: a burst of 40 in one minute fires, where a 5-minute average would read 8.
+ */
+export const PER_MINUTE_WINDOW = "1m";
 /** Scrape and probe interval the contract assumes; the promtool tests sample at this step. */
 export const SCRAPE_INTERVAL = "15s";
 
@@ -284,10 +289,10 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     auth_failures: appMetric({
         unit: "per_minute",
-        window: W,
+        window: PER_MINUTE_WINDOW,
         metrics: (h) => [h.authFailures],
-        how: "failed logins counted by the app, per minute",
-        value: (c) => `60 * sum by (${by(SVC)}) (rate(${c.http.authFailures}{${c.sel}}[${W}]))`,
+        how: "failed logins counted by the app in the last minute",
+        value: (c) => `sum by (${by(SVC)}) (increase(${c.http.authFailures}{${c.sel}}[${PER_MINUTE_WINDOW}]))`,
     }),
     postgres_down: dataMetric("postgres", unreachable(METRICS.pgUp, "1 while the exporter cannot query the server")),
     postgres_pool_usage: dataMetric("postgres", {
@@ -298,11 +303,13 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     postgres_slow_queries: dataMetric("postgres", {
         unit: "per_minute",
-        window: W,
+        window: PER_MINUTE_WINDOW,
         metrics: () => [METRICS.pgCalls, METRICS.pgSeconds],
-        how: "calls per minute of statements (pg_stat_statements queryid) whose mean time over the window exceeds the runbook's slow-query threshold",
-        value: (c) =>
-            `60 * sum by (${by(INSTANCE)}) (rate(${METRICS.pgCalls}{${c.sel}}[${W}]) and (rate(${METRICS.pgSeconds}{${c.sel}}[${W}]) / rate(${METRICS.pgCalls}{${c.sel}}[${W}]) > ${c.slowQuerySeconds}))`,
+        how: "calls in the last minute of statements (pg_stat_statements queryid) whose mean time over that minute exceeds the runbook's slow-query threshold",
+        value: (c) => {
+            const m = PER_MINUTE_WINDOW;
+            return `sum by (${by(INSTANCE)}) (increase(${METRICS.pgCalls}{${c.sel}}[${m}]) and (rate(${METRICS.pgSeconds}{${c.sel}}[${m}]) / rate(${METRICS.pgCalls}{${c.sel}}[${m}]) > ${c.slowQuerySeconds}))`;
+        },
     }),
     mongodb_down: dataMetric("mongodb", unreachable(METRICS.mongoUp, "1 while the exporter cannot reach the member")),
     mongodb_connections_usage: dataMetric("mongodb", {
