@@ -125,12 +125,17 @@ export function pdbSpec(n: Names, svc: Service): PdbSpec {
     return { maxUnavailable: 1, selector: { matchLabels: serviceSelector(n, svc.name) } };
 }
 
-/** The runbook's consumer-lag warning threshold: KEDA adds a consumer before that alert would fire. */
-export function kafkaLagThreshold(rb: Runbook): number {
+/**
+ * KEDA's Kafka trigger asks for ceil(total lag / lagThreshold) consumers, so the first consumer
+ * beyond the minimum comes once lag passes min × lagThreshold. For that to happen before the
+ * runbook's lag warning (total lag per group and topic, the same sum KEDA reads), the threshold is
+ * the warning divided by min + 1: with a warning at 1000 and two consumers, a third joins at 667.
+ */
+export function kafkaLagThreshold(rb: Runbook, minReplicas: number): number {
     const alert = rb.alerts.find((a) => a.signal === "kafka_consumer_lag");
     const warning = alert?.levels.find((l) => l.severity === "warning");
     if (!warning) throw new Error(`${rb.app}: KEDA scales on Kafka lag, but \`alerts\` has no kafka_consumer_lag alert with a warning level`);
-    return warning.threshold;
+    return Math.max(1, Math.floor(warning.threshold / (minReplicas + 1)));
 }
 
 /** Workers of an app with Kafka are Kafka consumers: KEDA scales them on lag. */
@@ -156,7 +161,7 @@ export function scaledObjectSpec(rb: Runbook, n: Names, svc: Service): ScaledObj
     if (!kafka) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag, but \`data.kafka\` is not in the runbook`);
     const [group] = kafka.consumerGroups;
     if (!group || kafka.topics.length === 0) throw new Error(`${rb.app}: \`data.kafka.consumerGroups\` and \`data.kafka.topics\` are required for KEDA's Kafka trigger`);
-    const lagThreshold = `${kafkaLagThreshold(rb)}`;
+    const lagThreshold = `${kafkaLagThreshold(rb, svc.scaling.min)}`;
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.service(svc.name) },
         minReplicaCount: svc.scaling.min,

@@ -24,7 +24,7 @@ function utilization(hpa: Subject, resource: "cpu" | "memory"): number | undefin
  */
 export const k8sHpaRunbookTargets = stackRule({
     name: "k8s-hpa-runbook-targets",
-    description: "Every runbook service has an autoscaling/v2 HPA with CPU and memory utilization targets no higher than the runbook's, or a KEDA Kafka ScaledObject whose lag threshold is no higher than the runbook's consumer-lag warning.",
+    description: "Every runbook service has an autoscaling/v2 HPA with CPU and memory utilization targets no higher than the runbook's, or a KEDA Kafka ScaledObject that adds a consumer before lag reaches the runbook's consumer-lag warning.",
     tier: "runbook",
     target: "kubernetes",
     remediationSteps: "Create a HorizontalPodAutoscaler per Deployment with averageUtilization = scaling.cpuTargetPercent / memoryTargetPercent.",
@@ -40,10 +40,17 @@ export const k8sHpaRunbookTargets = stackRule({
                 if (a.type === SCALED_OBJECT) {
                     const lag = ctx.runbook.alerts.find((x) => x.signal === "kafka_consumer_lag");
                     const warn = lag?.levels.find((l) => l.severity === "warning") ?? lag?.levels[0];
+                    // KEDA adds a consumer beyond the minimum once lag passes min × lagThreshold: before the warning.
+                    const min = Math.max(1, num(a.props.spec?.minReplicaCount) ?? 1);
                     for (const t of asArray(a.props.spec?.triggers).filter((x) => isRecord(x) && x.type === "kafka")) {
                         const threshold = num(t.metadata?.lagThreshold);
-                        if (warn && (threshold === undefined || threshold > warn.threshold)) {
-                            out.push(finding(`${label(a)}: kafka trigger lagThreshold is ${t.metadata?.lagThreshold ?? "not set"}, above the runbook's consumer-lag ${warn.severity} level ${warn.threshold} ${cite(warn.source)}`, { urn: a.urn, key: `alerts.${lag!.id}.${warn.severity}.threshold` }));
+                        if (warn && (threshold === undefined || threshold * min >= warn.threshold)) {
+                            out.push(
+                                finding(
+                                    `${label(a)}: kafka trigger lagThreshold is ${t.metadata?.lagThreshold ?? "not set"} with minReplicaCount ${min}: no consumer is added before lag reaches ${threshold === undefined ? "any level" : threshold * min}, not below the runbook's consumer-lag ${warn.severity} level ${warn.threshold} ${cite(warn.source)}`,
+                                    { urn: a.urn, key: `alerts.${lag!.id}.${warn.severity}.threshold` },
+                                ),
+                            );
                         }
                     }
                     continue;

@@ -68,7 +68,7 @@ function hpas(r: Runbook): Fake[] {
                           scaleTargetRef: { name: svc.name },
                           minReplicaCount: svc.scaling.min,
                           maxReplicaCount: svc.scaling.max,
-                          triggers: [{ type: "kafka", metadata: { consumerGroup: r.data.kafka!.consumerGroups[0], topic: r.data.kafka!.topics[0].name, lagThreshold: String(r.alerts.find((a) => a.id === "kafka-consumer-lag")!.levels.find((l) => l.severity === "warning")!.threshold) } }],
+                          triggers: [{ type: "kafka", metadata: { consumerGroup: r.data.kafka!.consumerGroups[0], topic: r.data.kafka!.topics[0].name, lagThreshold: String(Math.floor(r.alerts.find((a) => a.id === "kafka-consumer-lag")!.levels.find((l) => l.severity === "warning")!.threshold / (svc.scaling.min + 1))) } }],
                       },
                   },
               }
@@ -93,10 +93,14 @@ function hpas(r: Runbook): Fake[] {
 test("k8s-hpa-*: runbook targets, KEDA lag threshold, replica bounds", async (t) => {
     const backend = pfh.services.find((s) => s.name === "backend")!;
     const lag = pfh.alerts.find((a) => a.id === "kafka-consumer-lag")!.levels.find((l) => l.severity === "warning")!;
+    const consumer = pfh.services.find((s) => s.name === "consumer")!;
     await compliantAndBroken(t, "k8s-hpa-runbook-targets", STAGING, () => hpas(pfh), {
         "CPU target raised": { edit: (rs) => (find(rs, "backend-hpa").props.spec.metrics[0].resource.target.averageUtilization = 90), expect: new RegExp(`cpu averageUtilization target is 90, the runbook scales backend at ${backend.scaling.cpuTargetPercent}%.*services.backend.scaling.cpuTargetPercent`) },
         "memory metric removed": { edit: (rs) => find(rs, "backend-hpa").props.spec.metrics.splice(1, 1), expect: /memory averageUtilization target is not set/ },
-        "KEDA lag threshold above the runbook's warning": { edit: (rs) => (find(rs, "consumer-scaler").props.spec.triggers[0].metadata.lagThreshold = String(lag.threshold * 10)), expect: new RegExp(`lagThreshold is ${lag.threshold * 10}, above the runbook's consumer-lag warning level ${lag.threshold}.*alerts.kafka-consumer-lag.warning.threshold`) },
+        "KEDA lag threshold at the runbook's warning": {
+            edit: (rs) => (find(rs, "consumer-scaler").props.spec.triggers[0].metadata.lagThreshold = String(lag.threshold)),
+            expect: new RegExp(`lagThreshold is ${lag.threshold} with minReplicaCount ${consumer.scaling.min}: no consumer is added before lag reaches ${lag.threshold * consumer.scaling.min}, not below the runbook's consumer-lag warning level ${lag.threshold}.*alerts.kafka-consumer-lag.warning.threshold`),
+        },
         "no autoscaler for backend": { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "backend-hpa"), 1), expect: /no HorizontalPodAutoscaler or ScaledObject scales backend/ },
     });
     await compliantAndBroken(t, "k8s-hpa-min-replicas", STAGING, () => hpas(pfh), {

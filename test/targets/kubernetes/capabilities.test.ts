@@ -66,16 +66,21 @@ test("redisTopology: one pod standalone, primary and replica replicated, three s
     t.throws(() => redisTopology(noRedis), { message: /data\.redis/ });
 });
 
-test("KEDA: the lag threshold is the runbook's consumer-lag warning; only Kafka apps' workers scale on it", (t) => {
+test("KEDA: a consumer is added before lag reaches the runbook's warning; only Kafka apps' workers scale on it", (t) => {
     const rb = getRunbook("personal-finance-hub");
     const warning = rb.alerts.find((a) => a.signal === "kafka_consumer_lag")!.levels.find((l) => l.severity === "warning")!;
-    t.is(kafkaLagThreshold(rb), warning.threshold);
+    const consumer = rb.services.find((s) => s.role === "worker")!;
+    const threshold = kafkaLagThreshold(rb, consumer.scaling.min);
+    // KEDA wants ceil(lag / threshold) consumers: at the warning it already asks for more than the minimum.
+    t.true(Math.ceil(warning.threshold / threshold) > consumer.scaling.min);
+    t.true(Math.ceil((warning.threshold / 2) / threshold) <= consumer.scaling.min + 1, "not so low that half the warning doubles the consumers");
+    for (const min of [1, 2, 3, 5]) t.true(kafkaLagThreshold(rb, min) * min < warning.threshold, `min ${min}`);
     const tightened = copy("personal-finance-hub");
     tightened.alerts.find((a) => a.signal === "kafka_consumer_lag")!.levels.find((l) => l.severity === "warning")!.threshold = 250;
-    t.is(kafkaLagThreshold(tightened), 250);
+    t.true(kafkaLagThreshold(tightened, consumer.scaling.min) * consumer.scaling.min < 250);
     const noAlert = copy("personal-finance-hub");
     noAlert.alerts = noAlert.alerts.filter((a) => a.signal !== "kafka_consumer_lag");
-    t.throws(() => kafkaLagThreshold(noAlert), { message: /kafka_consumer_lag/ });
+    t.throws(() => kafkaLagThreshold(noAlert, 2), { message: /kafka_consumer_lag/ });
     for (const app of APPS) {
         const r = getRunbook(app);
         t.deepEqual(r.services.filter((s) => scaledByKeda(r, s)).map((s) => s.name), app === "personal-finance-hub" ? ["consumer"] : []);
