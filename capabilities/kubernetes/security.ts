@@ -56,6 +56,9 @@ export function dataPodSelectors(n: Names): Record<DataService, LabelSelector> {
     };
 }
 
+/** cert-manager's HTTP-01 solver pods: the label it sets on them and the port they answer on. */
+export const ACME_HTTP01_SOLVER = { label: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 } as const;
+
 export interface NamedPolicy {
     /** Suffix of the policy's name: `default-deny-ingress`, `postgres`. */
     readonly part: string;
@@ -68,8 +71,11 @@ export interface NamedPolicy {
  * each data service takes connections only from the pods labelled for data access, its own pods
  * (replication), the monitoring namespace (scrapes) and the operators namespace (the operators
  * manage them). MinIO also takes PostgreSQL's pods: CloudNativePG ships WAL and base backups there.
+ * Where the stack serves public hosts (`servesHosts`), cert-manager's HTTP-01 solver pods, which it
+ * starts in the app's namespace for each certificate, take the ingress controller's challenge
+ * requests; without that policy no certificate is ever issued.
  */
-export function networkPolicies(n: Names, services: readonly { name: string; port: number }[], present: readonly DataService[]): NamedPolicy[] {
+export function networkPolicies(n: Names, services: readonly { name: string; port: number }[], present: readonly DataService[], servesHosts = false): NamedPolicy[] {
     const selectors = dataPodSelectors(n);
     const common = [{ podSelector: { matchLabels: { ...DATA_ACCESS_LABELS } } }, inNamespace(n.monitoring), inNamespace(n.operators)];
     return [
@@ -90,6 +96,18 @@ export function networkPolicies(n: Names, services: readonly { name: string; por
                 ingress: [{ from: [...common, { podSelector: selectors[d] }, ...(d === "minio" && present.includes("postgres") ? [{ podSelector: selectors.postgres }] : [])] }],
             },
         })),
+        ...(servesHosts
+            ? [
+                  {
+                      part: "acme-http01-solver",
+                      spec: {
+                          podSelector: { matchLabels: { ...ACME_HTTP01_SOLVER.label } },
+                          policyTypes: ["Ingress"],
+                          ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: ACME_HTTP01_SOLVER.port }] }],
+                      },
+                  },
+              ]
+            : []),
         // Backup and restore jobs and the exporters are labelled for data access; they take no traffic
         // but the Pushgateway push and scrapes: admit the monitoring namespace to every other pod.
         {

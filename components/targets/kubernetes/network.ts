@@ -18,7 +18,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         super("platform:kubernetes:NetworkPolicies", name, {}, opts);
         const { scope } = args;
         const { names: n, context } = scope;
-        this.policies = networkPolicies(n, context.runbook.services, args.dataServices).map(
+        this.policies = networkPolicies(n, context.runbook.services, args.dataServices, Object.keys(context.hosts).length > 0).map(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.part}`, { metadata: meta(scope, `${n.app}-${p.part}`, "network"), spec: p.spec }, childOptions(this, scope, { dependsOn: [scope.namespace] })),
         );
         this.registerOutputs({});

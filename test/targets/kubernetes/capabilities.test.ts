@@ -163,6 +163,11 @@ test("NetworkPolicies: default deny first, one policy per service port and data 
     const minio = policies.find((p) => p.part === "data-minio")!;
     t.true(JSON.stringify(minio.spec.ingress).includes("cnpg.io/cluster"), "PostgreSQL ships WAL to MinIO");
     t.false(JSON.stringify(policies.find((p) => p.part === "data-redis")!.spec.ingress).includes("cnpg.io/cluster"));
+    t.false(policies.some((p) => p.part === "acme-http01-solver"), "no public host, no certificate challenge");
+    // With public hosts cert-manager's HTTP-01 solver pods must be reachable, or no certificate is issued.
+    const solver = networkPolicies(n, rb.services, [], true).find((p) => p.part === "acme-http01-solver")!;
+    t.deepEqual(solver.spec.podSelector, { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } });
+    t.deepEqual(solver.spec.ingress, [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 8089 }] }]);
 });
 
 test("names: Kafka topics get valid object names; every generated name fits Kubernetes' limits", (t) => {

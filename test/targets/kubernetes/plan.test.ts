@@ -557,6 +557,10 @@ test("NetworkPolicies: ingress denied by default; data services admit only data-
         for (const d of [...byType(plan(app), K.deployment)]) {
             if (rb.services.some((s) => d.name === `${app}-${s.name}-deployment`)) t.is(podLabelsOf(d)["platform.runbooks/data-access"], "true", `${app} app pods reach the data`);
         }
+        // cert-manager's HTTP-01 solver pods answer the challenge where the stack has Ingress hosts.
+        const ingresses = byType(plan(app), K.ingress).length;
+        const solver = policies.filter((p) => p.spec.podSelector.matchLabels?.["acme.cert-manager.io/http01-solver"] === "true");
+        t.is(solver.length, ingresses > 0 ? 1 : 0, `${app}: an ACME solver policy exactly where there is an Ingress`);
     }
 });
 
