@@ -92,6 +92,22 @@ export function inhibitEqualLabels(): string[] {
     return ["app", "env", "alert_id", ...new Set(Object.values(SIGNAL_SPECS).flatMap((s) => s.identity.filter((l) => l !== "app")))];
 }
 
+/**
+ * The SNS message Amazon Managed Prometheus publishes (`sns_configs[].message`): `key=value`
+ * lines the forwarders read, the summary and the alerts' descriptions last (they may span lines).
+ * Alertmanager's templates cannot escape JSON, so the message is not JSON.
+ */
+export const SNS_MESSAGE = [
+    "status={{ .Status }}",
+    // Templates have no group key; the group's labels (route group_by) identify the group.
+    "group={{ range .GroupLabels.SortedPairs }}{{ .Name }}:{{ .Value }};{{ end }}",
+    "alertname={{ .CommonLabels.alertname }}",
+    "severity={{ .CommonLabels.severity }}",
+    "summary={{ .CommonAnnotations.summary }}",
+    "{{ range .Alerts }}{{ .Annotations.description }} {{ .Annotations.runbook_url }}",
+    "{{ end }}",
+].join("\n");
+
 const SLACK_TITLE = "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.app }}, {{ .CommonLabels.env }})";
 const SLACK_TEXT = "{{ range .Alerts }}{{ .Annotations.description }}\n{{ .Annotations.runbook_url }}\n{{ end }}";
 
@@ -103,6 +119,7 @@ function receivers(runbook: Runbook, r: Receivers): Record<string, unknown>[] {
             topic_arn: topic,
             sigv4: { region: r.region },
             subject: "{{ .CommonLabels.alertname }}",
+            message: SNS_MESSAGE,
             attributes: { severity, app },
         });
         return [

@@ -4,11 +4,11 @@
  * this text; the webhook URL stays in Secrets Manager and is read at run time.
  */
 
-/** Lambda runtime for the forwarder; its AWS SDK v3 and global fetch are all the code needs. */
-export const CHAT_RUNTIME = "nodejs22.x";
-export const CHAT_HANDLER = "index.handler";
-/** Seconds one batch of notifications may take (a slow webhook is retried by SNS). */
-export const CHAT_TIMEOUT_SECONDS = 15;
+/** Lambda runtime of the forwarders (chat, pager); its AWS SDK v3 and global fetch are all the code needs. */
+export const FORWARDER_RUNTIME = "nodejs22.x";
+export const FORWARDER_HANDLER = "index.handler";
+/** Seconds one batch of notifications may take (a slow endpoint is retried by SNS). */
+export const FORWARDER_TIMEOUT_SECONDS = 15;
 
 /** `index.js` of the forwarder (CommonJS). Environment: WEBHOOK_SECRET_ARN, APP, CHANNEL. */
 export const CHAT_FORWARDER_SOURCE = `"use strict";

@@ -82,7 +82,7 @@ const PAGERS = ["pagerduty_configs", "pagerdutyConfigs", "opsgenie_configs", "op
 
 /**
  * Whether a receiver pages a person: PagerDuty or Opsgenie, a webhook to one of them, or (AMP) an
- * SNS topic that has an HTTPS subscription (the PagerDuty integration endpoint).
+ * SNS topic with a paging subscription (`snsTopicPages`).
  */
 export function pages(receiver: Record<string, any>, topicPages: (arn: string) => boolean): boolean {
     if (PAGERS.some((k) => asArray(receiver[k]).length > 0)) return true;

@@ -12,10 +12,33 @@ export function unpagedEnv(ctx: CheckContext): string | undefined {
 const SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 const PAGING_PROTOCOLS = ["https", "http", "sms"];
 
-/** An SNS topic pages when it has a subscription that reaches a pager (the PagerDuty HTTPS integration, an SMS); a chat Lambda does not page. */
+const LAMBDA_FUNCTION = "aws:lambda/function:Function";
+/** Paging services' APIs a forwarder function may be configured to call. */
+const PAGING_APIS = /(^|\/\/)(events\.pagerduty\.com|events\.eu\.pagerduty\.com|api\.(eu\.)?opsgenie\.com)\//;
+
+/** A Lambda function whose configuration points it at a paging API (PagerDuty Events, Opsgenie). */
+function pagingFunction(resources: readonly Subject[], endpoint: string): boolean {
+    const name = endpoint.split(":").pop();
+    return resources.some(
+        (r) =>
+            r.type === LAMBDA_FUNCTION &&
+            (r.props.name === name || r.name === name || r.props.arn === endpoint) &&
+            Object.values(isRecord(r.props.environment?.variables) ? r.props.environment.variables : {}).some((v) => typeof v === "string" && PAGING_APIS.test(v)),
+    );
+}
+
+/**
+ * An SNS topic pages when it has a subscription that reaches a pager: an HTTPS integration
+ * endpoint, an SMS, or a Lambda function configured to call a paging API (the Events API v2
+ * forwarder). A chat forwarder does not page.
+ */
 export function snsTopicPages(resources: readonly Subject[]): (arn: string) => boolean {
     return (arn) =>
-        resources.some((r) => r.type === SNS_SUBSCRIPTION && r.props.topic === arn && PAGING_PROTOCOLS.includes(String(r.props.protocol ?? "").toLowerCase()));
+        resources.some((r) => {
+            if (r.type !== SNS_SUBSCRIPTION || r.props.topic !== arn) return false;
+            const protocol = String(r.props.protocol ?? "").toLowerCase();
+            return PAGING_PROTOCOLS.includes(protocol) || (protocol === "lambda" && pagingFunction(resources, String(r.props.endpoint ?? "")));
+        });
 }
 
 /**
@@ -48,7 +71,7 @@ export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subjec
                 if (paging.length === 0) {
                     const shown = names.length ? names.map((n) => `"${n}"${byName.has(n) ? ` (${Object.keys(byName.get(n) ?? {}).filter((k) => k !== "name" && asArray(byName.get(n)?.[k]).length).join(", ") || "no integrations"})` : " (not defined)"}`).join(", ") : "no receiver";
                     out.push(
-                        finding(`${label(cfg.subject)} routes critical alert "${labels.alertname}" (${alert.id}) to ${shown}, none of which pages a person (PagerDuty/Opsgenie, or SNS with an HTTPS subscription); ${requirement}`, {
+                        finding(`${label(cfg.subject)} routes critical alert "${labels.alertname}" (${alert.id}) to ${shown}, none of which pages a person (PagerDuty/Opsgenie, or SNS with a paging subscription); ${requirement}`, {
                             urn: cfg.subject.urn,
                             key: "incident.alertResponse.critical",
                         }),

@@ -31,6 +31,8 @@ export function secretLooking(name: string): boolean {
 
 /** A value that points at a secret instead of holding one: an ARN, a variable, a file, a placeholder. */
 function isReference(v: string): boolean {
+    // `routingKey = out.SecretString;` in a function's source: a value read at run time, not a literal.
+    if (/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+;$/.test(v)) return true;
     return v === "" || v === "[secret]" || /^arn:/.test(v) || /^\$\{?[A-Za-z_]/.test(v) || /^\{\{.*\}\}$/.test(v) || /^\/[\w./-]+$/.test(v) || /^(true|false|null|none|\*+)$/i.test(v);
 }
 

@@ -2,6 +2,7 @@ import test from "ava";
 import YAML from "yaml";
 import { awsCron } from "../../capabilities/schedules";
 import { durationSeconds, getRunbook, type Runbook } from "../../runbooks";
+import { PAGERDUTY_EVENTS_URL } from "../../capabilities/aws/pager";
 import { alertmanagerConfig, ruleGroups, rulesYaml, type RuleTweak } from "./fixtures";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
 
@@ -118,8 +119,11 @@ function paging(): Fake[] {
     return [
         { type: "aws:amp/alertManagerDefinition:AlertManagerDefinition", name: "am", props: { workspaceId: "ws", definition: YAML.stringify({ alertmanager_config: YAML.stringify(cfg) }) } },
         { type: "aws:amp/ruleGroupNamespace:RuleGroupNamespace", name: "rules", props: { data: rulesYaml(pfh) } },
-        { type: "aws:sns/topicSubscription:TopicSubscription", name: "pagerduty", props: { topic: TOPIC("critical"), protocol: "https", endpoint: "https://events.pagerduty.com/integration/key/enqueue" } },
+        // The Events API v2 forwarder on the critical topic; the chat forwarder on warnings pages no one.
+        { type: "aws:sns/topicSubscription:TopicSubscription", name: "pagerduty", props: { topic: TOPIC("critical"), protocol: "lambda", endpoint: "arn:aws:lambda:us-east-1:123456789012:function:pfh-pager" } },
+        { type: "aws:lambda/function:Function", name: "pager-fn", props: { name: "pfh-pager", environment: { variables: { EVENTS_URL: PAGERDUTY_EVENTS_URL, ROUTING_KEY_SECRET_ARN: "arn:aws:secretsmanager:x" } } } },
         { type: "aws:sns/topicSubscription:TopicSubscription", name: "chat", props: { topic: TOPIC("warning"), protocol: "lambda", endpoint: "arn:aws:lambda:us-east-1:123456789012:function:chat" } },
+        { type: "aws:lambda/function:Function", name: "chat-fn", props: { name: "chat", environment: { variables: { WEBHOOK_SECRET_ARN: "arn:aws:secretsmanager:y" } } } },
         alarm(pfh, "disk-usage", "critical"),
     ];
 }
@@ -136,6 +140,10 @@ test("aws-amp-alertmanager-critical-paging: critical alerts and alarms reach an 
         },
         "the critical topic's subscription is e-mail": {
             edit: (rs) => Object.assign(find(rs, "pagerduty").props, { protocol: "email" }),
+            expect: /none of which pages a person/,
+        },
+        "the critical topic feeds the chat forwarder instead": {
+            edit: (rs) => Object.assign(find(rs, "pagerduty").props, { endpoint: "arn:aws:lambda:us-east-1:123456789012:function:chat" }),
             expect: /none of which pages a person/,
         },
         "a critical alarm notifying the warning topic": {

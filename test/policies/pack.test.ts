@@ -141,6 +141,8 @@ test("platform-no-literal-secrets, offline: credential-like inputs must be Pulum
         { type: "kubernetes:core/v1:Secret", name: "s", secretPaths: ["stringData"], props: { stringData: { password: "x", "alertmanager.yaml": "route: {}" } } },
         { type: "docker:index/container:Container", name: "am", secretPaths: ["uploads[0].content"], props: { uploads: [{ file: "am.yml", content: "global:\n  resolve_timeout: 5m\nreceivers:\n- name: pager\n  pagerduty_configs:\n  - routing_key: 0123456789abcdef0123456789abcdef\n" }] } },
         { type: "aws:ecs/taskDefinition:TaskDefinition", name: "td", props: { containerDefinitions: JSON.stringify([{ secrets: [{ name: "DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] }]) } },
+        // A function that reads its key from Secrets Manager at run time holds no literal.
+        { type: "aws:lambda/function:Function", name: "fn", props: { code: { assets: { "index.js": { text: "let routingKey;\n    if (!routingKey) {\n        routingKey = out.SecretString;\n    }\n" } } } } },
     ];
     const ok = await check("platform-no-literal-secrets", "bunty-production", fakes());
     t.deepEqual(ok.messages, []);
@@ -150,6 +152,7 @@ test("platform-no-literal-secrets, offline: credential-like inputs must be Pulum
         ["a Secret's data not secret", (rs) => (rs[2].secretPaths = []), /stringData.password \(a Kubernetes Secret's data\)/],
         ["a config file with a routing key not secret", (rs) => (rs[3].secretPaths = []), /uploads\[0\].content \(the line "routing_key" of its content\)/],
         ["a password on the command line", (rs) => rs[1].props.command.push("--requirepass", "hunter2hunter2"), /command\[3\] \(the argument after --requirepass\)/],
+        ["a key written into a function's source", (rs) => (rs[5].props.code.assets["index.js"].text = "routing_key: 0123456789abcdef0123456789abcdef\n"), /code.assets.index.js.text \(the line "routing_key" of its text\)/],
         ["an ECS environment password", (rs) => (rs[4].props.containerDefinitions = JSON.stringify([{ environment: [{ name: "DB_PASSWORD", value: "plain-text-password" }] }])), /environment variable DB_PASSWORD/],
     ];
     for (const [what, edit, expect] of breaks) {

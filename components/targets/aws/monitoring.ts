@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubject } from "../../../capabilities/aws/alarms";
 import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";
-import { CHAT_FORWARDER_SOURCE, CHAT_HANDLER, CHAT_RUNTIME, CHAT_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
+import { CHAT_FORWARDER_SOURCE, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
+import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { rulesFor } from "../../../capabilities/alerting";
 import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
@@ -23,6 +24,21 @@ export interface AlarmDimensions {
     readonly kafkaCluster?: pulumi.Input<string>;
     readonly certificateArn?: pulumi.Input<string>;
     readonly vaults: Partial<Record<Dataset, pulumi.Input<string>>>;
+}
+
+/** One notification forwarder: which operator credential it holds and which topics feed it. */
+interface ForwarderSpec {
+    /** Name part: `chat`, `pager`. */
+    readonly part: string;
+    /** The credential, in words, for descriptions. */
+    readonly what: string;
+    /** Name part of its Secrets Manager secret: `webhook`, `routing-key`. */
+    readonly secretPart: string;
+    readonly secret: pulumi.Output<string>;
+    /** The function's `index.js`. */
+    readonly source: string;
+    readonly environment: (secretArn: string) => Record<string, string>;
+    readonly topics: readonly AlertSeverity[];
 }
 
 export interface AwsMonitoringArgs extends AwsScope {
@@ -80,6 +96,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
     public readonly specs: AlarmSpec[];
     public readonly heartbeatAlarm: aws.cloudwatch.MetricAlarm;
     public readonly chat?: aws.lambda.Function;
+    public readonly pager?: aws.lambda.Function;
 
     constructor(name: string, args: AwsMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Monitoring", name, {}, opts);
@@ -112,23 +129,32 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         }
 
         if (receivers.pagerdutyRoutingKey) {
-            new aws.sns.TopicSubscription(
-                `${name}-critical-pagerduty`,
-                {
-                    topic: this.topics.critical.arn,
-                    protocol: "https",
-                    // PagerDuty's Amazon CloudWatch/SNS integration: the integration key is in the URL, so the endpoint is a secret.
-                    endpoint: pulumi.secret(pulumi.interpolate`https://events.pagerduty.com/integration/${receivers.pagerdutyRoutingKey}/enqueue`),
-                    endpointAutoConfirms: true,
-                },
-                child(this, args, { additionalSecretOutputs: ["endpoint"] }),
-            );
+            // Events API v2 through a forwarder (capabilities/aws/pager.ts): one incident per alert group, resolved when it clears.
+            this.pager = this.forwarder(name, args, {
+                part: "pager",
+                what: "PagerDuty routing key",
+                secretPart: "routing-key",
+                secret: receivers.pagerdutyRoutingKey,
+                source: PAGER_FORWARDER_SOURCE,
+                environment: (secretArn) => ({ ROUTING_KEY_SECRET_ARN: secretArn, APP: args.context.runbook.app, EVENTS_URL: PAGERDUTY_EVENTS_URL }),
+                topics: ["critical"],
+            });
         }
         const email = rb.incident.channels.email;
         if (email) {
             new aws.sns.TopicSubscription(`${name}-warning-email`, { topic: this.topics.warning.arn, protocol: "email", endpoint: email }, child(this, args));
         }
-        if (receivers.slackWebhookUrl) this.chat = this.chatForwarder(name, args, receivers.slackWebhookUrl);
+        if (receivers.slackWebhookUrl) {
+            this.chat = this.forwarder(name, args, {
+                part: "chat",
+                what: "chat webhook",
+                secretPart: "webhook",
+                secret: receivers.slackWebhookUrl,
+                source: CHAT_FORWARDER_SOURCE,
+                environment: (secretArn) => ({ WEBHOOK_SECRET_ARN: secretArn, APP: rb.app, CHANNEL: rb.incident.channels.chat }),
+                topics: ALERT_SEVERITIES,
+            });
+        }
 
         const ampLogs = logGroup(this, args, `${name}-amp-logs`, `/aws/vendedlogs/prometheus/${args.names.prefix}`, args.kmsKeyArn);
         this.workspace = new aws.amp.Workspace(
@@ -209,44 +235,49 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         this.registerOutputs({ workspace: this.workspace.prometheusEndpoint, alarms: Object.keys(this.alarms).length });
     }
 
-    private chatForwarder(name: string, args: AwsMonitoringArgs, webhookUrl: pulumi.Output<string>): aws.lambda.Function {
-        const rb = args.context.runbook;
-        const webhook = new aws.secretsmanager.Secret(`${name}-chat-webhook`, { description: `${args.names.prefix} chat webhook (operator secret)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
-        new aws.secretsmanager.SecretVersion(`${name}-chat-webhook`, { secretId: webhook.id, secretString: pulumi.secret(webhookUrl) }, child(this, args));
-        const functionName = `${args.names.prefix}-chat`;
-        const logs = logGroup(this, args, `${name}-chat-logs`, `/aws/lambda/${functionName}`, args.kmsKeyArn);
-        const role = serviceRole(this, args, `${name}-chat`, "lambda.amazonaws.com", ["service-role/AWSLambdaBasicExecutionRole"], "Forwards alert notifications to chat");
+    /**
+     * A Lambda function that forwards the notifications of `topics` to an operator's service (SNS
+     * cannot post to a webhook or the Events API itself); the operator's credential stays in
+     * Secrets Manager, read at run time.
+     */
+    private forwarder(name: string, args: AwsMonitoringArgs, f: ForwarderSpec): aws.lambda.Function {
+        const part = `${name}-${f.part}`;
+        const secret = new aws.secretsmanager.Secret(`${part}-${f.secretPart}`, { description: `${args.names.prefix} ${f.what} (operator secret)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
+        new aws.secretsmanager.SecretVersion(`${part}-${f.secretPart}`, { secretId: secret.id, secretString: pulumi.secret(f.secret) }, child(this, args));
+        const functionName = `${args.names.prefix}-${f.part}`;
+        const logs = logGroup(this, args, `${part}-logs`, `/aws/lambda/${functionName}`, args.kmsKeyArn);
+        const role = serviceRole(this, args, part, "lambda.amazonaws.com", ["service-role/AWSLambdaBasicExecutionRole"], `Forwards alert notifications: ${f.what}`);
         rolePolicy(
             this,
             args,
-            `${name}-chat`,
+            part,
             role,
             policyJson([
-                { Action: ["secretsmanager:GetSecretValue"], Resource: webhook.arn },
+                { Action: ["secretsmanager:GetSecretValue"], Resource: secret.arn },
                 { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
             ]),
         );
         const fn = new aws.lambda.Function(
-            `${name}-chat`,
+            part,
             {
                 name: functionName,
-                runtime: CHAT_RUNTIME,
-                handler: CHAT_HANDLER,
+                runtime: FORWARDER_RUNTIME,
+                handler: FORWARDER_HANDLER,
                 role: role.arn,
-                timeout: CHAT_TIMEOUT_SECONDS,
-                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(CHAT_FORWARDER_SOURCE) }),
-                environment: { variables: { WEBHOOK_SECRET_ARN: webhook.arn, APP: rb.app, CHANNEL: rb.incident.channels.chat } },
+                timeout: FORWARDER_TIMEOUT_SECONDS,
+                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(f.source) }),
+                environment: { variables: secret.arn.apply(f.environment) },
                 loggingConfig: { logFormat: "Text", logGroup: logs.name },
             },
             child(this, args),
         );
-        for (const severity of ALERT_SEVERITIES) {
+        for (const topic of f.topics) {
             const permission = new aws.lambda.Permission(
-                `${name}-chat-${severity}`,
-                { action: "lambda:InvokeFunction", function: fn.name, principal: "sns.amazonaws.com", sourceArn: this.topics[severity].arn },
+                `${part}-${topic}`,
+                { action: "lambda:InvokeFunction", function: fn.name, principal: "sns.amazonaws.com", sourceArn: this.topics[topic].arn },
                 child(this, args),
             );
-            new aws.sns.TopicSubscription(`${name}-${severity}-chat`, { topic: this.topics[severity].arn, protocol: "lambda", endpoint: fn.arn }, child(this, args, { dependsOn: [permission] }));
+            new aws.sns.TopicSubscription(`${name}-${topic}-${f.part}`, { topic: this.topics[topic].arn, protocol: "lambda", endpoint: fn.arn }, child(this, args, { dependsOn: [permission] }));
         }
         return fn;
     }

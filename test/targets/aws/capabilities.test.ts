@@ -12,10 +12,11 @@ import type { CoverageKey } from "../../../capabilities/alerting/coverage-regist
 import { awsCoverage } from "../../../capabilities/aws/coverage";
 import { requiredExporters } from "../../../capabilities/alerting/signals";
 import { alarmTiming, cloudWatchAlarms, type AlarmInventory } from "../../../capabilities/aws/alarms";
-import { receiverName } from "../../../capabilities/alerting/routing";
+import { receiverName, SNS_MESSAGE } from "../../../capabilities/alerting/routing";
 import { ampAlertManagerConfig, ampDefinition, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";
 import { backupRules, bucketsFor, noncurrentVersionDays, restoreTestSpec } from "../../../capabilities/aws/backups";
 import { CHAT_FORWARDER_SOURCE } from "../../../capabilities/aws/chat";
+import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { collectorConfig } from "../../../capabilities/aws/collector";
 import { appContainer, appEnvironment, healthCommand } from "../../../capabilities/aws/containers";
 import { documentDbEngine, documentDbUser } from "../../../capabilities/aws/documentdb";
@@ -367,9 +368,10 @@ test("containers: limits, health check on the runbook's path, credentials only b
     t.deepEqual(c.dependsOn, [{ containerName: "rds-ca-bundle", condition: "SUCCESS" }]);
 });
 
-test("chat forwarder: posts each notification to the webhook read from Secrets Manager", async (t) => {
-    const posted: { url: string; body: { text: string; channel: string } }[] = [];
-    const module = { exports: {} as Record<string, (e: unknown) => Promise<void>> };
+/** Runs a forwarder's `index.js` as Lambda would, with Secrets Manager and fetch stood in; returns its exports and what it posted. */
+function loadForwarder(t: import("ava").ExecutionContext, source: string, env: Record<string, string>) {
+    const posted: { url: string; body: Record<string, any> }[] = [];
+    const module = { exports: {} as Record<string, (e: unknown) => any> };
     class GetSecretValueCommand {
         constructor(readonly input: { SecretId: string }) {}
     }
@@ -377,23 +379,56 @@ test("chat forwarder: posts each notification to the webhook read from Secrets M
         module,
         exports: module.exports,
         require: (name: string) => {
+            if (name === "crypto") return require("crypto");
             t.is(name, "@aws-sdk/client-secrets-manager");
-            return { SecretsManagerClient: class { send = async (cmd: GetSecretValueCommand) => ({ SecretString: `https://hooks.example/${cmd.input.SecretId}` }) }, GetSecretValueCommand };
+            return { SecretsManagerClient: class { send = async (cmd: GetSecretValueCommand) => ({ SecretString: `secret-of:${cmd.input.SecretId}` }) }, GetSecretValueCommand };
         },
-        process: { env: { WEBHOOK_SECRET_ARN: "arn:secret", APP: "bunty", CHANNEL: "#bunty-alerts" } },
+        process: { env },
         fetch: async (url: string, init: { body: string }) => {
             posted.push({ url, body: JSON.parse(init.body) });
-            return { ok: true, status: 200 };
+            return { ok: true, status: 202 };
         },
     };
-    vm.runInNewContext(`(function (module, exports) { ${CHAT_FORWARDER_SOURCE} })(module, module.exports)`, sandbox);
+    vm.runInNewContext(`(function (module, exports) { ${source} })(module, module.exports)`, sandbox);
+    return { exports: module.exports, posted };
+}
+
+test("chat forwarder: posts each notification to the webhook read from Secrets Manager", async (t) => {
+    const { exports, posted } = loadForwarder(t, CHAT_FORWARDER_SOURCE, { WEBHOOK_SECRET_ARN: "arn:secret", APP: "bunty", CHANNEL: "#bunty-alerts" });
     const alarm = { AlarmName: "bunty-production-memory-usage-critical-ecs-backend", NewStateValue: "ALARM", AlarmDescription: "High memory usage", NewStateReason: "threshold crossed" };
-    await module.exports.handler({ Records: [{ Sns: { Message: JSON.stringify(alarm), Subject: "ALARM" } }, { Sns: { Message: "AMP says hi", Subject: "[bunty] warning: X", MessageAttributes: { severity: { Value: "warning" } } } }] });
+    await exports.handler({ Records: [{ Sns: { Message: JSON.stringify(alarm), Subject: "ALARM" } }, { Sns: { Message: "AMP says hi", Subject: "[bunty] warning: X", MessageAttributes: { severity: { Value: "warning" } } } }] });
     t.is(posted.length, 2);
-    t.is(posted[0].url, "https://hooks.example/arn:secret");
+    t.is(posted[0].url, "secret-of:arn:secret");
     t.is(posted[0].body.channel, "#bunty-alerts");
     t.regex(posted[0].body.text, /^\[bunty\] ALARM: bunty-production-memory-usage-critical-ecs-backend/);
     t.regex(posted[1].body.text, /^\[bunty\] warning \[bunty\] warning: X\nAMP says hi$/);
+});
+
+test("pager forwarder: AMP notifications (rendered by amtool from the real template) and CloudWatch alarms become Events API v2 triggers and resolves, one dedup key per alert group", async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pager-"));
+    writeFileSync(path.join(dir, "empty.tmpl"), '{{ define "unused" }}{{ end }}');
+    // amtool renders the SNS message Amazon Managed Prometheus will publish, with its example alert data.
+    const rendered = (await run("amtool", ["template", "render", `--template.glob=${path.join(dir, "empty.tmpl")}`, `--template.text=${SNS_MESSAGE}`])).stdout;
+    const { exports, posted } = loadForwarder(t, PAGER_FORWARDER_SOURCE, { ROUTING_KEY_SECRET_ARN: "arn:key", APP: "gravitypm", EVENTS_URL: PAGERDUTY_EVENTS_URL });
+    const fields = exports.fields(rendered);
+    t.regex(fields.group, /^grouplabelkey1:grouplabelvalue1;/, "the group's labels identify the incident");
+    const resolved = rendered.replace(/^status=.*$/m, "status=resolved");
+    const alarm = { AlarmName: "gravitypm-production-heartbeat", AlarmArn: "arn:aws:cloudwatch:us-east-1:1:alarm:gravitypm-production-heartbeat", NewStateValue: "ALARM", NewStateReason: "no heartbeat" };
+    await exports.handler({ Records: [{ Sns: { Message: rendered, Subject: "x" } }, { Sns: { Message: resolved, Subject: "x" } }, { Sns: { Message: JSON.stringify(alarm) } }, { Sns: { Message: JSON.stringify({ ...alarm, NewStateValue: "OK" }) } }] });
+    t.is(posted.length, 4);
+    for (const p of posted) {
+        t.is(p.url, PAGERDUTY_EVENTS_URL);
+        t.is(p.body.routing_key, "secret-of:arn:key");
+        t.regex(p.body.dedup_key, /^[0-9a-f]{64}$/);
+    }
+    t.deepEqual(posted.map((p) => p.body.event_action), ["trigger", "resolve", "trigger", "resolve"]);
+    t.is(posted[0].body.dedup_key, posted[1].body.dedup_key, "the resolve closes the incident the trigger opened");
+    t.is(posted[2].body.dedup_key, posted[3].body.dedup_key);
+    t.not(posted[0].body.dedup_key, posted[2].body.dedup_key);
+    t.is(posted[0].body.payload.severity, "critical");
+    t.is(posted[0].body.payload.source, "gravitypm");
+    t.regex(posted[2].body.payload.summary, /^\[gravitypm\] gravitypm-production-heartbeat: no heartbeat/);
+    t.is(posted[1].body.payload, undefined, "a resolve carries no payload");
 });
 
 test("coverage: the AWS target claims every CloudWatch alert level, backup, log retention, scaling and tuning number, and every dashboard", (t) => {

@@ -3,6 +3,7 @@ import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
 import { readStackConfig } from "../../../cli/harness/stack-files";
 import { CLOUDWATCH_SIGNALS, rulesFor } from "../../../capabilities/alerting";
+import { PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { kafkaBrokerConfig } from "../../../capabilities/datastores";
 import { fargateSize } from "../../../capabilities/sizing";
 import { durationSeconds, getRunbook, type AppId, type Cadence, type Runbook } from "../../../runbooks";
@@ -531,16 +532,23 @@ test("Amazon Managed Prometheus: the alerting capability's rules for aws, routed
         const topics = definition.receivers.map((r) => r.sns_configs[0].topic_arn.split(":").pop()).sort();
         t.deepEqual(topics, ["critical", "heartbeat", "info", "warning"].map((s) => `${app}-production-${s}`));
         const subs = ofType(plan, "aws:sns/topicSubscription:TopicSubscription");
-        const pager = subs.find((s) => prop(s, "protocol") === "https")!;
-        t.is(pager.inputs.endpoint, "[secret]");
-        t.true(pager.secretPaths.includes("endpoint"));
-        t.regex(prop<string>(pager, "endpoint"), /^https:\/\/events\.pagerduty\.com\/integration\/.+\/enqueue$/);
-        t.true(prop<string>(pager, "topic").endsWith(`:${app}-production-critical`));
+        // Pages go through the Events API v2 forwarder, on the critical topic only; its routing key is a secret in Secrets Manager.
+        t.false(subs.some((s) => prop(s, "protocol") === "https"), "no PagerDuty CloudWatch-integration URL");
+        const pagerFn = named(plan, "aws:lambda/function:Function", `${app}-monitoring-pager`);
+        t.is(prop(pagerFn, "environment.variables.EVENTS_URL"), PAGERDUTY_EVENTS_URL);
+        t.is(prop(pagerFn, "environment.variables.APP"), app);
+        const pagerSubs = subs.filter((s) => s.name.endsWith("-pager"));
+        t.deepEqual(pagerSubs.map((s) => prop<string>(s, "topic").split(":").pop()), [`${app}-production-critical`]);
+        const routingKey = ofType(plan, "aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.name === `${app}-monitoring-pager-routing-key`)!;
+        t.true(routingKey.secretPaths.includes("secretString"));
+        t.is(routingKey.inputs.secretString, "[secret]");
+        const definitionText = YAML.parse(prop<string>(ofType(plan, "aws:amp/alertManagerDefinition:AlertManagerDefinition")[0], "definition")).alertmanager_config as string;
+        t.true(definitionText.includes("group={{ range .GroupLabels.SortedPairs }}"), "AMP notifications carry the group key the pager deduplicates on");
         const email = subs.filter((s) => prop(s, "protocol") === "email");
         t.deepEqual(email.map((s) => prop(s, "endpoint")), rb.incident.channels.email ? [rb.incident.channels.email] : []);
         for (const s of email) t.true(prop<string>(s, "topic").endsWith(`:${app}-production-warning`));
-        t.is(subs.filter((s) => prop(s, "protocol") === "lambda").length, 3, `${app}: chat on every severity`);
-        t.is(prop(ofType(plan, "aws:lambda/function:Function")[0], "environment.variables.CHANNEL"), rb.incident.channels.chat);
+        t.is(subs.filter((s) => s.name.endsWith("-chat")).length, 3, `${app}: chat on every severity`);
+        t.is(prop(named(plan, "aws:lambda/function:Function", `${app}-monitoring-chat`), "environment.variables.CHANNEL"), rb.incident.channels.chat);
     });
 });
 
