@@ -5,6 +5,15 @@ import type { Runbook } from "../runbooks";
  * server itself (Docker, Kubernetes) and mapped onto managed-service parameters on AWS.
  */
 
+/**
+ * Whether a service talks to the data services. A `frontend` (Nginx serving the built single-page
+ * app in every runbook that has one) calls its API over HTTP and never a database: it gets no data
+ * credentials, connection settings or network access to them, on any target.
+ */
+export function usesDataServices(service: Pick<Runbook["services"][number], "role">): boolean {
+    return service.role !== "frontend";
+}
+
 type Postgres = NonNullable<Runbook["data"]["postgres"]>;
 type Redis = NonNullable<Runbook["data"]["redis"]>;
 type Mongo = NonNullable<Runbook["data"]["mongodb"]>;

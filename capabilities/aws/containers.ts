@@ -1,3 +1,4 @@
+import { usesDataServices } from "../datastores";
 import type { Env, Runbook, Service } from "../../runbooks";
 import { RDS_CA_BUNDLE_URL } from "./documentdb";
 import { IMAGES } from "./collector";
@@ -82,7 +83,8 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
         { name: "AWS_REGION", value: region },
     ];
     const secrets: SecretRef[] = [];
-    const { postgres, redis, kafka, mongodb } = rb.data;
+    // A frontend gets no data credentials or endpoints (capabilities/datastores.ts `usesDataServices`).
+    const { postgres, redis, kafka, mongodb } = usesDataServices(svc) ? rb.data : {};
     if (postgres && at.postgres && creds.postgres) {
         environment.push(
             { name: "PGHOST", value: at.postgres.host },
@@ -120,7 +122,7 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
         );
         secrets.push({ name: "MONGO_PASSWORD", valueFrom: secretKey(creds.mongodb, "password") }, { name: "MONGO_URI", valueFrom: secretKey(creds.mongodb, "url") });
     }
-    for (const [bucket, physical] of Object.entries(at.buckets)) environment.push({ name: `S3_BUCKET_${envVar(bucket)}`, value: physical });
+    if (usesDataServices(svc)) for (const [bucket, physical] of Object.entries(at.buckets)) environment.push({ name: `S3_BUCKET_${envVar(bucket)}`, value: physical });
     return { environment, secrets };
 }
 

@@ -1,3 +1,4 @@
+import { usesDataServices } from "../datastores";
 import type { Runbook, Service } from "../../runbooks";
 import type { SecretEnv } from "./backups";
 import { bootstrapServers } from "./kafka";
@@ -32,13 +33,14 @@ export function dependencyVariable(name: string): string {
 
 /**
  * Environment of every app service: where each data service is, with credentials from the
- * generated secrets. Names follow the usual Node.js conventions (DATABASE_URL, REDIS_URL,
+ * generated secrets (not for frontends, which use none). Names follow the usual Node.js conventions (DATABASE_URL, REDIS_URL,
  * MONGODB_URI, KAFKA_BROKERS, S3_ and AWS_ variables), listed in docs/docker.md.
  */
 export function serviceEnv(runbook: Runbook, service: Service): { env: Record<string, string>; secretEnv: Record<string, SecretEnv> } {
     const env: Record<string, string> = { PORT: `${service.port}`, APP_ENV: "local" };
     const secretEnv: Record<string, SecretEnv> = {};
-    const { data } = runbook;
+    // A frontend gets none of the data services (capabilities/datastores.ts `usesDataServices`).
+    const data = usesDataServices(service) ? runbook.data : {};
     const pg = data.postgres;
     if (pg) {
         Object.assign(env, { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: pg.user });

@@ -1,3 +1,4 @@
+import { usesDataServices } from "../datastores";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook, Service } from "../../runbooks";
 import { kubernetesResources } from "../sizing";
@@ -84,7 +85,8 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
         selector: { matchLabels: selector },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-            metadata: { labels: { ...selector, [LABEL.component]: "app", ...DATA_ACCESS_LABELS } },
+            // Only services that use the data services may reach them (NetworkPolicies) and read their credentials.
+            metadata: { labels: { ...selector, [LABEL.component]: "app", ...(usesDataServices(svc) ? DATA_ACCESS_LABELS : {}) } },
             spec: {
                 securityContext: podSecurity(APP_UID),
                 automountServiceAccountToken: false,
@@ -95,7 +97,7 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
                         image,
                         ports: [{ name: "http", containerPort: svc.port, protocol: "TCP" }],
                         env: [{ name: "PORT", value: `${svc.port}` }],
-                        envFrom: [{ secretRef: { name: appEnvSecret(n) } }],
+                        ...(usesDataServices(svc) ? { envFrom: [{ secretRef: { name: appEnvSecret(n) } }] } : {}),
                         resources: kubernetesResources(svc.resources),
                         readinessProbe: { ...probe, ...PROBE_TIMINGS.readiness },
                         livenessProbe: { ...probe, ...PROBE_TIMINGS.liveness },

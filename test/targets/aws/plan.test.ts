@@ -4,7 +4,7 @@ import { planStack, type PlannedResource, type StackPlan } from "../../../cli/ha
 import { readStackConfig } from "../../../cli/harness/stack-files";
 import { CLOUDWATCH_SIGNALS, rulesFor } from "../../../capabilities/alerting";
 import { PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
-import { kafkaBrokerConfig } from "../../../capabilities/datastores";
+import { kafkaBrokerConfig, usesDataServices } from "../../../capabilities/datastores";
 import { fargateSize } from "../../../capabilities/sizing";
 import { durationSeconds, getRunbook, type AppId, type Cadence, type Runbook } from "../../../runbooks";
 import { credentialPaths, fireTimes, fromAwsCron, mockId, named, ofType, prop, PRODUCTION } from "./helpers";
@@ -350,7 +350,13 @@ test("ECS: one Fargate service per runbook service, sized and health-checked fro
             t.is(c.logConfiguration.options["awslogs-group"], `/${app}/production/ecs/${svc.name}`);
             for (const s of c.secrets) t.regex(s.valueFrom, /^arn:aws:secretsmanager:.*:(password|url)::$/, `${stack} ${s.name}`);
             for (const e of c.environment) t.false(/PASSWORD|TOKEN|SECRET/.test(e.name), `${stack}: ${e.name} is a plain environment variable`);
-            if (rb.data.postgres) t.true(c.secrets.some((s: { name: string }) => s.name === "PGPASSWORD"));
+            // Only services that use the data services get their credentials; a frontend gets none.
+            if (usesDataServices(svc)) {
+                if (rb.data.postgres) t.true(c.secrets.some((s: { name: string }) => s.name === "PGPASSWORD"));
+            } else {
+                t.deepEqual(c.secrets ?? [], [], `${stack} ${svc.name}: a frontend holds no credentials`);
+                t.false(c.environment.some((e: { name: string }) => /^(PG|REDIS_|MONGO_|KAFKA_|S3_BUCKET_)/.test(e.name)), `${stack} ${svc.name}: no data endpoints`);
+            }
             const service = named(plan, "aws:ecs/service:Service", `${app}-services-${svc.name}`);
             t.like(service.props, {
                 desiredCount: svc.scaling.desired,

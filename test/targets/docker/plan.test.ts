@@ -10,6 +10,7 @@ import { localArtifacts } from "../../../capabilities/docker/artifacts";
 import { localPostgresConf, pgHbaConf, postgresInitScript, postgresReplicaScript } from "../../../capabilities/docker/postgres";
 import { prometheusYaml } from "../../../capabilities/docker/prometheus";
 import { localRedisConf, redisStartScript } from "../../../capabilities/docker/redis";
+import { usesDataServices } from "../../../capabilities/datastores";
 import { getRunbook, type AppId, type Runbook } from "../../../runbooks";
 import { resolveStack, type PlatformContext } from "../../../stacks/settings";
 import { APPS, REPO, T, byHost, containersOf, envOf, imageOf, labelOf, localStack, mountedVolumes, ofType, secretEnvNames, strings, uploadsOf } from "./helpers";
@@ -94,6 +95,9 @@ for (const app of APPS) {
                 const aliases = (c.props.networksAdvanced as { aliases: string[] }[])[0].aliases;
                 t.true(aliases.includes(svc.name), "all replicas answer to the service name (DNS round-robin)");
                 t.is(envOf(c).PORT, `${svc.port}`);
+                // Only services that use the data services get their credentials; a frontend none.
+                const dataEnv = [...Object.keys(envOf(c)), ...secretEnvNames(c)].filter((k) => /^(PG|DATABASE_|REDIS_|MONGODB_|KAFKA_|S3_|AWS_SECRET)/.test(k));
+                t.is(dataEnv.length > 0, usesDataServices(svc) && Object.keys(rb.data).length > 0, `${c.name}: data settings ${dataEnv.join(", ") || "none"}`);
             }
         }
     });

@@ -7,6 +7,7 @@ import { readStackConfig, SECRET_PLACEHOLDER, STACKS_DIR } from "../../../cli/ha
 import { resolveStack } from "../../../stacks/settings";
 import { receiverName } from "../../../capabilities/alerting";
 import { restoreTestPlan } from "../../../capabilities/schedules";
+import { usesDataServices } from "../../../capabilities/datastores";
 import { getRunbook, type AppId } from "../../../runbooks";
 import { APPS, byType, EXACT_SEMVER, fireTimes, K, k8sObjects, modelFor, nameOf, nsOf, podLabelsOf, podSpecOf, run, stackNamespace, tempDir } from "./helpers";
 
@@ -555,7 +556,11 @@ test("NetworkPolicies: ingress denied by default; data services admit only data-
             }
         }
         for (const d of [...byType(plan(app), K.deployment)]) {
-            if (rb.services.some((s) => d.name === `${app}-${s.name}-deployment`)) t.is(podLabelsOf(d)["platform.runbooks/data-access"], "true", `${app} app pods reach the data`);
+            const svc = rb.services.find((s) => d.name === `${app}-${s.name}-deployment`);
+            if (!svc) continue;
+            // Only services that use the data services reach them and read the app-env Secret; frontends neither.
+            t.is(podLabelsOf(d)["platform.runbooks/data-access"] === "true", usesDataServices(svc), `${app} ${svc.name}: data access`);
+            t.is(podSpecOf(d)?.containers[0].envFrom !== undefined, usesDataServices(svc), `${app} ${svc.name}: connection Secret`);
         }
         // cert-manager's HTTP-01 solver pods answer the challenge where the stack has Ingress hosts.
         const ingresses = byType(plan(app), K.ingress).length;
