@@ -14,6 +14,23 @@ export function usesDataServices(service: Pick<Runbook["services"][number], "rol
     return service.role !== "frontend";
 }
 
+/**
+ * The app's own object-storage login (MinIO on Docker and Kubernetes): read, write and list in the
+ * runbook's buckets and nothing else. The root user stays with the platform (bucket creation,
+ * backups); the app never holds it.
+ */
+export function objectStorageAppUser(app: string): string {
+    return `${app}-app`;
+}
+
+export const APP_OBJECT_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"] as const;
+
+/** The app user's policy (S3 policy language, as MinIO reads it): its buckets and their objects. */
+export function objectStorageAppPolicy(buckets: readonly string[]): { Version: string; Statement: { Effect: "Allow"; Action: string[]; Resource: string[] }[] } {
+    if (buckets.length === 0) throw new Error("objectStorageAppPolicy: no buckets; allowed: the runbook's data.objectStorage.buckets");
+    return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...APP_OBJECT_ACTIONS], Resource: buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]) }] };
+}
+
 type Postgres = NonNullable<Runbook["data"]["postgres"]>;
 type Redis = NonNullable<Runbook["data"]["redis"]>;
 type Mongo = NonNullable<Runbook["data"]["mongodb"]>;

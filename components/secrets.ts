@@ -10,6 +10,11 @@ import type { Runbook } from "../runbooks";
  */
 export interface PlatformSecretsArgs {
     readonly runbook: Runbook;
+    /**
+     * Whether the target runs MinIO for the runbook's object storage (Docker, Kubernetes): only then
+     * are its root and app passwords generated. On AWS, S3 is reached with IAM roles, no password.
+     */
+    readonly minio: boolean;
 }
 
 /**
@@ -22,6 +27,8 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     public readonly redis?: random.RandomPassword;
     public readonly mongodb?: random.RandomPassword;
     public readonly objectStorage?: random.RandomPassword;
+    /** The app's own object-storage login (`objectStorageAppUser`); the root password above stays with the platform. */
+    public readonly objectStorageApp?: random.RandomPassword;
     /** Every target runs Grafana: Docker and AWS their own, Kubernetes the chart's. */
     public readonly grafanaAdmin: random.RandomPassword;
 
@@ -34,7 +41,10 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         if (data.postgres) this.postgres = password("postgres");
         if (data.redis) this.redis = password("redis");
         if (data.mongodb) this.mongodb = password("mongodb");
-        if (data.objectStorage) this.objectStorage = password("object-storage");
+        if (data.objectStorage && args.minio) {
+            this.objectStorage = password("object-storage");
+            this.objectStorageApp = password("object-storage-app");
+        }
         this.grafanaAdmin = password("grafana-admin", true);
         this.registerOutputs({});
     }

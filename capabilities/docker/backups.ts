@@ -35,7 +35,7 @@ export function bucketBackupScript(): string {
 
 /** The generated secret a value is built from, and how. */
 export interface SecretEnv {
-    readonly secret: "postgres" | "redis" | "mongodb" | "objectStorage";
+    readonly secret: "postgres" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
     readonly value: (password: string) => string;
 }
 

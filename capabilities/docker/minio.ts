@@ -1,4 +1,5 @@
 import type { Dataset, Runbook } from "../../runbooks";
+import { objectStorageAppPolicy, objectStorageAppUser } from "../datastores";
 import { HOSTS, INTERNAL_PORTS } from "./topology";
 
 /**
@@ -13,6 +14,10 @@ export const MINIO_DATA = "/data";
 export const MC_ALIAS = "local";
 export const MC_HOST_ENV = `MC_HOST_${MC_ALIAS}`;
 export const MINIO_BUCKETS_SCRIPT_PATH = "/opt/platform/minio-buckets.sh";
+/** The app user's policy document, uploaded beside the script. */
+export const MINIO_APP_POLICY_PATH = "/opt/platform/minio-app-policy.json";
+/** Environment variable holding the app user's generated password in the buckets container. */
+export const MINIO_APP_SECRET_ENV = "APP_SECRET_KEY";
 
 export function checkObjectStorage(runbook: Runbook): ObjectStorage {
     const storage = runbook.data.objectStorage;
@@ -46,14 +51,27 @@ export function bucketsToCreate(runbook: Runbook): string[] {
     return [...new Set([...storage.buckets, ...backupBuckets])];
 }
 
-/** Waits for the server, then creates the buckets; safe to re-run. */
+/** The app user's policy: the runbook's own buckets (backup copies are the platform's). */
+export function appPolicyJson(runbook: Runbook): string {
+    return `${JSON.stringify(objectStorageAppPolicy(checkObjectStorage(runbook).buckets), null, 2)}\n`;
+}
+
+/**
+ * Waits for the server, creates the buckets, and gives the app its own user limited to its buckets
+ * (the root user stays with the platform); safe to re-run: the policy and the user's key are
+ * rewritten, and an already attached policy is checked rather than attached twice.
+ */
 export function bucketsScript(runbook: Runbook): string {
+    const user = objectStorageAppUser(runbook.app);
     return [
         "#!/bin/sh",
         "# Rendered by capabilities/docker/minio.ts.",
         "set -eu",
         `until mc ready ${MC_ALIAS} >/dev/null 2>&1; do echo "waiting for MinIO"; sleep 2; done`,
         ...bucketsToCreate(runbook).map((b) => `mc mb --ignore-existing ${MC_ALIAS}/${b}`),
+        `mc admin policy create ${MC_ALIAS} ${user} ${MINIO_APP_POLICY_PATH}`,
+        `mc admin user add ${MC_ALIAS} ${user} "$${MINIO_APP_SECRET_ENV}"`,
+        `mc admin user info ${MC_ALIAS} ${user} | grep -q "PolicyName: ${user}" || mc admin policy attach ${MC_ALIAS} ${user} --user ${user}`,
         "",
     ].join("\n");
 }

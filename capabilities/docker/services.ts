@@ -1,8 +1,8 @@
-import { usesDataServices } from "../datastores";
+import { objectStorageAppUser, usesDataServices } from "../datastores";
 import type { Runbook, Service } from "../../runbooks";
 import type { SecretEnv } from "./backups";
 import { bootstrapServers } from "./kafka";
-import { minioEndpoint, minioRootUser } from "./minio";
+import { minioEndpoint } from "./minio";
 import { mongoUri } from "./mongo";
 import { postgresUrl } from "./postgres";
 import { redisUrl } from "./redis";
@@ -69,9 +69,10 @@ export function serviceEnv(runbook: Runbook, service: Service): { env: Record<st
             S3_FORCE_PATH_STYLE: "true",
             S3_BUCKETS: data.objectStorage.buckets.join(","),
             AWS_REGION: runbook.aws.region,
-            AWS_ACCESS_KEY_ID: minioRootUser(runbook),
+            // The app's own login, limited to its buckets; the root user stays with the platform.
+            AWS_ACCESS_KEY_ID: objectStorageAppUser(runbook.app),
         });
-        secretEnv.AWS_SECRET_ACCESS_KEY = { secret: "objectStorage", value: (p) => p };
+        secretEnv.AWS_SECRET_ACCESS_KEY = { secret: "objectStorageApp", value: (p) => p };
     }
     if (runbook.monitoring.ports.jaeger !== undefined) {
         env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://${HOSTS.jaeger}:${INTERNAL_PORTS.jaegerOtlpHttp}`;

@@ -1,9 +1,9 @@
-import { usesDataServices } from "../datastores";
+import { objectStorageAppUser, usesDataServices } from "../datastores";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook, Service } from "../../runbooks";
 import { kubernetesResources } from "../sizing";
 import { kafkaBootstrap } from "./kafka";
-import { minioEndpoint, MINIO_ROOT_USER } from "./minio";
+import { minioEndpoint } from "./minio";
 import { mongoUri } from "./mongodb";
 import { postgresHosts } from "./postgres";
 import { redisUrl } from "./redis";
@@ -33,6 +33,7 @@ export interface DataPasswords {
     readonly redis?: string;
     readonly mongodb?: string;
     readonly objectStorage?: string;
+    readonly objectStorageApp?: string;
 }
 
 /**
@@ -64,8 +65,9 @@ export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Recor
     }
     if (objectStorage) {
         env.S3_ENDPOINT = minioEndpoint(n);
-        env.S3_ACCESS_KEY_ID = MINIO_ROOT_USER;
-        env.S3_SECRET_ACCESS_KEY = need(p.objectStorage, "objectStorage");
+        // The app's own MinIO user, limited to its buckets (never the root user).
+        env.S3_ACCESS_KEY_ID = objectStorageAppUser(rb.app);
+        env.S3_SECRET_ACCESS_KEY = need(p.objectStorageApp, "objectStorage");
         env.S3_BUCKETS = objectStorage.buckets.join(",");
     }
     return env;

@@ -1,4 +1,5 @@
 import type { Runbook } from "../../runbooks";
+import { objectStorageAppPolicy, objectStorageAppUser } from "../datastores";
 import { LABEL, serviceHost, type Names } from "./names";
 import { containerSecurity } from "./security";
 import { MINIO, VOLUMES } from "./sizing";
@@ -19,6 +20,11 @@ export function minioEndpoint(n: Names): string {
     return `http://${serviceHost(n.minio, n.namespace)}:${MINIO_PORT}`;
 }
 
+/** The Secret (and its key) holding the app user's generated password, as the chart's `users[].existingSecret` reads it. */
+export function minioAppUserSecret(n: Names): { name: string; key: "secretKey" } {
+    return { name: `${n.minio}-app-user`, key: "secretKey" };
+}
+
 /** The runbook's buckets and the platform's backup bucket. */
 export function buckets(rb: Runbook, n: Names): string[] {
     return [...new Set([...(rb.data.objectStorage?.buckets ?? []), n.backupBucket])];
@@ -34,6 +40,18 @@ export function minioValues(rb: Runbook, n: Names, storageClass?: string): Recor
         rootUser: "",
         rootPassword: "",
         buckets: buckets(rb, n).map((name) => ({ name, policy: "none", purge: false, versioning: name === n.backupBucket })),
+        // The app's own user, limited to the runbook's buckets; the root user stays with the platform.
+        ...(rb.data.objectStorage
+            ? {
+                  policies: [
+                      {
+                          name: objectStorageAppUser(rb.app),
+                          statements: objectStorageAppPolicy(rb.data.objectStorage.buckets).Statement.map((s) => ({ effect: s.Effect, resources: s.Resource, actions: s.Action })),
+                      },
+                  ],
+                  users: [{ accessKey: objectStorageAppUser(rb.app), existingSecret: minioAppUserSecret(n).name, existingSecretKey: minioAppUserSecret(n).key, policy: objectStorageAppUser(rb.app) }],
+              }
+            : {}),
         persistence: { enabled: true, size: VOLUMES.minio, ...(storageClass ? { storageClass } : {}) },
         resources: { requests: { ...MINIO.requests }, limits: { ...MINIO.limits } },
         podLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "minio" },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/images";
 import { KAFKA_DATA, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../capabilities/docker/kafka";
-import { MC_HOST_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../capabilities/docker/minio";
+import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, appPolicyJson, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../capabilities/docker/minio";
 import {
     MONGO_DATA,
     MONGO_INIT_SCRIPT_PATH,
@@ -301,10 +301,13 @@ export class ObjectStorage extends pulumi.ComponentResource {
                 component: "objectStorage",
                 image: PLATFORM_IMAGES.mc,
                 aliases: ["minio-buckets"],
-                secretEnv: { [MC_HOST_ENV]: { secret: "objectStorage", value: (p) => mcHost(rb, p) } },
+                secretEnv: {
+                    [MC_HOST_ENV]: { secret: "objectStorage", value: (p) => mcHost(rb, p) },
+                    [MINIO_APP_SECRET_ENV]: { secret: "objectStorageApp", value: (p) => p },
+                },
                 entrypoint: ["sh"],
                 command: [MINIO_BUCKETS_SCRIPT_PATH],
-                uploads: [upload(MINIO_BUCKETS_SCRIPT_PATH, bucketsScript(rb), { executable: true })],
+                uploads: [upload(MINIO_BUCKETS_SCRIPT_PATH, bucketsScript(rb), { executable: true }), upload(MINIO_APP_POLICY_PATH, appPolicyJson(rb))],
                 oneShot: true,
             },
             [this.server],

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { MC_HOST_KEY, MONGO_URI_KEY, backupSecrets, platformScriptsConfigMap, PLATFORM_DIR } from "../../../capabilities/kubernetes/backups";
 import { KAFKA_ANNOTATIONS, clusterLabel, kafkaSpec, nodePoolSpec, topicSpecs } from "../../../capabilities/kubernetes/kafka";
-import { mcHost, MINIO_ROOT_USER, minioValues, OBJECT_STORE_KEYS } from "../../../capabilities/kubernetes/minio";
+import { mcHost, minioAppUserSecret, MINIO_ROOT_USER, minioValues, OBJECT_STORE_KEYS } from "../../../capabilities/kubernetes/minio";
 import { kafkaExporterMonitorSpec, serviceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
 import { MONGO_DATA, MONGO_EXPORTER_PORT, MONGO_KEYFILE_DIR, MONGO_PORT, MONGO_ROOT_USER, mongodCommand, mongoExporterUri, mongoHeadless, mongoMembers, mongoUri, replicaSetName } from "../../../capabilities/kubernetes/mongodb";
 import { DATA_ACCESS_LABELS, dataSelector, LABEL, serviceHost } from "../../../capabilities/kubernetes/names";
@@ -42,6 +42,12 @@ function serviceMonitor(parent: pulumi.Resource, scope: KubernetesScope, name: s
     );
 }
 
+/** MinIO's access key is half of a user's credential pair: kept a Pulumi secret, like the key. */
+function withSecretAccessKeys(values: Record<string, unknown>): Record<string, unknown> {
+    const users = values.users as { accessKey: string }[] | undefined;
+    return users ? { ...values, users: users.map((u) => ({ ...u, accessKey: pulumi.secret(u.accessKey) })) } : values;
+}
+
 /**
  * MinIO: the app's buckets and the platform's backup bucket. Its root password is the generated
  * object-storage secret; an app whose runbook has no object storage still needs MinIO for backups,
@@ -77,12 +83,20 @@ export class ObjectStorage extends pulumi.ComponentResource {
             },
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
+        // The app's own user (runbook object storage only): its key in a Secret the chart's user job reads.
+        const appUser = rb.data.objectStorage
+            ? new k8s.core.v1.Secret(
+                  `${name}-app-user`,
+                  { metadata: meta(scope, minioAppUserSecret(n).name, "minio"), type: "Opaque", stringData: secretData({ [minioAppUserSecret(n).key]: password(scope, "objectStorageApp") }) },
+                  childOptions(this, scope, { dependsOn: [scope.namespace] }),
+              )
+            : undefined;
         this.release = release(
             this,
             scope,
             `${name}-minio`,
-            { chart: CHARTS.minio, releaseName: n.minio, namespace: n.namespace, values: minioValues(rb, n, scope.storageClass) },
-            { dependsOn: [scope.namespace, this.credentials], protect: scope.context.protect },
+            { chart: CHARTS.minio, releaseName: n.minio, namespace: n.namespace, values: withSecretAccessKeys(minioValues(rb, n, scope.storageClass)) },
+            { dependsOn: [scope.namespace, this.credentials, ...(appUser ? [appUser] : [])], protect: scope.context.protect },
         );
         this.registerOutputs({});
     }

@@ -75,6 +75,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
             redis: secrets.redis?.result,
             mongodb: secrets.mongodb?.result,
             objectStorage: secrets.objectStorage?.result,
+            objectStorageApp: secrets.objectStorageApp?.result,
         };
         const appEnv = new k8s.core.v1.Secret(
             `${name}-app-env`,

@@ -23,7 +23,7 @@ export interface KubernetesScope {
     readonly namespace: k8s.core.v1.Namespace;
 }
 
-export type Secret = "postgres" | "redis" | "mongodb" | "objectStorage";
+export type Secret = "postgres" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
 
 /** A generated password; fails early, naming the runbook field, when the runbook has no such data service. */
 export function password(scope: KubernetesScope, secret: Secret): pulumi.Output<string> {

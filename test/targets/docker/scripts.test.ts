@@ -5,7 +5,8 @@ import * as http from "http";
 import * as path from "path";
 import { bucketBackupScript, backupJobs, cronRunnerScript } from "../../../capabilities/docker/backups";
 import { kafkaTopicsScript } from "../../../capabilities/docker/kafka";
-import { bucketsScript } from "../../../capabilities/docker/minio";
+import { appPolicyJson, bucketsScript, MINIO_APP_POLICY_PATH } from "../../../capabilities/docker/minio";
+import { objectStorageAppUser } from "../../../capabilities/datastores";
 import { getRunbook } from "../../../runbooks";
 import { APPS, run, tempDir } from "./helpers";
 
@@ -174,9 +175,15 @@ for (const app of APPS) {
     test(`${app}: the MinIO job creates every bucket the runbook and its file backups need`, async (t) => {
         const dir = scratch(`mc-${app}`);
         const bin = standInMc(dir);
-        const result = await run("sh", ["-c", bucketsScript(rb)], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, MC_HOST_local: "http://u:p@minio:9000" } });
+        const result = await run("sh", ["-c", bucketsScript(rb)], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, MC_HOST_local: "http://u:p@minio:9000", APP_SECRET_KEY: "app-key" } });
         t.is(result.code, 0, result.stderr);
         const calls = fs.readFileSync(path.join(dir, "mc.calls"), "utf8");
+        // The app's own user, with its policy, its generated key and the policy attached (the stand-in knows no user yet).
+        const user = objectStorageAppUser(app);
+        t.regex(calls, new RegExp(`^admin policy create local ${user} ${MINIO_APP_POLICY_PATH} `, "m"));
+        t.regex(calls, new RegExp(`^admin user add local ${user} app-key `, "m"));
+        t.regex(calls, new RegExp(`^admin policy attach local ${user} --user ${user} `, "m"));
+        t.deepEqual(JSON.parse(appPolicyJson(rb)).Statement[0].Resource, rb.data.objectStorage!.buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]), "the runbook's buckets only");
         t.regex(calls, /^ready local /m);
         for (const bucket of rb.data.objectStorage!.buckets) t.regex(calls, new RegExp(`^mb --ignore-existing local/${bucket} \\| http://u:p@minio:9000$`, "m"));
         for (const job of backupJobs(rb).filter((j) => j.image === "mc")) {

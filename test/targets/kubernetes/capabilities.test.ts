@@ -8,6 +8,8 @@ import { bucketCopy, verifyMaxAgeHours } from "../../../capabilities/kubernetes/
 import { cnpgSchedule } from "../../../capabilities/kubernetes/cron";
 import { alertmanagerYaml } from "../../../capabilities/kubernetes/monitoring";
 import { names, topicObjectName } from "../../../capabilities/kubernetes/names";
+import { minioAppUserSecret, minioValues } from "../../../capabilities/kubernetes/minio";
+import { objectStorageAppUser } from "../../../capabilities/datastores";
 import { postgresInstances } from "../../../capabilities/kubernetes/postgres";
 import { redisTopology } from "../../../capabilities/kubernetes/redis";
 import { networkPolicies } from "../../../capabilities/kubernetes/security";
@@ -204,4 +206,19 @@ test("apps: fail early on an unpinned image, on public hosts without a ClusterIs
     const env = appConnectionEnv(rb, n, { postgres: "p/w", redis: "r" });
     t.true(env.DATABASE_URL.includes(`${rb.data.postgres!.user}:p%2Fw@`), "passwords are URL-encoded");
     t.false("DATABASE_READ_URL" in env, "bunty has no read replicas");
+});
+
+test("object storage: the app gets its own MinIO user limited to the runbook's buckets, never the root user", (t) => {
+    const rb = getRunbook("gravitypm");
+    const n = names("gravitypm", "gravitypm");
+    const env = appConnectionEnv(rb, n, { redis: "r", mongodb: "m", objectStorage: "root-password", objectStorageApp: "app-password" });
+    t.is(env.S3_ACCESS_KEY_ID, objectStorageAppUser(rb.app));
+    t.is(env.S3_SECRET_ACCESS_KEY, "app-password");
+    t.false(JSON.stringify(env).includes("root-password"), "the root password never reaches the app");
+    const values = minioValues(rb, n) as { users: { accessKey: string; existingSecret: string; existingSecretKey: string; policy: string }[]; policies: { name: string; statements: { resources: string[]; actions: string[] }[] }[] };
+    t.deepEqual(values.users, [{ accessKey: objectStorageAppUser(rb.app), existingSecret: minioAppUserSecret(n).name, existingSecretKey: minioAppUserSecret(n).key, policy: objectStorageAppUser(rb.app) }]);
+    const resources = values.policies[0].statements.flatMap((st) => st.resources);
+    t.deepEqual(resources, rb.data.objectStorage!.buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
+    t.false(resources.some((r) => r.includes(n.backupBucket)), "the backup bucket stays the platform's");
+    t.false("users" in minioValues(getRunbook("bunty"), names("bunty", "bunty")), "no app user where the runbook has no object storage");
 });
