@@ -23,7 +23,7 @@ export function objectStorageAppUser(app: string): string {
     return `${app}-app`;
 }
 
-export const APP_OBJECT_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"] as const;
+const APP_OBJECT_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"] as const;
 
 /** The app user's policy (S3 policy language, as MinIO reads it): its buckets and their objects. */
 export function objectStorageAppPolicy(buckets: readonly string[]): { Version: string; Statement: { Effect: "Allow"; Action: string[]; Resource: string[] }[] } {

@@ -98,11 +98,6 @@ export function dashboardProvisioningFiles(rb: Runbook): ProvisioningFile[] {
     ];
 }
 
-/** Every provisioning file as an S3 object. */
-export function grafanaProvisioningFiles(rb: Runbook, at: AwsGrafanaSources): ProvisioningFile[] {
-    return [datasourcesProvisioningFile(at), ...dashboardProvisioningFiles(rb)];
-}
-
 export interface GrafanaContainerArgs {
     readonly bucket: string;
     readonly region: string;

@@ -3,8 +3,6 @@ import type { Env, Runbook } from "../../runbooks";
 import { ARTIFACT_PATHS, renderArtifacts } from "../alerting";
 import { deliverable, keptIntegrations, withStandIns, type DeliveryCredentials } from "../alerting/delivery";
 
-export { UNSET } from "../alerting/delivery";
-
 /**
  * The alerting capability's files as the local platform uses them: the rules file and the
  * dashboards as rendered, and the Alertmanager configuration with the runbook's routing kept and
@@ -13,9 +11,6 @@ export { UNSET } from "../alerting/delivery";
  * Alertmanager and Grafana) to receivers without integrations, so nobody is paged from a
  * developer's machine. Where a stack does set a credential, that integration stays.
  */
-
-/** The operator's credentials this stack has; absent ones drop their integration. */
-export type LocalReceivers = DeliveryCredentials;
 
 export interface LocalArtifacts {
     /** prometheus/rules.yml as rendered for the docker target. */
@@ -27,7 +22,7 @@ export interface LocalArtifacts {
 }
 
 /** One render of the alerting capability's files for the docker target (rendering is the slow part of a plan: once per stack). */
-export function localArtifacts(runbook: Runbook, env: Env, present: LocalReceivers = {}): LocalArtifacts {
+export function localArtifacts(runbook: Runbook, env: Env, present: DeliveryCredentials = {}): LocalArtifacts {
     const files = renderArtifacts(runbook, env, "docker", withStandIns(runbook, present));
     const find = (path: string) => {
         const found = files.find((a) => a.path === path);
@@ -43,7 +38,7 @@ export function localArtifacts(runbook: Runbook, env: Env, present: LocalReceive
 }
 
 /** alertmanager.yml for the local platform: the rendered routing, with only the integrations `present` can deliver to. */
-function trimAlertmanager(runbook: Runbook, env: Env, rendered: string, present: LocalReceivers): string {
+function trimAlertmanager(runbook: Runbook, env: Env, rendered: string, present: DeliveryCredentials): string {
     const config = deliverable(YAML.parse(rendered) as { global?: Record<string, unknown>; receivers?: Record<string, unknown>[] }, present);
     const kept = keptIntegrations(present).join(", ") || "none";
     return [
