@@ -1,7 +1,7 @@
 import YAML from "yaml";
 import type { Env, Runbook } from "../../runbooks";
 import { ARTIFACT_PATHS, renderArtifacts } from "../alerting";
-import { deliverable, keptIntegrations, withStandIns, type DeliveryCredentials } from "../alerting/delivery";
+import { deliverableConfig, keptIntegrations, withStandIns, type DeliveryCredentials } from "../alerting/delivery";
 
 /**
  * The alerting capability's files as the local platform uses them: the rules file and the
@@ -33,13 +33,17 @@ export function localArtifacts(runbook: Runbook, env: Env, present: DeliveryCred
     return {
         rules: find(ARTIFACT_PATHS.rules),
         dashboards: files.filter((a) => a.path.startsWith(prefix)).map((a) => ({ file: a.path.slice(prefix.length), content: a.content })),
-        alertmanager: trimAlertmanager(runbook, env, find(ARTIFACT_PATHS.alertmanager), present),
+        alertmanager: localAlertmanager(runbook, env, present),
     };
 }
 
-/** alertmanager.yml for the local platform: the rendered routing, with only the integrations `present` can deliver to. */
-function trimAlertmanager(runbook: Runbook, env: Env, rendered: string, present: DeliveryCredentials): string {
-    const config = deliverable(YAML.parse(rendered) as { global?: Record<string, unknown>; receivers?: Record<string, unknown>[] }, present);
+/**
+ * alertmanager.yml for the local platform: the runbook's routing, with only the integrations
+ * `present` can deliver to. Rendered on its own, so a stack whose credentials arrive later (as
+ * Pulumi outputs) renders only this file again, not the rules, tests and dashboards.
+ */
+export function localAlertmanager(runbook: Runbook, env: Env, present: DeliveryCredentials = {}): string {
+    const config = deliverableConfig(runbook, present);
     const kept = keptIntegrations(present).join(", ") || "none";
     return [
         `# Rendered by capabilities/alerting for ${runbook.app} (${env}), trimmed by capabilities/docker/artifacts.ts.`,

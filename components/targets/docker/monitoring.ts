@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { localArtifacts } from "../../../capabilities/docker/artifacts";
+import { localAlertmanager, localArtifacts } from "../../../capabilities/docker/artifacts";
 import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters, exporterCommand, exporterEnv, scrapeNodes, type ScrapeNode } from "../../../capabilities/docker/exporters";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_HEALTH_PATH, GRAFANA_PROVISIONING, grafanaDashboardProvider, grafanaDatasources, grafanaEnv } from "../../../capabilities/docker/grafana";
 import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/images";
@@ -80,7 +80,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const withCredentials = args.delivery !== undefined;
         // With credentials the file holds them: rendered again once they are known, and kept secret.
         const alertmanagerYaml: pulumi.Input<string> = args.delivery
-            ? pulumi.secret(args.delivery.apply((credentials) => localArtifacts(rb, context.env, credentials).alertmanager))
+            ? pulumi.secret(args.delivery.apply((credentials) => localAlertmanager(rb, context.env, credentials)))
             : rendered.alertmanager;
         this.volumes.alertmanager = vol("alertmanager-data", "alertmanager");
         this.alertmanager = container(this, `${name}-alertmanager`, scope, {
