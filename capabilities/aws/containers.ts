@@ -47,6 +47,8 @@ export const CA_CONTAINER = "rds-ca-bundle";
 
 /** Container health check: the runbook's health path, with whichever HTTP client the image has. */
 export const HEALTH_CHECK = { interval: 30, timeout: 5, retries: 3, startPeriod: 60 } as const;
+/** Seconds the load balancer ignores a new task's failing health checks: the container's own start period. */
+export const HEALTH_CHECK_GRACE_SECONDS = HEALTH_CHECK.startPeriod;
 
 export function healthCommand(svc: Pick<Service, "port" | "healthPath">): string[] {
     const url = `http://127.0.0.1:${svc.port}${svc.healthPath}`;

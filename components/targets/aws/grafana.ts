@@ -10,6 +10,7 @@ import {
     grafanaContainers,
     PROVISIONING_KEYS,
 } from "../../../capabilities/aws/grafana";
+import { HEALTH_CHECK_GRACE_SECONDS } from "../../../capabilities/aws/containers";
 import { GRAFANA_ADMIN_USER, GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { child, fargateTask, jsonSecret, logGroup, policyJson, privateBucket, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./common";
 import type { GrafanaRouting } from "./ingress";
@@ -29,7 +30,7 @@ export interface AwsGrafanaArgs extends AwsScope {
     readonly adminPassword: pulumi.Output<string>;
     /** Grafana's target group and rule on the load balancer; without it Grafana runs unpublished, reached through ECS Exec port forwarding. */
     readonly routing?: GrafanaRouting;
-    /** Seconds the load balancer's failing health checks are ignored after the task starts. Defaults to 60. */
+    /** Seconds the load balancer's failing health checks are ignored after the task starts. Defaults to `HEALTH_CHECK_GRACE_SECONDS`. */
     readonly healthCheckGraceSeconds?: number;
 }
 
@@ -136,7 +137,7 @@ export class AwsGrafana extends pulumi.ComponentResource {
                 deployment: { minimumHealthyPercent: 100, maximumPercent: 200 },
                 ...(args.routing
                     ? {
-                          healthCheckGracePeriodSeconds: args.healthCheckGraceSeconds ?? 60,
+                          healthCheckGracePeriodSeconds: args.healthCheckGraceSeconds ?? HEALTH_CHECK_GRACE_SECONDS,
                           loadBalancers: [{ targetGroupArn: args.routing.targetGroup.arn, containerName: GRAFANA_CONTAINER, containerPort: GRAFANA_PORT }],
                       }
                     : { enableExecuteCommand: true }),

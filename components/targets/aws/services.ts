@@ -5,6 +5,7 @@ import {
     appEnvironment,
     CA_VOLUME,
     caBundleContainer,
+    HEALTH_CHECK_GRACE_SECONDS,
     needsCaBundle,
     type ContainerDefinition,
     type CredentialArns,
@@ -36,7 +37,7 @@ export interface AwsServicesArgs extends AwsScope {
     readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
     /** MSK bootstrap brokers, where the runbook has Kafka: the topic task creates its topics there. */
     readonly kafkaBootstrap?: pulumi.Input<string>;
-    /** Seconds the load balancer's failing health checks are ignored after a task starts. Defaults to 60. */
+    /** Seconds the load balancer's failing health checks are ignored after a task starts. Defaults to `HEALTH_CHECK_GRACE_SECONDS`. */
     readonly healthCheckGraceSeconds?: number;
 }
 
@@ -79,7 +80,7 @@ export class AwsServices extends pulumi.ComponentResource {
         const rb = context.runbook;
         // Blue/green: ECS keeps the old colour this long after shifting traffic, ready to roll back.
         const bakeTime = rb.aws.blueGreen ? rb.aws.blueGreen.bakeMinutes : undefined;
-        const grace = args.healthCheckGraceSeconds ?? 60;
+        const grace = args.healthCheckGraceSeconds ?? HEALTH_CHECK_GRACE_SECONDS;
         for (const svc of rb.services) {
             if (!context.settings.images[svc.name]) throw new Error(`${context.stack}: runbook-platform:images.${svc.name} is missing`);
         }
