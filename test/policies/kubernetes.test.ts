@@ -1,5 +1,6 @@
 import test from "ava";
 import YAML from "yaml";
+import { kafkaLagThreshold } from "../../capabilities/kubernetes/apps";
 import { getRunbook, type Runbook, type Service } from "../../runbooks";
 import { alertmanagerConfig, ruleGroups, type RuleTweak } from "./fixtures";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
@@ -68,7 +69,7 @@ function hpas(r: Runbook): Fake[] {
                           scaleTargetRef: { name: svc.name },
                           minReplicaCount: svc.scaling.min,
                           maxReplicaCount: svc.scaling.max,
-                          triggers: [{ type: "kafka", metadata: { consumerGroup: r.data.kafka!.consumerGroups[0], topic: r.data.kafka!.topics[0].name, lagThreshold: String(Math.floor(r.alerts.find((a) => a.id === "kafka-consumer-lag")!.levels.find((l) => l.severity === "warning")!.threshold / (svc.scaling.min + 1))) } }],
+                          triggers: [{ type: "kafka", metadata: { consumerGroup: r.data.kafka!.consumerGroups[0], topic: r.data.kafka!.topics[0].name, lagThreshold: String(kafkaLagThreshold(r, svc.scaling.min)) } }],
                       },
                   },
               }
