@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     appContainer,
+    awslogs,
     appEnvironment,
     CA_VOLUME,
     caBundleContainer,
@@ -15,7 +16,7 @@ import { IMAGES } from "../../../capabilities/aws/collector";
 import { topicCommands } from "../../../capabilities/aws/msk";
 import { fargateSize } from "../../../capabilities/sizing";
 import type { Service } from "../../../runbooks";
-import { child, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./common";
+import { child, fargateTask, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./common";
 import type { ServiceRouting } from "./ingress";
 
 export interface AwsServicesArgs extends AwsScope {
@@ -135,23 +136,14 @@ export class AwsServices extends pulumi.ComponentResource {
                 ];
                 return JSON.stringify(defs);
             });
-            const size = fargateSize(svc.resources);
-            const taskDefinition = new aws.ecs.TaskDefinition(
-                `${name}-${svc.name}`,
-                {
-                    family: args.names.taskFamily(svc.name),
-                    requiresCompatibilities: ["FARGATE"],
-                    networkMode: "awsvpc",
-                    cpu: String(size.cpu),
-                    memory: String(size.memory),
-                    runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                    executionRoleArn: this.executionRole.arn,
-                    taskRoleArn: this.taskRole.arn,
-                    containerDefinitions: containers,
-                    ...(caBundle ? { volumes: [{ name: CA_VOLUME }] } : {}),
-                },
-                child(this, args),
-            );
+            const taskDefinition = fargateTask(this, args, `${name}-${svc.name}`, {
+                family: args.names.taskFamily(svc.name),
+                size: fargateSize(svc.resources),
+                executionRole: this.executionRole,
+                taskRole: this.taskRole,
+                containerDefinitions: containers,
+                ...(caBundle ? { volumes: [{ name: CA_VOLUME }] } : {}),
+            });
             const discovery = new aws.servicediscovery.Service(
                 `${name}-${svc.name}-discovery`,
                 {
@@ -268,7 +260,7 @@ export class AwsServices extends pulumi.ComponentResource {
                                 essential: true,
                                 entryPoint: ["/bin/sh", "-c"],
                                 command: [[`printf 'security.protocol=SSL\\n' > ${clientConfig}`, ...topicCommands(kafka, bootstrap, clientConfig)].join(" && ")],
-                                logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": "kafka-topics" } },
+                                logConfiguration: awslogs(logGroupName, args.region, "kafka-topics"),
                             },
                         ]),
                     ),
