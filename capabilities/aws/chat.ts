@@ -10,12 +10,27 @@ export const FORWARDER_HANDLER = "index.handler";
 /** Seconds one batch of notifications may take (a slow endpoint is retried by SNS). */
 export const FORWARDER_TIMEOUT_SECONDS = 15;
 
-/** `index.js` of the forwarder (CommonJS). Environment: WEBHOOK_SECRET_ARN, APP, CHANNEL. */
-export const CHAT_FORWARDER_SOURCE = `"use strict";
+/**
+ * The start of every forwarder's source: `secret()` reads the operator credential whose ARN is in
+ * `process.env[envVar]` from Secrets Manager, once per warm container.
+ */
+export function secretReader(envVar: string): string {
+    return `"use strict";
 const { SecretsManagerClient, GetSecretValueCommand } = require("@aws-sdk/client-secrets-manager");
 const client = new SecretsManagerClient({});
-let webhook;
+let cached;
+async function secret() {
+    if (cached === undefined) {
+        const out = await client.send(new GetSecretValueCommand({ SecretId: process.env.${envVar} }));
+        cached = out.SecretString;
+    }
+    return cached;
+}
+`;
+}
 
+/** `index.js` of the forwarder (CommonJS). Environment: WEBHOOK_SECRET_ARN, APP, CHANNEL. */
+export const CHAT_FORWARDER_SOURCE = `${secretReader("WEBHOOK_SECRET_ARN")}
 function describe(sns) {
     let body;
     try {
@@ -33,10 +48,7 @@ function describe(sns) {
 
 exports.describe = describe;
 exports.handler = async (event) => {
-    if (webhook === undefined) {
-        const out = await client.send(new GetSecretValueCommand({ SecretId: process.env.WEBHOOK_SECRET_ARN }));
-        webhook = out.SecretString;
-    }
+    const webhook = await secret();
     for (const record of event.Records || []) {
         const res = await fetch(webhook, {
             method: "POST",

@@ -1,3 +1,5 @@
+import { secretReader } from "./chat";
+
 /**
  * Pages from AWS go through PagerDuty's Events API v2, by a small Lambda function on the critical
  * topic. PagerDuty's CloudWatch integration URL would understand CloudWatch alarms only: Amazon
@@ -11,11 +13,7 @@
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 
 /** `index.js` of the pager forwarder (CommonJS). Environment: ROUTING_KEY_SECRET_ARN, APP, EVENTS_URL. */
-export const PAGER_FORWARDER_SOURCE = `"use strict";
-const crypto = require("crypto");
-const { SecretsManagerClient, GetSecretValueCommand } = require("@aws-sdk/client-secrets-manager");
-const client = new SecretsManagerClient({});
-let routingKey;
+export const PAGER_FORWARDER_SOURCE = `${secretReader("ROUTING_KEY_SECRET_ARN")}const crypto = require("crypto");
 
 /** The key=value lines of an Alertmanager notification; "summary" takes the rest of the message. */
 function fields(text) {
@@ -61,10 +59,7 @@ function pagerEvent(sns) {
 exports.fields = fields;
 exports.pagerEvent = pagerEvent;
 exports.handler = async (event) => {
-    if (routingKey === undefined) {
-        const out = await client.send(new GetSecretValueCommand({ SecretId: process.env.ROUTING_KEY_SECRET_ARN }));
-        routingKey = out.SecretString;
-    }
+    const routingKey = await secret();
     for (const record of event.Records || []) {
         const e = pagerEvent(record.Sns);
         // One incident per alert group: the same key while it fires, so repeats do not open new ones.

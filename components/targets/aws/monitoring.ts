@@ -136,7 +136,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 secretPart: "routing-key",
                 secret: receivers.pagerdutyRoutingKey,
                 source: PAGER_FORWARDER_SOURCE,
-                environment: (secretArn) => ({ ROUTING_KEY_SECRET_ARN: secretArn, APP: args.context.runbook.app, EVENTS_URL: PAGERDUTY_EVENTS_URL }),
+                environment: (secretArn) => ({ ROUTING_KEY_SECRET_ARN: secretArn, APP: rb.app, EVENTS_URL: PAGERDUTY_EVENTS_URL }),
                 topics: ["critical"],
             });
         }
