@@ -2,7 +2,6 @@ import type { Runbook } from "../../runbooks";
 import { DATASOURCE_UIDS, datasourcesFile, prometheusDatasource, type Datasource } from "../dashboards";
 import { HOSTS, INTERNAL_PORTS } from "./topology";
 
-export { GRAFANA_ADMIN_USER, GRAFANA_HEALTH_PATH, grafanaDashboardProvider, grafanaEnv } from "../dashboards";
 
 /**
  * Grafana provisioning for the local platform: the data sources (Prometheus, Loki, Alertmanager,

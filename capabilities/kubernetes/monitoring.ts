@@ -8,7 +8,7 @@ import { BLACKBOX_MODULES, requiredExporters, rulesFor, type RuleFile } from "..
 import { deliverableConfig, type DeliveryCredentials } from "../alerting/delivery";
 import { pascal, runbookUrl } from "../alerting/rules";
 import { SCRAPE_INTERVAL, type ProbeTarget } from "../alerting/signals";
-import { dashboardsFor, GRAFANA_ADMIN_USER } from "../dashboards";
+import { dashboardsFor } from "../dashboards";
 import { KAFKA_EXPORTER_PORT_NAME } from "./kafka";
 import { serviceHost, type Names } from "./names";
 import { VOLUMES } from "./sizing";
@@ -27,7 +27,6 @@ export type ProbeSpec = IProbe["spec"];
 
 export const BLACKBOX_PORT = 9115;
 export const PUSHGATEWAY_PORT = 9091;
-export { GRAFANA_ADMIN_USER };
 /** Keys of the Grafana admin Secret: the chart's defaults for `admin.userKey` and `admin.passwordKey`. */
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
 /** Key of the Alertmanager configuration Secret, as the operator reads it. */

@@ -8,7 +8,6 @@ import {
     DASHBOARD_LABELS,
     dashboardConfigMaps,
     GRAFANA_ADMIN_KEYS,
-    GRAFANA_ADMIN_USER,
     grafanaAdminSecret,
     kubePrometheusStackValues,
     lokiValues,
@@ -18,6 +17,7 @@ import {
     runbookRules,
 } from "../../../capabilities/kubernetes/monitoring";
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
+import { GRAFANA_ADMIN_USER } from "../../../capabilities/dashboards";
 import { CHARTS } from "../../../capabilities/kubernetes/versions";
 import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
 import { childOptions, meta, release, secretData, statefulOptions, type KubernetesScope } from "./scope";
