@@ -2,7 +2,6 @@ import type { Runbook } from "../../runbooks";
 import { DATASOURCE_UIDS, datasourcesFile, prometheusDatasource, type Datasource } from "../dashboards";
 import { HOSTS, INTERNAL_PORTS } from "./topology";
 
-
 /**
  * Grafana provisioning for the local platform: the data sources (Prometheus, Loki, Alertmanager,
  * Jaeger where the runbook runs it) and a file provider for the rendered dashboards, which are
