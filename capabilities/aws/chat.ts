@@ -12,9 +12,10 @@ export const FORWARDER_TIMEOUT_SECONDS = 15;
 
 /**
  * The start of every forwarder's source: `secret()` reads the operator credential whose ARN is in
- * `process.env[envVar]` from Secrets Manager, once per warm container.
+ * `process.env[envVar]` from Secrets Manager, once per warm container; `alarmOf(sns)` is the
+ * CloudWatch alarm a notification carries, or undefined for an Alertmanager (AMP) notification.
  */
-export function secretReader(envVar: string): string {
+export function forwarderPrelude(envVar: string): string {
     return `"use strict";
 const { SecretsManagerClient, GetSecretValueCommand } = require("@aws-sdk/client-secrets-manager");
 const client = new SecretsManagerClient({});
@@ -26,20 +27,23 @@ async function secret() {
     }
     return cached;
 }
+function alarmOf(sns) {
+    try {
+        const body = JSON.parse(sns.Message);
+        return body && body.AlarmName ? body : undefined;
+    } catch {
+        return undefined;
+    }
+}
 `;
 }
 
 /** `index.js` of the forwarder (CommonJS). Environment: WEBHOOK_SECRET_ARN, APP, CHANNEL. */
-export const CHAT_FORWARDER_SOURCE = `${secretReader("WEBHOOK_SECRET_ARN")}
+export const CHAT_FORWARDER_SOURCE = `${forwarderPrelude("WEBHOOK_SECRET_ARN")}
 function describe(sns) {
-    let body;
-    try {
-        body = JSON.parse(sns.Message);
-    } catch {
-        body = undefined;
-    }
+    const body = alarmOf(sns);
     const severity = (sns.MessageAttributes && sns.MessageAttributes.severity && sns.MessageAttributes.severity.Value) || "";
-    if (body && body.AlarmName) {
+    if (body) {
         const state = body.NewStateValue === "OK" ? "RESOLVED" : body.NewStateValue;
         return "[" + process.env.APP + "] " + state + ": " + body.AlarmName + "\\n" + (body.AlarmDescription || "") + "\\n" + (body.NewStateReason || "");
     }

@@ -1,4 +1,4 @@
-import { secretReader } from "./chat";
+import { forwarderPrelude } from "./chat";
 
 /**
  * Pages from AWS go through PagerDuty's Events API v2, by a small Lambda function on the critical
@@ -13,7 +13,7 @@ import { secretReader } from "./chat";
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 
 /** `index.js` of the pager forwarder (CommonJS). Environment: ROUTING_KEY_SECRET_ARN, APP, EVENTS_URL. */
-export const PAGER_FORWARDER_SOURCE = `${secretReader("ROUTING_KEY_SECRET_ARN")}const crypto = require("crypto");
+export const PAGER_FORWARDER_SOURCE = `${forwarderPrelude("ROUTING_KEY_SECRET_ARN")}const crypto = require("crypto");
 
 /** The key=value lines of an Alertmanager notification; "summary" takes the rest of the message. */
 function fields(text) {
@@ -33,13 +33,8 @@ function fields(text) {
 
 /** What one SNS notification asks of PagerDuty: trigger or resolve, for which alert, saying what. */
 function pagerEvent(sns) {
-    let alarm;
-    try {
-        alarm = JSON.parse(sns.Message);
-    } catch {
-        alarm = undefined;
-    }
-    if (alarm && alarm.AlarmName) {
+    const alarm = alarmOf(sns);
+    if (alarm) {
         return {
             action: alarm.NewStateValue === "OK" ? "resolve" : "trigger",
             key: alarm.AlarmArn || alarm.AlarmName,
