@@ -30,3 +30,12 @@ export function getRunbook(app: AppId): Runbook {
 export function allRunbooks(): Runbook[] {
     return APP_IDS.map(getRunbook);
 }
+
+/**
+ * A runbook field a component cannot do without; throws naming the app and the field.
+ * (Not `require`: a top-level function of that name breaks CommonJS emit, TS2441.)
+ */
+export function requireField<T>(value: T | undefined, app: string, field: string): T {
+    if (value === undefined) throw new Error(`${app}: \`${field}\` is required for this component`);
+    return value;
+}

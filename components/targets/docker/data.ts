@@ -31,6 +31,7 @@ import {
 import { REDIS_CONF_PATH, localRedisConf, redisHealthcheckCommand, redisPrimary, redisStartScript } from "../../../capabilities/docker/redis";
 import { HOSTS, INTERNAL_PORTS, kafkaBrokers, mongoMembers, postgresReplicas, publishedPort, redisReplicas } from "../../../capabilities/docker/topology";
 import { container, upload, volume, type DockerScope } from "./scope";
+import { requireField } from "../../../runbooks";
 
 /** Every data-service component takes the Docker target's shared scope and nothing else: its numbers come from `scope.context.runbook`. */
 export interface DataServiceArgs {
@@ -41,10 +42,6 @@ export interface DataServiceArgs {
 /** Data services check their own healthcheck this often; a first start gets a minute before failures count. */
 const DATA_HEALTHCHECK = { interval: "10s", timeout: "5s", retries: 5, startPeriod: "60s" } as const;
 
-function require<T>(value: T | undefined, app: string, field: string): T {
-    if (value === undefined) throw new Error(`${app}: \`${field}\` is required for this component`);
-    return value;
-}
 
 /** PostgreSQL primary with the runbook's tuning, and `data.postgres.readReplicas` streaming replicas. */
 export class Postgres extends pulumi.ComponentResource {
@@ -59,7 +56,7 @@ export class Postgres extends pulumi.ComponentResource {
         super("platform:docker:Postgres", name, {}, opts);
         const { scope } = args;
         const rb = scope.context.runbook;
-        const pg = require(rb.data.postgres, rb.app, "data.postgres");
+        const pg = requireField(rb.data.postgres, rb.app, "data.postgres");
         const ref = dataImage(rb, "postgres");
         const configFiles = [upload(PG_CONF_PATH, localPostgresConf(pg)), upload(PG_HBA_PATH, pgHbaConf())];
         const replicaHosts = postgresReplicas(rb);
@@ -99,7 +96,7 @@ export class Postgres extends pulumi.ComponentResource {
                     image: ref,
                     aliases: [host],
                     env: { PGDATA: PG_DATA },
-                    secretValues: { PGPASSWORD: require(this.replicationPassword, rb.app, "data.postgres.readReplicas").result },
+                    secretValues: { PGPASSWORD: requireField(this.replicationPassword, rb.app, "data.postgres.readReplicas").result },
                     // Runs as the image's postgres user: pg_basebackup must write the data directory as its owner.
                     user: "postgres",
                     command: ["bash", PG_REPLICA_SCRIPT_PATH],
@@ -126,7 +123,7 @@ export class Redis extends pulumi.ComponentResource {
         super("platform:docker:Redis", name, {}, opts);
         const { scope } = args;
         const rb = scope.context.runbook;
-        const redis = require(rb.data.redis, rb.app, "data.redis");
+        const redis = requireField(rb.data.redis, rb.app, "data.redis");
         const ref = dataImage(rb, "redis");
         const node = (part: string, host: string, data: docker.Volume, replicaOf?: string) => ({
             part,
@@ -171,7 +168,7 @@ export class Kafka extends pulumi.ComponentResource {
         this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 16 }, { parent: this });
         this.volumes = [];
         this.brokers = kafkaBrokers(rb).map((host, i) => {
-            const external = require(publishedPort(rb, host), rb.app, `published port of ${host}`).external;
+            const external = requireField(publishedPort(rb, host), rb.app, `published port of ${host}`).external;
             const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "kafka");
             this.volumes.push(data);
             return container(this, `${name}-${host}`, scope, {

@@ -14,6 +14,7 @@ import { MONGODB, SIDECAR, mongoVolume, redisResources, redisVolume } from "../.
 import { CHARTS, dataImage, IMAGES } from "../../../capabilities/kubernetes/versions";
 import { EXPORTERS } from "../../../capabilities/alerting/signals";
 import { checksum, childOptions, meta, password, release, secretData, statefulOptions, type KubernetesScope } from "./scope";
+import { requireField } from "../../../runbooks";
 
 /** Every data-service component takes the target's scope and the releases its objects need. */
 export interface DataServiceArgs {
@@ -26,10 +27,6 @@ export interface DataServiceArgs {
     readonly dependsOn?: pulumi.Resource[];
 }
 
-function require<T>(value: T | undefined, app: string, field: string): T {
-    if (value === undefined) throw new Error(`${app}: \`${field}\` is required for this component`);
-    return value;
-}
 
 const sidecarResources = () => ({ requests: { ...SIDECAR.requests }, limits: { ...SIDECAR.limits } });
 
@@ -121,8 +118,8 @@ export class Postgres extends pulumi.ComponentResource {
         const { scope, monitoringCrds } = args;
         const { names: n, context } = scope;
         const rb = context.runbook;
-        const pg = require(rb.data.postgres, rb.app, "data.postgres");
-        const operator = require(args.operator, rb.app, "the CloudNativePG operator release");
+        const pg = requireField(rb.data.postgres, rb.app, "data.postgres");
+        const operator = requireField(args.operator, rb.app, "the CloudNativePG operator release");
         this.credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
             { metadata: meta(scope, postgresAppSecret(n), "postgres"), type: "kubernetes.io/basic-auth", stringData: secretData({ username: pg.user, password: password(scope, "postgres") }) },
@@ -204,7 +201,7 @@ export class Redis extends pulumi.ComponentResource {
         const { scope, monitoringCrds } = args;
         const { names: n, context } = scope;
         const rb = context.runbook;
-        require(rb.data.redis, rb.app, "data.redis");
+        requireField(rb.data.redis, rb.app, "data.redis");
         const topo = redisTopology(rb);
         const selector = dataSelector(n, "redis");
         const pw = password(scope, "redis");
@@ -364,7 +361,7 @@ export class MongoDb extends pulumi.ComponentResource {
         const { scope, monitoringCrds } = args;
         const { names: n, context } = scope;
         const rb = context.runbook;
-        const mongo = require(rb.data.mongodb, rb.app, "data.mongodb");
+        const mongo = requireField(rb.data.mongodb, rb.app, "data.mongodb");
         const pw = password(scope, "mongodb");
         const selector = dataSelector(n, "mongodb");
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
@@ -501,8 +498,8 @@ export class Kafka extends pulumi.ComponentResource {
         const { scope, monitoringCrds } = args;
         const { names: n, context } = scope;
         const rb = context.runbook;
-        require(rb.data.kafka, rb.app, "data.kafka");
-        const operator = require(args.operator, rb.app, "the Strimzi operator release");
+        requireField(rb.data.kafka, rb.app, "data.kafka");
+        const operator = requireField(args.operator, rb.app, "the Strimzi operator release");
         const strimzi = "kafka.strimzi.io/v1beta2";
         this.nodePool = new k8s.apiextensions.CustomResource(
             `${name}-node-pool`,
