@@ -1,15 +1,28 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { deploymentSpec, hpaSpec, ingressAnnotations, ingressSpec, pdbSpec, scaledByKeda, scaledObjectSpec, serviceSpec } from "../../../capabilities/kubernetes/apps";
+import { deploymentSpec, hpaSpec, ingressAnnotations, ingressSpec, pdbSpec, scaledByKeda, scaledObjectSpec, serviceSpec, type IngressSettings } from "../../../capabilities/kubernetes/apps";
 import { serviceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
 import { LABEL, serviceSelector } from "../../../capabilities/kubernetes/names";
-import type { Service } from "../../../runbooks";
+import type { Runbook, Service } from "../../../runbooks";
 import { childOptions, meta, type KubernetesScope } from "./scope";
 
 export interface AppServiceArgs {
+    /** Provider, names and namespace of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /** The runbook service this runs. */
+    /**
+     * The runbook with the stack's overrides: its data services (the connection Secret the pods
+     * read), Kafka topics and lag alert (a consumer's KEDA trigger) and metrics naming are what
+     * this reads besides `service`.
+     */
+    readonly runbook: Runbook;
+    /** The runbook service this runs (one of `runbook.services`). */
     readonly service: Service;
+    /** The pinned image the stack gives the service (`images.<service>`). */
+    readonly image: string;
+    /** The service's public host. Defaults to none: no Ingress, no URL. */
+    readonly host?: string;
+    /** The stack's `kubernetes.ingressClass` and `kubernetes.clusterIssuer`; the issuer is required when `host` is set. Defaults to the cluster's default IngressClass and no issuer. */
+    readonly ingress?: IngressSettings;
     /** The Prometheus operator's release (ServiceMonitor CRD). */
     readonly monitoringCrds: pulumi.Resource;
     /** KEDA's release; required when the service scales on Kafka lag. */
@@ -37,28 +50,25 @@ export class AppService extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:AppService", name, {}, opts);
-        const { scope, service: svc } = args;
-        const { names: n, context } = scope;
-        const rb = context.runbook;
-        const image = context.settings.images[svc.name];
+        const { scope, runbook: rb, service: svc, image, host } = args;
+        const { names } = scope;
         if (!image) throw new Error(`${rb.app}: \`images.${svc.name}\` is required: the runbook runs service ${svc.name}`);
-        const objectName = n.service(svc.name);
+        const objectName = names.service(svc.name);
         const labels = { [LABEL.name]: svc.name };
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
-            { metadata: meta(scope, objectName, "app", n.namespace, labels), spec: deploymentSpec(rb, n, svc, image) },
+            { metadata: meta(scope, objectName, "app", names.namespace, labels), spec: deploymentSpec(rb, names, svc, image) },
             // The autoscaler owns the replica count after the first rollout.
             childOptions(this, scope, { dependsOn: [scope.namespace, ...(args.dependsOn ?? [])], ignoreChanges: ["spec.replicas"] }),
         );
-        this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(scope, objectName, "app", n.namespace, serviceSelector(n, svc.name)), spec: serviceSpec(n, svc) }, inNs);
-        const host = context.hosts[svc.name];
+        this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(scope, objectName, "app", names.namespace, serviceSelector(names, svc.name)), spec: serviceSpec(names, svc) }, inNs);
         if (host) {
-            const settings = context.settings.kubernetes ?? {};
+            const settings = args.ingress ?? {};
             this.ingress = new k8s.networking.v1.Ingress(
                 `${name}-ingress`,
-                { metadata: { ...meta(scope, objectName, "app", n.namespace, labels), annotations: ingressAnnotations(rb, settings, { [svc.name]: host }) }, spec: ingressSpec(n, svc, host, settings) },
+                { metadata: { ...meta(scope, objectName, "app", names.namespace, labels), annotations: ingressAnnotations(rb, settings, { [svc.name]: host }) }, spec: ingressSpec(names, svc, host, settings) },
                 childOptions(this, scope, { dependsOn: [this.service] }),
             );
             this.url = `https://${host}`;
@@ -67,25 +77,25 @@ export class AppService extends pulumi.ComponentResource {
             if (!args.keda) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag; \`keda\` (the KEDA release) is required`);
             this.scaledObject = new k8s.apiextensions.CustomResource(
                 `${name}-scaled-object`,
-                { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: meta(scope, objectName, "autoscaling", n.namespace, labels), spec: scaledObjectSpec(rb, n, svc) },
+                { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: meta(scope, objectName, "autoscaling", names.namespace, labels), spec: scaledObjectSpec(rb, names, svc) },
                 childOptions(this, scope, { dependsOn: [this.deployment, args.keda] }),
             );
         } else {
             this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 `${name}-hpa`,
-                { metadata: meta(scope, objectName, "autoscaling", n.namespace, labels), spec: hpaSpec(n, svc) },
+                { metadata: meta(scope, objectName, "autoscaling", names.namespace, labels), spec: hpaSpec(names, svc) },
                 childOptions(this, scope, { dependsOn: [this.deployment] }),
             );
         }
-        this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(scope, objectName, "app", n.namespace, labels), spec: pdbSpec(n, svc) }, inNs);
+        this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(scope, objectName, "app", names.namespace, labels), spec: pdbSpec(names, svc) }, inNs);
         if (svc.metricsPath) {
             this.serviceMonitor = new k8s.apiextensions.CustomResource(
                 `${name}-monitor`,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",
-                    metadata: meta(scope, objectName, "metrics", n.namespace, labels),
-                    spec: serviceMonitorSpec(rb, n, serviceSelector(n, svc.name), "http", svc.name, svc.metricsPath),
+                    metadata: meta(scope, objectName, "metrics", names.namespace, labels),
+                    spec: serviceMonitorSpec(rb, names, serviceSelector(names, svc.name), "http", svc.name, svc.metricsPath),
                 },
                 childOptions(this, scope, { dependsOn: [args.monitoringCrds] }),
             );

@@ -3,10 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { cronJobSpec, scheduledJobs } from "../../../capabilities/kubernetes/backups";
 import { jobFailureRules } from "../../../capabilities/kubernetes/monitoring";
 import { LABEL } from "../../../capabilities/kubernetes/names";
+import type { Env, Runbook } from "../../../runbooks";
 import { childOptions, meta, type KubernetesScope } from "./scope";
 
 export interface BackupsArgs {
+    /** Provider, names and namespace of the Kubernetes target. */
     readonly scope: KubernetesScope;
+    /** The runbook with the stack's overrides: its `backups` (dataset, schedule, retention, restore tests) are what this reads. */
+    readonly runbook: Runbook;
+    /** The stack's environment: the failed-job alert's severity and routing follow it. */
+    readonly env: Env;
     /** The Prometheus operator's release (PrometheusRule CRD). */
     readonly monitoringCrds: pulumi.Resource;
     /** The scripts ConfigMaps and the data services the jobs reach. */
@@ -25,19 +31,18 @@ export class Backups extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Backups", name, {}, opts);
-        const { scope, monitoringCrds } = args;
-        const { names: n, context } = scope;
-        const rb = context.runbook;
+        const { scope, runbook: rb, monitoringCrds } = args;
+        const { names } = scope;
         const after = childOptions(this, scope, { dependsOn: [scope.namespace, ...(args.dependsOn ?? [])] });
         this.cronJobs = Object.fromEntries(
-            scheduledJobs(rb, n).map((job) => [
+            scheduledJobs(rb, names).map((job) => [
                 job.name,
-                new k8s.batch.v1.CronJob(`${name}-${job.name.slice(rb.app.length + 1)}`, { metadata: meta(scope, job.name, job.kind, n.namespace, { [LABEL.name]: job.name }), spec: cronJobSpec(job, n) }, after),
+                new k8s.batch.v1.CronJob(`${name}-${job.name.slice(rb.app.length + 1)}`, { metadata: meta(scope, job.name, job.kind, names.namespace, { [LABEL.name]: job.name }), spec: cronJobSpec(job, names) }, after),
             ]),
         );
         this.failureRule = new k8s.apiextensions.CustomResource(
             `${name}-failure-rule`,
-            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${n.app}-scheduled-jobs`, "alerting", n.monitoring), spec: jobFailureRules(rb, context.env, n) },
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${names.app}-scheduled-jobs`, "alerting", names.monitoring), spec: jobFailureRules(rb, args.env, names) },
             childOptions(this, scope, { dependsOn: [monitoringCrds] }),
         );
         this.registerOutputs({});

@@ -1,14 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appConnectionEnv, appEnvSecret } from "../../../capabilities/kubernetes/apps";
+import { appConnectionEnv, appEnvSecret, scaledByKeda } from "../../../capabilities/kubernetes/apps";
 import { opsScripts, opsScriptsConfigMap, platformScripts, platformScriptsConfigMap } from "../../../capabilities/kubernetes/backups";
-import { names, type DataService } from "../../../capabilities/kubernetes/names";
+import { names as kubernetesNames, type DataService } from "../../../capabilities/kubernetes/names";
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { deliveryCredentials } from "../../delivery";
 import type { TargetArgs } from "../../platform";
+import type { PlatformSecrets } from "../../secrets";
 import { AppService } from "./apps";
 import { Backups } from "./backups";
-import { Kafka, MongoDb, ObjectStorage, Postgres, Redis } from "./data";
+import { DATA_SERVICES, ObjectStorage, type DataPassword, type DataServiceInputs, type KubernetesDataKind } from "./data";
 import { Monitoring } from "./monitoring";
 import { NetworkPolicies } from "./network";
 import { Operators } from "./operators";
@@ -18,8 +19,9 @@ import { childOptions, meta, secretData, statefulOptions, type KubernetesScope }
  * The app's platform on an existing Kubernetes cluster: its namespace, the operators and charts it
  * needs (pinned), the monitoring stack with the generated rules, routing and dashboards, the data
  * services, the runbook's services with probes and autoscaling, the backups and restore checks,
- * and the NetworkPolicies. Every number comes from `context.runbook`; every credential from
- * `args.secrets` or `args.receivers`.
+ * and the NetworkPolicies. This is the one place the stack (`args.context`) and the generated
+ * credentials (`args.secrets`, `args.receivers`) become the children's Args; every number comes
+ * from `context.runbook`.
  *
  * The stack installs cluster-wide operators and CRDs (Prometheus operator, CloudNativePG, Strimzi,
  * KEDA): one app's staging per cluster, selected by `kubernetes.context` (see docs/kubernetes.md).
@@ -32,10 +34,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     public readonly monitoring: Monitoring;
     public readonly operators: Operators;
     public readonly objectStorage: ObjectStorage;
-    public readonly postgres?: Postgres;
-    public readonly redis?: Redis;
-    public readonly mongodb?: MongoDb;
-    public readonly kafka?: Kafka;
+    /** The runbook's data services (`DATA_SERVICES`), by kind. */
+    public readonly dataServices: Readonly<Partial<Record<KubernetesDataKind, pulumi.ComponentResource>>>;
     public readonly services: AppService[];
     public readonly backups: Backups;
     public readonly networkPolicies: NetworkPolicies;
@@ -45,30 +45,62 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const { context, secrets } = args;
         const rb = context.runbook;
         const settings = context.settings.kubernetes ?? {};
-        const n = names(context.app, settings.namespace ?? context.app);
+        const names = kubernetesNames(context.app, settings.namespace ?? context.app);
+        const password = generatedPassword(context.app, secrets);
 
         // The kubeconfig comes from the `kubernetes:kubeconfig` stack config when set, else from
         // KUBECONFIG or ~/.kube/config, as for the default provider; the context from the stack's settings.
         const kubeconfig = new pulumi.Config("kubernetes").getSecret("kubeconfig");
         this.provider = new k8s.Provider(`${name}-cluster`, { ...(kubeconfig ? { kubeconfig } : {}), ...(settings.context ? { context: settings.context } : {}) }, { parent: this });
-        const bootstrap = { context, provider: this.provider, names: n, secrets, storageClass: settings.storageClass };
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: n.namespace, labels: namespaceLabels(n, "app") } }, statefulOptions(this, bootstrap));
+        const bootstrap = { provider: this.provider, names, protect: context.protect, storageClass: settings.storageClass };
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: names.namespace, labels: namespaceLabels(names, "app") } }, statefulOptions(this, bootstrap));
         const scope: KubernetesScope = { ...bootstrap, namespace: this.namespace };
 
         const inNs = childOptions(this, scope, { dependsOn: [this.namespace] });
-        const platformScriptsMap = new k8s.core.v1.ConfigMap(`${name}-platform-scripts`, { metadata: meta(scope, platformScriptsConfigMap(n), "scripts"), data: platformScripts() }, inNs);
-        const opsScriptsMap = new k8s.core.v1.ConfigMap(`${name}-backup-scripts`, { metadata: meta(scope, opsScriptsConfigMap(n), "backup"), data: opsScripts() }, inNs);
+        const platformScriptsMap = new k8s.core.v1.ConfigMap(`${name}-platform-scripts`, { metadata: meta(scope, platformScriptsConfigMap(names), "scripts"), data: platformScripts() }, inNs);
+        const opsScriptsMap = new k8s.core.v1.ConfigMap(`${name}-backup-scripts`, { metadata: meta(scope, opsScriptsConfigMap(names), "backup"), data: opsScripts() }, inNs);
 
-        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, delivery: deliveryCredentials(args) }, { parent: this });
+        this.monitoring = new Monitoring(
+            `${name}-monitoring`,
+            { scope, runbook: rb, env: context.env, grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args) },
+            { parent: this },
+        );
         const monitoringCrds = this.monitoring.stack;
-        this.operators = new Operators(`${name}-operators`, { scope, monitoringCrds }, { parent: this });
-        this.objectStorage = new ObjectStorage(`${name}-object-storage`, { scope, monitoringCrds }, { parent: this });
+        const kinds = DATA_SERVICES.filter((kind) => rb.data[kind.kind] !== undefined);
+        this.operators = new Operators(
+            `${name}-operators`,
+            {
+                scope,
+                monitoringCrds,
+                dataOperators: kinds.flatMap((kind) => (kind.operator ? [[kind.kind, kind.operator] as const] : [])),
+                keda: rb.services.some((s) => scaledByKeda(rb, s)),
+            },
+            { parent: this },
+        );
+        this.objectStorage = new ObjectStorage(
+            `${name}-object-storage`,
+            {
+                scope,
+                runbook: rb,
+                rootPassword: secrets.objectStorage ? password("objectStorage") : undefined,
+                appPassword: rb.data.objectStorage ? password("objectStorageApp") : undefined,
+            },
+            { parent: this },
+        );
 
-        const data = { scope, monitoringCrds };
-        if (rb.data.postgres) this.postgres = new Postgres(`${name}-postgres`, { ...data, operator: this.operators.cloudnativePg, dependsOn: [this.objectStorage] }, { parent: this });
-        if (rb.data.redis) this.redis = new Redis(`${name}-redis`, { ...data, dependsOn: [platformScriptsMap] }, { parent: this });
-        if (rb.data.mongodb) this.mongodb = new MongoDb(`${name}-mongodb`, { ...data, dependsOn: [platformScriptsMap] }, { parent: this });
-        if (rb.data.kafka) this.kafka = new Kafka(`${name}-kafka`, { ...data, operator: this.operators.strimzi }, { parent: this });
+        const inputs: DataServiceInputs = {
+            scope,
+            runbook: rb,
+            env: context.env,
+            monitoringCrds,
+            operators: this.operators.dataOperators,
+            platformScripts: platformScriptsMap,
+            objectStorage: this.objectStorage,
+            password,
+        };
+        const dataServices: Partial<Record<KubernetesDataKind, pulumi.ComponentResource>> = {};
+        for (const kind of kinds) dataServices[kind.kind] = kind.create(`${name}-${kind.kind}`, inputs, { parent: this });
+        this.dataServices = dataServices;
 
         const passwords = {
             postgres: secrets.postgres?.result,
@@ -79,19 +111,52 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         };
         const appEnv = new k8s.core.v1.Secret(
             `${name}-app-env`,
-            { metadata: meta(scope, appEnvSecret(n), "app"), type: "Opaque", stringData: secretData(pulumi.all(passwords).apply((p) => appConnectionEnv(rb, n, p))) },
+            { metadata: meta(scope, appEnvSecret(names), "app"), type: "Opaque", stringData: secretData(pulumi.all(passwords).apply((p) => appConnectionEnv(rb, names, p))) },
             inNs,
         );
-        const dataServices = [this.postgres, this.redis, this.mongodb, this.kafka, this.objectStorage].filter((r): r is NonNullable<typeof r> => r !== undefined);
+        const dependencies = [...Object.values(dataServices), this.objectStorage];
+        const ingress = { ingressClass: settings.ingressClass, clusterIssuer: settings.clusterIssuer };
         this.services = rb.services.map(
-            (svc) => new AppService(`${name}-${svc.name}`, { scope, service: svc, monitoringCrds, keda: this.operators.keda, dependsOn: [appEnv, ...dataServices] }, { parent: this }),
+            (svc) =>
+                new AppService(
+                    `${name}-${svc.name}`,
+                    {
+                        scope,
+                        runbook: rb,
+                        service: svc,
+                        image: context.settings.images[svc.name],
+                        host: context.hosts[svc.name],
+                        ingress,
+                        monitoringCrds,
+                        keda: this.operators.keda,
+                        dependsOn: [appEnv, ...dependencies],
+                    },
+                    { parent: this },
+                ),
         );
-        this.backups = new Backups(`${name}-backups`, { scope, monitoringCrds, dependsOn: [opsScriptsMap, platformScriptsMap, this.objectStorage, ...dataServices] }, { parent: this });
+        this.backups = new Backups(
+            `${name}-backups`,
+            { scope, runbook: rb, env: context.env, monitoringCrds, dependsOn: [opsScriptsMap, platformScriptsMap, this.objectStorage, ...dependencies] },
+            { parent: this },
+        );
 
-        const present: DataService[] = [...(["postgres", "redis", "mongodb", "kafka"] as const).filter((d) => rb.data[d] !== undefined), "minio"];
-        this.networkPolicies = new NetworkPolicies(`${name}-network`, { scope, dataServices: present }, { parent: this });
+        const present: DataService[] = [...kinds.map((kind) => kind.kind), "minio"];
+        this.networkPolicies = new NetworkPolicies(
+            `${name}-network`,
+            { scope, services: rb.services, servesHosts: Object.keys(context.hosts).length > 0, dataServices: present },
+            { parent: this },
+        );
 
         this.endpoints = pulumi.output(Object.fromEntries(rb.services.flatMap((svc, i) => (this.services[i].url ? [[svc.name, this.services[i].url as string]] : []))));
         this.registerOutputs({ endpoints: this.endpoints });
     }
+}
+
+/** The generated password by `PlatformSecrets` field, a Pulumi secret; fails early, naming the runbook field, when the runbook has no such data service. */
+function generatedPassword(app: string, secrets: PlatformSecrets): (secret: DataPassword) => pulumi.Output<string> {
+    return (secret) => {
+        const generated = secrets[secret];
+        if (!generated) throw new Error(`${app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
+        return pulumi.secret(generated.result);
+    };
 }

@@ -20,10 +20,22 @@ import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { GRAFANA_ADMIN_USER } from "../../../capabilities/dashboards";
 import { CHARTS } from "../../../capabilities/kubernetes/versions";
 import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
+import type { Env, Runbook } from "../../../runbooks";
 import { childOptions, meta, release, secretData, statefulOptions, type KubernetesScope } from "./scope";
 
 export interface MonitoringArgs {
+    /** Provider, names, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
+    /**
+     * The runbook with the stack's overrides: its alerts, severities and escalation (rules and
+     * routing), services and external dependencies (probes), dashboards' data and log retention
+     * are what this reads.
+     */
+    readonly runbook: Runbook;
+    /** The stack's environment: which rules page and which only warn. */
+    readonly env: Env;
+    /** Grafana's generated admin password (`PlatformSecrets.grafanaAdmin`). */
+    readonly grafanaAdminPassword: pulumi.Output<string>;
     /** The stack's alert-delivery credentials (`deliveryCredentials`, Pulumi secrets); an integration without one is left out. */
     readonly delivery?: pulumi.Output<DeliveryCredentials>;
 }
@@ -51,14 +63,13 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Monitoring", name, {}, opts);
-        const { scope } = args;
-        const { context, names: n } = scope;
-        const rb = context.runbook;
-        const ns = n.monitoring;
+        const { scope, runbook: rb } = args;
+        const { names } = scope;
+        const ns = names.monitoring;
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: ns, labels: namespaceLabels(n, "monitoring") } },
+            { metadata: { name: ns, labels: namespaceLabels(names, "monitoring") } },
             statefulOptions(this, scope),
         );
         const inNs = childOptions(this, scope, { dependsOn: [this.namespace] });
@@ -66,16 +77,16 @@ export class Monitoring extends pulumi.ComponentResource {
         this.grafanaAdmin = new k8s.core.v1.Secret(
             `${name}-grafana-admin`,
             {
-                metadata: meta(scope, grafanaAdminSecret(n), "grafana", ns),
+                metadata: meta(scope, grafanaAdminSecret(names), "grafana", ns),
                 type: "Opaque",
-                stringData: secretData({ [GRAFANA_ADMIN_KEYS.user]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_KEYS.password]: pulumi.secret(scope.secrets.grafanaAdmin.result) }),
+                stringData: secretData({ [GRAFANA_ADMIN_KEYS.user]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_KEYS.password]: pulumi.secret(args.grafanaAdminPassword) }),
             },
             inNs,
         );
         const alertmanagerText = (args.delivery ?? pulumi.output({})).apply((credentials) => alertmanagerYaml(rb, credentials));
         this.alertmanagerConfig = new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
-            { metadata: meta(scope, alertmanagerConfigSecret(n), "alertmanager", ns), type: "Opaque", stringData: secretData({ [ALERTMANAGER_CONFIG_KEY]: pulumi.secret(alertmanagerText) }) },
+            { metadata: meta(scope, alertmanagerConfigSecret(names), "alertmanager", ns), type: "Opaque", stringData: secretData({ [ALERTMANAGER_CONFIG_KEY]: pulumi.secret(alertmanagerText) }) },
             inNs,
         );
 
@@ -83,31 +94,31 @@ export class Monitoring extends pulumi.ComponentResource {
             this,
             scope,
             `${name}-kube-prometheus-stack`,
-            { chart: CHARTS.kubePrometheusStack, releaseName: n.releases.kubePrometheusStack, namespace: ns, values: kubePrometheusStackValues(rb, n) },
+            { chart: CHARTS.kubePrometheusStack, releaseName: names.releases.kubePrometheusStack, namespace: ns, values: kubePrometheusStackValues(rb, names) },
             { dependsOn: [this.namespace, this.grafanaAdmin, this.alertmanagerConfig] },
         );
         this.loki = release(
             this,
             scope,
             `${name}-loki`,
-            { chart: CHARTS.loki, releaseName: n.releases.loki, namespace: ns, values: lokiValues(rb, n, scope.storageClass) },
-            { dependsOn: [this.namespace], protect: context.protect },
+            { chart: CHARTS.loki, releaseName: names.releases.loki, namespace: ns, values: lokiValues(rb, names, scope.storageClass) },
+            { dependsOn: [this.namespace], protect: scope.protect },
         );
-        this.promtail = release(this, scope, `${name}-promtail`, { chart: CHARTS.promtail, releaseName: n.releases.promtail, namespace: ns, values: promtailValues(rb, n) }, { dependsOn: [this.loki] });
-        this.blackbox = release(this, scope, `${name}-blackbox-exporter`, { chart: CHARTS.blackboxExporter, releaseName: n.releases.blackbox, namespace: ns, values: blackboxValues(n) }, { dependsOn: [this.stack] });
-        this.pushgateway = release(this, scope, `${name}-pushgateway`, { chart: CHARTS.pushgateway, releaseName: n.releases.pushgateway, namespace: ns, values: pushgatewayValues(n) }, { dependsOn: [this.stack] });
+        this.promtail = release(this, scope, `${name}-promtail`, { chart: CHARTS.promtail, releaseName: names.releases.promtail, namespace: ns, values: promtailValues(rb, names) }, { dependsOn: [this.loki] });
+        this.blackbox = release(this, scope, `${name}-blackbox-exporter`, { chart: CHARTS.blackboxExporter, releaseName: names.releases.blackbox, namespace: ns, values: blackboxValues(names) }, { dependsOn: [this.stack] });
+        this.pushgateway = release(this, scope, `${name}-pushgateway`, { chart: CHARTS.pushgateway, releaseName: names.releases.pushgateway, namespace: ns, values: pushgatewayValues(names) }, { dependsOn: [this.stack] });
 
         const afterCrds = childOptions(this, scope, { dependsOn: [this.stack] });
         this.rules = new k8s.apiextensions.CustomResource(
             `${name}-rules`,
-            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${n.app}-runbook-alerts`, "alerting", ns), spec: runbookRules(rb, context.env) },
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${names.app}-runbook-alerts`, "alerting", ns), spec: runbookRules(rb, args.env) },
             afterCrds,
         );
-        this.probes = probeSpecs(rb, n).map(
+        this.probes = probeSpecs(rb, names).map(
             (p) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-probe-${p.part}`,
-                    { apiVersion: "monitoring.coreos.com/v1", kind: "Probe", metadata: meta(scope, `${n.app}-${p.part}`, "probe", ns), spec: p.spec },
+                    { apiVersion: "monitoring.coreos.com/v1", kind: "Probe", metadata: meta(scope, `${names.app}-${p.part}`, "probe", ns), spec: p.spec },
                     childOptions(this, scope, { dependsOn: [this.stack, this.blackbox] }),
                 ),
         );
@@ -115,7 +126,7 @@ export class Monitoring extends pulumi.ComponentResource {
             (d) =>
                 new k8s.core.v1.ConfigMap(
                     `${name}-dashboard-${d.uid}`,
-                    { metadata: meta(scope, `${n.app}-dashboard-${d.uid}`, "grafana", ns, { ...DASHBOARD_LABELS }), data: { [d.file]: d.json } },
+                    { metadata: meta(scope, `${names.app}-dashboard-${d.uid}`, "grafana", ns, { ...DASHBOARD_LABELS }), data: { [d.file]: d.json } },
                     inNs,
                 ),
         );

@@ -2,10 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DataService } from "../../../capabilities/kubernetes/names";
 import { networkPolicies } from "../../../capabilities/kubernetes/security";
+import type { Service } from "../../../runbooks";
 import { childOptions, meta, type KubernetesScope } from "./scope";
 
 export interface NetworkPoliciesArgs {
+    /** Provider, names and namespace of the Kubernetes target. */
     readonly scope: KubernetesScope;
+    /** The runbook's services (name and port): each gets its own ingress rule. */
+    readonly services: readonly Pick<Service, "name" | "port">[];
+    /** Some service has a public host: the ingress controller (and cert-manager's solver) may reach the services. Defaults to false. */
+    readonly servesHosts?: boolean;
     /** The data services the stack runs; each gets its own ingress rule. */
     readonly dataServices: readonly DataService[];
 }
@@ -17,9 +23,9 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:NetworkPolicies", name, {}, opts);
         const { scope } = args;
-        const { names: n, context } = scope;
-        this.policies = networkPolicies(n, context.runbook.services, args.dataServices, Object.keys(context.hosts).length > 0).map(
-            (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.part}`, { metadata: meta(scope, `${n.app}-${p.part}`, "network"), spec: p.spec }, childOptions(this, scope, { dependsOn: [scope.namespace] })),
+        const { names } = scope;
+        this.policies = networkPolicies(names, args.services, args.dataServices, args.servesHosts ?? false).map(
+            (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.part}`, { metadata: meta(scope, `${names.app}-${p.part}`, "network"), spec: p.spec }, childOptions(this, scope, { dependsOn: [scope.namespace] })),
         );
         this.registerOutputs({});
     }

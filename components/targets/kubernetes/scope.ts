@@ -1,35 +1,26 @@
-import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appLabels, type Names } from "../../../capabilities/kubernetes/names";
 import type { ChartRef } from "../../../capabilities/kubernetes/versions";
-import type { PlatformContext } from "../../../stacks/settings";
-import type { PlatformSecrets } from "../../secrets";
+import type { ServiceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
 
 /**
- * What every child component of the Kubernetes target shares: the stack, the target's provider,
- * the object names, the generated secrets, and the releases whose CRDs a child's custom
- * resources need. Children take this and nothing else: their numbers come from
- * `scope.context.runbook`.
+ * What every child component of the Kubernetes target shares: the target's provider, the object
+ * names, the app's namespace and how stateful objects are kept. It holds no runbook and no
+ * credential: each component's Args name the runbook data, settings and passwords it uses, and
+ * the platform (index.ts) builds them from the stack in one place.
  */
 export interface KubernetesScope {
-    readonly context: PlatformContext;
+    /** The target's provider: every object is created with it. */
     readonly provider: k8s.Provider;
+    /** Object names, namespaces and labels of the app (`names(app, namespace)`). */
     readonly names: Names;
-    readonly secrets: PlatformSecrets;
-    /** StorageClass of every volume; the cluster's default when unset. */
-    readonly storageClass?: string;
     /** The app's namespace; children depend on it so nothing is created before it exists. */
     readonly namespace: k8s.core.v1.Namespace;
-}
-
-export type Secret = "postgres" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
-
-/** A generated password; fails early, naming the runbook field, when the runbook has no such data service. */
-export function password(scope: KubernetesScope, secret: Secret): pulumi.Output<string> {
-    const generated = scope.secrets[secret];
-    if (!generated) throw new Error(`${scope.context.app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
-    return pulumi.secret(generated.result);
+    /** Protect stateful objects and keep them in the cluster if Pulumi lets go of them. The stack's `protect` (off on staging unless the stack turns it on). */
+    readonly protect: boolean;
+    /** StorageClass of every volume. Defaults to the cluster's default StorageClass. */
+    readonly storageClass?: string;
 }
 
 /** Options of a child: parented, the target's provider, protected where it holds state. */
@@ -38,12 +29,12 @@ export function childOptions(parent: pulumi.Resource, scope: Pick<KubernetesScop
 }
 
 /** Options of a stateful child: also `protect` from the stack (always on in production) and kept in the cluster if Pulumi lets go of it. */
-export function statefulOptions(parent: pulumi.Resource, scope: Pick<KubernetesScope, "provider" | "context">, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-    return childOptions(parent, scope, { protect: scope.context.protect, retainOnDelete: scope.context.protect, ...extra });
+export function statefulOptions(parent: pulumi.Resource, scope: Pick<KubernetesScope, "provider" | "protect">, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+    return childOptions(parent, scope, { protect: scope.protect, retainOnDelete: scope.protect, ...extra });
 }
 
 /** `metadata` of an object in one of the app's namespaces. */
-export function meta(scope: KubernetesScope, name: string, component: string, namespace = scope.names.namespace, extra: Record<string, string> = {}) {
+export function meta(scope: Pick<KubernetesScope, "names">, name: string, component: string, namespace = scope.names.namespace, extra: Record<string, string> = {}) {
     return { name, namespace, labels: { ...appLabels(scope.names, component), ...extra } };
 }
 
@@ -77,7 +68,11 @@ export function secretData(data: pulumi.Input<Record<string, pulumi.Input<string
     return pulumi.secret(pulumi.output(data)) as pulumi.Output<Record<string, string>>;
 }
 
-/** sha256 of a rendered file, for a pod annotation that rolls the pods when the file changes. */
-export function checksum(text: string): string {
-    return createHash("sha256").update(text).digest("hex");
+/** A ServiceMonitor in the app's namespace; needs the Prometheus operator's CRDs (`crds`). */
+export function serviceMonitor(parent: pulumi.Resource, scope: KubernetesScope, name: string, objectName: string, spec: ServiceMonitorSpec, crds: pulumi.Resource): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        name,
+        { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: meta(scope, objectName, "metrics"), spec },
+        childOptions(parent, scope, { dependsOn: [crds] }),
+    );
 }

@@ -1,0 +1,93 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { backupSecrets, MONGO_URI_KEY } from "../../../../capabilities/kubernetes/backups";
+import { mongoExporterUri, mongoHeadless, mongoUri } from "../../../../capabilities/kubernetes/mongodb";
+import { MONGO_AUTH_KEYS, mongoAuthSecret, mongoHeadlessLabels, mongoHeadlessSpec, mongoStatefulSetSpec } from "../../../../capabilities/kubernetes/mongodb-statefulset";
+import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
+import { LABEL } from "../../../../capabilities/kubernetes/names";
+import { requireField, type Runbook } from "../../../../runbooks";
+import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
+import type { KubernetesDataService } from "./kind";
+
+export interface MongoDbArgs {
+    /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
+    readonly scope: KubernetesScope;
+    /** The runbook with the stack's overrides: `data.mongodb` (version, replica set members, oplog size) is what this reads. */
+    readonly runbook: Runbook;
+    /** The root user's generated password (`PlatformSecrets.mongodb`). */
+    readonly password: pulumi.Output<string>;
+    /** The Prometheus operator's release (ServiceMonitor CRD). */
+    readonly monitoringCrds: pulumi.Resource;
+    /** What the members need first: the platform scripts ConfigMap they start from. Defaults to none. */
+    readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/**
+ * MongoDB replica set as a StatefulSet: `replicaSetMembers` members with the runbook's oplog size,
+ * auth with a generated root password and keyfile (Secrets), pod 0 forming the set once, and the
+ * Percona exporter beside each member. The specs come from
+ * capabilities/kubernetes/mongodb-statefulset.ts.
+ */
+export class MongoDb extends pulumi.ComponentResource {
+    public readonly keyFile: random.RandomPassword;
+    public readonly credentials: k8s.core.v1.Secret;
+    public readonly backupCredentials: k8s.core.v1.Secret;
+    public readonly headless: k8s.core.v1.Service;
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    public readonly serviceMonitor: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: MongoDbArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:kubernetes:MongoDb", name, {}, opts);
+        const { scope, runbook, monitoringCrds, password } = args;
+        const { names } = scope;
+        requireField(runbook.data.mongodb, runbook.app, "data.mongodb");
+        const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
+
+        // Replica set members authenticate to each other with it; base64 characters only, as mongod requires.
+        this.keyFile = new random.RandomPassword(`${name}-keyfile`, { length: 756, special: false }, { parent: this });
+        this.credentials = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: meta(scope, mongoAuthSecret(names), "mongodb"),
+                type: "Opaque",
+                stringData: secretData({
+                    [MONGO_AUTH_KEYS.password]: password,
+                    [MONGO_AUTH_KEYS.keyfile]: pulumi.secret(this.keyFile.result),
+                    [MONGO_AUTH_KEYS.exporterUri]: pulumi.secret(password.apply(mongoExporterUri)),
+                }),
+            },
+            inNs,
+        );
+        this.backupCredentials = new k8s.core.v1.Secret(
+            `${name}-backup-credentials`,
+            { metadata: meta(scope, backupSecrets(names).mongodb, "backup"), type: "Opaque", stringData: secretData({ [MONGO_URI_KEY]: pulumi.secret(password.apply((p) => mongoUri(runbook, names, p))) }) },
+            inNs,
+        );
+        this.headless = new k8s.core.v1.Service(
+            `${name}-headless`,
+            { metadata: meta(scope, mongoHeadless(names), "mongodb", names.namespace, mongoHeadlessLabels()), spec: mongoHeadlessSpec(names) },
+            inNs,
+        );
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            { metadata: meta(scope, names.mongodb, "mongodb"), spec: mongoStatefulSetSpec(runbook, names, scope.storageClass) },
+            statefulOptions(this, scope, { dependsOn: [this.credentials, this.headless, ...(args.dependsOn ?? [])] }),
+        );
+        this.serviceMonitor = serviceMonitor(
+            this,
+            scope,
+            `${name}-monitor`,
+            names.mongodb,
+            serviceMonitorSpec(runbook, names, { ...mongoHeadlessLabels(), [LABEL.partOf]: names.app }, "metrics", "mongodb"),
+            monitoringCrds,
+        );
+        this.registerOutputs({});
+    }
+}
+
+export const mongodb: KubernetesDataService = {
+    kind: "mongodb",
+    create: (name, inputs, opts) =>
+        new MongoDb(name, { scope: inputs.scope, runbook: inputs.runbook, password: inputs.password("mongodb"), monitoringCrds: inputs.monitoringCrds, dependsOn: [inputs.platformScripts] }, opts),
+};

@@ -1,0 +1,103 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
+import { clusterSpec, postgresAppSecret, scheduledBackupSpec } from "../../../../capabilities/kubernetes/postgres";
+import { postgresExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec } from "../../../../capabilities/kubernetes/postgres-exporter";
+import { CHARTS } from "../../../../capabilities/kubernetes/versions";
+import { requireField, type Env, type Runbook } from "../../../../runbooks";
+import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
+import { operatorOf, type KubernetesDataService } from "./kind";
+
+export interface PostgresArgs {
+    /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
+    readonly scope: KubernetesScope;
+    /**
+     * The runbook with the stack's overrides: `data.postgres` (version, database, owner, tuning,
+     * read replicas) and its `backups` entry (schedule, retention) are what this reads.
+     */
+    readonly runbook: Runbook;
+    /** The stack's environment: outside `local` the cluster keeps a standby even without read replicas. */
+    readonly env: Env;
+    /** The owner's generated password (`PlatformSecrets.postgres`). */
+    readonly password: pulumi.Output<string>;
+    /** The CloudNativePG operator's release (Cluster and ScheduledBackup CRDs). */
+    readonly operator: pulumi.Resource;
+    /** The Prometheus operator's release (ServiceMonitor CRD). */
+    readonly monitoringCrds: pulumi.Resource;
+    /** What the Cluster needs first: the object store its WAL and base backups go to. Defaults to none. */
+    readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/**
+ * PostgreSQL on CloudNativePG: the owner's credentials, the Cluster (runbook tuning, WAL archiving
+ * and base backups to MinIO kept for the runbook's retention), its ScheduledBackup on the runbook's
+ * schedule, and postgres_exporter for the metrics the alert rules read.
+ */
+export class Postgres extends pulumi.ComponentResource {
+    public readonly credentials: k8s.core.v1.Secret;
+    public readonly cluster: k8s.apiextensions.CustomResource;
+    public readonly scheduledBackup: k8s.apiextensions.CustomResource;
+    public readonly exporter: k8s.apps.v1.Deployment;
+    public readonly exporterService: k8s.core.v1.Service;
+    public readonly serviceMonitor: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:kubernetes:Postgres", name, {}, opts);
+        const { scope, runbook, monitoringCrds } = args;
+        const { names } = scope;
+        const pg = requireField(runbook.data.postgres, runbook.app, "data.postgres");
+        this.credentials = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            { metadata: meta(scope, postgresAppSecret(names), "postgres"), type: "kubernetes.io/basic-auth", stringData: secretData({ username: pg.user, password: args.password }) },
+            childOptions(this, scope, { dependsOn: [scope.namespace] }),
+        );
+        this.cluster = new k8s.apiextensions.CustomResource(
+            `${name}-cluster`,
+            { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: meta(scope, names.postgres, "postgres"), spec: clusterSpec(runbook, args.env, names, scope.storageClass) },
+            statefulOptions(this, scope, { dependsOn: [args.operator, monitoringCrds, this.credentials, ...(args.dependsOn ?? [])] }),
+        );
+        this.scheduledBackup = new k8s.apiextensions.CustomResource(
+            `${name}-scheduled-backup`,
+            { apiVersion: "postgresql.cnpg.io/v1", kind: "ScheduledBackup", metadata: meta(scope, `${names.postgres}-daily`, "backup"), spec: scheduledBackupSpec(runbook, names) },
+            childOptions(this, scope, { dependsOn: [this.cluster] }),
+        );
+
+        const exporterName = postgresExporter(names);
+        this.exporter = new k8s.apps.v1.Deployment(
+            `${name}-exporter`,
+            { metadata: meta(scope, exporterName, "metrics"), spec: postgresExporterDeploymentSpec(runbook, names) },
+            childOptions(this, scope, { dependsOn: [this.cluster] }),
+        );
+        this.exporterService = new k8s.core.v1.Service(
+            `${name}-exporter`,
+            { metadata: meta(scope, exporterName, "metrics", names.namespace, postgresExporterLabels(names)), spec: postgresExporterServiceSpec(names) },
+            childOptions(this, scope, { dependsOn: [scope.namespace] }),
+        );
+        this.serviceMonitor = serviceMonitor(this, scope, `${name}-exporter-monitor`, exporterName, serviceMonitorSpec(runbook, names, postgresExporterLabels(names), "metrics", "postgres"), monitoringCrds);
+        this.registerOutputs({});
+    }
+}
+
+export const postgres: KubernetesDataService = {
+    kind: "postgres",
+    operator: {
+        part: "cloudnative-pg",
+        chart: CHARTS.cloudnativePg,
+        releaseName: (names) => names.releases.cloudnativePg,
+        values: (names) => ({ fullnameOverride: names.releases.cloudnativePg, monitoring: { podMonitorEnabled: true } }),
+    },
+    create: (name, inputs, opts) =>
+        new Postgres(
+            name,
+            {
+                scope: inputs.scope,
+                runbook: inputs.runbook,
+                env: inputs.env,
+                password: inputs.password("postgres"),
+                operator: operatorOf(inputs, "postgres"),
+                monitoringCrds: inputs.monitoringCrds,
+                dependsOn: [inputs.objectStorage],
+            },
+            opts,
+        ),
+};
