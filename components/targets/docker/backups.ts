@@ -7,7 +7,11 @@ import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/images"
 import { container, upload, volume, type DockerScope } from "./scope";
 
 export interface BackupsArgs {
-    /** The stack, provider, network, pulled images and generated secrets of the Docker target. */
+    /**
+     * The Docker target's shared scope: stack, provider, network, pulled images, generated
+     * passwords, and the runbook with the stack's overrides, of which this reads the `backups`
+     * (dataset, schedule, retention) and the data services' versions (the jobs' client images).
+     */
     readonly scope: DockerScope;
     /** Directory of the operations team's backup scripts. Defaults to the repository's `operations/backup`. */
     readonly scriptsDir?: string;
@@ -29,7 +33,7 @@ export class Backups extends pulumi.ComponentResource {
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Backups", name, {}, opts);
         const { scope } = args;
-        const rb = scope.context.runbook;
+        const rb = scope.runbook;
         const dir = args.scriptsDir ?? REPO_OPS_DIR;
         const read = (file: string) => {
             const full = path.join(dir, file);
@@ -67,6 +71,6 @@ export class Backups extends pulumi.ComponentResource {
     }
 
     private imageOf(scope: DockerScope, job: BackupJob): string {
-        return job.image === "mc" ? PLATFORM_IMAGES.mc : dataImage(scope.context.runbook, job.image);
+        return job.image === "mc" ? PLATFORM_IMAGES.mc : dataImage(scope.runbook, job.image);
     }
 }

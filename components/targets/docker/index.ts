@@ -4,9 +4,10 @@ import { engineName, imageSlug, stackImages } from "../../../capabilities/docker
 import { isPinned } from "../../../capabilities/docker/images";
 import { localEndpoints } from "../../../capabilities/docker/topology";
 import { deliveryCredentials } from "../../delivery";
+import type { Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
 import { Backups } from "./backups";
-import { Kafka, MongoReplicaSet, ObjectStorage, Postgres, Redis } from "./data";
+import { DATA_SERVICES } from "./data";
 import { Monitoring } from "./monitoring";
 import type { DockerScope } from "./scope";
 import { AppService } from "./services";
@@ -15,8 +16,9 @@ import { AppService } from "./services";
  * The app's whole platform on one Docker engine (the `<app>-local` stacks): a private network,
  * the runbook's data services with named volumes, the app's services at the runbook's replica
  * count and limits, monitoring with the rendered rules, routing and dashboards, logs with the
- * runbook's retention, and a backup job per runbook backup. Everything is built from
- * `args.context.runbook`; credentials come from `args.secrets` and `args.receivers` (through `deliveryCredentials`) only.
+ * runbook's retention, and a backup job per runbook backup. This is the one place the stack
+ * (`args.context`) and the credentials (`args.secrets`, `args.receivers` through
+ * `deliveryCredentials`) become the children's Args; every number comes from `context.runbook`.
  */
 export class DockerPlatform extends pulumi.ComponentResource {
     /** URL per service and per platform tool, on 127.0.0.1 (see docs/docker.md). */
@@ -25,11 +27,8 @@ export class DockerPlatform extends pulumi.ComponentResource {
     public readonly network: docker.Network;
     /** One pull per pinned image reference. */
     public readonly images: Record<string, docker.RemoteImage>;
-    public readonly postgres?: Postgres;
-    public readonly redis?: Redis;
-    public readonly kafka?: Kafka;
-    public readonly mongodb?: MongoReplicaSet;
-    public readonly objectStorage?: ObjectStorage;
+    /** The runbook's data services (`DATA_SERVICES`), by runbook data key. */
+    public readonly dataServices: Readonly<Partial<Record<keyof Runbook["data"], pulumi.ComponentResource>>>;
     public readonly services: Record<string, AppService>;
     public readonly monitoring: Monitoring;
     public readonly backups: Backups;
@@ -64,22 +63,36 @@ export class DockerPlatform extends pulumi.ComponentResource {
             this.images[reference] = new docker.RemoteImage(`${name}-image-${imageSlug(reference)}`, { name: reference, keepLocally: true }, custom);
         }
 
-        const scope: DockerScope = { context, provider: this.provider, network: this.network, images: new Map(Object.entries(this.images)), secrets: args.secrets };
+        const { secrets } = args;
+        const scope: DockerScope = {
+            stack: context.stack,
+            env: context.env,
+            protect: context.protect,
+            runbook: rb,
+            provider: this.provider,
+            network: this.network,
+            images: new Map(Object.entries(this.images)),
+            passwords: {
+                postgres: secrets.postgres?.result,
+                redis: secrets.redis?.result,
+                mongodb: secrets.mongodb?.result,
+                objectStorage: secrets.objectStorage?.result,
+                objectStorageApp: secrets.objectStorageApp?.result,
+            },
+        };
         const child = { parent: this };
-        const { data } = rb;
-        if (data.postgres) this.postgres = new Postgres(`${name}-postgres`, { scope }, child);
-        if (data.redis) this.redis = new Redis(`${name}-redis`, { scope }, child);
-        if (data.kafka) this.kafka = new Kafka(`${name}-kafka`, { scope }, child);
-        if (data.mongodb) this.mongodb = new MongoReplicaSet(`${name}-mongodb`, { scope }, child);
-        if (data.objectStorage) this.objectStorage = new ObjectStorage(`${name}-object-storage`, { scope }, child);
+        const built: Partial<Record<keyof Runbook["data"], pulumi.ComponentResource>> = {};
+        for (const kind of DATA_SERVICES) {
+            if (rb.data[kind.kind] !== undefined) built[kind.kind] = kind.create(`${name}-${kind.part}`, scope, child);
+        }
+        this.dataServices = built;
+        const dataServices: pulumi.Resource[] = Object.values(built);
 
-        const dataServices: pulumi.Resource[] = [this.postgres, this.redis, this.kafka, this.mongodb, this.objectStorage].filter((c): c is NonNullable<typeof c> => c !== undefined);
-
-        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, delivery: deliveryCredentials(args), watched: dataServices }, child);
+        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args), watched: dataServices }, child);
 
         this.services = {};
         for (const service of rb.services) {
-            this.services[service.name] = new AppService(`${name}-${service.name}`, { scope, service, after: dataServices }, child);
+            this.services[service.name] = new AppService(`${name}-${service.name}`, { scope, service, image: context.settings.images[service.name], after: dataServices }, child);
         }
 
         this.backups = new Backups(`${name}-backups`, { scope, after: [...dataServices, this.monitoring] }, child);

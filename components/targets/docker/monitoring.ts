@@ -13,8 +13,15 @@ import type { DeliveryCredentials } from "../../../capabilities/alerting/deliver
 import { container, upload, volume, type ContainerSpec, type DockerScope } from "./scope";
 
 export interface MonitoringArgs {
-    /** The stack, provider, network, pulled images and generated secrets of the Docker target. */
+    /**
+     * The Docker target's shared scope: stack, environment, provider, network, pulled images, and
+     * the runbook with the stack's overrides, of which this reads the alerts, severities and
+     * escalation (rules and routing), the services and data services (exporters, probes), the
+     * dashboards' data, the monitoring ports and the log retention.
+     */
     readonly scope: DockerScope;
+    /** Grafana's generated admin password (`PlatformSecrets.grafanaAdmin`). */
+    readonly grafanaAdminPassword: pulumi.Output<string>;
     /** The stack's alert-delivery credentials (`deliveryCredentials`); each one absent leaves its integration out of Alertmanager (on a laptop, usually all). */
     readonly delivery?: pulumi.Output<DeliveryCredentials>;
     /** Containers the exporters watch; they are created after these. Defaults to none. */
@@ -45,10 +52,9 @@ export class Monitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Monitoring", name, {}, opts);
         const { scope } = args;
-        const { context } = scope;
-        const rb = context.runbook;
+        const rb = scope.runbook;
         const watched = [...(args.watched ?? [])];
-        const rendered = localArtifacts(rb, context.env);
+        const rendered = localArtifacts(rb, scope.env);
         const vol = (part: string, component: string) => volume(this, `${name}-${part}`, scope, part, component);
         this.volumes = {};
 
@@ -81,7 +87,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const withCredentials = args.delivery !== undefined;
         // With credentials the file holds them: rendered again once they are known, and kept secret.
         const alertmanagerYaml: pulumi.Input<string> = args.delivery
-            ? pulumi.secret(args.delivery.apply((credentials) => localAlertmanager(rb, context.env, credentials)))
+            ? pulumi.secret(args.delivery.apply((credentials) => localAlertmanager(rb, scope.env, credentials)))
             : rendered.alertmanager;
         this.volumes.alertmanager = vol("alertmanager-data", "alertmanager");
         this.alertmanager = container(this, `${name}-alertmanager`, scope, {
@@ -148,7 +154,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 image: PLATFORM_IMAGES.grafana,
                 aliases: [HOSTS.grafana],
                 env: grafanaEnv(),
-                secretValues: { GF_SECURITY_ADMIN_PASSWORD: scope.secrets.grafanaAdmin.result },
+                secretValues: { GF_SECURITY_ADMIN_PASSWORD: args.grafanaAdminPassword },
                 uploads: [
                     upload(`${GRAFANA_PROVISIONING}/datasources/platform.yml`, yaml(grafanaDatasources(rb))),
                     upload(`${GRAFANA_PROVISIONING}/dashboards/platform.yml`, yaml(grafanaDashboardProvider(rb, GRAFANA_DASHBOARDS_DIR))),
@@ -163,7 +169,7 @@ export class Monitoring extends pulumi.ComponentResource {
     }
 
     private exporterSpec(name: string, scope: DockerScope, node: ScrapeNode): ContainerSpec {
-        const rb = scope.context.runbook;
+        const rb = scope.runbook;
         if (node.exporter === "app") throw new Error(`${rb.app}: the app's own metrics need no exporter container`);
         const { env, secretEnv } = exporterEnv(rb, node);
         const base: ContainerSpec = {

@@ -6,32 +6,42 @@ import { engineName } from "../../../capabilities/docker/naming";
 import { platformLimits } from "../../../capabilities/docker/sizing";
 import { LOOPBACK, publishedPorts } from "../../../capabilities/docker/topology";
 import type { DockerResources } from "../../../capabilities/sizing";
-import type { PlatformContext } from "../../../stacks/settings";
-import type { PlatformSecrets } from "../../secrets";
+import type { Env, Runbook } from "../../../runbooks";
 
 /**
- * What every child component of the Docker target shares: the stack, the target's provider, the
- * app's network, the pulled images, the generated secrets; and the one function that turns a
- * container description into `docker.Container` arguments, so labels, network aliases, restart
- * policy, log options and loopback-only ports are the same everywhere.
+ * What every child component of the Docker target shares: the stack's name, environment and
+ * protection, the runbook (every container's published ports, log rotation and limits come from
+ * it), the target's provider, the app's network, the pulled images and the generated passwords by
+ * name; and the one function that turns a container description into `docker.Container`
+ * arguments, so labels, network aliases, restart policy, log options and loopback-only ports are
+ * the same everywhere. The platform (index.ts) builds it from the stack in one place; it holds no
+ * stack setting a child does not read.
  */
 
 export interface DockerScope {
-    readonly context: PlatformContext;
+    /** The stack's name: the prefix of every engine name and the `platform.stack` label. */
+    readonly stack: string;
+    /** The stack's environment: the `env` label. */
+    readonly env: Env;
+    /** Protect volumes and keep them if Pulumi lets go of them. The stack's `protect` (off on a laptop unless the stack turns it on). */
+    readonly protect: boolean;
+    /** The runbook with the stack's overrides applied; the app id, the `app` label, is its `app`. */
+    readonly runbook: Runbook;
     readonly provider: docker.Provider;
     readonly network: docker.Network;
     /** One pulled image per pinned reference, by reference. */
     readonly images: ReadonlyMap<string, docker.RemoteImage>;
-    readonly secrets: PlatformSecrets;
+    /** The generated passwords (`PlatformSecrets`) by name, for containers' `secretEnv`; absent where the runbook has no such data service. */
+    readonly passwords: Readonly<Partial<Record<SecretName, pulumi.Output<string>>>>;
 }
 
 export type SecretName = SecretEnv["secret"];
 
 /** A generated password; fails early, naming the runbook field, when the runbook has no such data service. */
 export function password(scope: DockerScope, secret: SecretName): pulumi.Output<string> {
-    const generated = scope.secrets[secret];
-    if (!generated) throw new Error(`${scope.context.app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
-    return generated.result;
+    const generated = scope.passwords[secret];
+    if (!generated) throw new Error(`${scope.runbook.app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
+    return generated;
 }
 
 /** Environment values built from a secret, kept secret. */
@@ -45,7 +55,7 @@ export function plainEnvs(env: Readonly<Record<string, string>>): string[] {
 
 export function image(scope: DockerScope, reference: string): docker.RemoteImage {
     const pulled = scope.images.get(reference);
-    if (!pulled) throw new Error(`${scope.context.app}: image ${reference} was not pulled; add it to stackImages (capabilities/docker/naming.ts)`);
+    if (!pulled) throw new Error(`${scope.runbook.app}: image ${reference} was not pulled; add it to stackImages (capabilities/docker/naming.ts)`);
     return pulled;
 }
 
@@ -98,10 +108,10 @@ const HEALTHY_WITHIN_SECONDS = 180;
 const ONE_SHOT_ATTEMPTS = 30;
 
 export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.ContainerArgs {
-    const { context } = scope;
+    const { runbook } = scope;
     const pulled = image(scope, spec.image);
     const host = spec.aliases[0];
-    const ports = publishedPorts(context.runbook)
+    const ports = publishedPorts(runbook)
         .filter((p) => p.host === host)
         .map((p) => ({ internal: p.internal, external: p.external, ip: LOOPBACK }));
     const envs: pulumi.Input<string>[] = [
@@ -110,24 +120,24 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
         ...secretEnvs(scope, spec.secretEnv ?? {}),
         ...Object.entries(spec.secretValues ?? {}).map(([key, value]) => pulumi.secret(pulumi.interpolate`${key}=${value}`)),
     ];
-    const logOpts = dockerLogOptions(context.runbook);
+    const logOpts = dockerLogOptions(runbook);
     const volumes = [
         ...(spec.volumes ?? []).map((v) => ({ volumeName: v.volume.name, containerPath: v.path, readOnly: v.readOnly })),
         ...(spec.binds ?? []).map((b) => ({ hostPath: b.hostPath, containerPath: b.path, readOnly: b.readOnly })),
     ];
     return {
-        name: engineName(context.stack, spec.part),
+        name: engineName(scope.stack, spec.part),
         // The image ID, not the tag: the container follows the pulled image (a name would be a
         // perpetual diff). The pinned reference is in the `platform.image` label.
         image: pulled.imageId,
         hostname: host,
         networksAdvanced: [{ name: scope.network.name, aliases: [...spec.aliases] }],
         labels: [
-            { label: "app", value: context.app },
+            { label: "app", value: runbook.app },
             { label: "component", value: spec.component },
-            { label: "env", value: context.env },
+            { label: "env", value: scope.env },
             { label: "platform.image", value: spec.image },
-            { label: "platform.stack", value: context.stack },
+            { label: "platform.stack", value: scope.stack },
         ],
         envs,
         command: spec.command?.length ? [...spec.command] : undefined,
@@ -146,7 +156,7 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
         logDriver: logOpts ? "json-file" : undefined,
         logOpts,
         privileged: spec.privileged,
-        ...(spec.resources ?? (spec.oneShot ? {} : platformLimits(context.runbook, spec.component))),
+        ...(spec.resources ?? (spec.oneShot ? {} : platformLimits(runbook, spec.component))),
     };
 }
 
@@ -169,18 +179,18 @@ export function container(parent: pulumi.Resource, name: string, scope: DockerSc
 
 /** A named volume for a stateful container, protected like the stack's other state. */
 export function volume(parent: pulumi.Resource, name: string, scope: DockerScope, part: string, component: string): docker.Volume {
-    const { context } = scope;
+    const { runbook } = scope;
     return new docker.Volume(
         name,
         {
-            name: engineName(context.stack, part),
+            name: engineName(scope.stack, part),
             labels: [
-                { label: "app", value: context.app },
+                { label: "app", value: runbook.app },
                 { label: "component", value: component },
-                { label: "platform.stack", value: context.stack },
+                { label: "platform.stack", value: scope.stack },
             ],
         },
-        { parent, provider: scope.provider, protect: context.protect, retainOnDelete: context.protect },
+        { parent, provider: scope.provider, protect: scope.protect, retainOnDelete: scope.protect },
     );
 }
 

@@ -7,10 +7,12 @@ import { serviceReplicas } from "../../../capabilities/docker/topology";
 import { container, type DockerScope } from "./scope";
 
 export interface AppServiceArgs {
-    /** The stack, provider, network, pulled images and generated secrets of the Docker target. */
+    /** The Docker target's shared scope: stack, provider, network, pulled images, generated passwords and the runbook. */
     readonly scope: DockerScope;
-    /** The runbook service (from `scope.context.runbook.services`). */
+    /** The runbook service (one of `scope.runbook.services`, where the stack's overrides are applied). */
     readonly service: Service;
+    /** The pinned image the stack gives the service (`images.<service>`). */
+    readonly image: string;
     /** Containers to create first (the data services). Defaults to none. */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -26,14 +28,13 @@ export class AppService extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Service", name, {}, opts);
-        const { scope, service } = args;
-        const { context } = scope;
-        if (!context.runbook.services.includes(service)) {
-            throw new Error(`${context.app}: \`service\` ${service.name} must be one of \`context.runbook.services\` (the stack's overrides are applied there)`);
+        const { scope, service, image: ref } = args;
+        const { runbook } = scope;
+        if (!runbook.services.includes(service)) {
+            throw new Error(`${runbook.app}: \`service\` ${service.name} must be one of \`scope.runbook.services\` (the stack's overrides are applied there)`);
         }
-        const ref = context.settings.images[service.name];
-        if (!ref) throw new Error(`${context.app}: \`images.${service.name}\` is not set in the stack config`);
-        const { env, secretEnv } = serviceEnv(context.runbook, service);
+        if (!ref) throw new Error(`${runbook.app}: \`images.${service.name}\` is not set in the stack config`);
+        const { env, secretEnv } = serviceEnv(runbook, service);
         this.replicas = serviceReplicas(service).map((host) =>
             container(
                 this,

@@ -1,0 +1,76 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { dataImage } from "../../../../capabilities/docker/images";
+import { KAFKA_DATA, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../../capabilities/docker/kafka";
+import { INTERNAL_PORTS, kafkaBrokers, publishedPort } from "../../../../capabilities/docker/topology";
+import { requireField } from "../../../../runbooks";
+import { container, upload, volume, type DockerScope } from "../scope";
+import type { DockerDataService } from "./kind";
+
+export interface KafkaArgs {
+    /**
+     * The Docker target's shared scope: stack, provider, network, pulled images, generated
+     * passwords, and the runbook with the stack's overrides, of which this reads `data.kafka`
+     * (version, brokers, replication, topics).
+     */
+    readonly scope: DockerScope;
+}
+
+/** Kafka in KRaft mode: `data.kafka.brokers` combined broker/controller nodes, and a one-shot job creating the runbook's topics. */
+export class Kafka extends pulumi.ComponentResource {
+    /** KRaft cluster id: 16 random bytes, URL-safe base64, as `kafka-storage.sh random-uuid` makes. */
+    public readonly clusterId: random.RandomId;
+    public readonly volumes: docker.Volume[];
+    public readonly brokers: docker.Container[];
+    public readonly topics: docker.Container;
+
+    constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:docker:Kafka", name, {}, opts);
+        const { scope } = args;
+        const rb = scope.runbook;
+        checkKafka(rb);
+        const ref = dataImage(rb, "kafka");
+        this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 16 }, { parent: this });
+        this.volumes = [];
+        this.brokers = kafkaBrokers(rb).map((host, i) => {
+            const external = requireField(publishedPort(rb, host), rb.app, `published port of ${host}`).external;
+            const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "kafka");
+            this.volumes.push(data);
+            return container(this, `${name}-${host}`, scope, {
+                part: host,
+                component: "kafka",
+                image: ref,
+                aliases: [host],
+                env: kafkaEnv(kafkaServerProperties(rb, i + 1, external)),
+                computedEnv: { CLUSTER_ID: this.clusterId.b64Url },
+                volumes: [{ volume: data, path: KAFKA_DATA }],
+                // The broker's client port answers once it has joined the quorum; bash's /dev/tcp costs no JVM start.
+                healthcheck: { tests: ["CMD", "bash", "-c", `</dev/tcp/127.0.0.1/${INTERNAL_PORTS.kafka}`], interval: "10s", timeout: "5s", retries: 12, startPeriod: "60s" },
+                waitHealthy: true,
+            });
+        });
+        this.topics = container(
+            this,
+            `${name}-topics`,
+            scope,
+            {
+                part: "kafka-topics",
+                component: "kafka",
+                image: ref,
+                aliases: ["kafka-topics"],
+                command: ["bash", KAFKA_TOPICS_SCRIPT_PATH],
+                uploads: [upload(KAFKA_TOPICS_SCRIPT_PATH, kafkaTopicsScript(rb), { executable: true })],
+                oneShot: true,
+            },
+            this.brokers,
+        );
+        this.registerOutputs({});
+    }
+}
+
+export const kafka: DockerDataService = {
+    kind: "kafka",
+    part: "kafka",
+    create: (name, scope, opts) => new Kafka(name, { scope }, opts),
+};

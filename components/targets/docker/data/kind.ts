@@ -1,0 +1,21 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { Runbook } from "../../../../runbooks";
+import type { DockerScope } from "../scope";
+
+/**
+ * The extension point for data services on Docker. A kind is one module in this folder that
+ * exports a `DockerDataService`; `DATA_SERVICES` in index.ts lists them, and the platform builds
+ * each the runbook has and makes the monitoring, the app's services and the backups wait for
+ * them. Adding a kind is adding a module and a line in the list.
+ */
+
+export interface DockerDataService {
+    /** The runbook's `data.<kind>`: the service is built when it is set. */
+    readonly kind: keyof Runbook["data"];
+    /** Part of the component's Pulumi name: `<app>-<part>`. */
+    readonly part: string;
+    create(name: string, scope: DockerScope, opts: pulumi.ComponentResourceOptions): pulumi.ComponentResource;
+}
+
+/** Data services check their own healthcheck this often; a first start gets a minute before failures count. */
+export const DATA_HEALTHCHECK = { interval: "10s", timeout: "5s", retries: 5, startPeriod: "60s" } as const;

@@ -1,0 +1,96 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { dataImage } from "../../../../capabilities/docker/images";
+import {
+    MONGO_DATA,
+    MONGO_INIT_SCRIPT_PATH,
+    MONGO_KEYFILE_PATH,
+    MONGO_ROOT_USER,
+    MONGO_UID,
+    checkMongo,
+    mongoHealthcheckCommand,
+    mongodCommand,
+    replicaSetInitCommand,
+    replicaSetInitScript,
+} from "../../../../capabilities/docker/mongo";
+import { mongoMembers } from "../../../../capabilities/docker/topology";
+import { container, upload, volume, type DockerScope } from "../scope";
+import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
+
+export interface MongoReplicaSetArgs {
+    /**
+     * The Docker target's shared scope: stack, provider, network, pulled images, generated
+     * passwords, and the runbook with the stack's overrides, of which this reads `data.mongodb`
+     * (version, replica set members, oplog size).
+     */
+    readonly scope: DockerScope;
+}
+
+/**
+ * A MongoDB replica set of `data.mongodb.replicaSetMembers` members that authenticate to each
+ * other with a generated key file; member 1 creates the root user on its first start, and a
+ * one-shot job initiates the set once all members answer.
+ */
+export class MongoReplicaSet extends pulumi.ComponentResource {
+    /** The members' shared key file content (base64 alphabet, as mongod requires). */
+    public readonly keyFile: random.RandomPassword;
+    public readonly volumes: docker.Volume[];
+    public readonly members: docker.Container[];
+    public readonly init: docker.Container;
+
+    constructor(name: string, args: MongoReplicaSetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:docker:MongoReplicaSet", name, {}, opts);
+        const { scope } = args;
+        const rb = scope.runbook;
+        checkMongo(rb);
+        const ref = dataImage(rb, "mongodb");
+        this.keyFile = new random.RandomPassword(`${name}-keyfile`, { length: 756, special: false }, { parent: this });
+        const keyFile = upload(MONGO_KEYFILE_PATH, pulumi.secret(this.keyFile.result), { owner: MONGO_UID, permissions: "0400" });
+        this.volumes = [];
+        this.members = mongoMembers(rb).map((host, i) => {
+            const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "mongodb");
+            this.volumes.push(data);
+            // Only member 1 creates the root user: a member that already holds data cannot join a set.
+            const first = i === 0;
+            return container(this, `${name}-${host}`, scope, {
+                part: host,
+                component: "mongodb",
+                image: ref,
+                aliases: [host],
+                env: first ? { MONGO_INITDB_ROOT_USERNAME: MONGO_ROOT_USER } : {},
+                secretEnv: first ? { MONGO_INITDB_ROOT_PASSWORD: { secret: "mongodb", value: (p) => p } } : {},
+                command: mongodCommand(rb),
+                uploads: [keyFile],
+                secretUploads: true,
+                volumes: [{ volume: data, path: MONGO_DATA }],
+                healthcheck: { tests: mongoHealthcheckCommand(), ...DATA_HEALTHCHECK },
+                waitHealthy: true,
+            });
+        });
+        this.init = container(
+            this,
+            `${name}-init`,
+            scope,
+            {
+                part: "mongo-rs-init",
+                component: "mongodb",
+                image: ref,
+                aliases: ["mongo-rs-init"],
+                env: { MONGO_ROOT_USERNAME: MONGO_ROOT_USER },
+                secretEnv: { MONGO_ROOT_PASSWORD: { secret: "mongodb", value: (p) => p } },
+                command: replicaSetInitCommand(rb),
+                uploads: [upload(MONGO_INIT_SCRIPT_PATH, replicaSetInitScript(rb))],
+                oneShot: true,
+            },
+            this.members,
+        );
+        this.registerOutputs({});
+    }
+}
+
+export const mongodb: DockerDataService = {
+    kind: "mongodb",
+    part: "mongodb",
+    create: (name, scope, opts) => new MongoReplicaSet(name, { scope }, opts),
+};

@@ -1,0 +1,70 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PLATFORM_IMAGES } from "../../../../capabilities/docker/images";
+import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, appPolicyJson, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../../capabilities/docker/minio";
+import { HOSTS, INTERNAL_PORTS } from "../../../../capabilities/docker/topology";
+import { container, upload, volume, type DockerScope } from "../scope";
+import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
+
+export interface ObjectStorageArgs {
+    /**
+     * The Docker target's shared scope: stack, provider, network, pulled images, generated
+     * passwords, and the runbook with the stack's overrides, of which this reads
+     * `data.objectStorage` (the app's buckets, its user and policy).
+     */
+    readonly scope: DockerScope;
+}
+
+/** MinIO for the runbook's object storage, and a one-shot `mc` job creating its buckets. */
+export class ObjectStorage extends pulumi.ComponentResource {
+    public readonly volume: docker.Volume;
+    public readonly server: docker.Container;
+    public readonly buckets: docker.Container;
+
+    constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:docker:ObjectStorage", name, {}, opts);
+        const { scope } = args;
+        const rb = scope.runbook;
+        checkObjectStorage(rb);
+        this.volume = volume(this, `${name}-data`, scope, "minio-data", "objectStorage");
+        this.server = container(this, `${name}-server`, scope, {
+            part: "minio",
+            component: "objectStorage",
+            image: PLATFORM_IMAGES.minio,
+            aliases: [HOSTS.minio],
+            env: { MINIO_ROOT_USER: minioRootUser(rb) },
+            secretEnv: { MINIO_ROOT_PASSWORD: { secret: "objectStorage", value: (p) => p } },
+            command: ["server", MINIO_DATA, "--address", `:${INTERNAL_PORTS.minio}`, "--console-address", `:${INTERNAL_PORTS.minioConsole}`],
+            volumes: [{ volume: this.volume, path: MINIO_DATA }],
+            healthcheck: { tests: ["CMD", "mc", "ready", "local"], ...DATA_HEALTHCHECK },
+            waitHealthy: true,
+        });
+        this.buckets = container(
+            this,
+            `${name}-buckets`,
+            scope,
+            {
+                part: "minio-buckets",
+                component: "objectStorage",
+                image: PLATFORM_IMAGES.mc,
+                aliases: ["minio-buckets"],
+                secretEnv: {
+                    [MC_HOST_ENV]: { secret: "objectStorage", value: (p) => mcHost(rb, p) },
+                    [MINIO_APP_SECRET_ENV]: { secret: "objectStorageApp", value: (p) => p },
+                },
+                entrypoint: ["sh"],
+                command: [MINIO_BUCKETS_SCRIPT_PATH],
+                uploads: [upload(MINIO_BUCKETS_SCRIPT_PATH, bucketsScript(rb), { executable: true }), upload(MINIO_APP_POLICY_PATH, appPolicyJson(rb))],
+                oneShot: true,
+            },
+            [this.server],
+        );
+        this.registerOutputs({});
+    }
+}
+
+export const objectStorage: DockerDataService = {
+    kind: "objectStorage",
+    part: "object-storage",
+    create: (name, scope, opts) => new ObjectStorage(name, { scope }, opts),
+};

@@ -1,0 +1,104 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { dataImage } from "../../../../capabilities/docker/images";
+import {
+    PG_CONF_PATH,
+    PG_DATA,
+    PG_HBA_PATH,
+    PG_INIT_PATH,
+    PG_REPLICA_SCRIPT_PATH,
+    localPostgresConf,
+    pgHbaConf,
+    postgresCommand,
+    postgresInitScript,
+    postgresReplicaScript,
+} from "../../../../capabilities/docker/postgres";
+import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "../../../../capabilities/docker/topology";
+import { requireField } from "../../../../runbooks";
+import { container, upload, volume, type DockerScope } from "../scope";
+import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
+
+export interface PostgresArgs {
+    /**
+     * The Docker target's shared scope: stack, provider, network, pulled images, generated
+     * passwords, and the runbook with the stack's overrides, of which this reads `data.postgres`
+     * (version, database, owner, tuning, read replicas).
+     */
+    readonly scope: DockerScope;
+}
+
+/** PostgreSQL primary with the runbook's tuning, and `data.postgres.readReplicas` streaming replicas. */
+export class Postgres extends pulumi.ComponentResource {
+    public readonly volume: docker.Volume;
+    public readonly primary: docker.Container;
+    /** Generated for the replication role; only where the runbook has read replicas. */
+    public readonly replicationPassword?: random.RandomPassword;
+    public readonly replicaVolumes: docker.Volume[];
+    public readonly replicas: docker.Container[];
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:docker:Postgres", name, {}, opts);
+        const { scope } = args;
+        const rb = scope.runbook;
+        const pg = requireField(rb.data.postgres, rb.app, "data.postgres");
+        const ref = dataImage(rb, "postgres");
+        const configFiles = [upload(PG_CONF_PATH, localPostgresConf(pg)), upload(PG_HBA_PATH, pgHbaConf())];
+        const replicaHosts = postgresReplicas(rb);
+        if (replicaHosts.length) {
+            this.replicationPassword = new random.RandomPassword(`${name}-replication`, { length: 40, special: false }, { parent: this });
+        }
+        const replication = this.replicationPassword ? { REPLICATION_PASSWORD: this.replicationPassword.result } : undefined;
+        const health = (extra: string) => ({ tests: ["CMD-SHELL", `pg_isready -q -h 127.0.0.1 -p ${INTERNAL_PORTS.postgres}${extra}`], ...DATA_HEALTHCHECK });
+
+        this.volume = volume(this, `${name}-data`, scope, "postgres-data", "postgres");
+        this.primary = container(this, `${name}-primary`, scope, {
+            part: "postgres",
+            component: "postgres",
+            image: ref,
+            aliases: [HOSTS.postgres],
+            env: { POSTGRES_USER: pg.user, POSTGRES_DB: pg.database, PGDATA: PG_DATA },
+            secretEnv: { POSTGRES_PASSWORD: { secret: "postgres", value: (p) => p } },
+            secretValues: replication,
+            command: postgresCommand(),
+            uploads: [...configFiles, upload(PG_INIT_PATH, postgresInitScript(rb), { executable: true })],
+            volumes: [{ volume: this.volume, path: PG_DATA }],
+            healthcheck: health(' -U "$POSTGRES_USER" -d "$POSTGRES_DB"'),
+            waitHealthy: true,
+        });
+
+        this.replicaVolumes = [];
+        this.replicas = replicaHosts.map((host) => {
+            const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "postgres");
+            this.replicaVolumes.push(data);
+            return container(
+                this,
+                `${name}-${host}`,
+                scope,
+                {
+                    part: host,
+                    component: "postgres",
+                    image: ref,
+                    aliases: [host],
+                    env: { PGDATA: PG_DATA },
+                    secretValues: { PGPASSWORD: requireField(this.replicationPassword, rb.app, "data.postgres.readReplicas").result },
+                    // Runs as the image's postgres user: pg_basebackup must write the data directory as its owner.
+                    user: "postgres",
+                    command: ["bash", PG_REPLICA_SCRIPT_PATH],
+                    uploads: [...configFiles, upload(PG_REPLICA_SCRIPT_PATH, postgresReplicaScript(host), { executable: true })],
+                    volumes: [{ volume: data, path: PG_DATA }],
+                    healthcheck: health(""),
+                    waitHealthy: true,
+                },
+                [this.primary],
+            );
+        });
+        this.registerOutputs({});
+    }
+}
+
+export const postgres: DockerDataService = {
+    kind: "postgres",
+    part: "postgres",
+    create: (name, scope, opts) => new Postgres(name, { scope }, opts),
+};
