@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { backupRules, RESTORE_SELECTION_WINDOW_DAYS, RESTORE_VALIDATION_HOURS, restoreTestSpec, vaultLockDays, type BackupRuleSpec } from "../../../capabilities/aws/backups";
 import { underscoreName } from "../../../capabilities/aws/names";
 import type { Dataset } from "../../../runbooks";
-import { child, serviceRole, type AwsScope } from "./common";
+import { child, serviceRole, type AwsScope } from "./scope";
 
 export interface RestoreTarget {
     readonly subnetGroupName: pulumi.Input<string>;
@@ -45,9 +45,8 @@ export class AwsBackups extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Backups", name, {}, opts);
-        const { context } = args;
-        const rb = context.runbook;
-        const lock = args.vaultLock ?? context.protect;
+        const rb = args.runbook;
+        const lock = args.vaultLock ?? args.protect;
         this.role = serviceRole(
             this,
             args,
@@ -67,10 +66,10 @@ export class AwsBackups extends pulumi.ComponentResource {
             const vault = new aws.backup.Vault(
                 `${name}-${rule.dataset}-vault`,
                 { name: args.names.vault(rule.dataset), kmsKeyArn: args.kmsKeyArn, forceDestroy: false },
-                child(this, args, { protect: context.protect, retainOnDelete: true }),
+                child(this, args, { protect: args.protect, retainOnDelete: true }),
             );
             const vaultLock = lock
-                ? new aws.backup.VaultLockConfiguration(`${name}-${rule.dataset}-lock`, { backupVaultName: vault.name, minRetentionDays: vaultLockDays(rule) }, child(this, args, { protect: context.protect }))
+                ? new aws.backup.VaultLockConfiguration(`${name}-${rule.dataset}-lock`, { backupVaultName: vault.name, minRetentionDays: vaultLockDays(rule) }, child(this, args, { protect: args.protect }))
                 : undefined;
             const plan = new aws.backup.Plan(
                 `${name}-${rule.dataset}-plan`,

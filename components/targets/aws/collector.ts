@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { blackboxConfig, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
 import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
 import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/signals";
-import { fargateTask, logGroup, policyJson, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./common";
+import { fargateTask, logGroup, policyJson, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
 
 export interface AwsCollectorArgs extends AwsScope {
     /** The app's ECS cluster; the collector runs as one more service in it. */
@@ -43,8 +43,7 @@ export class AwsCollector extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Collector", name, {}, opts);
-        const { context } = args;
-        const rb = context.runbook;
+        const rb = args.runbook;
         const required = requiredExporters(rb, "aws");
         const sidecars = sidecarExporters(required);
         this.exporters = sidecars.map((s) => s.exporter);
@@ -98,7 +97,7 @@ export class AwsCollector extends pulumi.ComponentResource {
                         environment: [
                             {
                                 name: "PROMETHEUS_CONFIG",
-                                value: collectorConfig(rb, context.env, required, {
+                                value: collectorConfig(rb, args.env, required, {
                                     region: args.region,
                                     remoteWriteUrl: `${prometheusEndpoint}api/v1/remote_write`,
                                     namespace,

@@ -5,7 +5,7 @@ import { connectionUrl } from "../../../capabilities/aws/containers";
 import { DOCUMENTDB_INSTANCE_CLASS, DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { rdsBackupRetention } from "../../../capabilities/aws/rds";
 import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDatabaseArgs } from "./common";
+import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
 /** DocumentDB's placement, master password (`PlatformSecrets.mongodb`) and the AWS Backup schedules to keep clear of. */
@@ -27,7 +27,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsDocumentDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:DocumentDb", name, {}, opts);
-        const rb = args.context.runbook;
+        const rb = args.runbook;
         const { settings: mongo, backup } = backedUpStore(args, "mongodb", "AwsDocumentDb");
         const engine = documentDbEngine(mongo);
         const user = documentDbUser(rb.app);

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT, MSK_TLS_PORT } from "../../../capabilities/aws/msk";
-import { child, type AwsScope } from "./common";
+import { child, type AwsScope } from "./scope";
 
 export interface AwsFirewallArgs extends AwsScope {
     /** The VPC (AwsNetwork). */
@@ -30,7 +30,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Firewall", name, {}, opts);
-        const rb = args.context.runbook;
+        const rb = args.runbook;
         const group = (part: string, description: string) =>
             new aws.ec2.SecurityGroup(`${name}-${part}`, { vpcId: args.vpcId, description, tags: { Name: `${args.names.prefix}-${part}` } }, child(this, args));
         const ingress = (part: string, sg: aws.ec2.SecurityGroup, from: aws.ec2.SecurityGroup | string, port: number, description: string) =>

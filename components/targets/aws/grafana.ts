@@ -12,7 +12,7 @@ import {
 } from "../../../capabilities/aws/grafana";
 import { HEALTH_CHECK_GRACE_SECONDS } from "../../../capabilities/aws/containers";
 import { GRAFANA_ADMIN_USER, GRAFANA_PORT } from "../../../capabilities/dashboards";
-import { child, fargateTask, jsonSecret, logGroup, policyJson, privateBucket, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./common";
+import { child, fargateTask, jsonSecret, logGroup, policyJson, privateBucket, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
 import type { GrafanaRouting } from "./ingress";
 
 export interface AwsGrafanaArgs extends AwsScope {
@@ -52,11 +52,11 @@ export class AwsGrafana extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsGrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Grafana", name, {}, opts);
-        const { context, names } = args;
-        const rb = context.runbook;
+        const { names } = args;
+        const rb = args.runbook;
 
         // Rebuilt from the runbook on every update, but protected like the platform's other buckets (a versioned bucket keeps every past version).
-        const { bucket, versioning } = privateBucket(this, args, `${name}-provisioning`, { forceDestroy: !context.protect }, args.kmsKeyArn, child(this, args, { protect: context.protect }));
+        const { bucket, versioning } = privateBucket(this, args, `${name}-provisioning`, { forceDestroy: !args.protect }, args.kmsKeyArn, child(this, args, { protect: args.protect }));
         this.bucket = bucket;
         const object = (key: string, content: pulumi.Input<string>, contentType: string) =>
             new aws.s3.BucketObjectv2(

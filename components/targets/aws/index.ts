@@ -11,7 +11,7 @@ import type { Dataset } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
 import { AwsBackups } from "./backups";
 import { AwsCollector } from "./collector";
-import type { AwsScope } from "./common";
+import type { AwsScope } from "./scope";
 import { AwsDocumentDb } from "./documentdb";
 import { AwsFirewall, DATA_PORTS } from "./firewall";
 import { AwsGrafana } from "./grafana";
@@ -69,7 +69,10 @@ export class AwsPlatform extends pulumi.ComponentResource {
         );
         const invoke = { parent: this, provider: this.provider };
         const scope: AwsScope = {
-            context,
+            stack: context.stack,
+            env: context.env,
+            protect: context.protect,
+            runbook: rb,
             names,
             provider: this.provider,
             region: context.region,
@@ -141,6 +144,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     publicSubnetIds: this.network.publicSubnets.map((s) => s.id),
                     securityGroupId: fw.loadBalancer.id,
                     logKeyArn: dataKey,
+                    hosts: context.hosts,
+                    hostedZoneId: context.settings.aws?.hostedZoneId,
                     grafanaHost: dashboardsHost,
                 },
                 opt,
@@ -160,6 +165,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             `${name}-services`,
             {
                 ...scope,
+                images: context.settings.images,
                 vpcId: this.network.vpc.id,
                 privateSubnetIds,
                 securityGroupId: fw.tasks.id,

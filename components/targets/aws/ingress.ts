@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TargetGroupColor } from "../../../capabilities/aws/alarms";
 import { GRAFANA_SERVICE } from "../../../capabilities/aws/grafana";
 import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboards";
-import { child, logGroup, type AwsScope } from "./common";
+import { child, logGroup, type AwsScope } from "./scope";
 
 export interface AwsIngressArgs extends AwsScope {
     /** The VPC (AwsNetwork). */
@@ -14,9 +14,9 @@ export interface AwsIngressArgs extends AwsScope {
     readonly securityGroupId: pulumi.Input<string>;
     /** Key that encrypts the log groups this component creates. */
     readonly logKeyArn: pulumi.Input<string>;
-    /** Public host per service; only these services are behind the load balancer. Defaults to `context.hosts`. */
-    readonly hosts?: Readonly<Record<string, string>>;
-    /** Route 53 zone for certificate validation and aliases. Defaults to `settings.aws.hostedZoneId`; without one, validate the certificate by hand. */
+    /** Public host per service (the stack's `hosts`); only these services are behind the load balancer. */
+    readonly hosts: Readonly<Record<string, string>>;
+    /** Route 53 zone for certificate validation and aliases (the stack's `aws.hostedZoneId`). Defaults to none: validate the certificate by hand. */
     readonly hostedZoneId?: string;
     /** Grafana's public host: its own target group and listener rule, a name on the certificate. */
     readonly grafanaHost?: string;
@@ -78,10 +78,9 @@ export class AwsIngress extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsIngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Ingress", name, {}, opts);
-        const { context } = args;
-        const rb = context.runbook;
-        const hosts = args.hosts ?? context.hosts;
-        const zoneId = args.hostedZoneId ?? context.settings.aws?.hostedZoneId;
+        const rb = args.runbook;
+        const hosts = args.hosts;
+        const zoneId = args.hostedZoneId;
         const services = rb.services.filter((s) => hosts[s.name]);
         if (services.length === 0 && !args.grafanaHost) {
             throw new Error(`${rb.app}: AwsIngress needs at least one service with a host (runbook services[].host or runbook-platform:hosts) or runbook-platform:aws.grafanaHost`);
@@ -89,7 +88,7 @@ export class AwsIngress extends pulumi.ComponentResource {
         const blueGreen = rb.aws.blueGreen;
 
         // Access logs are records of who reached the app: kept for the runbook's log retention, protected like other state.
-        this.accessLogs = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: !context.protect }, child(this, args, { protect: context.protect }));
+        this.accessLogs = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: !args.protect }, child(this, args, { protect: args.protect }));
         new aws.s3.BucketOwnershipControls(`${name}-access-logs-ownership`, { bucket: this.accessLogs.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child(this, args));
         new aws.s3.BucketPublicAccessBlock(
             `${name}-access-logs-public-access`,
@@ -136,7 +135,7 @@ export class AwsIngress extends pulumi.ComponentResource {
                 securityGroups: [args.securityGroupId],
                 subnets: args.publicSubnetIds,
                 dropInvalidHeaderFields: true,
-                enableDeletionProtection: context.protect,
+                enableDeletionProtection: args.protect,
                 accessLogs: { bucket: this.accessLogs.bucket, enabled: true },
             },
             child(this, args, { dependsOn: [logsPolicy] }),

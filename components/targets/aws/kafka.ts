@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MSK_BROKER_INSTANCE, MSK_BROKER_VOLUME_GIB, mskKafkaVersion, mskServerProperties, mskSubnetCount } from "../../../capabilities/aws/msk";
 import { formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { child, logGroup, stateful, type AwsDataServiceArgs } from "./common";
+import { child, logGroup, stateful, type AwsDataServiceArgs } from "./scope";
 
 /** MSK's placement: the private subnets, its security group and the data key. */
 export type AwsKafkaArgs = AwsDataServiceArgs;
@@ -20,7 +20,7 @@ export class AwsKafka extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Kafka", name, {}, opts);
-        const rb = args.context.runbook;
+        const rb = args.runbook;
         const kafka = rb.data.kafka;
         if (!kafka) throw new Error(`${rb.app}: AwsKafka needs data.kafka`);
         const version = mskKafkaVersion(kafka);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { child, type AwsScope } from "./common";
+import { child, type AwsScope } from "./scope";
 
 export interface AwsKeysArgs extends AwsScope {}
 
@@ -22,7 +22,7 @@ export class AwsKeys extends pulumi.ComponentResource {
         super("platform:aws:Keys", name, {}, opts);
         const { partition, accountId, region } = args;
         const root = pulumi.interpolate`arn:${partition}:iam::${accountId}:root`;
-        const keep = { protect: args.context.protect, retainOnDelete: true };
+        const keep = { protect: args.protect, retainOnDelete: true };
 
         const dataPolicy = pulumi.jsonStringify({
             Version: "2012-10-17",

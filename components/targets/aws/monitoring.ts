@@ -8,7 +8,7 @@ import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilit
 import { rulesFor } from "../../../capabilities/alerting";
 import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
-import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./common";
+import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
 
 /** The values of each alarm subject's CloudWatch dimensions, from the resources that exist. */
 export interface AlarmDimensions {
@@ -100,8 +100,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Monitoring", name, {}, opts);
-        const { context, receivers } = args;
-        const rb = context.runbook;
+        const { receivers } = args;
+        const rb = args.runbook;
 
         const topic = (part: AlertSeverity | "heartbeat") => new aws.sns.Topic(`${name}-${part}`, { name: `${args.names.prefix}-${part}`, kmsMasterKeyId: args.kmsKeyArn }, child(this, args));
         this.topics = { critical: topic("critical"), warning: topic("warning"), info: topic("info"), heartbeat: topic("heartbeat") };
@@ -160,11 +160,11 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         this.workspace = new aws.amp.Workspace(
             `${name}-amp`,
             { alias: args.names.prefix, kmsKeyArn: args.kmsKeyArn, loggingConfiguration: { logGroupArn: pulumi.interpolate`${ampLogs.arn}:*` } },
-            child(this, args, { protect: context.protect }),
+            child(this, args, { protect: args.protect }),
         );
         this.ruleGroups = new aws.amp.RuleGroupNamespace(
             `${name}-rules`,
-            { workspaceId: this.workspace.id, name: `${rb.app}-${context.env}`, data: YAML.stringify(rulesFor(rb, context.env, "aws"), { lineWidth: 0 }) },
+            { workspaceId: this.workspace.id, name: `${rb.app}-${args.env}`, data: YAML.stringify(rulesFor(rb, args.env, "aws"), { lineWidth: 0 }) },
             child(this, args),
         );
         this.alertManager = new aws.amp.AlertManagerDefinition(

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetLayout, VPC_CIDR } from "../../../capabilities/aws/network";
-import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./common";
+import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
 
 export interface AwsNetworkArgs extends AwsScope {
     /** Key that encrypts the flow-log group. */
@@ -25,7 +25,7 @@ export class AwsNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Network", name, {}, opts);
-        const rb = args.context.runbook;
+        const rb = args.runbook;
         const cidr = args.cidrBlock ?? VPC_CIDR;
         const count = rb.aws.availabilityZones;
         const layout = subnetLayout(cidr, count);

@@ -13,7 +13,7 @@ import {
     type RdsSize,
 } from "../../../capabilities/aws/rds";
 import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, serviceRole, stateful, type AwsDatabaseArgs } from "./common";
+import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, serviceRole, stateful, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
 /** RDS's placement, master password (`PlatformSecrets.postgres`) and the AWS Backup schedules to keep clear of, plus the AZs. */
@@ -40,7 +40,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Postgres", name, {}, opts);
-        const rb = args.context.runbook;
+        const rb = args.runbook;
         const { settings: pg, backup } = backedUpStore(args, "postgres", "AwsPostgres");
         this.size = rdsSize(pg);
         const retention = rdsBackupRetention(backup.retentionDays);

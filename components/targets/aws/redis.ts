@@ -12,7 +12,7 @@ import {
     type CacheTopology,
 } from "../../../capabilities/aws/elasticache";
 import { formatWeekly, maintenanceWindow, snapshotWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDataServiceArgs } from "./common";
+import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDataServiceArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
 export interface AwsRedisArgs extends AwsDataServiceArgs {
@@ -36,7 +36,7 @@ export class AwsRedis extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsRedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Redis", name, {}, opts);
-        const rb = args.context.runbook;
+        const rb = args.runbook;
         const { settings: redis, backup } = backedUpStore(args, "redis", "AwsRedis");
         const index = rb.backups.indexOf(backup);
         if (backup.retentionDays > ELASTICACHE_MAX_SNAPSHOT_DAYS) {
@@ -62,7 +62,7 @@ export class AwsRedis extends pulumi.ComponentResource {
             `${name}-group`,
             {
                 replicationGroupId: args.names.redis,
-                description: `${rb.app} ${args.context.env} Redis (${redis.mode})`,
+                description: `${rb.app} ${args.env} Redis (${redis.mode})`,
                 engine: "redis",
                 engineVersion,
                 nodeType,

@@ -16,10 +16,12 @@ import { IMAGES } from "../../../capabilities/aws/collector";
 import { topicCommands } from "../../../capabilities/aws/msk";
 import { fargateSize } from "../../../capabilities/sizing";
 import type { Service } from "../../../runbooks";
-import { child, fargateTask, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./common";
+import { child, fargateTask, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./scope";
 import type { ServiceRouting } from "./ingress";
 
 export interface AwsServicesArgs extends AwsScope {
+    /** The stack's pinned image per runbook service (`images`). */
+    readonly images: Readonly<Record<string, string>>;
     /** Private subnets the tasks run in (no public IPs). */
     readonly privateSubnetIds: pulumi.Input<string>[];
     /** The VPC (AwsNetwork). */
@@ -77,13 +79,12 @@ export class AwsServices extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Services", name, {}, opts);
-        const { context } = args;
-        const rb = context.runbook;
+        const rb = args.runbook;
         // Blue/green: ECS keeps the old colour this long after shifting traffic, ready to roll back.
         const bakeTime = rb.aws.blueGreen ? rb.aws.blueGreen.bakeMinutes : undefined;
         const grace = args.healthCheckGraceSeconds ?? HEALTH_CHECK_GRACE_SECONDS;
         for (const svc of rb.services) {
-            if (!context.settings.images[svc.name]) throw new Error(`${context.stack}: runbook-platform:images.${svc.name} is missing`);
+            if (!args.images[svc.name]) throw new Error(`${args.stack}: runbook-platform:images.${svc.name} is missing`);
         }
 
         this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: args.names.cluster, settings: [{ name: "containerInsights", value: "enabled" }] }, child(this, args));
@@ -129,10 +130,10 @@ export class AwsServices extends pulumi.ComponentResource {
             const group = logGroup(this, args, `${name}-${svc.name}-logs`, args.names.logGroup(`ecs/${svc.name}`), args.kmsKeyArn);
             const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb }, logGroupName]) => {
                 const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}) };
-                const { environment, secrets } = appEnvironment(rb, context.env, args.region, svc, endpoints, creds);
+                const { environment, secrets } = appEnvironment(rb, args.env, args.region, svc, endpoints, creds);
                 const defs: ContainerDefinition[] = [
                     ...(caBundle ? [caBundleContainer(logGroupName, args.region)] : []),
-                    appContainer(svc, { image: context.settings.images[svc.name], logGroup: logGroupName, region: args.region, environment, secrets, caBundle }),
+                    appContainer(svc, { image: args.images[svc.name], logGroup: logGroupName, region: args.region, environment, secrets, caBundle }),
                 ];
                 return JSON.stringify(defs);
             });

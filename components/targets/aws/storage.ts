@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupTag, bucketDataset, noncurrentVersionDays } from "../../../capabilities/aws/backups";
-import { child, policyJson, privateBucket, rolePolicy, serviceRole, stateful, type AwsScope } from "./common";
+import { child, policyJson, privateBucket, rolePolicy, serviceRole, stateful, type AwsScope } from "./scope";
 
 export interface AwsStorageArgs extends AwsScope {
     /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
@@ -30,7 +30,7 @@ export class AwsStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Storage", name, {}, opts);
-        const rb = args.context.runbook;
+        const rb = args.runbook;
         const store = rb.data.objectStorage;
         if (!store) throw new Error(`${rb.app}: AwsStorage needs data.objectStorage`);
         this.buckets = {};

@@ -4,13 +4,23 @@ import type * as random from "@pulumi/random";
 import type { AwsNames } from "../../../capabilities/aws/names";
 import { cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
 import { backupFor } from "../../../capabilities/schedules";
-import type { Runbook } from "../../../runbooks";
-import type { PlatformContext } from "../../../stacks/settings";
+import type { Env, Runbook } from "../../../runbooks";
 
-/** What every AWS component is built from: the stack, its AWS names and the target's provider. */
+/**
+ * What every AWS component is built from: the stack's name, environment and protection, the
+ * runbook, the AWS names and the target's provider. It holds no other stack setting: a component
+ * that needs one (images, hosts, the hosted zone) takes it in its own Args, and the platform
+ * (index.ts) builds them from the stack in one place.
+ */
 export interface AwsScope {
-    /** The validated stack; components read the runbook from `context.runbook` only. */
-    readonly context: PlatformContext;
+    /** The stack's name, for messages that must name it. */
+    readonly stack: string;
+    /** The stack's environment. */
+    readonly env: Env;
+    /** Protect stateful resources and keep keys and vaults if Pulumi lets go of them. The stack's `protect` (always on in production unless an exception says otherwise). */
+    readonly protect: boolean;
+    /** The runbook with the stack's overrides applied; each component's doc says which parts it reads. */
+    readonly runbook: Runbook;
     readonly names: AwsNames;
     /** The target's provider (region and default tags); every resource is created with it. */
     readonly provider: aws.Provider;
@@ -45,14 +55,14 @@ export function child(parent: pulumi.Resource, scope: AwsScope, extra: pulumi.Cu
 
 /** Options for stateful resources: protected in production (the stack's `protect`). */
 export function stateful(parent: pulumi.Resource, scope: AwsScope, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-    return child(parent, scope, { ...extra, protect: scope.context.protect });
+    return child(parent, scope, { ...extra, protect: scope.protect });
 }
 
 /** A log group with the runbook's log retention (rounded up to a value CloudWatch accepts). */
 export function logGroup(parent: pulumi.Resource, scope: AwsScope, logicalName: string, groupName: pulumi.Input<string>, kmsKeyId?: pulumi.Input<string>): aws.cloudwatch.LogGroup {
     return new aws.cloudwatch.LogGroup(
         logicalName,
-        { name: groupName, retentionInDays: cloudWatchRetentionDays(scope.context.runbook.logs.retentionDays), ...(kmsKeyId ? { kmsKeyId } : {}) },
+        { name: groupName, retentionInDays: cloudWatchRetentionDays(scope.runbook.logs.retentionDays), ...(kmsKeyId ? { kmsKeyId } : {}) },
         child(parent, scope),
     );
 }
@@ -208,7 +218,7 @@ export function backedUpStore<D extends "postgres" | "redis" | "mongodb">(
     dataset: D,
     component: string,
 ): { settings: NonNullable<Runbook["data"][D]>; backup: Runbook["backups"][number] } {
-    const rb = scope.context.runbook;
+    const rb = scope.runbook;
     const settings = rb.data[dataset];
     if (!settings) throw new Error(`${rb.app}: ${component} needs data.${dataset}`);
     const backup = backupFor(rb, dataset);
