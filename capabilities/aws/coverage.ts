@@ -18,6 +18,8 @@ import { snapshotWindow } from "./windows";
  */
 
 const PLAN_TEST = "test/targets/aws/plan.test.ts";
+/** The data services and AWS Backup, split from PLAN_TEST. */
+const PLAN_DATA_TEST = "test/targets/aws/plan-data.test.ts";
 const GRAFANA_TEST = "test/targets/aws/grafana.test.ts";
 const CAPABILITY_TEST = "test/targets/aws/capabilities.test.ts";
 const WHERE = "production/aws";
@@ -48,7 +50,7 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
                 const i = rb.backups.indexOf(backup);
                 return {
                     implementedBy: [`${WHERE}: ElastiCache snapshotWindow ${snapshotWindow(rb, backup.cron, `backups[${i}].cron`)}, snapshotRetentionLimit ${backup.retentionDays}`],
-                    testedBy: [`${PLAN_TEST}: ElastiCache`],
+                    testedBy: [`${PLAN_DATA_TEST}: ElastiCache`],
                 };
             }
             const rule = backupRules(rb).find((r) => r.dataset === dataset);
@@ -61,7 +63,7 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
                           ? `${WHERE}: AWS Backup plan ${names.prefix}-${dataset} schedule ${rule.schedule} (UTC)`
                           : `${WHERE}: CloudWatch alarm on AWS/Backup NumberOfBackupJobsCompleted, vault ${names.vault(dataset)}`,
                 ],
-                testedBy: [`${PLAN_TEST}: AWS Backup`],
+                testedBy: [`${PLAN_DATA_TEST}: AWS Backup`],
             };
         }
         case "log-retention":
@@ -91,13 +93,13 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
             if (!pg) return undefined;
             const name = key.id === "slowQueryMs" ? "log_min_duration_statement" : key.id;
             const param = rdsParameters(pg, rdsSize(pg)).find((p) => p.name === name);
-            return param ? { implementedBy: [`${WHERE}: RDS parameter ${param.name} = ${param.value} (${param.applyMethod})`], testedBy: [`${PLAN_TEST}: RDS PostgreSQL`, `${CAPABILITY_TEST}: RDS parameters`] } : undefined;
+            return param ? { implementedBy: [`${WHERE}: RDS parameter ${param.name} = ${param.value} (${param.applyMethod})`], testedBy: [`${PLAN_DATA_TEST}: RDS PostgreSQL`, `${CAPABILITY_TEST}: RDS parameters`] } : undefined;
         }
         case "redis-tuning": {
             const redis = rb.data.redis;
             if (!redis) return undefined;
             const policy = cacheParameters(redis).find((p) => p.name === "maxmemory-policy")!;
-            return { implementedBy: [`${WHERE}: ElastiCache ${cacheNodeType(redis).nodeType} (maxmemory >= ${redis.maxmemoryMB} MB after reserve), maxmemory-policy ${policy.value}`], testedBy: [`${PLAN_TEST}: ElastiCache`] };
+            return { implementedBy: [`${WHERE}: ElastiCache ${cacheNodeType(redis).nodeType} (maxmemory >= ${redis.maxmemoryMB} MB after reserve), maxmemory-policy ${policy.value}`], testedBy: [`${PLAN_DATA_TEST}: ElastiCache`] };
         }
         case "dashboard": {
             const file = dashboardProvisioningFiles(rb).find((f) => f.key === PROVISIONING_KEYS.dashboard(`${key.id}.json`));
