@@ -7,11 +7,11 @@ import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { deliveryCredentials } from "../../delivery";
 import type { TargetArgs } from "../../platform";
 import type { PlatformSecrets } from "../../secrets";
-import { AppService } from "./apps";
+import { AppService } from "./services";
 import { Backups } from "./backups";
 import { DATA_SERVICES, ObjectStorage, type DataPassword, type DataServiceInputs, type KubernetesDataKind } from "./data";
 import { Monitoring } from "./monitoring";
-import { NetworkPolicies } from "./network";
+import { NetworkPolicies } from "./firewall";
 import { Operators } from "./operators";
 import { childOptions, meta, secretData, statefulOptions, type KubernetesScope } from "./scope";
 

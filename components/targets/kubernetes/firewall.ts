@@ -16,7 +16,10 @@ export interface NetworkPoliciesArgs {
     readonly dataServices: readonly DataService[];
 }
 
-/** The app namespace's NetworkPolicies (capabilities/kubernetes/security.ts decides them). */
+/**
+ * The app namespace's firewall, as NetworkPolicies (capabilities/kubernetes/security.ts decides
+ * them): the Kubernetes counterpart of the AWS target's security groups (aws/firewall.ts).
+ */
 export class NetworkPolicies extends pulumi.ComponentResource {
     public readonly policies: k8s.networking.v1.NetworkPolicy[];
 
