@@ -1,37 +1,32 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";
 import type { DataEndpoints } from "../../../capabilities/aws/containers";
 import { grafanaHost } from "../../../capabilities/aws/grafana";
 import { alarmInventory } from "../../../capabilities/aws/inventory";
 import { awsNames } from "../../../capabilities/aws/names";
 import { awsProblems } from "../../../capabilities/aws/validate";
-import { backupFor } from "../../../capabilities/schedules";
-import type { Dataset } from "../../../runbooks";
+import type { Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
 import { AwsBackups } from "./backups";
 import { AwsCollector } from "./collector";
-import type { AwsScope } from "./scope";
-import { AwsDocumentDb } from "./documentdb";
-import { AwsFirewall, DATA_PORTS } from "./firewall";
+import { DATA_SERVICES, type AwsDataInputs, type AwsDataOutputs } from "./data-services";
+import { AwsFirewall } from "./firewall";
 import { AwsGrafana } from "./grafana";
 import { AwsIngress } from "./ingress";
-import { AwsKafka } from "./kafka";
 import { AwsKeys } from "./keys";
 import { AwsMonitoring } from "./monitoring";
 import { AwsNetwork } from "./network";
-import { AwsPostgres } from "./postgres";
-import { AwsRedis } from "./redis";
+import type { AwsScope } from "./scope";
 import { AwsServices } from "./services";
-import { AwsStorage } from "./storage";
 
 /**
  * The app's production platform on AWS managed services, built from `context.runbook`: a VPC
- * over the runbook's AZs; RDS PostgreSQL, ElastiCache Redis, MSK and DocumentDB where the runbook
- * has them; S3 buckets; ECS Fargate services behind an ALB with ACM, WAF and autoscaling; Amazon
+ * over the runbook's AZs; the data services the runbook has (`DATA_SERVICES`: RDS PostgreSQL,
+ * ElastiCache Redis, MSK, DocumentDB, S3 buckets); ECS Fargate services behind an ALB with ACM, WAF and autoscaling; Amazon
  * Managed Prometheus rules with SNS routing and CloudWatch alarms; Grafana with the runbook's
  * dashboards on ECS; AWS Backup with restore tests.
  * Every resource is created with this target's provider (region from config, default tags).
+ * This is the one place the stack (`args.context`) and the credentials become the children's Args.
  */
 export class AwsPlatform extends pulumi.ComponentResource {
     /** Public URL per service, and Grafana's where it is published. */
@@ -40,11 +35,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
     public readonly keys: AwsKeys;
     public readonly network: AwsNetwork;
     public readonly firewall: AwsFirewall;
-    public readonly postgres?: AwsPostgres;
-    public readonly redis?: AwsRedis;
-    public readonly kafka?: AwsKafka;
-    public readonly documentdb?: AwsDocumentDb;
-    public readonly storage?: AwsStorage;
+    /** The runbook's data services (`DATA_SERVICES`), by runbook data key. */
+    public readonly dataServices: Readonly<Partial<Record<keyof Runbook["data"], pulumi.ComponentResource>>>;
     public readonly ingress?: AwsIngress;
     public readonly services: AwsServices;
     public readonly backups: AwsBackups;
@@ -86,52 +78,22 @@ export class AwsPlatform extends pulumi.ComponentResource {
         this.network = new AwsNetwork(`${name}-network`, { ...scope, logKeyArn: dataKey }, opt);
         const privateSubnetIds = this.network.privateSubnets.map((s) => s.id);
         this.firewall = new AwsFirewall(`${name}-firewall`, { ...scope, vpcId: this.network.vpc.id }, opt);
-        const fw = this.firewall;
 
-        const awsBackupStarts = (dataset: Dataset) => {
-            const b = backupFor(rb, dataset);
-            return b ? [{ cron: b.cron, startWindowMinutes: START_WINDOW_MINUTES }] : [];
+        const inputs: AwsDataInputs = {
+            scope,
+            subnetIds: privateSubnetIds,
+            availabilityZones: this.network.availabilityZones,
+            kmsKeyArn: dataKey,
+            firewall: this.firewall,
+            secrets,
         };
-        const need = <T>(v: T | undefined, what: string): T => {
-            if (!v) throw new Error(`${context.stack}: ${what}`);
-            return v;
-        };
-        if (rb.data.postgres) {
-            this.postgres = new AwsPostgres(
-                `${name}-postgres`,
-                {
-                    ...scope,
-                    subnetIds: privateSubnetIds,
-                    securityGroupId: fw.postgres!.id,
-                    kmsKeyArn: dataKey,
-                    password: need(secrets.postgres, "no generated postgres password"),
-                    availabilityZones: this.network.availabilityZones,
-                    awsBackupStarts: awsBackupStarts("postgres"),
-                },
-                opt,
-            );
-        }
-        if (rb.data.redis) {
-            this.redis = new AwsRedis(`${name}-redis`, { ...scope, subnetIds: privateSubnetIds, securityGroupId: fw.redis!.id, kmsKeyArn: dataKey, authToken: need(secrets.redis, "no generated redis token") }, opt);
-        }
-        if (rb.data.kafka) {
-            this.kafka = new AwsKafka(`${name}-kafka`, { ...scope, subnetIds: privateSubnetIds, securityGroupId: fw.kafka!.id, kmsKeyArn: dataKey }, opt);
-        }
-        if (rb.data.mongodb) {
-            this.documentdb = new AwsDocumentDb(
-                `${name}-documentdb`,
-                {
-                    ...scope,
-                    subnetIds: privateSubnetIds,
-                    securityGroupId: fw.mongodb!.id,
-                    kmsKeyArn: dataKey,
-                    password: need(secrets.mongodb, "no generated mongodb password"),
-                    awsBackupStarts: awsBackupStarts("mongodb"),
-                },
-                opt,
-            );
-        }
-        if (rb.data.objectStorage) this.storage = new AwsStorage(`${name}-storage`, { ...scope, kmsKeyArn: dataKey }, opt);
+        const built = DATA_SERVICES.filter((kind) => rb.data[kind.kind] !== undefined).map((kind) => [kind.kind, kind.create(`${name}-${kind.part}`, inputs, opt)] as const);
+        this.dataServices = Object.fromEntries(built.map(([kind, b]) => [kind, b.component]));
+        const data = built.map(([, b]) => b);
+        // What the kinds contribute, merged in DATA_SERVICES order (endpoints, credentials, buckets, restore targets, alarm dimensions).
+        const merged = <K extends keyof AwsDataOutputs>(key: K) => Object.assign({}, ...data.map((b) => b[key] ?? {})) as NonNullable<AwsDataOutputs[K]>;
+        const buckets = merged("buckets");
+        const kafkaBootstrap = data.find((b) => b.kafkaBootstrap)?.kafkaBootstrap;
 
         // Grafana is published where it has a host: the stack's aws.grafanaHost, or one derived from the app's hosts.
         const dashboardsHost = grafanaHost(context.settings.aws?.grafanaHost, context.hosts);
@@ -142,7 +104,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     ...scope,
                     vpcId: this.network.vpc.id,
                     publicSubnetIds: this.network.publicSubnets.map((s) => s.id),
-                    securityGroupId: fw.loadBalancer.id,
+                    securityGroupId: this.firewall.loadBalancer.id,
                     logKeyArn: dataKey,
                     hosts: context.hosts,
                     hostedZoneId: context.settings.aws?.hostedZoneId,
@@ -153,13 +115,10 @@ export class AwsPlatform extends pulumi.ComponentResource {
         }
 
         const endpoints: pulumi.Output<DataEndpoints> = pulumi.output({
-            ...(this.postgres ? { postgres: { host: this.postgres.primary.address, port: DATA_PORTS.postgres, readHosts: this.postgres.replicas.map((r) => r.address) } } : {}),
-            ...(this.redis ? { redis: { host: this.redis.endpoint, port: DATA_PORTS.redis } } : {}),
-            ...(this.kafka ? { kafka: { bootstrapServers: this.kafka.bootstrapBrokers } } : {}),
-            ...(this.documentdb ? { mongodb: { host: this.documentdb.cluster.endpoint, port: DATA_PORTS.mongodb } } : {}),
-            buckets: Object.fromEntries(Object.entries(this.storage?.buckets ?? {}).map(([k, b]) => [k, b.bucket])),
+            ...merged("endpoints"),
+            buckets: Object.fromEntries(Object.entries(buckets).map(([k, b]) => [k, b.bucket])),
         }) as pulumi.Output<DataEndpoints>;
-        const credentials = { postgres: this.postgres?.credentials, redis: this.redis?.credentials, mongodb: this.documentdb?.credentials };
+        const credentials = merged("credentials");
 
         this.services = new AwsServices(
             `${name}-services`,
@@ -168,13 +127,13 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 images: context.settings.images,
                 vpcId: this.network.vpc.id,
                 privateSubnetIds,
-                securityGroupId: fw.tasks.id,
+                securityGroupId: this.firewall.tasks.id,
                 kmsKeyArn: dataKey,
                 routing: this.ingress?.routing ?? {},
                 endpoints,
                 credentials,
-                buckets: this.storage?.buckets ?? {},
-                kafkaBootstrap: this.kafka?.bootstrapBrokers,
+                buckets,
+                kafkaBootstrap,
             },
             opt,
         );
@@ -184,10 +143,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             {
                 ...scope,
                 kmsKeyArn: this.keys.backup.arn,
-                restoreTargets: {
-                    ...(this.postgres ? { RDS: { subnetGroupName: this.postgres.subnetGroup.name, securityGroupId: fw.postgres!.id } } : {}),
-                    ...(this.documentdb ? { DocumentDB: { subnetGroupName: this.documentdb.subnetGroup.name, securityGroupId: fw.mongodb!.id } } : {}),
-                },
+                restoreTargets: merged("restoreTargets"),
             },
             opt,
         );
@@ -215,10 +171,9 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     targetGroups: Object.fromEntries(
                         Object.entries(routing).flatMap(([service, r]) => (r.alternate ? [[`${service}-blue`, r.primary.arnSuffix], [`${service}-green`, r.alternate.arnSuffix]] : [[service, r.primary.arnSuffix]])),
                     ),
-                    rdsInstances: this.postgres ? Object.fromEntries([this.postgres.primary, ...this.postgres.replicas].map((db, i) => [i === 0 ? "primary" : `replica-${i}`, db.identifier])) : {},
-                    ...(this.redis ? { cacheGroupId: names.redis } : {}),
-                    docdbInstances: this.documentdb?.instances.map((i) => i.identifier) ?? [],
-                    ...(this.kafka ? { kafkaCluster: this.kafka.cluster.clusterName } : {}),
+                    rdsInstances: {},
+                    docdbInstances: [],
+                    ...merged("dimensions"),
                     vaults: Object.fromEntries(Object.entries(this.backups.datasets).map(([k, d]) => [k, d!.vault.name])),
                 },
             },
@@ -232,12 +187,12 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 cluster: this.services.cluster,
                 namespace: this.services.namespace.name,
                 privateSubnetIds,
-                securityGroupId: fw.collector.id,
+                securityGroupId: this.firewall.collector.id,
                 kmsKeyArn: dataKey,
                 workspace: this.monitoring.workspace,
                 endpoints,
                 credentials,
-                kafkaBootstrap: this.kafka?.bootstrapBrokers,
+                kafkaBootstrap,
             },
             opt,
         );
@@ -248,7 +203,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 ...scope,
                 cluster: this.services.cluster,
                 privateSubnetIds,
-                securityGroupId: fw.grafana.id,
+                securityGroupId: this.firewall.grafana.id,
                 kmsKeyArn: dataKey,
                 workspace: this.monitoring.workspace,
                 adminPassword: secrets.grafanaAdmin.result,

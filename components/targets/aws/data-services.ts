@@ -1,0 +1,185 @@
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";
+import type { DataEndpoints } from "../../../capabilities/aws/containers";
+import { backupFor } from "../../../capabilities/schedules";
+import type { Dataset, Runbook } from "../../../runbooks";
+import type { PlatformSecrets } from "../../secrets";
+import type { RestoreTarget } from "./backups";
+import { AwsDocumentDb } from "./documentdb";
+import { AwsFirewall, DATA_PORTS } from "./firewall";
+import { AwsKafka } from "./kafka";
+import type { AlarmDimensions } from "./monitoring";
+import { AwsPostgres } from "./postgres";
+import { AwsRedis } from "./redis";
+import type { AwsScope } from "./scope";
+import { AwsStorage } from "./storage";
+
+/**
+ * The extension point for data services on AWS: one entry per managed service the target can
+ * run, each building its component (one module per service: postgres.ts, redis.ts, kafka.ts,
+ * documentdb.ts, storage.ts) and saying what the rest of the platform needs from it: where the
+ * app's tasks and the collector connect, its credentials secret, the AWS Backup restore target,
+ * the CloudWatch alarm dimensions. The platform (index.ts) builds each whose `data.<kind>` the
+ * runbook has and merges what they return; it has no per-kind branch. Adding a kind is adding
+ * its module and an entry here (and its security group in firewall.ts).
+ */
+
+/** What the platform hands every kind, built once from the stack. */
+export interface AwsDataInputs {
+    readonly scope: AwsScope;
+    /** Private subnets, one per AZ. */
+    readonly subnetIds: pulumi.Input<string>[];
+    /** The VPC's AZs, in order. */
+    readonly availabilityZones: pulumi.Input<string>[];
+    /** The customer-managed key of the data services (AwsKeys.data). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The security groups, one per data service the runbook has. */
+    readonly firewall: AwsFirewall;
+    /** The generated credentials. */
+    readonly secrets: PlatformSecrets;
+}
+
+/** A built data service and what it contributes to the platform; every field but `component` defaults to nothing. */
+export interface AwsDataOutputs {
+    readonly component: pulumi.ComponentResource;
+    /** Its part of the endpoints the tasks and the collector connect to (values may be outputs). */
+    readonly endpoints?: { readonly [K in Exclude<keyof DataEndpoints, "buckets">]?: unknown };
+    /** Secrets Manager secret of its generated credentials, by service. */
+    readonly credentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    /** The runbook's buckets, by runbook name. */
+    readonly buckets?: Readonly<Record<string, aws.s3.Bucket>>;
+    /** Bootstrap brokers, where it is Kafka. */
+    readonly kafkaBootstrap?: pulumi.Output<string>;
+    /** Where AWS Backup restore testing restores its recovery points. */
+    readonly restoreTargets?: { readonly RDS?: RestoreTarget; readonly DocumentDB?: RestoreTarget };
+    /** The CloudWatch dimensions of its alarms. */
+    readonly dimensions?: Partial<Pick<AlarmDimensions, "rdsInstances" | "cacheGroupId" | "docdbInstances" | "kafkaCluster">>;
+}
+
+export interface AwsDataService {
+    /** The runbook's `data.<kind>`: the service is built when it is set. */
+    readonly kind: keyof Runbook["data"];
+    /** Part of the component's Pulumi name: `<app>-<part>`. */
+    readonly part: string;
+    create(name: string, inputs: AwsDataInputs, opts: pulumi.ComponentResourceOptions): AwsDataOutputs;
+}
+
+/** AWS Backup's start times for a dataset, so the engine's own automated-backup window stays clear of them. */
+function awsBackupStarts(rb: Runbook, dataset: Dataset): { cron: string; startWindowMinutes: number }[] {
+    const backup = backupFor(rb, dataset);
+    return backup ? [{ cron: backup.cron, startWindowMinutes: START_WINDOW_MINUTES }] : [];
+}
+
+/** A value the platform must have built for this kind; fails naming the stack and what is missing. */
+function need<T>(inputs: AwsDataInputs, value: T | undefined, what: string): T {
+    if (!value) throw new Error(`${inputs.scope.stack}: ${what}`);
+    return value;
+}
+
+const postgres: AwsDataService = {
+    kind: "postgres",
+    part: "postgres",
+    create: (name, inputs, opts) => {
+        const { scope, firewall } = inputs;
+        const db = new AwsPostgres(
+            name,
+            {
+                ...scope,
+                subnetIds: inputs.subnetIds,
+                securityGroupId: need(inputs, firewall.postgres, "no postgres security group").id,
+                kmsKeyArn: inputs.kmsKeyArn,
+                password: need(inputs, inputs.secrets.postgres, "no generated postgres password"),
+                availabilityZones: inputs.availabilityZones,
+                awsBackupStarts: awsBackupStarts(scope.runbook, "postgres"),
+            },
+            opts,
+        );
+        return {
+            component: db,
+            endpoints: { postgres: { host: db.primary.address, port: DATA_PORTS.postgres, readHosts: db.replicas.map((r) => r.address) } },
+            credentials: { postgres: db.credentials },
+            restoreTargets: { RDS: { subnetGroupName: db.subnetGroup.name, securityGroupId: firewall.postgres!.id } },
+            dimensions: { rdsInstances: Object.fromEntries([db.primary, ...db.replicas].map((instance, i) => [i === 0 ? "primary" : `replica-${i}`, instance.identifier])) },
+        };
+    },
+};
+
+const redis: AwsDataService = {
+    kind: "redis",
+    part: "redis",
+    create: (name, inputs, opts) => {
+        const { scope, firewall } = inputs;
+        const cache = new AwsRedis(
+            name,
+            {
+                ...scope,
+                subnetIds: inputs.subnetIds,
+                securityGroupId: need(inputs, firewall.redis, "no redis security group").id,
+                kmsKeyArn: inputs.kmsKeyArn,
+                authToken: need(inputs, inputs.secrets.redis, "no generated redis token"),
+            },
+            opts,
+        );
+        return {
+            component: cache,
+            endpoints: { redis: { host: cache.endpoint, port: DATA_PORTS.redis } },
+            credentials: { redis: cache.credentials },
+            dimensions: { cacheGroupId: scope.names.redis },
+        };
+    },
+};
+
+const kafka: AwsDataService = {
+    kind: "kafka",
+    part: "kafka",
+    create: (name, inputs, opts) => {
+        const { scope, firewall } = inputs;
+        const msk = new AwsKafka(name, { ...scope, subnetIds: inputs.subnetIds, securityGroupId: need(inputs, firewall.kafka, "no kafka security group").id, kmsKeyArn: inputs.kmsKeyArn }, opts);
+        return {
+            component: msk,
+            endpoints: { kafka: { bootstrapServers: msk.bootstrapBrokers } },
+            kafkaBootstrap: msk.bootstrapBrokers,
+            dimensions: { kafkaCluster: msk.cluster.clusterName },
+        };
+    },
+};
+
+const mongodb: AwsDataService = {
+    kind: "mongodb",
+    part: "documentdb",
+    create: (name, inputs, opts) => {
+        const { scope, firewall } = inputs;
+        const docdb = new AwsDocumentDb(
+            name,
+            {
+                ...scope,
+                subnetIds: inputs.subnetIds,
+                securityGroupId: need(inputs, firewall.mongodb, "no mongodb security group").id,
+                kmsKeyArn: inputs.kmsKeyArn,
+                password: need(inputs, inputs.secrets.mongodb, "no generated mongodb password"),
+                awsBackupStarts: awsBackupStarts(scope.runbook, "mongodb"),
+            },
+            opts,
+        );
+        return {
+            component: docdb,
+            endpoints: { mongodb: { host: docdb.cluster.endpoint, port: DATA_PORTS.mongodb } },
+            credentials: { mongodb: docdb.credentials },
+            restoreTargets: { DocumentDB: { subnetGroupName: docdb.subnetGroup.name, securityGroupId: firewall.mongodb!.id } },
+            dimensions: { docdbInstances: docdb.instances.map((i) => i.identifier) },
+        };
+    },
+};
+
+const objectStorage: AwsDataService = {
+    kind: "objectStorage",
+    part: "storage",
+    create: (name, inputs, opts) => {
+        const storage = new AwsStorage(name, { ...inputs.scope, kmsKeyArn: inputs.kmsKeyArn }, opts);
+        return { component: storage, buckets: storage.buckets };
+    },
+};
+
+/** The data services the AWS target can run, in the order the platform builds them. */
+export const DATA_SERVICES: readonly AwsDataService[] = [postgres, redis, kafka, mongodb, objectStorage];
