@@ -17,6 +17,9 @@ export interface PlatformSecretsArgs {
     readonly minio: boolean;
 }
 
+/** The generated passwords of the data services, by `PlatformSecrets` field. */
+export type DataPassword = "postgres" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
+
 /**
  * One generated password per credential the app's data services and monitoring need. They are
  * Pulumi secrets (encrypted in state, `[secret]` in previews) and live as long as the stack, so a

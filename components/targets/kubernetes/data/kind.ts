@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { DataService, Names } from "../../../../capabilities/kubernetes/names";
 import type { ChartRef } from "../../../../capabilities/kubernetes/versions";
 import type { Env, Runbook } from "../../../../runbooks";
+import type { DataPassword } from "../../../secrets";
 import type { KubernetesScope } from "../scope";
 
 /**
@@ -15,8 +16,7 @@ import type { KubernetesScope } from "../scope";
 /** The runbook data keys a Kubernetes data service is built for (MinIO is the platform's own object store, always built). */
 export type KubernetesDataKind = Exclude<DataService, "minio"> & keyof Runbook["data"];
 
-/** A generated password of a data service, by `PlatformSecrets` field. */
-export type DataPassword = "postgres" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
+export type { DataPassword } from "../../../secrets";
 
 /** An operator a data service's custom resources need: a pinned chart installed in the operators namespace. */
 export interface OperatorRelease {
