@@ -51,4 +51,15 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         this.grafanaAdmin = password("grafana-admin", true);
         this.registerOutputs({});
     }
+
+    /** The data services' generated passwords by name (every name present, `undefined` where the runbook has no such service). */
+    public dataPasswords(): Record<DataPassword, pulumi.Output<string> | undefined> {
+        return {
+            postgres: this.postgres?.result,
+            redis: this.redis?.result,
+            mongodb: this.mongodb?.result,
+            objectStorage: this.objectStorage?.result,
+            objectStorageApp: this.objectStorageApp?.result,
+        };
+    }
 }

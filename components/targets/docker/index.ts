@@ -72,13 +72,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
             provider: this.provider,
             network: this.network,
             images: new Map(Object.entries(this.images)),
-            passwords: {
-                postgres: secrets.postgres?.result,
-                redis: secrets.redis?.result,
-                mongodb: secrets.mongodb?.result,
-                objectStorage: secrets.objectStorage?.result,
-                objectStorageApp: secrets.objectStorageApp?.result,
-            },
+            passwords: secrets.dataPasswords(),
         };
         const child = { parent: this };
         const built: Partial<Record<keyof Runbook["data"], pulumi.ComponentResource>> = {};

@@ -6,7 +6,6 @@ import { names as kubernetesNames, type DataService } from "../../../capabilitie
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { deliveryCredentials } from "../../delivery";
 import type { TargetArgs } from "../../platform";
-import type { PlatformSecrets } from "../../secrets";
 import { AppService } from "./services";
 import { Backups } from "./backups";
 import { DATA_SERVICES, ObjectStorage, type DataPassword, type DataServiceInputs, type KubernetesDataKind } from "./data";
@@ -46,7 +45,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const rb = context.runbook;
         const settings = context.settings.kubernetes ?? {};
         const names = kubernetesNames(context.app, settings.namespace ?? context.app);
-        const password = generatedPassword(context.app, secrets);
+        const passwords = secrets.dataPasswords();
+        const password = generatedPassword(context.app, passwords);
 
         // The kubeconfig comes from the `kubernetes:kubeconfig` stack config when set, else from
         // KUBECONFIG or ~/.kube/config, as for the default provider; the context from the stack's settings.
@@ -102,13 +102,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         for (const kind of kinds) dataServices[kind.kind] = kind.create(`${name}-${kind.kind}`, inputs, { parent: this });
         this.dataServices = dataServices;
 
-        const passwords = {
-            postgres: secrets.postgres?.result,
-            redis: secrets.redis?.result,
-            mongodb: secrets.mongodb?.result,
-            objectStorage: secrets.objectStorage?.result,
-            objectStorageApp: secrets.objectStorageApp?.result,
-        };
         const appEnv = new k8s.core.v1.Secret(
             `${name}-app-env`,
             { metadata: meta(scope, appEnvSecret(names), "app"), type: "Opaque", stringData: secretData(pulumi.all(passwords).apply((p) => appConnectionEnv(rb, names, p))) },
@@ -153,10 +146,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
 }
 
 /** The generated password by `PlatformSecrets` field, a Pulumi secret; fails early, naming the runbook field, when the runbook has no such data service. */
-function generatedPassword(app: string, secrets: PlatformSecrets): (secret: DataPassword) => pulumi.Output<string> {
+function generatedPassword(app: string, passwords: Readonly<Record<DataPassword, pulumi.Output<string> | undefined>>): (secret: DataPassword) => pulumi.Output<string> {
     return (secret) => {
-        const generated = secrets[secret];
+        const generated = passwords[secret];
         if (!generated) throw new Error(`${app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
-        return pulumi.secret(generated.result);
+        return pulumi.secret(generated);
     };
 }
