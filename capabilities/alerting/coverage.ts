@@ -1,5 +1,5 @@
 import { ENVS, type Runbook, type Source } from "../../runbooks";
-import { COVERAGE_PROVIDERS, type CoverageKey, type CoverageKind, type CoverageProvider } from "./coverage-registry";
+import type { CoverageKey, CoverageKind, CoverageProvider } from "./coverage-claims";
 import { caseNamesByAlert } from "./promtool-tests";
 import { receiverName, routeTimings, routingCases } from "./routing";
 import { alertName, rulesFor, UNIT_SUFFIX } from "./rules";
@@ -146,8 +146,11 @@ function dataRows(runbook: Runbook, testsOf: (signal: string) => string[]): Own[
     return rows;
 }
 
-/** Every runbook number of every app, with what the alerting capability and the providers say about it. */
-export function coverageRows(runbooks: readonly Runbook[], providers: readonly CoverageProvider[] = COVERAGE_PROVIDERS): CoverageRow[] {
+/**
+ * Every runbook number of every app, with what the alerting capability and the given providers
+ * say about it (the caller composes them: cli/coverage.ts passes the AWS target's and the pack's).
+ */
+export function coverageRows(runbooks: readonly Runbook[], providers: readonly CoverageProvider[]): CoverageRow[] {
     return runbooks.flatMap((runbook) => {
         const levels = alertRows(runbook);
         const testsOf = (signal: string) => {

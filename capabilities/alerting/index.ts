@@ -1,7 +1,7 @@
 export { renderArtifacts, receiverKindFor, ARTIFACT_PATHS, type Artifact } from "./artifacts";
 export { coverageRows, coverageProblems, type CoverageRow } from "./coverage";
 export { deliverable, deliverableConfig, keptIntegrations, withStandIns, type DeliveryCredentials } from "./delivery";
-export { COVERAGE_PROVIDERS, type CoverageClaim, type CoverageKey, type CoverageKind, type CoverageProvider } from "./coverage-registry";
+export { type CoverageClaim, type CoverageKey, type CoverageKind, type CoverageProvider } from "./coverage-claims";
 export { caseNamesByAlert, promtoolCases, promtoolTests, type PromtoolCase, type PromtoolTestFile } from "./promtool-tests";
 export {
     alertmanagerConfig,

@@ -1,4 +1,4 @@
-import type { CoverageClaim, CoverageKey, CoverageProvider } from "../alerting/coverage-registry";
+import type { CoverageClaim, CoverageKey, CoverageProvider } from "../alerting/coverage-claims";
 import { getRunbook, type Dataset, type Runbook } from "../../runbooks";
 import { fargateSize } from "../sizing";
 import { cloudWatchAlarms, subjectSlug } from "./alarms";
@@ -13,7 +13,7 @@ import { snapshotWindow } from "./windows";
 
 /**
  * What the AWS target implements for each runbook number, and which of its tests proves it, for
- * `npm run coverage` (a provider for capabilities/alerting/coverage-registry.ts). Production is
+ * `npm run coverage` (a provider composed in cli/coverage.ts). Production is
  * the stack that runs on AWS; its hosts are the runbook's own.
  */
 

@@ -1,4 +1,6 @@
 import test from "ava";
+import * as fs from "fs";
+import * as path from "path";
 import { CronExpressionParser } from "cron-parser";
 import { allRunbooks, getRunbook, nextIntervalsSeconds, type Resources } from "../../runbooks";
 import { applyOverrides } from "../../runbooks/overrides";
@@ -96,4 +98,51 @@ test("overrides: a tighter cron recomputes the interval; a below-alert tightens 
     t.true(applied.every((a) => a.tightens));
     t.throws(() => applyOverrides(rb, [{ key: "alerts.certificate-expiry.critical.threshold", value: 14 }], []), { message: /loosens the runbook; allowed: a number >= 30/ });
     t.is(rb.backups.find((b) => b.dataset === "mongodb")!.cron, "0 */6 * * *", "the runbook itself is never modified");
+});
+
+const ROOT = path.join(__dirname, "..", "..");
+/** Layers above the pure ones: runbooks ← capabilities ← components ← stacks/cli, and the pack beside them. */
+const UPPER_LAYERS = ["components", "policies", "stacks", "cli"];
+
+/** Every module a TypeScript source names: static and type imports, re-exports, `require` and `import()`. */
+function importedModules(source: string): string[] {
+    const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
+    return [...source.matchAll(re)].map((m) => m[1]);
+}
+
+/** The upper-layer folders a file under ROOT reaches through its relative imports. */
+function upperLayerImports(file: string, source: string): string[] {
+    return importedModules(source)
+        .filter((m) => m.startsWith("."))
+        .map((m) => path.relative(ROOT, path.resolve(path.dirname(file), m)))
+        .filter((rel) => UPPER_LAYERS.includes(rel.split(path.sep)[0]));
+}
+
+function sourcesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) return sourcesUnder(p);
+        return /\.(ts|js)$/.test(e.name) ? [p] : [];
+    });
+}
+
+test("the import scanner sees every way a module is named", (t) => {
+    const file = path.join(ROOT, "capabilities", "alerting", "x.ts");
+    const cases = [
+        'import { a } from "../../policies/coverage";',
+        'import type { A } from "../../components/platform";',
+        'export { b } from "../../stacks/settings";',
+        'import "../../cli/plan";',
+        'const c = require("../../policies/index");',
+        'const d = await import("../../components/targets/aws");',
+    ];
+    for (const c of cases) t.is(upperLayerImports(file, c).length, 1, c);
+    t.deepEqual(upperLayerImports(file, 'import { e } from "../../runbooks";\nimport { f } from "../schedules";\nimport * as g from "@pulumi/pulumi";'), []);
+});
+
+test("layers point one way: nothing in capabilities/ or runbooks/ imports components/, policies/, stacks/ or cli/", (t) => {
+    const files = ["capabilities", "runbooks"].flatMap((d) => sourcesUnder(path.join(ROOT, d)));
+    t.true(files.length > 50, `scanned ${files.length} files`);
+    const wrong = files.flatMap((f) => upperLayerImports(f, fs.readFileSync(f, "utf8")).map((target) => `${path.relative(ROOT, f)} imports ${target}`));
+    t.deepEqual(wrong, []);
 });

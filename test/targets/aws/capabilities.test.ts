@@ -8,7 +8,7 @@ import * as vm from "vm";
 import YAML from "yaml";
 import { allRunbooks, APP_IDS, durationSeconds, getRunbook, type Runbook } from "../../../runbooks";
 import { CLOUDWATCH_SIGNALS } from "../../../capabilities/alerting/signals";
-import type { CoverageKey } from "../../../capabilities/alerting/coverage-registry";
+import type { CoverageKey } from "../../../capabilities/alerting/coverage-claims";
 import { awsCoverage } from "../../../capabilities/aws/coverage";
 import { requiredExporters } from "../../../capabilities/alerting/signals";
 import { alarmTiming, cloudWatchAlarms, type AlarmInventory } from "../../../capabilities/aws/alarms";
