@@ -3,7 +3,8 @@ import type { CoverageKey, CoverageKind, CoverageProvider } from "./coverage-cla
 import { caseNamesByAlert } from "./promtool-tests";
 import { receiverName, routeTimings, routingCases } from "./routing";
 import { alertName, rulesFor, UNIT_SUFFIX } from "./rules";
-import { CLOUDWATCH_METRICS, DEFAULT_TARGET, alertsOn, isCloudWatchSignal } from "./signals";
+import { DEFAULT_TARGET } from "../targets";
+import { CLOUDWATCH_METRICS, alertsOn, isCloudWatchSignal } from "./signals";
 
 /** runbook number -> what implements it -> what tests it -> what enforces it. */
 export interface CoverageRow extends CoverageKey {

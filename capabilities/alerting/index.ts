@@ -16,19 +16,7 @@ export {
     type SnsReceivers,
 } from "./routing";
 export { alertName, rulesFor, RUNBOOK_BASE_URL, WATCHDOG, type AlertingRule, type RuleFile, type RuleGroup } from "./rules";
-export {
-    BLACKBOX_MODULES,
-    CLOUDWATCH_METRICS,
-    CLOUDWATCH_SIGNALS,
-    DEFAULT_TARGET,
-    SIGNAL_SPECS,
-    TARGETS,
-    alertsOn,
-    contractMarkdown,
-    requiredExporters,
-    signalQuery,
-    type CloudWatchSignal,
-    type ExporterRequirement,
-    type ProbeTarget,
-    type Target,
-} from "./signals";
+export { DEFAULT_TARGET, TARGETS, type Target } from "../targets";
+export { contractMarkdown } from "./contract";
+export { BLACKBOX_MODULES, requiredExporters, type ExporterRequirement, type ProbeTarget } from "./exporters";
+export { CLOUDWATCH_METRICS, CLOUDWATCH_SIGNALS, SIGNAL_SPECS, alertsOn, signalQuery, type CloudWatchSignal } from "./signals";

@@ -1,19 +1,8 @@
 import { durationSeconds, type Alert, type Env, type Level, type Runbook, type Signal } from "../../runbooks";
 import { alertName, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
-import {
-    APP_METRIC_NAMING,
-    IGNORED_FSTYPES,
-    METRICS,
-    PER_MINUTE_WINDOW,
-    RATE_WINDOW,
-    SCRAPE_INTERVAL,
-    SIGNAL_SPECS,
-    alertsOn,
-    httpMetricNames,
-    latencyBuckets,
-    scopeComponents,
-    type Target,
-} from "./signals";
+import type { Target } from "../targets";
+import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, RATE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, latencyBuckets } from "./metrics";
+import { SIGNAL_SPECS, alertsOn, scopeComponents } from "./signals";
 
 /**
  * promtool unit tests for an app's rules. Each scenario builds the series an exporter would show

@@ -1,5 +1,6 @@
 import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source, Unit } from "../../runbooks";
-import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchSignal, signalQuery, type Target } from "./signals";
+import type { Target } from "../targets";
+import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchSignal, signalQuery } from "./signals";
 
 /** Where the runbooks are published; every `runbook_url` points into it. */
 export const RUNBOOK_BASE_URL = "https://runbooks.internal";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Backup, Dataset, Runbook } from "../../runbooks";
-import { METRICS } from "../alerting/signals";
+import { METRICS } from "../alerting/metrics";
 import { dockerExporters } from "./exporters";
 import { MC_HOST_ENV, bucketBackup, isBucketDataset, mcHost } from "./minio";
 import { mongoUri } from "./mongo";

@@ -1,5 +1,5 @@
 import type { Runbook } from "../../runbooks";
-import { EXPORTERS, type ExporterId } from "../alerting/signals";
+import { EXPORTERS, type ExporterId } from "../alerting/exporters";
 import { GRAFANA_IMAGE } from "../dashboards";
 
 /**

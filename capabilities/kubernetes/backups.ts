@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
 import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
-import { METRICS } from "../alerting/signals";
+import { METRICS } from "../alerting/metrics";
 import { restoreTestPlan } from "../schedules";
 import { CRON_TIME_ZONE } from "./cron";
 import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";

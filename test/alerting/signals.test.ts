@@ -3,18 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { SEEDS_DIR } from "../../runbooks/seeds";
 import { rulesFor } from "../../capabilities/alerting/rules";
-import {
-    APP_METRIC_NAMING,
-    CLOUDWATCH_SIGNALS,
-    SIGNAL_SPECS,
-    alertsOn,
-    contractMarkdown,
-    contractMetrics,
-    httpMetricNames,
-    latencyBuckets,
-    requiredExporters,
-    signalQuery,
-} from "../../capabilities/alerting/signals";
+import { contractMarkdown, contractMetrics } from "../../capabilities/alerting/contract";
+import { requiredExporters } from "../../capabilities/alerting/exporters";
+import { APP_METRIC_NAMING, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
+import { CLOUDWATCH_SIGNALS, SIGNAL_SPECS, alertsOn, signalQuery } from "../../capabilities/alerting/signals";
 import { COMBOS, metricNames } from "./helpers";
 
 test("the metric-name reader finds metrics and nothing else", (t) => {

@@ -12,7 +12,7 @@ import { REDIS_AUTH_DIR, REDIS_AUTH_FILE, REDIS_EXPORTER_PORT, REDIS_PORT, redis
 import { hardened, IMAGE_UID, podSecurity } from "../../../capabilities/kubernetes/security";
 import { MONGODB, SIDECAR, mongoVolume, redisResources, redisVolume } from "../../../capabilities/kubernetes/sizing";
 import { CHARTS, dataImage, IMAGES } from "../../../capabilities/kubernetes/versions";
-import { EXPORTERS } from "../../../capabilities/alerting/signals";
+import { EXPORTERS } from "../../../capabilities/alerting/exporters";
 import { checksum, childOptions, meta, password, release, secretData, statefulOptions, type KubernetesScope } from "./scope";
 import { requireField } from "../../../runbooks";
 

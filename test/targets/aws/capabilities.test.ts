@@ -10,7 +10,7 @@ import { allRunbooks, APP_IDS, durationSeconds, getRunbook, type Runbook } from 
 import { CLOUDWATCH_SIGNALS } from "../../../capabilities/alerting/signals";
 import type { CoverageKey } from "../../../capabilities/alerting/coverage-claims";
 import { awsCoverage } from "../../../capabilities/aws/coverage";
-import { requiredExporters } from "../../../capabilities/alerting/signals";
+import { requiredExporters } from "../../../capabilities/alerting/exporters";
 import { alarmTiming, cloudWatchAlarms, type AlarmInventory } from "../../../capabilities/aws/alarms";
 import { receiverName, SNS_MESSAGE } from "../../../capabilities/alerting/routing";
 import { ampAlertManagerConfig, ampDefinition, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";

@@ -15,7 +15,7 @@ import { platformLimits } from "../../../capabilities/docker/sizing";
 import { localEndpoints, publishedPorts } from "../../../capabilities/docker/topology";
 import { kafkaBrokerConfig } from "../../../capabilities/datastores";
 import { dockerResources } from "../../../capabilities/sizing";
-import { EXPORTERS } from "../../../capabilities/alerting/signals";
+import { EXPORTERS } from "../../../capabilities/alerting/exporters";
 import { getRunbook, type Runbook } from "../../../runbooks";
 import { APPS, REPO } from "./helpers";
 
