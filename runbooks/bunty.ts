@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry, defaultRedisSnapshot } from "./define";
 import type { Alert, Runbook } from "./schema";
 
 const seed = "003_d763fc27b5356eb7.txt";
@@ -212,14 +212,7 @@ export const bunty: Runbook = {
             source: at("Creating Database Backup", 'pg_dump "$DATABASE_URL" | gzip > bunty-backup-$(date +%Y%m%d-%H%M%S).sql.gz'),
             defaulted: { cron: D.backupDailyCron.reason, every: "the runbook backs up by hand; the platform runs it daily", retentionDays: D.backupRetentionDays.reason },
         },
-        {
-            dataset: "redis",
-            cron: D.backupDailyCron.value,
-            every: "1d",
-            retentionDays: D.backupRetentionDays.value,
-            source: at("Redis Health", 'redis-cli -a "$REDIS_PASSWORD" info memory'),
-            defaulted: { "*": "the runbook backs up the database only; the cache gets the platform's daily snapshot", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
-        },
+        defaultRedisSnapshot(at("Redis Health", 'redis-cli -a "$REDIS_PASSWORD" info memory'), "the runbook backs up the database only; the cache gets the platform's daily snapshot"),
     ],
     verification: [
         { kind: "backup-validation", cadence: "weekly", source: at("Weekly", "- Check backup integrity") },

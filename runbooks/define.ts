@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import type { Alert, Runbook, Source } from "./schema";
+import type { Alert, Backup, Runbook, Source } from "./schema";
 
 /** Returns a function that cites a section of one seed: `at("Alert Thresholds", "Disk Critical: > 95% disk usage")`. */
 export function citing(seed: string): (section: string, quote: string) => Source {
@@ -28,6 +28,21 @@ export function defaultBackupOverdue(source: Source, extra: Record<string, strin
         direction: "above",
         unit: "intervals",
         levels: [{ severity: "warning", threshold: D.backupAgeFactor.value, for: D.alertFor.value, source, defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason, ...extra } }],
+    };
+}
+
+/**
+ * The platform's daily Redis snapshot, for a runbook that runs Redis but schedules no copy of it:
+ * the default daily cron and retention; `why` says what the runbook does say about the cache.
+ */
+export function defaultRedisSnapshot(source: Source, why: string): Backup {
+    return {
+        dataset: "redis",
+        cron: D.backupDailyCron.value,
+        every: "1d",
+        retentionDays: D.backupRetentionDays.value,
+        source,
+        defaulted: { "*": why, cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
     };
 }
 

@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry, defaultRedisSnapshot } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "001_50b6c55037a0b11e.txt";
@@ -209,14 +209,7 @@ export const formulaPm: Runbook = {
             source: at("File Storage Backup", "aws s3 sync s3://formula-pm-storage s3://formula-pm-backup/files/$(date +%Y%m%d)/"),
             defaulted: { cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
         },
-        {
-            dataset: "redis",
-            cron: D.backupDailyCron.value,
-            every: "1d",
-            retentionDays: D.backupRetentionDays.value,
-            source: at("Cache Performance", "# Check cache memory usage"),
-            defaulted: { "*": "the runbook backs up the database and files only; the cache gets the platform's daily snapshot", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
-        },
+        defaultRedisSnapshot(at("Cache Performance", "# Check cache memory usage"), "the runbook backs up the database and files only; the cache gets the platform's daily snapshot"),
     ],
     verification: [
         { kind: "integrity-check", cadence: "daily", source: at("Automated Daily Backup", "gunzip -t backups/latest_backup.sql.gz") },

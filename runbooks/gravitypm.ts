@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing } from "./define";
+import { citing, defaultRedisSnapshot } from "./define";
 import type { Alert, Level, Runbook } from "./schema";
 
 const seed = "004_afec73c802af7300.txt";
@@ -216,14 +216,7 @@ export const gravitypm: Runbook = {
         { dataset: "mongodb", cron: "0 */6 * * *", every: "6h", retentionDays: D.backupRetentionDays.value, source: at("Backup Schedule", "- **Database**: Every 6 hours"), defaulted: { retentionDays: D.backupRetentionDays.reason } },
         { dataset: "files", cron: "0 2 * * *", every: "1d", retentionDays: D.backupRetentionDays.value, source: at("Backup Schedule", "- **File System**: Daily at 2 AM"), defaulted: { retentionDays: D.backupRetentionDays.reason } },
         { dataset: "config", cron: "0 3 * * *", every: "1d", retentionDays: D.backupRetentionDays.value, source: at("Backup Schedule", "- **Configuration**: Daily at 3 AM"), defaulted: { retentionDays: D.backupRetentionDays.reason } },
-        {
-            dataset: "redis",
-            cron: D.backupDailyCron.value,
-            every: "1d",
-            retentionDays: D.backupRetentionDays.value,
-            source: at("Core Components", "- **Cache**: Redis cluster"),
-            defaulted: { "*": "the runbook's schedule has no cache line; the cache gets the platform's daily snapshot", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
-        },
+        defaultRedisSnapshot(at("Core Components", "- **Cache**: Redis cluster"), "the runbook's schedule has no cache line; the cache gets the platform's daily snapshot"),
     ],
     verification: [
         { kind: "integrity-check", cadence: "weekly", source: at("Weekly Tasks", "- [ ] Check backup integrity") },

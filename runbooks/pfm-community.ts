@@ -1,5 +1,5 @@
 import { DEFAULTS as D } from "./defaults";
-import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry, defaultRedisSnapshot } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "000_ec4a227eb36bc2f0.txt";
@@ -266,14 +266,7 @@ export const pfmCommunity: Runbook = {
             source: at("Automated Backup Validation", "# Verify daily backups"),
             defaulted: { cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
         },
-        {
-            dataset: "redis",
-            cron: D.backupDailyCron.value,
-            every: "1d",
-            retentionDays: D.backupRetentionDays.value,
-            source: at("Redis Performance Tuning", "# - save 900 1 300 10 60 10000"),
-            defaulted: { "*": "the runbook persists Redis with RDB snapshots but schedules no off-host copy; a daily one, like the database's", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
-        },
+        defaultRedisSnapshot(at("Redis Performance Tuning", "# - save 900 1 300 10 60 10000"), "the runbook persists Redis with RDB snapshots but schedules no off-host copy; a daily one, like the database's"),
     ],
     verification: [
         { kind: "integrity-check", cadence: "daily", source: at("Daily (Automated)", "- Backup verification") },

@@ -2,7 +2,8 @@ import { ENVS, type Runbook, type Source } from "../../runbooks";
 import type { CoverageKey, CoverageKind, CoverageProvider } from "./coverage-claims";
 import { caseNamesByAlert } from "./promtool-tests";
 import { receiverName, routeTimings, routingCases } from "./routing";
-import { alertName, rulesFor, UNIT_SUFFIX } from "./rules";
+import { levelSummary } from "./levels";
+import { alertName, rulesFor } from "./rules";
 import { DEFAULT_TARGET } from "../targets";
 import { CLOUDWATCH_METRICS, alertsOn, isCloudWatchSignal } from "./signals";
 
@@ -50,7 +51,7 @@ function alertRows(runbook: Runbook): Own[] {
             return {
                 kind: "alert-level" as const,
                 id: `${alert.id}/${level.severity}`,
-                number: `${level.severity} ${alert.direction === "above" ? ">" : "<"} ${level.threshold}${UNIT_SUFFIX[alert.unit]} for ${level.for}`,
+                number: levelSummary(alert, level),
                 source: level.source,
                 implementedBy,
                 testedBy,

@@ -1,4 +1,5 @@
-import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source, Unit } from "../../runbooks";
+import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source } from "../../runbooks";
+import { levelBound, levelCondition, UNIT_SUFFIX } from "./levels";
 import type { Target } from "../targets";
 import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchSignal, signalQuery } from "./signals";
 
@@ -52,17 +53,6 @@ export function runbookUrl(app: AppId, source: Pick<Source, "seed" | "section">)
     return `${RUNBOOK_BASE_URL}/${app}/${source.seed}#${sectionSlug(source.section)}`;
 }
 
-/** How a value of each unit is written after the number. */
-export const UNIT_SUFFIX: Readonly<Record<Unit, string>> = {
-    percent: "%",
-    seconds: " s",
-    per_minute: "/min",
-    messages: " messages",
-    days: " days",
-    intervals: " backup intervals",
-    bool: "",
-};
-
 /** The live value as annotations print it; promtool tests render the same two decimals. */
 export const VALUE_TEMPLATE = '{{ printf "%.2f" $value }}';
 
@@ -79,14 +69,12 @@ export function levelExpr(runbook: Runbook, alert: Alert, level: Level): string 
 }
 
 export function levelAnnotations(runbook: Runbook, alert: Alert, level: Level): Record<string, string> {
-    const u = UNIT_SUFFIX[alert.unit];
     const where = instanceText(alert);
-    const condition = alert.unit === "bool" ? `down for ${level.for}` : `${alert.direction} ${level.threshold}${u} for ${level.for}`;
     return {
-        summary: `${alert.title}: ${condition}`,
+        summary: `${alert.title}: ${levelCondition(alert, level)}`,
         description:
-            `${alert.title}${where ? ` on ${where}` : ""}: ${VALUE_TEMPLATE}${alert.unit === "bool" ? " (1 = down)" : u}. ` +
-            `The runbook's ${level.severity} level: ${alert.direction} ${level.threshold}${u} for ${level.for} (${level.source.seed}, "${level.source.section}").`,
+            `${alert.title}${where ? ` on ${where}` : ""}: ${VALUE_TEMPLATE}${alert.unit === "bool" ? " (1 = down)" : UNIT_SUFFIX[alert.unit]}. ` +
+            `The runbook's ${level.severity} level: ${levelBound(alert, level)} (${level.source.seed}, "${level.source.section}").`,
         runbook_url: runbookUrl(runbook.app, level.source),
     };
 }

@@ -12,7 +12,7 @@ import {
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Unit } from "../../runbooks";
-import { UNIT_SUFFIX } from "../alerting/rules";
+import { levelSummary } from "../alerting/levels";
 import { CHART_SPECS, chartsFor } from "../alerting/charts";
 import { httpMetricNames, APP_METRIC_NAMING, type Family } from "../alerting/metrics";
 import { SIGNAL_SPECS, signalQuery } from "../alerting/signals";
@@ -91,7 +91,7 @@ export function familyHomes(runbook: Runbook): Map<Family, string> {
 
 function levelText(alert: Alert): string {
     return [...alert.levels]
-        .map((l) => `${l.severity} ${alert.direction === "above" ? ">" : "<"} ${l.threshold}${UNIT_SUFFIX[alert.unit]} for ${l.for}`)
+        .map((l) => levelSummary(alert, l))
         .join("; ");
 }
 
