@@ -1,4 +1,4 @@
-import { DEFAULTS as D } from "./defaults";
+import { DEFAULTS } from "./defaults";
 import type { Alert, Backup, Runbook, Source } from "./schema";
 
 /** Returns a function that cites a section of one seed: `at("Alert Thresholds", "Disk Critical: > 95% disk usage")`. */
@@ -15,7 +15,7 @@ export function defaultCertificateExpiry(source: Source): Alert {
         direction: "below",
         unit: "days",
         subject: "tls",
-        levels: [{ severity: "warning", threshold: D.certExpiryDays.value, for: D.alertFor.value, source, defaulted: { threshold: D.certExpiryDays.reason, for: D.alertFor.reason } }],
+        levels: [{ severity: "warning", threshold: DEFAULTS.certExpiryDays.value, for: DEFAULTS.alertFor.value, source, defaulted: { threshold: DEFAULTS.certExpiryDays.reason, for: DEFAULTS.alertFor.reason } }],
     };
 }
 
@@ -27,7 +27,7 @@ export function defaultBackupOverdue(source: Source, extra: Record<string, strin
         signal: "backup_age",
         direction: "above",
         unit: "intervals",
-        levels: [{ severity: "warning", threshold: D.backupAgeFactor.value, for: D.alertFor.value, source, defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason, ...extra } }],
+        levels: [{ severity: "warning", threshold: DEFAULTS.backupAgeFactor.value, for: DEFAULTS.alertFor.value, source, defaulted: { threshold: DEFAULTS.backupAgeFactor.reason, for: DEFAULTS.alertFor.reason, ...extra } }],
     };
 }
 
@@ -38,11 +38,11 @@ export function defaultBackupOverdue(source: Source, extra: Record<string, strin
 export function defaultRedisSnapshot(source: Source, why: string): Backup {
     return {
         dataset: "redis",
-        cron: D.backupDailyCron.value,
+        cron: DEFAULTS.backupDailyCron.value,
         every: "1d",
-        retentionDays: D.backupRetentionDays.value,
+        retentionDays: DEFAULTS.backupRetentionDays.value,
         source,
-        defaulted: { "*": why, cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
+        defaulted: { "*": why, cron: DEFAULTS.backupDailyCron.reason, retentionDays: DEFAULTS.backupRetentionDays.reason },
     };
 }
 
@@ -52,11 +52,11 @@ export function defaultRedisSnapshot(source: Source, why: string): Backup {
  */
 export function defaultAws(rolling: string, source?: Source): Runbook["aws"] {
     return {
-        region: D.awsRegion.value,
-        availabilityZones: D.availabilityZones.value,
-        waf: D.waf.value,
+        region: DEFAULTS.awsRegion.value,
+        availabilityZones: DEFAULTS.availabilityZones.value,
+        waf: DEFAULTS.waf.value,
         blueGreen: false,
         ...(source ? { source } : {}),
-        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: rolling },
+        defaulted: { region: DEFAULTS.awsRegion.reason, availabilityZones: DEFAULTS.availabilityZones.reason, waf: DEFAULTS.waf.reason, blueGreen: rolling },
     };
 }

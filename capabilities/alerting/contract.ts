@@ -2,7 +2,7 @@ import { SIGNALS, type AppId, type Signal } from "../../runbooks";
 import { CHART_SPECS, type ChartId, type ChartSpec } from "./charts";
 import { EXPORTERS, type ExporterId } from "./exporters";
 import { APP_METRIC_NAMING, httpMetricNames } from "./metrics";
-import { CLOUDWATCH_METRICS, SIGNAL_SPECS, isCloudWatchSignal, type QueryContext } from "./signals";
+import { CLOUDWATCH_METRICS, SIGNAL_SPECS, isCloudWatchOnlySignal, type QueryContext } from "./signals";
 
 /** Every metric name an app's rules and charts may read: the contract's vocabulary for that app. */
 export function contractMetrics(app: AppId): Set<string> {
@@ -29,7 +29,7 @@ export function contractMarkdown(): string {
     };
     const rows = (Object.keys(SIGNAL_SPECS) as Signal[]).map((signal) => {
         const s = SIGNAL_SPECS[signal];
-        const aws = isCloudWatchSignal(signal) ? `CloudWatch ${CLOUDWATCH_METRICS[signal].namespace} ${CLOUDWATCH_METRICS[signal].metric}` : "AMP rule";
+        const aws = isCloudWatchOnlySignal(signal) ? `CloudWatch ${CLOUDWATCH_METRICS[signal].namespace} ${CLOUDWATCH_METRICS[signal].metric}` : "AMP rule";
         return `| \`${signal}\` | ${cell(SIGNALS[signal])} | ${s.unit} | ${cell(EXPORTERS[s.exporter].name)} | ${s.metrics(generic.http).map((m) => `\`${m}\``).join(", ")} | ${cell(s.how)} | \`${cell(s.value(generic))}\` | ${s.identity.join(", ")} | ${aws} |`;
     });
     const naming = (Object.keys(APP_METRIC_NAMING) as AppId[]).map((app) => {

@@ -5,7 +5,7 @@ import { receiverName, routeTimings, routingCases } from "./routing";
 import { levelSummary } from "./levels";
 import { alertName, rulesFor } from "./rules";
 import { DEFAULT_TARGET } from "../targets";
-import { CLOUDWATCH_METRICS, alertsOn, isCloudWatchSignal } from "./signals";
+import { CLOUDWATCH_METRICS, alertsOn, isCloudWatchOnlySignal } from "./signals";
 
 /** runbook number -> what implements it -> what tests it -> what enforces it. */
 export interface CoverageRow extends CoverageKey {
@@ -42,7 +42,7 @@ function alertRows(runbook: Runbook): Own[] {
         alert.levels.map((level) => {
             const name = alertName(app, alert.id, level.severity);
             const ruled = built.filter((b) => b.rules.has(name));
-            const alarm = isCloudWatchSignal(alert.signal) ? CLOUDWATCH_METRICS[alert.signal] : undefined;
+            const alarm = isCloudWatchOnlySignal(alert.signal) ? CLOUDWATCH_METRICS[alert.signal] : undefined;
             const implementedBy = [
                 ...(ruled.length ? [`rule ${name} (${ruled.map((b) => `${b.env}/${b.target}`).join(", ")})`] : []),
                 ...built.filter((b) => alarm && b.cloudwatch.has(alert.id)).map((b) => `${b.env}/${b.target}: CloudWatch alarm on ${alarm?.namespace} ${alarm?.metric}, owned by the AWS target`),

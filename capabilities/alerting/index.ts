@@ -19,4 +19,4 @@ export { alertName, rulesFor, RUNBOOK_BASE_URL, WATCHDOG, type AlertingRule, typ
 export { DEFAULT_TARGET, TARGETS, type Target } from "../targets";
 export { contractMarkdown } from "./contract";
 export { BLACKBOX_MODULES, requiredExporters, type ExporterRequirement, type ProbeTarget } from "./exporters";
-export { CLOUDWATCH_METRICS, CLOUDWATCH_SIGNALS, SIGNAL_SPECS, alertsOn, signalQuery, type CloudWatchSignal } from "./signals";
+export { CLOUDWATCH_METRICS, CLOUDWATCH_ONLY_SIGNALS, SIGNAL_SPECS, alertsOn, signalQuery, type CloudWatchOnlySignal } from "./signals";

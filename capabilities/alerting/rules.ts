@@ -1,7 +1,7 @@
 import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source } from "../../runbooks";
 import { levelBound, levelCondition, UNIT_SUFFIX } from "./levels";
 import type { Target } from "../targets";
-import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchSignal, signalQuery } from "./signals";
+import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchOnlySignal, signalQuery } from "./signals";
 
 /** Where the runbooks are published; every `runbook_url` points into it. */
 export const RUNBOOK_BASE_URL = "https://runbooks.internal";
@@ -93,7 +93,7 @@ export function watchdogRule(runbook: Runbook, env: Env, target: Target): Alerti
     const cloudwatch = alertsOn(runbook, target).cloudwatch;
     const elsewhere = cloudwatch.length
         ? ` On ${target}, ${cloudwatch.map((a) => a.id).join(", ")} are CloudWatch alarms (${[...new Set(cloudwatch.map((a) => a.signal))]
-              .filter(isCloudWatchSignal)
+              .filter(isCloudWatchOnlySignal)
               .map((s) => `${CLOUDWATCH_METRICS[s].namespace} ${CLOUDWATCH_METRICS[s].metric}`)
               .join(", ")}), not rules here.`
         : "";
@@ -111,7 +111,7 @@ export function watchdogRule(runbook: Runbook, env: Env, target: Target): Alerti
 
 /**
  * The rule group of one app and environment: one alert per runbook alert level, plus the Watchdog.
- * On `aws`, the signals in CLOUDWATCH_SIGNALS are left to CloudWatch alarms; the Watchdog's
+ * On `aws`, the signals in CLOUDWATCH_ONLY_SIGNALS are left to CloudWatch alarms; the Watchdog's
  * description names them so the group says what it does not cover.
  */
 export function rulesFor(runbook: Runbook, env: Env, target: Target): RuleFile {

@@ -259,12 +259,16 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     },
 };
 
-/** Signals whose CloudWatch alarm replaces the Prometheus rule on AWS: ECS Fargate has no cAdvisor or node_exporter. */
-export const CLOUDWATCH_SIGNALS = ["cpu_usage", "memory_usage", "disk_usage", "backup_age"] as const satisfies readonly Signal[];
-export type CloudWatchSignal = (typeof CLOUDWATCH_SIGNALS)[number];
+/**
+ * Signals only CloudWatch evaluates on AWS: their alarm replaces the Prometheus rule (ECS Fargate
+ * has no cAdvisor or node_exporter; AWS Backup pushes no backup metric). Other signals may get a
+ * CloudWatch alarm beside their rule: capabilities/aws/alarms.ts `CLOUDWATCH_ALARM_SIGNALS`.
+ */
+export const CLOUDWATCH_ONLY_SIGNALS = ["cpu_usage", "memory_usage", "disk_usage", "backup_age"] as const satisfies readonly Signal[];
+export type CloudWatchOnlySignal = (typeof CLOUDWATCH_ONLY_SIGNALS)[number];
 
 /** The CloudWatch metric (percent of the task's reservation) each of those alarms should read. */
-export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchSignal, { namespace: string; metric: string; note: string }>> = {
+export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchOnlySignal, { namespace: string; metric: string; note: string }>> = {
     cpu_usage: { namespace: "AWS/ECS", metric: "CPUUtilization", note: "per service, percent of the task CPU" },
     memory_usage: { namespace: "AWS/ECS", metric: "MemoryUtilization", note: "per service, percent of the task memory" },
     disk_usage: {
@@ -277,13 +281,13 @@ export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchSignal, { namespace: 
     backup_age: { namespace: "AWS/Backup", metric: "NumberOfBackupJobsCompleted", note: "per backup vault; alarm when the sum over (interval × threshold) is below 1, missing data breaching" },
 };
 
-export function isCloudWatchSignal(signal: Signal): signal is CloudWatchSignal {
-    return (CLOUDWATCH_SIGNALS as readonly Signal[]).includes(signal);
+export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnlySignal {
+    return (CLOUDWATCH_ONLY_SIGNALS as readonly Signal[]).includes(signal);
 }
 
 /** The runbook's alerts split by who evaluates them on a target. */
 export function alertsOn(runbook: Runbook, target: Target): { prometheus: Alert[]; cloudwatch: Alert[] } {
-    const cloudwatch = target === "aws" ? runbook.alerts.filter((a) => isCloudWatchSignal(a.signal)) : [];
+    const cloudwatch = target === "aws" ? runbook.alerts.filter((a) => isCloudWatchOnlySignal(a.signal)) : [];
     return { prometheus: runbook.alerts.filter((a) => !cloudwatch.includes(a)), cloudwatch };
 }
 

@@ -4,7 +4,7 @@ import type { Backup, Dataset, Runbook } from "../../runbooks";
 import { METRICS } from "../alerting/metrics";
 import { dockerExporters } from "./exporters";
 import { MC_HOST_ENV, bucketBackup, isBucketDataset, mcHost } from "./minio";
-import { mongoUri } from "./mongo";
+import { mongoUri } from "./mongodb";
 import { HOSTS, INTERNAL_PORTS, replicaSetName } from "./topology";
 
 /**

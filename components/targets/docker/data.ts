@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/images";
+import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/versions";
 import { KAFKA_DATA, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../capabilities/docker/kafka";
 import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, appPolicyJson, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../capabilities/docker/minio";
 import {
@@ -15,7 +15,7 @@ import {
     mongodCommand,
     replicaSetInitCommand,
     replicaSetInitScript,
-} from "../../../capabilities/docker/mongo";
+} from "../../../capabilities/docker/mongodb";
 import {
     PG_CONF_PATH,
     PG_DATA,
