@@ -1,4 +1,5 @@
 import { ENVS, type Runbook, type Source } from "../../runbooks";
+import { backupPlan } from "../backups/plan";
 import type { CoverageKey, CoverageKind, CoverageProvider } from "./coverage-claims";
 import { caseNamesByAlert } from "./promtool-tests";
 import { receiverName, routeTimings, routingCases } from "./routing";
@@ -104,17 +105,17 @@ function routingRows(runbook: Runbook): Own[] {
 
 function dataRows(runbook: Runbook, testsOf: (signal: string) => string[]): Own[] {
     const backupAlert = runbook.alerts.find((a) => a.signal === "backup_age");
-    const rows: Own[] = runbook.backups.flatMap((b) => [
+    const rows: Own[] = backupPlan(runbook).flatMap(({ dataset, backup, cron, retentionDays }) => [
         {
             kind: "backup-interval" as const,
-            id: b.dataset,
-            number: `every ${b.every}`,
-            source: b.source,
-            implementedBy: backupAlert ? backupAlert.levels.map((l) => `rule ${alertName(runbook.app, backupAlert.id, l.severity)} (age / ${b.every})`) : [],
+            id: dataset,
+            number: `every ${backup.every}`,
+            source: backup.source,
+            implementedBy: backupAlert ? backupAlert.levels.map((l) => `rule ${alertName(runbook.app, backupAlert.id, l.severity)} (age / ${backup.every})`) : [],
             testedBy: testsOf("backup_age"),
         },
-        { kind: "backup-schedule" as const, id: b.dataset, number: `cron ${b.cron}`, source: b.source },
-        { kind: "backup-retention" as const, id: b.dataset, number: `${b.retentionDays} days`, source: b.source },
+        { kind: "backup-schedule" as const, id: dataset, number: `cron ${cron}`, source: backup.source },
+        { kind: "backup-retention" as const, id: dataset, number: `${retentionDays} days`, source: backup.source },
     ]);
     rows.push({ kind: "log-retention", id: "logs", number: `${runbook.logs.retentionDays} days`, source: runbook.logs.source });
     for (const s of runbook.services) {

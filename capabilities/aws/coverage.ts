@@ -2,7 +2,8 @@ import type { CoverageClaim, CoverageKey, CoverageProvider } from "../alerting/c
 import { getRunbook, type Dataset, type Runbook } from "../../runbooks";
 import { fargateSize } from "../sizing";
 import { cloudWatchAlarms, subjectSlug } from "./alarms";
-import { backupRules } from "./backups";
+import { backupPlan } from "../backups/plan";
+import { backupRules, backupService } from "./backups";
 import { dashboardProvisioningFiles, grafanaHost, PROVISIONING_KEYS } from "./grafana";
 import { cacheNodeType, cacheParameters } from "./elasticache";
 import { alarmInventory } from "./inventory";
@@ -42,12 +43,11 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
         case "backup-retention":
         case "backup-interval": {
             const dataset = key.id as Dataset;
-            const backup = rb.backups.find((b) => b.dataset === dataset);
-            if (!backup) return undefined;
-            if (dataset === "redis") {
-                const i = rb.backups.indexOf(backup);
+            const planned = backupPlan(rb).find((p) => p.dataset === dataset);
+            if (!planned) return undefined;
+            if (backupService(planned) === "ElastiCache") {
                 return {
-                    implementedBy: [`${WHERE}: ElastiCache snapshotWindow ${snapshotWindow(rb, backup.cron, `backups[${i}].cron`)}, snapshotRetentionLimit ${backup.retentionDays}`],
+                    implementedBy: [`${WHERE}: ElastiCache snapshotWindow ${snapshotWindow(rb, planned.cron, `backups[${planned.index}].cron`)}, snapshotRetentionLimit ${planned.retentionDays}`],
                     testedBy: [`${PLAN_TEST}: ElastiCache`],
                 };
             }

@@ -311,9 +311,9 @@ for (const app of APPS) {
                 t.deepEqual(mountedVolumes(p, job).map((m) => m.path), ["/backups"]);
                 t.is(labelOf(job, "platform.image"), labelOf(byHost(p, backup.dataset === "mongodb" ? "mongo-1" : backup.dataset), "platform.image"), "the data service's own image, for its client tools");
             } else {
-                t.truthy(env.BUCKET_BACKUP_SOURCE);
-                t.truthy(env.BUCKET_BACKUP_DEST);
-                t.true(files.has(target));
+                t.truthy(env.BUCKET_SOURCE);
+                t.truthy(env.BUCKET_DEST);
+                t.is(files.get(target)?.content, fs.readFileSync(path.join(REPO, "operations/backup/backup-bucket.sh"), "utf8"), "backup-bucket.sh is the operations team's, unchanged");
             }
         }
     });
