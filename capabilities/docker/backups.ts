@@ -29,12 +29,14 @@ export const BACKUP_DEST = `file://${BACKUPS_MOUNT}`;
 
 /** This target's own job runner, shipped in this folder. */
 const SCRIPTS_DIR = path.join(__dirname, "scripts");
+/** The operations team's scripts, uploaded as they are in the repository. */
+const OPS_SOURCE = path.resolve(__dirname, "..", "..", "operations", "backup");
 export function cronRunnerScript(): string {
     return fs.readFileSync(path.join(SCRIPTS_DIR, "cron-runner.sh"), "utf8");
 }
 /** The operations team's bucket copy (operations/backup/backup-bucket.sh), the same script every target runs. */
 export function bucketBackupScript(): string {
-    return fs.readFileSync(path.resolve(__dirname, "..", "..", "operations", "backup", "backup-bucket.sh"), "utf8");
+    return fs.readFileSync(path.join(OPS_SOURCE, "backup-bucket.sh"), "utf8");
 }
 
 /** The generated secret a value is built from, and how. */
@@ -71,8 +73,16 @@ export function checkCron(runbook: Runbook, cron: string, index: number): void {
     }
 }
 
+/** The operations scripts' shared library: lib.sh and the parts it sources beside it (lib-*.sh). */
+export function opsLibrary(): string[] {
+    return fs
+        .readdirSync(OPS_SOURCE)
+        .filter((f) => /^lib(-[a-z]+)?\.sh$/.test(f))
+        .sort();
+}
+
 function opsScriptsFor(dataset: "postgres" | "redis" | "mongodb"): string[] {
-    return ["lib.sh", `backup-${dataset}.sh`, `restore-${dataset}.sh`, "verify-latest.sh", "prune.sh"];
+    return [...opsLibrary(), `backup-${dataset}.sh`, `restore-${dataset}.sh`, "verify-latest.sh", "prune.sh"];
 }
 
 /** The backup containers the backup plan calls for, in the runbook's order. */
