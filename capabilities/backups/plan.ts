@@ -112,3 +112,8 @@ export function backupPlan(rb: Runbook): DatasetBackup[] {
         return datasetBackup(rb, backup, index);
     });
 }
+
+/** One dataset's planned backup, or undefined where the runbook does not back it up. */
+export function datasetPlan(rb: Runbook, dataset: Dataset): DatasetBackup | undefined {
+    return backupPlan(rb).find((p) => p.dataset === dataset);
+}
