@@ -30,13 +30,25 @@ export interface RestoreTestPlan {
     readonly defaulted: boolean;
 }
 
-/** How often a restore is proven: the runbook's restore test or DR drill, whichever is more frequent. */
+/** Cadences from the most to the least frequent. */
+const CADENCE_ORDER: readonly Cadence[] = ["daily", "weekly", "monthly", "quarterly"];
+
+/**
+ * The runbook's own restore proof: its restore test or DR drill, whichever is more frequent (the
+ * first listed on a tie), or undefined where it schedules none. Pure, so the policy pack holds
+ * stacks to the same cadence the targets schedule.
+ */
+export function restoreVerification(rb: Runbook): Runbook["verification"][number] | undefined {
+    return rb.verification
+        .filter((v) => v.kind === "restore-test" || v.kind === "dr-drill")
+        .sort((a, b) => CADENCE_ORDER.indexOf(a.cadence) - CADENCE_ORDER.indexOf(b.cadence))[0];
+}
+
+/** How often a restore is proven: the runbook's restore test or DR drill, else the platform's default cadence. */
 export function restoreTestPlan(rb: Runbook): RestoreTestPlan {
-    const order: Cadence[] = ["daily", "weekly", "monthly", "quarterly"];
-    const cadences = rb.verification.filter((v) => v.kind === "restore-test" || v.kind === "dr-drill").map((v) => v.cadence);
-    if (cadences.length === 0) return { cadence: DEFAULT_RESTORE_TEST, cron: CADENCE_CRON[DEFAULT_RESTORE_TEST], defaulted: true };
-    const cadence = cadences.sort((a, b) => order.indexOf(a) - order.indexOf(b))[0];
-    return { cadence, cron: CADENCE_CRON[cadence], defaulted: false };
+    const verification = restoreVerification(rb);
+    if (!verification) return { cadence: DEFAULT_RESTORE_TEST, cron: CADENCE_CRON[DEFAULT_RESTORE_TEST], defaulted: true };
+    return { cadence: verification.cadence, cron: CADENCE_CRON[verification.cadence], defaulted: false };
 }
 
 export function backupFor(rb: Runbook, dataset: Dataset) {

@@ -1,9 +1,15 @@
 import { Command } from "commander";
 import { allRunbooks } from "../runbooks";
 import { coverageProblems, coverageRows, type CoverageRow } from "../capabilities/alerting/coverage";
+import type { CoverageProvider } from "../capabilities/alerting/coverage-claims";
+import { awsCoverage } from "../capabilities/aws/coverage";
+import { policyCoverage } from "../policies/coverage";
+
+/** Providers consulted for every row, in order: the AWS target's resources, the policy pack's policies. */
+export const COVERAGE_PROVIDERS: readonly CoverageProvider[] = [awsCoverage, policyCoverage];
 
 const NONE = "—";
-const NOTE = `"${NONE}": nothing claims that column for the number; providers are listed in COVERAGE_PROVIDERS (capabilities/alerting/coverage-registry.ts)`;
+const NOTE = `"${NONE}": nothing claims that column for the number; providers are listed in COVERAGE_PROVIDERS (cli/coverage.ts)`;
 
 function table(rows: readonly CoverageRow[]): string {
     const header = ["app", "number", "value", "source", "implemented by", "tested by", "policy"];
@@ -28,7 +34,7 @@ function main(argv: string[]): number {
         .option("--json", "print only JSON")
         .parse(argv)
         .opts<{ json?: boolean }>();
-    const rows = coverageRows(allRunbooks());
+    const rows = coverageRows(allRunbooks(), COVERAGE_PROVIDERS);
     const problems = coverageProblems(rows);
     if (opts.json) {
         process.stdout.write(`${JSON.stringify({ rows, problems, note: NOTE }, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
 import { receiverKindFor, renderArtifacts, type Artifact } from "../capabilities/alerting/artifacts";
 import type { Receivers } from "../capabilities/alerting/routing";
-import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/alerting/signals";
+import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
 
 /** Every stack name: `<app>-<env>`. */
 export const STACKS = APP_IDS.flatMap((app) => ENVS.map((env) => `${app}-${env}`));

@@ -1,4 +1,4 @@
-import type { CoverageKey, CoverageClaim } from "../capabilities/alerting/coverage-registry";
+import type { CoverageKey, CoverageClaim } from "../capabilities/alerting/coverage-claims";
 
 /**
  * The policy column of `npm run coverage`: which pack policies hold each kind of runbook number,

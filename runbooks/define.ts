@@ -1,5 +1,5 @@
-import { DEFAULTS as D } from "./defaults";
-import type { Alert, Runbook, Source } from "./schema";
+import { DEFAULTS } from "./defaults";
+import type { Alert, Backup, Runbook, Source } from "./schema";
 
 /** Returns a function that cites a section of one seed: `at("Alert Thresholds", "Disk Critical: > 95% disk usage")`. */
 export function citing(seed: string): (section: string, quote: string) => Source {
@@ -15,7 +15,7 @@ export function defaultCertificateExpiry(source: Source): Alert {
         direction: "below",
         unit: "days",
         subject: "tls",
-        levels: [{ severity: "warning", threshold: D.certExpiryDays.value, for: D.alertFor.value, source, defaulted: { threshold: D.certExpiryDays.reason, for: D.alertFor.reason } }],
+        levels: [{ severity: "warning", threshold: DEFAULTS.certExpiryDays.value, for: DEFAULTS.alertFor.value, source, defaulted: { threshold: DEFAULTS.certExpiryDays.reason, for: DEFAULTS.alertFor.reason } }],
     };
 }
 
@@ -27,7 +27,22 @@ export function defaultBackupOverdue(source: Source, extra: Record<string, strin
         signal: "backup_age",
         direction: "above",
         unit: "intervals",
-        levels: [{ severity: "warning", threshold: D.backupAgeFactor.value, for: D.alertFor.value, source, defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason, ...extra } }],
+        levels: [{ severity: "warning", threshold: DEFAULTS.backupAgeFactor.value, for: DEFAULTS.alertFor.value, source, defaulted: { threshold: DEFAULTS.backupAgeFactor.reason, for: DEFAULTS.alertFor.reason, ...extra } }],
+    };
+}
+
+/**
+ * The platform's daily Redis snapshot, for a runbook that runs Redis but schedules no copy of it:
+ * the default daily cron and retention; `why` says what the runbook does say about the cache.
+ */
+export function defaultRedisSnapshot(source: Source, why: string): Backup {
+    return {
+        dataset: "redis",
+        cron: DEFAULTS.backupDailyCron.value,
+        every: "1d",
+        retentionDays: DEFAULTS.backupRetentionDays.value,
+        source,
+        defaulted: { "*": why, cron: DEFAULTS.backupDailyCron.reason, retentionDays: DEFAULTS.backupRetentionDays.reason },
     };
 }
 
@@ -37,11 +52,11 @@ export function defaultBackupOverdue(source: Source, extra: Record<string, strin
  */
 export function defaultAws(rolling: string, source?: Source): Runbook["aws"] {
     return {
-        region: D.awsRegion.value,
-        availabilityZones: D.availabilityZones.value,
-        waf: D.waf.value,
+        region: DEFAULTS.awsRegion.value,
+        availabilityZones: DEFAULTS.availabilityZones.value,
+        waf: DEFAULTS.waf.value,
         blueGreen: false,
         ...(source ? { source } : {}),
-        defaulted: { region: D.awsRegion.reason, availabilityZones: D.availabilityZones.reason, waf: D.waf.reason, blueGreen: rolling },
+        defaulted: { region: DEFAULTS.awsRegion.reason, availabilityZones: DEFAULTS.availabilityZones.reason, waf: DEFAULTS.waf.reason, blueGreen: rolling },
     };
 }

@@ -1,5 +1,5 @@
-import { DEFAULTS as D } from "./defaults";
-import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { DEFAULTS } from "./defaults";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry, defaultRedisSnapshot } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "001_50b6c55037a0b11e.txt";
@@ -9,18 +9,18 @@ const CRITICAL = "Critical Alerts (Immediate Response)";
 const WARNING = "Warning Alerts (Response within 30 minutes)";
 const baseline = {
     resources: {
-        ...D.resources.value,
+        ...DEFAULTS.resources.value,
         source: at("Infrastructure Metrics", "- Memory usage (< 85%)"),
-        defaulted: { "*": D.resources.reason },
+        defaulted: { "*": DEFAULTS.resources.reason },
     },
     scaling: {
-        min: D.scaleMin.value,
-        desired: D.scaleMin.value,
-        max: D.scaleMin.value * D.scaleMaxFactor.value,
-        cpuTargetPercent: D.cpuTarget.value,
-        memoryTargetPercent: D.memoryTarget.value,
+        min: DEFAULTS.scaleMin.value,
+        desired: DEFAULTS.scaleMin.value,
+        max: DEFAULTS.scaleMin.value * DEFAULTS.scaleMaxFactor.value,
+        cpuTargetPercent: DEFAULTS.cpuTarget.value,
+        memoryTargetPercent: DEFAULTS.memoryTarget.value,
         source: at("Deployment Steps", "# 3. Deploy with zero downtime"),
-        defaulted: { min: D.scaleMin.reason, desired: D.scaleMin.reason, max: D.scaleMaxFactor.reason, cpuTargetPercent: D.cpuTarget.reason, memoryTargetPercent: D.memoryTarget.reason },
+        defaulted: { min: DEFAULTS.scaleMin.reason, desired: DEFAULTS.scaleMin.reason, max: DEFAULTS.scaleMaxFactor.reason, cpuTargetPercent: DEFAULTS.cpuTarget.reason, memoryTargetPercent: DEFAULTS.memoryTarget.reason },
     },
 };
 
@@ -32,45 +32,45 @@ export const formulaPm: Runbook = {
         {
             name: "frontend",
             role: "frontend",
-            port: D.webPort.value,
+            port: DEFAULTS.webPort.value,
             healthPath: "/health",
             host: "formulapm.com",
             ...baseline,
             source: at("Health Check Endpoints", "- **Frontend**: `https://formulapm.com/health`"),
-            defaulted: { port: D.webPort.reason },
+            defaulted: { port: DEFAULTS.webPort.reason },
         },
         {
             name: "backend",
             role: "api",
-            port: D.apiPort.value,
+            port: DEFAULTS.apiPort.value,
             healthPath: "/health",
             host: "api.formulapm.com",
             metricsPath: "/metrics",
             ...baseline,
             source: at("Health Check Endpoints", "- **Backend**: `https://api.formulapm.com/health`"),
-            defaulted: { port: D.apiPort.reason, metricsPath: "the runbook tracks response time and error rate; prom-client serves them on /metrics" },
+            defaulted: { port: DEFAULTS.apiPort.reason, metricsPath: "the runbook tracks response time and error rate; prom-client serves them on /metrics" },
         },
     ],
     data: {
         postgres: {
-            version: D.postgresVersion.value,
+            version: DEFAULTS.postgresVersion.value,
             database: "formula_pm",
             user: "formula_pm",
-            readReplicas: D.replicas.value,
-            parameters: { ...D.postgresTuning.value },
+            readReplicas: DEFAULTS.replicas.value,
+            parameters: { ...DEFAULTS.postgresTuning.value },
             preloadLibraries: ["pg_stat_statements"],
-            slowQueryMs: D.slowQueryMs.value,
+            slowQueryMs: DEFAULTS.slowQueryMs.value,
             source: at("Query Performance", "FROM pg_stat_statements"),
-            defaulted: { version: D.postgresVersion.reason, parameters: D.postgresTuning.reason, slowQueryMs: D.slowQueryMs.reason, readReplicas: D.replicas.reason },
+            defaulted: { version: DEFAULTS.postgresVersion.reason, parameters: DEFAULTS.postgresTuning.reason, slowQueryMs: DEFAULTS.slowQueryMs.reason, readReplicas: DEFAULTS.replicas.reason },
         },
         redis: {
-            version: D.redisVersion.value,
-            maxmemoryMB: D.redisMaxmemory.value,
-            maxmemoryPolicy: D.redisPolicy.value,
-            save: D.redisSave.value,
+            version: DEFAULTS.redisVersion.value,
+            maxmemoryMB: DEFAULTS.redisMaxmemory.value,
+            maxmemoryPolicy: DEFAULTS.redisPolicy.value,
+            save: DEFAULTS.redisSave.value,
             mode: "standalone",
             source: at("Cache Performance", "# Check cache memory usage"),
-            defaulted: { version: D.redisVersion.reason, maxmemoryMB: D.redisMaxmemory.reason, maxmemoryPolicy: D.redisPolicy.reason, save: D.redisSave.reason },
+            defaulted: { version: DEFAULTS.redisVersion.reason, maxmemoryMB: DEFAULTS.redisMaxmemory.reason, maxmemoryPolicy: DEFAULTS.redisPolicy.reason, save: DEFAULTS.redisSave.reason },
         },
         objectStorage: {
             buckets: ["formula-pm-storage", "formula-pm-backup"],
@@ -91,7 +91,7 @@ export const formulaPm: Runbook = {
             signal: "service_down",
             direction: "above",
             unit: "bool",
-            levels: [{ severity: "critical", threshold: 0, for: D.downFor.value, source: at(CRITICAL, "- Service completely down"), defaulted: { for: D.downFor.reason } }],
+            levels: [{ severity: "critical", threshold: 0, for: DEFAULTS.downFor.value, source: at(CRITICAL, "- Service completely down"), defaulted: { for: DEFAULTS.downFor.reason } }],
         },
         {
             id: "http-error-rate",
@@ -100,8 +100,8 @@ export const formulaPm: Runbook = {
             direction: "above",
             unit: "percent",
             levels: [
-                { severity: "critical", threshold: 5, for: D.alertFor.value, source: at(CRITICAL, "- Error rate > 5%"), defaulted: { for: D.alertFor.reason } },
-                { severity: "warning", threshold: 1, for: D.alertFor.value, source: at(WARNING, "- Error rate > 1%"), defaulted: { for: D.alertFor.reason } },
+                { severity: "critical", threshold: 5, for: DEFAULTS.alertFor.value, source: at(CRITICAL, "- Error rate > 5%"), defaulted: { for: DEFAULTS.alertFor.reason } },
+                { severity: "warning", threshold: 1, for: DEFAULTS.alertFor.value, source: at(WARNING, "- Error rate > 1%"), defaulted: { for: DEFAULTS.alertFor.reason } },
             ],
         },
         {
@@ -111,14 +111,14 @@ export const formulaPm: Runbook = {
             direction: "above",
             unit: "seconds",
             levels: [
-                { severity: "critical", threshold: 2, for: D.alertFor.value, source: at(CRITICAL, "- Response time > 2 seconds"), defaulted: { for: D.alertFor.reason } },
-                { severity: "warning", threshold: 1, for: D.alertFor.value, source: at(WARNING, "- Response time > 1 second"), defaulted: { for: D.alertFor.reason } },
+                { severity: "critical", threshold: 2, for: DEFAULTS.alertFor.value, source: at(CRITICAL, "- Response time > 2 seconds"), defaulted: { for: DEFAULTS.alertFor.reason } },
+                { severity: "warning", threshold: 1, for: DEFAULTS.alertFor.value, source: at(WARNING, "- Response time > 1 second"), defaulted: { for: DEFAULTS.alertFor.reason } },
                 {
                     severity: "info",
                     threshold: 0.5,
-                    for: D.alertFor.value,
+                    for: DEFAULTS.alertFor.value,
                     source: at("Application Metrics", "- Response time (95th percentile < 500ms)"),
-                    defaulted: { for: D.alertFor.reason, severity: "a key-metric target, not an alert; reported as info so the trend is seen before the warning" },
+                    defaulted: { for: DEFAULTS.alertFor.reason, severity: "a key-metric target, not an alert; reported as info so the trend is seen before the warning" },
                 },
             ],
         },
@@ -129,7 +129,7 @@ export const formulaPm: Runbook = {
             direction: "above",
             unit: "bool",
             subject: "postgres",
-            levels: [{ severity: "critical", threshold: 0, for: D.downFor.value, source: at(CRITICAL, "- Database connection failures"), defaulted: { for: D.downFor.reason } }],
+            levels: [{ severity: "critical", threshold: 0, for: DEFAULTS.downFor.value, source: at(CRITICAL, "- Database connection failures"), defaulted: { for: DEFAULTS.downFor.reason } }],
         },
         {
             id: "disk-usage",
@@ -138,8 +138,8 @@ export const formulaPm: Runbook = {
             direction: "above",
             unit: "percent",
             levels: [
-                { severity: "critical", threshold: 95, for: D.alertFor.value, source: at(CRITICAL, "- Disk usage > 95%"), defaulted: { for: D.alertFor.reason } },
-                { severity: "warning", threshold: 80, for: D.alertFor.value, source: at(WARNING, "- Disk usage > 80%"), defaulted: { for: D.alertFor.reason } },
+                { severity: "critical", threshold: 95, for: DEFAULTS.alertFor.value, source: at(CRITICAL, "- Disk usage > 95%"), defaulted: { for: DEFAULTS.alertFor.reason } },
+                { severity: "warning", threshold: 80, for: DEFAULTS.alertFor.value, source: at(WARNING, "- Disk usage > 80%"), defaulted: { for: DEFAULTS.alertFor.reason } },
             ],
         },
         {
@@ -148,7 +148,7 @@ export const formulaPm: Runbook = {
             signal: "cpu_usage",
             direction: "above",
             unit: "percent",
-            levels: [{ severity: "warning", threshold: 80, for: D.alertFor.value, source: at(WARNING, "- CPU usage > 80%"), defaulted: { for: D.alertFor.reason } }],
+            levels: [{ severity: "warning", threshold: 80, for: DEFAULTS.alertFor.value, source: at(WARNING, "- CPU usage > 80%"), defaulted: { for: DEFAULTS.alertFor.reason } }],
         },
         {
             id: "memory-usage",
@@ -156,7 +156,7 @@ export const formulaPm: Runbook = {
             signal: "memory_usage",
             direction: "above",
             unit: "percent",
-            levels: [{ severity: "warning", threshold: 85, for: D.alertFor.value, source: at(WARNING, "- Memory usage > 85%"), defaulted: { for: D.alertFor.reason } }],
+            levels: [{ severity: "warning", threshold: 85, for: DEFAULTS.alertFor.value, source: at(WARNING, "- Memory usage > 85%"), defaulted: { for: DEFAULTS.alertFor.reason } }],
         },
         defaultCertificateExpiry(at("External Vendors", "- **SSL Certificate Provider**: Let's Encrypt or your SSL provider")),
         defaultBackupOverdue(at("Health Check Routine", 'echo "Checking backup status..."')),
@@ -171,7 +171,7 @@ export const formulaPm: Runbook = {
         alertResponse: {
             critical: { minutes: 0, source: at("Alert Thresholds", "#### Critical Alerts (Immediate Response)") },
             warning: { minutes: 30, source: at("Alert Thresholds", "#### Warning Alerts (Response within 30 minutes)") },
-            info: { minutes: D.infoResponseMinutes.value, defaulted: { minutes: D.infoResponseMinutes.reason } },
+            info: { minutes: DEFAULTS.infoResponseMinutes.value, defaulted: { minutes: DEFAULTS.infoResponseMinutes.reason } },
         },
         escalation: [
             { level: 1, afterMinutes: 0, who: "Primary: DevOps Engineer", source: at("On-Call Rotation", "- **Primary**: DevOps Engineer") },
@@ -195,39 +195,32 @@ export const formulaPm: Runbook = {
     backups: [
         {
             dataset: "postgres",
-            cron: D.backupDailyCron.value,
+            cron: DEFAULTS.backupDailyCron.value,
             every: "1d",
             retentionDays: 30,
             source: at("Log Rotation and Cleanup", "# Clean up old backups (keep last 30 days)"),
-            defaulted: { cron: D.backupDailyCron.reason },
+            defaulted: { cron: DEFAULTS.backupDailyCron.reason },
         },
         {
             dataset: "files",
-            cron: D.backupDailyCron.value,
+            cron: DEFAULTS.backupDailyCron.value,
             every: "1d",
-            retentionDays: D.backupRetentionDays.value,
+            retentionDays: DEFAULTS.backupRetentionDays.value,
             source: at("File Storage Backup", "aws s3 sync s3://formula-pm-storage s3://formula-pm-backup/files/$(date +%Y%m%d)/"),
-            defaulted: { cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
+            defaulted: { cron: DEFAULTS.backupDailyCron.reason, retentionDays: DEFAULTS.backupRetentionDays.reason },
         },
-        {
-            dataset: "redis",
-            cron: D.backupDailyCron.value,
-            every: "1d",
-            retentionDays: D.backupRetentionDays.value,
-            source: at("Cache Performance", "# Check cache memory usage"),
-            defaulted: { "*": "the runbook backs up the database and files only; the cache gets the platform's daily snapshot", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
-        },
+        defaultRedisSnapshot(at("Cache Performance", "# Check cache memory usage"), "the runbook backs up the database and files only; the cache gets the platform's daily snapshot"),
     ],
     verification: [
         { kind: "integrity-check", cadence: "daily", source: at("Automated Daily Backup", "gunzip -t backups/latest_backup.sql.gz") },
         { kind: "restore-test", cadence: "monthly", source: at("Point-in-Time Recovery", "# For PostgreSQL PITR (if configured)") },
     ],
     maintenanceWindow: {
-        day: D.maintenanceDay.value,
-        startUtc: D.maintenanceStart.value,
-        durationMinutes: D.maintenanceMinutes.value,
+        day: DEFAULTS.maintenanceDay.value,
+        startUtc: DEFAULTS.maintenanceStart.value,
+        durationMinutes: DEFAULTS.maintenanceMinutes.value,
         source: at("Security Updates", "sudo apt update && sudo apt upgrade -y"),
-        defaulted: { day: D.maintenanceDay.reason, startUtc: D.maintenanceStart.reason, durationMinutes: D.maintenanceMinutes.reason },
+        defaulted: { day: DEFAULTS.maintenanceDay.reason, startUtc: DEFAULTS.maintenanceStart.reason, durationMinutes: DEFAULTS.maintenanceMinutes.reason },
     },
     logs: {
         retentionDays: 30,
@@ -236,11 +229,11 @@ export const formulaPm: Runbook = {
         defaulted: { rotation: "the runbook cleans up weekly; logs still rotate daily so one file never holds a week" },
     },
     monitoring: {
-        ports: { ...D.monitoringPorts.value },
+        ports: { ...DEFAULTS.monitoringPorts.value },
         dashboards: ["formula-pm-overview"],
         logStack: "loki",
         source: at("Service Dependencies", "- **Monitoring**: Prometheus, Grafana"),
-        defaulted: { ports: D.monitoringPorts.reason, dashboards: D.overviewDashboard.reason, logStack: "the runbook reads logs with docker-compose; Loki keeps them centrally" },
+        defaulted: { ports: DEFAULTS.monitoringPorts.reason, dashboards: DEFAULTS.overviewDashboard.reason, logStack: "the runbook reads logs with docker-compose; Loki keeps them centrally" },
     },
     aws: defaultAws("the runbook deploys backend then frontend with --no-deps", at("Service Architecture", "File Storage (AWS S3)")),
     checks: [

@@ -1,5 +1,5 @@
-import { DEFAULTS as D } from "./defaults";
-import { citing } from "./define";
+import { DEFAULTS } from "./defaults";
+import { citing, defaultRedisSnapshot } from "./define";
 import type { Alert, Level, Runbook } from "./schema";
 
 const seed = "004_afec73c802af7300.txt";
@@ -14,9 +14,9 @@ function lvl(severity: Level["severity"], threshold: number, section: string, qu
     return {
         severity,
         threshold,
-        for: D.alertFor.value,
+        for: DEFAULTS.alertFor.value,
         source: at(section, quote),
-        defaulted: severityReason ? { for: D.alertFor.reason, severity: severityReason } : { for: D.alertFor.reason },
+        defaulted: severityReason ? { for: DEFAULTS.alertFor.reason, severity: severityReason } : { for: DEFAULTS.alertFor.reason },
     };
 }
 
@@ -25,7 +25,7 @@ function alert(id: string, title: string, signal: Alert["signal"], direction: Al
 }
 
 const appBaseline = {
-    resources: { ...D.resources.value, source: at("Infrastructure", "- **Auto Scaling**: ECS with CPU/memory based scaling"), defaulted: { "*": D.resources.reason } },
+    resources: { ...DEFAULTS.resources.value, source: at("Infrastructure", "- **Auto Scaling**: ECS with CPU/memory based scaling"), defaulted: { "*": DEFAULTS.resources.reason } },
 };
 
 export const gravitypm: Runbook = {
@@ -36,65 +36,65 @@ export const gravitypm: Runbook = {
         {
             name: "backend",
             role: "api",
-            port: D.apiPort.value,
+            port: DEFAULTS.apiPort.value,
             healthPath: "/health",
             host: "api.gravitypm.com",
             metricsPath: "/metrics",
             ...appBaseline,
             scaling: {
-                min: D.availabilityZones.value,
+                min: DEFAULTS.availabilityZones.value,
                 desired: 5,
-                max: 5 * D.scaleMaxFactor.value,
-                cpuTargetPercent: D.cpuTarget.value,
-                memoryTargetPercent: D.memoryTarget.value,
+                max: 5 * DEFAULTS.scaleMaxFactor.value,
+                cpuTargetPercent: DEFAULTS.cpuTarget.value,
+                memoryTargetPercent: DEFAULTS.memoryTarget.value,
                 source: at("Infrastructure Scaling", "aws ecs update-service --cluster gravitypm --service app --desired-count 5"),
                 defaulted: {
                     min: "the runbook gives no minimum; one task per availability zone",
-                    max: D.scaleMaxFactor.reason,
-                    cpuTargetPercent: D.cpuTarget.reason,
-                    memoryTargetPercent: D.memoryTarget.reason,
+                    max: DEFAULTS.scaleMaxFactor.reason,
+                    cpuTargetPercent: DEFAULTS.cpuTarget.reason,
+                    memoryTargetPercent: DEFAULTS.memoryTarget.reason,
                 },
             },
             source: at("Health Check Endpoints", "- Application: https://api.gravitypm.com/health"),
-            defaulted: { port: D.apiPort.reason, metricsPath: "the runbook scrapes the API with Prometheus; prom-client serves /metrics" },
+            defaulted: { port: DEFAULTS.apiPort.reason, metricsPath: "the runbook scrapes the API with Prometheus; prom-client serves /metrics" },
         },
         {
             name: "frontend",
             role: "frontend",
-            port: D.webPort.value,
+            port: DEFAULTS.webPort.value,
             healthPath: "/health",
             host: "gravitypm.com",
             ...appBaseline,
             scaling: {
-                min: D.availabilityZones.value,
-                desired: D.availabilityZones.value,
-                max: D.availabilityZones.value * D.scaleMaxFactor.value,
-                cpuTargetPercent: D.cpuTarget.value,
-                memoryTargetPercent: D.memoryTarget.value,
+                min: DEFAULTS.availabilityZones.value,
+                desired: DEFAULTS.availabilityZones.value,
+                max: DEFAULTS.availabilityZones.value * DEFAULTS.scaleMaxFactor.value,
+                cpuTargetPercent: DEFAULTS.cpuTarget.value,
+                memoryTargetPercent: DEFAULTS.memoryTarget.value,
                 source: at("Infrastructure", "- **Auto Scaling**: ECS with CPU/memory based scaling"),
-                defaulted: { "*": "the runbook scales the API service; the frontend runs one task per availability zone", cpuTargetPercent: D.cpuTarget.reason, memoryTargetPercent: D.memoryTarget.reason },
+                defaulted: { "*": "the runbook scales the API service; the frontend runs one task per availability zone", cpuTargetPercent: DEFAULTS.cpuTarget.reason, memoryTargetPercent: DEFAULTS.memoryTarget.reason },
             },
             source: at("Health Check Endpoints", "- Load Balancer: https://gravitypm.com/health"),
-            defaulted: { port: D.webPort.reason },
+            defaulted: { port: DEFAULTS.webPort.reason },
         },
     ],
     data: {
         redis: {
-            version: D.redisVersion.value,
-            maxmemoryMB: D.redisMaxmemory.value,
-            maxmemoryPolicy: D.redisPolicy.value,
-            save: D.redisSave.value,
+            version: DEFAULTS.redisVersion.value,
+            maxmemoryMB: DEFAULTS.redisMaxmemory.value,
+            maxmemoryPolicy: DEFAULTS.redisPolicy.value,
+            save: DEFAULTS.redisSave.value,
             mode: "cluster",
             source: at("Core Components", "- **Cache**: Redis cluster"),
-            defaulted: { version: D.redisVersion.reason, maxmemoryMB: D.redisMaxmemory.reason, maxmemoryPolicy: D.redisPolicy.reason, save: D.redisSave.reason },
+            defaulted: { version: DEFAULTS.redisVersion.reason, maxmemoryMB: DEFAULTS.redisMaxmemory.reason, maxmemoryPolicy: DEFAULTS.redisPolicy.reason, save: DEFAULTS.redisSave.reason },
         },
         mongodb: {
-            version: D.mongoVersion.value,
+            version: DEFAULTS.mongoVersion.value,
             database: "gravitypm_production",
-            replicaSetMembers: D.mongoMembers.value,
-            oplogSizeMB: D.mongoOplogMB.value,
+            replicaSetMembers: DEFAULTS.mongoMembers.value,
+            oplogSizeMB: DEFAULTS.mongoOplogMB.value,
             source: at("Database Recovery", "mongorestore --db gravitypm_production /opt/gravitypm/backups/db_backup.gz"),
-            defaulted: { version: D.mongoVersion.reason, replicaSetMembers: D.mongoMembers.reason, oplogSizeMB: D.mongoOplogMB.reason },
+            defaulted: { version: DEFAULTS.mongoVersion.reason, replicaSetMembers: DEFAULTS.mongoMembers.reason, oplogSizeMB: DEFAULTS.mongoOplogMB.reason },
         },
         objectStorage: {
             buckets: ["gravitypm-files", "gravitypm-config"],
@@ -104,7 +104,7 @@ export const gravitypm: Runbook = {
     externalDependencies: [],
     alerts: [
         alert("service-down", "Service down or unavailable", "service_down", "above", "bool", [
-            { severity: "critical", threshold: 0, for: D.downFor.value, source: at(CRITICAL, "- Service down/unavailable"), defaulted: { for: D.downFor.reason } },
+            { severity: "critical", threshold: 0, for: DEFAULTS.downFor.value, source: at(CRITICAL, "- Service down/unavailable"), defaulted: { for: DEFAULTS.downFor.reason } },
         ]),
         alert(
             "mongodb-down",
@@ -112,7 +112,7 @@ export const gravitypm: Runbook = {
             "mongodb_down",
             "above",
             "bool",
-            [{ severity: "critical", threshold: 0, for: D.downFor.value, source: at(CRITICAL, "- Database connection failure"), defaulted: { for: D.downFor.reason } }],
+            [{ severity: "critical", threshold: 0, for: DEFAULTS.downFor.value, source: at(CRITICAL, "- Database connection failure"), defaulted: { for: DEFAULTS.downFor.reason } }],
             "mongodb",
         ),
         alert(
@@ -121,7 +121,7 @@ export const gravitypm: Runbook = {
             "certificate_expiry",
             "below",
             "days",
-            [{ severity: "critical", threshold: 30, for: D.alertFor.value, source: at(CRITICAL, "- Certificate expiration (< 30 days)"), defaulted: { for: D.alertFor.reason } }],
+            [{ severity: "critical", threshold: 30, for: DEFAULTS.alertFor.value, source: at(CRITICAL, "- Certificate expiration (< 30 days)"), defaulted: { for: DEFAULTS.alertFor.reason } }],
             "tls",
         ),
         alert("cpu-usage", "High CPU usage", "cpu_usage", "above", "percent", [
@@ -185,10 +185,10 @@ export const gravitypm: Runbook = {
         alert("backup-overdue", "Backup failures", "backup_age", "above", "intervals", [
             {
                 severity: "warning",
-                threshold: D.backupAgeFactor.value,
-                for: D.alertFor.value,
+                threshold: DEFAULTS.backupAgeFactor.value,
+                for: DEFAULTS.alertFor.value,
                 source: at(WARNING, "- Backup failures"),
-                defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason },
+                defaulted: { threshold: DEFAULTS.backupAgeFactor.reason, for: DEFAULTS.alertFor.reason },
             },
         ]),
     ],
@@ -213,17 +213,10 @@ export const gravitypm: Runbook = {
         channels: { chat: "#incidents", source: at("Internal Communication", "- Use Slack channel: #incidents") },
     },
     backups: [
-        { dataset: "mongodb", cron: "0 */6 * * *", every: "6h", retentionDays: D.backupRetentionDays.value, source: at("Backup Schedule", "- **Database**: Every 6 hours"), defaulted: { retentionDays: D.backupRetentionDays.reason } },
-        { dataset: "files", cron: "0 2 * * *", every: "1d", retentionDays: D.backupRetentionDays.value, source: at("Backup Schedule", "- **File System**: Daily at 2 AM"), defaulted: { retentionDays: D.backupRetentionDays.reason } },
-        { dataset: "config", cron: "0 3 * * *", every: "1d", retentionDays: D.backupRetentionDays.value, source: at("Backup Schedule", "- **Configuration**: Daily at 3 AM"), defaulted: { retentionDays: D.backupRetentionDays.reason } },
-        {
-            dataset: "redis",
-            cron: D.backupDailyCron.value,
-            every: "1d",
-            retentionDays: D.backupRetentionDays.value,
-            source: at("Core Components", "- **Cache**: Redis cluster"),
-            defaulted: { "*": "the runbook's schedule has no cache line; the cache gets the platform's daily snapshot", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
-        },
+        { dataset: "mongodb", cron: "0 */6 * * *", every: "6h", retentionDays: DEFAULTS.backupRetentionDays.value, source: at("Backup Schedule", "- **Database**: Every 6 hours"), defaulted: { retentionDays: DEFAULTS.backupRetentionDays.reason } },
+        { dataset: "files", cron: "0 2 * * *", every: "1d", retentionDays: DEFAULTS.backupRetentionDays.value, source: at("Backup Schedule", "- **File System**: Daily at 2 AM"), defaulted: { retentionDays: DEFAULTS.backupRetentionDays.reason } },
+        { dataset: "config", cron: "0 3 * * *", every: "1d", retentionDays: DEFAULTS.backupRetentionDays.value, source: at("Backup Schedule", "- **Configuration**: Daily at 3 AM"), defaulted: { retentionDays: DEFAULTS.backupRetentionDays.reason } },
+        defaultRedisSnapshot(at("Core Components", "- **Cache**: Redis cluster"), "the runbook's schedule has no cache line; the cache gets the platform's daily snapshot"),
     ],
     verification: [
         { kind: "integrity-check", cadence: "weekly", source: at("Weekly Tasks", "- [ ] Check backup integrity") },
@@ -232,11 +225,11 @@ export const gravitypm: Runbook = {
         { kind: "dr-drill", cadence: "quarterly", source: at("Quarterly Tasks", "- [ ] Disaster recovery test") },
     ],
     maintenanceWindow: {
-        day: D.maintenanceDay.value,
-        startUtc: D.maintenanceStart.value,
-        durationMinutes: D.maintenanceMinutes.value,
+        day: DEFAULTS.maintenanceDay.value,
+        startUtc: DEFAULTS.maintenanceStart.value,
+        durationMinutes: DEFAULTS.maintenanceMinutes.value,
         source: at("System Updates", "   - Schedule maintenance window"),
-        defaulted: { day: D.maintenanceDay.reason, startUtc: D.maintenanceStart.reason, durationMinutes: D.maintenanceMinutes.reason },
+        defaulted: { day: DEFAULTS.maintenanceDay.reason, startUtc: DEFAULTS.maintenanceStart.reason, durationMinutes: DEFAULTS.maintenanceMinutes.reason },
     },
     logs: {
         retentionDays: 30,
@@ -245,11 +238,11 @@ export const gravitypm: Runbook = {
         source: at("Log Rotation", "    daily\n    rotate 30\n    compress"),
     },
     monitoring: {
-        ports: { ...D.monitoringPorts.value },
+        ports: { ...DEFAULTS.monitoringPorts.value },
         dashboards: ["gravitypm-overview"],
         logStack: "elk",
         source: at("Core Components", "- **Monitoring**: Prometheus + Grafana + ELK Stack"),
-        defaulted: { ports: D.monitoringPorts.reason, dashboards: D.overviewDashboard.reason },
+        defaulted: { ports: DEFAULTS.monitoringPorts.reason, dashboards: DEFAULTS.overviewDashboard.reason },
     },
     aws: {
         region: "us-east-1",

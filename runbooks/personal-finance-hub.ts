@@ -1,4 +1,4 @@
-import { DEFAULTS as D } from "./defaults";
+import { DEFAULTS } from "./defaults";
 import { citing, defaultAws } from "./define";
 import type { Level, Runbook } from "./schema";
 
@@ -8,17 +8,17 @@ const at = citing(seed);
 const THRESHOLDS = "Alert Thresholds";
 /** The runbook's threshold table gives levels but no durations. */
 function level(severity: Level["severity"], threshold: number, quote: string): Level {
-    return { severity, threshold, for: D.alertFor.value, source: at(THRESHOLDS, quote), defaulted: { for: D.alertFor.reason } };
+    return { severity, threshold, for: DEFAULTS.alertFor.value, source: at(THRESHOLDS, quote), defaulted: { for: DEFAULTS.alertFor.reason } };
 }
-const appResources = { ...D.resources.value, source: at("Vertical Scaling", "# Increase database resources"), defaulted: { "*": D.resources.reason } };
+const appResources = { ...DEFAULTS.resources.value, source: at("Vertical Scaling", "# Increase database resources"), defaulted: { "*": DEFAULTS.resources.reason } };
 const horizontal = (quote: string) => ({
-    min: D.scaleMin.value,
+    min: DEFAULTS.scaleMin.value,
     desired: 3,
-    max: 3 * D.scaleMaxFactor.value,
-    cpuTargetPercent: D.cpuTarget.value,
-    memoryTargetPercent: D.memoryTarget.value,
+    max: 3 * DEFAULTS.scaleMaxFactor.value,
+    cpuTargetPercent: DEFAULTS.cpuTarget.value,
+    memoryTargetPercent: DEFAULTS.memoryTarget.value,
     source: at("Horizontal Scaling", quote),
-    defaulted: { min: D.scaleMin.reason, max: D.scaleMaxFactor.reason, cpuTargetPercent: D.cpuTarget.reason, memoryTargetPercent: D.memoryTarget.reason },
+    defaulted: { min: DEFAULTS.scaleMin.reason, max: DEFAULTS.scaleMaxFactor.reason, cpuTargetPercent: DEFAULTS.cpuTarget.reason, memoryTargetPercent: DEFAULTS.memoryTarget.reason },
 });
 
 export const personalFinanceHub: Runbook = {
@@ -56,49 +56,49 @@ export const personalFinanceHub: Runbook = {
             version: "16",
             database: "personal_finance",
             user: "pfh_admin",
-            readReplicas: D.postgresReadReplicas.value,
-            parameters: { ...D.postgresTuning.value },
+            readReplicas: DEFAULTS.postgresReadReplicas.value,
+            parameters: { ...DEFAULTS.postgresTuning.value },
             preloadLibraries: ["pg_stat_statements"],
-            slowQueryMs: D.slowQueryMs.value,
+            slowQueryMs: DEFAULTS.slowQueryMs.value,
             source: at("Vertical Scaling", "postgres:16-alpine"),
-            defaulted: { readReplicas: D.postgresReadReplicas.reason, parameters: D.postgresTuning.reason, slowQueryMs: D.slowQueryMs.reason },
+            defaulted: { readReplicas: DEFAULTS.postgresReadReplicas.reason, parameters: DEFAULTS.postgresTuning.reason, slowQueryMs: DEFAULTS.slowQueryMs.reason },
         },
         redis: {
-            version: D.redisVersion.value,
-            maxmemoryMB: D.redisMaxmemory.value,
+            version: DEFAULTS.redisVersion.value,
+            maxmemoryMB: DEFAULTS.redisMaxmemory.value,
             maxmemoryPolicy: "allkeys-lru",
-            save: D.redisSave.value,
+            save: DEFAULTS.redisSave.value,
             mode: "replicated",
             source: at("Redis Memory Exhaustion", "redis-cli -h localhost -p 6379 -a redis_secure_2024 config set maxmemory-policy allkeys-lru"),
             defaulted: {
-                version: D.redisVersion.reason,
+                version: DEFAULTS.redisVersion.reason,
                 maxmemoryMB: "the runbook raises maxmemory to 2gb only during an incident; the steady value is the platform baseline",
-                save: D.redisSave.reason,
+                save: DEFAULTS.redisSave.reason,
                 mode: "the runbook runs redis-master, so a replica follows it",
             },
         },
         kafka: {
-            version: D.kafkaVersion.value,
-            brokers: D.kafkaBrokers.value,
-            topics: [{ name: "personal_finance.transactions.v1", partitions: D.kafkaPartitions.value, replicationFactor: D.kafkaReplication.value }],
+            version: DEFAULTS.kafkaVersion.value,
+            brokers: DEFAULTS.kafkaBrokers.value,
+            topics: [{ name: "personal_finance.transactions.v1", partitions: DEFAULTS.kafkaPartitions.value, replicationFactor: DEFAULTS.kafkaReplication.value }],
             consumerGroups: ["pfh-dashboard-consumer"],
-            minInsyncReplicas: D.kafkaMinInsync.value,
+            minInsyncReplicas: DEFAULTS.kafkaMinInsync.value,
             source: at("Kafka Consumer Lag", "--describe --group pfh-dashboard-consumer"),
             defaulted: {
-                version: D.kafkaVersion.reason,
-                brokers: D.kafkaBrokers.reason,
-                partitions: D.kafkaPartitions.reason,
-                replicationFactor: D.kafkaReplication.reason,
-                minInsyncReplicas: D.kafkaMinInsync.reason,
+                version: DEFAULTS.kafkaVersion.reason,
+                brokers: DEFAULTS.kafkaBrokers.reason,
+                partitions: DEFAULTS.kafkaPartitions.reason,
+                replicationFactor: DEFAULTS.kafkaReplication.reason,
+                minInsyncReplicas: DEFAULTS.kafkaMinInsync.reason,
             },
         },
         mongodb: {
-            version: D.mongoVersion.value,
+            version: DEFAULTS.mongoVersion.value,
             database: "personal_finance",
-            replicaSetMembers: D.mongoMembers.value,
+            replicaSetMembers: DEFAULTS.mongoMembers.value,
             oplogSizeMB: 2048,
             source: at("MongoDB Replica Set Issues", "db.adminCommand({replSetResizeOplog: 1, size: 2048})"),
-            defaulted: { version: D.mongoVersion.reason, replicaSetMembers: D.mongoMembers.reason, database: "the runbook names no Mongo database; the app's name, as PostgreSQL's" },
+            defaulted: { version: DEFAULTS.mongoVersion.reason, replicaSetMembers: DEFAULTS.mongoMembers.reason, database: "the runbook names no Mongo database; the app's name, as PostgreSQL's" },
         },
         objectStorage: {
             buckets: ["pfh-bucket"],
@@ -171,9 +171,9 @@ export const personalFinanceHub: Runbook = {
                 {
                     severity: "critical",
                     threshold: 0,
-                    for: D.downFor.value,
+                    for: DEFAULTS.downFor.value,
                     source: at("Service Health Endpoints", "curl http://localhost:3333/api/health"),
-                    defaulted: { severity: "the runbook checks health first in every procedure but classes no outage; an outage pages", for: D.downFor.reason },
+                    defaulted: { severity: "the runbook checks health first in every procedure but classes no outage; an outage pages", for: DEFAULTS.downFor.reason },
                 },
             ],
         },
@@ -188,9 +188,9 @@ export const personalFinanceHub: Runbook = {
                 {
                     severity: "warning" as const,
                     threshold: 0,
-                    for: D.alertFor.value,
+                    for: DEFAULTS.alertFor.value,
                     source: at("Dependency Health Checks", "# Check external API status"),
-                    defaulted: { severity: "the runbook checks third-party status without classing it; email and AI features degrade, the app stays up", for: D.alertFor.reason },
+                    defaulted: { severity: "the runbook checks third-party status without classing it; email and AI features degrade, the app stays up", for: DEFAULTS.alertFor.reason },
                 },
             ],
         })),
@@ -203,10 +203,10 @@ export const personalFinanceHub: Runbook = {
             levels: [
                 {
                     severity: "warning",
-                    threshold: D.backupAgeFactor.value,
-                    for: D.alertFor.value,
+                    threshold: DEFAULTS.backupAgeFactor.value,
+                    for: DEFAULTS.alertFor.value,
                     source: at("Database Backup", "# PostgreSQL backup"),
-                    defaulted: { threshold: D.backupAgeFactor.reason, for: D.alertFor.reason, severity: "the runbook schedules no backups; a missed one is a warning" },
+                    defaulted: { threshold: DEFAULTS.backupAgeFactor.reason, for: DEFAULTS.alertFor.reason, severity: "the runbook schedules no backups; a missed one is a warning" },
                 },
             ],
         },
@@ -225,30 +225,30 @@ export const personalFinanceHub: Runbook = {
         alertResponse: {
             critical: { minutes: 0, source: at("Additional Resources", "In case of critical production issues, contact the on-call engineer immediately") },
             warning: { minutes: 15, source: at("Escalation Matrix", "1. **Level 1** (0-15 min): On-call engineer"), defaulted: { minutes: "the first escalation window" } },
-            info: { minutes: D.infoResponseMinutes.value, defaulted: { minutes: D.infoResponseMinutes.reason } },
+            info: { minutes: DEFAULTS.infoResponseMinutes.value, defaulted: { minutes: DEFAULTS.infoResponseMinutes.reason } },
         },
         escalation: [
             { level: 1, afterMinutes: 0, who: "On-call engineer", source: at("Escalation Matrix", "1. **Level 1** (0-15 min): On-call engineer") },
             { level: 2, afterMinutes: 15, who: "Team lead + DevOps", source: at("Escalation Matrix", "2. **Level 2** (15-30 min): Team lead + DevOps") },
             { level: 3, afterMinutes: 30, who: "Management + All hands", source: at("Escalation Matrix", "3. **Level 3** (30+ min): Management + All hands") },
         ],
-        channels: { chat: "#personal-finance-hub-alerts", defaulted: { chat: D.chatChannel.reason } },
+        channels: { chat: "#personal-finance-hub-alerts", defaulted: { chat: DEFAULTS.chatChannel.reason } },
     },
     backups: (["postgres", "mongodb", "redis"] as const).map((dataset) => ({
         dataset,
-        cron: D.backupDailyCron.value,
+        cron: DEFAULTS.backupDailyCron.value,
         every: "1d",
-        retentionDays: D.backupRetentionDays.value,
+        retentionDays: DEFAULTS.backupRetentionDays.value,
         source: at("Database Backup", { postgres: "# PostgreSQL backup", mongodb: "# MongoDB backup", redis: "# Redis backup" }[dataset]),
-        defaulted: { cron: D.backupDailyCron.reason, every: "the runbook gives backup commands without a schedule; daily", retentionDays: D.backupRetentionDays.reason },
+        defaulted: { cron: DEFAULTS.backupDailyCron.reason, every: "the runbook gives backup commands without a schedule; daily", retentionDays: DEFAULTS.backupRetentionDays.reason },
     })),
     verification: [],
     maintenanceWindow: {
-        day: D.maintenanceDay.value,
-        startUtc: D.maintenanceStart.value,
-        durationMinutes: D.maintenanceMinutes.value,
+        day: DEFAULTS.maintenanceDay.value,
+        startUtc: DEFAULTS.maintenanceStart.value,
+        durationMinutes: DEFAULTS.maintenanceMinutes.value,
         source: at("Rolling Deployment", "# 4. Rolling update production"),
-        defaulted: { day: D.maintenanceDay.reason, startUtc: D.maintenanceStart.reason, durationMinutes: D.maintenanceMinutes.reason },
+        defaulted: { day: DEFAULTS.maintenanceDay.reason, startUtc: DEFAULTS.maintenanceStart.reason, durationMinutes: DEFAULTS.maintenanceMinutes.reason },
     },
     logs: {
         retentionDays: 30,
@@ -258,11 +258,11 @@ export const personalFinanceHub: Runbook = {
         defaulted: { rotation: "the runbook compresses and deletes by age; files rotate daily so age is meaningful" },
     },
     monitoring: {
-        ports: { grafana: 3001, prometheus: D.monitoringPorts.value.prometheus, alertmanager: D.monitoringPorts.value.alertmanager, loki: 3100, jaeger: 16686 },
+        ports: { grafana: 3001, prometheus: DEFAULTS.monitoringPorts.value.prometheus, alertmanager: DEFAULTS.monitoringPorts.value.alertmanager, loki: 3100, jaeger: 16686 },
         dashboards: ["pfh-overview", "pfh-database", "pfh-kafka", "pfh-api", "pfh-business"],
         logStack: "loki",
         source: at("Critical Metrics Dashboard URLs", "- **Main Dashboard**: http://localhost:3001/d/pfh-overview"),
-        defaulted: { prometheus: D.monitoringPorts.reason, alertmanager: D.monitoringPorts.reason },
+        defaulted: { prometheus: DEFAULTS.monitoringPorts.reason, alertmanager: DEFAULTS.monitoringPorts.reason },
     },
     aws: defaultAws("the runbook deploys by rolling update"),
     checks: [

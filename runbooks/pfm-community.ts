@@ -1,5 +1,5 @@
-import { DEFAULTS as D } from "./defaults";
-import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry } from "./define";
+import { DEFAULTS } from "./defaults";
+import { citing, defaultAws, defaultBackupOverdue, defaultCertificateExpiry, defaultRedisSnapshot } from "./define";
 import type { Runbook } from "./schema";
 
 const seed = "000_ec4a227eb36bc2f0.txt";
@@ -13,15 +13,15 @@ const limits = at(
 );
 const scaleTo3 = at("High CPU Usage", "# - Scale horizontally: docker-compose scale backend=3");
 const portalDefaults = {
-    resources: { ...D.resources.value, source: limits, defaulted: { "*": "the runbook sets limits for the backend only; the portals get the same baseline" } },
+    resources: { ...DEFAULTS.resources.value, source: limits, defaulted: { "*": "the runbook sets limits for the backend only; the portals get the same baseline" } },
     scaling: {
-        min: D.scaleMin.value,
-        desired: D.scaleMin.value,
-        max: D.scaleMin.value * D.scaleMaxFactor.value,
-        cpuTargetPercent: D.cpuTarget.value,
-        memoryTargetPercent: D.memoryTarget.value,
+        min: DEFAULTS.scaleMin.value,
+        desired: DEFAULTS.scaleMin.value,
+        max: DEFAULTS.scaleMin.value * DEFAULTS.scaleMaxFactor.value,
+        cpuTargetPercent: DEFAULTS.cpuTarget.value,
+        memoryTargetPercent: DEFAULTS.memoryTarget.value,
         source: scaleTo3,
-        defaulted: { "*": "the runbook scales only the backend; the portals run the platform minimum", cpuTargetPercent: D.cpuTarget.reason, memoryTargetPercent: D.memoryTarget.reason },
+        defaulted: { "*": "the runbook scales only the backend; the portals run the platform minimum", cpuTargetPercent: DEFAULTS.cpuTarget.reason, memoryTargetPercent: DEFAULTS.memoryTarget.reason },
     },
 };
 
@@ -33,58 +33,58 @@ export const pfmCommunity: Runbook = {
         {
             name: "backend",
             role: "api",
-            port: D.apiPort.value,
+            port: DEFAULTS.apiPort.value,
             healthPath: "/health",
             host: "api.pfm-community.com",
             metricsPath: "/metrics",
-            resources: { ...D.resources.value, source: limits },
+            resources: { ...DEFAULTS.resources.value, source: limits },
             scaling: {
-                min: D.scaleMin.value,
+                min: DEFAULTS.scaleMin.value,
                 desired: 3,
-                max: 3 * D.scaleMaxFactor.value,
-                cpuTargetPercent: D.cpuTarget.value,
-                memoryTargetPercent: D.memoryTarget.value,
+                max: 3 * DEFAULTS.scaleMaxFactor.value,
+                cpuTargetPercent: DEFAULTS.cpuTarget.value,
+                memoryTargetPercent: DEFAULTS.memoryTarget.value,
                 source: scaleTo3,
-                defaulted: { min: D.scaleMin.reason, max: D.scaleMaxFactor.reason, cpuTargetPercent: D.cpuTarget.reason, memoryTargetPercent: D.memoryTarget.reason },
+                defaulted: { min: DEFAULTS.scaleMin.reason, max: DEFAULTS.scaleMaxFactor.reason, cpuTargetPercent: DEFAULTS.cpuTarget.reason, memoryTargetPercent: DEFAULTS.memoryTarget.reason },
             },
             source: at("Health Check Dashboard Access", "Backend API:          http://api.pfm-community.com/health"),
-            defaulted: { port: D.apiPort.reason, metricsPath: "the runbook lists pfm_http_* metrics; prom-client serves them on /metrics" },
+            defaulted: { port: DEFAULTS.apiPort.reason, metricsPath: "the runbook lists pfm_http_* metrics; prom-client serves them on /metrics" },
         },
         {
             name: "admin-portal",
             role: "portal",
-            port: D.webPort.value,
+            port: DEFAULTS.webPort.value,
             healthPath: "/health",
             host: "admin.pfm-community.com",
             ...portalDefaults,
             source: at("Health Check Dashboard Access", "Admin Portal:         http://admin.pfm-community.com/health"),
-            defaulted: { port: D.webPort.reason },
+            defaulted: { port: DEFAULTS.webPort.reason },
         },
         {
             name: "member-portal",
             role: "portal",
-            port: D.webPort.value,
+            port: DEFAULTS.webPort.value,
             healthPath: "/health",
             host: "app.pfm-community.com",
             ...portalDefaults,
             source: at("Health Check Dashboard Access", "Member Portal:        http://app.pfm-community.com/health"),
-            defaulted: { port: D.webPort.reason },
+            defaulted: { port: DEFAULTS.webPort.reason },
         },
     ],
     data: {
         postgres: {
-            version: D.postgresVersion.value,
+            version: DEFAULTS.postgresVersion.value,
             database: "pfm_community_production",
             user: "pfm_user",
-            readReplicas: D.replicas.value,
+            readReplicas: DEFAULTS.replicas.value,
             parameters: { shared_buffers: "256MB", effective_cache_size: "1GB", random_page_cost: "1.1" },
             preloadLibraries: ["pg_stat_statements"],
-            slowQueryMs: D.slowQueryMs.value,
+            slowQueryMs: DEFAULTS.slowQueryMs.value,
             source: at("Database Performance Tuning", "# - shared_buffers = 256MB\n# - effective_cache_size = 1GB\n# - random_page_cost = 1.1"),
-            defaulted: { version: D.postgresVersion.reason, slowQueryMs: D.slowQueryMs.reason, readReplicas: D.replicas.reason },
+            defaulted: { version: DEFAULTS.postgresVersion.reason, slowQueryMs: DEFAULTS.slowQueryMs.reason, readReplicas: DEFAULTS.replicas.reason },
         },
         redis: {
-            version: D.redisVersion.value,
+            version: DEFAULTS.redisVersion.value,
             maxmemoryMB: 512,
             maxmemoryPolicy: "allkeys-lru",
             save: [
@@ -94,7 +94,7 @@ export const pfmCommunity: Runbook = {
             ],
             mode: "standalone",
             source: at("Redis Performance Tuning", "# - maxmemory 512mb\n# - maxmemory-policy allkeys-lru\n# - save 900 1 300 10 60 10000"),
-            defaulted: { version: D.redisVersion.reason },
+            defaulted: { version: DEFAULTS.redisVersion.reason },
         },
     },
     externalDependencies: [
@@ -166,7 +166,7 @@ export const pfmCommunity: Runbook = {
             signal: "disk_usage",
             direction: "above",
             unit: "percent",
-            levels: [{ severity: "critical", threshold: 95, for: D.alertFor.value, source: at(CRITICAL, "Disk Critical: > 95% disk usage"), defaulted: { for: D.alertFor.reason } }],
+            levels: [{ severity: "critical", threshold: 95, for: DEFAULTS.alertFor.value, source: at(CRITICAL, "Disk Critical: > 95% disk usage"), defaulted: { for: DEFAULTS.alertFor.reason } }],
         },
         {
             id: "auth-failures",
@@ -174,7 +174,7 @@ export const pfmCommunity: Runbook = {
             signal: "auth_failures",
             direction: "above",
             unit: "per_minute",
-            levels: [{ severity: "critical", threshold: 10, for: D.rateFor.value, source: at(CRITICAL, "Security Incident: Authentication failures > 10/minute"), defaulted: { for: D.rateFor.reason } }],
+            levels: [{ severity: "critical", threshold: 10, for: DEFAULTS.rateFor.value, source: at(CRITICAL, "Security Incident: Authentication failures > 10/minute"), defaulted: { for: DEFAULTS.rateFor.reason } }],
         },
         {
             id: "http-latency-p95",
@@ -191,7 +191,7 @@ export const pfmCommunity: Runbook = {
             direction: "above",
             unit: "per_minute",
             subject: "postgres",
-            levels: [{ severity: "warning", threshold: 5, for: D.rateFor.value, source: at(WARNING, "Database Slow Queries: > 5 slow queries/minute"), defaulted: { for: D.rateFor.reason } }],
+            levels: [{ severity: "warning", threshold: 5, for: DEFAULTS.rateFor.value, source: at(WARNING, "Database Slow Queries: > 5 slow queries/minute"), defaulted: { for: DEFAULTS.rateFor.reason } }],
         },
         {
             id: "redis-hit-rate",
@@ -209,7 +209,7 @@ export const pfmCommunity: Runbook = {
             direction: "above",
             unit: "seconds",
             subject: "solana-rpc",
-            levels: [{ severity: "warning", threshold: 5, for: D.alertFor.value, source: at(WARNING, "Blockchain Latency: > 5 seconds RPC response time"), defaulted: { for: D.alertFor.reason } }],
+            levels: [{ severity: "warning", threshold: 5, for: DEFAULTS.alertFor.value, source: at(WARNING, "Blockchain Latency: > 5 seconds RPC response time"), defaulted: { for: DEFAULTS.alertFor.reason } }],
         },
         {
             id: "solana-rpc-down",
@@ -222,9 +222,9 @@ export const pfmCommunity: Runbook = {
                 {
                     severity: "warning",
                     threshold: 0,
-                    for: D.downFor.value,
+                    for: DEFAULTS.downFor.value,
                     source: at("Severity 2 (High)", "**Examples:** Single service down, high error rates, blockchain connectivity lost"),
-                    defaulted: { for: D.downFor.reason },
+                    defaulted: { for: DEFAULTS.downFor.reason },
                 },
             ],
         },
@@ -248,32 +248,25 @@ export const pfmCommunity: Runbook = {
             { level: 2, afterMinutes: 5, who: "Development team", source: at("1. Initial Response (First 5 Minutes)", "# - Development team"), defaulted: { afterMinutes: "the runbook's investigation phase starts after the first 5 minutes" } },
             {
                 level: 3,
-                afterMinutes: D.escalationAfter.value,
+                afterMinutes: DEFAULTS.escalationAfter.value,
                 who: "Management",
                 onlyFor: ["Severity 1 (Critical)", "Severity 2 (High)"],
                 source: at("1. Initial Response (First 5 Minutes)", "# - Management (for Sev 1/2)"),
-                defaulted: { afterMinutes: D.escalationAfter.reason },
+                defaulted: { afterMinutes: DEFAULTS.escalationAfter.reason },
             },
         ],
-        channels: { chat: "#pfm-community-alerts", defaulted: { chat: D.chatChannel.reason } },
+        channels: { chat: "#pfm-community-alerts", defaulted: { chat: DEFAULTS.chatChannel.reason } },
     },
     backups: [
         {
             dataset: "postgres",
-            cron: D.backupDailyCron.value,
+            cron: DEFAULTS.backupDailyCron.value,
             every: "1d",
-            retentionDays: D.backupRetentionDays.value,
+            retentionDays: DEFAULTS.backupRetentionDays.value,
             source: at("Automated Backup Validation", "# Verify daily backups"),
-            defaulted: { cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
+            defaulted: { cron: DEFAULTS.backupDailyCron.reason, retentionDays: DEFAULTS.backupRetentionDays.reason },
         },
-        {
-            dataset: "redis",
-            cron: D.backupDailyCron.value,
-            every: "1d",
-            retentionDays: D.backupRetentionDays.value,
-            source: at("Redis Performance Tuning", "# - save 900 1 300 10 60 10000"),
-            defaulted: { "*": "the runbook persists Redis with RDB snapshots but schedules no off-host copy; a daily one, like the database's", cron: D.backupDailyCron.reason, retentionDays: D.backupRetentionDays.reason },
-        },
+        defaultRedisSnapshot(at("Redis Performance Tuning", "# - save 900 1 300 10 60 10000"), "the runbook persists Redis with RDB snapshots but schedules no off-host copy; a daily one, like the database's"),
     ],
     verification: [
         { kind: "integrity-check", cadence: "daily", source: at("Daily (Automated)", "- Backup verification") },
@@ -284,23 +277,23 @@ export const pfmCommunity: Runbook = {
     ],
     maintenanceWindow: {
         day: "wednesday",
-        startUtc: D.maintenanceStart.value,
-        durationMinutes: D.maintenanceMinutes.value,
+        startUtc: DEFAULTS.maintenanceStart.value,
+        durationMinutes: DEFAULTS.maintenanceMinutes.value,
         source: at("Wednesday - Maintenance Window", "./scripts/weekly/security-updates.sh"),
-        defaulted: { startUtc: D.maintenanceStart.reason, durationMinutes: D.maintenanceMinutes.reason },
+        defaulted: { startUtc: DEFAULTS.maintenanceStart.reason, durationMinutes: DEFAULTS.maintenanceMinutes.reason },
     },
     logs: {
-        retentionDays: D.logRetentionDays.value,
+        retentionDays: DEFAULTS.logRetentionDays.value,
         rotation: "daily",
         source: at("Daily (Automated)", "- Log rotation"),
-        defaulted: { retentionDays: D.logRetentionDays.reason },
+        defaulted: { retentionDays: DEFAULTS.logRetentionDays.reason },
     },
     monitoring: {
         ports: { grafana: 3003, prometheus: 9090, loki: 3100, alertmanager: 9093 },
         dashboards: ["pfm-overview"],
         logStack: "loki",
         source: at("Health Check Dashboard Access", "Grafana Dashboard:     http://monitoring.pfm-community.com:3003"),
-        defaulted: { dashboards: D.overviewDashboard.reason },
+        defaulted: { dashboards: DEFAULTS.overviewDashboard.reason },
     },
     aws: defaultAws("the runbook deploys with rolling updates"),
     checks: [

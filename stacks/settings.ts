@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { applyOverrides, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
 import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
+import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
 
 /**
  * Stack configuration: the one place config enters the program. `resolveStack` is pure (it takes
@@ -9,11 +10,6 @@ import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from ".
  */
 
 export const PROJECT = "runbook-platform";
-export const TARGETS = ["docker", "kubernetes", "aws"] as const;
-export type Target = (typeof TARGETS)[number];
-
-/** Where each environment runs unless its stack says otherwise. */
-export const DEFAULT_TARGET: Record<Env, Target> = { local: "docker", staging: "kubernetes", production: "aws" };
 
 /** Secrets an operator sets with `pulumi config set --secret` (they come from outside: a pager key, a chat webhook). */
 export const OPERATOR_SECRETS = ["pagerdutyRoutingKey", "slackWebhookUrl"] as const;

@@ -4,7 +4,8 @@ import { dashboardFiles } from "../dashboards";
 import { promtoolTests } from "./promtool-tests";
 import { alertmanagerConfig, ampAlertManagerDefinition, type Receivers } from "./routing";
 import { rulesFor } from "./rules";
-import { alertsOn, type Target } from "./signals";
+import type { Target } from "../targets";
+import { alertsOn } from "./signals";
 
 export interface Artifact {
     /** Relative path, `/`-separated: where the target mounts or uploads it. */

@@ -1,9 +1,12 @@
 import { ENVS, type Runbook, type Source } from "../../runbooks";
-import { COVERAGE_PROVIDERS, type CoverageKey, type CoverageKind, type CoverageProvider } from "./coverage-registry";
+import { backupPlan } from "../backups/plan";
+import type { CoverageKey, CoverageKind, CoverageProvider } from "./coverage-claims";
 import { caseNamesByAlert } from "./promtool-tests";
 import { receiverName, routeTimings, routingCases } from "./routing";
-import { alertName, rulesFor, UNIT_SUFFIX } from "./rules";
-import { CLOUDWATCH_METRICS, DEFAULT_TARGET, alertsOn, isCloudWatchSignal } from "./signals";
+import { levelSummary } from "./levels";
+import { alertName, rulesFor } from "./rules";
+import { DEFAULT_TARGET } from "../targets";
+import { CLOUDWATCH_METRICS, alertsOn, isCloudWatchOnlySignal } from "./signals";
 
 /** runbook number -> what implements it -> what tests it -> what enforces it. */
 export interface CoverageRow extends CoverageKey {
@@ -40,7 +43,7 @@ function alertRows(runbook: Runbook): Own[] {
         alert.levels.map((level) => {
             const name = alertName(app, alert.id, level.severity);
             const ruled = built.filter((b) => b.rules.has(name));
-            const alarm = isCloudWatchSignal(alert.signal) ? CLOUDWATCH_METRICS[alert.signal] : undefined;
+            const alarm = isCloudWatchOnlySignal(alert.signal) ? CLOUDWATCH_METRICS[alert.signal] : undefined;
             const implementedBy = [
                 ...(ruled.length ? [`rule ${name} (${ruled.map((b) => `${b.env}/${b.target}`).join(", ")})`] : []),
                 ...built.filter((b) => alarm && b.cloudwatch.has(alert.id)).map((b) => `${b.env}/${b.target}: CloudWatch alarm on ${alarm?.namespace} ${alarm?.metric}, owned by the AWS target`),
@@ -49,7 +52,7 @@ function alertRows(runbook: Runbook): Own[] {
             return {
                 kind: "alert-level" as const,
                 id: `${alert.id}/${level.severity}`,
-                number: `${level.severity} ${alert.direction === "above" ? ">" : "<"} ${level.threshold}${UNIT_SUFFIX[alert.unit]} for ${level.for}`,
+                number: levelSummary(alert, level),
                 source: level.source,
                 implementedBy,
                 testedBy,
@@ -102,17 +105,17 @@ function routingRows(runbook: Runbook): Own[] {
 
 function dataRows(runbook: Runbook, testsOf: (signal: string) => string[]): Own[] {
     const backupAlert = runbook.alerts.find((a) => a.signal === "backup_age");
-    const rows: Own[] = runbook.backups.flatMap((b) => [
+    const rows: Own[] = backupPlan(runbook).flatMap(({ dataset, backup, cron, retentionDays }) => [
         {
             kind: "backup-interval" as const,
-            id: b.dataset,
-            number: `every ${b.every}`,
-            source: b.source,
-            implementedBy: backupAlert ? backupAlert.levels.map((l) => `rule ${alertName(runbook.app, backupAlert.id, l.severity)} (age / ${b.every})`) : [],
+            id: dataset,
+            number: `every ${backup.every}`,
+            source: backup.source,
+            implementedBy: backupAlert ? backupAlert.levels.map((l) => `rule ${alertName(runbook.app, backupAlert.id, l.severity)} (age / ${backup.every})`) : [],
             testedBy: testsOf("backup_age"),
         },
-        { kind: "backup-schedule" as const, id: b.dataset, number: `cron ${b.cron}`, source: b.source },
-        { kind: "backup-retention" as const, id: b.dataset, number: `${b.retentionDays} days`, source: b.source },
+        { kind: "backup-schedule" as const, id: dataset, number: `cron ${cron}`, source: backup.source },
+        { kind: "backup-retention" as const, id: dataset, number: `${retentionDays} days`, source: backup.source },
     ]);
     rows.push({ kind: "log-retention", id: "logs", number: `${runbook.logs.retentionDays} days`, source: runbook.logs.source });
     for (const s of runbook.services) {
@@ -146,8 +149,11 @@ function dataRows(runbook: Runbook, testsOf: (signal: string) => string[]): Own[
     return rows;
 }
 
-/** Every runbook number of every app, with what the alerting capability and the providers say about it. */
-export function coverageRows(runbooks: readonly Runbook[], providers: readonly CoverageProvider[] = COVERAGE_PROVIDERS): CoverageRow[] {
+/**
+ * Every runbook number of every app, with what the alerting capability and the given providers
+ * say about it (the caller composes them: cli/coverage.ts passes the AWS target's and the pack's).
+ */
+export function coverageRows(runbooks: readonly Runbook[], providers: readonly CoverageProvider[]): CoverageRow[] {
     return runbooks.flatMap((runbook) => {
         const levels = alertRows(runbook);
         const testsOf = (signal: string) => {

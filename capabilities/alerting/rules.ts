@@ -1,5 +1,7 @@
-import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source, Unit } from "../../runbooks";
-import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchSignal, signalQuery, type Target } from "./signals";
+import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source } from "../../runbooks";
+import { levelBound, levelCondition, UNIT_SUFFIX } from "./levels";
+import type { Target } from "../targets";
+import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchOnlySignal, signalQuery } from "./signals";
 
 /** Where the runbooks are published; every `runbook_url` points into it. */
 export const RUNBOOK_BASE_URL = "https://runbooks.internal";
@@ -51,17 +53,6 @@ export function runbookUrl(app: AppId, source: Pick<Source, "seed" | "section">)
     return `${RUNBOOK_BASE_URL}/${app}/${source.seed}#${sectionSlug(source.section)}`;
 }
 
-/** How a value of each unit is written after the number. */
-export const UNIT_SUFFIX: Readonly<Record<Unit, string>> = {
-    percent: "%",
-    seconds: " s",
-    per_minute: "/min",
-    messages: " messages",
-    days: " days",
-    intervals: " backup intervals",
-    bool: "",
-};
-
 /** The live value as annotations print it; promtool tests render the same two decimals. */
 export const VALUE_TEMPLATE = '{{ printf "%.2f" $value }}';
 
@@ -78,14 +69,12 @@ export function levelExpr(runbook: Runbook, alert: Alert, level: Level): string 
 }
 
 export function levelAnnotations(runbook: Runbook, alert: Alert, level: Level): Record<string, string> {
-    const u = UNIT_SUFFIX[alert.unit];
     const where = instanceText(alert);
-    const condition = alert.unit === "bool" ? `down for ${level.for}` : `${alert.direction} ${level.threshold}${u} for ${level.for}`;
     return {
-        summary: `${alert.title}: ${condition}`,
+        summary: `${alert.title}: ${levelCondition(alert, level)}`,
         description:
-            `${alert.title}${where ? ` on ${where}` : ""}: ${VALUE_TEMPLATE}${alert.unit === "bool" ? " (1 = down)" : u}. ` +
-            `The runbook's ${level.severity} level: ${alert.direction} ${level.threshold}${u} for ${level.for} (${level.source.seed}, "${level.source.section}").`,
+            `${alert.title}${where ? ` on ${where}` : ""}: ${VALUE_TEMPLATE}${alert.unit === "bool" ? " (1 = down)" : UNIT_SUFFIX[alert.unit]}. ` +
+            `The runbook's ${level.severity} level: ${levelBound(alert, level)} (${level.source.seed}, "${level.source.section}").`,
         runbook_url: runbookUrl(runbook.app, level.source),
     };
 }
@@ -104,7 +93,7 @@ export function watchdogRule(runbook: Runbook, env: Env, target: Target): Alerti
     const cloudwatch = alertsOn(runbook, target).cloudwatch;
     const elsewhere = cloudwatch.length
         ? ` On ${target}, ${cloudwatch.map((a) => a.id).join(", ")} are CloudWatch alarms (${[...new Set(cloudwatch.map((a) => a.signal))]
-              .filter(isCloudWatchSignal)
+              .filter(isCloudWatchOnlySignal)
               .map((s) => `${CLOUDWATCH_METRICS[s].namespace} ${CLOUDWATCH_METRICS[s].metric}`)
               .join(", ")}), not rules here.`
         : "";
@@ -122,7 +111,7 @@ export function watchdogRule(runbook: Runbook, env: Env, target: Target): Alerti
 
 /**
  * The rule group of one app and environment: one alert per runbook alert level, plus the Watchdog.
- * On `aws`, the signals in CLOUDWATCH_SIGNALS are left to CloudWatch alarms; the Watchdog's
+ * On `aws`, the signals in CLOUDWATCH_ONLY_SIGNALS are left to CloudWatch alarms; the Watchdog's
  * description names them so the group says what it does not cover.
  */
 export function rulesFor(runbook: Runbook, env: Env, target: Target): RuleFile {

@@ -1,4 +1,5 @@
 import { durationSeconds, type Alert, type AlertSeverity, type Dataset, type Level, type Runbook, type Signal } from "../../runbooks";
+import { levelCondition } from "../alerting/levels";
 import { CLOUDWATCH_METRICS } from "../alerting/signals";
 
 /**
@@ -208,11 +209,8 @@ export function subjectSlug(s: AlarmSubject): string {
     }
 }
 
-const UNIT: Record<Alert["unit"], string> = { percent: "%", seconds: " s", per_minute: "/min", messages: " messages", days: " days", intervals: " backup intervals", bool: "" };
-
 function describe(rb: Runbook, alert: Alert, level: Level, what: string): string {
-    const condition = alert.unit === "bool" ? `down for ${level.for}` : `${alert.direction} ${level.threshold}${UNIT[alert.unit]} for ${level.for}`;
-    return `${alert.title} (${level.severity}): ${condition}. Measures ${what}. Runbook ${rb.app}, ${level.source.seed} "${level.source.section}".`;
+    return `${alert.title} (${level.severity}): ${levelCondition(alert, level)}. Measures ${what}. Runbook ${rb.app}, ${level.source.seed} "${level.source.section}".`;
 }
 
 /**

@@ -1,9 +1,11 @@
-import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
+import type { Dataset, Runbook } from "../../runbooks";
+import { backupPlan, isBucketDataset, type BucketDataset, type DatasetBackup } from "../backups/plan";
 import { awsCron, restoreTestPlan } from "../schedules";
 
 /**
- * How each runbook backup is taken on AWS. AWS Backup covers RDS, DocumentDB and S3; ElastiCache
- * is not an AWS Backup resource, so Redis backups are ElastiCache's own daily snapshots.
+ * How each dataset of the backup plan (capabilities/backups/plan.ts) is taken on AWS. AWS Backup
+ * covers RDS, DocumentDB and S3; ElastiCache is not an AWS Backup resource, so Redis backups are
+ * ElastiCache's own daily snapshots.
  */
 
 export type BackupService = "RDS" | "DocumentDB" | "S3" | "ElastiCache";
@@ -22,37 +24,18 @@ export function backupTag(dataset: Dataset): { key: string; value: string } {
     return { key: `backup:${dataset}`, value: "true" };
 }
 
-/** Which AWS service holds a dataset; throws where the app has no such data service. */
-export function backupService(rb: Runbook, backup: Backup, index: number): BackupService {
-    const field = `backups[${index}].dataset`;
-    switch (backup.dataset) {
-        case "postgres":
-            if (!rb.data.postgres) throw new Error(`${rb.app}: ${field} = "postgres" but data.postgres is not set`);
-            return "RDS";
-        case "mongodb":
-            if (!rb.data.mongodb) throw new Error(`${rb.app}: ${field} = "mongodb" but data.mongodb is not set`);
-            return "DocumentDB";
-        case "redis":
-            if (!rb.data.redis) throw new Error(`${rb.app}: ${field} = "redis" but data.redis is not set`);
-            return "ElastiCache";
-        case "files":
-        case "config":
-            if (bucketsFor(rb, backup.dataset).length === 0) {
-                throw new Error(`${rb.app}: ${field} = "${backup.dataset}" but no bucket in data.objectStorage.buckets holds it (allowed: a bucket named *-${backup.dataset}, or objectStorage.backupSync.from for files)`);
-            }
-            return "S3";
-    }
+/** The AWS service that holds a planned dataset: its database service, or S3 for a bucket dataset. */
+export function backupService(planned: DatasetBackup): BackupService {
+    if (planned.source.kind === "bucket") return "S3";
+    return ({ postgres: "RDS", mongodb: "DocumentDB", redis: "ElastiCache" } as const)[planned.source.service];
 }
 
 /**
- * The runbook buckets a file dataset lives in: for `files`, the bucket the runbook copies from
- * (`backupSync.from`) or the ones named `*-files`; for `config`, the ones named `*-config`.
+ * The runbook buckets a file dataset lives in, as the backup plan decides it (one bucket; none
+ * where the runbook does not back the dataset up).
  */
 export function bucketsFor(rb: Runbook, dataset: "files" | "config"): string[] {
-    const store = rb.data.objectStorage;
-    if (!store) return [];
-    if (dataset === "files" && store.backupSync) return [store.backupSync.from];
-    return store.buckets.filter((b) => b.endsWith(`-${dataset}`));
+    return backupPlan(rb).flatMap((p) => (p.dataset === dataset && p.source.kind === "bucket" ? [p.source.bucket] : []));
 }
 
 export interface BackupRuleSpec {
@@ -71,21 +54,21 @@ export interface BackupRuleSpec {
  * with their own schedules need their own plans), each with one rule on the runbook's schedule.
  */
 export function backupRules(rb: Runbook): BackupRuleSpec[] {
-    return rb.backups.flatMap((b, i) => {
-        const service = backupService(rb, b, i);
+    return backupPlan(rb).flatMap((p) => {
+        const service = backupService(p);
         if (service === "ElastiCache") return [];
-        const everyMinutes = durationSeconds(b.every) / 60;
-        if (everyMinutes < 60) throw new Error(`${rb.app}: backups[${i}].cron = "${b.cron}": AWS Backup runs at most hourly`);
+        const everyMinutes = p.everySeconds / 60;
+        if (everyMinutes < 60) throw new Error(`${rb.app}: backups[${p.index}].cron = "${p.cron}": AWS Backup runs at most hourly`);
         return [
             {
-                dataset: b.dataset,
+                dataset: p.dataset,
                 service,
-                schedule: awsCron(b.cron),
-                deleteAfterDays: b.retentionDays,
+                schedule: awsCron(p.cron),
+                deleteAfterDays: p.retentionDays,
                 startWindowMinutes: START_WINDOW_MINUTES,
                 // AWS Backup needs completion >= start + 60 minutes; a job should end before the next one starts.
                 completionWindowMinutes: Math.max(START_WINDOW_MINUTES + 60, Math.min(COMPLETION_WINDOW_MINUTES, everyMinutes - START_WINDOW_MINUTES)),
-                tag: backupTag(b.dataset),
+                tag: backupTag(p.dataset),
             },
         ];
     });
@@ -121,18 +104,18 @@ export function vaultLockDays(rule: BackupRuleSpec): number {
  * covers keeps them as long as the runbook's longest backup retention.
  */
 export function noncurrentVersionDays(rb: Runbook, bucket: string): number {
-    const store = rb.data.objectStorage;
-    const retention = (dataset: Dataset) => rb.backups.find((b) => b.dataset === dataset)?.retentionDays;
+    const plan = backupPlan(rb);
     for (const dataset of ["files", "config"] as const) {
-        const days = retention(dataset);
-        if (days === undefined) continue;
-        if (bucketsFor(rb, dataset).includes(bucket)) return days;
-        if (dataset === "files" && store?.backupSync?.to === bucket) return days;
+        const p = plan.find((x) => x.dataset === dataset);
+        if (!p) continue;
+        if (p.source.kind === "bucket" && p.source.bucket === bucket) return p.retentionDays;
+        if (p.destination.kind === "runbook-bucket" && p.destination.bucket === bucket) return p.retentionDays;
     }
-    return Math.max(...rb.backups.map((b) => b.retentionDays));
+    return Math.max(...plan.map((p) => p.retentionDays));
 }
 
 /** The dataset whose AWS Backup plan selects a bucket, if any. */
-export function bucketDataset(rb: Runbook, bucket: string): "files" | "config" | undefined {
-    return (["files", "config"] as const).find((d) => rb.backups.some((b) => b.dataset === d) && bucketsFor(rb, d).includes(bucket));
+export function bucketDataset(rb: Runbook, bucket: string): BucketDataset | undefined {
+    const p = backupPlan(rb).find((x) => x.source.kind === "bucket" && x.source.bucket === bucket);
+    return p && isBucketDataset(p.dataset) ? p.dataset : undefined;
 }

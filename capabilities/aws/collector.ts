@@ -1,6 +1,7 @@
 import YAML from "yaml";
 import type { Env, Runbook } from "../../runbooks";
-import { BLACKBOX_MODULES, EXPORTERS, SCRAPE_INTERVAL, type ExporterId, type ExporterRequirement } from "../alerting/signals";
+import { BLACKBOX_MODULES, EXPORTERS, type ExporterId, type ExporterRequirement } from "../alerting/exporters";
+import { SCRAPE_INTERVAL } from "../alerting/metrics";
 
 /**
  * The metrics collector on ECS: a Prometheus agent that scrapes the exporters the metrics

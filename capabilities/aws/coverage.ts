@@ -1,8 +1,9 @@
-import type { CoverageClaim, CoverageKey, CoverageProvider } from "../alerting/coverage-registry";
+import type { CoverageClaim, CoverageKey, CoverageProvider } from "../alerting/coverage-claims";
 import { getRunbook, type Dataset, type Runbook } from "../../runbooks";
 import { fargateSize } from "../sizing";
 import { cloudWatchAlarms, subjectSlug } from "./alarms";
-import { backupRules } from "./backups";
+import { backupPlan } from "../backups/plan";
+import { backupRules, backupService } from "./backups";
 import { dashboardProvisioningFiles, grafanaHost, PROVISIONING_KEYS } from "./grafana";
 import { cacheNodeType, cacheParameters } from "./elasticache";
 import { alarmInventory } from "./inventory";
@@ -13,7 +14,7 @@ import { snapshotWindow } from "./windows";
 
 /**
  * What the AWS target implements for each runbook number, and which of its tests proves it, for
- * `npm run coverage` (a provider for capabilities/alerting/coverage-registry.ts). Production is
+ * `npm run coverage` (a provider composed in cli/coverage.ts). Production is
  * the stack that runs on AWS; its hosts are the runbook's own.
  */
 
@@ -44,12 +45,11 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
         case "backup-retention":
         case "backup-interval": {
             const dataset = key.id as Dataset;
-            const backup = rb.backups.find((b) => b.dataset === dataset);
-            if (!backup) return undefined;
-            if (dataset === "redis") {
-                const i = rb.backups.indexOf(backup);
+            const planned = backupPlan(rb).find((p) => p.dataset === dataset);
+            if (!planned) return undefined;
+            if (backupService(planned) === "ElastiCache") {
                 return {
-                    implementedBy: [`${WHERE}: ElastiCache snapshotWindow ${snapshotWindow(rb, backup.cron, `backups[${i}].cron`)}, snapshotRetentionLimit ${backup.retentionDays}`],
+                    implementedBy: [`${WHERE}: ElastiCache snapshotWindow ${snapshotWindow(rb, planned.cron, `backups[${planned.index}].cron`)}, snapshotRetentionLimit ${planned.retentionDays}`],
                     testedBy: [`${PLAN_DATA_TEST}: ElastiCache`],
                 };
             }

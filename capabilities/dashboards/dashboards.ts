@@ -12,8 +12,10 @@ import {
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Unit } from "../../runbooks";
-import { UNIT_SUFFIX } from "../alerting/rules";
-import { CHART_SPECS, SIGNAL_SPECS, chartsFor, httpMetricNames, APP_METRIC_NAMING, signalQuery, type Family } from "../alerting/signals";
+import { levelSummary } from "../alerting/levels";
+import { CHART_SPECS, chartsFor } from "../alerting/charts";
+import { httpMetricNames, APP_METRIC_NAMING, type Family } from "../alerting/metrics";
+import { SIGNAL_SPECS, signalQuery } from "../alerting/signals";
 
 /**
  * Grafana dashboards per app: the ones its runbook names (`monitoring.dashboards`), each holding
@@ -89,7 +91,7 @@ export function familyHomes(runbook: Runbook): Map<Family, string> {
 
 function levelText(alert: Alert): string {
     return [...alert.levels]
-        .map((l) => `${l.severity} ${alert.direction === "above" ? ">" : "<"} ${l.threshold}${UNIT_SUFFIX[alert.unit]} for ${l.for}`)
+        .map((l) => levelSummary(alert, l))
         .join("; ");
 }
 

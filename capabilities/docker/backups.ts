@@ -1,36 +1,42 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { Backup, Dataset, Runbook } from "../../runbooks";
-import { METRICS } from "../alerting/signals";
+import type { Dataset, Runbook } from "../../runbooks";
+import { METRICS } from "../alerting/metrics";
+import { backupPlan } from "../backups/plan";
 import { dockerExporters } from "./exporters";
-import { MC_HOST_ENV, bucketBackup, isBucketDataset, mcHost } from "./minio";
-import { mongoUri } from "./mongo";
+import { MC_HOST_ENV, bucketBackup, mcHost } from "./minio";
+import { mongoUri } from "./mongodb";
 import { HOSTS, INTERNAL_PORTS, replicaSetName } from "./topology";
 
 /**
- * One backup container per runbook backup. It runs `cron-runner.sh` (bash, in the data service's
- * own image, so the client tools are there) on the runbook's cron in UTC; the runner calls the
- * operations team's script for the dataset (operations/backup/, uploaded from the repository as
- * they are) with the runbook's retention, writing to the `backups` volume, and pushes the time of
- * each success to the Pushgateway for the backup-overdue alert. File datasets are copied between
- * MinIO buckets by `backup-bucket.sh`.
+ * One backup container per dataset of the backup plan (capabilities/backups/plan.ts). It runs
+ * `cron-runner.sh` (bash, in the data service's own image, so the client tools are there) on the
+ * runbook's cron in UTC; the runner calls the operations team's script for the dataset
+ * (operations/backup/, uploaded from the repository as they are) with the runbook's retention,
+ * writing to the `backups` volume, and pushes the time of each success to the Pushgateway for the
+ * backup-overdue alert. Bucket datasets are copied between MinIO buckets by
+ * operations/backup/backup-bucket.sh, in MinIO's `mc` image.
  */
 
 /** Where the operations scripts are uploaded in a backup container. */
 export const OPS_DIR = "/opt/backup";
 export const RUNNER_PATH = "/opt/platform/cron-runner.sh";
-export const BUCKET_BACKUP_PATH = "/opt/platform/backup-bucket.sh";
+/** Where backup-bucket.sh is uploaded in the `mc` container, beside the other operations scripts. */
+export const BUCKET_BACKUP_PATH = `${OPS_DIR}/backup-bucket.sh`;
 /** The `backups` volume; BACKUP_DEST points here. */
 export const BACKUPS_MOUNT = "/backups";
 export const BACKUP_DEST = `file://${BACKUPS_MOUNT}`;
 
-/** The scripts shipped in this folder, read once. */
+/** This target's own job runner, shipped in this folder. */
 const SCRIPTS_DIR = path.join(__dirname, "scripts");
+/** The operations team's scripts, uploaded as they are in the repository. */
+const OPS_SOURCE = path.resolve(__dirname, "..", "..", "operations", "backup");
 export function cronRunnerScript(): string {
     return fs.readFileSync(path.join(SCRIPTS_DIR, "cron-runner.sh"), "utf8");
 }
+/** The operations team's bucket copy (operations/backup/backup-bucket.sh), the same script every target runs. */
 export function bucketBackupScript(): string {
-    return fs.readFileSync(path.join(SCRIPTS_DIR, "backup-bucket.sh"), "utf8");
+    return fs.readFileSync(path.join(OPS_SOURCE, "backup-bucket.sh"), "utf8");
 }
 
 /** The generated secret a value is built from, and how. */
@@ -58,37 +64,45 @@ export interface BackupJob {
 /** Cron syntax cron-runner.sh evaluates: numbers, `*`, ranges, steps and lists (no names, no `L`/`#`/`?`). */
 const NUMERIC_FIELD = /^(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*$/;
 
-export function checkCron(runbook: Runbook, backup: Backup, index: number): void {
-    const fields = backup.cron.trim().split(/\s+/);
+export function checkCron(runbook: Runbook, cron: string, index: number): void {
+    const fields = cron.trim().split(/\s+/);
     if (fields.length !== 5 || !fields.every((f) => NUMERIC_FIELD.test(f))) {
         throw new Error(
-            `${runbook.app}: \`backups[${index}].cron\` = "${backup.cron}" uses syntax the local backup runner does not evaluate; allowed: five numeric fields with *, a-b, */n and lists`,
+            `${runbook.app}: \`backups[${index}].cron\` = "${cron}" uses syntax the local backup runner does not evaluate; allowed: five numeric fields with *, a-b, */n and lists`,
         );
     }
 }
 
-function opsScriptsFor(dataset: "postgres" | "redis" | "mongodb"): string[] {
-    return ["lib.sh", `backup-${dataset}.sh`, `restore-${dataset}.sh`, "verify-latest.sh", "prune.sh"];
+/** The operations scripts' shared library: lib.sh and the parts it sources beside it (lib-*.sh). */
+export function opsLibrary(): string[] {
+    return fs
+        .readdirSync(OPS_SOURCE)
+        .filter((f) => /^lib(-[a-z]+)?\.sh$/.test(f))
+        .sort();
 }
 
-/** The backup containers the runbook's `backups` call for, in the runbook's order. */
+function opsScriptsFor(dataset: "postgres" | "redis" | "mongodb"): string[] {
+    return [...opsLibrary(), `backup-${dataset}.sh`, `restore-${dataset}.sh`, "verify-latest.sh", "prune.sh"];
+}
+
+/** The backup containers the backup plan calls for, in the runbook's order. */
 export function backupJobs(runbook: Runbook): BackupJob[] {
     // Pushed only where a rule reads it (every runbook here has a backup-overdue alert).
     const push = dockerExporters(runbook).some((r) => r.exporter === "pushgateway");
-    return runbook.backups.map((backup, index) => {
-        checkCron(runbook, backup, index);
-        const where = `${runbook.app}: \`backups[${index}]\` (${backup.dataset})`;
+    return backupPlan(runbook).map((planned) => {
+        checkCron(runbook, planned.cron, planned.index);
+        const where = `${runbook.app}: \`backups[${planned.index}]\` (${planned.dataset})`;
         const common = {
-            CRON_SCHEDULE: backup.cron,
-            RETENTION_DAYS: `${backup.retentionDays}`,
+            CRON_SCHEDULE: planned.cron,
+            RETENTION_DAYS: `${planned.retentionDays}`,
             JOB_APP: runbook.app,
-            JOB_DATASET: backup.dataset,
+            JOB_DATASET: planned.dataset,
             ...(push ? { PUSHGATEWAY: `${HOSTS.pushgateway}:${INTERNAL_PORTS.pushgateway}`, PUSH_METRIC: METRICS.backupLastSuccess } : {}),
         };
         const job = (image: BackupJob["image"], target: string, opsScripts: string[], env: Record<string, string>, secretEnv: Record<string, SecretEnv>): BackupJob => ({
-            dataset: backup.dataset,
-            cron: backup.cron,
-            retentionDays: backup.retentionDays,
+            dataset: planned.dataset,
+            cron: planned.cron,
+            retentionDays: planned.retentionDays,
             image,
             opsScripts,
             entrypoint: ["bash"],
@@ -97,7 +111,7 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
             secretEnv,
         });
         const { data } = runbook;
-        switch (backup.dataset) {
+        switch (planned.dataset) {
             case "postgres": {
                 const pg = data.postgres;
                 if (!pg) throw new Error(`${where}: needs \`data.postgres\``);
@@ -137,13 +151,12 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
                 );
             case "files":
             case "config": {
-                if (!isBucketDataset(backup.dataset) || !data.objectStorage) throw new Error(`${where}: needs \`data.objectStorage\``);
-                const { source, dest } = bucketBackup(runbook, backup.dataset);
+                const { source, dest } = bucketBackup(runbook, planned);
                 return job(
                     "mc",
                     BUCKET_BACKUP_PATH,
                     [],
-                    { BUCKET_BACKUP_SOURCE: source, BUCKET_BACKUP_DEST: dest },
+                    { BUCKET_SOURCE: source, BUCKET_DEST: dest },
                     { [MC_HOST_ENV]: { secret: "objectStorage", value: (p) => mcHost(runbook, p) } },
                 );
             }

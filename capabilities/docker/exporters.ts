@@ -1,7 +1,7 @@
 import type { Runbook } from "../../runbooks";
-import { BLACKBOX_MODULES, EXPORTERS, requiredExporters, type ExporterId, type ExporterRequirement } from "../alerting/signals";
+import { BLACKBOX_MODULES, EXPORTERS, requiredExporters, type ExporterId, type ExporterRequirement } from "../alerting/exporters";
 import type { SecretEnv } from "./backups";
-import { mongoMemberUri } from "./mongo";
+import { mongoMemberUri } from "./mongodb";
 import { HOSTS, INTERNAL_PORTS, kafkaBrokers, mongoMembers, postgresReplicas, redisReplicas } from "./topology";
 
 /**

@@ -1,10 +1,11 @@
-import type { Dataset, Runbook } from "../../runbooks";
+import type { Runbook } from "../../runbooks";
+import { backupPlan, type DatasetBackup } from "../backups/plan";
 import { objectStorageAppPolicy, objectStorageAppUser } from "../datastores";
 import { HOSTS, INTERNAL_PORTS } from "./topology";
 
 /**
  * MinIO for the runbook's object storage: the buckets are created by a one-shot `mc` container,
- * and the file datasets the runbook backs up are copied bucket to bucket under a dated prefix.
+ * and the bucket datasets of the backup plan are copied bucket to bucket under a dated prefix.
  */
 
 type ObjectStorage = NonNullable<Runbook["data"]["objectStorage"]>;
@@ -47,7 +48,7 @@ export function localBackupBucket(runbook: Runbook): string {
 /** Every bucket to create: the runbook's, plus any bucket a file dataset's backup is written to. */
 export function bucketsToCreate(runbook: Runbook): string[] {
     const storage = checkObjectStorage(runbook);
-    const backupBuckets = runbook.backups.flatMap((b) => (isBucketDataset(b.dataset) ? [bucketBackup(runbook, b.dataset).dest.split("/")[1]] : []));
+    const backupBuckets = backupPlan(runbook).flatMap((p) => (p.source.kind === "bucket" ? [bucketBackup(runbook, p).dest.split("/")[1]] : []));
     return [...new Set([...storage.buckets, ...backupBuckets])];
 }
 
@@ -76,11 +77,6 @@ export function bucketsScript(runbook: Runbook): string {
     ].join("\n");
 }
 
-/** Datasets that live in buckets, not in a database. */
-export function isBucketDataset(dataset: Dataset): dataset is "files" | "config" {
-    return dataset === "files" || dataset === "config";
-}
-
 export interface BucketBackup {
     /** `local/<bucket>` */
     readonly source: string;
@@ -89,22 +85,13 @@ export interface BucketBackup {
 }
 
 /**
- * Where a file dataset comes from and goes to. The runbook's `backupSync` (formula-pm: storage
- * bucket → backup bucket under `files/<date>/`) is used as written; otherwise the dataset's bucket
- * is the one named `<app>-<dataset>` (gravitypm-files, gravitypm-config) and the copy goes to the
- * local backup bucket under `<dataset>/`.
+ * A bucket dataset's copy as mc paths through the `local` alias: the plan's source bucket, and
+ * its destination (the runbook's own backup bucket and prefix, e.g. formula-pm's storage bucket
+ * into `formula-pm-backup/files`, or the local backup bucket under `<dataset>/`).
  */
-export function bucketBackup(runbook: Runbook, dataset: "files" | "config"): BucketBackup {
-    const storage = checkObjectStorage(runbook);
-    const sync = storage.backupSync;
-    if (dataset === "files" && sync) {
-        return { source: `${MC_ALIAS}/${sync.from}`, dest: `${MC_ALIAS}/${sync.to}/${sync.prefix.replace(/^\/+|\/+$/g, "")}` };
-    }
-    const bucket = storage.buckets.find((b) => b.endsWith(`-${dataset}`));
-    if (!bucket) {
-        throw new Error(
-            `${runbook.app}: \`backups\` has a "${dataset}" dataset but no bucket in \`data.objectStorage.buckets\` (${storage.buckets.join(", ")}) ends in "-${dataset}", and \`data.objectStorage.backupSync\` does not name one`,
-        );
-    }
-    return { source: `${MC_ALIAS}/${bucket}`, dest: `${MC_ALIAS}/${localBackupBucket(runbook)}/${dataset}` };
+export function bucketBackup(runbook: Runbook, planned: DatasetBackup): BucketBackup {
+    if (planned.source.kind !== "bucket") throw new Error(`${runbook.app}: backups[${planned.index}] (${planned.dataset}) is not a bucket dataset`);
+    const d = planned.destination;
+    const dest = d.kind === "runbook-bucket" ? `${d.bucket}/${d.prefix}` : `${localBackupBucket(runbook)}/${d.prefix}`;
+    return { source: `${MC_ALIAS}/${planned.source.bucket}`, dest: `${MC_ALIAS}/${dest}` };
 }

@@ -1,6 +1,7 @@
 import YAML from "yaml";
 import type { Runbook } from "../../runbooks";
-import { SCRAPE_INTERVAL, type ExporterRequirement, type ProbeTarget } from "../alerting/signals";
+import type { ExporterRequirement, ProbeTarget } from "../alerting/exporters";
+import { SCRAPE_INTERVAL } from "../alerting/metrics";
 import { dockerExporters, scrapeNodes } from "./exporters";
 import { HOSTS, INTERNAL_PORTS, serviceReplicas } from "./topology";
 

@@ -3,7 +3,7 @@ import type { Runbook, Service } from "../../runbooks";
 import type { SecretEnv } from "./backups";
 import { bootstrapServers } from "./kafka";
 import { minioEndpoint } from "./minio";
-import { mongoUri } from "./mongo";
+import { mongoUri } from "./mongodb";
 import { postgresUrl } from "./postgres";
 import { redisUrl } from "./redis";
 import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "./topology";

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
-import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
-import { METRICS } from "../alerting/signals";
-import { restoreTestPlan } from "../schedules";
+import type { Dataset, Runbook } from "../../runbooks";
+import { METRICS } from "../alerting/metrics";
+import { backupPlan, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
 import { CRON_TIME_ZONE } from "./cron";
 import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";
 import { replicaSetName } from "./mongodb";
@@ -19,14 +19,16 @@ type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /**
- * Backups beyond CloudNativePG's, and the restore checks. Each runbook backup is a CronJob on the
- * runbook's cron (UTC) that runs the operations team's script for the dataset (mounted from a
- * ConfigMap of operations/backup/*.sh as they are) through run-job.sh, which records each success
+ * Backups beyond CloudNativePG's, and the restore checks, translated from the backup plan
+ * (capabilities/backups/plan.ts). Each planned dataset is a CronJob on the runbook's cron (UTC)
+ * that runs the operations team's script for the dataset (mounted from a ConfigMap of
+ * operations/backup/*.sh as they are; backup-bucket.sh for bucket datasets) through run-job.sh, which records each success
  * in the Pushgateway for the backup-overdue alert. Archives go to MinIO through the `aws` CLI,
  * which an init container copies into the data-service image. PostgreSQL also gets a logical dump
  * job: CloudNativePG's base backups prove point-in-time recovery, the dump is what the restore
- * check restores and what moves between targets. Every restore check is a CronJob on
- * `restoreTestPlan(runbook).cron` running verify-latest.sh into a scratch server in its own pod.
+ * check restores and what moves between targets. Every restorable dataset's restore check is a
+ * CronJob on the plan's restore-check cron running verify-latest.sh into a scratch server in its
+ * own pod.
  */
 
 export const OPS_DIR = "/opt/backup";
@@ -72,6 +74,8 @@ export function backupSecrets(n: Names) {
     };
 }
 
+/** The mc alias the bucket backups reach MinIO through: mc reads it from `MC_HOST_minio`. */
+export const MC_ALIAS = "minio";
 /** Key of the mc client's `MC_HOST_minio` value in the object store Secret. */
 export const MC_HOST_KEY = "mcHost";
 /** Key of the MongoDB connection string in its backup Secret. */
@@ -144,66 +148,58 @@ function toolsImage(rb: Runbook, dataset: "postgres" | "redis" | "mongodb"): { i
     }
 }
 
-/** Bucket datasets: which bucket is copied where (the runbook's backupSync, or the dataset's own bucket). */
-export function bucketCopy(rb: Runbook, n: Names, dataset: "files" | "config"): { source: string; dest: string } {
-    const storage = rb.data.objectStorage;
-    if (!storage) throw new Error(`${rb.app}: \`backups\` backs up ${dataset}, but \`data.objectStorage\` is not in the runbook`);
-    const sync = storage.backupSync;
-    if (dataset === "files" && sync) return { source: sync.from, dest: `${sync.to}/${sync.prefix.replace(/\/+$/, "")}` };
-    const source = storage.buckets.find((b) => b.endsWith(`-${dataset}`)) ?? (dataset === "files" ? storage.buckets[0] : undefined);
-    if (!source) throw new Error(`${rb.app}: \`backups\` backs up ${dataset}, but no bucket in \`data.objectStorage.buckets\` ends in -${dataset}`);
-    return { source, dest: `${n.backupBucket}/${dataset}` };
+/**
+ * A bucket dataset's copy as mc paths through the `minio` alias: the plan's source bucket, and
+ * its destination (the runbook's own backup bucket and prefix, or the platform backup bucket).
+ */
+export function bucketCopy(planned: DatasetBackup, n: Names): { source: string; dest: string } {
+    if (planned.source.kind !== "bucket") throw new Error(`${n.app}: backups[${planned.index}] (${planned.dataset}) is not a bucket dataset`);
+    const d = planned.destination;
+    const dest = d.kind === "runbook-bucket" ? `${d.bucket}/${d.prefix}` : `${n.backupBucket}/${d.prefix}`;
+    return { source: `${MC_ALIAS}/${planned.source.bucket}`, dest: `${MC_ALIAS}/${dest}` };
 }
 
-function backupJob(rb: Runbook, n: Names, backup: Backup): ScheduledJob {
+function backupJob(rb: Runbook, n: Names, planned: DatasetBackup): ScheduledJob {
     const common = {
-        name: `${rb.app}-backup-${backup.dataset}`,
+        name: `${rb.app}-backup-${planned.dataset}`,
         kind: "backup" as const,
-        dataset: backup.dataset,
-        schedule: backup.cron,
+        dataset: planned.dataset,
+        schedule: planned.cron,
     };
-    const push = { RETENTION_DAYS: `${backup.retentionDays}`, JOB_APP: rb.app, JOB_DATASET: backup.dataset, PUSHGATEWAY: pushgatewayAddress(n), PUSH_METRIC: METRICS.backupLastSuccess };
-    switch (backup.dataset) {
+    const push = { RETENTION_DAYS: `${planned.retentionDays}`, JOB_APP: rb.app, JOB_DATASET: planned.dataset, PUSHGATEWAY: pushgatewayAddress(n), PUSH_METRIC: METRICS.backupLastSuccess };
+    switch (planned.dataset) {
         case "postgres":
         case "redis":
         case "mongodb": {
             const s3 = s3Env(n);
-            const ds = datasetEnv(rb, n, backup.dataset);
-            const shards = backup.dataset === "redis" && redisTopology(rb).mode === "cluster";
+            const ds = datasetEnv(rb, n, planned.dataset);
+            const shards = planned.dataset === "redis" && redisTopology(rb).mode === "cluster";
             return {
                 ...common,
-                ...toolsImage(rb, backup.dataset),
+                ...toolsImage(rb, planned.dataset),
                 awsCli: true,
-                command: runJob(`${OPS_DIR}/backup-${backup.dataset}.sh`, shards),
+                command: runJob(`${OPS_DIR}/backup-${planned.dataset}.sh`, shards),
                 env: { ...s3.env, ...ds.env, ...push },
                 secretEnv: { ...s3.secretEnv, ...ds.secretEnv },
             };
         }
         case "files":
         case "config": {
-            const { source, dest } = bucketCopy(rb, n, backup.dataset);
+            const { source, dest } = bucketCopy(planned, n);
             return {
                 ...common,
                 image: IMAGES.mc,
                 uid: IMAGE_UID.mc,
                 awsCli: false,
-                command: runJob(`${PLATFORM_DIR}/backup-bucket.sh`),
+                command: runJob(`${OPS_DIR}/backup-bucket.sh`),
                 env: { BUCKET_SOURCE: source, BUCKET_DEST: dest, HOME: "/tmp", ...push },
-                secretEnv: { MC_HOST_minio: [backupSecrets(n).objectStore, MC_HOST_KEY] },
+                secretEnv: { [`MC_HOST_${MC_ALIAS}`]: [backupSecrets(n).objectStore, MC_HOST_KEY] },
             };
         }
     }
 }
 
-/** Datasets verify-latest.sh can restore. */
-const VERIFIABLE: readonly Dataset[] = ["postgres", "redis", "mongodb"];
-
-/** A restore check fails when the newest backup is older than two of its intervals: a missed backup is caught too. */
-export function verifyMaxAgeHours(backup: Backup): number {
-    return Math.ceil((2 * durationSeconds(backup.every)) / 3600);
-}
-
-function restoreCheck(rb: Runbook, n: Names, backup: Backup & { dataset: "postgres" | "redis" | "mongodb" }): ScheduledJob {
+function restoreCheck(rb: Runbook, n: Names, backup: DatasetBackup & { dataset: DatabaseDataset }): ScheduledJob {
     const s3 = s3Env(n);
     const shards = backup.dataset === "redis" && redisTopology(rb).mode === "cluster";
     const ds: Record<string, string> = shards ? { REDIS_SHARD_HOSTS: datasetEnv(rb, n, "redis").env.REDIS_SHARD_HOSTS } : {};
@@ -211,19 +207,20 @@ function restoreCheck(rb: Runbook, n: Names, backup: Backup & { dataset: "postgr
         name: `${rb.app}-restore-check-${backup.dataset}`,
         kind: "restore-check",
         dataset: backup.dataset,
-        schedule: restoreTestPlan(rb).cron,
+        schedule: backup.restoreCheck.cron,
         ...toolsImage(rb, backup.dataset),
         awsCli: true,
         command: [...(shards ? ["bash", `${PLATFORM_DIR}/each-shard.sh`] : []), "bash", `${PLATFORM_DIR}/restore-check.sh`, backup.dataset],
-        env: { ...s3.env, ...ds, VERIFY_MAX_AGE_HOURS: `${verifyMaxAgeHours(backup)}` },
+        env: { ...s3.env, ...ds, VERIFY_MAX_AGE_HOURS: `${backup.maxAgeHours}` },
         secretEnv: s3.secretEnv,
     };
 }
 
 /** Every scheduled job of the app: one backup per runbook backup, one restore check per restorable dataset. */
 export function scheduledJobs(rb: Runbook, n: Names): ScheduledJob[] {
-    const backups = rb.backups.map((b) => backupJob(rb, n, b));
-    const checks = rb.backups.filter((b): b is Backup & { dataset: "postgres" | "redis" | "mongodb" } => VERIFIABLE.includes(b.dataset)).map((b) => restoreCheck(rb, n, b));
+    const plan = backupPlan(rb);
+    const backups = plan.map((p) => backupJob(rb, n, p));
+    const checks = plan.filter((p): p is DatasetBackup & { dataset: DatabaseDataset } => p.restorable).map((p) => restoreCheck(rb, n, p));
     return [...backups, ...checks];
 }
 

@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook } from "../../runbooks";
-import { EXPORTERS } from "../alerting/signals";
+import { EXPORTERS } from "../alerting/exporters";
 import { PLATFORM_DIR, platformScriptsConfigMap } from "./backups";
 import { sidecarResources } from "./data-pods";
 import { MONGO_DATA, MONGO_EXPORTER_PORT, MONGO_KEYFILE_DIR, MONGO_PORT, MONGO_ROOT_USER, mongodCommand, mongoHeadless, mongoMembers, replicaSetName } from "./mongodb";

@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook } from "../../runbooks";
-import { EXPORTERS } from "../alerting/signals";
+import { EXPORTERS } from "../alerting/exporters";
 import { sidecarResources } from "./data-pods";
 import { DATA_ACCESS_LABELS, LABEL, type Names } from "./names";
 import { postgresAppSecret, postgresExporterEnv } from "./postgres";

@@ -2,7 +2,7 @@ import type { ICluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg
 import type { IScheduledBackup } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup" with { "resolution-mode": "import" };
 import type { Env, Runbook } from "../../runbooks";
 import { postgresSettings } from "../datastores";
-import { backupFor } from "../schedules";
+import { datasetPlan } from "../backups/plan";
 import { cnpgSchedule } from "./cron";
 import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";
 import { LABEL, serviceHost, type Names } from "./names";
@@ -46,9 +46,9 @@ export function postgresHosts(n: Names): { rw: string; ro: string } {
 
 /** `30d`: how long CloudNativePG keeps base backups and WAL, the runbook's PostgreSQL retention. */
 export function retentionPolicy(rb: Runbook): string {
-    const backup = backupFor(rb, "postgres");
-    if (!backup) throw new Error(`${rb.app}: \`backups\` has no postgres entry; CloudNativePG needs its retention`);
-    return `${backup.retentionDays}d`;
+    const planned = datasetPlan(rb, "postgres");
+    if (!planned) throw new Error(`${rb.app}: \`backups\` has no postgres entry; CloudNativePG needs its retention`);
+    return `${planned.retentionDays}d`;
 }
 
 /** The Cluster spec. `shared_preload_libraries` is CloudNativePG's own field, not a parameter. */
@@ -93,9 +93,9 @@ export function clusterSpec(rb: Runbook, env: Env, n: Names, storageClass?: stri
 
 /** The runbook's PostgreSQL backup as a ScheduledBackup: same times, seconds field first. */
 export function scheduledBackupSpec(rb: Runbook, n: Names): ScheduledBackupSpec {
-    const backup = backupFor(rb, "postgres");
-    if (!backup) throw new Error(`${rb.app}: \`backups\` has no postgres entry to schedule`);
-    return { schedule: cnpgSchedule(backup.cron), cluster: { name: n.postgres }, backupOwnerReference: "self", method: "barmanObjectStore", immediate: true };
+    const planned = datasetPlan(rb, "postgres");
+    if (!planned) throw new Error(`${rb.app}: \`backups\` has no postgres entry to schedule`);
+    return { schedule: cnpgSchedule(planned.cron), cluster: { name: n.postgres }, backupOwnerReference: "self", method: "barmanObjectStore", immediate: true };
 }
 
 /** postgres_exporter's connection: the primary, the app database, TLS as CloudNativePG serves it. */

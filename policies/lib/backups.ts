@@ -1,5 +1,6 @@
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
+import { restoreVerification } from "../../capabilities/schedules";
 import { cite, finding, label, perApp, appValue, type CheckContext, type Finding, type Subject } from "./policy";
 import { CADENCE_SECONDS, longestGapSeconds } from "./schedules";
 import { asArray, formatSeconds, isRecord, num, textOf, walk } from "./values";
@@ -204,11 +205,13 @@ export function scheduledVerifications(s: Subject, schedule: string | undefined,
     return out;
 }
 
-/** How often the runbook wants a restore proven: its restore test or DR drill, whichever is more frequent. */
+/**
+ * How often the runbook wants a restore proven: its restore test or DR drill, whichever is more
+ * frequent, chosen by the same pure function the targets schedule from; undefined where the
+ * runbook schedules none (the pack holds stacks to the runbook, not to the platform's default).
+ */
 export function restoreCadence(rb: Runbook): { cadence: keyof typeof CADENCE_SECONDS; seconds: number; source: Runbook["verification"][number]["source"] } | undefined {
-    const v = rb.verification
-        .filter((x) => x.kind === "restore-test" || x.kind === "dr-drill")
-        .sort((a, b) => CADENCE_SECONDS[a.cadence] - CADENCE_SECONDS[b.cadence])[0];
+    const v = restoreVerification(rb);
     return v ? { cadence: v.cadence, seconds: CADENCE_SECONDS[v.cadence], source: v.source } : undefined;
 }
 

@@ -4,7 +4,8 @@ import * as path from "path";
 import YAML from "yaml";
 import { allRunbooks } from "../../runbooks";
 import { coverageProblems, coverageRows, type CoverageRow } from "../../capabilities/alerting/coverage";
-import type { CoverageProvider } from "../../capabilities/alerting/coverage-registry";
+import type { CoverageProvider } from "../../capabilities/alerting/coverage-claims";
+import { COVERAGE_PROVIDERS } from "../../cli/coverage";
 import { parseStack, STACKS } from "../../cli/render";
 import { COMBOS, removeTempDirs, tempDir, tool } from "./helpers";
 
@@ -55,10 +56,13 @@ test("npm run coverage --json: every alert level of every runbook has a rule and
         }
         for (const b of rb.backups) t.true(rows.some((x) => x.app === rb.app && x.kind === "backup-retention" && x.id === b.dataset));
     }
+    // The CLI composes the providers: the AWS target's claims and the pack's policy column are both there.
+    t.true(rows.some((x) => x.implementedBy.some((i) => i.startsWith("production/aws: "))), "AWS target provider");
+    t.true(rows.some((x) => x.enforcedBy.length > 0), "policy pack provider");
 });
 
 test("coverage reports a level without a test, and takes the policy column from providers", (t) => {
-    const rows = coverageRows(allRunbooks().slice(0, 1));
+    const rows = coverageRows(allRunbooks().slice(0, 1), COVERAGE_PROVIDERS);
     const level = rows.find((r) => r.kind === "alert-level");
     if (!level) return t.fail();
     t.deepEqual(coverageProblems(rows), []);

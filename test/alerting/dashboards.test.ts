@@ -2,7 +2,7 @@ import test from "ava";
 import * as path from "path";
 import YAML from "yaml";
 import { renderArtifacts } from "../../capabilities/alerting/artifacts";
-import { contractMetrics } from "../../capabilities/alerting/signals";
+import { contractMetrics } from "../../capabilities/alerting/contract";
 import { COMBOS, fixtureReceivers, metricNames, removeTempDirs, tempDir, tool, write } from "./helpers";
 
 test.after.always(removeTempDirs);

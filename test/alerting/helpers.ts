@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
 import type { Receivers } from "../../capabilities/alerting/routing";
-import { DEFAULT_TARGET, type Target } from "../../capabilities/alerting/signals";
+import { DEFAULT_TARGET, type Target } from "../../capabilities/targets";
 
 export interface Combo {
     readonly app: AppId;

@@ -3,18 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { SEEDS_DIR } from "../../runbooks/seeds";
 import { rulesFor } from "../../capabilities/alerting/rules";
-import {
-    APP_METRIC_NAMING,
-    CLOUDWATCH_SIGNALS,
-    SIGNAL_SPECS,
-    alertsOn,
-    contractMarkdown,
-    contractMetrics,
-    httpMetricNames,
-    latencyBuckets,
-    requiredExporters,
-    signalQuery,
-} from "../../capabilities/alerting/signals";
+import { contractMarkdown, contractMetrics } from "../../capabilities/alerting/contract";
+import { requiredExporters } from "../../capabilities/alerting/exporters";
+import { APP_METRIC_NAMING, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
+import { CLOUDWATCH_ONLY_SIGNALS, SIGNAL_SPECS, alertsOn, signalQuery } from "../../capabilities/alerting/signals";
 import { COMBOS, metricNames } from "./helpers";
 
 test("the metric-name reader finds metrics and nothing else", (t) => {
@@ -49,13 +41,13 @@ test("on aws the rules leave out exactly the CloudWatch signals, and no exporter
         const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
         const ids = new Set(rules.map((r) => r.labels.alert_id));
         for (const alert of c.runbook.alerts) {
-            t.is(ids.has(alert.id), !(CLOUDWATCH_SIGNALS as readonly string[]).includes(alert.signal), `${c.stack} ${alert.id}`);
+            t.is(ids.has(alert.id), !(CLOUDWATCH_ONLY_SIGNALS as readonly string[]).includes(alert.signal), `${c.stack} ${alert.id}`);
         }
-        const cloudwatch = c.runbook.alerts.filter((a) => (CLOUDWATCH_SIGNALS as readonly string[]).includes(a.signal));
+        const cloudwatch = c.runbook.alerts.filter((a) => (CLOUDWATCH_ONLY_SIGNALS as readonly string[]).includes(a.signal));
         const watchdog = rules.find((r) => r.alert === "Watchdog");
         for (const a of cloudwatch) t.true(watchdog?.annotations.description.includes(a.id), `${c.stack}: the group says ${a.id} is CloudWatch's`);
         const signals = new Set(requiredExporters(c.runbook, c.target).flatMap((e) => e.signals));
-        for (const s of CLOUDWATCH_SIGNALS) t.false(signals.has(s));
+        for (const s of CLOUDWATCH_ONLY_SIGNALS) t.false(signals.has(s));
     }
 });
 

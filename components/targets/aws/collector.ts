@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { blackboxConfig, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
 import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
-import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/signals";
+import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/exporters";
 import { fargateTask, logGroup, policyJson, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
 
 export interface AwsCollectorArgs extends AwsScope {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { BACKUPS_MOUNT, BUCKET_BACKUP_PATH, OPS_DIR, RUNNER_PATH, backupJobs, bucketBackupScript, cronRunnerScript, type BackupJob } from "../../../capabilities/docker/backups";
-import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/images";
+import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/versions";
 import { container, upload, volume, type DockerScope } from "./scope";
 
 export interface BackupsArgs {

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { engineName, imageSlug, stackImages } from "../../../capabilities/docker/naming";
-import { isPinned } from "../../../capabilities/docker/images";
+import { engineName, imageSlug, stackImages } from "../../../capabilities/docker/names";
+import { isPinned } from "../../../capabilities/docker/versions";
 import { localEndpoints } from "../../../capabilities/docker/topology";
 import { deliveryCredentials } from "../../delivery";
 import type { Runbook } from "../../../runbooks";

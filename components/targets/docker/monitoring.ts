@@ -5,7 +5,7 @@ import { localAlertmanager, localArtifacts } from "../../../capabilities/docker/
 import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters, exporterCommand, exporterEnv, scrapeNodes, type ScrapeNode } from "../../../capabilities/docker/exporters";
 import { GRAFANA_HEALTH_PATH, grafanaDashboardProvider, grafanaEnv } from "../../../capabilities/dashboards";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_PROVISIONING, grafanaDatasources } from "../../../capabilities/docker/grafana";
-import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/images";
+import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/versions";
 import { DOCKER_SOCKET, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA, lokiConfig, promtailConfig } from "../../../capabilities/docker/logging";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR, prometheusYaml } from "../../../capabilities/docker/prometheus";
 import { HOSTS, INTERNAL_PORTS } from "../../../capabilities/docker/topology";

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretEnv } from "../../../capabilities/docker/backups";
 import { dockerLogOptions } from "../../../capabilities/docker/logging";
-import { engineName } from "../../../capabilities/docker/naming";
+import { engineName } from "../../../capabilities/docker/names";
 import { platformLimits } from "../../../capabilities/docker/sizing";
 import { LOOPBACK, publishedPorts } from "../../../capabilities/docker/topology";
 import type { DockerResources } from "../../../capabilities/sizing";
@@ -55,7 +55,7 @@ export function plainEnvs(env: Readonly<Record<string, string>>): string[] {
 
 export function image(scope: DockerScope, reference: string): docker.RemoteImage {
     const pulled = scope.images.get(reference);
-    if (!pulled) throw new Error(`${scope.runbook.app}: image ${reference} was not pulled; add it to stackImages (capabilities/docker/naming.ts)`);
+    if (!pulled) throw new Error(`${scope.runbook.app}: image ${reference} was not pulled; add it to stackImages (capabilities/docker/names.ts)`);
     return pulled;
 }
 

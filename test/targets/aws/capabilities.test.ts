@@ -7,10 +7,10 @@ import * as path from "path";
 import * as vm from "vm";
 import YAML from "yaml";
 import { allRunbooks, APP_IDS, durationSeconds, getRunbook, type Runbook } from "../../../runbooks";
-import { CLOUDWATCH_SIGNALS } from "../../../capabilities/alerting/signals";
-import type { CoverageKey } from "../../../capabilities/alerting/coverage-registry";
+import { CLOUDWATCH_ONLY_SIGNALS } from "../../../capabilities/alerting/signals";
+import type { CoverageKey } from "../../../capabilities/alerting/coverage-claims";
 import { awsCoverage } from "../../../capabilities/aws/coverage";
-import { requiredExporters } from "../../../capabilities/alerting/signals";
+import { requiredExporters } from "../../../capabilities/alerting/exporters";
 import { alarmTiming, cloudWatchAlarms, type AlarmInventory } from "../../../capabilities/aws/alarms";
 import { receiverName, SNS_MESSAGE } from "../../../capabilities/alerting/routing";
 import { ampAlertManagerConfig, ampDefinition, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";
@@ -228,7 +228,7 @@ function fullInventory(rb: Runbook): AlarmInventory {
 test("CloudWatch alarms: every level of every CloudWatch signal, the runbook's threshold, direction and duration", (t) => {
     for (const rb of allRunbooks()) {
         const specs = cloudWatchAlarms(rb, fullInventory(rb));
-        for (const alert of rb.alerts.filter((a) => (CLOUDWATCH_SIGNALS as readonly string[]).includes(a.signal))) {
+        for (const alert of rb.alerts.filter((a) => (CLOUDWATCH_ONLY_SIGNALS as readonly string[]).includes(a.signal))) {
             for (const level of alert.levels) {
                 const mine = specs.filter((s) => s.alertId === alert.id && s.severity === level.severity);
                 if (alert.signal === "backup_age") {
@@ -244,7 +244,7 @@ test("CloudWatch alarms: every level of every CloudWatch signal, the runbook's t
                 t.deepEqual(ecs.sort(), rb.services.map((s) => s.name).sort(), `${rb.app} ${alert.id} ${level.severity}`);
             }
         }
-        t.true(CLOUDWATCH_SIGNALS.every((signal) => specs.some((s) => s.signal === signal) || !rb.alerts.some((a) => a.signal === signal)));
+        t.true(CLOUDWATCH_ONLY_SIGNALS.every((signal) => specs.some((s) => s.signal === signal) || !rb.alerts.some((a) => a.signal === signal)));
         for (const s of specs) {
             const alert = rb.alerts.find((a) => a.id === s.alertId)!;
             const level = alert.levels.find((l) => l.severity === s.severity)!;
@@ -434,7 +434,7 @@ test("pager forwarder: AMP notifications (rendered by amtool from the real templ
 test("coverage: the AWS target claims every CloudWatch alert level, backup, log retention, scaling and tuning number, and every dashboard", (t) => {
     for (const rb of allRunbooks()) {
         const claimed = (kind: CoverageKey["kind"], id: string) => awsCoverage({ app: rb.app, kind, id })?.implementedBy ?? [];
-        for (const alert of rb.alerts.filter((a) => (CLOUDWATCH_SIGNALS as readonly string[]).includes(a.signal))) {
+        for (const alert of rb.alerts.filter((a) => (CLOUDWATCH_ONLY_SIGNALS as readonly string[]).includes(a.signal))) {
             for (const level of alert.levels) t.true(claimed("alert-level", `${alert.id}/${level.severity}`).length > 0, `${rb.app} ${alert.id}/${level.severity}`);
         }
         for (const b of rb.backups) {

@@ -7,7 +7,7 @@ import { readStackConfig } from "../../../cli/harness/stack-files";
 import { IMAGES } from "../../../capabilities/aws/collector";
 import { awsNames } from "../../../capabilities/aws/names";
 import { dashboardsFor, GRAFANA_ADMIN_USER, GRAFANA_HEALTH_PATH, GRAFANA_PORT, grafanaEnv } from "../../../capabilities/dashboards";
-import { imageRepository, isPinned, PLATFORM_IMAGES } from "../../../capabilities/docker/images";
+import { imageRepository, isPinned, PLATFORM_IMAGES } from "../../../capabilities/docker/versions";
 import { fargateSize } from "../../../capabilities/sizing";
 import { getRunbook, type AppId, type Runbook } from "../../../runbooks";
 import { buildPlatform } from "../../../stacks/program";

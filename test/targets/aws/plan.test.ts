@@ -2,7 +2,7 @@ import test from "ava";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
 import { readStackConfig } from "../../../cli/harness/stack-files";
-import { CLOUDWATCH_SIGNALS, rulesFor } from "../../../capabilities/alerting";
+import { CLOUDWATCH_ONLY_SIGNALS, rulesFor } from "../../../capabilities/alerting";
 import { PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { usesDataServices } from "../../../capabilities/datastores";
 import { fargateSize } from "../../../capabilities/sizing";
@@ -272,7 +272,7 @@ test("CloudWatch alarms: threshold, direction, period and evaluation count are t
             t.is(evaluations, Math.max(1, Math.ceil(durationSeconds(level.for) / resolution)), a.name);
         }
         // Every level of every signal AMP leaves to CloudWatch on AWS has its alarms.
-        for (const alert of rb.alerts.filter((x) => (CLOUDWATCH_SIGNALS as readonly string[]).includes(x.signal))) {
+        for (const alert of rb.alerts.filter((x) => (CLOUDWATCH_ONLY_SIGNALS as readonly string[]).includes(x.signal))) {
             for (const level of alert.levels) {
                 const mine = alarms.filter((a) => prop(a, "tags.runbook:alert") === alert.id && prop(a, "tags.runbook:severity") === level.severity);
                 if (alert.signal === "backup_age") {
@@ -317,7 +317,7 @@ test("Amazon Managed Prometheus: the alerting capability's rules for aws, routed
         t.is(rules.length, 1);
         t.deepEqual(YAML.parse(prop<string>(rules[0], "data")), JSON.parse(JSON.stringify(rulesFor(rb, "production", "aws"))));
         const ruleNames = (YAML.parse(prop<string>(rules[0], "data")) as { groups: { rules: { alert: string; labels: { alert_id?: string } }[] }[] }).groups.flatMap((g) => g.rules);
-        for (const signal of CLOUDWATCH_SIGNALS) t.false(ruleNames.some((r) => rb.alerts.find((a) => a.id === r.labels.alert_id)?.signal === signal), `${app}: ${signal} is a CloudWatch alarm, not a rule`);
+        for (const signal of CLOUDWATCH_ONLY_SIGNALS) t.false(ruleNames.some((r) => rb.alerts.find((a) => a.id === r.labels.alert_id)?.signal === signal), `${app}: ${signal} is a CloudWatch alarm, not a rule`);
         const definition = YAML.parse(YAML.parse(prop<string>(ofType(plan, "aws:amp/alertManagerDefinition:AlertManagerDefinition")[0], "definition")).alertmanager_config) as {
             receivers: { name: string; sns_configs: { topic_arn: string }[] }[];
         };

@@ -5,18 +5,19 @@ import YAML from "yaml";
 import { UNSET } from "../../../capabilities/alerting/delivery";
 import { localArtifacts } from "../../../capabilities/docker/artifacts";
 import { backupJobs } from "../../../capabilities/docker/backups";
-import { dataImage, exporterImage, imageRepository, isPinned } from "../../../capabilities/docker/images";
+import { dataImage, exporterImage, imageRepository, isPinned } from "../../../capabilities/docker/versions";
 import { kafkaEnv, kafkaServerProperties, checkKafka } from "../../../capabilities/docker/kafka";
 import { dockerLogOptions, lokiConfig } from "../../../capabilities/docker/logging";
+import { backupPlan } from "../../../capabilities/backups/plan";
 import { bucketBackup } from "../../../capabilities/docker/minio";
-import { replicaSetConfig } from "../../../capabilities/docker/mongo";
+import { replicaSetConfig } from "../../../capabilities/docker/mongodb";
 import { serviceEnv } from "../../../capabilities/docker/services";
 import { platformLimits } from "../../../capabilities/docker/sizing";
 import { localEndpoints, publishedPorts } from "../../../capabilities/docker/topology";
 import { kafkaBrokerConfig } from "../../../capabilities/datastores";
 import { dockerResources } from "../../../capabilities/sizing";
-import { EXPORTERS } from "../../../capabilities/alerting/signals";
-import { getRunbook, type Runbook } from "../../../runbooks";
+import { EXPORTERS } from "../../../capabilities/alerting/exporters";
+import { getRunbook, type Dataset, type Runbook } from "../../../runbooks";
 import { APPS, REPO } from "./helpers";
 
 /** The Docker target's decisions as plain functions, without the engine or the mocks. */
@@ -123,15 +124,16 @@ test("the replica set has the runbook's member count, member 1 preferred", (t) =
 });
 
 test("file backups copy where the runbook says, else to a local backup bucket; a dataset without a bucket fails early", (t) => {
+    const planned = (rb: Runbook, dataset: Dataset) => backupPlan(rb).find((p) => p.dataset === dataset)!;
     const formula = getRunbook("formula-pm");
     const sync = formula.data.objectStorage!.backupSync!;
-    t.deepEqual(bucketBackup(formula, "files"), { source: `local/${sync.from}`, dest: `local/${sync.to}/files` });
+    t.deepEqual(bucketBackup(formula, planned(formula, "files")), { source: `local/${sync.from}`, dest: `local/${sync.to}/files` });
     const gravity = getRunbook("gravitypm");
-    t.deepEqual(bucketBackup(gravity, "files"), { source: "local/gravitypm-files", dest: "local/gravitypm-backups/files" });
-    t.deepEqual(bucketBackup(gravity, "config"), { source: "local/gravitypm-config", dest: "local/gravitypm-backups/config" });
+    t.deepEqual(bucketBackup(gravity, planned(gravity, "files")), { source: "local/gravitypm-files", dest: "local/gravitypm-backups/files" });
+    t.deepEqual(bucketBackup(gravity, planned(gravity, "config")), { source: "local/gravitypm-config", dest: "local/gravitypm-backups/config" });
     const none = copy("gravitypm");
     none.data.objectStorage!.buckets = ["gravitypm-files"];
-    t.throws(() => bucketBackup(none, "config"), { message: /data\.objectStorage\.buckets/ });
+    t.throws(() => backupJobs(none), { message: /data\.objectStorage\.buckets/ });
 });
 
 test("the app's environment carries credentials only as values built from the generated secrets", (t) => {

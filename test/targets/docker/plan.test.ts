@@ -5,7 +5,8 @@ import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../../../cli/harness/stack-files";
 import { receiverName, renderArtifacts, requiredExporters, type DirectReceivers } from "../../../capabilities/alerting";
-import { EXPORTERS, METRICS } from "../../../capabilities/alerting/signals";
+import { EXPORTERS } from "../../../capabilities/alerting/exporters";
+import { METRICS } from "../../../capabilities/alerting/metrics";
 import { localArtifacts } from "../../../capabilities/docker/artifacts";
 import { localPostgresConf, pgHbaConf, postgresInitScript, postgresReplicaScript } from "../../../capabilities/docker/postgres";
 import { prometheusYaml } from "../../../capabilities/docker/prometheus";
@@ -310,9 +311,9 @@ for (const app of APPS) {
                 t.deepEqual(mountedVolumes(p, job).map((m) => m.path), ["/backups"]);
                 t.is(labelOf(job, "platform.image"), labelOf(byHost(p, backup.dataset === "mongodb" ? "mongo-1" : backup.dataset), "platform.image"), "the data service's own image, for its client tools");
             } else {
-                t.truthy(env.BUCKET_BACKUP_SOURCE);
-                t.truthy(env.BUCKET_BACKUP_DEST);
-                t.true(files.has(target));
+                t.truthy(env.BUCKET_SOURCE);
+                t.truthy(env.BUCKET_DEST);
+                t.is(files.get(target)?.content, fs.readFileSync(path.join(REPO, "operations/backup/backup-bucket.sh"), "utf8"), "backup-bucket.sh is the operations team's, unchanged");
             }
         }
     });

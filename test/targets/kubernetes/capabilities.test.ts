@@ -4,7 +4,8 @@ import * as path from "path";
 import YAML from "yaml";
 import { receiverName, routingCases } from "../../../capabilities/alerting";
 import { appConnectionEnv, deploymentSpec, ingressAnnotations, kafkaLagThreshold, scaledByKeda } from "../../../capabilities/kubernetes/apps";
-import { bucketCopy, verifyMaxAgeHours } from "../../../capabilities/kubernetes/backups";
+import { backupPlan } from "../../../capabilities/backups/plan";
+import { bucketCopy } from "../../../capabilities/kubernetes/backups";
 import { cnpgSchedule } from "../../../capabilities/kubernetes/cron";
 import { alertmanagerYaml } from "../../../capabilities/kubernetes/monitoring";
 import { names, topicObjectName } from "../../../capabilities/kubernetes/names";
@@ -14,7 +15,7 @@ import { postgresInstances } from "../../../capabilities/kubernetes/postgres";
 import { redisTopology } from "../../../capabilities/kubernetes/redis";
 import { networkPolicies } from "../../../capabilities/kubernetes/security";
 import { CHARTS, dataImage, strimziKafkaVersion } from "../../../capabilities/kubernetes/versions";
-import { getRunbook, type Runbook } from "../../../runbooks";
+import { getRunbook, type AppId, type Dataset, type Runbook } from "../../../runbooks";
 import { APPS, EXACT_SEMVER, fireTimes, run, tempDir } from "./helpers";
 
 /** The target's decisions as plain functions, without the Pulumi runtime. */
@@ -136,22 +137,22 @@ test("alertmanager.yaml with a dead man's switch URL and a mail relay: the Watch
 });
 
 test("bucket backups: formula-pm copies per the runbook's backupSync, gravitypm copies its files and config buckets into the backup bucket", (t) => {
+    const planned = (app: AppId, dataset: Dataset) => backupPlan(getRunbook(app)).find((p) => p.dataset === dataset)!;
     const fpm = getRunbook("formula-pm");
     const sync = fpm.data.objectStorage!.backupSync!;
-    t.deepEqual(bucketCopy(fpm, names("formula-pm", "formula-pm"), "files"), { source: sync.from, dest: `${sync.to}/${sync.prefix.replace(/\/$/, "")}` });
+    t.deepEqual(bucketCopy(planned("formula-pm", "files"), names("formula-pm", "formula-pm")), { source: `minio/${sync.from}`, dest: `minio/${sync.to}/${sync.prefix.replace(/\/$/, "")}` });
     const g = getRunbook("gravitypm");
     const n = names("gravitypm", "gravitypm");
-    t.deepEqual(bucketCopy(g, n, "files"), { source: g.data.objectStorage!.buckets.find((b) => b.endsWith("-files")), dest: `${n.backupBucket}/files` });
-    t.deepEqual(bucketCopy(g, n, "config"), { source: g.data.objectStorage!.buckets.find((b) => b.endsWith("-config")), dest: `${n.backupBucket}/config` });
-    t.throws(() => bucketCopy(getRunbook("bunty"), names("bunty", "bunty"), "files"), { message: /data\.objectStorage/ });
+    t.deepEqual(bucketCopy(planned("gravitypm", "files"), n), { source: `minio/${g.data.objectStorage!.buckets.find((b) => b.endsWith("-files"))}`, dest: `minio/${n.backupBucket}/files` });
+    t.deepEqual(bucketCopy(planned("gravitypm", "config"), n), { source: `minio/${g.data.objectStorage!.buckets.find((b) => b.endsWith("-config"))}`, dest: `minio/${n.backupBucket}/config` });
+    t.throws(() => bucketCopy(planned("gravitypm", "mongodb"), n), { message: /not a bucket dataset/ });
 });
 
 test("restore checks fail on a backup older than two of its intervals", (t) => {
     for (const app of APPS) {
-        for (const b of getRunbook(app).backups) {
-            const hours = verifyMaxAgeHours(b);
-            const every = { "1d": 24, "6h": 6 }[b.every as "1d" | "6h"];
-            t.is(hours, 2 * every, `${app} ${b.dataset}`);
+        for (const p of backupPlan(getRunbook(app))) {
+            const every = { "1d": 24, "6h": 6 }[p.backup.every as "1d" | "6h"];
+            t.is(p.maxAgeHours, 2 * every, `${app} ${p.dataset}`);
         }
     }
 });

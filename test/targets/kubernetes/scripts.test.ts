@@ -231,18 +231,3 @@ echo "scratch databases on the source: $(psql -h 127.0.0.1 -p ${port} -U platfor
     t.regex(res.out, /VERIFY OK: postgres backup .* restores \(sanity query returned 2\)/);
     t.regex(res.out, /scratch databases on the source: 0/, "the live server is never touched");
 });
-
-test("backup-bucket.sh: mirrors into today's dated prefix and prunes only dated copies older than the retention", async (t) => {
-    const dir = scratch("bucket");
-    const log = path.join(dir, "mc.log");
-    const old = "20000101";
-    fs.writeFileSync(path.join(dir, "mc"), `#!/bin/bash\necho "$*" >>${log}\nif [[ $2 == ls ]]; then printf '[2000-01-01 00:00:00 UTC]     0B ${old}/\\n[2026-01-01 00:00:00 UTC]     0B notes/\\n'; fi\n`, { mode: 0o755 });
-    const res = await bash(path.join(SCRIPTS, "backup-bucket.sh"), [], { PATH: `${dir}:${process.env.PATH}`, MC_HOST_minio: "http://u:p@minio:9000", BUCKET_SOURCE: "files", BUCKET_DEST: "backup/files/", RETENTION_DAYS: "30" });
-    t.is(res.code, 0, res.out);
-    const today = new Date().toISOString().slice(0, 10).replace(/-/g, "");
-    const calls = fs.readFileSync(log, "utf8").trim().split("\n");
-    t.is(calls[0], `--quiet mirror --overwrite minio/files minio/backup/files/${today}/`);
-    t.true(calls.includes(`--quiet rm --recursive --force minio/backup/files/${old}/`));
-    t.false(calls.some((c) => c.includes("notes")), "objects that are not dated copies are left alone");
-    t.is((await bash(path.join(SCRIPTS, "backup-bucket.sh"), [], { PATH: `${dir}:${process.env.PATH}`, MC_HOST_minio: "x", BUCKET_SOURCE: "a", BUCKET_DEST: "b", RETENTION_DAYS: "0" })).code, 2);
-});

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { dataImage } from "../../../../capabilities/docker/images";
+import { dataImage } from "../../../../capabilities/docker/versions";
 import { KAFKA_DATA, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../../capabilities/docker/kafka";
 import { INTERNAL_PORTS, kafkaBrokers, publishedPort } from "../../../../capabilities/docker/topology";
 import { requireField } from "../../../../runbooks";

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { dataImage } from "../../../../capabilities/docker/images";
+import { dataImage } from "../../../../capabilities/docker/versions";
 import {
     MONGO_DATA,
     MONGO_INIT_SCRIPT_PATH,
@@ -13,7 +13,7 @@ import {
     mongodCommand,
     replicaSetInitCommand,
     replicaSetInitScript,
-} from "../../../../capabilities/docker/mongo";
+} from "../../../../capabilities/docker/mongodb";
 import { mongoMembers } from "../../../../capabilities/docker/topology";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PLATFORM_IMAGES } from "../../../../capabilities/docker/images";
+import { PLATFORM_IMAGES } from "../../../../capabilities/docker/versions";
 import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, appPolicyJson, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../../capabilities/docker/minio";
 import { HOSTS, INTERNAL_PORTS } from "../../../../capabilities/docker/topology";
 import { container, upload, volume, type DockerScope } from "../scope";

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { dataImage } from "../../../../capabilities/docker/images";
+import { dataImage } from "../../../../capabilities/docker/versions";
 import {
     PG_CONF_PATH,
     PG_DATA,

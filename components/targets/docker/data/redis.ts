@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { dataImage } from "../../../../capabilities/docker/images";
+import { dataImage } from "../../../../capabilities/docker/versions";
 import { REDIS_CONF_PATH, localRedisConf, redisHealthcheckCommand, redisPrimary, redisStartScript } from "../../../../capabilities/docker/redis";
 import { HOSTS, redisReplicas } from "../../../../capabilities/docker/topology";
 import { requireField } from "../../../../runbooks";

@@ -1,5 +1,5 @@
 import type { Runbook } from "../../runbooks";
-import { dataImage, exporterImage, PLATFORM_IMAGES } from "./images";
+import { dataImage, exporterImage, PLATFORM_IMAGES } from "./versions";
 import { backupJobs } from "./backups";
 import { dockerExporters } from "./exporters";
 

@@ -47,7 +47,7 @@ export function replicaSetConfig(runbook: Runbook): { _id: string; members: { _i
 export function replicaSetInitScript(runbook: Runbook): string {
     const config = JSON.stringify(replicaSetConfig(runbook));
     return [
-        "// Rendered by capabilities/docker/mongo.ts.",
+        "// Rendered by capabilities/docker/mongodb.ts.",
         'const admin = db.getSiblingDB("admin");',
         "admin.auth(process.env.MONGO_ROOT_USERNAME, process.env.MONGO_ROOT_PASSWORD);",
         "let initiated = true;",

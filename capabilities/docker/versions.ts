@@ -1,5 +1,5 @@
 import type { Runbook } from "../../runbooks";
-import { EXPORTERS, type ExporterId } from "../alerting/signals";
+import { EXPORTERS, type ExporterId } from "../alerting/exporters";
 import { GRAFANA_IMAGE } from "../dashboards";
 
 /**
@@ -52,7 +52,7 @@ export function dataImage(runbook: Runbook, service: DataService): string {
     const table: Readonly<Record<string, string>> = DATA_IMAGES[service];
     const image = table[spec.version];
     if (!image) {
-        throw new Error(`${runbook.app}: \`data.${service}.version\` = "${spec.version}" has no pinned image; allowed: ${Object.keys(table).join(", ")} (add one to capabilities/docker/images.ts)`);
+        throw new Error(`${runbook.app}: \`data.${service}.version\` = "${spec.version}" has no pinned image; allowed: ${Object.keys(table).join(", ")} (add one to capabilities/docker/versions.ts)`);
     }
     return image;
 }

@@ -1,12 +1,12 @@
 import type { AppId } from "../../runbooks";
-import { policyCoverage } from "../../policies/coverage";
-import { awsCoverage } from "../aws/coverage";
 
 /**
- * How other capabilities tell `npm run coverage` what they implement, test or enforce for a
- * runbook number. The alerting capability fills its own rows; a provider adds to any row (the
- * policy pack: which policy enforces each number; the AWS target: which CloudWatch alarm covers
- * CPU, memory and disk). With no provider, a column shows "—".
+ * The shape of a coverage claim: what implements, tests or enforces one runbook number. The
+ * alerting capability fills its own rows (capabilities/alerting/coverage.ts); providers add to
+ * any row (the AWS target: which CloudWatch alarm covers CPU, memory and disk; the policy pack:
+ * which policy enforces each number). The providers are composed where coverage is printed
+ * (cli/coverage.ts), so this pure layer depends on neither the pack nor a target; with no
+ * provider, a column shows "—".
  */
 
 export type CoverageKind =
@@ -38,6 +38,3 @@ export interface CoverageClaim {
 }
 
 export type CoverageProvider = (key: CoverageKey) => CoverageClaim | undefined;
-
-/** Providers consulted for every row, in order: the AWS target's resources, the policy pack's policies. */
-export const COVERAGE_PROVIDERS: readonly CoverageProvider[] = [awsCoverage, policyCoverage];

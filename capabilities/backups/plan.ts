@@ -1,0 +1,119 @@
+import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
+import { restoreTestPlan, type RestoreTestPlan } from "../schedules";
+
+/**
+ * The backup plan: for every dataset the runbook backs up, what is copied, how, where to, when,
+ * for how long, how often a restore is proven and how old the newest copy may get. Every
+ * target's backup capability (capabilities/{docker,kubernetes,aws}/backups.ts) translates these
+ * decisions into its own jobs, schedules and paths; none of them decides anew.
+ */
+
+/** Datasets held by a database server, which the operations scripts dump and restore. */
+export type DatabaseDataset = Extract<Dataset, "postgres" | "redis" | "mongodb">;
+/** Datasets held in object-storage buckets, which are copied bucket to bucket. */
+export type BucketDataset = Extract<Dataset, "files" | "config">;
+
+export function isBucketDataset(dataset: Dataset): dataset is BucketDataset {
+    return dataset === "files" || dataset === "config";
+}
+
+/** What a dataset's backup copies: a data service of the runbook, or one of its buckets. */
+export type BackupSource = { readonly kind: "data-service"; readonly service: DatabaseDataset } | { readonly kind: "bucket"; readonly bucket: string };
+
+/**
+ * Where the copies go. `platform`: the platform's own backup store (a target names it: a local
+ * volume, the platform backup bucket, an AWS Backup vault), under `prefix`. `runbook-bucket`: the
+ * runbook's own backup bucket and prefix, where the runbook says where its copy goes.
+ */
+export type BackupDestination = { readonly kind: "platform"; readonly prefix: string } | { readonly kind: "runbook-bucket"; readonly bucket: string; readonly prefix: string };
+
+export interface DatasetBackup {
+    readonly dataset: Dataset;
+    /** The runbook's entry, for its source and for messages (`backups[<index>]`). */
+    readonly backup: Backup;
+    readonly index: number;
+    /** `dump`: the operations script for the dataset archives the server; `bucket-copy`: operations/backup/backup-bucket.sh mirrors the bucket. */
+    readonly method: "dump" | "bucket-copy";
+    readonly source: BackupSource;
+    readonly destination: BackupDestination;
+    /** Five fields, UTC, as the runbook writes it. */
+    readonly cron: string;
+    readonly everySeconds: number;
+    readonly retentionDays: number;
+    /** How often a restore of the dataset is proven (the app's restore test or DR drill, else the platform's monthly one). */
+    readonly restoreCheck: RestoreTestPlan;
+    /** Whether the operations scripts can restore it into a scratch server (verify-latest.sh): the database datasets. */
+    readonly restorable: boolean;
+    /** A restore check fails when the newest backup is older than this: two intervals, so one missed backup is caught too. */
+    readonly maxAgeHours: number;
+}
+
+/** `files/` and `/files` are the prefix `files`: no leading or trailing slashes. */
+function trimSlashes(prefix: string): string {
+    return prefix.replace(/^\/+|\/+$/g, "");
+}
+
+/**
+ * The bucket a file or configuration dataset lives in, one rule for every target: for `files`,
+ * the bucket the runbook copies from (`objectStorage.backupSync.from`); otherwise the one bucket
+ * named `*-<dataset>`. No such bucket, or more than one, is an error: a backup of a guessed
+ * bucket would pass every check while copying the wrong data.
+ */
+export function datasetBucket(rb: Runbook, dataset: BucketDataset, index: number): string {
+    const field = `backups[${index}].dataset`;
+    const store = rb.data.objectStorage;
+    if (!store) throw new Error(`${rb.app}: ${field} = "${dataset}" but data.objectStorage is not set; allowed: a dataset whose bucket is in data.objectStorage.buckets`);
+    if (dataset === "files" && store.backupSync) return store.backupSync.from;
+    const named = store.buckets.filter((b) => b.endsWith(`-${dataset}`));
+    if (named.length !== 1) {
+        const found = named.length === 0 ? "no bucket" : `${named.length} buckets (${named.join(", ")})`;
+        throw new Error(
+            `${rb.app}: ${field} = "${dataset}" but ${found} in data.objectStorage.buckets (${store.buckets.join(", ")}) is named *-${dataset}; allowed: exactly one bucket named *-${dataset}${dataset === "files" ? ", or objectStorage.backupSync.from" : ""}`,
+        );
+    }
+    return named[0];
+}
+
+function datasetBackup(rb: Runbook, backup: Backup, index: number): DatasetBackup {
+    const field = `backups[${index}].dataset`;
+    const common = {
+        dataset: backup.dataset,
+        backup,
+        index,
+        cron: backup.cron,
+        everySeconds: durationSeconds(backup.every),
+        retentionDays: backup.retentionDays,
+        restoreCheck: restoreTestPlan(rb),
+        maxAgeHours: Math.ceil((2 * durationSeconds(backup.every)) / 3600),
+    };
+    const dataset = backup.dataset;
+    if (isBucketDataset(dataset)) {
+        const sync = rb.data.objectStorage?.backupSync;
+        const destination: BackupDestination =
+            dataset === "files" && sync ? { kind: "runbook-bucket", bucket: sync.to, prefix: trimSlashes(sync.prefix) } : { kind: "platform", prefix: dataset };
+        return { ...common, method: "bucket-copy", source: { kind: "bucket", bucket: datasetBucket(rb, dataset, index) }, destination, restorable: false };
+    }
+    if (!rb.data[dataset]) throw new Error(`${rb.app}: ${field} = "${dataset}" but data.${dataset} is not set; allowed: a dataset the runbook runs (${datasetsRun(rb).join(", ")})`);
+    return { ...common, method: "dump", source: { kind: "data-service", service: dataset }, destination: { kind: "platform", prefix: dataset }, restorable: true };
+}
+
+/** The datasets a runbook's data services hold: what `backups[].dataset` may name. */
+function datasetsRun(rb: Runbook): Dataset[] {
+    const { postgres, redis, mongodb, objectStorage } = rb.data;
+    return [...(postgres ? ["postgres" as const] : []), ...(redis ? ["redis" as const] : []), ...(mongodb ? ["mongodb" as const] : []), ...(objectStorage ? (["files", "config"] as const) : [])];
+}
+
+/** Every dataset the runbook backs up, in the runbook's order; throws on the first one no target could back up. */
+export function backupPlan(rb: Runbook): DatasetBackup[] {
+    const seen = new Set<Dataset>();
+    return rb.backups.map((backup, index) => {
+        if (seen.has(backup.dataset)) throw new Error(`${rb.app}: backups[${index}].dataset = "${backup.dataset}" is backed up twice; allowed: one entry per dataset`);
+        seen.add(backup.dataset);
+        return datasetBackup(rb, backup, index);
+    });
+}
+
+/** One dataset's planned backup, or undefined where the runbook does not back it up. */
+export function datasetPlan(rb: Runbook, dataset: Dataset): DatasetBackup | undefined {
+    return backupPlan(rb).find((p) => p.dataset === dataset);
+}
