@@ -159,12 +159,33 @@ function parseValue(raw: string): unknown {
 }
 
 /**
- * Validates a stack's config (the flat `project:key` → string map Pulumi keeps) against the
- * schema and the runbook, and resolves everything the components need.
+ * The operator secrets a stack holds in plain text: each must be a Pulumi secret (`secure:` in
+ * the stack file), or the pager key, webhook or password sits readable in the repository.
+ * `secretKeys` are the keys Pulumi holds as secrets (the engine's PULUMI_CONFIG_SECRET_KEYS,
+ * the harness's `secure:` values). The value is never repeated in the message.
  */
-export function resolveStack(stack: string, config: Readonly<Record<string, string>>): PlatformContext {
+export function plaintextSecretProblems(stack: string, config: Readonly<Record<string, string>>, secretKeys: readonly string[]): string[] {
+    return [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS]
+        .map(ns)
+        .filter((key) => key in config && !secretKeys.includes(key))
+        .map(
+            (key) =>
+                `${key} = (plain text, not shown): a credential must be a Pulumi secret, not plain text in the stack file; allowed: a secret, set with \`pulumi config set --secret ${key} <value> -s ${stack}\` (it replaces the plain value with an encrypted \`secure:\` one)`,
+        );
+}
+
+/**
+ * Validates a stack's config (the flat `project:key` → string map Pulumi keeps) against the
+ * schema and the runbook, and resolves everything the components need. With `secretKeys` (the
+ * keys Pulumi holds as secrets), an operator credential in plain text is refused too.
+ */
+export function resolveStack(stack: string, config: Readonly<Record<string, string>>, secretKeys?: readonly string[]): PlatformContext {
     const { app, env } = parseStackName(stack);
     const baseline = getRunbook(app);
+    if (secretKeys) {
+        const plaintext = plaintextSecretProblems(stack, config, secretKeys);
+        if (plaintext.length) throw new ConfigError(stack, plaintext);
+    }
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config)) {
         if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = parseValue(v);
