@@ -48,14 +48,14 @@ const BAD: { name: string; stack: string; key: string; value: unknown; expect: R
         stack: "gravitypm-production",
         key: "runbook-platform:images",
         value: { backend: "ghcr.io/gravitypm/api:latest", frontend: "ghcr.io/gravitypm/frontend:1.3.2" },
-        expect: [/runbook-platform:images\.backend = "ghcr\.io\/gravitypm\/api:latest"/, /allowed: a version tag or a sha256 digest/],
+        expect: [/runbook-platform:images\.backend = "ghcr\.io\/gravitypm\/api:latest": the tag "latest" moves/, /allowed: a version tag \(e\.g\. :1\.3\.2\) or a sha256 digest/],
     },
     {
         name: "an image with no tag",
         stack: "bunty-local",
         key: "runbook-platform:images",
         value: { backend: "ghcr.io/bunty/backend", frontend: "ghcr.io/bunty/frontend:1.4.0" },
-        expect: [/runbook-platform:images\.backend = "ghcr\.io\/bunty\/backend"/, /pinned tag or digest/],
+        expect: [/runbook-platform:images\.backend = "ghcr\.io\/bunty\/backend": has no tag, so Docker pulls "latest"/, /allowed: a version tag/],
     },
     {
         name: "a service without an image",
