@@ -7,10 +7,14 @@ const NOTE = `"${NONE}": nothing claims that column for the number; providers ar
 /** A terminal's width the text output fits in; the full table is in --markdown and --json. */
 export const TEXT_WIDTH = 100;
 
-/** Rows by app, in the runbooks' order, each app's rows in their own order. */
-function byApp(rows: readonly CoverageRow[]): Map<string, CoverageRow[]> {
+/** Rows by app, in the runbooks' order; within an app, by kind in the order kinds first appear. */
+export function byApp(rows: readonly CoverageRow[]): Map<string, CoverageRow[]> {
     const apps = new Map<string, CoverageRow[]>();
     for (const r of rows) apps.set(r.app, [...(apps.get(r.app) ?? []), r]);
+    for (const [app, list] of apps) {
+        const kinds = [...new Set(list.map((r) => r.kind))];
+        apps.set(app, kinds.flatMap((k) => list.filter((r) => r.kind === k)));
+    }
     return apps;
 }
 

@@ -2,7 +2,7 @@ import test from "ava";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { coverageRows } from "../../capabilities/alerting/coverage";
-import { renderMarkdown, renderText, TEXT_WIDTH } from "../../cli/coverage";
+import { byApp, renderMarkdown, renderText, TEXT_WIDTH } from "../../cli/coverage";
 import { allRunbooks, APP_IDS } from "../../runbooks";
 
 /**
@@ -33,6 +33,11 @@ test("grouped per app: one block per app in the runbooks' order, each number in 
     for (const app of APP_IDS) {
         const block = blocks.find((b) => b.startsWith(`${app}:`))!;
         const own = rows.filter((r) => r.app === app);
+        // Each kind once, as a heading over its rows.
+        const kinds = block.split("\n").filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim());
+        t.deepEqual(kinds, [...new Set(own.map((r) => r.kind))], `${app}: kinds`);
+        const grouped = byApp(rows).get(app)!;
+        t.true(grouped.length === own.length && own.every((r) => grouped.includes(r)), `${app}: grouping lost or added a row`);
         t.true(block.startsWith(`${app}: ${own.length} numbers`));
         const lines = block.split("\n");
         const valueAt = lines[1].indexOf("value");
@@ -46,7 +51,7 @@ test("grouped per app: one block per app in the runbooks' order, each number in 
         });
         t.deepEqual(
             rowsShown,
-            own.map((r) => ({ id: r.id, value: r.number, counts: [r.implementedBy, r.testedBy, r.enforcedBy].map((xs) => (xs.length ? String(xs.length) : "—")) })),
+            byApp(rows).get(app)!.map((r) => ({ id: r.id, value: r.number, counts: [r.implementedBy, r.testedBy, r.enforcedBy].map((xs) => (xs.length ? String(xs.length) : "—")) })),
             app,
         );
     }
