@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { applyOverrides, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
+import { applyOverrides, overridableKeys, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
 import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
 
 /**
@@ -203,6 +203,114 @@ export function plaintextSecretProblems(stack: string, config: Readonly<Record<s
 }
 
 /**
+ * Config namespaces a stack file may use: this project's, the providers the program creates
+ * resources with, and Pulumi's own (`pulumi:tags`). Anything else is a typo the program would
+ * silently ignore (`runbook-platfrom:target`), so it is refused.
+ */
+export const CONFIG_NAMESPACES = [PROJECT, "aws", "kubernetes", "docker", "random", "pulumi"] as const;
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+/** Keys whose namespace nothing reads, each with the nearest namespace when it is a likely typo. */
+export function namespaceProblems(config: Readonly<Record<string, string>>): string[] {
+    const problems: string[] = [];
+    for (const key of Object.keys(config)) {
+        const colon = key.indexOf(":");
+        const space = colon < 0 ? "" : key.slice(0, colon);
+        if ((CONFIG_NAMESPACES as readonly string[]).includes(space)) continue;
+        const nearest = [...CONFIG_NAMESPACES].sort((a, b) => editDistance(space, a) - editDistance(space, b))[0];
+        const close = editDistance(space, nearest) <= Math.max(2, Math.floor(nearest.length / 4));
+        const rest = colon < 0 ? key : key.slice(colon + 1);
+        problems.push(
+            `${key}: unknown namespace "${space}", nothing reads it${close ? `; did you mean ${nearest}:${rest}?` : ""} (allowed namespaces: ${CONFIG_NAMESPACES.join(", ")})`,
+        );
+    }
+    return problems;
+}
+
+/**
+ * The overrides map in either form the config can hold: dotted keys (`alerts.x.warning.threshold:
+ * 3`), or nested maps, which is what `pulumi config set --path 'runbook-platform:overrides.alerts…'`
+ * writes. Both become dotted keys; a number given in both forms is refused.
+ */
+function flattenOverrides(value: unknown, problems: string[]): unknown {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+    const flat: Record<string, unknown> = {};
+    const walk = (node: Record<string, unknown>, prefix: string) => {
+        for (const [k, v] of Object.entries(node)) {
+            const key = prefix ? `${prefix}.${k}` : k;
+            if (v && typeof v === "object" && !Array.isArray(v)) walk(v as Record<string, unknown>, key);
+            else if (key in flat) problems.push(`${ns(`overrides.${key}`)}: given twice, as a dotted key and as nested maps; allowed: one of the two`);
+            else flat[key] = v;
+        }
+    };
+    walk(value as Record<string, unknown>, "");
+    return flat;
+}
+
+/** A number written as a string (`"0.5"`, from a quoted YAML value or `pulumi config set`) is that number. */
+const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
+
+/**
+ * Thresholds after the overrides, checked against their unit and direction the way the runbook
+ * schema checks the runbook's own: never negative, a percentage within 0 to 100, and the levels
+ * of an alert in order (for an `above` alert critical >= warning >= info; reversed for `below`).
+ * Each problem names the overridden key and the range it may take.
+ */
+function thresholdProblems(baseline: Runbook, effective: Runbook, applied: readonly AppliedOverride[]): string[] {
+    const problems: string[] = [];
+    const rank = { info: 0, warning: 1, critical: 2 } as const;
+    for (const o of applied) {
+        const m = /^alerts\.(.+)\.(critical|warning|info)\.threshold$/.exec(o.key);
+        if (!m) continue;
+        const alert = effective.alerts.find((a) => a.id === m[1])!;
+        const level = alert.levels.find((l) => l.severity === m[2])!;
+        const value = level.threshold;
+        const above = alert.direction === "above";
+        // The range the level may take: its unit's, its neighbours' (as this stack sets them),
+        // and, unless an exception allows loosening, the runbook's own level.
+        let lo = 0;
+        let hi = alert.unit === "percent" ? 100 : Infinity;
+        const bounds: string[] = [alert.unit === "percent" ? "a percentage (0 to 100)" : "not negative"];
+        for (const other of alert.levels.filter((l) => l !== level)) {
+            // above: a severer level sits at or above this one, a milder one at or below; below: the reverse.
+            const severer = rank[other.severity] > rank[level.severity];
+            if (severer === above) {
+                hi = Math.min(hi, other.threshold);
+                bounds.push(`no higher than its ${other.severity} level ${other.threshold}`);
+            } else {
+                lo = Math.max(lo, other.threshold);
+                bounds.push(`no lower than its ${other.severity} level ${other.threshold}`);
+            }
+        }
+        if (!o.exception) {
+            const runbook = baseline.alerts.find((a) => a.id === alert.id)!.levels.find((l) => l.severity === level.severity)!.threshold;
+            if (above) hi = Math.min(hi, runbook);
+            else lo = Math.max(lo, runbook);
+        }
+        if (value < lo || value > hi) {
+            const range = hi === Infinity ? `a number >= ${lo}` : lo === hi ? `${lo}` : `a number from ${lo} to ${hi}`;
+            problems.push(
+                `${ns(`overrides.${o.key}`)} = ${value}: the ${alert.id} alert fires ${alert.direction} its threshold, in ${alert.unit.replace("_", " ")}; the level must be ${bounds.join(", ")}; allowed: ${range}`,
+            );
+        }
+    }
+    return problems;
+}
+
+/**
  * Validates a stack's config (the flat `project:key` → string map Pulumi keeps) against the
  * schema and the runbook, and resolves everything the components need. With `secretKeys` (the
  * keys Pulumi holds as secrets), an operator credential in plain text is refused too.
@@ -219,22 +327,24 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = parseValue(v);
     }
     for (const secret of [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS]) delete raw[secret];
+    const early = namespaceProblems(config);
+    if ("overrides" in raw) raw.overrides = flattenOverrides(raw.overrides, early);
 
     const parsed = settingsSchema.safeParse(raw);
     if (!parsed.success) {
-        throw new ConfigError(
-            stack,
-            parsed.error.issues.map((i) => {
+        throw new ConfigError(stack, [
+            ...early,
+            ...parsed.error.issues.map((i) => {
                 if (i.code === "unrecognized_keys") {
                     const where = i.path.length ? `${ns(i.path.join("."))}.` : `${PROJECT}:`;
                     return `${i.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; allowed: ${allowedKeysAt(i.path).join(", ")}`;
                 }
                 return `${ns(i.path.join("."))} = ${valueAt(raw, i.path)}: ${i.message}`;
             }),
-        );
+        ]);
     }
     const settings = parsed.data;
-    const problems: string[] = [];
+    const problems: string[] = [...early];
 
     const services = baseline.services.map((s) => s.name);
     for (const svc of services) {
@@ -270,7 +380,12 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         problems.push(`${ns("protect")} = false: production state must be protected; allowed: true, or an exception for key protect`);
     }
 
-    const overrides = Object.entries(settings.overrides ?? {}).map(([key, value]) => ({ key, value }));
+    const slots = overridableKeys(baseline);
+    const overrides = Object.entries(settings.overrides ?? {}).map(([key, value]) => {
+        const kind = slots.get(key)?.kind;
+        const numeric = (kind === "threshold" || kind === "min-int") && typeof value === "string" && NUMERIC.test(value);
+        return { key, value: numeric ? Number(value) : value };
+    });
     const exceptions = (settings.exceptions ?? []).filter((e) => e.key !== "aws.region" && e.key !== "protect");
     let effective = baseline;
     let applied: AppliedOverride[] = [];
@@ -280,6 +395,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         if (!(e instanceof OverrideError)) throw e;
         problems.push(`${ns(`${e.list}.${e.key}`)} = ${JSON.stringify(e.value)}: ${e.allowed}`);
     }
+    problems.push(...thresholdProblems(baseline, effective, applied));
     const hosts: Record<string, string> = {};
     for (const svc of baseline.services) {
         const host = settings.hosts?.[svc.name] ?? (svc.host && (env === "production" ? svc.host : `${env}.${svc.host}`));
