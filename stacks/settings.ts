@@ -119,6 +119,20 @@ export const settingsSchema = z
     .strict();
 export type StackSettings = z.infer<typeof settingsSchema>;
 
+/**
+ * Settings not declared in Pulumi.yaml's `config:`, and why: Pulumi makes a declared project key
+ * without a default required on every stack, and injects a declared default into every stack that
+ * does not set the key. Everything else is declared there (test/firsthour/project-config.test.ts).
+ */
+export const UNDECLARED_CONFIG: Readonly<Record<string, string>> = {
+    target: "its default depends on the environment (local: docker, staging: kubernetes, production: aws); a declared default would apply to every stack",
+    protect: "its default depends on the environment (true in production); a declared default would apply to every stack",
+    pagerdutyRoutingKey: "`secret: true` would make it required on every stack, local ones included, and a secret takes no default; the program requires it in staging and production and refuses it in plain text",
+    slackWebhookUrl: "`secret: true` would make it required on every stack, local ones included, and a secret takes no default; the program requires it in staging and production and refuses it in plain text",
+    deadMansSwitchUrl: "optional; `secret: true` would make it required on every stack and a secret takes no default; the program refuses it in plain text",
+    smtpPassword: "optional; `secret: true` would make it required on every stack and a secret takes no default; the program refuses it in plain text",
+};
+
 export interface PlatformContext {
     readonly stack: string;
     readonly app: AppId;
@@ -327,6 +341,11 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = parseValue(v);
     }
     for (const secret of [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS]) delete raw[secret];
+    // An empty map or list sets nothing: it is what Pulumi.yaml's declared defaults inject.
+    for (const [key, value] of Object.entries(raw)) {
+        const empty = Array.isArray(value) ? value.length === 0 : !!value && typeof value === "object" && Object.keys(value).length === 0;
+        if (empty && key in settingsSchema.shape && key !== "images") delete raw[key];
+    }
     const early = namespaceProblems(config);
     if ("overrides" in raw) raw.overrides = flattenOverrides(raw.overrides, early);
 
