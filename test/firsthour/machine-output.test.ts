@@ -24,11 +24,11 @@ function sh(command: string, pipefail = true): { stdout: string; stderr: string;
     return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-/** Every `npm run …` command line of the README's bash blocks (not a synopsis with `[options]`). */
+/** Every `npm run …` command line of the README's bash blocks (not a synopsis with `[--option]`). */
 function readmeNpmRunLines(): string[] {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const blocks = [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
-    return blocks.flatMap((b) => b.split("\n")).filter((l) => /^npm run \w+ -- /.test(l) && !l.includes("["));
+    return blocks.flatMap((b) => b.split("\n")).filter((l) => /^npm run \w+ -- /.test(l) && !/\[--/.test(l));
 }
 
 test("README: every `npm run … --json` example prints JSON alone on stdout, and every command the project offers has one", (t) => {
