@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { APP_IDS, ENVS } from "../runbooks";
 import { allStacks } from "../stacks/settings";
 import { planStack, type PlannedResource, type StackPlan } from "./harness/runtime";
 
@@ -54,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     const cmd = new Command("plan")
         .description("Run the Pulumi program offline through the SDK's mock runtime and show what it registers")
         .option("-s, --stack <stack...>", "stack(s) to plan, <app>-<env>")
-        .option("-a, --all", "plan all 15 stacks")
+        .option("-a, --all", `plan all ${allStacks().length} stacks (${APP_IDS.length} apps × ${ENVS.join(", ")})`)
         .option("--json", "print only JSON on stdout")
         .parse(argv);
     const opts = cmd.opts<{ stack?: string[]; all?: boolean; json?: boolean }>();

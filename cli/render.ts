@@ -1,10 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
-import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
+import { APP_IDS, ENVS, type AppId, type Env, type Runbook } from "../runbooks";
 import { receiverKindFor, renderArtifacts, type Artifact } from "../capabilities/alerting/artifacts";
-import type { Receivers } from "../capabilities/alerting/routing";
+import type { Receivers, SmtpSettings } from "../capabilities/alerting/routing";
 import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
+import { resolveStack } from "../stacks/settings";
+import { readStackConfig } from "./harness/stack-files";
 
 /** Every stack name: `<app>-<env>`. */
 export const STACKS = APP_IDS.flatMap((app) => ENVS.map((env) => `${app}-${env}`));
@@ -23,7 +25,7 @@ const MARKER = "from-pulumi-secret";
  * Receivers for a local render: syntactically valid, obviously fake (`.invalid` hosts, account
  * 000000000000), so the files pass amtool without any secret. The Pulumi targets pass real ones.
  */
-export function placeholderReceivers(runbook: Runbook, target: Target): Receivers {
+export function placeholderReceivers(runbook: Runbook, target: Target, smtp?: SmtpSettings): Receivers {
     if (receiverKindFor(target) === "sns") {
         const arn = (topic: string) => `arn:aws:sns:${runbook.aws.region}:000000000000:${runbook.app}-${topic}-${MARKER}`;
         return { kind: "sns", region: runbook.aws.region, pageTopicArn: arn("page"), chatTopicArn: arn("chat"), deadMansSwitchTopicArn: arn("deadmans-switch") };
@@ -33,17 +35,24 @@ export function placeholderReceivers(runbook: Runbook, target: Target): Receiver
         pagerdutyRoutingKey: `${MARKER}:pagerdutyRoutingKey`,
         slackWebhookUrl: `https://hooks.slack.invalid/${MARKER}/slackWebhookUrl`,
         deadMansSwitchUrl: `https://deadmans-switch.invalid/${MARKER}/deadMansSwitchUrl`,
-        smtp: { smarthost: "smtp.invalid:587", from: `alertmanager@${runbook.app}.invalid` },
+        // The stack's own relay when it sets one (its password stays a secret, so it is left out).
+        smtp: smtp ?? { smarthost: "smtp.invalid:587", from: `alertmanager@${runbook.app}.invalid` },
     };
 }
 
 const PLACEHOLDER_NOTE = `# Receiver values in this file are placeholders written by \`npm run render\` (hosts ending in .invalid, "${MARKER}" markers, AWS account 000000000000); the Pulumi targets render it with the real ones from stack secrets.`;
 
-export function renderStack(stack: string, target?: Target): Artifact[] {
-    const { app, env } = parseStack(stack);
-    const runbook = getRunbook(app);
-    const t = target ?? DEFAULT_TARGET[env];
-    return renderArtifacts(runbook, env, t, placeholderReceivers(runbook, t)).map((a) =>
+/**
+ * The stack's files as its program renders them: from the stack's own configuration (overrides,
+ * hosts, target, mail relay), validated as `pulumi up` validates it, so a bad stack file stops
+ * the render with the same message. `stackFileText` replaces the committed stack file (tests).
+ */
+export function renderStack(stack: string, target?: Target, stackFileText?: string): Artifact[] {
+    parseStack(stack);
+    const context = resolveStack(stack, readStackConfig(stack, stackFileText).config);
+    const runbook = context.runbook;
+    const t = target ?? context.target;
+    return renderArtifacts(runbook, context.env, t, placeholderReceivers(runbook, t, context.settings.alerting?.smtp)).map((a) =>
         a.path.startsWith("alertmanager/") ? { path: a.path, content: `${PLACEHOLDER_NOTE}\n${a.content}` } : a,
     );
 }
@@ -54,7 +63,7 @@ function main(argv: string[]): void {
         .description("Write the generated alerting, routing and dashboard files of one stack.")
         .requiredOption("--stack <stack>", `<app>-<env>, one of: ${STACKS.join(", ")}`)
         .requiredOption("--out <dir>", "directory to write into")
-        .option("--target <target>", `${TARGETS.join(" | ")}; defaults to the env's (${ENVS.map((e) => `${e}: ${DEFAULT_TARGET[e]}`).join(", ")})`)
+        .option("--target <target>", `${TARGETS.join(" | ")}; defaults to the stack's \`target\`, else the env's (${ENVS.map((e) => `${e}: ${DEFAULT_TARGET[e]}`).join(", ")})`)
         .parse(argv);
     const opts = program.opts<{ stack: string; out: string; target?: string }>();
     if (opts.target !== undefined && !(TARGETS as readonly string[]).includes(opts.target)) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { applyOverrides, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
+import { applyOverrides, overridableKeys, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
 import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
 import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
 
@@ -23,11 +23,39 @@ export type OperatorSecret = (typeof OPERATOR_SECRETS)[number] | (typeof OPTIONA
 /** Environments whose stacks must have the operator secrets: an alert there must reach a person. */
 export const PAGED_ENVS: readonly Env[] = ["staging", "production"];
 
-const IMAGE_RE = /^[a-z0-9][a-z0-9._\-/]*(:[0-9]+\/[a-z0-9._\-/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
-const imageSchema = z
-    .string()
-    .regex(IMAGE_RE, { message: "not an image reference with a pinned tag or digest (allowed: registry/name:tag or registry/name@sha256:<digest>)" })
-    .refine((s) => !/:latest$/.test(s), { message: 'the tag "latest" is not pinned (allowed: a version tag or a sha256 digest)' });
+const IMAGE_RE = /^[a-z0-9][a-z0-9._\-/]*(:[0-9]+\/[a-z0-9._\-/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+/**
+ * Tags that name a channel or a branch, not a release: the registry re-points them, so two pulls
+ * of the same reference can run different code. Named in the message, also with a variant suffix
+ * (`stable-alpine`); a tag with a version or commit in it (`main-3f2a1b9`) is a release.
+ */
+export const MOVING_TAGS = [
+    "latest", "stable", "main", "master", "edge", "dev", "develop", "development", "nightly", "next", "canary", "beta", "alpha",
+    "unstable", "testing", "test", "current", "lts", "rolling", "head", "trunk", "snapshot", "release", "prod", "production", "staging",
+] as const;
+const PIN_ALLOWED = "allowed: a version tag (e.g. :1.3.2) or a sha256 digest (@sha256:<64 hex digits>)";
+
+/**
+ * The one image rule, at the config edge and in the policy pack: a reference is pinned when it
+ * has a sha256 digest, or a version tag (one with a version number or a commit id in it) that is
+ * not a moving tag. Returns why a reference is not pinned, with what is allowed; undefined when
+ * it is.
+ */
+export function imagePinProblem(reference: string): string | undefined {
+    const m = IMAGE_RE.exec(reference);
+    if (!m) return `not an image reference (registry/name:tag or registry/name@sha256:<digest>, lowercase name); ${PIN_ALLOWED}`;
+    if (m[3]) return undefined;
+    const tag = m[2]?.slice(1);
+    if (!tag) return `has no tag, so Docker pulls "latest", which moves; ${PIN_ALLOWED}`;
+    if (/[0-9]/.test(tag)) return undefined;
+    const head = tag.toLowerCase().split(/[-_.]/)[0];
+    if ((MOVING_TAGS as readonly string[]).includes(head)) return `the tag "${tag}" moves (a channel or branch name the registry re-points); ${PIN_ALLOWED}`;
+    return `the tag "${tag}" names no version (no version number or commit id in it), so it can move; ${PIN_ALLOWED}`;
+}
+const imageSchema = z.string().superRefine((s, ctx) => {
+    const problem = imagePinProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 const hostSchema = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, { message: "not a DNS host name (allowed: e.g. api.example.com)" });
 
@@ -86,6 +114,20 @@ export const settingsSchema = z
     })
     .strict();
 export type StackSettings = z.infer<typeof settingsSchema>;
+
+/**
+ * Settings not declared in Pulumi.yaml's `config:`, and why: Pulumi makes a declared project key
+ * without a default required on every stack, and injects a declared default into every stack that
+ * does not set the key. Everything else is declared there (test/firsthour/project-config.test.ts).
+ */
+export const UNDECLARED_CONFIG: Readonly<Record<string, string>> = {
+    target: "its default depends on the environment (local: docker, staging: kubernetes, production: aws); a declared default would apply to every stack",
+    protect: "its default depends on the environment (true in production); a declared default would apply to every stack",
+    pagerdutyRoutingKey: "`secret: true` would make it required on every stack, local ones included, and a secret takes no default; the program requires it in staging and production and refuses it in plain text",
+    slackWebhookUrl: "`secret: true` would make it required on every stack, local ones included, and a secret takes no default; the program requires it in staging and production and refuses it in plain text",
+    deadMansSwitchUrl: "optional; `secret: true` would make it required on every stack and a secret takes no default; the program refuses it in plain text",
+    smtpPassword: "optional; `secret: true` would make it required on every stack and a secret takes no default; the program refuses it in plain text",
+};
 
 export interface PlatformContext {
     readonly stack: string;
@@ -155,33 +197,169 @@ function parseValue(raw: string): unknown {
 }
 
 /**
- * Validates a stack's config (the flat `project:key` → string map Pulumi keeps) against the
- * schema and the runbook, and resolves everything the components need.
+ * The operator secrets a stack holds in plain text: each must be a Pulumi secret (`secure:` in
+ * the stack file), or the pager key, webhook or password sits readable in the repository.
+ * `secretKeys` are the keys Pulumi holds as secrets (the engine's PULUMI_CONFIG_SECRET_KEYS,
+ * the harness's `secure:` values). The value is never repeated in the message.
  */
-export function resolveStack(stack: string, config: Readonly<Record<string, string>>): PlatformContext {
+export function plaintextSecretProblems(stack: string, config: Readonly<Record<string, string>>, secretKeys: readonly string[]): string[] {
+    return [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS]
+        .map(ns)
+        .filter((key) => key in config && !secretKeys.includes(key))
+        .map(
+            (key) =>
+                `${key} = (plain text, not shown): a credential must be a Pulumi secret, not plain text in the stack file; allowed: a secret, set with \`pulumi config set --secret ${key} <value> -s ${stack}\` (it replaces the plain value with an encrypted \`secure:\` one)`,
+        );
+}
+
+/**
+ * Config namespaces a stack file may use: this project's, the providers the program creates
+ * resources with, and Pulumi's own (`pulumi:tags`). Anything else is a typo the program would
+ * silently ignore (`runbook-platfrom:target`), so it is refused.
+ */
+export const CONFIG_NAMESPACES = [PROJECT, "aws", "kubernetes", "docker", "random", "pulumi"] as const;
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+/** Keys whose namespace nothing reads, each with the nearest namespace when it is a likely typo. */
+export function namespaceProblems(config: Readonly<Record<string, string>>): string[] {
+    const problems: string[] = [];
+    for (const key of Object.keys(config)) {
+        const colon = key.indexOf(":");
+        const space = colon < 0 ? "" : key.slice(0, colon);
+        if ((CONFIG_NAMESPACES as readonly string[]).includes(space)) continue;
+        const nearest = [...CONFIG_NAMESPACES].sort((a, b) => editDistance(space, a) - editDistance(space, b))[0];
+        const close = editDistance(space, nearest) <= Math.max(2, Math.floor(nearest.length / 4));
+        const rest = colon < 0 ? key : key.slice(colon + 1);
+        problems.push(
+            `${key}: unknown namespace "${space}", nothing reads it${close ? `; did you mean ${nearest}:${rest}?` : ""} (allowed namespaces: ${CONFIG_NAMESPACES.join(", ")})`,
+        );
+    }
+    return problems;
+}
+
+/**
+ * The overrides map in either form the config can hold: dotted keys (`alerts.x.warning.threshold:
+ * 3`), or nested maps, which is what `pulumi config set --path 'runbook-platform:overrides.alerts…'`
+ * writes. Both become dotted keys; a number given in both forms is refused.
+ */
+function flattenOverrides(value: unknown, problems: string[]): unknown {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+    const flat: Record<string, unknown> = {};
+    const walk = (node: Record<string, unknown>, prefix: string) => {
+        for (const [k, v] of Object.entries(node)) {
+            const key = prefix ? `${prefix}.${k}` : k;
+            if (v && typeof v === "object" && !Array.isArray(v)) walk(v as Record<string, unknown>, key);
+            else if (key in flat) problems.push(`${ns(`overrides.${key}`)}: given twice, as a dotted key and as nested maps; allowed: one of the two`);
+            else flat[key] = v;
+        }
+    };
+    walk(value as Record<string, unknown>, "");
+    return flat;
+}
+
+/** A number written as a string (`"0.5"`, from a quoted YAML value or `pulumi config set`) is that number. */
+const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
+
+/**
+ * Thresholds after the overrides, checked against their unit and direction the way the runbook
+ * schema checks the runbook's own: never negative, a percentage within 0 to 100, and the levels
+ * of an alert in order (for an `above` alert critical >= warning >= info; reversed for `below`).
+ * Each problem names the overridden key and the range it may take.
+ */
+function thresholdProblems(baseline: Runbook, effective: Runbook, applied: readonly AppliedOverride[]): string[] {
+    const problems: string[] = [];
+    const rank = { info: 0, warning: 1, critical: 2 } as const;
+    for (const o of applied) {
+        const m = /^alerts\.(.+)\.(critical|warning|info)\.threshold$/.exec(o.key);
+        if (!m) continue;
+        const alert = effective.alerts.find((a) => a.id === m[1])!;
+        const level = alert.levels.find((l) => l.severity === m[2])!;
+        const value = level.threshold;
+        const above = alert.direction === "above";
+        // The range the level may take: its unit's, its neighbours' (as this stack sets them),
+        // and, unless an exception allows loosening, the runbook's own level.
+        let lo = 0;
+        let hi = alert.unit === "percent" ? 100 : Infinity;
+        const bounds: string[] = [alert.unit === "percent" ? "a percentage (0 to 100)" : "not negative"];
+        for (const other of alert.levels.filter((l) => l !== level)) {
+            // above: a severer level sits at or above this one, a milder one at or below; below: the reverse.
+            const severer = rank[other.severity] > rank[level.severity];
+            if (severer === above) {
+                hi = Math.min(hi, other.threshold);
+                bounds.push(`no higher than its ${other.severity} level ${other.threshold}`);
+            } else {
+                lo = Math.max(lo, other.threshold);
+                bounds.push(`no lower than its ${other.severity} level ${other.threshold}`);
+            }
+        }
+        if (!o.exception) {
+            const runbook = baseline.alerts.find((a) => a.id === alert.id)!.levels.find((l) => l.severity === level.severity)!.threshold;
+            if (above) hi = Math.min(hi, runbook);
+            else lo = Math.max(lo, runbook);
+        }
+        if (value < lo || value > hi) {
+            const range = hi === Infinity ? `a number >= ${lo}` : lo === hi ? `${lo}` : `a number from ${lo} to ${hi}`;
+            problems.push(
+                `${ns(`overrides.${o.key}`)} = ${value}: the ${alert.id} alert fires ${alert.direction} its threshold, in ${alert.unit.replace("_", " ")}; the level must be ${bounds.join(", ")}; allowed: ${range}`,
+            );
+        }
+    }
+    return problems;
+}
+
+/**
+ * Validates a stack's config (the flat `project:key` → string map Pulumi keeps) against the
+ * schema and the runbook, and resolves everything the components need. With `secretKeys` (the
+ * keys Pulumi holds as secrets), an operator credential in plain text is refused too.
+ */
+export function resolveStack(stack: string, config: Readonly<Record<string, string>>, secretKeys?: readonly string[]): PlatformContext {
     const { app, env } = parseStackName(stack);
     const baseline = getRunbook(app);
+    if (secretKeys) {
+        const plaintext = plaintextSecretProblems(stack, config, secretKeys);
+        if (plaintext.length) throw new ConfigError(stack, plaintext);
+    }
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config)) {
         if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = parseValue(v);
     }
     for (const secret of [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS]) delete raw[secret];
+    // An empty map or list sets nothing: it is what Pulumi.yaml's declared defaults inject.
+    for (const [key, value] of Object.entries(raw)) {
+        const empty = Array.isArray(value) ? value.length === 0 : !!value && typeof value === "object" && Object.keys(value).length === 0;
+        if (empty && key in settingsSchema.shape && key !== "images") delete raw[key];
+    }
+    const early = namespaceProblems(config);
+    if ("overrides" in raw) raw.overrides = flattenOverrides(raw.overrides, early);
 
     const parsed = settingsSchema.safeParse(raw);
     if (!parsed.success) {
-        throw new ConfigError(
-            stack,
-            parsed.error.issues.map((i) => {
+        throw new ConfigError(stack, [
+            ...early,
+            ...parsed.error.issues.map((i) => {
                 if (i.code === "unrecognized_keys") {
                     const where = i.path.length ? `${ns(i.path.join("."))}.` : `${PROJECT}:`;
                     return `${i.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; allowed: ${allowedKeysAt(i.path).join(", ")}`;
                 }
                 return `${ns(i.path.join("."))} = ${valueAt(raw, i.path)}: ${i.message}`;
             }),
-        );
+        ]);
     }
     const settings = parsed.data;
-    const problems: string[] = [];
+    const problems: string[] = [...early];
 
     const services = baseline.services.map((s) => s.name);
     for (const svc of services) {
@@ -217,7 +395,12 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         problems.push(`${ns("protect")} = false: production state must be protected; allowed: true, or an exception for key protect`);
     }
 
-    const overrides = Object.entries(settings.overrides ?? {}).map(([key, value]) => ({ key, value }));
+    const slots = overridableKeys(baseline);
+    const overrides = Object.entries(settings.overrides ?? {}).map(([key, value]) => {
+        const kind = slots.get(key)?.kind;
+        const numeric = (kind === "threshold" || kind === "min-int") && typeof value === "string" && NUMERIC.test(value);
+        return { key, value: numeric ? Number(value) : value };
+    });
     const exceptions = (settings.exceptions ?? []).filter((e) => e.key !== "aws.region" && e.key !== "protect");
     let effective = baseline;
     let applied: AppliedOverride[] = [];
@@ -227,6 +410,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         if (!(e instanceof OverrideError)) throw e;
         problems.push(`${ns(`${e.list}.${e.key}`)} = ${JSON.stringify(e.value)}: ${e.allowed}`);
     }
+    problems.push(...thresholdProblems(baseline, effective, applied));
     const hosts: Record<string, string> = {};
     for (const svc of baseline.services) {
         const host = settings.hosts?.[svc.name] ?? (svc.host && (env === "production" ? svc.host : `${env}.${svc.host}`));

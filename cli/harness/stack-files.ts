@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { OPERATOR_SECRETS, PAGED_ENVS, PROJECT, parseStackName } from "../../stacks/settings";
+import { ConfigError, OPERATOR_SECRETS, PAGED_ENVS, PROJECT, parseStackName } from "../../stacks/settings";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS_DIR = path.join(ROOT, "stacks");
@@ -28,7 +28,17 @@ export function readStackConfig(stack: string, overrideText?: string): StackConf
     const file = path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
     const text = overrideText ?? (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined);
     if (text === undefined) throw new Error(`stack ${stack}: no stack file ${path.relative(ROOT, file)}`);
-    const doc = (YAML.parse(text) ?? {}) as { config?: Record<string, unknown> };
+    let doc: { config?: Record<string, unknown> };
+    try {
+        doc = (YAML.parse(text) ?? {}) as typeof doc;
+    } catch (e) {
+        // The yaml error says where, not in which file: `file:line:column: what`, as editors link it.
+        const err = e as YAML.YAMLError;
+        const at = err.linePos?.[0];
+        const what = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        const key = err.code === "DUPLICATE_KEY" && at ? /^(.*?):(\s|$)/.exec(text.split("\n")[at.line - 1]?.trim() ?? "")?.[1] : undefined;
+        throw new ConfigError(stack, [`${path.relative(ROOT, file)}${at ? `:${at.line}:${at.col}` : ""}: ${key ? `${key} appears twice in one map (${what}); allowed: each key once` : what}`]);
+    }
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(doc.config ?? {})) {

@@ -84,9 +84,12 @@ function headline(report: StackDriftReport): string {
     }
 }
 
-/** Plain-text table for a terminal. */
+/** Plain-text table for a terminal. An error every stack failed with (no CLI, no backend) is said once, at the end. */
 export function renderTable(reports: readonly StackDriftReport[]): string {
     const lines: string[] = [];
+    const shared = reports.length > 1 ? reports[0].errors.filter((e) => reports.every((r) => r.errors.includes(e))) : [];
+    const nothingChecked = shared.length > 0 && reports.every((r) => r.errors.length === shared.length && r.resources.length === 0 && r.undeployed.length === 0);
+    if (nothingChecked) return `none of the ${reports.length} stacks was checked: ${shared.join("; ")}\n`;
     for (const report of reports) {
         lines.push(`${report.stack}: ${headline(report)} (checked ${report.checkedAt})`);
         for (const section of Object.keys(SECTIONS) as Section[]) {
@@ -101,9 +104,10 @@ export function renderTable(reports: readonly StackDriftReport[]): string {
             lines.push(line(header));
             for (const r of table) lines.push(line(r));
         }
-        for (const e of report.errors) lines.push(`  error: ${e.replace(/\n/g, "\n         ")}`);
+        for (const e of report.errors.filter((x) => !shared.includes(x))) lines.push(`  error: ${e.replace(/\n/g, "\n         ")}`);
         for (const w of report.warnings) lines.push(`  warning: ${w}`);
     }
+    for (const e of shared) lines.push(`error (all ${reports.length} stacks): ${e.replace(/\n/g, "\n  ")}`);
     if (reports.length > 0) lines.push(`Compared with ${METHOD}.`);
     return `${lines.join("\n")}\n`;
 }

@@ -10,6 +10,10 @@ import { checkSource, SEEDS_DIR, seedSections } from "../../runbooks/seeds";
  * the number is read out of the seed text here, independently, with its own pattern.
  */
 
+/** A number as a runbook writes it: whole or decimal (`5`, `0.5`); thresholds may be either. */
+const N = String.raw`(\d+(?:\.\d+)?)`;
+const re = (strings: TemplateStringsArray, ...parts: string[]) => new RegExp(String.raw(strings, ...parts));
+
 function sourcesOf(value: unknown, at = ""): { path: string; source: Source }[] {
     if (!value || typeof value !== "object") return [];
     const v = value as Record<string, unknown>;
@@ -70,7 +74,8 @@ test("every alert number not marked as a default is in the quote it cites", (t) 
                 const where = `${rb.app} ${alert.id}.${level.severity}`;
                 if (!level.defaulted?.threshold && alert.unit !== "bool") {
                     t.true(
-                        renderings(level.threshold, alert.unit).some((r) => new RegExp(`(^|[^0-9.])${r.replace(".", "\\.")}`).test(level.source.quote)),
+                        // The whole number: 1 is not read in "15%" nor 5 in "0.5%".
+                        renderings(level.threshold, alert.unit).some((r) => new RegExp(`(^|[^0-9.])${r.replace(".", "\\.")}(?![0-9]|\\.[0-9])`).test(level.source.quote)),
                         `${where}: threshold ${level.threshold} not in "${level.source.quote}"`,
                     );
                 }
@@ -94,17 +99,17 @@ test("every backup's cron fires as often as its stated interval, and undefaulted
 test("pfm-community: alert table, tuning and limits read from the seed", (t) => {
     const rb = getRunbook("pfm-community");
     const critical = section(rb, "Critical Alerts (Immediate Response Required)");
-    const m = /High Error Rate: > (\d+)% error rate for > (\d+) minutes/.exec(critical)!;
+    const m = re`High Error Rate: > ${N}% error rate for > (\d+) minutes`.exec(critical)!;
     const errorRate = rb.alerts.find((a) => a.id === "http-error-rate")!.levels.find((l) => l.severity === "critical")!;
     t.is(errorRate.threshold, Number(m[1]));
     t.is(durationSeconds(errorRate.for), Number(m[2]) * 60);
     const dbDown = /Database Down: PostgreSQL unavailable for > (\d+) seconds/.exec(critical)!;
     t.is(durationSeconds(rb.alerts.find((a) => a.id === "postgres-down")!.levels[0].for), Number(dbDown[1]));
-    const mem = /Memory Critical: > (\d+)% memory usage for > (\d+) minutes/.exec(critical)!;
+    const mem = re`Memory Critical: > ${N}% memory usage for > (\d+) minutes`.exec(critical)!;
     const memCrit = rb.alerts.find((a) => a.id === "memory-usage")!.levels.find((l) => l.severity === "critical")!;
     t.deepEqual([memCrit.threshold, durationSeconds(memCrit.for)], [Number(mem[1]), Number(mem[2]) * 60]);
     const warning = section(rb, "Warning Alerts (Response Within 15 Minutes)");
-    const hit = /< (\d+)% hit rate for > (\d+) minutes/.exec(warning)!;
+    const hit = re`< ${N}% hit rate for > (\d+) minutes`.exec(warning)!;
     const hitRate = rb.alerts.find((a) => a.id === "redis-hit-rate")!;
     t.is(hitRate.direction, "below");
     t.deepEqual([hitRate.levels[0].threshold, durationSeconds(hitRate.levels[0].for)], [Number(hit[1]), Number(hit[2]) * 60]);
@@ -133,15 +138,15 @@ test("formula-pm: warning and critical tables, channel and retention read from t
     const levelsOf = (id: string) => Object.fromEntries(rb.alerts.find((a) => a.id === id)!.levels.map((l) => [l.severity, l.threshold]));
     const warning = section(rb, "Warning Alerts (Response within 30 minutes)");
     const critical = section(rb, "Critical Alerts (Immediate Response)");
-    t.is(levelsOf("http-error-rate").warning, Number(/Error rate > (\d+)%/.exec(warning)![1]));
-    t.is(levelsOf("http-error-rate").critical, Number(/Error rate > (\d+)%/.exec(critical)![1]));
-    t.is(levelsOf("http-latency-p95").warning, Number(/Response time > (\d+) second/.exec(warning)![1]));
-    t.is(levelsOf("http-latency-p95").critical, Number(/Response time > (\d+) seconds/.exec(critical)![1]));
-    t.is(levelsOf("http-latency-p95").info * 1000, Number(/95th percentile < (\d+)ms/.exec(seedText(rb))![1]));
-    t.is(levelsOf("cpu-usage").warning, Number(/CPU usage > (\d+)%/.exec(warning)![1]));
-    t.is(levelsOf("memory-usage").warning, Number(/Memory usage > (\d+)%/.exec(warning)![1]));
-    t.is(levelsOf("disk-usage").warning, Number(/Disk usage > (\d+)%/.exec(warning)![1]));
-    t.is(levelsOf("disk-usage").critical, Number(/Disk usage > (\d+)%/.exec(critical)![1]));
+    t.is(levelsOf("http-error-rate").warning, Number(re`Error rate > ${N}%`.exec(warning)![1]));
+    t.is(levelsOf("http-error-rate").critical, Number(re`Error rate > ${N}%`.exec(critical)![1]));
+    t.is(levelsOf("http-latency-p95").warning, Number(re`Response time > ${N} second`.exec(warning)![1]));
+    t.is(levelsOf("http-latency-p95").critical, Number(re`Response time > ${N} seconds`.exec(critical)![1]));
+    t.is(levelsOf("http-latency-p95").info * 1000, Number(re`95th percentile < ${N}ms`.exec(seedText(rb))![1]));
+    t.is(levelsOf("cpu-usage").warning, Number(re`CPU usage > ${N}%`.exec(warning)![1]));
+    t.is(levelsOf("memory-usage").warning, Number(re`Memory usage > ${N}%`.exec(warning)![1]));
+    t.is(levelsOf("disk-usage").warning, Number(re`Disk usage > ${N}%`.exec(warning)![1]));
+    t.is(levelsOf("disk-usage").critical, Number(re`Disk usage > ${N}%`.exec(critical)![1]));
     t.is(rb.incident.alertResponse.warning.minutes, 30);
     t.is(rb.incident.channels.chat, /\*\*Slack\*\*: (#\S+)/.exec(seedText(rb))![1]);
     t.is(rb.incident.channels.email, /\*\*Email\*\*: (\S+)/.exec(seedText(rb))![1]);
@@ -163,7 +168,7 @@ test("personal-finance-hub: threshold table, Kafka, Mongo and dashboards read fr
     ];
     for (const [label, id] of pairs) {
         const line = table.split("\n").find((l) => l.includes(`**${label}**`))!;
-        const [warn, crit] = [...line.matchAll(/> (?:P95 > )?(\d+)/g)].map((m) => Number(m[1]));
+        const [warn, crit] = [...line.matchAll(new RegExp(String.raw`> (?:P95 > )?${N}`, "g"))].map((m) => Number(m[1]));
         const levels = Object.fromEntries(rb.alerts.find((a) => a.id === id)!.levels.map((l) => [l.severity, l.threshold]));
         t.deepEqual([levels.warning, levels.critical], [warn, crit], label);
     }
@@ -184,7 +189,7 @@ test("personal-finance-hub: threshold table, Kafka, Mongo and dashboards read fr
 test("bunty: P2 latency, log rotation and external APIs read from the seed", (t) => {
     const rb = getRunbook("bunty");
     const text = seedText(rb);
-    t.is(rb.alerts.find((a) => a.id === "http-latency-p95")!.levels[0].threshold, Number(/API response times > (\d+) seconds/.exec(text)![1]));
+    t.is(rb.alerts.find((a) => a.id === "http-latency-p95")!.levels[0].threshold, Number(re`API response times > ${N} seconds`.exec(text)![1]));
     t.is(rb.logs.rotateMaxSizeMB, Number(/max_size (\d+)M/.exec(text)![1]));
     t.is(rb.logs.retentionDays, Number(/pm2-logrotate:retain (\d+)/.exec(text)![1]));
     t.deepEqual(rb.externalDependencies.map((d) => d.url), [...text.matchAll(/- \w+: (https:\/\/status\.\S+)/g)].map((m) => m[1]));
@@ -209,9 +214,9 @@ test("gravitypm: backup schedule, escalation, severities and AWS layout read fro
     t.is(rb.services.find((s) => s.name === "backend")!.scaling.desired, Number(/--desired-count (\d+)/.exec(text)![1]));
     t.is(rb.logs.retentionDays, Number(/rotate (\d+)/.exec(text)![1]));
     const dbMetrics = section(rb, "Database Metrics");
-    t.is(rb.alerts.find((a) => a.id === "mongodb-replication-lag")!.levels[0].threshold, Number(/Replication Lag\*\*: < (\d+) seconds/.exec(dbMetrics)![1]));
-    t.is(rb.alerts.find((a) => a.id === "mongodb-lock-wait")!.levels[0].threshold, Number(/Lock Wait Time\*\*: < (\d+) seconds/.exec(dbMetrics)![1]));
-    t.is(rb.alerts.find((a) => a.id === "certificate-expiry")!.levels[0].threshold, Number(/Certificate expiration \(< (\d+) days\)/.exec(text)![1]));
+    t.is(rb.alerts.find((a) => a.id === "mongodb-replication-lag")!.levels[0].threshold, Number(re`Replication Lag\*\*: < ${N} seconds`.exec(dbMetrics)![1]));
+    t.is(rb.alerts.find((a) => a.id === "mongodb-lock-wait")!.levels[0].threshold, Number(re`Lock Wait Time\*\*: < ${N} seconds`.exec(dbMetrics)![1]));
+    t.is(rb.alerts.find((a) => a.id === "certificate-expiry")!.levels[0].threshold, Number(re`Certificate expiration \(< ${N} days\)`.exec(text)![1]));
     const blueGreen = section(rb, "Blue-Green Deployment");
     t.is(rb.aws.blueGreen && rb.aws.blueGreen.bakeMinutes, Number(/Monitor and Cleanup\*\*[\s\S]*?Monitor for (\d+) minutes/.exec(blueGreen)![1]));
 });

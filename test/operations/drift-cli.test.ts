@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from "ava";
 import * as fs from "fs";
 import * as path from "path";
 import type { StackDriftReport } from "../../operations/drift/report";
-import { STACKS } from "../../operations/drift/stacks";
+import { DRIFT_STACKS, PRIVATE_ENVS, STACKS } from "../../operations/drift/stacks";
 import { main } from "../../cli/drift";
 import { EVENTS, REPO, removeTempDirs, run, standInBin, tempDir } from "./helpers";
 
@@ -208,14 +208,42 @@ test.serial("no pulumi on PATH, an unknown stack, or clashing options: a clear m
     t.deepEqual(bad.calls, []);
 });
 
-test.serial("--all checks the 15 stacks one by one and returns 2 when one drifted", async (t) => {
+test.serial("--all checks the shared stacks (no -local one) one by one and returns 2 when one drifted", async (t) => {
     const r = await drift(["--all", "--json"], { FAKE_PULUMI_EVENTS: CLEAN, FAKE_PULUMI_EVENTS_BY_STACK: JSON.stringify({ "gravitypm-production": DRIFT }) });
     t.is(r.code, 2, r.stderr);
     const parsed = JSON.parse(r.stdout) as { stacks: StackDriftReport[] };
-    t.deepEqual(parsed.stacks.map((s) => s.stack), [...STACKS]);
+    const shared = STACKS.filter((s) => !PRIVATE_ENVS.some((env) => s.endsWith(`-${env}`)));
+    t.deepEqual(parsed.stacks.map((s) => s.stack), shared);
+    t.true(shared.length > 0 && shared.length < STACKS.length);
     t.deepEqual(parsed.stacks.filter((s) => s.status !== "clean").map((s) => s.stack), ["gravitypm-production"]);
-    t.deepEqual(r.calls.filter((c) => c[0] === "refresh").map((c) => c[c.indexOf("--stack") + 1]), [...STACKS]);
+    t.deepEqual(r.calls.filter((c) => c[0] === "refresh").map((c) => c[c.indexOf("--stack") + 1]), shared);
     assertReadOnly(t, r.calls);
+});
+
+test.serial("a -local stack is checked when named", async (t) => {
+    const r = await drift(["--stack", "bunty-local", "--json"], { FAKE_PULUMI_EVENTS: CLEAN });
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual(r.calls.filter((c) => c[0] === "refresh").map((c) => c[c.indexOf("--stack") + 1]), ["bunty-local"]);
+});
+
+test.serial("--all without the Pulumi CLI: one message, not one per stack", async (t) => {
+    const human = await drift(["--all"], {}, { noPulumi: true });
+    t.is(human.code, 1);
+    const text = human.stdout + human.stderr;
+    t.is(text.match(/was not found on PATH/g)?.length, 1, text);
+    t.regex(human.stdout, new RegExp(`^none of the ${DRIFT_STACKS.length} stacks was checked: starting the Pulumi CLI failed: the Pulumi CLI \\(\`pulumi\`\\) was not found on PATH`));
+    const json = await drift(["--all", "--json"], {}, { noPulumi: true });
+    t.is(json.code, 1);
+    t.is(json.stderr.match(/was not found on PATH/g)?.length, 1, json.stderr);
+    t.regex(json.stderr, new RegExp(`^drift: all ${DRIFT_STACKS.length} stacks: starting the Pulumi CLI failed`));
+    t.is((JSON.parse(json.stdout) as { stacks: StackDriftReport[] }).stacks.length, DRIFT_STACKS.length, "the JSON still has a report per stack");
+});
+
+test.serial("--list prints the stacks --all checks, as JSON, without running pulumi", async (t) => {
+    const r = await drift(["--list"]);
+    t.is(r.code, 0);
+    t.deepEqual(JSON.parse(r.stdout), [...DRIFT_STACKS]);
+    t.deepEqual(r.calls, []);
 });
 
 test("as a process: exit 0 when clean, 2 on drift with only JSON on stdout, 1 with the message on a bad stack", async (t) => {

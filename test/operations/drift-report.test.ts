@@ -4,7 +4,8 @@ import * as path from "path";
 import type { EngineEvent, PropertyDiff, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { renderJson, renderMarkdown, renderTable } from "../../operations/drift/render";
 import { changedPaths, collectDrift, exitCodeFor, failureText, maskValue, parsePropertyPath, type StackDriftReport } from "../../operations/drift/report";
-import { selectStacks, STACKS } from "../../operations/drift/stacks";
+import { DRIFT_STACKS, selectStacks, STACKS } from "../../operations/drift/stacks";
+import { APP_IDS, ENVS } from "../../runbooks";
 import { EVENTS } from "./helpers";
 
 // The pure half of drift detection: recorded engine event streams in, reports and their
@@ -217,10 +218,12 @@ test("the JSON carries the exit code and the reports as they are", (t) => {
     t.deepEqual(parsed.stacks[0].resources[1].properties[0], { path: "backupRetentionPeriod", kind: "update", old: 30, new: 7 });
 });
 
-test("stack selection: the 15 stacks, and clear refusals", (t) => {
-    t.is(STACKS.length, 15);
+test("stack selection: every app × env, --all without the -local ones, and clear refusals", (t) => {
+    t.is(STACKS.length, APP_IDS.length * ENVS.length);
     t.true(STACKS.includes("pfm-community-local") && STACKS.includes("gravitypm-production"));
-    t.deepEqual(selectStacks({ all: true }), [...STACKS]);
+    t.deepEqual(selectStacks({ all: true }), [...DRIFT_STACKS]);
+    t.deepEqual(DRIFT_STACKS, STACKS.filter((s) => !s.endsWith("-local")));
+    t.deepEqual(selectStacks({ stack: ["bunty-local"] }), ["bunty-local"]);
     t.deepEqual(selectStacks({ stack: ["bunty-staging", "bunty-staging"] }), ["bunty-staging"]);
     t.throws(() => selectStacks({ stack: ["gravitypm-prod"] }), { message: /unknown stack "gravitypm-prod"; stacks are <app>-<env>/ });
     t.throws(() => selectStacks({}), { message: /name a stack with --stack/ });

@@ -1,7 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { engineName, imageSlug, stackImages } from "../../../capabilities/docker/names";
-import { isPinned } from "../../../capabilities/docker/versions";
 import { localEndpoints } from "../../../capabilities/docker/topology";
 import { deliveryCredentials } from "../../delivery";
 import type { Runbook } from "../../../runbooks";
@@ -57,8 +56,8 @@ export class DockerPlatform extends pulumi.ComponentResource {
         );
 
         this.images = {};
+        // The stack's images were checked at the config edge (stacks/settings.ts imagePinProblem).
         for (const reference of stackImages(rb, context.settings.images)) {
-            if (!isPinned(reference)) throw new Error(`${context.stack}: image ${reference} is not pinned to a version tag or digest`);
             // Shared with other stacks on the engine: `pulumi destroy` leaves the image in place.
             this.images[reference] = new docker.RemoteImage(`${name}-image-${imageSlug(reference)}`, { name: reference, keepLocally: true }, custom);
         }
