@@ -83,7 +83,7 @@ export class Monitoring extends pulumi.ComponentResource {
             this,
             scope,
             `${name}-kube-prometheus-stack`,
-            { chart: CHARTS.kubePrometheusStack, releaseName: n.releases.kubePrometheusStack, namespace: ns, values: kubePrometheusStackValues(rb, n) },
+            { chart: CHARTS.kubePrometheusStack, releaseName: n.releases.kubePrometheusStack, namespace: ns, values: kubePrometheusStackValues(rb, n, context.env, scope.storageClass) },
             { dependsOn: [this.namespace, this.grafanaAdmin, this.alertmanagerConfig] },
         );
         this.loki = release(

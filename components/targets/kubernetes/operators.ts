@@ -53,7 +53,7 @@ export class Operators extends pulumi.ComponentResource {
                 this,
                 scope,
                 `${name}-keda`,
-                { chart: CHARTS.keda, releaseName: n.releases.keda, namespace: n.operators, values: { fullnameOverride: n.releases.keda, prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true } } } } },
+                { chart: CHARTS.keda, releaseName: n.releases.keda, namespace: n.operators, values: { prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true } } } } },
                 { dependsOn: after },
             );
         }
