@@ -10,6 +10,7 @@ import { deliverableConfig, type DeliveryCredentials } from "../alerting/deliver
 import { pascal, runbookUrl } from "../alerting/rules";
 import { SCRAPE_INTERVAL, type ProbeTarget } from "../alerting/signals";
 import { dashboardsFor } from "../dashboards";
+import { blackboxHardening, kubePrometheusStackHardening, lokiHardening, mergeValues, promtailHardening, pushgatewayHardening } from "./chart-hardening";
 import { KAFKA_EXPORTER_PORT_NAME } from "./kafka";
 import { serviceHost, type Names } from "./names";
 import { VOLUMES } from "./sizing";
@@ -147,7 +148,7 @@ function durationSeconds(d: string): number {
 export function kubePrometheusStackValues(rb: Runbook, n: Names, env: Env = "staging", storageClass?: string): Record<string, unknown> {
     const ports = rb.monitoring.ports;
     const storage = prometheusStorage(rb);
-    return {
+    return mergeValues(kubePrometheusStackHardening(), {
         fullnameOverride: n.releases.kubePrometheusStack,
         crds: { enabled: true },
         defaultRules: { create: true },
@@ -203,12 +204,12 @@ export function kubePrometheusStackValues(rb: Runbook, n: Names, env: Env = "sta
         },
         // The cluster runs this app's staging only: its hosts' filesystems are the app's.
         "prometheus-node-exporter": { prometheus: { monitor: { relabelings: [{ action: "replace", targetLabel: "app", replacement: rb.app }] } } },
-    };
+    });
 }
 
 /** Loki, single binary on a volume, keeping logs the runbook's retention (the compactor deletes). */
 export function lokiValues(rb: Runbook, n: Names, storageClass?: string): Record<string, unknown> {
-    return {
+    return mergeValues(lokiHardening(), {
         fullnameOverride: n.releases.loki,
         deploymentMode: "SingleBinary",
         loki: {
@@ -229,22 +230,22 @@ export function lokiValues(rb: Runbook, n: Names, storageClass?: string): Record
         gateway: { enabled: false },
         lokiCanary: { enabled: false },
         test: { enabled: false },
-    };
+    });
 }
 
 export function promtailValues(rb: Runbook, n: Names): Record<string, unknown> {
-    return { fullnameOverride: n.releases.promtail, config: { clients: [{ url: `${lokiUrl(rb, n)}/loki/api/v1/push` }] } };
+    return mergeValues(promtailHardening(), { fullnameOverride: n.releases.promtail, config: { clients: [{ url: `${lokiUrl(rb, n)}/loki/api/v1/push` }] } });
 }
 
 export function blackboxValues(n: Names): Record<string, unknown> {
-    return { fullnameOverride: n.releases.blackbox, config: { modules: BLACKBOX_MODULES } };
+    return mergeValues(blackboxHardening(), { fullnameOverride: n.releases.blackbox, config: { modules: BLACKBOX_MODULES } });
 }
 
 /** Backup jobs push with grouping labels `app` and `dataset`; honorLabels keeps them. */
 export function pushgatewayValues(n: Names): Record<string, unknown> {
     // The chart puts its ServiceMonitor in `serviceMonitor.namespace`, "monitoring" by default: a
     // namespace the stack does not create. It belongs with the release.
-    return { fullnameOverride: n.releases.pushgateway, service: { port: PUSHGATEWAY_PORT }, serviceMonitor: { enabled: true, namespace: n.monitoring, honorLabels: true } };
+    return mergeValues(pushgatewayHardening(), { fullnameOverride: n.releases.pushgateway, service: { port: PUSHGATEWAY_PORT }, serviceMonitor: { enabled: true, namespace: n.monitoring, honorLabels: true } });
 }
 
 /** The generated rule group as a PrometheusRule spec (the same groups promtool checks). */

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { scaledByKeda } from "../../../capabilities/kubernetes/apps";
+import { cloudnativePgHardening, strimziHardening } from "../../../capabilities/kubernetes/chart-hardening";
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { CHARTS } from "../../../capabilities/kubernetes/versions";
 import { release, statefulOptions, type KubernetesScope } from "./scope";
@@ -35,7 +36,7 @@ export class Operators extends pulumi.ComponentResource {
                 this,
                 scope,
                 `${name}-cloudnative-pg`,
-                { chart: CHARTS.cloudnativePg, releaseName: n.releases.cloudnativePg, namespace: n.operators, values: { fullnameOverride: n.releases.cloudnativePg, monitoring: { podMonitorEnabled: true } } },
+                { chart: CHARTS.cloudnativePg, releaseName: n.releases.cloudnativePg, namespace: n.operators, values: { ...cloudnativePgHardening(), fullnameOverride: n.releases.cloudnativePg, monitoring: { podMonitorEnabled: true } } },
                 { dependsOn: after },
             );
         }
@@ -44,7 +45,7 @@ export class Operators extends pulumi.ComponentResource {
                 this,
                 scope,
                 `${name}-strimzi`,
-                { chart: CHARTS.strimzi, releaseName: n.releases.strimzi, namespace: n.operators, values: { watchNamespaces: [n.namespace], watchAnyNamespace: false } },
+                { chart: CHARTS.strimzi, releaseName: n.releases.strimzi, namespace: n.operators, values: { ...strimziHardening(), watchNamespaces: [n.namespace], watchAnyNamespace: false } },
                 { dependsOn: [...after, scope.namespace] },
             );
         }
