@@ -14,6 +14,12 @@ interface ChartIndex {
     readonly dir: string;
     /** Every maximal `.Values.a.b.c` chain the templates read, as dotted paths. */
     readonly chains: ReadonlySet<string>;
+    /** Chains the templates hand on whole (`toYaml`, `omit`, `tpl`, `merge` …): every key below them reaches the output. */
+    readonly passThrough: ReadonlySet<string>;
+    /** The templates' text, for field names read through a helper or a `with` block (`.sampleLimit`). */
+    readonly text: string;
+    /** The chart's values.yaml. */
+    readonly defaults: Record<string, unknown>;
     /** Subcharts by the key their values live under (alias, else name). */
     readonly subcharts: ReadonlyMap<string, ChartIndex>;
 }
@@ -45,11 +51,17 @@ export function indexChart(dir: string): ChartIndex {
     if (hit) return hit;
     const chart = YAML.parse(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8")) as { dependencies?: { name: string; alias?: string; condition?: string }[] };
     const chains = new Set<string>();
-    for (const f of templateFiles(path.join(dir, "templates"))) for (const c of valueChains(fs.readFileSync(f, "utf8"))) chains.add(c);
+    const texts = templateFiles(path.join(dir, "templates")).map((f) => fs.readFileSync(f, "utf8"));
+    const valuesFile = path.join(dir, "values.yaml");
     // Charts that render a configuration file from a template string in values.yaml (`tpl
-    // .Values.loki.config`, promtail's `config.file`) read values from there.
-    const defaults = path.join(dir, "values.yaml");
-    if (fs.existsSync(defaults)) for (const c of valueChains(fs.readFileSync(defaults, "utf8").split("\n").filter((l) => !/^\s*#/.test(l)).join("\n"))) chains.add(c);
+    // .Values.loki.config`, promtail's `config.file`) read values from there too.
+    if (fs.existsSync(valuesFile)) texts.push(fs.readFileSync(valuesFile, "utf8").split("\n").filter((l) => !/^\s*#/.test(l)).join("\n"));
+    for (const text of texts) for (const c of valueChains(text)) chains.add(c);
+    const text = texts.join("\n");
+    const passThrough = new Set<string>();
+    const handOn = /(?:toYaml|toJson|toPrettyJson|omit|tpl|merge|mergeOverwrite|deepCopy|dict\s+"[^"]+")\s*\(?\s*\$?[A-Za-z_]*\.?Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?![.A-Za-z0-9_])|Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\|\s*(?:toYaml|toJson|toPrettyJson)|with\s+\$?[A-Za-z_]*\.?Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*-?}}\s*(?:\n[^\n]*){0,2}?toYaml\s+\.\s/g;
+    for (const m of text.matchAll(handOn)) passThrough.add((m[1] ?? m[2] ?? m[3]).slice(1));
+    const defaults = fs.existsSync(valuesFile) ? ((YAML.parse(fs.readFileSync(valuesFile, "utf8")) ?? {}) as Record<string, unknown>) : {};
     for (const d of chart.dependencies ?? []) for (const c of (d.condition ?? "").split(",").filter(Boolean)) chains.add(c.trim());
     const subcharts = new Map<string, ChartIndex>();
     const subDir = path.join(dir, "charts");
@@ -66,19 +78,38 @@ export function indexChart(dir: string): ChartIndex {
         if (!sd) throw new Error(`${dir}: dependency ${d.name} is in Chart.yaml but not vendored under charts/`);
         subcharts.set(d.alias ?? d.name, indexChart(sd));
     }
-    const index = { dir, chains, subcharts };
+    const index = { dir, chains, passThrough, text, defaults, subcharts };
     cache.set(dir, index);
     return index;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
-/** Whether the chart reads `keyPath` (dotted): itself, an ancestor as a whole, or (for a map) something below it. */
-function reads(index: ChartIndex, keyPath: string): "whole" | "below" | false {
-    for (const c of index.chains) {
-        if (c === keyPath || keyPath.startsWith(`${c}.`)) return "whole";
+function defaultAt(defaults: Record<string, unknown>, keyPath: string): unknown {
+    let v: unknown = defaults;
+    for (const k of keyPath.split(".")) v = isMap(v) ? v[k] : undefined;
+    return v;
+}
+
+/**
+ * Whether the chart reads `keyPath` (dotted): by name, below an ancestor it hands on whole
+ * (`toYaml`, or a free-form map with no defaults), or (for a map it reads field by field)
+ * something below it. Below an ancestor read as a context but field by field (a helper given
+ * `.Values.kubelet.serviceMonitor`, a `with` block), the key must be one of the chart's defaults
+ * there or a field name its templates use.
+ */
+function reads(index: ChartIndex, keyPath: string, isMapValue: boolean): "whole" | "below" | false {
+    const fieldByField = (c: string) => !index.passThrough.has(c) && isMap(defaultAt(index.defaults, c)) && Object.keys(defaultAt(index.defaults, c) as object).length > 0;
+    // A map the chart reads field by field: its keys are checked one by one.
+    if (isMapValue && (index.chains.has(keyPath) || [...index.chains].some((c) => c.startsWith(`${keyPath}.`))) && (fieldByField(keyPath) || !index.chains.has(keyPath))) return "below";
+    if (index.chains.has(keyPath)) return "whole";
+    const ancestors = [...index.chains].filter((c) => keyPath.startsWith(`${c}.`));
+    if (ancestors.some((c) => !fieldByField(c))) return "whole";
+    if (ancestors.length) {
+        const last = keyPath.split(".").at(-1)!;
+        const named = new RegExp(`\\.${last.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_])`).test(index.text);
+        if (defaultAt(index.defaults, keyPath) !== undefined || named) return "whole";
     }
-    for (const c of index.chains) if (c.startsWith(`${keyPath}.`)) return "below";
     return false;
 }
 
@@ -97,11 +128,11 @@ function walk(index: ChartIndex, values: Record<string, unknown>, prefix: string
         const dotted = p.join(".");
         if (prefix.length === 0 && key === "global") continue;
         const sub = prefix.length === 0 ? index.subcharts.get(key) : undefined;
-        const here = reads(index, dotted);
+        const here = reads(index, dotted, isMap(value));
         if (sub) {
             // The parent may read its subchart's values too (kube-prometheus-stack reads `grafana.sidecar`).
-            if (here === "whole" || !isMap(value)) continue;
-            const unread = walk(sub, value, []).filter((k) => reads(index, `${key}.${k}`) !== "whole");
+            if (!isMap(value)) continue;
+            const unread = walk(sub, value, []).filter((k) => reads(index, `${key}.${k}`, false) !== "whole");
             out.push(...unread.map((k) => `${key}.${k}`));
             continue;
         }

@@ -98,6 +98,10 @@ test("the unread-key check finds keys a chart ignores", (t) => {
     t.deepEqual(unreadKeys(chartDir("prometheus-pushgateway", CHARTS.pushgateway.version), { serviceMonitor: { enabled: true, namespce: "x" } }), ["serviceMonitor.namespce"]);
     // A subchart's keys are checked against the subchart.
     t.deepEqual(unreadKeys(chartDir("kube-prometheus-stack", CHARTS.kubePrometheusStack.version), { grafana: { admin: { existingSecret: "s" }, adminn: 1 } }), ["grafana.adminn"]);
+    // A map handed to a helper is read field by field: a near-miss of a field is caught.
+    t.deepEqual(unreadKeys(chartDir("kube-prometheus-stack", CHARTS.kubePrometheusStack.version), { kubelet: { serviceMonitor: { cAdvisorMetricRelabeling: [] } } }), ["kubelet.serviceMonitor.cAdvisorMetricRelabeling"]);
+    // A map handed on whole (Loki's limits_config into its config file) takes any key; a sibling typo does not pass.
+    t.deepEqual(unreadKeys(chartDir("loki", CHARTS.loki.version), { loki: { limits_config: { retention_period: "1h" }, limitsconfig: {} } }), ["loki.limitsconfig"]);
 });
 
 test("rendered workloads meet our probes, limits and security rules, but for the recorded chart limits", (t) => {
