@@ -26,8 +26,9 @@ export type AlarmSubject =
 
 /**
  * AWS Backup publishes its job counts (`NumberOfBackupJobsCompleted` …) per resource type and
- * backup vault together ("Dimensions: Resource type, Backup vault",
- * https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html); CloudWatch does not
+ * backup vault together (the metrics table of
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html gives both dimensions
+ * for the job metrics); CloudWatch does not
  * aggregate over a dimension left out, so an alarm must name both. ResourceType takes the values
  * of the BackupJob `ResourceType` (RDS, DocumentDB, S3: BackupService).
  */
