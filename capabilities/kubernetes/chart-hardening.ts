@@ -18,6 +18,9 @@ export const CHART_PODS = {
     grafana: res("100m", "256Mi", "500m", "512Mi"),
     kubeStateMetrics: res("50m", "128Mi", "200m", "256Mi"),
     prometheusOperator: res("100m", "128Mi", "500m", "256Mi"),
+    /** Prometheus holds its head block (about two hours of PROMETHEUS_SIZING's series) in memory. */
+    prometheus: res("250m", "1Gi", "1000m", "2Gi"),
+    alertmanager: res("50m", "64Mi", "200m", "256Mi"),
     loki: res("250m", "512Mi", "1000m", "1Gi"),
     promtail: res("50m", "128Mi", "200m", "256Mi"),
     cloudnativePg: res("100m", "128Mi", "500m", "256Mi"),
@@ -41,6 +44,9 @@ export function kubePrometheusStackHardening(): Record<string, unknown> {
         grafana: { resources: copy(CHART_PODS.grafana), sidecar: { resources: copy(SIDECAR) } },
         "kube-state-metrics": { resources: copy(CHART_PODS.kubeStateMetrics) },
         prometheusOperator: { resources: copy(CHART_PODS.prometheusOperator), admissionWebhooks: { patch: { resources: copy(SIDECAR) } } },
+        // The operator builds these pods from the custom resources (probes and security context are its own).
+        prometheus: { prometheusSpec: { resources: copy(CHART_PODS.prometheus) } },
+        alertmanager: { alertmanagerSpec: { resources: copy(CHART_PODS.alertmanager) } },
         // node-exporter reads /proc and /sys read-only: it needs no privilege and no capability.
         "prometheus-node-exporter": { resources: copy(SIDECAR), securityContext: { ...seccomp }, containerSecurityContext: { ...containerSecurity(), readOnlyRootFilesystem: true } },
     };

@@ -120,6 +120,18 @@ test("rendered workloads meet our probes, limits and security rules, but for the
     WORKLOAD_EXCEPTIONS.forEach((e, i) => t.true(used.has(i.toString()), `exception no longer needed: ${e.chart} ${e.workload} ${e.container} ${e.rule}`));
 });
 
+test("Prometheus and Alertmanager, which the operator builds from the rendered resources, are sized and run confined", (t) => {
+    for (const app of APP_IDS) {
+        for (const kind of ["Prometheus", "Alertmanager"]) {
+            const o = of(app, CHARTS.kubePrometheusStack.chart).objects.find((x) => x.kind === kind)!;
+            t.truthy(o, `${app}: ${kind}`);
+            for (const k of ["requests", "limits"]) for (const r of ["cpu", "memory"]) t.truthy(o.spec.resources?.[k]?.[r], `${app}: ${kind} ${k}.${r}`);
+            t.true(o.spec.securityContext?.runAsNonRoot, `${app}: ${kind} runAsNonRoot`);
+            t.is(o.spec.securityContext?.seccompProfile?.type, "RuntimeDefault", `${app}: ${kind} seccomp`);
+        }
+    }
+});
+
 test("finding 1: the Pushgateway's ServiceMonitor lands in the monitoring namespace", (t) => {
     for (const app of APP_IDS) {
         const r = of(app, CHARTS.pushgateway.chart);
