@@ -8,7 +8,7 @@ import { CHARTS } from "../../capabilities/kubernetes/versions";
 import { rulesFor } from "../../capabilities/alerting";
 import { APP_IDS, getRunbook, type AppId } from "../../runbooks";
 import { unreadKeys } from "./chart-values";
-import { chartDir, CHARTS_DIR, landsIn, podSpecs, releaseInput, render, type K8sObject, type ReleaseInput } from "./helm";
+import { chartDir, CHARTS_DIR, KUBE_VERSION_CURRENT, landsIn, podSpecs, releaseInput, render, type K8sObject, type ReleaseInput } from "./helm";
 import { workloadFindings, WORKLOAD_EXCEPTIONS } from "./workload-rules";
 
 /**
@@ -71,6 +71,20 @@ test("every release is pinned to a vendored chart and renders at that version", 
     // Every chart the project pins is vendored, with its origin recorded.
     const lock = fs.readFileSync(path.join(CHARTS_DIR, "SOURCES.lock"), "utf8");
     for (const c of Object.values(CHARTS)) t.regex(lock, new RegExp(`^${c.chart}-${c.version.replace(/\./g, "\\.")}\\t`, "m"), `${c.chart} ${c.version} not in SOURCES.lock`);
+});
+
+test("every release also renders on a current Kubernetes, into the same namespaces, with the same workloads", (t) => {
+    for (const r of rendered.filter((x) => x.app === "personal-finance-hub" || x.app === "gravitypm")) {
+        const current = render(r.release, KUBE_VERSION_CURRENT);
+        const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}@${landsIn(o, r.release) ?? ""}`;
+        const workloads = (objs: K8sObject[]) => objs.filter((o) => podSpecs(o).length).map(key).sort();
+        t.deepEqual(workloads(current), workloads(r.objects), `${r.app}: ${r.release.name}`);
+        for (const o of current) {
+            const ns = landsIn(o, r.release);
+            if (ns !== undefined && !CLUSTER_NAMESPACES.has(ns)) t.true(createdNamespaces(r.app).has(ns), `${r.app}: ${r.release.name} ${key(o)}`);
+        }
+        t.deepEqual(workloadFindings(r.release.chart, current).map((f) => `${f.workload} ${f.container} ${f.rule}`).sort(), workloadFindings(r.release.chart, r.objects).map((f) => `${f.workload} ${f.container} ${f.rule}`).sort());
+    }
 });
 
 test("every rendered object lands in a namespace the stack creates", (t) => {

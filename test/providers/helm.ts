@@ -15,6 +15,8 @@ export const CHARTS_DIR = path.join(__dirname, "..", "fixtures", "charts");
 
 /** The oldest Kubernetes docs/kubernetes.md supports: charts gate templates on it. */
 export const KUBE_VERSION = "1.27.0";
+/** A current Kubernetes, to catch templates gated the other way (removed API versions). */
+export const KUBE_VERSION_CURRENT = "1.33.0";
 
 /**
  * API groups the cluster serves beyond the built-in ones once the stack's releases are in:
@@ -71,12 +73,12 @@ export interface K8sObject {
 }
 
 /** `helm template` of a release: its objects, in order. Throws helm's own error when the chart refuses the values. */
-export function render(rel: ReleaseInput): K8sObject[] {
+export function render(rel: ReleaseInput, kubeVersion = KUBE_VERSION): K8sObject[] {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "helm-values-"));
     try {
         const valuesFile = path.join(tmp, "values.json");
         fs.writeFileSync(valuesFile, JSON.stringify(rel.values));
-        const args = ["template", rel.name, chartDir(rel.chart, rel.version), "--namespace", rel.namespace, "--values", valuesFile, "--kube-version", KUBE_VERSION];
+        const args = ["template", rel.name, chartDir(rel.chart, rel.version), "--namespace", rel.namespace, "--values", valuesFile, "--kube-version", kubeVersion];
         for (const api of EXTRA_API_VERSIONS) args.push("--api-versions", api);
         let out: string;
         try {
