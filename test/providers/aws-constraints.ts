@@ -139,7 +139,7 @@ export const CONSTRAINTS: readonly Constraint[] = [
         rule: "A read replica takes its engine, version, database, master user and password from its source; CreateDBInstanceReadReplica has none of those parameters",
         source: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html",
         check: (r) =>
-            P(r).replicateSourceDb ? ["engine", "engineVersion", "dbName", "username", "password", "backupWindow"].filter((k) => P(r)[k] !== undefined).map((k) => `${at(r, k)} is set on a read replica`) : [],
+            P(r).replicateSourceDb ? ["engine", "engineVersion", "dbName", "username", "password"].filter((k) => P(r)[k] !== undefined).map((k) => `${at(r, k)} is set on a read replica`) : [],
     },
     {
         id: "rds-windows",
@@ -204,7 +204,7 @@ export const CONSTRAINTS: readonly Constraint[] = [
         id: "elasticache-windows",
         types: ["aws:elasticache/replicationGroup:ReplicationGroup"],
         rule: "PreferredMaintenanceWindow ddd:hh24:mi-ddd:hh24:mi, at least 60 minutes; SnapshotWindow hh24:mi-hh24:mi, at least 60 minutes, clear of the maintenance window",
-        source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html (PreferredMaintenanceWindow, SnapshotWindow)",
+        source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html (PreferredMaintenanceWindow: \"The minimum maintenance window is a 60 minute period\" in CreateCacheCluster); the provider's ReplicationGroup snapshotWindow: \"The minimum snapshot window is a 60 minute period\" (https://www.pulumi.com/registry/packages/aws/api-docs/elasticache/replicationgroup/)",
         check: (r) => windowChecks(r, "snapshotWindow", "maintenanceWindow", { daily: 60, weekly: 60 }),
     },
     {
