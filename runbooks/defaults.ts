@@ -72,6 +72,13 @@ export const DEFAULTS = {
     kafkaMinInsync: { value: 2, reason: "the runbook gives no min.insync.replicas; two, so an acknowledged write survives one broker" },
     postgresReadReplicas: { value: 1, reason: "the runbook turns on read replicas without a count; one" },
     healthPath: { value: "/health", reason: "the runbook names no health path for this service; /health, as for its other services" },
+    metricsRetention: {
+        value: 31,
+        /** Checks (by id) in which a person reads metric history: their period sets the retention. */
+        trendChecks: ["capacity-review", "performance-review"],
+        slackDays: 7,
+        reason: "the runbook gives no metrics retention and no longer trend review; 31 days, so last month's incidents and a monthly look back stay queryable",
+    },
 } as const;
 
 /** Every backup whose runbook gives no cadence for restore tests gets a monthly one. */

@@ -1,6 +1,8 @@
 import { durationSeconds, type Alert, type AlertSeverity, type Dataset, type Level, type Runbook, type Signal } from "../../runbooks";
 import { levelCondition } from "../alerting/levels";
 import { CLOUDWATCH_METRICS } from "../alerting/signals";
+import { datasetPlan } from "../backups/plan";
+import { backupService, type BackupService } from "./backups";
 
 /**
  * CloudWatch alarms for the runbook thresholds that AWS's managed services report themselves.
@@ -22,7 +24,17 @@ export type AlarmSubject =
     | { readonly kind: "msk-broker"; readonly brokerId: number }
     | { readonly kind: "msk-consumer"; readonly group: string; readonly topic: string }
     | { readonly kind: "certificate" }
-    | { readonly kind: "backup-vault"; readonly dataset: Dataset };
+    | { readonly kind: "backup-vault"; readonly dataset: Dataset; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
+
+/**
+ * AWS Backup publishes its job counts (`NumberOfBackupJobsCompleted` …) per resource type and
+ * backup vault together (the metrics table of
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/cloudwatch.html gives both dimensions
+ * for the job metrics); CloudWatch does not
+ * aggregate over a dimension left out, so an alarm must name both. ResourceType takes the values
+ * of the BackupJob `ResourceType` (RDS, DocumentDB, S3: BackupService).
+ */
+export const BACKUP_JOB_DIMENSIONS = ["BackupVaultName", "ResourceType"] as const;
 
 /** What exists on the target, so alarms are made for real resources only. */
 export interface AlarmInventory {
@@ -222,7 +234,11 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
         inv.backupVaults.map((vault): AlarmSpec => {
             const windowSeconds = level.threshold * vault.everySeconds;
             const periods = Math.ceil(windowSeconds / BACKUP_COUNT_PERIOD_SECONDS);
-            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset };
+            const planned = datasetPlan(rb, vault.dataset);
+            if (!planned) throw new Error(`${rb.app}: backup vault of ${vault.dataset} has no backup in the runbook`);
+            const resourceType = backupService(planned);
+            if (resourceType === "ElastiCache") throw new Error(`${rb.app}: ${vault.dataset} is backed up by ElastiCache, not AWS Backup: it has no vault`);
+            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset, resourceType };
             return {
                 key: `${alert.id}-${level.severity}-${subjectSlug(subject)}`,
                 alertId: alert.id,

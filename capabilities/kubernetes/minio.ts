@@ -1,8 +1,8 @@
 import type { Runbook } from "../../runbooks";
 import { objectStorageAppPolicy, objectStorageAppUser } from "../datastores";
 import { LABEL, serviceHost, type Names } from "./names";
-import { containerSecurity } from "./security";
-import { MINIO, VOLUMES } from "./sizing";
+import { containerSecurity, IMAGE_UID, podSecurity } from "./security";
+import { JOB, MINIO, VOLUMES } from "./sizing";
 
 /**
  * MinIO (the official chart, standalone) for the app's buckets and as the backup destination:
@@ -41,6 +41,8 @@ export function minioValues(rb: Runbook, n: Names, storageClass?: string): Recor
         rootPassword: "",
         buckets: buckets(rb, n).map((name) => ({ name, policy: "none", purge: false, versioning: name === n.backupBucket })),
         // The app's own user, limited to the runbook's buckets; the root user stays with the platform.
+        // Without object storage in the runbook there is no app user: `users` must still be set, or
+        // the chart creates its default `console` / `console123` account with `consoleAdmin`.
         ...(rb.data.objectStorage
             ? {
                   policies: [
@@ -51,12 +53,26 @@ export function minioValues(rb: Runbook, n: Names, storageClass?: string): Recor
                   ],
                   users: [{ accessKey: objectStorageAppUser(rb.app), existingSecret: minioAppUserSecret(n).name, existingSecretKey: minioAppUserSecret(n).key, policy: objectStorageAppUser(rb.app) }],
               }
-            : {}),
+            : { policies: [], users: [] }),
+        svcaccts: [],
         persistence: { enabled: true, size: VOLUMES.minio, ...(storageClass ? { storageClass } : {}) },
         resources: { requests: { ...MINIO.requests }, limits: { ...MINIO.limits } },
         podLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "minio" },
         securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch" },
+        // Read by the chart from 5.3.0 (CHARTS.minio), and only while securityContext.enabled and persistence.enabled.
         containerSecurityContext: { readOnlyRootFilesystem: false, ...containerSecurity() },
+        // The post-install job that creates the buckets, policies and users runs mc: hardened and sized like our jobs.
+        postJob: { securityContext: { enabled: true, ...podSecurity(IMAGE_UID.mc) } },
+        ...Object.fromEntries(
+            (["makeBucketJob", "makePolicyJob", "makeUserJob"] as const).map((job) => [
+                job,
+                {
+                    securityContext: { enabled: true },
+                    containerSecurityContext: { ...containerSecurity(), runAsUser: IMAGE_UID.mc, runAsGroup: IMAGE_UID.mc },
+                    resources: { requests: { ...JOB.requests }, limits: { ...JOB.limits } },
+                },
+            ]),
+        ),
         service: { type: "ClusterIP", port: MINIO_PORT },
         consoleService: { type: "ClusterIP" },
         metrics: { serviceMonitor: { enabled: false } },

@@ -3,13 +3,15 @@ import type { IProbe } from "@kubernetes-models/prometheus-operator/monitoring.c
 import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule" with { "resolution-mode": "import" };
 import type { IServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor" with { "resolution-mode": "import" };
 import YAML from "yaml";
-import type { Env, Runbook } from "../../runbooks";
+import type { Cadence, Env, Runbook } from "../../runbooks";
+import { DEFAULTS } from "../../runbooks/defaults";
 import { BLACKBOX_MODULES, requiredExporters, rulesFor, type RuleFile } from "../alerting";
 import { deliverableConfig, type DeliveryCredentials } from "../alerting/delivery";
 import { pascal, runbookUrl } from "../alerting/rules";
 import type { ProbeTarget } from "../alerting/exporters";
 import { SCRAPE_INTERVAL } from "../alerting/metrics";
 import { dashboardsFor } from "../dashboards";
+import { blackboxHardening, kubePrometheusStackHardening, lokiHardening, mergeValues, promtailHardening, pushgatewayHardening } from "./chart-hardening";
 import { KAFKA_EXPORTER_PORT_NAME } from "./kafka";
 import { serviceHost, type Names } from "./names";
 import { VOLUMES } from "./sizing";
@@ -60,9 +62,94 @@ function stamp(app: string, component: string) {
 /** `a|b`, regex-escaped, for relabel rules. */
 const alternation = (values: readonly string[]) => values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
 
-export function kubePrometheusStackValues(rb: Runbook, n: Names): Record<string, unknown> {
+/**
+ * The drop rules kube-prometheus-stack 65.1.1 applies to cAdvisor's series by default
+ * (`kubelet.serviceMonitor.cAdvisorMetricRelabelings` in its values.yaml). Setting the value
+ * replaces the list, so ours repeats them; test/providers/charts.test.ts compares this with the
+ * vendored chart's values.yaml. The `container_spec.*` drop is narrowed: the rules read some of
+ * those series (see cadvisorSpecDrop).
+ */
+export const CHART_CADVISOR_DROPS = [
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_cpu_(cfs_throttled_seconds_total|load_average_10s|system_seconds_total|user_seconds_total)" },
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_fs_(io_current|io_time_seconds_total|io_time_weighted_seconds_total|reads_merged_total|sector_reads_total|sector_writes_total|writes_merged_total)" },
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_memory_(mapped_file|swap)" },
+    { sourceLabels: ["__name__"], action: "drop", regex: "container_(file_descriptors|tasks_state|threads_max)" },
+    { sourceLabels: ["id", "pod"], action: "drop", regex: ".+;" },
+] as const;
+
+/** cAdvisor's container spec gauges (cAdvisor `metrics/prometheus.go`, `container_spec_*`). */
+export const CADVISOR_SPEC_METRICS = [
+    "container_spec_cpu_period",
+    "container_spec_cpu_quota",
+    "container_spec_cpu_shares",
+    "container_spec_memory_limit_bytes",
+    "container_spec_memory_reservation_limit_bytes",
+    "container_spec_memory_swap_limit_bytes",
+] as const;
+
+/** The `container_spec_*` series the stack's rules read (memory and CPU against the limit). */
+export function cadvisorSpecMetricsUsed(rb: Runbook, env: Env): string[] {
+    const exprs = [...rulesFor(rb, env, "kubernetes").groups.flatMap((g) => g.rules.map((r) => r.expr))].join("\n");
+    return CADVISOR_SPEC_METRICS.filter((m) => new RegExp(`\\b${m}\\b`).test(exprs));
+}
+
+/** The chart's `container_spec.*` drop, narrowed to the spec series no rule reads; none when the rules read them all. */
+export function cadvisorSpecDrop(rb: Runbook, env: Env): { sourceLabels: string[]; action: "drop"; regex: string }[] {
+    const used = new Set(cadvisorSpecMetricsUsed(rb, env));
+    const unused = CADVISOR_SPEC_METRICS.filter((m) => !used.has(m));
+    return unused.length === 0 ? [] : [{ sourceLabels: ["__name__"], action: "drop", regex: `(${alternation(unused)})` }];
+}
+
+const CADENCE_DAYS: Record<Cadence, number> = { daily: 1, weekly: 7, monthly: 31, quarterly: 92 };
+
+/**
+ * How many days Prometheus keeps: the whole period of the runbook's longest metric-trend review
+ * (`DEFAULTS.metricsRetention.trendChecks`) plus the slack for a review that runs late, never less
+ * than the platform default. Returns the days and why.
+ */
+export function metricsRetention(rb: Runbook): { days: number; reason: string } {
+    const d = DEFAULTS.metricsRetention;
+    const reviews = rb.checks.filter((c) => (d.trendChecks as readonly string[]).includes(c.id));
+    const longest = [...reviews].sort((a, b) => CADENCE_DAYS[b.cadence] - CADENCE_DAYS[a.cadence])[0];
+    const days = longest ? CADENCE_DAYS[longest.cadence] + d.slackDays : 0;
+    if (days <= d.value) return { days: d.value, reason: d.reason };
+    return { days, reason: `the runbook's ${longest.cadence} ${longest.id} ("${longest.what}") reads the whole period; ${d.slackDays} days more for a review that runs late` };
+}
+
+/**
+ * Prometheus's volume: the retention's samples at PROMETHEUS_SIZING's rate, with headroom; and
+ * the size-based retention at 90% of it, so a cardinality spike deletes the oldest blocks rather
+ * than filling the disk and stopping Prometheus.
+ */
+export function prometheusStorage(rb: Runbook): { volumeGi: number; retentionSize: string; retentionDays: number } {
+    const { days } = metricsRetention(rb);
+    const samplesPerDay = (PROMETHEUS_SIZING.series * 86400) / durationSeconds(SCRAPE_INTERVAL);
+    const bytes = samplesPerDay * PROMETHEUS_SIZING.bytesPerSample * days * PROMETHEUS_SIZING.headroom;
+    const volumeGi = Math.max(PROMETHEUS_SIZING.minVolumeGi, Math.ceil(bytes / 2 ** 30));
+    return { volumeGi, retentionSize: `${Math.floor(volumeGi * 0.9)}GB`, retentionDays: days };
+}
+
+/** Platform estimates for one app's staging cluster (no runbook states them). */
+export const PROMETHEUS_SIZING = {
+    /** Active series: kube-state-metrics, node-exporter and cAdvisor of a small cluster plus the app's exporters. */
+    series: 50_000,
+    /** Prometheus's documented average after compression: 1-2 bytes per sample; the upper bound. */
+    bytesPerSample: 2,
+    /** WAL, compaction's temporary blocks and growth. */
+    headroom: 1.5,
+    minVolumeGi: 20,
+} as const;
+
+function durationSeconds(d: string): number {
+    const m = /^(\d+)(s|m|h)$/.exec(d);
+    if (!m) throw new Error(`scrape interval "${d}" is not a duration in s, m or h`);
+    return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+}
+
+export function kubePrometheusStackValues(rb: Runbook, n: Names, env: Env = "staging", storageClass?: string): Record<string, unknown> {
     const ports = rb.monitoring.ports;
-    return {
+    const storage = prometheusStorage(rb);
+    return mergeValues(kubePrometheusStackHardening(), {
         fullnameOverride: n.releases.kubePrometheusStack,
         crds: { enabled: true },
         defaultRules: { create: true },
@@ -80,6 +167,14 @@ export function kubePrometheusStackValues(rb: Runbook, n: Names): Record<string,
                 probeSelectorNilUsesHelmValues: false,
                 scrapeInterval: SCRAPE_INTERVAL,
                 evaluationInterval: SCRAPE_INTERVAL,
+                // The history the runbook's trend reviews read survives a restart or a reschedule.
+                retention: `${storage.retentionDays}d`,
+                retentionSize: storage.retentionSize,
+                storageSpec: {
+                    volumeClaimTemplate: {
+                        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${storage.volumeGi}Gi` } }, ...(storageClass ? { storageClassName: storageClass } : {}) },
+                    },
+                },
             },
         },
         grafana: {
@@ -90,10 +185,13 @@ export function kubePrometheusStackValues(rb: Runbook, n: Names): Record<string,
             additionalDataSources: [{ name: "Loki", type: "loki", access: "proxy", url: lokiUrl(rb, n) }],
         },
         // cAdvisor's container series carry namespace and container only: the app's namespace is its
-        // `app`, and app containers are named after their service, which is its `component`.
+        // `app`, and app containers are named after their service, which is its `component`. The
+        // chart's drops come first (the value replaces its list), the spec drop spares what the rules read.
         kubelet: {
             serviceMonitor: {
                 cAdvisorMetricRelabelings: [
+                    ...CHART_CADVISOR_DROPS.map((r) => ({ ...r, sourceLabels: [...r.sourceLabels] })),
+                    ...cadvisorSpecDrop(rb, env),
                     { sourceLabels: ["namespace"], regex: alternation([n.namespace]), targetLabel: "app", replacement: rb.app, action: "replace" },
                     {
                         sourceLabels: ["namespace", "container"],
@@ -107,12 +205,12 @@ export function kubePrometheusStackValues(rb: Runbook, n: Names): Record<string,
         },
         // The cluster runs this app's staging only: its hosts' filesystems are the app's.
         "prometheus-node-exporter": { prometheus: { monitor: { relabelings: [{ action: "replace", targetLabel: "app", replacement: rb.app }] } } },
-    };
+    });
 }
 
 /** Loki, single binary on a volume, keeping logs the runbook's retention (the compactor deletes). */
 export function lokiValues(rb: Runbook, n: Names, storageClass?: string): Record<string, unknown> {
-    return {
+    return mergeValues(lokiHardening(), {
         fullnameOverride: n.releases.loki,
         deploymentMode: "SingleBinary",
         loki: {
@@ -133,20 +231,22 @@ export function lokiValues(rb: Runbook, n: Names, storageClass?: string): Record
         gateway: { enabled: false },
         lokiCanary: { enabled: false },
         test: { enabled: false },
-    };
+    });
 }
 
 export function promtailValues(rb: Runbook, n: Names): Record<string, unknown> {
-    return { fullnameOverride: n.releases.promtail, config: { clients: [{ url: `${lokiUrl(rb, n)}/loki/api/v1/push` }] } };
+    return mergeValues(promtailHardening(), { fullnameOverride: n.releases.promtail, config: { clients: [{ url: `${lokiUrl(rb, n)}/loki/api/v1/push` }] } });
 }
 
 export function blackboxValues(n: Names): Record<string, unknown> {
-    return { fullnameOverride: n.releases.blackbox, config: { modules: BLACKBOX_MODULES } };
+    return mergeValues(blackboxHardening(), { fullnameOverride: n.releases.blackbox, config: { modules: BLACKBOX_MODULES } });
 }
 
 /** Backup jobs push with grouping labels `app` and `dataset`; honorLabels keeps them. */
 export function pushgatewayValues(n: Names): Record<string, unknown> {
-    return { fullnameOverride: n.releases.pushgateway, service: { port: PUSHGATEWAY_PORT }, serviceMonitor: { enabled: true, honorLabels: true } };
+    // The chart puts its ServiceMonitor in `serviceMonitor.namespace`, "monitoring" by default: a
+    // namespace the stack does not create. It belongs with the release.
+    return mergeValues(pushgatewayHardening(), { fullnameOverride: n.releases.pushgateway, service: { port: PUSHGATEWAY_PORT }, serviceMonitor: { enabled: true, namespace: n.monitoring, honorLabels: true } });
 }
 
 /** The generated rule group as a PrometheusRule spec (the same groups promtool checks). */

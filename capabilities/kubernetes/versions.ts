@@ -30,7 +30,8 @@ export const CHARTS = {
     /** Strimzi 0.45.0: the last line that runs Kafka 3.8 (KRaft with node pools). */
     strimzi: { chart: "strimzi-kafka-operator", version: "0.45.0", repo: "https://strimzi.io/charts/" },
     keda: { chart: "keda", version: "2.15.1", repo: "https://kedacore.github.io/charts" },
-    minio: { chart: "minio", version: "5.2.0", repo: "https://charts.min.io/" },
+    /** 5.3.0: the first that reads `containerSecurityContext`; the same MinIO release (RELEASE.2024-04-18T19-09-19Z) as 5.2.0. */
+    minio: { chart: "minio", version: "5.3.0", repo: "https://charts.min.io/" },
 } as const satisfies Record<string, ChartRef>;
 export type ChartId = keyof typeof CHARTS;
 

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -7,6 +8,23 @@ import type * as pulumi from "@pulumi/pulumi";
  */
 
 const ACCOUNT = "123456789012";
+/** The random suffix Pulumi's autonaming adds to a logical name (fixed here, so plans stay byte-identical). */
+const AUTONAME_SUFFIX = "1a2b3c4";
+
+/**
+ * Resources the program names by their output `name` while leaving the name to Pulumi's
+ * autonaming (`<logical name>-<7 random characters>`): the provider reports the name it chose.
+ */
+const AUTONAMED = new Set([
+    "aws:rds/parameterGroup:ParameterGroup",
+    "aws:rds/subnetGroup:SubnetGroup",
+    "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
+    "aws:docdb/subnetGroup:SubnetGroup",
+    "aws:elasticache/parameterGroup:ParameterGroup",
+    "aws:elasticache/subnetGroup:SubnetGroup",
+]);
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
 
 export function mockCall(region: string) {
     const calls: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
@@ -28,8 +46,24 @@ export function mockCall(region: string) {
     };
 }
 
+/**
+ * A test's hook over every resource's reported state (test/providers/mocks.test.ts fills each
+ * property the mocks leave unset with a marker, to find outputs the program reads that the
+ * mocks withhold). Unset in every plan and render.
+ */
+let probe: ((args: pulumi.runtime.MockResourceArgs, state: Record<string, unknown>) => void) | undefined;
+export function setStateProbe(fn: typeof probe): void {
+    probe = fn;
+}
+
 /** State a created resource reports back: its inputs plus the computed fields programs read. */
 export function mockState(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: Record<string, unknown> } {
+    const reported = providerState(args, region);
+    probe?.(args, reported.state);
+    return reported;
+}
+
+function providerState(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: Record<string, unknown> } {
     const id = `${args.name}-id`;
     const state: Record<string, unknown> = { ...args.inputs };
     if (args.type.startsWith("aws:")) {
@@ -37,7 +71,18 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, region: string)
         state.arn ??= `arn:aws:${service}:${region}:${ACCOUNT}:${args.name}`;
         state.id ??= id;
     }
+    if (AUTONAMED.has(args.type)) state.name ??= `${args.name}-${AUTONAME_SUFFIX}`;
     if (args.type === "random:index/randomPassword:RandomPassword") state.result = `generated-${args.name}`;
+    if (args.type === "random:index/randomId:RandomId") {
+        // byteLength bytes, fixed per name, in the encodings the provider reports.
+        const bytes = digest(`random-id:${args.name}`).subarray(0, Number(args.inputs.byteLength ?? 8));
+        state.hex = bytes.toString("hex");
+        state.b64Std = bytes.toString("base64");
+        state.b64Url = bytes.toString("base64url");
+        state.dec = BigInt(`0x${state.hex}`).toString();
+    }
+    // The image ID of the pulled image, as `docker inspect` shows it.
+    if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId ??= `sha256:${digest(`image:${String(args.inputs.name ?? args.name)}`).toString("hex")}`;
     if (args.type === "aws:rds/instance:Instance" || args.type === "aws:rds/cluster:Cluster" || args.type === "aws:docdb/cluster:Cluster") {
         state.endpoint ??= `${args.name}.cluster.${region}.rds.amazonaws.com`;
         state.address ??= `${args.name}.${region}.rds.amazonaws.com`;

@@ -134,6 +134,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 credentials,
                 buckets,
                 kafkaBootstrap,
+                hosts: context.hosts,
             },
             opt,
         );

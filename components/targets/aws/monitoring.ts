@@ -76,7 +76,7 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
         case "certificate":
             return { CertificateArn: need(d.certificateArn, "certificate") };
         case "backup-vault":
-            return { BackupVaultName: need(d.vaults[s.dataset], `vault of ${s.dataset}`) };
+            return { BackupVaultName: need(d.vaults[s.dataset], `vault of ${s.dataset}`), ResourceType: s.resourceType };
     }
 }
 

@@ -63,7 +63,6 @@ export class AwsPostgres extends pulumi.ComponentResource {
         const common = {
             instanceClass: this.size.instanceClass,
             storageEncrypted: true,
-            kmsKeyId: args.kmsKeyArn,
             parameterGroupName: this.parameterGroup.name,
             vpcSecurityGroupIds: [args.securityGroupId],
             publiclyAccessible: false,
@@ -84,6 +83,9 @@ export class AwsPostgres extends pulumi.ComponentResource {
             `${name}-primary`,
             {
                 ...common,
+                // Only the primary names the key: a same-region replica is always encrypted with its
+                // source's key, and RDS refuses KmsKeyId on one (InvalidParameterCombination).
+                kmsKeyId: args.kmsKeyArn,
                 identifier: args.names.postgres,
                 engine: "postgres",
                 engineVersion: pg.version,

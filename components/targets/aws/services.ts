@@ -12,6 +12,7 @@ import {
     type CredentialArns,
     type DataEndpoints,
 } from "../../../capabilities/aws/containers";
+import { deploymentGuard } from "../../../capabilities/aws/deployments";
 import { IMAGES } from "../../../capabilities/aws/collector";
 import { topicCommands } from "../../../capabilities/aws/msk";
 import { fargateSize } from "../../../capabilities/sizing";
@@ -42,6 +43,8 @@ export interface AwsServicesArgs extends AwsScope {
     readonly kafkaBootstrap?: pulumi.Input<string>;
     /** Seconds the load balancer's failing health checks are ignored after a task starts. Defaults to `HEALTH_CHECK_GRACE_SECONDS`. */
     readonly healthCheckGraceSeconds?: number;
+    /** The host each public service is served on: names the critical alarms a blue/green deployment rolls back on. */
+    readonly hosts: Readonly<Record<string, string>>;
 }
 
 /** Autoscaling cooldowns: scale out within a minute, scale in after five quiet minutes. */
@@ -65,8 +68,8 @@ export interface AppService {
  * limits, health-checked on its health path, given credentials only as Secrets Manager references,
  * logging to a group with the runbook's retention, registered in Cloud Map (so the collector finds
  * every task), scaled by Application Auto Scaling on the runbook's CPU and memory targets between
- * its min and max, and rolled back by the deployment circuit breaker (or blue/green where the
- * runbook deploys that way).
+ * its min and max, and rolled back by the deployment circuit breaker (blue/green, where the
+ * runbook deploys that way: by the runbook's critical alarms on its target groups).
  */
 export class AwsServices extends pulumi.ComponentResource {
     public readonly cluster: aws.ecs.Cluster;
@@ -80,8 +83,6 @@ export class AwsServices extends pulumi.ComponentResource {
     constructor(name: string, args: AwsServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Services", name, {}, opts);
         const rb = args.runbook;
-        // Blue/green: ECS keeps the old colour this long after shifting traffic, ready to roll back.
-        const bakeTime = rb.aws.blueGreen ? rb.aws.blueGreen.bakeMinutes : undefined;
         const grace = args.healthCheckGraceSeconds ?? HEALTH_CHECK_GRACE_SECONDS;
         for (const svc of rb.services) {
             if (!args.images[svc.name]) throw new Error(`${args.stack}: runbook-platform:images.${svc.name} is missing`);
@@ -156,6 +157,7 @@ export class AwsServices extends pulumi.ComponentResource {
                 child(this, args),
             );
             const routing = args.routing[svc.name];
+            const guard = deploymentGuard(rb, args.hosts, svc.name, !!routing?.alternate && infrastructureRole !== undefined);
             const service = new aws.ecs.Service(
                 `${name}-${svc.name}`,
                 {
@@ -165,10 +167,15 @@ export class AwsServices extends pulumi.ComponentResource {
                     desiredCount: svc.scaling.desired,
                     launchType: "FARGATE",
                     networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
-                    deploymentCircuitBreaker: { enable: true, rollback: true },
+                    // The circuit breaker guards rolling updates only; blue/green rolls back on the runbook's critical alarms.
+                    ...(guard.strategy === "BLUE_GREEN"
+                        ? {
+                              deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(guard.bakeMinutes) },
+                              alarms: { alarmNames: guard.alarmKeys.map((key) => `${args.names.prefix}-${key}`), enable: true, rollback: true },
+                          }
+                        : { deploymentCircuitBreaker: { enable: true, rollback: true }, deploymentConfiguration: { strategy: "ROLLING" } }),
                     deploymentMinimumHealthyPercent: 100,
                     deploymentMaximumPercent: 200,
-                    deploymentConfiguration: routing?.alternate && bakeTime !== undefined ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(bakeTime) } : { strategy: "ROLLING" },
                     ...(routing
                         ? {
                               healthCheckGracePeriodSeconds: grace,

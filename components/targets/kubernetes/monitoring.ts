@@ -94,7 +94,7 @@ export class Monitoring extends pulumi.ComponentResource {
             this,
             scope,
             `${name}-kube-prometheus-stack`,
-            { chart: CHARTS.kubePrometheusStack, releaseName: names.releases.kubePrometheusStack, namespace: ns, values: kubePrometheusStackValues(rb, names) },
+            { chart: CHARTS.kubePrometheusStack, releaseName: names.releases.kubePrometheusStack, namespace: ns, values: kubePrometheusStackValues(rb, names, args.env, scope.storageClass) },
             { dependsOn: [this.namespace, this.grafanaAdmin, this.alertmanagerConfig] },
         );
         this.loki = release(

@@ -53,7 +53,7 @@ export class Operators extends pulumi.ComponentResource {
                     chart: CHARTS.keda,
                     releaseName: names.releases.keda,
                     namespace: names.operators,
-                    values: { fullnameOverride: names.releases.keda, prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true } } } },
+                    values: { prometheus: { operator: { enabled: true, serviceMonitor: { enabled: true } } } },
                 },
                 { dependsOn: after },
             );

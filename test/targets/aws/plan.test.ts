@@ -144,12 +144,10 @@ test("ECS: one Fargate service per runbook service, sized and health-checked fro
                 t.false(c.environment.some((e: { name: string }) => /^(PG|REDIS_|MONGO_|KAFKA_|S3_BUCKET_)/.test(e.name)), `${stack} ${svc.name}: no data endpoints`);
             }
             const service = named(plan, "aws:ecs/service:Service", `${app}-services-${svc.name}`);
-            t.like(service.props, {
-                desiredCount: svc.scaling.desired,
-                launchType: "FARGATE",
-                deploymentCircuitBreaker: { enable: true, rollback: true },
-                networkConfiguration: { assignPublicIp: false },
-            });
+            t.like(service.props, { desiredCount: svc.scaling.desired, launchType: "FARGATE", networkConfiguration: { assignPublicIp: false } });
+            // Rolled back on failure: by the circuit breaker on rolling updates (the only kind it acts on), by alarms on blue/green.
+            if (prop(service, "deploymentConfiguration.strategy") === "BLUE_GREEN") t.like(service.props, { alarms: { enable: true, rollback: true } });
+            else t.like(service.props, { deploymentCircuitBreaker: { enable: true, rollback: true } });
             t.true(service.options.ignoreChanges.includes("desiredCount"), "autoscaling owns the running count");
             const target = named(plan, "aws:appautoscaling/target:Target", `${app}-services-${svc.name}-scaling`);
             t.like(target.props, { minCapacity: svc.scaling.min, maxCapacity: svc.scaling.max, scalableDimension: "ecs:service:DesiredCount" });

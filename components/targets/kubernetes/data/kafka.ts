@@ -6,6 +6,7 @@ import { CHARTS } from "../../../../capabilities/kubernetes/versions";
 import { requireField, type Runbook } from "../../../../runbooks";
 import { childOptions, meta, statefulOptions, type KubernetesScope } from "../scope";
 import { operatorOf, type KubernetesDataService } from "./kind";
+import { strimziHardening } from "../../../../capabilities/kubernetes/chart-hardening";
 
 export interface KafkaArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
@@ -69,7 +70,7 @@ export const kafka: KubernetesDataService = {
         chart: CHARTS.strimzi,
         releaseName: (names) => names.releases.strimzi,
         // Strimzi watches the app's namespace only, so one app's operator never reconciles another's Kafka.
-        values: (names) => ({ watchNamespaces: [names.namespace], watchAnyNamespace: false }),
+        values: (names) => ({ ...strimziHardening(), watchNamespaces: [names.namespace], watchAnyNamespace: false }),
         watchesAppNamespace: true,
     },
     create: (name, inputs, opts) =>

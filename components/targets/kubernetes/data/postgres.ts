@@ -7,6 +7,7 @@ import { CHARTS } from "../../../../capabilities/kubernetes/versions";
 import { requireField, type Env, type Runbook } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
 import { operatorOf, type KubernetesDataService } from "./kind";
+import { cloudnativePgHardening } from "../../../../capabilities/kubernetes/chart-hardening";
 
 export interface PostgresArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
@@ -84,7 +85,7 @@ export const postgres: KubernetesDataService = {
         part: "cloudnative-pg",
         chart: CHARTS.cloudnativePg,
         releaseName: (names) => names.releases.cloudnativePg,
-        values: (names) => ({ fullnameOverride: names.releases.cloudnativePg, monitoring: { podMonitorEnabled: true } }),
+        values: (names) => ({ ...cloudnativePgHardening(), fullnameOverride: names.releases.cloudnativePg, monitoring: { podMonitorEnabled: true } }),
     },
     create: (name, inputs, opts) =>
         new Postgres(

@@ -1,0 +1,46 @@
+import type { Runbook } from "../../runbooks";
+import { cloudWatchAlarms, type AlarmSpec } from "./alarms";
+import { alarmInventory } from "./inventory";
+
+/**
+ * How an ECS service's deployment is guarded. A rolling update is rolled back by the deployment
+ * circuit breaker, which "can only be used for services using the rolling update (ECS)
+ * deployment type" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentCircuitBreaker.html);
+ * a blue/green service rolls back on CloudWatch alarms instead (the service's `alarms`,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentAlarms.html): ECS
+ * watches them through the bake time and shifts traffic back to the old colour when one goes
+ * into ALARM.
+ */
+
+/** Signals that say a new revision is broken: its targets fail the health check or answer 5xx. */
+export const ROLLBACK_SIGNALS = ["service_down", "http_error_rate"] as const;
+
+export type DeploymentGuard =
+    | { readonly strategy: "ROLLING"; readonly circuitBreaker: true }
+    | { readonly strategy: "BLUE_GREEN"; readonly bakeMinutes: number; readonly alarmKeys: readonly string[] };
+
+/**
+ * The runbook's critical alarms on a blue/green service's target groups (both colours) for the
+ * rollback signals: the keys of `cloudWatchAlarms`, so the alarm names are `<prefix>-<key>`.
+ */
+export function rollbackAlarms(rb: Runbook, hosts: Readonly<Record<string, string>>, service: string): AlarmSpec[] {
+    return cloudWatchAlarms(rb, alarmInventory(rb, hosts)).filter(
+        (a) => a.severity === "critical" && (ROLLBACK_SIGNALS as readonly string[]).includes(a.signal) && a.subject.kind === "target-group" && a.subject.service === service,
+    );
+}
+
+/**
+ * The guard of one service: blue/green where the runbook deploys that way and the service is
+ * behind the load balancer (a pair of target groups), rolling otherwise. A blue/green service
+ * without a single rollback alarm fails here, naming the runbook fields that would give it one.
+ */
+export function deploymentGuard(rb: Runbook, hosts: Readonly<Record<string, string>>, service: string, blueGreenRouting: boolean): DeploymentGuard {
+    if (!rb.aws.blueGreen || !blueGreenRouting) return { strategy: "ROLLING", circuitBreaker: true };
+    const alarmKeys = rollbackAlarms(rb, hosts, service).map((a) => a.key);
+    if (alarmKeys.length === 0) {
+        throw new Error(
+            `${rb.app}: service ${service} deploys blue/green (aws.blueGreen) but no critical ${ROLLBACK_SIGNALS.join(" or ")} alert covers it, so nothing could roll a bad deployment back; add a critical level to one of those alerts`,
+        );
+    }
+    return { strategy: "BLUE_GREEN", bakeMinutes: rb.aws.blueGreen.bakeMinutes, alarmKeys };
+}
