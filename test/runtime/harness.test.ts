@@ -39,7 +39,7 @@ test("runtime options become what pulumi-language-nodejs sets: typescript defaul
 
 test("a wrongly typed runtime option is refused, as the language host refuses it", (t) => {
     const e = t.throws(() => readProjectRuntime(project("name: p\nruntime:\n  name: nodejs\n  options:\n    typescript: \"yes\"\n")));
-    t.regex(e!.message, /runtime\.options\.typescript = "yes": must be a boolean/);
+    t.regex(e!.message, /Pulumi\.yaml runtime\.options\.typescript = "yes": must be a boolean/);
 });
 
 test("nodeargs split like shlex: quotes group, backslashes escape, nothing expands", (t) => {

@@ -83,32 +83,37 @@ export function shlexSplit(text: string): string[] {
     return words;
 }
 
-/** Reads Pulumi.yaml as the CLI and the language host do; a wrongly typed option is refused as they refuse it. */
-export function readProjectRuntime(root = ROOT): ProjectRuntime {
-    const file = path.join(root, "Pulumi.yaml");
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { name: string; main?: string; runtime: string | { name: string; options?: Record<string, unknown> } };
+/** `runtime.options` of a Pulumi.yaml or PulumiPolicy.yaml as `parseOptions` reads them, and the env they produce. */
+export function readRuntimeOptions(file: string): { doc: Record<string, unknown>; typescript: boolean; tsconfig?: string; nodeargs: string[]; env: Record<string, string> } {
+    const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { runtime?: string | { name: string; options?: Record<string, unknown> } };
     const runtime = typeof doc.runtime === "string" ? { name: doc.runtime, options: {} } : doc.runtime;
-    if (runtime.name !== "nodejs") throw new Error(`Pulumi.yaml: runtime ${runtime.name}; the harness runs the nodejs language host only`);
+    if (runtime?.name !== "nodejs") throw new Error(`${path.basename(file)}: runtime ${runtime?.name}; the harness runs the nodejs language host only`);
     const options = runtime.options ?? {};
     const typed = <T>(key: string, kind: string): T | undefined => {
         const v = options[key];
-        if (v !== undefined && typeof v !== kind) throw new Error(`Pulumi.yaml runtime.options.${key} = ${JSON.stringify(v)}: must be a ${kind}`);
+        if (v !== undefined && typeof v !== kind) throw new Error(`${path.basename(file)} runtime.options.${key} = ${JSON.stringify(v)}: must be a ${kind}`);
         return v as T | undefined;
     };
     const typescript = typed<boolean>("typescript", "boolean") ?? true;
     const tsconfig = typed<string>("tsconfig", "string") || undefined;
     const nodeargs = shlexSplit(typed<string>("nodeargs", "string") ?? "");
+    const env: Record<string, string> = {};
+    if (typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
+    if (tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = tsconfig;
+    return { doc: doc as Record<string, unknown>, typescript, tsconfig, nodeargs, env };
+}
+
+/** Reads Pulumi.yaml as the CLI and the language host do; a wrongly typed option is refused as they refuse it. */
+export function readProjectRuntime(root = ROOT): ProjectRuntime {
+    const { doc, typescript, tsconfig, nodeargs, env } = readRuntimeOptions(path.join(root, "Pulumi.yaml"));
     let pwd = root;
     let entryPoint = ".";
-    if (doc.main) {
+    if (typeof doc.main === "string" && doc.main) {
         const main = path.resolve(root, doc.main);
         if (fs.statSync(main).isDirectory()) pwd = main;
         else [pwd, entryPoint] = [path.dirname(main), path.basename(main)];
     }
-    const env: Record<string, string> = {};
-    if (typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
-    if (tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = tsconfig;
-    return { project: doc.name, root, pwd, entryPoint, typescript, tsconfig, nodeargs, env };
+    return { project: String(doc.name), root, pwd, entryPoint, typescript, tsconfig, nodeargs, env };
 }
 
 export interface ProgramRun {
@@ -140,6 +145,8 @@ export interface RunOptions {
     readonly runtime?: ProjectRuntime;
     /** Config to send instead of the stack file's (a fixture project). */
     readonly config?: { readonly config: Record<string, string>; readonly secretKeys: string[] };
+    /** Variables the user's own environment adds (e.g. `TSX_DISABLE_CACHE=1` for a cold-cache start). */
+    readonly env?: Record<string, string>;
 }
 
 /** CPU time (ms) a live process has used: utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms. */
@@ -154,7 +161,7 @@ function cpuMs(pid: number): number | undefined {
 }
 
 /** The CLI's environment minus anything that would steer this run away from what Pulumi.yaml says. */
-function inheritedEnv(): Record<string, string> {
+export function inheritedEnv(): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) {
         if (v === undefined || k.startsWith("PULUMI_") || k === "NODE_OPTIONS" || k.startsWith("TSX_")) continue;
@@ -190,7 +197,7 @@ export async function runProgram(stack: string, options: RunOptions): Promise<Pr
             const at = key.indexOf(":");
             wireConfig[`${key.slice(0, at)}:config:${key.slice(at + 1)}`] = value;
         }
-        const env = { ...inheritedEnv(), PULUMI_CONFIG: JSON.stringify(wireConfig), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys), ...runtime.env };
+        const env = { ...inheritedEnv(), PULUMI_CONFIG: JSON.stringify(wireConfig), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys), ...options.env, ...runtime.env };
         const started = process.hrtime.bigint();
         const child = spawn(process.execPath, args, { cwd: runtime.root, env, stdio: ["ignore", "pipe", "pipe"] });
         let cpuToLastRegistrationMs: number | undefined;
