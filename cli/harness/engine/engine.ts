@@ -17,7 +17,8 @@ import { engineUrn } from "../urn";
  * (`cli/harness/mocks.ts`), so what a real run registers can be compared with the offline plan:
  *
  * - update: a custom resource's state is the mocks' state for its inputs (as the SDK's own
- *   MockMonitor builds it: secret inputs stay secret in the state);
+ *   MockMonitor builds it: secret inputs stay secret in the state; `additionalSecretOutputs` are
+ *   not applied, as the mock runtime does not apply them, so the two stay comparable);
  * - preview (dry run): providers compute nothing, so a custom resource reports back the inputs it
  *   was given and every computed output is unknown, as on a first preview of a new stack;
  * - invokes run in both (the engine runs data sources during preview too).

@@ -26,7 +26,8 @@ import { StandInEngine, type RunMode } from "./engine";
  * - pkg/engine/project.go `getPwdMain`: `main: index.ts` gives pwd = the project directory and
  *   entry point `index.ts`;
  * - pkg/cmd/pulumi/operations/up.go `defaultParallel`: 4 × GOMAXPROCS (the CPU count);
- * - the organization of a DIY (file/S3) backend, which this project defaults to, is `organization`.
+ * - the organization of a DIY (file/S3) backend, which this project defaults to, is `organization`
+ *   (pkg/backend/diy/state.go).
  *
  * `--sync` (pipes for synchronous invokes) is left out: the program makes no synchronous invoke,
  * and a run that tried one would fail loudly rather than pass.
