@@ -16,25 +16,34 @@ export function engineUrn(stack: string, project: string, parent: string | undef
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-/** Offline (mock) URN → the URN the engine gives the same resource. */
-export function engineUrns(stack: string, project: string, resources: readonly PlannedResource[]): Map<string, string> {
-    const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const out = new Map<string, string>();
+/**
+ * The engine URN of each resource, from its parent's. Resolved per resource, not per mock URN:
+ * mock URNs can themselves collide, and a map keyed by them would merge two resources.
+ */
+function engineUrnResolver(stack: string, project: string, resources: readonly PlannedResource[]): (r: PlannedResource) => string {
+    const byMockUrn = new Map<string, PlannedResource>();
+    for (const r of resources) if (!byMockUrn.has(r.urn)) byMockUrn.set(r.urn, r);
+    const memo = new Map<PlannedResource, string>();
     const resolve = (r: PlannedResource): string => {
-        const known = out.get(r.urn);
+        const known = memo.get(r);
         if (known) return known;
         let parent: string | undefined;
         if (r.parent) {
-            const p = byUrn.get(r.parent);
+            const p = byMockUrn.get(r.parent);
             if (!p) throw new Error(`stack ${stack}: ${r.type} ${r.name} has parent ${r.parent}, which was never registered`);
             parent = resolve(p);
         }
         const urn = engineUrn(stack, project, parent, r.type, r.name);
-        out.set(r.urn, urn);
+        memo.set(r, urn);
         return urn;
     };
-    resources.forEach(resolve);
-    return out;
+    return resolve;
+}
+
+/** Offline (mock) URN → the URN the engine gives the same resource. */
+export function engineUrns(stack: string, project: string, resources: readonly PlannedResource[]): Map<string, string> {
+    const resolve = engineUrnResolver(stack, project, resources);
+    return new Map(resources.map((r) => [r.urn, resolve(r)]));
 }
 
 /**
@@ -42,20 +51,9 @@ export function engineUrns(stack: string, project: string, resources: readonly P
  * name under the same chain of parent types. Names the stack, the type, the name and both parents.
  */
 export function assertUniqueUrns(stack: string, project: string, resources: readonly PlannedResource[]): void {
-    const seen = new Map<string, PlannedResource>();
+    const resolve = engineUrnResolver(stack, project, resources);
     const parentName = (r: PlannedResource) => (r.parent ? r.parent.split("::")[3] : "(top level)");
-    // Resolve one by one: mock URNs can themselves collide, so a map keyed by them would merge two resources.
-    const engine = new Map<PlannedResource, string>();
-    const byMockUrn = new Map<string, PlannedResource>();
-    for (const r of resources) if (!byMockUrn.has(r.urn)) byMockUrn.set(r.urn, r);
-    const resolve = (r: PlannedResource): string => {
-        const known = engine.get(r);
-        if (known) return known;
-        const parent = r.parent ? byMockUrn.get(r.parent) : undefined;
-        const urn = engineUrn(stack, project, parent ? resolve(parent) : undefined, r.type, r.name);
-        engine.set(r, urn);
-        return urn;
-    };
+    const seen = new Map<string, PlannedResource>();
     for (const r of resources) {
         const urn = resolve(r);
         const first = seen.get(urn);
