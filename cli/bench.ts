@@ -17,7 +17,7 @@ import { planStack } from "./harness/runtime";
  * `@pulumi/pulumi/cmd/run`, launched as the Pulumi CLI's language host launches it with
  * Pulumi.yaml's runtime options, against the stand-in engine: time from spawning the process to
  * its last resource registration (target: under 3 s), with the CPU time it used (which, unlike wall
- * time, does not grow with what else runs on a shared machine); and the policy pack under
+ * time, depends little on what else runs on a shared machine); and the policy pack under
  * `cmd/run-policy-pack` until it prints its port.
  */
 

@@ -130,7 +130,7 @@ export interface ProgramRun {
     readonly toExitMs: number;
     /**
      * CPU time (user + system, all threads) the program had used at its last registration, from
-     * /proc; undefined where /proc is not available. Unlike wall time it does not grow with the
+     * /proc; undefined where /proc is not available. Unlike wall time it depends little on the
      * load other processes put on a shared machine.
      */
     readonly cpuToLastRegistrationMs?: number;
