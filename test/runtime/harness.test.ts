@@ -12,8 +12,12 @@ import { engineUrns, ROOT_STACK_TYPE } from "../../cli/harness/urn";
  * engine refuses, and the comparison with the offline plan names the first difference.
  */
 
+const made: string[] = [];
+test.after.always(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function project(yaml: string, files: Record<string, string> = {}): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runtime-harness-"));
+    made.push(dir);
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml);
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;
