@@ -4,6 +4,7 @@ import type { BuildOptions } from "../../stacks/program";
 import { PROJECT, parseStackName, resolveStack } from "../../stacks/settings";
 import { mockCall, mockState } from "./mocks";
 import { readStackConfig, SECRET_PLACEHOLDER } from "./stack-files";
+import { assertUniqueUrns } from "./urn";
 
 /**
  * Runs the real program (the one `pulumi up` runs) under the Pulumi SDK's mock runtime and
@@ -12,10 +13,11 @@ import { readStackConfig, SECRET_PLACEHOLDER } from "./stack-files";
  */
 
 // The SDK's wire signatures (sdk/nodejs/runtime/rpc.ts): secrets, unknowns and resource references.
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+export const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface ResourceOptionsCaptured {
     readonly protect: boolean;
@@ -42,6 +44,12 @@ export interface PlannedResource {
     readonly inputs: Record<string, unknown>;
     /** Dotted paths of inputs that are secrets. */
     readonly secretPaths: string[];
+    /** Dotted paths of inputs unknown at registration (a preview's computed outputs); empty under the mocks. */
+    readonly unknownPaths?: string[];
+    /** Each alias in full (a spec's name, type, parent…), which `options.aliases` reduces to its URN. */
+    readonly aliasSpecs?: unknown[];
+    /** Per top-level input, the resources its value came from (the request's property dependencies). */
+    readonly propertyDependencies?: Record<string, string[]>;
     readonly options: ResourceOptionsCaptured;
 }
 
@@ -66,30 +74,79 @@ function isSecret(v: unknown): v is { value: unknown } {
 }
 
 /** Walks a serialized property struct into the two views: unwrapped and display-safe. */
-function views(value: unknown, path: string, secretPaths: string[]): { raw: unknown; shown: unknown } {
+function views(value: unknown, path: string, secretPaths: string[], unknownPaths: string[]): { raw: unknown; shown: unknown } {
     if (isSecret(value)) {
         secretPaths.push(path);
-        const inner = views(value.value, path, []);
+        const inner = views(value.value, path, [], unknownPaths);
         return { raw: inner.raw, shown: SECRET_PLACEHOLDER };
     }
-    if (value === UNKNOWN) return { raw: undefined, shown: "[unknown]" };
+    if (value === UNKNOWN) {
+        unknownPaths.push(path);
+        return { raw: undefined, shown: "[unknown]" };
+    }
     if (Array.isArray(value)) {
-        const parts = value.map((v, i) => views(v, `${path}[${i}]`, secretPaths));
+        const parts = value.map((v, i) => views(v, `${path}[${i}]`, secretPaths, unknownPaths));
         return { raw: parts.map((p) => p.raw), shown: parts.map((p) => p.shown) };
     }
     if (value && typeof value === "object") {
         const obj = value as Record<string, unknown>;
         if (obj[SIG_KEY] === RESOURCE_SIG) return { raw: obj.urn, shown: obj.urn };
+        // An output value (sent only where the monitor supports them): its value, secret or unknown as flagged.
+        if (obj[SIG_KEY] === OUTPUT_VALUE_SIG) {
+            if (!("value" in obj)) return views(UNKNOWN, path, secretPaths, unknownPaths);
+            return views(obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: obj.value } : obj.value, path, secretPaths, unknownPaths);
+        }
         const raw: Record<string, unknown> = {};
         const shown: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(obj)) {
-            const part = views(v, path ? `${path}.${k}` : k, secretPaths);
+            const part = views(v, path ? `${path}.${k}` : k, secretPaths, unknownPaths);
             raw[k] = part.raw;
             shown[k] = part.shown;
         }
         return { raw, shown };
     }
     return { raw: value, shown: value };
+}
+
+function propertyDependencies(req: any): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    req.getPropertydependenciesMap?.()?.forEach((deps: any, key: string) => (out[key] = deps.getUrnsList()));
+    return out;
+}
+
+/**
+ * What a `RegisterResourceRequest` (the SDK's generated message, the same under the mock monitor
+ * and over gRPC) asks for: the one reading of a registration the offline plan and the stand-in
+ * engine share, so the two can be compared field by field.
+ */
+export function capturedFromRequest(req: any, urn: string): PlannedResource {
+    const secretPaths: string[] = [];
+    const unknownPaths: string[] = [];
+    const { raw, shown } = views(req.getObject()?.toJavaScript() ?? {}, "", secretPaths, unknownPaths);
+    return {
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        parent: req.getParent() || undefined,
+        custom: req.getCustom(),
+        props: raw as Record<string, unknown>,
+        inputs: shown as Record<string, unknown>,
+        secretPaths,
+        unknownPaths,
+        aliasSpecs: (req.getAliasesList?.() ?? []).map((a: any) => (typeof a === "string" ? a : (a.toObject?.() ?? a))),
+        propertyDependencies: propertyDependencies(req),
+        options: {
+            protect: !!req.getProtect(),
+            retainOnDelete: !!req.getRetainondelete(),
+            deleteBeforeReplace: !!req.getDeletebeforereplace(),
+            ignoreChanges: req.getIgnorechangesList() ?? [],
+            replaceOnChanges: req.getReplaceonchangesList() ?? [],
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList() ?? [],
+            aliases: (req.getAliasesList?.() ?? []).map((a: any) => (typeof a === "string" ? a : (a.getUrn?.() ?? JSON.stringify(a.toObject?.() ?? a)))),
+            dependsOn: req.getDependenciesList() ?? [],
+            provider: req.getProvider() || undefined,
+        },
+    };
 }
 
 /** Wraps the mock monitor once per process so each registration's request (parent, options) is kept. */
@@ -100,31 +157,7 @@ function patchMonitor(): void {
     MockMonitor.prototype.registerResource = async function (this: MockMonitor, req: any, callback: (err: any, res: any) => void) {
         const sink = current;
         return original.call(this, req, (err: any, res: any) => {
-            if (!err && sink) {
-                const secretPaths: string[] = [];
-                const { raw, shown } = views(req.getObject()?.toJavaScript() ?? {}, "", secretPaths);
-                sink.capture.push({
-                    urn: res.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() || undefined,
-                    custom: req.getCustom(),
-                    props: raw as Record<string, unknown>,
-                    inputs: shown as Record<string, unknown>,
-                    secretPaths,
-                    options: {
-                        protect: !!req.getProtect(),
-                        retainOnDelete: !!req.getRetainondelete(),
-                        deleteBeforeReplace: !!req.getDeletebeforereplace(),
-                        ignoreChanges: req.getIgnorechangesList() ?? [],
-                        replaceOnChanges: req.getReplaceonchangesList() ?? [],
-                        additionalSecretOutputs: req.getAdditionalsecretoutputsList() ?? [],
-                        aliases: (req.getAliasesList?.() ?? []).map((a: any) => (typeof a === "string" ? a : (a.getUrn?.() ?? JSON.stringify(a.toObject?.() ?? a)))),
-                        dependsOn: req.getDependenciesList() ?? [],
-                        provider: req.getProvider() || undefined,
-                    },
-                });
-            }
+            if (!err && sink) sink.capture.push(capturedFromRequest(req, res.getUrn()));
             callback(err, res);
         });
     };
@@ -166,7 +199,8 @@ const waitForRPCs = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise
 
 /**
  * Runs `body` under a fresh mock engine for `stack` and returns every registration it made.
- * Stacks run one after another in a process: the SDK's runtime is process-global.
+ * Stacks run one after another in a process: the SDK's runtime is process-global. Two
+ * registrations the engine would give one URN are refused here as the engine refuses them.
  */
 export async function captureRegistrations(
     stack: string,
@@ -198,6 +232,7 @@ export async function captureRegistrations(
         current = undefined;
     }
     pending.capture.forEach(assertCaptureShape);
+    assertUniqueUrns(stack, PROJECT, pending.capture);
     return pending.capture;
 }
 

@@ -90,6 +90,47 @@ test.serial("stack traces are off while the mock engine runs and restored after;
     t.is(during, limit);
 });
 
+class Holder extends pulumi.ComponentResource {
+    constructor(type: string, name: string, childName: string) {
+        super(type, name, {});
+        new random.RandomPet(childName, {}, { parent: this });
+        this.registerOutputs({});
+    }
+}
+
+test.serial("duplicate URNs are refused as the engine refuses them: same type and name under the same chain of parent types", async (t) => {
+    const plan = (body: () => void) => captureRegistrations("bunty-local", { config: {}, secretKeys: [] }, body);
+    const twice = await t.throwsAsync(
+        plan(() => {
+            new random.RandomPet("pet");
+            new random.RandomPet("pet");
+        }),
+    );
+    t.is(
+        twice?.message,
+        `stack bunty-local: two resources of type random:index/randomPet:RandomPet named pet under the same parent chain (parents (top level) and (top level)): ` +
+            `the engine refuses the second with "Duplicate resource URN 'urn:pulumi:bunty-local::runbook-platform::random:index/randomPet:RandomPet::pet'; try giving it a unique name"`,
+    );
+    // The engine builds a child's URN from its parents' types, not their names: two parents of one
+    // type with a same-named child collide, although the SDK's mock monitor gives them distinct URNs.
+    const cousins = await t.throwsAsync(
+        plan(() => {
+            new Holder("test:index:Holder", "a", "shared");
+            new Holder("test:index:Holder", "b", "shared");
+        }),
+    );
+    t.regex(cousins?.message ?? "", /^stack bunty-local: two resources of type random:index\/randomPet:RandomPet named shared under the same parent chain \(parents a and b\)/);
+    t.regex(cousins?.message ?? "", /Duplicate resource URN 'urn:pulumi:bunty-local::runbook-platform::test:index:Holder\$random:index\/randomPet:RandomPet::shared'/);
+    // Different parent types, or different names, are distinct URNs.
+    const fine = await plan(() => {
+        new Holder("test:index:Holder", "a", "shared");
+        new Holder("test:index:OtherHolder", "b", "shared");
+        new random.RandomPet("pet-1");
+        new random.RandomPet("pet-2");
+    });
+    t.is(fine.length, 6);
+});
+
 test.serial("the program itself refuses bad config before registering anything", async (t) => {
     const { config, secretKeys } = readStackConfig("bunty-local");
     config["runbook-platform:images"] = JSON.stringify({ backend: "ghcr.io/bunty/backend:latest", frontend: "ghcr.io/bunty/frontend:1.4.0" });
