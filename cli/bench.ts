@@ -9,9 +9,9 @@ import { timePackStart } from "./harness/engine/pack-launcher";
 import { planStack } from "./harness/runtime";
 
 /**
- * `npm run bench`: how long the offline plan of all 15 stacks takes, as the user runs it (a fresh
+ * `npm run bench`: how long the offline plan of every stack takes, as the user runs it (a fresh
  * process, module loading included) and inside one process (cold first pass, then warm passes).
- * Prints figures; the target is all 15 stacks in under 10 s on a 2-core machine.
+ * Prints figures; the target is every stack in under 10 s on a 2-core machine.
  *
  * Then the start-up under the real entry points: the largest production stack through
  * `@pulumi/pulumi/cmd/run`, launched as the Pulumi CLI's language host launches it with

@@ -2,7 +2,7 @@ import test from "ava";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { allRunbooks } from "../../runbooks";
+import { allRunbooks, APP_IDS, ENVS } from "../../runbooks";
 import { coverageProblems, coverageRows, type CoverageRow } from "../../capabilities/alerting/coverage";
 import type { CoverageProvider } from "../../capabilities/alerting/coverage-claims";
 import { COVERAGE_PROVIDERS } from "../../cli/coverage";
@@ -14,8 +14,8 @@ test.after.always(removeTempDirs);
 const ROOT = path.join(__dirname, "..", "..");
 const cli = (script: string, args: string[]) => tool(process.execPath, ["--import=tsx", path.join(ROOT, "cli", script), ...args], ROOT);
 
-test("parseStack accepts the 15 stacks and names them when it refuses one", (t) => {
-    t.is(STACKS.length, 15);
+test("parseStack accepts every stack of every app and names them when it refuses one", (t) => {
+    t.is(STACKS.length, APP_IDS.length * ENVS.length);
     for (const c of COMBOS) t.deepEqual(parseStack(c.stack), { app: c.app, env: c.env });
     for (const bad of ["pfm-community", "pfm-community-prod", "bunty-local-x", "nope-local", ""]) {
         const e = t.throws(() => parseStack(bad));

@@ -14,7 +14,7 @@ export interface Combo {
     readonly stack: string;
 }
 
-/** The 15 stacks with their default targets. */
+/** Every app's stacks (APP_IDS × ENVS) with their default targets. */
 export const COMBOS: readonly Combo[] = APP_IDS.flatMap((app) =>
     ENVS.map((env) => ({ app, env, target: DEFAULT_TARGET[env], runbook: getRunbook(app), stack: `${app}-${env}` })),
 );

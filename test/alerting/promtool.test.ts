@@ -24,13 +24,13 @@ const files = COMBOS.map((c) => {
     };
 });
 
-test("promtool check rules accepts the rule files of all 15 stacks", async (t) => {
+test("promtool check rules accepts the rule files of every stack", async (t) => {
     const r = await tool("promtool", ["check", "rules", ...files.map((f) => f.rules)]);
     t.is(r.code, 0, r.stdout + r.stderr);
     t.is((r.stdout.match(/SUCCESS/g) ?? []).length, files.length);
 });
 
-test("promtool test rules passes for all 15 stacks", async (t) => {
+test("promtool test rules passes for every stack", async (t) => {
     const started = Date.now();
     const results = await Promise.all(files.map(async (f) => ({ f, r: await tool("promtool", ["test", "rules", f.tests]) })));
     t.log(`promtool test rules, 15 files in parallel: ${Date.now() - started} ms`);

@@ -17,13 +17,13 @@ const configs = COMBOS.map((c) => ({
     file: write(path.join(dir, `${c.stack}.yml`), YAML.stringify(alertmanagerConfig(c.runbook, fixtureReceivers(c.runbook, c.target)), { lineWidth: 0 })),
 }));
 
-test("amtool check-config accepts the Alertmanager config of all 15 stacks", async (t) => {
+test("amtool check-config accepts the Alertmanager config of every stack", async (t) => {
     const r = await tool("amtool", ["check-config", ...configs.map((c) => c.file)]);
     t.is(r.code, 0, r.stdout + r.stderr);
     t.is((r.stdout.match(/SUCCESS/g) ?? []).length, configs.length);
 });
 
-test("amtool routes every severity and the Watchdog to its receiver on all 15 stacks", async (t) => {
+test("amtool routes every severity and the Watchdog to its receiver on every stack", async (t) => {
     const started = Date.now();
     const runs = configs.flatMap((c) =>
         routingCases(c.runbook, c.env).map(async (k) => {
