@@ -52,6 +52,7 @@ import { k8sStatefulResourceProtect } from "./kubernetes/stateful-resource-prote
 import { k8sWorkloadImagePinned } from "./kubernetes/workload-image-pinned";
 import { k8sWorkloadProbesResources } from "./kubernetes/workload-probes-resources";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
+import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
 
 /**
@@ -116,6 +117,7 @@ export const RULES: readonly Rule[] = [
     k8sHelmReleaseVersionPinned,
     awsEcsTaskDefinitionImagePinned,
     platformNoLiteralSecrets,
+    platformConfigCredentialsSecret,
     dockerLokiLogRetention,
     k8sLokiLogRetention,
     awsCloudwatchLogGroupRetention,

@@ -1,18 +1,26 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SEEDS_DIR } from "../../runbooks/seeds";
+import type { StackContext } from "../lib/context";
+import { ASSET_SIG, SIG_KEY } from "../lib/inputs";
 import { finding, label, resourceRule, type Subject } from "../lib/policy";
-import { isRecord, isSecretPath, textOf, walk } from "../lib/values";
+import { isRecord, textOf, walk } from "../lib/values";
 
 /**
- * Secret-looking inputs (passwords, tokens, keys, webhook URLs; env vars named like them; config
- * files with such lines; Kubernetes Secret data) must be Pulumi secrets. The offline check knows
- * which input paths are secret and holds every such value to it. The real analyzer sees secrets
- * already unwrapped, so there the policy can only refuse values it knows are literals: the
- * passwords written in the runbooks themselves, and values too short to be generated.
+ * A credential the stack writes down in plain text. The engine unwraps secrets before a policy
+ * sees them, so the pack cannot tell a Pulumi secret from a plain value by its marking, nor a
+ * generated password from a typed one by its length. It decides by the value and where it flows:
+ * - a credential input (by its name, env var, config line, argv flag or Secret key) holding a
+ *   password the runbooks write in clear, a vendor's default credential, or the plain-text value
+ *   of an operator credential in the committed stack file (`runbook-platform:pagerdutyRoutingKey`
+ *   without `secure:`);
+ * - a function's source (a Lambda code asset) that holds an integration URL with its token or
+ *   assigns a credential a literal: code is committed, so anything written there is in clear.
+ * That every credential input is a Pulumi secret is held where the program is built (the target
+ * tests read the plan's secret markings, which the engine does not show a policy).
  */
 
-const SECRET_WORDS = /(^|_)(password|passwd|pwd|secret|token|apikey|api_key|private_key|privatekey|authtoken|routing_key|routingkey|service_key|webhook_url|credentials?|requirepass|access_key|secret_key|keyfile)($|_)/;
+const SECRET_WORDS = /(^|_)(password|passwd|pwd|secret|token|apikey|api_key|private_key|privatekey|authtoken|routing_key|routingkey|service_key|webhook_url|credentials?|requirepass|secret_key|secret_access_key|keyfile)($|_)/;
 /** Names that hold a reference to a secret or a fact about it, not the secret (`existingSecret`, `passwordKey`: a Secret's name and key). */
 const NOT_SECRET = /(^|_)(existing|existing_secret|config_secret|tls_secret|password_key|user_key|username_key|token_key|secret_ref|secret_template|arn|id|ids|name|names|version|length|file|path|ref|refs|kms|kms_key|key_id|secret_name|secret_key_ref|value_from|from|url_file|key_file|password_file|manage|manage_master_user_password|special|override_special|upper|lower|numeric|min|count|wo_version|type|types|enabled|update_strategy|rotation|mode|header|policy|storage|pair|spec|arns|timeout|format|encoding|selector|hash|source|sources|public|public_key|pem_public)($|_)/;
 
@@ -49,10 +57,18 @@ export function seedLiterals(): string[] {
 }
 
 const LITERALS = seedLiterals();
-const MIN_GENERATED = 16;
+
+/** Credentials a vendor ships as its default (MinIO, Grafana, PostgreSQL images, placeholders): never a real secret. */
+export const DEFAULT_CREDENTIALS: readonly string[] = ["minioadmin", "admin", "password", "changeme", "changeit", "secret", "postgres", "root", "guest", "letmein", "123456"];
 
 /** A config-file line that sets a credential to a literal: `password: x`, `requirepass x`, `routing_key: x`, a Slack hook URL. */
 const CONFIG_LINE = /^\s*-?\s*["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=\s]\s*["']?([^\s"'#]+)["']?\s*$/;
+
+/** An integration URL that carries its own token: a Slack incoming webhook, a PagerDuty URL with a routing key in it. */
+const INTEGRATION_URL = /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+|events\.pagerduty\.com\/\S*\/[A-Za-z0-9]{20,}/;
+
+/** A literal assigned to a credential in source code: `routing_key: "R0…"`, `const token = '…'`, `password = "…"`. */
+const CODE_ASSIGNMENT = /\b([A-Za-z_$][\w$]*)["']?\s*[:=]\s*(["'`])([^"'`\s]{4,})\2/g;
 
 interface Candidate {
     readonly path: string;
@@ -75,11 +91,14 @@ export function secretCandidates(s: Subject): Candidate[] {
                 // not JSON: read as text below
             }
         }
-        const key = p.split(/[.[\]>]/).filter(Boolean).pop() ?? "";
+        // A Secret's data keys are file names (`alertmanager.yaml`): the whole key, dots included.
+        const dataKey = k8sSecret ? /^(?:data|stringData)\.([^>[]+)$/.exec(p)?.[1] : undefined;
+        const key = dataKey ?? p.split(/[.[\]>]/).filter(Boolean).pop() ?? "";
         if (typeof v === "string") {
-            if (k8sSecret && /^(data|stringData)\./.test(p)) {
-                out.push({ path: p, why: "a Kubernetes Secret's data", value: v });
-                return;
+            if (dataKey !== undefined) {
+                // A Secret holds user names, hosts and ports beside passwords: its keys say which is which, files are read line by line below.
+                if (secretLooking(key)) out.push({ path: p, why: "a Kubernetes Secret's data", value: textOf(p, v) ?? v });
+                if (!(textOf(p, v) ?? v).includes("\n")) return;
             }
             const env = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
             if (env && /(^|[.>])(envs|env|environment)\[\d+\]$/.test(p)) {
@@ -120,25 +139,54 @@ export function secretCandidates(s: Subject): Candidate[] {
     return out;
 }
 
+/** Source code the resource runs: the text of each asset in its inputs (a Lambda's `code` archive), by path. */
+export function sourcesOf(s: Subject): { path: string; text: string }[] {
+    const out: { path: string; text: string }[] = [];
+    walk(s.props, (p, v) => {
+        if (isRecord(v) && v[SIG_KEY] === ASSET_SIG && typeof v.text === "string") out.push({ path: p, text: v.text });
+    });
+    return out;
+}
+
+/** Literal credentials written in source code: integration URLs with their token, and literals assigned to credential names. */
+export function sourceLiterals(text: string): { why: string; value: string }[] {
+    const out: { why: string; value: string }[] = [];
+    for (const line of text.split("\n")) {
+        const url = INTEGRATION_URL.exec(line);
+        if (url) out.push({ why: "an integration URL with its token", value: url[0] });
+        for (const m of line.matchAll(CODE_ASSIGNMENT)) {
+            if (secretLooking(m[1]) && !isReference(m[3]) && !/^https?:\/\/[^/]+\/?[\w/.-]*$/.test(m[3])) out.push({ why: `a literal assigned to ${m[1]}`, value: m[3] });
+        }
+    }
+    return out;
+}
+
+/** Why a credential value is known to be written in clear, or undefined when nothing says so. */
+export function literalReason(value: string, ctx: Pick<StackContext, "stack" | "plaintextCredentials">): string | undefined {
+    const runbook = LITERALS.find((l) => value.includes(l));
+    if (runbook) return "a password the runbook writes in clear";
+    const config = ctx.plaintextCredentials.find((c) => c.value.length > 0 && value.includes(c.value));
+    if (config) return `the plain-text value of ${config.key} in stacks/Pulumi.${ctx.stack}.yaml`;
+    if (DEFAULT_CREDENTIALS.includes(value.trim().toLowerCase())) return `a vendor's default credential ("${value.trim()}")`;
+    return undefined;
+}
+
 export const platformNoLiteralSecrets = resourceRule({
     name: "platform-no-literal-secrets",
-    description: "Passwords, tokens, keys and integration URLs in resource inputs are Pulumi secrets (generated or operator-set), never literals.",
+    description: "Credentials are never written in clear: no runbook or vendor-default password, no plain-text operator credential from stack config, no token in a function's source.",
     tier: "security",
     target: "any",
     types: ["*"],
-    remediationSteps: "Take the value from args.secrets (RandomPassword .result) or args.receivers, or wrap it with pulumi.secret(); never write it in code or plain config.",
-    check: (s) => {
-        const candidates = secretCandidates(s);
-        if (s.secretPaths) {
-            const paths = s.secretPaths;
-            return candidates
-                .filter((c) => !isSecretPath(paths, c.path))
-                .map((c) => finding(`${label(s)}: ${c.path} (${c.why}) holds a credential that is not a Pulumi secret; it would be stored and shown in plain text`));
+    remediationSteps:
+        "Take the value from args.secrets (RandomPassword .result) or args.receivers; set operator credentials with `pulumi config set --secret runbook-platform:<key> <value>`; read credentials in functions from Secrets Manager at run time.",
+    check: (s, ctx) => {
+        const out = secretCandidates(s).flatMap((c) => {
+            const why = literalReason(c.value, ctx);
+            return why ? [finding(`${label(s)}: ${c.path} (${c.why}) holds ${why}; use a generated Pulumi secret or \`pulumi config set --secret\``)] : [];
+        });
+        for (const src of sourcesOf(s)) {
+            for (const l of sourceLiterals(src.text)) out.push(finding(`${label(s)}: its source ${src.path} holds ${l.why}, in clear in the code; read it at run time from a secret store`));
         }
-        return candidates
-            .filter((c) => LITERALS.some((l) => c.value.includes(l)) || (c.value.length < MIN_GENERATED && !/\s/.test(c.value)))
-            .map((c) =>
-                finding(`${label(s)}: ${c.path} (${c.why}) holds ${LITERALS.some((l) => c.value.includes(l)) ? "a password written in the runbook" : `a ${c.value.length}-character literal, not a generated secret`}; use a generated Pulumi secret`),
-            );
+        return out;
     },
 });
