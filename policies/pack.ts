@@ -15,7 +15,7 @@ import { awsElastiCacheReplicationGroupEncryption } from "./aws/elasticache-repl
 import { awsElastiCacheReplicationGroupFailover } from "./aws/elasticache-replicationgroup-failover";
 import { awsElastiCacheReplicationGroupSnapshotRetention } from "./aws/elasticache-replicationgroup-snapshot-retention";
 import { awsAmpAlertmanagerCriticalPaging } from "./aws/amp-alertmanager-critical-paging";
-import { awsMonitoringRunbookAlerts } from "./aws/monitoring-runbook-alerts";
+import { awsAmpCloudwatchRunbookAlerts } from "./aws/amp-cloudwatch-runbook-alerts";
 import { awsMskClusterEncryption } from "./aws/msk-cluster-encryption";
 import { awsRdsInstanceBackupRetention } from "./aws/rds-instance-backup-retention";
 import { awsRdsInstanceDeletionProtection } from "./aws/rds-instance-deletion-protection";
@@ -67,7 +67,7 @@ export const RULES: readonly Rule[] = [
     // alerting and routing
     dockerPrometheusRulesRunbookAlerts,
     k8sPrometheusRuleRunbookAlerts,
-    awsMonitoringRunbookAlerts,
+    awsAmpCloudwatchRunbookAlerts,
     dockerAlertmanagerCriticalPaging,
     k8sAlertmanagerCriticalPaging,
     awsAmpAlertmanagerCriticalPaging,

@@ -233,3 +233,21 @@ test("the coverage report's policy column names real policies", (t) => {
     const names = new Set(policies.map((p) => p.name));
     for (const n of COVERAGE_POLICY_NAMES) t.true(names.has(n), n);
 });
+
+test("each policy file is named after its policy and holds exactly one; helper modules live in policies/lib/", (t) => {
+    const prefix: Record<string, string> = { aws: "aws", docker: "docker", kubernetes: "k8s", platform: "platform" };
+    const found = new Set<string>();
+    for (const dir of fs.readdirSync(path.join(ROOT, "policies"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "lib")) {
+        t.truthy(prefix[dir.name], `policies/${dir.name}/ is a target folder (aws, docker, kubernetes, platform)`);
+        for (const file of fs.readdirSync(path.join(ROOT, "policies", dir.name)).filter((f) => f.endsWith(".ts"))) {
+            const mod = require(path.join(ROOT, "policies", dir.name, file)) as Record<string, unknown>;
+            const rules = Object.values(mod).filter((v): v is { name: string; kind: string } => !!v && typeof v === "object" && "kind" in v && "check" in v && "name" in v);
+            t.is(rules.length, 1, `policies/${dir.name}/${file} exports exactly one policy (helpers go to policies/lib/)`);
+            if (rules[0]) {
+                t.is(rules[0].name, `${prefix[dir.name]}-${file.replace(/\.ts$/, "")}`, `policies/${dir.name}/${file} is named after its policy`);
+                found.add(rules[0].name);
+            }
+        }
+    }
+    t.deepEqual([...found].sort(), RULES.map((r) => r.name).sort(), "every policy of the pack has its own file");
+});
