@@ -53,5 +53,7 @@ export function wireProperties(r: WiredResource): Record<string, unknown> {
 
 /** What `@pulumi/policy`'s analyzer server hands a policy for these wire properties (server.ts: deserialize, then the unknown-checking proxy). */
 export function analyzerProps(wire: Record<string, unknown>): Record<string, any> {
-    return unknownCheckingProxy(deserializeProperties(Struct.fromJavaScript(wire as never), false)) as Record<string, any>;
+    // The server reads `Struct.toJavaScript()` of what arrived; the wire form is already that JSON, so the protobuf round trip is skipped.
+    const arrived = { toJavaScript: () => wire } as unknown as Struct;
+    return unknownCheckingProxy(deserializeProperties(arrived, false)) as Record<string, any>;
 }

@@ -94,11 +94,24 @@ function plain(value: unknown, pending: Promise<void>[]): any {
  * gives a policy and on plain JSON alike.
  */
 export async function plainInputs(value: unknown): Promise<any> {
+    const raw = target(value);
+    const key = raw && typeof raw === "object" ? raw : undefined;
+    const hit = key && converted.get(key);
+    if (hit) return hit;
     const pending: Promise<void>[] = [];
     const out = plain(value, pending);
-    await Promise.all(pending);
-    return out;
+    const done = Promise.all(pending).then(() => out);
+    if (key) converted.set(key, done);
+    return done;
 }
+
+/**
+ * Inputs already made plain, by the deserialized object they came from: where one set of inputs
+ * is shown to every policy (the offline check deserializes each resource once), it is converted
+ * once per stack, not once per policy. The engine's server deserializes afresh for each policy, so
+ * there nothing is shared and nothing is stale. Checks only read subjects.
+ */
+const converted = new WeakMap<object, Promise<any>>();
 
 /**
  * Reads a dotted path (`spec.template.spec.containers`) out of plain inputs: the value, `UNKNOWN`
