@@ -1,5 +1,6 @@
 import { finding, label, stackRule, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
+import { hasUnknown } from "../lib/inputs";
 import { asArray, isRecord } from "../lib/values";
 
 export const BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
@@ -24,6 +25,8 @@ export const awsS3BucketEncryption = stackRule({
         return ofType(resources, ...BUCKETS).flatMap((bucket) => {
             const inline = bucket.props.serverSideEncryptionConfiguration;
             const mine = configs.filter((c) => attachedTo(c, bucket));
+            // Rules built from values unknown until deploy are checked on the update, never reported missing.
+            if (mine.some((c) => hasUnknown(c.props.rules)) || hasUnknown(inline)) return [];
             const algorithms = [...mine.flatMap((c) => asArray(c.props.rules)), ...(isRecord(inline) ? [inline.rule] : [])]
                 .map((r) => (isRecord(r) ? r.applyServerSideEncryptionByDefault?.sseAlgorithm : undefined))
                 .filter((a): a is string => typeof a === "string");

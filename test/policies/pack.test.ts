@@ -10,6 +10,7 @@ import { ENFORCEMENT, toPolicy, resourceRule, type RunbookPolicy } from "../../p
 import { reconcileConfig, runPolicies } from "../../policies/offline";
 import { packConfigFor, policies, RULES } from "../../policies/pack";
 import { platformNoLiteralSecrets, secretLooking, seedLiterals } from "../../policies/platform/no-literal-secrets";
+import { UNKNOWN_STRING } from "../../policies/lib/inputs";
 import { check, fakePlan, urnOf, type Fake } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -250,4 +251,30 @@ test("each policy file is named after its policy and holds exactly one; helper m
         }
     }
     t.deepEqual([...found].sort(), RULES.map((r) => r.name).sort(), "every policy of the pack has its own file");
+});
+
+test("a first preview: policies match related resources by dependency when ARNs and names are unknown, check what is known, and are never cut short", async (t) => {
+    const U = UNKNOWN_STRING;
+    const stack = "bunty-production";
+    const bucket = urnOf(stack, "aws:s3/bucket:Bucket", "files");
+    const base = (): Fake[] => [
+        { type: "aws:s3/bucket:Bucket", name: "files", props: { bucket: U } },
+        { type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", name: "files-sse", dependsOn: [bucket], props: { bucket: U, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: U } }] } },
+        { type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name: "files-pab", dependsOn: [bucket], props: { bucket: U, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true } },
+    ];
+    for (const name of ["aws-s3-bucket-encryption", "aws-s3-bucket-public-access-block"]) {
+        const ok = await check(name, stack, base());
+        t.deepEqual(ok.messages, [], `${name}: matched by dependency although every bucket name is unknown`);
+    }
+    const noSse = base().filter((r) => r.name !== "files-sse");
+    t.regex((await check("aws-s3-bucket-encryption", stack, noSse)).messages.join(), /"files" has no server-side encryption configuration/, "a missing configuration is still caught in preview");
+    const open = base();
+    open[2].props.blockPublicPolicy = false;
+    t.regex((await check("aws-s3-bucket-public-access-block", stack, open)).messages.join(), /leaves blockPublicPolicy off/, "a known flag is still checked beside unknown names");
+    const all = await runPolicies(fakePlan(stack, base()), { exceptions: [] });
+    t.deepEqual(
+        all.violations.filter((v) => /can't run policy/.test(v.message)).map((v) => v.policy),
+        [],
+        "no policy reads through the analyzer's unknown-checking proxy",
+    );
 });
