@@ -195,11 +195,15 @@ function viewer(plan: StackPlan) {
     };
 }
 
+const urnIndex = new WeakMap<StackPlan, Map<string, WiredResource>>();
+
+/** A resource's provider, as the engine sends it (`<provider urn>::<id>` → the provider resource), looked up by URN once per plan. */
 function providerOf(plan: StackPlan, r: WiredResource, view: (r: WiredResource) => Record<string, any>) {
     const ref = r.options.provider;
     if (!ref) return undefined;
-    const urn = ref.split("::").slice(0, -1).join("::");
-    const p = plan.resources.find((x) => x.urn === urn);
+    let byUrn = urnIndex.get(plan);
+    if (!byUrn) urnIndex.set(plan, (byUrn = new Map(plan.resources.map((x) => [x.urn, x]))));
+    const p = byUrn.get(ref.split("::").slice(0, -1).join("::"));
     return p ? { type: p.type, props: view(p), urn: p.urn, name: p.name } : undefined;
 }
 
