@@ -47,8 +47,14 @@ function rebuild(raw: unknown, shown: unknown, path: string, secrets: ReadonlySe
 
 /** The resource's inputs in the engine's wire form (JSON, ready for `Struct.fromJavaScript`). */
 export function wireProperties(r: WiredResource): Record<string, unknown> {
-    if (r.wire) return r.wire;
-    return (rebuild(r.props, r.inputs, "", new Set(r.secretPaths), false) ?? {}) as Record<string, unknown>;
+    return skipInternalKeys(r.wire ?? rebuild(r.props, r.inputs, "", new Set(r.secretPaths), false) ?? {}) as Record<string, unknown>;
+}
+
+/** `SkipInternalKeys`: the engine drops keys that start with `__` (the SDK's `__pulumiArchive` marker, providers' `__defaults`). */
+function skipInternalKeys(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(skipInternalKeys);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith("__")).map(([k, x]) => [k, skipInternalKeys(x)]));
+    return v;
 }
 
 /** What `@pulumi/policy`'s analyzer server hands a policy for these wire properties (server.ts: deserialize, then the unknown-checking proxy). */

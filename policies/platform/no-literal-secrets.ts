@@ -165,7 +165,8 @@ export function sourceLiterals(text: string): { why: string; value: string }[] {
 export function literalReason(value: string, ctx: Pick<StackContext, "stack" | "plaintextCredentials">): string | undefined {
     const runbook = LITERALS.find((l) => value.includes(l));
     if (runbook) return "a password the runbook writes in clear";
-    const config = ctx.plaintextCredentials.find((c) => c.value.length > 0 && value.includes(c.value));
+    // Inside a longer value (a config file, a URL) only a value long enough not to match by chance.
+    const config = ctx.plaintextCredentials.find((c) => c.value.length > 0 && (value === c.value || (c.value.length >= 8 && value.includes(c.value))));
     if (config) return `the plain-text value of ${config.key} in stacks/Pulumi.${ctx.stack}.yaml`;
     if (DEFAULT_CREDENTIALS.includes(value.trim().toLowerCase())) return `a vendor's default credential ("${value.trim()}")`;
     return undefined;

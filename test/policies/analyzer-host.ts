@@ -7,6 +7,7 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { EngineService } from "@pulumi/pulumi/proto/engine_grpc_pb";
+import { GetRootResourceResponse, SetRootResourceResponse } from "@pulumi/pulumi/proto/engine_pb";
 import type { StackPlan } from "../../cli/harness/runtime";
 import { readStackConfig } from "../../cli/harness/stack-files";
 import { reconcileConfig, type PolicyInfo } from "../../policies/offline";
@@ -72,13 +73,11 @@ async function startEngine(): Promise<{ address: string; logs: string[]; stop: (
             cb(null, new Empty());
         },
         getRootResource: (_call: any, cb: any) => {
-            const { GetRootResourceResponse } = require("@pulumi/pulumi/proto/engine_pb");
             const res = new GetRootResourceResponse();
             res.setUrn(root);
             cb(null, res);
         },
         setRootResource: (call: any, cb: any) => {
-            const { SetRootResourceResponse } = require("@pulumi/pulumi/proto/engine_pb");
             root = call.request.getUrn();
             cb(null, new SetRootResourceResponse());
         },
