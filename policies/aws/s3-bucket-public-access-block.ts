@@ -1,7 +1,7 @@
 import { isUnknown } from "../lib/inputs";
 import { finding, label, stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
-import { attachedTo, BUCKETS } from "./s3-bucket-encryption";
+import { attachedTo, BUCKETS } from "../lib/s3";
 
 const FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 

@@ -1,7 +1,7 @@
 import { planStack, type StackPlan } from "../../cli/harness/runtime";
 import { durationSeconds, getRunbook, type Env, type Runbook } from "../../runbooks";
 import type { PlatformContext } from "../../stacks/settings";
-import { secretCandidates, seedLiterals } from "../../policies/platform/no-literal-secrets";
+import { secretCandidates, seedLiterals } from "../../policies/lib/credentials";
 import { DATA_PORTS } from "../../policies/lib/workloads";
 import { runPolicies, type OfflineViolation, type StackReport } from "../../policies/offline";
 import { policies } from "../../policies/pack";

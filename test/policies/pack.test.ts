@@ -9,7 +9,8 @@ import { COVERAGE_POLICY_NAMES } from "../../policies/coverage";
 import { ENFORCEMENT, toPolicy, resourceRule, type RunbookPolicy } from "../../policies/lib/policy";
 import { reconcileConfig, runPolicies } from "../../policies/offline";
 import { packConfigFor, policies, RULES } from "../../policies/pack";
-import { platformNoLiteralSecrets, secretLooking, seedLiterals } from "../../policies/platform/no-literal-secrets";
+import { secretLooking, seedLiterals } from "../../policies/lib/credentials";
+import { platformNoLiteralSecrets } from "../../policies/platform/no-literal-secrets";
 import { UNKNOWN_STRING } from "../../policies/lib/inputs";
 import { check, fakePlan, urnOf, type Fake } from "./helpers";
 
@@ -235,7 +236,7 @@ test("the coverage report's policy column names real policies", (t) => {
     for (const n of COVERAGE_POLICY_NAMES) t.true(names.has(n), n);
 });
 
-test("each policy file is named after its policy and holds exactly one; helper modules live in policies/lib/", (t) => {
+test("each policy file is named after its policy and exports only it; helpers live in policies/lib/", (t) => {
     const prefix: Record<string, string> = { aws: "aws", docker: "docker", kubernetes: "k8s", platform: "platform" };
     const found = new Set<string>();
     for (const dir of fs.readdirSync(path.join(ROOT, "policies"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "lib")) {
@@ -243,7 +244,8 @@ test("each policy file is named after its policy and holds exactly one; helper m
         for (const file of fs.readdirSync(path.join(ROOT, "policies", dir.name)).filter((f) => f.endsWith(".ts"))) {
             const mod = require(path.join(ROOT, "policies", dir.name, file)) as Record<string, unknown>;
             const rules = Object.values(mod).filter((v): v is { name: string; kind: string } => !!v && typeof v === "object" && "kind" in v && "check" in v && "name" in v);
-            t.is(rules.length, 1, `policies/${dir.name}/${file} exports exactly one policy (helpers go to policies/lib/)`);
+            t.is(rules.length, 1, `policies/${dir.name}/${file} exports exactly one policy`);
+            t.deepEqual(Object.keys(mod).length, 1, `policies/${dir.name}/${file} exports nothing besides its policy (helpers go to policies/lib/)`);
             if (rules[0]) {
                 t.is(rules[0].name, `${prefix[dir.name]}-${file.replace(/\.ts$/, "")}`, `policies/${dir.name}/${file} is named after its policy`);
                 found.add(rules[0].name);
