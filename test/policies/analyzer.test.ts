@@ -7,6 +7,7 @@ import { allStacks, parseStackName, type PlatformContext } from "../../stacks/se
 import { runPolicies, type StackReport } from "../../policies/offline";
 import { policies } from "../../policies/pack";
 import { analyzePlan, analyzerInfo, call, configure, launchPack, type Diagnostic, type PackHost } from "./analyzer-host";
+import { secretCandidates, seedLiterals } from "../../policies/lib/credentials";
 import { runbookMutations } from "./mutation-lib";
 
 /**
@@ -33,6 +34,40 @@ function sample(app: AppId, env: Env) {
     const all = runbookMutations(getRunbook(app), env).filter((m) => m.runbook);
     const kinds = ["alerts.", "backups.", "services.", "logs."];
     return kinds.map((k) => all.find((m) => m.keys?.some((x) => x.startsWith(k)))).filter((m): m is NonNullable<typeof m> => !!m);
+}
+
+const HOOK = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX";
+
+/**
+ * Credentials written in clear where only the engine's view can show them: a webhook hard-coded
+ * into a Lambda forwarder's source (an asset archive on the wire), and a generated secret replaced
+ * by the runbook's clear-text password while still marked secret (the engine unwraps it).
+ */
+function credentialEdits(plan: StackPlan): { what: string; urn: string; plan: StackPlan }[] {
+    const out: { what: string; urn: string; plan: StackPlan }[] = [];
+    const fn = plan.resources.find((r) => r.type === "aws:lambda/function:Function");
+    if (fn) {
+        const copy = structuredClone(plan);
+        const r = copy.resources.find((x) => x.urn === fn.urn)!;
+        const code = r.props.code as { assets: Record<string, { text: string }> };
+        const file = Object.keys(code.assets)[0];
+        code.assets[file].text += `\nconst fallback = "${HOOK}";\n`;
+        (r.inputs.code as typeof code).assets[file].text = code.assets[file].text;
+        out.push({ what: "a webhook hard-coded into a forwarder's source", urn: fn.urn, plan: copy });
+    }
+    const literal = seedLiterals()[0];
+    const copy = structuredClone(plan);
+    for (const r of copy.resources) {
+        // A credential input at a plain dotted path (`authToken`, `stringData.password`) that the program marked secret.
+        const c = secretCandidates({ ...r, opts: r.options }).find((x) => /^[A-Za-z-]+(\.[A-Za-z-]+)*$/.test(x.path) && r.secretPaths.some((p) => x.path === p || x.path.startsWith(`${p}.`)));
+        const parts = c?.path.split(".") ?? [];
+        const holder = parts.slice(0, -1).reduce<any>((o, k) => o?.[k], r.props);
+        if (!c || typeof holder?.[parts[parts.length - 1]] !== "string") continue;
+        holder[parts[parts.length - 1]] = literal;
+        out.push({ what: `${r.type} ${c.path}, marked secret, holding the runbook's clear-text password`, urn: r.urn, plan: copy });
+        break;
+    }
+    return out;
 }
 
 const startups: number[] = [];
@@ -90,6 +125,11 @@ for (const stack of STACKS) {
                     else t.log(`mutation without a finding (on either side): ${m.id}`);
                 }
                 t.true(caught.length > 0, `${stack}: no sampled mutation was reported over gRPC`);
+                for (const edit of credentialEdits(plan)) {
+                    t.log(`credential edit: ${edit.what}`);
+                    const got = await compare(edit.what, edit.plan);
+                    t.true(got.some((d) => d.startsWith("mandatory platform-no-literal-secrets") && d.includes(edit.urn)), `${stack}: ${edit.what} is caught over gRPC`);
+                }
             }
         } finally {
             await host.stop();
