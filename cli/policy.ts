@@ -2,26 +2,46 @@ import * as fs from "fs";
 import { Command } from "commander";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { ENFORCEMENT, type Rule } from "../policies/lib/policy";
-import { OFFLINE_LIMITS, runPolicies, type StackReport } from "../policies/offline";
-import { policies, RULES } from "../policies/pack";
+import { OFFLINE_LIMITS, PackConfigError, reconcileConfig, runPolicies, type StackReport } from "../policies/offline";
+import { packConfigFor, policies, RULES } from "../policies/pack";
 import { allRunbooks, APP_IDS, ENVS } from "../runbooks";
 import { allStacks, parseStackName } from "../stacks/settings";
-import { planStack } from "./harness/runtime";
+import { planStack, type StackPlan } from "./harness/runtime";
+import { planPreview } from "./preview-plan";
 import { selectStacks } from "./plan";
 
 /**
- * `npm run policy -- --stack <stack>` / `--all` [--json | --markdown] [--config file.json]:
- * the CrossGuard pack run offline over the plan the mock engine records, the way
- * `pulumi preview --policy-pack policies` runs it. Exit 1 on any mandatory violation.
+ * `npm run policy -- --stack <stack>` / `--all` [--json | --markdown] [--config file.json]
+ * [--preview] [--verbose]: the CrossGuard pack run offline over the plan the mock engine records,
+ * the way `pulumi preview --policy-pack policies` runs it (`--preview`: a first preview, computed
+ * outputs unknown). Exit 1 when a stack has a mandatory violation or cannot be planned (invalid
+ * config: that stack is reported failing, the others still checked); exit 2 only when the check
+ * itself cannot run (bad arguments, a pack config the engine would refuse, a policy that throws).
  * `--list` prints the policy table (docs/policies.md embeds it).
  */
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-export function renderText(r: StackReport): string {
+/** A stack the program refuses to plan (its config is invalid): reported as failing, never skipped. */
+export interface InvalidStack {
+    readonly stack: string;
+    readonly app: string;
+    readonly env: string;
+    readonly error: string;
+}
+
+export type Checked = { readonly kind: "report"; readonly report: StackReport } | { readonly kind: "invalid"; readonly invalid: InvalidStack };
+
+function counts(r: StackReport): string {
+    const n = (s: string) => r.outcomes.filter((o) => o.status === s).length;
+    return `${n("pass")} pass, ${n("violations")} with violations, ${n("not-applicable")} not applicable${n("disabled") ? `, ${n("disabled")} disabled` : ""}`;
+}
+
+/** One stack as text: its counts and its violations; every policy's row (not-applicable ones included) only with `verbose`. */
+export function renderText(r: StackReport, verbose = false): string {
     const width = Math.max(...r.outcomes.map((o) => o.name.length));
-    const lines = [`stack ${r.stack} (app ${r.app}, env ${r.env}, target ${r.target}): ${r.resources} resources, ${r.outcomes.length} policies`];
-    for (const o of r.outcomes) {
+    const lines = [`stack ${r.stack} (app ${r.app}, env ${r.env}, target ${r.target}): ${r.resources} resources, ${r.outcomes.length} policies: ${counts(r)}`];
+    for (const o of r.outcomes.filter((x) => verbose || x.status === "violations")) {
         const result =
             o.status === "violations"
                 ? `${o.violations.length} violation(s)`
@@ -37,20 +57,36 @@ export function renderText(r: StackReport): string {
         for (const v of r.violations) lines.push(`  [${v.level}] ${v.policy}: ${v.message}`);
     }
     if (r.assumedSecrets.length) lines.push(`note: offline run assumed operator secrets ${r.assumedSecrets.join(", ")} are set`);
+    if (!verbose) lines.push("(--verbose lists every policy, passing and not applicable)");
     lines.push(`${r.mandatory ? "FAIL" : "ok"}: ${r.mandatory} mandatory, ${r.advisory} advisory`);
     return lines.join("\n");
 }
 
-export function renderMarkdown(reports: StackReport[]): string {
-    const failed = reports.filter((r) => r.mandatory > 0);
+export function renderInvalidText(i: InvalidStack): string {
+    return [`stack ${i.stack} (app ${i.app}, env ${i.env}): cannot be planned, so it cannot be checked`, ...i.error.split("\n").map((l) => `  ${l}`), "FAIL: invalid stack"].join("\n");
+}
+
+const failing = (c: Checked) => (c.kind === "invalid" ? true : c.report.mandatory > 0);
+
+export function renderMarkdown(checked: readonly Checked[], opts: { preview?: boolean } = {}): string {
+    const failed = checked.filter(failing);
+    const invalid = checked.filter((c): c is Extract<Checked, { kind: "invalid" }> => c.kind === "invalid");
+    const reports = checked.flatMap((c) => (c.kind === "report" ? [c.report] : []));
     const lines = [
         "<!-- runbook-policy-check -->",
-        `### Runbook policy check (offline): ${failed.length ? `❌ ${failed.length} stack(s) with mandatory violations` : "✅ no mandatory violations"}`,
+        `### Runbook policy check (offline${opts.preview ? ", first preview" : ""}): ${checked.length === 0 ? "⚠️ no stack was checked" : failed.length ? `❌ ${failed.length} stack(s) failing${invalid.length ? ` (${invalid.length} invalid)` : ""}` : "✅ no mandatory violations"}`,
         "",
         "| stack | target | resources | mandatory | advisory | not applicable |",
         "|---|---|---:|---:|---:|---:|",
-        ...reports.map((r) => `| ${r.mandatory ? "❌" : "✅"} \`${r.stack}\` | ${r.target} | ${r.resources} | ${r.mandatory} | ${r.advisory} | ${r.outcomes.filter((o) => o.status === "not-applicable").length} |`),
+        ...checked.map((c) =>
+            c.kind === "invalid"
+                ? `| ❌ \`${c.invalid.stack}\` | — | — | invalid stack | — | — |`
+                : `| ${c.report.mandatory ? "❌" : "✅"} \`${c.report.stack}\` | ${c.report.target} | ${c.report.resources} | ${c.report.mandatory} | ${c.report.advisory} | ${c.report.outcomes.filter((o) => o.status === "not-applicable").length} |`,
+        ),
     ];
+    for (const i of invalid.map((c) => c.invalid)) {
+        lines.push("", `<details open><summary><code>${i.stack}</code>: invalid stack, not checked</summary>`, "", "```", i.error, "```", "", "</details>");
+    }
     for (const r of reports.filter((x) => x.violations.length)) {
         lines.push(
             "",
@@ -65,6 +101,16 @@ export function renderMarkdown(reports: StackReport[]): string {
     }
     lines.push("", "<details><summary>What this offline check cannot see (a real <code>pulumi preview --policy-pack policies</code> does)</summary>", "", ...OFFLINE_LIMITS.map((l) => `- ${l}`), "", "</details>");
     return lines.join("\n");
+}
+
+/** The pull-request comment when the check itself could not run. */
+export function renderFailureMarkdown(message: string): string {
+    return ["<!-- runbook-policy-check -->", "### Runbook policy check (offline): ⚠️ the check could not run", "", "```", message.split("\n").slice(0, 20).join("\n"), "```"].join("\n");
+}
+
+export function renderJson(checked: readonly Checked[], opts: { preview?: boolean } = {}): string {
+    const stacks = checked.map((c) => (c.kind === "invalid" ? { ...c.invalid, status: "invalid" as const } : { ...c.report, status: c.report.mandatory ? ("failing" as const) : ("ok" as const) }));
+    return JSON.stringify({ ok: checked.length > 0 && !checked.some(failing), preview: !!opts.preview, stacks, offlineLimits: OFFLINE_LIMITS }, null, 2);
 }
 
 /** The policy list as a Markdown table, generated from the pack. */
@@ -108,18 +154,64 @@ export function affectedStacks(paths: readonly string[]): string[] {
     return allStacks().filter((s) => out.has(s));
 }
 
+/**
+ * Checks each stack; a stack whose program refuses to plan (invalid config) is recorded as
+ * invalid and the others are still checked. A policy that throws is the check failing: it propagates.
+ */
+export async function checkStacks(stacks: readonly string[], opts: { config?: PolicyPackConfig; plan: (stack: string) => Promise<StackPlan>; onStack?: (c: Checked) => void }): Promise<Checked[]> {
+    const checked: Checked[] = [];
+    for (const stack of stacks) {
+        const { app, env } = parseStackName(stack);
+        let plan: StackPlan | undefined;
+        let c: Checked;
+        try {
+            plan = await opts.plan(stack);
+        } catch (e) {
+            c = { kind: "invalid", invalid: { stack, app, env, error: (e as Error).message } };
+        }
+        c ??= { kind: "report", report: await runPolicies(plan!, { config: opts.config }) };
+        checked.push(c);
+        opts.onStack?.(c);
+    }
+    return checked;
+}
+
+/** 1 when any stack has a mandatory violation or is invalid, else 0 (2 is left to the check failing to run). */
+export function exitCode(checked: readonly Checked[]): 0 | 1 {
+    return checked.some(failing) ? 1 : 0;
+}
+
+/** The check cannot run at all: bad arguments or a pack config the engine would refuse (exit 2). */
+class UsageError extends Error {}
+
+function readConfig(file: string): PolicyPackConfig {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new UsageError(`--config ${file}: ${(e as Error).message}`);
+    }
+    try {
+        return JSON.parse(text) as PolicyPackConfig;
+    } catch (e) {
+        throw new UsageError(`--config ${file}: not JSON (${(e as Error).message})`);
+    }
+}
+
 async function main(argv: string[]): Promise<number> {
     const cmd = new Command("policy")
         .description("Run the runbook-platform CrossGuard pack offline over the mock engine's plan")
         .option("-s, --stack <stack...>", "stack(s) to check, <app>-<env>")
-        .option("-a, --all", "check all 15 stacks")
+        .option("-a, --all", "check every stack (every app × environment)")
         .option("--json", "print only JSON on stdout")
         .option("--markdown", "print a pull-request comment in Markdown")
-        .option("--config <file>", "policy pack config JSON, as `pulumi preview --policy-pack-config`")
+        .option("--config <file>", "policy pack config JSON, as `pulumi preview --policy-pack-config`; refused as the engine refuses it")
+        .option("--preview", "check a first preview: nothing deployed yet, values providers compute are unknown")
+        .option("-v, --verbose", "list every policy per stack, passing and not applicable too")
         .option("--list", "print the policy table and exit")
         .option("--affected", "read changed file paths (one a line) on stdin and print, as JSON, the stacks they affect")
         .parse(argv);
-    const opts = cmd.opts<{ stack?: string[]; all?: boolean; json?: boolean; markdown?: boolean; config?: string; list?: boolean; affected?: boolean }>();
+    const opts = cmd.opts<{ stack?: string[]; all?: boolean; json?: boolean; markdown?: boolean; config?: string; preview?: boolean; verbose?: boolean; list?: boolean; affected?: boolean }>();
     if (opts.list) {
         process.stdout.write(policyTable() + "\n");
         return 0;
@@ -129,30 +221,48 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(JSON.stringify(affectedStacks(input.split("\n"))) + "\n");
         return 0;
     }
-    const config = opts.config ? (JSON.parse(fs.readFileSync(opts.config, "utf8")) as PolicyPackConfig) : undefined;
-    const stacks = selectStacks(opts);
-    stacks.forEach(parseStackName);
-    const reports: StackReport[] = [];
-    for (const stack of stacks) {
-        const report = await runPolicies(await planStack(stack), { config });
-        reports.push(report);
-        if (!opts.json && !opts.markdown) console.log(renderText(report) + "\n");
+    let stacks: string[];
+    try {
+        stacks = selectStacks(opts);
+        stacks.forEach(parseStackName);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
     }
-    const failed = reports.some((r) => r.mandatory > 0);
-    if (opts.json) process.stdout.write(JSON.stringify({ ok: !failed, stacks: reports, offlineLimits: OFFLINE_LIMITS }, null, 2) + "\n");
-    else if (opts.markdown) process.stdout.write(renderMarkdown(reports) + "\n");
+    const config = opts.config ? readConfig(opts.config) : undefined;
+    // Refused before anything is planned, as the engine refuses it before the preview starts.
+    for (const env of new Set(stacks.map((s) => parseStackName(s).env))) {
+        try {
+            reconcileConfig(policies, packConfigFor(env), config);
+        } catch (e) {
+            if (e instanceof PackConfigError) throw new UsageError(`--config ${opts.config}: ${e.message}`);
+            throw e;
+        }
+    }
+    const text = !opts.json && !opts.markdown;
+    const checked = await checkStacks(stacks, {
+        config,
+        plan: opts.preview ? planPreview : planStack,
+        onStack: (c) => text && console.log((c.kind === "invalid" ? renderInvalidText(c.invalid) : renderText(c.report, opts.verbose)) + "\n"),
+    });
+    if (opts.json) process.stdout.write(renderJson(checked, opts) + "\n");
+    else if (opts.markdown) process.stdout.write(renderMarkdown(checked, opts) + "\n");
     else {
-        if (reports.length > 1) console.log(reports.map((r) => `${r.mandatory ? "✗" : "✓"} ${r.stack}: ${r.mandatory} mandatory, ${r.advisory} advisory`).join("\n"));
-        console.log(["", "offline check: what it cannot see compared with `pulumi preview --policy-pack policies`:", ...OFFLINE_LIMITS.map((l) => `  - ${l}`)].join("\n"));
+        if (checked.length > 1) {
+            console.log(checked.map((c) => (c.kind === "invalid" ? `✗ ${c.invalid.stack}: invalid stack, not checked` : `${c.report.mandatory ? "✗" : "✓"} ${c.report.stack}: ${c.report.mandatory} mandatory, ${c.report.advisory} advisory`)).join("\n"));
+        }
+        console.log(["", `offline check${opts.preview ? " of a first preview" : ""}: what it cannot see compared with \`pulumi preview --policy-pack policies\`:`, ...OFFLINE_LIMITS.map((l) => `  - ${l}`)].join("\n"));
     }
-    return failed ? 1 : 0;
+    return exitCode(checked);
 }
 
 if (require.main === module) {
     main(process.argv).then(
         (code) => process.exit(code),
         (err: Error) => {
-            console.error(err.message);
+            const message = err instanceof UsageError ? err.message : `the policy check could not run: ${err.stack ?? err.message}`;
+            console.error(message);
+            // The pull-request comment is never blank: it says the check did not run, and why.
+            if (process.argv.includes("--markdown")) process.stdout.write(renderFailureMarkdown(message) + "\n");
             process.exit(2);
         },
     );

@@ -1,9 +1,11 @@
 import type { EnforcementLevel, PolicyPackConfig, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import type { PlannedResource, StackPlan } from "../cli/harness/runtime";
+import Ajv from "ajv";
+import type { StackPlan } from "../cli/harness/runtime";
 import type { Env } from "../runbooks";
-import { supplyExceptions, type DeclaredException } from "./lib/context";
+import { withStackFile, type DeclaredException } from "./lib/context";
 import { keyOf, schemaDefaults, type RunbookPolicy } from "./lib/policy";
-import { packConfigFor, policies as PACK_POLICIES } from "./pack";
+import { PACK_NAME, packConfigFor, policies as PACK_POLICIES } from "./pack";
+import { analyzerProps, isUnknownValueError, wireProperties, type WiredResource } from "./wire";
 
 /**
  * Runs the pack's policies over an offline plan the way the Pulumi engine runs a policy pack:
@@ -12,7 +14,10 @@ import { packConfigFor, policies as PACK_POLICIES } from "./pack";
  * config's, else the policy's, else the pack's; `disabled` skips; resource policies see each
  * resource's inputs (secrets unwrapped), with `isType`/`asType` for provider classes and the
  * engine's fast path for typed validators; stack policies see every resource with its parent and
- * dependencies; `notApplicable` is recorded with its reason.
+ * dependencies; `notApplicable` is recorded with its reason. Every resource's inputs go through
+ * the engine's wire form (`wire.ts`) and `@pulumi/policy`'s own deserializer and unknown-checking
+ * proxy, so a policy sees here exactly what it sees under `pulumi preview`: secrets unwrapped with
+ * no trace of which values were secret, unknowns (in a `--preview` plan) as the analyzer shows them.
  */
 
 export type Level = Exclude<EnforcementLevel, "remediate">;
@@ -57,9 +62,9 @@ export interface StackReport {
 /** What the offline check cannot see that `pulumi preview --policy-pack` does, said in every report. */
 export const OFFLINE_LIMITS = [
     "inputs are the program's, not the provider's after Check: provider defaults (e.g. RDS backupRetentionPeriod when unset) are absent here and filled in by a real preview",
-    "values computed by providers (ids, ARNs, endpoints) come from the mock engine; in a real first preview they are unknown, and policies reading them report an advisory 'can't run during preview'",
+    "values computed by providers (ids, ARNs, endpoints) come from the mock engine; `--preview` plans a first preview instead, where they are unknown as in a real one",
     "stack policies see the planned inputs; the engine's analyzeStack also sees outputs after an update",
-    "secrets: the offline check knows which inputs are Pulumi secrets; the real analyzer sees them unwrapped, so platform-no-literal-secrets can only refuse known or short literals there",
+    "secrets: the pack sees them unwrapped, as the real analyzer does; whether each credential input is a Pulumi secret is held by the program's tests, not here",
     "stack config `secure:` values and the operator's pager/chat secrets are placeholders offline",
 ];
 
@@ -96,17 +101,69 @@ function apply(result: Map<string, Reconciled>, config: PolicyPackConfig | undef
             result.set(name, { ...current, enforcementLevel: given as Level });
             continue;
         }
-        const { enforcementLevel, ...props } = given;
+        const { enforcementLevel, ...props } = given as { enforcementLevel?: string };
         result.set(name, { enforcementLevel: (enforcementLevel as Level) ?? current.enforcementLevel, properties: { ...current.properties, ...props } });
     }
 }
 
-/** The engine's ReconcilePolicyPackConfig: schema defaults, then the pack's initial config, then the caller's. */
-export function reconcileConfig(policies: readonly RunbookPolicy[], initial: PolicyPackConfig | undefined, given: PolicyPackConfig | undefined): Map<string, Reconciled> {
+/** What the engine knows of a policy from GetAnalyzerInfo: enough to reconcile and validate its config. */
+export type PolicyInfo = Pick<RunbookPolicy, "name" | "description" | "enforcementLevel" | "configSchema">;
+
+const LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** A `--policy-pack-config` the engine would refuse, with every reason (policy, path, what was expected). */
+export class PackConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`policy pack configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+}
+
+/** The engine's parsePolicyPackConfig checks: each entry is a level or an object whose `enforcementLevel` is a level. */
+function checkLevels(config: PolicyPackConfig | undefined): string[] {
+    const out: string[] = [];
+    for (const [name, given] of Object.entries(config ?? {})) {
+        const level = typeof given === "string" ? given : given && typeof given === "object" ? (given as { enforcementLevel?: unknown }).enforcementLevel : given;
+        if (typeof given !== "string" && (given === null || typeof given !== "object")) out.push(`${name}: ${JSON.stringify(given)} is not a valid value; must be a string or object`);
+        else if (level !== undefined && (typeof level !== "string" || !LEVELS.includes(level))) out.push(`${name}: enforcementLevel ${JSON.stringify(level)} is not a valid enforcement level (${LEVELS.join(", ")})`);
+    }
+    return out;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+/**
+ * The engine's validatePolicyPackConfig: each policy's reconciled properties against its
+ * `configSchema` as a JSON schema (`{type: object, properties, required}`; the engine uses
+ * gojsonschema, here ajv). Each problem names the policy, the path and what the schema expects.
+ */
+export function validateConfig(policies: readonly PolicyInfo[], config: ReadonlyMap<string, Reconciled>): string[] {
+    const out: string[] = [];
+    for (const p of policies) {
+        if (!p.configSchema) continue;
+        const schema = { type: "object", ...(Object.keys(p.configSchema.properties ?? {}).length ? { properties: p.configSchema.properties } : {}), ...(p.configSchema.required?.length ? { required: p.configSchema.required } : {}) };
+        const props = config.get(p.name)?.properties ?? {};
+        const validate = ajv.compile(schema);
+        if (validate(props)) continue;
+        for (const e of validate.errors ?? []) {
+            const path = e.instancePath.split("/").filter(Boolean).join(".");
+            const value = path.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), props);
+            const expected = e.keyword === "type" ? `expected ${String((e.params as { type: unknown }).type)}` : String(e.message);
+            out.push(`${p.name}: ${path || "(config)"}${path ? ` is ${JSON.stringify(value)}` : ""}: ${expected}`);
+        }
+    }
+    return out;
+}
+
+/** The engine's ReconcilePolicyPackConfig: schema defaults, then the pack's initial config, then the caller's; refused when the result does not satisfy the schemas. */
+export function reconcileConfig(policies: readonly PolicyInfo[], initial: PolicyPackConfig | undefined, given: PolicyPackConfig | undefined): Map<string, Reconciled> {
+    const levels = checkLevels(given);
+    if (levels.length) throw new PackConfigError(levels);
     const result = new Map<string, Reconciled>();
     for (const p of policies) result.set(p.name, { enforcementLevel: p.enforcementLevel as Level | undefined, properties: schemaDefaults(p.configSchema) });
     apply(result, initial);
     apply(result, given);
+    const problems = validateConfig(policies, result);
+    if (problems.length) throw new PackConfigError(problems);
     return result;
 }
 
@@ -116,7 +173,7 @@ function isTypeOf(type: string, resourceClass: any): boolean {
     return typeof resourceClass?.isInstance === "function" && resourceClass.isInstance({ __pulumiType: type }) === true;
 }
 
-function options(r: PlannedResource) {
+function options(r: WiredResource) {
     return {
         protect: r.options.protect,
         ignoreChanges: [...r.options.ignoreChanges],
@@ -128,12 +185,34 @@ function options(r: PlannedResource) {
     };
 }
 
-function providerOf(plan: StackPlan, r: PlannedResource) {
+/** A resource's inputs as the analyzer shows them, deserialized once per resource (policies only read them). */
+function viewer(plan: StackPlan) {
+    const cache = new Map<string, Record<string, any>>();
+    return (r: WiredResource) => {
+        let props = cache.get(r.urn);
+        if (!props) cache.set(r.urn, (props = analyzerProps(wireProperties(r))));
+        return props;
+    };
+}
+
+const urnIndex = new WeakMap<StackPlan, Map<string, WiredResource>>();
+
+/** A resource's provider, as the engine sends it (`<provider urn>::<id>` → the provider resource), looked up by URN once per plan. */
+function providerOf(plan: StackPlan, r: WiredResource, view: (r: WiredResource) => Record<string, any>) {
     const ref = r.options.provider;
     if (!ref) return undefined;
-    const urn = ref.split("::").slice(0, -1).join("::");
-    const p = plan.resources.find((x) => x.urn === urn);
-    return p ? { type: p.type, props: p.props, urn: p.urn, name: p.name } : undefined;
+    let byUrn = urnIndex.get(plan);
+    if (!byUrn) urnIndex.set(plan, (byUrn = new Map(plan.resources.map((x) => [x.urn, x]))));
+    const p = byUrn.get(ref.split("::").slice(0, -1).join("::"));
+    return p ? { type: p.type, props: view(p), urn: p.urn, name: p.name } : undefined;
+}
+
+/** The pack's version, as `PolicyPack` reads it from the pack's package.json (the server names it in its messages). */
+const PACK_VERSION: string = (require("./package.json") as { version: string }).version;
+
+/** The analyzer server's advisory for a policy that read a value unknown during preview (server.ts). */
+function cutShort(policy: string, e: Error): string {
+    return `can't run policy '${policy}' from policy pack '${PACK_NAME}@v${PACK_VERSION}' during preview: ${e.message}`;
 }
 
 export interface RunOptions {
@@ -143,86 +222,84 @@ export interface RunOptions {
     readonly config?: PolicyPackConfig;
     /** The stack's declared exceptions; the stack file's by default. */
     readonly exceptions?: readonly DeclaredException[];
+    /** The stack file's text the pack reads (exceptions, plain-text credentials); the committed file by default. */
+    readonly stackFileText?: string;
     /** The pack's own level (index.ts serves it as mandatory). */
     readonly packLevel?: Level;
 }
 
-/**
- * Runs the pack over one offline plan. Only promises are awaited: the pack's policies are
- * synchronous, so a stack is checked without yielding and the exceptions supplied for it cannot
- * leak into a concurrent run over the same stack.
- */
+/** Runs the pack over one offline plan, as the engine would over a preview with this plan. */
 export async function runPolicies(plan: StackPlan, opts: RunOptions = {}): Promise<StackReport> {
+    return withStackFile({ stack: plan.stack, exceptions: opts.exceptions, stackFileText: opts.stackFileText }, () => run(plan, opts));
+}
+
+async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {
     const pack = opts.policies ?? PACK_POLICIES;
     const config = reconcileConfig(pack, packConfigFor(plan.env as Env), opts.config);
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const view = viewer(plan);
     const outcomes: PolicyOutcome[] = [];
-    supplyExceptions(plan.stack, opts.exceptions);
-    try {
-        for (const p of pack) {
-            const c = config.get(p.name) ?? { properties: {} };
-            const level = (c.enforcementLevel ?? p.enforcementLevel ?? opts.packLevel ?? "mandatory") as Level;
-            const kind = "validateStack" in p ? "stack" : "resource";
-            if (level === "disabled") {
-                outcomes.push({ name: p.name, description: p.description, kind, level, status: "disabled", violations: [], checked: 0 });
-                continue;
+    for (const p of pack) {
+        const c = config.get(p.name) ?? { properties: {} };
+        const level = (c.enforcementLevel ?? p.enforcementLevel ?? opts.packLevel ?? "mandatory") as Level;
+        const kind = "validateStack" in p ? "stack" : "resource";
+        if (level === "disabled") {
+            outcomes.push({ name: p.name, description: p.description, kind, level, status: "disabled", violations: [], checked: 0 });
+            continue;
+        }
+        const violations: OfflineViolation[] = [];
+        const reportLevel: "mandatory" | "advisory" = level === "advisory" ? "advisory" : "mandatory";
+        const record = (message: string, urn?: string, at: "mandatory" | "advisory" = reportLevel) => {
+            const r = urn ? byUrn.get(urn) : undefined;
+            violations.push({ policy: p.name, level: at, message, urn, resourceType: r?.type, resourceName: r?.name, key: keyOf(message) });
+        };
+        const getConfig = <T extends object>() => ({ ...c.properties }) as T;
+        let checked = 0;
+        const reasons = new Set<string>();
+        if ("validateStack" in p) {
+            const resources = toPolicyResources(plan, view);
+            const args: StackValidationArgs = { resources, stackTags: new Map(), getConfig, notApplicable };
+            try {
+                await p.validateStack(args, record as ReportViolation);
+                checked = resources.length;
+            } catch (e) {
+                if (isUnknownValueError(e)) record(cutShort(p.name, e as Error), undefined, "advisory");
+                else if (e instanceof NotApplicable) reasons.add(e.reason);
+                else throw withPolicy(e, p.name);
             }
-            const violations: OfflineViolation[] = [];
-            const reportLevel: "mandatory" | "advisory" = level === "advisory" ? "advisory" : "mandatory";
-            const record = (message: string, urn?: string) => {
-                const r = urn ? byUrn.get(urn) : undefined;
-                violations.push({ policy: p.name, level: reportLevel, message, urn, resourceType: r?.type, resourceName: r?.name, key: keyOf(message) });
-            };
-            const getConfig = <T extends object>() => ({ ...c.properties }) as T;
-            let checked = 0;
-            const reasons = new Set<string>();
-            if ("validateStack" in p) {
-                const resources = toPolicyResources(plan);
-                const args: StackValidationArgs = { resources, stackTags: new Map(), getConfig, notApplicable };
-                try {
-                    const pending = p.validateStack(args, record as ReportViolation);
-                    if (pending instanceof Promise) await pending;
-                    checked = resources.length;
-                } catch (e) {
-                    if (!(e instanceof NotApplicable)) throw withPolicy(e, p.name);
-                    reasons.add(e.reason);
-                }
-            } else if (p.validateResource) {
-                const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
-                for (const r of plan.resources) {
-                    const fast = validations.length === 1 ? getPulumiType(validations[0]) : undefined;
-                    if (fast && fast !== r.type) continue;
-                    const args: ResourceValidationArgs & { secretPaths: readonly string[] } = {
-                        type: r.type,
-                        props: r.props,
-                        urn: r.urn,
-                        name: r.name,
-                        opts: options(r),
-                        provider: providerOf(plan, r),
-                        stackTags: new Map(),
-                        isType: (cls) => isTypeOf(r.type, cls),
-                        asType: ((cls: any) => (isTypeOf(r.type, cls) ? r.props : undefined)) as ResourceValidationArgs["asType"],
-                        getConfig,
-                        notApplicable,
-                        secretPaths: r.secretPaths,
-                    };
-                    for (const v of validations) {
-                        try {
-                            const pending = v(args, (message) => record(message, r.urn));
-                            if (pending instanceof Promise) await pending;
-                            checked++;
-                        } catch (e) {
-                            if (!(e instanceof NotApplicable)) throw withPolicy(e, p.name);
-                        }
+        } else if (p.validateResource) {
+            const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+            for (const r of plan.resources) {
+                const fast = validations.length === 1 ? getPulumiType(validations[0]) : undefined;
+                if (fast && fast !== r.type) continue;
+                const props = view(r);
+                const args: ResourceValidationArgs = {
+                    type: r.type,
+                    props,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: options(r),
+                    provider: providerOf(plan, r, view),
+                    stackTags: new Map(),
+                    isType: (cls) => isTypeOf(r.type, cls),
+                    asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+                    getConfig,
+                    notApplicable,
+                };
+                for (const v of validations) {
+                    try {
+                        await v(args, (message) => record(message, r.urn));
+                        checked++;
+                    } catch (e) {
+                        if (isUnknownValueError(e)) record(cutShort(p.name, e as Error), r.urn, "advisory");
+                        else if (!(e instanceof NotApplicable)) throw withPolicy(e, p.name);
                     }
                 }
-                if (checked === 0) reasons.add("no resource of the types it checks");
             }
-            const status = violations.length ? "violations" : checked === 0 && reasons.size ? "not-applicable" : "pass";
-            outcomes.push({ name: p.name, description: p.description, kind, level, status, violations, checked, ...(reasons.size ? { notApplicable: [...reasons].join("; ") } : {}) });
+            if (checked === 0) reasons.add("no resource of the types it checks");
         }
-    } finally {
-        supplyExceptions(plan.stack, undefined);
+        const status = violations.length ? "violations" : checked === 0 && reasons.size ? "not-applicable" : "pass";
+        outcomes.push({ name: p.name, description: p.description, kind, level, status, violations, checked, ...(reasons.size ? { notApplicable: [...reasons].join("; ") } : {}) });
     }
     const violations = outcomes.flatMap((o) => o.violations);
     return {
@@ -246,20 +323,20 @@ function withPolicy(e: unknown, name: string): Error {
 }
 
 /** The stack-policy view of a plan: parent and dependencies as resource objects, as the engine builds them. */
-export function toPolicyResources(plan: StackPlan): PolicyResource[] {
+export function toPolicyResources(plan: StackPlan, view: (r: WiredResource) => Record<string, any> = viewer(plan)): PolicyResource[] {
     const out = plan.resources.map((r) => {
-        const resource: PolicyResource & { secretPaths: readonly string[] } = {
+        const props = view(r);
+        const resource: PolicyResource = {
             type: r.type,
-            props: r.props,
+            props,
             urn: r.urn,
             name: r.name,
             opts: options(r),
-            provider: providerOf(plan, r),
+            provider: providerOf(plan, r, view),
             dependencies: [],
             propertyDependencies: {},
             isType: (cls) => isTypeOf(r.type, cls),
-            asType: ((cls: any) => (isTypeOf(r.type, cls) ? r.props : undefined)) as PolicyResource["asType"],
-            secretPaths: r.secretPaths,
+            asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
         };
         return resource;
     });

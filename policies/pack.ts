@@ -15,7 +15,7 @@ import { awsElastiCacheReplicationGroupEncryption } from "./aws/elasticache-repl
 import { awsElastiCacheReplicationGroupFailover } from "./aws/elasticache-replicationgroup-failover";
 import { awsElastiCacheReplicationGroupSnapshotRetention } from "./aws/elasticache-replicationgroup-snapshot-retention";
 import { awsAmpAlertmanagerCriticalPaging } from "./aws/amp-alertmanager-critical-paging";
-import { awsMonitoringRunbookAlerts } from "./aws/monitoring-runbook-alerts";
+import { awsAmpCloudwatchRunbookAlerts } from "./aws/amp-cloudwatch-runbook-alerts";
 import { awsMskClusterEncryption } from "./aws/msk-cluster-encryption";
 import { awsRdsInstanceBackupRetention } from "./aws/rds-instance-backup-retention";
 import { awsRdsInstanceDeletionProtection } from "./aws/rds-instance-deletion-protection";
@@ -52,6 +52,7 @@ import { k8sStatefulResourceProtect } from "./kubernetes/stateful-resource-prote
 import { k8sWorkloadImagePinned } from "./kubernetes/workload-image-pinned";
 import { k8sWorkloadProbesResources } from "./kubernetes/workload-probes-resources";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
+import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
 
 /**
@@ -66,7 +67,7 @@ export const RULES: readonly Rule[] = [
     // alerting and routing
     dockerPrometheusRulesRunbookAlerts,
     k8sPrometheusRuleRunbookAlerts,
-    awsMonitoringRunbookAlerts,
+    awsAmpCloudwatchRunbookAlerts,
     dockerAlertmanagerCriticalPaging,
     k8sAlertmanagerCriticalPaging,
     awsAmpAlertmanagerCriticalPaging,
@@ -116,6 +117,7 @@ export const RULES: readonly Rule[] = [
     k8sHelmReleaseVersionPinned,
     awsEcsTaskDefinitionImagePinned,
     platformNoLiteralSecrets,
+    platformConfigCredentialsSecret,
     dockerLokiLogRetention,
     k8sLokiLogRetention,
     awsCloudwatchLogGroupRetention,

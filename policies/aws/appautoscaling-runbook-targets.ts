@@ -6,7 +6,7 @@ import { num } from "../lib/values";
 const METRICS = { cpu: "ECSServiceAverageCPUUtilization", memory: "ECSServiceAverageMemoryUtilization" } as const;
 
 /** Scaling policies of one runbook service, found by the ECS service in their resourceId (`service/<cluster>/<service>`). */
-export function policiesFor(resources: readonly Subject[], rb: Parameters<typeof serviceOf>[0], service: string): Subject[] {
+function policiesFor(resources: readonly Subject[], rb: Parameters<typeof serviceOf>[0], service: string): Subject[] {
     return ofType(resources, "aws:appautoscaling/policy:Policy").filter((p) => {
         const id = String(p.props.resourceId ?? "");
         return serviceOf(rb, id.split("/").pop(), String(p.props.name ?? ""), p.name)?.name === service;

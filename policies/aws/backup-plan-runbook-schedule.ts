@@ -22,7 +22,7 @@ function selectionDatasets(sel: Subject): Dataset[] {
 }
 
 /** Each AWS Backup plan rule, with the dataset it backs up: named in the rule, the plan, or the plan's only selection. */
-export function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
+function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
     const selections = ofType(resources, SELECTION);
     return ofType(resources, PLAN).flatMap((plan) => {
         const planName = String(plan.props.name ?? plan.name);

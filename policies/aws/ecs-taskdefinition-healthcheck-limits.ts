@@ -1,7 +1,7 @@
 import { cite, finding, label, resourceRule } from "../lib/policy";
 import { serviceOf } from "../lib/workloads";
 import { asArray, num } from "../lib/values";
-import { containerDefinitions, TASK_DEFINITION } from "./ecs-taskdefinition";
+import { containerDefinitions, TASK_DEFINITION } from "../lib/ecs";
 
 /** Each app service's task has the runbook's CPU and memory and a container health check on its health path. */
 export const awsEcsTaskDefinitionHealthcheckLimits = resourceRule({

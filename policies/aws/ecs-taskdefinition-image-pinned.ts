@@ -1,6 +1,6 @@
 import { finding, label, resourceRule } from "../lib/policy";
 import { imagePinned } from "../lib/workloads";
-import { containerDefinitions, TASK_DEFINITION } from "./ecs-taskdefinition";
+import { containerDefinitions, TASK_DEFINITION } from "../lib/ecs";
 
 /** Every ECS container runs a pinned image. */
 export const awsEcsTaskDefinitionImagePinned = resourceRule({

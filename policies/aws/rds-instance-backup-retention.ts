@@ -4,7 +4,7 @@ import { backupsConfig, backupSpec } from "../lib/backups";
 import { cite, finding, inputsOf, label, resourceRule } from "../lib/policy";
 import { num } from "../lib/values";
 
-export const RDS_MAX_RETENTION_DAYS = 35;
+const RDS_MAX_RETENTION_DAYS = 35;
 
 /** RDS keeps automated backups (and point-in-time recovery) for the runbook's PostgreSQL retention, up to RDS's 35-day ceiling. */
 export const awsRdsInstanceBackupRetention = resourceRule({

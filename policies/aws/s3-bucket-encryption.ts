@@ -1,15 +1,8 @@
-import { finding, label, stackRule, type Subject } from "../lib/policy";
+import { finding, label, stackRule } from "../lib/policy";
+import { attachedTo, BUCKETS } from "../lib/s3";
 import { absentTarget, ofType } from "../lib/targets";
+import { hasUnknown } from "../lib/inputs";
 import { asArray, isRecord } from "../lib/values";
-
-export const BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
-
-/** Whether a bucket-scoped resource (encryption, public access block) is attached to a bucket: by dependency or by name. */
-export function attachedTo(r: Subject, bucket: Subject): boolean {
-    if ((r.dependencies ?? []).includes(bucket.urn)) return true;
-    const name = bucket.props.bucket;
-    return typeof r.props.bucket === "string" && (r.props.bucket === name || r.props.bucket === bucket.name);
-}
 
 /** Every bucket has a default server-side encryption configuration the stack declares (SSE-KMS or SSE-S3). */
 export const awsS3BucketEncryption = stackRule({
@@ -24,6 +17,8 @@ export const awsS3BucketEncryption = stackRule({
         return ofType(resources, ...BUCKETS).flatMap((bucket) => {
             const inline = bucket.props.serverSideEncryptionConfiguration;
             const mine = configs.filter((c) => attachedTo(c, bucket));
+            // Rules built from values unknown until deploy are checked on the update, never reported missing.
+            if (mine.some((c) => hasUnknown(c.props.rules)) || hasUnknown(inline)) return [];
             const algorithms = [...mine.flatMap((c) => asArray(c.props.rules)), ...(isRecord(inline) ? [inline.rule] : [])]
                 .map((r) => (isRecord(r) ? r.applyServerSideEncryptionByDefault?.sseAlgorithm : undefined))
                 .filter((a): a is string => typeof a === "string");

@@ -1,6 +1,7 @@
+import { isUnknown } from "../lib/inputs";
 import { finding, label, stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
-import { attachedTo, BUCKETS } from "./s3-bucket-encryption";
+import { attachedTo, BUCKETS } from "../lib/s3";
 
 const FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 
@@ -17,7 +18,8 @@ export const awsS3BucketPublicAccessBlock = stackRule({
         return ofType(resources, ...BUCKETS).flatMap((bucket) => {
             const mine = blocks.filter((b) => attachedTo(b, bucket));
             if (mine.length === 0) return [finding(`${label(bucket)} has no public access block; data buckets must never be public`, { urn: bucket.urn })];
-            const off = FLAGS.filter((f) => !mine.some((b) => b.props[f] === true));
+            // A flag unknown until deploy is checked on the update, not reported off.
+            const off = FLAGS.filter((f) => !mine.some((b) => b.props[f] === true || isUnknown(b.props[f])));
             return off.length ? [finding(`${label(bucket)}: its public access block leaves ${off.join(", ")} off; data buckets must never be public`, { urn: bucket.urn })] : [];
         });
     },

@@ -1,6 +1,6 @@
 import { finding, label, resourceRule } from "../lib/policy";
 
-export const AWS_STATEFUL = [
+const AWS_STATEFUL = [
     "aws:rds/instance:Instance",
     "aws:rds/cluster:Cluster",
     "aws:docdb/cluster:Cluster",

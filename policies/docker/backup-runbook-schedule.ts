@@ -3,7 +3,7 @@ import { backupsConfig, checkBackups, scheduledCommands } from "../lib/backups";
 import { appValue, perApp, stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray } from "../lib/values";
-import { CONTAINER, containerName } from "./containers";
+import { CONTAINER, containerName } from "../lib/docker";
 
 /** The local stack's backup runner runs each runbook backup on schedule with the runbook's retention. */
 export const dockerBackupRunbookSchedule = stackRule({

@@ -1,7 +1,7 @@
 import { finding, label, resourceRule } from "../lib/policy";
 import { DATA_PORTS, dataServiceOfImage } from "../lib/workloads";
 import { asArray, isRecord, num } from "../lib/values";
-import { CONTAINER, containerName } from "./containers";
+import { CONTAINER, containerName } from "../lib/docker";
 
 const LOOPBACK = ["127.0.0.1", "::1", "localhost"];
 

@@ -1,7 +1,7 @@
 import { cite, finding, label, resourceRule } from "../lib/policy";
 import { dataServiceOfImage, serviceOf } from "../lib/workloads";
 import { asArray } from "../lib/values";
-import { CONTAINER, containerName, longRunning } from "./containers";
+import { CONTAINER, containerName, longRunning } from "../lib/docker";
 
 /** App services are health-checked on their runbook health path; data services have a health check. */
 export const dockerContainerHealthcheck = resourceRule({

@@ -1,6 +1,6 @@
 import { finding, label, resourceRule } from "../lib/policy";
 import { imagePinned } from "../lib/workloads";
-import { CONTAINER, REMOTE_IMAGE } from "./containers";
+import { CONTAINER, REMOTE_IMAGE } from "../lib/docker";
 
 /** Images pulled and run locally are pinned, as in every other environment. */
 export const dockerContainerImagePinned = resourceRule({

@@ -1,10 +1,10 @@
 import { cite, finding, label, resourceRule } from "../lib/policy";
 import { serviceOf } from "../lib/workloads";
 import { num } from "../lib/values";
-import { CONTAINER, containerName, longRunning } from "./containers";
+import { CONTAINER, containerName, longRunning } from "../lib/docker";
 
 /** CPU limit of a Docker container in CPUs: `cpus` ("0.5"), or a CFS quota over its period. */
-export function dockerCpus(p: Record<string, any>): number | undefined {
+function dockerCpus(p: Record<string, any>): number | undefined {
     const cpus = num(p.cpus);
     if (cpus !== undefined) return cpus;
     const quota = num(p.cpuQuota);

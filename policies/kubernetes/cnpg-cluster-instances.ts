@@ -1,6 +1,6 @@
 import { appValue, cite, finding, label, perApp, resourceRule } from "../lib/policy";
 import { num } from "../lib/values";
-import { CNPG_CLUSTER } from "./backups";
+import { CNPG_CLUSTER } from "../lib/kubernetes-backups";
 
 /** The CloudNativePG cluster runs the primary plus the runbook's read replicas. */
 export const k8sCnpgClusterInstances = resourceRule({

@@ -1,7 +1,7 @@
 import { backupsConfig, checkBackups } from "../lib/backups";
 import { stackRule } from "../lib/policy";
 import { absentTarget } from "../lib/targets";
-import { cnpgBackups, cronJobBackups } from "./backups";
+import { cnpgBackups, cronJobBackups } from "../lib/kubernetes-backups";
 
 /** PostgreSQL on CloudNativePG is backed up on the runbook's schedule and kept for its retention. */
 export const k8sCnpgScheduledBackupRunbookSchedule = stackRule({

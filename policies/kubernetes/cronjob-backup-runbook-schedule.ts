@@ -2,7 +2,7 @@ import type { Dataset } from "../../runbooks";
 import { backupsConfig, checkBackups } from "../lib/backups";
 import { appValue, perApp, stackRule } from "../lib/policy";
 import { absentTarget } from "../lib/targets";
-import { cronJobBackups } from "./backups";
+import { cronJobBackups } from "../lib/kubernetes-backups";
 
 const datasetsOf = (rb: { backups: { dataset: Dataset }[] }) => rb.backups.map((b) => b.dataset).filter((d) => d !== "postgres");
 

@@ -2,7 +2,7 @@ import { checkRestoreTests, restoreCadence, scheduledVerifications } from "../li
 import { CRONJOB } from "../lib/kubernetes";
 import { stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
-import { cronJobCommand } from "./backups";
+import { cronJobCommand } from "../lib/kubernetes-backups";
 
 /** Where the runbook schedules restore tests or DR drills, a CronJob restores the latest backup at least that often. */
 export const k8sCronJobRestoreCheckCadence = stackRule({

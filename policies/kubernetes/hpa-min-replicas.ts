@@ -1,7 +1,7 @@
 import { cite, finding, label, stackRule } from "../lib/policy";
 import { absentTarget } from "../lib/targets";
 import { num } from "../lib/values";
-import { autoscalersOf, SCALED_OBJECT } from "./hpa-runbook-targets";
+import { autoscalersOf, SCALED_OBJECT } from "../lib/autoscalers";
 
 /** Autoscalers never go below the runbook's minimum nor are capped below its maximum. */
 export const k8sHpaMinReplicas = stackRule({

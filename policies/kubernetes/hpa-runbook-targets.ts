@@ -1,16 +1,7 @@
 import { cite, finding, label, stackRule, type Finding, type Subject } from "../lib/policy";
-import { scaleTarget } from "../lib/kubernetes";
-import { absentTarget, ofType } from "../lib/targets";
-import { serviceOf } from "../lib/workloads";
+import { autoscalersOf, SCALED_OBJECT } from "../lib/autoscalers";
+import { absentTarget } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
-
-export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
-export const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
-
-/** The autoscalers (HPAs and KEDA ScaledObjects) that scale a runbook service. */
-export function autoscalersOf(resources: readonly Subject[], rb: Parameters<typeof serviceOf>[0], service: string): Subject[] {
-    return ofType(resources, HPA, SCALED_OBJECT).filter((a) => serviceOf(rb, scaleTarget(a)?.name)?.name === service);
-}
 
 function utilization(hpa: Subject, resource: "cpu" | "memory"): number | undefined {
     const m = asArray(hpa.props.spec?.metrics).find((x) => isRecord(x) && x.type === "Resource" && x.resource?.name === resource);

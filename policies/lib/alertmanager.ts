@@ -84,14 +84,15 @@ const PAGERS = ["pagerduty_configs", "pagerdutyConfigs", "opsgenie_configs", "op
  * Whether a receiver pages a person: PagerDuty or Opsgenie, a webhook to one of them, or (AMP) an
  * SNS topic with a paging subscription (`snsTopicPages`).
  */
-export function pages(receiver: Record<string, any>, topicPages: (arn: string) => boolean): boolean {
+export function pages(receiver: Record<string, any>, topicPages: (arn: unknown) => boolean | undefined): boolean {
     if (PAGERS.some((k) => asArray(receiver[k]).length > 0)) return true;
     for (const w of [...asArray(receiver.webhook_configs), ...asArray(receiver.webhookConfigs)]) {
         if (isRecord(w) && /pagerduty|opsgenie/i.test(String(w.url ?? ""))) return true;
     }
     for (const sns of [...asArray(receiver.sns_configs), ...asArray(receiver.snsConfigs)]) {
-        const arn = isRecord(sns) ? String(sns.topic_arn ?? sns.topicARN ?? sns.topicArn ?? "") : "";
-        if (arn && topicPages(arn)) return true;
+        const arn: unknown = isRecord(sns) ? (sns.topic_arn ?? sns.topicARN ?? sns.topicArn) : undefined;
+        // A topic whose paging is unknown until deploy is not reported as not paging.
+        if (arn !== undefined && arn !== "" && topicPages(arn) !== false) return true;
     }
     return false;
 }

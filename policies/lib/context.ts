@@ -1,9 +1,10 @@
+import { AsyncLocalStorage } from "async_hooks";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
-import { parseStackName, PROJECT } from "../../stacks/settings";
+import { OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, parseStackName, PROJECT } from "../../stacks/settings";
 
 /**
  * What every policy knows about the stack under review. The runbook is the BASELINE as its team
@@ -24,6 +25,14 @@ export interface StackContext {
     readonly runbook: Runbook;
     /** `runbook-platform:exceptions` from the stack's config: loosenings reviewed and allowed, each with a reason. */
     readonly exceptions: readonly DeclaredException[];
+    /** Operator credentials (pager, chat, mail, dead man's switch) the committed stack file holds in plain text instead of `secure:`. */
+    readonly plaintextCredentials: readonly PlaintextCredential[];
+}
+
+export interface PlaintextCredential {
+    /** `runbook-platform:pagerdutyRoutingKey` */
+    readonly key: string;
+    readonly value: string;
 }
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "..", "stacks");
@@ -42,13 +51,21 @@ function currentStack(): string | undefined {
     }
 }
 
-/** Exceptions the offline check supplies for a stack (e.g. from a stack file text under test), by stack name. */
-const suppliedExceptions = new Map<string, readonly DeclaredException[]>();
+/**
+ * What the offline check supplies for a stack instead of its committed file (a stack file text or
+ * exceptions under test). Kept per asynchronous run, so two checks of the same stack in flight at
+ * once each see their own.
+ */
+interface Supplied {
+    readonly stack: string;
+    readonly exceptions?: readonly DeclaredException[];
+    readonly stackFileText?: string;
+}
+const supplied = new AsyncLocalStorage<Supplied>();
 
-/** Used by the offline check to give the pack a stack's exceptions; `undefined` goes back to the stack file. */
-export function supplyExceptions(stack: string, exceptions: readonly DeclaredException[] | undefined): void {
-    if (exceptions) suppliedExceptions.set(stack, exceptions);
-    else suppliedExceptions.delete(stack);
+/** Runs `body` with a stack file text and/or exceptions standing in for the committed stack file's. */
+export function withStackFile<T>(given: Supplied, body: () => Promise<T>): Promise<T> {
+    return given.exceptions || given.stackFileText !== undefined ? supplied.run(given, body) : body();
 }
 
 function parseExceptions(value: unknown, where: string): DeclaredException[] {
@@ -62,24 +79,59 @@ function parseExceptions(value: unknown, where: string): DeclaredException[] {
     });
 }
 
+interface StackFileFacts {
+    readonly exceptions: readonly DeclaredException[];
+    readonly plaintextCredentials: readonly PlaintextCredential[];
+}
+
+const OPERATOR_CREDENTIALS: readonly string[] = [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS].map((k) => `${PROJECT}:${k}`);
+
+function factsOf(text: string, where: string): StackFileFacts {
+    const config = ((YAML.parse(text) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+    const plaintextCredentials = OPERATOR_CREDENTIALS.flatMap((key) => {
+        const v = config[key];
+        return typeof v === "string" || typeof v === "number" ? [{ key, value: String(v) }] : [];
+    });
+    return { exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where), plaintextCredentials };
+}
+
+/** Parsed stack files, by path and modification time: every policy asks for the same few files. */
+const fileCache = new Map<string, { mtimeMs: number; facts: StackFileFacts }>();
+
 /**
- * The stack's declared exceptions: the committed stack file (plain config, readable without the
- * secrets provider), or — when the pack runs somewhere without the repository's `stacks/` — the
- * config the engine hands the analyzer (`PULUMI_CONFIG`).
+ * What the pack reads from a stack's own config: the committed stack file (plain config, readable
+ * without the secrets provider), or — when the pack runs somewhere without the repository's
+ * `stacks/` — the config the engine hands the analyzer (`PULUMI_CONFIG`, secrets decrypted and
+ * unmarked, so it cannot say which credentials were plain).
  */
-export function declaredExceptions(stack: string): readonly DeclaredException[] {
-    const supplied = suppliedExceptions.get(stack);
-    if (supplied) return supplied;
+export function stackFileFacts(stack: string): StackFileFacts {
+    const given = supplied.getStore();
+    if (given?.stack === stack) {
+        const facts = given.stackFileText !== undefined ? factsOf(given.stackFileText, `stack ${stack} (supplied stack file)`) : stackFileFacts.committed(stack);
+        return given.exceptions ? { ...facts, exceptions: given.exceptions } : facts;
+    }
+    return stackFileFacts.committed(stack);
+}
+stackFileFacts.committed = (stack: string): StackFileFacts => {
     const file = path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
     if (fs.existsSync(file)) {
-        const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-        return parseExceptions(doc.config?.[`${PROJECT}:exceptions`], path.relative(process.cwd(), file));
+        const mtimeMs = fs.statSync(file).mtimeMs;
+        const hit = fileCache.get(file);
+        if (hit && hit.mtimeMs === mtimeMs) return hit.facts;
+        const facts = factsOf(fs.readFileSync(file, "utf8"), path.relative(process.cwd(), file));
+        fileCache.set(file, { mtimeMs, facts });
+        return facts;
     }
     try {
-        return parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`);
+        return { exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`), plaintextCredentials: [] };
     } catch {
-        return [];
+        return { exceptions: [], plaintextCredentials: [] };
     }
+};
+
+/** The stack's declared exceptions (see `stackFileFacts`). */
+export function declaredExceptions(stack: string): readonly DeclaredException[] {
+    return stackFileFacts(stack).exceptions;
 }
 
 /** The context for the stack a URN belongs to; undefined for a stack that is not `<app>-<env>`. */
@@ -92,7 +144,8 @@ export function contextFor(urn: string | undefined): StackContext | undefined {
     } catch {
         return undefined;
     }
-    return { stack, app: parsed.app, env: parsed.env, runbook: getRunbook(parsed.app), exceptions: declaredExceptions(stack) };
+    const facts = stackFileFacts(stack);
+    return { stack, app: parsed.app, env: parsed.env, runbook: getRunbook(parsed.app), exceptions: facts.exceptions, plaintextCredentials: facts.plaintextCredentials };
 }
 
 /** The exception that covers a finding's runbook key, if the stack declared one. */

@@ -2,7 +2,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import type {
     EnforcementLevel,
     PolicyConfigSchema,
-    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -12,6 +11,7 @@ import type {
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { APP_IDS, getRunbook, type AppId, type Env, type Runbook, type Source } from "../../runbooks";
 import { contextFor, exceptionFor, type StackContext } from "./context";
+import { plainInputs } from "./inputs";
 
 /**
  * How a runbook check becomes a CrossGuard policy. A check is a pure function from what the
@@ -54,10 +54,13 @@ export interface Subject {
     readonly type: string;
     readonly name: string;
     readonly urn: string;
+    /**
+     * Inputs as plain data (`plainInputs`): values unknown during a preview are `UNKNOWN`, assets
+     * and archives their wire objects. Secrets arrive unwrapped, as the engine shows them: nothing
+     * here says which values were secret.
+     */
     readonly props: Record<string, any>;
     readonly opts: { readonly protect: boolean; readonly parent?: string };
-    /** Input paths that are Pulumi secrets. Only the offline check knows them; the analyzer unwraps secrets first. */
-    readonly secretPaths?: readonly string[];
     /** URNs this resource depends on (stack policies only). */
     readonly dependencies?: readonly string[];
 }
@@ -160,14 +163,20 @@ export function keyOf(message: string): string | undefined {
     return /\[runbook key: ([^\]]+)\]$/.exec(message)?.[1];
 }
 
-interface Extras {
-    readonly secretPaths?: readonly string[];
+interface Analyzed {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, any>;
+    readonly opts: { protect: boolean; parent?: string };
     readonly dependencies?: readonly ({ urn: string } | string)[];
 }
 
-function subjectOf(r: { type: string; name: string; urn: string; props: Record<string, any>; opts: { protect: boolean; parent?: string } } & Extras): Subject {
+/** A resource as the checks see it: the analyzer's view with its inputs made plain once (`plainInputs`). */
+export async function subjectOf(r: Analyzed): Promise<Subject> {
     const dependencies = r.dependencies?.map((d) => (typeof d === "string" ? d : d.urn));
-    return { type: r.type, name: r.name, urn: r.urn, props: r.props, opts: r.opts, secretPaths: r.secretPaths, dependencies };
+    const opts = { protect: r.opts.protect, ...(r.opts.parent ? { parent: r.opts.parent } : {}) };
+    return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies };
 }
 
 function checkContext(ctx: StackContext, rule: Rule, given: Record<string, any>): CheckContext {
@@ -192,12 +201,12 @@ export function toPolicy(rule: Rule): RunbookPolicy {
         tags: [rule.target, rule.tier],
     };
     if (rule.kind === "resource") {
-        const validateResource = (args: ResourceValidationArgs & Extras, report: ReportViolation) => {
+        const validateResource = async (args: ResourceValidationArgs, report: ReportViolation) => {
             if (!covers(rule, args.type)) args.notApplicable(`applies to ${rule.types.join(", ")}`);
             const ctx = contextFor(args.urn);
             if (!ctx) args.notApplicable("not a runbook-platform stack (<app>-<env>)");
             const cctx = checkContext(ctx, rule, args.getConfig<Record<string, any>>());
-            for (const f of rule.check(subjectOf(args), cctx)) {
+            for (const f of rule.check(await subjectOf(args), cctx)) {
                 if (!exceptionFor(ctx, f.key)) report(f.message);
             }
         };
@@ -208,10 +217,10 @@ export function toPolicy(rule: Rule): RunbookPolicy {
     return {
         ...base,
         rule,
-        validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-            const resources = args.resources.map((r) => subjectOf(r as PolicyResource & Extras));
-            const ctx = contextFor(resources[0]?.urn);
+        validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
+            const ctx = contextFor(args.resources[0]?.urn);
             if (!ctx) args.notApplicable("not a runbook-platform stack (<app>-<env>)");
+            const resources = await Promise.all(args.resources.map(subjectOf));
             const cctx = checkContext(ctx, rule, args.getConfig<Record<string, any>>());
             const reason = rule.notApplicable?.(resources, cctx);
             if (reason) args.notApplicable(reason);
@@ -232,11 +241,11 @@ export function exceptionsPolicy(rules: readonly Rule[]): RunbookStackPolicy {
         description: "Reports each runbook number a stack loosens under a declared exception, with the stack's reason.",
         enforcementLevel: "advisory",
         tags: ["any", "should"],
-        validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-            const resources = args.resources.map((r) => subjectOf(r as PolicyResource & Extras));
-            const ctx = contextFor(resources[0]?.urn);
+        validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
+            const ctx = contextFor(args.resources[0]?.urn);
             if (!ctx) args.notApplicable("not a runbook-platform stack (<app>-<env>)");
             if (ctx.exceptions.length === 0) args.notApplicable(`stack ${ctx.stack} declares no exceptions`);
+            const resources = await Promise.all(args.resources.map(subjectOf));
             for (const rule of rules) {
                 for (const f of evaluate(rule, resources, checkContext(ctx, rule, {}))) {
                     const ex = exceptionFor(ctx, f.key);

@@ -2,6 +2,7 @@ import { PAGED_ENVS } from "../../stacks/settings";
 import { prometheusEvidence } from "./alerts";
 import { alertmanagerConfigs, pages, receiversFor } from "./alertmanager";
 import { cite, finding, label, type CheckContext, type Finding, type Subject } from "./policy";
+import { hasUnknown, isUnknown } from "./inputs";
 import { asArray, isRecord } from "./values";
 
 /** Not applicable where no one is paged: a laptop's Alertmanager routes to receivers without integrations. */
@@ -16,29 +17,45 @@ const LAMBDA_FUNCTION = "aws:lambda/function:Function";
 /** Paging services' APIs a forwarder function may be configured to call. */
 const PAGING_APIS = /(^|\/\/)(events\.pagerduty\.com|events\.eu\.pagerduty\.com|api\.(eu\.)?opsgenie\.com)\//;
 
-/** A Lambda function whose configuration points it at a paging API (PagerDuty Events, Opsgenie). */
-function pagingFunction(resources: readonly Subject[], endpoint: string): boolean {
-    const name = endpoint.split(":").pop();
-    return resources.some(
-        (r) =>
-            r.type === LAMBDA_FUNCTION &&
-            (r.props.name === name || r.name === name || r.props.arn === endpoint) &&
-            Object.values(isRecord(r.props.environment?.variables) ? r.props.environment.variables : {}).some((v) => typeof v === "string" && PAGING_APIS.test(v)),
-    );
+const SNS_TOPIC = "aws:sns/topic:Topic";
+
+/**
+ * Whether a subscription reaches a pager: an HTTPS integration endpoint, an SMS, or a Lambda
+ * forwarder configured to call a paging API. Undefined when that is unknown until deploy (a
+ * forwarder whose environment is built from an ARN, in a first preview): nothing to report yet.
+ */
+function subscriptionPages(resources: readonly Subject[], sub: Subject): boolean | undefined {
+    if (isUnknown(sub.props.protocol)) return undefined;
+    const protocol = typeof sub.props.protocol === "string" ? sub.props.protocol.toLowerCase() : "";
+    if (PAGING_PROTOCOLS.includes(protocol)) return true;
+    if (protocol !== "lambda") return false;
+    const endpoint = typeof sub.props.endpoint === "string" ? sub.props.endpoint : undefined;
+    // A forwarder's ARN is unknown until it exists: the subscription then names it by depending on it.
+    const fns = resources.filter((r) => r.type === LAMBDA_FUNCTION && (endpoint === undefined ? (sub.dependencies ?? []).includes(r.urn) : r.props.name === endpoint.split(":").pop() || r.name === endpoint.split(":").pop() || r.props.arn === endpoint));
+    const verdicts = fns.map((r): boolean | undefined => {
+        const vars = r.props.environment?.variables;
+        if (isUnknown(r.props.environment) || isUnknown(vars)) return undefined;
+        return Object.values(isRecord(vars) ? vars : {}).some((v) => typeof v === "string" && PAGING_APIS.test(v)) || (Object.values(isRecord(vars) ? vars : {}).some(isUnknown) ? undefined : false);
+    });
+    return verdicts.includes(true) ? true : verdicts.includes(undefined) ? undefined : false;
 }
 
 /**
- * An SNS topic pages when it has a subscription that reaches a pager: an HTTPS integration
- * endpoint, an SMS, or a Lambda function configured to call a paging API (the Events API v2
- * forwarder). A chat forwarder does not page.
+ * Whether an SNS topic pages: it has a subscription that reaches a pager (a chat forwarder does
+ * not). The topic is named by its ARN, or — where the ARN is unknown until deploy (a first
+ * preview) — by the resource that refers to it (`from`): a topic `from` depends on, and the
+ * subscriptions that depend on that topic. Undefined when the answer is unknown until deploy.
  */
-export function snsTopicPages(resources: readonly Subject[]): (arn: string) => boolean {
-    return (arn) =>
-        resources.some((r) => {
-            if (r.type !== SNS_SUBSCRIPTION || r.props.topic !== arn) return false;
-            const protocol = String(r.props.protocol ?? "").toLowerCase();
-            return PAGING_PROTOCOLS.includes(protocol) || (protocol === "lambda" && pagingFunction(resources, String(r.props.endpoint ?? "")));
-        });
+export function snsTopicPages(resources: readonly Subject[]): (arn: unknown, from?: Subject) => boolean | undefined {
+    const subs = resources.filter((r) => r.type === SNS_SUBSCRIPTION);
+    const topics = resources.filter((r) => r.type === SNS_TOPIC);
+    const any = (verdicts: (boolean | undefined)[]) => (verdicts.includes(true) ? true : verdicts.includes(undefined) ? undefined : false);
+    return (arn, from) => {
+        if (typeof arn === "string") return any(subs.filter((r) => r.props.topic === arn).map((r) => subscriptionPages(resources, r)));
+        if (!isUnknown(arn) || !from) return false;
+        const deps = new Set(from.dependencies ?? []);
+        return any(topics.filter((t) => deps.has(t.urn)).flatMap((t) => subs.filter((r) => (r.dependencies ?? []).includes(t.urn)).map((r) => subscriptionPages(resources, r))));
+    };
 }
 
 /**
@@ -51,6 +68,8 @@ export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subjec
     const requirement = `the runbook answers critical alerts within ${response.minutes === 0 ? "minutes, immediately" : `${response.minutes} minutes`} ${cite(response.source ?? ctx.runbook.incident.severities.find((s) => s.alertSeverity === "critical")?.source)}`;
     const configs = alertmanagerConfigs(subjects);
     if (critical.length === 0) return [];
+    // A configuration built from values unknown until deploy (a topic ARN in a first preview) is checked on the update, not reported missing.
+    if (configs.length === 0 && subjects.some((s) => hasUnknown(s.props))) return [];
     if (configs.length === 0) {
         return [finding(`${where} has no Alertmanager configuration (route + receivers), so no critical alert reaches a pager; ${requirement}`, { key: "incident.alertResponse.critical" })];
     }
@@ -66,7 +85,7 @@ export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subjec
                 const names = receiversFor(cfg.route, { app: ctx.app, ...labels });
                 const paging = names.filter((n) => {
                     const r = byName.get(n);
-                    return isRecord(r) && pages(r, topicPages);
+                    return isRecord(r) && pages(r, (arn) => topicPages(arn, cfg.subject));
                 });
                 if (paging.length === 0) {
                     const shown = names.length ? names.map((n) => `"${n}"${byName.has(n) ? ` (${Object.keys(byName.get(n) ?? {}).filter((k) => k !== "name" && asArray(byName.get(n)?.[k]).length).join(", ") || "no integrations"})` : " (not defined)"}`).join(", ") : "no receiver";

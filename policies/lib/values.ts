@@ -47,11 +47,6 @@ export function bool(v: unknown): boolean | undefined {
     return undefined;
 }
 
-/** True when `path` or one of its ancestors is a secret. */
-export function isSecretPath(secretPaths: readonly string[], path: string): boolean {
-    return secretPaths.some((s) => s === "" || path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`) || path.startsWith(`${s}>`));
-}
-
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 
 /** Prometheus / Loki / Go durations: `30s`, `5m`, `1h30m`, `720h`, `30d`, `1w`; a bare number is seconds. */

@@ -1,154 +1,142 @@
 import test from "ava";
-import { spawn, type ChildProcess } from "child_process";
-import * as path from "path";
-import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { getRunbook } from "../../runbooks";
-import { schemaDefaults } from "../../policies/lib/policy";
-import { packConfigFor, policies, RULES } from "../../policies/pack";
-import { urnOf } from "./helpers";
+import { planStack, type StackPlan } from "../../cli/harness/runtime";
+import { planPreview } from "../../cli/preview-plan";
+import { getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
+import { allStacks, parseStackName, type PlatformContext } from "../../stacks/settings";
+import { runPolicies, type StackReport } from "../../policies/offline";
+import { policies } from "../../policies/pack";
+import { analyzePlan, analyzerInfo, call, configure, launchPack, type Diagnostic, type PackHost } from "./analyzer-host";
+import { secretCandidates, seedLiterals } from "../../policies/lib/credentials";
+import { runbookMutations } from "./mutation-lib";
 
 /**
- * The pack as the engine runs it: `policies/index.ts` started as its own process (the CLI would
- * start it through ts-node; tsx here), serving the analyzer gRPC API. The test plays the engine:
- * it reads the pack's info (policies and the initial config chosen from PULUMI_STACK), configures
- * it, and sends resources with secrets and unknowns in the engine's wire form.
+ * The pack under its real launcher and protocol (`analyzer-host.ts`): for every stack, its plan
+ * is sent over the Analyzer service as the engine sends it (Analyze per resource, AnalyzeStack),
+ * and the diagnostics must be the ones `npm run policy` reports: same policies, levels, messages
+ * and resources. For each production stack a first preview (computed outputs unknown) too, where
+ * no policy may be cut short; and for a sample of the mutation suite, the loosened plan.
+ * One pack process per stack, started as `pulumi preview -s <stack> --policy-pack policies` starts it.
  */
 
-const STACK = "personal-finance-hub-staging";
-const rb = getRunbook("personal-finance-hub");
-const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "generated-password-0123456789abcdefghij" };
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const STACKS = allStacks().filter((s) => !process.env.PROTOCOL_STACKS || process.env.PROTOCOL_STACKS.split(",").includes(s));
 
-let pack: ChildProcess | undefined;
-let client: InstanceType<typeof AnalyzerClient>;
+const key = (d: { policy: string; level: string; message: string; urn?: string }) => `${d.level} ${d.policy} ${d.urn ?? "(stack)"}: ${d.message}`;
+/** The analyzer server reports a violation as the policy's description, a newline, then the policy's message (server.ts, makeReportViolationFun). */
+const offline = (r: StackReport) =>
+    r.violations
+        .map((v) => key({ ...v, message: /^can't run policy/.test(v.message) ? v.message : `${r.outcomes.find((o) => o.name === v.policy)!.description}\n${v.message}` }))
+        .sort();
+const online = (ds: Diagnostic[]) => ds.map(key).sort();
 
-test.before(async (t) => {
-    t.timeout(3 * 60_000);
-    const cwd = path.resolve(__dirname, "..", "..", "policies");
-    pack = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd, env: { ...process.env, PULUMI_NODEJS_STACK: STACK, PULUMI_STACK: STACK }, stdio: ["ignore", "pipe", "pipe"] });
-    let err = "";
-    pack.stderr?.on("data", (d) => (err += String(d)));
-    const port = await new Promise<string>((resolve, reject) => {
-        pack!.stdout?.on("data", (d) => {
-            const m = /^(\d+)\s*$/m.exec(String(d));
-            if (m) resolve(m[1]);
-        });
-        pack!.on("exit", (code) => reject(new Error(`the pack exited with ${code}: ${err}`)));
-    });
-    client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-});
-
-test.after.always(() => {
-    client?.close();
-    pack?.kill();
-});
-
-const call = <Req, Res>(fn: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => void, req: Req) =>
-    new Promise<Res>((resolve, reject) => fn.call(client, req, (e, r) => (e ? reject(e) : resolve(r))));
-
-const LEVEL = { [analyzer.EnforcementLevel.ADVISORY]: "advisory", [analyzer.EnforcementLevel.MANDATORY]: "mandatory", [analyzer.EnforcementLevel.DISABLED]: "disabled", [analyzer.EnforcementLevel.REMEDIATE]: "remediate" } as const;
-
-function options(protect = false) {
-    const o = new analyzer.AnalyzerResourceOptions();
-    o.setProtect(protect);
-    return o;
+/** Mutations of the sample: the first loosened number of each kind the runbook has (alert, backup, scaling, retention). */
+function sample(app: AppId, env: Env) {
+    const all = runbookMutations(getRunbook(app), env).filter((m) => m.runbook);
+    const kinds = ["alerts.", "backups.", "services.", "logs."];
+    return kinds.map((k) => all.find((m) => m.keys?.some((x) => x.startsWith(k)))).filter((m): m is NonNullable<typeof m> => !!m);
 }
 
-function resource(type: string, name: string, props: Record<string, unknown>) {
-    const r = new analyzer.AnalyzerResource();
-    r.setType(type);
-    r.setName(name);
-    r.setUrn(urnOf(STACK, type, name));
-    r.setProperties(Struct.fromJavaScript(props as never));
-    r.setOptions(options());
-    return r;
-}
+const HOOK = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX";
 
-test.serial("the pack announces its policies and, from the stack the engine names, the staging levels as its initial config; the engine configures it", async (t) => {
-    const info = await call<Empty, analyzer.AnalyzerInfo>(client.getAnalyzerInfo, new Empty());
-    t.is(info.getName(), "runbook-platform");
-    t.deepEqual(info.getPoliciesList().map((p) => p.getName()), policies.map((p) => p.name));
-    const initial = info.getInitialconfigMap();
-    const expected = packConfigFor("staging");
-    for (const r of RULES) t.is(String(LEVEL[initial.get(r.name)!.getEnforcementlevel()]), (expected[r.name] as { enforcementLevel: string }).enforcementLevel, r.name);
-    t.is(LEVEL[initial.get("k8s-hpa-min-replicas")!.getEnforcementlevel()], "advisory", "production hardening advises in staging");
-    // What the engine sends after reconciling: schema defaults as properties, the initial levels over the policies' own.
-    const configure = new analyzer.ConfigureAnalyzerRequest();
-    for (const p of policies) {
-        const c = new analyzer.PolicyConfig();
-        c.setEnforcementlevel(initial.get(p.name)?.getEnforcementlevel() ?? (p.enforcementLevel === "advisory" ? analyzer.EnforcementLevel.ADVISORY : analyzer.EnforcementLevel.MANDATORY));
-        c.setProperties(Struct.fromJavaScript(schemaDefaults(p.configSchema) as never));
-        configure.getPolicyconfigMap().set(p.name, c);
+/**
+ * Credentials written in clear where only the engine's view can show them: a webhook hard-coded
+ * into a Lambda forwarder's source (an asset archive on the wire), and a generated secret replaced
+ * by the runbook's clear-text password while still marked secret (the engine unwraps it).
+ */
+function credentialEdits(plan: StackPlan): { what: string; urn: string; plan: StackPlan }[] {
+    const out: { what: string; urn: string; plan: StackPlan }[] = [];
+    const fn = plan.resources.find((r) => r.type === "aws:lambda/function:Function");
+    if (fn) {
+        const copy = structuredClone(plan);
+        const r = copy.resources.find((x) => x.urn === fn.urn)!;
+        const code = r.props.code as { assets: Record<string, { text: string }> };
+        const file = Object.keys(code.assets)[0];
+        code.assets[file].text += `\nconst fallback = "${HOOK}";\n`;
+        (r.inputs.code as typeof code).assets[file].text = code.assets[file].text;
+        out.push({ what: "a webhook hard-coded into a forwarder's source", urn: fn.urn, plan: copy });
     }
-    await call(client.configure, configure);
-});
+    const literal = seedLiterals()[0];
+    const copy = structuredClone(plan);
+    for (const r of copy.resources) {
+        // A credential input at a plain dotted path (`authToken`, `stringData.password`) that the program marked secret.
+        const c = secretCandidates({ ...r, opts: r.options }).find((x) => /^[A-Za-z-]+(\.[A-Za-z-]+)*$/.test(x.path) && r.secretPaths.some((p) => x.path === p || x.path.startsWith(`${p}.`)));
+        const parts = c?.path.split(".") ?? [];
+        const holder = parts.slice(0, -1).reduce<any>((o, k) => o?.[k], r.props);
+        if (!c || typeof holder?.[parts[parts.length - 1]] !== "string") continue;
+        holder[parts[parts.length - 1]] = literal;
+        out.push({ what: `${r.type} ${c.path}, marked secret, holding the runbook's clear-text password`, urn: r.urn, plan: copy });
+        break;
+    }
+    return out;
+}
 
-test.serial("analyze: a Deployment arrives with a secret and an unknown; the runbook's limits are enforced, secrets are unwrapped, unknowns skipped", async (t) => {
-    const svc = rb.services[0];
-    const req = new analyzer.AnalyzeRequest();
-    req.setType("kubernetes:apps/v1:Deployment");
-    req.setName(svc.name);
-    req.setUrn(urnOf(STACK, "kubernetes:apps/v1:Deployment", svc.name));
-    req.setOptions(options());
-    req.setProperties(
-        Struct.fromJavaScript({
-            metadata: { name: svc.name, annotations: { "checksum/config": UNKNOWN } },
-            spec: {
-                template: {
-                    spec: {
-                        containers: [
-                            {
-                                name: svc.name,
-                                image: "ghcr.io/pfh/backend:1.3.2",
-                                env: [{ name: "DATABASE_PASSWORD", value: SECRET }],
-                                resources: { limits: { cpu: "2", memory: `${svc.resources.limits.memoryMiB}Mi` }, requests: { cpu: `${svc.resources.reservations.cpu * 1000}m`, memory: `${svc.resources.reservations.memoryMiB}Mi` } },
-                                readinessProbe: { httpGet: { path: svc.healthPath, port: svc.port } },
-                                livenessProbe: { httpGet: { path: svc.healthPath, port: svc.port } },
-                            },
-                        ],
-                    },
-                },
-            },
-        } as never),
-    );
-    const res = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze, req);
-    const ds = res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), level: LEVEL[d.getEnforcementlevel()], message: d.getMessage() }));
-    t.deepEqual(
-        ds.map((d) => [d.policy, d.level]),
-        [["k8s-workload-probes-resources", "mandatory"]],
-        JSON.stringify(ds, null, 2),
-    );
-    t.regex(ds[0].message, new RegExp(`resources.limits.cpu is "2", not ${svc.resources.limits.cpu}.*services.${svc.name}.resources`));
-});
+const startups: number[] = [];
 
-test.serial("analyzeStack: stack policies over the engine's resources, at the configured levels", async (t) => {
-    const backend = rb.services.find((s) => s.name === "backend")!;
-    const req = new analyzer.AnalyzeStackRequest();
-    req.setResourcesList([
-        resource("kubernetes:core/v1:Namespace", "ns", { metadata: { name: "pfh" } }),
-        resource("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "backend-hpa", {
-            spec: {
-                scaleTargetRef: { kind: "Deployment", name: "backend" },
-                minReplicas: 1,
-                maxReplicas: backend.scaling.max,
-                metrics: [
-                    { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: backend.scaling.cpuTargetPercent } } },
-                    { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: backend.scaling.memoryTargetPercent } } },
-                ],
-            },
-        }),
-    ]);
-    const res = await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(client.analyzeStack, req);
-    const ds = res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), level: LEVEL[d.getEnforcementlevel()], message: d.getMessage(), urn: d.getUrn() }));
-    const min = ds.find((d) => d.policy === "k8s-hpa-min-replicas");
-    t.is(min?.level, "advisory");
-    t.regex(min?.message ?? "", new RegExp(`minimum replicas 1, below ${backend.scaling.min}`));
-    t.is(min?.urn, urnOf(STACK, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "backend-hpa"));
-    const targets = ds.filter((d) => d.policy === "k8s-hpa-runbook-targets");
-    t.true(targets.length > 0 && targets.every((d) => d.level === "mandatory" && /no HorizontalPodAutoscaler or ScaledObject scales consumer/.test(d.message)), JSON.stringify(targets));
-    t.true(ds.some((d) => d.policy === "k8s-prometheusrule-runbook-alerts" && d.level === "mandatory"), "no PrometheusRule at all: every level is missing");
+for (const stack of STACKS) {
+    const { app, env } = parseStackName(stack);
+    test.serial(`${stack}: the pack launched by run-policy-pack and driven over gRPC reports what npm run policy reports`, async (t) => {
+        t.timeout(15 * 60_000);
+        const plan = await planStack(stack);
+        const host: PackHost = await launchPack(stack, { dryRun: true });
+        try {
+            startups.push(host.startupMs);
+            t.log(`pack start-up under run-policy-pack (ts-node): ${(host.startupMs / 1000).toFixed(1)} s`);
+            const plugin = await call<Empty, { getVersion(): string }>(host.client, "getPluginInfo", new Empty());
+            t.truthy(plugin.getVersion(), "plugin info");
+            const info = await analyzerInfo(host);
+            t.is(info.name, "runbook-platform");
+            t.deepEqual(
+                info.policies.map((p) => p.name),
+                policies.map((p) => p.name),
+            );
+            await configure(host, info);
+
+            const compare = async (what: string, p: StackPlan) => {
+                const want = offline(await runPolicies(p));
+                const got = online(await analyzePlan(host, p));
+                t.deepEqual(got, want, `${stack} ${what}: gRPC diagnostics differ from npm run policy`);
+                t.deepEqual(
+                    got.filter((d) => /can't run policy/.test(d)),
+                    [],
+                    `${stack} ${what}: a policy was cut short`,
+                );
+                return got;
+            };
+            const base = await compare("baseline", plan);
+            t.deepEqual(
+                base.filter((d) => d.startsWith("mandatory")),
+                [],
+                `${stack}: no mandatory finding on the committed stack`,
+            );
+            if (env === "production") await compare("first preview", await planPreview(stack));
+            if (env !== "local") {
+                const caught: string[] = [];
+                for (const m of sample(app, env)) {
+                    const mutate = (ctx: PlatformContext): PlatformContext => {
+                        const runbook = structuredClone(ctx.runbook) as Runbook;
+                        m.runbook!(runbook);
+                        return { ...ctx, runbook };
+                    };
+                    const mutated = await planStack(stack, { mutate }).catch(() => undefined);
+                    if (!mutated) continue;
+                    const got = await compare(`mutation ${m.id}`, mutated);
+                    // Some numbers have no effect on a target (a retention CloudWatch rounds back up): agreement is what counts, and that most are caught.
+                    if (got.some((d) => d.startsWith("mandatory") && m.keys!.some((k) => d.includes(`[runbook key: ${k}`)))) caught.push(m.id);
+                    else t.log(`mutation without a finding (on either side): ${m.id}`);
+                }
+                t.true(caught.length > 0, `${stack}: no sampled mutation was reported over gRPC`);
+                for (const edit of credentialEdits(plan)) {
+                    t.log(`credential edit: ${edit.what}`);
+                    const got = await compare(edit.what, edit.plan);
+                    t.true(got.some((d) => d.startsWith("mandatory platform-no-literal-secrets") && d.includes(edit.urn)), `${stack}: ${edit.what} is caught over gRPC`);
+                }
+            }
+        } finally {
+            await host.stop();
+        }
+    });
+}
+
+test.serial.after("pack start-up time", (t) => {
+    if (startups.length) t.log(`pack start-up under run-policy-pack: median ${(startups.sort((a, b) => a - b)[Math.floor(startups.length / 2)] / 1000).toFixed(1)} s over ${startups.length} launches`);
 });

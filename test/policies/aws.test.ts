@@ -1,10 +1,11 @@
 import test from "ava";
+import { UNKNOWN_STRING } from "../../policies/lib/inputs";
 import YAML from "yaml";
 import { awsCron } from "../../capabilities/schedules";
 import { durationSeconds, getRunbook, type Runbook } from "../../runbooks";
 import { PAGERDUTY_EVENTS_URL } from "../../capabilities/aws/pager";
 import { alertmanagerConfig, ruleGroups, rulesYaml, type RuleTweak } from "./fixtures";
-import { check, compliantAndBroken, find, type Fake } from "./helpers";
+import { check, compliantAndBroken, find, urnOf, type Fake } from "./helpers";
 
 /**
  * AWS policies against hand-built resources in @pulumi/aws v7 input shapes. Every compliant
@@ -157,6 +158,36 @@ test("aws-amp-alertmanager-critical-paging: critical alerts and alarms reach an 
     });
     const local = await check("aws-amp-alertmanager-critical-paging", `${PFH}-local`, paging());
     t.is(local.outcome.status, "not-applicable", "a stack no one is paged for is not checked");
+});
+
+/** The same stack in a first preview: every ARN is unknown, so topics, subscriptions and forwarders are related by dependency only. */
+function pagingPreview(): Fake[] {
+    const rs = paging().filter((r) => r.type !== "aws:amp/alertManagerDefinition:AlertManagerDefinition");
+    const topics: Fake[] = ["critical", "warning"].map((sev) => ({ type: "aws:sns/topic:Topic", name: `topic-${sev}`, props: { name: `${PFH}-${sev}` } }));
+    const urn = (type: string, name: string) => urnOf(PFH_PROD, type, name);
+    const topicUrn = (sev: string) => urn("aws:sns/topic:Topic", `topic-${sev}`);
+    const fnUrn = (name: string) => urn("aws:lambda/function:Function", name);
+    const sub = (name: string, sev: string, fn: string): Fake => ({ ...find(rs, name), props: { topic: UNKNOWN_STRING, protocol: "lambda", endpoint: UNKNOWN_STRING }, dependsOn: [topicUrn(sev), fnUrn(fn)] });
+    const alarmCritical = find(rs, "alarm-disk-usage-critical");
+    return [
+        // The definition names its topics by ARN: unknown until deploy, so the whole definition is.
+        { type: "aws:amp/alertManagerDefinition:AlertManagerDefinition", name: "am", props: { workspaceId: UNKNOWN_STRING, definition: UNKNOWN_STRING } },
+        ...topics,
+        ...rs.filter((r) => !["pagerduty", "chat", "alarm-disk-usage-critical"].includes(r.name)),
+        sub("pagerduty", "critical", "pager-fn"),
+        sub("chat", "warning", "chat-fn"),
+        { ...alarmCritical, props: { ...alarmCritical.props, alarmActions: [UNKNOWN_STRING] }, dependsOn: [topicUrn("critical")] },
+    ];
+}
+
+test("aws-amp-alertmanager-critical-paging in a first preview: alarms reach a paging topic by dependency; a configuration unknown until deploy is not reported missing", async (t) => {
+    const ok = await check("aws-amp-alertmanager-critical-paging", PFH_PROD, pagingPreview());
+    t.deepEqual(ok.messages, []);
+    t.not(ok.outcome.status, "not-applicable");
+    const toWarning = pagingPreview().map((r) => (r.name === "alarm-disk-usage-critical" ? { ...r, dependsOn: [urnOf(PFH_PROD, "aws:sns/topic:Topic", "topic-warning")] } : r));
+    t.regex((await check("aws-amp-alertmanager-critical-paging", PFH_PROD, toWarning)).messages.join("\n"), /is critical \(disk-usage\) but none of its alarmActions \(\[unknown\]\) is an SNS topic that pages a person/, "a critical alarm on the chat topic is still caught");
+    const emailPager = pagingPreview().map((r) => (r.name === "pagerduty" ? { ...r, props: { ...r.props, protocol: "email" } } : r));
+    t.regex((await check("aws-amp-alertmanager-critical-paging", PFH_PROD, emailPager)).messages.join("\n"), /is critical \(disk-usage\)/, "a known protocol is still checked");
 });
 
 function backupPlan(rb: Runbook): Fake[] {

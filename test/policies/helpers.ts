@@ -18,6 +18,7 @@ export interface Fake {
     readonly name: string;
     props: Record<string, any>;
     protect?: boolean;
+    /** Input paths the program marked secret: the engine shows them to a policy unwrapped, exactly like plain values. */
     secretPaths?: string[];
     readonly dependsOn?: string[];
     readonly parent?: string;
@@ -66,8 +67,8 @@ export interface Outcome {
 }
 
 /** Runs one policy over a hand-built stack, with the environment's levels (or `config`). */
-export async function check(name: string, stack: string, resources: readonly Fake[], opts: { config?: PolicyPackConfig; exceptions?: DeclaredException[] } = {}): Promise<Outcome> {
-    const report = await runPolicies(fakePlan(stack, resources), { policies: [policyNamed(name)], config: opts.config, exceptions: opts.exceptions ?? [] });
+export async function check(name: string, stack: string, resources: readonly Fake[], opts: { config?: PolicyPackConfig; exceptions?: DeclaredException[]; stackFileText?: string } = {}): Promise<Outcome> {
+    const report = await runPolicies(fakePlan(stack, resources), { policies: [policyNamed(name)], config: opts.config, exceptions: opts.exceptions ?? [], stackFileText: opts.stackFileText });
     const outcome = report.outcomes[0];
     return { outcome, violations: outcome.violations, messages: outcome.violations.map((v) => v.message) };
 }

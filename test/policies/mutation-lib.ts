@@ -1,9 +1,8 @@
 import { planStack, type StackPlan } from "../../cli/harness/runtime";
 import { durationSeconds, getRunbook, type Env, type Runbook } from "../../runbooks";
 import type { PlatformContext } from "../../stacks/settings";
-import { secretCandidates } from "../../policies/platform/no-literal-secrets";
+import { secretCandidates, seedLiterals } from "../../policies/lib/credentials";
 import { DATA_PORTS } from "../../policies/lib/workloads";
-import { isSecretPath } from "../../policies/lib/values";
 import { runPolicies, type OfflineViolation, type StackReport } from "../../policies/offline";
 import { policies } from "../../policies/pack";
 
@@ -50,6 +49,11 @@ export interface Result {
 }
 
 const seconds = (d: string) => durationSeconds(d);
+
+/** True when `path` or one of its ancestors is a secret in the plan (the program's marking, which the engine does not show the pack). */
+function isSecretPath(secretPaths: readonly string[], path: string): boolean {
+    return secretPaths.some((s) => s === "" || path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`) || path.startsWith(`${s}>`));
+}
 
 /** A looser threshold: later in the alert's direction. */
 export function loosen(threshold: number, direction: "above" | "below", unit: string): number {
@@ -236,16 +240,24 @@ export function securityMutations(rb: Runbook, env: Env): Mutation[] {
             },
         },
         {
-            id: "a secret input recorded in plain text",
+            id: "a generated secret replaced by the runbook's clear-text password",
             how: "plan edit",
             policies: ["platform-no-literal-secrets"],
             batch: "E:secret",
             edit: (plan) => {
                 const copy = structuredClone(plan);
-                const r = copy.resources.find((x) => x.secretPaths.length && secretCandidates({ ...x, opts: x.options }).some((c) => isSecretPath(x.secretPaths, c.path)));
-                if (!r) return undefined;
-                (r as { secretPaths: string[] }).secretPaths = [];
-                return copy;
+                const literal = seedLiterals()[0];
+                for (const r of copy.resources) {
+                    const c = secretCandidates({ ...r, opts: r.options }).find((x) => !x.path.includes(">") && x.value.length > 0 && isSecretPath(r.secretPaths, x.path));
+                    if (!c) continue;
+                    const parts = c.path.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== "");
+                    const last = parts.pop()!;
+                    const holder = parts.reduce<any>((o, k) => o?.[k], r.props);
+                    if (typeof holder?.[last] !== "string") continue;
+                    holder[last] = holder[last].replace(c.value, literal);
+                    return copy;
+                }
+                return undefined;
             },
         },
     );

@@ -1,9 +1,9 @@
-import type { BackupEvidence } from "../lib/backups";
-import { datasetIn, envMap, intervalOf, retentionIn, scheduledCommands } from "../lib/backups";
-import { containers, CRONJOB, metaName } from "../lib/kubernetes";
-import type { Subject } from "../lib/policy";
-import { ofType } from "../lib/targets";
-import { asArray, durationToSeconds, isRecord } from "../lib/values";
+import type { BackupEvidence } from "./backups";
+import { datasetIn, envMap, intervalOf, retentionIn, scheduledCommands } from "./backups";
+import { containers, CRONJOB, metaName } from "./kubernetes";
+import type { Subject } from "./policy";
+import { ofType } from "./targets";
+import { asArray, durationToSeconds, isRecord } from "./values";
 
 export const CNPG_CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 export const CNPG_SCHEDULED_BACKUP = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";

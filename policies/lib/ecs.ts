@@ -1,4 +1,4 @@
-import { isRecord } from "../lib/values";
+import { isRecord } from "./values";
 
 /** The container definitions of an ECS task definition: a JSON document in the provider's inputs. */
 export function containerDefinitions(props: Record<string, any>): Record<string, any>[] {

@@ -3,7 +3,7 @@ import { stackRule } from "../lib/policy";
 import { absentTarget, ofTarget, ofType } from "../lib/targets";
 
 /** On AWS a runbook alert level is implemented by an AMP rule group or, for what AMP cannot see, a CloudWatch alarm. */
-export const awsMonitoringRunbookAlerts = stackRule({
+export const awsAmpCloudwatchRunbookAlerts = stackRule({
     name: "aws-amp-cloudwatch-runbook-alerts",
     description: "Every runbook alert level has an Amazon Managed Prometheus rule or a CloudWatch alarm, with the runbook's severity, direction, threshold and for (or tighter).",
     tier: "runbook",

@@ -1,4 +1,4 @@
-import type { Subject } from "../lib/policy";
+import type { Subject } from "./policy";
 
 export const CONTAINER = "docker:index/container:Container";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
