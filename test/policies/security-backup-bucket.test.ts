@@ -29,7 +29,7 @@ const fixture = (): Fake[] => [
 
 test("aws-s3-backup-bucket-no-delete: read-only on the backup copy passes; delete on it, by name, wildcard action or wildcard resource, is reported", async (t) => {
     const edit = (statement: unknown) => (r: Fake[]) => (find(r, "task").props.policy = policy([statement]));
-    await compliantAndBroken(t, awsS3BackupBucketNoDelete, "formula-pm-production", fixture, {
+    await compliantAndBroken(t, "aws-s3-backup-bucket-no-delete", "formula-pm-production", fixture, {
         "the app may delete backup objects (as before)": { edit: edit({ Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: [`${FILES}/*`, `${BACKUP}/*`] }), expect: /allows s3:DeleteObject on the objects of .*formula-pm-backup/ },
         "object versions": { edit: edit({ Effect: "Allow", Action: "s3:DeleteObjectVersion", Resource: `${BACKUP}/*` }), expect: /s3:DeleteObjectVersion/ },
         "s3:Delete*": { edit: edit({ Effect: "Allow", Action: ["s3:Delete*"], Resource: [`${BACKUP}/*`] }), expect: /s3:Delete\*/ },

@@ -22,7 +22,7 @@ const fixture = (): Fake[] => [
 ];
 
 test("aws-backup-vault-lock-compliance: compliance mode at the runbook's retention; governance mode, no lock, a short minimum, an out-of-range cooling-off are reported", async (t) => {
-    await compliantAndBroken(t, awsBackupVaultLockCompliance, "bunty-production", fixture, {
+    await compliantAndBroken(t, "aws-backup-vault-lock-compliance", "bunty-production", fixture, {
         "governance mode (the old lock)": { edit: (r) => delete find(r, "lock").props.changeableForDays, expect: /governance mode/ },
         "no lock": { edit: (r) => (find(r, "lock").props.backupVaultName = "another-vault"), expect: /has no vault lock/ },
         "a minimum below the runbook's retention": { edit: (r) => (find(r, "lock").props.minRetentionDays = postgres.retentionDays - 1), expect: new RegExp(`below the bunty runbook's ${postgres.retentionDays} days for postgres`) },
@@ -36,7 +36,7 @@ test("aws-backup-vault-policy-deny-delete: a policy denying deletion to everyone
         f(doc);
         find(r, "deny").props.policy = JSON.stringify(doc);
     };
-    await compliantAndBroken(t, awsBackupVaultPolicyDenyDelete, "bunty-production", fixture, {
+    await compliantAndBroken(t, "aws-backup-vault-policy-deny-delete", "bunty-production", fixture, {
         "no policy": { edit: (r) => (find(r, "deny").props.backupVaultName = "another-vault"), expect: /no vault access policy denies backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle/ },
         "Allow instead of Deny": { edit: edit((d) => (d.Statement[0].Effect = "Allow")), expect: /denies backup:DeleteRecoveryPoint/ },
         "only one principal": { edit: edit((d) => (d.Statement[0].Principal = { AWS: "arn:aws:iam::1:role/x" })), expect: /to every principal/ },

@@ -13,7 +13,7 @@ const fixture = (): Fake[] => [
 ];
 
 test("aws-s3-bucket-name-unique: account-and-region names and auto-names pass; the runbook's bare names are reported", async (t) => {
-    await compliantAndBroken(t, awsS3BucketNameUnique, "personal-finance-hub-production", fixture, {
+    await compliantAndBroken(t, "aws-s3-bucket-name-unique", "personal-finance-hub-production", fixture, {
         "the runbook's bare name (as before)": { edit: (r) => (find(r, "files").props.bucket = "pfh-bucket"), expect: /"pfh-bucket" is a fixed global name/ },
         "an account id without the region": { edit: (r) => (find(r, "files").props.bucket = "pfh-bucket-123456789012"), expect: /fixed global name/ },
         "an explicit name on the auto-named bucket": { edit: (r) => (find(r, "logs").props.bucket = "gravitypm-files"), expect: /"gravitypm-files"/ },

@@ -21,7 +21,7 @@ const awsFixture = (): Fake[] => [
 ];
 
 test("aws-securitygroup-egress-restricted: compliant fixture passes; all protocols, wide ports, UDP, inline and legacy rules are each reported", async (t) => {
-    await compliantAndBroken(t, awsSecurityGroupEgressRestricted, "bunty-production", awsFixture, {
+    await compliantAndBroken(t, "aws-securitygroup-egress-restricted", "bunty-production", awsFixture, {
         "all protocols to the internet (the old tasks rule)": { edit: (r) => Object.assign(find(r, "tasks-https").props, { ipProtocol: "-1", fromPort: undefined, toPort: undefined }), expect: /all protocols to 0\.0\.0\.0\/0/ },
         "all protocols to a group": { edit: (r) => (find(r, "tasks-to-postgres").props.ipProtocol = "-1"), expect: /all protocols/ },
         "a port range to the internet": { edit: (r) => (find(r, "tasks-https").props.toPort = 8443), expect: /ports 443-8443/ },
@@ -58,7 +58,7 @@ const k8sFixture = (): Fake[] => [
 ];
 
 test("k8s-networkpolicy-default-deny-egress: compliant fixture passes; a missing, narrowed or undone default deny is reported", async (t) => {
-    await compliantAndBroken(t, k8sNetworkPolicyDefaultDenyEgress, "bunty-staging", k8sFixture, {
+    await compliantAndBroken(t, "k8s-networkpolicy-default-deny-egress", "bunty-staging", k8sFixture, {
         "no default deny (ingress only, as before)": { edit: (r) => (find(r, "deny").props.spec.policyTypes = ["Ingress"]), expect: /namespace bunty: no default-deny egress/ },
         "the deny selects only some pods": { edit: (r) => (find(r, "deny").props.spec.podSelector = { matchLabels: { a: "b" } }), expect: /namespace bunty: no default-deny egress/ },
         "the deny is in another namespace": { edit: (r) => (find(r, "deny").props.metadata.namespace = "other"), expect: /namespace bunty: no default-deny egress/ },

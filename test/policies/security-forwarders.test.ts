@@ -17,16 +17,14 @@ const fixture = (): Fake[] => [
 ];
 
 test("aws-lambda-function-failure-alarmed: compliant fixture passes; no destination, no alarm, an alarm on another function or without action are reported", async (t) => {
-    await compliantAndBroken(t, awsLambdaFunctionFailureAlarmed, "bunty-production", fixture, {
+    await compliantAndBroken(t, "aws-lambda-function-failure-alarmed", "bunty-production", fixture, {
         "no dead-letter queue (as before)": { edit: (r) => delete find(r, "chat").props.deadLetterConfig, expect: /has no failure destination/ },
         "no errors alarm": { edit: (r) => (find(r, "errors").props.metricName = "Throttles"), expect: /no alarm \(with an action\) on its AWS\/Lambda Errors/ },
         "an alarm on another function": { edit: (r) => (find(r, "errors").props.dimensions.FunctionName = "other"), expect: /no alarm/ },
         "an alarm nobody hears": { edit: (r) => (find(r, "errors").props.alarmActions = []), expect: /no alarm \(with an action\)/ },
     });
     // An on-failure destination counts as a failure destination.
-    await compliantAndBroken(
-        t,
-        awsLambdaFunctionFailureAlarmed,
+    await compliantAndBroken(t, "aws-lambda-function-failure-alarmed",
         "bunty-production",
         () => {
             const r = fixture();

@@ -20,7 +20,7 @@ const fixture = (): Fake[] => [
 ];
 
 test("aws-iam-role-trust-confused-deputy: conditioned trusts, execution roles and undocumented services pass; a bare documented trust is reported", async (t) => {
-    await compliantAndBroken(t, awsIamRoleTrustConfusedDeputy, "bunty-production", fixture, {
+    await compliantAndBroken(t, "aws-iam-role-trust-confused-deputy", "bunty-production", fixture, {
         "a task role without conditions (as before)": { edit: (r) => (find(r, "task").props.assumeRolePolicy = trust("ecs-tasks.amazonaws.com")), expect: /"task": trusts ecs-tasks\.amazonaws\.com without aws:SourceAccount/ },
         "a condition on another key": { edit: (r) => (find(r, "flow").props.assumeRolePolicy = trust("vpc-flow-logs.amazonaws.com", { Bool: { "aws:SecureTransport": "true" } })), expect: /"flow": trusts vpc-flow-logs/ },
         "an ECS role that is not an execution role": { edit: (r) => (find(r, "execution-policy").props.policyArn = "arn:aws:iam::aws:policy/ReadOnlyAccess"), expect: /"execution": trusts ecs-tasks/ },
