@@ -17,7 +17,7 @@ export function urlPort(url: string): number {
     if (u.port) return Number(u.port);
     if (u.protocol === "https:") return HTTPS_PORT;
     if (u.protocol === "http:") return 80;
-    throw new Error(`external dependency URL "${url}" uses ${u.protocol}; allowed: http: or https:`);
+    throw new Error(`runbook externalDependencies: URL "${url}" uses ${u.protocol}; allowed: http: or https:`);
 }
 
 /** Each external dependency's URLs (the fallback too: the runbook switches to it in an incident). */
