@@ -38,8 +38,15 @@ function alarmOf(sns) {
 `;
 }
 
-/** `index.js` of the forwarder (CommonJS). Environment: WEBHOOK_SECRET_ARN, APP, CHANNEL. */
+/**
+ * `index.js` of the forwarder (CommonJS). Environment: WEBHOOK_SECRET_ARN, APP, CHANNEL. The text is
+ * escaped as Slack's formatting docs require (&, < and > as HTML entities), so nothing in an alarm
+ * or alert (a label value, a state reason) can mention <!channel>, a user, or hide a link.
+ */
 export const CHAT_FORWARDER_SOURCE = `${forwarderPrelude("WEBHOOK_SECRET_ARN")}
+function escapeText(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
 function describe(sns) {
     const body = alarmOf(sns);
     const severity = (sns.MessageAttributes && sns.MessageAttributes.severity && sns.MessageAttributes.severity.Value) || "";
@@ -51,15 +58,34 @@ function describe(sns) {
 }
 
 exports.describe = describe;
+exports.escapeText = escapeText;
 exports.handler = async (event) => {
     const webhook = await secret();
     for (const record of event.Records || []) {
         const res = await fetch(webhook, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ channel: process.env.CHANNEL, text: describe(record.Sns) }),
+            body: JSON.stringify({ channel: process.env.CHANNEL, text: escapeText(describe(record.Sns)) }),
         });
         if (!res.ok) throw new Error("chat webhook answered " + res.status);
     }
 };
 `;
+
+/** Days a forwarder's dead-letter queue keeps a notification it could not deliver: SQS's longest, time to replay it. */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * Where a forwarder's failure alarm goes: the most severe topic that some other receiver (another
+ * forwarder, the e-mail subscription) also reads, so the news of a broken pager does not travel
+ * only through that pager. With no other receiver anywhere, the most severe topic the forwarder
+ * itself does not read, else the first: the alarm and the dead-letter queue still show in the console.
+ */
+export function failureTopic<S extends string>(failing: string, severities: readonly S[], subscribers: Readonly<Record<S, readonly string[]>>): S {
+    if (severities.length === 0) throw new Error(`failureTopic(${failing}): no topics`);
+    return (
+        severities.find((s) => subscribers[s].some((r) => r !== failing)) ??
+        severities.find((s) => !subscribers[s].includes(failing)) ??
+        severities[0]
+    );
+}

@@ -194,3 +194,14 @@ export function appContainer(svc: Service, a: AppContainerArgs): ContainerDefini
             : {}),
     };
 }
+
+/**
+ * How the app's tasks may use each of the runbook's buckets: the backup copy (`backupSync.to`, which
+ * S3 replication fills) read-only, so a compromised task can neither delete nor overwrite the backup;
+ * every other bucket read-write.
+ */
+export function bucketAccess(rb: Pick<Runbook, "data">): Record<string, "read-write" | "read-only"> {
+    const store = rb.data.objectStorage;
+    if (!store) return {};
+    return Object.fromEntries(store.buckets.map((b) => [b, b === store.backupSync?.to ? "read-only" : "read-write"]));
+}

@@ -19,6 +19,20 @@ export function underscoreName(base: string, max = 50): string {
     return fitName(base, max).replace(/[^A-Za-z0-9_]/g, "_");
 }
 
+/** S3's limit on a bucket name. */
+export const BUCKET_NAME_MAX = 63;
+
+/**
+ * `<base>-<account>-<region>`, the base shortened (with its hash) so the whole fits 63 characters:
+ * a global name no other account can take first (squatting) or already hold (create failures).
+ */
+export function uniqueBucketName(base: string, accountId: string, region: string): string {
+    if (!/^\d{12}$/.test(accountId)) throw new Error(`bucket ${base}: account id "${accountId}" is not an AWS account id (allowed: 12 digits)`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`bucket ${base}: region "${region}" is not an AWS region name (allowed: e.g. us-east-1)`);
+    const suffix = `-${accountId}-${region}`;
+    return `${fitName(base, BUCKET_NAME_MAX - suffix.length)}${suffix}`;
+}
+
 export interface AwsNames {
     readonly prefix: string;
     readonly cluster: string;
@@ -33,7 +47,8 @@ export interface AwsNames {
     readonly ecsService: (service: string) => string;
     readonly taskFamily: (service: string) => string;
     readonly vault: (dataset: Dataset) => string;
-    readonly bucket: (runbookName: string) => string;
+    /** S3 names are global: the runbook's bucket name, then the account and region (`<name>-<account>-<region>`), so no one else can hold it first. */
+    readonly bucket: (runbookName: string, accountId: string, region: string) => string;
     readonly serviceDiscoveryNamespace: string;
     readonly logGroup: (part: string) => string;
     readonly restoreTesting: string;
@@ -57,8 +72,8 @@ export function awsNames(app: AppId, env: Env): AwsNames {
         ecsService: (service) => service,
         taskFamily: (service) => `${prefix}-${service}`,
         vault: (dataset) => `${prefix}-${dataset}`,
-        // The runbook names the production buckets; other environments get their own.
-        bucket: (name) => (env === "production" ? name : fitName(`${name}-${env}`, 63)),
+        // The runbook names the buckets (other environments add theirs); the account and region make the name ours alone.
+        bucket: (name, accountId, region) => uniqueBucketName(env === "production" ? name : `${name}-${env}`, accountId, region),
         serviceDiscoveryNamespace: `${app}.${env}.internal`,
         logGroup: (part) => `/${app}/${env}/${part}`,
         restoreTesting: underscoreName(prefix),

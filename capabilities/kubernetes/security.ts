@@ -1,4 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { HTTPS_PORT } from "../egress";
+import { PUSHGATEWAY_PORT } from "./monitoring";
 import { DATA_ACCESS_LABELS, LABEL, type DataService, type Names } from "./names";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -59,6 +61,25 @@ export function dataPodSelectors(n: Names): Record<DataService, LabelSelector> {
 /** cert-manager's HTTP-01 solver pods: the label it sets on them and the port they answer on. */
 export const ACME_HTTP01_SOLVER = { label: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 } as const;
 
+/** Where the cluster's DNS answers: CoreDNS keeps kube-dns's label in kube-system on every common distribution. */
+export const CLUSTER_DNS = { namespace: "kube-system", label: { "k8s-app": "kube-dns" }, port: 53 } as const;
+
+/**
+ * The API server, for the pods the operators run that watch it (CloudNativePG's instance manager,
+ * Strimzi's entity operator). Its address is the cluster's, not known to the program; NetworkPolicies
+ * see the endpoint after the Service is resolved: 443 on managed clusters, 6443 on kubeadm ones.
+ */
+export const API_SERVER = { cidr: "0.0.0.0/0", ports: [443, 6443] } as const;
+
+/** Private ranges: the internet rule leaves them out, so it reaches nothing inside the cluster or its network. */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"] as const;
+
+/** Data services whose pods an operator runs with an API-server client in them. */
+export const API_CLIENTS: readonly DataService[] = ["postgres", "kafka"];
+
+/** `app.kubernetes.io/component` of the jobs that push to the Pushgateway: the backups (restore checks do not push). */
+export const PUSHING_JOBS = ["backup"] as const;
+
 export interface NamedPolicy {
     /** Suffix of the policy's name: `default-deny-ingress`, `postgres`. */
     readonly part: string;
@@ -73,11 +94,77 @@ export interface NamedPolicy {
  * manage them). MinIO also takes PostgreSQL's pods: CloudNativePG ships WAL and base backups there.
  * Where the stack serves public hosts (`servesHosts`), cert-manager's HTTP-01 solver pods, which it
  * starts in the app's namespace for each certificate, take the ingress controller's challenge
- * requests; without that policy no certificate is ever issued.
+ * requests; without that policy no certificate is ever issued. Then the egress policies
+ * (`egressPolicies`).
  */
-export function networkPolicies(n: Names, services: readonly { name: string; port: number }[], present: readonly DataService[], servesHosts = false): NamedPolicy[] {
+export function networkPolicies(n: Names, services: readonly { name: string; port: number }[], present: readonly DataService[], servesHosts = false, internetPorts: readonly number[] = [HTTPS_PORT]): NamedPolicy[] {
     const selectors = dataPodSelectors(n);
     const common = [{ podSelector: { matchLabels: { ...DATA_ACCESS_LABELS } } }, inNamespace(n.monitoring), inNamespace(n.operators)];
+    return [...ingressPolicies(n, services, present, servesHosts, selectors, common), ...egressPolicies(n, present, internetPorts)];
+}
+
+/**
+ * Egress is denied by default too, and allowed as each workload needs: every pod resolves names
+ * through the cluster DNS and may open connections inside the namespace (the ingress policies above
+ * decide which of them are taken: data services, replication, MinIO); the backup and restore-check
+ * jobs push to the Pushgateway (`PUSHING_JOBS`); the operator-run pods that are API clients reach the API server;
+ * the app's services reach the internet (outside the private ranges) on the runbook's ports only
+ * (`internetPorts`: HTTPS and any port an external dependency's URL names).
+ */
+export function egressPolicies(n: Names, present: readonly DataService[], internetPorts: readonly number[]): NamedPolicy[] {
+    if (internetPorts.length === 0) throw new Error(`${n.app}: the app's services need at least HTTPS out (internetPorts is empty)`);
+    const selectors = dataPodSelectors(n);
+    const tcp = (port: number) => ({ protocol: "TCP", port });
+    return [
+        { part: "default-deny-egress", spec: { podSelector: {}, policyTypes: ["Egress"] } },
+        {
+            part: "egress-dns",
+            spec: {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": CLUSTER_DNS.namespace } }, podSelector: { matchLabels: { ...CLUSTER_DNS.label } } }],
+                        ports: [
+                            { protocol: "UDP", port: CLUSTER_DNS.port },
+                            { protocol: "TCP", port: CLUSTER_DNS.port },
+                        ],
+                    },
+                ],
+            },
+        },
+        { part: "egress-namespace", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] } },
+        {
+            part: "egress-pushgateway",
+            spec: {
+                podSelector: { matchLabels: { [LABEL.partOf]: n.app }, matchExpressions: [{ key: LABEL.component, operator: "In", values: [...PUSHING_JOBS] }] },
+                policyTypes: ["Egress"],
+                egress: [{ to: [inNamespace(n.monitoring)], ports: [tcp(PUSHGATEWAY_PORT)] }],
+            },
+        },
+        ...API_CLIENTS.filter((d) => present.includes(d)).map((d) => ({
+            part: `egress-api-server-${d}`,
+            spec: { podSelector: selectors[d], policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: API_SERVER.cidr } }], ports: API_SERVER.ports.map(tcp) }] },
+        })),
+        {
+            part: "egress-internet",
+            spec: {
+                podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.component]: "app" } },
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: internetPorts.map(tcp) }],
+            },
+        },
+    ];
+}
+
+function ingressPolicies(
+    n: Names,
+    services: readonly { name: string; port: number }[],
+    present: readonly DataService[],
+    servesHosts: boolean,
+    selectors: Record<DataService, LabelSelector>,
+    common: k8s.types.input.networking.v1.NetworkPolicyPeer[],
+): NamedPolicy[] {
     return [
         { part: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
         ...services.map((s) => ({

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupRules, RESTORE_SELECTION_WINDOW_DAYS, RESTORE_VALIDATION_HOURS, restoreTestSpec, vaultLockDays, type BackupRuleSpec } from "../../../capabilities/aws/backups";
 import { underscoreName } from "../../../capabilities/aws/names";
+import { denyDeleteVaultPolicy, VAULT_LOCK_COOLING_OFF_DAYS } from "../../../capabilities/aws/vault-protection";
 import type { Dataset } from "../../../runbooks";
 import { child, serviceRole, type AwsScope } from "./scope";
 
@@ -15,7 +16,11 @@ export interface AwsBackupsArgs extends AwsScope {
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Where a restore test may create its RDS and DocumentDB copies. */
     readonly restoreTargets: { readonly RDS?: RestoreTarget; readonly DocumentDB?: RestoreTarget };
-    /** Lock the vaults so no one can delete a recovery point before the runbook's retention. Defaults to the stack's `protect` (production). */
+    /**
+     * Lock the vaults in compliance mode (after a cooling-off of VAULT_LOCK_COOLING_OFF_DAYS) and deny
+     * deleting recovery points to every principal, so no one can delete one before the runbook's
+     * retention. Defaults to the stack's `protect` (production).
+     */
     readonly vaultLock?: boolean;
 }
 
@@ -25,12 +30,13 @@ export interface DatasetBackup {
     readonly plan: aws.backup.Plan;
     readonly selection: aws.backup.Selection;
     readonly lock?: aws.backup.VaultLockConfiguration;
+    readonly denyDelete?: aws.backup.VaultPolicy;
 }
 
 /**
  * AWS Backup for every runbook backup AWS Backup can take (RDS, DocumentDB, S3; Redis is
- * ElastiCache's own snapshots): per dataset a KMS-encrypted vault, locked in production with the
- * runbook's retention as its minimum, a plan with one rule on the runbook's cron and retention,
+ * ElastiCache's own snapshots): per dataset a KMS-encrypted vault, locked in production in compliance
+ * mode with the runbook's retention as its minimum and a vault policy denying deletion to everyone, a plan with one rule on the runbook's cron and retention,
  * and a selection of the resources tagged `backup:<dataset>`. A restore testing plan restores the
  * newest recovery point of each dataset on the runbook's restore-test cadence.
  *
@@ -69,7 +75,14 @@ export class AwsBackups extends pulumi.ComponentResource {
                 child(this, args, { protect: args.protect, retainOnDelete: true }),
             );
             const vaultLock = lock
-                ? new aws.backup.VaultLockConfiguration(`${name}-${rule.dataset}-lock`, { backupVaultName: vault.name, minRetentionDays: vaultLockDays(rule) }, child(this, args, { protect: args.protect }))
+                ? new aws.backup.VaultLockConfiguration(
+                      `${name}-${rule.dataset}-lock`,
+                      { backupVaultName: vault.name, minRetentionDays: vaultLockDays(rule), changeableForDays: VAULT_LOCK_COOLING_OFF_DAYS },
+                      child(this, args, { protect: args.protect }),
+                  )
+                : undefined;
+            const denyDelete = lock
+                ? new aws.backup.VaultPolicy(`${name}-${rule.dataset}-deny-delete`, { backupVaultName: vault.name, policy: denyDeleteVaultPolicy() }, child(this, args, { protect: args.protect }))
                 : undefined;
             const plan = new aws.backup.Plan(
                 `${name}-${rule.dataset}-plan`,
@@ -95,7 +108,7 @@ export class AwsBackups extends pulumi.ComponentResource {
                 { name: `${args.names.prefix}-${rule.dataset}`, planId: plan.id, iamRoleArn: this.role.arn, selectionTags: [{ type: "STRINGEQUALS", key: rule.tag.key, value: rule.tag.value }] },
                 child(this, args),
             );
-            this.datasets[rule.dataset] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}) };
+            this.datasets[rule.dataset] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}) };
         }
 
         const spec = restoreTestSpec(rb);

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT, MSK_TLS_PORT } from "../../../capabilities/aws/msk";
+import { HTTPS_PORT, internetPorts } from "../../../capabilities/egress";
 import { child, type AwsScope } from "./scope";
 
 export interface AwsFirewallArgs extends AwsScope {
@@ -16,6 +17,16 @@ export const DATA_PORTS = { postgres: 5432, redis: 6379, mongodb: 27017 } as con
  * Security groups. Only the app's tasks (and the metrics collector, which runs the data
  * exporters) reach a data service, on its port only; only the load balancer reaches the tasks'
  * service ports and Grafana's port from outside; data services have no outbound rules at all.
+ *
+ * Egress is closed too: every rule that lets a group of ours in has its mirror on the group that
+ * connects (tasks and collector to the data services, collector to the tasks), so one call wires
+ * both sides. To the internet the tasks, the collector and Grafana open only TCP ports: HTTPS
+ * (AWS APIs, Fargate's image pulls from the public registries, the runbook's external APIs and
+ * the probes of them) and any other port an external dependency's URL names
+ * (capabilities/egress.ts). Security groups do not filter the Amazon DNS resolver nor the ECS
+ * task metadata endpoint, so neither needs a rule. HTTPS goes to 0.0.0.0/0 rather than to
+ * interface endpoints: the images come from Docker Hub and the dependencies are public hosts,
+ * so a narrower CIDR would not hold them.
  */
 export class AwsFirewall extends pulumi.ComponentResource {
     public readonly loadBalancer: aws.ec2.SecurityGroup;
@@ -46,8 +57,24 @@ export class AwsFirewall extends pulumi.ComponentResource {
                 },
                 child(this, args),
             );
-        const egressAll = (part: string, sg: aws.ec2.SecurityGroup, description: string) =>
-            new aws.vpc.SecurityGroupEgressRule(`${name}-${part}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description }, child(this, args));
+        // `from` may open connections to `to` on the port: the ingress rule on `to` and its mirror on `from`.
+        const connect = (part: string, to: aws.ec2.SecurityGroup, toPart: string, from: aws.ec2.SecurityGroup, fromPart: string, port: number, description: string) => {
+            ingress(part, to, from, port, description);
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-${fromPart}-to-${toPart}-${port}`,
+                { securityGroupId: from.id, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: to.id, description: `To ${toPart} (mirror of: ${description})` },
+                child(this, args),
+            );
+        };
+        const internet = (part: string, sg: aws.ec2.SecurityGroup, ports: readonly number[], description: string) => {
+            for (const port of ports) {
+                new aws.vpc.SecurityGroupEgressRule(
+                    `${name}-${part}-internet-${port}`,
+                    { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: port === HTTPS_PORT ? description : `${description} (port ${port} from an external dependency URL)` },
+                    child(this, args),
+                );
+            }
+        };
 
         this.loadBalancer = group("alb", "Public HTTPS load balancer");
         this.tasks = group("tasks", "App service tasks");
@@ -58,7 +85,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
         const servicePorts = [...new Set(rb.services.map((s) => s.port))];
         for (const port of servicePorts) {
             ingress(`tasks-from-alb-${port}`, this.tasks, this.loadBalancer, port, "Service port from the load balancer");
-            ingress(`tasks-from-collector-${port}`, this.tasks, this.collector, port, "Metrics and health probes from the collector");
+            connect(`tasks-from-collector-${port}`, this.tasks, "tasks", this.collector, "collector", port, "Metrics and health probes from the collector");
         }
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-alb-to-tasks`,
@@ -71,15 +98,16 @@ export class AwsFirewall extends pulumi.ComponentResource {
             { securityGroupId: this.loadBalancer.id, ipProtocol: "tcp", fromPort: GRAFANA_PORT, toPort: GRAFANA_PORT, referencedSecurityGroupId: this.grafana.id, description: "To Grafana" },
             child(this, args),
         );
-        egressAll("tasks", this.tasks, "Data services, AWS APIs, the runbook's external APIs");
-        egressAll("grafana", this.grafana, "S3 (provisioning), Amazon Managed Prometheus and CloudWatch APIs");
-        egressAll("collector", this.collector, "Exporter targets, AMP remote write, probes of public hosts");
+        const outbound = internetPorts(rb);
+        internet("tasks", this.tasks, outbound, "AWS APIs, image pulls, the runbook external APIs");
+        internet("grafana", this.grafana, [HTTPS_PORT], "S3 (provisioning), Amazon Managed Prometheus and CloudWatch APIs, image pull");
+        internet("collector", this.collector, outbound, "AMP remote write, image pulls, probes of public hosts and external dependencies");
 
         const dataGroup = (service: "postgres" | "redis" | "mongodb" | "kafka", ports: number[], description: string) => {
             const sg = group(service, description);
             for (const port of ports) {
-                ingress(`${service}-from-tasks-${port}`, sg, this.tasks, port, `${service} from the app's tasks`);
-                ingress(`${service}-from-collector-${port}`, sg, this.collector, port, `${service} from the metrics exporters`);
+                connect(`${service}-from-tasks-${port}`, sg, service, this.tasks, "tasks", port, `${service} from the app tasks`);
+                connect(`${service}-from-collector-${port}`, sg, service, this.collector, "collector", port, `${service} from the metrics exporters`);
             }
             return sg;
         };
@@ -89,7 +117,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
         if (rb.data.kafka) {
             this.kafka = dataGroup("kafka", [MSK_TLS_PORT], "MSK brokers (TLS)");
             for (const port of [MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT]) {
-                ingress(`kafka-exporters-${port}`, this.kafka, this.collector, port, "MSK open monitoring, scraped by the collector");
+                connect(`kafka-exporters-${port}`, this.kafka, "kafka", this.collector, "collector", port, "MSK open monitoring, scraped by the collector");
             }
         }
         this.registerOutputs({});

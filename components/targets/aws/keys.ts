@@ -43,6 +43,8 @@ export class AwsKeys extends pulumi.ComponentResource {
                     Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
                     Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
                     Resource: "*",
+                    // Confused deputy: only on behalf of this account's alarms and workspaces, as the topics' own policy says.
+                    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
                 },
             ],
         });

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubject } from "../../../capabilities/aws/alarms";
 import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";
-import { CHAT_FORWARDER_SOURCE, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
+import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { rulesFor } from "../../../capabilities/alerting";
 import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
@@ -97,6 +97,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
     public readonly heartbeatAlarm: aws.cloudwatch.MetricAlarm;
     public readonly chat?: aws.lambda.Function;
     public readonly pager?: aws.lambda.Function;
+    /** Per forwarder: the queue its undeliverable notifications land in, and the alarms on its errors and on that queue. */
+    public readonly forwarderFailures: Record<string, { queue: aws.sqs.Queue; errors: aws.cloudwatch.MetricAlarm; dropped: aws.cloudwatch.MetricAlarm }> = {};
 
     constructor(name: string, args: AwsMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Monitoring", name, {}, opts);
@@ -154,6 +156,46 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 environment: (secretArn) => ({ WEBHOOK_SECRET_ARN: secretArn, APP: rb.app, CHANNEL: rb.incident.channels.chat }),
                 topics: ALERT_SEVERITIES,
             });
+        }
+
+        // A forwarder that fails is itself alarmed, on a topic another receiver reads (capabilities/aws/chat.ts).
+        const subscribers: Record<AlertSeverity, string[]> = { critical: [], warning: email ? ["email"] : [], info: [] };
+        for (const [part, f] of this.forwarders) for (const t of f.topics) subscribers[t].push(part);
+        for (const [part, { fn, queue }] of this.forwarders) {
+            const target = this.topics[failureTopic(part, ALERT_SEVERITIES, subscribers)].arn;
+            const alarm = (key: string, description: string, metric: Pick<aws.cloudwatch.MetricAlarmArgs, "namespace" | "metricName" | "dimensions" | "period">) =>
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${part}-${key}`,
+                    {
+                        name: `${args.names.prefix}-${part}-forwarder-${key}`,
+                        alarmDescription: description,
+                        ...metric,
+                        statistic: key === "errors" ? "Sum" : "Maximum",
+                        evaluationPeriods: 1,
+                        comparisonOperator: "GreaterThanThreshold",
+                        threshold: 0,
+                        treatMissingData: "notBreaching",
+                        alarmActions: [target],
+                        okActions: [target],
+                        tags: { "runbook:kind": "platform" },
+                    },
+                    child(this, args),
+                );
+            this.forwarderFailures[part] = {
+                queue,
+                errors: alarm("errors", `The ${part} forwarder of ${rb.app} failed to deliver a notification (Lambda retries twice, then keeps it in its dead-letter queue).`, {
+                    namespace: "AWS/Lambda",
+                    metricName: "Errors",
+                    dimensions: { FunctionName: fn.name },
+                    period: 60,
+                }),
+                dropped: alarm("dropped", `Notifications of ${rb.app} the ${part} forwarder could not deliver wait in its dead-letter queue: read them there, fix the receiver, then replay or purge.`, {
+                    namespace: "AWS/SQS",
+                    metricName: "ApproximateNumberOfMessagesVisible",
+                    dimensions: { QueueName: queue.name },
+                    period: 300,
+                }),
+            };
         }
 
         const ampLogs = logGroup(this, args, `${name}-amp-logs`, `/aws/vendedlogs/prometheus/${args.names.prefix}`, args.kmsKeyArn);
@@ -240,8 +282,17 @@ export class AwsMonitoring extends pulumi.ComponentResource {
      * cannot post to a webhook or the Events API itself); the operator's credential stays in
      * Secrets Manager, read at run time.
      */
+    /** Each forwarder by its part (`pager`, `chat`): its function, dead-letter queue and the topics that feed it. */
+    private readonly forwarders = new Map<string, { fn: aws.lambda.Function; queue: aws.sqs.Queue; topics: readonly AlertSeverity[] }>();
+
     private forwarder(name: string, args: AwsMonitoringArgs, f: ForwarderSpec): aws.lambda.Function {
         const part = `${name}-${f.part}`;
+        // SNS invokes the function asynchronously: after Lambda's two retries a notification lands here instead of vanishing.
+        const deadLetters = new aws.sqs.Queue(
+            `${part}-dead-letters`,
+            { name: `${args.names.prefix}-${f.part}-dead-letters`, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS, sqsManagedSseEnabled: true },
+            child(this, args),
+        );
         const secret = new aws.secretsmanager.Secret(`${part}-${f.secretPart}`, { description: `${args.names.prefix} ${f.what} (operator secret)`, kmsKeyId: args.kmsKeyArn }, child(this, args));
         new aws.secretsmanager.SecretVersion(`${part}-${f.secretPart}`, { secretId: secret.id, secretString: pulumi.secret(f.secret) }, child(this, args));
         const functionName = `${args.names.prefix}-${f.part}`;
@@ -255,6 +306,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
             policyJson([
                 { Action: ["secretsmanager:GetSecretValue"], Resource: secret.arn },
                 { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
+                { Action: ["sqs:SendMessage"], Resource: deadLetters.arn },
             ]),
         );
         const fn = new aws.lambda.Function(
@@ -268,6 +320,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(f.source) }),
                 environment: { variables: secret.arn.apply(f.environment) },
                 loggingConfig: { logFormat: "Text", logGroup: logs.name },
+                deadLetterConfig: { targetArn: deadLetters.arn },
             },
             child(this, args),
         );
@@ -279,6 +332,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
             );
             new aws.sns.TopicSubscription(`${name}-${topic}-${f.part}`, { topic: this.topics[topic].arn, protocol: "lambda", endpoint: fn.arn }, child(this, args, { dependsOn: [permission] }));
         }
+        this.forwarders.set(f.part, { fn, queue: deadLetters, topics: f.topics });
         return fn;
     }
 }

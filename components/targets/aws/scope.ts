@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import type { AwsNames } from "../../../capabilities/aws/names";
 import { cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
+import { trustPolicy } from "../../../capabilities/aws/trust";
 import { backupFor } from "../../../capabilities/schedules";
 import type { Env, Runbook } from "../../../runbooks";
 
@@ -79,12 +80,16 @@ export function serviceRole(
     service: string,
     managedPolicies: readonly string[],
     description: string,
+    /** Whether the trust carries the confused-deputy conditions the service documents (capabilities/aws/trust.ts). Defaults to true. */
+    conditioned = true,
 ): aws.iam.Role {
     const role = new aws.iam.Role(
         logicalName,
         {
             description,
-            assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] }),
+            assumeRolePolicy: pulumi
+                .all([scope.partition, scope.accountId])
+                .apply(([partition, accountId]) => JSON.stringify(trustPolicy(service, { partition, region: scope.region, accountId }, conditioned))),
         },
         child(parent, scope),
     );
@@ -110,7 +115,8 @@ export function taskExecutionRole(
     secretArns: pulumi.Input<string>[],
     kmsKeyArn: pulumi.Input<string>,
 ): aws.iam.Role {
-    const role = serviceRole(parent, scope, logicalName, "ecs-tasks.amazonaws.com", ["service-role/AmazonECSTaskExecutionRolePolicy"], description);
+    // Assumed by the ECS agent, for which ECS documents no confused-deputy keys (capabilities/aws/trust.ts).
+    const role = serviceRole(parent, scope, logicalName, "ecs-tasks.amazonaws.com", ["service-role/AmazonECSTaskExecutionRolePolicy"], description, false);
     if (secretArns.length) {
         rolePolicy(
             parent,

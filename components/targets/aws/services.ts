@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     appContainer,
     awslogs,
+    bucketAccess,
     appEnvironment,
     CA_VOLUME,
     caBundleContainer,
@@ -102,6 +103,10 @@ export class AwsServices extends pulumi.ComponentResource {
         this.taskRole = serviceRole(this, args, `${name}-task`, "ecs-tasks.amazonaws.com", [], "The app's own AWS access: its buckets");
         const bucketArns = Object.values(args.buckets).map((b) => b.arn);
         if (bucketArns.length) {
+            // The backup copy is read-only to the app (bucketAccess): it cannot delete what the backup keeps.
+            const access = bucketAccess(args.runbook);
+            const objects = (mode: "read-write" | "read-only") => Object.entries(args.buckets).filter(([runbookName]) => (access[runbookName] ?? "read-write") === mode).map(([, b]) => pulumi.interpolate`${b.arn}/*`);
+            const writable = objects("read-write");
             rolePolicy(
                 this,
                 args,
@@ -109,7 +114,8 @@ export class AwsServices extends pulumi.ComponentResource {
                 this.taskRole,
                 policyJson([
                     { Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArns },
-                    { Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectVersion"], Resource: bucketArns.map((arn) => pulumi.interpolate`${arn}/*`) },
+                    ...(writable.length ? [{ Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectVersion"], Resource: writable }] : []),
+                    ...(objects("read-only").length ? [{ Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objects("read-only") }] : []),
                     { Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: args.kmsKeyArn },
                 ]),
             );

@@ -41,7 +41,7 @@ export class AwsStorage extends pulumi.ComponentResource {
                 this,
                 args,
                 `${name}-${runbookName}`,
-                { bucket: args.names.bucket(runbookName), tags: dataset ? { [backupTag(dataset).key]: backupTag(dataset).value } : {} },
+                { bucket: args.accountId.apply((account) => args.names.bucket(runbookName, account, args.region)), tags: dataset ? { [backupTag(dataset).key]: backupTag(dataset).value } : {} },
                 args.kmsKeyArn,
                 stateful(this, args),
             );

@@ -12,13 +12,16 @@ export interface NetworkPoliciesArgs {
     readonly services: readonly Pick<Service, "name" | "port">[];
     /** Some service has a public host: the ingress controller (and cert-manager's solver) may reach the services. Defaults to false. */
     readonly servesHosts?: boolean;
-    /** The data services the stack runs; each gets its own ingress rule. */
+    /** The data services the stack runs; each gets its own ingress rule (and, where an operator's pods watch the API server, an egress rule to it). */
     readonly dataServices: readonly DataService[];
+    /** TCP ports the app's services open to the internet: `internetPorts(runbook)` (capabilities/egress.ts), HTTPS and the external dependencies' ports. */
+    readonly internetPorts: readonly number[];
 }
 
 /**
  * The app namespace's firewall, as NetworkPolicies (capabilities/kubernetes/security.ts decides
- * them): the Kubernetes counterpart of the AWS target's security groups (aws/firewall.ts).
+ * them): the Kubernetes counterpart of the AWS target's security groups (aws/firewall.ts). Ingress and
+ * egress are both denied by default; the allowances are derived from what the platform wires.
  */
 export class NetworkPolicies extends pulumi.ComponentResource {
     public readonly policies: k8s.networking.v1.NetworkPolicy[];
@@ -27,7 +30,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         super("platform:kubernetes:NetworkPolicies", name, {}, opts);
         const { scope } = args;
         const { names } = scope;
-        this.policies = networkPolicies(names, args.services, args.dataServices, args.servesHosts ?? false).map(
+        this.policies = networkPolicies(names, args.services, args.dataServices, args.servesHosts ?? false, args.internetPorts).map(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.part}`, { metadata: meta(scope, `${names.app}-${p.part}`, "network"), spec: p.spec }, childOptions(this, scope, { dependsOn: [scope.namespace] })),
         );
         this.registerOutputs({});

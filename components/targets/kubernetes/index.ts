@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { internetPorts } from "../../../capabilities/egress";
 import { appConnectionEnv, appEnvSecret, scaledByKeda } from "../../../capabilities/kubernetes/apps";
 import { opsScripts, opsScriptsConfigMap, platformScripts, platformScriptsConfigMap } from "../../../capabilities/kubernetes/backups";
 import { names as kubernetesNames, type DataService } from "../../../capabilities/kubernetes/names";
@@ -136,7 +137,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const present: DataService[] = [...kinds.map((kind) => kind.kind), "minio"];
         this.networkPolicies = new NetworkPolicies(
             `${name}-network`,
-            { scope, services: rb.services, servesHosts: Object.keys(context.hosts).length > 0, dataServices: present },
+            { scope, services: rb.services, servesHosts: Object.keys(context.hosts).length > 0, dataServices: present, internetPorts: internetPorts(rb) },
             { parent: this },
         );
 

@@ -173,8 +173,8 @@ test("names fit the services' limits", (t) => {
         t.regex(n.restoreTesting, /^[A-Za-z0-9_]{1,50}$/);
     }
     t.not(fitName("a".repeat(40) + "x", 32), fitName("a".repeat(40) + "y", 32), "long names stay distinct");
-    t.is(awsNames("formula-pm", "production").bucket("formula-pm-storage"), "formula-pm-storage");
-    t.is(awsNames("formula-pm", "staging").bucket("formula-pm-storage"), "formula-pm-storage-staging");
+    t.is(awsNames("formula-pm", "production").bucket("formula-pm-storage", "123456789012", "eu-west-1"), "formula-pm-storage-123456789012-eu-west-1");
+    t.is(awsNames("formula-pm", "staging").bucket("formula-pm-storage", "123456789012", "eu-west-1"), "formula-pm-storage-staging-123456789012-eu-west-1");
 });
 
 test("backups: one AWS Backup rule per runbook backup AWS Backup can take; Redis is left to ElastiCache", (t) => {

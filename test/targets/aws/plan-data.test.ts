@@ -194,7 +194,13 @@ test("S3: the runbook's buckets versioned, KMS-encrypted, private, old versions 
             t.is(buckets.length, 0, app);
             return;
         }
-        t.deepEqual(buckets.map((b) => prop(b, "bucket")).sort(), [...store.buckets].sort());
+        t.is(buckets.length, store.buckets.length, app);
+        // Global names: the runbook's name, then the account and region (no squatting, no create failures).
+        for (const name of store.buckets) {
+            const physical = prop<string>(named(plan, "aws:s3/bucket:Bucket", `${app}-storage-${name}`), "bucket");
+            t.regex(physical, new RegExp(`^${name}-\\d{12}-${rb.aws.region}$`), app);
+            t.regex(physical, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name");
+        }
         const files = rb.backups.find((b) => b.dataset === "files" || b.dataset === "config");
         for (const name of store.buckets) {
             const bucket = named(plan, "aws:s3/bucket:Bucket", `${app}-storage-${name}`);
@@ -228,7 +234,7 @@ test("S3: the runbook's buckets versioned, KMS-encrypted, private, old versions 
         t.is(prop(r, "bucket"), mockId(named(plan, "aws:s3/bucket:Bucket", `${app}-storage-${store.backupSync.from}`)));
         const rule = prop<{ status: string; destination: { bucket: string }; deleteMarkerReplication: { status: string } }[]>(r, "rules")[0];
         t.is(rule.status, "Enabled");
-        t.is(rule.destination.bucket, `arn:aws:s3:::${store.backupSync.to}`);
+        t.is(rule.destination.bucket, `arn:aws:s3:::${prop(named(plan, "aws:s3/bucket:Bucket", `${app}-storage-${store.backupSync.to}`), "bucket")}`);
         t.is(rule.deleteMarkerReplication.status, "Disabled", "a delete in the file bucket does not reach the backup");
     });
     t.is(ofType(plans.get("formula-pm")!, "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 1);
