@@ -51,6 +51,14 @@ import { k8sServiceNoPublicDataPorts } from "./kubernetes/service-no-public-data
 import { k8sStatefulResourceProtect } from "./kubernetes/stateful-resource-protect";
 import { k8sWorkloadImagePinned } from "./kubernetes/workload-image-pinned";
 import { k8sWorkloadProbesResources } from "./kubernetes/workload-probes-resources";
+import { awsBackupVaultLockCompliance } from "./aws/backup-vault-lock-compliance";
+import { awsBackupVaultPolicyDenyDelete } from "./aws/backup-vault-policy-deny-delete";
+import { awsIamRoleTrustConfusedDeputy } from "./aws/iam-role-trust-confused-deputy";
+import { awsLambdaFunctionFailureAlarmed } from "./aws/lambda-function-failure-alarmed";
+import { awsS3BackupBucketNoDelete } from "./aws/s3-backup-bucket-no-delete";
+import { awsS3BucketNameUnique } from "./aws/s3-bucket-name-unique";
+import { awsSecurityGroupEgressRestricted } from "./aws/securitygroup-egress-restricted";
+import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-default-deny-egress";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
@@ -111,6 +119,15 @@ export const RULES: readonly Rule[] = [
     k8sServiceNoPublicDataPorts,
     awsStatefulResourceProtect,
     k8sStatefulResourceProtect,
+    // security: least privilege, closed egress, backups that survive a compromised account
+    awsSecurityGroupEgressRestricted,
+    k8sNetworkPolicyDefaultDenyEgress,
+    awsIamRoleTrustConfusedDeputy,
+    awsS3BucketNameUnique,
+    awsS3BackupBucketNoDelete,
+    awsBackupVaultLockCompliance,
+    awsBackupVaultPolicyDenyDelete,
+    awsLambdaFunctionFailureAlarmed,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

@@ -1,16 +1,13 @@
-import { finding, label, stackRule, type Subject } from "../lib/policy";
+import { finding, label, stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { num } from "../lib/values";
+import { namesVault } from "../lib/security";
 
 const VAULT = "aws:backup/vault:Vault";
 const LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
 /** AWS's bounds on a compliance-mode lock's cooling-off (`changeableForDays`); without it the lock is in governance mode. */
-export const CHANGEABLE_FOR_DAYS = { min: 3, max: 36500 } as const;
+const CHANGEABLE_FOR_DAYS = { min: 3, max: 36500 } as const;
 
-/** A resource that names a vault (lock, vault policy) belongs to it by its vault name or its dependency on it. */
-export function namesVault(r: Subject, vault: Subject): boolean {
-    return (r.dependencies ?? []).includes(vault.urn) || (typeof r.props.backupVaultName === "string" && r.props.backupVaultName === vault.props.name);
-}
 
 /**
  * Backups that survive a stolen administrator credential (FSBP Backup, cdk-nag AwsSolutions-BK):

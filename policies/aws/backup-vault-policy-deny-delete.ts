@@ -1,12 +1,12 @@
 import { finding, label, stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray, isRecord } from "../lib/values";
-import { namesVault } from "./backup-vault-lock-compliance";
+import { namesVault } from "../lib/security";
 
 const VAULT = "aws:backup/vault:Vault";
 const POLICY = "aws:backup/vaultPolicy:VaultPolicy";
 /** Deleting a recovery point, or expiring it early through its lifecycle. */
-export const DELETE_ACTIONS = ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"] as const;
+const DELETE_ACTIONS = ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"] as const;
 
 function denies(policyText: unknown, action: string): boolean {
     let doc: unknown;

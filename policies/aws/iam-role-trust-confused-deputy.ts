@@ -9,7 +9,7 @@ const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
  * assume (ECS task roles, VPC flow logs, RDS Enhanced Monitoring, S3 replication). Kept here, not
  * read from the program, so the program cannot shrink what its guard checks.
  */
-export const DOCUMENTED_SERVICES = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com", "s3.amazonaws.com"] as const;
+const DOCUMENTED_SERVICES = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com", "s3.amazonaws.com"] as const;
 const KEYS = ["aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"];
 
 function parse(text: unknown): Record<string, any> | undefined {

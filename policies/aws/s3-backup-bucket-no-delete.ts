@@ -1,17 +1,11 @@
 import { finding, label, stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray, isRecord } from "../lib/values";
+import { deletes } from "../lib/security";
 
 const REPLICATION = ["aws:s3/bucketReplicationConfig:BucketReplicationConfig", "aws:s3/bucketReplicationConfiguration:BucketReplicationConfiguration"];
 const POLICIES = ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"];
 
-/** Whether an IAM action pattern grants deleting objects (or object versions). */
-export function deletes(action: string): boolean {
-    const a = action.toLowerCase();
-    if (a === "*" || a === "s3:*") return true;
-    const re = new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
-    return ["s3:deleteobject", "s3:deleteobjectversion"].some((x) => re.test(x));
-}
 
 /** Whether a resource pattern covers the objects of the bucket with this ARN. */
 function covers(resource: string, bucketArn: string): boolean {

@@ -1,6 +1,6 @@
-import type { Runbook } from "../../runbooks";
 import { finding, label, resourceRule } from "../lib/policy";
 import { asArray, isRecord, num } from "../lib/values";
+import { allowedInternetPorts } from "../lib/security";
 
 const OPEN = ["0.0.0.0/0", "::/0"];
 
@@ -24,14 +24,6 @@ function egressOf(type: string, p: Record<string, any>): Rule[] {
     return [{ from: num(p.fromPort), to: num(p.toPort), protocol: String(p.ipProtocol ?? ""), cidrs: [p.cidrIpv4, p.cidrIpv6].filter((c): c is string => typeof c === "string") }];
 }
 
-/** HTTPS, and every port the runbook's external dependencies' URLs connect to (read here, not from the program). */
-export function allowedInternetPorts(rb: Pick<Runbook, "externalDependencies">): number[] {
-    const port = (url: string) => {
-        const u = new URL(url);
-        return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
-    };
-    return [...new Set([443, ...rb.externalDependencies.flatMap((d) => [d.url, ...(d.fallbackUrl ? [d.fallbackUrl] : [])]).map(port)])].sort((a, b) => a - b);
-}
 
 /**
  * Closed egress (checkov CKV_AWS_382, FSBP EC2.2's spirit): no security group sends all protocols

@@ -1,5 +1,6 @@
 import test from "ava";
-import { awsS3BackupBucketNoDelete, deletes } from "../../policies/aws/s3-backup-bucket-no-delete";
+import { awsS3BackupBucketNoDelete } from "../../policies/aws/s3-backup-bucket-no-delete";
+import { deletes } from "../../policies/lib/security";
 import { bucketAccess } from "../../capabilities/aws/containers";
 import { getRunbook } from "../../runbooks";
 import { allStacks } from "../../stacks/settings";

@@ -1,5 +1,6 @@
 import test from "ava";
-import { allowedInternetPorts, awsSecurityGroupEgressRestricted } from "../../policies/aws/securitygroup-egress-restricted";
+import { awsSecurityGroupEgressRestricted } from "../../policies/aws/securitygroup-egress-restricted";
+import { allowedInternetPorts } from "../../policies/lib/security";
 import { k8sNetworkPolicyDefaultDenyEgress } from "../../policies/kubernetes/networkpolicy-default-deny-egress";
 import { getRunbook } from "../../runbooks";
 import { allStacks } from "../../stacks/settings";
