@@ -2,6 +2,9 @@ import { z } from "zod";
 import { applyOverrides, overridableKeys, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
 import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
 import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
+import { imagePinProblem } from "../capabilities/images";
+
+export { imagePinProblem, MOVING_TAGS } from "../capabilities/images";
 
 /**
  * Stack configuration: the one place config enters the program. `resolveStack` is pure (it takes
@@ -23,35 +26,6 @@ export type OperatorSecret = (typeof OPERATOR_SECRETS)[number] | (typeof OPTIONA
 /** Environments whose stacks must have the operator secrets: an alert there must reach a person. */
 export const PAGED_ENVS: readonly Env[] = ["staging", "production"];
 
-const IMAGE_RE = /^[a-z0-9][a-z0-9._\-/]*(:[0-9]+\/[a-z0-9._\-/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-/**
- * Tags that name a channel or a branch, not a release: the registry re-points them, so two pulls
- * of the same reference can run different code. Named in the message, also with a variant suffix
- * (`stable-alpine`); a tag with a version or commit in it (`main-3f2a1b9`) is a release.
- */
-export const MOVING_TAGS = [
-    "latest", "stable", "main", "master", "edge", "dev", "develop", "development", "nightly", "next", "canary", "beta", "alpha",
-    "unstable", "testing", "test", "current", "lts", "rolling", "head", "trunk", "snapshot", "release", "prod", "production", "staging",
-] as const;
-const PIN_ALLOWED = "allowed: a version tag (e.g. :1.3.2) or a sha256 digest (@sha256:<64 hex digits>)";
-
-/**
- * The one image rule, at the config edge and in the policy pack: a reference is pinned when it
- * has a sha256 digest, or a version tag (one with a version number or a commit id in it) that is
- * not a moving tag. Returns why a reference is not pinned, with what is allowed; undefined when
- * it is.
- */
-export function imagePinProblem(reference: string): string | undefined {
-    const m = IMAGE_RE.exec(reference);
-    if (!m) return `not an image reference (registry/name:tag or registry/name@sha256:<digest>, lowercase name); ${PIN_ALLOWED}`;
-    if (m[3]) return undefined;
-    const tag = m[2]?.slice(1);
-    if (!tag) return `has no tag, so Docker pulls "latest", which moves; ${PIN_ALLOWED}`;
-    if (/[0-9]/.test(tag)) return undefined;
-    const head = tag.toLowerCase().split(/[-_.]/)[0];
-    if ((MOVING_TAGS as readonly string[]).includes(head)) return `the tag "${tag}" moves (a channel or branch name the registry re-points); ${PIN_ALLOWED}`;
-    return `the tag "${tag}" names no version (no version number or commit id in it), so it can move; ${PIN_ALLOWED}`;
-}
 const imageSchema = z.string().superRefine((s, ctx) => {
     const problem = imagePinProblem(s);
     if (problem) ctx.addIssue({ code: "custom", message: problem });

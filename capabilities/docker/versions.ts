@@ -1,6 +1,7 @@
 import type { Runbook } from "../../runbooks";
 import { EXPORTERS, type ExporterId } from "../alerting/exporters";
 import { GRAFANA_IMAGE } from "../dashboards";
+import { imagePinProblem } from "../images";
 
 /**
  * Every third-party image the local platform runs, pinned to an exact tag. The runbook names a
@@ -69,9 +70,7 @@ export function imageRepository(reference: string): string {
     return colon > withoutDigest.lastIndexOf("/") ? withoutDigest.slice(0, colon) : withoutDigest;
 }
 
-/** True for a reference with an exact tag or a digest, and not `latest`. */
+/** True for a reference the one image rule calls pinned (capabilities/images.ts). */
 export function isPinned(reference: string): boolean {
-    if (/@sha256:[a-f0-9]{64}$/.test(reference)) return true;
-    const tag = reference.slice(imageRepository(reference).length + 1);
-    return tag.length > 0 && tag !== "latest" && /[0-9]/.test(tag);
+    return imagePinProblem(reference) === undefined;
 }

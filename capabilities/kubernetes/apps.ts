@@ -9,6 +9,7 @@ import { postgresHosts } from "./postgres";
 import { redisUrl } from "./redis";
 import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
 import { APP_UID, hardened, podSecurity } from "./security";
+import { imagePinProblem } from "../images";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
@@ -77,9 +78,8 @@ export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Recor
 export const PROBE_TIMINGS = { readiness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }, liveness: { initialDelaySeconds: 60, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 } } as const;
 
 export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: string): DeploymentSpec {
-    if (/:latest$/.test(image) || !/[:@]/.test(image.slice(image.lastIndexOf("/")))) {
-        throw new Error(`${rb.app}: \`images.${svc.name}\` = "${image}" is not pinned; allowed: a version tag or a digest`);
-    }
+    const unpinned = imagePinProblem(image);
+    if (unpinned) throw new Error(`${rb.app}: \`images.${svc.name}\` = "${image}": ${unpinned}`);
     const selector = serviceSelector(n, svc.name);
     const probe = { httpGet: { path: svc.healthPath, port: "http" } };
     return {

@@ -1,5 +1,6 @@
 import type { Runbook, Service } from "../../runbooks";
 import type { Subject } from "./policy";
+import { imagePinProblem } from "../../capabilities/images";
 
 /** Which runbook service or data service a workload is, read from its names and image. */
 
@@ -72,13 +73,8 @@ export function runbookDataServices(rb: Runbook): DataService[] {
 
 /** An image reference whose tag is pinned: a digest, or a tag that is not `latest`/missing. */
 export function imagePinned(image: string): { ok: boolean; why?: string } {
-    if (/@sha256:[a-f0-9]{64}$/.test(image)) return { ok: true };
-    const lastSlash = image.lastIndexOf("/");
-    const colon = image.indexOf(":", lastSlash + 1);
-    if (colon < 0) return { ok: false, why: "has no tag (Docker resolves it to latest)" };
-    const tag = image.slice(colon + 1);
-    if (tag === "" || /^(latest|stable|main|master|edge|nightly|dev)$/i.test(tag)) return { ok: false, why: `uses the moving tag "${tag}"` };
-    return { ok: true };
+    const why = imagePinProblem(image);
+    return why ? { ok: false, why } : { ok: true };
 }
 
 export function nameOf(s: Subject): string {

@@ -453,7 +453,7 @@ test("aws-ecs-taskdefinition-*: runbook sizes, health path, pinned images", asyn
         "no health check": { edit: (rs) => editContainer(rs[0], (c) => delete c.healthCheck), expect: /has no healthCheck/ },
     });
     await compliantAndBroken(t, "aws-ecs-taskdefinition-image-pinned", PFH_PROD, () => taskDefinitions(pfh), {
-        latest: { edit: (rs) => editContainer(rs[0], (c) => (c.image = "ghcr.io/x/backend:latest")), expect: /uses the moving tag "latest"/ },
+        latest: { edit: (rs) => editContainer(rs[0], (c) => (c.image = "ghcr.io/x/backend:latest")), expect: /the tag "latest" moves/ },
         "no tag": { edit: (rs) => editContainer(rs[0], (c) => (c.image = "nginx")), expect: /has no tag/ },
     });
 });

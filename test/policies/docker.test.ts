@@ -102,7 +102,7 @@ test("docker-container-image-pinned: pulled images are pinned", async (t) => {
         { ...dataContainer(), props: { ...dataContainer().props, image: `sha256:${"a".repeat(64)}` } },
     ];
     await compliantAndBroken(t, "docker-container-image-pinned", LOCAL, images, {
-        latest: { edit: (rs) => (rs[0].props.name = "mongo:latest"), expect: /"mongo:latest" uses the moving tag "latest"/ },
+        latest: { edit: (rs) => (rs[0].props.name = "mongo:latest"), expect: /"mongo:latest" the tag "latest" moves/ },
         "no tag": { edit: (rs) => (rs[1].props.image = "grafana/grafana"), expect: /"grafana\/grafana" has no tag/ },
         "registry port is not a tag": { edit: (rs) => (rs[0].props.name = "registry.local:5000/mongo"), expect: /has no tag/ },
     });

@@ -199,7 +199,7 @@ test("k8s-prometheusrule-runbook-alerts and k8s-alertmanager-critical-paging", a
 
 test("k8s supply chain and exposure: pinned images and charts, internal data services", async (t) => {
     await compliantAndBroken(t, "k8s-workload-image-pinned", STAGING, () => [deployment(pfh.services[0]), cronJob("backup-redis", "0 1 * * *", ["bash"], {})], {
-        "latest app image": { edit: (rs) => (rs[0].props.spec.template.spec.containers[0].image = "ghcr.io/x/y:latest"), expect: /uses the moving tag "latest"/ },
+        "latest app image": { edit: (rs) => (rs[0].props.spec.template.spec.containers[0].image = "ghcr.io/x/y:latest"), expect: /the tag "latest" moves/ },
         "untagged job image": { edit: (rs) => (rs[1].props.spec.jobTemplate.spec.template.spec.containers[0].image = "bitnami/kubectl"), expect: /"bitnami\/kubectl" has no tag/ },
     });
     await compliantAndBroken(t, "k8s-helm-release-version-pinned", STAGING, () => [{ type: "kubernetes:helm.sh/v3:Release", name: "kps", props: { chart: "kube-prometheus-stack", version: "65.1.1", repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" } } }], {

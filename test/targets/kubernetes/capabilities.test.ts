@@ -200,8 +200,8 @@ test("versions: charts pinned to exact versions; unknown data-service versions a
 test("apps: fail early on an unpinned image, on public hosts without a ClusterIssuer, and on a missing data-service password", (t) => {
     const rb = getRunbook("bunty");
     const n = names("bunty", "bunty");
-    t.throws(() => deploymentSpec(rb, n, rb.services[0], "ghcr.io/bunty/backend:latest"), { message: /`images\.backend`.*not pinned/ });
-    t.throws(() => deploymentSpec(rb, n, rb.services[0], "ghcr.io/bunty/backend"), { message: /not pinned/ });
+    t.throws(() => deploymentSpec(rb, n, rb.services[0], "ghcr.io/bunty/backend:latest"), { message: /`images\.backend`.*the tag "latest" moves/ });
+    t.throws(() => deploymentSpec(rb, n, rb.services[0], "ghcr.io/bunty/backend"), { message: /has no tag/ });
     t.throws(() => ingressAnnotations(rb, { ingressClass: "nginx" }, { backend: "api.bunty.io" }), { message: /`kubernetes\.clusterIssuer` is required/ });
     t.throws(() => appConnectionEnv(rb, n, { postgres: "p" }), { message: /redis password is required/ });
     const env = appConnectionEnv(rb, n, { postgres: "p/w", redis: "r" });
