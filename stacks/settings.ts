@@ -116,6 +116,8 @@ export interface PlatformContext {
     readonly exceptions: readonly Exception[];
     readonly settings: StackSettings;
     readonly region?: string;
+    /** `aws:profile` and `aws:allowedAccountIds`, passed to the AWS provider the program creates. */
+    readonly awsAccess?: { readonly profile?: string; readonly allowedAccountIds?: readonly string[] };
     readonly protect: boolean;
     /** Public host per service. */
     readonly hosts: Readonly<Record<string, string>>;
@@ -207,6 +209,45 @@ function editDistance(a: string, b: string): number {
     return row[b.length];
 }
 
+/**
+ * Provider keys the program reads. It creates its providers explicitly (components/targets/*),
+ * and an explicit provider does not read the stack's `aws:*`, `kubernetes:*` or `docker:*` config
+ * by itself: a key not passed on would be ignored silently (a deploy to the wrong account or
+ * cluster), so every other key in those namespaces is refused, naming where its setting lives.
+ */
+export const PROVIDER_KEYS: Readonly<Record<string, string>> = {
+    "aws:region": "the region the AWS provider deploys to",
+    "aws:profile": "the shared-credentials profile the AWS provider signs with",
+    "aws:allowedAccountIds": "a list of the AWS account ids this stack may deploy to (the provider refuses any other)",
+    "kubernetes:kubeconfig": "the kubeconfig the Kubernetes provider reads (a secret); the context is runbook-platform:kubernetes.context",
+};
+const PROVIDER_NAMESPACES = ["aws", "kubernetes", "docker", "random"] as const;
+const PROVIDER_KEY_HOMES: Readonly<Record<string, string>> = {
+    "kubernetes:context": `${PROJECT}:kubernetes.context`,
+    "docker:host": `${PROJECT}:docker.host`,
+};
+
+/** Keys of the provider namespaces the program would not read, each with where its setting lives. */
+export function providerKeyProblems(config: Readonly<Record<string, string>>): string[] {
+    const problems: string[] = [];
+    for (const key of Object.keys(config)) {
+        const space = key.slice(0, Math.max(0, key.indexOf(":")));
+        if (!(PROVIDER_NAMESPACES as readonly string[]).includes(space) || key in PROVIDER_KEYS) continue;
+        const home = PROVIDER_KEY_HOMES[key];
+        problems.push(
+            `${key}: the program creates its providers itself and does not read this key${home ? `; set ${home} instead` : ""} (allowed provider keys: ${Object.keys(PROVIDER_KEYS).join(", ")})`,
+        );
+    }
+    const ids = config["aws:allowedAccountIds"];
+    if (ids !== undefined) {
+        const list = parseValue(ids);
+        if (!Array.isArray(list) || list.length === 0 || !list.every((id) => typeof id === "string" && /^[0-9]{12}$/.test(id))) {
+            problems.push(`aws:allowedAccountIds = ${JSON.stringify(ids)}: allowed: a list of 12-digit AWS account ids as strings, e.g. ["123456789012"]`);
+        }
+    }
+    return problems;
+}
+
 /** Keys whose namespace nothing reads, each with the nearest namespace when it is a likely typo. */
 export function namespaceProblems(config: Readonly<Record<string, string>>): string[] {
     const problems: string[] = [];
@@ -253,6 +294,24 @@ const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
  * of an alert in order (for an `above` alert critical >= warning >= info; reversed for `below`).
  * Each problem names the overridden key and the range it may take.
  */
+/**
+ * Replica bounds after overrides: each number is checked against the runbook alone, so an
+ * override can still leave min above max (ECS and the HPA would refuse it) or desired outside
+ * them. Names the keys the stack set.
+ */
+function scalingProblems(effective: Runbook, applied: readonly AppliedOverride[]): string[] {
+    const problems: string[] = [];
+    for (const svc of effective.services) {
+        const { min, desired, max } = svc.scaling;
+        if (min <= desired && desired <= max) continue;
+        const set = applied.filter((o) => o.key.startsWith(`services.${svc.name}.scaling.`)).map((o) => ns(`overrides.${o.key}`));
+        problems.push(
+            `${set.length ? set.join(", ") : ns(`overrides.services.${svc.name}.scaling`)}: leave ${svc.name} with min ${min}, desired ${desired}, max ${max}; allowed: min <= desired <= max (raise max with an exception where the runbook's is too low)`,
+        );
+    }
+    return problems;
+}
+
 function thresholdProblems(baseline: Runbook, effective: Runbook, applied: readonly AppliedOverride[]): string[] {
     const problems: string[] = [];
     const rank = { info: 0, warning: 1, critical: 2 } as const;
@@ -316,7 +375,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         const empty = Array.isArray(value) ? value.length === 0 : !!value && typeof value === "object" && Object.keys(value).length === 0;
         if (empty && key in settingsSchema.shape && key !== "images") delete raw[key];
     }
-    const early = namespaceProblems(config);
+    const early = [...namespaceProblems(config), ...providerKeyProblems(config)];
     if ("overrides" in raw) raw.overrides = flattenOverrides(raw.overrides, early);
 
     const parsed = settingsSchema.safeParse(raw);
@@ -354,6 +413,11 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
             problems.push(`aws:region = "${region}": the runbook runs in ${baseline.aws.region}; allowed: ${baseline.aws.region}, or an exception for key aws.region`);
         }
     }
+    if (target === "kubernetes" && !settings.kubernetes?.context) {
+        problems.push(
+            `${ns("kubernetes.context")} = (missing): a Kubernetes stack names its cluster's kubeconfig context; the operators, CRDs and chart releases are cluster-wide, so two apps' stacks on one context would take over each other's (docs/kubernetes.md); allowed: the context of this app's ${env} cluster`,
+        );
+    }
     if (target !== "kubernetes" && settings.kubernetes) problems.push(`${ns("kubernetes")}: set, but this stack's target is ${target}; allowed only with target kubernetes`);
     if (target !== "docker" && settings.docker) problems.push(`${ns("docker")}: set, but this stack's target is ${target}; allowed only with target docker`);
     if (target !== "aws" && settings.aws) problems.push(`${ns("aws")}: set, but this stack's target is ${target}; allowed only with target aws`);
@@ -385,6 +449,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         problems.push(`${ns(`${e.list}.${e.key}`)} = ${JSON.stringify(e.value)}: ${e.allowed}`);
     }
     problems.push(...thresholdProblems(baseline, effective, applied));
+    problems.push(...scalingProblems(effective, applied));
     const hosts: Record<string, string> = {};
     for (const svc of baseline.services) {
         const host = settings.hosts?.[svc.name] ?? (svc.host && (env === "production" ? svc.host : `${env}.${svc.host}`));
@@ -407,6 +472,13 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         exceptions: settings.exceptions ?? [],
         settings,
         region: target === "aws" ? region : undefined,
+        awsAccess:
+            target === "aws"
+                ? {
+                      ...(config["aws:profile"] ? { profile: config["aws:profile"] } : {}),
+                      ...(config["aws:allowedAccountIds"] ? { allowedAccountIds: parseValue(config["aws:allowedAccountIds"]) as string[] } : {}),
+                  }
+                : undefined,
         protect: settings.protect ?? env === "production",
         hosts,
     };

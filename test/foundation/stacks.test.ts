@@ -68,8 +68,8 @@ const BAD: { name: string; stack: string; key: string; value: unknown; expect: R
         name: "an image for a service the runbook does not have",
         stack: "formula-pm-local",
         key: "runbook-platform:images",
-        value: { frontend: "a/b:1", backend: "a/c:1", worker: "a/d:1" },
-        expect: [/runbook-platform:images\.worker = "a\/d:1"/, /allowed: frontend, backend/],
+        value: { frontend: "a/b:1.0.0", backend: "a/c:1.0.0", worker: "a/d:1.0.0" },
+        expect: [/runbook-platform:images\.worker = "a\/d:1.0.0"/, /allowed: frontend, backend/],
     },
     {
         name: "an unknown target",

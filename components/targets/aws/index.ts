@@ -56,7 +56,13 @@ export class AwsPlatform extends pulumi.ComponentResource {
 
         this.provider = new aws.Provider(
             `${name}-aws`,
-            { region: context.region, defaultTags: { tags: { app: context.app, env: context.env, "managed-by": "pulumi" } } },
+            {
+                region: context.region,
+                // An explicit provider reads no `aws:*` stack config by itself: the ones the stack may set are passed on.
+                ...(context.awsAccess?.profile ? { profile: context.awsAccess.profile } : {}),
+                ...(context.awsAccess?.allowedAccountIds ? { allowedAccountIds: [...context.awsAccess.allowedAccountIds] } : {}),
+                defaultTags: { tags: { app: context.app, env: context.env, "managed-by": "pulumi" } },
+            },
             { parent: this },
         );
         const invoke = { parent: this, provider: this.provider };
