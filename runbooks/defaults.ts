@@ -9,7 +9,7 @@ export const DEFAULTS = {
     infoResponseMinutes: { value: 240, reason: "the runbook gives no response time for informational alerts; 4 hours, as the runbooks' lowest severity" },
     criticalResponseMinutes: { value: 0, reason: "the runbook gives no response time per alert class; critical alerts page immediately" },
     warningResponseMinutes: { value: 30, reason: "the runbook gives no response time for warnings; 30 minutes, the middle of the five runbooks' 15-60" },
-    backupRetentionDays: { value: 30, reason: "the runbook gives no retention; 30 days, as formula-pm's and gravitypm's runbooks keep" },
+    backupRetentionDays: { value: 30, reason: "the runbook gives no retention; 30 days, as formula-pm's runbook keeps its backups" },
     backupDailyCron: { value: "0 1 * * *", reason: "the runbook says daily but not when; 01:00 UTC, outside the app's busy hours" },
     logRetentionDays: { value: 30, reason: "the runbook gives no log retention; 30 days, as formula-pm and personal-finance-hub keep" },
     postgresVersion: { value: "16", reason: "the runbook names no version; PostgreSQL 16, as personal-finance-hub runs" },
