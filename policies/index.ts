@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyPack } from "@pulumi/policy";
-import { parseStackName } from "../stacks/settings";
+import { parseStackName } from "../capabilities/stacks";
 import { packConfigFor, PACK_NAME, policies } from "./pack";
 
 /**

@@ -4,7 +4,7 @@ import * as path from "path";
 import YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
-import { OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, parseStackName, PROJECT } from "../../stacks/settings";
+import { OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, parseStackName, PROJECT } from "../../capabilities/stacks";
 
 /**
  * What every policy knows about the stack under review. The runbook is the BASELINE as its team

@@ -1,4 +1,4 @@
-import { PAGED_ENVS } from "../../stacks/settings";
+import { PAGED_ENVS } from "../../capabilities/stacks";
 import { prometheusEvidence } from "./alerts";
 import { alertmanagerConfigs, pages, receiversFor } from "./alertmanager";
 import { cite, finding, label, type CheckContext, type Finding, type Subject } from "./policy";

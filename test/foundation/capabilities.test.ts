@@ -239,3 +239,16 @@ test("layers point one way: nothing in capabilities/ or runbooks/ imports compon
     const wrong = files.flatMap((f) => upperLayerImports(f, fs.readFileSync(f, "utf8")).map((target) => `${path.relative(ROOT, f)} imports ${target}`));
     t.deepEqual(wrong, []);
 });
+
+test("the pack reads only runbooks/ and pure capabilities/: nothing in policies/ imports components/, stacks/ or cli/ (the offline check may name the plan's types)", (t) => {
+    const files = sourcesUnder(path.join(ROOT, "policies"));
+    t.true(files.length > 50, `scanned ${files.length} files`);
+    // `import type` is erased: the offline check (policies/offline.ts, wire.ts) names the plan's shape, it runs none of the program.
+    const runtimeImports = (source: string) => source.replace(/^import type [^;]+;$/gm, "");
+    const wrong = files.flatMap((f) =>
+        upperLayerImports(f, runtimeImports(fs.readFileSync(f, "utf8")))
+            .filter((target) => !target.startsWith("policies"))
+            .map((target) => `${path.relative(ROOT, f)} imports ${target}`),
+    );
+    t.deepEqual(wrong, []);
+});
