@@ -1,15 +1,20 @@
 import { finding, label, stackRule, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
+import { isUnknown } from "../lib/inputs";
 import { isRecord } from "../lib/values";
 
 const FUNCTION = "aws:lambda/function:Function";
 const INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const QUEUE = "aws:sqs/queue:Queue";
 
 const physicalName = (fn: Subject): string => String(fn.props.name ?? fn.name);
 
-function hasFailureDestination(fn: Subject, configs: readonly Subject[]): boolean {
-    if (typeof fn.props.deadLetterConfig?.targetArn === "string" && fn.props.deadLetterConfig.targetArn) return true;
+function hasFailureDestination(fn: Subject, configs: readonly Subject[], queues: readonly Subject[]): boolean {
+    const target = fn.props.deadLetterConfig?.targetArn;
+    if (typeof target === "string" && target) return true;
+    // A first preview: the queue's ARN is unknown until it exists; the function depends on the queue it names.
+    if (isUnknown(target) && queues.some((q) => (fn.dependencies ?? []).includes(q.urn))) return true;
     return configs.some((c) => (c.props.functionName === physicalName(fn) || (c.dependencies ?? []).includes(fn.urn)) && isRecord(c.props.destinationConfig?.onFailure) && !!c.props.destinationConfig.onFailure.destination);
 }
 
@@ -36,8 +41,9 @@ export const awsLambdaFunctionFailureAlarmed = stackRule({
     check: (resources) => {
         const configs = ofType(resources, INVOKE_CONFIG);
         const alarms = ofType(resources, ALARM);
+        const queues = ofType(resources, QUEUE);
         return ofType(resources, FUNCTION).flatMap((fn) => [
-            ...(hasFailureDestination(fn, configs) ? [] : [finding(`${label(fn)} has no failure destination; an event it fails on after Lambda's retries is dropped without a trace`, { urn: fn.urn })]),
+            ...(hasFailureDestination(fn, configs, queues) ? [] : [finding(`${label(fn)} has no failure destination; an event it fails on after Lambda's retries is dropped without a trace`, { urn: fn.urn })]),
             ...(alarmsErrors(fn, alarms) ? [] : [finding(`${label(fn)} has no alarm (with an action) on its AWS/Lambda Errors; a failing forwarder drops pages silently`, { urn: fn.urn })]),
         ]);
     },

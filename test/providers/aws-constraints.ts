@@ -120,6 +120,8 @@ export const METRIC_DIMENSIONS: Readonly<Record<string, { readonly metrics: read
     },
     "AWS/SNS": { metrics: ["NumberOfMessagesPublished"], sets: [["TopicName"]], source: "https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html" },
     "AWS/ECS": { metrics: ["CPUUtilization", "MemoryUtilization"], sets: [["ClusterName", "ServiceName"]], source: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html" },
+    "AWS/SQS": { metrics: ["ApproximateNumberOfMessagesVisible"], sets: [["QueueName"]], source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html" },
+    "AWS/Lambda": { metrics: ["Errors"], sets: [["FunctionName"]], source: "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html" },
 };
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
@@ -450,6 +452,8 @@ export const CONSTRAINTS: readonly Constraint[] = [
  * called), with why. A type in a plan that is in neither list fails the test: decide for it.
  */
 export const SCHEMA_ONLY: Readonly<Record<string, string>> = {
+    "aws:backup/vaultPolicy:VaultPolicy": "one access policy document per vault (its deny-delete statement is held by aws-backup-vault-policy-deny-delete)",
+    "aws:sqs/queue:Queue": "a forwarder's dead-letter queue: a name, a KMS key and a retention within SQS's 60 s to 14 days",
     "aws:acm/certificate:Certificate": "DNS validation of the names it lists; no combination",
     "aws:acm/certificateValidation:CertificateValidation": "waits on the certificate's records",
     "aws:amp/alertManagerDefinition:AlertManagerDefinition": "its YAML is checked by amtool in test/alerting",
