@@ -80,6 +80,8 @@ if (require.main === module) {
         (code) => (process.exitCode = code),
         (err: Error) => {
             console.error(err.message);
+            // A pipe (`… --json | jq`) hides the exit code: the failure is on stdout too, as JSON.
+            if (process.argv.includes("--json")) process.stdout.write(JSON.stringify({ error: err.message }, null, 2) + "\n");
             process.exitCode = 1;
         },
     );

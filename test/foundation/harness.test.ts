@@ -219,3 +219,10 @@ test("`npm run plan` names an unknown stack and exits non-zero", async (t) => {
     t.is((err as unknown as { code: number }).code, 1);
     t.regex((err as unknown as { stderr: string }).stderr, /unknown stack "gravitypm-prod"/);
 });
+
+test("`plan --json` that fails says so on stdout too, as JSON: a pipe into jq hides the exit code", async (t) => {
+    const err = await t.throwsAsync(run(process.execPath, ["--import=tsx", "cli/plan.ts", "--stack", "gravitypm-prod", "--json"], { cwd: ROOT }));
+    t.is((err as unknown as { code: number }).code, 1);
+    const out = JSON.parse((err as unknown as { stdout: string }).stdout) as { error: string };
+    t.regex(out.error, /unknown stack "gravitypm-prod"/);
+});
