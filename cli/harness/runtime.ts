@@ -142,7 +142,7 @@ export function capturedFromRequest(req: any, urn: string): PlannedResource {
             ignoreChanges: req.getIgnorechangesList() ?? [],
             replaceOnChanges: req.getReplaceonchangesList() ?? [],
             additionalSecretOutputs: req.getAdditionalsecretoutputsList() ?? [],
-            aliases: (req.getAliasesList?.() ?? []).map((a: any) => (typeof a === "string" ? a : (a.getUrn?.() ?? JSON.stringify(a.toObject?.() ?? a)))),
+            aliases: (req.getAliasesList?.() ?? []).map((a: any) => (typeof a === "string" ? a : (a.getUrn?.() || JSON.stringify(a.toObject?.() ?? a)))),
             dependsOn: req.getDependenciesList() ?? [],
             provider: req.getProvider() || undefined,
         },
