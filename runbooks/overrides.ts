@@ -59,9 +59,19 @@ export function overridableKeys(rb: Runbook): Map<string, Slot> {
                 kind: "threshold",
                 tighterWhen: alert.direction === "above" ? "lower" : "higher",
                 get: () => level.threshold,
-                set: (v) => (level.threshold = v as number),
+                set: (v) => {
+                    level.overridden = { ...level.overridden, threshold: `overrides.${base}.threshold (the runbook's: ${level.threshold})` };
+                    level.threshold = v as number;
+                },
             });
-            slots.set(`${base}.for`, { kind: "duration", get: () => level.for, set: (v) => (level.for = v as string) });
+            slots.set(`${base}.for`, {
+                kind: "duration",
+                get: () => level.for,
+                set: (v) => {
+                    level.overridden = { ...level.overridden, for: `overrides.${base}.for (the runbook's: ${level.for})` };
+                    level.for = v as string;
+                },
+            });
         }
     }
     for (const backup of rb.backups) {

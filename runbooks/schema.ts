@@ -105,6 +105,12 @@ export const levelSchema = z
         for: durationSchema,
         source: sourceSchema,
         defaulted: defaultedSchema,
+        /**
+         * Set only on a stack's copy (runbooks/overrides.ts): which fields the stack's overrides
+         * changed, each with the override key and the runbook's own value, so nothing generated
+         * from the level passes a stack's number off as the runbook's.
+         */
+        overridden: z.record(z.string(), z.string()).optional(),
     })
     .strict();
 export type Level = z.infer<typeof levelSchema>;

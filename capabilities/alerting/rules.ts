@@ -74,7 +74,9 @@ export function levelAnnotations(runbook: Runbook, alert: Alert, level: Level): 
         summary: `${alert.title}: ${levelCondition(alert, level)}`,
         description:
             `${alert.title}${where ? ` on ${where}` : ""}: ${VALUE_TEMPLATE}${alert.unit === "bool" ? " (1 = down)" : UNIT_SUFFIX[alert.unit]}. ` +
-            `The runbook's ${level.severity} level: ${levelBound(alert, level)} (${level.source.seed}, "${level.source.section}").`,
+            (level.overridden
+                ? `This stack's ${level.severity} level: ${levelBound(alert, level)} (set by ${Object.values(level.overridden).join(" and ")}; ${level.source.seed}, "${level.source.section}").`
+                : `The runbook's ${level.severity} level: ${levelBound(alert, level)} (${level.source.seed}, "${level.source.section}").`),
         runbook_url: runbookUrl(runbook.app, level.source),
     };
 }

@@ -45,6 +45,13 @@ test.serial("an override in the stack file reaches the rendered rules, the same 
             .find((r) => r.labels.severity === "warning" && r.expr.includes("http") && new RegExp(`> ?\\(?${String(tightened).replace(".", "\\.")}\\b`).test(r.expr));
     t.truthy(levelOf(overridden), `no warning rule compares with ${tightened}`);
     t.falsy(levelOf(committed));
+    // The text on the page says whose number it is: the stack's override, with the runbook's beside it.
+    const described = (YAML.parse(overridden) as { groups: { rules: { expr: string; labels: { severity: string }; annotations?: { description: string } }[] }[] }).groups
+        .flatMap((g) => g.rules)
+        .find((r) => r.labels.severity === "warning" && r.expr.includes("http") && r.annotations?.description.includes(`overrides.alerts.${ALERT}.warning.threshold`));
+    t.truthy(described, "the overridden rule does not name its override");
+    t.regex(described!.annotations!.description, new RegExp(`This stack's warning level: .*the runbook's: ${String(warning.threshold).replace(".", "\\.")}\\)`));
+    t.false(/The runbook's warning level/.test(described!.annotations!.description));
 
     const plan = await planStack(STACK, { stackFileText: text });
     const deployed = plan.resources.flatMap((r) => strings(r.inputs));
