@@ -2,6 +2,7 @@ import { z } from "zod";
 import { applyOverrides, overridableKeys, OverrideError, type AppliedOverride, type Exception } from "../runbooks/overrides";
 import { getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
 import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
+import { awsProblems } from "../capabilities/aws/validate";
 import { imagePinProblem } from "../capabilities/images";
 
 export { imagePinProblem, MOVING_TAGS } from "../capabilities/images";
@@ -421,6 +422,13 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
     }
     problems.push(...thresholdProblems(baseline, effective, applied));
     problems.push(...scalingProblems(effective, applied));
+    if (target === "aws" && applied.length) {
+        // What AWS cannot run, found at the edge when this stack's overrides caused it, naming them.
+        const before = new Set(awsProblems(baseline));
+        for (const p of awsProblems(effective).filter((p) => !before.has(p))) {
+            problems.push(`${applied.map((o) => ns(`overrides.${o.key}`)).join(", ")}: ${p}`);
+        }
+    }
     const hosts: Record<string, string> = {};
     for (const svc of baseline.services) {
         const host = settings.hosts?.[svc.name] ?? (svc.host && (env === "production" ? svc.host : `${env}.${svc.host}`));

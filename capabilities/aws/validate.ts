@@ -58,5 +58,5 @@ export function awsProblems(rb: Runbook): string[] {
         check(() => mskKafkaVersion(kafka));
         check(() => mskSubnetCount(kafka, rb.aws.availabilityZones));
     }
-    return problems;
+    return [...new Set(problems)];
 }

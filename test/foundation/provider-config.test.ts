@@ -63,3 +63,13 @@ test("scaling overrides leave min <= desired <= max, or the keys are named", (t)
     t.regex(err!.message, /allowed: min <= desired <= max/);
     t.notThrows(() => resolve("gravitypm-production", fileText("gravitypm-production", { [`${PROJECT}:overrides`]: { [key]: svc.scaling.desired } })));
 });
+
+test("an override AWS cannot run is refused at the edge, naming the override, once per problem", (t) => {
+    const rb = getRunbook("gravitypm");
+    const dataset = rb.backups[0].dataset;
+    const key = `backups.${dataset}.cron`;
+    const err = t.throws(() => resolve("gravitypm-production", fileText("gravitypm-production", { [`${PROJECT}:overrides`]: { [key]: "*/5 * * * *" } })), { instanceOf: ConfigError });
+    const lines = err!.message.split("\n").slice(1);
+    t.true(lines.some((l) => l.includes(`${PROJECT}:overrides.${key}:`) && /AWS Backup runs at most hourly/.test(l)), err!.message);
+    t.is(new Set(lines).size, lines.length, "a problem is listed twice");
+});

@@ -66,7 +66,8 @@ test("overrides reach the AWS resources: log retention, scaling, alarm threshold
 
 test("a Redis backup more frequent than daily is refused before any AWS resource, with the field named: ElastiCache snapshots once a day", (t) => {
     t.truthy(refused);
-    t.regex(refused!.message, /^bunty-production: the aws target cannot build this runbook:\n  - backups\[1\]\.cron = "0 \*\/6 \* \* \*": a managed daily snapshot can only follow a cron that fires once a day/);
+    // Refused at the config edge, naming the stack's override that caused it (before any resource).
+    t.regex(refused!.message, /^stack bunty-production: invalid configuration\n  - runbook-platform:overrides\.backups\.redis\.cron: backups\[1\]\.cron = "0 \*\/6 \* \* \*": a managed daily snapshot can only follow a cron that fires once a day/);
 });
 
 test("with a hosted zone, the certificate is validated through Route 53 and each host aliases the load balancer", (t) => {
