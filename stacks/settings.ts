@@ -333,10 +333,8 @@ function thresholdProblems(baseline: Runbook, effective: Runbook, applied: reado
 export function resolveStack(stack: string, config: Readonly<Record<string, string>>, secretKeys?: readonly string[]): PlatformContext {
     const { app, env } = parseStackName(stack);
     const baseline = getRunbook(app);
-    if (secretKeys) {
-        const plaintext = plaintextSecretProblems(stack, config, secretKeys);
-        if (plaintext.length) throw new ConfigError(stack, plaintext);
-    }
+    // Listed with every other problem, so one run shows all of them.
+    const plaintext = secretKeys ? plaintextSecretProblems(stack, config, secretKeys) : [];
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config)) {
         if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = parseValue(v);
@@ -347,7 +345,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         const empty = Array.isArray(value) ? value.length === 0 : !!value && typeof value === "object" && Object.keys(value).length === 0;
         if (empty && key in settingsSchema.shape && key !== "images") delete raw[key];
     }
-    const early = [...namespaceProblems(config), ...providerKeyProblems(config)];
+    const early = [...plaintext, ...namespaceProblems(config), ...providerKeyProblems(config)];
     if ("overrides" in raw) raw.overrides = flattenOverrides(raw.overrides, early);
 
     const parsed = settingsSchema.safeParse(raw);

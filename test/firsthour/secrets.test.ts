@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { planStack } from "../../cli/harness/runtime";
-import { STACKS_DIR } from "../../cli/harness/stack-files";
-import { ConfigError, OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, PROJECT, plaintextSecretProblems } from "../../stacks/settings";
+import { readStackConfig, STACKS_DIR } from "../../cli/harness/stack-files";
+import { ConfigError, OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, PROJECT, plaintextSecretProblems, resolveStack } from "../../stacks/settings";
 
 /**
  * An operator credential (pager key, chat webhook, mail password, dead man's switch URL) typed
@@ -77,4 +77,14 @@ test("under the real CLI's convention (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS)
     });
     t.is(r.status, 0, r.stderr);
     t.deepEqual(JSON.parse(r.stdout), [true, false]);
+});
+
+test("a plaintext credential is listed with the stack's other problems, not alone", (t) => {
+    const stack = "gravitypm-production";
+    const base = readStackConfig(stack).config;
+    const config: Record<string, string> = { ...base, "runbook-platform:pagerdutyRoutingKey": "0123456789abcdef0123456789abcdef", "runbook-platform:target": "mainframe" };
+    const err = t.throws(() => resolveStack(stack, config, []), { instanceOf: ConfigError });
+    t.true(err!.message.includes("runbook-platform:pagerdutyRoutingKey"), err!.message);
+    t.true(err!.message.includes("runbook-platform:target"), err!.message);
+    t.false(err!.message.includes("0123456789abcdef0123456789abcdef"), "the credential's value is never repeated");
 });
