@@ -31,7 +31,7 @@ export const settingsSchema = z
         /** Public host per service; defaults to the runbook's host (prefixed with the env outside production). */
         hosts: z.record(z.string(), hostSchema).optional(),
         /** Runbook numbers this stack changes, by dotted key (see runbooks/overrides.ts). */
-        overrides: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+        overrides: z.record(z.string(), z.union([z.number(), z.string()], { message: "expected a number (a threshold, retention or replica count) or a string (a duration like 5m, a cron)" })).optional(),
         /** Loosenings the stack is allowed, each with a reason a reviewer can judge. */
         exceptions: z
             .array(z.object({ key: z.string(), reason: z.string().min(20, { message: "a reason of at least 20 characters is required" }) }).strict())
@@ -122,7 +122,9 @@ const ns = (key: string) => `${PROJECT}:${key}`;
 function valueAt(raw: Record<string, unknown>, path: PropertyKey[]): string {
     let v: unknown = raw;
     for (const p of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[p] : undefined;
-    return v === undefined ? "(missing)" : JSON.stringify(v);
+    if (v === undefined) return "(missing)";
+    // A value with credentials in it (user:password@host) is named without them.
+    return JSON.stringify(v).replace(/([\s"/])[^\s"/@:]+:[^\s"/@]+@/g, "$1<credentials>@");
 }
 
 /** The keys the schema accepts at a path, for "unknown key" messages. */

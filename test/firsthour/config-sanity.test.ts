@@ -126,3 +126,16 @@ test("a YAML error names the stack file and the line; a duplicate key names the 
     const broken = t.throws(() => readStackConfig(stack, "config:\n  runbook-platform:images: [a\n"));
     t.regex(broken!.message, new RegExp(`stacks/Pulumi\\.${stack}\\.yaml:\\d+:\\d+: `));
 });
+
+test("a value with credentials in it is named without them, and a non-number override says what is expected", (t) => {
+    const stack = "formula-pm-staging";
+    const relay = t.throws(() => resolve(stack, fileText(stack, { [`${PROJECT}:alerting`]: { smtp: { smarthost: "relay-user:S3cretPass@smtp.example.com:587", from: "a@example.com" } } })), { instanceOf: ConfigError });
+    t.true(relay!.message.includes(`${PROJECT}:alerting.smtp.smarthost = "<credentials>@smtp.example.com:587"`), relay!.message);
+    t.false(relay!.message.includes("S3cretPass"));
+    const alert = getRunbook("formula-pm").alerts[0];
+    const key = `alerts.${alert.id}.${alert.levels[0].severity}.threshold`;
+    for (const bad of [null, true]) {
+        const err = t.throws(() => resolve(stack, fileText(stack, overrides({ [key]: bad }))), { instanceOf: ConfigError });
+        t.true(err!.message.includes(`${PROJECT}:overrides.${key} = ${JSON.stringify(bad)}: expected a number`), err!.message);
+    }
+});
