@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import type { StackPlan } from "./harness/runtime";
+import { planViews, type StackPlan } from "./harness/runtime";
 import { mockCall } from "./harness/mocks";
-import { readStackConfig, SECRET_PLACEHOLDER } from "./harness/stack-files";
+import { readStackConfig } from "./harness/stack-files";
 import type { BuildOptions } from "../stacks/program";
 import { PROJECT, parseStackName, resolveStack } from "../stacks/settings";
 import type { WiredResource } from "../policies/wire";
@@ -16,36 +16,8 @@ import type { WiredResource } from "../policies/wire";
  * (unknown sentinels, secret and asset signatures), which is what the analyzer is sent.
  */
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 let sink: WiredResource[] | undefined;
 let patched = false;
-
-/** The plan's two views (unwrapped, display-safe) of a wire value, as `cli/harness/runtime.ts` records them. */
-function views(value: unknown, path: string, secretPaths: string[]): { raw: unknown; shown: unknown } {
-    if (value && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) {
-        secretPaths.push(path);
-        return { raw: views((value as { value: unknown }).value, path, []).raw, shown: SECRET_PLACEHOLDER };
-    }
-    if (value === UNKNOWN) return { raw: undefined, shown: "[unknown]" };
-    if (Array.isArray(value)) {
-        const parts = value.map((v, i) => views(v, `${path}[${i}]`, secretPaths));
-        return { raw: parts.map((p) => p.raw), shown: parts.map((p) => p.shown) };
-    }
-    if (value && typeof value === "object") {
-        const raw: Record<string, unknown> = {};
-        const shown: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value)) {
-            const part = views(v, path ? `${path}.${k}` : k, secretPaths);
-            raw[k] = part.raw;
-            shown[k] = part.shown;
-        }
-        return { raw, shown };
-    }
-    return { raw: value, shown: value };
-}
 
 function patchMonitor(): void {
     if (patched) return;
@@ -57,7 +29,7 @@ function patchMonitor(): void {
             if (!err && capture) {
                 const wire = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
                 const secretPaths: string[] = [];
-                const { raw, shown } = views(wire, "", secretPaths);
+                const { raw, shown } = planViews(wire, "", secretPaths, []);
                 capture.push({
                     urn: res.getUrn(),
                     type: req.getType(),

@@ -73,11 +73,11 @@ function isSecret(v: unknown): v is { value: unknown } {
     return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
-/** Walks a serialized property struct into the two views: unwrapped and display-safe. */
-function views(value: unknown, path: string, secretPaths: string[], unknownPaths: string[]): { raw: unknown; shown: unknown } {
+/** Walks a serialized property struct into the two views: unwrapped and display-safe (also the offline first preview's, cli/preview-plan.ts). */
+export function planViews(value: unknown, path: string, secretPaths: string[], unknownPaths: string[]): { raw: unknown; shown: unknown } {
     if (isSecret(value)) {
         secretPaths.push(path);
-        const inner = views(value.value, path, [], unknownPaths);
+        const inner = planViews(value.value, path, [], unknownPaths);
         return { raw: inner.raw, shown: SECRET_PLACEHOLDER };
     }
     if (value === UNKNOWN) {
@@ -85,7 +85,7 @@ function views(value: unknown, path: string, secretPaths: string[], unknownPaths
         return { raw: undefined, shown: "[unknown]" };
     }
     if (Array.isArray(value)) {
-        const parts = value.map((v, i) => views(v, `${path}[${i}]`, secretPaths, unknownPaths));
+        const parts = value.map((v, i) => planViews(v, `${path}[${i}]`, secretPaths, unknownPaths));
         return { raw: parts.map((p) => p.raw), shown: parts.map((p) => p.shown) };
     }
     if (value && typeof value === "object") {
@@ -93,13 +93,13 @@ function views(value: unknown, path: string, secretPaths: string[], unknownPaths
         if (obj[SIG_KEY] === RESOURCE_SIG) return { raw: obj.urn, shown: obj.urn };
         // An output value (sent only where the monitor supports them): its value, secret or unknown as flagged.
         if (obj[SIG_KEY] === OUTPUT_VALUE_SIG) {
-            if (!("value" in obj)) return views(UNKNOWN, path, secretPaths, unknownPaths);
-            return views(obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: obj.value } : obj.value, path, secretPaths, unknownPaths);
+            if (!("value" in obj)) return planViews(UNKNOWN, path, secretPaths, unknownPaths);
+            return planViews(obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: obj.value } : obj.value, path, secretPaths, unknownPaths);
         }
         const raw: Record<string, unknown> = {};
         const shown: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(obj)) {
-            const part = views(v, path ? `${path}.${k}` : k, secretPaths, unknownPaths);
+            const part = planViews(v, path ? `${path}.${k}` : k, secretPaths, unknownPaths);
             raw[k] = part.raw;
             shown[k] = part.shown;
         }
@@ -122,7 +122,7 @@ function propertyDependencies(req: any): Record<string, string[]> {
 export function capturedFromRequest(req: any, urn: string): PlannedResource {
     const secretPaths: string[] = [];
     const unknownPaths: string[] = [];
-    const { raw, shown } = views(req.getObject()?.toJavaScript() ?? {}, "", secretPaths, unknownPaths);
+    const { raw, shown } = planViews(req.getObject()?.toJavaScript() ?? {}, "", secretPaths, unknownPaths);
     return {
         urn,
         type: req.getType(),
