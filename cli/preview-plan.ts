@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { planViews, type StackPlan } from "./harness/runtime";
+import { capturedFromRequest, type StackPlan } from "./harness/runtime";
 import { mockCall } from "./harness/mocks";
 import { readStackConfig } from "./harness/stack-files";
 import type { BuildOptions } from "../stacks/program";
@@ -28,30 +28,7 @@ function patchMonitor(): void {
         return original.call(this, req, (err: any, res: any) => {
             if (!err && capture) {
                 const wire = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-                const secretPaths: string[] = [];
-                const { raw, shown } = planViews(wire, "", secretPaths, []);
-                capture.push({
-                    urn: res.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() || undefined,
-                    custom: req.getCustom(),
-                    props: raw as Record<string, unknown>,
-                    inputs: shown as Record<string, unknown>,
-                    secretPaths,
-                    wire,
-                    options: {
-                        protect: !!req.getProtect(),
-                        retainOnDelete: !!req.getRetainondelete(),
-                        deleteBeforeReplace: !!req.getDeletebeforereplace(),
-                        ignoreChanges: req.getIgnorechangesList() ?? [],
-                        replaceOnChanges: req.getReplaceonchangesList() ?? [],
-                        additionalSecretOutputs: req.getAdditionalsecretoutputsList() ?? [],
-                        aliases: [],
-                        dependsOn: req.getDependenciesList() ?? [],
-                        provider: req.getProvider() || undefined,
-                    },
-                });
+                capture.push({ ...capturedFromRequest(req, res.getUrn()), wire });
             }
             callback(err, res);
         });

@@ -73,8 +73,8 @@ function isSecret(v: unknown): v is { value: unknown } {
     return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
-/** Walks a serialized property struct into the two views: unwrapped and display-safe (also the offline first preview's, cli/preview-plan.ts). */
-export function planViews(value: unknown, path: string, secretPaths: string[], unknownPaths: string[]): { raw: unknown; shown: unknown } {
+/** Walks a serialized property struct into the two views: unwrapped and display-safe. */
+function planViews(value: unknown, path: string, secretPaths: string[], unknownPaths: string[]): { raw: unknown; shown: unknown } {
     if (isSecret(value)) {
         secretPaths.push(path);
         const inner = planViews(value.value, path, [], unknownPaths);
