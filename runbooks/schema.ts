@@ -45,7 +45,7 @@ export const cronSchema = z.string().refine(
 export const sourceSchema = z
     .object({
         /** Seed file name, e.g. `000_ec4a227eb36bc2f0.txt`. */
-        seed: z.string().regex(/^\d{3}_[0-9a-f]{16}\.txt$/),
+        seed: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$/, "a seed file name in runbooks/seeds/ ending in .txt"),
         /** The Markdown heading (without `#`) of the section the number is in. */
         section: z.string().min(1),
         /** The seed's own words for the number, verbatim, so a test can find it. */
