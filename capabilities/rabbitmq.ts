@@ -109,7 +109,7 @@ export function rabbitmqDefinitions(rb: Runbook, password: string): Record<strin
     const mq = requireRabbitMq(rb);
     const user = rabbitmqAppUser(rb.app);
     return {
-        users: [{ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: "rabbit_password_hashing_sha256", tags: ["administrator"] }],
+        users: [{ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: "rabbit_password_hashing_sha256", tags: [] }],
         vhosts: [{ name: mq.vhost }],
         permissions: [{ user, vhost: mq.vhost, configure: ".*", write: ".*", read: ".*" }],
         queues: mq.queues.map((q) => ({ name: q.name, vhost: mq.vhost, durable: q.durable, auto_delete: false, arguments: queueArguments(q) })),
@@ -140,4 +140,12 @@ export function queueDepthTarget(rb: Runbook, svc: Service): number {
     const queues = consumedQueues(rb, svc);
     if (queues.length === 0) throw new Error(`${rb.app}: service ${svc.name} consumes no queue of \`data.rabbitmq.queues\``);
     return Math.min(...queues.map((q) => q.messagesPerConsumer));
+}
+
+/**
+ * The Prometheus scrape job of the brokers the platform runs itself (Docker): the plugin's
+ * per-object endpoint, labelled `app` and `component="rabbitmq"` like every data service's series.
+ */
+export function rabbitmqScrapeJob(app: string, targets: readonly string[]): { job_name: string; metrics_path: string; static_configs: { targets: string[]; labels: Record<string, string> }[] } {
+    return { job_name: "rabbitmq", metrics_path: RABBITMQ_METRICS_PATH, static_configs: [{ targets: [...targets], labels: { app, component: "rabbitmq" } }] };
 }

@@ -6,6 +6,7 @@ import { minioEndpoint } from "./minio";
 import { mongoUri } from "./mongodb";
 import { postgresUrl } from "./postgres";
 import { redisUrl } from "./redis";
+import { rabbitmqEnv } from "../rabbitmq";
 import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "./topology";
 
 /**
@@ -62,6 +63,12 @@ export function serviceEnv(runbook: Runbook, service: Service): { env: Record<st
         Object.assign(env, { KAFKA_BROKERS: bootstrapServers(runbook) });
         if (data.kafka.consumerGroups.length) env.KAFKA_CONSUMER_GROUP = data.kafka.consumerGroups[0];
         if (data.kafka.topics.length) env.KAFKA_TOPICS = data.kafka.topics.map((t) => t.name).join(",");
+    }
+    if (data.rabbitmq) {
+        const endpoint = { scheme: "amqp" as const, host: HOSTS.rabbitmq, port: INTERNAL_PORTS.rabbitmq };
+        const { RABBITMQ_URL: _url, ...plain } = rabbitmqEnv(runbook, endpoint, "");
+        Object.assign(env, plain);
+        secretEnv.RABBITMQ_URL = { secret: "rabbitmq", value: (p) => rabbitmqEnv(runbook, endpoint, p).RABBITMQ_URL };
     }
     if (data.objectStorage) {
         Object.assign(env, {
