@@ -10,6 +10,8 @@ import { redisUrl } from "./redis";
 import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
 import { APP_UID, hardened, podSecurity } from "./security";
 import { imagePinProblem } from "../images";
+import { rabbitmqEnv, scaledOnQueueDepth } from "../rabbitmq";
+import { rabbitmqEndpoint, rabbitmqTriggers } from "./rabbitmq";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
@@ -35,6 +37,7 @@ export interface DataPasswords {
     readonly mongodb?: string;
     readonly objectStorage?: string;
     readonly objectStorageApp?: string;
+    readonly rabbitmq?: string;
 }
 
 /**
@@ -47,7 +50,7 @@ export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Recor
         if (value === undefined) throw new Error(`${rb.app}: the ${what} password is required: \`data.${what}\` is in the runbook`);
         return value;
     };
-    const { postgres, redis, mongodb, kafka, objectStorage } = rb.data;
+    const { postgres, redis, mongodb, kafka, objectStorage, rabbitmq } = rb.data;
     if (postgres) {
         const pw = encodeURIComponent(need(p.postgres, "postgres"));
         const url = (host: string) => `postgresql://${postgres.user}:${pw}@${host}:5432/${postgres.database}?sslmode=require`;
@@ -64,6 +67,7 @@ export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Recor
         env.KAFKA_TOPICS = kafka.topics.map((t) => t.name).join(",");
         env.KAFKA_CONSUMER_GROUP = kafka.consumerGroups.join(",");
     }
+    if (rabbitmq) Object.assign(env, rabbitmqEnv(rb, rabbitmqEndpoint(n), need(p.rabbitmq, "rabbitmq")));
     if (objectStorage) {
         env.S3_ENDPOINT = minioEndpoint(n);
         // The app's own MinIO user, limited to its buckets (never the root user).
@@ -142,9 +146,9 @@ export function kafkaLagThreshold(rb: Runbook, minReplicas: number): number {
     return Math.max(1, Math.floor(warning.threshold / (minReplicas + 1)));
 }
 
-/** Workers of an app with Kafka are Kafka consumers: KEDA scales them on lag. */
+/** Workers of an app with Kafka are Kafka consumers, and a worker that consumes RabbitMQ queues scales on their depth: KEDA scales both. */
 export function scaledByKeda(rb: Runbook, svc: Service): boolean {
-    return svc.role === "worker" && rb.data.kafka !== undefined;
+    return svc.role === "worker" && (rb.data.kafka !== undefined || scaledOnQueueDepth(rb, svc));
 }
 
 /** KEDA ScaledObject spec (keda.sh/v1alpha1; no kubernetes-models schema exists for it). */
@@ -154,26 +158,34 @@ export interface ScaledObjectSpec {
     readonly maxReplicaCount: number;
     readonly pollingInterval: number;
     readonly cooldownPeriod: number;
-    readonly triggers: readonly {
-        readonly type: "kafka";
-        readonly metadata: { readonly bootstrapServers: string; readonly consumerGroup: string; readonly topic: string; readonly lagThreshold: string; readonly offsetResetPolicy: "latest" | "earliest" };
-    }[];
+    readonly triggers: readonly (
+        | {
+              readonly type: "kafka";
+              readonly metadata: { readonly bootstrapServers: string; readonly consumerGroup: string; readonly topic: string; readonly lagThreshold: string; readonly offsetResetPolicy: "latest" | "earliest" };
+          }
+        | ReturnType<typeof rabbitmqTriggers>[number]
+    )[];
 }
 
 export function scaledObjectSpec(rb: Runbook, n: Names, svc: Service): ScaledObjectSpec {
+    const queues = scaledOnQueueDepth(rb, svc) ? rabbitmqTriggers(rb, n, svc) : [];
     const kafka = rb.data.kafka;
-    if (!kafka) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag, but \`data.kafka\` is not in the runbook`);
-    const [group] = kafka.consumerGroups;
-    if (!group || kafka.topics.length === 0) throw new Error(`${rb.app}: \`data.kafka.consumerGroups\` and \`data.kafka.topics\` are required for KEDA's Kafka trigger`);
-    const lagThreshold = `${kafkaLagThreshold(rb, svc.scaling.min)}`;
+    if (!kafka && queues.length === 0) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag or queue depth, but neither \`data.kafka\` nor a \`data.rabbitmq.queues\` consumer names it`);
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.service(svc.name) },
         minReplicaCount: svc.scaling.min,
         maxReplicaCount: svc.scaling.max,
         pollingInterval: 30,
         cooldownPeriod: 300,
-        triggers: kafka.topics.map((t) => ({ type: "kafka" as const, metadata: { bootstrapServers: kafkaBootstrap(n), consumerGroup: group, topic: t.name, lagThreshold, offsetResetPolicy: "latest" as const } })),
+        triggers: [...(kafka ? kafkaTriggers(rb, n, svc, kafka) : []), ...queues],
     };
+}
+
+function kafkaTriggers(rb: Runbook, n: Names, svc: Service, kafka: NonNullable<Runbook["data"]["kafka"]>): ScaledObjectSpec["triggers"] {
+    const [group] = kafka.consumerGroups;
+    if (!group || kafka.topics.length === 0) throw new Error(`${rb.app}: \`data.kafka.consumerGroups\` and \`data.kafka.topics\` are required for KEDA's Kafka trigger`);
+    const lagThreshold = `${kafkaLagThreshold(rb, svc.scaling.min)}`;
+    return kafka.topics.map((t) => ({ type: "kafka" as const, metadata: { bootstrapServers: kafkaBootstrap(n), consumerGroup: group, topic: t.name, lagThreshold, offsetResetPolicy: "latest" as const } }));
 }
 
 export interface IngressSettings {
