@@ -69,6 +69,7 @@ export interface CredentialArns {
     readonly postgres?: string;
     readonly redis?: string;
     readonly mongodb?: string;
+    readonly rabbitmq?: string;
 }
 
 /** A JSON key of a Secrets Manager secret, as ECS references it. */
@@ -86,7 +87,7 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
     ];
     const secrets: SecretRef[] = [];
     // A frontend gets no data credentials or endpoints (capabilities/datastores.ts `usesDataServices`).
-    const { postgres, redis, kafka, mongodb } = usesDataServices(svc) ? rb.data : {};
+    const { postgres, redis, kafka, mongodb, rabbitmq } = usesDataServices(svc) ? rb.data : {};
     if (postgres && at.postgres && creds.postgres) {
         environment.push(
             { name: "PGHOST", value: at.postgres.host },
@@ -123,6 +124,10 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
             { name: "MONGO_TLS_CA_FILE", value: CA_FILE },
         );
         secrets.push({ name: "MONGO_PASSWORD", valueFrom: secretKey(creds.mongodb, "password") }, { name: "MONGO_URI", valueFrom: secretKey(creds.mongodb, "url") });
+    }
+    if (rabbitmq && creds.rabbitmq) {
+        environment.push({ name: "RABBITMQ_VHOST", value: rabbitmq.vhost }, { name: "RABBITMQ_QUEUES", value: rabbitmq.queues.map((q) => q.name).join(",") });
+        secrets.push({ name: "RABBITMQ_URL", valueFrom: secretKey(creds.rabbitmq, "url") });
     }
     if (usesDataServices(svc)) for (const [bucket, physical] of Object.entries(at.buckets)) environment.push({ name: `S3_BUCKET_${envVar(bucket)}`, value: physical });
     return { environment, secrets };
