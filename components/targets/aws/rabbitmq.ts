@@ -49,9 +49,11 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
             },
             stateful(this, args),
         );
+        // Every instance of a cluster answers on the broker's one AMQPS endpoint; its host is what clients dial.
         this.host = this.broker.instances.apply((instances) => {
-            const endpoint = instances[0]?.endpoints?.[0] ?? "";
-            return endpoint.replace(/^amqps:\/\//, "").replace(/:\d+$/, "");
+            const endpoint = instances?.[0]?.endpoints?.[0];
+            if (!endpoint) throw new Error(`${rb.app}: Amazon MQ reported no AMQPS endpoint for broker ${args.names.rabbitmq}`);
+            return new URL(endpoint).hostname;
         });
         this.credentials = credentialsSecret(this, args, `${name}-credentials`, `RabbitMQ credentials (${mq.vhost})`, args.password.result, this.host, (password, host) => ({
             username: rabbitmqAppUser(rb.app),
