@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { amazonMqDeploymentMode, amazonMqEngineVersion, amazonMqInstanceType, amazonMqMaintenanceStart, amazonMqSubnets } from "../../../capabilities/aws/amazonmq";
-import { RABBITMQ_PORTS, amqpUrl, rabbitmqAppUser, requireRabbitMq } from "../../../capabilities/rabbitmq";
+import { RABBITMQ_PORTS, amqpUrl, queueConsumers, rabbitmqAppUser, requireRabbitMq } from "../../../capabilities/rabbitmq";
 import { credentialsSecret, stateful, type AwsDataServiceArgs } from "./scope";
 
 export interface AwsRabbitMqArgs extends AwsDataServiceArgs {
@@ -28,6 +28,7 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
         super("platform:aws:RabbitMq", name, {}, opts);
         const rb = args.runbook;
         const mq = requireRabbitMq(rb);
+        queueConsumers(rb);
         const mode = amazonMqDeploymentMode(rb);
         this.broker = new aws.mq.Broker(
             `${name}-broker`,
@@ -44,7 +45,7 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
                 encryptionOptions: { useAwsOwnedKey: true },
                 logs: { general: true },
                 maintenanceWindowStartTime: amazonMqMaintenanceStart(rb),
-                users: [{ username: rabbitmqAppUser(rb.app), password: args.password.result }],
+                users: [{ username: rabbitmqAppUser(rb.app), password: pulumi.secret(args.password.result) }],
                 applyImmediately: false,
             },
             stateful(this, args),

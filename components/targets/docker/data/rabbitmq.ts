@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dataImage } from "../../../../capabilities/docker/versions";
 import { HOSTS } from "../../../../capabilities/docker/topology";
-import { rabbitmqConf, rabbitmqDefinitions, requireRabbitMq } from "../../../../capabilities/rabbitmq";
+import { queueConsumers, rabbitmqConf, rabbitmqDefinitions } from "../../../../capabilities/rabbitmq";
 import { container, password, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
@@ -33,7 +33,8 @@ export class RabbitMq extends pulumi.ComponentResource {
         super("platform:docker:RabbitMq", name, {}, opts);
         const { scope } = args;
         const rb = scope.runbook;
-        requireRabbitMq(rb);
+        // Fails naming the field when a queue names a service that is not one of the runbook's workers.
+        queueConsumers(rb);
         const definitions = pulumi.secret(password(scope, "rabbitmq").apply((p) => JSON.stringify(rabbitmqDefinitions(rb, p), null, 2)));
         this.volume = volume(this, `${name}-data`, scope, "rabbitmq-data", "rabbitmq");
         this.broker = container(this, `${name}-broker`, scope, {

@@ -4,7 +4,7 @@ import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitori
 import { appEnvSecret } from "../../../../capabilities/kubernetes/apps";
 import { RABBITMQ_API, RABBITMQ_SCRAPE, rabbitmqClusterSpec, rabbitmqTriggerAuthentication, rabbitmqUserSecret, topologySpecs } from "../../../../capabilities/kubernetes/rabbitmq";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
-import { rabbitmqAppUser, requireRabbitMq, scaledOnQueueDepth } from "../../../../capabilities/rabbitmq";
+import { queueConsumers, rabbitmqAppUser, scaledOnQueueDepth } from "../../../../capabilities/rabbitmq";
 import type { Runbook } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
 import { operatorOf, type KubernetesDataService } from "./kind";
@@ -42,7 +42,7 @@ export class RabbitMq extends pulumi.ComponentResource {
         super("platform:kubernetes:RabbitMq", name, {}, opts);
         const { scope, runbook, operator, monitoringCrds, password } = args;
         const { names } = scope;
-        requireRabbitMq(runbook);
+        queueConsumers(runbook);
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
         this.userSecret = new k8s.core.v1.Secret(
             `${name}-app-user`,
