@@ -16,7 +16,7 @@ export const dockerContainerRabbitmqDefinitionsHashed = resourceRule({
     remediationSteps: "Write users with password_hash and hashing_algorithm (rabbit_password_hashing_sha256) from the generated password; leave guest out.",
     check: (s) => {
         const out = [];
-        for (const upload of asArray<{ file?: string; content?: string }>(s.props.uploads).entries()) {
+        for (const upload of asArray<{ file?: string; content?: string }>(s.props.uploads)) {
             if (!String(upload.file ?? "").endsWith(".json") || typeof upload.content !== "string") continue;
             let doc: { users?: { name?: string; password?: unknown; password_hash?: unknown }[]; vhosts?: unknown };
             try {
