@@ -3,6 +3,8 @@ import { createHash } from "crypto";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../cli/harness/runtime";
 import { queueConsumers } from "../../capabilities/rabbitmq";
+import { runPolicies } from "../../policies/offline";
+import { policies } from "../../policies/pack";
 import { getRunbook, parseRunbook, type Runbook } from "../../runbooks";
 import type { PlatformContext } from "../../stacks/settings";
 
@@ -177,4 +179,34 @@ test("AWS: Amazon MQ for RabbitMQ, private, in its own security group, clustered
     const app = (JSON.parse(props(task).containerDefinitions) as any[]).find((c) => c.name === WORKER);
     t.true(app.secrets.some((s: any) => s.name === "RABBITMQ_URL" && /:url::$/.test(s.valueFrom)), "URL from Secrets Manager");
     t.false(JSON.stringify(app.environment).includes("generated-"), "no password in the plain environment");
+});
+
+const RABBITMQ_POLICIES = ["aws-mq-broker-not-public", "aws-mq-broker-cluster-deployment", "k8s-rabbitmqcluster-quorum", "docker-container-rabbitmq-definitions-hashed", "aws-securitygroup-no-public-data-ports", "docker-container-data-ports-loopback"];
+
+test("the pack's RabbitMQ policies pass the planned stacks, and catch each one loosened in the plan", async (t) => {
+    const run = async (plan: StackPlan) => {
+        const report = await runPolicies(plan, { policies: policies.filter((p) => RABBITMQ_POLICIES.includes(p.name)), exceptions: [] });
+        return report.outcomes.flatMap((o) => o.violations.map((v) => `${o.name}: ${v.message}`));
+    };
+    for (const env of ["local", "staging", "production"]) t.deepEqual(await run(plans.get(env)!), [], `bunty-${env}`);
+    const loosened = (env: string, type: string, edit: (p: Record<string, any>) => void): StackPlan => {
+        const plan = structuredClone(plans.get(env)!);
+        const r = plan.resources.find((x) => x.type === type)!;
+        edit(r.props as Record<string, any>);
+        return plan;
+    };
+    t.regex((await run(loosened("production", "aws:mq/broker:Broker", (p) => (p.publiclyAccessible = true)))).join("\n"), /aws-mq-broker-not-public: .*publiclyAccessible is true/);
+    t.regex((await run(loosened("production", "aws:mq/broker:Broker", (p) => (p.deploymentMode = "SINGLE_INSTANCE")))).join("\n"), /aws-mq-broker-cluster-deployment/);
+    t.regex((await run(loosened("staging", "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster", (p) => (p.spec.replicas = 1)))).join("\n"), /k8s-rabbitmqcluster-quorum: .*need at least 3 nodes/);
+    const plainPassword = loosened("local", "platform:docker:RabbitMq", () => undefined);
+    const broker = plainPassword.resources.find((r) => r.type === "docker:index/container:Container" && (r.props.uploads as any[] | undefined)?.some((u) => u.file.endsWith("definitions.json")))!;
+    const upload = (broker.props.uploads as any[]).find((u) => u.file.endsWith("definitions.json"));
+    const doc = JSON.parse(upload.content);
+    doc.users[0].password = "hunter2";
+    upload.content = JSON.stringify(doc);
+    t.regex((await run(plainPassword)).join("\n"), /docker-container-rabbitmq-definitions-hashed: .*a plain password/);
+    const published = structuredClone(plans.get("local")!);
+    const container = published.resources.find((r) => r.type === "docker:index/container:Container" && r.name.endsWith("-rabbitmq-broker"))!;
+    (container.props.ports as any[]).forEach((p) => (p.ip = "0.0.0.0"));
+    t.regex((await run(published)).join("\n"), /docker-container-data-ports-loopback: .*RabbitMQ \(AMQP\)/);
 });
