@@ -36,8 +36,6 @@ export function rabbitmqSchema<S extends z.ZodTypeAny, D extends z.ZodTypeAny>(s
                         .strict(),
                 )
                 .min(1),
-            /** Definitions (vhosts, users, queues, exchanges, bindings, policies) exported on this schedule, where the runbook backs them up. */
-            definitionsBackup: z.object({ cron: z.string().min(9), retentionDays: z.number().int().positive(), source }).strict().optional(),
             source,
             defaulted,
         })
