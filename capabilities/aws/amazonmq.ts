@@ -8,7 +8,7 @@ import { consumedQueues, queueDepthTarget, requireRabbitMq, type RabbitMq } from
  * tracks. What Amazon MQ does not offer is stated here too: at-rest encryption is always AWS's
  * own key (`EncryptionOptions` does not apply to RabbitMQ brokers), only one (administrative)
  * user can be created with the broker, audit logs do not exist, and there is no definitions
- * backup (see `AMAZON_MQ_DEFINITIONS_BACKUP`).
+ * backup (docs/data-kinds.md).
  */
 
 /** Amazon MQ takes RabbitMQ by major.minor and applies patch releases itself (automatic minor upgrades are required from 3.13). */
@@ -16,10 +16,6 @@ export const AMAZON_MQ_RABBITMQ_VERSIONS = ["3.13", "4.0"] as const;
 
 /** The CloudWatch namespace of Amazon MQ and the per-queue metrics the platform reads (dimensions Broker, VirtualHost, Queue). */
 export const AMAZON_MQ_METRICS = { namespace: "AWS/AmazonMQ", messagesReady: "MessageReadyCount", consumers: "ConsumerCount" } as const;
-
-/** What Amazon MQ offers for the definitions the Docker and Kubernetes targets back up: nothing; the gap is stated, not hidden. */
-export const AMAZON_MQ_DEFINITIONS_BACKUP =
-    "Amazon MQ for RabbitMQ keeps no backup of definitions (vhosts, users, queues, policies); the broker's storage is replicated across AZs in a cluster deployment. Export them with GET /api/definitions on the broker's management endpoint.";
 
 export function amazonMqEngineVersion(rb: Runbook): string {
     const mq = requireRabbitMq(rb);
