@@ -40,40 +40,56 @@ export interface DataPasswords {
     readonly rabbitmq?: string;
 }
 
+type DataKinds = Runbook["data"];
+
+interface ConnectionContext {
+    readonly rb: Runbook;
+    readonly n: Names;
+    /** A generated password; throws naming the runbook field when it was not generated. */
+    password(key: keyof DataPasswords, field: keyof DataKinds): string;
+}
+
+/**
+ * The app's connection variables per data kind, in the order they are written: one entry per
+ * kind of the runbook schema (the type requires each), so a new kind is a line here, not a branch.
+ */
+const CONNECTION_ENV: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataKinds[K]>, c: ConnectionContext) => Record<string, string> } = {
+    postgres: (postgres, c) => {
+        const pw = encodeURIComponent(c.password("postgres", "postgres"));
+        const url = (host: string) => `postgresql://${postgres.user}:${pw}@${host}:5432/${postgres.database}?sslmode=require`;
+        return { DATABASE_URL: url(postgresHosts(c.n).rw), ...(postgres.readReplicas > 0 ? { DATABASE_READ_URL: url(postgresHosts(c.n).ro) } : {}) };
+    },
+    redis: (redis, c) => ({ REDIS_URL: redisUrl(c.n, c.password("redis", "redis")), ...(redis.mode === "cluster" ? { REDIS_CLUSTER: "true" } : {}) }),
+    mongodb: (mongodb, c) => ({ MONGODB_URI: mongoUri(c.rb, c.n, c.password("mongodb", "mongodb"), mongodb.database) }),
+    kafka: (kafka, c) => ({ KAFKA_BROKERS: kafkaBootstrap(c.n), KAFKA_TOPICS: kafka.topics.map((t) => t.name).join(","), KAFKA_CONSUMER_GROUP: kafka.consumerGroups.join(",") }),
+    rabbitmq: (_mq, c) => rabbitmqEnv(c.rb, rabbitmqEndpoint(c.n), c.password("rabbitmq", "rabbitmq")),
+    objectStorage: (objectStorage, c) => ({
+        S3_ENDPOINT: minioEndpoint(c.n),
+        // The app's own MinIO user, limited to its buckets (never the root user).
+        S3_ACCESS_KEY_ID: objectStorageAppUser(c.rb.app),
+        S3_SECRET_ACCESS_KEY: c.password("objectStorageApp", "objectStorage"),
+        S3_BUCKETS: objectStorage.buckets.join(","),
+    }),
+};
+
 /**
  * The connection settings every app container gets from its Secret: one variable per data service
  * the runbook has (URLs with the generated passwords in them), Kafka's brokers, topics and group.
  */
 export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Record<string, string> {
-    const env: Record<string, string> = {};
-    const need = (value: string | undefined, what: string): string => {
-        if (value === undefined) throw new Error(`${rb.app}: the ${what} password is required: \`data.${what}\` is in the runbook`);
-        return value;
+    const c: ConnectionContext = {
+        rb,
+        n,
+        password: (key, field) => {
+            const value = p[key];
+            if (value === undefined) throw new Error(`${rb.app}: the ${field} password is required: \`data.${field}\` is in the runbook`);
+            return value;
+        },
     };
-    const { postgres, redis, mongodb, kafka, objectStorage, rabbitmq } = rb.data;
-    if (postgres) {
-        const pw = encodeURIComponent(need(p.postgres, "postgres"));
-        const url = (host: string) => `postgresql://${postgres.user}:${pw}@${host}:5432/${postgres.database}?sslmode=require`;
-        env.DATABASE_URL = url(postgresHosts(n).rw);
-        if (postgres.readReplicas > 0) env.DATABASE_READ_URL = url(postgresHosts(n).ro);
-    }
-    if (redis) {
-        env.REDIS_URL = redisUrl(n, need(p.redis, "redis"));
-        if (redis.mode === "cluster") env.REDIS_CLUSTER = "true";
-    }
-    if (mongodb) env.MONGODB_URI = mongoUri(rb, n, need(p.mongodb, "mongodb"), mongodb.database);
-    if (kafka) {
-        env.KAFKA_BROKERS = kafkaBootstrap(n);
-        env.KAFKA_TOPICS = kafka.topics.map((t) => t.name).join(",");
-        env.KAFKA_CONSUMER_GROUP = kafka.consumerGroups.join(",");
-    }
-    if (rabbitmq) Object.assign(env, rabbitmqEnv(rb, rabbitmqEndpoint(n), need(p.rabbitmq, "rabbitmq")));
-    if (objectStorage) {
-        env.S3_ENDPOINT = minioEndpoint(n);
-        // The app's own MinIO user, limited to its buckets (never the root user).
-        env.S3_ACCESS_KEY_ID = objectStorageAppUser(rb.app);
-        env.S3_SECRET_ACCESS_KEY = need(p.objectStorageApp, "objectStorage");
-        env.S3_BUCKETS = objectStorage.buckets.join(",");
+    const env: Record<string, string> = {};
+    for (const kind of Object.keys(CONNECTION_ENV) as (keyof DataKinds)[]) {
+        const spec = rb.data[kind];
+        if (spec !== undefined) Object.assign(env, (CONNECTION_ENV[kind] as (s: typeof spec, c: ConnectionContext) => Record<string, string>)(spec, c));
     }
     return env;
 }

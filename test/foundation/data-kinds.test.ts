@@ -68,10 +68,9 @@ const KNOWN_BRANCHES: Readonly<Record<string, number>> = {
     "capabilities/docker/exporters.ts": 1,
     "capabilities/docker/names.ts": 6,
     "capabilities/docker/prometheus.ts": 1,
-    "capabilities/docker/services.ts": 7,
     "capabilities/docker/sizing.ts": 1,
     "capabilities/docker/topology.ts": 5,
-    "capabilities/kubernetes/apps.ts": 8,
+    "capabilities/kubernetes/apps.ts": 2,
     "capabilities/kubernetes/backups.ts": 2,
     "capabilities/kubernetes/sizing.ts": 3,
     "capabilities/kubernetes/versions.ts": 1,
@@ -100,7 +99,7 @@ function perKindBranches(source: string): { kind: string; line: string }[] {
         new RegExp(`\\bif\\s*\\(.*?\\bdata\\.(${kinds})\\b`),
         new RegExp(`\\bdata\\.(${kinds})\\s*(\\?[^.?]|&&)`),
     ];
-    const destructured = new RegExp(`\\{([^}]*)\\}\\s*=\\s*[\\w.]*\\bdata\\b\\s*;`);
+    const destructured = new RegExp(`\\{([^}]*)\\}\\s*=[^;]*\\.data\\b[^;]*;`);
     const out: { kind: string; line: string }[] = [];
     for (const line of source.split("\n")) {
         const hit = patterns.map((p) => p.exec(line)?.[1]).find(Boolean);
@@ -116,6 +115,7 @@ test("the branch finder sees the forms a per-kind branch takes", (t) => {
     t.deepEqual(perKindBranches("const x = runbook.data.kafka ? a : b;").map((b) => b.kind), ["kafka"]);
     t.deepEqual(perKindBranches("data.redis && push(x)").map((b) => b.kind), ["redis"]);
     t.deepEqual(perKindBranches("const { postgres, redis: r } = rb.data;").map((b) => b.kind), ["postgres", "redis"]);
+    t.deepEqual(perKindBranches("const { kafka, mongodb } = usesDataServices(svc) ? rb.data : {};").map((b) => b.kind), ["kafka", "mongodb"]);
     t.deepEqual(perKindBranches("const mq = rb.data.rabbitmq?.nodes;"), [], "reading a kind's own field is not a branch");
 });
 
