@@ -50,6 +50,7 @@ import { k8sHpaMinReplicas } from "./kubernetes/hpa-min-replicas";
 import { k8sHpaRunbookTargets } from "./kubernetes/hpa-runbook-targets";
 import { k8sLokiLogRetention } from "./kubernetes/loki-log-retention";
 import { k8sPrometheusRuleRunbookAlerts } from "./kubernetes/prometheusrule-runbook-alerts";
+import { k8sRabbitmqClusterNotPublic } from "./kubernetes/rabbitmqcluster-not-public";
 import { k8sRabbitmqClusterQuorum } from "./kubernetes/rabbitmqcluster-quorum";
 import { k8sServiceNoPublicDataPorts } from "./kubernetes/service-no-public-data-ports";
 import { k8sStatefulResourceProtect } from "./kubernetes/stateful-resource-protect";
@@ -119,6 +120,7 @@ export const RULES: readonly Rule[] = [
     awsMqBrokerNotPublic,
     awsMqBrokerClusterDeployment,
     k8sRabbitmqClusterQuorum,
+    k8sRabbitmqClusterNotPublic,
     dockerContainerRabbitmqDefinitionsHashed,
     awsS3BucketEncryption,
     awsS3BucketPublicAccessBlock,

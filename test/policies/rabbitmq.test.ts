@@ -64,6 +64,13 @@ test("k8s-rabbitmqcluster-quorum: an odd number of nodes, three or more under qu
     });
 });
 
+test("k8s-rabbitmqcluster-not-public: the operator's client Service stays inside the cluster", async (t) => {
+    await compliantAndBroken(t, "k8s-rabbitmqcluster-not-public", STAGING, cluster, {
+        "a load balancer": { edit: (rs) => (rs[0].props.spec.service = { type: "LoadBalancer" }), expect: /spec.service.type is LoadBalancer/ },
+        "a node port": { edit: (rs) => (rs[0].props.spec.service = { type: "NodePort" }), expect: /spec.service.type is NodePort/ },
+    });
+});
+
 const definitions = (users: object[]) => JSON.stringify({ users, vhosts: [{ name: "bunty" }], permissions: [], queues: [], exchanges: [], bindings: [] });
 const container = (): Fake[] => [
     {

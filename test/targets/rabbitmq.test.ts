@@ -181,7 +181,7 @@ test("AWS: Amazon MQ for RabbitMQ, private, in its own security group, clustered
     t.false(JSON.stringify(app.environment).includes("generated-"), "no password in the plain environment");
 });
 
-const RABBITMQ_POLICIES = ["aws-mq-broker-not-public", "aws-mq-broker-cluster-deployment", "k8s-rabbitmqcluster-quorum", "docker-container-rabbitmq-definitions-hashed", "aws-securitygroup-no-public-data-ports", "docker-container-data-ports-loopback"];
+const RABBITMQ_POLICIES = ["aws-mq-broker-not-public", "aws-mq-broker-cluster-deployment", "k8s-rabbitmqcluster-quorum", "k8s-rabbitmqcluster-not-public", "docker-container-rabbitmq-definitions-hashed", "aws-securitygroup-no-public-data-ports", "docker-container-data-ports-loopback"];
 
 test("the pack's RabbitMQ policies pass the planned stacks, and catch each one loosened in the plan", async (t) => {
     const run = async (plan: StackPlan) => {
@@ -198,6 +198,12 @@ test("the pack's RabbitMQ policies pass the planned stacks, and catch each one l
     t.regex((await run(loosened("production", "aws:mq/broker:Broker", (p) => (p.publiclyAccessible = true)))).join("\n"), /aws-mq-broker-not-public: .*publiclyAccessible is true/);
     t.regex((await run(loosened("production", "aws:mq/broker:Broker", (p) => (p.deploymentMode = "SINGLE_INSTANCE")))).join("\n"), /aws-mq-broker-cluster-deployment/);
     t.regex((await run(loosened("staging", "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster", (p) => (p.spec.replicas = 1)))).join("\n"), /k8s-rabbitmqcluster-quorum: .*need at least 3 nodes/);
+    t.regex((await run(loosened("staging", "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster", (p) => (p.spec.service = { type: "LoadBalancer" })))).join("\n"), /k8s-rabbitmqcluster-not-public/);
+    const open = structuredClone(plans.get("production")!);
+    const [sgId] = props(one(open, "aws:mq/broker:Broker")).securityGroups as string[];
+    const rule = open.resources.find((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && props(r).securityGroupId === sgId)!;
+    Object.assign(rule.props, { cidrIpv4: "0.0.0.0/0", referencedSecurityGroupId: undefined });
+    t.regex((await run(open)).join("\n"), /aws-securitygroup-no-public-data-ports: .*RabbitMQ \(AMQPS\)/);
     const plainPassword = loosened("local", "platform:docker:RabbitMq", () => undefined);
     const broker = plainPassword.resources.find((r) => r.type === "docker:index/container:Container" && (r.props.uploads as any[] | undefined)?.some((u) => u.file.endsWith("definitions.json")))!;
     const upload = (broker.props.uploads as any[]).find((u) => u.file.endsWith("definitions.json"));
