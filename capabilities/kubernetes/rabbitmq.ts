@@ -61,6 +61,13 @@ export function topologySpecs(rb: Runbook, n: Names): { kind: "Vhost" | "User" |
     const mq = requireRabbitMq(rb);
     const user = rabbitmqAppUser(rb.app);
     const objectName = (part: string) => `${n.rabbitmq}-${part}`.toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
+    const taken = new Map<string, string>();
+    for (const [i, q] of mq.queues.entries()) {
+        const object = objectName(`queue-${q.name}`);
+        const other = taken.get(object);
+        if (other !== undefined) throw new Error(`${rb.app}: \`data.rabbitmq.queues[${i}].name\` = "${q.name}" and "${other}" make the same Kubernetes object name ${object}; allowed: queue names that differ in more than case and punctuation`);
+        taken.set(object, q.name);
+    }
     return [
         { kind: "Vhost", objectName: objectName("vhost"), spec: { name: mq.vhost, ...ref(n) } },
         { kind: "User", objectName: objectName("app-user"), spec: { tags: [], importCredentialsSecret: { name: rabbitmqUserSecret(n) }, ...ref(n) } },

@@ -2,6 +2,8 @@ import test from "ava";
 import { createHash } from "crypto";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../cli/harness/runtime";
+import { names as kubernetesNames } from "../../capabilities/kubernetes/names";
+import { topologySpecs } from "../../capabilities/kubernetes/rabbitmq";
 import { queueConsumers } from "../../capabilities/rabbitmq";
 import { runPolicies } from "../../policies/offline";
 import { policies } from "../../policies/pack";
@@ -215,4 +217,9 @@ test("the pack's RabbitMQ policies pass the planned stacks, and catch each one l
     const container = published.resources.find((r) => r.type === "docker:index/container:Container" && r.name.endsWith("-rabbitmq-broker"))!;
     (container.props.ports as any[]).forEach((p) => (p.ip = "0.0.0.0"));
     t.regex((await run(published)).join("\n"), /docker-container-data-ports-loopback: .*RabbitMQ \(AMQP\)/);
+});
+
+test("queue names that collide as Kubernetes object names are refused by name", (t) => {
+    const clash: Runbook = { ...RB, data: { ...RB.data, rabbitmq: { ...MQ, queues: [MQ.queues[0], { ...MQ.queues[1], name: MQ.queues[0].name.replace(".", "_") }] } } };
+    t.throws(() => topologySpecs(clash, kubernetesNames("bunty", "bunty")), { message: /data\.rabbitmq\.queues\[1\]\.name` = "mail_outbound" and "mail\.outbound" make the same Kubernetes object name/ });
 });

@@ -20,7 +20,8 @@ export const RABBITMQ_CONF_PATH = "/etc/rabbitmq/conf.d/20-platform.conf";
 export const RABBITMQ_DEFINITIONS_PATH = "/etc/rabbitmq/definitions.json";
 
 /**
- * One RabbitMQ node from the official image's management variant (management API and the
+ * One RabbitMQ node, whatever `data.rabbitmq.nodes` says (a laptop runs one, as it runs one Redis
+ * node for a Redis cluster; quorum queues work on one node), from the official image's management variant (management API and the
  * Prometheus plugin on 15692 are built in), loading the runbook's vhost, the app's user and the
  * runbook's queues at boot. The app user's password is the generated one, stored hashed in the
  * definitions; the definitions upload is kept secret in state.
