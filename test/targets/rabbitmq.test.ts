@@ -220,6 +220,6 @@ test("the pack's RabbitMQ policies pass the planned stacks, and catch each one l
 });
 
 test("queue names that collide as Kubernetes object names are refused by name", (t) => {
-    const clash: Runbook = { ...RB, data: { ...RB.data, rabbitmq: { ...MQ, queues: [MQ.queues[0], { ...MQ.queues[1], name: MQ.queues[0].name.replace(".", "_") }] } } };
-    t.throws(() => topologySpecs(clash, kubernetesNames("bunty", "bunty")), { message: /data\.rabbitmq\.queues\[1\]\.name` = "mail_outbound" and "mail\.outbound" make the same Kubernetes object name/ });
+    const clash: Runbook = { ...RB, data: { ...RB.data, rabbitmq: { ...MQ, queues: [MQ.queues[0], { ...MQ.queues[1], name: MQ.queues[0].name.toUpperCase() }] } } };
+    t.throws(() => topologySpecs(clash, kubernetesNames("bunty", "bunty")), { message: /data\.rabbitmq\.queues\[1\]\.name` = "MAIL\.OUTBOUND" and "mail\.outbound" make the same Kubernetes object name/ });
 });
