@@ -5,6 +5,8 @@ import { planStack, type PlannedResource, type StackPlan } from "../../cli/harne
 import { names as kubernetesNames } from "../../capabilities/kubernetes/names";
 import { topologySpecs } from "../../capabilities/kubernetes/rabbitmq";
 import { queueConsumers } from "../../capabilities/rabbitmq";
+import { unreadKeys } from "../providers/chart-values";
+import { chartDir } from "../providers/helm";
 import { runPolicies } from "../../policies/offline";
 import { policies } from "../../policies/pack";
 import { getRunbook, parseRunbook, type Runbook } from "../../runbooks";
@@ -132,6 +134,7 @@ test("Kubernetes: a RabbitmqCluster of the runbook's nodes, its queues as object
     const release = one(plan, "kubernetes:helm.sh/v3:Release", (r) => props(r).chart === "rabbitmq-cluster-operator");
     t.regex(props(release).version, /^\d+\.\d+\.\d+$/);
     t.deepEqual(props(release).values.clusterOperator.watchNamespaces, [props(cluster).metadata.namespace]);
+    t.deepEqual(unreadKeys(chartDir(props(release).chart, props(release).version), props(release).values), [], "every value key is read by the vendored chart");
     const scaled = one(plan, "kubernetes:keda.sh/v1alpha1:ScaledObject", (r) => props(r).spec.scaleTargetRef.name.endsWith(`-${WORKER}`));
     const triggers = props(scaled).spec.triggers as any[];
     t.deepEqual(
