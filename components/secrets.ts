@@ -17,8 +17,24 @@ export interface PlatformSecretsArgs {
     readonly minio: boolean;
 }
 
-/** The generated passwords of the data services, by `PlatformSecrets` field. */
-export type DataPassword = "postgres" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
+/**
+ * The generated passwords of the data services, one entry per credential: the runbook's
+ * `data.<kind>` that needs it and the suffix of its Pulumi name. The one place a data kind
+ * registers its credentials; the order is the order they are created in.
+ */
+export const DATA_PASSWORDS = {
+    postgres: { kind: "postgres", suffix: "postgres" },
+    redis: { kind: "redis", suffix: "redis" },
+    mongodb: { kind: "mongodb", suffix: "mongodb" },
+    /** MinIO's root: only where the target runs MinIO. */
+    objectStorage: { kind: "objectStorage", suffix: "object-storage", minioOnly: true },
+    /** The app's own object-storage login (`objectStorageAppUser`); the root password above stays with the platform. */
+    objectStorageApp: { kind: "objectStorage", suffix: "object-storage-app", minioOnly: true },
+    /** The app's RabbitMQ user (Docker, Kubernetes, Amazon MQ). */
+    rabbitmq: { kind: "rabbitmq", suffix: "rabbitmq" },
+} as const satisfies Record<string, { kind: keyof Runbook["data"]; suffix: string; minioOnly?: boolean }>;
+
+export type DataPassword = keyof typeof DATA_PASSWORDS;
 
 /**
  * One generated password per credential the app's data services and monitoring need. They are
@@ -26,12 +42,8 @@ export type DataPassword = "postgres" | "redis" | "mongodb" | "objectStorage" | 
  * `pulumi up` does not rotate them by surprise.
  */
 export class PlatformSecrets extends pulumi.ComponentResource {
-    public readonly postgres?: random.RandomPassword;
-    public readonly redis?: random.RandomPassword;
-    public readonly mongodb?: random.RandomPassword;
-    public readonly objectStorage?: random.RandomPassword;
-    /** The app's own object-storage login (`objectStorageAppUser`); the root password above stays with the platform. */
-    public readonly objectStorageApp?: random.RandomPassword;
+    /** The data services' passwords the runbook needs, by `DATA_PASSWORDS` entry. */
+    public readonly data: Readonly<Partial<Record<DataPassword, random.RandomPassword>>>;
     /** Every target runs Grafana: Docker and AWS their own, Kubernetes the chart's. */
     public readonly grafanaAdmin: random.RandomPassword;
 
@@ -41,25 +53,36 @@ export class PlatformSecrets extends pulumi.ComponentResource {
             // Data-service clients put passwords in URLs: no specials there, length makes up for it.
             new random.RandomPassword(`${name}-${suffix}`, { length: special ? 32 : 40, special, overrideSpecial: special ? "-_.~" : undefined }, { parent: this });
         const { data } = args.runbook;
-        if (data.postgres) this.postgres = password("postgres");
-        if (data.redis) this.redis = password("redis");
-        if (data.mongodb) this.mongodb = password("mongodb");
-        if (data.objectStorage && args.minio) {
-            this.objectStorage = password("object-storage");
-            this.objectStorageApp = password("object-storage-app");
+        const made: Partial<Record<DataPassword, random.RandomPassword>> = {};
+        for (const [id, entry] of Object.entries(DATA_PASSWORDS) as [DataPassword, (typeof DATA_PASSWORDS)[DataPassword]][]) {
+            if (data[entry.kind] === undefined || ("minioOnly" in entry && entry.minioOnly && !args.minio)) continue;
+            made[id] = password(entry.suffix);
         }
+        this.data = made;
         this.grafanaAdmin = password("grafana-admin", true);
         this.registerOutputs({});
     }
 
+    public get postgres(): random.RandomPassword | undefined {
+        return this.data.postgres;
+    }
+    public get redis(): random.RandomPassword | undefined {
+        return this.data.redis;
+    }
+    public get mongodb(): random.RandomPassword | undefined {
+        return this.data.mongodb;
+    }
+    /** MinIO's root password. */
+    public get objectStorage(): random.RandomPassword | undefined {
+        return this.data.objectStorage;
+    }
+    /** The app's own object-storage login (`objectStorageAppUser`). */
+    public get objectStorageApp(): random.RandomPassword | undefined {
+        return this.data.objectStorageApp;
+    }
+
     /** The data services' generated passwords by name (every name present, `undefined` where the runbook has no such service). */
     public dataPasswords(): Record<DataPassword, pulumi.Output<string> | undefined> {
-        return {
-            postgres: this.postgres?.result,
-            redis: this.redis?.result,
-            mongodb: this.mongodb?.result,
-            objectStorage: this.objectStorage?.result,
-            objectStorageApp: this.objectStorageApp?.result,
-        };
+        return Object.fromEntries(Object.keys(DATA_PASSWORDS).map((id) => [id, this.data[id as DataPassword]?.result])) as Record<DataPassword, pulumi.Output<string> | undefined>;
     }
 }

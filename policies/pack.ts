@@ -16,6 +16,8 @@ import { awsElastiCacheReplicationGroupFailover } from "./aws/elasticache-replic
 import { awsElastiCacheReplicationGroupSnapshotRetention } from "./aws/elasticache-replicationgroup-snapshot-retention";
 import { awsAmpAlertmanagerCriticalPaging } from "./aws/amp-alertmanager-critical-paging";
 import { awsAmpCloudwatchRunbookAlerts } from "./aws/amp-cloudwatch-runbook-alerts";
+import { awsMqBrokerClusterDeployment } from "./aws/mq-broker-cluster-deployment";
+import { awsMqBrokerNotPublic } from "./aws/mq-broker-not-public";
 import { awsMskClusterEncryption } from "./aws/msk-cluster-encryption";
 import { awsRdsInstanceBackupRetention } from "./aws/rds-instance-backup-retention";
 import { awsRdsInstanceDeletionProtection } from "./aws/rds-instance-deletion-protection";
@@ -35,6 +37,7 @@ import { dockerContainerDataPortsLoopback } from "./docker/container-data-ports-
 import { dockerContainerHealthcheck } from "./docker/container-healthcheck";
 import { dockerContainerImagePinned } from "./docker/container-image-pinned";
 import { dockerContainerLimits } from "./docker/container-limits";
+import { dockerContainerRabbitmqDefinitionsHashed } from "./docker/container-rabbitmq-definitions-hashed";
 import { dockerLokiLogRetention } from "./docker/loki-log-retention";
 import { dockerPrometheusRulesRunbookAlerts } from "./docker/prometheus-rules-runbook-alerts";
 import { k8sAlertmanagerCriticalPaging } from "./kubernetes/alertmanager-critical-paging";
@@ -47,6 +50,8 @@ import { k8sHpaMinReplicas } from "./kubernetes/hpa-min-replicas";
 import { k8sHpaRunbookTargets } from "./kubernetes/hpa-runbook-targets";
 import { k8sLokiLogRetention } from "./kubernetes/loki-log-retention";
 import { k8sPrometheusRuleRunbookAlerts } from "./kubernetes/prometheusrule-runbook-alerts";
+import { k8sRabbitmqClusterNotPublic } from "./kubernetes/rabbitmqcluster-not-public";
+import { k8sRabbitmqClusterQuorum } from "./kubernetes/rabbitmqcluster-quorum";
 import { k8sServiceNoPublicDataPorts } from "./kubernetes/service-no-public-data-ports";
 import { k8sStatefulResourceProtect } from "./kubernetes/stateful-resource-protect";
 import { k8sWorkloadImagePinned } from "./kubernetes/workload-image-pinned";
@@ -112,6 +117,11 @@ export const RULES: readonly Rule[] = [
     awsDocdbClusterEncryption,
     awsDocdbClusterDeletionProtection,
     awsMskClusterEncryption,
+    awsMqBrokerNotPublic,
+    awsMqBrokerClusterDeployment,
+    k8sRabbitmqClusterQuorum,
+    k8sRabbitmqClusterNotPublic,
+    dockerContainerRabbitmqDefinitionsHashed,
     awsS3BucketEncryption,
     awsS3BucketPublicAccessBlock,
     awsSecurityGroupNoPublicDataPorts,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rabbitmqSchema } from "./kinds/rabbitmq";
 import { CronExpressionParser } from "cron-parser";
 
 /**
@@ -369,6 +370,7 @@ export const runbookSchema = z
                 kafka: kafkaSchema.optional(),
                 mongodb: mongodbSchema.optional(),
                 objectStorage: objectStorageSchema.optional(),
+                rabbitmq: rabbitmqSchema(sourceSchema, defaultedSchema).optional(),
             })
             .strict(),
         externalDependencies: z.array(externalDependencySchema),

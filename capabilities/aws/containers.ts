@@ -69,12 +69,94 @@ export interface CredentialArns {
     readonly postgres?: string;
     readonly redis?: string;
     readonly mongodb?: string;
+    readonly rabbitmq?: string;
 }
 
 /** A JSON key of a Secrets Manager secret, as ECS references it. */
 export const secretKey = (arn: string, key: string) => `${arn}:${key}::`;
 
 const envVar = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+
+type DataKinds = Runbook["data"];
+type Connection = { readonly environment?: KeyValue[]; readonly secrets?: SecretRef[] };
+
+/**
+ * Each data kind's environment and secret references, in the order they are written: one entry
+ * per kind of the runbook schema (the type requires each), so a new kind is a line here, not a
+ * branch. An entry gives nothing where the platform built no endpoint or credentials for it.
+ */
+const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataKinds[K]>, at: DataEndpoints, creds: CredentialArns) => Connection } = {
+    postgres: (postgres, at, creds) =>
+        at.postgres && creds.postgres
+            ? {
+                  environment: [
+                      { name: "PGHOST", value: at.postgres.host },
+                      { name: "PGPORT", value: String(at.postgres.port) },
+                      { name: "PGDATABASE", value: postgres.database },
+                      { name: "PGUSER", value: postgres.user },
+                      { name: "PGSSLMODE", value: "verify-full" },
+                      { name: "PGSSLROOTCERT", value: CA_FILE },
+                      ...(at.postgres.readHosts.length ? [{ name: "PGHOST_READ", value: at.postgres.readHosts.join(",") }] : []),
+                  ],
+                  secrets: [
+                      { name: "PGPASSWORD", valueFrom: secretKey(creds.postgres, "password") },
+                      { name: "DATABASE_URL", valueFrom: secretKey(creds.postgres, "url") },
+                  ],
+              }
+            : {},
+    redis: (redis, at, creds) =>
+        at.redis && creds.redis
+            ? {
+                  environment: [
+                      { name: "REDIS_HOST", value: at.redis.host },
+                      { name: "REDIS_PORT", value: String(at.redis.port) },
+                      { name: "REDIS_TLS", value: "true" },
+                      { name: "REDIS_CLUSTER", value: String(redis.mode === "cluster") },
+                  ],
+                  secrets: [
+                      { name: "REDIS_PASSWORD", valueFrom: secretKey(creds.redis, "password") },
+                      { name: "REDIS_URL", valueFrom: secretKey(creds.redis, "url") },
+                  ],
+              }
+            : {},
+    kafka: (kafka, at) =>
+        at.kafka
+            ? {
+                  environment: [
+                      { name: "KAFKA_BROKERS", value: at.kafka.bootstrapServers },
+                      { name: "KAFKA_SSL", value: "true" },
+                      { name: "KAFKA_TOPICS", value: kafka.topics.map((t) => t.name).join(",") },
+                      { name: "KAFKA_CONSUMER_GROUPS", value: kafka.consumerGroups.join(",") },
+                  ],
+              }
+            : {},
+    mongodb: (mongodb, at, creds) =>
+        at.mongodb && creds.mongodb
+            ? {
+                  environment: [
+                      { name: "MONGO_HOST", value: at.mongodb.host },
+                      { name: "MONGO_DATABASE", value: mongodb.database },
+                      { name: "MONGO_TLS_CA_FILE", value: CA_FILE },
+                  ],
+                  secrets: [
+                      { name: "MONGO_PASSWORD", valueFrom: secretKey(creds.mongodb, "password") },
+                      { name: "MONGO_URI", valueFrom: secretKey(creds.mongodb, "url") },
+                  ],
+              }
+            : {},
+    rabbitmq: (rabbitmq, _at, creds) =>
+        creds.rabbitmq
+            ? {
+                  environment: [
+                      { name: "RABBITMQ_VHOST", value: rabbitmq.vhost },
+                      { name: "RABBITMQ_QUEUES", value: rabbitmq.queues.map((q) => q.name).join(",") },
+                  ],
+                  secrets: [{ name: "RABBITMQ_URL", valueFrom: secretKey(creds.rabbitmq, "url") }],
+              }
+            : {},
+    // The physical name of each runbook bucket; the task role grants the access (no credentials).
+    objectStorage: (_store, at) => ({ environment: Object.entries(at.buckets).map(([bucket, physical]) => ({ name: `S3_BUCKET_${envVar(bucket)}`, value: physical })) }),
+};
 
 /** Environment and secret references an app service gets for the runbook's data services. */
 export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Service, at: DataEndpoints, creds: CredentialArns): { environment: KeyValue[]; secrets: SecretRef[] } {
@@ -86,45 +168,14 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
     ];
     const secrets: SecretRef[] = [];
     // A frontend gets no data credentials or endpoints (capabilities/datastores.ts `usesDataServices`).
-    const { postgres, redis, kafka, mongodb } = usesDataServices(svc) ? rb.data : {};
-    if (postgres && at.postgres && creds.postgres) {
-        environment.push(
-            { name: "PGHOST", value: at.postgres.host },
-            { name: "PGPORT", value: String(at.postgres.port) },
-            { name: "PGDATABASE", value: postgres.database },
-            { name: "PGUSER", value: postgres.user },
-            { name: "PGSSLMODE", value: "verify-full" },
-            { name: "PGSSLROOTCERT", value: CA_FILE },
-        );
-        if (at.postgres.readHosts.length) environment.push({ name: "PGHOST_READ", value: at.postgres.readHosts.join(",") });
-        secrets.push({ name: "PGPASSWORD", valueFrom: secretKey(creds.postgres, "password") }, { name: "DATABASE_URL", valueFrom: secretKey(creds.postgres, "url") });
+    const data: DataKinds = usesDataServices(svc) ? rb.data : {};
+    for (const kind of Object.keys(CONNECTIONS) as (keyof DataKinds)[]) {
+        const spec = data[kind];
+        if (spec === undefined) continue;
+        const c = (CONNECTIONS[kind] as (s: typeof spec, at: DataEndpoints, creds: CredentialArns) => Connection)(spec, at, creds);
+        environment.push(...(c.environment ?? []));
+        secrets.push(...(c.secrets ?? []));
     }
-    if (redis && at.redis && creds.redis) {
-        environment.push(
-            { name: "REDIS_HOST", value: at.redis.host },
-            { name: "REDIS_PORT", value: String(at.redis.port) },
-            { name: "REDIS_TLS", value: "true" },
-            { name: "REDIS_CLUSTER", value: String(redis.mode === "cluster") },
-        );
-        secrets.push({ name: "REDIS_PASSWORD", valueFrom: secretKey(creds.redis, "password") }, { name: "REDIS_URL", valueFrom: secretKey(creds.redis, "url") });
-    }
-    if (kafka && at.kafka) {
-        environment.push(
-            { name: "KAFKA_BROKERS", value: at.kafka.bootstrapServers },
-            { name: "KAFKA_SSL", value: "true" },
-            { name: "KAFKA_TOPICS", value: kafka.topics.map((t) => t.name).join(",") },
-            { name: "KAFKA_CONSUMER_GROUPS", value: kafka.consumerGroups.join(",") },
-        );
-    }
-    if (mongodb && at.mongodb && creds.mongodb) {
-        environment.push(
-            { name: "MONGO_HOST", value: at.mongodb.host },
-            { name: "MONGO_DATABASE", value: mongodb.database },
-            { name: "MONGO_TLS_CA_FILE", value: CA_FILE },
-        );
-        secrets.push({ name: "MONGO_PASSWORD", valueFrom: secretKey(creds.mongodb, "password") }, { name: "MONGO_URI", valueFrom: secretKey(creds.mongodb, "url") });
-    }
-    if (usesDataServices(svc)) for (const [bucket, physical] of Object.entries(at.buckets)) environment.push({ name: `S3_BUCKET_${envVar(bucket)}`, value: physical });
     return { environment, secrets };
 }
 

@@ -42,6 +42,8 @@ export interface AwsNames {
     readonly documentdb: string;
     readonly documentdbInstance: (index: number) => string;
     readonly kafka: string;
+    /** Amazon MQ broker names: at most 50 characters. */
+    readonly rabbitmq: string;
     readonly loadBalancer: string;
     readonly targetGroup: (service: string, color?: string) => string;
     readonly ecsService: (service: string) => string;
@@ -66,6 +68,7 @@ export function awsNames(app: AppId, env: Env): AwsNames {
         documentdb: fitName(`${prefix}-docdb`, 63),
         documentdbInstance: (i) => fitName(`${prefix}-docdb-${i + 1}`, 63),
         kafka: fitName(`${prefix}-kafka`, 64),
+        rabbitmq: fitName(`${prefix}-rabbitmq`, 50),
         // Load balancers and target groups: at most 32 characters.
         loadBalancer: fitName(prefix, 32),
         targetGroup: (service, color) => fitName([prefix, service, color].filter(Boolean).join("-"), 32),

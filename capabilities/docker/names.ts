@@ -37,6 +37,7 @@ export function stackImages(runbook: Runbook, appImages: Readonly<Record<string,
     if (data.redis) refs.push(dataImage(runbook, "redis"));
     if (data.kafka) refs.push(dataImage(runbook, "kafka"));
     if (data.mongodb) refs.push(dataImage(runbook, "mongodb"));
+    if (data.rabbitmq) refs.push(dataImage(runbook, "rabbitmq"));
     if (data.objectStorage) refs.push(PLATFORM_IMAGES.minio, PLATFORM_IMAGES.mc);
     if (backupJobs(runbook).some((j) => j.image === "mc")) refs.push(PLATFORM_IMAGES.mc);
     for (const r of dockerExporters(runbook)) if (r.exporter !== "app") refs.push(exporterImage(r.exporter));

@@ -2,6 +2,7 @@ import YAML from "yaml";
 import type { Runbook } from "../../runbooks";
 import type { ExporterRequirement, ProbeTarget } from "../alerting/exporters";
 import { SCRAPE_INTERVAL } from "../alerting/metrics";
+import { rabbitmqScrapeJob } from "../rabbitmq";
 import { dockerExporters, scrapeNodes } from "./exporters";
 import { HOSTS, INTERNAL_PORTS, serviceReplicas } from "./topology";
 
@@ -105,7 +106,11 @@ export function prometheusConfig(runbook: Runbook): PrometheusConfig {
         global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: SCRAPE_INTERVAL },
         rule_files: [`${PROMETHEUS_RULES_DIR}/*.yml`],
         alerting: { alertmanagers: [{ static_configs: [{ targets: [`${HOSTS.alertmanager}:${INTERNAL_PORTS.alertmanager}`] }] }] },
-        scrape_configs: dockerExporters(runbook).flatMap((r) => jobsFor(runbook, r)),
+        scrape_configs: [
+            ...dockerExporters(runbook).flatMap((r) => jobsFor(runbook, r)),
+            // RabbitMQ serves its own metrics (the built-in Prometheus plugin): no exporter container.
+            ...(runbook.data.rabbitmq ? [rabbitmqScrapeJob(runbook.app, [`${HOSTS.rabbitmq}:${INTERNAL_PORTS.rabbitmqPrometheus}`])] : []),
+        ],
     };
 }
 

@@ -6,6 +6,7 @@ import { minioEndpoint } from "./minio";
 import { mongoUri } from "./mongodb";
 import { postgresUrl } from "./postgres";
 import { redisUrl } from "./redis";
+import { rabbitmqEnv } from "../rabbitmq";
 import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "./topology";
 
 /**
@@ -31,6 +32,55 @@ export function dependencyVariable(name: string): string {
     return `${name.replace(/[^a-zA-Z0-9]+/g, "_").toUpperCase()}_URL`;
 }
 
+type DataKinds = Runbook["data"];
+type Connection = { readonly env?: Record<string, string>; readonly secretEnv?: Record<string, SecretEnv> };
+
+/**
+ * Each data kind's connection variables, in the order they are written: one entry per kind of the
+ * runbook schema (the type requires each), so a new kind is a line here, not a branch.
+ */
+const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataKinds[K]>, runbook: Runbook) => Connection } = {
+    postgres: (pg, runbook) => {
+        const replicas = postgresReplicas(runbook);
+        return {
+            env: { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: pg.user },
+            secretEnv: {
+                PGPASSWORD: { secret: "postgres", value: (p) => p },
+                DATABASE_URL: { secret: "postgres", value: (p) => postgresUrl(pg, p) },
+                ...(replicas.length ? { DATABASE_READ_URL: { secret: "postgres" as const, value: (p: string) => postgresUrl(pg, p, replicas) } } : {}),
+            },
+        };
+    },
+    redis: () => ({
+        env: { REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` },
+        secretEnv: { REDIS_PASSWORD: { secret: "redis", value: (p) => p }, REDIS_URL: { secret: "redis", value: (p) => redisUrl(p) } },
+    }),
+    mongodb: ({ database }, runbook) => ({ secretEnv: { MONGODB_URI: { secret: "mongodb", value: (p) => mongoUri(runbook, p, { database }) } } }),
+    kafka: (kafka, runbook) => ({
+        env: {
+            KAFKA_BROKERS: bootstrapServers(runbook),
+            ...(kafka.consumerGroups.length ? { KAFKA_CONSUMER_GROUP: kafka.consumerGroups[0] } : {}),
+            ...(kafka.topics.length ? { KAFKA_TOPICS: kafka.topics.map((t) => t.name).join(",") } : {}),
+        },
+    }),
+    rabbitmq: (_mq, runbook) => {
+        const endpoint = { scheme: "amqp" as const, host: HOSTS.rabbitmq, port: INTERNAL_PORTS.rabbitmq };
+        const { RABBITMQ_URL: _url, ...plain } = rabbitmqEnv(runbook, endpoint, "");
+        return { env: plain, secretEnv: { RABBITMQ_URL: { secret: "rabbitmq", value: (p) => rabbitmqEnv(runbook, endpoint, p).RABBITMQ_URL } } };
+    },
+    objectStorage: (objectStorage, runbook) => ({
+        env: {
+            S3_ENDPOINT: minioEndpoint(),
+            S3_FORCE_PATH_STYLE: "true",
+            S3_BUCKETS: objectStorage.buckets.join(","),
+            AWS_REGION: runbook.aws.region,
+            // The app's own login, limited to its buckets; the root user stays with the platform.
+            AWS_ACCESS_KEY_ID: objectStorageAppUser(runbook.app),
+        },
+        secretEnv: { AWS_SECRET_ACCESS_KEY: { secret: "objectStorageApp", value: (p) => p } },
+    }),
+};
+
 /**
  * Environment of every app service: where each data service is, with credentials from the
  * generated secrets (not for frontends, which use none). Names follow the usual Node.js conventions (DATABASE_URL, REDIS_URL,
@@ -40,39 +90,13 @@ export function serviceEnv(runbook: Runbook, service: Service): { env: Record<st
     const env: Record<string, string> = { PORT: `${service.port}`, APP_ENV: "local" };
     const secretEnv: Record<string, SecretEnv> = {};
     // A frontend gets none of the data services (capabilities/datastores.ts `usesDataServices`).
-    const data = usesDataServices(service) ? runbook.data : {};
-    const pg = data.postgres;
-    if (pg) {
-        Object.assign(env, { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: pg.user });
-        secretEnv.PGPASSWORD = { secret: "postgres", value: (p) => p };
-        secretEnv.DATABASE_URL = { secret: "postgres", value: (p) => postgresUrl(pg, p) };
-        const replicas = postgresReplicas(runbook);
-        if (replicas.length) secretEnv.DATABASE_READ_URL = { secret: "postgres", value: (p) => postgresUrl(pg, p, replicas) };
-    }
-    if (data.redis) {
-        Object.assign(env, { REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` });
-        secretEnv.REDIS_PASSWORD = { secret: "redis", value: (p) => p };
-        secretEnv.REDIS_URL = { secret: "redis", value: (p) => redisUrl(p) };
-    }
-    if (data.mongodb) {
-        const database = data.mongodb.database;
-        secretEnv.MONGODB_URI = { secret: "mongodb", value: (p) => mongoUri(runbook, p, { database }) };
-    }
-    if (data.kafka) {
-        Object.assign(env, { KAFKA_BROKERS: bootstrapServers(runbook) });
-        if (data.kafka.consumerGroups.length) env.KAFKA_CONSUMER_GROUP = data.kafka.consumerGroups[0];
-        if (data.kafka.topics.length) env.KAFKA_TOPICS = data.kafka.topics.map((t) => t.name).join(",");
-    }
-    if (data.objectStorage) {
-        Object.assign(env, {
-            S3_ENDPOINT: minioEndpoint(),
-            S3_FORCE_PATH_STYLE: "true",
-            S3_BUCKETS: data.objectStorage.buckets.join(","),
-            AWS_REGION: runbook.aws.region,
-            // The app's own login, limited to its buckets; the root user stays with the platform.
-            AWS_ACCESS_KEY_ID: objectStorageAppUser(runbook.app),
-        });
-        secretEnv.AWS_SECRET_ACCESS_KEY = { secret: "objectStorageApp", value: (p) => p };
+    const data: DataKinds = usesDataServices(service) ? runbook.data : {};
+    for (const kind of Object.keys(CONNECTIONS) as (keyof DataKinds)[]) {
+        const spec = data[kind];
+        if (spec === undefined) continue;
+        const c = (CONNECTIONS[kind] as (s: typeof spec, rb: Runbook) => Connection)(spec, runbook);
+        Object.assign(env, c.env ?? {});
+        Object.assign(secretEnv, c.secretEnv ?? {});
     }
     if (runbook.monitoring.ports.jaeger !== undefined) {
         env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://${HOSTS.jaeger}:${INTERNAL_PORTS.jaegerOtlpHttp}`;

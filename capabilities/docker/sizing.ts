@@ -18,6 +18,8 @@ const FIXED: Readonly<Record<string, Limits>> = {
     // The apache/kafka image starts the JVM with a 1 GiB heap.
     kafka: { memoryMiB: 2048, cpu: 1 },
     mongodb: { memoryMiB: 1024, cpu: 1 },
+    // RabbitMQ blocks publishers at 40 % of this (vm_memory_high_watermark): 410 MiB of messages in memory.
+    rabbitmq: { memoryMiB: 1024, cpu: 1 },
     objectStorage: { memoryMiB: 1024, cpu: 1 },
     prometheus: { memoryMiB: 1024, cpu: 1 },
     alertmanager: { memoryMiB: 128, cpu: 0.25 },

@@ -34,6 +34,9 @@ export const INTERNAL_PORTS = {
     cadvisor: 8080,
     nodeExporter: 9100,
     pushgateway: 9091,
+    rabbitmq: 5672,
+    rabbitmqManagement: 15672,
+    rabbitmqPrometheus: 15692,
 } as const;
 
 /** Host names on the network. Replicas are `<name>-<n>`, counted from 1. */
@@ -59,6 +62,7 @@ export const HOSTS = {
     cadvisor: "cadvisor",
     nodeExporter: "node-exporter",
     pushgateway: "pushgateway",
+    rabbitmq: "rabbitmq",
 } as const;
 
 function count(n: number): number[] {
@@ -102,7 +106,7 @@ export interface PublishedPort {
     /** The port on 127.0.0.1. */
     readonly external: number;
     /** The URL scheme a client uses: `http` for what a browser or curl opens, else the database protocol. */
-    readonly scheme: "http" | "postgres" | "redis" | "mongodb" | "kafka";
+    readonly scheme: "http" | "postgres" | "redis" | "mongodb" | "kafka" | "amqp";
     /** True where the number is the runbook's own (monitoring.ports). */
     readonly fromRunbook: boolean;
 }
@@ -147,6 +151,10 @@ export function publishedPorts(runbook: Runbook): PublishedPort[] {
     if (data.redis) next("redis", HOSTS.redis, INTERNAL_PORTS.redis, INTERNAL_PORTS.redis, "redis");
     if (data.mongodb) next("mongodb", mongoMembers(runbook)[0], INTERNAL_PORTS.mongodb, INTERNAL_PORTS.mongodb, "mongodb");
     kafkaBrokers(runbook).forEach((host) => next(host, host, INTERNAL_PORTS.kafkaExternal, INTERNAL_PORTS.kafkaExternal, "kafka"));
+    if (data.rabbitmq) {
+        next("rabbitmq", HOSTS.rabbitmq, INTERNAL_PORTS.rabbitmq, INTERNAL_PORTS.rabbitmq, "amqp");
+        next("rabbitmq-management", HOSTS.rabbitmq, INTERNAL_PORTS.rabbitmqManagement, INTERNAL_PORTS.rabbitmqManagement, "http");
+    }
     if (data.objectStorage) {
         next("minio", HOSTS.minio, INTERNAL_PORTS.minio, INTERNAL_PORTS.minio, "http");
         next("minio-console", HOSTS.minio, INTERNAL_PORTS.minioConsole, INTERNAL_PORTS.minioConsole, "http");

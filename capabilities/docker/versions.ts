@@ -17,6 +17,8 @@ export const DATA_IMAGES = {
     redis: { "7.2": "redis:7.2.5-bookworm", "7.4": "redis:7.4.1-bookworm" },
     mongodb: { "6.0": "mongo:6.0.18-jammy", "7.0": "mongo:7.0.14-jammy" },
     kafka: { "3.7.0": "apache/kafka:3.7.1", "3.8.0": "apache/kafka:3.8.0" },
+    // The official image's management variant: the management API (definitions export) and the Prometheus plugin.
+    rabbitmq: { "3.13": "rabbitmq:3.13.7-management", "4.0": "rabbitmq:4.0.5-management" },
 } as const satisfies Record<string, Record<string, string>>;
 
 /** Tags of the exporter images the contract names, by exporter id; `app` is the app's own image. */

@@ -10,6 +10,8 @@ import { redisUrl } from "./redis";
 import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
 import { APP_UID, hardened, podSecurity } from "./security";
 import { imagePinProblem } from "../images";
+import { rabbitmqEnv, scaledOnQueueDepth } from "../rabbitmq";
+import { rabbitmqEndpoint, rabbitmqTriggers } from "./rabbitmq";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
@@ -35,41 +37,59 @@ export interface DataPasswords {
     readonly mongodb?: string;
     readonly objectStorage?: string;
     readonly objectStorageApp?: string;
+    readonly rabbitmq?: string;
 }
+
+type DataKinds = Runbook["data"];
+
+interface ConnectionContext {
+    readonly rb: Runbook;
+    readonly n: Names;
+    /** A generated password; throws naming the runbook field when it was not generated. */
+    password(key: keyof DataPasswords, field: keyof DataKinds): string;
+}
+
+/**
+ * The app's connection variables per data kind, in the order they are written: one entry per
+ * kind of the runbook schema (the type requires each), so a new kind is a line here, not a branch.
+ */
+const CONNECTION_ENV: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataKinds[K]>, c: ConnectionContext) => Record<string, string> } = {
+    postgres: (postgres, c) => {
+        const pw = encodeURIComponent(c.password("postgres", "postgres"));
+        const url = (host: string) => `postgresql://${postgres.user}:${pw}@${host}:5432/${postgres.database}?sslmode=require`;
+        return { DATABASE_URL: url(postgresHosts(c.n).rw), ...(postgres.readReplicas > 0 ? { DATABASE_READ_URL: url(postgresHosts(c.n).ro) } : {}) };
+    },
+    redis: (redis, c) => ({ REDIS_URL: redisUrl(c.n, c.password("redis", "redis")), ...(redis.mode === "cluster" ? { REDIS_CLUSTER: "true" } : {}) }),
+    mongodb: (mongodb, c) => ({ MONGODB_URI: mongoUri(c.rb, c.n, c.password("mongodb", "mongodb"), mongodb.database) }),
+    kafka: (kafka, c) => ({ KAFKA_BROKERS: kafkaBootstrap(c.n), KAFKA_TOPICS: kafka.topics.map((t) => t.name).join(","), KAFKA_CONSUMER_GROUP: kafka.consumerGroups.join(",") }),
+    rabbitmq: (_mq, c) => rabbitmqEnv(c.rb, rabbitmqEndpoint(c.n), c.password("rabbitmq", "rabbitmq")),
+    objectStorage: (objectStorage, c) => ({
+        S3_ENDPOINT: minioEndpoint(c.n),
+        // The app's own MinIO user, limited to its buckets (never the root user).
+        S3_ACCESS_KEY_ID: objectStorageAppUser(c.rb.app),
+        S3_SECRET_ACCESS_KEY: c.password("objectStorageApp", "objectStorage"),
+        S3_BUCKETS: objectStorage.buckets.join(","),
+    }),
+};
 
 /**
  * The connection settings every app container gets from its Secret: one variable per data service
  * the runbook has (URLs with the generated passwords in them), Kafka's brokers, topics and group.
  */
 export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Record<string, string> {
-    const env: Record<string, string> = {};
-    const need = (value: string | undefined, what: string): string => {
-        if (value === undefined) throw new Error(`${rb.app}: the ${what} password is required: \`data.${what}\` is in the runbook`);
-        return value;
+    const c: ConnectionContext = {
+        rb,
+        n,
+        password: (key, field) => {
+            const value = p[key];
+            if (value === undefined) throw new Error(`${rb.app}: the ${field} password is required: \`data.${field}\` is in the runbook`);
+            return value;
+        },
     };
-    const { postgres, redis, mongodb, kafka, objectStorage } = rb.data;
-    if (postgres) {
-        const pw = encodeURIComponent(need(p.postgres, "postgres"));
-        const url = (host: string) => `postgresql://${postgres.user}:${pw}@${host}:5432/${postgres.database}?sslmode=require`;
-        env.DATABASE_URL = url(postgresHosts(n).rw);
-        if (postgres.readReplicas > 0) env.DATABASE_READ_URL = url(postgresHosts(n).ro);
-    }
-    if (redis) {
-        env.REDIS_URL = redisUrl(n, need(p.redis, "redis"));
-        if (redis.mode === "cluster") env.REDIS_CLUSTER = "true";
-    }
-    if (mongodb) env.MONGODB_URI = mongoUri(rb, n, need(p.mongodb, "mongodb"), mongodb.database);
-    if (kafka) {
-        env.KAFKA_BROKERS = kafkaBootstrap(n);
-        env.KAFKA_TOPICS = kafka.topics.map((t) => t.name).join(",");
-        env.KAFKA_CONSUMER_GROUP = kafka.consumerGroups.join(",");
-    }
-    if (objectStorage) {
-        env.S3_ENDPOINT = minioEndpoint(n);
-        // The app's own MinIO user, limited to its buckets (never the root user).
-        env.S3_ACCESS_KEY_ID = objectStorageAppUser(rb.app);
-        env.S3_SECRET_ACCESS_KEY = need(p.objectStorageApp, "objectStorage");
-        env.S3_BUCKETS = objectStorage.buckets.join(",");
+    const env: Record<string, string> = {};
+    for (const kind of Object.keys(CONNECTION_ENV) as (keyof DataKinds)[]) {
+        const spec = rb.data[kind];
+        if (spec !== undefined) Object.assign(env, (CONNECTION_ENV[kind] as (s: typeof spec, c: ConnectionContext) => Record<string, string>)(spec, c));
     }
     return env;
 }
@@ -142,9 +162,9 @@ export function kafkaLagThreshold(rb: Runbook, minReplicas: number): number {
     return Math.max(1, Math.floor(warning.threshold / (minReplicas + 1)));
 }
 
-/** Workers of an app with Kafka are Kafka consumers: KEDA scales them on lag. */
+/** Workers of an app with Kafka are Kafka consumers, and a worker that consumes RabbitMQ queues scales on their depth: KEDA scales both. */
 export function scaledByKeda(rb: Runbook, svc: Service): boolean {
-    return svc.role === "worker" && rb.data.kafka !== undefined;
+    return svc.role === "worker" && (rb.data.kafka !== undefined || scaledOnQueueDepth(rb, svc));
 }
 
 /** KEDA ScaledObject spec (keda.sh/v1alpha1; no kubernetes-models schema exists for it). */
@@ -154,26 +174,34 @@ export interface ScaledObjectSpec {
     readonly maxReplicaCount: number;
     readonly pollingInterval: number;
     readonly cooldownPeriod: number;
-    readonly triggers: readonly {
-        readonly type: "kafka";
-        readonly metadata: { readonly bootstrapServers: string; readonly consumerGroup: string; readonly topic: string; readonly lagThreshold: string; readonly offsetResetPolicy: "latest" | "earliest" };
-    }[];
+    readonly triggers: readonly (
+        | {
+              readonly type: "kafka";
+              readonly metadata: { readonly bootstrapServers: string; readonly consumerGroup: string; readonly topic: string; readonly lagThreshold: string; readonly offsetResetPolicy: "latest" | "earliest" };
+          }
+        | ReturnType<typeof rabbitmqTriggers>[number]
+    )[];
 }
 
 export function scaledObjectSpec(rb: Runbook, n: Names, svc: Service): ScaledObjectSpec {
+    const queues = scaledOnQueueDepth(rb, svc) ? rabbitmqTriggers(rb, n, svc) : [];
     const kafka = rb.data.kafka;
-    if (!kafka) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag, but \`data.kafka\` is not in the runbook`);
-    const [group] = kafka.consumerGroups;
-    if (!group || kafka.topics.length === 0) throw new Error(`${rb.app}: \`data.kafka.consumerGroups\` and \`data.kafka.topics\` are required for KEDA's Kafka trigger`);
-    const lagThreshold = `${kafkaLagThreshold(rb, svc.scaling.min)}`;
+    if (!kafka && queues.length === 0) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag or queue depth, but neither \`data.kafka\` nor a \`data.rabbitmq.queues\` consumer names it`);
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.service(svc.name) },
         minReplicaCount: svc.scaling.min,
         maxReplicaCount: svc.scaling.max,
         pollingInterval: 30,
         cooldownPeriod: 300,
-        triggers: kafka.topics.map((t) => ({ type: "kafka" as const, metadata: { bootstrapServers: kafkaBootstrap(n), consumerGroup: group, topic: t.name, lagThreshold, offsetResetPolicy: "latest" as const } })),
+        triggers: [...(kafka ? kafkaTriggers(rb, n, svc, kafka) : []), ...queues],
     };
+}
+
+function kafkaTriggers(rb: Runbook, n: Names, svc: Service, kafka: NonNullable<Runbook["data"]["kafka"]>): ScaledObjectSpec["triggers"] {
+    const [group] = kafka.consumerGroups;
+    if (!group || kafka.topics.length === 0) throw new Error(`${rb.app}: \`data.kafka.consumerGroups\` and \`data.kafka.topics\` are required for KEDA's Kafka trigger`);
+    const lagThreshold = `${kafkaLagThreshold(rb, svc.scaling.min)}`;
+    return kafka.topics.map((t) => ({ type: "kafka" as const, metadata: { bootstrapServers: kafkaBootstrap(n), consumerGroup: group, topic: t.name, lagThreshold, offsetResetPolicy: "latest" as const } }));
 }
 
 export interface IngressSettings {

@@ -18,7 +18,7 @@ export const LABEL = {
     dataService: "platform.runbooks/data-service",
 } as const;
 
-export type DataService = "postgres" | "redis" | "mongodb" | "kafka" | "minio";
+export type DataService = "postgres" | "redis" | "mongodb" | "kafka" | "rabbitmq" | "minio";
 
 export interface Names {
     readonly app: AppId;
@@ -32,6 +32,8 @@ export interface Names {
     readonly redis: string;
     readonly mongodb: string;
     readonly kafka: string;
+    /** The RabbitmqCluster; the operator names its client Service and default-user Secret after it. */
+    readonly rabbitmq: string;
     readonly minio: string;
     /** The bucket the backups and CloudNativePG's base backups and WAL go to. */
     readonly backupBucket: string;
@@ -45,6 +47,8 @@ export interface Names {
         readonly cloudnativePg: string;
         readonly strimzi: string;
         readonly keda: string;
+        /** The RabbitMQ Cluster Operator and Messaging Topology Operator (one chart). */
+        readonly rabbitmqOperator: string;
     };
     /** A runbook service's Deployment, Service, HPA, PDB. */
     service(svc: string): string;
@@ -60,6 +64,7 @@ export function names(app: AppId, namespace: string): Names {
         redis: `${app}-redis`,
         mongodb: `${app}-mongodb`,
         kafka: `${app}-kafka`,
+        rabbitmq: `${app}-rabbitmq`,
         minio: `${app}-minio`,
         backupBucket: `${app}-platform-backups`,
         releases: {
@@ -71,6 +76,7 @@ export function names(app: AppId, namespace: string): Names {
             cloudnativePg: "cnpg",
             strimzi: "strimzi",
             keda: "keda",
+            rabbitmqOperator: "rabbitmq-operator",
         },
         service: (svc) => `${app}-${svc}`,
     };

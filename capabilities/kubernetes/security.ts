@@ -52,6 +52,8 @@ export function dataPodSelectors(n: Names): Record<DataService, LabelSelector> {
     return {
         postgres: { matchLabels: { "cnpg.io/cluster": n.postgres } },
         kafka: { matchLabels: { "strimzi.io/cluster": n.kafka } },
+        // The RabbitMQ Cluster Operator labels a cluster's pods with its name.
+        rabbitmq: { matchLabels: { [LABEL.name]: n.rabbitmq, [LABEL.component]: "rabbitmq" } },
         redis: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "redis" } },
         mongodb: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "mongodb" } },
         minio: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "minio" } },
@@ -75,7 +77,7 @@ export const API_SERVER = { cidr: "0.0.0.0/0", ports: [443, 6443] } as const;
 export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"] as const;
 
 /** Data services whose pods an operator runs with an API-server client in them. */
-export const API_CLIENTS: readonly DataService[] = ["postgres", "kafka"];
+export const API_CLIENTS: readonly DataService[] = ["postgres", "kafka", "rabbitmq"];
 
 /** `app.kubernetes.io/component` of the jobs that push to the Pushgateway: the backups (restore checks do not push). */
 export const PUSHING_JOBS = ["backup"] as const;

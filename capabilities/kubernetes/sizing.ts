@@ -20,6 +20,8 @@ const res = (cpuReq: string, memReq: string, cpuLim: string, memLim: string): Po
 export const VOLUMES = {
     /** PostgreSQL data per instance. */
     postgres: "10Gi",
+    /** RabbitMQ's message store per node: queues that back up hold messages here. */
+    rabbitmq: "10Gi",
     /** Kafka log per broker. */
     kafka: "20Gi",
     /** MinIO: the app's buckets and every backup kept for the retention. */
@@ -33,6 +35,8 @@ export const SIDECAR = res("50m", "64Mi", "200m", "128Mi");
 export const JOB = res("100m", "256Mi", "1000m", "1Gi");
 export const POSTGRES = res("250m", "512Mi", "1000m", "2Gi");
 export const KAFKA = res("250m", "1Gi", "1000m", "2Gi");
+/** RabbitMQ blocks publishers at 40 % of the limit (vm_memory_high_watermark). */
+export const RABBITMQ = res("250m", "1Gi", "1000m", "2Gi");
 export const MINIO = res("100m", "512Mi", "1000m", "1Gi");
 
 /** Redis holds at most maxmemory; a fork for RDB/AOF rewrites can touch as much again: limit = 2 × maxmemory. */

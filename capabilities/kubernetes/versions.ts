@@ -30,6 +30,8 @@ export const CHARTS = {
     /** Strimzi 0.45.0: the last line that runs Kafka 3.8 (KRaft with node pools). */
     strimzi: { chart: "strimzi-kafka-operator", version: "0.45.0", repo: "https://strimzi.io/charts/" },
     keda: { chart: "keda", version: "2.15.1", repo: "https://kedacore.github.io/charts" },
+    /** Bitnami's chart of the RabbitMQ Cluster Operator and the Messaging Topology Operator (queues, users, vhosts as objects). */
+    rabbitmqClusterOperator: { chart: "rabbitmq-cluster-operator", version: "4.4.0", repo: "https://charts.bitnami.com/bitnami" },
     /** 5.3.0: the first that reads `containerSecurityContext`; the same MinIO release (RELEASE.2024-04-18T19-09-19Z) as 5.2.0. */
     minio: { chart: "minio", version: "5.3.0", repo: "https://charts.min.io/" },
 } as const satisfies Record<string, ChartRef>;
@@ -48,6 +50,8 @@ export const DATA_IMAGES = {
     postgresTools: { "15": "postgres:15.8-bookworm", "16": "postgres:16.4-bookworm", "17": "postgres:17.0-bookworm" },
     redis: { "7.2": "redis:7.2.5-bookworm", "7.4": "redis:7.4.1-bookworm" },
     mongodb: { "6.0": "mongo:6.0.18-jammy", "7.0": "mongo:7.0.14-jammy" },
+    /** The image the RabbitmqCluster runs (the operator's default is its own release's; the runbook's version decides here). */
+    rabbitmq: { "3.13": "rabbitmq:3.13.7-management", "4.0": "rabbitmq:4.0.5-management" },
 } as const satisfies Record<string, Record<string, string>>;
 
 /** The rest of the images the target schedules itself (charts pin their own). */
@@ -61,7 +65,7 @@ export const IMAGES = {
 } as const;
 
 type Versioned = keyof typeof DATA_IMAGES;
-const RUNBOOK_FIELD: Record<Versioned, "postgres" | "redis" | "mongodb"> = { cnpg: "postgres", postgresTools: "postgres", redis: "redis", mongodb: "mongodb" };
+const RUNBOOK_FIELD: Record<Versioned, "postgres" | "redis" | "mongodb" | "rabbitmq"> = { cnpg: "postgres", postgresTools: "postgres", redis: "redis", mongodb: "mongodb", rabbitmq: "rabbitmq" };
 
 /** The pinned image of a data service at the runbook's version; an unknown version fails naming the field and the versions known. */
 export function dataImage(runbook: Runbook, which: Versioned): string {

@@ -98,6 +98,7 @@ function providerState(args: pulumi.runtime.MockResourceArgs, region: string): {
         state.arn = `arn:aws:kafka:${region}:${ACCOUNT}:cluster/${cluster}/${id}`;
     }
     if (args.type === "aws:msk/configuration:Configuration") state.latestRevision ??= 1;
+    if (args.type === "aws:mq/broker:Broker") state.instances ??= [{ endpoints: [`amqps://b-${id}.mq.${region}.amazonaws.com:5671`], consoleUrl: `https://b-${id}.mq.${region}.amazonaws.com` }];
     if (args.type === "aws:lb/loadBalancer:LoadBalancer") {
         const lbName = String(args.inputs.name ?? args.name);
         state.dnsName ??= `${lbName}-1234567890.${region}.elb.amazonaws.com`;

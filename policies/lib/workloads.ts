@@ -28,7 +28,7 @@ export function serviceOf(rb: Runbook, ...names: (string | undefined)[]): Servic
     return hits.sort((a, b) => b.name.length - a.name.length)[0];
 }
 
-export type DataService = "postgres" | "redis" | "mongodb" | "kafka" | "minio";
+export type DataService = "postgres" | "redis" | "mongodb" | "kafka" | "rabbitmq" | "minio";
 
 /** Images of data services the platform runs itself (Docker, Kubernetes). */
 export const DATA_IMAGES: readonly [DataService, RegExp][] = [
@@ -36,6 +36,7 @@ export const DATA_IMAGES: readonly [DataService, RegExp][] = [
     ["redis", /(^|\/)(redis|redis-stack-server|bitnami\/redis|valkey)(:|@|$)/],
     ["mongodb", /(^|\/)(mongo|mongodb|bitnami\/mongodb|mongodb-community-server)(:|@|$)/],
     ["kafka", /(^|\/)(kafka|bitnami\/kafka|cp-kafka|apache\/kafka|apache\/kafka-native)(:|@|$)/],
+    ["rabbitmq", /(^|\/)(rabbitmq|bitnami\/rabbitmq)(:|@|$)/],
     ["minio", /(^|\/)(minio|minio\/minio|bitnami\/minio)(:|@|$)/],
 ];
 
@@ -58,6 +59,9 @@ export const DATA_PORTS: Readonly<Record<number, string>> = {
     9098: "Kafka (IAM)",
     2181: "ZooKeeper",
     9000: "MinIO",
+    5672: "RabbitMQ (AMQP)",
+    5671: "RabbitMQ (AMQPS)",
+    15672: "RabbitMQ management",
 };
 
 /** Stateful data services and the ports they listen on, as far as the runbook has them. */
@@ -67,6 +71,7 @@ export function runbookDataServices(rb: Runbook): DataService[] {
     if (rb.data.redis) out.push("redis");
     if (rb.data.mongodb) out.push("mongodb");
     if (rb.data.kafka) out.push("kafka");
+    if (rb.data.rabbitmq) out.push("rabbitmq");
     if (rb.data.objectStorage) out.push("minio");
     return out;
 }

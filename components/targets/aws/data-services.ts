@@ -11,6 +11,7 @@ import { AwsFirewall, DATA_PORTS } from "./firewall";
 import { AwsKafka } from "./kafka";
 import type { AlarmDimensions } from "./monitoring";
 import { AwsPostgres } from "./postgres";
+import { AwsRabbitMq } from "./rabbitmq";
 import { AwsRedis } from "./redis";
 import type { AwsScope } from "./scope";
 import { AwsStorage } from "./storage";
@@ -46,7 +47,9 @@ export interface AwsDataOutputs {
     /** Its part of the endpoints the tasks and the collector connect to (values may be outputs). */
     readonly endpoints?: { readonly [K in Exclude<keyof DataEndpoints, "buckets">]?: unknown };
     /** Secrets Manager secret of its generated credentials, by service. */
-    readonly credentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    readonly credentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly rabbitmq?: aws.secretsmanager.Secret };
+    /** The Amazon MQ broker's name, where it is RabbitMQ (the consuming workers' scaling reads its queue metrics). */
+    readonly rabbitmqBroker?: pulumi.Output<string>;
     /** The runbook's buckets, by runbook name. */
     readonly buckets?: Readonly<Record<string, aws.s3.Bucket>>;
     /** Bootstrap brokers, where it is Kafka. */
@@ -181,5 +184,25 @@ const objectStorage: AwsDataService = {
     },
 };
 
+const rabbitmq: AwsDataService = {
+    kind: "rabbitmq",
+    part: "rabbitmq",
+    create: (name, inputs, opts) => {
+        const { scope, firewall } = inputs;
+        const broker = new AwsRabbitMq(
+            name,
+            {
+                ...scope,
+                subnetIds: inputs.subnetIds,
+                securityGroupId: need(inputs, firewall.rabbitmq, "no rabbitmq security group").id,
+                kmsKeyArn: inputs.kmsKeyArn,
+                password: need(inputs, inputs.secrets.data.rabbitmq, "no generated rabbitmq password"),
+            },
+            opts,
+        );
+        return { component: broker, credentials: { rabbitmq: broker.credentials }, rabbitmqBroker: broker.broker.brokerName };
+    },
+};
+
 /** The data services the AWS target can run, in the order the platform builds them. */
-export const DATA_SERVICES: readonly AwsDataService[] = [postgres, redis, kafka, mongodb, objectStorage];
+export const DATA_SERVICES: readonly AwsDataService[] = [postgres, redis, kafka, mongodb, rabbitmq, objectStorage];

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT, MSK_TLS_PORT } from "../../../capabilities/aws/msk";
 import { HTTPS_PORT, internetPorts } from "../../../capabilities/egress";
+import { RABBITMQ_PORTS } from "../../../capabilities/rabbitmq";
 import { child, type AwsScope } from "./scope";
 
 export interface AwsFirewallArgs extends AwsScope {
@@ -38,6 +39,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
     public readonly redis?: aws.ec2.SecurityGroup;
     public readonly kafka?: aws.ec2.SecurityGroup;
     public readonly mongodb?: aws.ec2.SecurityGroup;
+    public readonly rabbitmq?: aws.ec2.SecurityGroup;
 
     constructor(name: string, args: AwsFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Firewall", name, {}, opts);
@@ -103,7 +105,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
         internet("grafana", this.grafana, [HTTPS_PORT], "S3 (provisioning), Amazon Managed Prometheus and CloudWatch APIs, image pull");
         internet("collector", this.collector, outbound, "AMP remote write, image pulls, probes of public hosts and external dependencies");
 
-        const dataGroup = (service: "postgres" | "redis" | "mongodb" | "kafka", ports: number[], description: string) => {
+        const dataGroup = (service: "postgres" | "redis" | "mongodb" | "kafka" | "rabbitmq", ports: number[], description: string) => {
             const sg = group(service, description);
             for (const port of ports) {
                 connect(`${service}-from-tasks-${port}`, sg, service, this.tasks, "tasks", port, `${service} from the app tasks`);
@@ -114,6 +116,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
         if (rb.data.postgres) this.postgres = dataGroup("postgres", [DATA_PORTS.postgres], "RDS PostgreSQL");
         if (rb.data.redis) this.redis = dataGroup("redis", [DATA_PORTS.redis], "ElastiCache Redis");
         if (rb.data.mongodb) this.mongodb = dataGroup("mongodb", [DATA_PORTS.mongodb], "DocumentDB");
+        if (rb.data.rabbitmq) this.rabbitmq = dataGroup("rabbitmq", [RABBITMQ_PORTS.amqps], "Amazon MQ for RabbitMQ (AMQPS)");
         if (rb.data.kafka) {
             this.kafka = dataGroup("kafka", [MSK_TLS_PORT], "MSK brokers (TLS)");
             for (const port of [MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT]) {

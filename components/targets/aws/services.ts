@@ -1,3 +1,5 @@
+import { queueDepthTracking } from "../../../capabilities/aws/amazonmq";
+import { scaledOnQueueDepth } from "../../../capabilities/rabbitmq";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -37,11 +39,13 @@ export interface AwsServicesArgs extends AwsScope {
     /** Resolved data-service endpoints the tasks connect to. */
     readonly endpoints: pulumi.Input<DataEndpoints>;
     /** Secrets Manager secrets of the data services' credentials. */
-    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly rabbitmq?: aws.secretsmanager.Secret };
     /** The app's buckets, by runbook name. */
     readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
     /** MSK bootstrap brokers, where the runbook has Kafka: the topic task creates its topics there. */
     readonly kafkaBootstrap?: pulumi.Input<string>;
+    /** The Amazon MQ broker's name, where a worker scales on its queues' depth. */
+    readonly rabbitmqBroker?: pulumi.Input<string>;
     /** Seconds the load balancer's failing health checks are ignored after a task starts. Defaults to `HEALTH_CHECK_GRACE_SECONDS`. */
     readonly healthCheckGraceSeconds?: number;
     /** The host each public service is served on: names the critical alarms a blue/green deployment rolls back on. */
@@ -62,6 +66,8 @@ export interface AppService {
     readonly scaling: aws.appautoscaling.Target;
     readonly cpuPolicy: aws.appautoscaling.Policy;
     readonly memoryPolicy: aws.appautoscaling.Policy;
+    /** Target tracking on messages ready per task, for a worker that consumes RabbitMQ queues. */
+    readonly queuePolicy?: aws.appautoscaling.Policy;
 }
 
 /**
@@ -131,12 +137,13 @@ export class AwsServices extends pulumi.ComponentResource {
             postgres: args.credentials.postgres?.arn,
             redis: args.credentials.redis?.arn,
             mongodb: args.credentials.mongodb?.arn,
-        }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string }>;
+            rabbitmq: args.credentials.rabbitmq?.arn,
+        }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string; rabbitmq?: string }>;
         this.services = {};
         for (const svc of rb.services) {
             const group = logGroup(this, args, `${name}-${svc.name}-logs`, args.names.logGroup(`ecs/${svc.name}`), args.kmsKeyArn);
-            const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb }, logGroupName]) => {
-                const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}) };
+            const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb, rabbitmq }, logGroupName]) => {
+                const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}), ...(rabbitmq ? { rabbitmq } : {}) };
                 const { environment, secrets } = appEnvironment(rb, args.env, args.region, svc, endpoints, creds);
                 const defs: ContainerDefinition[] = [
                     ...(caBundle ? [caBundleContainer(logGroupName, args.region)] : []),
@@ -248,6 +255,29 @@ export class AwsServices extends pulumi.ComponentResource {
                 scaling,
                 cpuPolicy: policy("cpu", "ECSServiceAverageCPUUtilization", svc.scaling.cpuTargetPercent),
                 memoryPolicy: policy("memory", "ECSServiceAverageMemoryUtilization", svc.scaling.memoryTargetPercent),
+                ...(scaledOnQueueDepth(rb, svc) && args.rabbitmqBroker
+                    ? {
+                          queuePolicy: new aws.appautoscaling.Policy(
+                              `${name}-${svc.name}-queue-depth`,
+                              {
+                                  policyType: "TargetTrackingScaling",
+                                  resourceId: scaling.resourceId,
+                                  scalableDimension: scaling.scalableDimension,
+                                  serviceNamespace: scaling.serviceNamespace,
+                                  targetTrackingScalingPolicyConfiguration: pulumi.all([args.rabbitmqBroker, this.cluster.name, service.name]).apply(([broker, cluster, ecsService]) => {
+                                      const tracking = queueDepthTracking(rb, svc, broker, cluster, ecsService);
+                                      return {
+                                          targetValue: tracking.targetValue,
+                                          customizedMetricSpecification: { metrics: tracking.metrics },
+                                          scaleOutCooldown: SCALE_OUT_COOLDOWN_SECONDS,
+                                          scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
+                                      };
+                                  }),
+                              },
+                              child(this, args),
+                          ),
+                      }
+                    : {}),
             };
         }
 

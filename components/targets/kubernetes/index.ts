@@ -97,6 +97,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
             operators: this.operators.dataOperators,
             platformScripts: platformScriptsMap,
             objectStorage: this.objectStorage,
+            keda: this.operators.keda,
             password,
         };
         const dataServices: Partial<Record<KubernetesDataKind, pulumi.ComponentResource>> = {};

@@ -47,6 +47,8 @@ export interface DataServiceInputs {
     readonly platformScripts: pulumi.Resource;
     /** The object store (MinIO) backups and WAL go to. */
     readonly objectStorage: pulumi.Resource;
+    /** KEDA's release, where some service scales on a queue (its TriggerAuthentication CRD). */
+    readonly keda?: pulumi.Resource;
     /** A generated password; throws, naming the runbook field, when the runbook has no such data service. */
     password(secret: DataPassword): pulumi.Output<string>;
 }

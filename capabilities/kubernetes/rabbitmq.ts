@@ -1,0 +1,95 @@
+import type { Runbook } from "../../runbooks";
+import { RABBITMQ_METRICS_PATH, RABBITMQ_PORTS, queueArguments, queueDepthTarget, consumedQueues, rabbitmqAppUser, requireRabbitMq, type AmqpEndpoint } from "../rabbitmq";
+import type { Service } from "../../runbooks";
+import { serviceHost, type Names } from "./names";
+import { RABBITMQ, VOLUMES } from "./sizing";
+import { dataImage } from "./versions";
+
+/**
+ * RabbitMQ on Kubernetes as the RabbitMQ Cluster Operator and the Messaging Topology Operator
+ * run it: a `RabbitmqCluster` (rabbitmq.com/v1beta1) with the runbook's version and node count,
+ * and the app's vhost, user, permission and queues as topology objects, so the queues are the
+ * runbook's and not whatever a client declares first. Pure spec builders; the component wires them.
+ */
+
+export const RABBITMQ_API = "rabbitmq.com/v1beta1";
+
+/** The operator's client Service carries the cluster's name; AMQP on 5672 inside the cluster. */
+export function rabbitmqEndpoint(n: Names): AmqpEndpoint {
+    return { scheme: "amqp", host: serviceHost(n.rabbitmq, n.namespace), port: RABBITMQ_PORTS.amqp };
+}
+
+/** The Secret the topology operator imports the app user's credentials from (`username`, `password`). */
+export function rabbitmqUserSecret(n: Names): string {
+    return `${n.rabbitmq}-app-user`;
+}
+
+/** KEDA's TriggerAuthentication for the queue-depth triggers: the AMQP URL from the app's env Secret. */
+export function rabbitmqTriggerAuthentication(n: Names): string {
+    return `${n.rabbitmq}-keda`;
+}
+
+/**
+ * The RabbitmqCluster: the runbook's node count (quorum queues survive one lost node of three),
+ * the pinned image of the runbook's version, a volume per node, and where there is more than one
+ * node, nodes spread over hosts. The Prometheus plugin is on by default in the operator's pods.
+ */
+export function rabbitmqClusterSpec(rb: Runbook, n: Names, storageClass: string | undefined): Record<string, unknown> {
+    const mq = requireRabbitMq(rb);
+    return {
+        replicas: mq.nodes,
+        image: dataImage(rb, "rabbitmq"),
+        persistence: { storage: VOLUMES.rabbitmq, ...(storageClass ? { storageClassName: storageClass } : {}) },
+        resources: RABBITMQ,
+        rabbitmq: { additionalConfig: ["cluster_partition_handling = pause_minority", "vm_memory_high_watermark.relative = 0.4"].join("\n") },
+        ...(mq.nodes > 1
+            ? {
+                  affinity: {
+                      podAntiAffinity: {
+                          preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": n.rabbitmq } } } }],
+                      },
+                  },
+              }
+            : {}),
+    };
+}
+
+const ref = (n: Names) => ({ rabbitmqClusterReference: { name: n.rabbitmq } });
+
+/** The app's vhost, user (no tags: no management rights), its permission on the vhost only, and the runbook's queues. */
+export function topologySpecs(rb: Runbook, n: Names): { kind: "Vhost" | "User" | "Permission" | "Queue"; objectName: string; spec: Record<string, unknown> }[] {
+    const mq = requireRabbitMq(rb);
+    const user = rabbitmqAppUser(rb.app);
+    const objectName = (part: string) => `${n.rabbitmq}-${part}`.toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
+    const taken = new Map<string, string>();
+    for (const [i, q] of mq.queues.entries()) {
+        const object = objectName(`queue-${q.name}`);
+        const other = taken.get(object);
+        if (other !== undefined) throw new Error(`${rb.app}: \`data.rabbitmq.queues[${i}].name\` = "${q.name}" and "${other}" make the same Kubernetes object name ${object}; allowed: queue names that differ in more than case and punctuation`);
+        taken.set(object, q.name);
+    }
+    return [
+        { kind: "Vhost", objectName: objectName("vhost"), spec: { name: mq.vhost, ...ref(n) } },
+        { kind: "User", objectName: objectName("app-user"), spec: { tags: [], importCredentialsSecret: { name: rabbitmqUserSecret(n) }, ...ref(n) } },
+        { kind: "Permission", objectName: objectName("app-permission"), spec: { vhost: mq.vhost, user, permissions: { configure: ".*", write: ".*", read: ".*" }, ...ref(n) } },
+        ...mq.queues.map((q) => ({
+            kind: "Queue" as const,
+            objectName: objectName(`queue-${q.name}`),
+            spec: { name: q.name, vhost: mq.vhost, type: q.type, durable: q.durable, autoDelete: false, arguments: queueArguments(q), ...ref(n) },
+        })),
+    ];
+}
+
+/** ServiceMonitor endpoint of the operator's client Service: the plugin's per-object metrics on its `prometheus` port. */
+export const RABBITMQ_SCRAPE = { port: "prometheus", path: RABBITMQ_METRICS_PATH } as const;
+
+/** KEDA's RabbitMQ triggers of a consumer: one per queue it consumes, on messages ready (AMQP `QueueLength`). */
+export function rabbitmqTriggers(rb: Runbook, n: Names, svc: Service) {
+    const mq = requireRabbitMq(rb);
+    const value = `${queueDepthTarget(rb, svc)}`;
+    return consumedQueues(rb, svc).map((q) => ({
+        type: "rabbitmq" as const,
+        metadata: { protocol: "amqp" as const, queueName: q.name, mode: "QueueLength" as const, value, vhostName: mq.vhost },
+        authenticationRef: { name: rabbitmqTriggerAuthentication(n) },
+    }));
+}

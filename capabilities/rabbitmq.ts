@@ -1,0 +1,151 @@
+import { createHash } from "node:crypto";
+import type { Runbook, Service } from "../runbooks";
+
+/**
+ * RabbitMQ decisions every target shares: ports, the app's user, connection settings, which
+ * worker consumes which queue (what KEDA and Application Auto Scaling scale on), the broker's
+ * definitions (vhost, user, permissions, queues) and the metrics its built-in Prometheus plugin
+ * exports. Pure functions: the targets' modules only wire them.
+ */
+
+export type RabbitMq = NonNullable<Runbook["data"]["rabbitmq"]>;
+export type Queue = RabbitMq["queues"][number];
+
+/** The broker's ports: AMQP, AMQP over TLS (Amazon MQ takes only this), the management API and the Prometheus plugin. */
+export const RABBITMQ_PORTS = { amqp: 5672, amqps: 5671, management: 15672, prometheus: 15692 } as const;
+
+/**
+ * Where the Prometheus plugin serves one series per queue (`queue` and `vhost` labels). The
+ * default `/metrics` aggregates queues away, so queue depth per queue is read here.
+ */
+export const RABBITMQ_METRICS_PATH = "/metrics/per-object";
+
+/** The plugin's per-queue metrics the platform reads: depth (messages ready for delivery) and consumers. */
+export const RABBITMQ_METRICS = { messagesReady: "rabbitmq_queue_messages_ready", consumers: "rabbitmq_queue_consumers" } as const;
+
+/** The app's RabbitMQ user: its vhost and nothing else. The broker's admin stays with the platform. */
+export function rabbitmqAppUser(app: string): string {
+    return `${app}-app`;
+}
+
+export function requireRabbitMq(rb: Runbook): RabbitMq {
+    const mq = rb.data.rabbitmq;
+    if (!mq) throw new Error(`${rb.app}: \`data.rabbitmq\` is not in the runbook`);
+    return mq;
+}
+
+/**
+ * Each queue with its consumer service; fails naming the field and the allowed services when a
+ * queue names a service the runbook does not run as a worker.
+ */
+export function queueConsumers(rb: Runbook): { queue: Queue; consumer: Service }[] {
+    const mq = requireRabbitMq(rb);
+    const workers = rb.services.filter((s) => s.role === "worker");
+    return mq.queues.map((queue, i) => {
+        const consumer = workers.find((s) => s.name === queue.consumer);
+        if (!consumer) {
+            throw new Error(`${rb.app}: \`data.rabbitmq.queues[${i}].consumer\` = "${queue.consumer}": not a worker service of the runbook; allowed: ${workers.map((w) => w.name).join(", ") || "(no worker service)"}`);
+        }
+        return { queue, consumer };
+    });
+}
+
+/** The queues a service consumes (none for a service that consumes none). */
+export function consumedQueues(rb: Runbook, svc: Pick<Service, "name">): Queue[] {
+    if (!rb.data.rabbitmq) return [];
+    return queueConsumers(rb)
+        .filter((c) => c.consumer.name === svc.name)
+        .map((c) => c.queue);
+}
+
+/** A worker that consumes RabbitMQ queues scales on their depth, not on CPU. */
+export function scaledOnQueueDepth(rb: Runbook, svc: Service): boolean {
+    return svc.role === "worker" && consumedQueues(rb, svc).length > 0;
+}
+
+export interface AmqpEndpoint {
+    readonly scheme: "amqp" | "amqps";
+    readonly host: string;
+    readonly port: number;
+}
+
+/** `amqp://user:password@host:5672/vhost`, the password and vhost URL-encoded (a vhost `/` is `%2F`). */
+export function amqpUrl(endpoint: AmqpEndpoint, user: string, password: string, vhost: string): string {
+    return `${endpoint.scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${endpoint.host}:${endpoint.port}/${encodeURIComponent(vhost)}`;
+}
+
+/** The connection settings an app container gets: the URL (secret), the vhost and the queues it declares or consumes. */
+export function rabbitmqEnv(rb: Runbook, endpoint: AmqpEndpoint, password: string): Record<string, string> {
+    const mq = requireRabbitMq(rb);
+    return {
+        RABBITMQ_URL: amqpUrl(endpoint, rabbitmqAppUser(rb.app), password, mq.vhost),
+        RABBITMQ_VHOST: mq.vhost,
+        RABBITMQ_QUEUES: mq.queues.map((q) => q.name).join(","),
+    };
+}
+
+/** A queue's `x-queue-type` argument as RabbitMQ declares it. */
+export function queueArguments(queue: Queue): Record<string, string> {
+    return { "x-queue-type": queue.type };
+}
+
+/**
+ * RabbitMQ's `rabbit_password_hashing_sha256`: base64(salt ‖ SHA-256(salt ‖ password)). The salt
+ * is derived from the password, so the same password gives the same definitions (no diff on
+ * every `pulumi up`) and a rotated one a new hash.
+ */
+export function rabbitPasswordHash(password: string): string {
+    const salt = createHash("sha256").update(`rabbitmq-salt:${password}`).digest().subarray(0, 4);
+    const digest = createHash("sha256").update(Buffer.concat([salt, Buffer.from(password, "utf8")])).digest();
+    return Buffer.concat([salt, digest]).toString("base64");
+}
+
+/**
+ * The definitions a broker the platform runs itself loads at boot (`load_definitions`): the
+ * runbook's vhost, the app's user with rights on it only, and the runbook's queues. Loading them
+ * at boot keeps the declared topology the runbook's even after a volume is lost.
+ */
+export function rabbitmqDefinitions(rb: Runbook, password: string): Record<string, unknown> {
+    const mq = requireRabbitMq(rb);
+    const user = rabbitmqAppUser(rb.app);
+    return {
+        users: [{ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: "rabbit_password_hashing_sha256", tags: [] }],
+        vhosts: [{ name: mq.vhost }],
+        permissions: [{ user, vhost: mq.vhost, configure: ".*", write: ".*", read: ".*" }],
+        queues: mq.queues.map((q) => ({ name: q.name, vhost: mq.vhost, durable: q.durable, auto_delete: false, arguments: queueArguments(q) })),
+        exchanges: [],
+        bindings: [],
+    };
+}
+
+/** rabbitmq.conf for a broker the platform runs itself: definitions at boot, per-queue Prometheus series, no guest user. */
+export function rabbitmqConf(definitionsPath: string): string {
+    return [
+        "# Rendered by capabilities/rabbitmq.ts from the runbook's data.rabbitmq.",
+        `load_definitions = ${definitionsPath}`,
+        "loopback_users.guest = true",
+        `listeners.tcp.default = ${RABBITMQ_PORTS.amqp}`,
+        `management.tcp.port = ${RABBITMQ_PORTS.management}`,
+        `prometheus.tcp.port = ${RABBITMQ_PORTS.prometheus}`,
+        "",
+    ].join("\n");
+}
+
+/**
+ * The messages ready per consumer a worker keeps up with: the smallest of its queues' targets, so
+ * the busiest-per-consumer queue decides. KEDA's `QueueLength` and the AWS target-tracking policy
+ * both take it.
+ */
+export function queueDepthTarget(rb: Runbook, svc: Service): number {
+    const queues = consumedQueues(rb, svc);
+    if (queues.length === 0) throw new Error(`${rb.app}: service ${svc.name} consumes no queue of \`data.rabbitmq.queues\``);
+    return Math.min(...queues.map((q) => q.messagesPerConsumer));
+}
+
+/**
+ * The Prometheus scrape job of the brokers the platform runs itself (Docker): the plugin's
+ * per-object endpoint, labelled `app` and `component="rabbitmq"` like every data service's series.
+ */
+export function rabbitmqScrapeJob(app: string, targets: readonly string[]): { job_name: string; metrics_path: string; static_configs: { targets: string[]; labels: Record<string, string> }[] } {
+    return { job_name: "rabbitmq", metrics_path: RABBITMQ_METRICS_PATH, static_configs: [{ targets: [...targets], labels: { app, component: "rabbitmq" } }] };
+}
