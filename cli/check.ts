@@ -69,7 +69,7 @@ async function checkStack(app: AppId, env: (typeof ENVS)[number], dir: string, p
     try {
         const plan = await planStack(stack);
         // Loaded only once the runbook is valid: the pack reads every app's runbook as it loads.
-        const { runPolicies } = await import("../policies/offline");
+        const { runPolicies } = require("../policies/offline") as typeof import("../policies/offline");
         const report = await runPolicies(plan);
         for (const v of report.violations.filter((x) => x.level === "mandatory")) add("policy", `${v.policy}: ${v.message}${v.resourceName ? ` (${v.resourceType} ${v.resourceName})` : ""}`);
     } catch (e) {
