@@ -2,10 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubject } from "../../../capabilities/aws/alarms";
-import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";
+import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { rulesFor } from "../../../capabilities/alerting";
+import { severitiesReaching } from "../../../capabilities/alerting/routing";
 import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
 import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
@@ -83,9 +84,10 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
 /**
  * Alerting on AWS. Amazon Managed Prometheus evaluates the generated rule groups (the alerting
  * contract's rules for target `aws`) and routes by severity to SNS topics; CloudWatch alarms cover
- * the runbook thresholds that managed services report themselves. Critical pages PagerDuty and
- * posts to chat; warnings go to chat and the runbook's alert email; info to chat. The Watchdog's
- * heartbeat topic going silent pages too.
+ * the runbook thresholds that managed services report themselves, and notify only for the alerts
+ * AMP leaves to them (capabilities/aws/alarms.ts: one page per level and subject). Each severity's
+ * topic feeds the channels the routing gives it (`severityChannels`). The Watchdog's heartbeat
+ * topic going silent pages too.
  */
 export class AwsMonitoring extends pulumi.ComponentResource {
     public readonly topics: Record<AlertSeverity | "heartbeat", aws.sns.Topic>;
@@ -105,7 +107,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         const { receivers } = args;
         const rb = args.runbook;
 
-        const topic = (part: AlertSeverity | "heartbeat") => new aws.sns.Topic(`${name}-${part}`, { name: `${args.names.prefix}-${part}`, kmsMasterKeyId: args.kmsKeyArn }, child(this, args));
+        const topic = (part: TopicPart) => new aws.sns.Topic(`${name}-${part}`, { name: topicName(args.names.prefix, part), kmsMasterKeyId: args.kmsKeyArn }, child(this, args));
         this.topics = { critical: topic("critical"), warning: topic("warning"), info: topic("info"), heartbeat: topic("heartbeat") };
         for (const [part, t] of Object.entries(this.topics)) {
             new aws.sns.TopicPolicy(
@@ -139,12 +141,13 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 secret: receivers.pagerdutyRoutingKey,
                 source: PAGER_FORWARDER_SOURCE,
                 environment: (secretArn) => ({ ROUTING_KEY_SECRET_ARN: secretArn, APP: rb.app, EVENTS_URL: PAGERDUTY_EVENTS_URL }),
-                topics: ["critical"],
+                topics: severitiesReaching(rb, "pager"),
             });
         }
         const email = rb.incident.channels.email;
-        if (email) {
-            new aws.sns.TopicSubscription(`${name}-warning-email`, { topic: this.topics.warning.arn, protocol: "email", endpoint: email }, child(this, args));
+        const emailed = email ? severitiesReaching(rb, "email") : [];
+        for (const severity of emailed) {
+            new aws.sns.TopicSubscription(`${name}-${severity}-email`, { topic: this.topics[severity].arn, protocol: "email", endpoint: email! }, child(this, args));
         }
         if (receivers.slackWebhookUrl) {
             this.chat = this.forwarder(name, args, {
@@ -154,12 +157,13 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 secret: receivers.slackWebhookUrl,
                 source: CHAT_FORWARDER_SOURCE,
                 environment: (secretArn) => ({ WEBHOOK_SECRET_ARN: secretArn, APP: rb.app, CHANNEL: rb.incident.channels.chat }),
-                topics: ALERT_SEVERITIES,
+                topics: severitiesReaching(rb, "chat"),
             });
         }
 
         // A forwarder that fails is itself alarmed, on a topic another receiver reads (capabilities/aws/chat.ts).
-        const subscribers: Record<AlertSeverity, string[]> = { critical: [], warning: email ? ["email"] : [], info: [] };
+        const subscribers: Record<AlertSeverity, string[]> = { critical: [], warning: [], info: [] };
+        for (const severity of emailed) subscribers[severity].push("email");
         for (const [part, f] of this.forwarders) for (const t of f.topics) subscribers[t].push(part);
         for (const [part, { fn, queue }] of this.forwarders) {
             const target = this.topics[failureTopic(part, ALERT_SEVERITIES, subscribers)].arn;
@@ -249,6 +253,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
             const single = spec.expression === undefined && spec.metrics.length === 1 ? spec.metrics[0] : undefined;
             const percentile = single && /^p\d+(\.\d+)?$/.test(single.stat);
             const target = this.topics[spec.severity].arn;
+            // A view (AMP notifies for this level) keeps its state for the console and rollbacks, and notifies no one.
+            const actions = spec.notifies ? { alarmActions: [target], okActions: [target] } : { actionsEnabled: false };
             this.alarms[spec.key] = new aws.cloudwatch.MetricAlarm(
                 `${name}-${spec.key}`,
                 {
@@ -259,8 +265,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                     evaluationPeriods: spec.evaluationPeriods,
                     datapointsToAlarm: spec.datapointsToAlarm,
                     treatMissingData: spec.treatMissingData,
-                    alarmActions: [target],
-                    okActions: [target],
+                    ...actions,
                     ...(single
                         ? { namespace: single.namespace, metricName: single.metricName, dimensions: dims, period: spec.period, ...(percentile ? { extendedStatistic: single.stat } : { statistic: single.stat }) }
                         : {
@@ -269,7 +274,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                                   ...spec.metrics.map((m) => ({ id: m.id, returnData: false, metric: { namespace: m.namespace, metricName: m.metricName, dimensions: dims, period: spec.period, stat: m.stat } })),
                               ],
                           }),
-                    tags: { "runbook:alert": spec.alertId, "runbook:severity": spec.severity, "runbook:signal": spec.signal },
+                    tags: { "runbook:alert": spec.alertId, "runbook:severity": spec.severity, "runbook:signal": spec.signal, "runbook:notifies": String(spec.notifies) },
                 },
                 child(this, args),
             );
