@@ -68,9 +68,7 @@ function providerState(args: pulumi.runtime.MockResourceArgs, region: string): {
     const state: Record<string, unknown> = { ...args.inputs };
     if (args.type.startsWith("aws:")) {
         const service = args.type.split(":")[1].split("/")[0];
-        // A named SNS topic's ARN ends in its name, as AWS reports it (the AMP definition and `npm run render` rely on it).
-        const own = args.type === "aws:sns/topic:Topic" && typeof args.inputs.name === "string" ? args.inputs.name : args.name;
-        state.arn ??= `arn:aws:${service}:${region}:${ACCOUNT}:${own}`;
+        state.arn ??= `arn:aws:${service}:${region}:${ACCOUNT}:${args.name}`;
         state.id ??= id;
     }
     if (AUTONAMED.has(args.type)) state.name ??= `${args.name}-${AUTONAME_SUFFIX}`;
