@@ -5,6 +5,8 @@ import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubjec
 import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
+import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, REQUEST_INTERVAL_SECONDS, ROUTE53_METRICS_REGION, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
+import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { rulesFor } from "../../../capabilities/alerting";
 import { severitiesReaching } from "../../../capabilities/alerting/routing";
 import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
@@ -51,6 +53,8 @@ export interface AwsMonitoringArgs extends AwsScope {
     readonly inventory: AlarmInventory;
     /** Metric dimension values of the resources alarmed on. */
     readonly dimensions: AlarmDimensions;
+    /** The hosts the stack publishes (capabilities/reachability.ts): each gets a Route 53 health check that pages when it fails. */
+    readonly publicEndpoints: readonly PublicEndpoint[];
 }
 
 /** Resolves an alarm subject to its metric dimensions; throws if the subject names nothing that exists. */
@@ -97,6 +101,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
     public readonly alarms: Record<string, aws.cloudwatch.MetricAlarm>;
     public readonly specs: AlarmSpec[];
     public readonly heartbeatAlarm: aws.cloudwatch.MetricAlarm;
+    /** Per public host (by check key): its Route 53 health check and the alarm that pages when it fails. */
+    public readonly reachability: Record<string, { check: ReachabilityCheck; healthCheck: aws.route53.HealthCheck; alarm: aws.cloudwatch.MetricAlarm }> = {};
     public readonly chat?: aws.lambda.Function;
     public readonly pager?: aws.lambda.Function;
     /** Per forwarder: the queue its undeliverable notifications land in, and the alarms on its errors and on that queue. */
@@ -279,7 +285,62 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 child(this, args),
             );
         }
+        this.reachabilityChecks(name, args);
         this.registerOutputs({ workspace: this.workspace.prometheusEndpoint, alarms: Object.keys(this.alarms).length });
+    }
+
+    /**
+     * A Route 53 health check per public host, from several regions, and its alarm on the critical
+     * topic. HealthCheckStatus exists only in us-east-1, so the alarm and its topic must be there.
+     */
+    private reachabilityChecks(name: string, args: AwsMonitoringArgs): void {
+        const checks = reachabilityChecks(args.runbook, args.publicEndpoints);
+        if (checks.length && args.region !== ROUTE53_METRICS_REGION) {
+            throw new Error(
+                `${args.stack}: aws:region = "${args.region}": Route 53 publishes the health checks of ${checks.map((c) => c.endpoint.host).join(", ")} only in ${ROUTE53_METRICS_REGION}, where their alarms need a paging topic this target creates in the stack's region only; allowed: ${ROUTE53_METRICS_REGION}`,
+            );
+        }
+        for (const check of checks) {
+            const healthCheck = new aws.route53.HealthCheck(
+                `${name}-${check.key}`,
+                {
+                    type: "HTTPS",
+                    fqdn: check.endpoint.host,
+                    port: 443,
+                    resourcePath: check.endpoint.path,
+                    enableSni: true,
+                    requestInterval: REQUEST_INTERVAL_SECONDS,
+                    failureThreshold: FAILURE_THRESHOLD,
+                    regions: [...CHECKER_REGIONS],
+                    tags: { Name: `${args.names.prefix}-${check.key}`, "runbook:host": check.endpoint.host, "runbook:kind": "reachability" },
+                },
+                child(this, args),
+            );
+            const target = this.topics.critical.arn;
+            const alarm = new aws.cloudwatch.MetricAlarm(
+                `${name}-${check.key}`,
+                {
+                    name: `${args.names.prefix}-${check.key}`,
+                    alarmDescription: check.description,
+                    namespace: "AWS/Route53",
+                    metricName: "HealthCheckStatus",
+                    dimensions: { HealthCheckId: healthCheck.id },
+                    statistic: "Minimum",
+                    period: check.period,
+                    evaluationPeriods: check.evaluationPeriods,
+                    datapointsToAlarm: check.datapointsToAlarm,
+                    comparisonOperator: "LessThanThreshold",
+                    threshold: 1,
+                    // No status at all (the check deleted or not reporting) is no proof the host answers.
+                    treatMissingData: "breaching",
+                    alarmActions: [target],
+                    okActions: [target],
+                    tags: { "runbook:kind": "reachability", "runbook:severity": "critical", "runbook:host": check.endpoint.host, "runbook:follows": `${check.alertId}/critical` },
+                },
+                child(this, args),
+            );
+            this.reachability[check.key] = { check, healthCheck, alarm };
+        }
     }
 
     /**
