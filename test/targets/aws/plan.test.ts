@@ -349,6 +349,37 @@ test("npm run render writes the AMP alert manager definition the plan deploys, b
     t.true(renderStack("bunty-production").find((a) => a.path === ARTIFACT_PATHS.ampDefinition)!.content.startsWith("# Receiver values in this file are placeholders"));
 });
 
+test("external reachability: every public host has a Route 53 HTTPS check on its health path from three regions, and an alarm in us-east-1 that pages as the runbook's service_down critical", (t) => {
+    each((app, plan, rb) => {
+        const checks = ofType(plan, "aws:route53/healthCheck:HealthCheck");
+        const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => prop(a, "namespace") === "AWS/Route53");
+        // Every name the certificate serves is checked, but the idle colour's test host of a blue/green service (no targets between deployments).
+        const certificate = ofType(plan, "aws:acm/certificate:Certificate")[0] as PlannedResource | undefined;
+        const served = certificate ? [prop<string>(certificate, "domainName"), ...(prop<string[] | undefined>(certificate, "subjectAlternativeNames") ?? [])] : [];
+        const testHosts = rb.aws.blueGreen ? served.filter((h) => served.includes(h.replace(/^green\./, "")) && h.startsWith("green.")) : [];
+        const publicHosts = served.filter((h) => !testHosts.includes(h));
+        t.deepEqual(checks.map((c) => prop<string>(c, "fqdn")).sort(), [...publicHosts].sort(), app);
+        for (const s of rb.services.filter((x) => x.host)) t.true(publicHosts.includes(s.host!), `${app}: the runbook's host ${s.host} is checked`);
+        const level = rb.alerts.find((a) => a.signal === "service_down")!.levels.find((l) => l.severity === "critical")!;
+        const critical = prop<string[]>(named(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", `${app}-monitoring-heartbeat`), "alarmActions")[0].replace(/-heartbeat$/, "-critical");
+        const providers = new Map(ofType(plan, "pulumi:providers:aws").map((x) => [x.urn, prop<string>(x, "region")]));
+        for (const c of checks) {
+            const host = prop<string>(c, "fqdn");
+            const service = rb.services.find((x) => x.host === host);
+            t.like(c.props, { type: "HTTPS", port: 443, enableSni: true, resourcePath: service ? service.healthPath : "/api/health" }, `${app} ${host}`);
+            t.true(prop<string[]>(c, "regions").length >= 3, `${app} ${host}: checked from several regions`);
+            const mine = alarms.filter((a) => prop(a, "dimensions.HealthCheckId") === mockId(c));
+            t.is(mine.length, 1, `${app} ${host}: one alarm`);
+            const a = mine[0];
+            t.like(a.props, { metricName: "HealthCheckStatus", comparisonOperator: "LessThanThreshold", threshold: 1, period: 60, treatMissingData: "breaching" }, `${app} ${host}`);
+            t.is(prop(a, "evaluationPeriods"), Math.max(1, Math.ceil(durationSeconds(level.for) / 60)), `${app} ${host}: the runbook's for`);
+            t.deepEqual(prop(a, "alarmActions"), [critical], `${app} ${host}: pages`);
+            t.not(prop(a, "actionsEnabled"), false);
+            t.is(providers.get(a.options.provider!.split("::").slice(0, -1).join("::")), "us-east-1", `${app} ${host}: HealthCheckStatus exists only in us-east-1`);
+        }
+    });
+});
+
 test("the managed services' thresholds are alarmed where the runbook has them", (t) => {
     const alarmsOf = (app: AppId, alertId: string) => ofType(plans.get(app)!, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => prop(a, "tags.runbook:alert") === alertId);
     const metricOf = (a: PlannedResource) => prop<{ metric?: { metricName: string } }[] | undefined>(a, "metricQueries")?.find((q) => q.metric)?.metric?.metricName ?? prop<string>(a, "metricName");
