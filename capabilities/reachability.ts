@@ -1,4 +1,6 @@
-import type { Alert, Level, Runbook } from "../runbooks";
+import type { Alert, AppId, Env, Level, Runbook } from "../runbooks";
+import { levelCondition } from "./alerting/levels";
+import { pascal, runbookUrl, type AlertingRule, type RuleFile } from "./alerting/rules";
 import { GRAFANA_HEALTH_PATH } from "./dashboards/grafana";
 
 /**
@@ -61,4 +63,39 @@ export function reachabilityLevel(rb: Runbook): { readonly alert: Alert; readonl
     throw new Error(
         `${rb.app}: no critical level of a service_down alert (have: ${rb.alerts.filter((a) => a.signal === "service_down").map((a) => `${a.id}: ${a.levels.map((l) => l.severity).join("/")}`).join("; ") || "no service_down alert"}); a failed public host must page as the runbook's service unavailable: add a critical service_down level`,
     );
+}
+
+/** The `probe` label of the outside checks' series (blackbox_exporter's probe_success). */
+export const REACHABILITY_PROBE = "reachability";
+
+/** The alert a failed public host raises where Prometheus evaluates it (Kubernetes). */
+export function reachabilityAlertName(app: AppId): string {
+    return pascal(`${app}-public-host-unreachable`);
+}
+
+/**
+ * The rule group that pages when a public host fails from outside: one rule per endpoint, firing
+ * when its probe fails or its probe series is missing (a probe that stopped is no proof the host
+ * answers), for the runbook's service_down critical `for`, with its severity and runbook link.
+ */
+export function reachabilityRules(rb: Runbook, env: Env, endpoints: readonly PublicEndpoint[]): RuleFile {
+    if (endpoints.length === 0) return { groups: [] };
+    const { alert, level } = reachabilityLevel(rb);
+    const rules: AlertingRule[] = endpoints.map((e) => {
+        const sel = `app="${rb.app}", probe="${REACHABILITY_PROBE}", component="${e.subject}", host="${e.host}"`;
+        return {
+            alert: reachabilityAlertName(rb.app),
+            expr: `(max by (app, component, host) (probe_success{${sel}}) < 1) or (absent(probe_success{${sel}}))`,
+            for: level.for,
+            labels: { severity: "critical", app: rb.app, env, component: e.subject, host: e.host },
+            annotations: {
+                summary: `${publicUrl(e)} is unreachable from outside`,
+                description:
+                    `${publicUrl(e)} (${e.subject}) failed its HTTPS probe through DNS, TLS and the ingress, or its probe stopped reporting. ` +
+                    `Pages as ${alert.title} (critical): ${levelCondition(alert, level)} (${level.source.seed}, "${level.source.section}").`,
+                runbook_url: runbookUrl(rb.app, level.source),
+            },
+        };
+    });
+    return { groups: [{ name: `${rb.app}-reachability`, rules }] };
 }
