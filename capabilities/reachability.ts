@@ -85,7 +85,7 @@ export function reachabilityRules(rb: Runbook, env: Env, endpoints: readonly Pub
         const sel = `app="${rb.app}", probe="${REACHABILITY_PROBE}", component="${e.subject}", host="${e.host}"`;
         return {
             alert: reachabilityAlertName(rb.app),
-            expr: `(max by (app, component, host) (probe_success{${sel}}) < 1) or (absent(probe_success{${sel}}))`,
+            expr: `(max by (app, probe, component, host) (probe_success{${sel}}) < 1) or (absent(probe_success{${sel}}))`,
             for: level.for,
             labels: { severity: "critical", app: rb.app, env, component: e.subject, host: e.host },
             annotations: {
