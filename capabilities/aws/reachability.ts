@@ -57,3 +57,12 @@ export function reachabilityChecks(rb: Runbook, endpoints: readonly PublicEndpoi
             `Pages as ${alert.title} (critical): ${levelCondition(alert, level)}. Runbook ${rb.app}, ${level.source.seed} "${level.source.section}".`,
     }));
 }
+
+/**
+ * Why a stack cannot get its reachability alarms, if it cannot: they live in us-east-1 and notify
+ * the stack's critical topic, which exists only in the stack's region.
+ */
+export function reachabilityRegionProblem(stack: string, region: string, checks: readonly ReachabilityCheck[]): string | undefined {
+    if (checks.length === 0 || region === ROUTE53_METRICS_REGION) return undefined;
+    return `${stack}: aws:region = "${region}": Route 53 publishes the health checks of ${checks.map((c) => c.endpoint.host).join(", ")} only in ${ROUTE53_METRICS_REGION}, where their alarms need a paging topic this target creates in the stack's region only; allowed: ${ROUTE53_METRICS_REGION}`;
+}

@@ -3,7 +3,7 @@ import * as path from "path";
 import YAML from "yaml";
 import { APP_IDS, durationSeconds, getRunbook } from "../../runbooks";
 import { publicEndpoints, reachabilityAlertName, reachabilityLevel, reachabilityRules, REACHABILITY_PROBE, type PublicEndpoint } from "../../capabilities/reachability";
-import { reachabilityChecks } from "../../capabilities/aws/reachability";
+import { reachabilityChecks, reachabilityRegionProblem } from "../../capabilities/aws/reachability";
 import { removeTempDirs, tempDir, tool, write } from "./helpers";
 
 /**
@@ -84,4 +84,9 @@ test("public endpoints: the stack's hosts with their health paths, Grafana's whe
     const noCritical = { ...rb, alerts: rb.alerts.map((a) => (a.signal === "service_down" ? { ...a, levels: a.levels.filter((l) => l.severity !== "critical") } : a)) };
     t.throws(() => reachabilityChecks(noCritical, endpoints), { message: /no critical level of a service_down alert/ });
     t.deepEqual(reachabilityChecks(noCritical, []), [], "no public host, nothing to check");
+    // The alarms live in us-east-1 beside the paging topic: another region is refused by name until the target makes a topic there.
+    const checks = reachabilityChecks(rb, endpoints);
+    t.is(reachabilityRegionProblem("gravitypm-production", "us-east-1", checks), undefined);
+    t.regex(reachabilityRegionProblem("gravitypm-production", "eu-west-1", checks) ?? "", /^gravitypm-production: aws:region = "eu-west-1": .*only in us-east-1.*; allowed: us-east-1$/);
+    t.is(reachabilityRegionProblem("gravitypm-production", "eu-west-1", []), undefined, "no public host, no us-east-1 alarm");
 });

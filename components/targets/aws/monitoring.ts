@@ -5,7 +5,7 @@ import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubjec
 import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
-import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, REQUEST_INTERVAL_SECONDS, ROUTE53_METRICS_REGION, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
+import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
 import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { rulesFor } from "../../../capabilities/alerting";
 import { severitiesReaching } from "../../../capabilities/alerting/routing";
@@ -295,11 +295,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
      */
     private reachabilityChecks(name: string, args: AwsMonitoringArgs): void {
         const checks = reachabilityChecks(args.runbook, args.publicEndpoints);
-        if (checks.length && args.region !== ROUTE53_METRICS_REGION) {
-            throw new Error(
-                `${args.stack}: aws:region = "${args.region}": Route 53 publishes the health checks of ${checks.map((c) => c.endpoint.host).join(", ")} only in ${ROUTE53_METRICS_REGION}, where their alarms need a paging topic this target creates in the stack's region only; allowed: ${ROUTE53_METRICS_REGION}`,
-            );
-        }
+        const problem = reachabilityRegionProblem(args.stack, args.region, checks);
+        if (problem) throw new Error(problem);
         for (const check of checks) {
             const healthCheck = new aws.route53.HealthCheck(
                 `${name}-${check.key}`,
