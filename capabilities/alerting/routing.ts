@@ -31,14 +31,15 @@ export interface DirectReceivers {
 }
 
 /**
- * Receivers for the Amazon Managed Prometheus alert manager, which can only publish to SNS: the
- * AWS target subscribes PagerDuty, chat and the runbook's email address to these topics.
+ * Receivers for the Amazon Managed Prometheus alert manager, which can only publish to SNS: one
+ * topic per severity, which the AWS target subscribes to that severity's channels
+ * (`severityChannels`): PagerDuty, chat, the runbook's email address.
  */
 export interface SnsReceivers {
     readonly kind: "sns";
     readonly region: string;
-    readonly pageTopicArn: string;
-    readonly chatTopicArn: string;
+    /** The topic each severity's notifications are published to. */
+    readonly topicArns: Readonly<Record<AlertSeverity, string>>;
     readonly deadMansSwitchTopicArn: string;
 }
 
@@ -79,6 +80,26 @@ export function routeTimings(minutes: number): RouteTimings {
 export const WATCHDOG_TIMINGS: RouteTimings = { group_wait: "0s", group_interval: "1m", repeat_interval: "5m" };
 
 export type ReceiverRole = AlertSeverity | "watchdog";
+
+/** Where a notification reaches people: the pager, the team's chat channel, the runbook's alert email. */
+export type Channel = "pager" | "chat" | "email";
+
+/**
+ * The severity → channel decision, made here once for every target: critical pages (and lands in
+ * chat, so the team sees what the on-call engineer sees), warning goes to chat and to the
+ * runbook's alert email where it names one, info to chat. Alertmanager's direct receivers are
+ * built from it, and on AWS it decides which forwarder and subscription reads which topic.
+ */
+export function severityChannels(runbook: Runbook): Readonly<Record<AlertSeverity, readonly Channel[]>> {
+    const email = runbook.incident.channels.email ? (["email"] as const) : [];
+    return { critical: ["pager", "chat"], warning: ["chat", ...email], info: ["chat"] };
+}
+
+/** The severities whose notifications reach `channel`, most severe first. */
+export function severitiesReaching(runbook: Runbook, channel: Channel): AlertSeverity[] {
+    const table = severityChannels(runbook);
+    return ALERT_SEVERITIES.filter((s) => table[s].includes(channel));
+}
 
 export function receiverName(app: string, role: ReceiverRole): string {
     return { critical: `${app}-pager`, warning: `${app}-chat-warning`, info: `${app}-chat-info`, watchdog: `${app}-deadmans-switch` }[role];
@@ -123,22 +144,20 @@ function receivers(runbook: Runbook, r: Receivers): Record<string, unknown>[] {
             attributes: { severity, app },
         });
         return [
-            { name: receiverName(app, "critical"), sns_configs: [sns(r.pageTopicArn, "critical")] },
-            { name: receiverName(app, "warning"), sns_configs: [sns(r.chatTopicArn, "warning")] },
-            { name: receiverName(app, "info"), sns_configs: [sns(r.chatTopicArn, "info")] },
+            // Each severity's topic carries its channels: the AWS target subscribes them (severityChannels).
+            ...ALERT_SEVERITIES.map((severity) => ({ name: receiverName(app, severity), sns_configs: [sns(r.topicArns[severity], severity)] })),
             { name: receiverName(app, "watchdog"), sns_configs: [sns(r.deadMansSwitchTopicArn, "none")] },
         ];
     }
     const slack = { channel: chat, send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT };
+    const integrations: Record<Channel, () => Record<string, unknown>> = {
+        pager: () => ({ pagerduty_configs: [{ routing_key: r.pagerdutyRoutingKey, description: "{{ .CommonAnnotations.summary }}", send_resolved: true }] }),
+        chat: () => ({ slack_configs: [slack] }),
+        email: () => ({ email_configs: [{ to: email, send_resolved: true }] }),
+    };
+    const table = severityChannels(runbook);
     return [
-        {
-            name: receiverName(app, "critical"),
-            pagerduty_configs: [{ routing_key: r.pagerdutyRoutingKey, description: "{{ .CommonAnnotations.summary }}", send_resolved: true }],
-            // The page also lands in the channel, so the team sees what the on-call engineer sees.
-            slack_configs: [slack],
-        },
-        { name: receiverName(app, "warning"), slack_configs: [slack], ...(email ? { email_configs: [{ to: email, send_resolved: true }] } : {}) },
-        { name: receiverName(app, "info"), slack_configs: [slack] },
+        ...ALERT_SEVERITIES.map((severity) => Object.assign({ name: receiverName(app, severity) }, ...table[severity].map((c) => integrations[c]()))),
         { name: receiverName(app, "watchdog"), webhook_configs: [{ url: r.deadMansSwitchUrl, send_resolved: false }] },
     ];
 }

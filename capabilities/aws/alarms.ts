@@ -1,6 +1,7 @@
 import { durationSeconds, type Alert, type AlertSeverity, type Dataset, type Level, type Runbook, type Signal } from "../../runbooks";
 import { levelCondition } from "../alerting/levels";
-import { CLOUDWATCH_METRICS } from "../alerting/signals";
+import { alertName } from "../alerting/rules";
+import { alertsOn, CLOUDWATCH_METRICS } from "../alerting/signals";
 import { datasetPlan } from "../backups/plan";
 import { backupService, type BackupService } from "./backups";
 
@@ -10,6 +11,11 @@ import { backupService, type BackupService } from "./backups";
  * the runbook's unit (metric math converts the metric into it), and the runbook's `for` becomes
  * period × evaluation periods. Signals no managed service reports stay Amazon Managed Prometheus
  * rules (capabilities/alerting).
+ *
+ * One page per runbook level and subject: an alert AMP evaluates (its rule is in the AMP rule
+ * group) notifies through AMP's alert manager only, and its alarms here are views (the CloudWatch
+ * console, the blue/green rollback of capabilities/aws/deployments.ts) with no actions. Only the
+ * alerts AMP leaves to CloudWatch (`alertsOn(rb, "aws").cloudwatch`) notify from their alarms.
  */
 
 export type TargetGroupColor = "blue" | "green";
@@ -80,6 +86,22 @@ export interface AlarmSpec {
     readonly metrics: readonly MetricRef[];
     readonly expression?: string;
     readonly description: string;
+    /**
+     * Whether the alarm notifies its severity's topic: true only where it is the level's one
+     * notifying evaluator (`notifyingEvaluator`); otherwise a view, with no actions.
+     */
+    readonly notifies: boolean;
+}
+
+/** Which evaluator notifies for a runbook alert on AWS. */
+export type Evaluator = "amp" | "cloudwatch";
+
+/**
+ * The one evaluator that notifies for `alert` on AWS: CloudWatch for the alerts AMP leaves to it
+ * (the rule generator decides which, `alertsOn`), Amazon Managed Prometheus for every other.
+ */
+export function notifyingEvaluator(rb: Runbook, alert: Alert): Evaluator {
+    return alertsOn(rb, "aws").cloudwatch.some((a) => a.id === alert.id) ? "cloudwatch" : "amp";
 }
 
 /** Standard AWS metrics arrive every minute; the shortest period an alarm on them can have. */
@@ -222,7 +244,8 @@ export function subjectSlug(s: AlarmSubject): string {
 }
 
 function describe(rb: Runbook, alert: Alert, level: Level, what: string): string {
-    return `${alert.title} (${level.severity}): ${levelCondition(alert, level)}. Measures ${what}. Runbook ${rb.app}, ${level.source.seed} "${level.source.section}".`;
+    const view = notifyingEvaluator(rb, alert) === "amp" ? ` View only: Amazon Managed Prometheus rule ${alertName(rb.app, alert.id, level.severity)} notifies for this level.` : "";
+    return `${alert.title} (${level.severity}): ${levelCondition(alert, level)}. Measures ${what}. Runbook ${rb.app}, ${level.source.seed} "${level.source.section}".${view}`;
 }
 
 /**
@@ -254,6 +277,7 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
                 treatMissingData: "breaching",
                 metrics: [m("m1", CLOUDWATCH_METRICS.backup_age.namespace, CLOUDWATCH_METRICS.backup_age.metric, "Sum")],
                 description: describe(rb, alert, level, `completed ${vault.dataset} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h`),
+                notifies: notifyingEvaluator(rb, alert) === "cloudwatch",
             };
         }),
     );
@@ -268,6 +292,7 @@ export function cloudWatchAlarms(rb: Runbook, inv: AlarmInventory): AlarmSpec[] 
             continue;
         }
         const sources = CLOUDWATCH_SOURCES[alert.signal]?.(alert, inv) ?? [];
+        const notifies = notifyingEvaluator(rb, alert) === "cloudwatch";
         for (const level of alert.levels) {
             for (const src of sources) {
                 specs.push({
@@ -283,6 +308,7 @@ export function cloudWatchAlarms(rb: Runbook, inv: AlarmInventory): AlarmSpec[] 
                     metrics: src.metrics,
                     ...(src.expression ? { expression: src.expression } : {}),
                     description: describe(rb, alert, level, src.what),
+                    notifies,
                 });
             }
         }

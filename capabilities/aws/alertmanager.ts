@@ -1,45 +1,56 @@
 import { durationSeconds, type AlertSeverity, type Runbook } from "../../runbooks";
-import { alertmanagerConfig, ampAlertManagerDefinition, receiverName, WATCHDOG_TIMINGS } from "../alerting/routing";
+import { alertmanagerConfig, ampAlertManagerDefinition, WATCHDOG_TIMINGS, type SnsReceivers } from "../alerting/routing";
 
 /**
- * The Amazon Managed Prometheus alert manager definition. The routing (timings from the runbook's
- * response times, inhibitions, the Watchdog route) is the alerting capability's, with SNS receivers:
- * AMP only delivers to SNS. The AWS target keeps one topic per severity (the CloudWatch alarms
- * publish to the same three), so the info receiver is pointed at the info topic rather than the
- * chat topic the capability shares between warning and info.
+ * The Amazon Managed Prometheus alert manager definition: the alerting capability's routing
+ * (timings from the runbook's response times, inhibitions, the Watchdog route) with one SNS topic
+ * per severity (AMP only delivers to SNS). The CloudWatch alarms publish to the same topics, and
+ * the severity's channels (`severityChannels`) read them. Built as `npm run render` builds it.
  */
 
-export interface SeverityTopics {
-    readonly critical: string;
-    readonly warning: string;
-    readonly info: string;
+export type TopicPart = AlertSeverity | "heartbeat";
+
+export interface SeverityTopics extends Readonly<Record<AlertSeverity, string>> {
     /** The Watchdog's heartbeat topic: its silence is the dead man's switch. */
     readonly heartbeat: string;
 }
 
-interface SnsReceiver {
-    name: string;
-    sns_configs: { topic_arn: string }[];
+/** The topics' physical names: `<app>-<env>-<severity>`, `<app>-<env>-heartbeat`. */
+export function topicName(prefix: string, part: TopicPart): string {
+    return `${prefix}-${part}`;
+}
+
+/** The ARN AWS gives a standard SNS topic of that name (arn:partition:sns:region:account:name). */
+export function topicArn(partition: string, region: string, accountId: string, name: string): string {
+    return `arn:${partition}:sns:${region}:${accountId}:${name}`;
+}
+
+/** The AWS partition a region belongs to. */
+export function partitionOf(region: string): string {
+    if (region.startsWith("cn-")) return "aws-cn";
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    return "aws";
+}
+
+/** The ARNs of a stack's topics, as `npm run render` writes them for an account. */
+export function stackTopicArns(prefix: string, partition: string, region: string, accountId: string): SeverityTopics {
+    const arn = (part: TopicPart) => topicArn(partition, region, accountId, topicName(prefix, part));
+    return { critical: arn("critical"), warning: arn("warning"), info: arn("info"), heartbeat: arn("heartbeat") };
+}
+
+/** The alerting receivers of the AMP alert manager: one topic per severity, the Watchdog to the heartbeat. */
+export function ampReceivers(region: string, topics: SeverityTopics): SnsReceivers {
+    return { kind: "sns", region, topicArns: { critical: topics.critical, warning: topics.warning, info: topics.info }, deadMansSwitchTopicArn: topics.heartbeat };
 }
 
 /** The routing configuration with one SNS topic per severity. */
 export function ampAlertManagerConfig(rb: Runbook, region: string, topics: SeverityTopics): Record<string, unknown> {
-    const config = alertmanagerConfig(rb, { kind: "sns", region, pageTopicArn: topics.critical, chatTopicArn: topics.warning, deadMansSwitchTopicArn: topics.heartbeat });
-    const receivers = config.receivers as SnsReceiver[];
-    const info = receivers.find((r) => r.name === receiverName(rb.app, "info"));
-    if (!info) throw new Error(`${rb.app}: the alerting routing has no ${receiverName(rb.app, "info")} receiver`);
-    info.sns_configs = info.sns_configs.map((c) => ({ ...c, topic_arn: topics.info }));
-    return config;
+    return alertmanagerConfig(rb, ampReceivers(region, topics));
 }
 
 /** The definition AMP takes (`alertmanager_config` wrapped as YAML text). */
 export function ampDefinition(rb: Runbook, region: string, topics: SeverityTopics): string {
     return ampAlertManagerDefinition(ampAlertManagerConfig(rb, region, topics));
-}
-
-/** Which topic each severity's notifications land on. */
-export function topicFor(topics: SeverityTopics, severity: AlertSeverity): string {
-    return topics[severity];
 }
 
 /**

@@ -58,7 +58,7 @@ export function write(file: string, content: string): string {
 export function fixtureReceivers(runbook: Runbook, target: Target): Receivers {
     if (target === "aws") {
         const arn = (t: string) => `arn:aws:sns:${runbook.aws.region}:000000000000:test-${t}`;
-        return { kind: "sns", region: runbook.aws.region, pageTopicArn: arn("page"), chatTopicArn: arn("chat"), deadMansSwitchTopicArn: arn("dms") };
+        return { kind: "sns", region: runbook.aws.region, topicArns: { critical: arn("critical"), warning: arn("warning"), info: arn("info") }, deadMansSwitchTopicArn: arn("dms") };
     }
     return {
         kind: "direct",

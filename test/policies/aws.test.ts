@@ -119,13 +119,16 @@ function paging(): Fake[] {
     (cfg.receivers as Record<string, unknown>[])[1] = { name: "chat", sns_configs: [{ topic_arn: TOPIC("warning") }] };
     return [
         { type: "aws:amp/alertManagerDefinition:AlertManagerDefinition", name: "am", props: { workspaceId: "ws", definition: YAML.stringify({ alertmanager_config: YAML.stringify(cfg) }) } },
-        { type: "aws:amp/ruleGroupNamespace:RuleGroupNamespace", name: "rules", props: { data: rulesYaml(pfh) } },
+        // As on AWS: the alerts CloudWatch evaluates have no rule.
+        { type: "aws:amp/ruleGroupNamespace:RuleGroupNamespace", name: "rules", props: { data: rulesYaml(pfh, { only: (a) => !CLOUDWATCH_IDS.includes(a.id) }) } },
         // The Events API v2 forwarder on the critical topic; the chat forwarder on warnings pages no one.
         { type: "aws:sns/topicSubscription:TopicSubscription", name: "pagerduty", props: { topic: TOPIC("critical"), protocol: "lambda", endpoint: "arn:aws:lambda:us-east-1:123456789012:function:pfh-pager" } },
         { type: "aws:lambda/function:Function", name: "pager-fn", props: { name: "pfh-pager", environment: { variables: { EVENTS_URL: PAGERDUTY_EVENTS_URL, ROUTING_KEY_SECRET_ARN: "arn:aws:secretsmanager:x" } } } },
         { type: "aws:sns/topicSubscription:TopicSubscription", name: "chat", props: { topic: TOPIC("warning"), protocol: "lambda", endpoint: "arn:aws:lambda:us-east-1:123456789012:function:chat" } },
         { type: "aws:lambda/function:Function", name: "chat-fn", props: { name: "chat", environment: { variables: { WEBHOOK_SECRET_ARN: "arn:aws:secretsmanager:y" } } } },
         alarm(pfh, "disk-usage", "critical"),
+        // A level AMP has a rule for pages through AMP: its alarm is a view without actions.
+        alarm(pfh, "service-down", "critical", { actionsEnabled: false, alarmActions: [], okActions: [] }),
     ];
 }
 
@@ -150,6 +153,14 @@ test("aws-amp-alertmanager-critical-paging: critical alerts and alarms reach an 
         "a critical alarm notifying the warning topic": {
             edit: (rs) => Object.assign(find(rs, "alarm-disk-usage-critical").props, { alarmActions: [TOPIC("warning")] }),
             expect: /is critical \(disk-usage\) but none of its alarmActions .* pages a person/,
+        },
+        "the alarm AMP leaves to CloudWatch has its actions disabled": {
+            edit: (rs) => Object.assign(find(rs, "alarm-disk-usage-critical").props, { actionsEnabled: false }),
+            expect: /is critical \(disk-usage\) but none of its alarmActions .* pages a person/,
+        },
+        "the view of a level AMP pages for pages as well (two incidents)": {
+            edit: (rs) => Object.assign(find(rs, "alarm-service-down-critical").props, { actionsEnabled: true, alarmActions: [TOPIC("critical")] }),
+            expect: /pages for critical service-down, which the AMP rule group already pages for/,
         },
         "no alert manager definition": {
             edit: (rs) => rs.splice(0, 1),

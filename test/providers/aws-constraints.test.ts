@@ -76,6 +76,8 @@ const BREAKS: Record<string, { stack: string; pick: (r: PlannedResource) => bool
     "appautoscaling-ecs": { stack: "bunty", pick: ofType("aws:appautoscaling/target:Target"), change: (x) => (x.minCapacity = x.maxCapacity + 1) },
     "msk-brokers": { stack: "personal-finance-hub", pick: ofType("aws:msk/cluster:Cluster"), change: (x) => (x.numberOfBrokerNodes = x.brokerNodeGroupInfo.clientSubnets.length + 1) },
     "waf-logging-destination": { stack: "gravitypm", pick: ofType("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"), change: (x) => (x.logDestinationConfigs = ["arn:aws:logs:us-east-1:123456789012:log-group:gravitypm-waf"]) },
+    "route53-health-check": { stack: "bunty", pick: ofType("aws:route53/healthCheck:HealthCheck"), change: (x) => (x.regions = ["us-east-1", "eu-west-1"]) },
+    "route53-health-check-alarm-region": { stack: "bunty", pick: ofType("pulumi:providers:aws"), change: (x) => (x.region = "eu-west-1") },
     "lb-target-group-health": { stack: "bunty", pick: ofType("aws:lb/targetGroup:TargetGroup"), change: (x) => (x.healthCheck.timeout = x.healthCheck.interval) },
 };
 

@@ -122,7 +122,11 @@ export const METRIC_DIMENSIONS: Readonly<Record<string, { readonly metrics: read
     "AWS/ECS": { metrics: ["CPUUtilization", "MemoryUtilization"], sets: [["ClusterName", "ServiceName"]], source: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html" },
     "AWS/SQS": { metrics: ["ApproximateNumberOfMessagesVisible"], sets: [["QueueName"]], source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html" },
     "AWS/Lambda": { metrics: ["Errors"], sets: [["FunctionName"]], source: "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html" },
+    "AWS/Route53": { metrics: ["HealthCheckStatus"], sets: [["HealthCheckId"]], source: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html" },
 };
+
+/** Route 53's health checker regions (HealthCheckConfig `Regions`). */
+export const ROUTE53_CHECKER_REGIONS = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"];
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 const num = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? Number(v) : (v as number));
@@ -442,6 +446,41 @@ export const CONSTRAINTS: readonly Constraint[] = [
             if (hc.timeout !== undefined && hc.interval !== undefined && !(hc.timeout < hc.interval)) out.push(`${at(r, "healthCheck.timeout")} ${hc.timeout} is not shorter than interval ${hc.interval}`);
             for (const k of ["healthyThreshold", "unhealthyThreshold"]) if (hc[k] !== undefined && !(hc[k] >= 2 && hc[k] <= 10)) out.push(`${at(r, `healthCheck.${k}`)} = ${hc[k]} is outside 2-10`);
             return out;
+        },
+    },
+    {
+        id: "route53-health-check",
+        types: ["aws:route53/healthCheck:HealthCheck"],
+        rule: "An HTTP(S) endpoint check names an fqdn or IP address; RequestInterval is 10 or 30; FailureThreshold is 1-10; ResourcePath starts with / and has at most 255 characters; Regions, when given, are at least three of Route 53's checker regions",
+        source: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html",
+        check: (r) => {
+            const p = P(r);
+            const out: string[] = [];
+            if (["HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"].includes(p.type) && !p.fqdn && !p.ipAddress) out.push(`${at(r, "fqdn/ipAddress")}: an endpoint check needs one`);
+            if (p.requestInterval !== undefined && ![10, 30].includes(p.requestInterval)) out.push(`${at(r, "requestInterval")} = ${p.requestInterval}: 10 or 30`);
+            if (p.failureThreshold !== undefined && !(p.failureThreshold >= 1 && p.failureThreshold <= 10)) out.push(`${at(r, "failureThreshold")} = ${p.failureThreshold} is outside 1-10`);
+            if (p.resourcePath !== undefined && !(typeof p.resourcePath === "string" && p.resourcePath.startsWith("/") && p.resourcePath.length <= 255)) out.push(`${at(r, "resourcePath")} = ${p.resourcePath}: starts with /, at most 255 characters`);
+            if (p.regions !== undefined) {
+                const regions = p.regions as string[];
+                if (regions.length < 3) out.push(`${at(r, "regions")} = ${regions.join(", ")}: at least three`);
+                for (const x of regions.filter((x) => !ROUTE53_CHECKER_REGIONS.includes(x))) out.push(`${at(r, "regions")}: ${x} is not a checker region (${ROUTE53_CHECKER_REGIONS.join(", ")})`);
+            }
+            return out;
+        },
+    },
+    {
+        id: "route53-health-check-alarm-region",
+        types: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
+        rule: "Route 53 publishes HealthCheckStatus only in us-east-1: an alarm on an AWS/Route53 metric is created by a provider in us-east-1",
+        source: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html",
+        check: (r, plan) => {
+            const p = P(r);
+            const namespaces = [p.namespace, ...((p.metricQueries ?? []) as Props[]).map((q) => q.metric?.namespace)];
+            if (!namespaces.includes("AWS/Route53")) return [];
+            const providerUrn = r.options.provider?.split("::").slice(0, -1).join("::");
+            const provider = plan.find((x) => x.urn === providerUrn);
+            const region = provider ? P(provider).region : undefined;
+            return region === "us-east-1" ? [] : [`${at(r, "provider region")} = ${region ?? "(no provider found)"}: AWS/Route53 metrics exist only in us-east-1`];
         },
     },
 ];

@@ -18,6 +18,7 @@ import { AwsMonitoring } from "./monitoring";
 import { AwsNetwork } from "./network";
 import type { AwsScope } from "./scope";
 import { AwsServices } from "./services";
+import { publicEndpoints } from "../../../capabilities/reachability";
 
 /**
  * The app's production platform on AWS managed services, built from `context.runbook`: a VPC
@@ -173,6 +174,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 kmsKeyArn: dataKey,
                 receivers,
                 inventory,
+                publicEndpoints: publicEndpoints(rb, context.hosts, this.ingress?.grafana ? dashboardsHost : undefined),
                 dimensions: {
                     ecsCluster: this.services.cluster.name,
                     ecsServices: Object.fromEntries(Object.entries(this.services.services).map(([k, s]) => [k, s.service.name])),

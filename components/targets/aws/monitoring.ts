@@ -2,10 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubject } from "../../../capabilities/aws/alarms";
-import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds } from "../../../capabilities/aws/alertmanager";
+import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
+import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
+import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { rulesFor } from "../../../capabilities/alerting";
+import { severitiesReaching } from "../../../capabilities/alerting/routing";
 import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
 import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
@@ -50,6 +53,8 @@ export interface AwsMonitoringArgs extends AwsScope {
     readonly inventory: AlarmInventory;
     /** Metric dimension values of the resources alarmed on. */
     readonly dimensions: AlarmDimensions;
+    /** The hosts the stack publishes (capabilities/reachability.ts): each gets a Route 53 health check that pages when it fails. */
+    readonly publicEndpoints: readonly PublicEndpoint[];
 }
 
 /** Resolves an alarm subject to its metric dimensions; throws if the subject names nothing that exists. */
@@ -83,9 +88,10 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
 /**
  * Alerting on AWS. Amazon Managed Prometheus evaluates the generated rule groups (the alerting
  * contract's rules for target `aws`) and routes by severity to SNS topics; CloudWatch alarms cover
- * the runbook thresholds that managed services report themselves. Critical pages PagerDuty and
- * posts to chat; warnings go to chat and the runbook's alert email; info to chat. The Watchdog's
- * heartbeat topic going silent pages too.
+ * the runbook thresholds that managed services report themselves, and notify only for the alerts
+ * AMP leaves to them (capabilities/aws/alarms.ts: one page per level and subject). Each severity's
+ * topic feeds the channels the routing gives it (`severityChannels`). The Watchdog's heartbeat
+ * topic going silent pages too.
  */
 export class AwsMonitoring extends pulumi.ComponentResource {
     public readonly topics: Record<AlertSeverity | "heartbeat", aws.sns.Topic>;
@@ -95,6 +101,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
     public readonly alarms: Record<string, aws.cloudwatch.MetricAlarm>;
     public readonly specs: AlarmSpec[];
     public readonly heartbeatAlarm: aws.cloudwatch.MetricAlarm;
+    /** Per public host (by check key): its Route 53 health check and the alarm that pages when it fails. */
+    public readonly reachability: Record<string, { check: ReachabilityCheck; healthCheck: aws.route53.HealthCheck; alarm: aws.cloudwatch.MetricAlarm }> = {};
     public readonly chat?: aws.lambda.Function;
     public readonly pager?: aws.lambda.Function;
     /** Per forwarder: the queue its undeliverable notifications land in, and the alarms on its errors and on that queue. */
@@ -105,7 +113,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         const { receivers } = args;
         const rb = args.runbook;
 
-        const topic = (part: AlertSeverity | "heartbeat") => new aws.sns.Topic(`${name}-${part}`, { name: `${args.names.prefix}-${part}`, kmsMasterKeyId: args.kmsKeyArn }, child(this, args));
+        const topic = (part: TopicPart) => new aws.sns.Topic(`${name}-${part}`, { name: topicName(args.names.prefix, part), kmsMasterKeyId: args.kmsKeyArn }, child(this, args));
         this.topics = { critical: topic("critical"), warning: topic("warning"), info: topic("info"), heartbeat: topic("heartbeat") };
         for (const [part, t] of Object.entries(this.topics)) {
             new aws.sns.TopicPolicy(
@@ -139,12 +147,13 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 secret: receivers.pagerdutyRoutingKey,
                 source: PAGER_FORWARDER_SOURCE,
                 environment: (secretArn) => ({ ROUTING_KEY_SECRET_ARN: secretArn, APP: rb.app, EVENTS_URL: PAGERDUTY_EVENTS_URL }),
-                topics: ["critical"],
+                topics: severitiesReaching(rb, "pager"),
             });
         }
         const email = rb.incident.channels.email;
-        if (email) {
-            new aws.sns.TopicSubscription(`${name}-warning-email`, { topic: this.topics.warning.arn, protocol: "email", endpoint: email }, child(this, args));
+        const emailed = email ? severitiesReaching(rb, "email") : [];
+        for (const severity of emailed) {
+            new aws.sns.TopicSubscription(`${name}-${severity}-email`, { topic: this.topics[severity].arn, protocol: "email", endpoint: email! }, child(this, args));
         }
         if (receivers.slackWebhookUrl) {
             this.chat = this.forwarder(name, args, {
@@ -154,12 +163,13 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 secret: receivers.slackWebhookUrl,
                 source: CHAT_FORWARDER_SOURCE,
                 environment: (secretArn) => ({ WEBHOOK_SECRET_ARN: secretArn, APP: rb.app, CHANNEL: rb.incident.channels.chat }),
-                topics: ALERT_SEVERITIES,
+                topics: severitiesReaching(rb, "chat"),
             });
         }
 
         // A forwarder that fails is itself alarmed, on a topic another receiver reads (capabilities/aws/chat.ts).
-        const subscribers: Record<AlertSeverity, string[]> = { critical: [], warning: email ? ["email"] : [], info: [] };
+        const subscribers: Record<AlertSeverity, string[]> = { critical: [], warning: [], info: [] };
+        for (const severity of emailed) subscribers[severity].push("email");
         for (const [part, f] of this.forwarders) for (const t of f.topics) subscribers[t].push(part);
         for (const [part, { fn, queue }] of this.forwarders) {
             const target = this.topics[failureTopic(part, ALERT_SEVERITIES, subscribers)].arn;
@@ -249,6 +259,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
             const single = spec.expression === undefined && spec.metrics.length === 1 ? spec.metrics[0] : undefined;
             const percentile = single && /^p\d+(\.\d+)?$/.test(single.stat);
             const target = this.topics[spec.severity].arn;
+            // A view (AMP notifies for this level) keeps its state for the console and rollbacks, and notifies no one.
+            const actions = spec.notifies ? { alarmActions: [target], okActions: [target] } : { actionsEnabled: false };
             this.alarms[spec.key] = new aws.cloudwatch.MetricAlarm(
                 `${name}-${spec.key}`,
                 {
@@ -259,8 +271,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                     evaluationPeriods: spec.evaluationPeriods,
                     datapointsToAlarm: spec.datapointsToAlarm,
                     treatMissingData: spec.treatMissingData,
-                    alarmActions: [target],
-                    okActions: [target],
+                    ...actions,
                     ...(single
                         ? { namespace: single.namespace, metricName: single.metricName, dimensions: dims, period: spec.period, ...(percentile ? { extendedStatistic: single.stat } : { statistic: single.stat }) }
                         : {
@@ -269,12 +280,64 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                                   ...spec.metrics.map((m) => ({ id: m.id, returnData: false, metric: { namespace: m.namespace, metricName: m.metricName, dimensions: dims, period: spec.period, stat: m.stat } })),
                               ],
                           }),
-                    tags: { "runbook:alert": spec.alertId, "runbook:severity": spec.severity, "runbook:signal": spec.signal },
+                    tags: { "runbook:alert": spec.alertId, "runbook:severity": spec.severity, "runbook:signal": spec.signal, "runbook:notifies": String(spec.notifies) },
                 },
                 child(this, args),
             );
         }
+        this.reachabilityChecks(name, args);
         this.registerOutputs({ workspace: this.workspace.prometheusEndpoint, alarms: Object.keys(this.alarms).length });
+    }
+
+    /**
+     * A Route 53 health check per public host, from several regions, and its alarm on the critical
+     * topic. HealthCheckStatus exists only in us-east-1, so the alarm and its topic must be there.
+     */
+    private reachabilityChecks(name: string, args: AwsMonitoringArgs): void {
+        const checks = reachabilityChecks(args.runbook, args.publicEndpoints);
+        const problem = reachabilityRegionProblem(args.stack, args.region, checks);
+        if (problem) throw new Error(problem);
+        for (const check of checks) {
+            const healthCheck = new aws.route53.HealthCheck(
+                `${name}-${check.key}`,
+                {
+                    type: "HTTPS",
+                    fqdn: check.endpoint.host,
+                    port: 443,
+                    resourcePath: check.endpoint.path,
+                    enableSni: true,
+                    requestInterval: REQUEST_INTERVAL_SECONDS,
+                    failureThreshold: FAILURE_THRESHOLD,
+                    regions: [...CHECKER_REGIONS],
+                    tags: { Name: `${args.names.prefix}-${check.key}`, "runbook:host": check.endpoint.host, "runbook:kind": "reachability" },
+                },
+                child(this, args),
+            );
+            const target = this.topics.critical.arn;
+            const alarm = new aws.cloudwatch.MetricAlarm(
+                `${name}-${check.key}`,
+                {
+                    name: `${args.names.prefix}-${check.key}`,
+                    alarmDescription: check.description,
+                    namespace: "AWS/Route53",
+                    metricName: "HealthCheckStatus",
+                    dimensions: { HealthCheckId: healthCheck.id },
+                    statistic: "Minimum",
+                    period: check.period,
+                    evaluationPeriods: check.evaluationPeriods,
+                    datapointsToAlarm: check.datapointsToAlarm,
+                    comparisonOperator: "LessThanThreshold",
+                    threshold: 1,
+                    // No status at all (the check deleted or not reporting) is no proof the host answers.
+                    treatMissingData: "breaching",
+                    alarmActions: [target],
+                    okActions: [target],
+                    tags: { "runbook:kind": "reachability", "runbook:severity": "critical", "runbook:host": check.endpoint.host, "runbook:follows": `${check.alertId}/critical` },
+                },
+                child(this, args),
+            );
+            this.reachability[check.key] = { check, healthCheck, alarm };
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import { Monitoring } from "./monitoring";
 import { NetworkPolicies } from "./firewall";
 import { Operators } from "./operators";
 import { childOptions, meta, secretData, statefulOptions, type KubernetesScope } from "./scope";
+import { publicEndpoints } from "../../../capabilities/reachability";
 
 /**
  * The app's platform on an existing Kubernetes cluster: its namespace, the operators and charts it
@@ -63,7 +64,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
 
         this.monitoring = new Monitoring(
             `${name}-monitoring`,
-            { scope, runbook: rb, env: context.env, grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args) },
+            { scope, runbook: rb, env: context.env, grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args), publicEndpoints: publicEndpoints(rb, context.hosts) },
             { parent: this },
         );
         const monitoringCrds = this.monitoring.stack;

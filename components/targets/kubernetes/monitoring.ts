@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { reachabilityProbeSpecs } from "../../../capabilities/kubernetes/reachability";
+import { reachabilityRules, type PublicEndpoint } from "../../../capabilities/reachability";
 import {
     ALERTMANAGER_CONFIG_KEY,
     alertmanagerConfigSecret,
@@ -36,6 +38,8 @@ export interface MonitoringArgs {
     readonly env: Env;
     /** Grafana's generated admin password (`PlatformSecrets.grafanaAdmin`). */
     readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** The hosts the stack publishes through its ingress (capabilities/reachability.ts): each is probed from its public URL and pages when it fails. */
+    readonly publicEndpoints: readonly PublicEndpoint[];
     /** The stack's alert-delivery credentials (`deliveryCredentials`, Pulumi secrets); an integration without one is left out. */
     readonly delivery?: pulumi.Output<DeliveryCredentials>;
 }
@@ -59,6 +63,8 @@ export class Monitoring extends pulumi.ComponentResource {
     public readonly pushgateway: k8s.helm.v3.Release;
     public readonly rules: k8s.apiextensions.CustomResource;
     public readonly probes: k8s.apiextensions.CustomResource[];
+    /** The public hosts' probes and the rules that page when one fails (empty when the stack publishes no host). */
+    public readonly reachability: { readonly rules?: k8s.apiextensions.CustomResource; readonly probes: k8s.apiextensions.CustomResource[] };
     public readonly dashboards: k8s.core.v1.ConfigMap[];
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -122,6 +128,26 @@ export class Monitoring extends pulumi.ComponentResource {
                     childOptions(this, scope, { dependsOn: [this.stack, this.blackbox] }),
                 ),
         );
+        const outside = reachabilityRules(rb, args.env, args.publicEndpoints);
+        this.reachability = {
+            ...(outside.groups.length
+                ? {
+                      rules: new k8s.apiextensions.CustomResource(
+                          `${name}-reachability-rules`,
+                          { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${names.app}-reachability-alerts`, "alerting", ns), spec: outside },
+                          afterCrds,
+                      ),
+                  }
+                : {}),
+            probes: reachabilityProbeSpecs(rb, names, args.publicEndpoints).map(
+                (p) =>
+                    new k8s.apiextensions.CustomResource(
+                        `${name}-probe-${p.part}`,
+                        { apiVersion: "monitoring.coreos.com/v1", kind: "Probe", metadata: meta(scope, `${names.app}-${p.part}`, "probe", ns), spec: p.spec },
+                        childOptions(this, scope, { dependsOn: [this.stack, this.blackbox] }),
+                    ),
+            ),
+        };
         this.dashboards = dashboardConfigMaps(rb).map(
             (d) =>
                 new k8s.core.v1.ConfigMap(

@@ -2,7 +2,8 @@ import test from "ava";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
 import { readStackConfig } from "../../../cli/harness/stack-files";
-import { CLOUDWATCH_ONLY_SIGNALS, rulesFor } from "../../../capabilities/alerting";
+import { renderStack } from "../../../cli/render";
+import { ARTIFACT_PATHS, CLOUDWATCH_ONLY_SIGNALS, rulesFor } from "../../../capabilities/alerting";
 import { PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { usesDataServices } from "../../../capabilities/datastores";
 import { fargateSize } from "../../../capabilities/sizing";
@@ -235,7 +236,7 @@ test("blue/green (gravitypm): a blue and a green target group per service; ECS s
     }
 });
 
-test("CloudWatch alarms: threshold, direction, period and evaluation count are the runbook's, actions go to the severity's topic", (t) => {
+test("CloudWatch alarms: threshold, direction, period and evaluation count are the runbook's, a notifying alarm's actions go to the severity's topic", (t) => {
     each((app, plan, rb) => {
         const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => prop(a, "tags.runbook:alert"));
         t.true(alarms.length > 5, app);
@@ -245,7 +246,7 @@ test("CloudWatch alarms: threshold, direction, period and evaluation count are t
             t.truthy(alert, `${app} ${a.name}: no such runbook alert`);
             const level = alert.levels.find((l) => l.severity === prop(a, "tags.runbook:severity"))!;
             t.truthy(level, `${app} ${a.name}: no such level`);
-            t.true(prop<string[]>(a, "alarmActions")[0].endsWith(topicArn(level.severity)), `${app} ${a.name} -> ${level.severity} topic`);
+            if (notifies(a)) t.true(prop<string[]>(a, "alarmActions")[0].endsWith(topicArn(level.severity)), `${app} ${a.name} -> ${level.severity} topic`);
             t.deepEqual(prop(a, "okActions"), prop(a, "alarmActions"));
             const queries = prop<{ metric?: { period: number; namespace: string; metricName: string } }[] | undefined>(a, "metricQueries");
             const periods = queries ? queries.filter((q) => q.metric).map((q) => q.metric!.period) : [prop<number>(a, "period")];
@@ -287,6 +288,95 @@ test("CloudWatch alarms: threshold, direction, period and evaluation count are t
         const heartbeat = named(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", `${app}-monitoring-heartbeat`);
         t.like(heartbeat.props, { namespace: "AWS/SNS", metricName: "NumberOfMessagesPublished", comparisonOperator: "LessThanThreshold", treatMissingData: "breaching" });
         t.true(prop<string[]>(heartbeat, "alarmActions")[0].endsWith(topicArn("critical")));
+    });
+});
+
+/** An alarm that tells someone: actions enabled and at least one alarm action. */
+const notifies = (a: PlannedResource) => prop(a, "actionsEnabled") !== false && (prop<string[] | undefined>(a, "alarmActions") ?? []).length > 0;
+/** What an alarm watches: its dimensions (of its first metric query when it computes). */
+const alarmSubject = (a: PlannedResource) =>
+    JSON.stringify(prop<{ metric?: { dimensions: unknown } }[] | undefined>(a, "metricQueries")?.find((q) => q.metric)?.metric?.dimensions ?? prop(a, "dimensions"));
+type AmpRule = { alert: string; labels: Record<string, string> };
+const ampRules = (plan: StackPlan) =>
+    (YAML.parse(prop<string>(ofType(plan, "aws:amp/ruleGroupNamespace:RuleGroupNamespace")[0], "data")) as { groups: { rules: AmpRule[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+
+test("one page per runbook level and subject: a level AMP has a rule for notifies through AMP only, any other through exactly one alarm per subject", (t) => {
+    each((app, plan, rb) => {
+        const rules = ampRules(plan);
+        const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => prop(a, "tags.runbook:alert"));
+        for (const alert of rb.alerts) {
+            for (const level of alert.levels) {
+                const what = `${app} ${alert.id}/${level.severity}`;
+                const ruled = rules.filter((r) => r.labels.alert_id === alert.id && r.labels.severity === level.severity);
+                const notifying = alarms.filter((a) => prop(a, "tags.runbook:alert") === alert.id && prop(a, "tags.runbook:severity") === level.severity && notifies(a));
+                if (ruled.length) {
+                    t.is(ruled.length, 1, `${what}: one AMP rule`);
+                    t.deepEqual(notifying.map((a) => a.name), [], `${what}: AMP pages; its alarms are views`);
+                    continue;
+                }
+                t.true(notifying.length > 0, `${what}: nothing notifies`);
+                const subjects = notifying.map(alarmSubject);
+                t.is(new Set(subjects).size, subjects.length, `${what}: two alarms notify for one subject`);
+            }
+        }
+        // Each severity's topic has exactly its channels: one pager delivery for a critical notification, none elsewhere.
+        const subs = ofType(plan, "aws:sns/topicSubscription:TopicSubscription");
+        const pagerFn = `${app}-monitoring-pager`;
+        const pagerSubs = subs.filter((s) => String(prop(s, "endpoint")).endsWith(`:${pagerFn}`) || s.name.endsWith("-pager"));
+        t.deepEqual(pagerSubs.map((s) => prop<string>(s, "topic").split(":").pop()), [`${app}-production-critical`], `${app}: the pager reads the critical topic once`);
+        // The AMP route sends a critical alert to one receiver, on the critical topic.
+        const definition = YAML.parse(YAML.parse(prop<string>(ofType(plan, "aws:amp/alertManagerDefinition:AlertManagerDefinition")[0], "definition")).alertmanager_config) as {
+            route: { routes: { matchers: string[]; receiver: string; continue?: boolean }[] };
+            receivers: { name: string; sns_configs: { topic_arn: string }[] }[];
+        };
+        const critical = definition.route.routes.filter((r) => r.matchers.includes('severity="critical"'));
+        t.is(critical.length, 1, app);
+        t.falsy(critical[0].continue, `${app}: a critical alert stops at its route`);
+        const receiver = definition.receivers.find((r) => r.name === critical[0].receiver)!;
+        t.deepEqual(receiver.sns_configs.map((c) => c.topic_arn.split(":").pop()), [`${app}-production-critical`]);
+    });
+});
+
+test("npm run render writes the AMP alert manager definition the plan deploys, byte for byte", (t) => {
+    each((app, plan) => {
+        const deployed = prop<string>(ofType(plan, "aws:amp/alertManagerDefinition:AlertManagerDefinition")[0], "definition");
+        // The account the stand-in engine deploys to, read off a topic ARN the program received.
+        const account = prop<string[]>(named(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", `${app}-monitoring-heartbeat`), "alarmActions")[0].split(":")[4];
+        const rendered = renderStack(`${app}-production`, undefined, undefined, account).find((a) => a.path === ARTIFACT_PATHS.ampDefinition);
+        t.is(rendered?.content, deployed, app);
+    });
+    // Without the account the render says its ARNs are placeholders.
+    t.true(renderStack("bunty-production").find((a) => a.path === ARTIFACT_PATHS.ampDefinition)!.content.startsWith("# Receiver values in this file are placeholders"));
+});
+
+test("external reachability: every public host has a Route 53 HTTPS check on its health path from three regions, and an alarm in us-east-1 that pages as the runbook's service_down critical", (t) => {
+    each((app, plan, rb) => {
+        const checks = ofType(plan, "aws:route53/healthCheck:HealthCheck");
+        const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => prop(a, "namespace") === "AWS/Route53");
+        // Every name the certificate serves is checked, but the idle colour's test host of a blue/green service (no targets between deployments).
+        const certificate = ofType(plan, "aws:acm/certificate:Certificate")[0] as PlannedResource | undefined;
+        const served = certificate ? [prop<string>(certificate, "domainName"), ...(prop<string[] | undefined>(certificate, "subjectAlternativeNames") ?? [])] : [];
+        const testHosts = rb.aws.blueGreen ? served.filter((h) => served.includes(h.replace(/^green\./, "")) && h.startsWith("green.")) : [];
+        const publicHosts = served.filter((h) => !testHosts.includes(h));
+        t.deepEqual(checks.map((c) => prop<string>(c, "fqdn")).sort(), [...publicHosts].sort(), app);
+        for (const s of rb.services.filter((x) => x.host)) t.true(publicHosts.includes(s.host!), `${app}: the runbook's host ${s.host} is checked`);
+        const level = rb.alerts.find((a) => a.signal === "service_down")!.levels.find((l) => l.severity === "critical")!;
+        const critical = prop<string[]>(named(plan, "aws:cloudwatch/metricAlarm:MetricAlarm", `${app}-monitoring-heartbeat`), "alarmActions")[0].replace(/-heartbeat$/, "-critical");
+        const providers = new Map(ofType(plan, "pulumi:providers:aws").map((x) => [x.urn, prop<string>(x, "region")]));
+        for (const c of checks) {
+            const host = prop<string>(c, "fqdn");
+            const service = rb.services.find((x) => x.host === host);
+            t.like(c.props, { type: "HTTPS", port: 443, enableSni: true, resourcePath: service ? service.healthPath : "/api/health" }, `${app} ${host}`);
+            t.true(prop<string[]>(c, "regions").length >= 3, `${app} ${host}: checked from several regions`);
+            const mine = alarms.filter((a) => prop(a, "dimensions.HealthCheckId") === mockId(c));
+            t.is(mine.length, 1, `${app} ${host}: one alarm`);
+            const a = mine[0];
+            t.like(a.props, { metricName: "HealthCheckStatus", comparisonOperator: "LessThanThreshold", threshold: 1, period: 60, treatMissingData: "breaching" }, `${app} ${host}`);
+            t.is(prop(a, "evaluationPeriods"), Math.max(1, Math.ceil(durationSeconds(level.for) / 60)), `${app} ${host}: the runbook's for`);
+            t.deepEqual(prop(a, "alarmActions"), [critical], `${app} ${host}: pages`);
+            t.not(prop(a, "actionsEnabled"), false);
+            t.is(providers.get(a.options.provider!.split("::").slice(0, -1).join("::")), "us-east-1", `${app} ${host}: HealthCheckStatus exists only in us-east-1`);
+        }
     });
 });
 

@@ -333,7 +333,8 @@ test("PrometheusRules: every runbook alert level is a rule with the runbook's th
     for (const app of APPS) {
         const rb = getRunbook(app);
         const rules = byType(plan(app), K.prometheusRule);
-        t.is(rules.length, 2, `${app}: the runbook's rules and the scheduled-job rule`);
+        // Besides the outside reachability rules (their own test below).
+        t.is(rules.filter((r) => !props(r).metadata.name.endsWith("-reachability-alerts")).length, 2, `${app}: the runbook's rules and the scheduled-job rule`);
         const all = rules.flatMap((r) => props(r).spec.groups.flatMap((g: any) => g.rules));
         for (const alert of rb.alerts) {
             for (const level of alert.levels) {
@@ -580,4 +581,33 @@ test("stateful resources take the stack's protect: off as the staging stacks say
     }
     const stateless = [K.deployment, K.service, K.cronJob].flatMap((type) => byType(protectedPlan, type));
     for (const r of stateless) t.false(r.options.protect, `${r.name} is not state`);
+});
+
+test("external reachability: every ingress host is probed at its public https URL by blackbox_exporter, and a rule pages as the runbook's service_down critical when it fails", (t) => {
+    let probed = 0;
+    for (const app of APPS) {
+        const plan = plans.get(app)!;
+        const rb = getRunbook(app);
+        // The hosts users reach: the Ingress objects' rules, read from the plan.
+        const hosts = byType(plan, "kubernetes:networking.k8s.io/v1:Ingress").flatMap((i) => ((i.props as any).spec.rules as { host: string; http: { paths: { backend: { service: { name: string } } }[] } }[]).map((r) => r.host));
+        const probes = byType(plan, "kubernetes:monitoring.coreos.com/v1:Probe").filter((p) => (p.props as any).spec.targets.staticConfig.labels.probe === "reachability");
+        t.deepEqual(probes.map((p) => (p.props as any).spec.targets.staticConfig.labels.host).sort(), [...hosts].sort(), app);
+        const level = rb.alerts.find((a) => a.signal === "service_down")!.levels.find((l) => l.severity === "critical")!;
+        const rules = byType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").filter((r) => (r.props as any).metadata.name.endsWith("-reachability-alerts"));
+        t.is(rules.length, hosts.length ? 1 : 0, app);
+        const alerting = rules.flatMap((r) => ((r.props as any).spec.groups as { rules: { alert: string; for: string; expr: string; labels: Record<string, string> }[] }[]).flatMap((g) => g.rules));
+        for (const p of probes) {
+            const spec = (p.props as any).spec;
+            const host = spec.targets.staticConfig.labels.host as string;
+            const service = rb.services.find((s) => s.name === spec.targets.staticConfig.labels.component)!;
+            t.deepEqual(spec.targets.staticConfig.static, [`https://${host}${service.healthPath}`], `${app} ${host}: the public URL, not the in-cluster Service`);
+            t.regex(spec.prober.url, /blackbox/);
+            const rule = alerting.find((r) => r.labels.host === host);
+            t.truthy(rule, `${app} ${host}: no rule`);
+            t.like(rule!, { for: level.for, labels: { severity: "critical", app, env: "staging" } });
+            t.true(rule!.expr.includes(`host="${host}"`) && rule!.expr.includes("absent("), `${app} ${host}: a failed or silent probe`);
+            probed++;
+        }
+    }
+    t.true(probed > 0);
 });
