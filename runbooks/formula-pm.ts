@@ -118,6 +118,7 @@ export const formulaPm: Runbook = {
                     threshold: 0.5,
                     for: DEFAULTS.alertFor.value,
                     source: at("Application Metrics", "- Response time (95th percentile < 500ms)"),
+                    converted: { threshold: "500ms" },
                     defaulted: { for: DEFAULTS.alertFor.reason, severity: "a key-metric target, not an alert; reported as info so the trend is seen before the warning" },
                 },
             ],
@@ -165,7 +166,7 @@ export const formulaPm: Runbook = {
         severities: [
             { name: "P0 - Critical", alertSeverity: "critical", responseMinutes: 0, source: at("Severity Levels", "#### P0 - Critical (Response: Immediate)") },
             { name: "P1 - High", alertSeverity: "critical", responseMinutes: 15, source: at("Severity Levels", "#### P1 - High (Response: 15 minutes)") },
-            { name: "P2 - Medium", alertSeverity: "warning", responseMinutes: 60, source: at("Severity Levels", "#### P2 - Medium (Response: 1 hour)") },
+            { name: "P2 - Medium", alertSeverity: "warning", responseMinutes: 60, source: at("Severity Levels", "#### P2 - Medium (Response: 1 hour)"), converted: { responseMinutes: "1 hour" } },
             { name: "P3 - Low", alertSeverity: "info", source: at("Severity Levels", "#### P3 - Low (Response: Next business day)") },
         ],
         alertResponse: {

@@ -235,8 +235,8 @@ export const pfmCommunity: Runbook = {
         severities: [
             { name: "Severity 1 (Critical)", alertSeverity: "critical", responseMinutes: 5, source: at("Severity 1 (Critical)", "**Response Time:** Immediate (< 5 minutes)") },
             { name: "Severity 2 (High)", alertSeverity: "warning", responseMinutes: 15, source: at("Severity 2 (High)", "**Response Time:** 15 minutes") },
-            { name: "Severity 3 (Medium)", alertSeverity: "info", responseMinutes: 60, source: at("Severity 3 (Medium)", "**Response Time:** 1 hour") },
-            { name: "Severity 4 (Low)", alertSeverity: "info", responseMinutes: 240, source: at("Severity 4 (Low)", "**Response Time:** 4 hours") },
+            { name: "Severity 3 (Medium)", alertSeverity: "info", responseMinutes: 60, source: at("Severity 3 (Medium)", "**Response Time:** 1 hour"), converted: { responseMinutes: "1 hour" } },
+            { name: "Severity 4 (Low)", alertSeverity: "info", responseMinutes: 240, source: at("Severity 4 (Low)", "**Response Time:** 4 hours"), converted: { responseMinutes: "4 hours" } },
         ],
         alertResponse: {
             critical: { minutes: 0, source: at("Alert Thresholds", "#### Critical Alerts (Immediate Response Required)") },
