@@ -237,6 +237,18 @@ export const formulaPm: Runbook = {
         defaulted: { ports: DEFAULTS.monitoringPorts.reason, dashboards: DEFAULTS.overviewDashboard.reason, logStack: "the runbook reads logs with docker-compose; Loki keeps them centrally" },
     },
     aws: defaultAws("the runbook deploys backend then frontend with --no-deps", at("Service Architecture", "File Storage (AWS S3)")),
+    notExpressible: [
+        {
+            what: "queries running longer than 5 minutes are looked at, longer than 30 minutes killed",
+            source: at("High Database Load", "WHERE (now() - pg_stat_activity.query_start) > interval '30 minutes';"),
+            reason: "the metrics contract has no long-running-query signal (postgres_slow_queries counts statements over the slow-query threshold per minute), and the runbook sets no statement_timeout that the parameter group could carry",
+        },
+        {
+            what: "a 2-minute load test with 10 virtual users",
+            source: at("High Response Times", "k6 run --duration=2m --vus=10 scripts/performance-test.js"),
+            reason: "the platform runs no load tests; there is no job or check kind for one",
+        },
+    ],
     checks: [
         { id: "health-check", cadence: "daily", what: "Daily health check routine", automation: "alert", source: at("Health Check Routine", "# Daily health check script") },
         { id: "backup-status", cadence: "daily", what: "Check backup status", automation: "alert", source: at("Health Check Routine", 'echo "Checking backup status..."') },

@@ -254,6 +254,23 @@ export const gravitypm: Runbook = {
         },
         source: at("Infrastructure", "- **Region**: us-east-1\n- **VPC**: gravitypm-production\n- **Subnets**: Public and private subnets across 3 AZs"),
     },
+    notExpressible: [
+        {
+            what: "a throughput of 100 to 1000 requests per second",
+            source: at("Application Metrics", "- **Throughput**: 100-1000 req/sec"),
+            reason: "the metrics contract has no request-rate signal, so a throughput range can be neither alerted on nor charted against",
+        },
+        {
+            what: "notify stakeholders when downtime exceeds 5 minutes",
+            source: at("Service Down Alert", "Notify stakeholders if downtime > 5 minutes"),
+            reason: "alert routing pages the on-call and the chat channel by severity; a stakeholder list and a downtime-length rule have no field",
+        },
+        {
+            what: "update the incident status every 30 minutes",
+            source: at("Internal Communication", "- Update incident status every 30 minutes"),
+            reason: "the platform has no status page or incident-update reminder; the cadence is a human procedure",
+        },
+    ],
     checks: [
         { id: "error-rates", cadence: "daily", what: "Check error rates (< 1%)", automation: "alert", source: at("Morning Checklist", "   - Check error rates (< 1%)") },
         { id: "backup-completion", cadence: "daily", what: "Verify backup completion", automation: "alert", source: at("Morning Checklist", "   - Verify backup completion") },

@@ -377,6 +377,22 @@ export const externalDependencySchema = z
     })
     .strict();
 
+/**
+ * Something the seed states that the platform has no way to express (no field, signal or job
+ * for it), kept with the seed's words and the reason, so `npm run coverage` lists it instead of
+ * it disappearing silently.
+ */
+export const notExpressibleSchema = z
+    .object({
+        /** What the runbook asks for, in a few words. */
+        what: z.string().min(3),
+        source: sourceSchema,
+        /** What the platform lacks to express it. */
+        reason: z.string().min(10),
+    })
+    .strict();
+export type NotExpressible = z.infer<typeof notExpressibleSchema>;
+
 /** The data services a runbook can run, by kind: the names an alert's `subject` and a backup's `dataset` refer to. */
 const runbookDataShape = {
     postgres: postgresSchema.optional(),
@@ -465,6 +481,8 @@ export const runbookSchema = z
                 converted: convertedSchema,
             })
             .strict(),
+        /** What the seed states that the platform cannot express, each with the seed's words and the reason; empty when nothing. */
+        notExpressible: z.array(notExpressibleSchema),
         /** Routine checks the runbook has a person run, by cadence. */
         checks: z.array(z.object({ id: z.string().regex(/^[a-z][a-z0-9-]*$/), cadence: z.enum(CADENCES), what: z.string(), automation: z.enum(["alert", "job", "manual"]), source: sourceSchema }).strict()),
     })

@@ -150,3 +150,19 @@ test("an alert about a data service the app does not run is refused, naming app,
     t.regex(refusal("formula-pm", (rb) => (rb.alerts[0].subject = "mongodb")), /alert \S+ has subject "mongodb", a data service formula-pm does not run/);
     t.is(refusal("personal-finance-hub", (rb) => (rb.alerts[0].subject = "kafka")), "accepted", "an app with Kafka may alert on it");
 });
+
+test("`npm run coverage` lists every statement a runbook marks not expressible, with where it stands and why", async (t) => {
+    const { notExpressibleRows, renderMarkdown, renderNotExpressibleText, TEXT_WIDTH } = await import("../../cli/coverage");
+    const rows = notExpressibleRows(allRunbooks());
+    t.is(rows.length, allRunbooks().reduce((n, rb) => n + rb.notExpressible.length, 0));
+    const text = renderNotExpressibleText(rows);
+    const squash = (s: string) => s.replace(/\s+/g, " ");
+    for (const r of rows) {
+        for (const words of [r.what, r.reason, r.source.section]) t.true(squash(text).includes(squash(words)), `${r.app}: ${words}`);
+    }
+    t.deepEqual(text.split("\n").filter((l) => [...l].length > TEXT_WIDTH), []);
+    const md = renderMarkdown([], [], rows);
+    for (const r of rows) t.true(md.includes(`- ${r.app}: ${r.what}. Source: ${r.source.seed}`), `${r.app}: ${r.what}`);
+    t.regex(refusal("bunty", (rb) => (rb.notExpressible[0].reason = "")), /notExpressible\.0\.reason/);
+    t.regex(refusal("bunty", (rb) => delete (rb as Partial<Runbook>).notExpressible), /notExpressible/);
+});
