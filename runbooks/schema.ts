@@ -311,6 +311,8 @@ export const postgresSchema = z
         preloadLibraries: z.array(z.string()),
         /** Statements slower than this are logged and counted as slow queries. */
         slowQueryMs: z.number().int().positive(),
+        /** The RDS instance class the runbook asks for (`db.m7g.large`); absent = the smallest class its tuning fits. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class like db.m7g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,
@@ -326,6 +328,8 @@ export const redisSchema = z
         save: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])),
         /** `cluster` where the runbook runs a Redis cluster. */
         mode: z.enum(["standalone", "replicated", "cluster"]),
+        /** The ElastiCache node type the runbook asks for (`cache.m7g.large`); absent = the smallest node its maxmemory fits. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type like cache.m7g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,
@@ -339,6 +343,8 @@ export const kafkaSchema = z
         topics: z.array(z.object({ name: z.string(), partitions: z.number().int().positive(), replicationFactor: z.number().int().positive() }).strict()),
         consumerGroups: z.array(z.string()),
         minInsyncReplicas: z.number().int().positive(),
+        /** The MSK broker instance type the runbook asks for (`kafka.m7g.xlarge`); absent = the platform's production baseline. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, "an MSK broker type like kafka.m7g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,
@@ -351,6 +357,8 @@ export const mongodbSchema = z
         database: z.string(),
         replicaSetMembers: z.number().int().positive(),
         oplogSizeMB: z.number().int().positive(),
+        /** The DocumentDB instance class the runbook asks for (`db.r6g.xlarge`); absent = the platform's production baseline. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "a DocumentDB instance class like db.r6g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,

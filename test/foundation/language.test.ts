@@ -2,6 +2,7 @@ import test from "ava";
 import { allRunbooks, durationSeconds, getRunbook, parseRunbook, type Runbook } from "../../runbooks";
 import { conversionProblem, parseQuantity } from "../../runbooks/units";
 import { backupPlan } from "../../capabilities/backups/plan";
+import { notExpressibleRows, renderMarkdown, renderNotExpressibleText, TEXT_WIDTH } from "../../cli/coverage";
 
 /**
  * The runbook language: durations in every unit, numbers converted from the runbook's words,
@@ -151,8 +152,7 @@ test("an alert about a data service the app does not run is refused, naming app,
     t.is(refusal("personal-finance-hub", (rb) => (rb.alerts[0].subject = "kafka")), "accepted", "an app with Kafka may alert on it");
 });
 
-test("`npm run coverage` lists every statement a runbook marks not expressible, with where it stands and why", async (t) => {
-    const { notExpressibleRows, renderMarkdown, renderNotExpressibleText, TEXT_WIDTH } = await import("../../cli/coverage");
+test("`npm run coverage` lists every statement a runbook marks not expressible, with where it stands and why", (t) => {
     const rows = notExpressibleRows(allRunbooks());
     t.is(rows.length, allRunbooks().reduce((n, rb) => n + rb.notExpressible.length, 0));
     const text = renderNotExpressibleText(rows);
