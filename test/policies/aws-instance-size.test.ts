@@ -3,7 +3,7 @@ import { dataInstanceSizes, meetsFloor } from "../../capabilities/aws/instance-s
 import { cacheNodeType } from "../../capabilities/aws/elasticache";
 import { documentDbInstanceClass } from "../../capabilities/aws/documentdb";
 import { mskBrokerInstance } from "../../capabilities/aws/msk";
-import { rdsSize } from "../../capabilities/aws/rds";
+import { rdsParameters, rdsSize } from "../../capabilities/aws/rds";
 import { awsProblems } from "../../capabilities/aws/validate";
 import { getRunbook, type Runbook } from "../../runbooks";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
@@ -101,4 +101,19 @@ test("a floor is met by its size and larger ones on the same ladder only", (t) =
     t.true(meetsFloor(ladder, "b", "c"));
     t.false(meetsFloor(ladder, "b", "a"));
     t.false(meetsFloor(ladder, "b", "z"));
+});
+
+test("the runbook's max_connections is the parameter group's and the pool-usage alarm's divisor, not replaced by RDS's formula", (t) => {
+    const formula = rdsSize(pfh.data.postgres!).maxConnections;
+    const own = formula + 37;
+    const stated = withSizes((rb) => (rb.data.postgres!.parameters.max_connections = String(own)));
+    t.is(rdsSize(stated.data.postgres!).maxConnections, own);
+    t.deepEqual(
+        rdsParameters(stated.data.postgres!, rdsSize(stated.data.postgres!)).filter((p) => p.name === "max_connections"),
+        [{ name: "max_connections", value: String(own), applyMethod: "pending-reboot" }],
+    );
+    t.is(rdsParameters(pfh.data.postgres!, rdsSize(pfh.data.postgres!)).find((p) => p.name === "max_connections")!.value, String(formula), "absent: RDS's formula");
+    for (const bad of ["lots", "0", "1e3", "300000"]) {
+        t.regex(awsProblems(withSizes((rb) => (rb.data.postgres!.parameters.max_connections = bad))).join("\n"), new RegExp(`data\\.postgres\\.parameters\\.max_connections = "${bad}": allowed: a whole number from 1 to 262143`), bad);
+    }
 });
