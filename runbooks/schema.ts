@@ -286,6 +286,13 @@ export const serviceSchema = z
         role: z.enum(["api", "frontend", "portal", "worker"]),
         port: z.number().int().min(1).max(65535),
         healthPath: z.string().startsWith("/"),
+        /**
+         * Where the service answers whether it can take traffic, where the runbook separates that
+         * from health (`/ready`); absent = `healthPath`. Kubernetes readiness probes ask it;
+         * liveness probes and container health checks keep asking `healthPath` (the AWS target
+         * group's health check does not use it yet).
+         */
+        readinessPath: z.string().startsWith("/").optional(),
         /** The public host name the runbook names for it, if any. */
         host: z.string().optional(),
         resources: resourcesSchema,

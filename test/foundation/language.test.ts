@@ -2,6 +2,8 @@ import test from "ava";
 import { allRunbooks, durationSeconds, getRunbook, parseRunbook, type Runbook } from "../../runbooks";
 import { conversionProblem, parseQuantity } from "../../runbooks/units";
 import { backupPlan } from "../../capabilities/backups/plan";
+import { deploymentSpec } from "../../capabilities/kubernetes/apps";
+import { names as kubernetesNames } from "../../capabilities/kubernetes/names";
 import { notExpressibleRows, renderMarkdown, renderNotExpressibleText, TEXT_WIDTH } from "../../cli/coverage";
 
 /**
@@ -165,4 +167,19 @@ test("`npm run coverage` lists every statement a runbook marks not expressible, 
     for (const r of rows) t.true(md.includes(`- ${r.app}: ${r.what}. Source: ${r.source.seed}`), `${r.app}: ${r.what}`);
     t.regex(refusal("bunty", (rb) => (rb.notExpressible[0].reason = "")), /notExpressible\.0\.reason/);
     t.regex(refusal("bunty", (rb) => delete (rb as Partial<Runbook>).notExpressible), /notExpressible/);
+});
+
+test("a readiness path separate from health: the readiness probe asks it, the liveness probe keeps asking health", (t) => {
+    const rb = parseRunbook(broken("bunty", (r) => (r.services[0].readinessPath = "/ready")));
+    const svc = rb.services[0];
+    const spec = deploymentSpec(rb, kubernetesNames(rb.app, rb.app), svc, "ghcr.io/bunty/backend:1.2.3");
+    const firstContainer = (d: typeof spec) => (d.template as { spec: { containers: unknown[] } }).spec.containers[0];
+    const container = firstContainer(spec) as { readinessProbe: { httpGet: { path: string } }; livenessProbe: { httpGet: { path: string } } };
+    t.is(container.readinessProbe.httpGet.path, "/ready");
+    t.is(container.livenessProbe.httpGet.path, svc.healthPath);
+    const plain = getRunbook("bunty");
+    const before = deploymentSpec(plain, kubernetesNames(plain.app, plain.app), plain.services[0], "ghcr.io/bunty/backend:1.2.3");
+    const beforeContainer = firstContainer(before) as typeof container;
+    t.is(beforeContainer.readinessProbe.httpGet.path, plain.services[0].healthPath, "absent: readiness asks health");
+    t.regex(refusal("bunty", (r) => (r.services[0].readinessPath = "ready")), /services\.0\.readinessPath/);
 });
