@@ -248,6 +248,11 @@ export const formulaPm: Runbook = {
             source: at("High Response Times", "k6 run --duration=2m --vus=10 scripts/performance-test.js"),
             reason: "the platform runs no load tests; there is no job or check kind for one",
         },
+        {
+            what: "P3 incidents answered the next business day",
+            source: at("Severity Levels", "#### P3 - Low (Response: Next business day)"),
+            reason: "response times are minutes (incident.severities[].responseMinutes); business days and hours have no field, so the P3 severity carries its name without a response time",
+        },
     ],
     checks: [
         { id: "health-check", cadence: "daily", what: "Daily health check routine", automation: "alert", source: at("Health Check Routine", "# Daily health check script") },

@@ -270,6 +270,11 @@ export const gravitypm: Runbook = {
             source: at("Internal Communication", "- Update incident status every 30 minutes"),
             reason: "the platform has no status page or incident-update reminder; the cadence is a human procedure",
         },
+        {
+            what: "watch a standard (rolling) deployment for 30 minutes",
+            source: at("Standard Deployment", "# Monitor for 30 minutes"),
+            reason: "only a blue/green release has a watch period (aws.blueGreen.bakeMinutes); a rolling update has no field for one, and ECS and Kubernetes roll on health checks instead",
+        },
     ],
     checks: [
         { id: "error-rates", cadence: "daily", what: "Check error rates (< 1%)", automation: "alert", source: at("Morning Checklist", "   - Check error rates (< 1%)") },
