@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { allRunbooks } from "../runbooks";
+import { allRunbooks, type NotExpressible, type Runbook } from "../runbooks";
 import { coverageProblems, coverageRows, type CoverageRow } from "../capabilities/alerting/coverage";
 import type { CoverageProvider } from "../capabilities/alerting/coverage-claims";
 import { awsCoverage } from "../capabilities/aws/coverage";
@@ -67,11 +67,40 @@ export function wrap(text: string, width = TEXT_WIDTH): string {
     return [...lines, line].join("\n");
 }
 
+/** What a runbook states that the platform cannot express, one entry per statement, with its app. */
+export interface NotExpressibleRow extends NotExpressible {
+    readonly app: string;
+}
+
+export function notExpressibleRows(runbooks: readonly Runbook[]): NotExpressibleRow[] {
+    return runbooks.flatMap((rb) => rb.notExpressible.map((n) => ({ app: rb.app, ...n })));
+}
+
+/** Lines wrapped to TEXT_WIDTH, the first after `first`, the rest under it after `more`. */
+function indented(first: string, more: string, text: string): string[] {
+    return wrap(text, TEXT_WIDTH - first.length)
+        .split("\n")
+        .map((l, i) => `${i ? more : first}${l}`);
+}
+
+/** The statements no field, signal or job expresses, per app, each with where it stands and why. */
+export function renderNotExpressibleText(rows: readonly NotExpressibleRow[]): string {
+    const out = [wrap(`not expressible: ${rows.length} statements of the runbooks the platform cannot express (runbook data \`notExpressible\`)`)];
+    for (const app of [...new Set(rows.map((r) => r.app))]) {
+        out.push(`  ${app}`);
+        for (const r of rows.filter((x) => x.app === app)) {
+            out.push(...indented("    - ", "      ", `${r.what} ("${r.source.section}")`));
+            out.push(...indented("      why: ", "      ", r.reason));
+        }
+    }
+    return `${out.join("\n")}\n`;
+}
+
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const cellList = (xs: readonly string[]) => (xs.length ? xs.map(cell).join("<br>") : NONE);
 
 /** The full table, every entry of every column, one section per app (for a PR or a wiki page). */
-export function renderMarkdown(rows: readonly CoverageRow[], problems: readonly string[]): string {
+export function renderMarkdown(rows: readonly CoverageRow[], problems: readonly string[], notExpressible: readonly NotExpressibleRow[] = []): string {
     const out = ["# Runbook coverage", "", `${rows.length} numbers. ${NOTE}.`, ""];
     for (const [app, list] of byApp(rows)) {
         out.push(`## ${app}`, "", "| number | value | source | implemented by | tested by | policy |", "|---|---|---|---|---|---|");
@@ -79,6 +108,11 @@ export function renderMarkdown(rows: readonly CoverageRow[], problems: readonly 
             const source = r.source ? `${cell(r.source.seed)} "${cell(r.source.section)}": ${cell(r.source.quote)}` : NONE;
             out.push(`| ${r.kind} \`${cell(r.id)}\` | ${cell(r.number)} | ${source} | ${cellList(r.implementedBy)} | ${cellList(r.testedBy)} | ${cellList(r.enforcedBy)} |`);
         }
+        out.push("");
+    }
+    if (notExpressible.length) {
+        out.push("## Not expressible", "", `${notExpressible.length} statements of the runbooks the platform cannot express (runbook data \`notExpressible\`):`, "");
+        for (const r of notExpressible) out.push(`- ${r.app}: ${cell(r.what)}. Source: ${cell(r.source.seed)} "${cell(r.source.section)}": ${cell(r.source.quote)}. Why: ${cell(r.reason)}`);
         out.push("");
     }
     out.push(problems.length ? `**${problems.length} problems:**\n\n${problems.map((p) => `- ${cell(p)}`).join("\n")}` : "Every alert level has a rule and a promtool test.");
@@ -95,11 +129,12 @@ function main(argv: string[]): number {
         .opts<{ json?: boolean; markdown?: boolean }>();
     if (opts.json && opts.markdown) throw new Error("give at most one of --json and --markdown");
     const rows = coverageRows(allRunbooks(), COVERAGE_PROVIDERS);
+    const notExpressible = notExpressibleRows(allRunbooks());
     const problems = coverageProblems(rows);
     if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ rows, problems, note: NOTE }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ rows, notExpressible, problems, note: NOTE }, null, 2)}\n`);
     } else if (opts.markdown) {
-        process.stdout.write(renderMarkdown(rows, problems));
+        process.stdout.write(renderMarkdown(rows, problems, notExpressible));
     } else {
         const footer = [
             NOTE,
@@ -107,7 +142,7 @@ function main(argv: string[]): number {
             `${rows.length} numbers; ${problems.length ? `${problems.length} problems:` : "every alert level has a rule and a promtool test"}`,
             ...problems,
         ];
-        process.stdout.write(`${renderText(rows)}${footer.map((l) => wrap(l)).join("\n")}\n`);
+        process.stdout.write(`${renderText(rows)}${renderNotExpressibleText(notExpressible)}\n${footer.map((l) => wrap(l)).join("\n")}\n`);
     }
     return problems.length ? 1 : 0;
 }

@@ -26,6 +26,7 @@ import { awsRdsInstanceMultiAz } from "./aws/rds-instance-multi-az";
 import { awsRdsInstanceNotPublic } from "./aws/rds-instance-not-public";
 import { awsRdsParameterGroupForceSsl } from "./aws/rds-parametergroup-force-ssl";
 import { awsRdsReadReplicas } from "./aws/rds-read-replicas";
+import { awsDataInstanceSizeFloor } from "./aws/data-instance-size-floor";
 import { awsS3BucketEncryption } from "./aws/s3-bucket-encryption";
 import { awsS3BucketLifecycleRetention } from "./aws/s3-bucket-lifecycle-retention";
 import { awsS3BucketPublicAccessBlock } from "./aws/s3-bucket-public-access-block";
@@ -110,6 +111,7 @@ export const RULES: readonly Rule[] = [
     awsRdsInstanceDeletionProtection,
     awsRdsInstanceMultiAz,
     awsRdsReadReplicas,
+    awsDataInstanceSizeFloor,
     k8sCnpgClusterInstances,
     awsRdsParameterGroupForceSsl,
     awsElastiCacheReplicationGroupEncryption,

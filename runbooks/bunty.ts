@@ -241,6 +241,13 @@ export const bunty: Runbook = {
         defaulted: { ports: DEFAULTS.monitoringPorts.reason, dashboards: DEFAULTS.overviewDashboard.reason, logStack: "the runbook reads pm2 logs on the host; Loki keeps them centrally" },
     },
     aws: defaultAws("the runbook swaps directories to roll back; ECS rolls back with its circuit breaker"),
+    notExpressible: [
+        {
+            what: "switch on maintenance mode or disable the features of a failed external API",
+            source: at("Actions", "# Set maintenance mode or disable affected features"),
+            reason: "the platform has no maintenance-mode or feature-flag switch; it probes the external APIs and alerts, and the switch stays in the app's environment",
+        },
+    ],
     checks: [
         { id: "health-endpoints", cadence: "daily", what: "Check health endpoints", automation: "alert", source: at("Daily", "- Check health endpoints") },
         { id: "error-logs", cadence: "daily", what: "Review error logs", automation: "alert", source: at("Daily", "- Review error logs") },

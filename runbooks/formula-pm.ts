@@ -118,6 +118,7 @@ export const formulaPm: Runbook = {
                     threshold: 0.5,
                     for: DEFAULTS.alertFor.value,
                     source: at("Application Metrics", "- Response time (95th percentile < 500ms)"),
+                    converted: { threshold: "500ms" },
                     defaulted: { for: DEFAULTS.alertFor.reason, severity: "a key-metric target, not an alert; reported as info so the trend is seen before the warning" },
                 },
             ],
@@ -165,7 +166,7 @@ export const formulaPm: Runbook = {
         severities: [
             { name: "P0 - Critical", alertSeverity: "critical", responseMinutes: 0, source: at("Severity Levels", "#### P0 - Critical (Response: Immediate)") },
             { name: "P1 - High", alertSeverity: "critical", responseMinutes: 15, source: at("Severity Levels", "#### P1 - High (Response: 15 minutes)") },
-            { name: "P2 - Medium", alertSeverity: "warning", responseMinutes: 60, source: at("Severity Levels", "#### P2 - Medium (Response: 1 hour)") },
+            { name: "P2 - Medium", alertSeverity: "warning", responseMinutes: 60, source: at("Severity Levels", "#### P2 - Medium (Response: 1 hour)"), converted: { responseMinutes: "1 hour" } },
             { name: "P3 - Low", alertSeverity: "info", source: at("Severity Levels", "#### P3 - Low (Response: Next business day)") },
         ],
         alertResponse: {
@@ -236,6 +237,23 @@ export const formulaPm: Runbook = {
         defaulted: { ports: DEFAULTS.monitoringPorts.reason, dashboards: DEFAULTS.overviewDashboard.reason, logStack: "the runbook reads logs with docker-compose; Loki keeps them centrally" },
     },
     aws: defaultAws("the runbook deploys backend then frontend with --no-deps", at("Service Architecture", "File Storage (AWS S3)")),
+    notExpressible: [
+        {
+            what: "queries running longer than 5 minutes are looked at, longer than 30 minutes killed",
+            source: at("High Database Load", "WHERE (now() - pg_stat_activity.query_start) > interval '30 minutes';"),
+            reason: "the metrics contract has no long-running-query signal (postgres_slow_queries counts statements over the slow-query threshold per minute), and the runbook sets no statement_timeout that the parameter group could carry",
+        },
+        {
+            what: "a 2-minute load test with 10 virtual users",
+            source: at("High Response Times", "k6 run --duration=2m --vus=10 scripts/performance-test.js"),
+            reason: "the platform runs no load tests; there is no job or check kind for one",
+        },
+        {
+            what: "P3 incidents answered the next business day",
+            source: at("Severity Levels", "#### P3 - Low (Response: Next business day)"),
+            reason: "response times are minutes (incident.severities[].responseMinutes); business days and hours have no field, so the P3 severity carries its name without a response time",
+        },
+    ],
     checks: [
         { id: "health-check", cadence: "daily", what: "Daily health check routine", automation: "alert", source: at("Health Check Routine", "# Daily health check script") },
         { id: "backup-status", cadence: "daily", what: "Check backup status", automation: "alert", source: at("Health Check Routine", 'echo "Checking backup status..."') },

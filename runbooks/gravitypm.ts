@@ -194,21 +194,21 @@ export const gravitypm: Runbook = {
     ],
     incident: {
         severities: [
-            { name: "Severity 1 (Critical)", alertSeverity: "critical", responseMinutes: 0, resolutionMinutes: 60, source: at("Severity 1 (Critical)", "- **Resolution Time**: < 1 hour") },
-            { name: "Severity 2 (High)", alertSeverity: "critical", responseMinutes: 15, resolutionMinutes: 240, source: at("Severity 2 (High)", "- **Response Time**: < 15 minutes\n- **Resolution Time**: < 4 hours") },
-            { name: "Severity 3 (Medium)", alertSeverity: "warning", responseMinutes: 60, resolutionMinutes: 1440, source: at("Severity 3 (Medium)", "- **Response Time**: < 1 hour\n- **Resolution Time**: < 24 hours") },
-            { name: "Severity 4 (Low)", alertSeverity: "info", responseMinutes: 240, resolutionMinutes: 4320, source: at("Severity 4 (Low)", "- **Response Time**: < 4 hours\n- **Resolution Time**: < 72 hours") },
+            { name: "Severity 1 (Critical)", alertSeverity: "critical", responseMinutes: 0, resolutionMinutes: 60, source: at("Severity 1 (Critical)", "- **Resolution Time**: < 1 hour"), converted: { resolutionMinutes: "1 hour" } },
+            { name: "Severity 2 (High)", alertSeverity: "critical", responseMinutes: 15, resolutionMinutes: 240, source: at("Severity 2 (High)", "- **Response Time**: < 15 minutes\n- **Resolution Time**: < 4 hours"), converted: { resolutionMinutes: "4 hours" } },
+            { name: "Severity 3 (Medium)", alertSeverity: "warning", responseMinutes: 60, resolutionMinutes: 1440, source: at("Severity 3 (Medium)", "- **Response Time**: < 1 hour\n- **Resolution Time**: < 24 hours"), converted: { responseMinutes: "1 hour", resolutionMinutes: "24 hours" } },
+            { name: "Severity 4 (Low)", alertSeverity: "info", responseMinutes: 240, resolutionMinutes: 4320, source: at("Severity 4 (Low)", "- **Response Time**: < 4 hours\n- **Resolution Time**: < 72 hours"), converted: { responseMinutes: "4 hours", resolutionMinutes: "72 hours" } },
         ],
         alertResponse: {
             critical: { minutes: 0, source: at("Alert Categories", "#### Critical Alerts (Immediate Response)") },
-            warning: { minutes: 60, source: at("Alert Categories", "#### Warning Alerts (Response within 1 hour)") },
-            info: { minutes: 240, source: at("Severity 4 (Low)", "- **Response Time**: < 4 hours") },
+            warning: { minutes: 60, source: at("Alert Categories", "#### Warning Alerts (Response within 1 hour)"), converted: { minutes: "1 hour" } },
+            info: { minutes: 240, source: at("Severity 4 (Low)", "- **Response Time**: < 4 hours"), converted: { minutes: "4 hours" } },
         },
         escalation: [
             { level: 1, afterMinutes: 0, who: "On-call engineer", source: at("Escalation Matrix", "- **Level 1**: On-call engineer") },
             { level: 2, afterMinutes: 30, who: "Engineering manager", source: at("Escalation Matrix", "- **Level 2**: Engineering manager (after 30 minutes)") },
-            { level: 3, afterMinutes: 60, who: "CTO", onlyFor: ["Severity 1 (Critical)"], source: at("Escalation Matrix", "- **Level 3**: CTO (after 1 hour for Sev 1 incidents)") },
-            { level: 4, afterMinutes: 120, who: "CEO", onlyFor: ["Severity 1 (Critical)"], source: at("Escalation Matrix", "- **Level 4**: CEO (after 2 hours for Sev 1 incidents)") },
+            { level: 3, afterMinutes: 60, who: "CTO", onlyFor: ["Severity 1 (Critical)"], source: at("Escalation Matrix", "- **Level 3**: CTO (after 1 hour for Sev 1 incidents)"), converted: { afterMinutes: "1 hour" } },
+            { level: 4, afterMinutes: 120, who: "CEO", onlyFor: ["Severity 1 (Critical)"], source: at("Escalation Matrix", "- **Level 4**: CEO (after 2 hours for Sev 1 incidents)"), converted: { afterMinutes: "2 hours" } },
         ],
         channels: { chat: "#incidents", source: at("Internal Communication", "- Use Slack channel: #incidents") },
     },
@@ -254,6 +254,28 @@ export const gravitypm: Runbook = {
         },
         source: at("Infrastructure", "- **Region**: us-east-1\n- **VPC**: gravitypm-production\n- **Subnets**: Public and private subnets across 3 AZs"),
     },
+    notExpressible: [
+        {
+            what: "a throughput of 100 to 1000 requests per second",
+            source: at("Application Metrics", "- **Throughput**: 100-1000 req/sec"),
+            reason: "the metrics contract has no request-rate signal, so a throughput range can be neither alerted on nor charted against",
+        },
+        {
+            what: "notify stakeholders when downtime exceeds 5 minutes",
+            source: at("Service Down Alert", "Notify stakeholders if downtime > 5 minutes"),
+            reason: "alert routing pages the on-call and the chat channel by severity; a stakeholder list and a downtime-length rule have no field",
+        },
+        {
+            what: "update the incident status every 30 minutes",
+            source: at("Internal Communication", "- Update incident status every 30 minutes"),
+            reason: "the platform has no status page or incident-update reminder; the cadence is a human procedure",
+        },
+        {
+            what: "watch a standard (rolling) deployment for 30 minutes",
+            source: at("Standard Deployment", "# Monitor for 30 minutes"),
+            reason: "only a blue/green release has a watch period (aws.blueGreen.bakeMinutes); a rolling update has no field for one, and ECS and Kubernetes roll on health checks instead",
+        },
+    ],
     checks: [
         { id: "error-rates", cadence: "daily", what: "Check error rates (< 1%)", automation: "alert", source: at("Morning Checklist", "   - Check error rates (< 1%)") },
         { id: "backup-completion", cadence: "daily", what: "Verify backup completion", automation: "alert", source: at("Morning Checklist", "   - Verify backup completion") },

@@ -265,6 +265,28 @@ export const personalFinanceHub: Runbook = {
         defaulted: { prometheus: DEFAULTS.monitoringPorts.reason, alertmanager: DEFAULTS.monitoringPorts.reason },
     },
     aws: defaultAws("the runbook deploys by rolling update"),
+    notExpressible: [
+        {
+            what: "raise the backend's PostgreSQL connection pool to 50 during pool exhaustion",
+            source: at("Database Connection Pool Exhaustion", "export POSTGRES_POOL_SIZE=50"),
+            reason: "the application's own pool size is app configuration the platform does not set, and an incident-time change has no field",
+        },
+        {
+            what: "PostgreSQL queries active longer than 5 minutes are killed; longer than 1 minute listed; MongoDB operations over 5 seconds listed",
+            source: at("Database Connection Pool Exhaustion", "AND query_start < now() - interval '5 minutes';\""),
+            reason: "the metrics contract has no long-running-query or long-running-operation signal, and the runbook sets no statement_timeout the parameter group could carry",
+        },
+        {
+            what: "vertical scaling of PostgreSQL to 4 GB and 2 CPUs, and of Redis to a 4 GB maxmemory",
+            source: at("Vertical Scaling", "--memory=4g --cpus=2"),
+            reason: "an incident-time size is a manual procedure; the runbook data holds one steady size per data service",
+        },
+        {
+            what: "scaling MongoDB to 3 secondaries on demand",
+            source: at("Horizontal Scaling", "docker-compose up -d --scale mongo-secondary=3"),
+            reason: "the replica set has one steady size per stack (data.mongodb.replicaSetMembers); a data service has no scaling rule",
+        },
+    ],
     checks: [
         { id: "log-cleanup", cadence: "daily", what: "Delete logs older than 30 days, compress after 7", automation: "job", source: at("Log Rotation & Cleanup", "# Compress old logs") },
         { id: "kafka-lag", cadence: "daily", what: "Check consumer group lag", automation: "alert", source: at("Kafka Consumer Lag", "# Check consumer group lag") },

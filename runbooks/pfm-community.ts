@@ -235,8 +235,8 @@ export const pfmCommunity: Runbook = {
         severities: [
             { name: "Severity 1 (Critical)", alertSeverity: "critical", responseMinutes: 5, source: at("Severity 1 (Critical)", "**Response Time:** Immediate (< 5 minutes)") },
             { name: "Severity 2 (High)", alertSeverity: "warning", responseMinutes: 15, source: at("Severity 2 (High)", "**Response Time:** 15 minutes") },
-            { name: "Severity 3 (Medium)", alertSeverity: "info", responseMinutes: 60, source: at("Severity 3 (Medium)", "**Response Time:** 1 hour") },
-            { name: "Severity 4 (Low)", alertSeverity: "info", responseMinutes: 240, source: at("Severity 4 (Low)", "**Response Time:** 4 hours") },
+            { name: "Severity 3 (Medium)", alertSeverity: "info", responseMinutes: 60, source: at("Severity 3 (Medium)", "**Response Time:** 1 hour"), converted: { responseMinutes: "1 hour" } },
+            { name: "Severity 4 (Low)", alertSeverity: "info", responseMinutes: 240, source: at("Severity 4 (Low)", "**Response Time:** 4 hours"), converted: { responseMinutes: "4 hours" } },
         ],
         alertResponse: {
             critical: { minutes: 0, source: at("Alert Thresholds", "#### Critical Alerts (Immediate Response Required)") },
@@ -296,6 +296,18 @@ export const pfmCommunity: Runbook = {
         defaulted: { dashboards: DEFAULTS.overviewDashboard.reason },
     },
     aws: defaultAws("the runbook deploys with rolling updates"),
+    notExpressible: [
+        {
+            what: "the morning checklist at 9:00 AM and the evening checklist at 6:00 PM",
+            source: at("Daily Operations", "### Morning Checklist (9:00 AM)"),
+            reason: "a routine check has a cadence (checks[].cadence), not a time of day; the daily checks run on the platform's own schedule",
+        },
+        {
+            what: "the investigation phase of an incident runs from minute 5 to minute 15",
+            source: at("Incident Response Procedures", "#### 2. Investigation (5-15 Minutes)"),
+            reason: "escalation steps have a start (afterMinutes) but no end; how long a phase of the response lasts is a human procedure the platform neither schedules nor measures",
+        },
+    ],
     checks: [
         { id: "backup-status", cadence: "daily", what: "Check backup status", automation: "alert", source: at("Morning Checklist (9:00 AM)", "./scripts/daily/backup-status.sh") },
         { id: "health-check", cadence: "daily", what: "Check service health", automation: "alert", source: at("Morning Checklist (9:00 AM)", "./scripts/daily/health-check.sh") },

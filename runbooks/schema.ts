@@ -15,19 +15,11 @@ export type AppId = (typeof APP_IDS)[number];
 export const ENVS = ["local", "staging", "production"] as const;
 export type Env = (typeof ENVS)[number];
 
-/** A Prometheus-style duration: `30s`, `5m`, `1h`, `7d`. */
-export const DURATION_RE = /^([0-9]+)(s|m|h|d)$/;
-export const durationSchema = z.string().regex(DURATION_RE, "a duration like 30s, 5m, 1h or 7d");
-export type Duration = z.infer<typeof durationSchema>;
+export { DURATION_RE, DURATION_UNITS, durationSeconds, type DurationUnit } from "./units";
+import { conversionProblems, DURATION_ALLOWED, DURATION_RE, durationSeconds } from "./units";
 
-export function durationSeconds(d: string): number {
-    const m = DURATION_RE.exec(d);
-    if (!m) {
-        throw new Error(`"${d}" is not a duration (allowed: a whole number followed by s, m, h or d)`);
-    }
-    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s" | "m" | "h" | "d"];
-    return Number(m[1]) * unit;
-}
+export const durationSchema = z.string().regex(DURATION_RE, `a duration like 30s, 5m, 1h30m, 7d or 12w (allowed: ${DURATION_ALLOWED})`);
+export type Duration = z.infer<typeof durationSchema>;
 
 /** A five-field cron expression evaluated in UTC. */
 export const cronSchema = z.string().refine(
@@ -57,6 +49,14 @@ export type Source = z.infer<typeof sourceSchema>;
 
 /** Fields of the enclosing object that the seed does not state, mapped to why the default was chosen. */
 const defaultedSchema = z.record(z.string(), z.string().min(10)).optional();
+
+/**
+ * Fields of the enclosing object the seed states in another unit, mapped to the seed's own words
+ * for the number (`{ retentionDays: "12 weeks" }` for 84): the runbook's number, not a default.
+ * The words must stand in the cited quote, and the value must be exactly them in the field's unit
+ * (runbooks/units.ts; checked when the runbook is parsed).
+ */
+const convertedSchema = z.record(z.string(), z.string().min(2)).optional();
 
 export const ALERT_SEVERITIES = ["critical", "warning", "info"] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
@@ -106,6 +106,7 @@ export const levelSchema = z
         for: durationSchema,
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
         /**
          * Set only on a stack's copy (runbooks/overrides.ts): which fields the stack's overrides
          * changed, each with the override key and the runbook's own value, so nothing generated
@@ -176,6 +177,7 @@ export const severityLevelSchema = z
         resolutionMinutes: z.number().int().positive().optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict();
 
@@ -189,11 +191,12 @@ export const escalationStepSchema = z
         onlyFor: z.array(z.string()).optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict();
 
 const responseSchema = z
-    .object({ minutes: z.number().int().nonnegative(), source: sourceSchema.optional(), defaulted: defaultedSchema })
+    .object({ minutes: z.number().int().nonnegative(), source: sourceSchema.optional(), defaulted: defaultedSchema, converted: convertedSchema })
     .strict()
     .refine((r) => r.source !== undefined || r.defaulted !== undefined, { message: "needs a source or a defaulted reason" });
 
@@ -208,10 +211,21 @@ export const backupSchema = z
         /** The interval the runbook states, for humans and for checking the cron: `6h`, `1d`. */
         every: durationSchema,
         retentionDays: z.number().int().positive(),
+        /**
+         * How old the newest copy may get before a restore check fails, where the runbook says
+         * (`26h`); absent = two intervals, so one missed backup is caught too.
+         */
+        maxAge: durationSchema.optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
-    .strict();
+    .strict()
+    .superRefine((b, ctx) => {
+        if (b.maxAge && DURATION_RE.test(b.maxAge) && DURATION_RE.test(b.every) && durationSeconds(b.maxAge) < durationSeconds(b.every)) {
+            ctx.addIssue({ code: "custom", path: ["maxAge"], message: `maxAge ${b.maxAge} is shorter than the interval ${b.every}, so every check between two backups would fail (allowed: a duration of at least ${b.every})` });
+        }
+    });
 export type Backup = z.infer<typeof backupSchema>;
 
 export const CADENCES = ["daily", "weekly", "monthly", "quarterly"] as const;
@@ -231,6 +245,7 @@ export const resourcesSchema = z
         reservations: z.object({ memoryMiB: z.number().int().positive(), cpu: z.number().positive() }).strict(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict()
     .superRefine((r, ctx) => {
@@ -255,6 +270,7 @@ export const scalingSchema = z
         memoryTargetPercent: z.number().positive().max(100),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict()
     .superRefine((s, ctx) => {
@@ -271,6 +287,13 @@ export const serviceSchema = z
         role: z.enum(["api", "frontend", "portal", "worker"]),
         port: z.number().int().min(1).max(65535),
         healthPath: z.string().startsWith("/"),
+        /**
+         * Where the service answers whether it can take traffic, where the runbook separates that
+         * from health (`/ready`); absent = `healthPath`. Kubernetes readiness probes ask it;
+         * liveness probes and container health checks keep asking `healthPath` (the AWS target
+         * group's health check does not use it yet).
+         */
+        readinessPath: z.string().startsWith("/").optional(),
         /** The public host name the runbook names for it, if any. */
         host: z.string().optional(),
         resources: resourcesSchema,
@@ -279,6 +302,7 @@ export const serviceSchema = z
         metricsPath: z.string().startsWith("/").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict();
 export type Service = z.infer<typeof serviceSchema>;
@@ -295,8 +319,11 @@ export const postgresSchema = z
         preloadLibraries: z.array(z.string()),
         /** Statements slower than this are logged and counted as slow queries. */
         slowQueryMs: z.number().int().positive(),
+        /** The RDS instance class the runbook asks for (`db.m7g.large`); absent = the smallest class its tuning fits. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class like db.m7g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict();
 
@@ -309,8 +336,11 @@ export const redisSchema = z
         save: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])),
         /** `cluster` where the runbook runs a Redis cluster. */
         mode: z.enum(["standalone", "replicated", "cluster"]),
+        /** The ElastiCache node type the runbook asks for (`cache.m7g.large`); absent = the smallest node its maxmemory fits. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type like cache.m7g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict();
 
@@ -321,8 +351,11 @@ export const kafkaSchema = z
         topics: z.array(z.object({ name: z.string(), partitions: z.number().int().positive(), replicationFactor: z.number().int().positive() }).strict()),
         consumerGroups: z.array(z.string()),
         minInsyncReplicas: z.number().int().positive(),
+        /** The MSK broker instance type the runbook asks for (`kafka.m7g.xlarge`); absent = the platform's production baseline. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, "an MSK broker type like kafka.m7g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict();
 
@@ -332,8 +365,11 @@ export const mongodbSchema = z
         database: z.string(),
         replicaSetMembers: z.number().int().positive(),
         oplogSizeMB: z.number().int().positive(),
+        /** The DocumentDB instance class the runbook asks for (`db.r6g.xlarge`); absent = the platform's production baseline. A floor the pack enforces. */
+        instanceSize: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "a DocumentDB instance class like db.r6g.large").optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
+        converted: convertedSchema,
     })
     .strict();
 
@@ -357,22 +393,42 @@ export const externalDependencySchema = z
     })
     .strict();
 
+/**
+ * Something the seed states that the platform has no way to express (no field, signal or job
+ * for it), kept with the seed's words and the reason, so `npm run coverage` lists it instead of
+ * it disappearing silently.
+ */
+export const notExpressibleSchema = z
+    .object({
+        /** What the runbook asks for, in a few words. */
+        what: z.string().min(3),
+        source: sourceSchema,
+        /** What the platform lacks to express it. */
+        reason: z.string().min(10),
+    })
+    .strict();
+export type NotExpressible = z.infer<typeof notExpressibleSchema>;
+
+/** The data services a runbook can run, by kind: the names an alert's `subject` and a backup's `dataset` refer to. */
+const runbookDataShape = {
+    postgres: postgresSchema.optional(),
+    redis: redisSchema.optional(),
+    kafka: kafkaSchema.optional(),
+    mongodb: mongodbSchema.optional(),
+    objectStorage: objectStorageSchema.optional(),
+    rabbitmq: rabbitmqSchema(sourceSchema, defaultedSchema).optional(),
+};
+
+/** The subject of alerts about the TLS certificates the app serves. */
+const TLS_SUBJECT = "tls";
+
 export const runbookSchema = z
     .object({
         app: z.enum(APP_IDS),
         seed: z.string(),
         title: z.string(),
         services: z.array(serviceSchema).min(1),
-        data: z
-            .object({
-                postgres: postgresSchema.optional(),
-                redis: redisSchema.optional(),
-                kafka: kafkaSchema.optional(),
-                mongodb: mongodbSchema.optional(),
-                objectStorage: objectStorageSchema.optional(),
-                rabbitmq: rabbitmqSchema(sourceSchema, defaultedSchema).optional(),
-            })
-            .strict(),
+        data: z.object(runbookDataShape).strict(),
         externalDependencies: z.array(externalDependencySchema),
         alerts: z.array(alertSchema).min(1),
         incident: z
@@ -388,6 +444,7 @@ export const runbookSchema = z
                         email: z.string().email().optional(),
                         source: sourceSchema.optional(),
                         defaulted: defaultedSchema,
+                        converted: convertedSchema,
                     })
                     .strict(),
             })
@@ -401,6 +458,7 @@ export const runbookSchema = z
                 durationMinutes: z.number().int().positive(),
                 source: sourceSchema.optional(),
                 defaulted: defaultedSchema,
+                converted: convertedSchema,
             })
             .strict(),
         logs: z
@@ -411,6 +469,7 @@ export const runbookSchema = z
                 compressAfterDays: z.number().int().nonnegative().optional(),
                 source: sourceSchema,
                 defaulted: defaultedSchema,
+                converted: convertedSchema,
             })
             .strict(),
         monitoring: z
@@ -421,6 +480,7 @@ export const runbookSchema = z
                 logStack: z.enum(["loki", "elk"]),
                 source: sourceSchema,
                 defaulted: defaultedSchema,
+                converted: convertedSchema,
             })
             .strict(),
         aws: z
@@ -435,13 +495,17 @@ export const runbookSchema = z
                 blueGreen: z.union([z.literal(false), z.object({ bakeMinutes: z.number().int().positive().max(1440), source: sourceSchema }).strict()]),
                 source: sourceSchema.optional(),
                 defaulted: defaultedSchema,
+                converted: convertedSchema,
             })
             .strict(),
+        /** What the seed states that the platform cannot express, each with the seed's words and the reason; empty when nothing. */
+        notExpressible: z.array(notExpressibleSchema),
         /** Routine checks the runbook has a person run, by cadence. */
         checks: z.array(z.object({ id: z.string().regex(/^[a-z][a-z0-9-]*$/), cadence: z.enum(CADENCES), what: z.string(), automation: z.enum(["alert", "job", "manual"]), source: sourceSchema }).strict()),
     })
     .strict()
     .superRefine((rb, ctx) => {
+        for (const p of conversionProblems(rb)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
         const ids = new Set<string>();
         for (const [i, a] of rb.alerts.entries()) {
             if (ids.has(a.id)) ctx.addIssue({ code: "custom", path: ["alerts", i, "id"], message: `alert id ${a.id} appears twice` });
@@ -455,17 +519,18 @@ export const runbookSchema = z
             }
         }
         const names = new Set(rb.services.map((s) => s.name));
+        const dataRun = Object.entries(rb.data).filter(([, v]) => v !== undefined).map(([k]) => k);
+        const dataKinds = Object.keys(runbookDataShape);
         for (const [i, a] of rb.alerts.entries()) {
-            if (a.subject && !names.has(a.subject) && !isDataSubject(a.subject) && !rb.externalDependencies.some((d) => d.name === a.subject)) {
-                ctx.addIssue({ code: "custom", path: ["alerts", i, "subject"], message: `subject "${a.subject}" is neither a service, a data service nor an external dependency` });
-            }
+            if (!a.subject || names.has(a.subject) || dataRun.includes(a.subject) || a.subject === TLS_SUBJECT || rb.externalDependencies.some((d) => d.name === a.subject)) continue;
+            const allowed = `allowed: a service (${[...names].join(", ")}), a data service ${rb.app} runs (${dataRun.join(", ") || "none"}), an external dependency (${rb.externalDependencies.map((d) => d.name).join(", ") || "none"}) or ${TLS_SUBJECT}`;
+            const message = dataKinds.includes(a.subject)
+                ? `${rb.app}: alert ${a.id} has subject "${a.subject}", a data service ${rb.app} does not run, so the alert could never fire; ${allowed}`
+                : `${rb.app}: alert ${a.id} has subject "${a.subject}", which is neither a service, a data service nor an external dependency; ${allowed}`;
+            ctx.addIssue({ code: "custom", path: ["alerts", i, "subject"], message });
         }
     });
 export type Runbook = z.infer<typeof runbookSchema>;
-
-function isDataSubject(s: string): boolean {
-    return ["postgres", "redis", "kafka", "mongodb", "objectStorage", "tls"].includes(s);
-}
 
 /**
  * The steady interval between runs of a cron schedule, in seconds (the smallest gap over a week),

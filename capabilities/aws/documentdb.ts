@@ -19,6 +19,15 @@ export const DOCUMENTDB_MAX_CONNECTIONS: Readonly<Record<string, number>> = {
     "db.r6g.xlarge": 3400,
     "db.r6g.2xlarge": 6800,
 };
+/** The runbook's instance class (`data.mongodb.instanceSize`), else the platform's baseline; one the platform has no connection limit for is an error. */
+export function documentDbInstanceClass(mongo: Mongo): string {
+    const cls = mongo.instanceSize ?? DOCUMENTDB_INSTANCE_CLASS;
+    if (DOCUMENTDB_MAX_CONNECTIONS[cls] === undefined) {
+        throw new Error(`data.mongodb.instanceSize = "${cls}" is not a class the platform sizes; allowed: ${Object.keys(DOCUMENTDB_MAX_CONNECTIONS).join(", ")}`);
+    }
+    return cls;
+}
+
 /** Certificate authority bundle for TLS to RDS and DocumentDB, as AWS publishes it. */
 export const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 

@@ -47,9 +47,22 @@ export function elastiCacheFamily(engineVersion: string): string {
     return `redis${engineVersion.split(".")[0]}`;
 }
 
-/** The smallest node whose usable memory (maxmemory less the reserved share) holds the runbook's maxmemory. */
+/**
+ * The runbook's node type (`data.redis.instanceSize`), else the smallest node whose usable memory
+ * (maxmemory less the reserved share) holds the runbook's maxmemory. A stated node too small for
+ * the maxmemory is an error.
+ */
 export function cacheNodeType(redis: Redis): { nodeType: string; maxmemoryMiB: number } {
-    const fit = CACHE_NODE_TYPES.find(([, mem]) => (mem * (100 - RESERVED_MEMORY_PERCENT)) / 100 >= redis.maxmemoryMB);
+    const holds = (mem: number) => (mem * (100 - RESERVED_MEMORY_PERCENT)) / 100 >= redis.maxmemoryMB;
+    if (redis.instanceSize) {
+        const stated = CACHE_NODE_TYPES.find(([t]) => t === redis.instanceSize);
+        if (!stated) throw new Error(`data.redis.instanceSize = "${redis.instanceSize}" is not a node type the platform sizes; allowed: ${CACHE_NODE_TYPES.map(([t]) => t).join(", ")}`);
+        if (!holds(stated[1])) {
+            throw new Error(`data.redis.instanceSize = "${redis.instanceSize}" holds ${stated[1]} MiB, less the ${RESERVED_MEMORY_PERCENT}% reserve too little for maxmemoryMB ${redis.maxmemoryMB}; allowed: ${CACHE_NODE_TYPES.filter(([, m]) => holds(m)).map(([t]) => t).join(", ")}`);
+        }
+        return { nodeType: stated[0], maxmemoryMiB: stated[1] };
+    }
+    const fit = CACHE_NODE_TYPES.find(([, mem]) => holds(mem));
     if (!fit) throw new Error(`data.redis.maxmemoryMB = ${redis.maxmemoryMB}: larger than the biggest node type offered`);
     return { nodeType: fit[0], maxmemoryMiB: fit[1] };
 }

@@ -1,7 +1,7 @@
 import { durationSeconds, type Runbook } from "../../runbooks";
 import type { AlarmInventory } from "./alarms";
 import { backupRules } from "./backups";
-import { DOCUMENTDB_INSTANCE_CLASS, DOCUMENTDB_MAX_CONNECTIONS } from "./documentdb";
+import { DOCUMENTDB_MAX_CONNECTIONS, documentDbInstanceClass } from "./documentdb";
 import { cacheTopology } from "./elasticache";
 import { RDS_ALLOCATED_STORAGE_GIB, rdsSize } from "./rds";
 
@@ -20,7 +20,7 @@ export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, strin
             ? { rds: { instances: ["primary", ...Array.from({ length: postgres.readReplicas }, (_, i) => `replica-${i + 1}`)], allocatedGiB: RDS_ALLOCATED_STORAGE_GIB, maxConnections: rdsSize(postgres).maxConnections } }
             : {}),
         ...(redis ? { cache: { members: cacheTopology(redis, rb.aws.availabilityZones).memberSuffixes } } : {}),
-        ...(mongodb ? { docdb: { instances: mongodb.replicaSetMembers, maxConnections: DOCUMENTDB_MAX_CONNECTIONS[DOCUMENTDB_INSTANCE_CLASS] } } : {}),
+        ...(mongodb ? { docdb: { instances: mongodb.replicaSetMembers, maxConnections: DOCUMENTDB_MAX_CONNECTIONS[documentDbInstanceClass(mongodb)] } } : {}),
         ...(kafka ? { msk: { brokers: kafka.brokers, consumers: kafka.consumerGroups.flatMap((group) => kafka.topics.map((t) => ({ group, topic: t.name }))) } } : {}),
         certificate: publicServices.length > 0,
         backupVaults: backupRules(rb).map((r) => ({ dataset: r.dataset, everySeconds: durationSeconds(rb.backups.find((b) => b.dataset === r.dataset)!.every) })),

@@ -7,6 +7,16 @@ type Kafka = NonNullable<Runbook["data"]["kafka"]>;
 
 /** Broker size: the runbooks give none; m7g.large is the smallest Graviton broker MSK recommends for production. */
 export const MSK_BROKER_INSTANCE = "kafka.m7g.large";
+/** Broker types in size order: the ones a runbook may ask for. */
+export const MSK_BROKER_INSTANCES: readonly string[] = ["kafka.t3.small", "kafka.m7g.large", "kafka.m7g.xlarge", "kafka.m7g.2xlarge", "kafka.m7g.4xlarge", "kafka.m7g.8xlarge"];
+
+/** The runbook's broker type (`data.kafka.instanceSize`), else the platform's baseline. */
+export function mskBrokerInstance(kafka: Kafka): string {
+    const type = kafka.instanceSize ?? MSK_BROKER_INSTANCE;
+    if (!MSK_BROKER_INSTANCES.includes(type)) throw new Error(`data.kafka.instanceSize = "${type}" is not a broker type the platform sizes; allowed: ${MSK_BROKER_INSTANCES.join(", ")}`);
+    return type;
+}
+
 /** EBS per broker, GiB: the runbooks give no volume; seven days of a modest transaction stream with room. */
 export const MSK_BROKER_VOLUME_GIB = 100;
 /** Ports of MSK's open-monitoring exporters on every broker. */

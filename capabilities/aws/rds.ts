@@ -71,22 +71,42 @@ export function rdsParameterFamily(pg: Postgres): string {
 export interface RdsSize {
     readonly instanceClass: string;
     readonly memoryMiB: number;
-    /** Set explicitly in the parameter group, so the pool-usage alarm divides by a known number. */
+    /** Set explicitly in the parameter group, so the pool-usage alarm divides by a known number: the runbook's `max_connections`, else RDS's formula. */
     readonly maxConnections: number;
 }
 
 /**
- * The smallest class where the runbook's tuning is sound: shared_buffers at most a quarter of
- * memory and effective_cache_size at most three quarters (PostgreSQL's own guidance).
+ * The runbook's class (`data.postgres.instanceSize`), else the smallest class where its tuning is
+ * sound: shared_buffers at most a quarter of memory and effective_cache_size at most three
+ * quarters (PostgreSQL's own guidance). A stated class too small for the tuning is an error.
  */
 export function rdsSize(pg: Postgres): RdsSize {
     const kb = (name: string) => (pg.parameters[name] ? memoryKb(pg.parameters[name], `data.postgres.parameters.${name}`) : 0);
     const needMiB = Math.max((kb("shared_buffers") * 4) / 1024, (kb("effective_cache_size") * 4) / 3 / 1024);
-    const fit = RDS_INSTANCE_CLASSES.find(([, mem]) => mem >= needMiB);
+    const fit = pg.instanceSize ? RDS_INSTANCE_CLASSES.find(([c]) => c === pg.instanceSize) : RDS_INSTANCE_CLASSES.find(([, mem]) => mem >= needMiB);
+    if (pg.instanceSize && !fit) throw new Error(`data.postgres.instanceSize = "${pg.instanceSize}" is not a class the platform sizes; allowed: ${RDS_INSTANCE_CLASSES.map(([c]) => c).join(", ")}`);
+    if (pg.instanceSize && fit && fit[1] < needMiB) {
+        throw new Error(`data.postgres.instanceSize = "${pg.instanceSize}" has ${fit[1]} MiB, but shared_buffers/effective_cache_size need ${Math.ceil(needMiB)} MiB; allowed: ${RDS_INSTANCE_CLASSES.filter(([, m]) => m >= needMiB).map(([c]) => c).join(", ")}`);
+    }
     if (!fit) throw new Error(`data.postgres.parameters: shared_buffers/effective_cache_size need ${Math.ceil(needMiB)} MiB, more than the largest class offered`);
-    // RDS's default formula, LEAST(DBInstanceClassMemory/9531392, 5000), on the nominal memory.
-    const maxConnections = Math.min(Math.floor((fit[1] * 1024 * 1024) / 9531392), 5000);
-    return { instanceClass: fit[0], memoryMiB: fit[1], maxConnections };
+    return { instanceClass: fit[0], memoryMiB: fit[1], maxConnections: runbookMaxConnections(pg) ?? Math.min(Math.floor((fit[1] * 1024 * 1024) / 9531392), 5000) };
+}
+
+/** PostgreSQL refuses a max_connections above this (MAX_BACKENDS). */
+export const POSTGRES_MAX_CONNECTIONS_LIMIT = 262143;
+
+/**
+ * The runbook's own `max_connections`, honoured rather than replaced; undefined where it sets
+ * none and RDS's default formula, LEAST(DBInstanceClassMemory/9531392, 5000), applies.
+ */
+export function runbookMaxConnections(pg: Postgres): number | undefined {
+    const raw = pg.parameters.max_connections;
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < 1 || n > POSTGRES_MAX_CONNECTIONS_LIMIT) {
+        throw new Error(`data.postgres.parameters.max_connections = "${raw}": allowed: a whole number from 1 to ${POSTGRES_MAX_CONNECTIONS_LIMIT}`);
+    }
+    return n;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Runbook } from "../../runbooks";
 import { backupFor } from "../schedules";
 import { backupRules, restoreTestSpec, START_WINDOW_MINUTES } from "./backups";
-import { documentDbEngine } from "./documentdb";
+import { documentDbEngine, documentDbInstanceClass } from "./documentdb";
 import { cacheNodeType, ELASTICACHE_MAX_SNAPSHOT_DAYS, elastiCacheEngineVersion } from "./elasticache";
 import { cloudWatchRetentionDays } from "./logs";
-import { mskKafkaVersion, mskSubnetCount } from "./msk";
+import { mskBrokerInstance, mskKafkaVersion, mskSubnetCount } from "./msk";
 import { subnetLayout, VPC_CIDR } from "./network";
 import { rdsParameters, rdsSize } from "./rds";
 import { automatedBackupWindow, maintenanceWindow, snapshotWindow } from "./windows";
@@ -39,6 +39,7 @@ export function awsProblems(rb: Runbook): string[] {
     }
     if (mongodb) {
         check(() => documentDbEngine(mongodb));
+        check(() => documentDbInstanceClass(mongodb));
         check(() => automatedBackupWindow(rb, starts("mongodb")));
         if (!backupFor(rb, "mongodb")) problems.push(`${rb.app}: data.mongodb is set but backups has no mongodb entry`);
     }
@@ -57,6 +58,7 @@ export function awsProblems(rb: Runbook): string[] {
     if (kafka) {
         check(() => mskKafkaVersion(kafka));
         check(() => mskSubnetCount(kafka, rb.aws.availabilityZones));
+        check(() => mskBrokerInstance(kafka));
     }
     return [...new Set(problems)];
 }

@@ -44,7 +44,7 @@ export interface DatasetBackup {
     readonly restoreCheck: RestoreTestPlan;
     /** Whether the operations scripts can restore it into a scratch server (verify-latest.sh): the database datasets. */
     readonly restorable: boolean;
-    /** A restore check fails when the newest backup is older than this: two intervals, so one missed backup is caught too. */
+    /** A restore check fails when the newest backup is older than this: the runbook's `maxAge`, else two intervals, so one missed backup is caught too. */
     readonly maxAgeHours: number;
 }
 
@@ -84,7 +84,7 @@ function datasetBackup(rb: Runbook, backup: Backup, index: number): DatasetBacku
         everySeconds: durationSeconds(backup.every),
         retentionDays: backup.retentionDays,
         restoreCheck: restoreTestPlan(rb),
-        maxAgeHours: Math.ceil((2 * durationSeconds(backup.every)) / 3600),
+        maxAgeHours: Math.ceil((backup.maxAge ? durationSeconds(backup.maxAge) : 2 * durationSeconds(backup.every)) / 3600),
     };
     const dataset = backup.dataset;
     if (isBucketDataset(dataset)) {

@@ -102,6 +102,7 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
     if (unpinned) throw new Error(`${rb.app}: \`images.${svc.name}\` = "${image}": ${unpinned}`);
     const selector = serviceSelector(n, svc.name);
     const probe = { httpGet: { path: svc.healthPath, port: "http" } };
+    const ready = { httpGet: { path: svc.readinessPath ?? svc.healthPath, port: "http" } };
     return {
         replicas: svc.scaling.desired,
         selector: { matchLabels: selector },
@@ -121,7 +122,7 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
                         env: [{ name: "PORT", value: `${svc.port}` }],
                         ...(usesDataServices(svc) ? { envFrom: [{ secretRef: { name: appEnvSecret(n) } }] } : {}),
                         resources: kubernetesResources(svc.resources),
-                        readinessProbe: { ...probe, ...PROBE_TIMINGS.readiness },
+                        readinessProbe: { ...ready, ...PROBE_TIMINGS.readiness },
                         livenessProbe: { ...probe, ...PROBE_TIMINGS.liveness },
                     }),
                 ],

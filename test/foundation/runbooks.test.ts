@@ -61,9 +61,17 @@ function renderings(value: number, unit: string): string[] {
     return out;
 }
 
+/** How a seed may write a duration: in any whole unit of seconds, minutes, hours, days or weeks (`5 minutes`, `5m`, `1 hour`, `60 minutes`). */
 function durationRenderings(d: string): RegExp {
     const s = durationSeconds(d);
-    const parts = s % 60 === 0 ? [`${s / 60} minute`, `${s / 60}m`, `${s / 60} min`] : [`${s} second`, `${s}s`];
+    const units: [number, string[]][] = [
+        [604800, ["week", "w"]],
+        [86400, ["day", "d"]],
+        [3600, ["hour", "h"]],
+        [60, ["minute", "m", "min"]],
+        [1, ["second", "s"]],
+    ];
+    const parts = units.filter(([size]) => s % size === 0).flatMap(([size, names]) => names.map((n) => (n.length > 1 ? `${s / size} ${n}` : `${s / size}${n}`)));
     return new RegExp(parts.map((p) => p.replace(/ /g, "\\s*")).join("|"));
 }
 
@@ -72,14 +80,15 @@ test("every alert number not marked as a default is in the quote it cites", (t) 
         for (const alert of rb.alerts) {
             for (const level of alert.levels) {
                 const where = `${rb.app} ${alert.id}.${level.severity}`;
-                if (!level.defaulted?.threshold && alert.unit !== "bool") {
+                // A converted threshold is checked as its words (language.test.ts).
+                if (!level.defaulted?.threshold && !level.converted?.threshold && alert.unit !== "bool") {
                     t.true(
                         // The whole number: 1 is not read in "15%" nor 5 in "0.5%".
                         renderings(level.threshold, alert.unit).some((r) => new RegExp(`(^|[^0-9.])${r.replace(".", "\\.")}(?![0-9]|\\.[0-9])`).test(level.source.quote)),
                         `${where}: threshold ${level.threshold} not in "${level.source.quote}"`,
                     );
                 }
-                if (!level.defaulted?.for) {
+                if (!level.defaulted?.for && !level.converted?.for) {
                     t.regex(level.source.quote, durationRenderings(level.for), `${where}: for ${level.for} not in "${level.source.quote}"`);
                 }
             }
@@ -91,7 +100,7 @@ test("every backup's cron fires as often as its stated interval, and undefaulted
     for (const rb of allRunbooks()) {
         for (const b of rb.backups) {
             t.is(nextIntervalsSeconds(b.cron), durationSeconds(b.every), `${rb.app} ${b.dataset}`);
-            if (!b.defaulted?.retentionDays) t.true(b.source.quote.includes(`${b.retentionDays}`), `${rb.app} ${b.dataset} retention`);
+            if (!b.defaulted?.retentionDays && !b.converted?.retentionDays) t.true(b.source.quote.includes(`${b.retentionDays}`), `${rb.app} ${b.dataset} retention`);
         }
     }
 });
@@ -237,7 +246,7 @@ test("invalid runbook data is refused with the path of each problem", (t) => {
         ["percentage over 100", (rb) => (rb.alerts.find((a) => a.id === "disk-usage")!.levels[0].threshold = 120), /120 is not a percentage/],
         ["reservation above limit", (rb) => (rb.services[0].resources.reservations.memoryMiB = 4096), /reservation 4096 MiB exceeds the limit/],
         ["source without a quote", (rb) => ((rb.alerts[0].levels[0].source as { quote?: string }).quote = undefined), /alerts\.0\.levels\.0\.source\.quote/],
-        ["unknown subject", (rb) => (rb.alerts[1].subject = "cassandra"), /subject "cassandra" is neither/],
+        ["unknown subject", (rb) => (rb.alerts[1].subject = "cassandra"), /gravitypm: alert [a-z-]+ has subject "cassandra", which is neither a service, a data service nor an external dependency; allowed: a service \(backend, frontend\)/],
     ];
     for (const [name, mutate, message] of cases) {
         const err = t.throws(() => parseRunbook(broken(mutate)), undefined, name);

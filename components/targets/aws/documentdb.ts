@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupTag } from "../../../capabilities/aws/backups";
 import { connectionUrl } from "../../../capabilities/aws/containers";
-import { DOCUMENTDB_INSTANCE_CLASS, DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
+import { DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbInstanceClass, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { rdsBackupRetention } from "../../../capabilities/aws/rds";
 import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
 import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDatabaseArgs } from "./scope";
@@ -31,7 +31,8 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
         const { settings: mongo, backup } = backedUpStore(args, "mongodb", "AwsDocumentDb");
         const engine = documentDbEngine(mongo);
         const user = documentDbUser(rb.app);
-        this.maxConnections = DOCUMENTDB_MAX_CONNECTIONS[DOCUMENTDB_INSTANCE_CLASS];
+        const instanceClass = documentDbInstanceClass(mongo);
+        this.maxConnections = DOCUMENTDB_MAX_CONNECTIONS[instanceClass];
 
         const subnets = (this.subnetGroup = privateSubnetGroup(aws.docdb.SubnetGroup, this, args, `${name}-subnets`, "DocumentDB"));
         this.parameterGroup = new aws.docdb.ClusterParameterGroup(
@@ -74,7 +75,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
                     {
                         identifier: args.names.documentdbInstance(i),
                         clusterIdentifier: this.cluster.id,
-                        instanceClass: DOCUMENTDB_INSTANCE_CLASS,
+                        instanceClass,
                         preferredMaintenanceWindow: maintenance,
                         autoMinorVersionUpgrade: true,
                         // Failover prefers lower tiers: members in creation order.

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MSK_BROKER_INSTANCE, MSK_BROKER_VOLUME_GIB, mskKafkaVersion, mskServerProperties, mskSubnetCount } from "../../../capabilities/aws/msk";
+import { MSK_BROKER_VOLUME_GIB, mskBrokerInstance, mskKafkaVersion, mskServerProperties, mskSubnetCount } from "../../../capabilities/aws/msk";
 import { formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
 import { child, logGroup, stateful, type AwsDataServiceArgs } from "./scope";
 
@@ -39,7 +39,7 @@ export class AwsKafka extends pulumi.ComponentResource {
                 kafkaVersion: version,
                 numberOfBrokerNodes: kafka.brokers,
                 brokerNodeGroupInfo: {
-                    instanceType: MSK_BROKER_INSTANCE,
+                    instanceType: mskBrokerInstance(kafka),
                     clientSubnets: args.subnetIds.slice(0, subnetCount),
                     securityGroups: [args.securityGroupId],
                     storageInfo: { ebsStorageInfo: { volumeSize: MSK_BROKER_VOLUME_GIB } },
