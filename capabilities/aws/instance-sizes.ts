@@ -23,27 +23,39 @@ export interface DataInstanceSize {
     readonly defaulted?: string;
 }
 
-const DEFAULT_REASON: Record<SizedDataService, string> = {
-    postgres: "the runbook names no instance class; the smallest whose memory keeps shared_buffers within a quarter and effective_cache_size within three quarters",
-    redis: "the runbook names no node type; the smallest whose memory, less the 25% reserve, holds maxmemory",
-    mongodb: "the runbook names no instance class; db.r6g.large, the smallest memory-optimised class meant for production",
-    kafka: "the runbook names no broker type; kafka.m7g.large, the smallest Graviton broker MSK recommends for production",
+type Data = Runbook["data"];
+
+/** One entry per sized kind: how the program sizes it, the ladder it is ranked on, why the default. */
+const SIZED: { readonly [K in SizedDataService]: { readonly size: (spec: NonNullable<Data[K]>) => string; readonly ladder: readonly string[]; readonly defaultReason: string } } = {
+    postgres: {
+        size: (pg) => rdsSize(pg).instanceClass,
+        ladder: RDS_INSTANCE_CLASSES.map(([c]) => c),
+        defaultReason: "the runbook names no instance class; the smallest whose memory keeps shared_buffers within a quarter and effective_cache_size within three quarters",
+    },
+    redis: {
+        size: (redis) => cacheNodeType(redis).nodeType,
+        ladder: CACHE_NODE_TYPES.map(([t]) => t),
+        defaultReason: "the runbook names no node type; the smallest whose memory, less the 25% reserve, holds maxmemory",
+    },
+    mongodb: {
+        size: (mongo) => documentDbInstanceClass(mongo),
+        ladder: Object.keys(DOCUMENTDB_MAX_CONNECTIONS),
+        defaultReason: "the runbook names no instance class; db.r6g.large, the smallest memory-optimised class meant for production",
+    },
+    kafka: {
+        size: (kafka) => mskBrokerInstance(kafka),
+        ladder: MSK_BROKER_INSTANCES,
+        defaultReason: "the runbook names no broker type; kafka.m7g.large, the smallest Graviton broker MSK recommends for production",
+    },
 };
 
 export function dataInstanceSizes(rb: Runbook): DataInstanceSize[] {
-    const { postgres, redis, mongodb, kafka } = rb.data;
-    const entry = (service: SizedDataService, size: string, ladder: readonly string[], stated: string | undefined): DataInstanceSize => ({
-        service,
-        size,
-        ladder,
-        ...(stated ? {} : { defaulted: DEFAULT_REASON[service] }),
+    return (Object.keys(SIZED) as SizedDataService[]).flatMap((service) => {
+        const spec = rb.data[service];
+        if (!spec) return [];
+        const sized = SIZED[service] as { size: (s: typeof spec) => string; ladder: readonly string[]; defaultReason: string };
+        return [{ service, size: sized.size(spec), ladder: sized.ladder, ...(spec.instanceSize ? {} : { defaulted: sized.defaultReason }) }];
     });
-    return [
-        ...(postgres ? [entry("postgres", rdsSize(postgres).instanceClass, RDS_INSTANCE_CLASSES.map(([c]) => c), postgres.instanceSize)] : []),
-        ...(redis ? [entry("redis", cacheNodeType(redis).nodeType, CACHE_NODE_TYPES.map(([t]) => t), redis.instanceSize)] : []),
-        ...(mongodb ? [entry("mongodb", documentDbInstanceClass(mongodb), Object.keys(DOCUMENTDB_MAX_CONNECTIONS), mongodb.instanceSize)] : []),
-        ...(kafka ? [entry("kafka", mskBrokerInstance(kafka), MSK_BROKER_INSTANCES, kafka.instanceSize)] : []),
-    ];
 }
 
 /** Whether `actual` is at least `floor` on the ladder; an actual size off the ladder is not. */
