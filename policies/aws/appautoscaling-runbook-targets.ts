@@ -5,12 +5,18 @@ import { num } from "../lib/values";
 
 const METRICS = { cpu: "ECSServiceAverageCPUUtilization", memory: "ECSServiceAverageMemoryUtilization" } as const;
 
-/** Scaling policies of one runbook service, found by the ECS service in their resourceId (`service/<cluster>/<service>`). */
-function policiesFor(resources: readonly Subject[], rb: Parameters<typeof serviceOf>[0], service: string): Subject[] {
-    return ofType(resources, "aws:appautoscaling/policy:Policy").filter((p) => {
+/**
+ * Scaling policies by the runbook service they scale, found by the ECS service in their
+ * resourceId (`service/<cluster>/<service>`): each policy is named once, not once per service.
+ */
+function policiesByService(resources: readonly Subject[], rb: Parameters<typeof serviceOf>[0]): Map<string, Subject[]> {
+    const out = new Map<string, Subject[]>();
+    for (const p of ofType(resources, "aws:appautoscaling/policy:Policy")) {
         const id = String(p.props.resourceId ?? "");
-        return serviceOf(rb, id.split("/").pop(), String(p.props.name ?? ""), p.name)?.name === service;
-    });
+        const svc = serviceOf(rb, id.split("/").pop(), String(p.props.name ?? ""), p.name)?.name;
+        if (svc !== undefined) out.set(svc, [...(out.get(svc) ?? []), p]);
+    }
+    return out;
 }
 
 /** Every ECS service scales out on CPU and memory no later than the runbook's targets. */
@@ -21,9 +27,10 @@ export const awsAppAutoscalingRunbookTargets = stackRule({
     target: "aws",
     remediationSteps: "Add aws.appautoscaling.Policy target tracking on ECSServiceAverageCPUUtilization / ECSServiceAverageMemoryUtilization at scaling.cpuTargetPercent / memoryTargetPercent.",
     notApplicable: (resources) => absentTarget(resources, "aws") ?? (ofType(resources, "aws:ecs/service:Service").length ? undefined : "the stack runs no ECS services"),
-    check: (resources, ctx) =>
-        ctx.runbook.services.flatMap((svc) => {
-            const mine = policiesFor(resources, ctx.runbook, svc.name);
+    check: (resources, ctx) => {
+        const byService = policiesByService(resources, ctx.runbook);
+        return ctx.runbook.services.flatMap((svc) => {
+            const mine = byService.get(svc.name) ?? [];
             return (Object.keys(METRICS) as (keyof typeof METRICS)[]).flatMap((kind) => {
                 const want = kind === "cpu" ? svc.scaling.cpuTargetPercent : svc.scaling.memoryTargetPercent;
                 const key = `services.${svc.name}.scaling.${kind}TargetPercent`;
@@ -37,5 +44,6 @@ export const awsAppAutoscalingRunbookTargets = stackRule({
                         : [];
                 });
             });
-        }),
+        });
+    },
 });

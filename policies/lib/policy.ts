@@ -179,6 +179,21 @@ export async function subjectOf(r: Analyzed): Promise<Subject> {
     return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies };
 }
 
+const subjectLists = new WeakMap<readonly Analyzed[], Promise<readonly Subject[]>>();
+
+/**
+ * The stack's resources as subjects, made once per resource list the engine (or the offline
+ * check) hands the stack policies, so every stack policy shares one list and its index (`indexOf`).
+ */
+export function subjectsOf(resources: readonly Analyzed[]): Promise<readonly Subject[]> {
+    let list = subjectLists.get(resources);
+    if (!list) {
+        list = Promise.all(resources.map(subjectOf));
+        subjectLists.set(resources, list);
+    }
+    return list;
+}
+
 function checkContext(ctx: StackContext, rule: Rule, given: Record<string, any>): CheckContext {
     return { ...ctx, config: { ...schemaDefaults(rule.configSchema), ...given } };
 }
@@ -220,7 +235,7 @@ export function toPolicy(rule: Rule): RunbookPolicy {
         validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
             const ctx = contextFor(args.resources[0]?.urn);
             if (!ctx) args.notApplicable("not a runbook-platform stack (<app>-<env>)");
-            const resources = await Promise.all(args.resources.map(subjectOf));
+            const resources = await subjectsOf(args.resources);
             const cctx = checkContext(ctx, rule, args.getConfig<Record<string, any>>());
             const reason = rule.notApplicable?.(resources, cctx);
             if (reason) args.notApplicable(reason);
@@ -245,7 +260,7 @@ export function exceptionsPolicy(rules: readonly Rule[]): RunbookStackPolicy {
             const ctx = contextFor(args.resources[0]?.urn);
             if (!ctx) args.notApplicable("not a runbook-platform stack (<app>-<env>)");
             if (ctx.exceptions.length === 0) args.notApplicable(`stack ${ctx.stack} declares no exceptions`);
-            const resources = await Promise.all(args.resources.map(subjectOf));
+            const resources = await subjectsOf(args.resources);
             for (const rule of rules) {
                 for (const f of evaluate(rule, resources, checkContext(ctx, rule, {}))) {
                     const ex = exceptionFor(ctx, f.key);
