@@ -144,6 +144,23 @@ export function cite(source: Source | undefined): string {
     return source ? `(runbook ${source.seed}, section "${source.section}")` : "(platform default)";
 }
 
+/** A runbook object that may carry numbers the runbook does not state (`defaulted`: field → why the platform chose it). */
+export interface Provenanced {
+    readonly source?: Source;
+    readonly defaulted?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Who a number comes from, for messages: `the runbook` with its section, or — when any of the
+ * fields is defaulted (`"*"`: every field) — `the platform default`, with the default's reason, so
+ * no message passes a default off as the runbook's.
+ */
+export function provenance(owner: Provenanced | undefined, ...fields: string[]): { who: string; cite: string; defaulted: boolean } {
+    const reasons = [...new Set(fields.map((f) => owner?.defaulted?.[f] ?? owner?.defaulted?.["*"]).filter((r): r is string => !!r))];
+    if (reasons.length === 0) return { who: "the runbook", cite: cite(owner?.source), defaulted: false };
+    return { who: "the platform default", cite: `(a platform default, not the runbook's: ${reasons.join("; ")})`, defaulted: true };
+}
+
 /** Appended to every message that is about a runbook number, so a reader (and the exceptions list) can find it. */
 export function keyTag(key: string | undefined): string {
     return key ? ` [runbook key: ${key}]` : "";
