@@ -21,9 +21,9 @@ export const awsAmpAlertmanagerCriticalPaging = stackRule({
         const topicPages = snsTopicPages(resources);
         const alarms = cloudwatchEvidence(ctx.runbook, aws)
             .filter((e) => e.alertId && e.severity === "critical")
-            .filter((e) => !asArray<unknown>(e.subject.props.alarmActions).some((arn) => topicPages(arn, e.subject) !== false))
+            .filter((e) => e.off || !asArray<unknown>(e.subject.props.alarmActions).some((arn) => topicPages(arn, e.subject) !== false))
             .map((e) =>
-                finding(`${label(e.subject)} is critical (${e.alertId}) but none of its alarmActions (${asArray(e.subject.props.alarmActions).join(", ") || "none"}) is an SNS topic that pages a person`, {
+                finding(`${label(e.subject)} is critical (${e.alertId}) but ${e.off ? `${e.off}: it pages no one` : `none of its alarmActions (${asArray(e.subject.props.alarmActions).join(", ") || "none"}) is an SNS topic that pages a person`}`, {
                     urn: e.subject.urn,
                     key: "incident.alertResponse.critical",
                 }),
