@@ -1,4 +1,4 @@
-import { cite, finding, stackRule, label, type Subject } from "../lib/policy";
+import { finding, provenance, stackRule, label, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { serviceOf } from "../lib/workloads";
 import { num } from "../lib/values";
@@ -34,13 +34,14 @@ export const awsAppAutoscalingRunbookTargets = stackRule({
             return (Object.keys(METRICS) as (keyof typeof METRICS)[]).flatMap((kind) => {
                 const want = kind === "cpu" ? svc.scaling.cpuTargetPercent : svc.scaling.memoryTargetPercent;
                 const key = `services.${svc.name}.scaling.${kind}TargetPercent`;
-                const wants = `the runbook scales ${svc.name} at ${want}% ${kind} ${cite(svc.scaling.source)}`;
+                const from = provenance(svc.scaling, `${kind}TargetPercent`);
+                const wants = `${from.who} scales ${svc.name} at ${want}% ${kind} ${from.cite}`;
                 const tracking = mine.filter((p) => p.props.targetTrackingScalingPolicyConfiguration?.predefinedMetricSpecification?.predefinedMetricType === METRICS[kind]);
                 if (tracking.length === 0) return [finding(`no target-tracking policy on ${METRICS[kind]} for ECS service ${svc.name}; ${wants}`, { key })];
                 return tracking.flatMap((p) => {
                     const target = num(p.props.targetTrackingScalingPolicyConfiguration?.targetValue);
                     return target === undefined || target > want
-                        ? [finding(`${label(p)}: targetValue is ${target ?? "not set"}, above the runbook's ${want}; ${wants}`, { urn: p.urn, key })]
+                        ? [finding(`${label(p)}: targetValue is ${target ?? "not set"}, above ${want}; ${wants}`, { urn: p.urn, key })]
                         : [];
                 });
             });
