@@ -35,7 +35,7 @@ function selectionOff(resources: readonly Subject[], sel: Subject): string | und
 
 /**
  * Each AWS Backup plan rule, with the dataset it backs up: named in the rule, the plan, or the
- * plan's only selection; switched off when no selection of the plan for that dataset selects a resource.
+ * plan's only selection; switched off when a selection of the plan for that dataset selects no resource.
  */
 function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
     const byPlan = new Map<string, { datasets: Dataset[]; off?: string }[]>();
@@ -56,7 +56,7 @@ function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
             const schedule = String(rule?.schedule ?? "");
             return datasets.map((dataset) => {
                 const mine = selections.filter((x) => x.datasets.includes(dataset) || x.datasets.length === 0);
-                const off = mine.length === 0 ? "no selection assigns resources to its plan" : mine.every((x) => x.off) ? mine.map((x) => x.off).join("; ") : undefined;
+                const off = mine.length === 0 ? "no selection assigns resources to its plan" : mine.some((x) => x.off) ? mine.filter((x) => x.off).map((x) => x.off).join("; ") : undefined;
                 return {
                     subject: plan,
                     dataset,

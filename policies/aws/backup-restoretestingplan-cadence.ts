@@ -21,7 +21,7 @@ function selectionOff(resources: readonly Subject[], sel: Subject): string | und
     return why ? `${label(sel)}: ${why}` : undefined;
 }
 
-/** Each restore testing plan's schedule, switched off when none of its selections selects a protected resource. */
+/** Each restore testing plan's schedule, switched off (for the dataset it no longer tests) when one of its selections selects no protected resource. */
 function restoreTestingEvidence(resources: readonly Subject[]): VerificationEvidence[] {
     const byPlan = new Map<string, (string | undefined)[]>();
     for (const sel of ofType(resources, SELECTION)) {
@@ -32,7 +32,8 @@ function restoreTestingEvidence(resources: readonly Subject[]): VerificationEvid
     return ofType(resources, PLAN).map((p) => {
         const schedule = String(p.props.scheduleExpression ?? "");
         const sels = [...(byPlan.get(String(p.props.name ?? "")) ?? []), ...(byPlan.get(p.urn) ?? [])];
-        const off = sels.length === 0 ? "no restore testing selection names it" : sels.every((x) => x) ? [...new Set(sels)].join("; ") : undefined;
+        // Each selection is a dataset's restore test: one that selects nothing switches that test off.
+        const off = sels.length === 0 ? "no restore testing selection names it" : sels.some((x) => x) ? [...new Set(sels.filter((x) => x))].join("; ") : undefined;
         return { subject: p, schedule, intervalSeconds: schedule ? longestGapSeconds(schedule) : undefined, ...(off ? { off } : {}) };
     });
 }
