@@ -465,7 +465,13 @@ function taskDefinitions(rb: Runbook): Fake[] {
             cpu: String(svc.resources.limits.cpu * 1024),
             memory: String(svc.resources.limits.memoryMiB),
             containerDefinitions: JSON.stringify([
-                { name: svc.name, image: `ghcr.io/${rb.app}/${svc.name}:1.2.3`, healthCheck: { command: ["CMD-SHELL", `curl -fsS http://localhost:${svc.port}${svc.healthPath} || exit 1`] }, secrets: [{ name: "DATABASE_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] },
+                {
+                    name: svc.name,
+                    cpu: svc.resources.reservations.cpu * 1024,
+                    memory: svc.resources.limits.memoryMiB,
+                    memoryReservation: svc.resources.reservations.memoryMiB,
+                    image: `ghcr.io/${rb.app}/${svc.name}:1.2.3`,
+                    healthCheck: { command: ["CMD-SHELL", `curl -fsS http://localhost:${svc.port}${svc.healthPath} || exit 1`] }, secrets: [{ name: "DATABASE_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] },
                 { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2" },
             ]),
         },
@@ -481,8 +487,24 @@ const editContainer = (r: Fake, edit: (c: Record<string, any>) => void) => {
 test("aws-ecs-taskdefinition-*: runbook sizes, health path, pinned images", async (t) => {
     const svc = pfh.services[0];
     await compliantAndBroken(t, "aws-ecs-taskdefinition-healthcheck-limits", PFH_PROD, () => taskDefinitions(pfh), {
-        "less memory than the runbook": { edit: (rs) => (rs[0].props.memory = String(svc.resources.limits.memoryMiB / 2)), expect: new RegExp(`memory is ${svc.resources.limits.memoryMiB / 2} MiB, less than ${svc.resources.limits.memoryMiB}`) },
-        "less CPU than the runbook": { edit: (rs) => (rs[0].props.cpu = "128"), expect: /cpu is 128 units/ },
+        "less memory than the runbook": { edit: (rs) => (rs[0].props.memory = String(svc.resources.limits.memoryMiB / 2)), expect: new RegExp(`task memory is ${svc.resources.limits.memoryMiB / 2} MiB, less than the ${svc.resources.limits.memoryMiB}`) },
+        "less CPU than the runbook": { edit: (rs) => (rs[0].props.cpu = "128"), expect: /task cpu is 128 units/ },
+        "the app container's hard memory limit halved": {
+            edit: (rs) => editContainer(rs[0], (c) => (c.memory = svc.resources.limits.memoryMiB / 2)),
+            expect: new RegExp(`hard memory limit is ${svc.resources.limits.memoryMiB / 2} MiB, below the ${svc.resources.limits.memoryMiB} MiB limit.*services.${svc.name}.resources`),
+        },
+        "the app container's memory reservation halved": {
+            edit: (rs) => editContainer(rs[0], (c) => (c.memoryReservation = svc.resources.reservations.memoryMiB / 2)),
+            expect: new RegExp(`memoryReservation is ${svc.resources.reservations.memoryMiB / 2} MiB, less than the ${svc.resources.reservations.memoryMiB} MiB reserved`),
+        },
+        "the app container's cpu reservation halved": {
+            edit: (rs) => editContainer(rs[0], (c) => (c.cpu = (svc.resources.reservations.cpu * 1024) / 2)),
+            expect: new RegExp(`cpu reserves ${(svc.resources.reservations.cpu * 1024) / 2} units, less than the ${svc.resources.reservations.cpu * 1024} reserved`),
+        },
+        "the app container reserving nothing beside its sidecar": {
+            edit: (rs) => editContainer(rs[0], (c) => (delete c.cpu, delete c.memory, delete c.memoryReservation)),
+            expect: /shares its task with 1 other container\(s\) but reserves nothing of its own/,
+        },
         "health check on another path": { edit: (rs) => editContainer(rs[0], (c) => (c.healthCheck.command = ["CMD-SHELL", "curl -f http://localhost/"])), expect: new RegExp(`does not request ${svc.healthPath}`) },
         "no health check": { edit: (rs) => editContainer(rs[0], (c) => delete c.healthCheck), expect: /has no healthCheck/ },
     });
@@ -511,7 +533,7 @@ function scaling(rb: Runbook): Fake[] {
 test("aws-appautoscaling-*: targets no higher and capacity no lower than the runbook", async (t) => {
     const svc = gravitypm.services[0];
     await compliantAndBroken(t, "aws-appautoscaling-runbook-targets", GRAVITY_PROD, () => scaling(gravitypm), {
-        "CPU target raised": { edit: (rs) => (find(rs, `${svc.name}-cpu`).props.targetTrackingScalingPolicyConfiguration.targetValue = 95), expect: new RegExp(`targetValue is 95, above the runbook's ${svc.scaling.cpuTargetPercent}.*services.${svc.name}.scaling.cpuTargetPercent`) },
+        "CPU target raised": { edit: (rs) => (find(rs, `${svc.name}-cpu`).props.targetTrackingScalingPolicyConfiguration.targetValue = 95), expect: new RegExp(`targetValue is 95, above ${svc.scaling.cpuTargetPercent}; ${svc.scaling.defaulted?.cpuTargetPercent ? "the platform default" : "the runbook"} scales.*services.${svc.name}.scaling.cpuTargetPercent`) },
         "memory policy missing": { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === `${svc.name}-memory`), 1), expect: new RegExp(`no target-tracking policy on ECSServiceAverageMemoryUtilization for ECS service ${svc.name}`) },
     });
     await compliantAndBroken(t, "aws-appautoscaling-target-capacity", GRAVITY_PROD, () => scaling(gravitypm), {

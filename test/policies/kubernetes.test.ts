@@ -96,7 +96,7 @@ test("k8s-hpa-*: runbook targets, KEDA lag threshold, replica bounds", async (t)
     const lag = pfh.alerts.find((a) => a.id === "kafka-consumer-lag")!.levels.find((l) => l.severity === "warning")!;
     const consumer = pfh.services.find((s) => s.name === "consumer")!;
     await compliantAndBroken(t, "k8s-hpa-runbook-targets", STAGING, () => hpas(pfh), {
-        "CPU target raised": { edit: (rs) => (find(rs, "backend-hpa").props.spec.metrics[0].resource.target.averageUtilization = 90), expect: new RegExp(`cpu averageUtilization target is 90, the runbook scales backend at ${backend.scaling.cpuTargetPercent}%.*services.backend.scaling.cpuTargetPercent`) },
+        "CPU target raised": { edit: (rs) => (find(rs, "backend-hpa").props.spec.metrics[0].resource.target.averageUtilization = 90), expect: new RegExp(`cpu averageUtilization target is 90, ${backend.scaling.defaulted?.cpuTargetPercent ?? backend.scaling.defaulted?.["*"] ? "the platform default" : "the runbook"} scales backend at ${backend.scaling.cpuTargetPercent}%.*services.backend.scaling.cpuTargetPercent`) },
         "memory metric removed": { edit: (rs) => find(rs, "backend-hpa").props.spec.metrics.splice(1, 1), expect: /memory averageUtilization target is not set/ },
         "KEDA lag threshold at the runbook's warning": {
             edit: (rs) => (find(rs, "consumer-scaler").props.spec.triggers[0].metadata.lagThreshold = String(lag.threshold)),
