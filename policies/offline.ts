@@ -239,6 +239,7 @@ async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
     const view = viewer(plan);
     const outcomes: PolicyOutcome[] = [];
+    let stackView: PolicyResource[] | undefined;
     for (const p of pack) {
         const c = config.get(p.name) ?? { properties: {} };
         const level = (c.enforcementLevel ?? p.enforcementLevel ?? opts.packLevel ?? "mandatory") as Level;
@@ -257,7 +258,9 @@ async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {
         let checked = 0;
         const reasons = new Set<string>();
         if ("validateStack" in p) {
-            const resources = toPolicyResources(plan, view);
+            // One view for every stack policy of the run, as the engine hands each the same stack.
+            stackView ??= toPolicyResources(plan, view);
+            const resources = stackView;
             const args: StackValidationArgs = { resources, stackTags: new Map(), getConfig, notApplicable };
             try {
                 await p.validateStack(args, record as ReportViolation);

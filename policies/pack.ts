@@ -30,6 +30,7 @@ import { awsDataInstanceSizeFloor } from "./aws/data-instance-size-floor";
 import { awsS3BucketEncryption } from "./aws/s3-bucket-encryption";
 import { awsS3BucketLifecycleRetention } from "./aws/s3-bucket-lifecycle-retention";
 import { awsS3BucketPublicAccessBlock } from "./aws/s3-bucket-public-access-block";
+import { awsS3BucketVersioningRetention } from "./aws/s3-bucket-versioning-retention";
 import { awsSecurityGroupNoPublicDataPorts } from "./aws/securitygroup-no-public-data-ports";
 import { awsStatefulResourceProtect } from "./aws/stateful-resource-protect";
 import { dockerAlertmanagerCriticalPaging } from "./docker/alertmanager-critical-paging";
@@ -151,6 +152,7 @@ export const RULES: readonly Rule[] = [
     k8sLokiLogRetention,
     awsCloudwatchLogGroupRetention,
     awsS3BucketLifecycleRetention,
+    awsS3BucketVersioningRetention,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -11,7 +11,7 @@ import { asArray } from "../lib/values";
  */
 export const awsAmpAlertmanagerCriticalPaging = stackRule({
     name: "aws-amp-alertmanager-critical-paging",
-    description: "The AMP alert manager definition routes every critical runbook alert to an SNS topic with a paging subscription (an HTTPS integration or a forwarder to a paging API), critical CloudWatch alarms of levels AMP does not evaluate notify such a topic, and no level pages from both.",
+    description: "The AMP alert manager definition routes every critical runbook alert to an SNS topic with a paging subscription (an HTTPS integration or a forwarder to a paging API), notifies every severity within the runbook's response time without muting or inhibiting critical alerts, critical CloudWatch alarms (actions enabled) of levels AMP does not evaluate notify such a topic, and no level pages from both.",
     tier: "runbook",
     target: "aws",
     remediationSteps: "Route severity=critical to an sns_configs receiver whose topic feeds the PagerDuty Events API v2 forwarder (capabilities/aws/pager.ts); put that topic in the alarmActions of critical alarms.",
@@ -23,7 +23,7 @@ export const awsAmpAlertmanagerCriticalPaging = stackRule({
         // Levels with a rule in the AMP rule groups page through the alert manager (checked above).
         const ruled = new Set(prometheusEvidence(ctx.runbook, ofType(aws, "aws:amp/ruleGroupNamespace:RuleGroupNamespace")).map((r) => `${r.alertId}.${r.severity}`));
         const critical = cloudwatchEvidence(ctx.runbook, aws).filter((e) => e.alertId && e.severity === "critical");
-        const pagesFrom = (e: (typeof critical)[number]) => e.subject.props.actionsEnabled !== false && asArray<unknown>(e.subject.props.alarmActions).some((arn) => topicPages(arn, e.subject) === true);
+        const pagesFrom = (e: (typeof critical)[number]) => !e.off && asArray<unknown>(e.subject.props.alarmActions).some((arn) => topicPages(arn, e.subject) === true);
         const twice = critical
             .filter((e) => ruled.has(`${e.alertId}.critical`) && pagesFrom(e))
             .map((e) =>
@@ -34,9 +34,9 @@ export const awsAmpAlertmanagerCriticalPaging = stackRule({
             );
         const alarms = critical
             .filter((e) => !ruled.has(`${e.alertId}.critical`))
-            .filter((e) => e.subject.props.actionsEnabled === false || !asArray<unknown>(e.subject.props.alarmActions).some((arn) => topicPages(arn, e.subject) !== false))
+            .filter((e) => e.off || !asArray<unknown>(e.subject.props.alarmActions).some((arn) => topicPages(arn, e.subject) !== false))
             .map((e) =>
-                finding(`${label(e.subject)} is critical (${e.alertId}) but none of its alarmActions (${asArray(e.subject.props.alarmActions).join(", ") || "none"}) is an SNS topic that pages a person`, {
+                finding(`${label(e.subject)} is critical (${e.alertId}) but ${e.off ? `${e.off}: it pages no one` : `none of its alarmActions (${asArray(e.subject.props.alarmActions).join(", ") || "none"}) is an SNS topic that pages a person`}`, {
                     urn: e.subject.urn,
                     key: "incident.alertResponse.critical",
                 }),

@@ -13,7 +13,13 @@ export const awsAmpCloudwatchRunbookAlerts = stackRule({
     notApplicable: (resources) => absentTarget(resources, "aws"),
     check: (resources, ctx) => {
         const aws = ofTarget(resources, "aws");
-        const evidence = [...prometheusEvidence(ctx.runbook, ofType(aws, "aws:amp/ruleGroupNamespace:RuleGroupNamespace")), ...cloudwatchEvidence(ctx.runbook, aws)];
+        const rules = prometheusEvidence(ctx.runbook, ofType(aws, "aws:amp/ruleGroupNamespace:RuleGroupNamespace"));
+        // A level the AMP rule group evaluates pages from there (one incident per level); its
+        // CloudWatch alarms are views with actions off (aws-amp-alertmanager-critical-paging holds
+        // that they do not page twice), so their being off is not a switched-off guard.
+        const ruled = new Set(rules.map((r) => `${r.alertId}.${r.severity}`));
+        const alarms = cloudwatchEvidence(ctx.runbook, aws).filter((e) => !(e.off && ruled.has(`${e.alertId}.${e.severity}`)));
+        const evidence = [...rules, ...alarms];
         return checkRunbookAlerts(ctx, evidence, "the AWS stack's AMP rule groups and CloudWatch alarms");
     },
 });

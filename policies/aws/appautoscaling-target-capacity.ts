@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import { cite, finding, inputsOf, label, resourceRule } from "../lib/policy";
+import { provenance, finding, inputsOf, label, resourceRule } from "../lib/policy";
 import { serviceOf } from "../lib/workloads";
 import { num } from "../lib/values";
 
@@ -16,7 +16,8 @@ export const awsAppAutoscalingTargetCapacity = resourceRule({
         if (!p) return [];
         const svc = serviceOf(ctx.runbook, String(p.resourceId ?? "").split("/").pop(), s.name);
         if (!svc) return [];
-        const wants = `the runbook runs ${svc.name} with ${svc.scaling.min} to ${svc.scaling.max} tasks ${cite(svc.scaling.source)}`;
+        const from = provenance(svc.scaling, "min", "max");
+        const wants = `${from.who} runs ${svc.name} with ${svc.scaling.min} to ${svc.scaling.max} tasks ${from.cite}`;
         const out = [];
         const min = num(p.minCapacity);
         const max = num(p.maxCapacity);

@@ -1,6 +1,7 @@
 import type { Dataset } from "../../runbooks";
 import { backupsConfig, checkBackups, datasetIn, type BackupEvidence } from "../lib/backups";
-import { appValue, perApp, stackRule, type Subject } from "../lib/policy";
+import { appValue, label, perApp, stackRule, type Subject } from "../lib/policy";
+import { selectsNothing } from "../lib/tags";
 import { longestGapSeconds } from "../lib/schedules";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
@@ -21,27 +22,51 @@ function selectionDatasets(sel: Subject): Dataset[] {
     return [...out];
 }
 
-/** Each AWS Backup plan rule, with the dataset it backs up: named in the rule, the plan, or the plan's only selection. */
+/** Why a selection assigns no resource to its plan: tags no resource carries (ARN lists and conditions are taken as selecting). */
+function selectionOff(resources: readonly Subject[], sel: Subject): string | undefined {
+    if (asArray(sel.props.resources).length > 0 || isRecord(sel.props.conditions)) return undefined;
+    const tags = asArray(sel.props.selectionTags)
+        .filter(isRecord)
+        .map((t) => ({ key: String(t.key ?? ""), value: String(t.value ?? "") }));
+    if (tags.length === 0) return `${label(sel)} names no resources and no tags`;
+    const why = selectsNothing(resources, tags);
+    return why ? `${label(sel)}: ${why}` : undefined;
+}
+
+/**
+ * Each AWS Backup plan rule, with the dataset it backs up: named in the rule, the plan, or the
+ * plan's only selection; switched off when a selection of the plan for that dataset selects no resource.
+ */
 function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
-    const selections = ofType(resources, SELECTION);
+    const byPlan = new Map<string, { datasets: Dataset[]; off?: string }[]>();
+    for (const sel of ofType(resources, SELECTION)) {
+        const entry = { datasets: selectionDatasets(sel), off: selectionOff(resources, sel) };
+        const planId = typeof sel.props.planId === "string" ? sel.props.planId : "";
+        for (const dep of sel.dependencies ?? []) byPlan.set(dep, [...(byPlan.get(dep) ?? []), entry]);
+        if (planId) byPlan.set(`id:${planId}`, [...(byPlan.get(`id:${planId}`) ?? []), entry]);
+    }
     return ofType(resources, PLAN).flatMap((plan) => {
         const planName = String(plan.props.name ?? plan.name);
-        const selected = selections
-            .filter((s) => (s.dependencies ?? []).includes(plan.urn) || (typeof s.props.planId === "string" && s.props.planId.includes(planName)))
-            .flatMap(selectionDatasets);
-        const unique = [...new Set(selected)];
+        const ids = [...byPlan.keys()].filter((k) => k.startsWith("id:") && k.includes(planName));
+        const selections = [...new Set([...(byPlan.get(plan.urn) ?? []), ...ids.flatMap((k) => byPlan.get(k) ?? [])])];
+        const unique = [...new Set(selections.flatMap((x) => x.datasets))];
         return asArray<Record<string, any>>(plan.props.rules).flatMap((rule, i) => {
             const ruleName = String(rule?.ruleName ?? `rules[${i}]`);
             const datasets = datasetIn(ruleName) ? [datasetIn(ruleName)!] : datasetIn(planName) ? [datasetIn(planName)!] : unique;
             const schedule = String(rule?.schedule ?? "");
-            return datasets.map((dataset) => ({
-                subject: plan,
-                dataset,
-                schedule,
-                intervalSeconds: schedule ? longestGapSeconds(schedule) : undefined,
-                retentionDays: num(rule?.lifecycle?.deleteAfter),
-                where: `rule "${ruleName}"`,
-            }));
+            return datasets.map((dataset) => {
+                const mine = selections.filter((x) => x.datasets.includes(dataset) || x.datasets.length === 0);
+                const off = mine.length === 0 ? "no selection assigns resources to its plan" : mine.some((x) => x.off) ? mine.filter((x) => x.off).map((x) => x.off).join("; ") : undefined;
+                return {
+                    subject: plan,
+                    dataset,
+                    schedule,
+                    intervalSeconds: schedule ? longestGapSeconds(schedule) : undefined,
+                    retentionDays: num(rule?.lifecycle?.deleteAfter),
+                    where: `rule "${ruleName}"`,
+                    ...(off ? { off } : {}),
+                };
+            });
         });
     });
 }

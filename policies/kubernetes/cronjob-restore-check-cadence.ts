@@ -2,7 +2,7 @@ import { checkRestoreTests, restoreCadence, scheduledVerifications } from "../li
 import { CRONJOB } from "../lib/kubernetes";
 import { stackRule } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
-import { cronJobCommand } from "../lib/kubernetes-backups";
+import { suspended, cronJobCommand } from "../lib/kubernetes-backups";
 
 /** Where the runbook schedules restore tests or DR drills, a CronJob restores the latest backup at least that often. */
 export const k8sCronJobRestoreCheckCadence = stackRule({
@@ -15,7 +15,7 @@ export const k8sCronJobRestoreCheckCadence = stackRule({
     check: (resources, ctx) =>
         checkRestoreTests(
             ctx,
-            ofType(resources, CRONJOB).flatMap((cj) => scheduledVerifications(cj, String(cj.props.spec?.schedule ?? ""), `${cj.props.metadata?.name ?? cj.name} ${cronJobCommand(cj)}`)),
+            ofType(resources, CRONJOB).flatMap((cj) => scheduledVerifications(cj, String(cj.props.spec?.schedule ?? ""), `${cj.props.metadata?.name ?? cj.name} ${cronJobCommand(cj)}`).map((v) => ({ ...v, ...suspended(cj) }))),
             "the Kubernetes stack",
             "Add a CronJob running verify-latest.sh.",
         ),

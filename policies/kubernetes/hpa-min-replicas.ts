@@ -1,4 +1,4 @@
-import { cite, finding, label, stackRule } from "../lib/policy";
+import { provenance, finding, label, stackRule } from "../lib/policy";
 import { absentTarget } from "../lib/targets";
 import { num } from "../lib/values";
 import { autoscalersOf, SCALED_OBJECT } from "../lib/autoscalers";
@@ -18,7 +18,8 @@ export const k8sHpaMinReplicas = stackRule({
                 const keda = a.type === SCALED_OBJECT;
                 const min = num(keda ? spec.minReplicaCount : spec.minReplicas) ?? (keda ? 0 : 1);
                 const max = num(keda ? spec.maxReplicaCount : spec.maxReplicas) ?? (keda ? 100 : undefined);
-                const wants = `the runbook runs ${svc.name} with ${svc.scaling.min} to ${svc.scaling.max} replicas ${cite(svc.scaling.source)}`;
+                const from = provenance(svc.scaling, "min", "max");
+        const wants = `${from.who} runs ${svc.name} with ${svc.scaling.min} to ${svc.scaling.max} replicas ${from.cite}`;
                 const out = [];
                 if (min < svc.scaling.min) out.push(finding(`${label(a)}: minimum replicas ${min}, below ${svc.scaling.min}; ${wants}`, { urn: a.urn, key: `services.${svc.name}.scaling.min` }));
                 if (max === undefined || max < svc.scaling.max) out.push(finding(`${label(a)}: maximum replicas ${max ?? "not set"}, below ${svc.scaling.max}; ${wants}`, { urn: a.urn, key: `services.${svc.name}.scaling.max` }));

@@ -1,4 +1,4 @@
-import { cite, finding, label, stackRule, type Finding, type Subject } from "../lib/policy";
+import { cite, provenance, finding, label, stackRule, type Finding, type Subject } from "../lib/policy";
 import { autoscalersOf, SCALED_OBJECT } from "../lib/autoscalers";
 import { absentTarget } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
@@ -25,7 +25,7 @@ export const k8sHpaRunbookTargets = stackRule({
             const scalers = autoscalersOf(resources, ctx.runbook, svc.name);
             const out: Finding[] = [];
             if (scalers.length === 0) {
-                return [finding(`no HorizontalPodAutoscaler or ScaledObject scales ${svc.name}; the runbook autoscales it at ${svc.scaling.cpuTargetPercent}% CPU / ${svc.scaling.memoryTargetPercent}% memory ${cite(svc.scaling.source)}`, { key: `services.${svc.name}.scaling` })];
+                return [finding(`no HorizontalPodAutoscaler or ScaledObject scales ${svc.name}; ${provenance(svc.scaling, "cpuTargetPercent", "memoryTargetPercent").who} autoscales it at ${svc.scaling.cpuTargetPercent}% CPU / ${svc.scaling.memoryTargetPercent}% memory ${provenance(svc.scaling, "cpuTargetPercent", "memoryTargetPercent").cite}`, { key: `services.${svc.name}.scaling` })];
             }
             for (const a of scalers) {
                 if (a.type === SCALED_OBJECT) {
@@ -49,7 +49,7 @@ export const k8sHpaRunbookTargets = stackRule({
                 for (const [resource, want] of [["cpu", svc.scaling.cpuTargetPercent], ["memory", svc.scaling.memoryTargetPercent]] as const) {
                     const have = utilization(a, resource);
                     if (have === undefined || Number.isNaN(have) || have > want) {
-                        out.push(finding(`${label(a)}: ${resource} averageUtilization target is ${have === undefined || Number.isNaN(have) ? "not set" : have}, the runbook scales ${svc.name} at ${want}% ${cite(svc.scaling.source)}`, { urn: a.urn, key: `services.${svc.name}.scaling.${resource}TargetPercent` }));
+                        out.push(finding(`${label(a)}: ${resource} averageUtilization target is ${have === undefined || Number.isNaN(have) ? "not set" : have}, ${provenance(svc.scaling, `${resource}TargetPercent`).who} scales ${svc.name} at ${want}% ${provenance(svc.scaling, `${resource}TargetPercent`).cite}`, { urn: a.urn, key: `services.${svc.name}.scaling.${resource}TargetPercent` }));
                     }
                 }
             }

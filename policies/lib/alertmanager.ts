@@ -13,6 +13,8 @@ export interface AmConfig {
     readonly path: string;
     readonly route: Record<string, any>;
     readonly receivers: readonly Record<string, any>[];
+    /** `inhibit_rules` (file format) or `inhibitRules` (CRD). */
+    readonly inhibitRules: readonly Record<string, any>[];
 }
 
 export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
@@ -20,7 +22,7 @@ export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
     for (const s of subjects) {
         for (const { path, value } of structuredIn(s.props, ["route", "receiver"])) {
             if (isRecord(value.route) && Array.isArray(value.receivers)) {
-                out.push({ subject: s, path, route: value.route, receivers: value.receivers.filter(isRecord) });
+                out.push({ subject: s, path, route: value.route, receivers: value.receivers.filter(isRecord), inhibitRules: [...asArray(value.inhibit_rules), ...asArray(value.inhibitRules)].filter(isRecord) });
             }
         }
     }

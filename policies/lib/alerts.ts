@@ -22,6 +22,8 @@ export interface AlertEvidence {
     /** The shortest wait the metric allows (CloudWatch: one period of the metric's publishing resolution). */
     readonly minForSeconds?: number;
     readonly labels: Readonly<Record<string, string>>;
+    /** Why it notifies no one although present (`actionsEnabled: false`). */
+    readonly off?: string;
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -120,6 +122,7 @@ export function cloudwatchEvidence(rb: Runbook, subjects: readonly Subject[]): A
                 severity: severityFrom(tags, name),
                 comparisons,
                 forSeconds,
+                ...(p.actionsEnabled === false || p.actionsEnabled === "false" ? { off: "actionsEnabled is false, so it notifies no one" } : {}),
                 minForSeconds: Math.max(STANDARD_RESOLUTION, ...metrics.map((m) => COARSE_METRICS[`${m.namespace} ${m.metricName}`] ?? 0)),
                 labels: tags,
             };
@@ -162,7 +165,12 @@ export function checkRunbookAlerts(ctx: CheckContext, evidence: readonly AlertEv
             const spec: LevelSpec = levels[`${a.id}.${level.severity}`] ?? { threshold: level.threshold, for: level.for, direction: a.direction };
             const base = `alerts.${a.id}.${level.severity}`;
             const wants = `the runbook's ${level.severity} level of "${a.title}" (${a.id}) is ${describeLevel(a, spec)} ${cite(level.source)}`;
-            const matches = evidence.filter((e) => e.alertId === a.id && e.severity === level.severity);
+            const all = evidence.filter((e) => e.alertId === a.id && e.severity === level.severity);
+            for (const e of all.filter((x) => x.off)) {
+                out.push(finding(`${e.kind} "${e.name}" in ${label(e.subject)} is switched off: ${e.off}; ${wants}`, { urn: e.subject.urn, key: base }));
+            }
+            const matches = all.filter((e) => !e.off);
+            if (matches.length === 0 && all.length > 0) continue;
             if (matches.length === 0) {
                 const other = evidence.filter((e) => e.alertId === a.id).map((e) => `${e.kind} "${e.name}" with severity ${e.severity ?? "(none)"}`);
                 out.push(

@@ -19,6 +19,16 @@ export interface BackupEvidence {
     readonly retentionDays?: number;
     /** Where it was found, for messages: `spec.schedule`, `rules[0] "postgres-daily"`. */
     readonly where: string;
+    /** Why this schedule runs nothing although it is present (`spec.suspend: true`, a selection no resource matches). */
+    readonly off?: string;
+}
+
+/** A scheduled restore check, and why it is switched off if it is. */
+export interface VerificationEvidence {
+    readonly subject: Subject;
+    readonly schedule: string;
+    readonly intervalSeconds?: number;
+    readonly off?: string;
 }
 
 const DATASET_WORDS: readonly [Dataset, RegExp][] = [
@@ -69,7 +79,11 @@ export function checkBackups(ctx: CheckContext, evidence: readonly BackupEvidenc
             out.push(finding(`${where} has no backup schedule for ${b.dataset}; ${wants}. ${hint}`, { key: `backups.${b.dataset}.cron` }));
             continue;
         }
-        for (const e of mine) {
+        const on = mine.filter((e) => !e.off);
+        for (const e of mine.filter((x) => x.off)) {
+            out.push(finding(`${label(e.subject)} ${e.where} is switched off: ${e.off}, so it backs up no ${b.dataset}; ${wants}`, { urn: e.subject.urn, key: `backups.${b.dataset}.cron` }));
+        }
+        for (const e of on) {
             const what = `${label(e.subject)} ${e.where}`;
             if (e.intervalSeconds === undefined) {
                 out.push(finding(`${what}: cannot read how often "${e.schedule}" runs; ${wants}`, { urn: e.subject.urn, key: `backups.${b.dataset}.cron` }));
@@ -216,17 +230,21 @@ export function restoreCadence(rb: Runbook): { cadence: keyof typeof CADENCE_SEC
 }
 
 /** The runbook restore cadence as a finding when no scheduled check is at least that frequent. */
-export function checkRestoreTests(ctx: CheckContext, checks: readonly { subject: Subject; schedule: string; intervalSeconds?: number }[], where: string, hint: string): Finding[] {
+export function checkRestoreTests(ctx: CheckContext, all: readonly VerificationEvidence[], where: string, hint: string): Finding[] {
     const cadence = restoreCadence(ctx.runbook);
     if (!cadence) return [];
     const wants = `the runbook proves a restore ${cadence.cadence} ${cite(cadence.source)}`;
-    if (checks.length === 0) return [finding(`${where} schedules no restore check; ${wants}. ${hint}`, { key: "verification.restore-test" })];
-    return checks
+    const off = all
+        .filter((c) => c.off)
+        .map((c) => finding(`${label(c.subject)} (restore check "${c.schedule}") is switched off: ${c.off}, so it proves no restore; ${wants}`, { urn: c.subject.urn, key: "verification.restore-test" }));
+    const checks = all.filter((c) => !c.off);
+    if (checks.length === 0) return [...off, finding(`${where} schedules no restore check${off.length ? " that is switched on" : ""}; ${wants}. ${hint}`, { key: "verification.restore-test" })];
+    return [...off, ...checks
         .filter((c) => c.intervalSeconds === undefined || c.intervalSeconds > cadence.seconds)
         .map((c) =>
             finding(`${label(c.subject)} runs its restore check "${c.schedule}"${c.intervalSeconds ? `, up to ${formatSeconds(c.intervalSeconds)} apart` : ""}, rarer than ${cadence.cadence}; ${wants}`, {
                 urn: c.subject.urn,
                 key: "verification.restore-test",
             }),
-        );
+        )];
 }

@@ -61,11 +61,19 @@ interface Supplied {
     readonly exceptions?: readonly DeclaredException[];
     readonly stackFileText?: string;
 }
-const supplied = new AsyncLocalStorage<Supplied>();
+/** One run's state: what was supplied, and the contexts built so far (by stack), each built once. */
+interface Run extends Supplied {
+    readonly contexts: Map<string, StackContext | undefined>;
+}
+const supplied = new AsyncLocalStorage<Run>();
 
-/** Runs `body` with a stack file text and/or exceptions standing in for the committed stack file's. */
+/**
+ * Runs `body` as one check of `given.stack`: a stack file text and/or exceptions stand in for the
+ * committed stack file's, and the stack's context is built once for the whole run (every policy,
+ * every resource shares it) instead of once per resource and policy.
+ */
 export function withStackFile<T>(given: Supplied, body: () => Promise<T>): Promise<T> {
-    return given.exceptions || given.stackFileText !== undefined ? supplied.run(given, body) : body();
+    return supplied.run({ ...given, contexts: new Map() }, body);
 }
 
 function parseExceptions(value: unknown, where: string): DeclaredException[] {
@@ -104,10 +112,24 @@ const fileCache = new Map<string, { mtimeMs: number; facts: StackFileFacts }>();
  * `stacks/` — the config the engine hands the analyzer (`PULUMI_CONFIG`, secrets decrypted and
  * unmarked, so it cannot say which credentials were plain).
  */
+/** Parsed supplied stack files, by text: a check of one supplied file parses it once. */
+const suppliedCache = new Map<string, StackFileFacts>();
+
+function suppliedFacts(stack: string, text: string): StackFileFacts {
+    const key = `${stack}\n${text}`;
+    let facts = suppliedCache.get(key);
+    if (!facts) {
+        facts = factsOf(text, `stack ${stack} (supplied stack file)`);
+        if (suppliedCache.size > 64) suppliedCache.clear();
+        suppliedCache.set(key, facts);
+    }
+    return facts;
+}
+
 export function stackFileFacts(stack: string): StackFileFacts {
     const given = supplied.getStore();
     if (given?.stack === stack) {
-        const facts = given.stackFileText !== undefined ? factsOf(given.stackFileText, `stack ${stack} (supplied stack file)`) : stackFileFacts.committed(stack);
+        const facts = given.stackFileText !== undefined ? suppliedFacts(stack, given.stackFileText) : stackFileFacts.committed(stack);
         return given.exceptions ? { ...facts, exceptions: given.exceptions } : facts;
     }
     return stackFileFacts.committed(stack);
@@ -138,6 +160,15 @@ export function declaredExceptions(stack: string): readonly DeclaredException[] 
 export function contextFor(urn: string | undefined): StackContext | undefined {
     const stack = stackFromUrn(urn) ?? currentStack();
     if (!stack) return undefined;
+    const run = supplied.getStore();
+    if (run) {
+        if (!run.contexts.has(stack)) run.contexts.set(stack, buildContext(stack));
+        return run.contexts.get(stack);
+    }
+    return buildContext(stack);
+}
+
+function buildContext(stack: string): StackContext | undefined {
     let parsed: { app: AppId; env: Env };
     try {
         parsed = parseStackName(stack);

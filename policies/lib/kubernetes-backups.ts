@@ -8,6 +8,12 @@ import { asArray, durationToSeconds, isRecord } from "./values";
 export const CNPG_CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 export const CNPG_SCHEDULED_BACKUP = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
 
+/** `spec.suspend: true` on a CronJob or ScheduledBackup: the schedule is kept but nothing runs. */
+export function suspended(s: Subject): { off?: string } {
+    const v = s.props.spec?.suspend;
+    return v === true || v === "true" ? { off: "spec.suspend is true" } : {};
+}
+
 /** The command line of a CronJob's containers, for telling which script it runs. */
 export function cronJobCommand(cj: Subject): string {
     return containers(cj, true)
@@ -38,6 +44,7 @@ export function cronJobBackups(resources: readonly Subject[]): BackupEvidence[] 
                 intervalSeconds: schedule ? intervalOf(schedule) : undefined,
                 retentionDays: retentionIn(command, cronJobEnv(cj)),
                 where: `spec.schedule`,
+                ...suspended(cj),
             },
         ];
     });
@@ -62,6 +69,7 @@ export function cnpgBackups(resources: readonly Subject[]): BackupEvidence[] {
             intervalSeconds: schedule ? intervalOf(schedule) : undefined,
             retentionDays: seconds === undefined ? undefined : seconds / 86400,
             where: `spec.schedule (cluster ${clusterName ?? "?"}${isRecord(cluster?.props.spec?.backup) ? `, retentionPolicy ${policy ?? "unset"}` : ", no backup section"})`,
+            ...suspended(sb),
         };
     });
 }

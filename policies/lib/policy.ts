@@ -144,6 +144,23 @@ export function cite(source: Source | undefined): string {
     return source ? `(runbook ${source.seed}, section "${source.section}")` : "(platform default)";
 }
 
+/** A runbook object that may carry numbers the runbook does not state (`defaulted`: field → why the platform chose it). */
+export interface Provenanced {
+    readonly source?: Source;
+    readonly defaulted?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Who a number comes from, for messages: `the runbook` with its section, or — when any of the
+ * fields is defaulted (`"*"`: every field) — `the platform default`, with the default's reason, so
+ * no message passes a default off as the runbook's.
+ */
+export function provenance(owner: Provenanced | undefined, ...fields: string[]): { who: string; cite: string; defaulted: boolean } {
+    const reasons = [...new Set(fields.map((f) => owner?.defaulted?.[f] ?? owner?.defaulted?.["*"]).filter((r): r is string => !!r))];
+    if (reasons.length === 0) return { who: "the runbook", cite: cite(owner?.source), defaulted: false };
+    return { who: "the platform default", cite: `(a platform default, not the runbook's: ${reasons.join("; ")})`, defaulted: true };
+}
+
 /** Appended to every message that is about a runbook number, so a reader (and the exceptions list) can find it. */
 export function keyTag(key: string | undefined): string {
     return key ? ` [runbook key: ${key}]` : "";
@@ -177,6 +194,21 @@ export async function subjectOf(r: Analyzed): Promise<Subject> {
     const dependencies = r.dependencies?.map((d) => (typeof d === "string" ? d : d.urn));
     const opts = { protect: r.opts.protect, ...(r.opts.parent ? { parent: r.opts.parent } : {}) };
     return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies };
+}
+
+const subjectLists = new WeakMap<readonly Analyzed[], Promise<readonly Subject[]>>();
+
+/**
+ * The stack's resources as subjects, made once per resource list the engine (or the offline
+ * check) hands the stack policies, so every stack policy shares one list and its index (`indexOf`).
+ */
+export function subjectsOf(resources: readonly Analyzed[]): Promise<readonly Subject[]> {
+    let list = subjectLists.get(resources);
+    if (!list) {
+        list = Promise.all(resources.map(subjectOf));
+        subjectLists.set(resources, list);
+    }
+    return list;
 }
 
 function checkContext(ctx: StackContext, rule: Rule, given: Record<string, any>): CheckContext {
@@ -220,7 +252,7 @@ export function toPolicy(rule: Rule): RunbookPolicy {
         validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
             const ctx = contextFor(args.resources[0]?.urn);
             if (!ctx) args.notApplicable("not a runbook-platform stack (<app>-<env>)");
-            const resources = await Promise.all(args.resources.map(subjectOf));
+            const resources = await subjectsOf(args.resources);
             const cctx = checkContext(ctx, rule, args.getConfig<Record<string, any>>());
             const reason = rule.notApplicable?.(resources, cctx);
             if (reason) args.notApplicable(reason);
@@ -245,7 +277,7 @@ export function exceptionsPolicy(rules: readonly Rule[]): RunbookStackPolicy {
             const ctx = contextFor(args.resources[0]?.urn);
             if (!ctx) args.notApplicable("not a runbook-platform stack (<app>-<env>)");
             if (ctx.exceptions.length === 0) args.notApplicable(`stack ${ctx.stack} declares no exceptions`);
-            const resources = await Promise.all(args.resources.map(subjectOf));
+            const resources = await subjectsOf(args.resources);
             for (const rule of rules) {
                 for (const f of evaluate(rule, resources, checkContext(ctx, rule, {}))) {
                     const ex = exceptionFor(ctx, f.key);

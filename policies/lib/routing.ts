@@ -1,7 +1,9 @@
 import { PAGED_ENVS } from "../../capabilities/stacks";
 import { prometheusEvidence } from "./alerts";
 import { alertmanagerConfigs, pages, receiversFor } from "./alertmanager";
-import { cite, finding, label, type CheckContext, type Finding, type Subject } from "./policy";
+import type { AlertSeverity } from "../../runbooks";
+import { checkNotificationTiming, responseOf } from "./paging";
+import { finding, label, type CheckContext, type Finding, type Subject } from "./policy";
 import { hasUnknown, isUnknown } from "./inputs";
 import { asArray, isRecord } from "./values";
 
@@ -64,8 +66,7 @@ export function snsTopicPages(resources: readonly Subject[]): (arn: unknown, fro
  */
 export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subject[], all: readonly Subject[], where: string): Finding[] {
     const critical = ctx.runbook.alerts.filter((a) => a.levels.some((l) => l.severity === "critical"));
-    const response = ctx.runbook.incident.alertResponse.critical;
-    const requirement = `the runbook answers critical alerts within ${response.minutes === 0 ? "minutes, immediately" : `${response.minutes} minutes`} ${cite(response.source ?? ctx.runbook.incident.severities.find((s) => s.alertSeverity === "critical")?.source)}`;
+    const requirement = responseOf(ctx.runbook, "critical").why;
     const configs = alertmanagerConfigs(subjects);
     if (critical.length === 0) return [];
     // A configuration built from values unknown until deploy (a topic ARN in a first preview) is checked on the update, not reported missing.
@@ -99,5 +100,10 @@ export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subjec
             }
         }
     }
+    const labelSets = (alertId: string, severity: AlertSeverity) => {
+        const labelled = rules.filter((r) => r.alertId === alertId && r.severity === severity).map((r) => ({ alertname: r.name, ...r.labels }));
+        return labelled.length ? labelled : [{ alertname: alertId, severity, app: ctx.app }];
+    };
+    out.push(...checkNotificationTiming(ctx.runbook, configs, (id, severity) => labelSets(id, severity).map((l) => ({ app: ctx.app, ...l }))));
     return out;
 }

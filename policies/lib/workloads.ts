@@ -4,28 +4,68 @@ import { imagePinProblem } from "../../capabilities/images";
 
 /** Which runbook service or data service a workload is, read from its names and image. */
 
-const tokens = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-
-function containsRun(hay: string[], needle: string[]): boolean {
-    for (let i = 0; i + needle.length <= hay.length; i++) {
-        if (needle.every((t, j) => hay[i + j] === t)) return true;
+/** A name's lowercase words, split once per distinct name (names repeat across resources and policies). */
+const tokenCache = new Map<string, readonly string[]>();
+function tokens(s: string): readonly string[] {
+    let t = tokenCache.get(s);
+    if (!t) {
+        t = s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+        if (tokenCache.size > 100_000) tokenCache.clear();
+        tokenCache.set(s, t);
     }
-    return false;
+    return t;
 }
 
 /** Words that mark a helper of a service (its exporter, backup job, migration), not the service itself. */
-const HELPER_WORDS = ["exporter", "backup", "restore", "migrate", "migration", "init", "job", "cron", "probe", "metrics", "monitor", "sidecar", "setup", "verify", "check"];
+const HELPER_WORDS = new Set(["exporter", "backup", "restore", "migrate", "migration", "init", "job", "cron", "probe", "metrics", "monitor", "sidecar", "setup", "verify", "check"]);
+
+/** A runbook's services by the run of words of their names, built once per runbook. */
+interface ServiceIndex {
+    readonly byWords: ReadonlyMap<string, { readonly service: Service; readonly order: number }>;
+    /** The most words any service name has. */
+    readonly longest: number;
+}
+const serviceIndexes = new WeakMap<Runbook, ServiceIndex>();
+
+function serviceIndex(rb: Runbook): ServiceIndex {
+    let ix = serviceIndexes.get(rb);
+    if (!ix) {
+        const byWords = new Map<string, { service: Service; order: number }>();
+        let longest = 0;
+        rb.services.forEach((service, order) => {
+            const t = tokens(service.name);
+            longest = Math.max(longest, t.length);
+            const key = t.join(" ");
+            const had = byWords.get(key);
+            if (!had || service.name.length > had.service.name.length) byWords.set(key, { service, order });
+        });
+        ix = { byWords, longest };
+        serviceIndexes.set(rb, ix);
+    }
+    return ix;
+}
 
 /**
  * The runbook service a workload runs, by whole words of its names (`bunty-backend-2` → backend,
- * `admin-portal` → admin-portal), the longest service name winning; helpers named after a
- * service (`backend-migrate`) are not the service.
+ * `admin-portal` → admin-portal), the longest service name winning (the first in the runbook
+ * among equally long ones); helpers named after a service (`backend-migrate`) are not the service.
+ * Each name's runs of words are looked up in the runbook's index: the cost does not grow with the
+ * number of services.
  */
 export function serviceOf(rb: Runbook, ...names: (string | undefined)[]): Service | undefined {
     const words = names.filter((n): n is string => !!n).map(tokens);
-    if (words.some((w) => HELPER_WORDS.some((h) => w.includes(h)))) return undefined;
-    const hits = rb.services.filter((s) => words.some((w) => containsRun(w, tokens(s.name))));
-    return hits.sort((a, b) => b.name.length - a.name.length)[0];
+    if (words.some((w) => w.some((t) => HELPER_WORDS.has(t)))) return undefined;
+    const { byWords, longest } = serviceIndex(rb);
+    let best: { service: Service; order: number } | undefined;
+    for (const w of words) {
+        for (let i = 0; i < w.length; i++) {
+            for (let n = 1; n <= longest && i + n <= w.length; n++) {
+                const hit = byWords.get(w.slice(i, i + n).join(" "));
+                if (hit && (!best || hit.service.name.length > best.service.name.length || (hit.service.name.length === best.service.name.length && hit.order < best.order))) best = hit;
+            }
+        }
+    }
+    return best?.service;
 }
 
 export type DataService = "postgres" | "redis" | "mongodb" | "kafka" | "rabbitmq" | "minio";

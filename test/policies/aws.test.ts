@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { awsCron } from "../../capabilities/schedules";
 import { durationSeconds, getRunbook, type Runbook } from "../../runbooks";
 import { PAGERDUTY_EVENTS_URL } from "../../capabilities/aws/pager";
-import { alertmanagerConfig, ruleGroups, rulesYaml, type RuleTweak } from "./fixtures";
+import { alertmanagerConfig, ruleGroups, rulesYaml, timingBreaks, type RuleTweak } from "./fixtures";
 import { check, compliantAndBroken, find, urnOf, type Fake } from "./helpers";
 
 /**
@@ -84,6 +84,10 @@ test("aws-amp-cloudwatch-runbook-alerts: AMP rules and CloudWatch alarms togethe
         "a CloudWatch alarm removed": {
             edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "alarm-disk-usage-critical"), 1),
             expect: new RegExp(`no alert for the runbook's critical level of "${pfh.alerts.find((a) => a.id === "disk-usage")!.title}" \\(disk-usage\\) is above 95`),
+        },
+        "a CloudWatch alarm's actions disabled": {
+            edit: (rs) => Object.assign(find(rs, "alarm-disk-usage-warning").props, { actionsEnabled: false }),
+            expect: /CloudWatch alarm ".*disk-usage-warning.*" .* is switched off: actionsEnabled is false, so it notifies no one.*\[runbook key: alerts.disk-usage.warning\]/,
         },
     });
 });
@@ -166,6 +170,15 @@ test("aws-amp-alertmanager-critical-paging: critical alerts and alarms reach an 
             edit: (rs) => rs.splice(0, 1),
             expect: /has no Alertmanager configuration/,
         },
+        "a critical alarm's actions disabled": {
+            edit: (rs) => Object.assign(find(rs, "alarm-disk-usage-critical").props, { actionsEnabled: false }),
+            expect: /is critical \(disk-usage\) but actionsEnabled is false, so it notifies no one: it pages no one/,
+        },
+        ...timingBreaks(pfh, (rs: Fake[], cfg) => {
+            (cfg.receivers as Record<string, unknown>[])[0] = { name: "pager", sns_configs: [{ topic_arn: TOPIC("critical") }] };
+            (cfg.receivers as Record<string, unknown>[])[1] = { name: "chat", sns_configs: [{ topic_arn: TOPIC("warning") }] };
+            find(rs, "am").props.definition = YAML.stringify({ alertmanager_config: YAML.stringify(cfg) });
+        }),
     });
     const local = await check("aws-amp-alertmanager-critical-paging", `${PFH}-local`, paging());
     t.is(local.outcome.status, "not-applicable", "a stack no one is paged for is not checked");
@@ -212,6 +225,7 @@ function backupPlan(rb: Runbook): Fake[] {
             },
         },
         { type: "aws:backup/selection:Selection", name: "selection", props: { name: "tagged", planId: "plan-id", selectionTags: [{ type: "STRINGEQUALS", key: "backup", value: "yes" }] }, dependsOn: ["plan"] },
+        { type: "aws:docdb/cluster:Cluster", name: "documentdb", props: { tags: { backup: "yes" } } },
     ];
 }
 
@@ -234,18 +248,38 @@ test("aws-backup-plan-runbook-schedule: a plan rule per dataset, as often and as
             edit: (rs) => delete find(rs, "plan").props.rules[0].lifecycle,
             expect: /sets no retention for mongodb backups/,
         },
+        "the selection's tag carried by no resource": {
+            edit: (rs) => (find(rs, "documentdb").props.tags = { backup: "no" }),
+            expect: /rule "mongodb-backup" is switched off: .*selects by tag backup=yes, which no resource of the stack carries.*backups.mongodb.cron/,
+        },
+        "the selection removed": { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "selection"), 1), expect: /is switched off: no selection assigns resources to its plan/ },
     });
+    // An extra tag, an extra tagged resource: tighter, not reported.
+    const extra = backupPlan(gravitypm);
+    extra.push({ type: "aws:rds/instance:Instance", name: "more", props: { tags: { backup: "yes", team: "data" } } });
+    t.deepEqual((await check("aws-backup-plan-runbook-schedule", GRAVITY_PROD, extra)).messages, []);
 });
 
 test("aws-backup-restoretestingplan-cadence: restore testing at least as often as the runbook's restore test", async (t) => {
     const plan = (expr: string): Fake[] => [
         { type: "aws:backup/restoreTestingPlan:RestoreTestingPlan", name: "restore", props: { name: "restore", scheduleExpression: expr, recoveryPointSelection: { algorithm: "LATEST_WITHIN_WINDOW" } } },
         { type: "aws:backup/vault:Vault", name: "vault", props: {} },
+        {
+            type: "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+            name: "restore-mongodb",
+            props: { name: "mongodb", restoreTestingPlanName: "restore", protectedResourceType: "DocumentDB", protectedResourceConditions: { stringEquals: [{ key: "aws:ResourceTag/backup:mongodb", value: "true" }] } },
+        },
+        { type: "aws:docdb/cluster:Cluster", name: "documentdb", props: { tags: { "backup:mongodb": "true" } } },
     ];
     t.is(gravitypm.verification.find((v) => v.kind === "restore-test")?.cadence, "monthly");
     await compliantAndBroken(t, "aws-backup-restoretestingplan-cadence", GRAVITY_PROD, () => plan("cron(30 5 1 * ? *)"), {
         "quarterly instead of monthly": { edit: (rs) => (rs[0].props.scheduleExpression = "cron(30 5 1 1,4,7,10 ? *)"), expect: /rarer than monthly/ },
         "no restore testing plan": { edit: (rs) => rs.splice(0, 1), expect: /schedules no restore check.*verification.restore-test/ },
+        "its selection's condition matches no resource": {
+            edit: (rs) => (find(rs, "restore-mongodb").props.protectedResourceConditions.stringEquals[0].value = "false"),
+            expect: /is switched off: .*backup:mongodb=false, which no resource of the stack carries.*verification.restore-test/,
+        },
+        "its selection removed": { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "restore-mongodb"), 1), expect: /switched off: no restore testing selection names it/ },
     });
     const none = await check("aws-backup-restoretestingplan-cadence", PFH_PROD, [{ type: "aws:s3/bucket:Bucket", name: "b", props: {} }]);
     t.is(none.outcome.status, "not-applicable", "personal-finance-hub's runbook schedules no restore test");
@@ -442,7 +476,13 @@ function taskDefinitions(rb: Runbook): Fake[] {
             cpu: String(svc.resources.limits.cpu * 1024),
             memory: String(svc.resources.limits.memoryMiB),
             containerDefinitions: JSON.stringify([
-                { name: svc.name, image: `ghcr.io/${rb.app}/${svc.name}:1.2.3`, healthCheck: { command: ["CMD-SHELL", `curl -fsS http://localhost:${svc.port}${svc.healthPath} || exit 1`] }, secrets: [{ name: "DATABASE_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] },
+                {
+                    name: svc.name,
+                    cpu: svc.resources.reservations.cpu * 1024,
+                    memory: svc.resources.limits.memoryMiB,
+                    memoryReservation: svc.resources.reservations.memoryMiB,
+                    image: `ghcr.io/${rb.app}/${svc.name}:1.2.3`,
+                    healthCheck: { command: ["CMD-SHELL", `curl -fsS http://localhost:${svc.port}${svc.healthPath} || exit 1`] }, secrets: [{ name: "DATABASE_PASSWORD", valueFrom: "arn:aws:secretsmanager:x" }] },
                 { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2" },
             ]),
         },
@@ -458,8 +498,24 @@ const editContainer = (r: Fake, edit: (c: Record<string, any>) => void) => {
 test("aws-ecs-taskdefinition-*: runbook sizes, health path, pinned images", async (t) => {
     const svc = pfh.services[0];
     await compliantAndBroken(t, "aws-ecs-taskdefinition-healthcheck-limits", PFH_PROD, () => taskDefinitions(pfh), {
-        "less memory than the runbook": { edit: (rs) => (rs[0].props.memory = String(svc.resources.limits.memoryMiB / 2)), expect: new RegExp(`memory is ${svc.resources.limits.memoryMiB / 2} MiB, less than ${svc.resources.limits.memoryMiB}`) },
-        "less CPU than the runbook": { edit: (rs) => (rs[0].props.cpu = "128"), expect: /cpu is 128 units/ },
+        "less memory than the runbook": { edit: (rs) => (rs[0].props.memory = String(svc.resources.limits.memoryMiB / 2)), expect: new RegExp(`task memory is ${svc.resources.limits.memoryMiB / 2} MiB, less than the ${svc.resources.limits.memoryMiB}`) },
+        "less CPU than the runbook": { edit: (rs) => (rs[0].props.cpu = "128"), expect: /task cpu is 128 units/ },
+        "the app container's hard memory limit halved": {
+            edit: (rs) => editContainer(rs[0], (c) => (c.memory = svc.resources.limits.memoryMiB / 2)),
+            expect: new RegExp(`hard memory limit is ${svc.resources.limits.memoryMiB / 2} MiB, below the ${svc.resources.limits.memoryMiB} MiB limit.*services.${svc.name}.resources`),
+        },
+        "the app container's memory reservation halved": {
+            edit: (rs) => editContainer(rs[0], (c) => (c.memoryReservation = svc.resources.reservations.memoryMiB / 2)),
+            expect: new RegExp(`memoryReservation is ${svc.resources.reservations.memoryMiB / 2} MiB, less than the ${svc.resources.reservations.memoryMiB} MiB reserved`),
+        },
+        "the app container's cpu reservation halved": {
+            edit: (rs) => editContainer(rs[0], (c) => (c.cpu = (svc.resources.reservations.cpu * 1024) / 2)),
+            expect: new RegExp(`cpu reserves ${(svc.resources.reservations.cpu * 1024) / 2} units, less than the ${svc.resources.reservations.cpu * 1024} reserved`),
+        },
+        "the app container reserving nothing beside its sidecar": {
+            edit: (rs) => editContainer(rs[0], (c) => (delete c.cpu, delete c.memory, delete c.memoryReservation)),
+            expect: /shares its task with 1 other container\(s\) but reserves nothing of its own/,
+        },
         "health check on another path": { edit: (rs) => editContainer(rs[0], (c) => (c.healthCheck.command = ["CMD-SHELL", "curl -f http://localhost/"])), expect: new RegExp(`does not request ${svc.healthPath}`) },
         "no health check": { edit: (rs) => editContainer(rs[0], (c) => delete c.healthCheck), expect: /has no healthCheck/ },
     });
@@ -488,7 +544,7 @@ function scaling(rb: Runbook): Fake[] {
 test("aws-appautoscaling-*: targets no higher and capacity no lower than the runbook", async (t) => {
     const svc = gravitypm.services[0];
     await compliantAndBroken(t, "aws-appautoscaling-runbook-targets", GRAVITY_PROD, () => scaling(gravitypm), {
-        "CPU target raised": { edit: (rs) => (find(rs, `${svc.name}-cpu`).props.targetTrackingScalingPolicyConfiguration.targetValue = 95), expect: new RegExp(`targetValue is 95, above the runbook's ${svc.scaling.cpuTargetPercent}.*services.${svc.name}.scaling.cpuTargetPercent`) },
+        "CPU target raised": { edit: (rs) => (find(rs, `${svc.name}-cpu`).props.targetTrackingScalingPolicyConfiguration.targetValue = 95), expect: new RegExp(`targetValue is 95, above ${svc.scaling.cpuTargetPercent}; ${svc.scaling.defaulted?.cpuTargetPercent ? "the platform default" : "the runbook"} scales.*services.${svc.name}.scaling.cpuTargetPercent`) },
         "memory policy missing": { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === `${svc.name}-memory`), 1), expect: new RegExp(`no target-tracking policy on ECSServiceAverageMemoryUtilization for ECS service ${svc.name}`) },
     });
     await compliantAndBroken(t, "aws-appautoscaling-target-capacity", GRAVITY_PROD, () => scaling(gravitypm), {

@@ -2,7 +2,7 @@ import test from "ava";
 import YAML from "yaml";
 import { getRunbook, type Runbook } from "../../runbooks";
 import { crontabLine, intervalOf } from "../../policies/lib/backups";
-import { alertmanagerConfig, rulesYaml, type RuleTweak } from "./fixtures";
+import { alertmanagerConfig, rulesYaml, timingBreaks, type RuleTweak } from "./fixtures";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
 
 /** Docker policies against hand-built @pulumi/docker v5 Container and RemoteImage inputs. */
@@ -214,6 +214,7 @@ test("docker-alertmanager-critical-paging: checked where someone is paged", asyn
             edit: (rs) => (rs[1].props.uploads[0].contentBase64 = Buffer.from(YAML.stringify(alertmanagerConfig({ criticalTo: "blackhole" }))).toString("base64")),
             expect: /"blackhole" \(no integrations\)/,
         },
+        ...timingBreaks(rb, (rs: Fake[], am) => (rs[1].props.uploads[0].contentBase64 = Buffer.from(YAML.stringify(am)).toString("base64"))),
     });
     t.is((await check("docker-alertmanager-critical-paging", LOCAL, prometheus(rb))).outcome.status, "not-applicable", "local stacks page no one");
 });

@@ -38,12 +38,19 @@ export function rulesYaml(rb: Runbook, opts: Parameters<typeof ruleGroups>[1] = 
     return YAML.stringify(ruleGroups(rb, opts));
 }
 
-/** An Alertmanager config: critical to a PagerDuty receiver, warning and info to chat. */
+/**
+ * An Alertmanager config: critical to a PagerDuty receiver, warning and info to chat, every
+ * notification prompt (first message within 10 s, a group's new alert within a minute, a
+ * reminder every 5 minutes): tighter than any runbook's response time.
+ */
 export function alertmanagerConfig(opts: { criticalTo?: string; pager?: Record<string, unknown> } = {}): Record<string, unknown> {
     return {
         route: {
             receiver: "chat",
             group_by: ["alertname", "app"],
+            group_wait: "10s",
+            group_interval: "1m",
+            repeat_interval: "5m",
             routes: [
                 { matchers: ['severity="critical"'], receiver: opts.criticalTo ?? "pager", continue: true },
                 { matchers: ['severity=~"warning|info"'], receiver: "chat" },
@@ -55,4 +62,59 @@ export function alertmanagerConfig(opts: { criticalTo?: string; pager?: Record<s
             { name: "blackhole" },
         ],
     };
+}
+
+type Am = Record<string, any>;
+
+/** The fixture config with one route changed: the route that receives `severity` (or the root). */
+function withRoute(severity: string, change: (route: Am, am: Am) => void): Am {
+    const am = alertmanagerConfig() as Am;
+    const route = (am.route.routes as Am[]).find((r) => (r.matchers as string[]).some((m) => new RegExp(`^severity=~?"(.*\\|)?${severity}(\\|.*)?"$`).test(m))) ?? am.route;
+    change(route, am);
+    return am;
+}
+
+/**
+ * One-field breaks of the Alertmanager fixture's notification timing and silencing, from the
+ * runbook's response time per severity: each severity's first message held twice its response
+ * window (or 30 minutes for "immediately"), its reminder held a day, and for critical alerts a
+ * mute interval and an inhibit rule. `apply` puts the broken config where the target keeps it.
+ */
+export function timingBreaks<R>(rb: Runbook, apply: (resources: R[], am: Am) => void): Record<string, { edit: (resources: R[]) => void; expect: RegExp }> {
+    const out: Record<string, { edit: (resources: R[]) => void; expect: RegExp }> = {};
+    const severities = [...new Set(rb.alerts.flatMap((a) => a.levels.map((l) => l.severity)))];
+    for (const severity of severities) {
+        const minutes = rb.incident.alertResponse[severity].minutes;
+        const late = `${Math.max(minutes * 2, 30)}m`;
+        out[`${severity} group_wait ${late}`] = {
+            edit: (rs) => apply(rs, withRoute(severity, (r) => (r.group_wait = late))),
+            expect: new RegExp(`group_wait ${late} holds the first ${severity} message .*\\[runbook key: incident\\.alertResponse\\.${severity}\\]`),
+        };
+        out[`${severity} group_interval ${late}`] = {
+            edit: (rs) => apply(rs, withRoute(severity, (r) => (r.group_interval = late))),
+            expect: new RegExp(`group_interval ${late} holds a new ${severity} alert .*incident\\.alertResponse\\.${severity}`),
+        };
+        out[`${severity} repeat_interval 1d`] = {
+            edit: (rs) => apply(rs, withRoute(severity, (r) => (r.repeat_interval = "1d"))),
+            expect: new RegExp(`repeat_interval 1d \\(\\+ group_interval\\) re-sends an unanswered ${severity} alert .*incident\\.alertResponse\\.${severity}`),
+        };
+    }
+    if (severities.includes("critical")) {
+        out["critical muted at night"] = {
+            edit: (rs) =>
+                apply(
+                    rs,
+                    withRoute("critical", (r, am) => {
+                        r.mute_time_intervals = ["nights"];
+                        am.time_intervals = [{ name: "nights", time_intervals: [{ times: [{ start_time: "22:00", end_time: "06:00" }] }] }];
+                    }),
+                ),
+            expect: /mute_time_intervals "nights" keeps critical alerts from being sent.*incident.alertResponse.critical/,
+        };
+        out["critical inhibited by warnings"] = {
+            edit: (rs) => apply(rs, withRoute("critical", (_r, am) => (am.inhibit_rules = [{ source_matchers: ['severity="warning"'], target_matchers: ['severity="critical"'], equal: ["app"] }]))),
+            expect: /inhibit rule .* drops critical alert .*incident.alertResponse.critical/,
+        };
+    }
+    return out;
 }

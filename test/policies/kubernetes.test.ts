@@ -2,7 +2,7 @@ import test from "ava";
 import YAML from "yaml";
 import { kafkaLagThreshold } from "../../capabilities/kubernetes/apps";
 import { getRunbook, type Runbook, type Service } from "../../runbooks";
-import { alertmanagerConfig, ruleGroups, type RuleTweak } from "./fixtures";
+import { alertmanagerConfig, ruleGroups, timingBreaks, type RuleTweak } from "./fixtures";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
 
 /** Kubernetes policies against hand-built @pulumi/kubernetes inputs and CRD objects (apiVersion/kind/metadata/spec). */
@@ -96,7 +96,7 @@ test("k8s-hpa-*: runbook targets, KEDA lag threshold, replica bounds", async (t)
     const lag = pfh.alerts.find((a) => a.id === "kafka-consumer-lag")!.levels.find((l) => l.severity === "warning")!;
     const consumer = pfh.services.find((s) => s.name === "consumer")!;
     await compliantAndBroken(t, "k8s-hpa-runbook-targets", STAGING, () => hpas(pfh), {
-        "CPU target raised": { edit: (rs) => (find(rs, "backend-hpa").props.spec.metrics[0].resource.target.averageUtilization = 90), expect: new RegExp(`cpu averageUtilization target is 90, the runbook scales backend at ${backend.scaling.cpuTargetPercent}%.*services.backend.scaling.cpuTargetPercent`) },
+        "CPU target raised": { edit: (rs) => (find(rs, "backend-hpa").props.spec.metrics[0].resource.target.averageUtilization = 90), expect: new RegExp(`cpu averageUtilization target is 90, ${backend.scaling.defaulted?.cpuTargetPercent ?? backend.scaling.defaulted?.["*"] ? "the platform default" : "the runbook"} scales backend at ${backend.scaling.cpuTargetPercent}%.*services.backend.scaling.cpuTargetPercent`) },
         "memory metric removed": { edit: (rs) => find(rs, "backend-hpa").props.spec.metrics.splice(1, 1), expect: /memory averageUtilization target is not set/ },
         "KEDA lag threshold at the runbook's warning": {
             edit: (rs) => (find(rs, "consumer-scaler").props.spec.triggers[0].metadata.lagThreshold = String(lag.threshold)),
@@ -123,6 +123,7 @@ test("k8s-cnpg-scheduledbackup-runbook-schedule: CloudNativePG on the runbook's 
         "two weeks kept": { edit: (rs) => (rs[0].props.spec.backup.retentionPolicy = "14d"), expect: /keeps postgres backups 14 days, less than 30.*backups.postgres.retentionDays/ },
         "no retention policy": { edit: (rs) => delete rs[0].props.spec.backup.retentionPolicy, expect: /sets no retention for postgres/ },
         "no scheduled backup": { edit: (rs) => rs.splice(1, 1), expect: /has no backup schedule for postgres/ },
+        "the scheduled backup suspended": { edit: (rs) => (rs[1].props.spec.suspend = true), expect: /is switched off: spec.suspend is true, so it backs up no postgres.*backups.postgres.cron/ },
     });
 });
 
@@ -157,6 +158,7 @@ test("k8s-cronjob-backup-runbook-schedule: the other datasets dumped on schedule
         "redis monthly": { edit: (rs) => (find(rs, "backup-redis").props.spec.schedule = "0 1 1 * *"), expect: /rarer than every 1d.*backups.redis.cron/ },
         "mongodb kept a week": { edit: (rs) => (find(rs, "backup-mongodb").props.spec.jobTemplate.spec.template.spec.containers[0].env[0].value = "7"), expect: /keeps mongodb backups 7 days.*backups.mongodb.retentionDays/ },
         "mongodb job missing": { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "backup-mongodb"), 1), expect: /no backup schedule for mongodb/ },
+        "redis job suspended": { edit: (rs) => (find(rs, "backup-redis").props.spec.suspend = true), expect: /"backup-redis" spec.schedule is switched off: spec.suspend is true.*backups.redis.cron/ },
     });
 });
 
@@ -165,6 +167,7 @@ test("k8s-cronjob-restore-check-cadence: a restore check as often as the runbook
     await compliantAndBroken(t, "k8s-cronjob-restore-check-cadence", "gravitypm-staging", () => backupJobs(gravitypm), {
         quarterly: { edit: (rs) => (find(rs, "restore-check").props.spec.schedule = "30 5 1 1,4,7,10 *"), expect: /rarer than monthly.*verification.restore-test/ },
         missing: { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "restore-check"), 1), expect: /schedules no restore check/ },
+        suspended: { edit: (rs) => (find(rs, "restore-check").props.spec.suspend = true), expect: /is switched off: spec.suspend is true, so it proves no restore.*verification.restore-test/ },
     });
 });
 
@@ -187,12 +190,13 @@ test("k8s-prometheusrule-runbook-alerts and k8s-alertmanager-critical-paging", a
             edit: (rs) => (rs[1].props = { metadata: { name: "am" }, data: { "alertmanager.yaml": Buffer.from(YAML.stringify(alertmanagerConfig({ criticalTo: "blackhole" }))).toString("base64") } }),
             expect: /"blackhole" \(no integrations\)/,
         },
+        ...timingBreaks(pfh, (rs, am) => (rs[1] = monitoring(pfh, undefined, am)[1])),
     });
     const crd = monitoring(pfh);
     crd[1] = {
         type: "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
         name: "amc",
-        props: { spec: { route: { receiver: "chat", routes: [{ matchers: [{ name: "severity", value: "critical", matchType: "=" }], receiver: "pager" }] }, receivers: [{ name: "pager", pagerdutyConfigs: [{ routingKey: { name: "pd", key: "routingKey" } }] }, { name: "chat", slackConfigs: [{}] }] } },
+        props: { spec: { route: { receiver: "chat", groupWait: "10s", groupInterval: "1m", repeatInterval: "5m", routes: [{ matchers: [{ name: "severity", value: "critical", matchType: "=" }], receiver: "pager" }] }, receivers: [{ name: "pager", pagerdutyConfigs: [{ routingKey: { name: "pd", key: "routingKey" } }] }, { name: "chat", slackConfigs: [{}] }] } },
     };
     t.deepEqual((await check("k8s-alertmanager-critical-paging", STAGING, crd)).messages, [], "the AlertmanagerConfig CRD's camelCase form is read too");
 });

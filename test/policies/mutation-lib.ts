@@ -5,6 +5,11 @@ import { secretCandidates, seedLiterals } from "../../policies/lib/credentials";
 import { DATA_PORTS } from "../../policies/lib/workloads";
 import { runPolicies, type OfflineViolation, type StackReport } from "../../policies/offline";
 import { policies } from "../../policies/pack";
+import { cloudwatchEvidence } from "../../policies/lib/alerts";
+import { restoreCadence, scheduledVerifications } from "../../policies/lib/backups";
+import { CRONJOB } from "../../policies/lib/kubernetes";
+import { cnpgBackups, cronJobBackups, cronJobCommand } from "../../policies/lib/kubernetes-backups";
+import type { Subject } from "../../policies/lib/policy";
 
 /**
  * Mutation testing of the pack: the program builds from a loosened runbook (through the
@@ -20,7 +25,7 @@ import { policies } from "../../policies/pack";
  * number yet: nothing to catch). Set MUTATIONS_SOLO=1 to plan every mutation on its own.
  */
 
-export type How = "runbook" | "settings" | "plan edit";
+export type How = "runbook" | "settings" | "plan edit" | "tightening";
 
 export interface Mutation {
     readonly id: string;
@@ -38,7 +43,7 @@ export interface Mutation {
 }
 
 /** `refused`: the program itself will not build the loosened runbook (it throws), so it cannot be deployed. */
-export type Status = "killed" | "survived" | "no effect" | "not applicable" | "refused";
+export type Status = "killed" | "survived" | "no effect" | "not applicable" | "refused" | "false positive";
 
 export interface Result {
     readonly stack: string;
@@ -264,6 +269,95 @@ export function securityMutations(rb: Runbook, env: Env): Mutation[] {
     return out;
 }
 
+const asSubject = (r: StackPlan["resources"][number]): Subject => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, opts: { protect: r.options.protect, parent: r.parent }, dependencies: r.options.dependsOn });
+
+/** A copy of the plan with one resource (by URN) edited. */
+function editUrn(plan: StackPlan, urn: string, edit: (props: Record<string, any>) => void): StackPlan {
+    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
+    edit(copy.resources.find((r) => r.urn === urn)!.props as Record<string, any>);
+    return copy;
+}
+
+/**
+ * A deterministic sample of at most `n` of `xs` (evenly spaced, offset by the stack so that the
+ * stacks together cover different subjects); every one with MUTATIONS_ALL=1.
+ */
+export function sample<T>(xs: readonly T[], n: number, seed: string): T[] {
+    if (process.env.MUTATIONS_ALL === "1" || xs.length <= n) return [...xs];
+    const offset = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % xs.length;
+    const step = xs.length / n;
+    return Array.from({ length: n }, (_, i) => xs[(offset + Math.floor(i * step)) % xs.length]);
+}
+
+/** How many subjects of each switch a stack's run turns off (all of them with MUTATIONS_ALL=1). */
+const PER_SWITCH = 2;
+
+/**
+ * Switch mutations, generated from the baseline plan: every guard the plan holds that can be
+ * present yet switched off is switched off, one subject at a time — a runbook alarm's actions, a
+ * backup or restore-check CronJob, a ScheduledBackup, an AWS Backup selection or restore testing
+ * selection whose tag then matches nothing, the versioning a bucket's retention relies on.
+ */
+export function switchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
+    const subjects = plan.resources.map(asSubject);
+    const out: Mutation[] = [];
+    const add = (kind: string, policies: string[], targets: readonly Subject[], edit: (p: Record<string, any>) => void, what: string) => {
+        for (const s of sample(targets, PER_SWITCH, `${plan.stack}:${kind}`)) {
+            out.push({ id: `${kind}: ${s.name} ${what}`, how: "plan edit", policies, batch: `W:${kind}:${s.urn}`, edit: (pl) => editUrn(pl, s.urn, edit) });
+        }
+    };
+    const levels = new Set(rb.alerts.flatMap((a) => a.levels.map((l) => `${a.id}.${l.severity}`)));
+    const alarms = cloudwatchEvidence(rb, subjects).filter((e) => e.alertId && levels.has(`${e.alertId}.${e.severity}`));
+    add("alarm", ["aws-amp-cloudwatch-runbook-alerts", "aws-amp-alertmanager-critical-paging"], [...new Set(alarms.map((e) => e.subject))], (p) => (p.actionsEnabled = false), "actionsEnabled → false");
+    const cronGuards = [...cronJobBackups(subjects).filter((e) => rb.backups.some((b) => b.dataset === e.dataset)).map((e) => e.subject)];
+    add("cronjob", ["k8s-cronjob-backup-runbook-schedule", "k8s-cnpg-scheduledbackup-runbook-schedule"], [...new Set(cronGuards)], (p) => (p.spec = { ...p.spec, suspend: true }), "suspended");
+    if (restoreCadence(rb)) {
+        const verifiers = subjects.filter((s) => s.type === CRONJOB && scheduledVerifications(s, String(s.props.spec?.schedule ?? ""), `${s.props.metadata?.name ?? s.name} ${cronJobCommand(s)}`).length > 0);
+        add("restore-check", ["k8s-cronjob-restore-check-cadence"], verifiers, (p) => (p.spec = { ...p.spec, suspend: true }), "suspended");
+        add("restore-selection", ["aws-backup-restoretestingplan-cadence"], subjects.filter((s) => s.type === "aws:backup/restoreTestingSelection:RestoreTestingSelection"), (p) => {
+            for (const c of p.protectedResourceConditions?.stringEquals ?? []) c.value = `${c.value}-nothing-carries-this`;
+        }, "conditions match no resource");
+    }
+    add("scheduledbackup", ["k8s-cnpg-scheduledbackup-runbook-schedule"], cnpgBackups(subjects).map((e) => e.subject), (p) => (p.spec = { ...p.spec, suspend: true }), "suspended");
+    add("backup-selection", ["aws-backup-plan-runbook-schedule"], subjects.filter((s) => s.type === "aws:backup/selection:Selection" && (s.props.selectionTags ?? []).length > 0), (p) => {
+        for (const t of p.selectionTags) t.value = `${t.value}-nothing-carries-this`;
+    }, "tags match no resource");
+    // Versioning a bucket's retention relies on: its bucket keeps noncurrent versions by a lifecycle rule.
+    const keepsVersions = new Set(
+        subjects.filter((s) => /bucketLifecycleConfiguration/.test(s.type) && (s.props.rules ?? []).some((r: Record<string, any>) => r.status !== "Disabled" && r.noncurrentVersionExpiration)).map((s) => String(s.props.bucket)),
+    );
+    add("versioning", ["aws-s3-bucket-versioning-retention"], subjects.filter((s) => /bucketVersioning/.test(s.type) && keepsVersions.has(String(s.props.bucket))), (p) => (p.versioningConfiguration = { ...p.versioningConfiguration, status: "Suspended" }), "suspended");
+    return out;
+}
+
+/**
+ * Tightening edits that must raise nothing new: an extra tag on every tagged resource, an extra
+ * runbook alarm firing sooner than the runbook's, lifecycle rules keeping versions twice as long.
+ */
+export function tightened(rb: Runbook, plan: StackPlan): StackPlan {
+    const copy = structuredClone(plan);
+    for (const r of copy.resources) {
+        const p = r.props as Record<string, any>;
+        if (p.tags && typeof p.tags === "object") p.tags = { ...p.tags, reviewed: "tightening-test" };
+        for (const rule of Array.isArray(p.rules) ? p.rules : []) {
+            if (rule?.noncurrentVersionExpiration?.noncurrentDays) rule.noncurrentVersionExpiration.noncurrentDays *= 2;
+            if (rule?.expiration?.days) rule.expiration.days *= 2;
+        }
+    }
+    const alarm = cloudwatchEvidence(rb, copy.resources.map(asSubject)).find(
+        (e) => e.alertId && e.comparisons.length === 1 && e.comparisons[0].value > 0 && /Greater/.test(String(e.subject.props.comparisonOperator)) && e.subject.props.namespace !== "AWS/Backup",
+    );
+    if (alarm) {
+        const src = copy.resources.find((r) => r.urn === alarm.subject.urn)!;
+        const extra = structuredClone(src);
+        const op = String((extra.props as Record<string, any>).comparisonOperator);
+        (extra.props as Record<string, any>).threshold = /Greater/.test(op) ? alarm.comparisons[0].value * 0.9 : alarm.comparisons[0].value * 1.1;
+        (extra.props as Record<string, any>).name = `${String((extra.props as Record<string, any>).name ?? src.name)}-early`;
+        copy.resources.push({ ...extra, urn: `${src.urn}-early`, name: `${src.name}-early` });
+    }
+    return copy;
+}
+
 function caught(m: Mutation, report: StackReport, before: ReadonlySet<string>): OfflineViolation | undefined {
     return report.violations.find(
         (v) => v.level === "mandatory" && !before.has(v.message) && ((m.keys && v.key && m.keys.includes(v.key)) || (m.policies && m.policies.includes(v.policy))),
@@ -328,8 +422,8 @@ async function tryPlan(stack: string, ms: readonly Mutation[]): Promise<StackPla
 /** Runs every mutation of one stack; planning is sequential (the SDK runtime is process-global). */
 export async function runMutations(stack: string, env: Env, app: Parameters<typeof getRunbook>[0], solo = process.env.MUTATIONS_SOLO === "1"): Promise<Result[]> {
     const rb = getRunbook(app);
-    const mutations = [...runbookMutations(rb, env), ...securityMutations(rb, env)];
     const baseline = await planStack(stack);
+    const mutations = [...runbookMutations(rb, env), ...securityMutations(rb, env), ...switchMutations(rb, baseline)];
     const baseReport = await runPolicies(baseline);
     const before = new Set(baseReport.violations.filter((v) => v.level === "mandatory").map((v) => v.message));
     const baseFingerprint = fingerprint(baseline);
@@ -383,6 +477,12 @@ export async function runMutations(stack: string, env: Env, app: Parameters<type
             continue;
         }
         await runBatch(group);
+    }
+    // No false positive on tightening: the tightened plan raises no mandatory finding the baseline did not.
+    // Tags, lifecycle rules and CloudWatch alarms are AWS resources: elsewhere the edit changes nothing.
+    const tight = baseline.target === "aws" ? await runPolicies(tightened(rb, baseline)) : { violations: [] };
+    for (const v of tight.violations.filter((x) => x.level === "mandatory" && !before.has(x.message))) {
+        results.push({ stack, mutation: `tightening reported: ${v.policy}: ${v.message.slice(0, 200)}`, how: "tightening", status: "false positive" });
     }
     for (const m of misses) {
         const plan = await tryPlan(stack, [m]);

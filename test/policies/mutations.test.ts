@@ -30,6 +30,11 @@ for (const { app, env, stack } of STACKS) {
             [],
             `${stack}: a loosened number the pack did not report`,
         );
+        t.deepEqual(
+            mine.filter((r) => r.status === "false positive").map((r) => r.mutation),
+            [],
+            `${stack}: a tightening edit the pack reported`,
+        );
         t.true(count("killed") > 0, `${stack}: the pack caught nothing at all`);
     });
 }
