@@ -1,5 +1,5 @@
 import YAML from "yaml";
-import type { Config, Resource, ValidationResponse } from "@monokle/validation";
+import type { Config, Resource, ValidationResponse } from "@monokle/validation" with { "resolution-mode": "import" };
 import type { K8sObject } from "../providers/helm";
 
 /**
