@@ -9,6 +9,7 @@ import { postgresHosts } from "./postgres";
 import { redisUrl } from "./redis";
 import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
 import { APP_UID, hardened, podSecurity } from "./security";
+import { APP_SCRATCH, APP_SCRATCH_MIB } from "../hardening";
 import { imagePinProblem } from "../images";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
@@ -92,6 +93,8 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
             spec: {
                 securityContext: podSecurity(APP_UID),
                 automountServiceAccountToken: false,
+                // The root filesystem is read-only: the one writable path is a scratch directory on the node, bounded.
+                volumes: [{ name: "scratch", emptyDir: { sizeLimit: `${APP_SCRATCH_MIB}Mi` } }],
                 containers: [
                     hardened({
                         // The container is named after the service: cAdvisor's `container` label becomes the alert's `component`.
@@ -103,6 +106,8 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
                         resources: kubernetesResources(svc.resources),
                         readinessProbe: { ...probe, ...PROBE_TIMINGS.readiness },
                         livenessProbe: { ...probe, ...PROBE_TIMINGS.liveness },
+                        volumeMounts: [{ name: "scratch", mountPath: APP_SCRATCH }],
+                        securityContext: { readOnlyRootFilesystem: true },
                     }),
                 ],
             },
