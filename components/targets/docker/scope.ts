@@ -158,7 +158,7 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
         maxRetryCount: spec.oneShot ? ONE_SHOT_ATTEMPTS : undefined,
         // A finished job is left alone; a service that stopped is started again by `pulumi up`.
         mustRun: spec.oneShot ? false : true,
-        logDriver: logOpts ? "json-file" : undefined,
+        logDriver: "json-file",
         logOpts,
         privileged: spec.privileged,
         ...(spec.confined
