@@ -66,6 +66,9 @@ import { awsS3BackupBucketNoDelete } from "./aws/s3-backup-bucket-no-delete";
 import { awsS3BucketNameUnique } from "./aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "./aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-default-deny-egress";
+import { awsEcsTaskDefinitionReadonlyRoot } from "./aws/ecs-taskdefinition-readonly-root";
+import { k8sWorkloadReadonlyRoot } from "./kubernetes/workload-readonly-root";
+import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
@@ -141,6 +144,9 @@ export const RULES: readonly Rule[] = [
     awsBackupVaultLockCompliance,
     awsBackupVaultPolicyDenyDelete,
     awsLambdaFunctionFailureAlarmed,
+    awsEcsTaskDefinitionReadonlyRoot,
+    k8sWorkloadReadonlyRoot,
+    dockerContainerReadonlyRoot,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

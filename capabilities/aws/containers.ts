@@ -2,6 +2,7 @@ import { usesDataServices } from "../datastores";
 import type { Env, Runbook, Service } from "../../runbooks";
 import { RDS_CA_BUNDLE_URL } from "./documentdb";
 import { IMAGES } from "./collector";
+import { APP_SCRATCH, APP_UID } from "../hardening";
 
 /**
  * ECS container definitions as plain data. Connection details arrive resolved (the component
@@ -35,7 +36,8 @@ export interface ContainerDefinition {
     readonly logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
     readonly mountPoints?: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
     readonly dependsOn?: { containerName: string; condition: "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }[];
-    readonly linuxParameters?: { initProcessEnabled: boolean };
+    readonly linuxParameters?: { initProcessEnabled?: boolean; capabilities?: { drop: readonly string[] } };
+    readonly readonlyRootFilesystem?: boolean;
     readonly stopTimeout?: number;
 }
 
@@ -196,20 +198,59 @@ export function needsCaBundle(rb: Runbook): boolean {
 /** A container's log configuration: the awslogs driver into `group`, streams prefixed with the container's name. */
 export const awslogs = (group: string, region: string, prefix: string) => ({ logDriver: "awslogs" as const, options: { "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix } });
 
+/**
+ * Fargate creates a task's volumes owned by root, mode 0755, and has no fsGroup: only root can
+ * write to them. The containers that must (the init containers below) run as UID 0 with every
+ * capability dropped, so they can write only where root owns the files (the fresh volumes), on a
+ * read-only root filesystem, hold no secret, and exit before the app starts.
+ */
+const ROOT_WITHOUT_CAPABILITIES = { user: "0", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } } } as const;
+
 /** The init container that fetches the CA bundle into the task's shared volume. */
 export function caBundleContainer(logGroup: string, region: string): ContainerDefinition {
     return {
         name: CA_CONTAINER,
         image: IMAGES.caBundle,
         essential: false,
-        // The volume is root-owned; the image's default user could not write to it.
-        user: "0",
+        ...ROOT_WITHOUT_CAPABILITIES,
         command: ["-fsSL", "--retry", "5", "-o", CA_FILE, RDS_CA_BUNDLE_URL],
         environment: [],
         secrets: [],
         mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: false }],
         logConfiguration: awslogs(logGroup, region, CA_CONTAINER),
     };
+}
+
+/** The app task's scratch volume (Fargate ephemeral storage), mounted at APP_SCRATCH in the app container. */
+export const SCRATCH_VOLUME = "scratch";
+/** Where the init container sees the scratch volume. */
+const SCRATCH_INIT_DIR = "/scratch";
+/** The app task's init container. */
+export const APP_INIT_CONTAINER = "task-init";
+
+/**
+ * The app task's init container: opens the scratch volume to the app's unprivileged user (sticky,
+ * like /tmp) and, where the app talks TLS to RDS or DocumentDB, fetches the CA bundle.
+ */
+export function appInitContainer(logGroup: string, region: string, caBundle: boolean): ContainerDefinition {
+    const steps = [`chmod 1777 ${SCRATCH_INIT_DIR}`, ...(caBundle ? [`curl -fsSL --retry 5 -o ${CA_FILE} ${RDS_CA_BUNDLE_URL}`] : [])];
+    return {
+        name: APP_INIT_CONTAINER,
+        image: IMAGES.caBundle,
+        essential: false,
+        ...ROOT_WITHOUT_CAPABILITIES,
+        entryPoint: ["/bin/sh", "-c"],
+        command: [steps.join(" && ")],
+        environment: [],
+        secrets: [],
+        mountPoints: [{ sourceVolume: SCRATCH_VOLUME, containerPath: SCRATCH_INIT_DIR, readOnly: false }, ...(caBundle ? [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: false }] : [])],
+        logConfiguration: awslogs(logGroup, region, APP_INIT_CONTAINER),
+    };
+}
+
+/** The app task's volumes: the scratch volume, and the CA bundle's where the app needs it. */
+export function appTaskVolumes(caBundle: boolean): { name: string }[] {
+    return [{ name: SCRATCH_VOLUME }, ...(caBundle ? [{ name: CA_VOLUME }] : [])];
 }
 
 export interface AppContainerArgs {
@@ -221,12 +262,18 @@ export interface AppContainerArgs {
     readonly caBundle: boolean;
 }
 
-/** The app container: the runbook's limits (hard) and reservation (soft), port, health check and logs. */
+/**
+ * The app container: the runbook's limits (hard) and reservation (soft), port, health check and
+ * logs; as the unprivileged APP_UID on a read-only root filesystem, writing only to APP_SCRATCH
+ * (capabilities/hardening.ts), once the init container has prepared the task's volumes.
+ */
 export function appContainer(svc: Service, a: AppContainerArgs): ContainerDefinition {
     return {
         name: svc.name,
         image: a.image,
         essential: true,
+        user: `${APP_UID}`,
+        readonlyRootFilesystem: true,
         cpu: Math.round(svc.resources.limits.cpu * 1024),
         memory: svc.resources.limits.memoryMiB,
         memoryReservation: svc.resources.reservations.memoryMiB,
@@ -235,14 +282,10 @@ export function appContainer(svc: Service, a: AppContainerArgs): ContainerDefini
         secrets: a.secrets,
         healthCheck: { command: healthCommand(svc), ...HEALTH_CHECK },
         logConfiguration: awslogs(a.logGroup, a.region, svc.name),
-        linuxParameters: { initProcessEnabled: true },
+        linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
         stopTimeout: 30,
-        ...(a.caBundle
-            ? {
-                  mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: true }],
-                  dependsOn: [{ containerName: CA_CONTAINER, condition: "SUCCESS" as const }],
-              }
-            : {}),
+        mountPoints: [{ sourceVolume: SCRATCH_VOLUME, containerPath: APP_SCRATCH, readOnly: false }, ...(a.caBundle ? [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: true }] : [])],
+        dependsOn: [{ containerName: APP_INIT_CONTAINER, condition: "SUCCESS" as const }],
     };
 }
 

@@ -14,7 +14,15 @@ export const LOKI_CONFIG_PATH = "/etc/loki/local-config.yaml";
 export const LOKI_DATA = "/loki";
 export const PROMTAIL_CONFIG_PATH = "/etc/promtail/config.yml";
 export const PROMTAIL_DATA = "/var/lib/promtail";
-export const DOCKER_SOCKET = "/var/run/docker.sock";
+/**
+ * Where the engine's json-file driver writes each container's log (`<id>/<id>-json.log`, mode
+ * 0640, root's). Promtail reads these files through a read-only bind, not the Docker socket: the
+ * socket, even mounted read-only, is the whole engine API (root on the host).
+ */
+export const DOCKER_CONTAINERS_DIR = "/var/lib/docker/containers";
+
+/** Container labels the json-file driver copies into every line's `attrs`, so Promtail can label lines without the engine's API. */
+export const LOGGED_LABELS = ["app", "component"] as const;
 
 /** The date the storage schema starts at; fixed, so a re-render never changes where old chunks are read from. */
 const SCHEMA_FROM = "2024-01-01";
@@ -37,7 +45,11 @@ export function lokiConfig(runbook: Runbook): Record<string, unknown> {
     };
 }
 
-/** Promtail reads the app's containers through the Docker API and labels their lines with the containers' `app`/`component` labels. */
+/**
+ * Promtail tails the engine's json-file logs (DOCKER_CONTAINERS_DIR) and labels each line with the
+ * container's `app`/`component` labels and name, which the driver writes into the line's `attrs`
+ * (dockerLogOptions); lines of other apps' containers on the same engine are dropped.
+ */
 export function promtailConfig(runbook: Runbook): Record<string, unknown> {
     return {
         server: { http_listen_port: INTERNAL_PORTS.promtail, grpc_listen_port: 0 },
@@ -46,12 +58,14 @@ export function promtailConfig(runbook: Runbook): Record<string, unknown> {
         scrape_configs: [
             {
                 job_name: "docker",
-                docker_sd_configs: [{ host: `unix://${DOCKER_SOCKET}`, refresh_interval: "15s", filters: [{ name: "label", values: [`app=${runbook.app}`] }] }],
-                relabel_configs: [
-                    { source_labels: ["__meta_docker_container_label_app"], target_label: "app" },
-                    { source_labels: ["__meta_docker_container_label_component"], target_label: "component" },
-                    { source_labels: ["__meta_docker_container_name"], regex: "/(.*)", target_label: "container" },
-                    { source_labels: ["__meta_docker_container_log_stream"], target_label: "stream" },
+                static_configs: [{ targets: ["localhost"], labels: { job: "docker", __path__: `${DOCKER_CONTAINERS_DIR}/*/*-json.log` } }],
+                pipeline_stages: [
+                    { json: { expressions: { output: "log", stream: "stream", time: "time", app: "attrs.app", component: "attrs.component", container: "attrs.tag" } } },
+                    { labels: { app: "", component: "", container: "", stream: "" } },
+                    { match: { selector: `{app!="${runbook.app}"}`, action: "drop", drop_counter_reason: "other_app" } },
+                    { timestamp: { source: "time", format: "RFC3339Nano" } },
+                    { output: { source: "output" } },
+                    { labeldrop: ["filename"] },
                 ],
             },
         ],
@@ -59,14 +73,15 @@ export function promtailConfig(runbook: Runbook): Record<string, unknown> {
 }
 
 /**
- * Docker's own log files: where the runbook rotates by size (bunty: 10 MB), the json-file driver
- * rotates at the same size; how long lines are kept is Loki's retention. (Docker keeps one file by
- * default and compresses only from two, so the runbook's `compress` has no json-file equivalent.)
+ * Docker's own log files (json-file driver): each line carries the container's LOGGED_LABELS and
+ * name (`tag`) for Promtail. Where the runbook rotates by size (bunty: 10 MB), the driver rotates
+ * at the same size; how long lines are kept is Loki's retention. (Docker keeps one file by default
+ * and compresses only from two, so the runbook's `compress` has no json-file equivalent.)
  */
-export function dockerLogOptions(runbook: Runbook): Record<string, string> | undefined {
+export function dockerLogOptions(runbook: Runbook): Record<string, string> {
     const { logs } = runbook;
-    if (logs.rotation !== "size" || logs.rotateMaxSizeMB === undefined) return undefined;
-    return { "max-size": `${logs.rotateMaxSizeMB}m` };
+    const rotate: Record<string, string> = logs.rotation === "size" && logs.rotateMaxSizeMB !== undefined ? { "max-size": `${logs.rotateMaxSizeMB}m` } : {};
+    return { labels: LOGGED_LABELS.join(","), tag: "{{.Name}}", ...rotate };
 }
 
 export const toYaml = (header: string, value: unknown) => `# ${header}\n${YAML.stringify(value, { lineWidth: 0 })}`;

@@ -9,6 +9,7 @@ import { postgresHosts } from "./postgres";
 import { redisUrl } from "./redis";
 import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
 import { APP_UID, hardened, podSecurity } from "./security";
+import { APP_SCRATCH, APP_SCRATCH_MIB } from "../hardening";
 import { imagePinProblem } from "../images";
 import { rabbitmqEnv, scaledOnQueueDepth } from "../rabbitmq";
 import { rabbitmqEndpoint, rabbitmqTriggers } from "./rabbitmq";
@@ -113,6 +114,8 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
             spec: {
                 securityContext: podSecurity(APP_UID),
                 automountServiceAccountToken: false,
+                // The root filesystem is read-only: the one writable path is a scratch directory on the node, bounded.
+                volumes: [{ name: "scratch", emptyDir: { sizeLimit: `${APP_SCRATCH_MIB}Mi` } }],
                 containers: [
                     hardened({
                         // The container is named after the service: cAdvisor's `container` label becomes the alert's `component`.
@@ -124,6 +127,8 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
                         resources: kubernetesResources(svc.resources),
                         readinessProbe: { ...ready, ...PROBE_TIMINGS.readiness },
                         livenessProbe: { ...probe, ...PROBE_TIMINGS.liveness },
+                        volumeMounts: [{ name: "scratch", mountPath: APP_SCRATCH }],
+                        securityContext: { readOnlyRootFilesystem: true },
                     }),
                 ],
             },

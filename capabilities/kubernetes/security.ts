@@ -14,8 +14,8 @@ type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
  * capability dropped, the runtime's seccomp profile; and the app namespace's NetworkPolicies.
  */
 
-/** UID the app services run as when their image does not say; images must run unprivileged on 8080/3000. */
-export const APP_UID = 10001;
+/** UID the app services run as (capabilities/hardening.ts, the same on every target). */
+export { APP_UID } from "../hardening";
 
 /** UIDs of the official data-service images' own users. */
 export const IMAGE_UID = { redis: 999, mongodb: 999, postgres: 999, mc: 1000, awsCli: 1000 } as const;

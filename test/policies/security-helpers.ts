@@ -10,6 +10,9 @@ import { awsS3BackupBucketNoDelete } from "../../policies/aws/s3-backup-bucket-n
 import { awsS3BucketNameUnique } from "../../policies/aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "../../policies/aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "../../policies/kubernetes/networkpolicy-default-deny-egress";
+import { awsEcsTaskDefinitionReadonlyRoot } from "../../policies/aws/ecs-taskdefinition-readonly-root";
+import { k8sWorkloadReadonlyRoot } from "../../policies/kubernetes/workload-readonly-root";
+import { dockerContainerReadonlyRoot } from "../../policies/docker/container-readonly-root";
 import { fakePlan, type Fake } from "./helpers";
 
 /**
@@ -27,6 +30,9 @@ export const SECURITY_RULES: readonly Rule[] = [
     awsS3BucketNameUnique,
     awsIamRoleTrustConfusedDeputy,
     awsS3BackupBucketNoDelete,
+    awsEcsTaskDefinitionReadonlyRoot,
+    k8sWorkloadReadonlyRoot,
+    dockerContainerReadonlyRoot,
 ];
 
 function ruleNamed(name: string): Rule {

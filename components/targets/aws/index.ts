@@ -13,6 +13,7 @@ import { DATA_SERVICES, type AwsDataInputs, type AwsDataOutputs } from "./data-s
 import { AwsFirewall } from "./firewall";
 import { AwsGrafana } from "./grafana";
 import { AwsIngress } from "./ingress";
+import { AwsAccessLogs } from "./storage";
 import { AwsKeys } from "./keys";
 import { AwsMonitoring } from "./monitoring";
 import { AwsNetwork } from "./network";
@@ -44,6 +45,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
     public readonly monitoring: AwsMonitoring;
     public readonly collector: AwsCollector;
     public readonly grafana: AwsGrafana;
+    /** The bucket every other bucket's S3 server access logs go to. */
+    public readonly accessLogs: AwsAccessLogs;
 
     constructor(name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Platform", name, {}, opts);
@@ -67,7 +70,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
         const invoke = { parent: this, provider: this.provider };
-        const scope: AwsScope = {
+        const unlogged: AwsScope = {
             stack: context.stack,
             env: context.env,
             protect: context.protect,
@@ -79,6 +82,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
             accountId: aws.getCallerIdentityOutput({}, invoke).accountId,
         };
         const opt = { parent: this };
+        this.accessLogs = new AwsAccessLogs(`${name}-s3-access-logs`, unlogged, opt);
+        const scope: AwsScope = { ...unlogged, serverAccessLogs: this.accessLogs.bucket.id };
 
         this.keys = new AwsKeys(`${name}-keys`, scope, opt);
         const dataKey = this.keys.data.arn;

@@ -95,6 +95,9 @@ export class AwsIngress extends pulumi.ComponentResource {
             { bucket: this.accessLogs.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
             child(this, args),
         );
+        if (args.serverAccessLogs) {
+            new aws.s3.BucketLogging(`${name}-access-logs-access-logging`, { bucket: this.accessLogs.id, targetBucket: args.serverAccessLogs, targetPrefix: `${name}-access-logs/` }, child(this, args));
+        }
         // ALB access logs only support SSE-S3.
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-access-logs-encryption`, { bucket: this.accessLogs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child(this, args));
         new aws.s3.BucketLifecycleConfiguration(

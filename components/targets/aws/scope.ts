@@ -29,6 +29,8 @@ export interface AwsScope {
     readonly partition: pulumi.Output<string>;
     readonly accountId: pulumi.Output<string>;
     readonly region: string;
+    /** The bucket every other bucket writes its S3 server access logs to (AwsAccessLogs in storage.ts); none while that bucket itself is made. */
+    readonly serverAccessLogs?: pulumi.Input<string>;
 }
 
 /** Where a managed data service (RDS, ElastiCache, MSK, DocumentDB) runs: private subnets, its security group, the data key. */
@@ -287,6 +289,9 @@ export function privateBucket(
     opts: pulumi.CustomResourceOptions,
 ): { bucket: aws.s3.Bucket; versioning: aws.s3.BucketVersioning } {
     const bucket = new aws.s3.Bucket(logicalName, args, opts);
+    if (scope.serverAccessLogs) {
+        new aws.s3.BucketLogging(`${logicalName}-access-logging`, { bucket: bucket.id, targetBucket: scope.serverAccessLogs, targetPrefix: `${logicalName}/` }, child(parent, scope));
+    }
     new aws.s3.BucketOwnershipControls(`${logicalName}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child(parent, scope));
     new aws.s3.BucketPublicAccessBlock(
         `${logicalName}-public-access`,

@@ -4,11 +4,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     appContainer,
+    appInitContainer,
+    appTaskVolumes,
     awslogs,
     bucketAccess,
     appEnvironment,
-    CA_VOLUME,
-    caBundleContainer,
     HEALTH_CHECK_GRACE_SECONDS,
     needsCaBundle,
     type ContainerDefinition,
@@ -146,7 +146,7 @@ export class AwsServices extends pulumi.ComponentResource {
                 const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}), ...(rabbitmq ? { rabbitmq } : {}) };
                 const { environment, secrets } = appEnvironment(rb, args.env, args.region, svc, endpoints, creds);
                 const defs: ContainerDefinition[] = [
-                    ...(caBundle ? [caBundleContainer(logGroupName, args.region)] : []),
+                    appInitContainer(logGroupName, args.region, caBundle),
                     appContainer(svc, { image: args.images[svc.name], logGroup: logGroupName, region: args.region, environment, secrets, caBundle }),
                 ];
                 return JSON.stringify(defs);
@@ -157,7 +157,7 @@ export class AwsServices extends pulumi.ComponentResource {
                 executionRole: this.executionRole,
                 taskRole: this.taskRole,
                 containerDefinitions: containers,
-                ...(caBundle ? { volumes: [{ name: CA_VOLUME }] } : {}),
+                volumes: appTaskVolumes(caBundle),
             });
             const discovery = new aws.servicediscovery.Service(
                 `${name}-${svc.name}-discovery`,

@@ -111,3 +111,62 @@ export class AwsStorage extends pulumi.ComponentResource {
         this.registerOutputs({ buckets: Object.fromEntries(Object.entries(this.buckets).map(([k, b]) => [k, b.bucket])) });
     }
 }
+
+/**
+ * Where S3 writes the server access logs of every other bucket of the stack (FSBP S3.9): who read,
+ * wrote or deleted which object. S3 delivers these logs only into a bucket encrypted with SSE-S3,
+ * so this one bucket is not under the data key; it is private, TLS only, written only by S3's
+ * logging service for this account's buckets, and keeps the logs for the runbook's log retention.
+ * It does not log its own access: each delivery would log another, without end.
+ */
+export class AwsAccessLogs extends pulumi.ComponentResource {
+    public readonly bucket: aws.s3.Bucket;
+
+    constructor(name: string, args: AwsScope, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:aws:AccessLogs", name, {}, opts);
+        this.bucket = new aws.s3.Bucket(name, { forceDestroy: !args.protect }, stateful(this, args));
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child(this, args));
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            child(this, args),
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child(this, args));
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            { bucket: this.bucket.id, rules: [{ id: "log-retention", status: "Enabled", filter: {}, expiration: { days: args.runbook.logs.retentionDays } }] },
+            child(this, args),
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            {
+                bucket: this.bucket.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "S3ServerAccessLogs",
+                            Effect: "Allow",
+                            Principal: { Service: "logging.s3.amazonaws.com" },
+                            Action: "s3:PutObject",
+                            Resource: pulumi.interpolate`${this.bucket.arn}/*`,
+                            // Only the logs of this account's buckets (confused deputy).
+                            Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+                        },
+                        {
+                            Sid: "DenyPlainHttp",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
+                }),
+            },
+            child(this, args),
+        );
+        this.registerOutputs({ bucket: this.bucket.bucket });
+    }
+}
+

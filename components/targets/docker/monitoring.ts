@@ -6,7 +6,7 @@ import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters
 import { GRAFANA_HEALTH_PATH, grafanaDashboardProvider, grafanaEnv } from "../../../capabilities/dashboards";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_PROVISIONING, grafanaDatasources } from "../../../capabilities/docker/grafana";
 import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/versions";
-import { DOCKER_SOCKET, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA, lokiConfig, promtailConfig } from "../../../capabilities/docker/logging";
+import { DOCKER_CONTAINERS_DIR, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA, lokiConfig, promtailConfig } from "../../../capabilities/docker/logging";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR, prometheusYaml } from "../../../capabilities/docker/prometheus";
 import { HOSTS, INTERNAL_PORTS } from "../../../capabilities/docker/topology";
 import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
@@ -127,8 +127,11 @@ export class Monitoring extends pulumi.ComponentResource {
                 command: [`-config.file=${PROMTAIL_CONFIG_PATH}`],
                 uploads: [upload(PROMTAIL_CONFIG_PATH, yaml(promtailConfig(rb)))],
                 volumes: [{ volume: this.volumes.promtail, path: PROMTAIL_DATA }],
-                // Read-only access to the engine's API, to find the app's containers and read their logs.
-                binds: [{ hostPath: DOCKER_SOCKET, path: DOCKER_SOCKET, readOnly: true }],
+                // The engine's log files, read-only (no Docker socket). They are root's (0640): Promtail runs as
+                // UID 0 without a single capability, so it reads what root owns and nothing else, on a read-only root.
+                binds: [{ hostPath: DOCKER_CONTAINERS_DIR, path: DOCKER_CONTAINERS_DIR, readOnly: true }],
+                user: "0",
+                confined: { scratch: "/tmp", scratchMiB: 16 },
             },
             [this.loki],
         );
@@ -203,8 +206,8 @@ export class Monitoring extends pulumi.ComponentResource {
             case "pushgateway": {
                 const data = volume(this, `${name}-${node.host}-data`, scope, `${node.host}-data`, "pushgateway");
                 this.volumes.pushgateway = data;
-                // The image runs as nobody, and a new volume is root's: root writes the persistence file.
-                return { ...base, user: "root", volumes: [{ volume: data, path: PUSHGATEWAY_DATA }] };
+                // The image runs as nobody (65534) and owns /pushgateway: Docker gives a new volume the image directory's owner.
+                return { ...base, user: "65534", volumes: [{ volume: data, path: PUSHGATEWAY_DATA }], confined: { scratch: "/tmp", scratchMiB: 16 } };
             }
             default:
                 return base;

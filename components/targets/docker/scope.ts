@@ -100,6 +100,11 @@ export interface ContainerSpec {
     readonly resources?: DockerResources;
     /** Full access to the host's devices; only cAdvisor needs it. Defaults to false. */
     readonly privileged?: boolean;
+    /**
+     * Run confined: read-only root filesystem with a tmpfs at `scratch` (bounded, no exec), every
+     * capability dropped, no privilege escalation. Defaults to none (the image's own settings).
+     */
+    readonly confined?: { readonly scratch: string; readonly scratchMiB: number };
 }
 
 /** How long `pulumi up` waits for a data service to turn healthy (a first start initialises the volume). */
@@ -153,9 +158,17 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
         maxRetryCount: spec.oneShot ? ONE_SHOT_ATTEMPTS : undefined,
         // A finished job is left alone; a service that stopped is started again by `pulumi up`.
         mustRun: spec.oneShot ? false : true,
-        logDriver: logOpts ? "json-file" : undefined,
+        logDriver: "json-file",
         logOpts,
         privileged: spec.privileged,
+        ...(spec.confined
+            ? {
+                  readOnly: true,
+                  tmpfs: { [spec.confined.scratch]: `rw,noexec,nosuid,size=${spec.confined.scratchMiB}m` },
+                  capabilities: { drops: ["ALL"] },
+                  securityOpts: ["no-new-privileges:true"],
+              }
+            : {}),
         ...(spec.resources ?? (spec.oneShot ? {} : platformLimits(runbook, spec.component))),
     };
 }

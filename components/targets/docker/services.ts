@@ -4,6 +4,7 @@ import type { Service } from "../../../runbooks";
 import { HEALTHCHECK, healthcheckCommand, serviceEnv } from "../../../capabilities/docker/services";
 import { dockerResources } from "../../../capabilities/sizing";
 import { serviceReplicas } from "../../../capabilities/docker/topology";
+import { APP_SCRATCH, APP_SCRATCH_MIB, APP_UID } from "../../../capabilities/hardening";
 import { container, type DockerScope } from "./scope";
 
 export interface AppServiceArgs {
@@ -49,6 +50,8 @@ export class AppService extends pulumi.ComponentResource {
                     secretEnv,
                     healthcheck: { tests: healthcheckCommand(service), ...HEALTHCHECK },
                     resources: dockerResources(service.resources),
+                    user: `${APP_UID}`,
+                    confined: { scratch: APP_SCRATCH, scratchMiB: APP_SCRATCH_MIB },
                 },
                 [...(args.after ?? [])],
             ),

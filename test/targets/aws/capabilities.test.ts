@@ -18,7 +18,8 @@ import { backupRules, bucketsFor, noncurrentVersionDays, restoreTestSpec } from 
 import { CHAT_FORWARDER_SOURCE } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { collectorConfig } from "../../../capabilities/aws/collector";
-import { appContainer, appEnvironment, healthCommand } from "../../../capabilities/aws/containers";
+import { APP_INIT_CONTAINER, appContainer, appEnvironment, appInitContainer, CA_DIR, healthCommand } from "../../../capabilities/aws/containers";
+import { APP_SCRATCH, APP_UID } from "../../../capabilities/hardening";
 import { documentDbEngine, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { cacheNodeType, cacheParameters, cacheTopology, elastiCacheEngineVersion } from "../../../capabilities/aws/elasticache";
 import { CLOUDWATCH_RETENTION_DAYS, cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
@@ -365,7 +366,16 @@ test("containers: limits, health check on the runbook's path, credentials only b
     t.is(c.memoryReservation, svc.resources.reservations.memoryMiB);
     t.is(c.cpu, svc.resources.limits.cpu * 1024);
     t.true(healthCommand(svc)[1].includes(`http://127.0.0.1:${svc.port}${svc.healthPath}`));
-    t.deepEqual(c.dependsOn, [{ containerName: "rds-ca-bundle", condition: "SUCCESS" }]);
+    // Read-only root, unprivileged, writing only to the scratch volume the init step opened for it.
+    t.deepEqual(c.dependsOn, [{ containerName: APP_INIT_CONTAINER, condition: "SUCCESS" }]);
+    t.is(c.readonlyRootFilesystem, true);
+    t.is(c.user, `${APP_UID}`);
+    t.deepEqual(c.mountPoints?.filter((m) => !m.readOnly).map((m) => m.containerPath), [APP_SCRATCH]);
+    const init = appInitContainer("g", "us-east-1", true);
+    t.like(init, { essential: false, user: "0", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } } });
+    t.deepEqual(init.mountPoints?.map((m) => m.sourceVolume).sort(), [...new Set(c.mountPoints?.map((m) => m.sourceVolume))].sort(), "the init step prepares exactly the volumes the app mounts");
+    t.true(init.mountPoints!.some((m) => m.containerPath === CA_DIR) && /curl .* -o \/certs\//.test(init.command!.join(" ")), "it fetches the CA bundle where the app needs it");
+    t.false(appInitContainer("g", "us-east-1", false).command!.join(" ").includes("curl"), "a frontend's task fetches no CA bundle");
 });
 
 /** Runs a forwarder's `index.js` as Lambda would, with Secrets Manager and fetch stood in; returns its exports and what it posted. */

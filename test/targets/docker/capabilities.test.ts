@@ -79,7 +79,7 @@ for (const app of APPS) {
             rb.backups.map((b) => [b.dataset, b.cron, `${b.retentionDays}`]),
         );
         t.is((lokiConfig(rb) as { limits_config: { retention_period: string } }).limits_config.retention_period, `${rb.logs.retentionDays * 24}h`);
-        t.is(dockerLogOptions(rb)?.["max-size"], rb.logs.rotation === "size" ? `${rb.logs.rotateMaxSizeMB}m` : undefined);
+        t.is(dockerLogOptions(rb)["max-size"] as string | undefined, rb.logs.rotation === "size" ? `${rb.logs.rotateMaxSizeMB}m` : undefined);
     });
 }
 

@@ -1,3 +1,4 @@
+import { LOGGED_LABELS } from "../../../capabilities/docker/logging";
 import test from "ava";
 import * as fs from "fs";
 import * as path from "path";
@@ -426,7 +427,9 @@ for (const app of APPS) {
 
         const logOpts = ofType(p, T.container).map((c) => c.props.logOpts as Record<string, string> | undefined);
         if (rb.logs.rotation === "size") for (const o of logOpts) t.is(o?.["max-size"], `${rb.logs.rotateMaxSizeMB}m`);
-        else for (const o of logOpts) t.is(o, undefined);
+        else for (const o of logOpts) t.is(o?.["max-size"], undefined);
+        // Every container's lines carry its labels and name, which Promtail reads from the log files.
+        for (const o of logOpts) t.like(o, { labels: LOGGED_LABELS.join(","), tag: "{{.Name}}" });
     });
 }
 
