@@ -62,6 +62,7 @@ import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-de
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
+import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -139,6 +140,8 @@ export const RULES: readonly Rule[] = [
     k8sLokiLogRetention,
     awsCloudwatchLogGroupRetention,
     awsS3BucketLifecycleRetention,
+    // the cloud's quotas
+    platformQuotaDefaultLimits,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
