@@ -195,7 +195,12 @@ test("Services select existing pods; Ingress per public host with TLS from the s
             const ing = ingresses.find((i) => props(i).spec.rules[0].host === host);
             t.truthy(ing, `${app} ${svc} ingress for ${host}`);
             t.deepEqual(props(ing!).spec.tls[0].hosts, [host]);
-            t.is(props(ing!).metadata.annotations["cert-manager.io/cluster-issuer"], settings["runbook-platform:kubernetes"].clusterIssuer);
+            // TLS from the namespace's shared cert-manager Certificate (one order for every host), issued by the stack's ClusterIssuer.
+            const certificate = plan(app).resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && props(r).spec.secretName === props(ing!).spec.tls[0].secretName);
+            t.truthy(certificate, `${app} ${svc}: a Certificate issues the Ingress's TLS secret`);
+            t.true(props(certificate!).spec.dnsNames.includes(host));
+            t.is(props(certificate!).spec.issuerRef.name, settings["runbook-platform:kubernetes"].clusterIssuer);
+            t.false("cert-manager.io/cluster-issuer" in props(ing!).metadata.annotations, "no per-Ingress certificate order");
             t.is(props(ing!).spec.ingressClassName, settings["runbook-platform:kubernetes"].ingressClass);
             const backend = props(ing!).spec.rules[0].http.paths[0].backend.service.name;
             t.true(byType(plan(app), K.service).some((s) => nameOf(s) === backend), "backend Service exists");
