@@ -155,6 +155,10 @@ export interface ScaleFigures {
     readonly planMs: number;
     readonly policyMs: number;
     readonly renderMs: number;
+    /** CPU time (user + system) of each step, ms. */
+    readonly planCpuMs: number;
+    readonly policyCpuMs: number;
+    readonly renderCpuMs: number;
     /** Files the render wrote, and their bytes. */
     readonly renderFiles: number;
     readonly renderBytes: number;
@@ -171,6 +175,9 @@ const STEPS = [
     ["plan", "planMs"],
     ["policy", "policyMs"],
     ["render", "renderMs"],
+    ["plan cpu", "planCpuMs"],
+    ["policy cpu", "policyCpuMs"],
+    ["render cpu", "renderCpuMs"],
 ] as const;
 
 /** One size of the scale run, in this process: printed as one line of JSON for the parent. */
@@ -179,16 +186,27 @@ async function scaleOne(n: number, env: Env): Promise<void> {
     // Untimed warm-up on the base app's own stack: module loading and the first compile are not the size's cost.
     const stack = `${SYNTHETIC_BASE_APP}-${env}`;
     await runPolicies(await planStack(stack));
+    // CPU time beside wall time: on a shared machine it depends far less on the other processes.
+    const cpu = (c0: NodeJS.CpuUsage) => {
+        const d = process.cpuUsage(c0);
+        return (d.user + d.system) / 1000;
+    };
     let t0 = process.hrtime.bigint();
+    let c0 = process.cpuUsage();
     const plan = await planSynthetic(n, env);
     const planMs = ms(t0);
+    const planCpuMs = cpu(c0);
     t0 = process.hrtime.bigint();
+    c0 = process.cpuUsage();
     const report = await runPolicies(plan);
     const policyMs = ms(t0);
+    const policyCpuMs = cpu(c0);
     t0 = process.hrtime.bigint();
+    c0 = process.cpuUsage();
     const context = syntheticContext(n)(resolveStack(stack, readStackConfig(stack).config));
     const files = renderArtifacts(context.runbook, env, context.target, placeholderReceivers(context.runbook, context.target, context.settings.alerting?.smtp));
     const renderMs = ms(t0);
+    const renderCpuMs = cpu(c0);
     const figures: ScaleFigures = {
         services: n,
         env,
@@ -196,6 +214,9 @@ async function scaleOne(n: number, env: Env): Promise<void> {
         planMs,
         policyMs,
         renderMs,
+        planCpuMs,
+        policyCpuMs,
+        renderCpuMs,
         renderFiles: files.length,
         renderBytes: files.reduce((sum, f) => sum + Buffer.byteLength(f.content), 0),
         mandatory: report.mandatory,
@@ -229,19 +250,19 @@ async function scale(sizes: readonly number[], env: Env): Promise<void> {
         rows.push(JSON.parse(out.toString().trim().split("\n").pop()!) as ScaleFigures);
     }
     console.log(`scale run: synthetic ${SYNTHETIC_BASE_APP}-${env} with N services, each N in a fresh process (node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
-    console.log(`  ${"N".padStart(5)} ${"resources".padStart(9)} ${"plan ms".padStart(9)} ${"policy ms".padStart(9)} ${"render ms".padStart(9)} ${"files".padStart(6)} ${"render KB".padStart(9)} ${"peak MB".padStart(8)} ${"mandatory".padStart(9)}`);
+    console.log(`  ${"N".padStart(5)} ${"resources".padStart(9)} ${"plan ms".padStart(9)} ${"policy ms".padStart(9)} ${"render ms".padStart(9)} ${"CPU ms: plan/policy/render".padStart(26)} ${"files".padStart(6)} ${"render KB".padStart(9)} ${"peak MB".padStart(8)} ${"mandatory".padStart(9)}`);
     for (const r of rows) {
         console.log(
-            `  ${String(r.services).padStart(5)} ${String(r.resources).padStart(9)} ${r.planMs.toFixed(0).padStart(9)} ${r.policyMs.toFixed(0).padStart(9)} ${r.renderMs.toFixed(0).padStart(9)} ${String(r.renderFiles).padStart(6)} ${(r.renderBytes / 1024).toFixed(0).padStart(9)} ${r.peakRssMB.toFixed(0).padStart(8)} ${String(r.mandatory).padStart(9)}`,
+            `  ${String(r.services).padStart(5)} ${String(r.resources).padStart(9)} ${r.planMs.toFixed(0).padStart(9)} ${r.policyMs.toFixed(0).padStart(9)} ${r.renderMs.toFixed(0).padStart(9)} ${[r.planCpuMs, r.policyCpuMs, r.renderCpuMs].map((x) => x.toFixed(0)).join("/").padStart(26)} ${String(r.renderFiles).padStart(6)} ${(r.renderBytes / 1024).toFixed(0).padStart(9)} ${r.peakRssMB.toFixed(0).padStart(8)} ${String(r.mandatory).padStart(9)}`,
         );
     }
     console.log("  fitted exponent in N (time = c·N^k; 1 is linear):");
     for (const [step, key] of STEPS) {
         const pairs = rows.slice(1).map((r, i) => `${rows[i].services}→${r.services}: ${fittedExponent([[rows[i].services, rows[i][key]], [r.services, r[key]]]).toFixed(2)}`);
-        console.log(`    ${step.padEnd(7)} ${pairs.join(", ")}; all sizes: ${fittedExponent(rows.map((r) => [r.services, r[key]] as const)).toFixed(2)}`);
+        console.log(`    ${step.padEnd(10)} ${pairs.join(", ")}; all sizes: ${fittedExponent(rows.map((r) => [r.services, r[key]] as const)).toFixed(2)}`);
     }
     const memory = rows.slice(1).map((r, i) => `${rows[i].services}→${r.services}: ${fittedExponent([[rows[i].services, rows[i].peakRssMB], [r.services, r.peakRssMB]]).toFixed(2)}`);
-    console.log(`    ${"memory".padEnd(7)} ${memory.join(", ")} (peak RSS, module loading included)`);
+    console.log(`    ${"memory".padEnd(10)} ${memory.join(", ")} (peak RSS, module loading included)`);
     for (const r of rows) console.log(`  N=${r.services}: ${r.quotas.length ? `over ${r.quotas.join(", ")} (${QUOTA_POLICY})` : "within every quota the pack counts"}`);
     const largest = rows[rows.length - 1];
     console.log(`  target: ${largest.services} services planned and checked in under 15000 ms — ${largest.planMs + largest.policyMs < 15_000 ? "met" : "NOT met"} (${(largest.planMs + largest.policyMs).toFixed(0)} ms)`);
