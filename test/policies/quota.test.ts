@@ -59,7 +59,7 @@ function k8s(): Fake[] {
 const many = <X>(n: number, f: (i: number) => X) => Array.from({ length: n }, (_, i) => f(i));
 
 test("platform-quota-default-limits: AWS counts past their quotas are refused, naming the quota, the count and the document", async (t) => {
-    await compliantAndBroken(t, NAME, PROD, aws, {
+    await compliantAndBroken(t, "platform-quota-default-limits", PROD, aws, {
         "ACM names": { edit: (r) => (find(r, "certificate").props.subjectAlternativeNames = many(limit("acm-names-per-certificate"), (i) => `s${i}.gravitypm.com`)), expect: /11 domain names on one ACM certificate; the quota acm-names-per-certificate is 10 \(the default\), https:\/\/docs\.aws\.amazon\.com\/acm\// },
         "listener rules and target groups": {
             edit: (r) => r.push(...many(limit("elb-listener-rules-per-load-balancer") - 1, (i) => targetGroup(`tg-x${i}`)), ...many(limit("elb-listener-rules-per-load-balancer") - 1, (i) => listenerRule(`rule-x${i}`, 100 + i, `tg-x${i}`))),
@@ -78,7 +78,7 @@ test("platform-quota-default-limits: AWS counts past their quotas are refused, n
 });
 
 test("platform-quota-default-limits: Let's Encrypt certificates per registered domain and names per certificate", async (t) => {
-    await compliantAndBroken(t, NAME, STAGING, k8s, {
+    await compliantAndBroken(t, "platform-quota-default-limits", STAGING, k8s, {
         "certificates per registered domain (Certificates)": {
             edit: (r) => r.push(...many(limit("letsencrypt-certificates-per-registered-domain"), (i) => ({ type: T.certificate, name: `tls-${i}`, props: { metadata: { namespace: "gravitypm" }, spec: { secretName: `s-${i}`, dnsNames: [`h${i}.gravitypm.com`] } } }))),
             expect: /registered domain gravitypm\.com .*51 new Let's Encrypt certificates per registered domain per week; .*https:\/\/letsencrypt\.org\/docs\/rate-limits\//,
