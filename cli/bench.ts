@@ -7,6 +7,13 @@ import { allStacks, parseStackName } from "../stacks/settings";
 import { readProjectRuntime, runProgram } from "./harness/engine/launcher";
 import { timePackStart } from "./harness/engine/pack-launcher";
 import { planStack } from "./harness/runtime";
+import { readStackConfig } from "./harness/stack-files";
+import { planSynthetic, SYNTHETIC_BASE_APP, syntheticContext } from "./harness/synthetic";
+import { placeholderReceivers } from "./render";
+import { renderArtifacts } from "../capabilities/alerting/artifacts";
+import { ENVS, type Env } from "../runbooks";
+import { resolveStack } from "../stacks/settings";
+import { runPolicies } from "../policies/offline";
 
 /**
  * `npm run bench`: how long the offline plan of every stack takes, as the user runs it (a fresh
@@ -19,6 +26,11 @@ import { planStack } from "./harness/runtime";
  * its last resource registration (target: under 3 s), with the CPU time it used (which, unlike wall
  * time, depends little on what else runs on a shared machine); and the policy pack under
  * `cmd/run-policy-pack` until it prints its port.
+ *
+ * `--scale`: the synthetic app (cli/harness/synthetic.ts, gravitypm with N services) at each of
+ * `--sizes`, each N in a fresh process (so its peak memory is its own): the plan, the whole policy
+ * pack over it, and the render of its files, timed; then the fitted exponent of each step in N
+ * between successive sizes and over all of them (least squares on log-log). Linear is 1.
  */
 
 const ROOT = path.resolve(__dirname, "..");
@@ -32,9 +44,21 @@ async function main(argv: string[]) {
     const opts = new Command("bench")
         .option("-r, --runs <n>", "repetitions of each measurement", "3")
         .option("--startup-only", "only the real-entry-point start-up figures")
+        .option("--scale", `only the scale run: the synthetic app (${SYNTHETIC_BASE_APP} with N services) planned, checked and rendered at each size`)
+        .option("--sizes <list>", "the scale run's service counts, comma-separated", "10,50,200")
+        .option("--env <env>", `the scale run's environment (${ENVS.join(", ")})`, "production")
+        .option("--scale-one <n>", "(internal) one size of the scale run in this process, as JSON")
         .parse(argv)
-        .opts<{ runs: string; startupOnly?: boolean }>();
+        .opts<{ runs: string; startupOnly?: boolean; scale?: boolean; sizes: string; env: string; scaleOne?: string }>();
     const runs = Math.max(1, Number(opts.runs));
+    if (opts.scale || opts.scaleOne !== undefined) {
+        if (!(ENVS as readonly string[]).includes(opts.env)) throw new Error(`--env ${JSON.stringify(opts.env)}: allowed: ${ENVS.join(", ")}`);
+        const env = opts.env as Env;
+        if (opts.scaleOne !== undefined) return scaleOne(serviceCount(opts.scaleOne, "--scale-one"), env);
+        const sizes = opts.sizes.split(",").map((s) => serviceCount(s.trim(), "--sizes"));
+        if (sizes.length < 2 || sizes.some((n, i) => i > 0 && n <= sizes[i - 1])) throw new Error(`--sizes ${JSON.stringify(opts.sizes)}: allowed: at least two increasing service counts, e.g. 10,50,200`);
+        return scale(sizes, env);
+    }
     const stacks = allStacks();
 
     const sizes = new Map<string, number>();
@@ -116,6 +140,132 @@ async function startup(runs: number, sizes: Map<string, number>) {
     } finally {
         fs.rmSync(cacheDir, { recursive: true, force: true });
     }
+}
+
+function serviceCount(text: string, flag: string): number {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${JSON.stringify(text)}: allowed: whole numbers of services, at least 1`);
+    return n;
+}
+
+export interface ScaleFigures {
+    readonly services: number;
+    readonly env: Env;
+    readonly resources: number;
+    readonly planMs: number;
+    readonly policyMs: number;
+    readonly renderMs: number;
+    /** CPU time (user + system) of each step, ms. */
+    readonly planCpuMs: number;
+    readonly policyCpuMs: number;
+    readonly renderCpuMs: number;
+    /** Files the render wrote, and their bytes. */
+    readonly renderFiles: number;
+    readonly renderBytes: number;
+    readonly mandatory: number;
+    /** The quotas the pack's quota policy finds exceeded. */
+    readonly quotas: string[];
+    /** Peak resident memory of the process that measured this size, MB. */
+    readonly peakRssMB: number;
+}
+
+const QUOTA_POLICY = "platform-quota-default-limits";
+
+const STEPS = [
+    ["plan", "planMs"],
+    ["policy", "policyMs"],
+    ["render", "renderMs"],
+    ["plan cpu", "planCpuMs"],
+    ["policy cpu", "policyCpuMs"],
+    ["render cpu", "renderCpuMs"],
+] as const;
+
+/** One size of the scale run, in this process: printed as one line of JSON for the parent. */
+async function scaleOne(n: number, env: Env): Promise<void> {
+    const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+    // Untimed warm-up on the base app's own stack: module loading and the first compile are not the size's cost.
+    const stack = `${SYNTHETIC_BASE_APP}-${env}`;
+    await runPolicies(await planStack(stack));
+    // CPU time beside wall time: on a shared machine it depends far less on the other processes.
+    const cpu = (c0: NodeJS.CpuUsage) => {
+        const d = process.cpuUsage(c0);
+        return (d.user + d.system) / 1000;
+    };
+    let t0 = process.hrtime.bigint();
+    let c0 = process.cpuUsage();
+    const plan = await planSynthetic(n, env);
+    const planMs = ms(t0);
+    const planCpuMs = cpu(c0);
+    t0 = process.hrtime.bigint();
+    c0 = process.cpuUsage();
+    const report = await runPolicies(plan);
+    const policyMs = ms(t0);
+    const policyCpuMs = cpu(c0);
+    t0 = process.hrtime.bigint();
+    c0 = process.cpuUsage();
+    const context = syntheticContext(n)(resolveStack(stack, readStackConfig(stack).config));
+    const files = renderArtifacts(context.runbook, env, context.target, placeholderReceivers(context.runbook, context.target, context.settings.alerting?.smtp));
+    const renderMs = ms(t0);
+    const renderCpuMs = cpu(c0);
+    const figures: ScaleFigures = {
+        services: n,
+        env,
+        resources: plan.resources.length,
+        planMs,
+        policyMs,
+        renderMs,
+        planCpuMs,
+        policyCpuMs,
+        renderCpuMs,
+        renderFiles: files.length,
+        renderBytes: files.reduce((sum, f) => sum + Buffer.byteLength(f.content), 0),
+        mandatory: report.mandatory,
+        quotas: [...new Set(report.violations.filter((v) => v.policy === QUOTA_POLICY).map((v) => /the quota ([a-z0-9-]+)/.exec(v.message)?.[1] ?? "listener-rule-priority"))],
+        // maxRSS is in kilobytes.
+        peakRssMB: process.resourceUsage().maxRSS / 1024,
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+/** The exponent k of t = c·n^k through two points, or fitted by least squares over all of them. */
+export function fittedExponent(points: readonly (readonly [number, number])[]): number {
+    const xs = points.map(([n]) => Math.log(n));
+    const ys = points.map(([, t]) => Math.log(Math.max(t, 1e-3)));
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    return xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx;
+}
+
+/** The scale run: each size in a fresh process, then the figures and the fitted exponents. */
+async function scale(sizes: readonly number[], env: Env): Promise<void> {
+    const rows: ScaleFigures[] = [];
+    for (const n of sizes) {
+        const out = execFileSync(process.execPath, ["--import=tsx", "cli/bench.ts", "--scale-one", String(n), "--env", env], {
+            cwd: ROOT,
+            env: { ...process.env, RUNBOOK_PLAN_TRACES: "0" },
+            stdio: ["ignore", "pipe", "inherit"],
+            maxBuffer: 1 << 26,
+        });
+        rows.push(JSON.parse(out.toString().trim().split("\n").pop()!) as ScaleFigures);
+    }
+    console.log(`scale run: synthetic ${SYNTHETIC_BASE_APP}-${env} with N services, each N in a fresh process (node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
+    console.log(`  ${"N".padStart(5)} ${"resources".padStart(9)} ${"plan ms".padStart(9)} ${"policy ms".padStart(9)} ${"render ms".padStart(9)} ${"CPU ms: plan/policy/render".padStart(26)} ${"files".padStart(6)} ${"render KB".padStart(9)} ${"peak MB".padStart(8)} ${"mandatory".padStart(9)}`);
+    for (const r of rows) {
+        console.log(
+            `  ${String(r.services).padStart(5)} ${String(r.resources).padStart(9)} ${r.planMs.toFixed(0).padStart(9)} ${r.policyMs.toFixed(0).padStart(9)} ${r.renderMs.toFixed(0).padStart(9)} ${[r.planCpuMs, r.policyCpuMs, r.renderCpuMs].map((x) => x.toFixed(0)).join("/").padStart(26)} ${String(r.renderFiles).padStart(6)} ${(r.renderBytes / 1024).toFixed(0).padStart(9)} ${r.peakRssMB.toFixed(0).padStart(8)} ${String(r.mandatory).padStart(9)}`,
+        );
+    }
+    console.log("  fitted exponent in N (time = c·N^k; 1 is linear):");
+    for (const [step, key] of STEPS) {
+        const pairs = rows.slice(1).map((r, i) => `${rows[i].services}→${r.services}: ${fittedExponent([[rows[i].services, rows[i][key]], [r.services, r[key]]]).toFixed(2)}`);
+        console.log(`    ${step.padEnd(10)} ${pairs.join(", ")}; all sizes: ${fittedExponent(rows.map((r) => [r.services, r[key]] as const)).toFixed(2)}`);
+    }
+    const memory = rows.slice(1).map((r, i) => `${rows[i].services}→${r.services}: ${fittedExponent([[rows[i].services, rows[i].peakRssMB], [r.services, r.peakRssMB]]).toFixed(2)}`);
+    console.log(`    ${"memory".padEnd(10)} ${memory.join(", ")} (peak RSS, module loading included)`);
+    for (const r of rows) console.log(`  N=${r.services}: ${r.quotas.length ? `over ${r.quotas.join(", ")} (${QUOTA_POLICY})` : "within every quota the pack counts"}`);
+    const largest = rows[rows.length - 1];
+    console.log(`  target: ${largest.services} services planned and checked in under 15000 ms — ${largest.planMs + largest.policyMs < 15_000 ? "met" : "NOT met"} (${(largest.planMs + largest.policyMs).toFixed(0)} ms)`);
 }
 
 main(process.argv).catch((e: Error) => {

@@ -72,6 +72,7 @@ import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
+import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -159,6 +160,8 @@ export const RULES: readonly Rule[] = [
     awsCloudwatchLogGroupRetention,
     awsS3BucketLifecycleRetention,
     awsS3BucketVersioningRetention,
+    // the cloud's quotas
+    platformQuotaDefaultLimits,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

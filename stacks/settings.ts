@@ -4,6 +4,7 @@ import { getRunbook, type AppId, type Env, type Runbook } from "../runbooks";
 import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
 import { awsProblems } from "../capabilities/aws/validate";
 import { imagePinProblem } from "../capabilities/images";
+import { parseQuotaException, QUOTA_EXCEPTION_PREFIX } from "../capabilities/quotas";
 
 export { imagePinProblem, MOVING_TAGS } from "../capabilities/images";
 export { allStacks, ConfigError, OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, PAGED_ENVS, parseStackName, PROJECT, type OperatorSecret } from "../capabilities/stacks";
@@ -411,7 +412,12 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         const numeric = (kind === "threshold" || kind === "min-int") && typeof value === "string" && NUMERIC.test(value);
         return { key, value: numeric ? Number(value) : value };
     });
-    const exceptions = (settings.exceptions ?? []).filter((e) => e.key !== "aws.region" && e.key !== "protect");
+    // Raised cloud quotas are read by the pack's quota policy, not applied to the runbook.
+    for (const e of settings.exceptions ?? []) {
+        const raised = parseQuotaException(e.key);
+        if (raised && "problem" in raised) problems.push(`${ns("exceptions")}: ${raised.problem}`);
+    }
+    const exceptions = (settings.exceptions ?? []).filter((e) => e.key !== "aws.region" && e.key !== "protect" && !e.key.startsWith(QUOTA_EXCEPTION_PREFIX));
     let effective = baseline;
     let applied: AppliedOverride[] = [];
     try {

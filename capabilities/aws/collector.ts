@@ -155,6 +155,30 @@ export function blackboxConfig(): string {
     return YAML.stringify({ modules: BLACKBOX_MODULES });
 }
 
+/**
+ * Where the agent's prometheus.yml lives: an object in the collector's bucket, copied into a task
+ * volume by an init container before the agent starts. The file grows with every service (a scrape
+ * job and a health probe each, about 1.7 KB), and an ECS task definition holds at most 64 KiB
+ * (capabilities/quotas.ts): held in the definition, it stopped fitting near 37 services.
+ */
+export const COLLECTOR_CONFIG = {
+    /** The object key in the collector's bucket. */
+    key: "prometheus.yml",
+    volume: "collector-config",
+    /** Where the init container writes the volume. */
+    syncDir: "/collector-config",
+    /** Where the agent reads it. */
+    dir: "/etc/prometheus-runbook",
+    initContainer: "collector-config",
+    /** The agent's environment variable holding the file's SHA-256: a changed file is a new task definition, so ECS rolls the agent. */
+    digestVariable: "PROMETHEUS_CONFIG_SHA256",
+} as const;
+
+/** The agent's command line: agent mode, the config file from the synced volume. */
+export function agentEntryPoint(): string[] {
+    return ["/bin/prometheus", "--enable-feature=agent", `--config.file=${COLLECTOR_CONFIG.dir}/${COLLECTOR_CONFIG.key}`, "--storage.agent.path=/prometheus/agent"];
+}
+
 /** The shell line that writes a config held in an environment variable to a file and starts the server. */
 export function configFromEnv(variable: string, file: string, exec: string[]): string[] {
     return ["/bin/sh", "-c", `printf '%s' "$${variable}" > ${file} && exec ${exec.join(" ")}`];

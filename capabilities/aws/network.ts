@@ -1,3 +1,5 @@
+import { chunk, QUOTAS } from "../quotas";
+
 /**
  * VPC address plan: one public and one private subnet per availability zone, carved out of the
  * VPC range the way Terraform's `cidrsubnet` does, so the layout is a pure function of the AZ count.
@@ -67,4 +69,18 @@ export function subnetLayout(vpcCidr: string, azCount: number): SubnetLayout {
         public: zones.map((i) => cidrSubnet(vpcCidr, SUBNET_NEWBITS, i)),
         private: zones.map((i) => cidrSubnet(vpcCidr, SUBNET_NEWBITS, PRIVATE_OFFSET + i)),
     };
+}
+
+/** Inbound rules each service port takes in a security group: from the load balancer and from the collector. */
+export const RULES_PER_SERVICE_PORT = 2;
+
+/**
+ * The service ports split into security groups that each stay within the inbound-rule quota: the
+ * first group is the tasks' own, every further one a port group. In the services' order, so adding
+ * a service never moves another's port to a different group.
+ */
+export function servicePortGroups(ports: readonly number[], inboundRules = QUOTAS["vpc-inbound-rules-per-security-group"].limit): number[][] {
+    const distinct = [...new Set(ports)];
+    const groups = chunk(distinct, Math.floor(inboundRules / RULES_PER_SERVICE_PORT));
+    return groups.length ? groups : [[]];
 }

@@ -13,6 +13,7 @@ import { APP_SCRATCH, APP_SCRATCH_MIB } from "../hardening";
 import { imagePinProblem } from "../images";
 import { rabbitmqEnv, scaledOnQueueDepth } from "../rabbitmq";
 import { rabbitmqEndpoint, rabbitmqTriggers } from "./rabbitmq";
+import { chunk, QUOTAS } from "../quotas";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
@@ -215,18 +216,56 @@ export interface IngressSettings {
     readonly clusterIssuer?: string;
 }
 
-/** TLS through cert-manager's ingress annotation: the Certificate is the ClusterIssuer's, the Secret ours. */
-export function ingressAnnotations(rb: Runbook, settings: IngressSettings, hosts: Readonly<Record<string, string>>): Record<string, string> {
+/** The issuer a public host's certificate needs; throws naming the setting when the stack has none. */
+function requireIssuer(rb: Runbook, settings: IngressSettings, hosts: Readonly<Record<string, string>>): string {
     if (!settings.clusterIssuer) {
         throw new Error(`${rb.app}: \`kubernetes.clusterIssuer\` is required: services ${Object.keys(hosts).join(", ")} have public hosts, served over TLS with a cert-manager certificate`);
     }
-    return { "cert-manager.io/cluster-issuer": settings.clusterIssuer, "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
+    return settings.clusterIssuer;
 }
 
-export function ingressSpec(n: Names, svc: Service, host: string, settings: IngressSettings): IngressSpec {
+/**
+ * TLS from the namespace's shared certificate (`namespaceCertificates`), not cert-manager's
+ * ingress annotation: the annotation orders one certificate per Ingress, and Let's Encrypt issues
+ * 50 per registered domain per week (capabilities/quotas.ts), so 51 services could not all get one.
+ */
+export function ingressAnnotations(rb: Runbook, settings: IngressSettings, hosts: Readonly<Record<string, string>>): Record<string, string> {
+    requireIssuer(rb, settings, hosts);
+    return { "nginx.ingress.kubernetes.io/ssl-redirect": "true" };
+}
+
+export interface NamespaceCertificate {
+    /** The Certificate's name, also its Secret's. */
+    readonly name: string;
+    readonly dnsNames: string[];
+}
+
+/**
+ * The app's certificates: one per namespace for all its public hosts, split only past the 100
+ * names a Let's Encrypt certificate holds. Adding a service reissues that one certificate (one
+ * order) instead of ordering a new one per Ingress; hosts keep their certificate as others are added.
+ */
+export function namespaceCertificates(n: Names, hosts: Readonly<Record<string, string>>): NamespaceCertificate[] {
+    const groups = chunk([...new Set(Object.values(hosts))], QUOTAS["letsencrypt-names-per-certificate"].limit);
+    return groups.map((dnsNames, i) => ({ name: i === 0 ? `${n.namespace}-tls` : `${n.namespace}-tls-${i + 1}`, dnsNames }));
+}
+
+/** A namespace certificate's cert-manager spec, issued by the stack's ClusterIssuer. */
+export function certificateSpec(rb: Runbook, settings: IngressSettings, hosts: Readonly<Record<string, string>>, c: NamespaceCertificate): Record<string, unknown> {
+    return { secretName: c.name, dnsNames: c.dnsNames, issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: requireIssuer(rb, settings, hosts) }, privateKey: { rotationPolicy: "Always" } };
+}
+
+/** The namespace certificate that holds `host`. */
+export function certificateFor(certificates: readonly NamespaceCertificate[], host: string): NamespaceCertificate {
+    const c = certificates.find((x) => x.dnsNames.includes(host));
+    if (!c) throw new Error(`host ${host}: no namespace certificate holds it (have ${certificates.map((x) => x.name).join(", ") || "none"})`);
+    return c;
+}
+
+export function ingressSpec(n: Names, svc: Service, host: string, settings: IngressSettings, tlsSecretName: string): IngressSpec {
     return {
         ...(settings.ingressClass ? { ingressClassName: settings.ingressClass } : {}),
-        tls: [{ hosts: [host], secretName: `${n.service(svc.name)}-tls` }],
+        tls: [{ hosts: [host], secretName: tlsSecretName }],
         rules: [{ host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: n.service(svc.name), port: { name: "http" } } } }] } }],
     };
 }

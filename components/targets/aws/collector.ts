@@ -1,9 +1,10 @@
+import { createHash } from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { blackboxConfig, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
+import { agentEntryPoint, blackboxConfig, COLLECTOR_CONFIG, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
 import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
 import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/exporters";
-import { fargateTask, logGroup, policyJson, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
+import { child, fargateTask, logGroup, policyJson, privateBucket, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
 
 export interface AwsCollectorArgs extends AwsScope {
     /** The app's ECS cluster; the collector runs as one more service in it. */
@@ -35,11 +36,19 @@ export interface AwsCollectorArgs extends AwsScope {
  * metrics contract requires on AWS. It scrapes the app services (found through Cloud Map), probes
  * their health and public hosts, reads the managed data services through their exporters, and
  * remote-writes everything to the Amazon Managed Prometheus workspace where the rules run.
+ *
+ * The agent's prometheus.yml grows with the app's services, so it is not in the task definition
+ * (64 KiB at most): it is an object in a private, KMS-encrypted bucket, copied into a task volume
+ * by an init container before the agent starts; its digest in the agent's environment makes a
+ * changed file a new task definition, which ECS rolls out.
  */
 export class AwsCollector extends pulumi.ComponentResource {
     public readonly taskDefinition: aws.ecs.TaskDefinition;
     public readonly service: aws.ecs.Service;
     public readonly exporters: ExporterId[];
+    /** The bucket holding the agent's configuration, and the object. */
+    public readonly configBucket: aws.s3.Bucket;
+    public readonly configObject: aws.s3.BucketObjectv2;
 
     constructor(name: string, args: AwsCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Collector", name, {}, opts);
@@ -57,18 +66,47 @@ export class AwsCollector extends pulumi.ComponentResource {
         const taskRole = serviceRole(this, args, `${name}-task-role`, "ecs-tasks.amazonaws.com", [], "Remote-writes metrics to Amazon Managed Prometheus");
         rolePolicy(this, args, `${name}-remote-write`, taskRole, policyJson([{ Action: ["aps:RemoteWrite"], Resource: args.workspace.arn }]));
 
+        // Rebuilt from the runbook on every update, but protected like the platform's other buckets (a versioned bucket keeps every past version).
+        const { bucket, versioning } = privateBucket(this, args, `${name}-config`, { forceDestroy: !args.protect }, args.kmsKeyArn, child(this, args, { protect: args.protect }));
+        this.configBucket = bucket;
+        const configText = pulumi
+            .all([args.workspace.prometheusEndpoint, args.namespace, args.kafkaBootstrap ?? ""])
+            .apply(([prometheusEndpoint, namespace, bootstrap]) =>
+                collectorConfig(rb, args.env, required, {
+                    region: args.region,
+                    remoteWriteUrl: `${prometheusEndpoint}api/v1/remote_write`,
+                    namespace,
+                    kafkaBrokers: bootstrap ? bootstrap.split(",").map((b) => b.split(":")[0]) : [],
+                }),
+            );
+        this.configObject = new aws.s3.BucketObjectv2(
+            `${name}-config-prometheus`,
+            { bucket: bucket.id, key: COLLECTOR_CONFIG.key, content: configText, contentType: "application/yaml", serverSideEncryption: "aws:kms", kmsKeyId: args.kmsKeyArn, bucketKeyEnabled: true },
+            child(this, args, { dependsOn: [versioning] }),
+        );
+        rolePolicy(
+            this,
+            args,
+            `${name}-config-read`,
+            taskRole,
+            policyJson([
+                { Action: ["s3:GetObject"], Resource: pulumi.interpolate`${bucket.arn}/${COLLECTOR_CONFIG.key}` },
+                { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
+            ]),
+        );
+
         const containers = pulumi
             .all([
                 args.endpoints,
-                args.workspace.prometheusEndpoint,
-                args.namespace,
+                configText,
+                bucket.bucket,
                 args.kafkaBootstrap ?? "",
                 logs.name,
                 args.credentials.postgres?.arn,
                 args.credentials.redis?.arn,
                 args.credentials.mongodb?.arn,
             ])
-            .apply(([endpoints, prometheusEndpoint, namespace, bootstrap, logGroupName, postgresArn, redisArn, mongoArn]) => {
+            .apply(([endpoints, config, bucketName, bootstrap, logGroupName, postgresArn, redisArn, mongoArn]) => {
                 const at = endpoints as DataEndpoints;
                 const brokers = bootstrap ? bootstrap.split(",").map((b) => b.split(":")[0]) : [];
                 const awslogs = (prefix: string) => ({ logDriver: "awslogs" as const, options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": prefix } });
@@ -85,27 +123,24 @@ export class AwsCollector extends pulumi.ComponentResource {
                 const defs: ContainerDefinition[] = [
                     ...(needsCa ? [caBundleContainer(logGroupName, args.region)] : []),
                     {
+                        name: COLLECTOR_CONFIG.initContainer,
+                        image: IMAGES.awsCli,
+                        essential: false,
+                        command: ["s3", "cp", `s3://${bucketName}/${COLLECTOR_CONFIG.key}`, `${COLLECTOR_CONFIG.syncDir}/${COLLECTOR_CONFIG.key}`, "--only-show-errors", "--no-progress"],
+                        environment: [{ name: "AWS_DEFAULT_REGION", value: args.region }],
+                        secrets: [],
+                        mountPoints: [{ sourceVolume: COLLECTOR_CONFIG.volume, containerPath: COLLECTOR_CONFIG.syncDir, readOnly: false }],
+                        logConfiguration: awslogs(COLLECTOR_CONFIG.initContainer),
+                    },
+                    {
                         name: "prometheus-agent",
                         image: IMAGES.prometheus,
                         essential: true,
-                        entryPoint: configFromEnv("PROMETHEUS_CONFIG", "/prometheus/prometheus.yml", [
-                            "/bin/prometheus",
-                            "--enable-feature=agent",
-                            "--config.file=/prometheus/prometheus.yml",
-                            "--storage.agent.path=/prometheus/agent",
-                        ]),
-                        environment: [
-                            {
-                                name: "PROMETHEUS_CONFIG",
-                                value: collectorConfig(rb, args.env, required, {
-                                    region: args.region,
-                                    remoteWriteUrl: `${prometheusEndpoint}api/v1/remote_write`,
-                                    namespace,
-                                    kafkaBrokers: brokers,
-                                }),
-                            },
-                        ],
+                        entryPoint: agentEntryPoint(),
+                        environment: [{ name: COLLECTOR_CONFIG.digestVariable, value: createHash("sha256").update(config).digest("hex") }],
                         secrets: [],
+                        mountPoints: [{ sourceVolume: COLLECTOR_CONFIG.volume, containerPath: COLLECTOR_CONFIG.dir, readOnly: true }],
+                        dependsOn: [{ containerName: COLLECTOR_CONFIG.initContainer, condition: "SUCCESS" }],
                         logConfiguration: awslogs("prometheus-agent"),
                     },
                 ];
@@ -152,14 +187,21 @@ export class AwsCollector extends pulumi.ComponentResource {
                 return JSON.stringify(defs);
             });
 
-        this.taskDefinition = fargateTask(this, args, `${name}-task`, {
-            family: args.names.taskFamily("collector"),
-            size: { cpu: args.cpu ?? 1024, memory: args.memory ?? 2048 },
-            executionRole,
-            taskRole,
-            containerDefinitions: containers,
-            ...(needsCa ? { volumes: [{ name: CA_VOLUME }] } : {}),
-        });
+        this.taskDefinition = fargateTask(
+            this,
+            args,
+            `${name}-task`,
+            {
+                family: args.names.taskFamily("collector"),
+                size: { cpu: args.cpu ?? 1024, memory: args.memory ?? 2048 },
+                executionRole,
+                taskRole,
+                containerDefinitions: containers,
+                volumes: [{ name: COLLECTOR_CONFIG.volume }, ...(needsCa ? [{ name: CA_VOLUME }] : [])],
+            },
+            // The agent must not start before its configuration is in the bucket.
+            { dependsOn: [this.configObject] },
+        );
         // One agent: a second would write every sample twice.
         this.service = singleTaskService(this, args, `${name}-service`, {
             name: "collector",

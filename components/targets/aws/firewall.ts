@@ -4,6 +4,7 @@ import { GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT, MSK_TLS_PORT } from "../../../capabilities/aws/msk";
 import { HTTPS_PORT, internetPorts } from "../../../capabilities/egress";
 import { RABBITMQ_PORTS } from "../../../capabilities/rabbitmq";
+import { servicePortGroups } from "../../../capabilities/aws/network";
 import { child, type AwsScope } from "./scope";
 
 export interface AwsFirewallArgs extends AwsScope {
@@ -28,6 +29,12 @@ export const DATA_PORTS = { postgres: 5432, redis: 6379, mongodb: 27017 } as con
  * task metadata endpoint, so neither needs a rule. HTTPS goes to 0.0.0.0/0 rather than to
  * interface endpoints: the images come from Docker Hub and the dependencies are public hosts,
  * so a narrower CIDR would not hold them.
+ *
+ * A security group holds 60 inbound rules (capabilities/quotas.ts) and each service port takes two
+ * (from the load balancer, from the collector), so the tasks' group opens the first 30 ports and
+ * each further 30 get a port group of their own (`servicePortGroups`), which the services on those
+ * ports wear beside the tasks' group; the collector reaches each port group by one rule over its
+ * port range, the group's own rules opening only its ports.
  */
 export class AwsFirewall extends pulumi.ComponentResource {
     public readonly loadBalancer: aws.ec2.SecurityGroup;
@@ -35,6 +42,8 @@ export class AwsFirewall extends pulumi.ComponentResource {
     public readonly collector: aws.ec2.SecurityGroup;
     /** The Grafana task: its port from the load balancer only. */
     public readonly grafana: aws.ec2.SecurityGroup;
+    /** Service port → the extra security group its tasks wear (ports past the tasks' group's first 30). */
+    public readonly servicePortGroups: Readonly<Record<number, aws.ec2.SecurityGroup>>;
     public readonly postgres?: aws.ec2.SecurityGroup;
     public readonly redis?: aws.ec2.SecurityGroup;
     public readonly kafka?: aws.ec2.SecurityGroup;
@@ -85,10 +94,27 @@ export class AwsFirewall extends pulumi.ComponentResource {
         ingress("alb-https", this.loadBalancer, "0.0.0.0/0", 443, "HTTPS from anywhere");
         ingress("alb-http", this.loadBalancer, "0.0.0.0/0", 80, "HTTP from anywhere, redirected to HTTPS");
         const servicePorts = [...new Set(rb.services.map((s) => s.port))];
-        for (const port of servicePorts) {
+        const [tasksPorts, ...more] = servicePortGroups(servicePorts);
+        for (const port of tasksPorts) {
             ingress(`tasks-from-alb-${port}`, this.tasks, this.loadBalancer, port, "Service port from the load balancer");
             connect(`tasks-from-collector-${port}`, this.tasks, "tasks", this.collector, "collector", port, "Metrics and health probes from the collector");
         }
+        const portGroups: Record<number, aws.ec2.SecurityGroup> = {};
+        more.forEach((ports, i) => {
+            const part = `tasks-ports-${i + 2}`;
+            const sg = group(part, `App service tasks on ports ${ports.join(", ")}`);
+            for (const port of ports) {
+                ingress(`${part}-from-alb-${port}`, sg, this.loadBalancer, port, "Service port from the load balancer");
+                ingress(`${part}-from-collector-${port}`, sg, this.collector, port, "Metrics and health probes from the collector");
+                portGroups[port] = sg;
+            }
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-collector-to-${part}`,
+                { securityGroupId: this.collector.id, ipProtocol: "tcp", fromPort: Math.min(...ports), toPort: Math.max(...ports), referencedSecurityGroupId: sg.id, description: `To ${part} (its inbound rules open only its service ports)` },
+                child(this, args),
+            );
+        });
+        this.servicePortGroups = portGroups;
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-alb-to-tasks`,
             { securityGroupId: this.loadBalancer.id, ipProtocol: "tcp", fromPort: Math.min(...servicePorts), toPort: Math.max(...servicePorts), referencedSecurityGroupId: this.tasks.id, description: "To the service ports" },

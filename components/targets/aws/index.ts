@@ -141,6 +141,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 vpcId: this.network.vpc.id,
                 privateSubnetIds,
                 securityGroupId: this.firewall.tasks.id,
+                portSecurityGroupIds: Object.fromEntries(Object.entries(this.firewall.servicePortGroups).map(([port, sg]) => [port, sg.id])),
                 kmsKeyArn: dataKey,
                 routing: this.ingress?.routing ?? {},
                 endpoints,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetGroupColor } from "../../../capabilities/aws/alarms";
 import { GRAFANA_SERVICE } from "../../../capabilities/aws/grafana";
+import { GRAFANA_RULE_PRIORITY, serviceRulePriority } from "../../../capabilities/aws/listener-rules";
 import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { child, logGroup, type AwsScope } from "./scope";
 
@@ -30,8 +31,7 @@ export const WAF_MANAGED_GROUPS = ["AWSManagedRulesAmazonIpReputationList", "AWS
 export const TARGET_HEALTH = { interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3, matcher: "200-399" } as const;
 /** Seconds a draining target keeps its in-flight requests. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
-/** Grafana's listener rule, after the services' (10, 20, ...): host conditions never overlap, so the number only has to be free and stable. */
-export const GRAFANA_RULE_PRIORITY = 1000;
+export { GRAFANA_RULE_PRIORITY } from "../../../capabilities/aws/listener-rules";
 
 export interface ServiceRouting {
     /** The target group ECS registers tasks in (blue, for a blue/green pair). */
@@ -220,7 +220,7 @@ export class AwsIngress extends pulumi.ComponentResource {
         };
         services.forEach((svc, index) => {
             const serviceGroup = (color?: TargetGroupColor) => targetGroup(`${name}-${svc.name}${color ? `-${color}` : ""}`, args.names.targetGroup(svc.name, color), svc.port, svc.healthPath);
-            const priority = (index + 1) * 10;
+            const priority = serviceRulePriority(index);
             if (!blueGreen) {
                 const primary = serviceGroup();
                 const productionRule = new aws.lb.ListenerRule(

@@ -32,6 +32,8 @@ export interface AwsServicesArgs extends AwsScope {
     readonly vpcId: pulumi.Input<string>;
     /** The security group of these resources (see AwsFirewall). */
     readonly securityGroupId: pulumi.Input<string>;
+    /** The extra security group of each service port past the tasks' group's (AwsFirewall.servicePortGroups). Defaults to none. */
+    readonly portSecurityGroupIds?: Readonly<Record<number, pulumi.Input<string>>>;
     /** Key of the data services, secrets and logs. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Load-balancer routing per public service; services not in it run without one (workers, APIs without a host). */
@@ -179,7 +181,7 @@ export class AwsServices extends pulumi.ComponentResource {
                     taskDefinition: taskDefinition.arn,
                     desiredCount: svc.scaling.desired,
                     launchType: "FARGATE",
-                    networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+                    networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [args.securityGroupId, ...(args.portSecurityGroupIds?.[svc.port] ? [args.portSecurityGroupIds[svc.port]] : [])], assignPublicIp: false },
                     // The circuit breaker guards rolling updates only; blue/green rolls back on the runbook's critical alarms.
                     ...(guard.strategy === "BLUE_GREEN"
                         ? {

@@ -7,7 +7,7 @@ import { names as kubernetesNames, type DataService } from "../../../capabilitie
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { deliveryCredentials } from "../../delivery";
 import type { TargetArgs } from "../../platform";
-import { AppService } from "./services";
+import { AppService, NamespaceCertificates } from "./services";
 import { Backups } from "./backups";
 import { DATA_SERVICES, ObjectStorage, type DataPassword, type DataServiceInputs, type KubernetesDataKind } from "./data";
 import { Monitoring } from "./monitoring";
@@ -112,6 +112,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         );
         const dependencies = [...Object.values(dataServices), this.objectStorage];
         const ingress = { ingressClass: settings.ingressClass, clusterIssuer: settings.clusterIssuer };
+        const certificates = Object.keys(context.hosts).length ? new NamespaceCertificates(`${name}-certificates`, { scope, runbook: rb, hosts: context.hosts, ingress }, { parent: this }) : undefined;
         this.services = rb.services.map(
             (svc) =>
                 new AppService(
@@ -123,6 +124,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
                         image: context.settings.images[svc.name],
                         host: context.hosts[svc.name],
                         ingress,
+                        ...(certificates && context.hosts[svc.name] ? { certificate: certificates.for(context.hosts[svc.name]) } : {}),
                         monitoringCrds,
                         keda: this.operators.keda,
                         dependsOn: [appEnv, ...dependencies],

@@ -1,6 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { deploymentSpec, hpaSpec, ingressAnnotations, ingressSpec, pdbSpec, scaledByKeda, scaledObjectSpec, serviceSpec, type IngressSettings } from "../../../capabilities/kubernetes/apps";
+import {
+    certificateFor,
+    certificateSpec,
+    deploymentSpec,
+    hpaSpec,
+    ingressAnnotations,
+    ingressSpec,
+    namespaceCertificates,
+    pdbSpec,
+    scaledByKeda,
+    scaledObjectSpec,
+    serviceSpec,
+    type IngressSettings,
+    type NamespaceCertificate,
+} from "../../../capabilities/kubernetes/apps";
 import { serviceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
 import { LABEL, serviceSelector } from "../../../capabilities/kubernetes/names";
 import type { Runbook, Service } from "../../../runbooks";
@@ -23,6 +37,8 @@ export interface AppServiceArgs {
     readonly host?: string;
     /** The stack's `kubernetes.ingressClass` and `kubernetes.clusterIssuer`; the issuer is required when `host` is set. Defaults to the cluster's default IngressClass and no issuer. */
     readonly ingress?: IngressSettings;
+    /** The namespace certificate whose Secret the Ingress serves (`NamespaceCertificates`); required when `host` is set. */
+    readonly certificate?: { readonly secretName: string; readonly resource: pulumi.Resource };
     /** The Prometheus operator's release (ServiceMonitor CRD). */
     readonly monitoringCrds: pulumi.Resource;
     /** KEDA's release; required when the service scales on Kafka lag. */
@@ -66,10 +82,12 @@ export class AppService extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(scope, objectName, "app", names.namespace, serviceSelector(names, svc.name)), spec: serviceSpec(names, svc) }, inNs);
         if (host) {
             const settings = args.ingress ?? {};
+            const annotations = ingressAnnotations(rb, settings, { [svc.name]: host });
+            if (!args.certificate) throw new Error(`${rb.app}: service ${svc.name} is public on ${host}; \`certificate\` (its namespace certificate) is required`);
             this.ingress = new k8s.networking.v1.Ingress(
                 `${name}-ingress`,
-                { metadata: { ...meta(scope, objectName, "app", names.namespace, labels), annotations: ingressAnnotations(rb, settings, { [svc.name]: host }) }, spec: ingressSpec(names, svc, host, settings) },
-                childOptions(this, scope, { dependsOn: [this.service] }),
+                { metadata: { ...meta(scope, objectName, "app", names.namespace, labels), annotations }, spec: ingressSpec(names, svc, host, settings, args.certificate.secretName) },
+                childOptions(this, scope, { dependsOn: [this.service, args.certificate.resource] }),
             );
             this.url = `https://${host}`;
         }
@@ -101,5 +119,42 @@ export class AppService extends pulumi.ComponentResource {
             );
         }
         this.registerOutputs({ url: this.url });
+    }
+}
+
+export interface NamespaceCertificatesArgs {
+    readonly scope: KubernetesScope;
+    readonly runbook: Runbook;
+    /** Public host per service (the stack's `hosts`). */
+    readonly hosts: Readonly<Record<string, string>>;
+    /** The stack's `kubernetes.clusterIssuer` (required when there are hosts) and ingress class. */
+    readonly ingress: IngressSettings;
+}
+
+/**
+ * The app's TLS certificates on Kubernetes: cert-manager Certificates shared by every Ingress in
+ * the namespace (`namespaceCertificates`), instead of one per Ingress through the annotation.
+ */
+export class NamespaceCertificates extends pulumi.ComponentResource {
+    public readonly certificates: { readonly spec: NamespaceCertificate; readonly resource: k8s.apiextensions.CustomResource }[];
+
+    constructor(name: string, args: NamespaceCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:kubernetes:NamespaceCertificates", name, {}, opts);
+        const { scope, runbook: rb, hosts } = args;
+        this.certificates = namespaceCertificates(scope.names, hosts).map((spec, i) => ({
+            spec,
+            resource: new k8s.apiextensions.CustomResource(
+                `${name}-${i + 1}`,
+                { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: meta(scope, spec.name, "app", scope.names.namespace), spec: certificateSpec(rb, args.ingress, hosts, spec) },
+                childOptions(this, scope, { dependsOn: [scope.namespace] }),
+            ),
+        }));
+        this.registerOutputs({ certificates: this.certificates.map((c) => c.spec.name) });
+    }
+
+    /** The Secret and resource of the certificate that holds `host`. */
+    for(host: string): { readonly secretName: string; readonly resource: pulumi.Resource } {
+        const spec = certificateFor(this.certificates.map((c) => c.spec), host);
+        return { secretName: spec.name, resource: this.certificates.find((c) => c.spec === spec)!.resource };
     }
 }

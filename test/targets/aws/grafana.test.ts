@@ -89,8 +89,8 @@ function grafanaOf(app: AppId, plan: StackPlan) {
 /** The workspace the collector remote-writes to, as its IAM policy names it, and its query URL from the agent's configuration. */
 function workspaceOf(app: AppId, plan: StackPlan) {
     const arn = (JSON.parse(prop<string>(named(plan, "aws:iam/rolePolicy:RolePolicy", `${app}-collector-remote-write`), "policy")).Statement as Statement[])[0].Resource as string;
-    const agent = (JSON.parse(prop<string>(named(plan, "aws:ecs/taskDefinition:TaskDefinition", `${app}-collector-task`), "containerDefinitions")) as Container[]).find((c) => c.name === "prometheus-agent")!;
-    const config = YAML.parse(agent.environment.find((e) => e.name === "PROMETHEUS_CONFIG")!.value) as { remote_write: { url: string }[] };
+    // The agent's configuration is an object in the collector's bucket (an init container copies it in).
+    const config = YAML.parse(prop<string>(named(plan, "aws:s3/bucketObjectv2:BucketObjectv2", `${app}-collector-config-prometheus`), "content")) as { remote_write: { url: string }[] };
     return { arn, endpoint: config.remote_write[0].url.replace(/api\/v1\/remote_write$/, "") };
 }
 

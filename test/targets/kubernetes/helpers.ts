@@ -42,6 +42,7 @@ export const K = {
     nodePool: "kubernetes:kafka.strimzi.io/v1beta2:KafkaNodePool",
     topic: "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic",
     scaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+    certificate: "kubernetes:cert-manager.io/v1:Certificate",
     provider: "pulumi:providers:kubernetes",
     password: "random:index/randomPassword:RandomPassword",
 } as const;
