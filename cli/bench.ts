@@ -204,7 +204,7 @@ async function scaleOne(n: number, env: Env): Promise<void> {
     t0 = process.hrtime.bigint();
     c0 = process.cpuUsage();
     const context = syntheticContext(n)(resolveStack(stack, readStackConfig(stack).config));
-    const files = renderArtifacts(context.runbook, env, context.target, placeholderReceivers(context.runbook, context.target, context.settings.alerting?.smtp));
+    const files = renderArtifacts(context.runbook, env, context.target, placeholderReceivers(context.runbook, context.target, context.settings.alerting?.smtp, { env, region: context.region ?? context.runbook.aws.region }));
     const renderMs = ms(t0);
     const renderCpuMs = cpu(c0);
     const figures: ScaleFigures = {
