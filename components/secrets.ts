@@ -18,7 +18,7 @@ export interface PlatformSecretsArgs {
 }
 
 /** The generated passwords of the data services, by `PlatformSecrets` field. */
-export type DataPassword = "postgres" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
+export type DataPassword = "postgres" | "postgresApp" | "postgresMonitor" | "redis" | "mongodb" | "objectStorage" | "objectStorageApp";
 
 /**
  * One generated password per credential the app's data services and monitoring need. They are
@@ -26,7 +26,11 @@ export type DataPassword = "postgres" | "redis" | "mongodb" | "objectStorage" | 
  * `pulumi up` does not rotate them by surprise.
  */
 export class PlatformSecrets extends pulumi.ComponentResource {
+    /** The PostgreSQL administrator's (`data.postgres.user`): administration and backups only. */
     public readonly postgres?: random.RandomPassword;
+    /** The app's own PostgreSQL login and the exporters' read-only one (`capabilities/postgres-roles.ts`). */
+    public readonly postgresApp?: random.RandomPassword;
+    public readonly postgresMonitor?: random.RandomPassword;
     public readonly redis?: random.RandomPassword;
     public readonly mongodb?: random.RandomPassword;
     public readonly objectStorage?: random.RandomPassword;
@@ -41,7 +45,11 @@ export class PlatformSecrets extends pulumi.ComponentResource {
             // Data-service clients put passwords in URLs: no specials there, length makes up for it.
             new random.RandomPassword(`${name}-${suffix}`, { length: special ? 32 : 40, special, overrideSpecial: special ? "-_.~" : undefined }, { parent: this });
         const { data } = args.runbook;
-        if (data.postgres) this.postgres = password("postgres");
+        if (data.postgres) {
+            this.postgres = password("postgres");
+            this.postgresApp = password("postgres-app");
+            this.postgresMonitor = password("postgres-monitor");
+        }
         if (data.redis) this.redis = password("redis");
         if (data.mongodb) this.mongodb = password("mongodb");
         if (data.objectStorage && args.minio) {
@@ -56,6 +64,8 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     public dataPasswords(): Record<DataPassword, pulumi.Output<string> | undefined> {
         return {
             postgres: this.postgres?.result,
+            postgresApp: this.postgresApp?.result,
+            postgresMonitor: this.postgresMonitor?.result,
             redis: this.redis?.result,
             mongodb: this.mongodb?.result,
             objectStorage: this.objectStorage?.result,

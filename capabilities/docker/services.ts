@@ -1,4 +1,5 @@
 import { objectStorageAppUser, usesDataServices } from "../datastores";
+import { postgresRoles } from "../postgres-roles";
 import type { Runbook, Service } from "../../runbooks";
 import type { SecretEnv } from "./backups";
 import { bootstrapServers } from "./kafka";
@@ -43,11 +44,13 @@ export function serviceEnv(runbook: Runbook, service: Service): { env: Record<st
     const data = usesDataServices(service) ? runbook.data : {};
     const pg = data.postgres;
     if (pg) {
-        Object.assign(env, { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: pg.user });
-        secretEnv.PGPASSWORD = { secret: "postgres", value: (p) => p };
-        secretEnv.DATABASE_URL = { secret: "postgres", value: (p) => postgresUrl(pg, p) };
+        // The app's own role, never the administrator (capabilities/postgres-roles.ts).
+        const user = postgresRoles(runbook.app, pg).app;
+        Object.assign(env, { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: user });
+        secretEnv.PGPASSWORD = { secret: "postgresApp", value: (p) => p };
+        secretEnv.DATABASE_URL = { secret: "postgresApp", value: (p) => postgresUrl(pg, user, p) };
         const replicas = postgresReplicas(runbook);
-        if (replicas.length) secretEnv.DATABASE_READ_URL = { secret: "postgres", value: (p) => postgresUrl(pg, p, replicas) };
+        if (replicas.length) secretEnv.DATABASE_READ_URL = { secret: "postgresApp", value: (p) => postgresUrl(pg, user, p, replicas) };
     }
     if (data.redis) {
         Object.assign(env, { REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` });

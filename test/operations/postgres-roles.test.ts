@@ -1,5 +1,7 @@
 import test from "ava";
 import { postgresRoles, postgresRolesScript, ROLE_PASSWORD_ENV } from "../../capabilities/postgres-roles";
+import { postgresInitScript } from "../../capabilities/docker/postgres";
+import { postgresReplicas } from "../../capabilities/docker/topology";
 import { allRunbooks } from "../../runbooks";
 import { removeTempDirs, run, scriptEnv, startPostgres, type PostgresServer } from "./helpers";
 
@@ -98,4 +100,18 @@ test("every runbook's user gives valid role names; a bad one names the app, key 
     }
     const err = t.throws(() => postgresRoles("shop", { user: "Bad-User" }));
     t.regex(err!.message, /shop: data\.postgres\.user = "Bad-User".*lower-case/);
+});
+
+test("the Docker primary's first-start script, as rendered, creates the app's and the monitor's roles", async (t) => {
+    const rb = allRunbooks().find((r) => r.data.postgres && postgresReplicas(r).length === 0);
+    if (!rb?.data.postgres) return t.fail("a runbook with PostgreSQL and no read replicas is needed");
+    const { database } = rb.data.postgres;
+    const roles = postgresRoles(rb.app, rb.data.postgres);
+    await pg.sql("postgres", `CREATE DATABASE ${database};`);
+    const env = scriptEnv([pg.binDir], { ...pg.env, POSTGRES_USER: "postgres", POSTGRES_DB: database, [ROLE_PASSWORD_ENV.app]: APP_PW, [ROLE_PASSWORD_ENV.monitor]: MONITOR_PW });
+    const r = await run("bash", ["-c", postgresInitScript(rb)], { env });
+    t.is(r.code, 0, r.stderr);
+    t.is(await pg.sql("postgres", `SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${database}';`), roles.app);
+    const monitor = await as(roles.monitor, MONITOR_PW, database, "SELECT pg_has_role('pg_monitor', 'MEMBER');");
+    t.is(monitor.stdout.trim(), "t", monitor.stderr);
 });
