@@ -2,6 +2,7 @@ import { usesDataServices } from "../datastores";
 import type { Env, Runbook, Service } from "../../runbooks";
 import { RDS_CA_BUNDLE_URL } from "./documentdb";
 import { IMAGES } from "./collector";
+import { postgresRoles, postgresRolesScript, ROLE_PASSWORD_ENV } from "../postgres-roles";
 
 /**
  * ECS container definitions as plain data. Connection details arrive resolved (the component
@@ -92,7 +93,8 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
             { name: "PGHOST", value: at.postgres.host },
             { name: "PGPORT", value: String(at.postgres.port) },
             { name: "PGDATABASE", value: postgres.database },
-            { name: "PGUSER", value: postgres.user },
+            // The app's own role; the master user stays with the roles task (postgresRolesContainers).
+            { name: "PGUSER", value: postgresRoles(rb.app, postgres).app },
             { name: "PGSSLMODE", value: "verify-full" },
             { name: "PGSSLROOTCERT", value: CA_FILE },
         );
@@ -204,4 +206,59 @@ export function bucketAccess(rb: Pick<Runbook, "data">): Record<string, "read-wr
     const store = rb.data.objectStorage;
     if (!store) return {};
     return Object.fromEntries(store.buckets.map((b) => [b, b === store.backupSync?.to ? "read-only" : "read-write"]));
+}
+
+export interface PostgresRolesTaskArgs {
+    /** A PostgreSQL image of the runbook's major version, for its psql. */
+    readonly image: string;
+    readonly logGroup: string;
+    readonly region: string;
+    /** The primary's address and port. */
+    readonly host: string;
+    readonly port: number;
+    /** Secrets Manager ARNs (JSON secrets with `password`): the master's, the app role's, the monitoring role's. */
+    readonly admin: string;
+    readonly app: string;
+    readonly monitor: string;
+}
+
+/** Name of the container that creates the roles. */
+export const POSTGRES_ROLES_CONTAINER = "postgres-roles";
+
+/**
+ * The one-off task that creates or updates the app's and the exporters' PostgreSQL roles
+ * (`capabilities/postgres-roles.ts`) as the master user, over TLS verified against the RDS CA. It
+ * is idempotent: run it after each `pulumi up` that changes the database or the role passwords.
+ * The only containers that reference the master secret are this task's.
+ */
+export function postgresRolesContainers(rb: Runbook, a: PostgresRolesTaskArgs): ContainerDefinition[] {
+    const pg = rb.data.postgres;
+    if (!pg) throw new Error(`${rb.app}: \`data.postgres\` is required for the PostgreSQL roles task`);
+    const roles = postgresRoles(rb.app, pg);
+    return [
+        caBundleContainer(a.logGroup, a.region),
+        {
+            name: POSTGRES_ROLES_CONTAINER,
+            image: a.image,
+            essential: true,
+            entryPoint: ["/bin/sh", "-c"],
+            command: [`set -eu\n${postgresRolesScript(roles, pg.database)}`],
+            environment: [
+                { name: "PGHOST", value: a.host },
+                { name: "PGPORT", value: String(a.port) },
+                { name: "PGDATABASE", value: pg.database },
+                { name: "PGUSER", value: roles.admin },
+                { name: "PGSSLMODE", value: "verify-full" },
+                { name: "PGSSLROOTCERT", value: CA_FILE },
+            ],
+            secrets: [
+                { name: "PGPASSWORD", valueFrom: secretKey(a.admin, "password") },
+                { name: ROLE_PASSWORD_ENV.app, valueFrom: secretKey(a.app, "password") },
+                { name: ROLE_PASSWORD_ENV.monitor, valueFrom: secretKey(a.monitor, "password") },
+            ],
+            mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: true }],
+            dependsOn: [{ containerName: CA_CONTAINER, condition: "SUCCESS" }],
+            logConfiguration: awslogs(a.logGroup, a.region, POSTGRES_ROLES_CONTAINER),
+        },
+    ];
 }

@@ -125,6 +125,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             buckets: Object.fromEntries(Object.entries(buckets).map(([k, b]) => [k, b.bucket])),
         }) as pulumi.Output<DataEndpoints>;
         const credentials = merged("credentials");
+        const monitorCredentials = { ...credentials, ...merged("monitorCredentials") };
 
         this.services = new AwsServices(
             `${name}-services`,
@@ -198,7 +199,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 kmsKeyArn: dataKey,
                 workspace: this.monitoring.workspace,
                 endpoints,
-                credentials,
+                credentials: monitorCredentials,
                 kafkaBootstrap,
             },
             opt,
@@ -226,6 +227,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             loadBalancer: this.ingress?.loadBalancer.dnsName,
             prometheusEndpoint: this.monitoring.workspace.prometheusEndpoint,
             kafkaTopicsTask: this.services.topicsTask?.arn,
+            postgresRolesTask: data.find((b) => b.postgresRolesTask)?.postgresRolesTask?.arn,
         });
     }
 }
