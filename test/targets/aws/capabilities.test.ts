@@ -1,4 +1,5 @@
 import test from "ava";
+import { POSTGRES_ROLES_SQL, postgresRoles } from "../../../capabilities/postgres-roles";
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { mkdtempSync, writeFileSync } from "fs";
@@ -18,7 +19,8 @@ import { backupRules, bucketsFor, noncurrentVersionDays, restoreTestSpec } from 
 import { CHAT_FORWARDER_SOURCE } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { collectorConfig } from "../../../capabilities/aws/collector";
-import { appContainer, appEnvironment, healthCommand } from "../../../capabilities/aws/containers";
+import { appContainer, appEnvironment, CA_CONTAINER, healthCommand, postgresRolesContainers, POSTGRES_ROLES_CONTAINER } from "../../../capabilities/aws/containers";
+import { ROLE_PASSWORD_ENV } from "../../../capabilities/postgres-roles";
 import { documentDbEngine, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { cacheNodeType, cacheParameters, cacheTopology, elastiCacheEngineVersion } from "../../../capabilities/aws/elasticache";
 import { CLOUDWATCH_RETENTION_DAYS, cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
@@ -359,7 +361,7 @@ test("containers: limits, health check on the runbook's path, credentials only b
     );
     for (const s of secrets) t.regex(s.valueFrom, /^arn:(pg|redis|mongo):(password|url)::$/);
     t.false(environment.some((e) => /PASSWORD|SECRET|TOKEN/.test(e.name)));
-    t.like(Object.fromEntries(environment.map((e) => [e.name, e.value])), { PGDATABASE: rb.data.postgres!.database, PGUSER: rb.data.postgres!.user, PORT: String(svc.port), PGHOST_READ: "r1", S3_BUCKET_PFH_BUCKET: "pfh-bucket" });
+    t.like(Object.fromEntries(environment.map((e) => [e.name, e.value])), { PGDATABASE: rb.data.postgres!.database, PGUSER: postgresRoles(rb.app, rb.data.postgres!).app, PORT: String(svc.port), PGHOST_READ: "r1", S3_BUCKET_PFH_BUCKET: "pfh-bucket" });
     const c = appContainer(svc, { image: "img:1", logGroup: "g", region: "us-east-1", environment, secrets, caBundle: true });
     t.is(c.memory, svc.resources.limits.memoryMiB);
     t.is(c.memoryReservation, svc.resources.reservations.memoryMiB);
@@ -448,4 +450,25 @@ test("coverage: the AWS target claims every CloudWatch alert level, backup, log 
         for (const id of rb.monitoring.dashboards) t.regex(claimed("dashboard", id)[0], new RegExp(`S3 object dashboards/${id}\\.json in the Grafana provisioning bucket`));
         t.deepEqual(claimed("dashboard", "no-such-dashboard"), []);
     }
+});
+
+test("PostgreSQL roles task: psql as the master user over verified TLS, the three passwords by reference, after the CA bundle", (t) => {
+    for (const rb of allRunbooks().filter((r) => r.data.postgres)) {
+        const pg = rb.data.postgres!;
+        const roles = postgresRoles(rb.app, pg);
+        const defs = postgresRolesContainers(rb, { image: "postgres:16.4-alpine", logGroup: "g", region: "us-east-1", host: "db.example", port: 5432, admin: "arn:master", app: "arn:app", monitor: "arn:monitor" });
+        const task = defs.find((d) => d.name === POSTGRES_ROLES_CONTAINER)!;
+        const env = Object.fromEntries(task.environment.map((e) => [e.name, e.value]));
+        t.like(env, { PGHOST: "db.example", PGPORT: "5432", PGDATABASE: pg.database, PGUSER: roles.admin, PGSSLMODE: "verify-full" });
+        t.deepEqual(Object.fromEntries(task.secrets.map((s) => [s.name, s.valueFrom])), {
+            PGPASSWORD: "arn:master:password::",
+            [ROLE_PASSWORD_ENV.app]: "arn:app:password::",
+            [ROLE_PASSWORD_ENV.monitor]: "arn:monitor:password::",
+        });
+        t.deepEqual(task.dependsOn, [{ containerName: CA_CONTAINER, condition: "SUCCESS" }]);
+        t.true(task.command![0].includes(POSTGRES_ROLES_SQL.trimEnd()), `${rb.app}: runs the tested SQL`);
+        t.true(task.command![0].includes(`-v app_role=${roles.app}`) && task.command![0].includes(`-v monitor_role=${roles.monitor}`));
+    }
+    const none = structuredClone(getRunbook("gravitypm"));
+    t.throws(() => postgresRolesContainers(none, { image: "i", logGroup: "g", region: "r", host: "h", port: 1, admin: "a", app: "b", monitor: "c" }), { message: /gravitypm: `data\.postgres`/ });
 });
