@@ -59,6 +59,9 @@ import { awsS3BackupBucketNoDelete } from "./aws/s3-backup-bucket-no-delete";
 import { awsS3BucketNameUnique } from "./aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "./aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-default-deny-egress";
+import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinition-no-master-credentials";
+import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
+import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-credentials";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
@@ -128,6 +131,9 @@ export const RULES: readonly Rule[] = [
     awsBackupVaultLockCompliance,
     awsBackupVaultPolicyDenyDelete,
     awsLambdaFunctionFailureAlarmed,
+    dockerContainerNoMasterCredentials,
+    k8sWorkloadNoMasterCredentials,
+    awsEcsTaskDefinitionNoMasterCredentials,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,
