@@ -1,13 +1,9 @@
-import test, { type ExecutionContext } from "ava";
-import { awsEcsTaskDefinitionNoMasterCredentials } from "../../policies/aws/ecs-taskdefinition-no-master-credentials";
-import { dockerContainerNoMasterCredentials } from "../../policies/docker/container-no-master-credentials";
-import { k8sWorkloadNoMasterCredentials } from "../../policies/kubernetes/workload-no-master-credentials";
+import test from "ava";
 import { postgresLoginsIn } from "../../policies/lib/security";
-import type { Rule } from "../../policies/lib/policy";
 import { postgresRoles } from "../../capabilities/postgres-roles";
 import { getRunbook } from "../../runbooks";
 import { find, type Fake } from "./helpers";
-import { runRule } from "./security-helpers";
+import { compliantAndBroken } from "./security-helpers";
 
 /**
  * The security tier's database-credential policies (issue 15): each from a compliant fixture,
@@ -18,19 +14,6 @@ import { runRule } from "./security-helpers";
 const rb = getRunbook("bunty");
 const pg = rb.data.postgres!;
 const roles = postgresRoles(rb.app, pg);
-
-async function compliantAndBroken(t: ExecutionContext, rule: Rule, stack: string, compliant: () => Fake[], breaks: Record<string, { edit: (r: Fake[]) => void; expect: RegExp }>) {
-    const ok = await runRule(rule, stack, compliant());
-    t.deepEqual(ok.violations.map((v) => v.message), [], `${rule.name}: the compliant fixture passes`);
-    t.is(ok.status, "pass", `${rule.name}: the compliant fixture is checked (${ok.notApplicable ?? ""})`);
-    for (const [what, b] of Object.entries(breaks)) {
-        const resources = compliant();
-        b.edit(resources);
-        const broken = await runRule(rule, stack, resources);
-        t.is(broken.level, "mandatory", `${rule.name}: security tier, mandatory in ${stack}`);
-        t.true(broken.violations.some((v) => b.expect.test(v.message)), `${rule.name}: ${what}: expected ${b.expect}, got:\n${broken.violations.map((v) => v.message).join("\n")}`);
-    }
-}
 
 const container = (name: string, component: string, envs: string[]): Fake => ({
     type: "docker:index/container:Container",
@@ -45,7 +28,7 @@ test("docker-container-no-master-credentials: the server and backups may log in 
         container("backend", "backend", [`PGUSER=${roles.app}`, `DATABASE_URL=postgres://${roles.app}:pw@postgres:5432/${pg.database}`]),
         container("postgres-exporter", "postgres-exporter", [`DATA_SOURCE_USER=${roles.monitor}`]),
     ];
-    await compliantAndBroken(t, dockerContainerNoMasterCredentials, "bunty-local", fixture, {
+    await compliantAndBroken(t, "docker-container-no-master-credentials", "bunty-local", fixture, {
         "the app's PGUSER": { edit: (r) => (find(r, "backend").props.envs[0] = `PGUSER=${pg.user}`), expect: new RegExp(`PGUSER logs in to PostgreSQL as the administrator ${pg.user}`) },
         "the app's DATABASE_URL": { edit: (r) => (find(r, "backend").props.envs[1] = `DATABASE_URL=postgresql://${pg.user}:pw@postgres:5432/x`), expect: /DATABASE_URL logs in/ },
         "the exporter's user": { edit: (r) => (find(r, "postgres-exporter").props.envs[0] = `DATA_SOURCE_USER=${pg.user}`), expect: /component postgres-exporter.*DATA_SOURCE_USER/ },
@@ -80,7 +63,7 @@ test("k8s-workload-no-master-credentials: superuser access, administrative manag
         deployment("backend", [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "bunty-app-env", key: "DATABASE_URL" } } }]),
     ];
     const cluster = (r: Fake[]) => find(r, "postgres-cluster").props.spec;
-    await compliantAndBroken(t, k8sWorkloadNoMasterCredentials, "bunty-staging", fixture, {
+    await compliantAndBroken(t, "k8s-workload-no-master-credentials", "bunty-staging", fixture, {
         "superuser access on": { edit: (r) => (cluster(r).enableSuperuserAccess = true), expect: /enableSuperuserAccess is true/ },
         "the owner made superuser": { edit: (r) => (cluster(r).managed.roles[0].superuser = true), expect: new RegExp(`managed role ${pg.user} has superuser`) },
         "the monitor given CREATEROLE": { edit: (r) => (cluster(r).managed.roles[1].createrole = true), expect: /has createrole/ },
@@ -116,7 +99,7 @@ test("aws-ecs-taskdefinition-no-master-credentials: a service's task may not dep
     ];
     const backend = (r: Fake[]) => find(r, "backend");
     const defs = (f: Fake) => JSON.parse(f.props.containerDefinitions);
-    await compliantAndBroken(t, awsEcsTaskDefinitionNoMasterCredentials, "bunty-production", fixture, {
+    await compliantAndBroken(t, "aws-ecs-taskdefinition-no-master-credentials", "bunty-production", fixture, {
         "the app depends on the master secret": { edit: (r) => (backend(r) as any).dependsOn.push(`urn:pulumi:bunty-production::runbook-platform::${SECRET}::master`), expect: /backend" is run by a service and references the PostgreSQL master's secret master/ },
         "the app reads the master's ARN": {
             edit: (r) => {

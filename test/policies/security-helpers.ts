@@ -10,6 +10,9 @@ import { awsS3BackupBucketNoDelete } from "../../policies/aws/s3-backup-bucket-n
 import { awsS3BucketNameUnique } from "../../policies/aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "../../policies/aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "../../policies/kubernetes/networkpolicy-default-deny-egress";
+import { awsEcsTaskDefinitionNoMasterCredentials } from "../../policies/aws/ecs-taskdefinition-no-master-credentials";
+import { dockerContainerNoMasterCredentials } from "../../policies/docker/container-no-master-credentials";
+import { k8sWorkloadNoMasterCredentials } from "../../policies/kubernetes/workload-no-master-credentials";
 import { fakePlan, type Fake } from "./helpers";
 
 /**
@@ -27,6 +30,9 @@ export const SECURITY_RULES: readonly Rule[] = [
     awsS3BucketNameUnique,
     awsIamRoleTrustConfusedDeputy,
     awsS3BackupBucketNoDelete,
+    dockerContainerNoMasterCredentials,
+    k8sWorkloadNoMasterCredentials,
+    awsEcsTaskDefinitionNoMasterCredentials,
 ];
 
 function ruleNamed(name: string): Rule {
