@@ -70,6 +70,8 @@ export interface CredentialArns {
     readonly postgres?: string;
     readonly redis?: string;
     readonly mongodb?: string;
+    /** The app's SASL/SCRAM login to MSK (`username`, `password`). */
+    readonly kafka?: string;
 }
 
 /** A JSON key of a Secrets Manager secret, as ECS references it. */
@@ -117,6 +119,10 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
             { name: "KAFKA_TOPICS", value: kafka.topics.map((t) => t.name).join(",") },
             { name: "KAFKA_CONSUMER_GROUPS", value: kafka.consumerGroups.join(",") },
         );
+        if (creds.kafka) {
+            environment.push({ name: "KAFKA_SASL_MECHANISM", value: "SCRAM-SHA-512" });
+            secrets.push({ name: "KAFKA_USERNAME", valueFrom: secretKey(creds.kafka, "username") }, { name: "KAFKA_PASSWORD", valueFrom: secretKey(creds.kafka, "password") });
+        }
     }
     if (mongodb && at.mongodb && creds.mongodb) {
         environment.push(

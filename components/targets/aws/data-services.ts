@@ -46,9 +46,11 @@ export interface AwsDataOutputs {
     /** Its part of the endpoints the tasks and the collector connect to (values may be outputs). */
     readonly endpoints?: { readonly [K in Exclude<keyof DataEndpoints, "buckets">]?: unknown };
     /** Secrets Manager secret of the app's generated credentials, by service. */
-    readonly credentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    readonly credentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly kafka?: aws.secretsmanager.Secret };
     /** The exporters' read-only credentials where they differ from the app's, by service. Defaults to the app's. */
-    readonly monitorCredentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    readonly monitorCredentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly kafka?: aws.secretsmanager.Secret };
+    /** Kafka's admin login, for the one-off task that creates topics and ACLs. */
+    readonly kafkaAdmin?: aws.secretsmanager.Secret;
     /** The one-off task that creates the database's app and monitoring roles, where it has one. */
     readonly postgresRolesTask?: aws.ecs.TaskDefinition;
     /** The runbook's buckets, by runbook name. */
@@ -149,6 +151,9 @@ const kafka: AwsDataService = {
             component: msk,
             endpoints: { kafka: { bootstrapServers: msk.bootstrapBrokers } },
             kafkaBootstrap: msk.bootstrapBrokers,
+            credentials: { kafka: msk.credentials.app },
+            monitorCredentials: { kafka: msk.credentials.monitor },
+            kafkaAdmin: msk.credentials.admin,
             dimensions: { kafkaCluster: msk.cluster.clusterName },
         };
     },

@@ -100,6 +100,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
         const merged = <K extends keyof AwsDataOutputs>(key: K) => Object.assign({}, ...data.map((b) => b[key] ?? {})) as NonNullable<AwsDataOutputs[K]>;
         const buckets = merged("buckets");
         const kafkaBootstrap = data.find((b) => b.kafkaBootstrap)?.kafkaBootstrap;
+        const kafkaAdmin = data.find((b) => b.kafkaAdmin)?.kafkaAdmin;
 
         // Grafana is published where it has a host: the stack's aws.grafanaHost, or one derived from the app's hosts.
         const dashboardsHost = grafanaHost(context.settings.aws?.grafanaHost, context.hosts);
@@ -141,6 +142,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 credentials,
                 buckets,
                 kafkaBootstrap,
+                kafkaAdmin,
                 hosts: context.hosts,
             },
             opt,

@@ -9,13 +9,14 @@ import {
     caBundleContainer,
     HEALTH_CHECK_GRACE_SECONDS,
     needsCaBundle,
+    secretKey,
     type ContainerDefinition,
     type CredentialArns,
     type DataEndpoints,
 } from "../../../capabilities/aws/containers";
 import { deploymentGuard } from "../../../capabilities/aws/deployments";
 import { IMAGES } from "../../../capabilities/aws/collector";
-import { topicCommands } from "../../../capabilities/aws/msk";
+import { aclCommands, adminClientConfig, KAFKA_ADMIN_PASSWORD_ENV, kafkaUsers, topicCommands } from "../../../capabilities/aws/msk";
 import { fargateSize } from "../../../capabilities/sizing";
 import type { Service } from "../../../runbooks";
 import { child, fargateTask, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./scope";
@@ -37,7 +38,9 @@ export interface AwsServicesArgs extends AwsScope {
     /** Resolved data-service endpoints the tasks connect to. */
     readonly endpoints: pulumi.Input<DataEndpoints>;
     /** Secrets Manager secrets of the data services' credentials. */
-    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly kafka?: aws.secretsmanager.Secret };
+    /** Kafka's admin login (a JSON secret with `password`): only the topics task reads it. */
+    readonly kafkaAdmin?: aws.secretsmanager.Secret;
     /** The app's buckets, by runbook name. */
     readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
     /** MSK bootstrap brokers, where the runbook has Kafka: the topic task creates its topics there. */
@@ -131,12 +134,13 @@ export class AwsServices extends pulumi.ComponentResource {
             postgres: args.credentials.postgres?.arn,
             redis: args.credentials.redis?.arn,
             mongodb: args.credentials.mongodb?.arn,
-        }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string }>;
+            kafka: args.credentials.kafka?.arn,
+        }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string; kafka?: string }>;
         this.services = {};
         for (const svc of rb.services) {
             const group = logGroup(this, args, `${name}-${svc.name}-logs`, args.names.logGroup(`ecs/${svc.name}`), args.kmsKeyArn);
-            const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb }, logGroupName]) => {
-                const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}) };
+            const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb, kafka }, logGroupName]) => {
+                const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}), ...(kafka ? { kafka } : {}) };
                 const { environment, secrets } = appEnvironment(rb, args.env, args.region, svc, endpoints, creds);
                 const defs: ContainerDefinition[] = [
                     ...(caBundle ? [caBundleContainer(logGroupName, args.region)] : []),
@@ -253,6 +257,11 @@ export class AwsServices extends pulumi.ComponentResource {
 
         const kafka = rb.data.kafka;
         if (kafka && args.kafkaBootstrap) {
+            const adminSecret = args.kafkaAdmin;
+            if (!adminSecret) throw new Error(`${args.stack}: the Kafka topics task needs the admin's SCRAM secret (kafkaAdmin)`);
+            const users = kafkaUsers(args.names.kafka);
+            // Its own execution role: the app's cannot read the Kafka admin's secret.
+            const topicsExecution = taskExecutionRole(this, args, `${name}-kafka-topics-execution`, "Pulls Kafka's CLI, writes its logs, reads the Kafka admin's secret", [adminSecret.arn], args.kmsKeyArn);
             const group = logGroup(this, args, `${name}-kafka-topics-logs`, args.names.logGroup("ecs/kafka-topics"), args.kmsKeyArn);
             const clientConfig = "/tmp/client.properties";
             const admin: Pick<Service, "resources"> = rb.services[0];
@@ -265,15 +274,16 @@ export class AwsServices extends pulumi.ComponentResource {
                     networkMode: "awsvpc",
                     cpu: String(size.cpu),
                     memory: String(size.memory),
-                    executionRoleArn: this.executionRole.arn,
-                    containerDefinitions: pulumi.all([args.kafkaBootstrap, group.name]).apply(([bootstrap, logGroupName]) =>
+                    executionRoleArn: topicsExecution.arn,
+                    containerDefinitions: pulumi.all([args.kafkaBootstrap, group.name, adminSecret.arn]).apply(([bootstrap, logGroupName, adminArn]) =>
                         JSON.stringify([
                             {
                                 name: "kafka-topics",
                                 image: IMAGES.kafkaAdmin,
                                 essential: true,
                                 entryPoint: ["/bin/sh", "-c"],
-                                command: [[`printf 'security.protocol=SSL\\n' > ${clientConfig}`, ...topicCommands(kafka, bootstrap, clientConfig)].join(" && ")],
+                                command: [[adminClientConfig(users, clientConfig), ...topicCommands(kafka, bootstrap, clientConfig), ...aclCommands(kafka, users, bootstrap, clientConfig)].join(" && ")],
+                                secrets: [{ name: KAFKA_ADMIN_PASSWORD_ENV, valueFrom: secretKey(adminArn, "password") }],
                                 logConfiguration: awslogs(logGroupName, args.region, "kafka-topics"),
                             },
                         ]),

@@ -21,6 +21,10 @@ import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilit
 import { collectorConfig } from "../../../capabilities/aws/collector";
 import { appContainer, appEnvironment, CA_CONTAINER, healthCommand, postgresRolesContainers, POSTGRES_ROLES_CONTAINER } from "../../../capabilities/aws/containers";
 import { ROLE_PASSWORD_ENV } from "../../../capabilities/postgres-roles";
+import { aclCommands, adminClientConfig, KAFKA_ADMIN_PASSWORD_ENV, kafkaUsers, scramSecretName } from "../../../capabilities/aws/msk";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import { documentDbEngine, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { cacheNodeType, cacheParameters, cacheTopology, elastiCacheEngineVersion } from "../../../capabilities/aws/elasticache";
 import { CLOUDWATCH_RETENTION_DAYS, cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
@@ -353,13 +357,13 @@ test("containers: limits, health check on the runbook's path, credentials only b
     const rb = getRunbook("personal-finance-hub");
     const svc = rb.services[0];
     const endpoints = { postgres: { host: "db", port: 5432, readHosts: ["r1"] }, redis: { host: "cache", port: 6379 }, kafka: { bootstrapServers: "b-1:9094" }, mongodb: { host: "docdb", port: 27017 }, buckets: { "pfh-bucket": "pfh-bucket" } };
-    const creds = { postgres: "arn:pg", redis: "arn:redis", mongodb: "arn:mongo" };
+    const creds = { postgres: "arn:pg", redis: "arn:redis", mongodb: "arn:mongo", kafka: "arn:kafka" };
     const { environment, secrets } = appEnvironment(rb, "production", "us-east-1", svc, endpoints, creds);
     t.deepEqual(
         secrets.map((s) => s.name).sort(),
-        ["DATABASE_URL", "MONGO_PASSWORD", "MONGO_URI", "PGPASSWORD", "REDIS_PASSWORD", "REDIS_URL"],
+        ["DATABASE_URL", "KAFKA_PASSWORD", "KAFKA_USERNAME", "MONGO_PASSWORD", "MONGO_URI", "PGPASSWORD", "REDIS_PASSWORD", "REDIS_URL"],
     );
-    for (const s of secrets) t.regex(s.valueFrom, /^arn:(pg|redis|mongo):(password|url)::$/);
+    for (const s of secrets) t.regex(s.valueFrom, /^arn:(pg|redis|mongo):(password|url)::$|^arn:kafka:(username|password)::$/);
     t.false(environment.some((e) => /PASSWORD|SECRET|TOKEN/.test(e.name)));
     t.like(Object.fromEntries(environment.map((e) => [e.name, e.value])), { PGDATABASE: rb.data.postgres!.database, PGUSER: postgresRoles(rb.app, rb.data.postgres!).app, PORT: String(svc.port), PGHOST_READ: "r1", S3_BUCKET_PFH_BUCKET: "pfh-bucket" });
     const c = appContainer(svc, { image: "img:1", logGroup: "g", region: "us-east-1", environment, secrets, caBundle: true });
@@ -471,4 +475,36 @@ test("PostgreSQL roles task: psql as the master user over verified TLS, the thre
     }
     const none = structuredClone(getRunbook("gravitypm"));
     t.throws(() => postgresRolesContainers(none, { image: "i", logGroup: "g", region: "r", host: "h", port: 1, admin: "a", app: "b", monitor: "c" }), { message: /gravitypm: `data\.postgres`/ });
+});
+
+test("MSK SASL/SCRAM: the admin's client config as sh writes it, and ACLs for exactly the runbook's topics and groups", async (t) => {
+    const rb = allRunbooks().find((r) => r.data.kafka?.topics.length && r.data.kafka.consumerGroups.length);
+    if (!rb?.data.kafka) return t.fail("a runbook with Kafka topics and consumer groups is needed");
+    const kafka = rb.data.kafka;
+    const users = kafkaUsers("shop-kafka");
+    t.is(scramSecretName(users.app), `AmazonMSK_${users.app}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msk-"));
+    const file = path.join(dir, "client.properties");
+    const password = `p'w"$x\\y`;
+    const r = spawnSync("sh", ["-c", adminClientConfig(users, file)], { env: { PATH: process.env.PATH, [KAFKA_ADMIN_PASSWORD_ENV]: password }, encoding: "utf8" });
+    t.is(r.status, 0, r.stderr);
+    t.is(
+        fs.readFileSync(file, "utf8"),
+        `security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${users.admin}" password="${password}";\n`,
+    );
+    t.is((fs.statSync(file).mode & 0o077), 0, "only the task's user reads the password file");
+    const missing = spawnSync("sh", ["-c", adminClientConfig(users, file)], { env: { PATH: process.env.PATH }, encoding: "utf8" });
+    t.not(missing.status, 0);
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const acls = aclCommands(kafka, users, "b-1:9096", "/tmp/c");
+    const grants = (user: string) => acls.filter((a) => a.includes(`User:${user} `));
+    for (const topic of kafka.topics) {
+        t.true(grants(users.app).some((a) => a.includes(`--topic ${topic.name}`) && /--operation Read --operation Write --operation Describe/.test(a)), `${topic.name}: the app reads and writes`);
+        t.true(grants(users.monitor).some((a) => a.includes(`--topic ${topic.name}`) && !/Read|Write/.test(a)), `${topic.name}: the exporter only describes`);
+    }
+    for (const group of kafka.consumerGroups) t.true(grants(users.app).some((a) => a.includes(`--group ${group}`) && a.includes("--operation Read")));
+    t.false(grants(users.app).some((a) => a.includes("--cluster")), "the app holds no cluster rights");
+    t.true(acls.every((a) => a.includes("--command-config /tmp/c --add ")));
+    t.deepEqual(aclCommands({ ...kafka, topics: [], consumerGroups: [] }, users, "b", "c").length, 2, "no topic or group: only the cluster ACLs, never a bare --topic");
 });
