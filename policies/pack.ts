@@ -60,6 +60,7 @@ import { awsS3BucketNameUnique } from "./aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "./aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-default-deny-egress";
 import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinition-no-master-credentials";
+import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
 import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
 import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-credentials";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
@@ -134,6 +135,7 @@ export const RULES: readonly Rule[] = [
     dockerContainerNoMasterCredentials,
     k8sWorkloadNoMasterCredentials,
     awsEcsTaskDefinitionNoMasterCredentials,
+    awsMskClusterClientAuthentication,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

@@ -236,6 +236,7 @@ export function securityMutations(rb: Runbook, env: Env): Mutation[] {
             (p) => (p.envs = p.envs.map((e: string) => (e.startsWith("DATA_SOURCE_USER=") ? `DATA_SOURCE_USER=${rb.data.postgres!.user}` : e))),
             (p) => !!rb.data.postgres && Array.isArray(p.envs) && p.envs.some((e: unknown) => typeof e === "string" && e.startsWith("DATA_SOURCE_USER=")),
         ),
+        flip("MSK unauthenticated clients → true", "aws-msk-cluster-client-authentication", "aws:msk/cluster:Cluster", (p) => (p.clientAuthentication = { ...p.clientAuthentication, unauthenticated: true })),
         flip("CloudNativePG superuser access → true", "k8s-workload-no-master-credentials", "kubernetes:postgresql.cnpg.io/v1:Cluster", (p) => (p.spec = { ...p.spec, enableSuperuserAccess: true })),
         flip(
             "an app task's PGUSER → the RDS master user",

@@ -128,3 +128,21 @@ test("postgresLoginsIn reads user variables and the user of postgres URLs, not p
         { variable: "DATABASE_READ_URL", login: "c" },
     ]);
 });
+
+const MSK = "aws:msk/cluster:Cluster";
+test("aws-msk-cluster-client-authentication: unauthenticated access, no method, SCRAM without logins, a badly named or AWS-keyed secret are each reported", async (t) => {
+    const fixture = (): Fake[] => [
+        { type: MSK, name: "kafka", props: { clusterName: "shop-kafka", clientAuthentication: { sasl: { scram: true }, unauthenticated: false } } },
+        { type: SECRET, name: "kafka-app", props: { name: "AmazonMSK_shop-kafka-app", kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/data" } },
+        { type: "aws:msk/scramSecretAssociation:ScramSecretAssociation", name: "kafka-scram", props: { secretArnLists: [ARN("AmazonMSK_shop-kafka-app")] }, dependsOn: ["kafka", "kafka-app"] },
+    ];
+    const auth = (r: Fake[]) => find(r, "kafka").props.clientAuthentication;
+    await compliantAndBroken(t, "aws-msk-cluster-client-authentication", "personal-finance-hub-production", fixture, {
+        "unauthenticated on (the old setting)": { edit: (r) => (find(r, "kafka").props.clientAuthentication = { unauthenticated: true }), expect: /unauthenticated is true/ },
+        "clientAuthentication left out": { edit: (r) => delete find(r, "kafka").props.clientAuthentication, expect: /unset \(MSK then allows it\)/ },
+        "no method": { edit: (r) => (auth(r).sasl = { scram: false }), expect: /no client authentication method/ },
+        "SCRAM without an association": { edit: (r) => r.splice(r.findIndex((x) => x.name === "kafka-scram"), 1), expect: /no ScramSecretAssociation/ },
+        "a secret without MSK's prefix": { edit: (r) => (find(r, "kafka-app").props.name = "shop-kafka-app"), expect: /MSK reads SCRAM logins only from secrets named AmazonMSK_/ },
+        "a secret under the AWS-managed key": { edit: (r) => delete find(r, "kafka-app").props.kmsKeyId, expect: /customer-managed key/ },
+    });
+});

@@ -11,6 +11,7 @@ import { awsS3BucketNameUnique } from "../../policies/aws/s3-bucket-name-unique"
 import { awsSecurityGroupEgressRestricted } from "../../policies/aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "../../policies/kubernetes/networkpolicy-default-deny-egress";
 import { awsEcsTaskDefinitionNoMasterCredentials } from "../../policies/aws/ecs-taskdefinition-no-master-credentials";
+import { awsMskClusterClientAuthentication } from "../../policies/aws/msk-cluster-client-authentication";
 import { dockerContainerNoMasterCredentials } from "../../policies/docker/container-no-master-credentials";
 import { k8sWorkloadNoMasterCredentials } from "../../policies/kubernetes/workload-no-master-credentials";
 import { fakePlan, type Fake } from "./helpers";
@@ -33,6 +34,7 @@ export const SECURITY_RULES: readonly Rule[] = [
     dockerContainerNoMasterCredentials,
     k8sWorkloadNoMasterCredentials,
     awsEcsTaskDefinitionNoMasterCredentials,
+    awsMskClusterClientAuthentication,
 ];
 
 function ruleNamed(name: string): Rule {

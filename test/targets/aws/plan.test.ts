@@ -1,3 +1,4 @@
+import { MSK_CLIENT_PORT } from "../../../capabilities/aws/msk";
 import test from "ava";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
@@ -81,7 +82,8 @@ test("every log group keeps logs at least as long as the runbook, and no longer 
 });
 
 test("security groups: only the app's tasks (and the exporters) reach a data service, on its port; only the ALB is open to the internet", (t) => {
-    const ports: Record<string, number> = { postgres: 5432, redis: 6379, mongodb: 27017, kafka: 9094 };
+    // Kafka clients log in with SASL/SCRAM over TLS: MSK serves that on its own port.
+    const ports: Record<string, number> = { postgres: 5432, redis: 6379, mongodb: 27017, kafka: MSK_CLIENT_PORT };
     each((app, plan, rb) => {
         const groups = new Map(ofType(plan, "aws:ec2/securityGroup:SecurityGroup").map((g) => [mockId(g), g.name.slice(`${app}-firewall-`.length)]));
         const rules = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => ({
