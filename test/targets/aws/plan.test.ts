@@ -136,7 +136,7 @@ test("ECS: one Fargate service per runbook service, sized and health-checked fro
             t.true(c.healthCheck.command[1].includes(`127.0.0.1:${svc.port}${svc.healthPath}`), `${stack} ${svc.name}: health on ${svc.healthPath}`);
             t.is(c.logConfiguration.logDriver, "awslogs");
             t.is(c.logConfiguration.options["awslogs-group"], `/${app}/production/ecs/${svc.name}`);
-            for (const s of c.secrets) t.regex(s.valueFrom, /^arn:aws:secretsmanager:.*:(password|url)::$/, `${stack} ${s.name}`);
+            for (const s of c.secrets) t.regex(s.valueFrom, /^arn:aws:secretsmanager:.*:(password|url|username)::$/, `${stack} ${s.name}`);
             for (const e of c.environment) t.false(/PASSWORD|TOKEN|SECRET/.test(e.name), `${stack}: ${e.name} is a plain environment variable`);
             // Only services that use the data services get their credentials; a frontend gets none.
             if (usesDataServices(svc)) {
