@@ -23,7 +23,11 @@ export interface PlatformSecretsArgs {
  * registers its credentials; the order is the order they are created in.
  */
 export const DATA_PASSWORDS = {
+    /** The PostgreSQL administrator's (`data.postgres.user`): administration and backups only. */
     postgres: { kind: "postgres", suffix: "postgres" },
+    /** The app's own PostgreSQL login and the exporters' read-only one (`capabilities/postgres-roles.ts`). */
+    postgresApp: { kind: "postgres", suffix: "postgres-app" },
+    postgresMonitor: { kind: "postgres", suffix: "postgres-monitor" },
     redis: { kind: "redis", suffix: "redis" },
     mongodb: { kind: "mongodb", suffix: "mongodb" },
     /** MinIO's root: only where the target runs MinIO. */
@@ -65,6 +69,12 @@ export class PlatformSecrets extends pulumi.ComponentResource {
 
     public get postgres(): random.RandomPassword | undefined {
         return this.data.postgres;
+    }
+    public get postgresApp(): random.RandomPassword | undefined {
+        return this.data.postgresApp;
+    }
+    public get postgresMonitor(): random.RandomPassword | undefined {
+        return this.data.postgresMonitor;
     }
     public get redis(): random.RandomPassword | undefined {
         return this.data.redis;

@@ -69,6 +69,10 @@ import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-de
 import { awsEcsTaskDefinitionReadonlyRoot } from "./aws/ecs-taskdefinition-readonly-root";
 import { k8sWorkloadReadonlyRoot } from "./kubernetes/workload-readonly-root";
 import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
+import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinition-no-master-credentials";
+import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
+import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
+import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-credentials";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
@@ -148,6 +152,10 @@ export const RULES: readonly Rule[] = [
     awsEcsTaskDefinitionReadonlyRoot,
     k8sWorkloadReadonlyRoot,
     dockerContainerReadonlyRoot,
+    dockerContainerNoMasterCredentials,
+    k8sWorkloadNoMasterCredentials,
+    awsEcsTaskDefinitionNoMasterCredentials,
+    awsMskClusterClientAuthentication,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

@@ -3,6 +3,7 @@ import type { Env, Runbook, Service } from "../../runbooks";
 import { RDS_CA_BUNDLE_URL } from "./documentdb";
 import { IMAGES } from "./collector";
 import { APP_SCRATCH, APP_UID } from "../hardening";
+import { postgresRoles, postgresRolesScript, ROLE_PASSWORD_ENV } from "../postgres-roles";
 
 /**
  * ECS container definitions as plain data. Connection details arrive resolved (the component
@@ -71,6 +72,8 @@ export interface CredentialArns {
     readonly postgres?: string;
     readonly redis?: string;
     readonly mongodb?: string;
+    /** The app's SASL/SCRAM login to MSK (`username`, `password`). */
+    readonly kafka?: string;
     readonly rabbitmq?: string;
 }
 
@@ -87,15 +90,16 @@ type Connection = { readonly environment?: KeyValue[]; readonly secrets?: Secret
  * per kind of the runbook schema (the type requires each), so a new kind is a line here, not a
  * branch. An entry gives nothing where the platform built no endpoint or credentials for it.
  */
-const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataKinds[K]>, at: DataEndpoints, creds: CredentialArns) => Connection } = {
-    postgres: (postgres, at, creds) =>
+const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataKinds[K]>, at: DataEndpoints, creds: CredentialArns, app: string) => Connection } = {
+    postgres: (postgres, at, creds, app) =>
         at.postgres && creds.postgres
             ? {
                   environment: [
                       { name: "PGHOST", value: at.postgres.host },
                       { name: "PGPORT", value: String(at.postgres.port) },
                       { name: "PGDATABASE", value: postgres.database },
-                      { name: "PGUSER", value: postgres.user },
+                      // The app's own role; the master user stays with the roles task (postgresRolesContainers).
+                      { name: "PGUSER", value: postgresRoles(app, postgres).app },
                       { name: "PGSSLMODE", value: "verify-full" },
                       { name: "PGSSLROOTCERT", value: CA_FILE },
                       ...(at.postgres.readHosts.length ? [{ name: "PGHOST_READ", value: at.postgres.readHosts.join(",") }] : []),
@@ -121,7 +125,7 @@ const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataK
                   ],
               }
             : {},
-    kafka: (kafka, at) =>
+    kafka: (kafka, at, creds) =>
         at.kafka
             ? {
                   environment: [
@@ -129,7 +133,11 @@ const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataK
                       { name: "KAFKA_SSL", value: "true" },
                       { name: "KAFKA_TOPICS", value: kafka.topics.map((t) => t.name).join(",") },
                       { name: "KAFKA_CONSUMER_GROUPS", value: kafka.consumerGroups.join(",") },
+                      ...(creds.kafka ? [{ name: "KAFKA_SASL_MECHANISM", value: "SCRAM-SHA-512" }] : []),
                   ],
+                  ...(creds.kafka
+                      ? { secrets: [{ name: "KAFKA_USERNAME", valueFrom: secretKey(creds.kafka, "username") }, { name: "KAFKA_PASSWORD", valueFrom: secretKey(creds.kafka, "password") }] }
+                      : {}),
               }
             : {},
     mongodb: (mongodb, at, creds) =>
@@ -174,7 +182,7 @@ export function appEnvironment(rb: Runbook, env: Env, region: string, svc: Servi
     for (const kind of Object.keys(CONNECTIONS) as (keyof DataKinds)[]) {
         const spec = data[kind];
         if (spec === undefined) continue;
-        const c = (CONNECTIONS[kind] as (s: typeof spec, at: DataEndpoints, creds: CredentialArns) => Connection)(spec, at, creds);
+        const c = (CONNECTIONS[kind] as (s: typeof spec, at: DataEndpoints, creds: CredentialArns, app: string) => Connection)(spec, at, creds, rb.app);
         environment.push(...(c.environment ?? []));
         secrets.push(...(c.secrets ?? []));
     }
@@ -298,4 +306,59 @@ export function bucketAccess(rb: Pick<Runbook, "data">): Record<string, "read-wr
     const store = rb.data.objectStorage;
     if (!store) return {};
     return Object.fromEntries(store.buckets.map((b) => [b, b === store.backupSync?.to ? "read-only" : "read-write"]));
+}
+
+export interface PostgresRolesTaskArgs {
+    /** A PostgreSQL image of the runbook's major version, for its psql. */
+    readonly image: string;
+    readonly logGroup: string;
+    readonly region: string;
+    /** The primary's address and port. */
+    readonly host: string;
+    readonly port: number;
+    /** Secrets Manager ARNs (JSON secrets with `password`): the master's, the app role's, the monitoring role's. */
+    readonly admin: string;
+    readonly app: string;
+    readonly monitor: string;
+}
+
+/** Name of the container that creates the roles. */
+export const POSTGRES_ROLES_CONTAINER = "postgres-roles";
+
+/**
+ * The one-off task that creates or updates the app's and the exporters' PostgreSQL roles
+ * (`capabilities/postgres-roles.ts`) as the master user, over TLS verified against the RDS CA. It
+ * is idempotent: run it after each `pulumi up` that changes the database or the role passwords.
+ * The only containers that reference the master secret are this task's.
+ */
+export function postgresRolesContainers(rb: Runbook, a: PostgresRolesTaskArgs): ContainerDefinition[] {
+    const pg = rb.data.postgres;
+    if (!pg) throw new Error(`${rb.app}: \`data.postgres\` is required for the PostgreSQL roles task`);
+    const roles = postgresRoles(rb.app, pg);
+    return [
+        caBundleContainer(a.logGroup, a.region),
+        {
+            name: POSTGRES_ROLES_CONTAINER,
+            image: a.image,
+            essential: true,
+            entryPoint: ["/bin/sh", "-c"],
+            command: [`set -eu\n${postgresRolesScript(roles, pg.database)}`],
+            environment: [
+                { name: "PGHOST", value: a.host },
+                { name: "PGPORT", value: String(a.port) },
+                { name: "PGDATABASE", value: pg.database },
+                { name: "PGUSER", value: roles.admin },
+                { name: "PGSSLMODE", value: "verify-full" },
+                { name: "PGSSLROOTCERT", value: CA_FILE },
+            ],
+            secrets: [
+                { name: "PGPASSWORD", valueFrom: secretKey(a.admin, "password") },
+                { name: ROLE_PASSWORD_ENV.app, valueFrom: secretKey(a.app, "password") },
+                { name: ROLE_PASSWORD_ENV.monitor, valueFrom: secretKey(a.monitor, "password") },
+            ],
+            mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: true }],
+            dependsOn: [{ containerName: CA_CONTAINER, condition: "SUCCESS" }],
+            logConfiguration: awslogs(a.logGroup, a.region, POSTGRES_ROLES_CONTAINER),
+        },
+    ];
 }

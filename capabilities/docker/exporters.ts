@@ -1,5 +1,6 @@
 import type { Runbook } from "../../runbooks";
 import { BLACKBOX_MODULES, EXPORTERS, requiredExporters, type ExporterId, type ExporterRequirement } from "../alerting/exporters";
+import { postgresRoles } from "../postgres-roles";
 import type { SecretEnv } from "./backups";
 import { mongoMemberUri } from "./mongodb";
 import { HOSTS, INTERNAL_PORTS, kafkaBrokers, mongoMembers, postgresReplicas, redisReplicas } from "./topology";
@@ -100,8 +101,9 @@ export function exporterEnv(runbook: Runbook, node: ScrapeNode): { env: Record<s
             const pg = runbook.data.postgres;
             if (!pg || !watches) throw new Error(`${runbook.app}: postgres_exporter needs \`data.postgres\``);
             return {
-                env: { DATA_SOURCE_URI: `${watches}:${INTERNAL_PORTS.postgres}/${pg.database}?sslmode=disable`, DATA_SOURCE_USER: pg.user },
-                secretEnv: { DATA_SOURCE_PASS: { secret: "postgres", value: (p) => p } },
+                // The read-only monitoring role (capabilities/postgres-roles.ts); replicas share the primary's roles.
+                env: { DATA_SOURCE_URI: `${watches}:${INTERNAL_PORTS.postgres}/${pg.database}?sslmode=disable`, DATA_SOURCE_USER: postgresRoles(runbook.app, pg).monitor },
+                secretEnv: { DATA_SOURCE_PASS: { secret: "postgresMonitor", value: (p) => p } },
             };
         }
         case "redis":

@@ -1,5 +1,6 @@
 import type { Runbook } from "../../runbooks";
 import { postgresConf } from "../datastores";
+import { postgresRoles, postgresRolesScript } from "../postgres-roles";
 import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "./topology";
 
 /**
@@ -51,9 +52,10 @@ export function replicationSlot(replicaHost: string): string {
 
 /**
  * First start of the primary (run by the image's entrypoint, connected over the local socket):
- * pg_stat_statements in the app database, and for read replicas the replication role, whose
- * password arrives in `REPLICATION_PASSWORD`, and one slot per replica. psql's `:'pw'` quotes the
- * password as a literal, so it never becomes SQL text.
+ * pg_stat_statements in the app database, the app's and the exporters' roles
+ * (`capabilities/postgres-roles.ts`, passwords in `APP_DB_PASSWORD` and `MONITOR_DB_PASSWORD`), and
+ * for read replicas the replication role, whose password arrives in `REPLICATION_PASSWORD`, and one
+ * slot per replica. psql's `:'pw'` quotes the password as a literal, so it never becomes SQL text.
  */
 export function postgresInitScript(runbook: Runbook): string {
     const pg = runbook.data.postgres;
@@ -66,6 +68,7 @@ export function postgresInitScript(runbook: Runbook): string {
         "set -euo pipefail",
         'psql=(psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname "$POSTGRES_DB")',
         ...extensions.map((ext) => `"\${psql[@]}" -c 'CREATE EXTENSION IF NOT EXISTS ${ext};'`),
+        postgresRolesScript(postgresRoles(runbook.app, pg), pg.database, '"${psql[@]}"'),
     ];
     if (slots.length) {
         lines.push(
@@ -103,9 +106,9 @@ export function postgresReplicaScript(replicaHost: string): string {
     ].join("\n");
 }
 
-/** The libpq URL of the primary, or of every read replica (`target_session_attrs=standby` picks a standby). */
-export function postgresUrl(pg: Postgres, password: string, hosts: readonly string[] = [HOSTS.postgres]): string {
+/** The libpq URL of the primary, or of every read replica (`target_session_attrs=standby` picks a standby), for `user`. */
+export function postgresUrl(pg: Postgres, user: string, password: string, hosts: readonly string[] = [HOSTS.postgres]): string {
     const where = hosts.map((h) => `${h}:${INTERNAL_PORTS.postgres}`).join(",");
     const query = hosts[0] === HOSTS.postgres ? "" : "?target_session_attrs=standby";
-    return `postgres://${encodeURIComponent(pg.user)}:${encodeURIComponent(password)}@${where}/${encodeURIComponent(pg.database)}${query}`;
+    return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${where}/${encodeURIComponent(pg.database)}${query}`;
 }

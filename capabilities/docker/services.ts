@@ -1,4 +1,5 @@
 import { objectStorageAppUser, usesDataServices } from "../datastores";
+import { postgresRoles } from "../postgres-roles";
 import type { Runbook, Service } from "../../runbooks";
 import type { SecretEnv } from "./backups";
 import { bootstrapServers } from "./kafka";
@@ -42,12 +43,14 @@ type Connection = { readonly env?: Record<string, string>; readonly secretEnv?: 
 const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataKinds[K]>, runbook: Runbook) => Connection } = {
     postgres: (pg, runbook) => {
         const replicas = postgresReplicas(runbook);
+        // The app's own role, never the administrator (capabilities/postgres-roles.ts).
+        const user = postgresRoles(runbook.app, pg).app;
         return {
-            env: { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: pg.user },
+            env: { PGHOST: HOSTS.postgres, PGPORT: `${INTERNAL_PORTS.postgres}`, PGDATABASE: pg.database, PGUSER: user },
             secretEnv: {
-                PGPASSWORD: { secret: "postgres", value: (p) => p },
-                DATABASE_URL: { secret: "postgres", value: (p) => postgresUrl(pg, p) },
-                ...(replicas.length ? { DATABASE_READ_URL: { secret: "postgres" as const, value: (p: string) => postgresUrl(pg, p, replicas) } } : {}),
+                PGPASSWORD: { secret: "postgresApp", value: (p) => p },
+                DATABASE_URL: { secret: "postgresApp", value: (p) => postgresUrl(pg, user, p) },
+                ...(replicas.length ? { DATABASE_READ_URL: { secret: "postgresApp" as const, value: (p: string) => postgresUrl(pg, user, p, replicas) } } : {}),
             },
         };
     },

@@ -3,15 +3,15 @@ import type { Runbook } from "../../runbooks";
 import { EXPORTERS } from "../alerting/exporters";
 import { sidecarResources } from "./data-pods";
 import { DATA_ACCESS_LABELS, LABEL, type Names } from "./names";
-import { postgresAppSecret, postgresExporterEnv } from "./postgres";
+import { postgresExporterEnv, postgresMonitorSecret } from "./postgres";
 import { hardened, podSecurity } from "./security";
 import { IMAGES } from "./versions";
 
 /**
  * postgres_exporter beside the CloudNativePG cluster, as specs: CloudNativePG's own exporter names
  * its series cnpg_*, the metrics contract reads postgres_exporter's pg_*. One Deployment logging
- * in as the owner (granted pg_monitor by the Cluster's bootstrap) and a Service for its
- * ServiceMonitor.
+ * in as the read-only monitoring role (the Cluster's managed roles grant it pg_monitor) and a
+ * Service for its ServiceMonitor.
  */
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
@@ -52,7 +52,7 @@ export function postgresExporterDeploymentSpec(rb: Runbook, n: Names): Deploymen
                         args: [...EXPORTERS.postgres.flags],
                         env: [
                             ...Object.entries(postgresExporterEnv(rb, n)).map(([k, value]) => ({ name: k, value })),
-                            { name: "DATA_SOURCE_PASS", valueFrom: { secretKeyRef: { name: postgresAppSecret(n), key: "password" } } },
+                            { name: "DATA_SOURCE_PASS", valueFrom: { secretKeyRef: { name: postgresMonitorSecret(n), key: "password" } } },
                         ],
                         ports: [{ name: "metrics", containerPort: POSTGRES_EXPORTER_PORT }],
                         resources: sidecarResources(),

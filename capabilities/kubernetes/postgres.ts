@@ -2,6 +2,7 @@ import type { ICluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg
 import type { IScheduledBackup } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup" with { "resolution-mode": "import" };
 import type { Env, Runbook } from "../../runbooks";
 import { postgresSettings } from "../datastores";
+import { postgresRoles } from "../postgres-roles";
 import { datasetPlan } from "../backups/plan";
 import { cnpgSchedule } from "./cron";
 import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";
@@ -39,6 +40,36 @@ export function postgresAppSecret(n: Names): string {
     return `${n.postgres}-app`;
 }
 
+/** Secret (kubernetes.io/basic-auth) of the exporters' read-only role. */
+export function postgresMonitorSecret(n: Names): string {
+    return `${n.postgres}-monitor`;
+}
+
+/**
+ * Who logs in here: the app as the database owner CloudNativePG creates (`data.postgres.user`,
+ * no superuser: CloudNativePG keeps `postgres` for itself with superuser access disabled), the
+ * exporters as the monitoring role of `capabilities/postgres-roles.ts`.
+ */
+export function postgresLogins(rb: Runbook): { app: string; monitor: string } {
+    const pg = requirePostgres(rb);
+    return { app: pg.user, monitor: postgresRoles(rb.app, pg).monitor };
+}
+
+type ManagedRole = NonNullable<NonNullable<NonNullable<ClusterSpec>["managed"]>["roles"]>[number];
+
+/**
+ * The roles CloudNativePG keeps as declared on every reconcile: the owner pinned to no superuser,
+ * CREATEROLE, CREATEDB, replication or RLS bypass, and the monitoring role with only `pg_monitor`.
+ */
+export function managedRoles(rb: Runbook, n: Names): ManagedRole[] {
+    const logins = postgresLogins(rb);
+    const leastPrivilege = { ensure: "present", login: true, superuser: false, createrole: false, createdb: false, replication: false, bypassrls: false, inherit: true } as const;
+    return [
+        { name: logins.app, ...leastPrivilege, passwordSecret: { name: postgresAppSecret(n) } },
+        { name: logins.monitor, ...leastPrivilege, inRoles: ["pg_monitor"], passwordSecret: { name: postgresMonitorSecret(n) } },
+    ];
+}
+
 /** The read-write Service CloudNativePG creates for the primary, and the read-only one for the replicas. */
 export function postgresHosts(n: Names): { rw: string; ro: string } {
     return { rw: serviceHost(`${n.postgres}-rw`, n.namespace), ro: serviceHost(`${n.postgres}-ro`, n.namespace) };
@@ -62,13 +93,12 @@ export function clusterSpec(rb: Runbook, env: Env, n: Names, storageClass?: stri
         primaryUpdateStrategy: "unsupervised",
         inheritedMetadata: { labels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "postgres" } },
         postgresql: { parameters, shared_preload_libraries: [...pg.preloadLibraries] },
+        managed: { roles: managedRoles(rb, n) },
         bootstrap: {
             initdb: {
                 database: pg.database,
                 owner: pg.user,
                 secret: { name: postgresAppSecret(n) },
-                // The exporter logs in as the owner; pg_monitor lets it read every backend and statement.
-                postInitSQL: [`GRANT pg_monitor TO "${pg.user}"`],
                 ...(pgStatStatements ? { postInitApplicationSQL: ["CREATE EXTENSION IF NOT EXISTS pg_stat_statements"] } : {}),
             },
         },
@@ -98,8 +128,8 @@ export function scheduledBackupSpec(rb: Runbook, n: Names): ScheduledBackupSpec 
     return { schedule: cnpgSchedule(planned.cron), cluster: { name: n.postgres }, backupOwnerReference: "self", method: "barmanObjectStore", immediate: true };
 }
 
-/** postgres_exporter's connection: the primary, the app database, TLS as CloudNativePG serves it. */
+/** postgres_exporter's connection: the primary, the app database, TLS as CloudNativePG serves it, as the monitoring role. */
 export function postgresExporterEnv(rb: Runbook, n: Names): Record<string, string> {
     const pg = requirePostgres(rb);
-    return { DATA_SOURCE_URI: `${postgresHosts(n).rw}:5432/${pg.database}?sslmode=require`, DATA_SOURCE_USER: pg.user };
+    return { DATA_SOURCE_URI: `${postgresHosts(n).rw}:5432/${pg.database}?sslmode=require`, DATA_SOURCE_USER: postgresLogins(rb).monitor };
 }

@@ -95,6 +95,10 @@ function providerState(args: pulumi.runtime.MockResourceArgs, region: string): {
         const brokers = Number(args.inputs.numberOfBrokerNodes ?? 1);
         const cluster = String(args.inputs.clusterName ?? args.name);
         state.bootstrapBrokersTls ??= Array.from({ length: brokers }, (_, i) => `b-${i + 1}.${cluster}.abc123.c2.kafka.${region}.amazonaws.com:9094`).join(",");
+        // MSK fills the SASL/SCRAM brokers (port 9096) only when the cluster has SCRAM client authentication.
+        if (args.inputs.clientAuthentication?.sasl?.scram === true) {
+            state.bootstrapBrokersSaslScram ??= Array.from({ length: brokers }, (_, i) => `b-${i + 1}.${cluster}.abc123.c2.kafka.${region}.amazonaws.com:9096`).join(",");
+        }
         state.arn = `arn:aws:kafka:${region}:${ACCOUNT}:cluster/${cluster}/${id}`;
     }
     if (args.type === "aws:msk/configuration:Configuration") state.latestRevision ??= 1;

@@ -24,3 +24,47 @@ export function deletes(action: string): boolean {
 export function namesVault(r: Subject, vault: Subject): boolean {
     return (r.dependencies ?? []).includes(vault.urn) || (typeof r.props.backupVaultName === "string" && r.props.backupVaultName === vault.props.name);
 }
+
+/**
+ * The PostgreSQL administrator's login on a target, which only the database itself, its backups
+ * and the roles step may use: the runbook's `data.postgres.user` on Docker and AWS (the image's
+ * first user, the RDS master), CloudNativePG's `postgres` superuser on Kubernetes, where
+ * `data.postgres.user` is the database owner without superuser (capabilities/postgres-roles.ts).
+ */
+export function postgresAdmin(rb: Pick<Runbook, "data">, target: "docker" | "kubernetes" | "aws"): string | undefined {
+    const pg = rb.data.postgres;
+    if (!pg) return undefined;
+    return target === "kubernetes" ? "postgres" : pg.user;
+}
+
+/** Environment variables that name a PostgreSQL login directly. */
+const LOGIN_VARS = ["PGUSER", "DATA_SOURCE_USER", "POSTGRES_USER"];
+
+/**
+ * The PostgreSQL logins an environment uses: a user variable, or the user part of any
+ * `postgres://` / `postgresql://` URL in a value (the engine shows a policy secrets unwrapped).
+ */
+export function postgresLoginsIn(env: Readonly<Record<string, unknown>>): { variable: string; login: string }[] {
+    const out: { variable: string; login: string }[] = [];
+    for (const [k, v] of Object.entries(env)) {
+        if (typeof v !== "string") continue;
+        if (LOGIN_VARS.includes(k)) out.push({ variable: k, login: v });
+        for (const m of v.matchAll(/postgres(?:ql)?:\/\/([^:@/\s]+)(?::[^@/\s]*)?@/g)) out.push({ variable: k, login: decodeURIComponent(m[1]) });
+    }
+    return out;
+}
+
+/** `["K=V", ...]` (Docker's `envs`) or `[{name, value}]` (ECS, Kubernetes) as a record. */
+export function envRecord(env: unknown): Record<string, unknown> {
+    if (!Array.isArray(env)) return {};
+    const out: Record<string, unknown> = {};
+    for (const e of env) {
+        if (typeof e === "string") {
+            const i = e.indexOf("=");
+            if (i > 0) out[e.slice(0, i)] = e.slice(i + 1);
+        } else if (e && typeof e === "object" && typeof (e as any).name === "string") {
+            out[(e as any).name] = (e as any).value;
+        }
+    }
+    return out;
+}

@@ -234,6 +234,26 @@ export function securityMutations(rb: Runbook, env: Env): Mutation[] {
             p.containerDefinitions = JSON.stringify(defs);
         }, (p) => typeof p.containerDefinitions === "string"),
         flip("a Helm chart version unpinned", "k8s-helm-release-version-pinned", "kubernetes:helm.sh/v3:Release", (p) => delete p.version),
+        flip(
+            "postgres_exporter logs in as the PostgreSQL administrator",
+            "docker-container-no-master-credentials",
+            "docker:index/container:Container",
+            (p) => (p.envs = p.envs.map((e: string) => (e.startsWith("DATA_SOURCE_USER=") ? `DATA_SOURCE_USER=${rb.data.postgres!.user}` : e))),
+            (p) => !!rb.data.postgres && Array.isArray(p.envs) && p.envs.some((e: unknown) => typeof e === "string" && e.startsWith("DATA_SOURCE_USER=")),
+        ),
+        flip("MSK unauthenticated clients → true", "aws-msk-cluster-client-authentication", "aws:msk/cluster:Cluster", (p) => (p.clientAuthentication = { ...p.clientAuthentication, unauthenticated: true })),
+        flip("CloudNativePG superuser access → true", "k8s-workload-no-master-credentials", "kubernetes:postgresql.cnpg.io/v1:Cluster", (p) => (p.spec = { ...p.spec, enableSuperuserAccess: true })),
+        flip(
+            "an app task's PGUSER → the RDS master user",
+            "aws-ecs-taskdefinition-no-master-credentials",
+            "aws:ecs/taskDefinition:TaskDefinition",
+            (p) => {
+                const defs = JSON.parse(p.containerDefinitions);
+                for (const d of defs) for (const e of d.environment ?? []) if (e.name === "PGUSER") e.value = rb.data.postgres!.user;
+                p.containerDefinitions = JSON.stringify(defs);
+            },
+            (p) => !!rb.data.postgres && typeof p.containerDefinitions === "string" && p.containerDefinitions.includes('"PGUSER"') && !p.containerDefinitions.includes("postgres-roles"),
+        ),
         {
             id: "S3 bucket encryption configuration removed",
             how: "plan edit",

@@ -13,6 +13,10 @@ import { k8sNetworkPolicyDefaultDenyEgress } from "../../policies/kubernetes/net
 import { awsEcsTaskDefinitionReadonlyRoot } from "../../policies/aws/ecs-taskdefinition-readonly-root";
 import { k8sWorkloadReadonlyRoot } from "../../policies/kubernetes/workload-readonly-root";
 import { dockerContainerReadonlyRoot } from "../../policies/docker/container-readonly-root";
+import { awsEcsTaskDefinitionNoMasterCredentials } from "../../policies/aws/ecs-taskdefinition-no-master-credentials";
+import { awsMskClusterClientAuthentication } from "../../policies/aws/msk-cluster-client-authentication";
+import { dockerContainerNoMasterCredentials } from "../../policies/docker/container-no-master-credentials";
+import { k8sWorkloadNoMasterCredentials } from "../../policies/kubernetes/workload-no-master-credentials";
 import { fakePlan, type Fake } from "./helpers";
 
 /**
@@ -33,6 +37,10 @@ export const SECURITY_RULES: readonly Rule[] = [
     awsEcsTaskDefinitionReadonlyRoot,
     k8sWorkloadReadonlyRoot,
     dockerContainerReadonlyRoot,
+    dockerContainerNoMasterCredentials,
+    k8sWorkloadNoMasterCredentials,
+    awsEcsTaskDefinitionNoMasterCredentials,
+    awsMskClusterClientAuthentication,
 ];
 
 function ruleNamed(name: string): Rule {

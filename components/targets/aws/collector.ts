@@ -22,7 +22,7 @@ export interface AwsCollectorArgs extends AwsScope {
     /** Resolved data-service endpoints. */
     readonly endpoints: pulumi.Input<DataEndpoints>;
     /** Secrets Manager secrets of the data services' credentials (referenced, never copied). */
-    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret };
+    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly kafka?: aws.secretsmanager.Secret };
     /** MSK bootstrap brokers (`host:port,...`), where the runbook has Kafka. */
     readonly kafkaBootstrap?: pulumi.Input<string>;
     /** Task size of the collector. Defaults to 1 vCPU and 2 GiB: an agent and up to five exporters. */
@@ -104,9 +104,9 @@ export class AwsCollector extends pulumi.ComponentResource {
                 logs.name,
                 args.credentials.postgres?.arn,
                 args.credentials.redis?.arn,
-                args.credentials.mongodb?.arn,
+                pulumi.all([args.credentials.mongodb?.arn, args.credentials.kafka?.arn]),
             ])
-            .apply(([endpoints, config, bucketName, bootstrap, logGroupName, postgresArn, redisArn, mongoArn]) => {
+            .apply(([endpoints, config, bucketName, bootstrap, logGroupName, postgresArn, redisArn, [mongoArn, kafkaArn]]) => {
                 const at = endpoints as DataEndpoints;
                 const brokers = bootstrap ? bootstrap.split(",").map((b) => b.split(":")[0]) : [];
                 const awslogs = (prefix: string) => ({ logDriver: "awslogs" as const, options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": prefix } });
@@ -174,7 +174,27 @@ export class AwsCollector extends pulumi.ComponentResource {
                             break;
                         case "kafka":
                             if (!brokers.length) throw new Error(`${rb.app}: the kafka exporter needs the MSK bootstrap brokers`);
-                            defs.push(base(id, { command: [...flags, ...bootstrap.split(",").map((b) => `--kafka.server=${b}`), "--tls.enabled"] }));
+                            if (!kafkaArn) throw new Error(`${rb.app}: the kafka exporter needs its MSK SASL/SCRAM login`);
+                            // kafka_exporter takes its SASL login only as flags: a shell passes them from the secrets at start.
+                            defs.push(
+                                base(id, {
+                                    entryPoint: [
+                                        "/bin/sh",
+                                        "-c",
+                                        [
+                                            "exec /bin/kafka_exporter",
+                                            ...flags,
+                                            ...bootstrap.split(",").map((b) => `--kafka.server=${b}`),
+                                            "--tls.enabled --sasl.enabled --sasl.mechanism=scram-sha512",
+                                            '--sasl.username="$KAFKA_USERNAME" --sasl.password="$KAFKA_PASSWORD"',
+                                        ].join(" "),
+                                    ],
+                                    secrets: [
+                                        { name: "KAFKA_USERNAME", valueFrom: secretKey(kafkaArn, "username") },
+                                        { name: "KAFKA_PASSWORD", valueFrom: secretKey(kafkaArn, "password") },
+                                    ],
+                                }),
+                            );
                             break;
                         case "mongodb":
                             if (!mongoArn) throw new Error(`${rb.app}: the mongodb exporter needs the DocumentDB credentials`);

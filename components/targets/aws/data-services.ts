@@ -46,10 +46,16 @@ export interface AwsDataOutputs {
     readonly component: pulumi.ComponentResource;
     /** Its part of the endpoints the tasks and the collector connect to (values may be outputs). */
     readonly endpoints?: { readonly [K in Exclude<keyof DataEndpoints, "buckets">]?: unknown };
-    /** Secrets Manager secret of its generated credentials, by service. */
-    readonly credentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly rabbitmq?: aws.secretsmanager.Secret };
+    /** Secrets Manager secret of the app's generated credentials, by service. */
+    readonly credentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly kafka?: aws.secretsmanager.Secret; readonly rabbitmq?: aws.secretsmanager.Secret };
     /** The Amazon MQ broker's name, where it is RabbitMQ (the consuming workers' scaling reads its queue metrics). */
     readonly rabbitmqBroker?: pulumi.Output<string>;
+    /** The exporters' read-only credentials where they differ from the app's, by service. Defaults to the app's. */
+    readonly monitorCredentials?: { readonly postgres?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly kafka?: aws.secretsmanager.Secret };
+    /** Kafka's admin login, for the one-off task that creates topics and ACLs. */
+    readonly kafkaAdmin?: aws.secretsmanager.Secret;
+    /** The one-off task that creates the database's app and monitoring roles, where it has one. */
+    readonly postgresRolesTask?: aws.ecs.TaskDefinition;
     /** The runbook's buckets, by runbook name. */
     readonly buckets?: Readonly<Record<string, aws.s3.Bucket>>;
     /** Bootstrap brokers, where it is Kafka. */
@@ -93,6 +99,8 @@ const postgres: AwsDataService = {
                 securityGroupId: need(inputs, firewall.postgres, "no postgres security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
                 password: need(inputs, inputs.secrets.postgres, "no generated postgres password"),
+                appPassword: need(inputs, inputs.secrets.postgresApp, "no generated postgres app password"),
+                monitorPassword: need(inputs, inputs.secrets.postgresMonitor, "no generated postgres monitoring password"),
                 availabilityZones: inputs.availabilityZones,
                 awsBackupStarts: awsBackupStarts(scope.runbook, "postgres"),
             },
@@ -101,7 +109,10 @@ const postgres: AwsDataService = {
         return {
             component: db,
             endpoints: { postgres: { host: db.primary.address, port: DATA_PORTS.postgres, readHosts: db.replicas.map((r) => r.address) } },
-            credentials: { postgres: db.credentials },
+            // The app and the exporters get their own roles' secrets; the master's stays with the roles task.
+            credentials: { postgres: db.appCredentials },
+            monitorCredentials: { postgres: db.monitorCredentials },
+            postgresRolesTask: db.rolesTask,
             restoreTargets: { RDS: { subnetGroupName: db.subnetGroup.name, securityGroupId: firewall.postgres!.id } },
             dimensions: { rdsInstances: Object.fromEntries([db.primary, ...db.replicas].map((instance, i) => [i === 0 ? "primary" : `replica-${i}`, instance.identifier])) },
         };
@@ -143,6 +154,9 @@ const kafka: AwsDataService = {
             component: msk,
             endpoints: { kafka: { bootstrapServers: msk.bootstrapBrokers } },
             kafkaBootstrap: msk.bootstrapBrokers,
+            credentials: { kafka: msk.credentials.app },
+            monitorCredentials: { kafka: msk.credentials.monitor },
+            kafkaAdmin: msk.credentials.admin,
             dimensions: { kafkaCluster: msk.cluster.clusterName },
         };
     },

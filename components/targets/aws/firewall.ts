@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GRAFANA_PORT } from "../../../capabilities/dashboards";
-import { MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT, MSK_TLS_PORT } from "../../../capabilities/aws/msk";
+import { MSK_CLIENT_PORT, MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT } from "../../../capabilities/aws/msk";
 import { HTTPS_PORT, internetPorts } from "../../../capabilities/egress";
 import { RABBITMQ_PORTS } from "../../../capabilities/rabbitmq";
 import { servicePortGroups } from "../../../capabilities/aws/network";
@@ -144,7 +144,8 @@ export class AwsFirewall extends pulumi.ComponentResource {
         if (rb.data.mongodb) this.mongodb = dataGroup("mongodb", [DATA_PORTS.mongodb], "DocumentDB");
         if (rb.data.rabbitmq) this.rabbitmq = dataGroup("rabbitmq", [RABBITMQ_PORTS.amqps], "Amazon MQ for RabbitMQ (AMQPS)");
         if (rb.data.kafka) {
-            this.kafka = dataGroup("kafka", [MSK_TLS_PORT], "MSK brokers (TLS)");
+            // SASL/SCRAM over TLS, the only client listener; the description stays (changing it replaces the group).
+            this.kafka = dataGroup("kafka", [MSK_CLIENT_PORT], "MSK brokers (TLS)");
             for (const port of [MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT]) {
                 connect(`kafka-exporters-${port}`, this.kafka, "kafka", this.collector, "collector", port, "MSK open monitoring, scraped by the collector");
             }

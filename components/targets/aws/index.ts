@@ -107,6 +107,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
         const buckets = merged("buckets");
         const kafkaBootstrap = data.find((b) => b.kafkaBootstrap)?.kafkaBootstrap;
         const rabbitmqBroker = data.find((b) => b.rabbitmqBroker)?.rabbitmqBroker;
+        const kafkaAdmin = data.find((b) => b.kafkaAdmin)?.kafkaAdmin;
 
         // Grafana is published where it has a host: the stack's aws.grafanaHost, or one derived from the app's hosts.
         const dashboardsHost = grafanaHost(context.settings.aws?.grafanaHost, context.hosts);
@@ -132,6 +133,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             buckets: Object.fromEntries(Object.entries(buckets).map(([k, b]) => [k, b.bucket])),
         }) as pulumi.Output<DataEndpoints>;
         const credentials = merged("credentials");
+        const monitorCredentials = { ...credentials, ...merged("monitorCredentials") };
 
         this.services = new AwsServices(
             `${name}-services`,
@@ -149,6 +151,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 buckets,
                 kafkaBootstrap,
                 rabbitmqBroker,
+                kafkaAdmin,
                 hosts: context.hosts,
             },
             opt,
@@ -208,7 +211,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 kmsKeyArn: dataKey,
                 workspace: this.monitoring.workspace,
                 endpoints,
-                credentials,
+                credentials: monitorCredentials,
                 kafkaBootstrap,
             },
             opt,
@@ -236,6 +239,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             loadBalancer: this.ingress?.loadBalancer.dnsName,
             prometheusEndpoint: this.monitoring.workspace.prometheusEndpoint,
             kafkaTopicsTask: this.services.topicsTask?.arn,
+            postgresRolesTask: data.find((b) => b.postgresRolesTask)?.postgresRolesTask?.arn,
         });
     }
 }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MSK_BROKER_VOLUME_GIB, mskBrokerInstance, mskKafkaVersion, mskServerProperties, mskSubnetCount } from "../../../capabilities/aws/msk";
+import * as random from "@pulumi/random";
+import { kafkaUsers, MSK_BROKER_VOLUME_GIB, mskBrokerInstance, mskKafkaVersion, mskServerProperties, mskSubnetCount, scramSecretName, type KafkaUsers } from "../../../capabilities/aws/msk";
 import { formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
 import { child, logGroup, stateful, type AwsDataServiceArgs } from "./scope";
 
@@ -11,12 +12,21 @@ export type AwsKafkaArgs = AwsDataServiceArgs;
  * Amazon MSK: the runbook's brokers spread evenly over the AZs, the replication guarantees in an
  * MSK configuration, TLS between clients and brokers and inside the cluster, encryption at rest,
  * per-partition metrics (consumer lag per group and topic) and open monitoring for Prometheus.
+ * Clients authenticate with SASL/SCRAM (FSBP MSK.6: no unauthenticated access): one login each for
+ * the app, the lag exporter and the admin task that creates topics and ACLs, kept in Secrets
+ * Manager under MSK's `AmazonMSK_` prefix with the customer-managed data key and associated with
+ * the cluster.
  */
 export class AwsKafka extends pulumi.ComponentResource {
     public readonly cluster: aws.msk.Cluster;
     public readonly configuration: aws.msk.Configuration;
-    /** `host:9094,...`, for clients over TLS. */
+    /** `host:9096,...`, for SASL/SCRAM clients over TLS. */
     public readonly bootstrapBrokers: pulumi.Output<string>;
+    /** The SCRAM logins' names. */
+    public readonly users: KafkaUsers;
+    /** Each login's secret (JSON `username`, `password`), by role. */
+    public readonly credentials: Record<keyof KafkaUsers, aws.secretsmanager.Secret>;
+    public readonly scramSecrets: aws.msk.ScramSecretAssociation;
 
     constructor(name: string, args: AwsKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Kafka", name, {}, opts);
@@ -46,8 +56,8 @@ export class AwsKafka extends pulumi.ComponentResource {
                 },
                 configurationInfo: { arn: this.configuration.arn, revision: this.configuration.latestRevision },
                 encryptionInfo: { encryptionAtRestKmsKeyArn: args.kmsKeyArn, encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
-                // Only the app's tasks reach the brokers (security group); they connect over TLS without client certificates.
-                clientAuthentication: { unauthenticated: true },
+                // Every client logs in (SASL/SCRAM over TLS); the security group still admits only the app's tasks and the collector.
+                clientAuthentication: { sasl: { scram: true }, unauthenticated: false },
                 enhancedMonitoring: "PER_TOPIC_PER_PARTITION",
                 openMonitoring: { prometheus: { jmxExporter: { enabledInBroker: true }, nodeExporter: { enabledInBroker: true } } },
                 loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: brokerLogs.name } } },
@@ -55,7 +65,29 @@ export class AwsKafka extends pulumi.ComponentResource {
             stateful(this, args),
         );
         // MSK patches brokers in its own windows; the runbook's window is recorded for operators.
-        this.bootstrapBrokers = this.cluster.bootstrapBrokersTls;
+        this.bootstrapBrokers = this.cluster.bootstrapBrokersSaslScram;
+        this.users = kafkaUsers(args.names.kafka);
+        const versions: aws.secretsmanager.SecretVersion[] = [];
+        const login = (role: keyof KafkaUsers) => {
+            const user = this.users[role];
+            const password = new random.RandomPassword(`${name}-${role}-password`, { length: 40, special: false }, { parent: this });
+            const secret = new aws.secretsmanager.Secret(
+                `${name}-${role}-scram`,
+                // MSK refuses secrets under the AWS-managed key: the customer-managed data key.
+                { name: scramSecretName(user), description: `${args.names.prefix} MSK SASL/SCRAM login ${user} (generated)`, kmsKeyId: args.kmsKeyArn },
+                child(this, args),
+            );
+            const version = new aws.secretsmanager.SecretVersion(`${name}-${role}-scram`, { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify({ username: user, password: password.result })) }, child(this, args));
+            versions.push(version);
+            return secret;
+        };
+        this.credentials = { app: login("app"), monitor: login("monitor"), admin: login("admin") };
+        this.scramSecrets = new aws.msk.ScramSecretAssociation(
+            `${name}-scram`,
+            { clusterArn: this.cluster.arn, secretArnLists: Object.values(this.credentials).map((s) => s.arn) },
+            // MSK reads each secret's value when it is associated.
+            child(this, args, { dependsOn: versions }),
+        );
         this.registerOutputs({ bootstrapBrokers: this.bootstrapBrokers, maintenanceWindow: formatWeekly(maintenanceWindow(rb)) });
     }
 }

@@ -1,7 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type * as random from "@pulumi/random";
 import { backupTag } from "../../../capabilities/aws/backups";
-import { connectionUrl } from "../../../capabilities/aws/containers";
+import { CA_VOLUME, connectionUrl, postgresRolesContainers } from "../../../capabilities/aws/containers";
+import { dataImage } from "../../../capabilities/docker/versions";
+import { postgresRoles } from "../../../capabilities/postgres-roles";
 import {
     ENHANCED_MONITORING_SECONDS,
     PERFORMANCE_INSIGHTS_RETENTION_DAYS,
@@ -13,28 +16,43 @@ import {
     type RdsSize,
 } from "../../../capabilities/aws/rds";
 import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, serviceRole, stateful, type AwsDatabaseArgs } from "./scope";
+import { backedUpStore, child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
+
+/** The roles task runs one psql: Fargate's smallest size. */
+const ROLES_TASK_SIZE = { cpu: 256, memory: 512 };
 
 /** RDS's placement, master password (`PlatformSecrets.postgres`) and the AWS Backup schedules to keep clear of, plus the AZs. */
 export interface AwsPostgresArgs extends AwsDatabaseArgs {
     /** The VPC's AZs; read replicas go to the zones after the primary's. */
     readonly availabilityZones: pulumi.Input<string>[];
+    /** The app's role's generated password (`PlatformSecrets.postgresApp`). */
+    readonly appPassword: random.RandomPassword;
+    /** The exporters' read-only role's generated password (`PlatformSecrets.postgresMonitor`). */
+    readonly monitorPassword: random.RandomPassword;
 }
 
 /**
  * RDS for PostgreSQL: a Multi-AZ primary and the runbook's read replicas, encrypted with the data
  * key, tuned by the runbook through a parameter group (pg_stat_statements, slow-query log), with
  * point-in-time recovery for the runbook's retention (capped at RDS's 35 days; AWS Backup keeps
- * the full retention), deletion protection and a final snapshot.
+ * the full retention), deletion protection and a final snapshot. The master user is for
+ * administration and backups only: the app and the exporters get their own roles' secrets, which
+ * the one-off roles task (run with the master secret, idempotent) creates in the database.
  */
 export class AwsPostgres extends pulumi.ComponentResource {
     public readonly primary: aws.rds.Instance;
     public readonly replicas: aws.rds.Instance[];
     public readonly parameterGroup: aws.rds.ParameterGroup;
     public readonly subnetGroup: aws.rds.SubnetGroup;
-    /** JSON secret: username, password, host, port, dbname, url. */
+    /** The master user's JSON secret: username, password, host, port, dbname, url. Administration only. */
     public readonly credentials: aws.secretsmanager.Secret;
+    /** The app's role, the same fields. */
+    public readonly appCredentials: aws.secretsmanager.Secret;
+    /** The exporters' read-only role, the same fields. */
+    public readonly monitorCredentials: aws.secretsmanager.Secret;
+    /** The one-off task that creates the app's and the monitoring roles as the master user. */
+    public readonly rolesTask: aws.ecs.TaskDefinition;
     public readonly size: RdsSize;
     public readonly identifiers: string[];
 
@@ -130,6 +148,31 @@ export class AwsPostgres extends pulumi.ComponentResource {
             dbname: pg.database,
             url: connectionUrl.postgres(pg.user, password, host, DATA_PORTS.postgres, pg.database),
         }));
-        this.registerOutputs({ address: this.primary.address, replicas: this.replicas.map((r) => r.address), backupRetentionCapped: retention.capped });
+        const roles = postgresRoles(rb.app, pg);
+        const roleSecret = (part: string, what: string, user: string, password: random.RandomPassword) =>
+            credentialsSecret(this, args, `${name}-${part}-credentials`, `PostgreSQL ${what} role (generated)`, password.result, this.primary.address, (password, host) => ({
+                username: user,
+                password,
+                host,
+                port: DATA_PORTS.postgres,
+                dbname: pg.database,
+                url: connectionUrl.postgres(user, password, host, DATA_PORTS.postgres, pg.database),
+            }));
+        this.appCredentials = roleSecret("app", "app", roles.app, args.appPassword);
+        this.monitorCredentials = roleSecret("monitor", "read-only monitoring", roles.monitor, args.monitorPassword);
+
+        const rolesLogs = logGroup(this, args, `${name}-roles-logs`, args.names.logGroup("ecs/postgres-roles"), args.kmsKeyArn);
+        const secrets = [this.credentials, this.appCredentials, this.monitorCredentials].map((s) => s.arn);
+        this.rolesTask = fargateTask(this, args, `${name}-roles`, {
+            family: args.names.taskFamily("postgres-roles"),
+            size: ROLES_TASK_SIZE,
+            executionRole: taskExecutionRole(this, args, `${name}-roles-execution`, "Pulls psql, writes its logs, reads the master and the roles' secrets", secrets, args.kmsKeyArn),
+            taskRole: serviceRole(this, args, `${name}-roles-task`, "ecs-tasks.amazonaws.com", [], "The PostgreSQL roles task: no AWS access"),
+            containerDefinitions: pulumi.all([rolesLogs.name, this.primary.address, ...secrets]).apply(([group, host, admin, app, monitor]) =>
+                JSON.stringify(postgresRolesContainers(rb, { image: dataImage(rb, "postgres"), logGroup: group, region: args.region, host, port: DATA_PORTS.postgres, admin, app, monitor })),
+            ),
+            volumes: [{ name: CA_VOLUME }],
+        });
+        this.registerOutputs({ rolesTask: this.rolesTask.arn, address: this.primary.address, replicas: this.replicas.map((r) => r.address), backupRetentionCapped: retention.capped });
     }
 }

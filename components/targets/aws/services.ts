@@ -11,13 +11,14 @@ import {
     appEnvironment,
     HEALTH_CHECK_GRACE_SECONDS,
     needsCaBundle,
+    secretKey,
     type ContainerDefinition,
     type CredentialArns,
     type DataEndpoints,
 } from "../../../capabilities/aws/containers";
 import { deploymentGuard } from "../../../capabilities/aws/deployments";
 import { IMAGES } from "../../../capabilities/aws/collector";
-import { topicCommands } from "../../../capabilities/aws/msk";
+import { aclCommands, adminClientConfig, KAFKA_ADMIN_PASSWORD_ENV, kafkaUsers, topicCommands } from "../../../capabilities/aws/msk";
 import { fargateSize } from "../../../capabilities/sizing";
 import type { Service } from "../../../runbooks";
 import { child, fargateTask, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./scope";
@@ -41,7 +42,9 @@ export interface AwsServicesArgs extends AwsScope {
     /** Resolved data-service endpoints the tasks connect to. */
     readonly endpoints: pulumi.Input<DataEndpoints>;
     /** Secrets Manager secrets of the data services' credentials. */
-    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly rabbitmq?: aws.secretsmanager.Secret };
+    readonly credentials: { readonly postgres?: aws.secretsmanager.Secret; readonly redis?: aws.secretsmanager.Secret; readonly mongodb?: aws.secretsmanager.Secret; readonly kafka?: aws.secretsmanager.Secret; readonly rabbitmq?: aws.secretsmanager.Secret };
+    /** Kafka's admin login (a JSON secret with `password`): only the topics task reads it. */
+    readonly kafkaAdmin?: aws.secretsmanager.Secret;
     /** The app's buckets, by runbook name. */
     readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
     /** MSK bootstrap brokers, where the runbook has Kafka: the topic task creates its topics there. */
@@ -139,13 +142,14 @@ export class AwsServices extends pulumi.ComponentResource {
             postgres: args.credentials.postgres?.arn,
             redis: args.credentials.redis?.arn,
             mongodb: args.credentials.mongodb?.arn,
+            kafka: args.credentials.kafka?.arn,
             rabbitmq: args.credentials.rabbitmq?.arn,
-        }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string; rabbitmq?: string }>;
+        }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string; kafka?: string; rabbitmq?: string }>;
         this.services = {};
         for (const svc of rb.services) {
             const group = logGroup(this, args, `${name}-${svc.name}-logs`, args.names.logGroup(`ecs/${svc.name}`), args.kmsKeyArn);
-            const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb, rabbitmq }, logGroupName]) => {
-                const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}), ...(rabbitmq ? { rabbitmq } : {}) };
+            const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb, kafka, rabbitmq }, logGroupName]) => {
+                const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}), ...(kafka ? { kafka } : {}), ...(rabbitmq ? { rabbitmq } : {}) };
                 const { environment, secrets } = appEnvironment(rb, args.env, args.region, svc, endpoints, creds);
                 const defs: ContainerDefinition[] = [
                     appInitContainer(logGroupName, args.region, caBundle),
@@ -285,6 +289,11 @@ export class AwsServices extends pulumi.ComponentResource {
 
         const kafka = rb.data.kafka;
         if (kafka && args.kafkaBootstrap) {
+            const adminSecret = args.kafkaAdmin;
+            if (!adminSecret) throw new Error(`${args.stack}: the Kafka topics task needs the admin's SCRAM secret (kafkaAdmin)`);
+            const users = kafkaUsers(args.names.kafka);
+            // Its own execution role: the app's cannot read the Kafka admin's secret.
+            const topicsExecution = taskExecutionRole(this, args, `${name}-kafka-topics-execution`, "Pulls Kafka's CLI, writes its logs, reads the Kafka admin's secret", [adminSecret.arn], args.kmsKeyArn);
             const group = logGroup(this, args, `${name}-kafka-topics-logs`, args.names.logGroup("ecs/kafka-topics"), args.kmsKeyArn);
             const clientConfig = "/tmp/client.properties";
             const admin: Pick<Service, "resources"> = rb.services[0];
@@ -297,15 +306,16 @@ export class AwsServices extends pulumi.ComponentResource {
                     networkMode: "awsvpc",
                     cpu: String(size.cpu),
                     memory: String(size.memory),
-                    executionRoleArn: this.executionRole.arn,
-                    containerDefinitions: pulumi.all([args.kafkaBootstrap, group.name]).apply(([bootstrap, logGroupName]) =>
+                    executionRoleArn: topicsExecution.arn,
+                    containerDefinitions: pulumi.all([args.kafkaBootstrap, group.name, adminSecret.arn]).apply(([bootstrap, logGroupName, adminArn]) =>
                         JSON.stringify([
                             {
                                 name: "kafka-topics",
                                 image: IMAGES.kafkaAdmin,
                                 essential: true,
                                 entryPoint: ["/bin/sh", "-c"],
-                                command: [[`printf 'security.protocol=SSL\\n' > ${clientConfig}`, ...topicCommands(kafka, bootstrap, clientConfig)].join(" && ")],
+                                command: [[adminClientConfig(users, clientConfig), ...topicCommands(kafka, bootstrap, clientConfig), ...aclCommands(kafka, users, bootstrap, clientConfig)].join(" && ")],
+                                secrets: [{ name: KAFKA_ADMIN_PASSWORD_ENV, valueFrom: secretKey(adminArn, "password") }],
                                 logConfiguration: awslogs(logGroupName, args.region, "kafka-topics"),
                             },
                         ]),

@@ -1,4 +1,5 @@
 import test from "ava";
+import { POSTGRES_ROLES_SQL, postgresRoles } from "../../../capabilities/postgres-roles";
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { mkdtempSync, writeFileSync } from "fs";
@@ -18,8 +19,13 @@ import { backupRules, bucketsFor, noncurrentVersionDays, restoreTestSpec } from 
 import { CHAT_FORWARDER_SOURCE } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { collectorConfig } from "../../../capabilities/aws/collector";
-import { APP_INIT_CONTAINER, appContainer, appEnvironment, appInitContainer, CA_DIR, healthCommand } from "../../../capabilities/aws/containers";
 import { APP_SCRATCH, APP_UID } from "../../../capabilities/hardening";
+import { APP_INIT_CONTAINER, appContainer, appEnvironment, appInitContainer, CA_CONTAINER, CA_DIR, healthCommand, postgresRolesContainers, POSTGRES_ROLES_CONTAINER } from "../../../capabilities/aws/containers";
+import { ROLE_PASSWORD_ENV } from "../../../capabilities/postgres-roles";
+import { aclCommands, adminClientConfig, KAFKA_ADMIN_PASSWORD_ENV, kafkaUsers, scramSecretName } from "../../../capabilities/aws/msk";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import { documentDbEngine, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { cacheNodeType, cacheParameters, cacheTopology, elastiCacheEngineVersion } from "../../../capabilities/aws/elasticache";
 import { CLOUDWATCH_RETENTION_DAYS, cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
@@ -352,15 +358,15 @@ test("containers: limits, health check on the runbook's path, credentials only b
     const rb = getRunbook("personal-finance-hub");
     const svc = rb.services[0];
     const endpoints = { postgres: { host: "db", port: 5432, readHosts: ["r1"] }, redis: { host: "cache", port: 6379 }, kafka: { bootstrapServers: "b-1:9094" }, mongodb: { host: "docdb", port: 27017 }, buckets: { "pfh-bucket": "pfh-bucket" } };
-    const creds = { postgres: "arn:pg", redis: "arn:redis", mongodb: "arn:mongo" };
+    const creds = { postgres: "arn:pg", redis: "arn:redis", mongodb: "arn:mongo", kafka: "arn:kafka" };
     const { environment, secrets } = appEnvironment(rb, "production", "us-east-1", svc, endpoints, creds);
     t.deepEqual(
         secrets.map((s) => s.name).sort(),
-        ["DATABASE_URL", "MONGO_PASSWORD", "MONGO_URI", "PGPASSWORD", "REDIS_PASSWORD", "REDIS_URL"],
+        ["DATABASE_URL", "KAFKA_PASSWORD", "KAFKA_USERNAME", "MONGO_PASSWORD", "MONGO_URI", "PGPASSWORD", "REDIS_PASSWORD", "REDIS_URL"],
     );
-    for (const s of secrets) t.regex(s.valueFrom, /^arn:(pg|redis|mongo):(password|url)::$/);
+    for (const s of secrets) t.regex(s.valueFrom, /^arn:(pg|redis|mongo):(password|url)::$|^arn:kafka:(username|password)::$/);
     t.false(environment.some((e) => /PASSWORD|SECRET|TOKEN/.test(e.name)));
-    t.like(Object.fromEntries(environment.map((e) => [e.name, e.value])), { PGDATABASE: rb.data.postgres!.database, PGUSER: rb.data.postgres!.user, PORT: String(svc.port), PGHOST_READ: "r1", S3_BUCKET_PFH_BUCKET: "pfh-bucket" });
+    t.like(Object.fromEntries(environment.map((e) => [e.name, e.value])), { PGDATABASE: rb.data.postgres!.database, PGUSER: postgresRoles(rb.app, rb.data.postgres!).app, PORT: String(svc.port), PGHOST_READ: "r1", S3_BUCKET_PFH_BUCKET: "pfh-bucket" });
     const c = appContainer(svc, { image: "img:1", logGroup: "g", region: "us-east-1", environment, secrets, caBundle: true });
     t.is(c.memory, svc.resources.limits.memoryMiB);
     t.is(c.memoryReservation, svc.resources.reservations.memoryMiB);
@@ -458,4 +464,57 @@ test("coverage: the AWS target claims every CloudWatch alert level, backup, log 
         for (const id of rb.monitoring.dashboards) t.regex(claimed("dashboard", id)[0], new RegExp(`S3 object dashboards/${id}\\.json in the Grafana provisioning bucket`));
         t.deepEqual(claimed("dashboard", "no-such-dashboard"), []);
     }
+});
+
+test("PostgreSQL roles task: psql as the master user over verified TLS, the three passwords by reference, after the CA bundle", (t) => {
+    for (const rb of allRunbooks().filter((r) => r.data.postgres)) {
+        const pg = rb.data.postgres!;
+        const roles = postgresRoles(rb.app, pg);
+        const defs = postgresRolesContainers(rb, { image: "postgres:16.4-alpine", logGroup: "g", region: "us-east-1", host: "db.example", port: 5432, admin: "arn:master", app: "arn:app", monitor: "arn:monitor" });
+        const task = defs.find((d) => d.name === POSTGRES_ROLES_CONTAINER)!;
+        const env = Object.fromEntries(task.environment.map((e) => [e.name, e.value]));
+        t.like(env, { PGHOST: "db.example", PGPORT: "5432", PGDATABASE: pg.database, PGUSER: roles.admin, PGSSLMODE: "verify-full" });
+        t.deepEqual(Object.fromEntries(task.secrets.map((s) => [s.name, s.valueFrom])), {
+            PGPASSWORD: "arn:master:password::",
+            [ROLE_PASSWORD_ENV.app]: "arn:app:password::",
+            [ROLE_PASSWORD_ENV.monitor]: "arn:monitor:password::",
+        });
+        t.deepEqual(task.dependsOn, [{ containerName: CA_CONTAINER, condition: "SUCCESS" }]);
+        t.true(task.command![0].includes(POSTGRES_ROLES_SQL.trimEnd()), `${rb.app}: runs the tested SQL`);
+        t.true(task.command![0].includes(`-v app_role=${roles.app}`) && task.command![0].includes(`-v monitor_role=${roles.monitor}`));
+    }
+    const none = structuredClone(getRunbook("gravitypm"));
+    t.throws(() => postgresRolesContainers(none, { image: "i", logGroup: "g", region: "r", host: "h", port: 1, admin: "a", app: "b", monitor: "c" }), { message: /gravitypm: `data\.postgres`/ });
+});
+
+test("MSK SASL/SCRAM: the admin's client config as sh writes it, and ACLs for exactly the runbook's topics and groups", async (t) => {
+    const rb = allRunbooks().find((r) => r.data.kafka?.topics.length && r.data.kafka.consumerGroups.length);
+    if (!rb?.data.kafka) return t.fail("a runbook with Kafka topics and consumer groups is needed");
+    const kafka = rb.data.kafka;
+    const users = kafkaUsers("shop-kafka");
+    t.is(scramSecretName(users.app), `AmazonMSK_${users.app}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msk-"));
+    const file = path.join(dir, "client.properties");
+    const password = `p'w"$x\\y`;
+    const r = spawnSync("sh", ["-c", adminClientConfig(users, file)], { env: { PATH: process.env.PATH, [KAFKA_ADMIN_PASSWORD_ENV]: password }, encoding: "utf8" });
+    t.is(r.status, 0, r.stderr);
+    t.is(
+        fs.readFileSync(file, "utf8"),
+        `security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${users.admin}" password="${password}";\n`,
+    );
+    t.is((fs.statSync(file).mode & 0o077), 0, "only the task's user reads the password file");
+    const missing = spawnSync("sh", ["-c", adminClientConfig(users, file)], { env: { PATH: process.env.PATH }, encoding: "utf8" });
+    t.not(missing.status, 0);
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const acls = aclCommands(kafka, users, "b-1:9096", "/tmp/c");
+    const grants = (user: string) => acls.filter((a) => a.includes(`User:${user} `));
+    for (const topic of kafka.topics) {
+        t.true(grants(users.app).some((a) => a.includes(`--topic ${topic.name}`) && /--operation Read --operation Write --operation Describe/.test(a)), `${topic.name}: the app reads and writes`);
+        t.true(grants(users.monitor).some((a) => a.includes(`--topic ${topic.name}`) && !/Read|Write/.test(a)), `${topic.name}: the exporter only describes`);
+    }
+    for (const group of kafka.consumerGroups) t.true(grants(users.app).some((a) => a.includes(`--group ${group}`) && a.includes("--operation Read")));
+    t.false(grants(users.app).some((a) => a.includes("--cluster")), "the app holds no cluster rights");
+    t.true(acls.every((a) => a.includes("--command-config /tmp/c --add ")));
+    t.deepEqual(aclCommands({ ...kafka, topics: [], consumerGroups: [] }, users, "b", "c").length, 2, "no topic or group: only the cluster ACLs, never a bare --topic");
 });

@@ -1,3 +1,4 @@
+import { MSK_CLIENT_PORT } from "../../../capabilities/aws/msk";
 import test from "ava";
 import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../../cli/harness/runtime";
@@ -82,7 +83,8 @@ test("every log group keeps logs at least as long as the runbook, and no longer 
 });
 
 test("security groups: only the app's tasks (and the exporters) reach a data service, on its port; only the ALB is open to the internet", (t) => {
-    const ports: Record<string, number> = { postgres: 5432, redis: 6379, mongodb: 27017, kafka: 9094 };
+    // Kafka clients log in with SASL/SCRAM over TLS: MSK serves that on its own port.
+    const ports: Record<string, number> = { postgres: 5432, redis: 6379, mongodb: 27017, kafka: MSK_CLIENT_PORT };
     each((app, plan, rb) => {
         const groups = new Map(ofType(plan, "aws:ec2/securityGroup:SecurityGroup").map((g) => [mockId(g), g.name.slice(`${app}-firewall-`.length)]));
         const rules = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => ({
@@ -135,7 +137,7 @@ test("ECS: one Fargate service per runbook service, sized and health-checked fro
             t.true(c.healthCheck.command[1].includes(`127.0.0.1:${svc.port}${svc.healthPath}`), `${stack} ${svc.name}: health on ${svc.healthPath}`);
             t.is(c.logConfiguration.logDriver, "awslogs");
             t.is(c.logConfiguration.options["awslogs-group"], `/${app}/production/ecs/${svc.name}`);
-            for (const s of c.secrets) t.regex(s.valueFrom, /^arn:aws:secretsmanager:.*:(password|url)::$/, `${stack} ${s.name}`);
+            for (const s of c.secrets) t.regex(s.valueFrom, /^arn:aws:secretsmanager:.*:(password|url|username)::$/, `${stack} ${s.name}`);
             for (const e of c.environment) t.false(/PASSWORD|TOKEN|SECRET/.test(e.name), `${stack}: ${e.name} is a plain environment variable`);
             // Only services that use the data services get their credentials; a frontend gets none.
             if (usesDataServices(svc)) {

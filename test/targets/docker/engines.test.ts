@@ -1,4 +1,5 @@
 import test from "ava";
+import { postgresRoles, ROLE_PASSWORD_ENV } from "../../../capabilities/postgres-roles";
 import * as fs from "fs";
 import * as path from "path";
 import { routingCases } from "../../../capabilities/alerting";
@@ -154,7 +155,9 @@ for (const { apps, rb } of postgresGroups) {
         t.is(owner.code, 0, owner.stderr);
         t.is((await pg(path.join(PG_BIN!, "createdb"), [postgres.database], local)).code, 0);
         // The image's entrypoint runs the script the same way: over the socket, POSTGRES_USER/DB set.
-        const first = await pg("bash", [path.join(dir, "init.sh")], { ...local, POSTGRES_USER: postgres.user, POSTGRES_DB: postgres.database, REPLICATION_PASSWORD: password });
+        const roles = postgresRoles(rb.app, postgres);
+        const rolePasswords = { [ROLE_PASSWORD_ENV.app]: `${password}-app`, [ROLE_PASSWORD_ENV.monitor]: `${password}-monitor` };
+        const first = await pg("bash", [path.join(dir, "init.sh")], { ...local, POSTGRES_USER: postgres.user, POSTGRES_DB: postgres.database, REPLICATION_PASSWORD: password, ...rolePasswords });
         t.is(first.code, 0, first.stderr);
 
         const sql = async (query: string, env: Record<string, string> = local, db = postgres.database) => {
@@ -175,6 +178,9 @@ for (const { apps, rb } of postgresGroups) {
         const tcp = { PGHOST: "127.0.0.1", PGPORT: `${port}`, PGUSER: postgres.user };
         t.not((await pg(path.join(PG_BIN!, "psql"), ["-X", "-w", "-d", postgres.database, "-c", "SELECT 1"], tcp)).code, 0, "over the network a password is required");
         t.is(await sql("SELECT 1", { ...tcp, PGPASSWORD: password }), "1", "and the right one is accepted (SCRAM)");
+        // The app and the exporter log in as their own roles, made by the first-start script.
+        t.is(await sql("SELECT current_user || '|' || pg_has_role('pg_monitor', 'MEMBER')", { ...tcp, PGUSER: roles.app, PGPASSWORD: rolePasswords[ROLE_PASSWORD_ENV.app] }), `${roles.app}|false`);
+        t.is(await sql("SELECT current_user || '|' || pg_has_role('pg_monitor', 'MEMBER')", { ...tcp, PGUSER: roles.monitor, PGPASSWORD: rolePasswords[ROLE_PASSWORD_ENV.monitor] }), `${roles.monitor}|true`);
 
         const replicas = postgresReplicas(rb);
         t.is(replicas.length, postgres.readReplicas);

@@ -5,6 +5,7 @@ import { MONGO_AUTH_KEYS, mongoAuthSecret, mongoHeadlessSpec, mongoStatefulSetSp
 import { mongoHeadless } from "../../../capabilities/kubernetes/mongodb";
 import { names, serviceHost, type Names } from "../../../capabilities/kubernetes/names";
 import { postgresExporterDeploymentSpec, postgresExporterServiceSpec } from "../../../capabilities/kubernetes/postgres-exporter";
+import { clusterSpec, postgresLogins, postgresMonitorSecret } from "../../../capabilities/kubernetes/postgres";
 import { redisConfig, redisHeadless } from "../../../capabilities/kubernetes/redis";
 import { REDIS_CONFIG_ANNOTATION, redisClientSpec, redisClusterInitSpec, redisHeadlessSpec, redisStatefulSetSpec } from "../../../capabilities/kubernetes/redis-statefulset";
 import { getRunbook, type Runbook } from "../../../runbooks";
@@ -178,7 +179,7 @@ test("MongoDB StatefulSet: the runbook's members, oplog size and version; keyfil
     t.throws(() => mongoStatefulSetSpec(none, namesOf(none)), { message: /data\.mongodb/ });
 });
 
-test("postgres_exporter: the Service selects the Deployment's pods; it reads the app database on the primary with the owner's Secret", async (t) => {
+test("postgres_exporter: the Service selects the Deployment's pods; it reads the app database on the primary as the monitoring role, not the owner", async (t) => {
     for (const rb of withPostgres) {
         const pg = rb.data.postgres!;
         const n = namesOf(rb);
@@ -189,8 +190,17 @@ test("postgres_exporter: the Service selects the Deployment's pods; it reads the
         t.true(subset(service.selector, labels), `${rb.app}: the Service reaches the exporter`);
         const env = Object.fromEntries(deployment.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
         t.is(env.DATA_SOURCE_URI, `${serviceHost(`${n.postgres}-rw`, n.namespace)}:5432/${pg.database}?sslmode=require`);
-        t.is(env.DATA_SOURCE_USER, pg.user);
-        t.deepEqual(env.DATA_SOURCE_PASS, { secretKeyRef: { name: `${n.postgres}-app`, key: "password" } });
+        t.not(env.DATA_SOURCE_USER, pg.user);
+        t.is(env.DATA_SOURCE_USER, postgresLogins(rb).monitor);
+        t.deepEqual(env.DATA_SOURCE_PASS, { secretKeyRef: { name: postgresMonitorSecret(n), key: "password" } });
+        // The Cluster keeps that role with pg_monitor only, and the owner without any administrative attribute.
+        const roles = Object.fromEntries((clusterSpec(rb, "staging", n) as any).managed.roles.map((r: any) => [r.name, r]));
+        t.deepEqual(roles[env.DATA_SOURCE_USER].inRoles, ["pg_monitor"]);
+        t.is(roles[env.DATA_SOURCE_USER].passwordSecret.name, postgresMonitorSecret(n));
+        for (const role of Object.values(roles) as any[]) {
+            for (const attr of ["superuser", "createrole", "createdb", "replication", "bypassrls"]) t.is(role[attr], false, `${rb.app}: ${role.name}.${attr}`);
+        }
+        t.is(roles[pg.user].passwordSecret.name, `${n.postgres}-app`);
         const port = deployment.template.spec.containers[0].ports[0];
         t.is(service.ports[0].targetPort, port.name);
         await validate(t, "apps/v1", "Deployment", `${n.postgres}-exporter`, deployment);

@@ -15,6 +15,7 @@ import {
     postgresReplicaScript,
 } from "../../../../capabilities/docker/postgres";
 import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "../../../../capabilities/docker/topology";
+import { ROLE_PASSWORD_ENV } from "../../../../capabilities/postgres-roles";
 import { requireField } from "../../../../runbooks";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
@@ -58,7 +59,11 @@ export class Postgres extends pulumi.ComponentResource {
             image: ref,
             aliases: [HOSTS.postgres],
             env: { POSTGRES_USER: pg.user, POSTGRES_DB: pg.database, PGDATA: PG_DATA },
-            secretEnv: { POSTGRES_PASSWORD: { secret: "postgres", value: (p) => p } },
+            secretEnv: {
+                POSTGRES_PASSWORD: { secret: "postgres", value: (p) => p },
+                [ROLE_PASSWORD_ENV.app]: { secret: "postgresApp", value: (p) => p },
+                [ROLE_PASSWORD_ENV.monitor]: { secret: "postgresMonitor", value: (p) => p },
+            },
             secretValues: replication,
             command: postgresCommand(),
             uploads: [...configFiles, upload(PG_INIT_PATH, postgresInitScript(rb), { executable: true })],

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
-import { clusterSpec, postgresAppSecret, scheduledBackupSpec } from "../../../../capabilities/kubernetes/postgres";
+import { clusterSpec, postgresAppSecret, postgresLogins, postgresMonitorSecret, scheduledBackupSpec } from "../../../../capabilities/kubernetes/postgres";
 import { postgresExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec } from "../../../../capabilities/kubernetes/postgres-exporter";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
 import { requireField, type Env, type Runbook } from "../../../../runbooks";
@@ -19,8 +19,10 @@ export interface PostgresArgs {
     readonly runbook: Runbook;
     /** The stack's environment: outside `local` the cluster keeps a standby even without read replicas. */
     readonly env: Env;
-    /** The owner's generated password (`PlatformSecrets.postgres`). */
+    /** The owner's generated password (`PlatformSecrets.postgres`): the app's login here. */
     readonly password: pulumi.Output<string>;
+    /** The monitoring role's generated password (`PlatformSecrets.postgresMonitor`). */
+    readonly monitorPassword: pulumi.Output<string>;
     /** The CloudNativePG operator's release (Cluster and ScheduledBackup CRDs). */
     readonly operator: pulumi.Resource;
     /** The Prometheus operator's release (ServiceMonitor CRD). */
@@ -36,6 +38,8 @@ export interface PostgresArgs {
  */
 export class Postgres extends pulumi.ComponentResource {
     public readonly credentials: k8s.core.v1.Secret;
+    /** The exporters' read-only login (a managed role of the Cluster). */
+    public readonly monitorCredentials: k8s.core.v1.Secret;
     public readonly cluster: k8s.apiextensions.CustomResource;
     public readonly scheduledBackup: k8s.apiextensions.CustomResource;
     public readonly exporter: k8s.apps.v1.Deployment;
@@ -52,10 +56,19 @@ export class Postgres extends pulumi.ComponentResource {
             { metadata: meta(scope, postgresAppSecret(names), "postgres"), type: "kubernetes.io/basic-auth", stringData: secretData({ username: pg.user, password: args.password }) },
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
+        this.monitorCredentials = new k8s.core.v1.Secret(
+            `${name}-monitor-credentials`,
+            {
+                metadata: meta(scope, postgresMonitorSecret(names), "metrics"),
+                type: "kubernetes.io/basic-auth",
+                stringData: secretData({ username: postgresLogins(runbook).monitor, password: args.monitorPassword }),
+            },
+            childOptions(this, scope, { dependsOn: [scope.namespace] }),
+        );
         this.cluster = new k8s.apiextensions.CustomResource(
             `${name}-cluster`,
             { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: meta(scope, names.postgres, "postgres"), spec: clusterSpec(runbook, args.env, names, scope.storageClass) },
-            statefulOptions(this, scope, { dependsOn: [args.operator, monitoringCrds, this.credentials, ...(args.dependsOn ?? [])] }),
+            statefulOptions(this, scope, { dependsOn: [args.operator, monitoringCrds, this.credentials, this.monitorCredentials, ...(args.dependsOn ?? [])] }),
         );
         this.scheduledBackup = new k8s.apiextensions.CustomResource(
             `${name}-scheduled-backup`,
@@ -95,6 +108,7 @@ export const postgres: KubernetesDataService = {
                 runbook: inputs.runbook,
                 env: inputs.env,
                 password: inputs.password("postgres"),
+                monitorPassword: inputs.password("postgresMonitor"),
                 operator: operatorOf(inputs, "postgres"),
                 monitoringCrds: inputs.monitoringCrds,
                 dependsOn: [inputs.objectStorage],
