@@ -12,8 +12,16 @@ import type { AppId, Runbook } from "../../runbooks";
  */
 export const SCOPE_LABELS = ["app", "component"] as const;
 
-/** Rates and ratios are taken over this window: five scrapes at the slowest interval we run. */
+/** Rates and ratios charted on dashboards are smoothed over this window: five scrapes at the slowest interval we run. */
 export const RATE_WINDOW = "5m";
+/**
+ * Rates and ratios an alert reads: the last two samples (`irate`), looked up over this range so one
+ * missed scrape still leaves two. A runbook's "above 5% for 2 minutes" then means every evaluation of
+ * those 2 minutes saw the last scrape interval above 5%: the alert fires within `for` plus one
+ * evaluation and one scrape interval of a sustained breach, and a shorter breach never fires (a
+ * 5-minute average would fire 4 minutes late, or on a 1-minute burst).
+ */
+export const ALERT_RATE_RANGE = "1m";
 /**
  * Counts the runbooks give "per minute" (auth failures > 10/minute) are counted over one minute,
  * four scrapes: a burst of 40 in one minute fires, where a 5-minute average would read 8.

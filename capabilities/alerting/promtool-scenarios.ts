@@ -1,5 +1,5 @@
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
-import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, RATE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, latencyBuckets } from "./metrics";
+import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
 
 /**
@@ -12,7 +12,6 @@ import { SIGNAL_SPECS, scopeComponents } from "./signals";
 
 /** Seconds between a scenario's samples: the scrape interval. */
 export const STEP = durationSeconds(SCRAPE_INTERVAL);
-const WINDOW = durationSeconds(RATE_WINDOW);
 const PER_MINUTE = durationSeconds(PER_MINUTE_WINDOW);
 
 export type Side = "fire" | "calm";
@@ -49,7 +48,7 @@ const times = (n: number) => Array.from({ length: n }, (_, i) => i * STEP);
 const gauge = (n: number, v: number) => times(n).map(() => v);
 const counter = (n: number, perSecond: number) => times(n).map((t) => t * perSecond);
 /** A windowed per-second rate of a counter that started at 0 at t=0: known from the second sample on. */
-const windowRate = (perSecond: number, t: number, window = WINDOW) => (t < STEP ? undefined : (perSecond * Math.min(t, window)) / window);
+const windowRate = (perSecond: number, t: number, window: number) => (t < STEP ? undefined : (perSecond * Math.min(t, window)) / window);
 /** A ratio of two such rates: the ramp-up cancels, so it is exact from the second sample on. */
 const ratio = (v: number) => (t: number) => (t < STEP ? undefined : v);
 const fmt = (v: number, digits = 2) => Number(v.toFixed(digits)).toString();
@@ -422,7 +421,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 ];
             });
         }),
-        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => windowRate(s.value, t) })),
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(s.value) })),
         story: `one replica busy at ${fmt(s.value)}% of its CPU limit since start, the other half that`,
     }),
 
@@ -460,4 +459,38 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
 /** The series and expected values of one alert at one signal value, for `samples` samples from t=0. */
 export function scenarioFor(runbook: Runbook, alert: Alert, app: string, value: number, side: Side, samples: number): Scenario {
     return SCENARIOS[alert.signal]({ runbook, alert, app, components: scopeComponents(runbook, alert), value, side, samples });
+}
+
+/**
+ * Whether an exporter's series is a counter (it only grows; a scenario's value sets its slope) or a
+ * gauge (a scenario's value sets its level). The contract's counters end in `_total` or `_bucket`,
+ * except the MongoDB exporter's serverStatus counters, which keep mongod's own names.
+ */
+export function isCounter(metric: string): boolean {
+    return /_(total|bucket)$/.test(metric) || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
+}
+
+const seriesKey = (sim: Sim) => `${sim.name}${JSON.stringify(Object.entries(sim.labels).sort(([a], [b]) => a.localeCompare(b)))}`;
+
+/**
+ * The series of `calm`, except that from `from` until `until` (seconds) they behave as in
+ * `breach`: a gauge takes the breach scenario's samples, a counter grows at its rate. Both
+ * scenarios must show the same series, as one scenario at two values does.
+ */
+export function splice(calm: Scenario, breach: Scenario, from: number, until = Infinity): Sim[] {
+    const breaching = new Map(breach.series.map((sim) => [seriesKey(sim), sim]));
+    if (breaching.size !== calm.series.length) throw new Error(`the calm and breach scenarios show different series (${calm.story} / ${breach.story})`);
+    return calm.series.map((sim) => {
+        const other = breaching.get(seriesKey(sim));
+        if (!other) throw new Error(`the breach scenario (${breach.story}) has no series ${seriesKey(sim)}`);
+        const values: number[] = [];
+        sim.values.forEach((v, i) => {
+            const t = i * STEP;
+            if (!isCounter(sim.name)) values.push(t >= from && t < until ? other.values[i] : v);
+            // The increment up to sample i happened in the interval (t - STEP, t].
+            else if (i === 0) values.push(v);
+            else values.push(values[i - 1] + (t > from && t <= until ? other.values[i] - other.values[i - 1] : v - sim.values[i - 1]));
+        });
+        return { name: sim.name, labels: sim.labels, values };
+    });
 }

@@ -1,7 +1,7 @@
 import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
 import type { Target } from "../targets";
 import type { ExporterId } from "./exporters";
-import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, RATE_WINDOW, SCOPE_LABELS, httpMetricNames, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 
 /**
@@ -38,13 +38,19 @@ export interface SignalSpec {
     readonly dataService?: "postgres" | "redis" | "kafka" | "mongodb";
     /** Labels that tell one alert instance from another; the value expression keeps exactly these. */
     readonly identity: readonly string[];
-    /** The window a rate or average is taken over; absent for gauges read as they are. */
+    /**
+     * How far back the value looks: one scrape interval for a rate of the last two samples, the
+     * unit's own window for per-minute counts and availability; absent for gauges read as they are.
+     */
     readonly window?: string;
     readonly metrics: (http: HttpMetricNames) => readonly string[];
     /** How the value is measured, one line for the docs. */
     readonly how: string;
     readonly value: (c: QueryContext) => string;
 }
+
+/** The per-second rate over the last scrape interval of the counter selected by `series`. */
+const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
 
 const notFs = `fstype!~"${IGNORED_FSTYPES.join("|")}"`;
 
@@ -105,18 +111,18 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     http_error_rate: appMetric({
         unit: "percent",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: (h) => [...new Set([h.requests, h.errors])],
         how: "5xx answers as a share of all requests",
         value: (c) =>
-            `100 * sum by (${by(SCOPE_LABELS)}) (rate(${c.http.errors}{${c.sel}, status=~"5.."}[${RATE_WINDOW}])) / sum by (${by(SCOPE_LABELS)}) (rate(${c.http.requests}{${c.sel}}[${RATE_WINDOW}]))`,
+            `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, status=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)})`,
     }),
     http_latency_p95: appMetric({
         unit: "seconds",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: (h) => [`${h.duration}_bucket`],
         how: "95th percentile estimated from the request-duration histogram",
-        value: (c) => `histogram_quantile(0.95, sum by (${by(SCOPE_LABELS)}, le) (rate(${c.http.duration}_bucket{${c.sel}}[${RATE_WINDOW}])))`,
+        value: (c) => `histogram_quantile(0.95, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)}))`,
     }),
     auth_failures: appMetric({
         unit: "per_minute",
@@ -154,12 +160,12 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     mongodb_query_time: dataMetric("mongodb", {
         unit: "seconds",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.mongoLatencyMicros, METRICS.mongoOps],
         how: "mean latency of reads and writes (serverStatus.opLatencies, microseconds) per operation",
         value: (c) => {
             const rw = `${c.sel}, op_type=~"reads|writes"`;
-            return `sum by (${by(INSTANCE_LABELS)}) (rate(${METRICS.mongoLatencyMicros}{${rw}}[${RATE_WINDOW}])) / sum by (${by(INSTANCE_LABELS)}) (rate(${METRICS.mongoOps}{${rw}}[${RATE_WINDOW}])) / 1e6`;
+            return `sum by (${by(INSTANCE_LABELS)}) (${lastRate(`${METRICS.mongoLatencyMicros}{${rw}}`)}) / sum by (${by(INSTANCE_LABELS)}) (${lastRate(`${METRICS.mongoOps}{${rw}}`)}) / 1e6`;
         },
     }),
     mongodb_replication_lag: dataMetric("mongodb", {
@@ -172,25 +178,25 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     mongodb_lock_wait: dataMetric("mongodb", {
         unit: "seconds",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [...MONGO_LOCK_WAIT_MICROS, ...MONGO_LOCK_WAITS],
         how: "mean wait per acquisition that had to wait, in the worst mode of the Global lock (serverStatus.locks, microseconds)",
         // One ratio per mode, tagged with the mode so `or` keeps them all: rate() drops the metric
         // name, and the modes' series would otherwise collide.
         value: (c) =>
             `max by (${by(INSTANCE_LABELS)}) (${MONGO_LOCK_MODES.map(
-                (m, i) => `label_replace(rate(${MONGO_LOCK_WAIT_MICROS[i]}{${c.sel}}[${RATE_WINDOW}]) / rate(${MONGO_LOCK_WAITS[i]}{${c.sel}}[${RATE_WINDOW}]), "mode", "${m}", "", "")`,
+                (m, i) => `label_replace(${lastRate(`${MONGO_LOCK_WAIT_MICROS[i]}{${c.sel}}`)} / ${lastRate(`${MONGO_LOCK_WAITS[i]}{${c.sel}}`)}, "mode", "${m}", "", "")`,
             ).join(" or ")}) / 1e6`,
     }),
     redis_down: dataMetric("redis", unreachable(METRICS.redisUp, "1 while the exporter cannot reach the node")),
     redis_hit_rate: dataMetric("redis", {
         unit: "percent",
         identity: SCOPE_LABELS,
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.redisHits, METRICS.redisMisses],
         how: "keyspace hits as a share of hits + misses",
         value: (c) => {
-            const r = (m: string) => `sum by (${by(SCOPE_LABELS)}) (rate(${m}{${c.sel}}[${RATE_WINDOW}]))`;
+            const r = (m: string) => `sum by (${by(SCOPE_LABELS)}) (${lastRate(`${m}{${c.sel}}`)})`;
             return `100 * ${r(METRICS.redisHits)} / (${r(METRICS.redisHits)} + ${r(METRICS.redisMisses)})`;
         },
     }),
@@ -215,11 +221,11 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     cpu_usage: containerMetric({
         unit: "percent",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.containerCpu, METRICS.containerCpuQuota, METRICS.containerCpuPeriod],
         how: "CPU seconds per second of the busiest replica as a share of its CPU limit (quota / period)",
         value: (c) =>
-            `100 * max by (${by(SCOPE_LABELS)}) (rate(${METRICS.containerCpu}{${c.sel}}[${RATE_WINDOW}]) / ignoring (cpu) ((${METRICS.containerCpuQuota}{${c.sel}} > 0) / ${METRICS.containerCpuPeriod}{${c.sel}}))`,
+            `100 * max by (${by(SCOPE_LABELS)}) (${lastRate(`${METRICS.containerCpu}{${c.sel}}`)} / ignoring (cpu) ((${METRICS.containerCpuQuota}{${c.sel}} > 0) / ${METRICS.containerCpuPeriod}{${c.sel}}))`,
     }),
     disk_usage: {
         unit: "percent",
