@@ -1,5 +1,6 @@
 import type { Alert, Runbook, Signal } from "../../runbooks";
 import type { Target } from "../targets";
+import { allAlerts } from "./baseline";
 import { CHART_SPECS, chartsFor } from "./charts";
 import { latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, alertsOn, queryContext, scopeComponents } from "./signals";
@@ -122,7 +123,7 @@ export function requiredExporters(runbook: Runbook, target?: Target): ExporterRe
         }
         return e;
     };
-    const alerts = target ? alertsOn(runbook, target).prometheus : runbook.alerts;
+    const alerts = target ? alertsOn(runbook, target).prometheus : allAlerts(runbook);
     for (const alert of alerts) {
         const spec = SIGNAL_SPECS[alert.signal];
         const e = entry(spec.exporter);

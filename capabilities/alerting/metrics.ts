@@ -39,6 +39,9 @@ export const METRICS = {
     pgMaxConnections: "pg_settings_max_connections",
     pgCalls: "pg_stat_statements_calls_total",
     pgSeconds: "pg_stat_statements_seconds_total",
+    pgReplicationLag: "pg_replication_lag_seconds",
+    /** The scrape's own health: 0 when the target does not answer, on every target Prometheus scrapes. */
+    up: "up",
     mongoUp: "mongodb_up",
     mongoConnections: "mongodb_ss_connections",
     mongoLatencyMicros: "mongodb_ss_opLatencies_latency",

@@ -117,6 +117,24 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
             true,
         ),
     redis_down: (s) => upGauge(s, METRICS.redisUp, "redis", [{ component: "redis", instance: "redis-0:9121" }], true),
+    kafka_down: (s) => upGauge(s, METRICS.up, "kafka", [{ component: "kafka", instance: "kafka-exporter:9308" }], true),
+    // An expired or invalid certificate fails the handshake: the probe fails and exports no probe_ssl_* series.
+    tls_probe_down: (s) => upGauge(s, METRICS.probeSuccess, "blackbox", probeTargets(s, "tls"), false),
+
+    postgres_replication_lag: (s) => {
+        const instances = postgresInstances(s.runbook);
+        if (instances.length < 2) throw new Error(`${s.runbook.app}: replication lag needs a read replica (data.postgres.readReplicas >= 1)`);
+        // The primary reports 0; the first replica lags by `value`, the others keep up.
+        return {
+            series: instances.map((instance, i) => ({
+                name: METRICS.pgReplicationLag,
+                labels: { app: s.app, component: "postgres", job: "postgres", instance },
+                values: gauge(s.samples, i === 1 ? s.value : 0),
+            })),
+            instances: [{ labels: { app: s.app, component: "postgres", instance: instances[1] }, valueAt: () => s.value }],
+            story: `replica ${instances[1]} replays ${fmt(s.value)} s behind the primary`,
+        };
+    },
 
     external_latency: (s) => ({
         series: probeTargets(s, "external").map((p) => ({
@@ -309,19 +327,21 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
         if (members < 2) throw new Error(`${s.runbook.app}: replication lag needs a replica set (data.mongodb.replicaSetMembers >= 2)`);
         const epochMs = 1_767_225_600_000;
         const member = (i: number) => `mongodb-${i}:27017`;
-        // Member 1 lags by `value` seconds, the others keep up; two exporters report the same replica set.
+        // An election is under way (no PRIMARY), and member 1 has fallen so far behind that it is
+        // RECOVERING: neither may hide its lag. Two exporters report the same replica set.
         const lagOf = (i: number) => (i === 1 ? s.value : 0);
+        const stateOf = (i: number) => (i === 1 ? "RECOVERING" : "SECONDARY");
         const series: Sim[] = [0, 1].flatMap((exporter) =>
             Array.from({ length: members }, (_, i) => ({
                 name: METRICS.mongoOptimeMillis,
-                labels: { app: s.app, component: "mongodb", job: "mongodb", instance: `mongodb-${exporter}:9216`, member_idx: member(i), member_state: i === 0 ? "PRIMARY" : "SECONDARY" },
+                labels: { app: s.app, component: "mongodb", job: "mongodb", instance: `mongodb-${exporter}:9216`, member_idx: member(i), member_state: stateOf(i) },
                 values: times(s.samples).map((t) => epochMs + (t - lagOf(i)) * 1000),
             })),
         );
         return {
             series,
             instances: [{ labels: { app: s.app, component: "mongodb", member_idx: member(1) }, valueAt: () => s.value }],
-            story: `secondary ${member(1)} applies the oplog ${fmt(s.value)} s behind the primary`,
+            story: `with no primary during an election, RECOVERING member ${member(1)} is ${fmt(s.value)} s behind the most advanced member`,
         };
     },
 

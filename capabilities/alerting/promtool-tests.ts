@@ -1,9 +1,11 @@
 import { durationSeconds, type Alert, type Env, type Level, type Runbook } from "../../runbooks";
-import { alertName, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
+import { absenceRule, alertName, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
+import { presenceSubject, presences, selectorOf, type Presence } from "./absence";
 import type { Target } from "../targets";
 import { PER_MINUTE_WINDOW, SCRAPE_INTERVAL } from "./metrics";
 import { STEP, scenarioFor, splice, type Labels, type Sim } from "./promtool-scenarios";
 import { SIGNAL_SPECS, alertsOn } from "./signals";
+import { allAlerts } from "./baseline";
 
 /**
  * promtool unit tests for an app's rules. Each signal's scenario (promtool-scenarios.ts) builds
@@ -128,7 +130,7 @@ const seconds = (t: number) => `${t}s`;
  */
 export function evaluationSeconds(runbook: Runbook): number {
     const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-    const every = runbook.alerts.flatMap((a) => a.levels.map((l) => durationSeconds(l.for))).reduce(gcd, 60);
+    const every = allAlerts(runbook).flatMap((a) => a.levels.map((l) => durationSeconds(l.for))).reduce(gcd, 60);
     if (every % STEP !== 0) throw new Error(`${runbook.app}: some \`for\` is not a whole number of the ${SCRAPE_INTERVAL} scrape interval`);
     return every;
 }
@@ -283,11 +285,56 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
     return [firesCase, shortCase, quietCase];
 }
 
+/** A sample the exporter would report for a presence series: up gauges 1, sizes and timestamps plausible. */
+const PRESENT_VALUE: Readonly<Record<string, number>> = { container_memory_working_set_bytes: 104857600, node_filesystem_size_bytes: 107374182400, backup_last_success_timestamp_seconds: 1767225600 };
+
+/**
+ * The absence rule's cases: the series is reported, then vanishes (a stale marker, as Prometheus
+ * writes when a scrape fails or a target goes): the rule fires `for` after; while it is reported,
+ * it stays quiet.
+ */
+function absenceCases(runbook: Runbook, env: Env, p: Presence): PromtoolCase[] {
+    const rule = absenceRule(runbook, env, p);
+    const tick = evaluationSeconds(runbook);
+    const hold = durationSeconds(rule.for ?? "0s");
+    const vanishAt = 2 * tick;
+    const firesAt = vanishAt + hold;
+    const samples = (firesAt + tick) / STEP + 1;
+    const value = PRESENT_VALUE[p.metric] ?? 1;
+    const series = `${p.metric}{${Object.entries({ ...p.matchers, job: presenceSubject(p), instance: `${presenceSubject(p)}:9100` })
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(", ")}}`;
+    const present = vanishAt / STEP;
+    return [
+        {
+            name: `${rule.alert} fires: ${selectorOf(p)} vanishes at ${seconds(vanishAt)}`,
+            alertname: rule.alert,
+            kind: "fires",
+            breachAt: vanishAt,
+            metrics: new Set([p.metric]),
+            input_series: [{ series, values: `${num(value)}x${present - 1} stale` }],
+            alert_rule_test: [
+                { eval_time: seconds(firesAt - tick), alertname: rule.alert, exp_alerts: [] },
+                { eval_time: seconds(firesAt), alertname: rule.alert, exp_alerts: [{ exp_labels: { ...p.matchers, ...rule.labels }, exp_annotations: rule.annotations }] },
+            ],
+        },
+        {
+            name: `${rule.alert} quiet: ${selectorOf(p)} reported throughout`,
+            alertname: rule.alert,
+            kind: "quiet",
+            metrics: new Set([p.metric]),
+            input_series: [{ series, values: `${num(value)}x${samples - 1}` }],
+            alert_rule_test: [{ eval_time: seconds(firesAt), alertname: rule.alert, exp_alerts: [] }],
+        },
+    ];
+}
+
 /** Every case for an app on one env and target, in rule order, the Watchdog last. */
 export function promtoolCases(runbook: Runbook, env: Env, target: Target): PromtoolCase[] {
     const watchdog = watchdogRule(runbook, env, target);
     return [
         ...alertsOn(runbook, target).prometheus.flatMap((alert) => alert.levels.flatMap((level) => levelCases(runbook, env, alert, level))),
+        ...presences(runbook, target).flatMap((p) => absenceCases(runbook, env, p)),
         {
             name: `${WATCHDOG} fires from the first evaluation`,
             alertname: WATCHDOG,

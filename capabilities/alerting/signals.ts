@@ -1,5 +1,6 @@
 import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
 import type { Target } from "../targets";
+import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
 import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
@@ -148,6 +149,12 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
             return `sum by (${by(INSTANCE_LABELS)}) (increase(${METRICS.pgCalls}{${c.sel}}[${m}]) and (rate(${METRICS.pgSeconds}{${c.sel}}[${m}]) / rate(${METRICS.pgCalls}{${c.sel}}[${m}]) > ${c.slowQuerySeconds}))`;
         },
     }),
+    postgres_replication_lag: dataMetric("postgres", {
+        unit: "seconds",
+        metrics: () => [METRICS.pgReplicationLag],
+        how: "replay lag of each read replica (postgres_exporter's replication collector; 0 on the primary)",
+        value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.pgReplicationLag}{${c.sel}})`,
+    }),
     mongodb_down: dataMetric("mongodb", unreachable(METRICS.mongoUp, "1 while the exporter cannot reach the member")),
     mongodb_connections_usage: dataMetric("mongodb", {
         unit: "percent",
@@ -172,9 +179,11 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         unit: "seconds",
         identity: ["app", "component", "member_idx"],
         metrics: () => [METRICS.mongoOptimeMillis],
-        how: "primary's optime minus each secondary's (replSetGetStatus, milliseconds)",
+        // Against the most advanced member in any state, not the PRIMARY: during an election there is
+        // none, and a secondary that falls far enough behind turns RECOVERING; neither may resolve the alert.
+        how: "the most advanced member's optime minus each member's, whatever their state (replSetGetStatus, milliseconds; arbiters hold no data)",
         value: (c) =>
-            `(max by (${by(SCOPE_LABELS)}) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state="PRIMARY"}) - on (${by(SCOPE_LABELS)}) group_right min by (${by(SCOPE_LABELS)}, member_idx) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state="SECONDARY"})) / 1000`,
+            `(max by (${by(SCOPE_LABELS)}) (${METRICS.mongoOptimeMillis}{${c.sel}}) - on (${by(SCOPE_LABELS)}) group_right min by (${by(SCOPE_LABELS)}, member_idx) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state!="ARBITER"})) / 1000`,
     }),
     mongodb_lock_wait: dataMetric("mongodb", {
         unit: "seconds",
@@ -213,6 +222,8 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         how: "messages behind, summed over the topic's partitions, for the runbook's groups and topics",
         value: (c) => `sum by (app, component, consumergroup, topic) (${METRICS.kafkaLag}{${c.sel}})`,
     }),
+    // kafka_exporter answers no scrape while it cannot reach the brokers: the scrape's `up` is the signal.
+    kafka_down: dataMetric("kafka", unreachable(METRICS.up, "1 while the exporter's scrape fails (it cannot reach the brokers)")),
     memory_usage: containerMetric({
         unit: "percent",
         metrics: () => [METRICS.containerMemory, METRICS.containerMemoryLimit],
@@ -249,6 +260,12 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         metrics: () => [METRICS.certExpiry],
         how: "days until the earliest certificate served on the public host expires",
         value: (c) => `min by (${by(SCOPE_LABELS)}) (${METRICS.certExpiry}{${c.sel}, probe="tls"} - time()) / 86400`,
+    }),
+    tls_probe_down: probed("tls-services", "infrastructure", {
+        unit: "bool",
+        metrics: () => [METRICS.probeSuccess],
+        how: "1 while the TLS probe of the public host fails; an expired or invalid certificate fails the handshake, so no `probe_ssl_*` series is left to read",
+        value: (c) => `1 - min by (${by(SCOPE_LABELS)}) (${METRICS.probeSuccess}{${c.sel}, probe="tls"})`,
     }),
     backup_age: {
         unit: "intervals",
@@ -291,10 +308,11 @@ export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnly
     return (CLOUDWATCH_ONLY_SIGNALS as readonly Signal[]).includes(signal);
 }
 
-/** The runbook's alerts split by who evaluates them on a target. */
+/** The runbook's alerts and the platform's defaults (baseline.ts), split by who evaluates them on a target. */
 export function alertsOn(runbook: Runbook, target: Target): { prometheus: Alert[]; cloudwatch: Alert[] } {
-    const cloudwatch = target === "aws" ? runbook.alerts.filter((a) => isCloudWatchOnlySignal(a.signal)) : [];
-    return { prometheus: runbook.alerts.filter((a) => !cloudwatch.includes(a)), cloudwatch };
+    const alerts = allAlerts(runbook);
+    const cloudwatch = target === "aws" ? alerts.filter((a) => isCloudWatchOnlySignal(a.signal)) : [];
+    return { prometheus: alerts.filter((a) => !cloudwatch.includes(a)), cloudwatch };
 }
 
 /** The `component` values an alert's series carry; empty for host- and backup-scoped signals. */
@@ -335,7 +353,7 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
 /** Label matchers for an alert's series. */
 export function alertSelector(runbook: Runbook, alert: Alert): string {
     const components = scopeComponents(runbook, alert);
-    if (SIGNAL_SPECS[alert.signal].scope === "data" && components[0] === "kafka") return kafkaSelector(runbook, true);
+    if (alert.signal === "kafka_consumer_lag") return kafkaSelector(runbook, true);
     return [`app="${runbook.app}"`, ...(components.length ? [oneOf("component", components)] : [])].join(", ");
 }
 

@@ -2,9 +2,11 @@ import test from "ava";
 import * as path from "path";
 import YAML from "yaml";
 import { getRunbook } from "../../runbooks";
-import { promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
+import { levelTiming, promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
+import { SCRAPE_INTERVAL } from "../../capabilities/alerting/metrics";
+import { SIGNAL_SPECS } from "../../capabilities/alerting/signals";
 import { alertName, rulesFor, type RuleFile } from "../../capabilities/alerting/rules";
-import { COMBOS, removeTempDirs, tempDir, tool, write } from "./helpers";
+import { COMBOS, removeTempDirs, seconds, tempDir, tool, write } from "./helpers";
 
 const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
 const dir = tempDir("promtool");
@@ -52,6 +54,41 @@ test("every rule has a firing case and every level a quiet one; a firing case fi
                 }
             }
             for (const x of mine) t.true(file.tests.some((g) => g.name.split(" | ").includes(x.name)), `${x.name} runs in a group`);
+        }
+    }
+});
+
+test("every level's timing is tested on both edges: a sustained breach fires within for + one evaluation + one scrape, a breach shorter than for never fires", (t) => {
+    const scrape = seconds(SCRAPE_INTERVAL);
+    for (const { cases, ruleFile, stack, runbook } of files) {
+        const evaluation = seconds(promtoolTests(runbook, "local", "docker").evaluation_interval);
+        for (const alert of runbook.alerts) {
+            for (const level of alert.levels) {
+                const rule = ruleFile.groups.flatMap((g) => g.rules).find((r) => r.labels.alert_id === alert.id && r.labels.severity === level.severity);
+                if (!rule) continue; // evaluated by CloudWatch on this target
+                const hold = seconds(level.for);
+                const mine = cases.filter((x) => x.alertname === rule.alert);
+                const window = SIGNAL_SPECS[alert.signal].window;
+                if (window && seconds(window) > 60) {
+                    t.true(mine.some((x) => x.kind === "fires"), `${stack} ${rule.alert}: its hour-long window is the unit's definition; tested from a breach at the start`);
+                    continue;
+                }
+                const fires = mine.filter((x) => x.kind === "fires");
+                t.is(fires.length, 1, `${stack} ${rule.alert} has one sustained-breach case`);
+                const [before, at] = fires[0].alert_rule_test;
+                const breachAt = fires[0].breachAt ?? NaN;
+                t.true(breachAt > 0, `${stack} ${rule.alert}: the series are calm before the breach`);
+                t.true(seconds(at.eval_time) - breachAt <= hold + evaluation + scrape, `${stack} ${rule.alert} fires ${seconds(at.eval_time) - breachAt}s after the breach, within for ${level.for} + ${evaluation}s + ${scrape}s`);
+                t.true(seconds(before.eval_time) - breachAt >= hold - evaluation, `${stack} ${rule.alert}: the quiet check before firing is not trivially early`);
+                t.true(at.exp_alerts.length > 0 && before.exp_alerts.length === 0);
+                const short = mine.filter((x) => x.kind === "short");
+                t.is(short.length, 1, `${stack} ${rule.alert} has one short-breach case`);
+                const timing = levelTiming(runbook, alert, level);
+                t.is(timing.shortBreach, hold - scrape, `${stack} ${rule.alert}: the short breach lasts for less one scrape`);
+                const checked = short[0].alert_rule_test.map((a) => seconds(a.eval_time));
+                t.true(short[0].alert_rule_test.every((a) => a.exp_alerts.length === 0));
+                t.true(checked[0] <= breachAt && checked[checked.length - 1] >= breachAt + timing.shortBreach + seconds(window ?? "0s") + evaluation, `${stack} ${rule.alert}: silence is checked until the breach has left the signal's window`);
+            }
         }
     }
 });
@@ -105,6 +142,17 @@ test("the harness fails a rule whose `for` is shorter than the runbook's", async
     const { mutant, control } = await runMutated("http-error-rate", "critical", (expr) => ({ expr, for: "1m" }));
     t.is(control.code, 0, control.stdout + control.stderr);
     t.not(mutant.code, 0);
+});
+
+test("the harness fails a rule that averages over 5 minutes (fires late) and one without its `for` (fires on a short breach)", async (t) => {
+    const late = await runMutated("http-error-rate", "critical", (expr, f) => ({ expr: expr.replace(/irate\(([^\[]*)\[1m\]\)/g, "rate($1[5m])"), for: f }));
+    t.is(late.control.code, 0, late.control.stdout + late.control.stderr);
+    t.not(late.mutant.code, 0, "a 5-minute window must fail the sustained-breach case");
+    t.regex(late.mutant.stdout + late.mutant.stderr, /fires: /);
+    const eager = await runMutated("redis-hit-rate", "warning", (expr) => ({ expr, for: "0s" }));
+    t.is(eager.control.code, 0, eager.control.stdout + eager.control.stderr);
+    t.not(eager.mutant.code, 0);
+    t.regex(eager.mutant.stdout + eager.mutant.stderr, /holds: /);
 });
 
 test("the harness fails a rule that ignores which app the series belong to", async (t) => {
