@@ -33,7 +33,7 @@ function probeOf(alert: Alert): string {
 }
 
 /** The series each of an alert's instances needs, one per component (or dataset, or the app's hosts). */
-function presencesOf(rb: Runbook, alert: Alert): { metric: string; matchers: Record<string, string>; scraped: boolean }[] {
+export function presencesOf(rb: Runbook, alert: Alert): { metric: string; matchers: Record<string, string>; scraped: boolean }[] {
     const spec = SIGNAL_SPECS[alert.signal];
     const app = rb.app;
     const perComponent = (metric: string, scraped: boolean, extra: Record<string, string> = {}) =>

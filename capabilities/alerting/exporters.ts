@@ -1,5 +1,6 @@
 import type { Alert, Runbook, Signal } from "../../runbooks";
 import type { Target } from "../targets";
+import { presencesOf } from "./absence";
 import { allAlerts } from "./baseline";
 import { CHART_SPECS, chartsFor } from "./charts";
 import { latencyBuckets } from "./metrics";
@@ -128,6 +129,8 @@ export function requiredExporters(runbook: Runbook, target?: Target): ExporterRe
         const spec = SIGNAL_SPECS[alert.signal];
         const e = entry(spec.exporter);
         spec.metrics(http).forEach((m) => e.metrics.add(m));
+        // The series its absence rule watches (for a scraped target, the scrape's own `up`).
+        presencesOf(runbook, alert).forEach((p) => e.metrics.add(p.metric));
         e.signals.add(alert.signal);
         const components = scopeComponents(runbook, alert);
         components.forEach((c) => e.components.add(c));
