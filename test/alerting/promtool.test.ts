@@ -1,7 +1,7 @@
 import test from "ava";
 import * as path from "path";
 import YAML from "yaml";
-import { getRunbook } from "../../runbooks";
+import { getRunbook, type AppId } from "../../runbooks";
 import { levelTiming, promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
 import { SCRAPE_INTERVAL } from "../../capabilities/alerting/metrics";
 import { SIGNAL_SPECS } from "../../capabilities/alerting/signals";
@@ -109,15 +109,16 @@ test("tested values sit on the right side of the threshold, and short of the nex
     }
 });
 
-/** A one-alert copy of pfm-community's local rules and tests, with `mutate` applied to the rule. */
-async function runMutated(alertId: string, severity: "critical" | "warning", mutate: (expr: string, forDuration: string) => { expr: string; for: string }) {
-    const rb = getRunbook("pfm-community");
-    const name = alertName(rb.app, alertId, severity);
+/** A one-alert copy of an app's local rules and tests (pfm-community's unless named), with `mutate` applied to the rule. */
+async function runMutated(alertId: string, severity: "critical" | "warning", mutate: (expr: string, forDuration: string) => { expr: string; for: string }, app: AppId = "pfm-community", ruleName?: string) {
+    const rb = getRunbook(app);
+    const name = ruleName ?? alertName(rb.app, alertId, severity);
     const rules = rulesFor(rb, "local", "docker");
     const mutated: RuleFile = {
         groups: rules.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert === name).map((r) => ({ ...r, ...mutate(r.expr, r.for ?? "0s") })) })),
     };
     const tests = promtoolTests(rb, "local", "docker");
+    if (!promtoolCases(rb, "local", "docker").some((x) => x.alertname === name)) throw new Error(`no cases for ${name}`);
     const only: PromtoolTestFile = {
         ...tests,
         tests: promtoolCases(rb, "local", "docker")
@@ -155,6 +156,20 @@ test("the harness fails a rule that averages over 5 minutes (fires late) and one
     t.is(eager.control.code, 0, eager.control.stdout + eager.control.stderr);
     t.not(eager.mutant.code, 0);
     t.regex(eager.mutant.stdout + eager.mutant.stderr, /holds: /);
+});
+
+test("the harness fails MongoDB lag read against the PRIMARY (no primary in an election, a RECOVERING member) and a silenced absence rule", async (t) => {
+    const primary = await runMutated(
+        "mongodb-replication-lag",
+        "warning",
+        (expr, f) => ({ expr: expr.replace(/\}\) - on/, ', member_state="PRIMARY"}) - on').replace('member_state!="ARBITER"', 'member_state="SECONDARY"'), for: f }),
+        "gravitypm",
+    );
+    t.is(primary.control.code, 0, primary.control.stdout + primary.control.stderr);
+    t.not(primary.mutant.code, 0, "a PRIMARY/SECONDARY-only expression must miss the lag");
+    const absent = await runMutated("postgres-down", "critical", (expr, f) => ({ expr: expr.replace(/^absent\((.*)\)$/, "absent($1) > 1"), for: f }), "pfm-community", "PfmCommunityAbsentPostgresPgUp");
+    t.is(absent.control.code, 0, absent.control.stdout + absent.control.stderr);
+    t.not(absent.mutant.code, 0, "a vanished pg_up must page");
 });
 
 test("the harness fails a rule that ignores which app the series belong to", async (t) => {

@@ -1,0 +1,72 @@
+import test from "ava";
+import { DEFAULTS } from "../../runbooks/defaults";
+import { absenceExpr, presences } from "../../capabilities/alerting/absence";
+import { BASELINE_PREFIX, baselineAlerts } from "../../capabilities/alerting/baseline";
+import { rulesFor } from "../../capabilities/alerting/rules";
+import { SIGNAL_SPECS, alertsOn, scopeComponents } from "../../capabilities/alerting/signals";
+import { COMBOS } from "./helpers";
+
+/** The down signal of each data service kind, read from the contract, not listed here. */
+const downSignal = (service: string) =>
+    Object.entries(SIGNAL_SPECS).find(([signal, s]) => s.scope === "data" && s.dataService === service && s.unit === "bool" && signal.endsWith("_down"))?.[0];
+
+test("every data service of every stack has a down rule, from the runbook or the platform's defaults", (t) => {
+    for (const c of COMBOS) {
+        const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+        const services = Object.keys(c.runbook.data).filter((k) => k !== "objectStorage");
+        t.true(services.length > 0);
+        for (const service of services) {
+            const signal = downSignal(service);
+            t.truthy(signal, `${service} has a down signal in the contract`);
+            const alerts = alertsOn(c.runbook, c.target).prometheus.filter((a) => a.signal === signal && scopeComponents(c.runbook, a).includes(service));
+            t.is(alerts.length, 1, `${c.stack}: one down alert for ${service}`);
+            const rule = rules.find((r) => r.labels.alert_id === alerts[0].id);
+            t.truthy(rule, `${c.stack}: a rule for ${alerts[0].id}`);
+            t.is(rule?.labels.severity, "critical", `${c.stack}: ${service} down pages`);
+        }
+    }
+});
+
+test("platform-default alerts are marked defaulted with reasons, cite the runbook text that runs the service, and never shadow a runbook alert", (t) => {
+    for (const c of COMBOS.filter((x) => x.env === "local")) {
+        const baseline = baselineAlerts(c.runbook);
+        t.true(baseline.length > 0, c.app);
+        for (const a of baseline) {
+            t.true(a.id.startsWith(`${BASELINE_PREFIX}-`));
+            t.false(c.runbook.alerts.some((r) => r.signal === a.signal && (r.subject ?? a.subject) === a.subject), `${c.app} ${a.id} duplicates a runbook alert`);
+            for (const level of a.levels) {
+                t.truthy(level.defaulted?.for && level.defaulted.severity, `${c.app} ${a.id}: for and severity are defaulted`);
+                if (a.unit !== "bool") t.truthy(level.defaulted?.threshold, `${c.app} ${a.id}: threshold is defaulted`);
+                t.is(level.source.seed, c.runbook.seed);
+            }
+        }
+        // formula-pm and gravitypm run Redis without a runbook alert on it: the platform watches it.
+        if (c.runbook.data.redis && !c.runbook.alerts.some((a) => a.signal === "redis_down")) t.true(baseline.some((a) => a.signal === "redis_down"), c.app);
+        if (c.runbook.services.some((s) => s.host)) {
+            const tls = baseline.find((a) => a.signal === "tls_probe_down");
+            t.is(tls?.levels[0].severity, DEFAULTS.tlsProbeSeverity.value, `${c.app}: a failing TLS probe pages`);
+        }
+    }
+});
+
+test("every series a stack's alerts read has an absence rule with its app and component", (t) => {
+    for (const c of COMBOS) {
+        const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+        const ps = presences(c.runbook, c.target);
+        for (const alert of alertsOn(c.runbook, c.target).prometheus) {
+            const components = scopeComponents(c.runbook, alert);
+            const mine = ps.filter((p) => p.alerts.includes(alert.id));
+            t.true(mine.length > 0, `${c.stack} ${alert.id} has an absence rule`);
+            for (const component of components) t.true(mine.some((p) => p.matchers.component === component), `${c.stack} ${alert.id}: ${component} is watched for absence`);
+        }
+        for (const p of ps) {
+            const rule = rules.find((r) => r.expr === absenceExpr(p));
+            t.truthy(rule, `${c.stack}: rule for ${absenceExpr(p)}`);
+            t.regex(rule?.expr ?? "", /^absent\(/);
+            t.regex(rule?.expr ?? "", new RegExp(`app="${c.app}"`));
+            if (SIGNAL_SPECS[alertsOn(c.runbook, c.target).prometheus.find((a) => a.id === p.alerts[0])!.signal].scope !== "hosts") {
+                t.truthy(p.matchers.component ?? p.matchers.dataset, `${c.stack} ${absenceExpr(p)} names its component`);
+            }
+        }
+    }
+});
