@@ -64,6 +64,10 @@ export const DEFAULTS = {
     redisMemoryWarning: { value: 90, reason: "the runbook watches no Redis memory; 90% of maxmemory, before evictions or refusals start" },
     mongoConnectionsWarning: { value: 80, reason: "the runbook watches no MongoDB connections; 80%, as gravitypm's runbook alerts" },
     replicationLagWarning: { value: 30, reason: "the runbook watches no replication lag; 30 s, as gravitypm's runbook alerts on MongoDB" },
+    replicaDownSeverity: {
+        value: "warning" as const,
+        reason: "one replica failing its health check while others answer degrades capacity, not service: a warning; no replica answering is the runbook's outage",
+    },
     tlsProbeSeverity: {
         value: "critical" as const,
         reason: "a public host whose TLS probe fails serves an expired or invalid certificate, or no TLS at all: every browser refuses it, so it pages",

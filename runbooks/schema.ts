@@ -65,7 +65,8 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
  * each signal to the PromQL, exporter and CloudWatch metric that read it on every target.
  */
 export const SIGNALS = {
-    service_down: "an app service's /health probe fails (value: 1 = down)",
+    service_down: "no replica of an app service answers its /health probe (value: 1 = down)",
+    service_replica_down: "one replica of an app service fails its /health probe while others may answer (value: 1 = down)",
     http_error_rate: "percent of HTTP requests answered with 5xx",
     http_latency_p95: "95th percentile HTTP response time, seconds",
     postgres_down: "PostgreSQL not answering (value: 1 = down)",

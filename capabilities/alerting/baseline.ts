@@ -123,6 +123,22 @@ export function baselineAlerts(rb: Runbook): Alert[] {
             if (!covered(b.signal, service)) alerts.push(toAlert(`${BASELINE_PREFIX}-${service}-${b.what}`, service, source, b));
         }
     }
+    for (const svc of rb.services) {
+        if (covered("service_replica_down", svc.name)) continue;
+        alerts.push(
+            toAlert(`${BASELINE_PREFIX}-${svc.name}-replica`, svc.name, svc.source, {
+                what: "replica",
+                title: `A replica of ${svc.name} fails its health check (platform default)`,
+                signal: "service_replica_down",
+                direction: "above",
+                unit: "bool",
+                severity: DEFAULTS.replicaDownSeverity.value,
+                threshold: 0,
+                for: DEFAULTS.downFor.value,
+                reasons: { for: DEFAULTS.downFor.reason, severity: DEFAULTS.replicaDownSeverity.reason },
+            }),
+        );
+    }
     const hosted = rb.services.find((s) => s.host !== undefined);
     if (hosted && !covered("tls_probe_down")) {
         alerts.push(

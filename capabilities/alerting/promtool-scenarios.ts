@@ -80,6 +80,24 @@ function upGauge(s: Setup, name: string, job: string, instances: readonly { comp
     };
 }
 
+/** Health probes of two replicas per service, each replica's probe result given by `success`. */
+function healthReplicas(s: Setup, success: (replica: number) => number, story: string): Scenario {
+    return {
+        series: s.components.flatMap((c) =>
+            [1, 2].map((replica) => {
+                const svc = service(s, c);
+                return {
+                    name: METRICS.probeSuccess,
+                    labels: { app: s.app, component: c, job: "blackbox", instance: `http://${s.app}-${c}-${replica}:${svc.port}${svc.healthPath}`, probe: "health" },
+                    values: gauge(s.samples, success(replica)),
+                };
+            }),
+        ),
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: () => s.value })),
+        story,
+    };
+}
+
 function probeTargets(s: Setup, probe: "health" | "tls" | "external") {
     return s.components.map((c) => {
         if (probe === "external") {
@@ -98,7 +116,10 @@ function mapDefined(v: number | undefined, f: (v: number) => number): number | u
 
 /** One scenario per signal, keyed like SIGNAL_SPECS. */
 const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
-    service_down: (s) => upGauge(s, METRICS.probeSuccess, "blackbox", probeTargets(s, "health"), false),
+    // Two replicas per service. Down (1): neither answers; up (0): one still answers, so one dead replica is not an outage.
+    service_down: (s) => healthReplicas(s, (replica) => (s.value ? 0 : replica === 1 ? 0 : 1), s.value ? "no replica answers /health" : "one of two replicas fails /health, the other answers"),
+    // Down (1): one replica fails while the other answers; up (0): both answer.
+    service_replica_down: (s) => healthReplicas(s, (replica) => (s.value && replica === 1 ? 0 : 1), s.value ? "one of two replicas fails /health, the other answers" : "every replica answers /health"),
     external_down: (s) => upGauge(s, METRICS.probeSuccess, "blackbox", probeTargets(s, "external"), false),
     postgres_down: (s) =>
         upGauge(

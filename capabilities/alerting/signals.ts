@@ -48,6 +48,11 @@ export interface SignalSpec {
     /** How the value is measured, one line for the docs. */
     readonly how: string;
     readonly value: (c: QueryContext) => string;
+    /**
+     * The targets whose series tell this signal apart from others; elsewhere its alerts are left out.
+     * Only Docker probes every replica of a service; elsewhere a service is probed once, through its load balancer.
+     */
+    readonly onlyOn?: readonly Target[];
 }
 
 /** The per-second rate over the last scrape interval of the counter selected by `series`. */
@@ -102,7 +107,17 @@ function probeFails(probe: "health" | "external", how: string): SignalFacts {
 }
 
 export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
-    service_down: probed("services", "infrastructure", probeFails("health", "1 while the /health probe of any replica fails")),
+    // No replica answering is the outage the runbooks page for; one dead replica of several is service_replica_down.
+    service_down: probed("services", "infrastructure", {
+        unit: "bool",
+        metrics: () => [METRICS.probeSuccess],
+        how: "1 while no replica's /health probe succeeds",
+        value: (c) => `1 - max by (${by(SCOPE_LABELS)}) (${METRICS.probeSuccess}{${c.sel}, probe="health"})`,
+    }),
+    service_replica_down: {
+        ...probed("services", "infrastructure", probeFails("health", "1 while the /health probe of any one replica fails")),
+        onlyOn: ["docker"],
+    },
     availability: probed("services", "api", {
         unit: "percent",
         window: "1h",
@@ -310,7 +325,7 @@ export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnly
 
 /** The runbook's alerts and the platform's defaults (baseline.ts), split by who evaluates them on a target. */
 export function alertsOn(runbook: Runbook, target: Target): { prometheus: Alert[]; cloudwatch: Alert[] } {
-    const alerts = allAlerts(runbook);
+    const alerts = allAlerts(runbook).filter((a) => SIGNAL_SPECS[a.signal].onlyOn?.includes(target) ?? true);
     const cloudwatch = target === "aws" ? alerts.filter((a) => isCloudWatchOnlySignal(a.signal)) : [];
     return { prometheus: alerts.filter((a) => !cloudwatch.includes(a)), cloudwatch };
 }

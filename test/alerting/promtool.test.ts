@@ -172,6 +172,13 @@ test("the harness fails MongoDB lag read against the PRIMARY (no primary in an e
     t.not(absent.mutant.code, 0, "a vanished pg_up must page");
 });
 
+test("the harness fails a ServiceDown that pages critical when one replica of several is down", async (t) => {
+    const { mutant, control } = await runMutated("service-down", "critical", (expr, f) => ({ expr: expr.replace("1 - max by", "1 - min by"), for: f }));
+    t.is(control.code, 0, control.stdout + control.stderr);
+    t.not(mutant.code, 0);
+    t.regex(mutant.stdout + mutant.stderr, /quiet: one of two replicas fails/);
+});
+
 test("the harness fails a rule that ignores which app the series belong to", async (t) => {
     const { mutant, control } = await runMutated("memory-usage", "warning", (expr, f) => ({ expr: expr.replace(/app="pfm-community", /g, ""), for: f }));
     t.is(control.code, 0, control.stdout + control.stderr);
