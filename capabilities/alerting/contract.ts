@@ -24,6 +24,7 @@ export function contractMarkdown(): string {
     const generic: QueryContext = {
         sel: "<scope>",
         http: httpMetricNames({ prefix: "<prefix>", errors: "status-label", why: "" }),
+        minRequestsPerSecond: "<minRequestsPerSecond>",
         slowQuerySeconds: "<slowQueryMs/1000>",
         backupGroups: [{ datasets: ["<dataset>"], seconds: "<every, seconds>" }],
     };

@@ -1,4 +1,5 @@
 import type { AppId, Runbook } from "../../runbooks";
+import { DEFAULTS } from "../../runbooks/defaults";
 
 /**
  * The metrics the contract reads: names, windows, labels and the apps' HTTP metric naming. Which
@@ -84,6 +85,13 @@ export interface AppMetricNaming {
     /** `error-counter`: 5xx answers are counted again in `<prefix>http_errors_total{status}`. */
     readonly errors: "status-label" | "error-counter";
     readonly why: string;
+    /** Requests per second below which the app's HTTP ratios (error rate, latency) do not alert. Defaults to `DEFAULTS.minRequestsPerSecond`. */
+    readonly minRequestsPerSecond?: number;
+}
+
+/** The app's minimum traffic for HTTP ratio alerts: its contract's, else the platform default. */
+export function minRequestsPerSecond(app: AppId): number {
+    return APP_METRIC_NAMING[app].minRequestsPerSecond ?? DEFAULTS.minRequestsPerSecond.value;
 }
 
 export const APP_METRIC_NAMING: Readonly<Record<AppId, AppMetricNaming>> = {

@@ -247,6 +247,8 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
             return [
                 ...buckets.map((le, i) => ({ name: `${http.duration}_bucket`, labels: { ...base, le: String(le) }, values: counter(s.samples, perSecond * cumulative[i]) })),
                 { name: `${http.duration}_bucket`, labels: { ...base, le: "+Inf" }, values: counter(s.samples, perSecond) },
+                // The request counter says the service has traffic enough for a percentile to mean something.
+                { name: http.requests, labels: { ...base, status: "200" }, values: counter(s.samples, perSecond) },
             ];
         });
         // A histogram only knows buckets: the estimate interpolates linearly inside the bucket that holds the 95th percentile.

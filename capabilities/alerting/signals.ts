@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } fro
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 
 /**
@@ -24,6 +24,8 @@ export interface QueryContext {
     /** Label matchers scoping the series to the alert, without braces: `app="x", component=~"a|b"`. */
     readonly sel: string;
     readonly http: HttpMetricNames;
+    /** Requests per second below which HTTP ratios are not read (the app's minimum traffic), as a PromQL number. */
+    readonly minRequestsPerSecond: string;
     /** The runbook's slow-query threshold, in seconds, as a PromQL number. */
     readonly slowQuerySeconds: string;
     /** The runbook's backup datasets grouped by interval, in seconds. */
@@ -57,6 +59,9 @@ export interface SignalSpec {
 
 /** The per-second rate over the last scrape interval of the counter selected by `series`. */
 const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
+
+/** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic. */
+const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
 
 const notFs = `fstype!~"${IGNORED_FSTYPES.join("|")}"`;
 
@@ -131,14 +136,14 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         metrics: (h) => [...new Set([h.requests, h.errors])],
         how: "5xx answers as a share of all requests",
         value: (c) =>
-            `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, status=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)})`,
+            `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, status=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) ${enoughTraffic(c)}`,
     }),
     http_latency_p95: appMetric({
         unit: "seconds",
         window: SCRAPE_INTERVAL,
-        metrics: (h) => [`${h.duration}_bucket`],
+        metrics: (h) => [`${h.duration}_bucket`, h.requests],
         how: "95th percentile estimated from the request-duration histogram",
-        value: (c) => `histogram_quantile(0.95, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)}))`,
+        value: (c) => `histogram_quantile(0.95, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)})) ${enoughTraffic(c)}`,
     }),
     auth_failures: appMetric({
         unit: "per_minute",
@@ -381,6 +386,7 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
     return {
         sel,
         http: httpMetricNames(APP_METRIC_NAMING[runbook.app]),
+        minRequestsPerSecond: String(minRequestsPerSecond(runbook.app)),
         slowQuerySeconds: String((runbook.data.postgres?.slowQueryMs ?? NaN) / 1000),
         backupGroups: [...byInterval.entries()].sort(([a], [b]) => a - b).map(([seconds, datasets]) => ({ datasets, seconds: String(seconds) })),
     };

@@ -2,8 +2,9 @@ import test from "ava";
 import * as path from "path";
 import YAML from "yaml";
 import { getRunbook, type AppId } from "../../runbooks";
-import { levelTiming, promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
-import { SCRAPE_INTERVAL } from "../../capabilities/alerting/metrics";
+import { encodeValues, levelTiming, promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
+import { scenarioFor } from "../../capabilities/alerting/promtool-scenarios";
+import { SCRAPE_INTERVAL, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
 import { SIGNAL_SPECS } from "../../capabilities/alerting/signals";
 import { alertName, rulesFor, type RuleFile } from "../../capabilities/alerting/rules";
 import { COMBOS, removeTempDirs, seconds, tempDir, tool, write } from "./helpers";
@@ -177,6 +178,31 @@ test("the harness fails a ServiceDown that pages critical when one replica of se
     t.is(control.code, 0, control.stdout + control.stderr);
     t.not(mutant.code, 0);
     t.regex(mutant.stdout + mutant.stderr, /quiet: one of two replicas fails/);
+});
+
+test("HTTP ratio alerts hold below the app's minimum traffic: the same share of 5xx pages at full traffic, not at a trickle", async (t) => {
+    const rb = getRunbook("pfm-community");
+    const alert = rb.alerts.find((a) => a.signal === "http_error_rate")!;
+    const level = alert.levels[0];
+    const name = alertName(rb.app, alert.id, level.severity);
+    const hold = seconds(level.for);
+    const samples = (hold + 120) / 15 + 1;
+    const sim = scenarioFor(rb, alert, rb.app, 50, "fire", samples);
+    const fullRate = sim.series.filter((x) => x.name === "pfm_http_requests_total").reduce((n, x) => n + (x.values[1] - x.values[0]) / 15, 0);
+    // Half the minimum traffic, the same share of errors.
+    const factor = minRequestsPerSecond(rb.app) / 2 / fullRate;
+    const input = (k: number) => sim.series.map((x) => ({ series: `${x.name}{${Object.entries(x.labels).map(([a, b]) => `${a}="${b}"`).join(", ")}}`, values: encodeValues(x.values.map((v) => v * k)) }));
+    const rules = rulesFor(rb, "local", "docker");
+    const only: RuleFile = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert === name) })) };
+    const d = tempDir("traffic");
+    write(path.join(d, "rules.yml"), yaml(only));
+    const at = `${hold + 60}s`;
+    const file = (tests: unknown[]) => write(path.join(d, `t${tests.length}.yml`), yaml({ rule_files: ["rules.yml"], evaluation_interval: "15s", tests }));
+    const trickle = { interval: "15s", input_series: input(factor), alert_rule_test: [{ eval_time: at, alertname: name, exp_alerts: [] }] };
+    const full = { interval: "15s", input_series: input(1), alert_rule_test: [{ eval_time: at, alertname: name, exp_alerts: [] }] };
+    const [quiet, loud] = await Promise.all([tool("promtool", ["test", "rules", file([trickle])]), tool("promtool", ["test", "rules", file([full, full])])]);
+    t.is(quiet.code, 0, `a trickle of requests paged: ${quiet.stdout}${quiet.stderr}`);
+    t.not(loud.code, 0, "at full traffic the same share of errors must fire (the check above would prove nothing otherwise)");
 });
 
 test("the harness fails a rule that ignores which app the series belong to", async (t) => {
