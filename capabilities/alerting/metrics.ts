@@ -85,6 +85,18 @@ export interface AppMetricNaming {
     /** `error-counter`: 5xx answers are counted again in `<prefix>http_errors_total{status}`. */
     readonly errors: "status-label" | "error-counter";
     readonly why: string;
+    /**
+     * The label the request counter puts the HTTP status code in: prom-client examples use
+     * `status`, express-prom-bundle `status_code`. A 5xx rule on the wrong label never fires.
+     * Defaults to `status`.
+     */
+    readonly statusLabel?: string;
+    /**
+     * The latency histogram's bucket boundaries, seconds, where the app fixes its own. Every
+     * latency threshold of the runbook must be one of them, or the quantile estimate interpolates
+     * across the threshold. Absent: the platform asks for prom-client's defaults plus each threshold.
+     */
+    readonly latencyBuckets?: readonly number[];
     /** Requests per second below which the app's HTTP ratios (error rate, latency) do not alert. Defaults to `DEFAULTS.minRequestsPerSecond`. */
     readonly minRequestsPerSecond?: number;
 }
@@ -109,6 +121,8 @@ export interface HttpMetricNames {
     /** Histogram base name; the series read are `<duration>_bucket`. */
     readonly duration: string;
     readonly authFailures: string;
+    /** The label holding the status code on the counter of failed requests. */
+    readonly statusLabel: string;
 }
 
 export function httpMetricNames(naming: AppMetricNaming): HttpMetricNames {
@@ -118,6 +132,7 @@ export function httpMetricNames(naming: AppMetricNaming): HttpMetricNames {
         errors: naming.errors === "error-counter" ? `${p}http_errors_total` : `${p}http_requests_total`,
         duration: `${p}http_request_duration_seconds`,
         authFailures: `${p}auth_failures_total`,
+        statusLabel: naming.statusLabel ?? "status",
     };
 }
 
@@ -125,12 +140,23 @@ export function httpMetricNames(naming: AppMetricNaming): HttpMetricNames {
 export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 /**
- * The app's latency histogram buckets: prom-client's defaults plus every p95 threshold the runbook
- * alerts on, so the quantile estimate changes bucket exactly at the threshold.
+ * The app's latency histogram buckets: the ones its metrics contract declares, else prom-client's
+ * defaults plus every latency threshold the runbook alerts on, so the quantile estimate changes
+ * bucket exactly at the threshold. Throws when a threshold is not a declared boundary.
  */
-export function latencyBuckets(runbook: Runbook): number[] {
-    const thresholds = runbook.alerts.filter((a) => a.signal === "http_latency_p95").flatMap((a) => a.levels.map((l) => l.threshold));
-    return [...new Set([...DEFAULT_LATENCY_BUCKETS, ...thresholds])].sort((a, b) => a - b);
+export function latencyBuckets(runbook: Runbook, naming: AppMetricNaming = APP_METRIC_NAMING[runbook.app]): number[] {
+    const levels = runbook.alerts.filter((a) => a.signal === "http_latency_p95").flatMap((a) => a.levels.map((l) => ({ alert: a.id, severity: l.severity, threshold: l.threshold })));
+    const declared = naming.latencyBuckets;
+    if (!declared) return [...new Set([...DEFAULT_LATENCY_BUCKETS, ...levels.map((l) => l.threshold)])].sort((a, b) => a - b);
+    const missing = levels.filter((l) => !declared.includes(l.threshold));
+    if (missing.length) {
+        throw new Error(
+            `${runbook.app}: the latency histogram has no bucket boundary at ${missing.map((l) => `${l.threshold} s (alert ${l.alert}, ${l.severity})`).join(", ")}; ` +
+                `the metrics contract (APP_METRIC_NAMING["${runbook.app}"].latencyBuckets) declares ${declared.join(", ")}. ` +
+                `Allowed: every latency threshold is a boundary; add it to the app's histogram buckets and the contract, or drop the declaration to let the platform configure them`,
+        );
+    }
+    return [...declared].sort((a, b) => a - b);
 }
 
 export type Family = "api" | "database" | "cache" | "kafka" | "infrastructure" | "business";

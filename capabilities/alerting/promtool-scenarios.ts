@@ -212,16 +212,16 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
         const series: Sim[] = s.components.flatMap((c) => {
             const base = { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, method: "GET" };
             const requests = [
-                { name: http.requests, labels: { ...base, status: "200" }, values: counter(s.samples, total - server - client) },
-                { name: http.requests, labels: { ...base, status: "404" }, values: counter(s.samples, client) },
-                { name: http.requests, labels: { ...base, status: "500" }, values: counter(s.samples, server) },
+                { name: http.requests, labels: { ...base, [http.statusLabel]: "200" }, values: counter(s.samples, total - server - client) },
+                { name: http.requests, labels: { ...base, [http.statusLabel]: "404" }, values: counter(s.samples, client) },
+                { name: http.requests, labels: { ...base, [http.statusLabel]: "500" }, values: counter(s.samples, server) },
             ];
             const errors =
                 http.errors === http.requests
                     ? []
                     : [
-                          { name: http.errors, labels: { ...base, status: "404" }, values: counter(s.samples, client) },
-                          { name: http.errors, labels: { ...base, status: "500" }, values: counter(s.samples, server) },
+                          { name: http.errors, labels: { ...base, [http.statusLabel]: "404" }, values: counter(s.samples, client) },
+                          { name: http.errors, labels: { ...base, [http.statusLabel]: "500" }, values: counter(s.samples, server) },
                       ];
             return [...requests, ...errors];
         });
@@ -248,7 +248,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 ...buckets.map((le, i) => ({ name: `${http.duration}_bucket`, labels: { ...base, le: String(le) }, values: counter(s.samples, perSecond * cumulative[i]) })),
                 { name: `${http.duration}_bucket`, labels: { ...base, le: "+Inf" }, values: counter(s.samples, perSecond) },
                 // The request counter says the service has traffic enough for a percentile to mean something.
-                { name: http.requests, labels: { ...base, status: "200" }, values: counter(s.samples, perSecond) },
+                { name: http.requests, labels: { ...base, [http.statusLabel]: "200" }, values: counter(s.samples, perSecond) },
             ];
         });
         // A histogram only knows buckets: the estimate interpolates linearly inside the bucket that holds the 95th percentile.

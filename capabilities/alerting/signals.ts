@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } fro
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, latencyBuckets, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 
 /**
@@ -136,7 +136,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         metrics: (h) => [...new Set([h.requests, h.errors])],
         how: "5xx answers as a share of all requests",
         value: (c) =>
-            `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, status=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) ${enoughTraffic(c)}`,
+            `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, ${c.http.statusLabel}=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) ${enoughTraffic(c)}`,
     }),
     http_latency_p95: appMetric({
         unit: "seconds",
@@ -398,6 +398,7 @@ export function signalQuery(runbook: Runbook, alert: Alert): string {
     if (alert.unit !== spec.unit) {
         throw new Error(`${runbook.app} alert ${alert.id}: \`unit\` is ${alert.unit}, but signal ${alert.signal} is measured in ${spec.unit}`);
     }
+    if (alert.signal === "http_latency_p95") latencyBuckets(runbook);
     if (alert.signal === "postgres_slow_queries" && !runbook.data.postgres) {
         throw new Error(`${runbook.app} alert ${alert.id}: slow queries need \`data.postgres.slowQueryMs\``);
     }

@@ -4,6 +4,8 @@ import { absenceExpr, presences } from "../../capabilities/alerting/absence";
 import { BASELINE_PREFIX, baselineAlerts } from "../../capabilities/alerting/baseline";
 import { rulesFor } from "../../capabilities/alerting/rules";
 import { SIGNAL_SPECS, alertsOn, scopeComponents } from "../../capabilities/alerting/signals";
+import { APP_METRIC_NAMING, DEFAULT_LATENCY_BUCKETS, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
+import { queryContext } from "../../capabilities/alerting/signals";
 import { COMBOS } from "./helpers";
 
 /** The down signal of each data service kind, read from the contract, not listed here. */
@@ -69,4 +71,24 @@ test("every series a stack's alerts read has an absence rule with its app and co
             }
         }
     }
+});
+
+test("the metrics contract names the status label the 5xx rules read, and refuses a latency threshold without a bucket boundary", (t) => {
+    const rb = COMBOS.find((c) => c.runbook.alerts.some((a) => a.signal === "http_latency_p95" && a.levels.some((l) => !DEFAULT_LATENCY_BUCKETS.includes(l.threshold as never))))!.runbook;
+    const naming = APP_METRIC_NAMING[rb.app];
+    const bundle = httpMetricNames({ ...naming, statusLabel: "status_code" });
+    const query = SIGNAL_SPECS.http_error_rate.value({ ...queryContext(rb, `app="${rb.app}"`), http: bundle });
+    t.true(query.includes(`status_code=~"5.."`), query);
+    t.false(/[{,] ?status=~/.test(query), query);
+    t.true(SIGNAL_SPECS.http_error_rate.value(queryContext(rb, `app="${rb.app}"`)).includes(`${httpMetricNames(naming).statusLabel}=~"5.."`));
+
+    const missing = rb.alerts.filter((a) => a.signal === "http_latency_p95").flatMap((a) => a.levels.filter((l) => !DEFAULT_LATENCY_BUCKETS.includes(l.threshold as never)).map((l) => ({ a, l })));
+    const error = t.throws(() => latencyBuckets(rb, { ...naming, latencyBuckets: DEFAULT_LATENCY_BUCKETS }));
+    for (const { a, l } of missing) {
+        t.true(error?.message.includes(`${l.threshold} s (alert ${a.id}, ${l.severity})`), error?.message);
+    }
+    t.regex(error?.message ?? "", new RegExp(`^${rb.app}: .*latencyBuckets.*Allowed: `));
+    // Declaring the thresholds as boundaries is accepted, and is what the app is asked for.
+    const declared = [...DEFAULT_LATENCY_BUCKETS, ...missing.map((m) => m.l.threshold)];
+    t.deepEqual(latencyBuckets(rb, { ...naming, latencyBuckets: declared }), [...declared].sort((a, b) => a - b));
 });
