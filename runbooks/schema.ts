@@ -69,6 +69,7 @@ export const SIGNALS = {
     service_replica_down: "one replica of an app service fails its /health probe while others may answer (value: 1 = down)",
     http_error_rate: "percent of HTTP requests answered with 5xx",
     http_latency_p95: "95th percentile HTTP response time, seconds",
+    http_latency_p99: "99th percentile HTTP response time, seconds",
     postgres_down: "PostgreSQL not answering (value: 1 = down)",
     postgres_slow_queries: "PostgreSQL statements slower than the slow-query threshold, per minute",
     postgres_pool_usage: "percent of PostgreSQL max_connections in use",

@@ -3,7 +3,7 @@ import type { Target } from "../targets";
 import { presencesOf } from "./absence";
 import { allAlerts } from "./baseline";
 import { CHART_SPECS, chartsFor } from "./charts";
-import { latencyBuckets } from "./metrics";
+import { isLatencySignal, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, alertsOn, queryContext, scopeComponents } from "./signals";
 
 /**
@@ -158,7 +158,7 @@ export function requiredExporters(runbook: Runbook, target?: Target): ExporterRe
                 components: [...e.components].sort(),
                 signals: [...e.signals].sort(),
                 ...(id === "blackbox" ? { probes } : {}),
-                ...(id === "app" && e.signals.has("http_latency_p95") ? { latencyBuckets: latencyBuckets(runbook) } : {}),
+                ...(id === "app" && [...e.signals].some(isLatencySignal) ? { latencyBuckets: latencyBuckets(runbook) } : {}),
             };
         });
 }

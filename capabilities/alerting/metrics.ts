@@ -1,4 +1,4 @@
-import type { AppId, Runbook } from "../../runbooks";
+import type { AppId, Runbook, Signal } from "../../runbooks";
 import { DEFAULTS } from "../../runbooks/defaults";
 
 /**
@@ -139,13 +139,17 @@ export function httpMetricNames(naming: AppMetricNaming): HttpMetricNames {
 /** prom-client's default histogram buckets, seconds. */
 export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
+/** The latency signals and the quantile each reads from the request-duration histogram. */
+export const LATENCY_QUANTILES: Readonly<Partial<Record<Signal, number>>> = { http_latency_p95: 0.95, http_latency_p99: 0.99 };
+export const isLatencySignal = (signal: Signal) => LATENCY_QUANTILES[signal] !== undefined;
+
 /**
  * The app's latency histogram buckets: the ones its metrics contract declares, else prom-client's
  * defaults plus every latency threshold the runbook alerts on, so the quantile estimate changes
  * bucket exactly at the threshold. Throws when a threshold is not a declared boundary.
  */
 export function latencyBuckets(runbook: Runbook, naming: AppMetricNaming = APP_METRIC_NAMING[runbook.app]): number[] {
-    const levels = runbook.alerts.filter((a) => a.signal === "http_latency_p95").flatMap((a) => a.levels.map((l) => ({ alert: a.id, severity: l.severity, threshold: l.threshold })));
+    const levels = runbook.alerts.filter((a) => isLatencySignal(a.signal)).flatMap((a) => a.levels.map((l) => ({ alert: a.id, severity: l.severity, threshold: l.threshold })));
     const declared = naming.latencyBuckets;
     if (!declared) return [...new Set([...DEFAULT_LATENCY_BUCKETS, ...levels.map((l) => l.threshold)])].sort((a, b) => a - b);
     const missing = levels.filter((l) => !declared.includes(l.threshold));

@@ -1,5 +1,5 @@
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
-import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, latencyBuckets } from "./metrics";
+import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
 
 /**
@@ -112,6 +112,38 @@ function probeTargets(s: Setup, probe: "health" | "tls" | "external") {
 
 function mapDefined(v: number | undefined, f: (v: number) => number): number | undefined {
     return v === undefined ? undefined : f(v);
+}
+
+function latencyScenario(s: Setup): Scenario {
+    const q = LATENCY_QUANTILES[s.alert.signal] ?? NaN;
+    const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
+    const buckets = latencyBuckets(s.runbook);
+    const perSecond = 100;
+    // 90% of requests are fast; 10% take `value` seconds, so every percentile from the 90th on is in `value`'s bucket.
+    const observations = [
+        { latency: buckets[0], share: 0.9 },
+        { latency: s.value, share: 0.1 },
+    ];
+    const cumulative = buckets.map((le) => observations.filter((o) => o.latency <= le).reduce((a, o) => a + o.share, 0));
+    const series: Sim[] = s.components.flatMap((c) => {
+        const base = { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, method: "GET" };
+        return [
+            ...buckets.map((le, i) => ({ name: `${http.duration}_bucket`, labels: { ...base, le: String(le) }, values: counter(s.samples, perSecond * cumulative[i]) })),
+            { name: `${http.duration}_bucket`, labels: { ...base, le: "+Inf" }, values: counter(s.samples, perSecond) },
+            // The request counter says the service has traffic enough for a percentile to mean something.
+            { name: http.requests, labels: { ...base, [http.statusLabel]: "200" }, values: counter(s.samples, perSecond) },
+        ];
+    });
+    // A histogram only knows buckets: the estimate interpolates linearly inside the bucket that holds the percentile.
+    const i = cumulative.findIndex((c) => c >= q);
+    const lower = i > 0 ? buckets[i - 1] : 0;
+    const below = i > 0 ? cumulative[i - 1] : 0;
+    const estimate = i < 0 ? buckets[buckets.length - 1] : lower + (buckets[i] - lower) * ((q - below) / (cumulative[i] - below));
+    return {
+        series,
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(estimate) })),
+        story: `10% of requests take ${fmt(s.value, 3)} s, the rest ${buckets[0]} s`,
+    };
 }
 
 /** One scenario per signal, keyed like SIGNAL_SPECS. */
@@ -232,36 +264,8 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
         };
     },
 
-    http_latency_p95: (s) => {
-        const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
-        const buckets = latencyBuckets(s.runbook);
-        const perSecond = 100;
-        // 90% of requests are fast; 10% take `value` seconds, so the 95th percentile request takes `value`.
-        const observations = [
-            { latency: buckets[0], share: 0.9 },
-            { latency: s.value, share: 0.1 },
-        ];
-        const cumulative = buckets.map((le) => observations.filter((o) => o.latency <= le).reduce((a, o) => a + o.share, 0));
-        const series: Sim[] = s.components.flatMap((c) => {
-            const base = { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, method: "GET" };
-            return [
-                ...buckets.map((le, i) => ({ name: `${http.duration}_bucket`, labels: { ...base, le: String(le) }, values: counter(s.samples, perSecond * cumulative[i]) })),
-                { name: `${http.duration}_bucket`, labels: { ...base, le: "+Inf" }, values: counter(s.samples, perSecond) },
-                // The request counter says the service has traffic enough for a percentile to mean something.
-                { name: http.requests, labels: { ...base, [http.statusLabel]: "200" }, values: counter(s.samples, perSecond) },
-            ];
-        });
-        // A histogram only knows buckets: the estimate interpolates linearly inside the bucket that holds the 95th percentile.
-        const i = cumulative.findIndex((c) => c >= 0.95);
-        const lower = i > 0 ? buckets[i - 1] : 0;
-        const below = i > 0 ? cumulative[i - 1] : 0;
-        const estimate = i < 0 ? buckets[buckets.length - 1] : lower + (buckets[i] - lower) * ((0.95 - below) / (cumulative[i] - below));
-        return {
-            series,
-            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(estimate) })),
-            story: `10% of requests take ${fmt(s.value, 3)} s, the rest ${buckets[0]} s`,
-        };
-    },
+    http_latency_p95: (s) => latencyScenario(s),
+    http_latency_p99: (s) => latencyScenario(s),
 
     auth_failures: (s) => {
         const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);

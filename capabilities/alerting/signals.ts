@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } fro
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, latencyBuckets, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 
 /**
@@ -62,6 +62,19 @@ const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
 
 /** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic. */
 const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
+
+/** A percentile of the request-duration histogram: one declaration per quantile in LATENCY_QUANTILES. */
+function latencyPercentile(signal: Signal): SignalSpec {
+    const q = LATENCY_QUANTILES[signal];
+    if (q === undefined) throw new Error(`${signal} has no quantile in LATENCY_QUANTILES`);
+    return appMetric({
+        unit: "seconds",
+        window: SCRAPE_INTERVAL,
+        metrics: (h) => [`${h.duration}_bucket`, h.requests],
+        how: `${Math.round(q * 100)}th percentile estimated from the request-duration histogram`,
+        value: (c) => `histogram_quantile(${q}, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)})) ${enoughTraffic(c)}`,
+    });
+}
 
 const notFs = `fstype!~"${IGNORED_FSTYPES.join("|")}"`;
 
@@ -138,13 +151,8 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         value: (c) =>
             `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, ${c.http.statusLabel}=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) ${enoughTraffic(c)}`,
     }),
-    http_latency_p95: appMetric({
-        unit: "seconds",
-        window: SCRAPE_INTERVAL,
-        metrics: (h) => [`${h.duration}_bucket`, h.requests],
-        how: "95th percentile estimated from the request-duration histogram",
-        value: (c) => `histogram_quantile(0.95, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)})) ${enoughTraffic(c)}`,
-    }),
+    http_latency_p95: latencyPercentile("http_latency_p95"),
+    http_latency_p99: latencyPercentile("http_latency_p99"),
     auth_failures: appMetric({
         unit: "per_minute",
         window: PER_MINUTE_WINDOW,
@@ -398,7 +406,7 @@ export function signalQuery(runbook: Runbook, alert: Alert): string {
     if (alert.unit !== spec.unit) {
         throw new Error(`${runbook.app} alert ${alert.id}: \`unit\` is ${alert.unit}, but signal ${alert.signal} is measured in ${spec.unit}`);
     }
-    if (alert.signal === "http_latency_p95") latencyBuckets(runbook);
+    if (isLatencySignal(alert.signal)) latencyBuckets(runbook);
     if (alert.signal === "postgres_slow_queries" && !runbook.data.postgres) {
         throw new Error(`${runbook.app} alert ${alert.id}: slow queries need \`data.postgres.slowQueryMs\``);
     }

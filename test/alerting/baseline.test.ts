@@ -6,7 +6,12 @@ import { rulesFor } from "../../capabilities/alerting/rules";
 import { SIGNAL_SPECS, alertsOn, scopeComponents } from "../../capabilities/alerting/signals";
 import { APP_METRIC_NAMING, DEFAULT_LATENCY_BUCKETS, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
 import { queryContext } from "../../capabilities/alerting/signals";
-import { COMBOS } from "./helpers";
+import * as path from "path";
+import YAML from "yaml";
+import { promtoolTests } from "../../capabilities/alerting/promtool-tests";
+import { COMBOS, removeTempDirs, tempDir, tool, write } from "./helpers";
+
+test.after.always(removeTempDirs);
 
 /** The down signal of each data service kind, read from the contract, not listed here. */
 const downSignal = (service: string) =>
@@ -91,4 +96,19 @@ test("the metrics contract names the status label the 5xx rules read, and refuse
     // Declaring the thresholds as boundaries is accepted, and is what the app is asked for.
     const declared = [...DEFAULT_LATENCY_BUCKETS, ...missing.map((m) => m.l.threshold)];
     t.deepEqual(latencyBuckets(rb, { ...naming, latencyBuckets: declared }), [...declared].sort((a, b) => a - b));
+});
+
+test("p99 latency is one declaration any app can alert on: its rules and promtool cases come from the same contract and pass", async (t) => {
+    const c = COMBOS.find((x) => x.env === "local" && x.runbook.alerts.some((a) => a.signal === "http_latency_p95"))!;
+    const p95 = c.runbook.alerts.find((a) => a.signal === "http_latency_p95")!;
+    const runbook = { ...c.runbook, alerts: [...c.runbook.alerts.filter((a) => a !== p95), { ...p95, id: "http-latency-tail", signal: "http_latency_p99" as const }] };
+    const rules = rulesFor(runbook, c.env, c.target);
+    const p99 = rules.groups.flatMap((g) => g.rules).filter((r) => r.labels.alert_id === "http-latency-tail");
+    t.is(p99.length, p95.levels.length);
+    for (const r of p99) t.true(r.expr.startsWith("(histogram_quantile(0.99, "), r.expr);
+    const dir = tempDir("p99");
+    write(path.join(dir, "rules.yml"), YAML.stringify(rules, { lineWidth: 0 }));
+    const file = write(path.join(dir, "rules.test.yml"), YAML.stringify(promtoolTests(runbook, c.env, c.target), { lineWidth: 0 }));
+    const r = await tool("promtool", ["test", "rules", file]);
+    t.is(r.code, 0, r.stdout + r.stderr);
 });
