@@ -272,59 +272,69 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
         ],
     };
     if (!edges) return [firesCase, quietCase];
+    // The short breach is framed by the calm value, beside another app's sustained breach: it is
+    // also the quiet case (one promtool group fewer per level).
     const short = splice(quiet, firing, timing.breachAt, timing.breachAt + timing.shortBreach);
     const shortCase: PromtoolCase = {
-        name: `${name} holds: ${firing.story} for only ${seconds(timing.shortBreach)} from ${seconds(timing.breachAt)}, ${quiet.story} around it`,
+        name: `${name} holds: ${firing.story} for only ${seconds(timing.shortBreach)} from ${seconds(timing.breachAt)}, ${quiet.story} around it, while another app's ${firing.story}`,
         alertname: name,
         kind: "short",
         breachAt: timing.breachAt,
-        metrics: metricsOf(short),
-        input_series: encode(short),
+        metrics: metricsOf([...short, ...stranger.series]),
+        input_series: encode([...short, ...stranger.series]),
         alert_rule_test: ticks.filter((t) => t >= timing.breachAt).map((t) => ({ eval_time: seconds(t), alertname: name, exp_alerts: [] })),
     };
-    return [firesCase, shortCase, quietCase];
+    return [firesCase, shortCase];
 }
 
 /** A sample the exporter would report for a presence series: up gauges 1, sizes and timestamps plausible. */
 const PRESENT_VALUE: Readonly<Record<string, number>> = { container_memory_working_set_bytes: 104857600, node_filesystem_size_bytes: 107374182400, backup_last_success_timestamp_seconds: 1767225600 };
 
 /**
- * The absence rule's cases: the series is reported, then vanishes (a stale marker, as Prometheus
- * writes when a scrape fails or a target goes): the rule fires `for` after; while it is reported,
- * it stays quiet.
+ * The absence rules' cases, all of a stack's at once (each rule selects its own series by its
+ * matchers, so they cannot disturb one another; one promtool group each instead of two per rule):
+ * every series is reported, then vanishes (a stale marker, as Prometheus writes when a scrape fails
+ * or a target goes), and each rule fires `for` after; while they are reported, none fires.
  */
-function absenceCases(runbook: Runbook, env: Env, p: Presence): PromtoolCase[] {
-    const rule = absenceRule(runbook, env, p);
+function absenceCases(runbook: Runbook, env: Env, ps: readonly Presence[]): PromtoolCase[] {
+    if (ps.length === 0) return [];
     const tick = evaluationSeconds(runbook);
-    const hold = durationSeconds(rule.for ?? "0s");
+    const rules = ps.map((p) => ({ p, rule: absenceRule(runbook, env, p) }));
+    const hold = Math.max(...rules.map((r) => durationSeconds(r.rule.for ?? "0s")));
     const vanishAt = 2 * tick;
     const firesAt = vanishAt + hold;
     const samples = (firesAt + tick) / STEP + 1;
-    const value = PRESENT_VALUE[p.metric] ?? 1;
-    const series = `${p.metric}{${Object.entries({ ...p.matchers, job: presenceSubject(p), instance: `${presenceSubject(p)}:9100` })
-        .map(([k, v]) => `${k}="${v}"`)
-        .join(", ")}}`;
     const present = vanishAt / STEP;
+    const series = (p: Presence) =>
+        `${p.metric}{${Object.entries({ ...p.matchers, job: presenceSubject(p), instance: `${presenceSubject(p)}:9100` })
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(", ")}}`;
+    const value = (p: Presence) => num(PRESENT_VALUE[p.metric] ?? 1);
+    const metrics = new Set(ps.map((p) => p.metric));
+    const names = rules.map((r) => r.rule.alert).join(", ");
     return [
         {
-            name: `${rule.alert} fires: ${selectorOf(p)} vanishes at ${seconds(vanishAt)}`,
-            alertname: rule.alert,
+            name: `absence rules fire: ${ps.map(selectorOf).join(", ")} vanish at ${seconds(vanishAt)}`,
+            alertname: names,
             kind: "fires",
             breachAt: vanishAt,
-            metrics: new Set([p.metric]),
-            input_series: [{ series, values: `${num(value)}x${present - 1} stale` }],
-            alert_rule_test: [
-                { eval_time: seconds(firesAt - tick), alertname: rule.alert, exp_alerts: [] },
-                { eval_time: seconds(firesAt), alertname: rule.alert, exp_alerts: [{ exp_labels: { ...p.matchers, ...rule.labels }, exp_annotations: rule.annotations }] },
-            ],
+            metrics,
+            input_series: ps.map((p) => ({ series: series(p), values: `${value(p)}x${present - 1} stale` })),
+            alert_rule_test: rules.flatMap(({ p, rule }) => {
+                const at = vanishAt + durationSeconds(rule.for ?? "0s");
+                return [
+                    { eval_time: seconds(at - tick), alertname: rule.alert, exp_alerts: [] },
+                    { eval_time: seconds(at), alertname: rule.alert, exp_alerts: [{ exp_labels: { ...p.matchers, ...rule.labels }, exp_annotations: rule.annotations }] },
+                ];
+            }),
         },
         {
-            name: `${rule.alert} quiet: ${selectorOf(p)} reported throughout`,
-            alertname: rule.alert,
+            name: `absence rules quiet: ${ps.map(selectorOf).join(", ")} reported throughout`,
+            alertname: names,
             kind: "quiet",
-            metrics: new Set([p.metric]),
-            input_series: [{ series, values: `${num(value)}x${samples - 1}` }],
-            alert_rule_test: [{ eval_time: seconds(firesAt), alertname: rule.alert, exp_alerts: [] }],
+            metrics,
+            input_series: ps.map((p) => ({ series: series(p), values: `${value(p)}x${samples - 1}` })),
+            alert_rule_test: rules.map(({ rule }) => ({ eval_time: seconds(firesAt), alertname: rule.alert, exp_alerts: [] })),
         },
     ];
 }
@@ -334,7 +344,7 @@ export function promtoolCases(runbook: Runbook, env: Env, target: Target): Promt
     const watchdog = watchdogRule(runbook, env, target);
     return [
         ...alertsOn(runbook, target).prometheus.flatMap((alert) => alert.levels.flatMap((level) => levelCases(runbook, env, alert, level))),
-        ...presences(runbook, target).flatMap((p) => absenceCases(runbook, env, p)),
+        ...absenceCases(runbook, env, presences(runbook, target)),
         {
             name: `${WATCHDOG} fires from the first evaluation`,
             alertname: WATCHDOG,
