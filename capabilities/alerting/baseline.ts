@@ -1,5 +1,5 @@
 import { DEFAULTS } from "../../runbooks/defaults";
-import type { Alert, AlertSeverity, Runbook, Signal, Source } from "../../runbooks";
+import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Signal, type Source } from "../../runbooks";
 
 /**
  * Platform-default alerts: what every stack watches whether or not its runbook says so. Each data
@@ -27,7 +27,8 @@ interface Baseline {
 
 function down(service: string, signal: Signal): Baseline {
     return {
-        what: "down",
+        // Not "down": the policy pack recognises a runbook's `<service>-down` alert by that word in a rule's name.
+        what: "unreachable",
         title: `${service} not answering (platform default)`,
         signal,
         direction: "above",
@@ -156,9 +157,12 @@ export function baselineAlerts(rb: Runbook): Alert[] {
         );
     }
     const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+    // The pack identifies a runbook alert's rule by its id inside the rule name: a platform alert
+    // must not look like any alert a runbook of this platform may have, removed or not.
+    const conventional = Object.keys(SIGNALS).map((s) => s.replace(/_/g, "-"));
     for (const a of alerts) {
-        const clash = rb.alerts.find((r) => norm(a.id).includes(norm(r.id)) || r.id === a.id);
-        if (clash) throw new Error(`${rb.app}: platform alert ${a.id} contains the runbook alert id ${clash.id}; rename the runbook alert or the platform check`);
+        const clash = [...rb.alerts.map((r) => r.id), ...conventional].find((id) => norm(a.id).includes(norm(id)));
+        if (clash) throw new Error(`${rb.app}: platform alert ${a.id} contains the alert id ${clash}; rename the platform check`);
     }
     return alerts;
 }
