@@ -55,6 +55,32 @@ export const DEFAULTS = {
     errorRateWarning: { value: 1, reason: "the runbook sets no error-rate threshold; 1% warning, as four of the five runbooks do" },
     errorRateCritical: { value: 5, reason: "the runbook sets no error-rate threshold; 5% critical, as the other runbooks do" },
     backupAgeFactor: { value: 1.5, reason: "a backup is overdue when one and a half intervals pass without a success" },
+    dataDownSeverity: {
+        value: "critical" as const,
+        reason: "the runbook has no alert for this data service being down; the platform pages, as the runbooks page for their own data services' outages",
+    },
+    dataDownFor: { value: "1m", reason: "the runbook gives no alert for this data service; down for 1m, as the runbooks' own data-service outages" },
+    postgresPoolWarning: { value: 80, reason: "the runbook watches no connection pool; 80% of max_connections, as personal-finance-hub's runbook warns" },
+    redisMemoryWarning: { value: 90, reason: "the runbook watches no Redis memory; 90% of maxmemory, before evictions or refusals start" },
+    mongoConnectionsWarning: { value: 80, reason: "the runbook watches no MongoDB connections; 80%, as gravitypm's runbook alerts" },
+    replicationLagWarning: { value: 30, reason: "the runbook watches no replication lag; 30 s, as gravitypm's runbook alerts on MongoDB" },
+    replicaDownSeverity: {
+        value: "warning" as const,
+        reason: "one replica failing its health check while others answer degrades capacity, not service: a warning; no replica answering is the runbook's outage",
+    },
+    tlsProbeSeverity: {
+        value: "critical" as const,
+        reason: "a public host whose TLS probe fails serves an expired or invalid certificate, or no TLS at all: every browser refuses it, so it pages",
+    },
+    tlsProbeFor: { value: "2m", reason: "the runbook gives no duration for a failing TLS probe; 2m rides out one failed probe without leaving users refused for long" },
+    minRequestsPerSecond: {
+        value: 0.5,
+        reason: "a ratio of few requests is noise (1 error in 10 requests at night is 10%): HTTP error-rate and latency alerts need 30 requests a minute; an app's metrics contract may set its own",
+    },
+    signalAbsentFor: {
+        value: "2m",
+        reason: "a series the alerts read has vanished (exporter stopped, target gone): 2m rides out an exporter restart, longer would leave the levels it feeds blind",
+    },
     rateFor: { value: "1m", reason: "the runbook states a per-minute rate without a duration; one full minute above it" },
     apiPort: { value: 3000, reason: "the runbook names no port for the API; 3000, the Node.js convention" },
     webPort: { value: 8080, reason: "the runbook names no port for the web tier; 8080, so Nginx runs unprivileged" },

@@ -66,12 +66,15 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
  * each signal to the PromQL, exporter and CloudWatch metric that read it on every target.
  */
 export const SIGNALS = {
-    service_down: "an app service's /health probe fails (value: 1 = down)",
+    service_down: "no replica of an app service answers its /health probe (value: 1 = down)",
+    service_replica_down: "one replica of an app service fails its /health probe while others may answer (value: 1 = down)",
     http_error_rate: "percent of HTTP requests answered with 5xx",
     http_latency_p95: "95th percentile HTTP response time, seconds",
+    http_latency_p99: "99th percentile HTTP response time, seconds",
     postgres_down: "PostgreSQL not answering (value: 1 = down)",
     postgres_slow_queries: "PostgreSQL statements slower than the slow-query threshold, per minute",
     postgres_pool_usage: "percent of PostgreSQL max_connections in use",
+    postgres_replication_lag: "PostgreSQL read replica replay lag behind the primary, seconds",
     mongodb_down: "MongoDB not answering (value: 1 = down)",
     mongodb_connections_usage: "percent of MongoDB available connections in use",
     mongodb_query_time: "MongoDB average operation latency, seconds",
@@ -81,6 +84,7 @@ export const SIGNALS = {
     redis_hit_rate: "percent of Redis keyspace lookups that hit",
     redis_memory_usage: "percent of Redis maxmemory in use",
     kafka_consumer_lag: "messages a consumer group is behind on a topic",
+    kafka_down: "Kafka not answering its exporter (value: 1 = down)",
     memory_usage: "percent of a container's memory limit in use",
     cpu_usage: "percent of a container's CPU limit in use",
     disk_usage: "percent of a filesystem in use",
@@ -88,6 +92,7 @@ export const SIGNALS = {
     external_latency: "an external dependency's probe duration, seconds",
     external_down: "an external dependency's probe fails (value: 1 = down)",
     certificate_expiry: "days until a served TLS certificate expires",
+    tls_probe_down: "a public host's TLS probe fails: expired or invalid certificate, or no TLS answer (value: 1 = down)",
     backup_age: "time since the last successful backup of a dataset, in multiples of its backup interval",
     availability: "percent of successful health probes over one hour",
 } as const;

@@ -24,6 +24,7 @@ export function contractMarkdown(): string {
     const generic: QueryContext = {
         sel: "<scope>",
         http: httpMetricNames({ prefix: "<prefix>", errors: "status-label", why: "" }),
+        minRequestsPerSecond: "<minRequestsPerSecond>",
         slowQuerySeconds: "<slowQueryMs/1000>",
         backupGroups: [{ datasets: ["<dataset>"], seconds: "<every, seconds>" }],
     };
@@ -34,7 +35,7 @@ export function contractMarkdown(): string {
     });
     const naming = (Object.keys(APP_METRIC_NAMING) as AppId[]).map((app) => {
         const h = httpMetricNames(APP_METRIC_NAMING[app]);
-        return `| ${app} | \`${h.requests}\` | \`${h.errors}{status=~"5.."}\` | \`${h.duration}\` | \`${h.authFailures}\` | ${cell(APP_METRIC_NAMING[app].why)} |`;
+        return `| ${app} | \`${h.requests}\` | \`${h.errors}{${h.statusLabel}=~"5.."}\` | \`${h.duration}\` | \`${h.authFailures}\` | ${cell(APP_METRIC_NAMING[app].why)} |`;
     });
     const charts = (Object.keys(CHART_SPECS) as ChartId[]).map((id) => {
         const c: ChartSpec = CHART_SPECS[id];

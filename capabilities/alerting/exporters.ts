@@ -1,7 +1,9 @@
 import type { Alert, Runbook, Signal } from "../../runbooks";
 import type { Target } from "../targets";
+import { presencesOf } from "./absence";
+import { allAlerts } from "./baseline";
 import { CHART_SPECS, chartsFor } from "./charts";
-import { latencyBuckets } from "./metrics";
+import { isLatencySignal, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, alertsOn, queryContext, scopeComponents } from "./signals";
 
 /**
@@ -122,11 +124,13 @@ export function requiredExporters(runbook: Runbook, target?: Target): ExporterRe
         }
         return e;
     };
-    const alerts = target ? alertsOn(runbook, target).prometheus : runbook.alerts;
+    const alerts = target ? alertsOn(runbook, target).prometheus : allAlerts(runbook);
     for (const alert of alerts) {
         const spec = SIGNAL_SPECS[alert.signal];
         const e = entry(spec.exporter);
         spec.metrics(http).forEach((m) => e.metrics.add(m));
+        // The series its absence rule watches (for a scraped target, the scrape's own `up`).
+        presencesOf(runbook, alert).forEach((p) => e.metrics.add(p.metric));
         e.signals.add(alert.signal);
         const components = scopeComponents(runbook, alert);
         components.forEach((c) => e.components.add(c));
@@ -154,7 +158,7 @@ export function requiredExporters(runbook: Runbook, target?: Target): ExporterRe
                 components: [...e.components].sort(),
                 signals: [...e.signals].sort(),
                 ...(id === "blackbox" ? { probes } : {}),
-                ...(id === "app" && e.signals.has("http_latency_p95") ? { latencyBuckets: latencyBuckets(runbook) } : {}),
+                ...(id === "app" && [...e.signals].some(isLatencySignal) ? { latencyBuckets: latencyBuckets(runbook) } : {}),
             };
         });
 }

@@ -1,4 +1,5 @@
-import type { AppId, Runbook } from "../../runbooks";
+import type { AppId, Runbook, Signal } from "../../runbooks";
+import { DEFAULTS } from "../../runbooks/defaults";
 
 /**
  * The metrics the contract reads: names, windows, labels and the apps' HTTP metric naming. Which
@@ -12,8 +13,16 @@ import type { AppId, Runbook } from "../../runbooks";
  */
 export const SCOPE_LABELS = ["app", "component"] as const;
 
-/** Rates and ratios are taken over this window: five scrapes at the slowest interval we run. */
+/** Rates and ratios charted on dashboards are smoothed over this window: five scrapes at the slowest interval we run. */
 export const RATE_WINDOW = "5m";
+/**
+ * Rates and ratios an alert reads: the last two samples (`irate`), looked up over this range so one
+ * missed scrape still leaves two. A runbook's "above 5% for 2 minutes" then means every evaluation of
+ * those 2 minutes saw the last scrape interval above 5%: the alert fires within `for` plus one
+ * evaluation and one scrape interval of a sustained breach, and a shorter breach never fires (a
+ * 5-minute average would fire 4 minutes late, or on a 1-minute burst).
+ */
+export const ALERT_RATE_RANGE = "1m";
 /**
  * Counts the runbooks give "per minute" (auth failures > 10/minute) are counted over one minute,
  * four scrapes: a burst of 40 in one minute fires, where a 5-minute average would read 8.
@@ -31,6 +40,9 @@ export const METRICS = {
     pgMaxConnections: "pg_settings_max_connections",
     pgCalls: "pg_stat_statements_calls_total",
     pgSeconds: "pg_stat_statements_seconds_total",
+    pgReplicationLag: "pg_replication_lag_seconds",
+    /** The scrape's own health: 0 when the target does not answer, on every target Prometheus scrapes. */
+    up: "up",
     mongoUp: "mongodb_up",
     mongoConnections: "mongodb_ss_connections",
     mongoLatencyMicros: "mongodb_ss_opLatencies_latency",
@@ -73,6 +85,25 @@ export interface AppMetricNaming {
     /** `error-counter`: 5xx answers are counted again in `<prefix>http_errors_total{status}`. */
     readonly errors: "status-label" | "error-counter";
     readonly why: string;
+    /**
+     * The label the request counter puts the HTTP status code in: prom-client examples use
+     * `status`, express-prom-bundle `status_code`. A 5xx rule on the wrong label never fires.
+     * Defaults to `status`.
+     */
+    readonly statusLabel?: string;
+    /**
+     * The latency histogram's bucket boundaries, seconds, where the app fixes its own. Every
+     * latency threshold of the runbook must be one of them, or the quantile estimate interpolates
+     * across the threshold. Absent: the platform asks for prom-client's defaults plus each threshold.
+     */
+    readonly latencyBuckets?: readonly number[];
+    /** Requests per second below which the app's HTTP ratios (error rate, latency) do not alert. Defaults to `DEFAULTS.minRequestsPerSecond`. */
+    readonly minRequestsPerSecond?: number;
+}
+
+/** The app's minimum traffic for HTTP ratio alerts: its contract's, else the platform default. */
+export function minRequestsPerSecond(app: AppId): number {
+    return APP_METRIC_NAMING[app].minRequestsPerSecond ?? DEFAULTS.minRequestsPerSecond.value;
 }
 
 export const APP_METRIC_NAMING: Readonly<Record<AppId, AppMetricNaming>> = {
@@ -90,6 +121,8 @@ export interface HttpMetricNames {
     /** Histogram base name; the series read are `<duration>_bucket`. */
     readonly duration: string;
     readonly authFailures: string;
+    /** The label holding the status code on the counter of failed requests. */
+    readonly statusLabel: string;
 }
 
 export function httpMetricNames(naming: AppMetricNaming): HttpMetricNames {
@@ -99,19 +132,35 @@ export function httpMetricNames(naming: AppMetricNaming): HttpMetricNames {
         errors: naming.errors === "error-counter" ? `${p}http_errors_total` : `${p}http_requests_total`,
         duration: `${p}http_request_duration_seconds`,
         authFailures: `${p}auth_failures_total`,
+        statusLabel: naming.statusLabel ?? "status",
     };
 }
 
 /** prom-client's default histogram buckets, seconds. */
 export const DEFAULT_LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
+/** The latency signals and the quantile each reads from the request-duration histogram. */
+export const LATENCY_QUANTILES: Readonly<Partial<Record<Signal, number>>> = { http_latency_p95: 0.95, http_latency_p99: 0.99 };
+export const isLatencySignal = (signal: Signal) => LATENCY_QUANTILES[signal] !== undefined;
+
 /**
- * The app's latency histogram buckets: prom-client's defaults plus every p95 threshold the runbook
- * alerts on, so the quantile estimate changes bucket exactly at the threshold.
+ * The app's latency histogram buckets: the ones its metrics contract declares, else prom-client's
+ * defaults plus every latency threshold the runbook alerts on, so the quantile estimate changes
+ * bucket exactly at the threshold. Throws when a threshold is not a declared boundary.
  */
-export function latencyBuckets(runbook: Runbook): number[] {
-    const thresholds = runbook.alerts.filter((a) => a.signal === "http_latency_p95").flatMap((a) => a.levels.map((l) => l.threshold));
-    return [...new Set([...DEFAULT_LATENCY_BUCKETS, ...thresholds])].sort((a, b) => a - b);
+export function latencyBuckets(runbook: Runbook, naming: AppMetricNaming = APP_METRIC_NAMING[runbook.app]): number[] {
+    const levels = runbook.alerts.filter((a) => isLatencySignal(a.signal)).flatMap((a) => a.levels.map((l) => ({ alert: a.id, severity: l.severity, threshold: l.threshold })));
+    const declared = naming.latencyBuckets;
+    if (!declared) return [...new Set([...DEFAULT_LATENCY_BUCKETS, ...levels.map((l) => l.threshold)])].sort((a, b) => a - b);
+    const missing = levels.filter((l) => !declared.includes(l.threshold));
+    if (missing.length) {
+        throw new Error(
+            `${runbook.app}: the latency histogram has no bucket boundary at ${missing.map((l) => `${l.threshold} s (alert ${l.alert}, ${l.severity})`).join(", ")}; ` +
+                `the metrics contract (APP_METRIC_NAMING["${runbook.app}"].latencyBuckets) declares ${declared.join(", ")}. ` +
+                `Allowed: every latency threshold is a boundary; add it to the app's histogram buckets and the contract, or drop the declaration to let the platform configure them`,
+        );
+    }
+    return [...declared].sort((a, b) => a - b);
 }
 
 export type Family = "api" | "database" | "cache" | "kafka" | "infrastructure" | "business";

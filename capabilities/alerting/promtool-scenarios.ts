@@ -1,5 +1,5 @@
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
-import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, RATE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, latencyBuckets } from "./metrics";
+import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
 
 /**
@@ -12,7 +12,6 @@ import { SIGNAL_SPECS, scopeComponents } from "./signals";
 
 /** Seconds between a scenario's samples: the scrape interval. */
 export const STEP = durationSeconds(SCRAPE_INTERVAL);
-const WINDOW = durationSeconds(RATE_WINDOW);
 const PER_MINUTE = durationSeconds(PER_MINUTE_WINDOW);
 
 export type Side = "fire" | "calm";
@@ -49,7 +48,7 @@ const times = (n: number) => Array.from({ length: n }, (_, i) => i * STEP);
 const gauge = (n: number, v: number) => times(n).map(() => v);
 const counter = (n: number, perSecond: number) => times(n).map((t) => t * perSecond);
 /** A windowed per-second rate of a counter that started at 0 at t=0: known from the second sample on. */
-const windowRate = (perSecond: number, t: number, window = WINDOW) => (t < STEP ? undefined : (perSecond * Math.min(t, window)) / window);
+const windowRate = (perSecond: number, t: number, window: number) => (t < STEP ? undefined : (perSecond * Math.min(t, window)) / window);
 /** A ratio of two such rates: the ramp-up cancels, so it is exact from the second sample on. */
 const ratio = (v: number) => (t: number) => (t < STEP ? undefined : v);
 const fmt = (v: number, digits = 2) => Number(v.toFixed(digits)).toString();
@@ -81,6 +80,24 @@ function upGauge(s: Setup, name: string, job: string, instances: readonly { comp
     };
 }
 
+/** Health probes of two replicas per service, each replica's probe result given by `success`. */
+function healthReplicas(s: Setup, success: (replica: number) => number, story: string): Scenario {
+    return {
+        series: s.components.flatMap((c) =>
+            [1, 2].map((replica) => {
+                const svc = service(s, c);
+                return {
+                    name: METRICS.probeSuccess,
+                    labels: { app: s.app, component: c, job: "blackbox", instance: `http://${s.app}-${c}-${replica}:${svc.port}${svc.healthPath}`, probe: "health" },
+                    values: gauge(s.samples, success(replica)),
+                };
+            }),
+        ),
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: () => s.value })),
+        story,
+    };
+}
+
 function probeTargets(s: Setup, probe: "health" | "tls" | "external") {
     return s.components.map((c) => {
         if (probe === "external") {
@@ -97,9 +114,44 @@ function mapDefined(v: number | undefined, f: (v: number) => number): number | u
     return v === undefined ? undefined : f(v);
 }
 
+function latencyScenario(s: Setup): Scenario {
+    const q = LATENCY_QUANTILES[s.alert.signal] ?? NaN;
+    const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
+    const buckets = latencyBuckets(s.runbook);
+    const perSecond = 100;
+    // 90% of requests are fast; 10% take `value` seconds, so every percentile from the 90th on is in `value`'s bucket.
+    const observations = [
+        { latency: buckets[0], share: 0.9 },
+        { latency: s.value, share: 0.1 },
+    ];
+    const cumulative = buckets.map((le) => observations.filter((o) => o.latency <= le).reduce((a, o) => a + o.share, 0));
+    const series: Sim[] = s.components.flatMap((c) => {
+        const base = { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, method: "GET" };
+        return [
+            ...buckets.map((le, i) => ({ name: `${http.duration}_bucket`, labels: { ...base, le: String(le) }, values: counter(s.samples, perSecond * cumulative[i]) })),
+            { name: `${http.duration}_bucket`, labels: { ...base, le: "+Inf" }, values: counter(s.samples, perSecond) },
+            // The request counter says the service has traffic enough for a percentile to mean something.
+            { name: http.requests, labels: { ...base, [http.statusLabel]: "200" }, values: counter(s.samples, perSecond) },
+        ];
+    });
+    // A histogram only knows buckets: the estimate interpolates linearly inside the bucket that holds the percentile.
+    const i = cumulative.findIndex((c) => c >= q);
+    const lower = i > 0 ? buckets[i - 1] : 0;
+    const below = i > 0 ? cumulative[i - 1] : 0;
+    const estimate = i < 0 ? buckets[buckets.length - 1] : lower + (buckets[i] - lower) * ((q - below) / (cumulative[i] - below));
+    return {
+        series,
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(estimate) })),
+        story: `10% of requests take ${fmt(s.value, 3)} s, the rest ${buckets[0]} s`,
+    };
+}
+
 /** One scenario per signal, keyed like SIGNAL_SPECS. */
 const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
-    service_down: (s) => upGauge(s, METRICS.probeSuccess, "blackbox", probeTargets(s, "health"), false),
+    // Two replicas per service. Down (1): neither answers; up (0): one still answers, so one dead replica is not an outage.
+    service_down: (s) => healthReplicas(s, (replica) => (s.value ? 0 : replica === 1 ? 0 : 1), s.value ? "no replica answers /health" : "one of two replicas fails /health, the other answers"),
+    // Down (1): one replica fails while the other answers; up (0): both answer.
+    service_replica_down: (s) => healthReplicas(s, (replica) => (s.value && replica === 1 ? 0 : 1), s.value ? "one of two replicas fails /health, the other answers" : "every replica answers /health"),
     external_down: (s) => upGauge(s, METRICS.probeSuccess, "blackbox", probeTargets(s, "external"), false),
     postgres_down: (s) =>
         upGauge(
@@ -118,6 +170,24 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
             true,
         ),
     redis_down: (s) => upGauge(s, METRICS.redisUp, "redis", [{ component: "redis", instance: "redis-0:9121" }], true),
+    kafka_down: (s) => upGauge(s, METRICS.up, "kafka", [{ component: "kafka", instance: "kafka-exporter:9308" }], true),
+    // An expired or invalid certificate fails the handshake: the probe fails and exports no probe_ssl_* series.
+    tls_probe_down: (s) => upGauge(s, METRICS.probeSuccess, "blackbox", probeTargets(s, "tls"), false),
+
+    postgres_replication_lag: (s) => {
+        const instances = postgresInstances(s.runbook);
+        if (instances.length < 2) throw new Error(`${s.runbook.app}: replication lag needs a read replica (data.postgres.readReplicas >= 1)`);
+        // The primary reports 0; the first replica lags by `value`, the others keep up.
+        return {
+            series: instances.map((instance, i) => ({
+                name: METRICS.pgReplicationLag,
+                labels: { app: s.app, component: "postgres", job: "postgres", instance },
+                values: gauge(s.samples, i === 1 ? s.value : 0),
+            })),
+            instances: [{ labels: { app: s.app, component: "postgres", instance: instances[1] }, valueAt: () => s.value }],
+            story: `replica ${instances[1]} replays ${fmt(s.value)} s behind the primary`,
+        };
+    },
 
     external_latency: (s) => ({
         series: probeTargets(s, "external").map((p) => ({
@@ -174,16 +244,16 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
         const series: Sim[] = s.components.flatMap((c) => {
             const base = { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, method: "GET" };
             const requests = [
-                { name: http.requests, labels: { ...base, status: "200" }, values: counter(s.samples, total - server - client) },
-                { name: http.requests, labels: { ...base, status: "404" }, values: counter(s.samples, client) },
-                { name: http.requests, labels: { ...base, status: "500" }, values: counter(s.samples, server) },
+                { name: http.requests, labels: { ...base, [http.statusLabel]: "200" }, values: counter(s.samples, total - server - client) },
+                { name: http.requests, labels: { ...base, [http.statusLabel]: "404" }, values: counter(s.samples, client) },
+                { name: http.requests, labels: { ...base, [http.statusLabel]: "500" }, values: counter(s.samples, server) },
             ];
             const errors =
                 http.errors === http.requests
                     ? []
                     : [
-                          { name: http.errors, labels: { ...base, status: "404" }, values: counter(s.samples, client) },
-                          { name: http.errors, labels: { ...base, status: "500" }, values: counter(s.samples, server) },
+                          { name: http.errors, labels: { ...base, [http.statusLabel]: "404" }, values: counter(s.samples, client) },
+                          { name: http.errors, labels: { ...base, [http.statusLabel]: "500" }, values: counter(s.samples, server) },
                       ];
             return [...requests, ...errors];
         });
@@ -194,34 +264,8 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
         };
     },
 
-    http_latency_p95: (s) => {
-        const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
-        const buckets = latencyBuckets(s.runbook);
-        const perSecond = 100;
-        // 90% of requests are fast; 10% take `value` seconds, so the 95th percentile request takes `value`.
-        const observations = [
-            { latency: buckets[0], share: 0.9 },
-            { latency: s.value, share: 0.1 },
-        ];
-        const cumulative = buckets.map((le) => observations.filter((o) => o.latency <= le).reduce((a, o) => a + o.share, 0));
-        const series: Sim[] = s.components.flatMap((c) => {
-            const base = { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, method: "GET" };
-            return [
-                ...buckets.map((le, i) => ({ name: `${http.duration}_bucket`, labels: { ...base, le: String(le) }, values: counter(s.samples, perSecond * cumulative[i]) })),
-                { name: `${http.duration}_bucket`, labels: { ...base, le: "+Inf" }, values: counter(s.samples, perSecond) },
-            ];
-        });
-        // A histogram only knows buckets: the estimate interpolates linearly inside the bucket that holds the 95th percentile.
-        const i = cumulative.findIndex((c) => c >= 0.95);
-        const lower = i > 0 ? buckets[i - 1] : 0;
-        const below = i > 0 ? cumulative[i - 1] : 0;
-        const estimate = i < 0 ? buckets[buckets.length - 1] : lower + (buckets[i] - lower) * ((0.95 - below) / (cumulative[i] - below));
-        return {
-            series,
-            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(estimate) })),
-            story: `10% of requests take ${fmt(s.value, 3)} s, the rest ${buckets[0]} s`,
-        };
-    },
+    http_latency_p95: (s) => latencyScenario(s),
+    http_latency_p99: (s) => latencyScenario(s),
 
     auth_failures: (s) => {
         const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
@@ -310,19 +354,21 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
         if (members < 2) throw new Error(`${s.runbook.app}: replication lag needs a replica set (data.mongodb.replicaSetMembers >= 2)`);
         const epochMs = 1_767_225_600_000;
         const member = (i: number) => `mongodb-${i}:27017`;
-        // Member 1 lags by `value` seconds, the others keep up; two exporters report the same replica set.
+        // An election is under way (no PRIMARY), and member 1 has fallen so far behind that it is
+        // RECOVERING: neither may hide its lag. Two exporters report the same replica set.
         const lagOf = (i: number) => (i === 1 ? s.value : 0);
+        const stateOf = (i: number) => (i === 1 ? "RECOVERING" : "SECONDARY");
         const series: Sim[] = [0, 1].flatMap((exporter) =>
             Array.from({ length: members }, (_, i) => ({
                 name: METRICS.mongoOptimeMillis,
-                labels: { app: s.app, component: "mongodb", job: "mongodb", instance: `mongodb-${exporter}:9216`, member_idx: member(i), member_state: i === 0 ? "PRIMARY" : "SECONDARY" },
+                labels: { app: s.app, component: "mongodb", job: "mongodb", instance: `mongodb-${exporter}:9216`, member_idx: member(i), member_state: stateOf(i) },
                 values: times(s.samples).map((t) => epochMs + (t - lagOf(i)) * 1000),
             })),
         );
         return {
             series,
             instances: [{ labels: { app: s.app, component: "mongodb", member_idx: member(1) }, valueAt: () => s.value }],
-            story: `secondary ${member(1)} applies the oplog ${fmt(s.value)} s behind the primary`,
+            story: `with no primary during an election, RECOVERING member ${member(1)} is ${fmt(s.value)} s behind the most advanced member`,
         };
     },
 
@@ -422,7 +468,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 ];
             });
         }),
-        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => windowRate(s.value, t) })),
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(s.value) })),
         story: `one replica busy at ${fmt(s.value)}% of its CPU limit since start, the other half that`,
     }),
 
@@ -460,4 +506,38 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
 /** The series and expected values of one alert at one signal value, for `samples` samples from t=0. */
 export function scenarioFor(runbook: Runbook, alert: Alert, app: string, value: number, side: Side, samples: number): Scenario {
     return SCENARIOS[alert.signal]({ runbook, alert, app, components: scopeComponents(runbook, alert), value, side, samples });
+}
+
+/**
+ * Whether an exporter's series is a counter (it only grows; a scenario's value sets its slope) or a
+ * gauge (a scenario's value sets its level). The contract's counters end in `_total` or `_bucket`,
+ * except the MongoDB exporter's serverStatus counters, which keep mongod's own names.
+ */
+export function isCounter(metric: string): boolean {
+    return /_(total|bucket)$/.test(metric) || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
+}
+
+const seriesKey = (sim: Sim) => `${sim.name}${JSON.stringify(Object.entries(sim.labels).sort(([a], [b]) => a.localeCompare(b)))}`;
+
+/**
+ * The series of `calm`, except that from `from` until `until` (seconds) they behave as in
+ * `breach`: a gauge takes the breach scenario's samples, a counter grows at its rate. Both
+ * scenarios must show the same series, as one scenario at two values does.
+ */
+export function splice(calm: Scenario, breach: Scenario, from: number, until = Infinity): Sim[] {
+    const breaching = new Map(breach.series.map((sim) => [seriesKey(sim), sim]));
+    if (breaching.size !== calm.series.length) throw new Error(`the calm and breach scenarios show different series (${calm.story} / ${breach.story})`);
+    return calm.series.map((sim) => {
+        const other = breaching.get(seriesKey(sim));
+        if (!other) throw new Error(`the breach scenario (${breach.story}) has no series ${seriesKey(sim)}`);
+        const values: number[] = [];
+        sim.values.forEach((v, i) => {
+            const t = i * STEP;
+            if (!isCounter(sim.name)) values.push(t >= from && t < until ? other.values[i] : v);
+            // The increment up to sample i happened in the interval (t - STEP, t].
+            else if (i === 0) values.push(v);
+            else values.push(values[i - 1] + (t > from && t <= until ? other.values[i] - other.values[i - 1] : v - sim.values[i - 1]));
+        });
+        return { name: sim.name, labels: sim.labels, values };
+    });
 }

@@ -1,9 +1,11 @@
 import { durationSeconds, type Alert, type Env, type Level, type Runbook } from "../../runbooks";
-import { alertName, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
+import { absenceRule, alertName, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
+import { presenceSubject, presences, selectorOf, type Presence } from "./absence";
 import type { Target } from "../targets";
-import { SCRAPE_INTERVAL } from "./metrics";
-import { STEP, scenarioFor, type Labels, type Sim } from "./promtool-scenarios";
+import { PER_MINUTE_WINDOW, SCRAPE_INTERVAL } from "./metrics";
+import { STEP, scenarioFor, splice, type Labels, type Sim } from "./promtool-scenarios";
 import { SIGNAL_SPECS, alertsOn } from "./signals";
+import { allAlerts } from "./baseline";
 
 /**
  * promtool unit tests for an app's rules. Each signal's scenario (promtool-scenarios.ts) builds
@@ -128,7 +130,7 @@ const seconds = (t: number) => `${t}s`;
  */
 export function evaluationSeconds(runbook: Runbook): number {
     const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-    const every = runbook.alerts.flatMap((a) => a.levels.map((l) => durationSeconds(l.for))).reduce(gcd, 60);
+    const every = allAlerts(runbook).flatMap((a) => a.levels.map((l) => durationSeconds(l.for))).reduce(gcd, 60);
     if (every % STEP !== 0) throw new Error(`${runbook.app}: some \`for\` is not a whole number of the ${SCRAPE_INTERVAL} scrape interval`);
     return every;
 }
@@ -137,33 +139,92 @@ export function evaluationSeconds(runbook: Runbook): number {
 export interface PromtoolCase {
     readonly name: string;
     readonly alertname: string;
+    /**
+     * `fires`: a sustained breach fires exactly `for` after the signal reflects it; `short`: a
+     * breach one scrape interval shorter than `for` never fires; `quiet`: a value on the safe side,
+     * beside another app's breach, never fires.
+     */
+    readonly kind: "fires" | "short" | "quiet" | "watchdog";
+    /** When the breach starts, in seconds from the first sample (fires and short cases). */
+    readonly breachAt?: number;
     /** Every metric the case's series use; cases with disjoint sets can share a test group. */
     readonly metrics: ReadonlySet<string>;
     readonly input_series: readonly InputSeries[];
     readonly alert_rule_test: readonly AlertRuleTest[];
 }
 
+/**
+ * Alert windows longer than this (availability's hour) are the unit's own definition, not a
+ * detection delay: their levels are tested from a breach that starts with the series.
+ */
+const EDGE_WINDOW_LIMIT = durationSeconds(PER_MINUTE_WINDOW);
+
+/** When the timing cases of a level breach, and when the alert must fire. */
+export interface LevelTiming {
+    /** Seconds from the first sample to the start of the sustained breach. */
+    readonly breachAt: number;
+    /** The first evaluation at which the signal's whole window lies in the breach. */
+    readonly onset: number;
+    readonly firesAt: number;
+    /** How long the short breach lasts: `for` less one scrape interval. */
+    readonly shortBreach: number;
+    readonly evaluation: number;
+    readonly horizon: number;
+}
+
+/**
+ * The timeline of a level's cases. The series start on the safe side; the breach starts at an
+ * evaluation late enough that every window is full of safe samples by then. The signal reflects the
+ * breach at the first evaluation whose whole window (one scrape interval for a rate of the last two
+ * samples, a minute for per-minute counts, none for a gauge) lies in it; the alert is pending from
+ * there and fires `for` later.
+ */
+export function levelTiming(runbook: Runbook, alert: Alert, level: Level): LevelTiming {
+    const hold = durationSeconds(level.for);
+    const tick = evaluationSeconds(runbook);
+    const spec = SIGNAL_SPECS[alert.signal];
+    const window = spec.window ? durationSeconds(spec.window) : 0;
+    const upTo = (t: number) => Math.ceil(t / tick) * tick;
+    if (window > EDGE_WINDOW_LIMIT) {
+        return { breachAt: 0, onset: NaN, firesAt: NaN, shortBreach: NaN, evaluation: tick, horizon: window + hold + 2 * tick };
+    }
+    const breachAt = upTo(window + STEP);
+    const onset = upTo(breachAt + window);
+    const shortBreach = hold - STEP;
+    return { breachAt, onset, firesAt: onset + hold, shortBreach, evaluation: tick, horizon: upTo(breachAt + Math.max(hold, shortBreach + window) + 2 * tick) };
+}
+
 function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): PromtoolCase[] {
     const name = alertName(runbook.app, alert.id, level.severity);
     const hold = durationSeconds(level.for);
-    const tick = evaluationSeconds(runbook);
-    const window = SIGNAL_SPECS[alert.signal].window;
-    const horizon = (window ? durationSeconds(window) : 0) + hold + 2 * tick;
+    const timing = levelTiming(runbook, alert, level);
+    const { evaluation: tick, horizon } = timing;
     const samples = horizon / STEP + 1;
     const { fire, calm } = testValues(alert, level);
     const ticks = Array.from({ length: horizon / tick + 1 }, (_, i) => i * tick);
     const where = `${name} (${runbook.app}/${env})`;
+    const edges = !Number.isNaN(timing.onset);
 
     const firing = scenarioFor(runbook, alert, runbook.app, fire, "fire", samples);
+    const quiet = scenarioFor(runbook, alert, runbook.app, calm, "calm", samples);
     const crossed = (v: number | undefined) => v !== undefined && beyond(alert, level, v);
-    const onsets = firing.instances.map((inst) => ticks.find((t) => crossed(inst.valueAt(t))));
-    const onset = onsets[0];
-    if (onset === undefined || onsets.some((o) => o !== onset) || onset + hold > horizon) {
-        throw new Error(`${where}: the firing scenario does not cross ${level.threshold} at one moment early enough to hold ${level.for} within ${horizon}s`);
+    let onset: number;
+    if (edges) {
+        onset = timing.onset;
+        for (const inst of quiet.instances) {
+            for (const t of ticks.filter((t) => t < timing.breachAt)) {
+                if (crossed(inst.valueAt(t))) throw new Error(`${where}: the calm scenario crosses ${level.threshold} at ${t}s, before the breach`);
+            }
+        }
+    } else {
+        const onsets = firing.instances.map((inst) => ticks.find((t) => crossed(inst.valueAt(t))));
+        if (onsets[0] === undefined || onsets.some((o) => o !== onsets[0])) throw new Error(`${where}: the firing scenario does not cross ${level.threshold} at one moment`);
+        onset = onsets[0];
     }
     // Prometheus marks the alert pending at the first evaluation that crosses and fires at the
     // first one `for` later: the case checks that evaluation and the one before it.
     const firesAt = onset + hold;
+    if (firesAt > horizon) throw new Error(`${where}: the firing scenario cannot hold ${level.for} within ${horizon}s`);
     for (const inst of firing.instances) {
         for (const t of ticks.filter((t) => t >= onset && t <= firesAt)) {
             const v = inst.valueAt(t);
@@ -179,34 +240,101 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
         exp_annotations: Object.fromEntries(Object.entries(levelAnnotations(runbook, alert, level)).map(([k, tpl]) => [k, renderTemplate(tpl, inst.labels, inst.valueAt(firesAt) as number)])),
     }));
 
-    const quiet = scenarioFor(runbook, alert, runbook.app, calm, "calm", samples);
     for (const inst of quiet.instances) {
         for (const t of ticks.filter((t) => t <= firesAt)) {
-            const v = inst.valueAt(t);
-            if (v !== undefined && beyond(alert, level, v)) throw new Error(`${where}: the quiet scenario crosses ${level.threshold} at ${t}s`);
+            if (crossed(inst.valueAt(t))) throw new Error(`${where}: the quiet scenario crosses ${level.threshold} at ${t}s`);
         }
     }
     const stranger = scenarioFor(runbook, alert, `not-${runbook.app}`, fire, "fire", samples);
-    const inputs = (sims: readonly Sim[]) => sims.map((sim) => ({ series: seriesString(sim), values: encodeValues(sim.values) }));
+    const encode = (sims: readonly Sim[]) => sims.map((sim) => ({ series: seriesString(sim), values: encodeValues(sim.values) }));
     const metricsOf = (sims: readonly Sim[]) => new Set(sims.map((sim) => sim.name));
+    const sustained = edges ? splice(quiet, firing, timing.breachAt) : firing.series;
+    const quietCase: PromtoolCase = {
+        name: `${name} quiet: ${quiet.story}, while another app's ${firing.story}`,
+        alertname: name,
+        kind: "quiet",
+        metrics: metricsOf([...quiet.series, ...stranger.series]),
+        input_series: encode([...quiet.series, ...stranger.series]),
+        alert_rule_test: [{ eval_time: seconds(firesAt), alertname: name, exp_alerts: [] }],
+    };
+    const firesCase: PromtoolCase = {
+        name: edges
+            ? `${name} fires: ${quiet.story} until ${seconds(timing.breachAt)}, then ${firing.story}; fires ${level.for} after ${seconds(onset)}`
+            : `${name} fires: ${firing.story}, from ${seconds(onset)} for ${level.for}`,
+        alertname: name,
+        kind: "fires",
+        breachAt: timing.breachAt,
+        metrics: metricsOf(sustained),
+        input_series: encode(sustained),
+        alert_rule_test: [
+            { eval_time: seconds(firesAt - tick), alertname: name, exp_alerts: [] },
+            { eval_time: seconds(firesAt), alertname: name, exp_alerts: expected },
+        ],
+    };
+    if (!edges) return [firesCase, quietCase];
+    // The short breach is framed by the calm value, beside another app's sustained breach: it is
+    // also the quiet case (one promtool group fewer per level).
+    const short = splice(quiet, firing, timing.breachAt, timing.breachAt + timing.shortBreach);
+    const shortCase: PromtoolCase = {
+        name: `${name} holds: ${firing.story} for only ${seconds(timing.shortBreach)} from ${seconds(timing.breachAt)}, ${quiet.story} around it, while another app's ${firing.story}`,
+        alertname: name,
+        kind: "short",
+        breachAt: timing.breachAt,
+        metrics: metricsOf([...short, ...stranger.series]),
+        input_series: encode([...short, ...stranger.series]),
+        alert_rule_test: ticks.filter((t) => t >= timing.breachAt).map((t) => ({ eval_time: seconds(t), alertname: name, exp_alerts: [] })),
+    };
+    return [firesCase, shortCase];
+}
 
+/** A sample the exporter would report for a presence series: up gauges 1, sizes and timestamps plausible. */
+const PRESENT_VALUE: Readonly<Record<string, number>> = { container_memory_working_set_bytes: 104857600, node_filesystem_size_bytes: 107374182400, backup_last_success_timestamp_seconds: 1767225600 };
+
+/**
+ * The absence rules' cases, all of a stack's at once (each rule selects its own series by its
+ * matchers, so they cannot disturb one another; one promtool group each instead of two per rule):
+ * every series is reported, then vanishes (a stale marker, as Prometheus writes when a scrape fails
+ * or a target goes), and each rule fires `for` after; while they are reported, none fires.
+ */
+function absenceCases(runbook: Runbook, env: Env, ps: readonly Presence[]): PromtoolCase[] {
+    if (ps.length === 0) return [];
+    const tick = evaluationSeconds(runbook);
+    const rules = ps.map((p) => ({ p, rule: absenceRule(runbook, env, p) }));
+    const hold = Math.max(...rules.map((r) => durationSeconds(r.rule.for ?? "0s")));
+    const vanishAt = 2 * tick;
+    const firesAt = vanishAt + hold;
+    const samples = (firesAt + tick) / STEP + 1;
+    const present = vanishAt / STEP;
+    const series = (p: Presence) =>
+        `${p.metric}{${Object.entries({ ...p.matchers, job: presenceSubject(p), instance: `${presenceSubject(p)}:9100` })
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(", ")}}`;
+    const value = (p: Presence) => num(PRESENT_VALUE[p.metric] ?? 1);
+    const metrics = new Set(ps.map((p) => p.metric));
+    const names = rules.map((r) => r.rule.alert).join(", ");
     return [
         {
-            name: `${name} fires: ${firing.story}, from ${seconds(onset)} for ${level.for}`,
-            alertname: name,
-            metrics: metricsOf(firing.series),
-            input_series: inputs(firing.series),
-            alert_rule_test: [
-                { eval_time: seconds(firesAt - tick), alertname: name, exp_alerts: [] },
-                { eval_time: seconds(firesAt), alertname: name, exp_alerts: expected },
-            ],
+            name: `absence rules fire: ${ps.map(selectorOf).join(", ")} vanish at ${seconds(vanishAt)}`,
+            alertname: names,
+            kind: "fires",
+            breachAt: vanishAt,
+            metrics,
+            input_series: ps.map((p) => ({ series: series(p), values: `${value(p)}x${present - 1} stale` })),
+            alert_rule_test: rules.flatMap(({ p, rule }) => {
+                const at = vanishAt + durationSeconds(rule.for ?? "0s");
+                return [
+                    { eval_time: seconds(at - tick), alertname: rule.alert, exp_alerts: [] },
+                    { eval_time: seconds(at), alertname: rule.alert, exp_alerts: [{ exp_labels: { ...p.matchers, ...rule.labels }, exp_annotations: rule.annotations }] },
+                ];
+            }),
         },
         {
-            name: `${name} quiet: ${quiet.story}, while another app's ${firing.story}`,
-            alertname: name,
-            metrics: metricsOf([...quiet.series, ...stranger.series]),
-            input_series: inputs([...quiet.series, ...stranger.series]),
-            alert_rule_test: [{ eval_time: seconds(firesAt), alertname: name, exp_alerts: [] }],
+            name: `absence rules quiet: ${ps.map(selectorOf).join(", ")} reported throughout`,
+            alertname: names,
+            kind: "quiet",
+            metrics,
+            input_series: ps.map((p) => ({ series: series(p), values: `${value(p)}x${samples - 1}` })),
+            alert_rule_test: rules.map(({ rule }) => ({ eval_time: seconds(firesAt), alertname: rule.alert, exp_alerts: [] })),
         },
     ];
 }
@@ -216,9 +344,11 @@ export function promtoolCases(runbook: Runbook, env: Env, target: Target): Promt
     const watchdog = watchdogRule(runbook, env, target);
     return [
         ...alertsOn(runbook, target).prometheus.flatMap((alert) => alert.levels.flatMap((level) => levelCases(runbook, env, alert, level))),
+        ...absenceCases(runbook, env, presences(runbook, target)),
         {
             name: `${WATCHDOG} fires from the first evaluation`,
             alertname: WATCHDOG,
+            kind: "watchdog",
             metrics: new Set(),
             input_series: [],
             alert_rule_test: [{ eval_time: "0s", alertname: WATCHDOG, exp_alerts: [{ exp_labels: watchdog.labels, exp_annotations: watchdog.annotations }] }],

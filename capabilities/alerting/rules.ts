@@ -1,5 +1,6 @@
 import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source } from "../../runbooks";
 import { levelBound, levelCondition, UNIT_SUFFIX } from "./levels";
+import { absenceRuleParts, presences, type Presence } from "./absence";
 import type { Target } from "../targets";
 import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchOnlySignal, signalQuery } from "./signals";
 
@@ -91,6 +92,18 @@ function levelRule(runbook: Runbook, env: Env, alert: Alert, level: Level): Aler
     };
 }
 
+/** The absence rule of one series the stack's alerts read (absence.ts). */
+export function absenceRule(runbook: Runbook, env: Env, p: Presence): AlertingRule {
+    const parts = absenceRuleParts(runbook, env, p);
+    return {
+        alert: pascal(`${runbook.app}-${parts.id}`),
+        expr: parts.expr,
+        for: parts.for,
+        labels: parts.labels,
+        annotations: { ...parts.annotations, runbook_url: `${RUNBOOK_BASE_URL}/${runbook.app}/${runbook.seed}` },
+    };
+}
+
 export function watchdogRule(runbook: Runbook, env: Env, target: Target): AlertingRule {
     const cloudwatch = alertsOn(runbook, target).cloudwatch;
     const elsewhere = cloudwatch.length
@@ -112,16 +125,25 @@ export function watchdogRule(runbook: Runbook, env: Env, target: Target): Alerti
 }
 
 /**
- * The rule group of one app and environment: one alert per runbook alert level, plus the Watchdog.
+ * The rule group of one app and environment: one alert per level of the runbook's alerts and the
+ * platform's defaults (baseline.ts), one absence rule per series they read (absence.ts), plus the Watchdog.
  * On `aws`, the signals in CLOUDWATCH_ONLY_SIGNALS are left to CloudWatch alarms; the Watchdog's
  * description names them so the group says what it does not cover.
  */
 export function rulesFor(runbook: Runbook, env: Env, target: Target): RuleFile {
-    const rules = alertsOn(runbook, target).prometheus.flatMap((alert) => alert.levels.map((level) => levelRule(runbook, env, alert, level)));
+    const levels = alertsOn(runbook, target).prometheus.flatMap((alert) => alert.levels.map((level) => levelRule(runbook, env, alert, level)));
+    const absence = presences(runbook, target).map((p) => absenceRule(runbook, env, p));
+    const rules = [...levels, ...absence];
     const names = new Set<string>();
     for (const r of rules) {
         if (names.has(r.alert)) throw new Error(`${runbook.app}: two rules are named ${r.alert}; alert ids must differ beyond punctuation`);
         names.add(r.alert);
+    }
+    // The policy pack recognises a runbook alert's rule by the alert id in its name: no other rule may carry one.
+    const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+    for (const r of absence) {
+        const clash = runbook.alerts.find((a) => norm(r.alert).includes(norm(a.id)));
+        if (clash) throw new Error(`${runbook.app}: absence rule ${r.alert} contains the runbook alert id ${clash.id}`);
     }
     return { groups: [{ name: `${runbook.app}-${env}`, rules: [...rules, watchdogRule(runbook, env, target)] }] };
 }

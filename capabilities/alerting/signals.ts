@@ -1,7 +1,8 @@
 import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
 import type { Target } from "../targets";
+import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, RATE_WINDOW, SCOPE_LABELS, httpMetricNames, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 
 /**
@@ -23,6 +24,8 @@ export interface QueryContext {
     /** Label matchers scoping the series to the alert, without braces: `app="x", component=~"a|b"`. */
     readonly sel: string;
     readonly http: HttpMetricNames;
+    /** Requests per second below which HTTP ratios are not read (the app's minimum traffic), as a PromQL number. */
+    readonly minRequestsPerSecond: string;
     /** The runbook's slow-query threshold, in seconds, as a PromQL number. */
     readonly slowQuerySeconds: string;
     /** The runbook's backup datasets grouped by interval, in seconds. */
@@ -38,12 +41,39 @@ export interface SignalSpec {
     readonly dataService?: "postgres" | "redis" | "kafka" | "mongodb";
     /** Labels that tell one alert instance from another; the value expression keeps exactly these. */
     readonly identity: readonly string[];
-    /** The window a rate or average is taken over; absent for gauges read as they are. */
+    /**
+     * How far back the value looks: one scrape interval for a rate of the last two samples, the
+     * unit's own window for per-minute counts and availability; absent for gauges read as they are.
+     */
     readonly window?: string;
     readonly metrics: (http: HttpMetricNames) => readonly string[];
     /** How the value is measured, one line for the docs. */
     readonly how: string;
     readonly value: (c: QueryContext) => string;
+    /**
+     * The targets whose series tell this signal apart from others; elsewhere its alerts are left out.
+     * Only Docker probes every replica of a service; elsewhere a service is probed once, through its load balancer.
+     */
+    readonly onlyOn?: readonly Target[];
+}
+
+/** The per-second rate over the last scrape interval of the counter selected by `series`. */
+const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
+
+/** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic. */
+const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
+
+/** A percentile of the request-duration histogram: one declaration per quantile in LATENCY_QUANTILES. */
+function latencyPercentile(signal: Signal): SignalSpec {
+    const q = LATENCY_QUANTILES[signal];
+    if (q === undefined) throw new Error(`${signal} has no quantile in LATENCY_QUANTILES`);
+    return appMetric({
+        unit: "seconds",
+        window: SCRAPE_INTERVAL,
+        metrics: (h) => [`${h.duration}_bucket`, h.requests],
+        how: `${Math.round(q * 100)}th percentile estimated from the request-duration histogram`,
+        value: (c) => `histogram_quantile(${q}, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)})) ${enoughTraffic(c)}`,
+    });
 }
 
 const notFs = `fstype!~"${IGNORED_FSTYPES.join("|")}"`;
@@ -95,7 +125,17 @@ function probeFails(probe: "health" | "external", how: string): SignalFacts {
 }
 
 export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
-    service_down: probed("services", "infrastructure", probeFails("health", "1 while the /health probe of any replica fails")),
+    // No replica answering is the outage the runbooks page for; one dead replica of several is service_replica_down.
+    service_down: probed("services", "infrastructure", {
+        unit: "bool",
+        metrics: () => [METRICS.probeSuccess],
+        how: "1 while no replica's /health probe succeeds",
+        value: (c) => `1 - max by (${by(SCOPE_LABELS)}) (${METRICS.probeSuccess}{${c.sel}, probe="health"})`,
+    }),
+    service_replica_down: {
+        ...probed("services", "infrastructure", probeFails("health", "1 while the /health probe of any one replica fails")),
+        onlyOn: ["docker"],
+    },
     availability: probed("services", "api", {
         unit: "percent",
         window: "1h",
@@ -105,19 +145,14 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     http_error_rate: appMetric({
         unit: "percent",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: (h) => [...new Set([h.requests, h.errors])],
         how: "5xx answers as a share of all requests",
         value: (c) =>
-            `100 * sum by (${by(SCOPE_LABELS)}) (rate(${c.http.errors}{${c.sel}, status=~"5.."}[${RATE_WINDOW}])) / sum by (${by(SCOPE_LABELS)}) (rate(${c.http.requests}{${c.sel}}[${RATE_WINDOW}]))`,
+            `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, ${c.http.statusLabel}=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) ${enoughTraffic(c)}`,
     }),
-    http_latency_p95: appMetric({
-        unit: "seconds",
-        window: RATE_WINDOW,
-        metrics: (h) => [`${h.duration}_bucket`],
-        how: "95th percentile estimated from the request-duration histogram",
-        value: (c) => `histogram_quantile(0.95, sum by (${by(SCOPE_LABELS)}, le) (rate(${c.http.duration}_bucket{${c.sel}}[${RATE_WINDOW}])))`,
-    }),
+    http_latency_p95: latencyPercentile("http_latency_p95"),
+    http_latency_p99: latencyPercentile("http_latency_p99"),
     auth_failures: appMetric({
         unit: "per_minute",
         window: PER_MINUTE_WINDOW,
@@ -142,6 +177,12 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
             return `sum by (${by(INSTANCE_LABELS)}) (increase(${METRICS.pgCalls}{${c.sel}}[${m}]) and (rate(${METRICS.pgSeconds}{${c.sel}}[${m}]) / rate(${METRICS.pgCalls}{${c.sel}}[${m}]) > ${c.slowQuerySeconds}))`;
         },
     }),
+    postgres_replication_lag: dataMetric("postgres", {
+        unit: "seconds",
+        metrics: () => [METRICS.pgReplicationLag],
+        how: "replay lag of each read replica (postgres_exporter's replication collector; 0 on the primary)",
+        value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.pgReplicationLag}{${c.sel}})`,
+    }),
     mongodb_down: dataMetric("mongodb", unreachable(METRICS.mongoUp, "1 while the exporter cannot reach the member")),
     mongodb_connections_usage: dataMetric("mongodb", {
         unit: "percent",
@@ -154,43 +195,45 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     mongodb_query_time: dataMetric("mongodb", {
         unit: "seconds",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.mongoLatencyMicros, METRICS.mongoOps],
         how: "mean latency of reads and writes (serverStatus.opLatencies, microseconds) per operation",
         value: (c) => {
             const rw = `${c.sel}, op_type=~"reads|writes"`;
-            return `sum by (${by(INSTANCE_LABELS)}) (rate(${METRICS.mongoLatencyMicros}{${rw}}[${RATE_WINDOW}])) / sum by (${by(INSTANCE_LABELS)}) (rate(${METRICS.mongoOps}{${rw}}[${RATE_WINDOW}])) / 1e6`;
+            return `sum by (${by(INSTANCE_LABELS)}) (${lastRate(`${METRICS.mongoLatencyMicros}{${rw}}`)}) / sum by (${by(INSTANCE_LABELS)}) (${lastRate(`${METRICS.mongoOps}{${rw}}`)}) / 1e6`;
         },
     }),
     mongodb_replication_lag: dataMetric("mongodb", {
         unit: "seconds",
         identity: ["app", "component", "member_idx"],
         metrics: () => [METRICS.mongoOptimeMillis],
-        how: "primary's optime minus each secondary's (replSetGetStatus, milliseconds)",
+        // Against the most advanced member in any state, not the PRIMARY: during an election there is
+        // none, and a secondary that falls far enough behind turns RECOVERING; neither may resolve the alert.
+        how: "the most advanced member's optime minus each member's, whatever their state (replSetGetStatus, milliseconds; arbiters hold no data)",
         value: (c) =>
-            `(max by (${by(SCOPE_LABELS)}) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state="PRIMARY"}) - on (${by(SCOPE_LABELS)}) group_right min by (${by(SCOPE_LABELS)}, member_idx) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state="SECONDARY"})) / 1000`,
+            `(max by (${by(SCOPE_LABELS)}) (${METRICS.mongoOptimeMillis}{${c.sel}}) - on (${by(SCOPE_LABELS)}) group_right min by (${by(SCOPE_LABELS)}, member_idx) (${METRICS.mongoOptimeMillis}{${c.sel}, member_state!="ARBITER"})) / 1000`,
     }),
     mongodb_lock_wait: dataMetric("mongodb", {
         unit: "seconds",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [...MONGO_LOCK_WAIT_MICROS, ...MONGO_LOCK_WAITS],
         how: "mean wait per acquisition that had to wait, in the worst mode of the Global lock (serverStatus.locks, microseconds)",
         // One ratio per mode, tagged with the mode so `or` keeps them all: rate() drops the metric
         // name, and the modes' series would otherwise collide.
         value: (c) =>
             `max by (${by(INSTANCE_LABELS)}) (${MONGO_LOCK_MODES.map(
-                (m, i) => `label_replace(rate(${MONGO_LOCK_WAIT_MICROS[i]}{${c.sel}}[${RATE_WINDOW}]) / rate(${MONGO_LOCK_WAITS[i]}{${c.sel}}[${RATE_WINDOW}]), "mode", "${m}", "", "")`,
+                (m, i) => `label_replace(${lastRate(`${MONGO_LOCK_WAIT_MICROS[i]}{${c.sel}}`)} / ${lastRate(`${MONGO_LOCK_WAITS[i]}{${c.sel}}`)}, "mode", "${m}", "", "")`,
             ).join(" or ")}) / 1e6`,
     }),
     redis_down: dataMetric("redis", unreachable(METRICS.redisUp, "1 while the exporter cannot reach the node")),
     redis_hit_rate: dataMetric("redis", {
         unit: "percent",
         identity: SCOPE_LABELS,
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.redisHits, METRICS.redisMisses],
         how: "keyspace hits as a share of hits + misses",
         value: (c) => {
-            const r = (m: string) => `sum by (${by(SCOPE_LABELS)}) (rate(${m}{${c.sel}}[${RATE_WINDOW}]))`;
+            const r = (m: string) => `sum by (${by(SCOPE_LABELS)}) (${lastRate(`${m}{${c.sel}}`)})`;
             return `100 * ${r(METRICS.redisHits)} / (${r(METRICS.redisHits)} + ${r(METRICS.redisMisses)})`;
         },
     }),
@@ -207,6 +250,8 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         how: "messages behind, summed over the topic's partitions, for the runbook's groups and topics",
         value: (c) => `sum by (app, component, consumergroup, topic) (${METRICS.kafkaLag}{${c.sel}})`,
     }),
+    // kafka_exporter answers no scrape while it cannot reach the brokers: the scrape's `up` is the signal.
+    kafka_down: dataMetric("kafka", unreachable(METRICS.up, "1 while the exporter's scrape fails (it cannot reach the brokers)")),
     memory_usage: containerMetric({
         unit: "percent",
         metrics: () => [METRICS.containerMemory, METRICS.containerMemoryLimit],
@@ -215,11 +260,11 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     cpu_usage: containerMetric({
         unit: "percent",
-        window: RATE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.containerCpu, METRICS.containerCpuQuota, METRICS.containerCpuPeriod],
         how: "CPU seconds per second of the busiest replica as a share of its CPU limit (quota / period)",
         value: (c) =>
-            `100 * max by (${by(SCOPE_LABELS)}) (rate(${METRICS.containerCpu}{${c.sel}}[${RATE_WINDOW}]) / ignoring (cpu) ((${METRICS.containerCpuQuota}{${c.sel}} > 0) / ${METRICS.containerCpuPeriod}{${c.sel}}))`,
+            `100 * max by (${by(SCOPE_LABELS)}) (${lastRate(`${METRICS.containerCpu}{${c.sel}}`)} / ignoring (cpu) ((${METRICS.containerCpuQuota}{${c.sel}} > 0) / ${METRICS.containerCpuPeriod}{${c.sel}}))`,
     }),
     disk_usage: {
         unit: "percent",
@@ -243,6 +288,12 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         metrics: () => [METRICS.certExpiry],
         how: "days until the earliest certificate served on the public host expires",
         value: (c) => `min by (${by(SCOPE_LABELS)}) (${METRICS.certExpiry}{${c.sel}, probe="tls"} - time()) / 86400`,
+    }),
+    tls_probe_down: probed("tls-services", "infrastructure", {
+        unit: "bool",
+        metrics: () => [METRICS.probeSuccess],
+        how: "1 while the TLS probe of the public host fails; an expired or invalid certificate fails the handshake, so no `probe_ssl_*` series is left to read",
+        value: (c) => `1 - min by (${by(SCOPE_LABELS)}) (${METRICS.probeSuccess}{${c.sel}, probe="tls"})`,
     }),
     backup_age: {
         unit: "intervals",
@@ -285,10 +336,11 @@ export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnly
     return (CLOUDWATCH_ONLY_SIGNALS as readonly Signal[]).includes(signal);
 }
 
-/** The runbook's alerts split by who evaluates them on a target. */
+/** The runbook's alerts and the platform's defaults (baseline.ts), split by who evaluates them on a target. */
 export function alertsOn(runbook: Runbook, target: Target): { prometheus: Alert[]; cloudwatch: Alert[] } {
-    const cloudwatch = target === "aws" ? runbook.alerts.filter((a) => isCloudWatchOnlySignal(a.signal)) : [];
-    return { prometheus: runbook.alerts.filter((a) => !cloudwatch.includes(a)), cloudwatch };
+    const alerts = allAlerts(runbook).filter((a) => SIGNAL_SPECS[a.signal].onlyOn?.includes(target) ?? true);
+    const cloudwatch = target === "aws" ? alerts.filter((a) => isCloudWatchOnlySignal(a.signal)) : [];
+    return { prometheus: alerts.filter((a) => !cloudwatch.includes(a)), cloudwatch };
 }
 
 /** The `component` values an alert's series carry; empty for host- and backup-scoped signals. */
@@ -329,7 +381,7 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
 /** Label matchers for an alert's series. */
 export function alertSelector(runbook: Runbook, alert: Alert): string {
     const components = scopeComponents(runbook, alert);
-    if (SIGNAL_SPECS[alert.signal].scope === "data" && components[0] === "kafka") return kafkaSelector(runbook, true);
+    if (alert.signal === "kafka_consumer_lag") return kafkaSelector(runbook, true);
     return [`app="${runbook.app}"`, ...(components.length ? [oneOf("component", components)] : [])].join(", ");
 }
 
@@ -342,6 +394,7 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
     return {
         sel,
         http: httpMetricNames(APP_METRIC_NAMING[runbook.app]),
+        minRequestsPerSecond: String(minRequestsPerSecond(runbook.app)),
         slowQuerySeconds: String((runbook.data.postgres?.slowQueryMs ?? NaN) / 1000),
         backupGroups: [...byInterval.entries()].sort(([a], [b]) => a - b).map(([seconds, datasets]) => ({ datasets, seconds: String(seconds) })),
     };
@@ -353,6 +406,7 @@ export function signalQuery(runbook: Runbook, alert: Alert): string {
     if (alert.unit !== spec.unit) {
         throw new Error(`${runbook.app} alert ${alert.id}: \`unit\` is ${alert.unit}, but signal ${alert.signal} is measured in ${spec.unit}`);
     }
+    if (isLatencySignal(alert.signal)) latencyBuckets(runbook);
     if (alert.signal === "postgres_slow_queries" && !runbook.data.postgres) {
         throw new Error(`${runbook.app} alert ${alert.id}: slow queries need \`data.postgres.slowQueryMs\``);
     }

@@ -16,6 +16,7 @@ import { levelSummary } from "../alerting/levels";
 import { CHART_SPECS, chartsFor } from "../alerting/charts";
 import { httpMetricNames, APP_METRIC_NAMING, type Family } from "../alerting/metrics";
 import { SIGNAL_SPECS, signalQuery } from "../alerting/signals";
+import { allAlerts } from "../alerting/baseline";
 
 /**
  * Grafana dashboards per app: the ones its runbook names (`monitoring.dashboards`), each holding
@@ -137,7 +138,7 @@ export function dashboardsFor(runbook: Runbook): DashboardFile[] {
             .refresh("1m")
             .withVariable(new DatasourceVariableBuilder("datasource").label("Prometheus").type("prometheus"));
         for (const family of FAMILY_ORDER.filter((f) => homes.get(f) === id)) {
-            const alerts = runbook.alerts.filter((a) => SIGNAL_SPECS[a.signal].family === family);
+            const alerts = allAlerts(runbook).filter((a) => SIGNAL_SPECS[a.signal].family === family);
             const charts = chartsFor(runbook).filter((c) => CHART_SPECS[c].family === family);
             if (alerts.length === 0 && charts.length === 0) continue;
             // An expanded row is followed by its panels at the top level (nested panels mean a collapsed row).

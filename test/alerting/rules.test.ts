@@ -1,6 +1,7 @@
 import test from "ava";
 import { rulesFor, RUNBOOK_BASE_URL, WATCHDOG } from "../../capabilities/alerting/rules";
 import { alertsOn } from "../../capabilities/alerting/signals";
+import { presences } from "../../capabilities/alerting/absence";
 import { COMBOS } from "./helpers";
 
 const SUFFIX = { percent: "%", seconds: " s", per_minute: "/min", messages: " messages", days: " days", intervals: " backup intervals", bool: "" } as const;
@@ -9,7 +10,7 @@ test("one rule per runbook alert level, with the level's threshold, direction, `
     for (const c of COMBOS) {
         const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
         const alerts = alertsOn(c.runbook, c.target).prometheus;
-        t.is(rules.length, alerts.reduce((n, a) => n + a.levels.length, 0) + 1, c.stack);
+        t.is(rules.length, alerts.reduce((n, a) => n + a.levels.length, 0) + presences(c.runbook, c.target).length + 1, c.stack);
         for (const alert of alerts) {
             for (const level of alert.levels) {
                 const matching = rules.filter((r) => r.labels.alert_id === alert.id && r.labels.severity === level.severity);

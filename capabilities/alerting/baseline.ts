@@ -1,0 +1,173 @@
+import { DEFAULTS } from "../../runbooks/defaults";
+import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Signal, type Source } from "../../runbooks";
+
+/**
+ * Platform-default alerts: what every stack watches whether or not its runbook says so. Each data
+ * service the stack runs gets baseline health (down, saturation, replication where it replicates),
+ * and every public host a TLS probe alert, unless the runbook already alerts on that signal for
+ * that service. They are ordinary alerts (rules, promtool cases, exporters and dashboard rows follow
+ * from them as from the runbook's), cited to the runbook text that says the service runs, with every
+ * number marked `defaulted` and its reason from runbooks/defaults.ts.
+ */
+
+/** Every baseline alert id starts with this, so no rule name can be mistaken for a runbook alert's. */
+export const BASELINE_PREFIX = "platform";
+
+interface Baseline {
+    readonly what: string;
+    readonly title: string;
+    readonly signal: Signal;
+    readonly direction: "above" | "below";
+    readonly unit: Alert["unit"];
+    readonly severity: AlertSeverity;
+    readonly threshold: number;
+    readonly for: string;
+    readonly reasons: { readonly threshold?: string; readonly for: string; readonly severity: string };
+}
+
+function down(service: string, signal: Signal): Baseline {
+    return {
+        // Not "down": the policy pack recognises a runbook's `<service>-down` alert by that word in a rule's name.
+        what: "unreachable",
+        title: `${service} not answering (platform default)`,
+        signal,
+        direction: "above",
+        unit: "bool",
+        severity: DEFAULTS.dataDownSeverity.value,
+        threshold: 0,
+        for: DEFAULTS.dataDownFor.value,
+        reasons: { for: DEFAULTS.dataDownFor.reason, severity: DEFAULTS.dataDownSeverity.reason },
+    };
+}
+
+function warning(what: string, title: string, signal: Signal, unit: Alert["unit"], d: { readonly value: number; readonly reason: string }): Baseline {
+    return {
+        what,
+        title: `${title} (platform default)`,
+        signal,
+        direction: "above",
+        unit,
+        severity: "warning",
+        threshold: d.value,
+        for: DEFAULTS.alertFor.value,
+        reasons: { threshold: d.reason, for: DEFAULTS.alertFor.reason, severity: "a platform default warns: the runbook gives this signal no severity" },
+    };
+}
+
+/** Baseline health per data service kind the runbook runs. */
+function dataBaselines(rb: Runbook): { service: string; source: Source; checks: Baseline[] }[] {
+    const out: { service: string; source: Source; checks: Baseline[] }[] = [];
+    const { postgres, redis, kafka, mongodb } = rb.data;
+    if (postgres) {
+        out.push({
+            service: "postgres",
+            source: postgres.source,
+            checks: [
+                down("PostgreSQL", "postgres_down"),
+                warning("connections", "PostgreSQL connections near max_connections", "postgres_pool_usage", "percent", DEFAULTS.postgresPoolWarning),
+                ...(postgres.readReplicas > 0 ? [warning("replication", "PostgreSQL replica behind the primary", "postgres_replication_lag", "seconds", DEFAULTS.replicationLagWarning)] : []),
+            ],
+        });
+    }
+    if (redis) {
+        out.push({
+            service: "redis",
+            source: redis.source,
+            checks: [down("Redis", "redis_down"), warning("memory", "Redis memory near maxmemory", "redis_memory_usage", "percent", DEFAULTS.redisMemoryWarning)],
+        });
+    }
+    if (kafka) out.push({ service: "kafka", source: kafka.source, checks: [down("Kafka", "kafka_down")] });
+    if (mongodb) {
+        out.push({
+            service: "mongodb",
+            source: mongodb.source,
+            checks: [
+                down("MongoDB", "mongodb_down"),
+                warning("connections", "MongoDB connections near the limit", "mongodb_connections_usage", "percent", DEFAULTS.mongoConnectionsWarning),
+                ...(mongodb.replicaSetMembers > 1 ? [warning("replication", "MongoDB member behind the most advanced one", "mongodb_replication_lag", "seconds", DEFAULTS.replicationLagWarning)] : []),
+            ],
+        });
+    }
+    return out;
+}
+
+function toAlert(id: string, subject: string | undefined, source: Source, b: Baseline): Alert {
+    return {
+        id,
+        title: b.title,
+        signal: b.signal,
+        direction: b.direction,
+        unit: b.unit,
+        ...(subject ? { subject } : {}),
+        levels: [
+            {
+                severity: b.severity,
+                threshold: b.threshold,
+                for: b.for,
+                source,
+                defaulted: { ...(b.reasons.threshold ? { threshold: b.reasons.threshold } : {}), for: b.reasons.for, severity: b.reasons.severity },
+            },
+        ],
+    };
+}
+
+/**
+ * The platform-default alerts of a runbook: for each data service it runs, each baseline check
+ * whose signal the runbook does not already alert on for that service; for its public hosts, the
+ * TLS probe. Ids are `platform-<service>-<check>`.
+ */
+export function baselineAlerts(rb: Runbook): Alert[] {
+    const covered = (signal: Signal, subject?: string) => rb.alerts.some((a) => a.signal === signal && (subject === undefined || (a.subject ?? subject) === subject));
+    const alerts: Alert[] = [];
+    for (const { service, source, checks } of dataBaselines(rb)) {
+        for (const b of checks) {
+            if (!covered(b.signal, service)) alerts.push(toAlert(`${BASELINE_PREFIX}-${service}-${b.what}`, service, source, b));
+        }
+    }
+    for (const svc of rb.services) {
+        if (covered("service_replica_down", svc.name)) continue;
+        alerts.push(
+            toAlert(`${BASELINE_PREFIX}-${svc.name}-replica`, svc.name, svc.source, {
+                what: "replica",
+                title: `A replica of ${svc.name} fails its health check (platform default)`,
+                signal: "service_replica_down",
+                direction: "above",
+                unit: "bool",
+                severity: DEFAULTS.replicaDownSeverity.value,
+                threshold: 0,
+                for: DEFAULTS.downFor.value,
+                reasons: { for: DEFAULTS.downFor.reason, severity: DEFAULTS.replicaDownSeverity.reason },
+            }),
+        );
+    }
+    const hosted = rb.services.find((s) => s.host !== undefined);
+    if (hosted && !covered("tls_probe_down")) {
+        alerts.push(
+            toAlert(`${BASELINE_PREFIX}-tls-probe`, "tls", hosted.source, {
+                what: "tls-probe",
+                title: "TLS probe of a public host fails: expired or invalid certificate, or no TLS answer (platform default)",
+                signal: "tls_probe_down",
+                direction: "above",
+                unit: "bool",
+                severity: DEFAULTS.tlsProbeSeverity.value,
+                threshold: 0,
+                for: DEFAULTS.tlsProbeFor.value,
+                reasons: { for: DEFAULTS.tlsProbeFor.reason, severity: DEFAULTS.tlsProbeSeverity.reason },
+            }),
+        );
+    }
+    const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+    // The pack identifies a runbook alert's rule by its id inside the rule name: a platform alert
+    // must not look like any alert a runbook of this platform may have, removed or not.
+    const conventional = Object.keys(SIGNALS).map((s) => s.replace(/_/g, "-"));
+    for (const a of alerts) {
+        const clash = [...rb.alerts.map((r) => r.id), ...conventional].find((id) => norm(a.id).includes(norm(id)));
+        if (clash) throw new Error(`${rb.app}: platform alert ${a.id} contains the alert id ${clash}; rename the platform check`);
+    }
+    return alerts;
+}
+
+/** The runbook's alerts and the platform's defaults, in that order. */
+export function allAlerts(rb: Runbook): Alert[] {
+    return [...rb.alerts, ...baselineAlerts(rb)];
+}

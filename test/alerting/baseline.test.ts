@@ -1,0 +1,114 @@
+import test from "ava";
+import { DEFAULTS } from "../../runbooks/defaults";
+import { absenceExpr, presences } from "../../capabilities/alerting/absence";
+import { BASELINE_PREFIX, baselineAlerts } from "../../capabilities/alerting/baseline";
+import { rulesFor } from "../../capabilities/alerting/rules";
+import { SIGNAL_SPECS, alertsOn, scopeComponents } from "../../capabilities/alerting/signals";
+import { APP_METRIC_NAMING, DEFAULT_LATENCY_BUCKETS, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
+import { queryContext } from "../../capabilities/alerting/signals";
+import * as path from "path";
+import YAML from "yaml";
+import { promtoolTests } from "../../capabilities/alerting/promtool-tests";
+import { COMBOS, removeTempDirs, tempDir, tool, write } from "./helpers";
+
+test.after.always(removeTempDirs);
+
+/** The down signal of each data service kind, read from the contract, not listed here. */
+const downSignal = (service: string) =>
+    Object.entries(SIGNAL_SPECS).find(([signal, s]) => s.scope === "data" && s.dataService === service && s.unit === "bool" && signal.endsWith("_down"))?.[0];
+
+test("every data service of every stack has a down rule, from the runbook or the platform's defaults", (t) => {
+    for (const c of COMBOS) {
+        const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+        const services = Object.keys(c.runbook.data).filter((k) => k !== "objectStorage");
+        t.true(services.length > 0);
+        for (const service of services) {
+            const signal = downSignal(service);
+            t.truthy(signal, `${service} has a down signal in the contract`);
+            const alerts = alertsOn(c.runbook, c.target).prometheus.filter((a) => a.signal === signal && scopeComponents(c.runbook, a).includes(service));
+            t.is(alerts.length, 1, `${c.stack}: one down alert for ${service}`);
+            const rule = rules.find((r) => r.labels.alert_id === alerts[0].id);
+            t.truthy(rule, `${c.stack}: a rule for ${alerts[0].id}`);
+            t.is(rule?.labels.severity, "critical", `${c.stack}: ${service} down pages`);
+        }
+    }
+});
+
+test("platform-default alerts are marked defaulted with reasons, cite the runbook text that runs the service, and never shadow a runbook alert", (t) => {
+    for (const c of COMBOS.filter((x) => x.env === "local")) {
+        const baseline = baselineAlerts(c.runbook);
+        t.true(baseline.length > 0, c.app);
+        for (const a of baseline) {
+            t.true(a.id.startsWith(`${BASELINE_PREFIX}-`));
+            t.false(c.runbook.alerts.some((r) => r.signal === a.signal && (r.subject ?? a.subject) === a.subject), `${c.app} ${a.id} duplicates a runbook alert`);
+            for (const level of a.levels) {
+                t.truthy(level.defaulted?.for && level.defaulted.severity, `${c.app} ${a.id}: for and severity are defaulted`);
+                if (a.unit !== "bool") t.truthy(level.defaulted?.threshold, `${c.app} ${a.id}: threshold is defaulted`);
+                t.is(level.source.seed, c.runbook.seed);
+            }
+        }
+        // formula-pm and gravitypm run Redis without a runbook alert on it: the platform watches it.
+        if (c.runbook.data.redis && !c.runbook.alerts.some((a) => a.signal === "redis_down")) t.true(baseline.some((a) => a.signal === "redis_down"), c.app);
+        if (c.runbook.services.some((s) => s.host)) {
+            const tls = baseline.find((a) => a.signal === "tls_probe_down");
+            t.is(tls?.levels[0].severity, DEFAULTS.tlsProbeSeverity.value, `${c.app}: a failing TLS probe pages`);
+        }
+    }
+});
+
+test("every series a stack's alerts read has an absence rule with its app and component", (t) => {
+    for (const c of COMBOS) {
+        const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+        const ps = presences(c.runbook, c.target);
+        for (const alert of alertsOn(c.runbook, c.target).prometheus) {
+            const components = scopeComponents(c.runbook, alert);
+            const mine = ps.filter((p) => p.alerts.includes(alert.id));
+            t.true(mine.length > 0, `${c.stack} ${alert.id} has an absence rule`);
+            for (const component of components) t.true(mine.some((p) => p.matchers.component === component), `${c.stack} ${alert.id}: ${component} is watched for absence`);
+        }
+        for (const p of ps) {
+            const rule = rules.find((r) => r.expr === absenceExpr(p));
+            t.truthy(rule, `${c.stack}: rule for ${absenceExpr(p)}`);
+            t.regex(rule?.expr ?? "", /^absent\(/);
+            t.regex(rule?.expr ?? "", new RegExp(`app="${c.app}"`));
+            if (SIGNAL_SPECS[alertsOn(c.runbook, c.target).prometheus.find((a) => a.id === p.alerts[0])!.signal].scope !== "hosts") {
+                t.truthy(p.matchers.component ?? p.matchers.dataset, `${c.stack} ${absenceExpr(p)} names its component`);
+            }
+        }
+    }
+});
+
+test("the metrics contract names the status label the 5xx rules read, and refuses a latency threshold without a bucket boundary", (t) => {
+    const rb = COMBOS.find((c) => c.runbook.alerts.some((a) => a.signal === "http_latency_p95" && a.levels.some((l) => !DEFAULT_LATENCY_BUCKETS.includes(l.threshold as never))))!.runbook;
+    const naming = APP_METRIC_NAMING[rb.app];
+    const bundle = httpMetricNames({ ...naming, statusLabel: "status_code" });
+    const query = SIGNAL_SPECS.http_error_rate.value({ ...queryContext(rb, `app="${rb.app}"`), http: bundle });
+    t.true(query.includes(`status_code=~"5.."`), query);
+    t.false(/[{,] ?status=~/.test(query), query);
+    t.true(SIGNAL_SPECS.http_error_rate.value(queryContext(rb, `app="${rb.app}"`)).includes(`${httpMetricNames(naming).statusLabel}=~"5.."`));
+
+    const missing = rb.alerts.filter((a) => a.signal === "http_latency_p95").flatMap((a) => a.levels.filter((l) => !DEFAULT_LATENCY_BUCKETS.includes(l.threshold as never)).map((l) => ({ a, l })));
+    const error = t.throws(() => latencyBuckets(rb, { ...naming, latencyBuckets: DEFAULT_LATENCY_BUCKETS }));
+    for (const { a, l } of missing) {
+        t.true(error?.message.includes(`${l.threshold} s (alert ${a.id}, ${l.severity})`), error?.message);
+    }
+    t.regex(error?.message ?? "", new RegExp(`^${rb.app}: .*latencyBuckets.*Allowed: `));
+    // Declaring the thresholds as boundaries is accepted, and is what the app is asked for.
+    const declared = [...DEFAULT_LATENCY_BUCKETS, ...missing.map((m) => m.l.threshold)];
+    t.deepEqual(latencyBuckets(rb, { ...naming, latencyBuckets: declared }), [...declared].sort((a, b) => a - b));
+});
+
+test("p99 latency is one declaration any app can alert on: its rules and promtool cases come from the same contract and pass", async (t) => {
+    const c = COMBOS.find((x) => x.env === "local" && x.runbook.alerts.some((a) => a.signal === "http_latency_p95"))!;
+    const p95 = c.runbook.alerts.find((a) => a.signal === "http_latency_p95")!;
+    const runbook = { ...c.runbook, alerts: [...c.runbook.alerts.filter((a) => a !== p95), { ...p95, id: "http-latency-tail", signal: "http_latency_p99" as const }] };
+    const rules = rulesFor(runbook, c.env, c.target);
+    const p99 = rules.groups.flatMap((g) => g.rules).filter((r) => r.labels.alert_id === "http-latency-tail");
+    t.is(p99.length, p95.levels.length);
+    for (const r of p99) t.true(r.expr.startsWith("(histogram_quantile(0.99, "), r.expr);
+    const dir = tempDir("p99");
+    write(path.join(dir, "rules.yml"), YAML.stringify(rules, { lineWidth: 0 }));
+    const file = write(path.join(dir, "rules.test.yml"), YAML.stringify(promtoolTests(runbook, c.env, c.target), { lineWidth: 0 }));
+    const r = await tool("promtool", ["test", "rules", file]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+});
