@@ -73,6 +73,7 @@ export const DEFAULTS = {
         reason: "a public host whose TLS probe fails serves an expired or invalid certificate, or no TLS at all: every browser refuses it, so it pages",
     },
     tlsProbeFor: { value: "2m", reason: "the runbook gives no duration for a failing TLS probe; 2m rides out one failed probe without leaving users refused for long" },
+    metricNaming: { reason: "the runbook names no metrics; prom-client conventions (no prefix, the status code in a `status` label on http_requests_total)" },
     minRequestsPerSecond: {
         value: 0.5,
         reason: "a ratio of few requests is noise (1 error in 10 requests at night is 10%): HTTP error-rate and latency alerts need 30 requests a minute; an app's metrics contract may set its own",

@@ -97,6 +97,11 @@ export const pfmCommunity: Runbook = {
             defaulted: { version: DEFAULTS.redisVersion.reason },
         },
     },
+    metrics: {
+        prefix: "pfm_",
+        errors: "error-counter",
+        source: at("Application Performance Metrics", "- pfm_http_requests_total (requests per second by service)\n- pfm_http_request_duration_seconds (response time percentiles)\n- pfm_http_errors_total (error rate by service and status code)"),
+    },
     externalDependencies: [
         {
             name: "solana-rpc",

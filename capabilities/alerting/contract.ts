@@ -1,12 +1,12 @@
-import { SIGNALS, type AppId, type Signal } from "../../runbooks";
+import { allRunbooks, getRunbook, SIGNALS, type AppId, type Signal } from "../../runbooks";
 import { CHART_SPECS, type ChartId, type ChartSpec } from "./charts";
 import { EXPORTERS, type ExporterId } from "./exporters";
-import { APP_METRIC_NAMING, httpMetricNames } from "./metrics";
+import { httpMetricNames, metricNaming } from "./metrics";
 import { CLOUDWATCH_METRICS, SIGNAL_SPECS, isCloudWatchOnlySignal, type QueryContext } from "./signals";
 
 /** Every metric name an app's rules and charts may read: the contract's vocabulary for that app. */
 export function contractMetrics(app: AppId): Set<string> {
-    const http = httpMetricNames(APP_METRIC_NAMING[app]);
+    const http = httpMetricNames(metricNaming(getRunbook(app)));
     const names = new Set<string>();
     for (const spec of Object.values(SIGNAL_SPECS)) spec.metrics(http).forEach((m) => names.add(m));
     for (const chart of Object.values(CHART_SPECS) as ChartSpec[]) chart.metrics(http).forEach((m) => names.add(m));
@@ -33,9 +33,10 @@ export function contractMarkdown(): string {
         const aws = isCloudWatchOnlySignal(signal) ? `CloudWatch ${CLOUDWATCH_METRICS[signal].namespace} ${CLOUDWATCH_METRICS[signal].metric}` : "AMP rule";
         return `| \`${signal}\` | ${cell(SIGNALS[signal])} | ${s.unit} | ${cell(EXPORTERS[s.exporter].name)} | ${s.metrics(generic.http).map((m) => `\`${m}\``).join(", ")} | ${cell(s.how)} | \`${cell(s.value(generic))}\` | ${s.identity.join(", ")} | ${aws} |`;
     });
-    const naming = (Object.keys(APP_METRIC_NAMING) as AppId[]).map((app) => {
-        const h = httpMetricNames(APP_METRIC_NAMING[app]);
-        return `| ${app} | \`${h.requests}\` | \`${h.errors}{${h.statusLabel}=~"5.."}\` | \`${h.duration}\` | \`${h.authFailures}\` | ${cell(APP_METRIC_NAMING[app].why)} |`;
+    const naming = allRunbooks().map((rb) => {
+        const n = metricNaming(rb);
+        const h = httpMetricNames(n);
+        return `| ${rb.app} | \`${h.requests}\` | \`${h.errors}{${h.statusLabel}=~"5.."}\` | \`${h.duration}\` | \`${h.authFailures}\` | ${cell(n.why)} |`;
     });
     const charts = (Object.keys(CHART_SPECS) as ChartId[]).map((id) => {
         const c: ChartSpec = CHART_SPECS[id];

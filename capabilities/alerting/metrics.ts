@@ -1,4 +1,4 @@
-import type { AppId, Runbook, Signal } from "../../runbooks";
+import type { Runbook, Signal } from "../../runbooks";
 import { DEFAULTS } from "../../runbooks/defaults";
 
 /**
@@ -102,17 +102,26 @@ export interface AppMetricNaming {
 }
 
 /** The app's minimum traffic for HTTP ratio alerts: its contract's, else the platform default. */
-export function minRequestsPerSecond(app: AppId): number {
-    return APP_METRIC_NAMING[app].minRequestsPerSecond ?? DEFAULTS.minRequestsPerSecond.value;
+export function minRequestsPerSecond(runbook: Runbook): number {
+    return metricNaming(runbook).minRequestsPerSecond ?? DEFAULTS.minRequestsPerSecond.value;
 }
 
-export const APP_METRIC_NAMING: Readonly<Record<AppId, AppMetricNaming>> = {
-    "pfm-community": { prefix: "pfm_", errors: "error-counter", why: "the runbook lists pfm_http_requests_total, pfm_http_request_duration_seconds, pfm_http_errors_total" },
-    "formula-pm": { prefix: "", errors: "status-label", why: "the runbook names no metrics; prom-client conventions" },
-    "personal-finance-hub": { prefix: "", errors: "status-label", why: "the runbook greps http_request_duration from /api/metrics; prom-client conventions" },
-    bunty: { prefix: "", errors: "status-label", why: "the runbook names no metrics; prom-client conventions" },
-    gravitypm: { prefix: "", errors: "status-label", why: "the runbook names no metrics; prom-client conventions" },
-};
+/**
+ * The app's metrics contract: the runbook's `metrics` where it names its own, else prom-client
+ * conventions (a platform default, said in `why`), so a new app needs no entry anywhere else.
+ */
+export function metricNaming(runbook: Runbook): AppMetricNaming {
+    const m = runbook.metrics;
+    if (!m) return { prefix: "", errors: "status-label", why: DEFAULTS.metricNaming.reason };
+    return {
+        prefix: m.prefix,
+        errors: m.errors,
+        why: `the runbook's own (${m.source.section}: "${m.source.quote.split("\n")[0]}")`,
+        ...(m.statusLabel ? { statusLabel: m.statusLabel } : {}),
+        ...(m.latencyBuckets ? { latencyBuckets: m.latencyBuckets } : {}),
+        ...(m.minRequestsPerSecond !== undefined ? { minRequestsPerSecond: m.minRequestsPerSecond } : {}),
+    };
+}
 
 export interface HttpMetricNames {
     readonly requests: string;
@@ -148,7 +157,7 @@ export const isLatencySignal = (signal: Signal) => LATENCY_QUANTILES[signal] !==
  * defaults plus every latency threshold the runbook alerts on, so the quantile estimate changes
  * bucket exactly at the threshold. Throws when a threshold is not a declared boundary.
  */
-export function latencyBuckets(runbook: Runbook, naming: AppMetricNaming = APP_METRIC_NAMING[runbook.app]): number[] {
+export function latencyBuckets(runbook: Runbook, naming: AppMetricNaming = metricNaming(runbook)): number[] {
     const levels = runbook.alerts.filter((a) => isLatencySignal(a.signal)).flatMap((a) => a.levels.map((l) => ({ alert: a.id, severity: l.severity, threshold: l.threshold })));
     const declared = naming.latencyBuckets;
     if (!declared) return [...new Set([...DEFAULT_LATENCY_BUCKETS, ...levels.map((l) => l.threshold)])].sort((a, b) => a - b);
@@ -156,7 +165,7 @@ export function latencyBuckets(runbook: Runbook, naming: AppMetricNaming = APP_M
     if (missing.length) {
         throw new Error(
             `${runbook.app}: the latency histogram has no bucket boundary at ${missing.map((l) => `${l.threshold} s (alert ${l.alert}, ${l.severity})`).join(", ")}; ` +
-                `the metrics contract (APP_METRIC_NAMING["${runbook.app}"].latencyBuckets) declares ${declared.join(", ")}. ` +
+                `the metrics contract (runbooks/${runbook.app}.ts, metrics.latencyBuckets) declares ${declared.join(", ")}. ` +
                 `Allowed: every latency threshold is a boundary; add it to the app's histogram buckets and the contract, or drop the declaration to let the platform configure them`,
         );
     }

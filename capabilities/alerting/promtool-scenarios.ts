@@ -1,5 +1,5 @@
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
-import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
+import { metricNaming, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
 
 /**
@@ -116,7 +116,7 @@ function mapDefined(v: number | undefined, f: (v: number) => number): number | u
 
 function latencyScenario(s: Setup): Scenario {
     const q = LATENCY_QUANTILES[s.alert.signal] ?? NaN;
-    const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
+    const http = httpMetricNames(metricNaming(s.runbook));
     const buckets = latencyBuckets(s.runbook);
     const perSecond = 100;
     // 90% of requests are fast; 10% take `value` seconds, so every percentile from the 90th on is in `value`'s bucket.
@@ -236,7 +236,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
     },
 
     http_error_rate: (s) => {
-        const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
+        const http = httpMetricNames(metricNaming(s.runbook));
         const total = 200;
         const server = (total * s.value) / 100;
         // 404s are failures of the client, not of the service: they must not count.
@@ -268,7 +268,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
     http_latency_p99: (s) => latencyScenario(s),
 
     auth_failures: (s) => {
-        const http = httpMetricNames(APP_METRIC_NAMING[s.runbook.app]);
+        const http = httpMetricNames(metricNaming(s.runbook));
         return {
             series: s.components.map((c) => ({
                 name: http.authFailures,

@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } fro
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 
 /**
@@ -393,8 +393,8 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
     }
     return {
         sel,
-        http: httpMetricNames(APP_METRIC_NAMING[runbook.app]),
-        minRequestsPerSecond: String(minRequestsPerSecond(runbook.app)),
+        http: httpMetricNames(metricNaming(runbook)),
+        minRequestsPerSecond: String(minRequestsPerSecond(runbook)),
         slowQuerySeconds: String((runbook.data.postgres?.slowQueryMs ?? NaN) / 1000),
         backupGroups: [...byInterval.entries()].sort(([a], [b]) => a - b).map(([seconds, datasets]) => ({ datasets, seconds: String(seconds) })),
     };

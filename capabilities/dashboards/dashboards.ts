@@ -14,7 +14,7 @@ import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-s
 import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Unit } from "../../runbooks";
 import { levelSummary } from "../alerting/levels";
 import { CHART_SPECS, chartsFor } from "../alerting/charts";
-import { httpMetricNames, APP_METRIC_NAMING, type Family } from "../alerting/metrics";
+import { httpMetricNames, metricNaming, type Family } from "../alerting/metrics";
 import { SIGNAL_SPECS, signalQuery } from "../alerting/signals";
 import { allAlerts } from "../alerting/baseline";
 
@@ -127,7 +127,7 @@ export interface DashboardFile {
 /** The runbook's dashboards, built with the Grafana foundation SDK. */
 export function dashboardsFor(runbook: Runbook): DashboardFile[] {
     const homes = familyHomes(runbook);
-    const http = httpMetricNames(APP_METRIC_NAMING[runbook.app]);
+    const http = httpMetricNames(metricNaming(runbook));
     return runbook.monitoring.dashboards.map((id) => {
         const title = `${runbook.title}: ${dashboardKind(runbook, id)}`;
         const builder = new DashboardBuilder(title)

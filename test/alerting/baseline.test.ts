@@ -4,7 +4,7 @@ import { absenceExpr, presences } from "../../capabilities/alerting/absence";
 import { BASELINE_PREFIX, baselineAlerts } from "../../capabilities/alerting/baseline";
 import { rulesFor } from "../../capabilities/alerting/rules";
 import { SIGNAL_SPECS, alertsOn, scopeComponents } from "../../capabilities/alerting/signals";
-import { APP_METRIC_NAMING, DEFAULT_LATENCY_BUCKETS, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
+import { metricNaming, DEFAULT_LATENCY_BUCKETS, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
 import { queryContext } from "../../capabilities/alerting/signals";
 import * as path from "path";
 import YAML from "yaml";
@@ -80,7 +80,7 @@ test("every series a stack's alerts read has an absence rule with its app and co
 
 test("the metrics contract names the status label the 5xx rules read, and refuses a latency threshold without a bucket boundary", (t) => {
     const rb = COMBOS.find((c) => c.runbook.alerts.some((a) => a.signal === "http_latency_p95" && a.levels.some((l) => !DEFAULT_LATENCY_BUCKETS.includes(l.threshold as never))))!.runbook;
-    const naming = APP_METRIC_NAMING[rb.app];
+    const naming = metricNaming(rb);
     const bundle = httpMetricNames({ ...naming, statusLabel: "status_code" });
     const query = SIGNAL_SPECS.http_error_rate.value({ ...queryContext(rb, `app="${rb.app}"`), http: bundle });
     t.true(query.includes(`status_code=~"5.."`), query);

@@ -195,7 +195,7 @@ test("HTTP ratio alerts hold below the app's minimum traffic: the same share of 
     const sim = scenarioFor(rb, alert, rb.app, 50, "fire", samples);
     const fullRate = sim.series.filter((x) => x.name === "pfm_http_requests_total").reduce((n, x) => n + (x.values[1] - x.values[0]) / 15, 0);
     // Half the minimum traffic, the same share of errors.
-    const factor = minRequestsPerSecond(rb.app) / 2 / fullRate;
+    const factor = minRequestsPerSecond(rb) / 2 / fullRate;
     const input = (k: number) => sim.series.map((x) => ({ series: `${x.name}{${Object.entries(x.labels).map(([a, b]) => `${a}="${b}"`).join(", ")}}`, values: encodeValues(x.values.map((v) => v * k)) }));
     const rules = rulesFor(rb, "local", "docker");
     const only: RuleFile = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert === name) })) };

@@ -5,7 +5,7 @@ import { SEEDS_DIR } from "../../runbooks/seeds";
 import { rulesFor } from "../../capabilities/alerting/rules";
 import { contractMarkdown, contractMetrics } from "../../capabilities/alerting/contract";
 import { requiredExporters } from "../../capabilities/alerting/exporters";
-import { APP_METRIC_NAMING, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
+import { metricNaming, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
 import { CLOUDWATCH_ONLY_SIGNALS, SIGNAL_SPECS, alertsOn, signalQuery } from "../../capabilities/alerting/signals";
 import { COMBOS, metricNames } from "./helpers";
 
@@ -16,7 +16,7 @@ test("the metric-name reader finds metrics and nothing else", (t) => {
 
 test("each alert's query reads exactly the metrics the contract lists for its signal", (t) => {
     for (const c of COMBOS.filter((x) => x.env === "local")) {
-        const http = httpMetricNames(APP_METRIC_NAMING[c.app]);
+        const http = httpMetricNames(metricNaming(c.runbook));
         for (const alert of c.runbook.alerts) {
             t.deepEqual(metricNames(signalQuery(c.runbook, alert)).sort(), [...SIGNAL_SPECS[alert.signal].metrics(http)].sort(), `${c.app} ${alert.id}`);
         }
@@ -72,8 +72,8 @@ test("blackbox probes cover every service health path, public host and external 
 test("an app prefix is used only where the runbook names its own HTTP metrics", (t) => {
     for (const c of COMBOS.filter((x) => x.env === "local")) {
         const seed = fs.readFileSync(path.join(SEEDS_DIR, c.runbook.seed), "utf8");
-        const http = httpMetricNames(APP_METRIC_NAMING[c.app]);
-        if (APP_METRIC_NAMING[c.app].prefix) {
+        const http = httpMetricNames(metricNaming(c.runbook));
+        if (metricNaming(c.runbook).prefix) {
             for (const m of new Set([http.requests, http.errors, http.duration])) t.true(seed.includes(m), `${c.app}: the seed names ${m}`);
         } else {
             t.false(/\b[a-z]+_http_requests_total\b/.test(seed), `${c.app}: the seed names no prefixed HTTP metric`);
