@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
+import YAML from "yaml";
 import { APP_IDS } from "../runbooks/schema";
 import { normalizeHeading } from "../runbooks/seeds";
 import { ROOT } from "./harness/stack-files";
@@ -108,17 +109,37 @@ export const ${camel(id)}: Runbook = {
         defaulted: { ports: DEFAULTS.monitoringPorts.reason, dashboards: DEFAULTS.overviewDashboard.reason },
     },
     aws: defaultAws("the runbook names no release strategy; ECS rolls back with its circuit breaker"),
+    // What the runbook states that the platform cannot express: what, source, reason (\`npm run coverage\` prints them).
+    notExpressible: [],
     // Routine checks the runbook has a person run (daily, weekly, monthly, quarterly).
     checks: [],
 };
 `;
 }
 
-export function stackFile(id: string, env: "local" | "staging" | "production"): string {
+/**
+ * The staging cluster's shared settings (storage class, ingress class, certificate issuer) as the
+ * other apps' staging stacks set them: one cluster, so a new app uses what it offers.
+ */
+export function clusterSettings(root: string): Record<string, string> | undefined {
+    const dir = path.join(root, "stacks");
+    for (const file of fs.readdirSync(dir).filter((f) => /^Pulumi\..+-staging\.yaml$/.test(f)).sort()) {
+        const k8s = (YAML.parse(fs.readFileSync(path.join(dir, file), "utf8"))?.config ?? {})["runbook-platform:kubernetes"] as Record<string, unknown> | undefined;
+        if (!k8s) continue;
+        const shared = Object.fromEntries(["storageClass", "ingressClass", "clusterIssuer"].filter((k) => typeof k8s[k] === "string").map((k) => [k, String(k8s[k])]));
+        if (Object.keys(shared).length) return shared;
+    }
+    return undefined;
+}
+
+export function stackFile(id: string, env: "local" | "staging" | "production", cluster_?: Record<string, string>): string {
     const what = { local: "the whole platform on a developer's Docker engine", staging: "the platform on the staging Kubernetes cluster", production: "managed AWS services" }[env];
     const head = [`# ${id} ${env}: ${what}`, `# Numbers come from runbooks/${id}.ts; this file only chooses images and target settings.`, "config:"];
     const images = ["  # One pinned image per runbook service: <service>: <registry>/<repo>:<version>", "  runbook-platform:images: {}"];
-    if (env === "staging") return [...head, ...images, "  runbook-platform:kubernetes:", `    context: ${id}-staging`, `    namespace: ${id}`, ""].join("\n");
+    if (env === "staging") {
+        const cluster = Object.entries(cluster_ ?? {}).map(([k, v]) => `    ${k}: ${v}`);
+        return [...head, ...images, "  runbook-platform:kubernetes:", `    context: ${id}-staging`, `    namespace: ${id}`, ...cluster, ""].join("\n");
+    }
     if (env === "production") return [...head, "  aws:region: us-east-1", ...images, ""].join("\n");
     return [...head, ...images, ""].join("\n");
 }
@@ -164,7 +185,7 @@ export function scaffold(opts: NewAppOptions): { file: string; text: string }[] 
         { file: moduleFile, text: runbookModule(opts.id, seedName, seedText) },
         { file: "runbooks/schema.ts", text: schema.replace(ids![0], newIds) },
         { file: "runbooks/index.ts", text: newIndex },
-        ...stackFiles.map((s) => ({ file: s.file, text: stackFile(opts.id, s.env) })),
+        ...stackFiles.map((s) => ({ file: s.file, text: stackFile(opts.id, s.env, clusterSettings(root)) })),
     ];
 }
 

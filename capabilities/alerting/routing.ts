@@ -69,10 +69,14 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
  *   acted on is sent again (repeat + one group interval) before the window ends.
  */
 export function routeTimings(minutes: number): RouteTimings {
+    const groupMinutes = clamp(Math.floor(minutes / 6), 1, 30);
+    // A reminder of an unanswered alert (repeat + group interval) lands within the response window
+    // when the runbook gives one (aws/k8s/docker paging policies hold this); 5 min otherwise.
+    const repeatMinutes = minutes > 0 ? Math.min(Math.max(5, Math.floor(minutes / 2)), Math.max(1, minutes - groupMinutes)) : 5;
     return {
         group_wait: formatDuration(clamp(Math.round(minutes * 6), 10, 300)),
-        group_interval: formatDuration(60 * clamp(Math.floor(minutes / 6), 1, 30)),
-        repeat_interval: formatDuration(60 * Math.max(5, Math.floor(minutes / 2))),
+        group_interval: formatDuration(60 * groupMinutes),
+        repeat_interval: formatDuration(60 * repeatMinutes),
     };
 }
 
