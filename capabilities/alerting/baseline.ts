@@ -54,41 +54,35 @@ function warning(what: string, title: string, signal: Signal, unit: Alert["unit"
     };
 }
 
+type Data = Runbook["data"];
+
+/**
+ * Baseline health per data service kind: one entry per kind with a down signal, its checks from
+ * that kind's spec. A kind without an entry (object storage, RabbitMQ until it has signals) gets
+ * none; adding one is a table line here.
+ */
+const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => Baseline[] } = {
+    postgres: (postgres) => [
+        down("PostgreSQL", "postgres_down"),
+        warning("connections", "PostgreSQL connections near max_connections", "postgres_pool_usage", "percent", DEFAULTS.postgresPoolWarning),
+        ...(postgres.readReplicas > 0 ? [warning("replication", "PostgreSQL replica behind the primary", "postgres_replication_lag", "seconds", DEFAULTS.replicationLagWarning)] : []),
+    ],
+    redis: () => [down("Redis", "redis_down"), warning("memory", "Redis memory near maxmemory", "redis_memory_usage", "percent", DEFAULTS.redisMemoryWarning)],
+    kafka: () => [down("Kafka", "kafka_down")],
+    mongodb: (mongodb) => [
+        down("MongoDB", "mongodb_down"),
+        warning("connections", "MongoDB connections near the limit", "mongodb_connections_usage", "percent", DEFAULTS.mongoConnectionsWarning),
+        ...(mongodb.replicaSetMembers > 1 ? [warning("replication", "MongoDB member behind the most advanced one", "mongodb_replication_lag", "seconds", DEFAULTS.replicationLagWarning)] : []),
+    ],
+};
+
 /** Baseline health per data service kind the runbook runs. */
 function dataBaselines(rb: Runbook): { service: string; source: Source; checks: Baseline[] }[] {
-    const out: { service: string; source: Source; checks: Baseline[] }[] = [];
-    const { postgres, redis, kafka, mongodb } = rb.data;
-    if (postgres) {
-        out.push({
-            service: "postgres",
-            source: postgres.source,
-            checks: [
-                down("PostgreSQL", "postgres_down"),
-                warning("connections", "PostgreSQL connections near max_connections", "postgres_pool_usage", "percent", DEFAULTS.postgresPoolWarning),
-                ...(postgres.readReplicas > 0 ? [warning("replication", "PostgreSQL replica behind the primary", "postgres_replication_lag", "seconds", DEFAULTS.replicationLagWarning)] : []),
-            ],
-        });
-    }
-    if (redis) {
-        out.push({
-            service: "redis",
-            source: redis.source,
-            checks: [down("Redis", "redis_down"), warning("memory", "Redis memory near maxmemory", "redis_memory_usage", "percent", DEFAULTS.redisMemoryWarning)],
-        });
-    }
-    if (kafka) out.push({ service: "kafka", source: kafka.source, checks: [down("Kafka", "kafka_down")] });
-    if (mongodb) {
-        out.push({
-            service: "mongodb",
-            source: mongodb.source,
-            checks: [
-                down("MongoDB", "mongodb_down"),
-                warning("connections", "MongoDB connections near the limit", "mongodb_connections_usage", "percent", DEFAULTS.mongoConnectionsWarning),
-                ...(mongodb.replicaSetMembers > 1 ? [warning("replication", "MongoDB member behind the most advanced one", "mongodb_replication_lag", "seconds", DEFAULTS.replicationLagWarning)] : []),
-            ],
-        });
-    }
-    return out;
+    return (Object.keys(BASELINES) as (keyof Data)[]).flatMap((service) => {
+        const spec = rb.data[service];
+        const checks = BASELINES[service] as ((s: NonNullable<typeof spec>) => Baseline[]) | undefined;
+        return spec && checks ? [{ service, source: spec.source, checks: checks(spec) }] : [];
+    });
 }
 
 function toAlert(id: string, subject: string | undefined, source: Source, b: Baseline): Alert {
