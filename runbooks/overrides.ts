@@ -1,4 +1,4 @@
-import { durationSeconds, nextIntervalsSeconds, type Runbook } from "./schema";
+import { durationSeconds, largestIntervalSeconds, nextIntervalsSeconds, type Runbook } from "./schema";
 
 /**
  * A stack may tighten a runbook number (alert sooner, keep backups longer, run more replicas);
@@ -82,7 +82,7 @@ export function overridableKeys(rb: Runbook): Map<string, Slot> {
             get: () => backup.cron,
             set: (v) => {
                 backup.cron = v as string;
-                backup.every = `${nextIntervalsSeconds(v as string)}s`;
+                backup.every = `${largestIntervalSeconds(v as string)}s`;
             },
         });
     }
@@ -108,7 +108,8 @@ function isTighter(slot: Slot, from: number | string, to: number | string): bool
         case "min-int":
             return (to as number) >= (from as number);
         case "cron":
-            return nextIntervalsSeconds(to as string) <= nextIntervalsSeconds(from as string);
+            // The longest gap decides how old the last backup gets: two runs an hour apart once a week are weekly.
+            return largestIntervalSeconds(to as string) <= largestIntervalSeconds(from as string);
     }
 }
 

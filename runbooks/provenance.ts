@@ -1,4 +1,5 @@
 import { durationSeconds, type Runbook, type Source } from "./schema";
+import { DEFAULTS } from "./defaults";
 import { checkSource } from "./seeds";
 
 /**
@@ -30,11 +31,18 @@ export function numberRenderings(value: number, unit: string): string[] {
     return out;
 }
 
-/** How a seed may write a duration: `2 minutes`, `2m`, `2 min`, `30 seconds`, `30s`. */
+/** How a seed may write a duration: in any whole unit of seconds, minutes, hours, days or weeks (`5 minutes`, `5m`, `1 hour`, `60 minutes`). */
 export function durationPattern(d: string): RegExp {
     const s = durationSeconds(d);
-    const parts = s % 60 === 0 ? [`${s / 60} minute`, `${s / 60}m`, `${s / 60} min`] : [`${s} second`, `${s}s`];
-    return new RegExp(parts.map((p) => p.replace(/ /g, "\\s*")).join("|"));
+    const units: [number, string[]][] = [
+        [604800, ["week", "w"]],
+        [86400, ["day", "d"]],
+        [3600, ["hour", "h"]],
+        [60, ["minute", "m", "min"]],
+        [1, ["second", "s"]],
+    ];
+    const parts = units.filter(([size]) => s % size === 0).flatMap(([size, names]) => names.map((n) => (n.length > 1 ? `${s / size} ${n}` : `${s / size}${n}`)));
+    return new RegExp(parts.map((p) => `(^|[^0-9.])${p.replace(/ /g, "\\s*")}`).join("|"));
 }
 
 /** The whole number in the quote: 1 is not read in "15%" nor 5 in "0.5%". */
@@ -42,8 +50,26 @@ export function quotesNumber(quote: string, value: number, unit: string): boolea
     return numberRenderings(value, unit).some((r) => new RegExp(`(^|[^0-9.])${r.replace(".", "\\.")}(?![0-9]|\\.[0-9])`).test(quote));
 }
 
+/** DEFAULTS' reasons, each with its value: a number marked defaulted with one of these reasons must be that default. */
+function defaultsByReason(): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const d of Object.values(DEFAULTS) as { reason?: string; value?: unknown }[]) if (d.reason && "value" in d) out.set(d.reason, d.value);
+    return out;
+}
+
+/** Percentages a quote states (`> 5%`, `5 %`): a defaulted percent threshold must not hide one of them. */
+function quotedPercents(quote: string): number[] {
+    return [...quote.matchAll(/(^|[^0-9.])(\d+(?:\.\d+)?)\s*%/g)].map((m) => Number(m[2]));
+}
+
 export function provenanceProblems(rb: Runbook): ProvenanceProblem[] {
     const problems: ProvenanceProblem[] = [];
+    const defaults = defaultsByReason();
+    const defaultedAs = (path: string, what: string, value: unknown, reason: string | undefined) => {
+        if (reason === undefined || !defaults.has(reason)) return;
+        const expected = defaults.get(reason);
+        if (JSON.stringify(expected) !== JSON.stringify(value)) problems.push({ path, message: `${what}: ${JSON.stringify(value)} is marked defaulted with the reason of the platform default ${JSON.stringify(expected)}; allowed: the default's value, or the runbook's own number with its quote` });
+    };
     for (const { path, source } of sourcesOf(rb)) {
         if (source.seed !== rb.seed) problems.push({ path, message: `cites ${source.seed}, not the app's own seed ${rb.seed}` });
         else {
@@ -59,17 +85,26 @@ export function provenanceProblems(rb: Runbook): ProvenanceProblem[] {
     rb.alerts.forEach((alert, i) =>
         alert.levels.forEach((level, j) => {
             const path = `alerts.${i}.levels.${j}`;
-            if (!level.defaulted?.threshold && alert.unit !== "bool" && !quotesNumber(level.source.quote, level.threshold, alert.unit)) {
-                problems.push({ path: `${path}.threshold`, message: `${alert.id} ${level.severity}: ${level.threshold} is not in the quote "${level.source.quote}" (quote the runbook's words with the number, or mark it defaulted with a reason)` });
+            const what = `${alert.id} ${level.severity}`;
+            // A converted number is checked as its words when the runbook is parsed (runbooks/units.ts).
+            if (level.defaulted?.threshold) {
+                defaultedAs(`${path}.threshold`, what, level.threshold, level.defaulted.threshold);
+                const stated = alert.unit === "percent" ? quotedPercents(level.source.quote) : [];
+                if (stated.length && !stated.includes(level.threshold)) problems.push({ path: `${path}.threshold`, message: `${what}: ${level.threshold} is marked defaulted, but its quote "${level.source.quote}" states ${stated.map((n) => `${n}%`).join(", ")}; allowed: the runbook's number, or a quote that states none` });
+            } else if (!level.converted?.threshold && alert.unit !== "bool" && !quotesNumber(level.source.quote, level.threshold, alert.unit)) {
+                problems.push({ path: `${path}.threshold`, message: `${what}: ${level.threshold} is not in the quote "${level.source.quote}" (quote the runbook's words with the number, or mark it defaulted with a reason)` });
             }
-            if (!level.defaulted?.for && !durationPattern(level.for).test(level.source.quote)) {
-                problems.push({ path: `${path}.for`, message: `${alert.id} ${level.severity}: the duration ${level.for} is not in the quote "${level.source.quote}" (quote it, or mark \`for\` defaulted with a reason)` });
+            if (level.defaulted?.for) defaultedAs(`${path}.for`, what, level.for, level.defaulted.for);
+            else if (!level.converted?.for && !durationPattern(level.for).test(level.source.quote)) {
+                problems.push({ path: `${path}.for`, message: `${what}: the duration ${level.for} is not in the quote "${level.source.quote}" (quote it, or mark \`for\` defaulted with a reason)` });
             }
         }),
     );
     rb.backups.forEach((b, i) => {
-        if (!b.defaulted?.retentionDays && !b.source.quote.includes(`${b.retentionDays}`)) {
-            problems.push({ path: `backups.${i}.retentionDays`, message: `${b.dataset}: ${b.retentionDays} days is not in the quote "${b.source.quote}"` });
+        const path = `backups.${i}.retentionDays`;
+        if (b.defaulted?.retentionDays) defaultedAs(path, b.dataset, b.retentionDays, b.defaulted.retentionDays);
+        else if (!b.converted?.retentionDays && !quotesNumber(b.source.quote, b.retentionDays, "days")) {
+            problems.push({ path, message: `${b.dataset}: ${b.retentionDays} days is not in the quote "${b.source.quote}"` });
         }
     });
     return problems;

@@ -542,8 +542,12 @@ export const runbookSchema = z
         }
         for (const [i, b] of rb.backups.entries()) {
             if (!cronSchema.safeParse(b.cron).success) continue;
+            // Every gap of the schedule, not only the shortest: "every 1d" must hold between any two runs.
             const interval = nextIntervalsSeconds(b.cron);
-            if (interval !== durationSeconds(b.every)) {
+            const largest = largestIntervalSeconds(b.cron);
+            if (largest !== interval) {
+                ctx.addIssue({ code: "custom", path: ["backups", i, "cron"], message: `cron "${b.cron}" runs unevenly (gaps from ${interval}s to ${largest}s); allowed: a schedule with one interval, equal to every (${b.every})` });
+            } else if (interval !== durationSeconds(b.every)) {
                 ctx.addIssue({ code: "custom", path: ["backups", i, "cron"], message: `cron "${b.cron}" fires every ${interval}s, not every ${b.every}` });
             }
         }
@@ -566,15 +570,30 @@ export type Runbook = z.infer<typeof runbookSchema>;
  * so `0 *\/6 * * *` is 21600 and `0 2 * * *` is 86400.
  */
 export function nextIntervalsSeconds(cron: string): number {
+    return cronGapsSeconds(cron).smallest;
+}
+
+/**
+ * The longest gap between two runs of a cron schedule over its next 200 runs: how old the last
+ * backup can get. Equal to `nextIntervalsSeconds` for an even schedule; `0 3,4 * * 0` (two runs an
+ * hour apart on Sundays) is 3600 s at its smallest and 601200 s at its largest.
+ */
+export function largestIntervalSeconds(cron: string): number {
+    return cronGapsSeconds(cron).largest;
+}
+
+function cronGapsSeconds(cron: string): { smallest: number; largest: number } {
     const it = CronExpressionParser.parse(cron, { tz: "UTC", currentDate: new Date("2026-01-05T00:00:00Z") });
     let prev = it.next().getTime();
     let smallest = Infinity;
+    let largest = 0;
     for (let i = 0; i < 200; i++) {
         const next = it.next().getTime();
         smallest = Math.min(smallest, (next - prev) / 1000);
+        largest = Math.max(largest, (next - prev) / 1000);
         prev = next;
     }
-    return smallest;
+    return { smallest, largest };
 }
 
 /** Validates raw runbook data; throws one message listing every problem with its path. */

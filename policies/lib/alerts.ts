@@ -1,3 +1,4 @@
+import { isUnknown } from "./inputs";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { durationSeconds, type Alert, type Runbook } from "../../runbooks";
 import { appValue, cite, finding, label, perApp, type CheckContext, type Finding, type Subject } from "./policy";
@@ -122,7 +123,11 @@ export function cloudwatchEvidence(rb: Runbook, subjects: readonly Subject[]): A
                 severity: severityFrom(tags, name),
                 comparisons,
                 forSeconds,
-                ...(p.actionsEnabled === false || p.actionsEnabled === "false" ? { off: "actionsEnabled is false, so it notifies no one" } : {}),
+                ...(p.actionsEnabled === false || p.actionsEnabled === "false"
+                    ? { off: "actionsEnabled is false, so it notifies no one" }
+                    : !isUnknown(p.alarmActions) && asArray(p.alarmActions).length === 0
+                      ? { off: "it has no alarmActions, so it notifies no one" }
+                      : {}),
                 minForSeconds: Math.max(STANDARD_RESOLUTION, ...metrics.map((m) => COARSE_METRICS[`${m.namespace} ${m.metricName}`] ?? 0)),
                 labels: tags,
             };

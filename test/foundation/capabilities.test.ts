@@ -193,6 +193,13 @@ test("overrides: a tighter cron recomputes the interval; a below-alert tightens 
     t.is(rb.backups.find((b) => b.dataset === "mongodb")!.cron, "0 */6 * * *", "the runbook itself is never modified");
 });
 
+test("overrides: a schedule with two runs an hour apart once a week is weekly, not tighter than daily (review finding)", (t) => {
+    const rb = getRunbook("bunty");
+    t.throws(() => applyOverrides(rb, [{ key: "backups.postgres.cron", value: "0 3,4 * * 0" }], []), { message: /backups\.postgres\.cron.*loosens the runbook/ });
+    const { runbook } = applyOverrides(rb, [{ key: "backups.postgres.cron", value: "0 3,4 * * 0" }], [{ key: "backups.postgres.cron", reason: "a test: the weekly window is all this database may use" }]);
+    t.is(runbook.backups.find((b) => b.dataset === "postgres")!.every, `${(7 * 24 - 1) * 3600}s`, "the overdue alert waits for the longest gap");
+});
+
 const ROOT = path.join(__dirname, "..", "..");
 /** Layers above the pure ones: runbooks ← capabilities ← components ← stacks/cli, and the pack beside them. */
 const UPPER_LAYERS = ["components", "policies", "stacks", "cli"];

@@ -1,8 +1,9 @@
 import test from "ava";
 import * as fs from "fs";
 import * as path from "path";
-import { allRunbooks, durationSeconds, getRunbook, nextIntervalsSeconds, parseRunbook, type Runbook, type Source } from "../../runbooks";
-import { checkSource, SEEDS_DIR, seedSections } from "../../runbooks/seeds";
+import { allRunbooks, durationSeconds, getRunbook, nextIntervalsSeconds, parseRunbook, type Runbook } from "../../runbooks";
+import { SEEDS_DIR, seedSections } from "../../runbooks/seeds";
+import { provenanceProblems, sourcesOf } from "../../runbooks/provenance";
 
 /**
  * The runbook data against the runbooks themselves. Two kinds of check: every cited quote stands
@@ -13,13 +14,6 @@ import { checkSource, SEEDS_DIR, seedSections } from "../../runbooks/seeds";
 /** A number as a runbook writes it: whole or decimal (`5`, `0.5`); thresholds may be either. */
 const N = String.raw`(\d+(?:\.\d+)?)`;
 const re = (strings: TemplateStringsArray, ...parts: string[]) => new RegExp(String.raw(strings, ...parts));
-
-function sourcesOf(value: unknown, at = ""): { path: string; source: Source }[] {
-    if (!value || typeof value !== "object") return [];
-    const v = value as Record<string, unknown>;
-    if (typeof v.seed === "string" && typeof v.section === "string" && typeof v.quote === "string") return [{ path: at, source: v as unknown as Source }];
-    return Object.entries(v).flatMap(([k, child]) => sourcesOf(child, at ? `${at}.${k}` : k));
-}
 
 function seedText(rb: Runbook): string {
     return fs.readFileSync(path.join(SEEDS_DIR, rb.seed), "utf8");
@@ -42,67 +36,14 @@ test("the seeds in the project are the teams' runbooks, byte for byte", (t) => {
     }
 });
 
-test("every source quote stands in the seed section it names", (t) => {
+test("every quote stands in its seed section, and every number not defaulted or converted is in its quote (the check npm run check runs)", (t) => {
     let count = 0;
     for (const rb of allRunbooks()) {
-        for (const { path: p, source } of sourcesOf(rb)) {
-            count++;
-            t.is(source.seed, rb.seed, `${rb.app} ${p} cites another app's seed`);
-            t.is(checkSource(source), undefined, `${rb.app} ${p}`);
-        }
+        count += sourcesOf(rb).length;
+        t.deepEqual(provenanceProblems(rb), [], rb.app);
+        for (const b of rb.backups) t.is(nextIntervalsSeconds(b.cron), durationSeconds(b.every), `${rb.app} ${b.dataset}`);
     }
     t.true(count > 200, `only ${count} sources`);
-});
-
-/** How a seed may write a number: 5, 2 seconds / 2s, 500ms, 1 minute, 30 seconds, 2048. */
-function renderings(value: number, unit: string): string[] {
-    const out = [`${value}`];
-    if (unit === "seconds") out.push(`${value * 1000}ms`, `${value}s`);
-    return out;
-}
-
-/** How a seed may write a duration: in any whole unit of seconds, minutes, hours, days or weeks (`5 minutes`, `5m`, `1 hour`, `60 minutes`). */
-function durationRenderings(d: string): RegExp {
-    const s = durationSeconds(d);
-    const units: [number, string[]][] = [
-        [604800, ["week", "w"]],
-        [86400, ["day", "d"]],
-        [3600, ["hour", "h"]],
-        [60, ["minute", "m", "min"]],
-        [1, ["second", "s"]],
-    ];
-    const parts = units.filter(([size]) => s % size === 0).flatMap(([size, names]) => names.map((n) => (n.length > 1 ? `${s / size} ${n}` : `${s / size}${n}`)));
-    return new RegExp(parts.map((p) => p.replace(/ /g, "\\s*")).join("|"));
-}
-
-test("every alert number not marked as a default is in the quote it cites", (t) => {
-    for (const rb of allRunbooks()) {
-        for (const alert of rb.alerts) {
-            for (const level of alert.levels) {
-                const where = `${rb.app} ${alert.id}.${level.severity}`;
-                // A converted threshold is checked as its words (language.test.ts).
-                if (!level.defaulted?.threshold && !level.converted?.threshold && alert.unit !== "bool") {
-                    t.true(
-                        // The whole number: 1 is not read in "15%" nor 5 in "0.5%".
-                        renderings(level.threshold, alert.unit).some((r) => new RegExp(`(^|[^0-9.])${r.replace(".", "\\.")}(?![0-9]|\\.[0-9])`).test(level.source.quote)),
-                        `${where}: threshold ${level.threshold} not in "${level.source.quote}"`,
-                    );
-                }
-                if (!level.defaulted?.for && !level.converted?.for) {
-                    t.regex(level.source.quote, durationRenderings(level.for), `${where}: for ${level.for} not in "${level.source.quote}"`);
-                }
-            }
-        }
-    }
-});
-
-test("every backup's cron fires as often as its stated interval, and undefaulted retention is quoted", (t) => {
-    for (const rb of allRunbooks()) {
-        for (const b of rb.backups) {
-            t.is(nextIntervalsSeconds(b.cron), durationSeconds(b.every), `${rb.app} ${b.dataset}`);
-            if (!b.defaulted?.retentionDays && !b.converted?.retentionDays) t.true(b.source.quote.includes(`${b.retentionDays}`), `${rb.app} ${b.dataset} retention`);
-        }
-    }
 });
 
 test("pfm-community: alert table, tuning and limits read from the seed", (t) => {
