@@ -99,7 +99,7 @@ test("aws-amp-cloudwatch-runbook-alerts reads AWS Backup job-count alarms as bac
     const jobs = (hours: number): Fake => ({
         type: "aws:cloudwatch/metricAlarm:MetricAlarm",
         name: "backup-alarm",
-        props: { name: `${PFH}-production-backup-overdue-warning-backup-postgres`, comparisonOperator: "LessThanThreshold", threshold: 1, period: 3600, evaluationPeriods: hours, datapointsToAlarm: hours, namespace: "AWS/Backup", metricName: "NumberOfBackupJobsCompleted" },
+        props: { name: `${PFH}-production-backup-overdue-warning-backup-postgres`, alarmActions: ["arn:aws:sns:us-east-1:123456789012:warning"], comparisonOperator: "LessThanThreshold", threshold: 1, period: 3600, evaluationPeriods: hours, datapointsToAlarm: hours, namespace: "AWS/Backup", metricName: "NumberOfBackupJobsCompleted" },
     });
     const rules = monitoring((a, _l, r) => (a.signal === "backup_age" ? undefined : r));
     const ok = await check("aws-amp-cloudwatch-runbook-alerts", PFH_PROD, [...rules, jobs(windowSeconds / 3600)]);
@@ -111,7 +111,7 @@ test("aws-amp-cloudwatch-runbook-alerts reads AWS Backup job-count alarms as bac
     const acm = (period: number, points: number): Fake => ({
         type: "aws:cloudwatch/metricAlarm:MetricAlarm",
         name: "acm",
-        props: { name: "gravitypm-production-certificate-expiry-critical-acm", comparisonOperator: "LessThanThreshold", threshold: cert.levels[0].threshold, period, evaluationPeriods: points, namespace: "AWS/CertificateManager", metricName: "DaysToExpiry" },
+        props: { name: "gravitypm-production-certificate-expiry-critical-acm", alarmActions: ["arn:aws:sns:us-east-1:123456789012:critical"], comparisonOperator: "LessThanThreshold", threshold: cert.levels[0].threshold, period, evaluationPeriods: points, namespace: "AWS/CertificateManager", metricName: "DaysToExpiry" },
     });
     const gRules: Fake = { type: "aws:amp/ruleGroupNamespace:RuleGroupNamespace", name: "rules", props: { data: rulesYaml(gravitypm, { only: (a) => a.id !== "certificate-expiry" }) } };
     t.deepEqual((await check("aws-amp-cloudwatch-runbook-alerts", GRAVITY_PROD, [gRules, acm(86400, 1)])).messages, [], "DaysToExpiry is published daily: one day is the fastest");
@@ -160,7 +160,11 @@ test("aws-amp-alertmanager-critical-paging: critical alerts and alarms reach an 
         },
         "the alarm AMP leaves to CloudWatch has its actions disabled": {
             edit: (rs) => Object.assign(find(rs, "alarm-disk-usage-critical").props, { actionsEnabled: false }),
-            expect: /is critical \(disk-usage\) but none of its alarmActions .* pages a person/,
+            expect: /is critical \(disk-usage\) but actionsEnabled is false, so it notifies no one: it pages no one/,
+        },
+        "the alarm AMP leaves to CloudWatch has no actions at all": {
+            edit: (rs) => Object.assign(find(rs, "alarm-disk-usage-critical").props, { alarmActions: [] }),
+            expect: /is critical \(disk-usage\) but it has no alarmActions, so it notifies no one: it pages no one/,
         },
         "the view of a level AMP pages for pages as well (two incidents)": {
             edit: (rs) => Object.assign(find(rs, "alarm-service-down-critical").props, { actionsEnabled: true, alarmActions: [TOPIC("critical")] }),

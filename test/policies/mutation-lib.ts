@@ -327,7 +327,8 @@ export function switchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
         }
     };
     const levels = new Set(rb.alerts.flatMap((a) => a.levels.map((l) => `${a.id}.${l.severity}`)));
-    const alarms = cloudwatchEvidence(rb, subjects).filter((e) => e.alertId && levels.has(`${e.alertId}.${e.severity}`));
+    // Only alarms that notify: a view of a level AMP pages for is off by design (one page per level).
+    const alarms = cloudwatchEvidence(rb, subjects).filter((e) => e.alertId && !e.off && levels.has(`${e.alertId}.${e.severity}`));
     add("alarm", ["aws-amp-cloudwatch-runbook-alerts", "aws-amp-alertmanager-critical-paging"], [...new Set(alarms.map((e) => e.subject))], (p) => (p.actionsEnabled = false), "actionsEnabled → false");
     const cronGuards = [...cronJobBackups(subjects).filter((e) => rb.backups.some((b) => b.dataset === e.dataset)).map((e) => e.subject)];
     add("cronjob", ["k8s-cronjob-backup-runbook-schedule", "k8s-cnpg-scheduledbackup-runbook-schedule"], [...new Set(cronGuards)], (p) => (p.spec = { ...p.spec, suspend: true }), "suspended");
