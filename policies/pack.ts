@@ -66,6 +66,7 @@ import { awsS3BackupBucketNoDelete } from "./aws/s3-backup-bucket-no-delete";
 import { awsS3BucketNameUnique } from "./aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "./aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-default-deny-egress";
+import { awsRoute53PublicHostReachability } from "./aws/route53-public-host-reachability";
 import { awsEcsTaskDefinitionReadonlyRoot } from "./aws/ecs-taskdefinition-readonly-root";
 import { k8sWorkloadReadonlyRoot } from "./kubernetes/workload-readonly-root";
 import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
@@ -168,6 +169,7 @@ export const RULES: readonly Rule[] = [
     awsCloudwatchLogGroupRetention,
     awsS3BucketLifecycleRetention,
     awsS3BucketVersioningRetention,
+    awsRoute53PublicHostReachability,
     // the cloud's quotas
     platformQuotaDefaultLimits,
 ];
