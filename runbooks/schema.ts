@@ -15,8 +15,8 @@ export type AppId = (typeof APP_IDS)[number];
 export const ENVS = ["local", "staging", "production"] as const;
 export type Env = (typeof ENVS)[number];
 
-export { DURATION_RE, DURATION_UNITS, durationSeconds, type DurationUnit } from "./units";
-import { conversionProblems, DURATION_ALLOWED, DURATION_RE, durationSeconds } from "./units";
+export { DURATION_RE, DURATION_UNITS, durationSeconds, largestIntervalSeconds, nextIntervalsSeconds, type DurationUnit } from "./units";
+import { conversionProblems, DURATION_ALLOWED, DURATION_RE, durationSeconds, largestIntervalSeconds, nextIntervalsSeconds } from "./units";
 
 export const durationSchema = z.string().regex(DURATION_RE, `a duration like 30s, 5m, 1h30m, 7d or 12w (allowed: ${DURATION_ALLOWED})`);
 export type Duration = z.infer<typeof durationSchema>;
@@ -564,37 +564,6 @@ export const runbookSchema = z
         }
     });
 export type Runbook = z.infer<typeof runbookSchema>;
-
-/**
- * The steady interval between runs of a cron schedule, in seconds (the smallest gap over a week),
- * so `0 *\/6 * * *` is 21600 and `0 2 * * *` is 86400.
- */
-export function nextIntervalsSeconds(cron: string): number {
-    return cronGapsSeconds(cron).smallest;
-}
-
-/**
- * The longest gap between two runs of a cron schedule over its next 200 runs: how old the last
- * backup can get. Equal to `nextIntervalsSeconds` for an even schedule; `0 3,4 * * 0` (two runs an
- * hour apart on Sundays) is 3600 s at its smallest and 601200 s at its largest.
- */
-export function largestIntervalSeconds(cron: string): number {
-    return cronGapsSeconds(cron).largest;
-}
-
-function cronGapsSeconds(cron: string): { smallest: number; largest: number } {
-    const it = CronExpressionParser.parse(cron, { tz: "UTC", currentDate: new Date("2026-01-05T00:00:00Z") });
-    let prev = it.next().getTime();
-    let smallest = Infinity;
-    let largest = 0;
-    for (let i = 0; i < 200; i++) {
-        const next = it.next().getTime();
-        smallest = Math.min(smallest, (next - prev) / 1000);
-        largest = Math.max(largest, (next - prev) / 1000);
-        prev = next;
-    }
-    return { smallest, largest };
-}
 
 /** Validates raw runbook data; throws one message listing every problem with its path. */
 export function parseRunbook(raw: unknown): Runbook {

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from "cron-parser";
 /**
  * Units of the runbook language: durations as Prometheus writes them, and the conversion a
  * runbook module records when the seed states a number in another unit than the field's
@@ -137,4 +138,35 @@ export function conversionProblems(value: unknown, path: (string | number)[] = [
         out.push(...conversionProblems(child, [...path, Array.isArray(obj) ? Number(k) : k], unit));
     }
     return out;
+}
+
+/**
+ * The steady interval between runs of a cron schedule, in seconds (the smallest gap over a week),
+ * so `0 *\/6 * * *` is 21600 and `0 2 * * *` is 86400.
+ */
+export function nextIntervalsSeconds(cron: string): number {
+    return cronGapsSeconds(cron).smallest;
+}
+
+/**
+ * The longest gap between two runs of a cron schedule over its next 200 runs: how old the last
+ * backup can get. Equal to `nextIntervalsSeconds` for an even schedule; `0 3,4 * * 0` (two runs an
+ * hour apart on Sundays) is 3600 s at its smallest and 601200 s at its largest.
+ */
+export function largestIntervalSeconds(cron: string): number {
+    return cronGapsSeconds(cron).largest;
+}
+
+function cronGapsSeconds(cron: string): { smallest: number; largest: number } {
+    const it = CronExpressionParser.parse(cron, { tz: "UTC", currentDate: new Date("2026-01-05T00:00:00Z") });
+    let prev = it.next().getTime();
+    let smallest = Infinity;
+    let largest = 0;
+    for (let i = 0; i < 200; i++) {
+        const next = it.next().getTime();
+        smallest = Math.min(smallest, (next - prev) / 1000);
+        largest = Math.max(largest, (next - prev) / 1000);
+        prev = next;
+    }
+    return { smallest, largest };
 }

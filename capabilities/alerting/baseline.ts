@@ -58,7 +58,7 @@ type Data = Runbook["data"];
 
 /**
  * Baseline health per data service kind: one entry per kind with a down signal, its checks from
- * that kind's spec. A kind without an entry (object storage, RabbitMQ until it has signals) gets
+ * that kind's spec. A kind without an entry (object storage, a queue until it has signals) gets
  * none; adding one is a table line here.
  */
 const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => Baseline[] } = {
