@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type AlertSeverity, type Dataset, type Lev
 import { levelCondition } from "../alerting/levels";
 import { alertName } from "../alerting/rules";
 import { alertsOn, CLOUDWATCH_METRICS } from "../alerting/signals";
-import { datasetPlan } from "../backups/plan";
+import { backupPlan } from "../backups/plan";
 import { backupService, type BackupService } from "./backups";
 
 /**
@@ -30,7 +30,7 @@ export type AlarmSubject =
     | { readonly kind: "msk-broker"; readonly brokerId: number }
     | { readonly kind: "msk-consumer"; readonly group: string; readonly topic: string }
     | { readonly kind: "certificate" }
-    | { readonly kind: "backup-vault"; readonly dataset: Dataset; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
+    | { readonly kind: "backup-vault"; readonly dataset: Dataset; /** The vault's backup: the dataset, or `<dataset>-<tier>`. */ readonly backup: string; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
 
 /**
  * AWS Backup publishes its job counts (`NumberOfBackupJobsCompleted` …) per resource type and
@@ -55,7 +55,7 @@ export interface AlarmInventory {
     /** Whether an ACM certificate is served. */
     readonly certificate: boolean;
     /** AWS Backup vaults, one per dataset, with the dataset's interval. */
-    readonly backupVaults: readonly { readonly dataset: Dataset; readonly everySeconds: number }[];
+    readonly backupVaults: readonly { readonly dataset: Dataset; readonly name: string; readonly everySeconds: number }[];
 }
 
 export interface MetricRef {
@@ -239,7 +239,7 @@ export function subjectSlug(s: AlarmSubject): string {
         case "certificate":
             return "acm";
         case "backup-vault":
-            return `backup-${s.dataset}`;
+            return `backup-${s.backup}`;
     }
 }
 
@@ -257,11 +257,11 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
         inv.backupVaults.map((vault): AlarmSpec => {
             const windowSeconds = level.threshold * vault.everySeconds;
             const periods = Math.ceil(windowSeconds / BACKUP_COUNT_PERIOD_SECONDS);
-            const planned = datasetPlan(rb, vault.dataset);
-            if (!planned) throw new Error(`${rb.app}: backup vault of ${vault.dataset} has no backup in the runbook`);
+            const planned = backupPlan(rb).find((p) => p.name === vault.name);
+            if (!planned) throw new Error(`${rb.app}: backup vault of ${vault.name} has no backup in the runbook`);
             const resourceType = backupService(planned);
             if (resourceType === "ElastiCache") throw new Error(`${rb.app}: ${vault.dataset} is backed up by ElastiCache, not AWS Backup: it has no vault`);
-            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset, resourceType };
+            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset, backup: vault.name, resourceType };
             return {
                 key: `${alert.id}-${level.severity}-${subjectSlug(subject)}`,
                 alertId: alert.id,
@@ -276,7 +276,7 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
                 // No job reported at all is exactly the overdue backup.
                 treatMissingData: "breaching",
                 metrics: [m("m1", CLOUDWATCH_METRICS.backup_age.namespace, CLOUDWATCH_METRICS.backup_age.metric, "Sum")],
-                description: describe(rb, alert, level, `completed ${vault.dataset} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h`),
+                description: describe(rb, alert, level, `completed ${vault.name} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h`),
                 notifies: notifyingEvaluator(rb, alert) === "cloudwatch",
             };
         }),
