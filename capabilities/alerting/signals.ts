@@ -3,6 +3,7 @@ import type { Target } from "../targets";
 import type { ExporterId } from "./exporters";
 import { APP_METRIC_NAMING, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, RATE_WINDOW, SCOPE_LABELS, httpMetricNames, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
+import { tierName } from "../backups/plan";
 
 /**
  * The metrics contract: for every runbook signal, which standard exporter provides which metric,
@@ -337,7 +338,8 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
     const byInterval = new Map<number, string[]>();
     for (const b of runbook.backups) {
         const s = durationSeconds(b.every);
-        byInterval.set(s, [...(byInterval.get(s) ?? []), b.dataset]);
+        // A tier is its own series (`dataset` = `<dataset>-<tier>`, as the backup jobs push it), with its own interval.
+        byInterval.set(s, [...(byInterval.get(s) ?? []), tierName(b.dataset, b.tier)]);
     }
     return {
         sel,
