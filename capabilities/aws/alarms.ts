@@ -110,6 +110,8 @@ export const STANDARD_RESOLUTION_SECONDS = 60;
 export const DAILY_RESOLUTION_SECONDS = 86400;
 /** Backup-age alarms count completed AWS Backup jobs per hour. */
 export const BACKUP_COUNT_PERIOD_SECONDS = 3600;
+/** CloudWatch evaluates an alarm over at most seven days (periods of an hour or more). */
+export const MAX_ALARM_WINDOW_SECONDS = 7 * 86400;
 
 interface Source {
     readonly subject: AlarmSubject;
@@ -256,7 +258,10 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
     return alert.levels.flatMap((level) =>
         inv.backupVaults.map((vault): AlarmSpec => {
             const windowSeconds = level.threshold * vault.everySeconds;
-            const periods = Math.ceil(windowSeconds / BACKUP_COUNT_PERIOD_SECONDS);
+            // A weekly tier's 1.5 intervals (252 h) is beyond what CloudWatch evaluates: the alarm then
+            // looks at the longest window it can, seven days, which fires sooner (stricter), never later.
+            const capped = windowSeconds > MAX_ALARM_WINDOW_SECONDS;
+            const periods = Math.ceil(Math.min(windowSeconds, MAX_ALARM_WINDOW_SECONDS) / BACKUP_COUNT_PERIOD_SECONDS);
             const planned = backupPlan(rb).find((p) => p.name === vault.name);
             if (!planned) throw new Error(`${rb.app}: backup vault of ${vault.name} has no backup in the runbook`);
             const resourceType = backupService(planned);
@@ -276,7 +281,12 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
                 // No job reported at all is exactly the overdue backup.
                 treatMissingData: "breaching",
                 metrics: [m("m1", CLOUDWATCH_METRICS.backup_age.namespace, CLOUDWATCH_METRICS.backup_age.metric, "Sum")],
-                description: describe(rb, alert, level, `completed ${vault.name} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h`),
+                description: describe(
+                    rb,
+                    alert,
+                    level,
+                    `completed ${vault.name} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h${capped ? ` (CloudWatch's longest window, ${MAX_ALARM_WINDOW_SECONDS / 3600} h, evaluated: stricter)` : ""}`,
+                ),
                 notifies: notifyingEvaluator(rb, alert) === "cloudwatch",
             };
         }),
