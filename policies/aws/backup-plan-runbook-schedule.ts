@@ -1,5 +1,5 @@
 import type { Dataset } from "../../runbooks";
-import { backupsConfig, checkBackups, datasetIn, type BackupEvidence } from "../lib/backups";
+import { backupsConfig, checkBackups, datasetIn, tierIn, type BackupEvidence } from "../lib/backups";
 import { appValue, perApp, stackRule, type Subject } from "../lib/policy";
 import { longestGapSeconds } from "../lib/schedules";
 import { absentTarget, ofType } from "../lib/targets";
@@ -37,6 +37,7 @@ function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
             return datasets.map((dataset) => ({
                 subject: plan,
                 dataset,
+                ...((rule?.recoveryPointTags?.tier ?? tierIn(ruleName, dataset)) ? { tier: String(rule?.recoveryPointTags?.tier ?? tierIn(ruleName, dataset)) } : {}),
                 schedule,
                 intervalSeconds: schedule ? longestGapSeconds(schedule) : undefined,
                 retentionDays: num(rule?.lifecycle?.deleteAfter),

@@ -7,6 +7,11 @@ import { durationSeconds, parseRunbook } from "../../runbooks";
 import { runPolicies } from "../../policies/offline";
 import { policies } from "../../policies/pack";
 import { violations } from "../providers/aws-constraints";
+import { evaluate, type Subject } from "../../policies/lib/policy";
+import { awsBackupPlanRunbookSchedule } from "../../policies/aws/backup-plan-runbook-schedule";
+import { dockerBackupRunbookSchedule } from "../../policies/docker/backup-runbook-schedule";
+import { k8sCronJobBackupRunbookSchedule } from "../../policies/kubernetes/cronjob-backup-runbook-schedule";
+import { k8sCnpgScheduledBackupRunbookSchedule } from "../../policies/kubernetes/cnpg-scheduledbackup-runbook-schedule";
 import { BASE_APP, NIGHTLY_ENTRY, RB, TIER, WEEKLY_ENTRY, withTiers } from "./tiered-runbook";
 
 /**
@@ -110,9 +115,37 @@ test("alerts: each tier is its own backup_age series over its own interval", (t)
     t.true(rules.some((r) => r.includes(TIERED) && r.includes(`/ ${durationSeconds(WEEKLY_ENTRY.every)}`)), "the staging rule reads the weekly series");
 });
 
-test("the pack's mandatory policies pass on every tiered stack", async (t) => {
+/** The pack's backup-schedule rules, run against the tiered runbook (the pack itself reads the committed runbook of the app). */
+const SCHEDULE_RULES = { local: [dockerBackupRunbookSchedule], staging: [k8sCronJobBackupRunbookSchedule, k8sCnpgScheduledBackupRunbookSchedule], production: [awsBackupPlanRunbookSchedule] } as const;
+const subjects = (resources: readonly PlannedResource[]): Subject[] =>
+    resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, opts: { protect: false, ...(r.parent ? { parent: r.parent } : {}) }, dependencies: [] }));
+const scheduleFindings = (env: keyof typeof SCHEDULE_RULES, resources: readonly PlannedResource[]) =>
+    SCHEDULE_RULES[env].flatMap((rule) =>
+        evaluate(rule, subjects(resources), { stack: `${BASE_APP}-${env}`, app: BASE_APP, env, runbook: RB, exceptions: [], plaintextCredentials: [], config: {} }).map((f) => f.message),
+    );
+
+test("policies: every tier is held to its own schedule and retention; a stack without the weekly tier, or with it loosened, is a finding", (t) => {
+    for (const env of ["local", "staging", "production"] as const) {
+        const resources = plans.get(env)!.resources;
+        t.deepEqual(scheduleFindings(env, resources), [], env);
+        // The weekly job or plan removed: the weekly tier has no schedule.
+        const withoutWeekly = resources.filter((r) => !r.name.includes(TIERED));
+        t.true(
+            scheduleFindings(env, withoutWeekly).some((m) => m.includes(`has no backup schedule for ${TIERED}`)),
+            `${env} without the weekly tier`,
+        );
+    }
+    // The weekly plan rule kept 30 days instead of 84: its own retention is checked, not the nightly one.
+    const prod = structuredClone(plans.get("production")!.resources) as PlannedResource[];
+    const plan = prod.find((r) => r.type === "aws:backup/plan:Plan" && r.name.includes(TIERED))!;
+    (props(plan).rules as Record<string, any>[])[0].lifecycle.deleteAfter = NIGHTLY_ENTRY.retentionDays;
+    t.true(scheduleFindings("production", prod).some((m) => m.includes(`keeps ${TIERED} backups ${NIGHTLY_ENTRY.retentionDays} days, less than ${WEEKLY_ENTRY.retentionDays}`)));
+});
+
+test("the pack's other mandatory policies pass on every tiered stack", async (t) => {
+    const scheduleRules = new Set<string>(Object.values(SCHEDULE_RULES).flatMap((rules) => rules.map((r) => r.name)));
     for (const [env, plan] of plans) {
-        const report = await runPolicies(plan, { policies, exceptions: [] });
+        const report = await runPolicies(plan, { policies: policies.filter((p) => !scheduleRules.has(p.name)), exceptions: [] });
         const mandatory = report.outcomes.filter((o) => o.level === "mandatory").flatMap((o) => o.violations.map((v) => `${o.name}: ${v.message}`));
         t.deepEqual(mandatory, [], env);
     }
