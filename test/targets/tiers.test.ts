@@ -9,6 +9,7 @@ import { policies } from "../../policies/pack";
 import { violations } from "../providers/aws-constraints";
 import { evaluate, type Subject } from "../../policies/lib/policy";
 import { awsBackupPlanRunbookSchedule } from "../../policies/aws/backup-plan-runbook-schedule";
+import { awsAmpCloudwatchRunbookAlerts } from "../../policies/aws/amp-cloudwatch-runbook-alerts";
 import { dockerBackupRunbookSchedule } from "../../policies/docker/backup-runbook-schedule";
 import { k8sCronJobBackupRunbookSchedule } from "../../policies/kubernetes/cronjob-backup-runbook-schedule";
 import { k8sCnpgScheduledBackupRunbookSchedule } from "../../policies/kubernetes/cnpg-scheduledbackup-runbook-schedule";
@@ -115,8 +116,8 @@ test("alerts: each tier is its own backup_age series over its own interval", (t)
     t.true(rules.some((r) => r.includes(TIERED) && r.includes(`/ ${durationSeconds(WEEKLY_ENTRY.every)}`)), "the staging rule reads the weekly series");
 });
 
-/** The pack's backup-schedule rules, run against the tiered runbook (the pack itself reads the committed runbook of the app). */
-const SCHEDULE_RULES = { local: [dockerBackupRunbookSchedule], staging: [k8sCronJobBackupRunbookSchedule, k8sCnpgScheduledBackupRunbookSchedule], production: [awsBackupPlanRunbookSchedule] } as const;
+/** The pack's backup-schedule rules (and on AWS the alarm check, which reads each vault's interval), run against the tiered runbook (the pack itself reads the committed runbook of the app). */
+const SCHEDULE_RULES = { local: [dockerBackupRunbookSchedule], staging: [k8sCronJobBackupRunbookSchedule, k8sCnpgScheduledBackupRunbookSchedule], production: [awsBackupPlanRunbookSchedule, awsAmpCloudwatchRunbookAlerts] } as const;
 const subjects = (resources: readonly PlannedResource[]): Subject[] =>
     resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, opts: { protect: false, ...(r.parent ? { parent: r.parent } : {}) }, dependencies: [] }));
 const scheduleFindings = (env: keyof typeof SCHEDULE_RULES, resources: readonly PlannedResource[]) =>
@@ -140,6 +141,11 @@ test("policies: every tier is held to its own schedule and retention; a stack wi
     const plan = prod.find((r) => r.type === "aws:backup/plan:Plan" && r.name.includes(TIERED))!;
     (props(plan).rules as Record<string, any>[])[0].lifecycle.deleteAfter = NIGHTLY_ENTRY.retentionDays;
     t.true(scheduleFindings("production", prod).some((m) => m.includes(`keeps ${TIERED} backups ${NIGHTLY_ENTRY.retentionDays} days, less than ${WEEKLY_ENTRY.retentionDays}`)));
+    // The weekly overdue alarm stretched to 2.5 weekly intervals is looser than the runbook (its own interval, not the nightly one).
+    const alarm = prod.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes(`backup-${TIERED}`))!;
+    const stretched = Math.ceil((2.5 * durationSeconds(WEEKLY_ENTRY.every)) / props(alarm).period);
+    Object.assign(props(alarm), { evaluationPeriods: stretched, datapointsToAlarm: stretched });
+    t.true(scheduleFindings("production", prod).some((m) => m.includes(alarm.name) || m.includes(String(props(alarm).name))), "a loosened weekly alarm is a finding");
 });
 
 test("the pack's other mandatory policies pass on every tiered stack", async (t) => {
