@@ -120,10 +120,11 @@ export function vaultLockDays(rule: BackupRuleSpec): number {
 export function noncurrentVersionDays(rb: Runbook, bucket: string): number {
     const plan = backupPlan(rb);
     for (const dataset of ["files", "config"] as const) {
-        const p = plan.find((x) => x.dataset === dataset);
-        if (!p) continue;
-        if (p.source.kind === "bucket" && p.source.bucket === bucket) return p.retentionDays;
-        if (p.destination.kind === "runbook-bucket" && p.destination.bucket === bucket) return p.retentionDays;
+        // Every tier of the dataset: the bucket keeps versions as long as its longest-kept tier.
+        const holding = plan.filter(
+            (p) => p.dataset === dataset && ((p.source.kind === "bucket" && p.source.bucket === bucket) || (p.destination.kind === "runbook-bucket" && p.destination.bucket === bucket)),
+        );
+        if (holding.length > 0) return Math.max(...holding.map((p) => p.retentionDays));
     }
     return Math.max(...plan.map((p) => p.retentionDays));
 }
