@@ -211,6 +211,16 @@ export type Dataset = (typeof DATASETS)[number];
 export const backupSchema = z
     .object({
         dataset: z.enum(DATASETS),
+        /**
+         * A second (third…) backup of the same dataset on its own schedule and retention, e.g. a
+         * `weekly` copy kept 12 weeks beside the nightly one. Absent: the dataset's one backup, under
+         * the names every target has always used. Lower-case letters, digits and dashes: it becomes
+         * part of job, vault, rule and alarm names and of the destination prefix.
+         */
+        tier: z
+            .string()
+            .regex(/^[a-z][a-z0-9]{0,11}$/, { message: "tier must be 1-12 lower-case letters or digits starting with a letter (allowed: e.g. weekly, monthly)" })
+            .optional(),
         /** When the backup runs (UTC). */
         cron: cronSchema,
         /** The interval the runbook states, for humans and for checking the cron: `6h`, `1d`. */
@@ -539,6 +549,19 @@ export const runbookSchema = z
         for (const [i, a] of rb.alerts.entries()) {
             if (ids.has(a.id)) ctx.addIssue({ code: "custom", path: ["alerts", i, "id"], message: `alert id ${a.id} appears twice` });
             ids.add(a.id);
+        }
+        const tiers = new Map<string, number>();
+        for (const [i, b] of rb.backups.entries()) {
+            const key = `${b.dataset}/${b.tier ?? ""}`;
+            const first = tiers.get(key);
+            if (first !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["backups", i, "tier"],
+                    message: `${rb.app}: backups[${first}] and backups[${i}] both back up ${b.dataset}${b.tier ? ` as tier "${b.tier}"` : " without a tier"}; allowed: one entry per dataset and tier (give each further backup of ${b.dataset} its own \`tier\`, e.g. "weekly")`,
+                });
+            }
+            tiers.set(key, first ?? i);
         }
         for (const [i, b] of rb.backups.entries()) {
             if (!cronSchema.safeParse(b.cron).success) continue;

@@ -105,7 +105,7 @@ function routingRows(runbook: Runbook): Own[] {
 
 function dataRows(runbook: Runbook, testsOf: (signal: string) => string[]): Own[] {
     const backupAlert = runbook.alerts.find((a) => a.signal === "backup_age");
-    const rows: Own[] = backupPlan(runbook).flatMap(({ dataset, backup, cron, retentionDays }) => [
+    const rows: Own[] = backupPlan(runbook).flatMap(({ name: dataset, backup, cron, retentionDays }) => [
         {
             kind: "backup-interval" as const,
             id: dataset,

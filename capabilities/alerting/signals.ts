@@ -4,6 +4,7 @@ import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
 import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
+import { tierName } from "../backups/plan";
 
 /**
  * The metrics contract: for every runbook signal, which standard exporter provides which metric,
@@ -389,7 +390,8 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
     const byInterval = new Map<number, string[]>();
     for (const b of runbook.backups) {
         const s = durationSeconds(b.every);
-        byInterval.set(s, [...(byInterval.get(s) ?? []), b.dataset]);
+        // A tier is its own series (`dataset` = `<dataset>-<tier>`, as the backup jobs push it), with its own interval.
+        byInterval.set(s, [...(byInterval.get(s) ?? []), tierName(b.dataset, b.tier)]);
     }
     return {
         sel,

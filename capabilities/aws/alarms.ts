@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type AlertSeverity, type Dataset, type Lev
 import { levelCondition } from "../alerting/levels";
 import { alertName } from "../alerting/rules";
 import { alertsOn, CLOUDWATCH_METRICS } from "../alerting/signals";
-import { datasetPlan } from "../backups/plan";
+import { backupPlan } from "../backups/plan";
 import { backupService, type BackupService } from "./backups";
 
 /**
@@ -30,7 +30,7 @@ export type AlarmSubject =
     | { readonly kind: "msk-broker"; readonly brokerId: number }
     | { readonly kind: "msk-consumer"; readonly group: string; readonly topic: string }
     | { readonly kind: "certificate" }
-    | { readonly kind: "backup-vault"; readonly dataset: Dataset; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
+    | { readonly kind: "backup-vault"; readonly dataset: Dataset; /** The vault's backup: the dataset, or `<dataset>-<tier>`. */ readonly backup: string; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
 
 /**
  * AWS Backup publishes its job counts (`NumberOfBackupJobsCompleted` …) per resource type and
@@ -55,7 +55,7 @@ export interface AlarmInventory {
     /** Whether an ACM certificate is served. */
     readonly certificate: boolean;
     /** AWS Backup vaults, one per dataset, with the dataset's interval. */
-    readonly backupVaults: readonly { readonly dataset: Dataset; readonly everySeconds: number }[];
+    readonly backupVaults: readonly { readonly dataset: Dataset; readonly name: string; readonly everySeconds: number }[];
 }
 
 export interface MetricRef {
@@ -110,6 +110,8 @@ export const STANDARD_RESOLUTION_SECONDS = 60;
 export const DAILY_RESOLUTION_SECONDS = 86400;
 /** Backup-age alarms count completed AWS Backup jobs per hour. */
 export const BACKUP_COUNT_PERIOD_SECONDS = 3600;
+/** CloudWatch evaluates an alarm over at most seven days (periods of an hour or more). */
+export const MAX_ALARM_WINDOW_SECONDS = 7 * 86400;
 
 interface Source {
     readonly subject: AlarmSubject;
@@ -239,7 +241,7 @@ export function subjectSlug(s: AlarmSubject): string {
         case "certificate":
             return "acm";
         case "backup-vault":
-            return `backup-${s.dataset}`;
+            return `backup-${s.backup}`;
     }
 }
 
@@ -256,12 +258,15 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
     return alert.levels.flatMap((level) =>
         inv.backupVaults.map((vault): AlarmSpec => {
             const windowSeconds = level.threshold * vault.everySeconds;
-            const periods = Math.ceil(windowSeconds / BACKUP_COUNT_PERIOD_SECONDS);
-            const planned = datasetPlan(rb, vault.dataset);
-            if (!planned) throw new Error(`${rb.app}: backup vault of ${vault.dataset} has no backup in the runbook`);
+            // A weekly tier's 1.5 intervals (252 h) is beyond what CloudWatch evaluates: the alarm then
+            // looks at the longest window it can, seven days, which fires sooner (stricter), never later.
+            const capped = windowSeconds > MAX_ALARM_WINDOW_SECONDS;
+            const periods = Math.ceil(Math.min(windowSeconds, MAX_ALARM_WINDOW_SECONDS) / BACKUP_COUNT_PERIOD_SECONDS);
+            const planned = backupPlan(rb).find((p) => p.name === vault.name);
+            if (!planned) throw new Error(`${rb.app}: backup vault of ${vault.name} has no backup in the runbook`);
             const resourceType = backupService(planned);
             if (resourceType === "ElastiCache") throw new Error(`${rb.app}: ${vault.dataset} is backed up by ElastiCache, not AWS Backup: it has no vault`);
-            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset, resourceType };
+            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset, backup: vault.name, resourceType };
             return {
                 key: `${alert.id}-${level.severity}-${subjectSlug(subject)}`,
                 alertId: alert.id,
@@ -276,7 +281,12 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
                 // No job reported at all is exactly the overdue backup.
                 treatMissingData: "breaching",
                 metrics: [m("m1", CLOUDWATCH_METRICS.backup_age.namespace, CLOUDWATCH_METRICS.backup_age.metric, "Sum")],
-                description: describe(rb, alert, level, `completed ${vault.dataset} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h`),
+                description: describe(
+                    rb,
+                    alert,
+                    level,
+                    `completed ${vault.name} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h${capped ? ` (CloudWatch's longest window, ${MAX_ALARM_WINDOW_SECONDS / 3600} h, evaluated: stricter)` : ""}`,
+                ),
                 notifies: notifyingEvaluator(rb, alert) === "cloudwatch",
             };
         }),

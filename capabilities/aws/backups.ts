@@ -40,6 +40,12 @@ export function bucketsFor(rb: Runbook, dataset: "files" | "config"): string[] {
 
 export interface BackupRuleSpec {
     readonly dataset: Dataset;
+    /** The entry's tier, undefined for the dataset's untiered backup. */
+    readonly tier: string | undefined;
+    /** What its vault, plan, rule and alarm are named by: the dataset, or `<dataset>-<tier>` (capabilities/backups/plan.ts). */
+    readonly name: string;
+    /** The runbook's interval, for the overdue alarm's window. */
+    readonly everySeconds: number;
     readonly service: Exclude<BackupService, "ElastiCache">;
     /** AWS's six-field cron of the runbook's schedule, in UTC. */
     readonly schedule: string;
@@ -50,8 +56,10 @@ export interface BackupRuleSpec {
 }
 
 /**
- * One AWS Backup plan per dataset (a plan's selections apply to all of its rules, so datasets
- * with their own schedules need their own plans), each with one rule on the runbook's schedule.
+ * One AWS Backup plan per dataset and tier (a plan's selections apply to all of its rules, so
+ * datasets with their own schedules need their own plans), each with one rule on the runbook's
+ * schedule and retention. A tier gets its own vault too: its lock holds its own retention, and
+ * AWS Backup's job metrics (per vault) tell each tier's overdue backup apart.
  */
 export function backupRules(rb: Runbook): BackupRuleSpec[] {
     return backupPlan(rb).flatMap((p) => {
@@ -62,6 +70,9 @@ export function backupRules(rb: Runbook): BackupRuleSpec[] {
         return [
             {
                 dataset: p.dataset,
+                tier: p.tier,
+                name: p.name,
+                everySeconds: p.everySeconds,
                 service,
                 schedule: awsCron(p.cron),
                 deleteAfterDays: p.retentionDays,
@@ -89,7 +100,10 @@ export function restoreTestSpec(rb: Runbook): RestoreTestSpec {
         schedule: awsCron(plan.cron),
         cadence: plan.cadence,
         defaulted: plan.defaulted,
-        selections: backupRules(rb).map((r) => ({ dataset: r.dataset, service: r.service })),
+        // One selection per dataset: a restore proves the dataset, whichever tier's copy it restores.
+        selections: backupRules(rb)
+            .filter((r, i, all) => all.findIndex((o) => o.dataset === r.dataset) === i)
+            .map((r) => ({ dataset: r.dataset, service: r.service })),
     };
 }
 
@@ -106,10 +120,11 @@ export function vaultLockDays(rule: BackupRuleSpec): number {
 export function noncurrentVersionDays(rb: Runbook, bucket: string): number {
     const plan = backupPlan(rb);
     for (const dataset of ["files", "config"] as const) {
-        const p = plan.find((x) => x.dataset === dataset);
-        if (!p) continue;
-        if (p.source.kind === "bucket" && p.source.bucket === bucket) return p.retentionDays;
-        if (p.destination.kind === "runbook-bucket" && p.destination.bucket === bucket) return p.retentionDays;
+        // Every tier of the dataset: the bucket keeps versions as long as its longest-kept tier.
+        const holding = plan.filter(
+            (p) => p.dataset === dataset && ((p.source.kind === "bucket" && p.source.bucket === bucket) || (p.destination.kind === "runbook-bucket" && p.destination.bucket === bucket)),
+        );
+        if (holding.length > 0) return Math.max(...holding.map((p) => p.retentionDays));
     }
     return Math.max(...plan.map((p) => p.retentionDays));
 }

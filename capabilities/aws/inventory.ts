@@ -1,4 +1,4 @@
-import { durationSeconds, type Runbook } from "../../runbooks";
+import type { Runbook } from "../../runbooks";
 import type { AlarmInventory } from "./alarms";
 import { backupRules } from "./backups";
 import { DOCUMENTDB_MAX_CONNECTIONS, documentDbInstanceClass } from "./documentdb";
@@ -23,6 +23,6 @@ export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, strin
         ...(mongodb ? { docdb: { instances: mongodb.replicaSetMembers, maxConnections: DOCUMENTDB_MAX_CONNECTIONS[documentDbInstanceClass(mongodb)] } } : {}),
         ...(kafka ? { msk: { brokers: kafka.brokers, consumers: kafka.consumerGroups.flatMap((group) => kafka.topics.map((t) => ({ group, topic: t.name }))) } } : {}),
         certificate: publicServices.length > 0,
-        backupVaults: backupRules(rb).map((r) => ({ dataset: r.dataset, everySeconds: durationSeconds(rb.backups.find((b) => b.dataset === r.dataset)!.every) })),
+        backupVaults: backupRules(rb).map((r) => ({ dataset: r.dataset, name: r.name, everySeconds: r.everySeconds })),
     };
 }

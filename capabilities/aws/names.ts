@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import type { AppId, Dataset, Env } from "../../runbooks";
+import type { AppId, Env } from "../../runbooks";
 
 /**
  * Physical names on AWS. Most resources are auto-named by Pulumi; these are the ones something
@@ -48,7 +48,8 @@ export interface AwsNames {
     readonly targetGroup: (service: string, color?: string) => string;
     readonly ecsService: (service: string) => string;
     readonly taskFamily: (service: string) => string;
-    readonly vault: (dataset: Dataset) => string;
+    /** A backup's vault, by its plan name (`postgres`, `postgres-weekly`). */
+    readonly vault: (backup: string) => string;
     /** S3 names are global: the runbook's bucket name, then the account and region (`<name>-<account>-<region>`), so no one else can hold it first. */
     readonly bucket: (runbookName: string, accountId: string, region: string) => string;
     readonly serviceDiscoveryNamespace: string;
@@ -74,7 +75,7 @@ export function awsNames(app: AppId, env: Env): AwsNames {
         targetGroup: (service, color) => fitName([prefix, service, color].filter(Boolean).join("-"), 32),
         ecsService: (service) => service,
         taskFamily: (service) => `${prefix}-${service}`,
-        vault: (dataset) => `${prefix}-${dataset}`,
+        vault: (backup) => `${prefix}-${backup}`,
         // The runbook names the buckets (other environments add theirs); the account and region make the name ours alone.
         bucket: (name, accountId, region) => uniqueBucketName(env === "production" ? name : `${name}-${env}`, accountId, region),
         serviceDiscoveryNamespace: `${app}.${env}.internal`,

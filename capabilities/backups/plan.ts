@@ -29,6 +29,20 @@ export type BackupDestination = { readonly kind: "platform"; readonly prefix: st
 
 export interface DatasetBackup {
     readonly dataset: Dataset;
+    /** The runbook entry's tier (`weekly`), undefined for the dataset's untiered backup. */
+    readonly tier: string | undefined;
+    /**
+     * The name every target builds this backup's resources from: the dataset (`postgres`) for the
+     * untiered backup, so its names never change; `<dataset>-<tier>` (`postgres-weekly`) for a tier.
+     */
+    readonly name: string;
+    /**
+     * Sub-path of the backup store this backup's archives live under, so each tier's prune only
+     * ever sees its own archives: empty for the untiered backup (the store's root, as always), the
+     * tier (`weekly`) for a tier. The operations scripts put a dataset's archives under
+     * `<dataset>/` of BACKUP_DEST, so BACKUP_DEST = <store>/<tier> keeps the tiers disjoint.
+     */
+    readonly storePath: string;
     /** The runbook's entry, for its source and for messages (`backups[<index>]`). */
     readonly backup: Backup;
     readonly index: number;
@@ -78,6 +92,9 @@ function datasetBackup(rb: Runbook, backup: Backup, index: number): DatasetBacku
     const field = `backups[${index}].dataset`;
     const common = {
         dataset: backup.dataset,
+        tier: backup.tier,
+        name: tierName(backup.dataset, backup.tier),
+        storePath: backup.tier ?? "",
         backup,
         index,
         cron: backup.cron,
@@ -90,11 +107,22 @@ function datasetBackup(rb: Runbook, backup: Backup, index: number): DatasetBacku
     if (isBucketDataset(dataset)) {
         const sync = rb.data.objectStorage?.backupSync;
         const destination: BackupDestination =
-            dataset === "files" && sync ? { kind: "runbook-bucket", bucket: sync.to, prefix: trimSlashes(sync.prefix) } : { kind: "platform", prefix: dataset };
+            dataset === "files" && sync
+                ? { kind: "runbook-bucket", bucket: sync.to, prefix: joinPrefix(trimSlashes(sync.prefix), backup.tier) }
+                : { kind: "platform", prefix: joinPrefix(dataset, backup.tier) };
         return { ...common, method: "bucket-copy", source: { kind: "bucket", bucket: datasetBucket(rb, dataset, index) }, destination, restorable: false };
     }
     if (!rb.data[dataset]) throw new Error(`${rb.app}: ${field} = "${dataset}" but data.${dataset} is not set; allowed: a dataset the runbook runs (${datasetsRun(rb).join(", ")})`);
-    return { ...common, method: "dump", source: { kind: "data-service", service: dataset }, destination: { kind: "platform", prefix: dataset }, restorable: true };
+    return { ...common, method: "dump", source: { kind: "data-service", service: dataset }, destination: { kind: "platform", prefix: joinPrefix(backup.tier, dataset) }, restorable: true };
+}
+
+/** `postgres` for a dataset's untiered backup, `postgres-weekly` for its `weekly` tier. */
+export function tierName(dataset: Dataset, tier: string | undefined): string {
+    return tier ? `${dataset}-${tier}` : dataset;
+}
+
+function joinPrefix(...parts: (string | undefined)[]): string {
+    return parts.filter((p) => p).join("/");
 }
 
 /** The datasets a runbook's data services hold: what `backups[].dataset` may name. */
@@ -103,17 +131,31 @@ function datasetsRun(rb: Runbook): Dataset[] {
     return [...(postgres ? ["postgres" as const] : []), ...(redis ? ["redis" as const] : []), ...(mongodb ? ["mongodb" as const] : []), ...(objectStorage ? (["files", "config"] as const) : [])];
 }
 
-/** Every dataset the runbook backs up, in the runbook's order; throws on the first one no target could back up. */
+/**
+ * Every backup the runbook takes, one per dataset and tier, in the runbook's order; throws on the
+ * first one no target could back up, or on two entries of one dataset without distinct tiers.
+ */
 export function backupPlan(rb: Runbook): DatasetBackup[] {
-    const seen = new Set<Dataset>();
+    const seen = new Map<string, number>();
     return rb.backups.map((backup, index) => {
-        if (seen.has(backup.dataset)) throw new Error(`${rb.app}: backups[${index}].dataset = "${backup.dataset}" is backed up twice; allowed: one entry per dataset`);
-        seen.add(backup.dataset);
+        const name = tierName(backup.dataset, backup.tier);
+        const first = seen.get(name);
+        if (first !== undefined) {
+            throw new Error(
+                `${rb.app}: backups[${first}] and backups[${index}] both back up ${backup.dataset}${backup.tier ? ` as tier "${backup.tier}"` : " without a tier"}; allowed: one entry per dataset and tier (a further backup of ${backup.dataset} names its own \`tier\`)`,
+            );
+        }
+        seen.set(name, index);
         return datasetBackup(rb, backup, index);
     });
 }
 
-/** One dataset's planned backup, or undefined where the runbook does not back it up. */
+/**
+ * A dataset's main planned backup (its untiered entry, else its first tier), or undefined where the
+ * runbook does not back it up: what a dataset-wide setting (a restore check, an engine's own
+ * retention) follows.
+ */
 export function datasetPlan(rb: Runbook, dataset: Dataset): DatasetBackup | undefined {
-    return backupPlan(rb).find((p) => p.dataset === dataset);
+    const plan = backupPlan(rb).filter((p) => p.dataset === dataset);
+    return plan.find((p) => p.tier === undefined) ?? plan[0];
 }

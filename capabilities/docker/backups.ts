@@ -47,6 +47,8 @@ export interface SecretEnv {
 
 export interface BackupJob {
     readonly dataset: Dataset;
+    /** What the container is named by: the dataset, or `<dataset>-<tier>` for a tier (capabilities/backups/plan.ts). */
+    readonly name: string;
     /** The runbook's schedule, UTC, as written. */
     readonly cron: string;
     readonly retentionDays: number;
@@ -96,11 +98,14 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
             CRON_SCHEDULE: planned.cron,
             RETENTION_DAYS: `${planned.retentionDays}`,
             JOB_APP: runbook.app,
-            JOB_DATASET: planned.dataset,
+            // The backup's name is the Pushgateway grouping `dataset`: each tier is its own series, so
+            // the backup-overdue rule sees a missed weekly copy however recent the nightly one is.
+            JOB_DATASET: planned.name,
             ...(push ? { PUSHGATEWAY: `${HOSTS.pushgateway}:${INTERNAL_PORTS.pushgateway}`, PUSH_METRIC: METRICS.backupLastSuccess } : {}),
         };
         const job = (image: BackupJob["image"], target: string, opsScripts: string[], env: Record<string, string>, secretEnv: Record<string, SecretEnv>): BackupJob => ({
             dataset: planned.dataset,
+            name: planned.name,
             cron: planned.cron,
             retentionDays: planned.retentionDays,
             image,
@@ -110,6 +115,8 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
             env: { ...common, ...env },
             secretEnv,
         });
+        // A tier's archives live under its own directory, so its prune (and every other's) sees only its own.
+        const dest = planned.storePath ? `${BACKUP_DEST}/${planned.storePath}` : BACKUP_DEST;
         const { data } = runbook;
         switch (planned.dataset) {
             case "postgres": {
@@ -120,7 +127,7 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
                     `${OPS_DIR}/backup-postgres.sh`,
                     opsScriptsFor("postgres"),
                     {
-                        BACKUP_DEST,
+                        BACKUP_DEST: dest,
                         PGHOST: HOSTS.postgres,
                         PGPORT: `${INTERNAL_PORTS.postgres}`,
                         PGUSER: pg.user,
@@ -137,7 +144,7 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
                     "redis",
                     `${OPS_DIR}/backup-redis.sh`,
                     opsScriptsFor("redis"),
-                    { BACKUP_DEST, REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` },
+                    { BACKUP_DEST: dest, REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` },
                     { REDISCLI_AUTH: { secret: "redis", value: (p) => p } },
                 );
             case "mongodb":
@@ -146,7 +153,7 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
                     "mongodb",
                     `${OPS_DIR}/backup-mongodb.sh`,
                     opsScriptsFor("mongodb"),
-                    { BACKUP_DEST, MONGO_REPLICA_SET: replicaSetName(runbook) },
+                    { BACKUP_DEST: dest, MONGO_REPLICA_SET: replicaSetName(runbook) },
                     { MONGO_URI: { secret: "mongodb", value: (p) => mongoUri(runbook, p) } },
                 );
             case "files":

@@ -3,7 +3,7 @@ import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Dataset, Runbook } from "../../runbooks";
 import { METRICS } from "../alerting/metrics";
-import { backupPlan, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
+import { backupPlan, datasetPlan, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
 import { CRON_TIME_ZONE } from "./cron";
 import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";
 import { replicaSetName } from "./mongodb";
@@ -86,6 +86,8 @@ export interface ScheduledJob {
     readonly name: string;
     readonly kind: "backup" | "restore-check";
     readonly dataset: Dataset;
+    /** The backup's name (the dataset, or `<dataset>-<tier>`); for a restore check, the dataset. */
+    readonly backup: string;
     /** Five fields, UTC, as the runbook (or restoreTestPlan) writes it. */
     readonly schedule: string;
     readonly image: string;
@@ -106,10 +108,11 @@ export function backupDest(n: Names): string {
 const runJob = (script: string, shards = false) => ["bash", `${PLATFORM_DIR}/run-job.sh`, ...(shards ? ["bash", `${PLATFORM_DIR}/each-shard.sh`] : []), "bash", script];
 
 /** What every job that reaches MinIO through the `aws` CLI needs. */
-function s3Env(n: Names): { env: Record<string, string>; secretEnv: Record<string, readonly [string, string]> } {
+function s3Env(n: Names, storePath = ""): { env: Record<string, string>; secretEnv: Record<string, readonly [string, string]> } {
     const secrets = backupSecrets(n);
     return {
-        env: { BACKUP_DEST: backupDest(n), S3_ENDPOINT_URL: minioEndpoint(n), AWS_DEFAULT_REGION: "us-east-1", EXTRA_PATH: AWS_CLI_BIN, HOME: "/tmp", TMPDIR: "/tmp", OPS_DIR },
+        // A tier's archives live under its own prefix, so its prune (and every other's) sees only its own.
+        env: { BACKUP_DEST: storePath ? `${backupDest(n)}/${storePath}` : backupDest(n), S3_ENDPOINT_URL: minioEndpoint(n), AWS_DEFAULT_REGION: "us-east-1", EXTRA_PATH: AWS_CLI_BIN, HOME: "/tmp", TMPDIR: "/tmp", OPS_DIR },
         secretEnv: { AWS_ACCESS_KEY_ID: [secrets.objectStore, OBJECT_STORE_KEYS.user], AWS_SECRET_ACCESS_KEY: [secrets.objectStore, OBJECT_STORE_KEYS.password] },
     };
 }
@@ -161,17 +164,19 @@ export function bucketCopy(planned: DatasetBackup, n: Names): { source: string; 
 
 function backupJob(rb: Runbook, n: Names, planned: DatasetBackup): ScheduledJob {
     const common = {
-        name: `${rb.app}-backup-${planned.dataset}`,
+        name: `${rb.app}-backup-${planned.name}`,
         kind: "backup" as const,
         dataset: planned.dataset,
+        backup: planned.name,
         schedule: planned.cron,
     };
-    const push = { RETENTION_DAYS: `${planned.retentionDays}`, JOB_APP: rb.app, JOB_DATASET: planned.dataset, PUSHGATEWAY: pushgatewayAddress(n), PUSH_METRIC: METRICS.backupLastSuccess };
+    // The backup's name is the Pushgateway grouping `dataset`: each tier is its own series for the backup-overdue rule.
+    const push = { RETENTION_DAYS: `${planned.retentionDays}`, JOB_APP: rb.app, JOB_DATASET: planned.name, PUSHGATEWAY: pushgatewayAddress(n), PUSH_METRIC: METRICS.backupLastSuccess };
     switch (planned.dataset) {
         case "postgres":
         case "redis":
         case "mongodb": {
-            const s3 = s3Env(n);
+            const s3 = s3Env(n, planned.storePath);
             const ds = datasetEnv(rb, n, planned.dataset);
             const shards = planned.dataset === "redis" && redisTopology(rb).mode === "cluster";
             return {
@@ -200,13 +205,14 @@ function backupJob(rb: Runbook, n: Names, planned: DatasetBackup): ScheduledJob 
 }
 
 function restoreCheck(rb: Runbook, n: Names, backup: DatasetBackup & { dataset: DatabaseDataset }): ScheduledJob {
-    const s3 = s3Env(n);
+    const s3 = s3Env(n, backup.storePath);
     const shards = backup.dataset === "redis" && redisTopology(rb).mode === "cluster";
     const ds: Record<string, string> = shards ? { REDIS_SHARD_HOSTS: datasetEnv(rb, n, "redis").env.REDIS_SHARD_HOSTS } : {};
     return {
         name: `${rb.app}-restore-check-${backup.dataset}`,
         kind: "restore-check",
         dataset: backup.dataset,
+        backup: backup.dataset,
         schedule: backup.restoreCheck.cron,
         ...toolsImage(rb, backup.dataset),
         awsCli: true,
@@ -220,7 +226,10 @@ function restoreCheck(rb: Runbook, n: Names, backup: DatasetBackup & { dataset: 
 export function scheduledJobs(rb: Runbook, n: Names): ScheduledJob[] {
     const plan = backupPlan(rb);
     const backups = plan.map((p) => backupJob(rb, n, p));
-    const checks = plan.filter((p): p is DatasetBackup & { dataset: DatabaseDataset } => p.restorable).map((p) => restoreCheck(rb, n, p));
+    // One restore check per restorable dataset, of its main backup (the untiered one, else its first tier).
+    const checks = plan
+        .filter((p): p is DatasetBackup & { dataset: DatabaseDataset } => p.restorable && p.name === datasetPlan(rb, p.dataset)?.name)
+        .map((p) => restoreCheck(rb, n, p));
     return [...backups, ...checks];
 }
 
@@ -268,7 +277,7 @@ export function cronJobSpec(job: ScheduledJob, n: Names): CronJobSpec {
                             : [],
                         containers: [
                             hardened({
-                                name: job.kind === "backup" ? `backup-${job.dataset}` : `restore-check-${job.dataset}`,
+                                name: job.kind === "backup" ? `backup-${job.backup}` : `restore-check-${job.dataset}`,
                                 image: job.image,
                                 command: [...job.command],
                                 env,

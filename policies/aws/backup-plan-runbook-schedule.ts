@@ -1,5 +1,5 @@
 import type { Dataset } from "../../runbooks";
-import { backupsConfig, checkBackups, datasetIn, type BackupEvidence } from "../lib/backups";
+import { backupsConfig, checkBackups, datasetIn, tierIn, type BackupEvidence } from "../lib/backups";
 import { appValue, label, perApp, stackRule, type Subject } from "../lib/policy";
 import { selectsNothing } from "../lib/tags";
 import { longestGapSeconds } from "../lib/schedules";
@@ -60,6 +60,7 @@ function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
                 return {
                     subject: plan,
                     dataset,
+                    ...((rule?.recoveryPointTags?.tier ?? tierIn(ruleName, dataset)) ? { tier: String(rule?.recoveryPointTags?.tier ?? tierIn(ruleName, dataset)) } : {}),
                     schedule,
                     intervalSeconds: schedule ? longestGapSeconds(schedule) : undefined,
                     retentionDays: num(rule?.lifecycle?.deleteAfter),

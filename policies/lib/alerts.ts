@@ -2,7 +2,7 @@ import { isUnknown } from "./inputs";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { durationSeconds, type Alert, type Runbook } from "../../runbooks";
 import { appValue, cite, finding, label, perApp, type CheckContext, type Finding, type Subject } from "./policy";
-import { datasetIn } from "./backups";
+import { datasetIn, tierIn } from "./backups";
 import { alertingRules, thresholds, type Comparison } from "./prometheus";
 import { asArray, durationToSeconds, formatSeconds, isRecord, num } from "./values";
 
@@ -110,7 +110,10 @@ export function cloudwatchEvidence(rb: Runbook, subjects: readonly Subject[]): A
             // Backup age on AWS: "fewer than one completed AWS Backup job in the window" is "the last
             // backup is older than the window"; the window, in the dataset's backup intervals, is the threshold.
             const backup = alertId && rb.alerts.find((a) => a.id === alertId)?.signal === "backup_age";
-            const every = rb.backups.find((b) => datasetIn(name) === b.dataset)?.every;
+            // A tier's vault (`…-postgres-weekly`) is measured in its own interval, the untiered one in the dataset's.
+            const dataset = datasetIn(name);
+            const tier = dataset && tierIn(name, dataset);
+            const every = (rb.backups.find((b) => b.dataset === dataset && b.tier && b.tier === tier) ?? rb.backups.find((b) => b.dataset === dataset && !b.tier) ?? rb.backups.find((b) => b.dataset === dataset))?.every;
             if (backup && every && (op === "<" || op === "<=") && threshold !== undefined && threshold <= 1 && metrics.some((m) => m.namespace === "AWS/Backup")) {
                 comparisons = [{ op: ">", value: forSeconds / durationSeconds(every) }];
                 forSeconds = 0;

@@ -13,6 +13,8 @@ import { asArray, formatSeconds, isRecord, num, textOf, walk } from "./values";
 export interface BackupEvidence {
     readonly subject: Subject;
     readonly dataset: Dataset;
+    /** The backup tier it names (`weekly` in `JOB_DATASET=postgres-weekly`, a rule's `tier` tag), if any. */
+    readonly tier?: string;
     /** What the schedule is, as written (`0 1 * * *`, `cron(0 1 * * ? *)`, `daily snapshot`). */
     readonly schedule: string;
     readonly intervalSeconds?: number;
@@ -47,10 +49,18 @@ export function datasetIn(text: string): Dataset | undefined {
     return DATASET_WORDS.find(([, re]) => re.test(t))?.[0];
 }
 
+/** The tier a backup name gives after its dataset: `postgres-weekly` → `weekly`; none for `postgres`. */
+export function tierIn(text: string, dataset: Dataset): string | undefined {
+    return new RegExp(`\\b${dataset}-([a-z][a-z0-9]*)\\b`).exec(text.toLowerCase())?.[1];
+}
+
+/** A runbook backup's name: the dataset, or `<dataset>-<tier>` (capabilities/backups/plan.ts). */
+const backupName = (b: Backup) => (b.tier ? `${b.dataset}-${b.tier}` : b.dataset);
+
 /** The backup a runbook keeps for a dataset, per app, for config defaults. */
 export const backupsConfig: PolicyConfigJSONSchema = perApp(
     "Runbook backups (dataset → every, retentionDays) no schedule may be rarer or shorter-lived than.",
-    (rb) => Object.fromEntries(rb.backups.map((b) => [b.dataset, { every: b.every, retentionDays: b.retentionDays }])),
+    (rb) => Object.fromEntries(rb.backups.map((b) => [backupName(b), { every: b.every, retentionDays: b.retentionDays }])),
     { type: "object", additionalProperties: { type: "object", properties: { every: { type: "string" }, retentionDays: { type: "integer" } }, required: ["every", "retentionDays"] } },
 );
 
@@ -61,7 +71,7 @@ export interface BackupSpec {
 
 export function backupSpec(ctx: CheckContext, b: Backup): BackupSpec {
     const all = appValue(ctx, "backups", () => ({}) as Record<string, BackupSpec>);
-    return all[b.dataset] ?? { every: b.every, retentionDays: b.retentionDays };
+    return all[backupName(b)] ?? { every: b.every, retentionDays: b.retentionDays };
 }
 
 /**
@@ -73,10 +83,13 @@ export function checkBackups(ctx: CheckContext, evidence: readonly BackupEvidenc
     const out: Finding[] = [];
     for (const b of ctx.runbook.backups.filter((x) => datasets.includes(x.dataset))) {
         const spec = backupSpec(ctx, b);
-        const wants = `the runbook backs up ${b.dataset} every ${spec.every} (${b.cron}) and keeps ${spec.retentionDays} days ${cite(b.source)}`;
-        const mine = evidence.filter((e) => e.dataset === b.dataset);
+        const name = backupName(b);
+        const wants = `the runbook backs up ${name} every ${spec.every} (${b.cron}) and keeps ${spec.retentionDays} days ${cite(b.source)}`;
+        // A tier is checked against the evidence naming it; the untiered backup against the rest of the dataset's.
+        const tiers = ctx.runbook.backups.filter((x) => x.dataset === b.dataset && x.tier).map((x) => x.tier);
+        const mine = evidence.filter((e) => e.dataset === b.dataset && (b.tier ? e.tier === b.tier : !tiers.includes(e.tier)));
         if (mine.length === 0) {
-            out.push(finding(`${where} has no backup schedule for ${b.dataset}; ${wants}. ${hint}`, { key: `backups.${b.dataset}.cron` }));
+            out.push(finding(`${where} has no backup schedule for ${name}; ${wants}. ${hint}`, { key: `backups.${name}.cron` }));
             continue;
         }
         const on = mine.filter((e) => !e.off);
@@ -86,19 +99,19 @@ export function checkBackups(ctx: CheckContext, evidence: readonly BackupEvidenc
         for (const e of on) {
             const what = `${label(e.subject)} ${e.where}`;
             if (e.intervalSeconds === undefined) {
-                out.push(finding(`${what}: cannot read how often "${e.schedule}" runs; ${wants}`, { urn: e.subject.urn, key: `backups.${b.dataset}.cron` }));
+                out.push(finding(`${what}: cannot read how often "${e.schedule}" runs; ${wants}`, { urn: e.subject.urn, key: `backups.${name}.cron` }));
             } else if (e.intervalSeconds > durationSeconds(spec.every)) {
                 out.push(
-                    finding(`${what} runs ${b.dataset} backups "${e.schedule}", up to ${formatSeconds(e.intervalSeconds)} apart, rarer than every ${spec.every}; ${wants}`, {
+                    finding(`${what} runs ${name} backups "${e.schedule}", up to ${formatSeconds(e.intervalSeconds)} apart, rarer than every ${spec.every}; ${wants}`, {
                         urn: e.subject.urn,
-                        key: `backups.${b.dataset}.cron`,
+                        key: `backups.${name}.cron`,
                     }),
                 );
             }
             if (e.retentionDays === undefined) {
-                out.push(finding(`${what} sets no retention for ${b.dataset} backups; ${wants}`, { urn: e.subject.urn, key: `backups.${b.dataset}.retentionDays` }));
+                out.push(finding(`${what} sets no retention for ${name} backups; ${wants}`, { urn: e.subject.urn, key: `backups.${name}.retentionDays` }));
             } else if (e.retentionDays < spec.retentionDays) {
-                out.push(finding(`${what} keeps ${b.dataset} backups ${e.retentionDays} days, less than ${spec.retentionDays}; ${wants}`, { urn: e.subject.urn, key: `backups.${b.dataset}.retentionDays` }));
+                out.push(finding(`${what} keeps ${name} backups ${e.retentionDays} days, less than ${spec.retentionDays}; ${wants}`, { urn: e.subject.urn, key: `backups.${name}.retentionDays` }));
             }
         }
     }
@@ -168,7 +181,8 @@ function envScheduled(s: Subject, envs: unknown, commandText: string, nameText: 
         if (!/CRON|SCHEDULE/i.test(k) || intervalOf(v) === undefined) continue;
         const dataset = (declared && datasetIn(declared)) || datasetIn(commandText) || datasetIn(nameText);
         if (!dataset || /verify|restore/i.test(commandText) || !/backup|dump|snapshot|mirror|sync/i.test(`${commandText} ${nameText}`)) continue;
-        out.push({ subject: s, dataset, schedule: v, intervalSeconds: intervalOf(v), retentionDays: num(env.get("RETENTION_DAYS")), where: `env ${k}` });
+        const tier = tierIn(declared ?? "", dataset);
+        out.push({ subject: s, dataset, ...(tier ? { tier } : {}), schedule: v, intervalSeconds: intervalOf(v), retentionDays: num(env.get("RETENTION_DAYS")), where: `env ${k}` });
     }
     return out;
 }

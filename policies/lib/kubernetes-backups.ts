@@ -1,5 +1,5 @@
 import type { BackupEvidence } from "./backups";
-import { datasetIn, envMap, intervalOf, retentionIn, scheduledCommands } from "./backups";
+import { datasetIn, tierIn, envMap, intervalOf, retentionIn, scheduledCommands } from "./backups";
 import { containers, CRONJOB, metaName } from "./kubernetes";
 import type { Subject } from "./policy";
 import { ofType } from "./targets";
@@ -36,10 +36,12 @@ export function cronJobBackups(resources: readonly Subject[]): BackupEvidence[] 
         const dataset = datasetIn(command) ?? (declared ? datasetIn(declared) : undefined) ?? datasetIn(name);
         const fromCrontab = scheduledCommands(cj, cronJobEnv(cj), name, command);
         if (!dataset) return fromCrontab;
+        const tier = tierIn(declared ?? name, dataset);
         return [
             {
                 subject: cj,
                 dataset,
+                ...(tier ? { tier } : {}),
                 schedule,
                 intervalSeconds: schedule ? intervalOf(schedule) : undefined,
                 retentionDays: retentionIn(command, cronJobEnv(cj)),

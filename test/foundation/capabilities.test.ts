@@ -113,7 +113,9 @@ test("a bucket dataset without exactly one bucket for it stops every target with
     t.throws(() => backupPlan(files), { message: /"files" but no bucket .* allowed: exactly one bucket named \*-files, or objectStorage\.backupSync\.from/ });
     const dup = structuredClone(getRunbook("bunty"));
     dup.backups.push({ ...dup.backups[0] });
-    t.throws(() => backupPlan(dup), { message: `bunty: backups[${dup.backups.length - 1}].dataset = "${dup.backups[0].dataset}" is backed up twice; allowed: one entry per dataset` });
+    t.throws(() => backupPlan(dup), {
+        message: `bunty: backups[0] and backups[${dup.backups.length - 1}] both back up ${dup.backups[0].dataset} without a tier; allowed: one entry per dataset and tier (a further backup of ${dup.backups[0].dataset} names its own \`tier\`)`,
+    });
     const noMongo = structuredClone(getRunbook("bunty"));
     noMongo.backups.push({ ...noMongo.backups[0], dataset: "mongodb" });
     t.throws(() => backupPlan(noMongo), { message: /backups\[\d+\]\.dataset = "mongodb" but data\.mongodb is not set; allowed: a dataset the runbook runs \(postgres, redis\)/ });

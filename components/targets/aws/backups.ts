@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { backupRules, RESTORE_SELECTION_WINDOW_DAYS, RESTORE_VALIDATION_HOURS, restoreTestSpec, vaultLockDays, type BackupRuleSpec } from "../../../capabilities/aws/backups";
 import { underscoreName } from "../../../capabilities/aws/names";
 import { denyDeleteVaultPolicy, VAULT_LOCK_COOLING_OFF_DAYS } from "../../../capabilities/aws/vault-protection";
-import type { Dataset } from "../../../runbooks";
 import { child, serviceRole, type AwsScope } from "./scope";
 
 export interface RestoreTarget {
@@ -45,7 +44,8 @@ export interface DatasetBackup {
  */
 export class AwsBackups extends pulumi.ComponentResource {
     public readonly role: aws.iam.Role;
-    public readonly datasets: Partial<Record<Dataset, DatasetBackup>>;
+    /** By backup: the dataset (`postgres`), or `<dataset>-<tier>` (`postgres-weekly`). */
+    public readonly datasets: Record<string, DatasetBackup>;
     public readonly restoreTesting: aws.backup.RestoreTestingPlan;
     public readonly restoreSelections: aws.backup.RestoreTestingSelection[];
 
@@ -70,45 +70,45 @@ export class AwsBackups extends pulumi.ComponentResource {
         this.datasets = {};
         for (const rule of backupRules(rb)) {
             const vault = new aws.backup.Vault(
-                `${name}-${rule.dataset}-vault`,
-                { name: args.names.vault(rule.dataset), kmsKeyArn: args.kmsKeyArn, forceDestroy: false },
+                `${name}-${rule.name}-vault`,
+                { name: args.names.vault(rule.name), kmsKeyArn: args.kmsKeyArn, forceDestroy: false },
                 child(this, args, { protect: args.protect, retainOnDelete: true }),
             );
             const vaultLock = lock
                 ? new aws.backup.VaultLockConfiguration(
-                      `${name}-${rule.dataset}-lock`,
+                      `${name}-${rule.name}-lock`,
                       { backupVaultName: vault.name, minRetentionDays: vaultLockDays(rule), changeableForDays: VAULT_LOCK_COOLING_OFF_DAYS },
                       child(this, args, { protect: args.protect }),
                   )
                 : undefined;
             const denyDelete = lock
-                ? new aws.backup.VaultPolicy(`${name}-${rule.dataset}-deny-delete`, { backupVaultName: vault.name, policy: denyDeleteVaultPolicy() }, child(this, args, { protect: args.protect }))
+                ? new aws.backup.VaultPolicy(`${name}-${rule.name}-deny-delete`, { backupVaultName: vault.name, policy: denyDeleteVaultPolicy() }, child(this, args, { protect: args.protect }))
                 : undefined;
             const plan = new aws.backup.Plan(
-                `${name}-${rule.dataset}-plan`,
+                `${name}-${rule.name}-plan`,
                 {
-                    name: `${args.names.prefix}-${rule.dataset}`,
+                    name: `${args.names.prefix}-${rule.name}`,
                     rules: [
                         {
-                            ruleName: rule.dataset,
+                            ruleName: rule.name,
                             targetVaultName: vault.name,
                             schedule: rule.schedule,
                             scheduleExpressionTimezone: "Etc/UTC",
                             startWindow: rule.startWindowMinutes,
                             completionWindow: rule.completionWindowMinutes,
                             lifecycle: { deleteAfter: rule.deleteAfterDays },
-                            recoveryPointTags: { app: rb.app, dataset: rule.dataset },
+                            recoveryPointTags: { app: rb.app, dataset: rule.dataset, ...(rule.tier ? { tier: rule.tier } : {}) },
                         },
                     ],
                 },
                 child(this, args),
             );
             const selection = new aws.backup.Selection(
-                `${name}-${rule.dataset}-selection`,
-                { name: `${args.names.prefix}-${rule.dataset}`, planId: plan.id, iamRoleArn: this.role.arn, selectionTags: [{ type: "STRINGEQUALS", key: rule.tag.key, value: rule.tag.value }] },
+                `${name}-${rule.name}-selection`,
+                { name: `${args.names.prefix}-${rule.name}`, planId: plan.id, iamRoleArn: this.role.arn, selectionTags: [{ type: "STRINGEQUALS", key: rule.tag.key, value: rule.tag.value }] },
                 child(this, args),
             );
-            this.datasets[rule.dataset] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}) };
+            this.datasets[rule.name] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}) };
         }
 
         const spec = restoreTestSpec(rb);
@@ -130,7 +130,7 @@ export class AwsBackups extends pulumi.ComponentResource {
         this.restoreSelections = spec.selections.map((sel) => {
             const target = sel.service === "S3" ? undefined : args.restoreTargets[sel.service];
             if (sel.service !== "S3" && !target) throw new Error(`${rb.app}: backups has ${sel.dataset} but no ${sel.service} restore target was given`);
-            const tag = this.datasets[sel.dataset]!.rule.tag;
+            const tag = Object.values(this.datasets).find((d) => d.rule.dataset === sel.dataset)!.rule.tag;
             return new aws.backup.RestoreTestingSelection(
                 `${name}-restore-${sel.dataset}`,
                 {

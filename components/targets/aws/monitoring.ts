@@ -9,7 +9,7 @@ import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, REQUEST_INTERVA
 import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { rulesFor } from "../../../capabilities/alerting";
 import { severitiesReaching } from "../../../capabilities/alerting/routing";
-import { ALERT_SEVERITIES, type AlertSeverity, type Dataset } from "../../../runbooks";
+import { ALERT_SEVERITIES, type AlertSeverity } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
 import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
 
@@ -26,7 +26,8 @@ export interface AlarmDimensions {
     readonly docdbInstances: readonly pulumi.Input<string>[];
     readonly kafkaCluster?: pulumi.Input<string>;
     readonly certificateArn?: pulumi.Input<string>;
-    readonly vaults: Partial<Record<Dataset, pulumi.Input<string>>>;
+    /** Backup vault names by backup (`postgres`, `postgres-weekly`). */
+    readonly vaults: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** One notification forwarder: which operator credential it holds and which topics feed it. */
@@ -81,7 +82,7 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
         case "certificate":
             return { CertificateArn: need(d.certificateArn, "certificate") };
         case "backup-vault":
-            return { BackupVaultName: need(d.vaults[s.dataset], `vault of ${s.dataset}`), ResourceType: s.resourceType };
+            return { BackupVaultName: need(d.vaults[s.backup], `vault of ${s.backup}`), ResourceType: s.resourceType };
     }
 }
 

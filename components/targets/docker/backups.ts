@@ -27,7 +27,7 @@ const REPO_OPS_DIR = path.resolve(__dirname, "..", "..", "..", "operations", "ba
  */
 export class Backups extends pulumi.ComponentResource {
     public readonly volume: docker.Volume;
-    /** By dataset. */
+    /** By backup: the dataset, or `<dataset>-<tier>`. */
     public readonly jobs: Record<string, docker.Container>;
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -44,15 +44,15 @@ export class Backups extends pulumi.ComponentResource {
         this.volume = volume(this, `${name}-data`, scope, "backups", "backups");
         this.jobs = {};
         for (const job of backupJobs(rb)) {
-            this.jobs[job.dataset] = container(
+            this.jobs[job.name] = container(
                 this,
-                `${name}-${job.dataset}`,
+                `${name}-${job.name}`,
                 scope,
                 {
-                    part: `backup-${job.dataset}`,
+                    part: `backup-${job.name}`,
                     component: "backups",
                     image: this.imageOf(scope, job),
-                    aliases: [`backup-${job.dataset}`],
+                    aliases: [`backup-${job.name}`],
                     env: job.env,
                     secretEnv: job.secretEnv,
                     entrypoint: job.entrypoint,

@@ -228,7 +228,7 @@ function fullInventory(rb: Runbook): AlarmInventory {
         docdb: rb.data.mongodb ? { instances: 3, maxConnections: 1700 } : undefined,
         msk: rb.data.kafka ? { brokers: 3, consumers: [{ group: rb.data.kafka.consumerGroups[0], topic: rb.data.kafka.topics[0].name }] } : undefined,
         certificate: true,
-        backupVaults: rb.backups.filter((b) => b.dataset !== "redis").map((b) => ({ dataset: b.dataset, everySeconds: durationSeconds(b.every) })),
+        backupVaults: rb.backups.filter((b) => b.dataset !== "redis").map((b) => ({ dataset: b.dataset, name: b.tier ? `${b.dataset}-${b.tier}` : b.dataset, everySeconds: durationSeconds(b.every) })),
     };
 }
 
