@@ -1,5 +1,5 @@
 import { usesDataServices } from "../datastores";
-import type { Env, Runbook, Service } from "../../runbooks";
+import { requireField, type Env, type Runbook, type Service } from "../../runbooks";
 import { RDS_CA_BUNDLE_URL } from "./documentdb";
 import { IMAGES } from "./collector";
 import { APP_SCRATCH, APP_UID } from "../hardening";
@@ -332,8 +332,7 @@ export const POSTGRES_ROLES_CONTAINER = "postgres-roles";
  * The only containers that reference the master secret are this task's.
  */
 export function postgresRolesContainers(rb: Runbook, a: PostgresRolesTaskArgs): ContainerDefinition[] {
-    const pg = rb.data.postgres;
-    if (!pg) throw new Error(`${rb.app}: \`data.postgres\` is required for the PostgreSQL roles task`);
+    const pg = requireField(rb.data.postgres, rb.app, "data.postgres");
     const roles = postgresRoles(rb.app, pg);
     return [
         caBundleContainer(a.logGroup, a.region),
