@@ -491,6 +491,7 @@ export const CONSTRAINTS: readonly Constraint[] = [
  * called), with why. A type in a plan that is in neither list fails the test: decide for it.
  */
 export const SCHEMA_ONLY: Readonly<Record<string, string>> = {
+    "aws:msk/scramSecretAssociation:ScramSecretAssociation": "a cluster ARN and secret ARNs; that each secret is named AmazonMSK_ and encrypted with a customer key is held by aws-msk-cluster-client-authentication",
     "aws:s3/bucketLogging:BucketLogging": "a source bucket, the stack's access-log bucket and a prefix; that every bucket but the log bucket has one is held by awsguard's s3-bucket-logging-enabled (test/security/awsguard.test.ts)",
     "aws:backup/vaultPolicy:VaultPolicy": "one access policy document per vault (its deny-delete statement is held by aws-backup-vault-policy-deny-delete)",
     "aws:sqs/queue:Queue": "a forwarder's dead-letter queue: a name, a KMS key and a retention within SQS's 60 s to 14 days",
