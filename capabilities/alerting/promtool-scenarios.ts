@@ -1,3 +1,4 @@
+import { tierName } from "../backups/plan";
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
 import { metricNaming, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
@@ -490,7 +491,8 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
     backup_age: (s) => {
         // Age grows as time passes: a firing case starts beyond the threshold, a quiet one ends below it.
         const anchor = s.side === "fire" ? 0 : (s.samples - 1) * STEP;
-        const datasets = s.runbook.backups.map((b) => ({ dataset: b.dataset, interval: durationSeconds(b.every), lastSuccess: Math.round(anchor - s.value * durationSeconds(b.every)) }));
+        // A tier is its own series, labelled as its jobs push it (`postgres-weekly`).
+        const datasets = s.runbook.backups.map((b) => ({ dataset: tierName(b.dataset, b.tier), interval: durationSeconds(b.every), lastSuccess: Math.round(anchor - s.value * durationSeconds(b.every)) }));
         return {
             series: datasets.map((d) => ({
                 name: METRICS.backupLastSuccess,

@@ -119,7 +119,7 @@ test("alerts: each tier is its own backup_age series over its own interval", (t)
 /** The pack's backup-schedule rules (and on AWS the alarm check, which reads each vault's interval), run against the tiered runbook (the pack itself reads the committed runbook of the app). */
 const SCHEDULE_RULES = { local: [dockerBackupRunbookSchedule], staging: [k8sCronJobBackupRunbookSchedule, k8sCnpgScheduledBackupRunbookSchedule], production: [awsBackupPlanRunbookSchedule, awsAmpCloudwatchRunbookAlerts] } as const;
 const subjects = (resources: readonly PlannedResource[]): Subject[] =>
-    resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, opts: { protect: false, ...(r.parent ? { parent: r.parent } : {}) }, dependencies: [] }));
+    resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, opts: { protect: false, ...(r.parent ? { parent: r.parent } : {}) }, dependencies: [...r.options.dependsOn] }));
 const scheduleFindings = (env: keyof typeof SCHEDULE_RULES, resources: readonly PlannedResource[]) =>
     SCHEDULE_RULES[env].flatMap((rule) =>
         evaluate(rule, subjects(resources), { stack: `${BASE_APP}-${env}`, app: BASE_APP, env, runbook: RB, exceptions: [], plaintextCredentials: [], config: {} }).map((f) => f.message),

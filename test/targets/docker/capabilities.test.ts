@@ -1,4 +1,5 @@
 import test from "ava";
+import { postgresRoles } from "../../../capabilities/postgres-roles";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
@@ -139,9 +140,12 @@ test("file backups copy where the runbook says, else to a local backup bucket; a
 test("the app's environment carries credentials only as values built from the generated secrets", (t) => {
     const rb = getRunbook("personal-finance-hub");
     const { env, secretEnv } = serviceEnv(rb, rb.services[0]);
-    t.is(secretEnv.DATABASE_URL.secret, "postgres");
-    t.is(secretEnv.DATABASE_URL.value("pw"), `postgres://${rb.data.postgres!.user}:pw@postgres:5432/${rb.data.postgres!.database}`);
-    t.is(secretEnv.DATABASE_READ_URL.value("pw"), `postgres://${rb.data.postgres!.user}:pw@postgres-replica-1:5432/${rb.data.postgres!.database}?target_session_attrs=standby`);
+    // The app's own role and password, never the administrator's (capabilities/postgres-roles.ts).
+    const app = postgresRoles(rb.app, rb.data.postgres!).app;
+    t.not(app, rb.data.postgres!.user);
+    t.is(secretEnv.DATABASE_URL.secret, "postgresApp");
+    t.is(secretEnv.DATABASE_URL.value("pw"), `postgres://${app}:pw@postgres:5432/${rb.data.postgres!.database}`);
+    t.is(secretEnv.DATABASE_READ_URL.value("pw"), `postgres://${app}:pw@postgres-replica-1:5432/${rb.data.postgres!.database}?target_session_attrs=standby`);
     t.regex(secretEnv.MONGODB_URI.value("pw"), /^mongodb:\/\/root:pw@mongo-1:27017,mongo-2:27017,mongo-3:27017\/personal_finance\?replicaSet=/);
     t.is(env.KAFKA_BROKERS, "kafka-1:9092,kafka-2:9092,kafka-3:9092");
     t.false(JSON.stringify(env).includes("pw"));
