@@ -3,6 +3,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { BuildOptions } from "../../stacks/program";
 import { PROJECT, parseStackName, resolveStack } from "../../stacks/settings";
 import { mockCall, mockState } from "./mocks";
+import { readCachedPlan, writeCachedPlan } from "./plan-cache";
 import { readStackConfig, SECRET_PLACEHOLDER } from "./stack-files";
 import { assertUniqueUrns } from "./urn";
 
@@ -241,6 +242,15 @@ export async function captureRegistrations(
  * throws the program's ConfigError before the engine starts, so nothing is registered.
  */
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+    const cacheable = options.stackFileText === undefined && options.mutate === undefined;
+    const cached = cacheable ? readCachedPlan<StackPlan>(stack) : undefined;
+    if (cached) return cached;
+    const plan = await planFresh(stack, options);
+    if (cacheable) writeCachedPlan(stack, plan);
+    return plan;
+}
+
+async function planFresh(stack: string, options: PlanOptions): Promise<StackPlan> {
     const { app, env } = parseStackName(stack);
     const { config, secretKeys, assumedSecrets } = readStackConfig(stack, options.stackFileText);
     const context = resolveStack(stack, config);
