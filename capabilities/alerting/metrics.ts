@@ -24,8 +24,13 @@ export const RATE_WINDOW = "5m";
  */
 export const ALERT_RATE_RANGE = "1m";
 /**
- * Counts the runbooks give "per minute" (auth failures > 10/minute) are counted over one minute,
- * four scrapes: a burst of 40 in one minute fires, where a 5-minute average would read 8.
+ * Counts the runbooks give "per minute" (auth failures > 10/minute) are read as the rate of the
+ * last scrape interval times 60 (signals.ts `perMinute`), not counted over this minute: a count over
+ * the last minute reaches a barely-breaching rate only a minute into the breach, so "for 1m" would
+ * fire up to a minute late. The cost: events a few per scrape interval (10/minute is 2.5 per 15 s)
+ * arrive unevenly, and one interval with fewer of them restarts `for`; a burst still reads at its
+ * own rate (40 in 15 s is 160/minute). Windows longer than this minute (availability's hour) are a
+ * unit's definition, not a detection delay (promtool-tests.ts).
  */
 export const PER_MINUTE_WINDOW = "1m";
 /** Scrape and probe interval the contract assumes; the promtool tests sample at this step. */
@@ -56,6 +61,11 @@ export const METRICS = {
     kafkaLag: "kafka_consumergroup_lag",
     kafkaTopicOffset: "kafka_topic_partition_current_offset",
     kafkaGroupOffset: "kafka_consumergroup_current_offset",
+    // kafka_exporter v1.8+ (danielqsj/kafka_exporter kafka_exporter.go @953e2f17): `kafka_brokers` is the
+    // broker count of the cluster metadata; the per-partition gauges carry `topic` and `partition`.
+    kafkaBrokers: "kafka_brokers",
+    kafkaUnderReplicated: "kafka_topic_partition_under_replicated_partition",
+    kafkaInSyncReplicas: "kafka_topic_partition_in_sync_replica",
     containerMemory: "container_memory_working_set_bytes",
     containerMemoryLimit: "container_spec_memory_limit_bytes",
     containerCpu: "container_cpu_usage_seconds_total",

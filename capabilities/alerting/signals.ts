@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } fro
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 import { tierName } from "../backups/plan";
 
@@ -31,6 +31,8 @@ export interface QueryContext {
     readonly slowQuerySeconds: string;
     /** The runbook's backup datasets grouped by interval, in seconds. */
     readonly backupGroups: readonly { readonly datasets: readonly string[]; readonly seconds: string }[];
+    /** Kafka: the brokers the runbook runs, its min.insync.replicas, and a matcher for its topics (`topic=~"a|b"`). */
+    readonly kafka?: { readonly brokers: string; readonly minInsync: string; readonly topics: string };
 }
 
 export interface SignalSpec {
@@ -60,6 +62,19 @@ export interface SignalSpec {
 
 /** The per-second rate over the last scrape interval of the counter selected by `series`. */
 const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
+
+/**
+ * A per-minute count read at the rate of the last scrape interval, times 60: a sustained breach shows
+ * one scrape after it starts, like every other rate, so "above 10 a minute for 1m" fires within for +
+ * one evaluation + one scrape. A count over the last minute (`increase[1m]`) would only reach a
+ * barely-breaching rate a minute in. PER_MINUTE_WINDOW says what the per-scrape reading costs.
+ */
+const perMinute = (series: string) => `${lastRate(series)} * 60`;
+
+function kafkaOf(c: QueryContext): NonNullable<QueryContext["kafka"]> {
+    if (!c.kafka) throw new Error(`a Kafka signal is read for ${c.sel}, whose runbook has no data.kafka`);
+    return c.kafka;
+}
 
 /** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic. */
 const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
@@ -156,10 +171,10 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     http_latency_p99: latencyPercentile("http_latency_p99"),
     auth_failures: appMetric({
         unit: "per_minute",
-        window: PER_MINUTE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: (h) => [h.authFailures],
-        how: "failed logins counted by the app in the last minute",
-        value: (c) => `sum by (${by(SCOPE_LABELS)}) (increase(${c.http.authFailures}{${c.sel}}[${PER_MINUTE_WINDOW}]))`,
+        how: "failed logins per minute at the rate of the last scrape interval",
+        value: (c) => `sum by (${by(SCOPE_LABELS)}) (${perMinute(`${c.http.authFailures}{${c.sel}}`)})`,
     }),
     postgres_down: dataMetric("postgres", unreachable(METRICS.pgUp, "1 while the exporter cannot query the server")),
     postgres_pool_usage: dataMetric("postgres", {
@@ -170,13 +185,11 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     postgres_slow_queries: dataMetric("postgres", {
         unit: "per_minute",
-        window: PER_MINUTE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.pgCalls, METRICS.pgSeconds],
-        how: "calls in the last minute of statements (pg_stat_statements queryid) whose mean time over that minute exceeds the runbook's slow-query threshold",
-        value: (c) => {
-            const m = PER_MINUTE_WINDOW;
-            return `sum by (${by(INSTANCE_LABELS)}) (increase(${METRICS.pgCalls}{${c.sel}}[${m}]) and (rate(${METRICS.pgSeconds}{${c.sel}}[${m}]) / rate(${METRICS.pgCalls}{${c.sel}}[${m}]) > ${c.slowQuerySeconds}))`;
-        },
+        how: "calls per minute, at the rate of the last scrape interval, of statements (pg_stat_statements queryid) whose mean time over that interval exceeds the runbook's slow-query threshold",
+        value: (c) =>
+            `sum by (${by(INSTANCE_LABELS)}) (${perMinute(`${METRICS.pgCalls}{${c.sel}}`)} and (${lastRate(`${METRICS.pgSeconds}{${c.sel}}`)} / ${lastRate(`${METRICS.pgCalls}{${c.sel}}`)} > ${c.slowQuerySeconds}))`,
     }),
     postgres_replication_lag: dataMetric("postgres", {
         unit: "seconds",
@@ -253,6 +266,24 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     // kafka_exporter answers no scrape while it cannot reach the brokers: the scrape's `up` is the signal.
     kafka_down: dataMetric("kafka", unreachable(METRICS.up, "1 while the exporter's scrape fails (it cannot reach the brokers)")),
+    kafka_broker_missing: dataMetric("kafka", {
+        unit: "bool",
+        metrics: () => [METRICS.kafkaBrokers],
+        how: "1 while the cluster's metadata lists fewer brokers than `data.kafka.brokers`: one broker down, while the exporter still reaches the others",
+        value: (c) => `${kafkaOf(c).brokers} > bool max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaBrokers}{${c.sel}})`,
+    }),
+    kafka_under_replicated: dataMetric("kafka", {
+        unit: "bool",
+        metrics: () => [METRICS.kafkaUnderReplicated],
+        how: "1 while any partition, of any topic, has fewer in-sync replicas than replicas (a broker down, or one falling behind)",
+        value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaUnderReplicated}{${c.sel}})`,
+    }),
+    kafka_under_min_isr: dataMetric("kafka", {
+        unit: "bool",
+        metrics: () => [METRICS.kafkaInSyncReplicas],
+        how: "1 while any partition of the runbook's topics has fewer in-sync replicas than `data.kafka.minInsyncReplicas`: acks=all producers are refused",
+        value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaInSyncReplicas}{${c.sel}, ${kafkaOf(c).topics}} < bool ${kafkaOf(c).minInsync})`,
+    }),
     memory_usage: containerMetric({
         unit: "percent",
         metrics: () => [METRICS.containerMemory, METRICS.containerMemoryLimit],
@@ -399,6 +430,9 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
         minRequestsPerSecond: String(minRequestsPerSecond(runbook)),
         slowQuerySeconds: String((runbook.data.postgres?.slowQueryMs ?? NaN) / 1000),
         backupGroups: [...byInterval.entries()].sort(([a], [b]) => a - b).map(([seconds, datasets]) => ({ datasets, seconds: String(seconds) })),
+        ...(runbook.data.kafka
+            ? { kafka: { brokers: String(runbook.data.kafka.brokers), minInsync: String(runbook.data.kafka.minInsyncReplicas), topics: oneOf("topic", runbook.data.kafka.topics.map((t) => t.name)) } }
+            : {}),
     };
 }
 
