@@ -112,3 +112,26 @@ test("p99 latency is one declaration any app can alert on: its rules and promtoo
     const r = await tool("promtool", ["test", "rules", file]);
     t.is(r.code, 0, r.stdout + r.stderr);
 });
+
+test("Kafka is watched beyond its exporter on every target: a broker missing from the cluster and under-replicated partitions warn, partitions below min.insync.replicas page", (t) => {
+    const withKafka = COMBOS.filter((c) => c.runbook.data.kafka);
+    t.true(withKafka.length > 0);
+    for (const c of withKafka) {
+        const kafka = c.runbook.data.kafka!;
+        const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+        const bySignal = (signal: string) => {
+            const alert = alertsOn(c.runbook, c.target).prometheus.find((a) => a.signal === signal);
+            return { alert, rules: rules.filter((r) => r.labels.alert_id === alert?.id) };
+        };
+        const missing = bySignal("kafka_broker_missing");
+        t.deepEqual(missing.rules.map((r) => r.labels.severity), ["warning"], `${c.stack}: one broker down warns`);
+        // The cluster's broker count is compared with the runbook's, not with the exporter's reachability.
+        t.regex(missing.rules[0]?.expr ?? "", new RegExp(`^\\(${kafka.brokers} > bool max by \\(app, component, instance\\) \\(kafka_brokers\\{`), c.stack);
+        t.deepEqual(bySignal("kafka_under_replicated").rules.map((r) => r.labels.severity), ["warning"], c.stack);
+        const writes = bySignal("kafka_under_min_isr");
+        t.deepEqual(writes.rules.map((r) => r.labels.severity), [DEFAULTS.kafkaUnderMinIsrSeverity.value], `${c.stack}: refused writes page`);
+        t.true(writes.rules[0]?.expr.includes(`< bool ${kafka.minInsyncReplicas})`), c.stack);
+        for (const topic of kafka.topics) t.true(writes.rules[0]?.expr.includes(topic.name.replace(/\./g, "\\\\.")) || writes.rules[0]?.expr.includes(topic.name), `${c.stack}: ${topic.name}`);
+        for (const a of [missing.alert, writes.alert]) t.truthy(a?.levels[0].defaulted?.severity, `${c.stack} ${a?.id}: defaulted`);
+    }
+});
