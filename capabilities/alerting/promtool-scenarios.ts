@@ -475,10 +475,11 @@ export function scenarioFor(runbook: Runbook, alert: Alert, app: string, value: 
 /**
  * Whether an exporter's series is a counter (it only grows; a scenario's value sets its slope) or a
  * gauge (a scenario's value sets its level). The contract's counters end in `_total` or `_bucket`,
- * except the MongoDB exporter's serverStatus counters, which keep mongod's own names.
+ * except the MongoDB exporter's serverStatus counters, which keep mongod's own names, and the HTTP
+ * client histogram's `_count` (a `_count` alone is no counter: `pg_stat_activity_count` is a gauge).
  */
 export function isCounter(metric: string): boolean {
-    return /_(total|bucket)$/.test(metric) || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
+    return /_(total|bucket)$/.test(metric) || metric === METRICS.httpClientCalls || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
 }
 
 const seriesKey = (sim: Sim) => `${sim.name}${JSON.stringify(Object.entries(sim.labels).sort(([a], [b]) => a.localeCompare(b)))}`;

@@ -1,6 +1,6 @@
 import type { Runbook, Signal } from "../../runbooks";
-import { METRICS } from "./metrics";
-import { gauge, type Scenario, type Setup } from "./scenario-kit";
+import { CLIENT_LABELS, METRICS } from "./metrics";
+import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
 
 /**
  * Promtool scenarios of the platform's baseline health signals beyond "down" (baseline.ts), said
@@ -67,6 +67,32 @@ export const HEALTH_SCENARIOS = {
             series: perPartition(s, METRICS.kafkaInSyncReplicas, topics, inSync),
             instances: exporterInstance(s),
             story: `partition 0 of ${kafka.topics[0].name} has ${inSync(0, 0)} in-sync replicas (min.insync.replicas ${kafka.minInsyncReplicas}), an ad-hoc topic of one replica 1`,
+        };
+    },
+    // Each service calls the dependency 40 times a second: `value`% fail, half with a 503, half with no
+    // answer (a timeout: no status code); 5% answer 404, the caller's mistake, which must not count;
+    // another host the app calls fails every call, which is not this dependency.
+    external_error_rate: (s: Setup): Scenario => {
+        const dep = s.runbook.externalDependencies.find((d) => d.name === s.alert.subject);
+        if (!dep) throw new Error(`${s.runbook.app} alert ${s.alert.id}: no external dependency ${s.alert.subject}`);
+        const total = 40;
+        const failed = (total * s.value) / 100;
+        const client = total * 0.05;
+        const series = s.components.flatMap((c) => {
+            const base = { app: s.app, component: c, job: c, instance: `${c}-1:9464`, http_request_method: "POST", [CLIENT_LABELS.server]: new URL(dep.url).hostname };
+            const call = (labels: Record<string, string>, perSecond: number) => ({ name: METRICS.httpClientCalls, labels: { ...base, ...labels }, values: counter(s.samples, perSecond) });
+            return [
+                call({ [CLIENT_LABELS.status]: "200" }, total - failed - client),
+                call({ [CLIENT_LABELS.status]: "404", [CLIENT_LABELS.error]: "404" }, client),
+                call({ [CLIENT_LABELS.status]: "503", [CLIENT_LABELS.error]: "503" }, failed / 2),
+                call({ [CLIENT_LABELS.error]: "timeout" }, failed / 2),
+                call({ [CLIENT_LABELS.server]: "other-api.example", [CLIENT_LABELS.status]: "500", [CLIENT_LABELS.error]: "500" }, total),
+            ];
+        });
+        return {
+            series,
+            instances: [{ labels: { app: s.app, component: dep.name }, valueAt: ratio(s.value) }],
+            story: `${fmt(s.value)}% of calls to ${dep.name} fail (half 503, half timeouts; 5% answer 404), another host fails every call`,
         };
     },
 } satisfies Partial<Record<Signal, (s: Setup) => Scenario>>;

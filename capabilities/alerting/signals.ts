@@ -2,7 +2,7 @@ import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } fro
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 import { tierName } from "../backups/plan";
 
@@ -17,9 +17,10 @@ import { tierName } from "../backups/plan";
  * Which components a signal's series are scoped to:
  * `services`: the app services (or the alert's subject service); `metrics-services`: those with a
  * metrics endpoint; `tls-services`: those with a public host; `data`: the data service;
- * `external`: the alert's external dependency; `hosts`: the app's hosts; `backups`: the app's datasets.
+ * `external`: the alert's external dependency; `external-calls`: the services with a metrics endpoint,
+ * as they call the alert's external dependency (the series carry the caller's `component`); `hosts`: the app's hosts; `backups`: the app's datasets.
  */
-export type Scope = "services" | "metrics-services" | "tls-services" | "data" | "external" | "hosts" | "backups";
+export type Scope = "services" | "metrics-services" | "tls-services" | "data" | "external" | "external-calls" | "hosts" | "backups";
 
 export interface QueryContext {
     /** Label matchers scoping the series to the alert, without braces: `app="x", component=~"a|b"`. */
@@ -33,6 +34,8 @@ export interface QueryContext {
     readonly backupGroups: readonly { readonly datasets: readonly string[]; readonly seconds: string }[];
     /** Kafka: the brokers the runbook runs, its min.insync.replicas, and a matcher for its topics (`topic=~"a|b"`). */
     readonly kafka?: { readonly brokers: string; readonly minInsync: string; readonly topics: string };
+    /** The external dependency an `external-calls` alert is about: its name (the alert's `component`). */
+    readonly dependency?: string;
 }
 
 export interface SignalSpec {
@@ -309,6 +312,21 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         value: (c) => `100 * max by (app, instance, mountpoint) (1 - ${METRICS.fsAvail}{${c.sel}, ${notFs}} / ${METRICS.fsSize}{${c.sel}, ${notFs}})`,
     },
     external_down: probed("external", "api", probeFails("external", "1 while the dependency's probe fails")),
+    external_error_rate: {
+        unit: "percent",
+        exporter: "app",
+        family: "api",
+        scope: "external-calls",
+        identity: SCOPE_LABELS,
+        window: SCRAPE_INTERVAL,
+        metrics: () => [METRICS.httpClientCalls],
+        how: `the app's calls to the dependency's host (\`${CLIENT_LABELS.server}\`) that got a 5xx or no answer (\`${CLIENT_LABELS.error}\` set, not a 4xx), as a share of its calls, while it calls at least the app's minimum traffic; \`component\` is the dependency`,
+        value: (c) => {
+            const calls = (failed: boolean) =>
+                `sum by (app) (${lastRate(`${METRICS.httpClientCalls}{${c.sel}${failed ? `, ${CLIENT_LABELS.error}!="", ${CLIENT_LABELS.status}!~"4.."` : ""}}`)})`;
+            return `label_replace(100 * ${calls(true)} / ${calls(false)} and on (app) ${calls(false)} >= ${c.minRequestsPerSecond}, "component", "${c.dependency ?? "<dependency>"}", "", "")`;
+        },
+    },
     external_latency: probed("external", "api", {
         unit: "seconds",
         metrics: () => [METRICS.probeDuration],
@@ -404,6 +422,14 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
             }
             return [subject];
         }
+        case "external-calls": {
+            if (!subject || !runbook.externalDependencies.some((d) => d.name === subject)) {
+                throw new Error(`${where}: \`subject\` must name an external dependency`);
+            }
+            const callers = runbook.services.filter((s) => s.metricsPath !== undefined).map((s) => s.name);
+            if (callers.length === 0) throw new Error(`${where}: no service has a \`metricsPath\` to count its calls to ${subject}`);
+            return callers;
+        }
         case "hosts":
         case "backups":
             return [];
@@ -414,6 +440,10 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
 export function alertSelector(runbook: Runbook, alert: Alert): string {
     const components = scopeComponents(runbook, alert);
     if (alert.signal === "kafka_consumer_lag") return kafkaSelector(runbook, true);
+    if (SIGNAL_SPECS[alert.signal].scope === "external-calls") {
+        const dep = runbook.externalDependencies.find((d) => d.name === alert.subject);
+        return [`app="${runbook.app}"`, oneOf("component", components), `${CLIENT_LABELS.server}="${new URL(dep!.url).hostname}"`].join(", ");
+    }
     return [`app="${runbook.app}"`, ...(components.length ? [oneOf("component", components)] : [])].join(", ");
 }
 
@@ -446,5 +476,6 @@ export function signalQuery(runbook: Runbook, alert: Alert): string {
     if (alert.signal === "postgres_slow_queries" && !runbook.data.postgres) {
         throw new Error(`${runbook.app} alert ${alert.id}: slow queries need \`data.postgres.slowQueryMs\``);
     }
-    return spec.value(queryContext(runbook, alertSelector(runbook, alert)));
+    const context = queryContext(runbook, alertSelector(runbook, alert));
+    return spec.value(spec.scope === "external-calls" ? { ...context, dependency: alert.subject } : context);
 }
