@@ -1,4 +1,4 @@
-import type { Runbook, Signal } from "../../runbooks";
+import { requireField, type Runbook, type Signal } from "../../runbooks";
 import { CLIENT_LABELS, METRICS } from "./metrics";
 import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
 
@@ -11,11 +11,7 @@ import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenari
 /** kafka_exporter's own target: one per app, as every target scrapes it. */
 const KAFKA_EXPORTER = { component: "kafka", job: "kafka", instance: "kafka-exporter:9308" } as const;
 
-function kafkaOf(rb: Runbook) {
-    const kafka = rb.data.kafka;
-    if (!kafka) throw new Error(`${rb.app}: a Kafka health signal needs data.kafka`);
-    return kafka;
-}
+const kafkaOf = (rb: Runbook) => requireField(rb.data.kafka, rb.app, "data.kafka");
 
 /** One gauge per partition of the given topics, `at(topic index, partition)` its value. */
 function perPartition(s: Setup, metric: string, topics: readonly { name: string; partitions: number }[], at: (topic: number, partition: number) => number) {

@@ -1,4 +1,4 @@
-import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
+import { durationSeconds, requireField, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
@@ -74,10 +74,8 @@ const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
  */
 const perMinute = (series: string) => `${lastRate(series)} * 60`;
 
-function kafkaOf(c: QueryContext): NonNullable<QueryContext["kafka"]> {
-    if (!c.kafka) throw new Error(`a Kafka signal is read for ${c.sel}, whose runbook has no data.kafka`);
-    return c.kafka;
-}
+/** The Kafka facts of the context; a Kafka signal read for an app without `data.kafka` is refused by name. */
+const kafkaOf = (c: QueryContext): NonNullable<QueryContext["kafka"]> => requireField(c.kafka, c.sel, "data.kafka");
 
 /** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic. */
 const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
