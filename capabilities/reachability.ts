@@ -1,6 +1,6 @@
 import type { Alert, AppId, Env, Level, Runbook } from "../runbooks";
 import { levelCondition } from "./alerting/levels";
-import { pascal, runbookUrl, type AlertingRule, type RuleFile } from "./alerting/rules";
+import { alertName, pascal, runbookUrl, type AlertingRule, type RuleFile } from "./alerting/rules";
 import { GRAFANA_HEALTH_PATH } from "./dashboards/grafana";
 
 /**
@@ -81,11 +81,15 @@ export function reachabilityAlertName(app: AppId): string {
 export function reachabilityRules(rb: Runbook, env: Env, endpoints: readonly PublicEndpoint[]): RuleFile {
     if (endpoints.length === 0) return { groups: [] };
     const { alert, level } = reachabilityLevel(rb);
+    // One outage, one page: while the runbook's ServiceDown of the same service is pending or firing,
+    // the service itself is down and that rule pages (with the cause); the public host failing with
+    // it adds nothing. Same `for`, so the two cross together and this one's pending state is reset.
+    const serviceDownAlerts = `ALERTS{alertname="${alertName(rb.app, alert.id, "critical")}", app="${rb.app}", alertstate=~"pending|firing"}`;
     const rules: AlertingRule[] = endpoints.map((e) => {
         const sel = `app="${rb.app}", probe="${REACHABILITY_PROBE}", component="${e.subject}", host="${e.host}"`;
         return {
             alert: reachabilityAlertName(rb.app),
-            expr: `(max by (app, probe, component, host) (probe_success{${sel}}) < 1) or (absent(probe_success{${sel}}))`,
+            expr: `((max by (app, probe, component, host) (probe_success{${sel}}) < 1) or (absent(probe_success{${sel}}))) unless on (app, component) ${serviceDownAlerts}`,
             for: level.for,
             labels: { severity: "critical", app: rb.app, env, component: e.subject, host: e.host },
             annotations: {

@@ -6,6 +6,8 @@ import { receiverKindFor, renderArtifacts, type Artifact } from "../capabilities
 import type { Receivers, SmtpSettings } from "../capabilities/alerting/routing";
 import { ampReceivers, partitionOf, stackTopicArns } from "../capabilities/aws/alertmanager";
 import { awsNames } from "../capabilities/aws/names";
+import { reachabilityPages } from "../capabilities/aws/reachability";
+import { publicEndpoints } from "../capabilities/reachability";
 import { DEFAULT_TARGET, TARGETS, type Target } from "../capabilities/targets";
 import { resolveStack } from "../stacks/settings";
 import { readStackConfig } from "./harness/stack-files";
@@ -83,7 +85,9 @@ export function renderStack(stack: string, target?: Target, stackFileText?: stri
     const receivers = placeholderReceivers(runbook, t, context.settings.alerting?.smtp, { env: context.env, region: context.region ?? runbook.aws.region, ...(accountId ? { accountId } : {}) });
     // Only placeholders need the note; the AMP definition with the account known is exactly what is deployed.
     const placeholders = (a: Artifact) => a.path.startsWith("alertmanager/") && (receivers.kind === "direct" || !accountId);
-    return renderArtifacts(runbook, context.env, t, receivers).map((a) => (placeholders(a) ? { path: a.path, content: `${PLACEHOLDER_NOTE}\n${a.content}` } : a));
+    // On AWS the Route 53 reachability alarms page for the published services' outages (routing.ts `PagedByAlarm`).
+    const paged = t === "aws" ? reachabilityPages(runbook, publicEndpoints(runbook, context.hosts)) : undefined;
+    return renderArtifacts(runbook, context.env, t, receivers, paged).map((a) => (placeholders(a) ? { path: a.path, content: `${PLACEHOLDER_NOTE}\n${a.content}` } : a));
 }
 
 function main(argv: string[]): void {

@@ -82,6 +82,10 @@ export const DEFAULTS = {
         value: "2m",
         reason: "a series the alerts read has vanished (exporter stopped, target gone): 2m rides out an exporter restart, longer would leave the levels it feeds blind",
     },
+    kafkaUnderMinIsrSeverity: {
+        value: "critical" as const,
+        reason: "a partition below min.insync.replicas refuses every acks=all write: producers fail as if Kafka were down, so it pages like a data-service outage",
+    },
     rateFor: { value: "1m", reason: "the runbook states a per-minute rate without a duration; one full minute above it" },
     apiPort: { value: 3000, reason: "the runbook names no port for the API; 3000, the Node.js convention" },
     webPort: { value: 8080, reason: "the runbook names no port for the web tier; 8080, so Nginx runs unprivileged" },

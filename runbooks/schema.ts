@@ -95,6 +95,10 @@ export const SIGNALS = {
     tls_probe_down: "a public host's TLS probe fails: expired or invalid certificate, or no TLS answer (value: 1 = down)",
     backup_age: "time since the last successful backup of a dataset, in multiples of its backup interval",
     availability: "percent of successful health probes over one hour",
+    kafka_broker_missing: "fewer Kafka brokers in the cluster's metadata than the runbook runs (value: 1 = one or more missing)",
+    kafka_under_replicated: "a Kafka partition has fewer in-sync replicas than replicas (value: 1 = any partition)",
+    external_error_rate: "percent of an app's calls to an external dependency that fail: a 5xx answer or none (timeout, refused, TLS), read from the app's own HTTP client metric",
+    kafka_under_min_isr: "a partition of the runbook's Kafka topics has fewer in-sync replicas than min.insync.replicas: acks=all writes are refused (value: 1 = any partition)",
 } as const;
 export type Signal = keyof typeof SIGNALS;
 const signalSchema = z.enum(Object.keys(SIGNALS) as [Signal, ...Signal[]]);

@@ -2,7 +2,7 @@ import YAML from "yaml";
 import type { Env, Runbook } from "../../runbooks";
 import { dashboardFiles } from "../dashboards";
 import { promtoolTests } from "./promtool-tests";
-import { alertmanagerConfig, ampAlertManagerDefinition, type Receivers } from "./routing";
+import { alertmanagerConfig, ampAlertManagerDefinition, type PagedByAlarm, type Receivers } from "./routing";
 import { rulesFor } from "./rules";
 import type { Target } from "../targets";
 import { alertsOn } from "./signals";
@@ -33,7 +33,7 @@ export function receiverKindFor(target: Target): Receivers["kind"] {
  * file, its promtool tests (next to it, as `promtool test rules` expects), the Alertmanager
  * configuration (plus AMP's wrapped definition on aws) and one JSON file per Grafana dashboard.
  */
-export function renderArtifacts(runbook: Runbook, env: Env, target: Target, receivers: Receivers): Artifact[] {
+export function renderArtifacts(runbook: Runbook, env: Env, target: Target, receivers: Receivers, pagedByAlarm?: PagedByAlarm): Artifact[] {
     if (receivers.kind !== receiverKindFor(target)) {
         throw new Error(`target ${target} needs \`receivers.kind\` "${receiverKindFor(target)}", got "${receivers.kind}"`);
     }
@@ -43,7 +43,7 @@ export function renderArtifacts(runbook: Runbook, env: Env, target: Target, rece
         source,
         ...(cloudwatch.length ? [`# On ${target}, CloudWatch alarms cover ${cloudwatch.map((a) => a.id).join(", ")}: they are not in this file.`] : []),
     ].join("\n");
-    const config = alertmanagerConfig(runbook, receivers);
+    const config = alertmanagerConfig(runbook, receivers, pagedByAlarm);
     return [
         { path: ARTIFACT_PATHS.rules, content: `${rulesHeader}\n${yaml(rulesFor(runbook, env, target))}` },
         { path: ARTIFACT_PATHS.ruleTests, content: `${source}\n# Run: promtool test rules rules.test.yml\n${yaml(promtoolTests(runbook, env, target, "rules.yml"))}` },

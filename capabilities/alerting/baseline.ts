@@ -13,6 +13,8 @@ import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Signal, typ
 /** Every baseline alert id starts with this, so no rule name can be mistaken for a runbook alert's. */
 export const BASELINE_PREFIX = "platform";
 
+const WARNS = "a platform default warns: the runbook gives this signal no severity";
+
 interface Baseline {
     readonly what: string;
     readonly title: string;
@@ -50,7 +52,22 @@ function warning(what: string, title: string, signal: Signal, unit: Alert["unit"
         severity: "warning",
         threshold: d.value,
         for: DEFAULTS.alertFor.value,
-        reasons: { threshold: d.reason, for: DEFAULTS.alertFor.reason, severity: "a platform default warns: the runbook gives this signal no severity" },
+        reasons: { threshold: d.reason, for: DEFAULTS.alertFor.reason, severity: WARNS },
+    };
+}
+
+/** A 0/1 signal of a service that still serves, degraded (one broker of several, a partition short of a copy): a warning. */
+function degraded(what: string, title: string, signal: Signal): Baseline {
+    return {
+        what,
+        title: `${title} (platform default)`,
+        signal,
+        direction: "above",
+        unit: "bool",
+        severity: "warning",
+        threshold: 0,
+        for: DEFAULTS.alertFor.value,
+        reasons: { for: DEFAULTS.alertFor.reason, severity: WARNS },
     };
 }
 
@@ -68,7 +85,18 @@ const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => 
         ...(postgres.readReplicas > 0 ? [warning("replication", "PostgreSQL replica behind the primary", "postgres_replication_lag", "seconds", DEFAULTS.replicationLagWarning)] : []),
     ],
     redis: () => [down("Redis", "redis_down"), warning("memory", "Redis memory near maxmemory", "redis_memory_usage", "percent", DEFAULTS.redisMemoryWarning)],
-    kafka: () => [down("Kafka", "kafka_down")],
+    kafka: () => [
+        down("Kafka", "kafka_down"),
+        degraded("brokers", "A Kafka broker is missing from the cluster", "kafka_broker_missing"),
+        degraded("replication", "Kafka partitions under-replicated", "kafka_under_replicated"),
+        {
+            ...down("Kafka", "kafka_under_min_isr"),
+            what: "writes",
+            title: "Kafka partitions below min.insync.replicas: acks=all writes refused (platform default)",
+            severity: DEFAULTS.kafkaUnderMinIsrSeverity.value,
+            reasons: { for: DEFAULTS.dataDownFor.reason, severity: DEFAULTS.kafkaUnderMinIsrSeverity.reason },
+        },
+    ],
     mongodb: (mongodb) => [
         down("MongoDB", "mongodb_down"),
         warning("connections", "MongoDB connections near the limit", "mongodb_connections_usage", "percent", DEFAULTS.mongoConnectionsWarning),

@@ -1,6 +1,6 @@
 import type { Runbook } from "../../runbooks";
 import type { ExporterId } from "./exporters";
-import { METRICS, RATE_WINDOW, SCOPE_LABELS, type Family, type HttpMetricNames } from "./metrics";
+import { CLIENT_LABELS, METRICS, RATE_WINDOW, SCOPE_LABELS, type Family, type HttpMetricNames } from "./metrics";
 import { by, kafkaSelector, metricsServicesSelector } from "./selectors";
 
 /** Charts without an alert: request volume everywhere, and the transaction stream where the app has Kafka. */
@@ -29,6 +29,21 @@ export const CHART_SPECS = {
         value: (rb, h) => `sum by (${by(SCOPE_LABELS)}) (rate(${h.requests}{${metricsServicesSelector(rb)}}[${RATE_WINDOW}]))`,
         applies: (rb) => rb.services.some((s) => s.metricsPath),
         when: "a service has a metricsPath",
+    },
+    external_error_rate: {
+        title: "External dependency calls failing",
+        exporter: "app",
+        family: "api",
+        unit: "percent",
+        legend: "{{server_address}}",
+        metrics: () => [METRICS.httpClientCalls],
+        value: (rb) => {
+            const calls = (failed: boolean) =>
+                `sum by (app, ${CLIENT_LABELS.server}) (rate(${METRICS.httpClientCalls}{${metricsServicesSelector(rb)}${failed ? `, ${CLIENT_LABELS.error}!="", ${CLIENT_LABELS.status}!~"4.."` : ""}}[${RATE_WINDOW}]))`;
+            return `100 * ${calls(true)} / ${calls(false)}`;
+        },
+        applies: (rb) => rb.externalDependencies.length > 0 && rb.services.some((s) => s.metricsPath),
+        when: "the runbook calls external dependencies from a service with a metricsPath: the share of its calls that fail, per host called (signal external_error_rate)",
     },
     transactions_produced: {
         title: "Transactions produced per second",

@@ -27,6 +27,7 @@ export function contractMarkdown(): string {
         minRequestsPerSecond: "<minRequestsPerSecond>",
         slowQuerySeconds: "<slowQueryMs/1000>",
         backupGroups: [{ datasets: ["<dataset>"], seconds: "<every, seconds>" }],
+        kafka: { brokers: "<brokers>", minInsync: "<minInsyncReplicas>", topics: 'topic=~"<topics>"' },
     };
     const rows = (Object.keys(SIGNAL_SPECS) as Signal[]).map((signal) => {
         const s = SIGNAL_SPECS[signal];

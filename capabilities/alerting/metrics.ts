@@ -24,13 +24,30 @@ export const RATE_WINDOW = "5m";
  */
 export const ALERT_RATE_RANGE = "1m";
 /**
- * Counts the runbooks give "per minute" (auth failures > 10/minute) are counted over one minute,
- * four scrapes: a burst of 40 in one minute fires, where a 5-minute average would read 8.
+ * Counts the runbooks give "per minute" (auth failures > 10/minute) are read as the rate of the
+ * last scrape interval times 60 (signals.ts `perMinute`), not counted over this minute: a count over
+ * the last minute reaches a barely-breaching rate only a minute into the breach, so "for 1m" would
+ * fire up to a minute late. The cost: events a few per scrape interval (10/minute is 2.5 per 15 s)
+ * arrive unevenly, and one interval with fewer of them restarts `for`; a burst still reads at its
+ * own rate (40 in 15 s is 160/minute). Windows longer than this minute (availability's hour) are a
+ * unit's definition, not a detection delay (promtool-tests.ts).
  */
 export const PER_MINUTE_WINDOW = "1m";
 /** Scrape and probe interval the contract assumes; the promtool tests sample at this step. */
 export const SCRAPE_INTERVAL = "15s";
 
+/**
+ * Names checked against the exporters' sources (2026-12-07): blackbox_exporter prober/handler.go,
+ * prober/prober.go @e39d7d41; postgres_exporter exporter/postgres_exporter.go (`pg_up`),
+ * collector/pg_stat_activity.go, pg_setting.go (`pg_settings_<name>`), pg_stat_statements.go
+ * (off by default: `--collector.stat_statements`), pg_replication.go (`pg_replication_lag_seconds`,
+ * on by default) @dbb1987e; redis_exporter exporter/exporter.go @cd5941f1; mongodb_exporter
+ * (Percona) exporter/general_collector.go (`mongodb_up`), exporter/metrics.go (serverStatus →
+ * `mongodb_ss_*`, `conn_type`/`op_type` labels, opLatencies special conversions) @12667a15:
+ * `mongodb_rs_members_optimeDate` (milliseconds, labels member_idx/member_state) comes from
+ * `--collector.diagnosticdata` (getDiagnosticData's replSetGetStatus section, prefix `rs`); the
+ * replicasetstatus collector alone names it `mongodb_members_optimeDate`. kafka_exporter below.
+ */
 export const METRICS = {
     probeSuccess: "probe_success",
     probeDuration: "probe_duration_seconds",
@@ -56,6 +73,11 @@ export const METRICS = {
     kafkaLag: "kafka_consumergroup_lag",
     kafkaTopicOffset: "kafka_topic_partition_current_offset",
     kafkaGroupOffset: "kafka_consumergroup_current_offset",
+    // kafka_exporter v1.8+ (danielqsj/kafka_exporter kafka_exporter.go @953e2f17, where `kafka_consumergroup_lag` and the offsets are checked too): `kafka_brokers` is the
+    // broker count of the cluster metadata; the per-partition gauges carry `topic` and `partition`.
+    kafkaBrokers: "kafka_brokers",
+    kafkaUnderReplicated: "kafka_topic_partition_under_replicated_partition",
+    kafkaInSyncReplicas: "kafka_topic_partition_in_sync_replica",
     containerMemory: "container_memory_working_set_bytes",
     containerMemoryLimit: "container_spec_memory_limit_bytes",
     containerCpu: "container_cpu_usage_seconds_total",
@@ -64,7 +86,22 @@ export const METRICS = {
     fsAvail: "node_filesystem_avail_bytes",
     fsSize: "node_filesystem_size_bytes",
     backupLastSuccess: "backup_last_success_timestamp_seconds",
+    /**
+     * The app's outgoing HTTP calls: OpenTelemetry's HTTP client semantic convention
+     * (`http.client.request.duration`, seconds), as the OpenTelemetry Prometheus exporter writes it
+     * (dots to underscores, the unit suffixed, the histogram's `_count` counting calls). The same
+     * name for every app (the convention's, not the app's prefix); labels in CLIENT_LABELS.
+     */
+    httpClientCalls: "http_client_request_duration_seconds_count",
 } as const;
+
+/**
+ * The HTTP client metric's labels (OpenTelemetry attributes `server.address`,
+ * `http.response.status_code`, `error.type`): which dependency was called, what it answered, and
+ * why the call failed (the status code as text for an error status, else the exception's type:
+ * `timeout`, `ECONNREFUSED`; no status code at all when nothing answered).
+ */
+export const CLIENT_LABELS = { server: "server_address", status: "http_response_status_code", error: "error_type" } as const;
 
 /** Lock modes on the Global resource; Percona's exporter flattens serverStatus.locks into one metric per mode. */
 export const MONGO_LOCK_MODES = ["r", "w", "R", "W"] as const;

@@ -1,7 +1,9 @@
 import { tierName } from "../backups/plan";
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
-import { metricNaming, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
+import { metricNaming, IGNORED_FSTYPES, METRICS, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
+import { STEP, counter, fmt, gauge, ratio, times, windowRate, type Labels, type Scenario, type Setup, type Side, type Sim } from "./scenario-kit";
+import { HEALTH_SCENARIOS } from "./scenarios-health";
 
 /**
  * The promtool scenario of each signal: the series an exporter would show when the signal has a
@@ -11,48 +13,7 @@ import { SIGNAL_SPECS, scopeComponents } from "./signals";
  * into test cases; a new signal adds its scenario here.
  */
 
-/** Seconds between a scenario's samples: the scrape interval. */
-export const STEP = durationSeconds(SCRAPE_INTERVAL);
-const PER_MINUTE = durationSeconds(PER_MINUTE_WINDOW);
-
-export type Side = "fire" | "calm";
-export type Labels = Record<string, string>;
-
-export interface Sim {
-    readonly name: string;
-    readonly labels: Labels;
-    readonly values: readonly number[];
-}
-/** One alert instance the scenario produces, and the signal's value for it at time t (seconds). */
-interface Instance {
-    readonly labels: Labels;
-    readonly valueAt: (t: number) => number | undefined;
-}
-export interface Scenario {
-    readonly series: readonly Sim[];
-    readonly instances: readonly Instance[];
-    /** What is going on, in words, for the test name. */
-    readonly story: string;
-}
-interface Setup {
-    readonly runbook: Runbook;
-    readonly alert: Alert;
-    /** The `app` label: the runbook's app, or another app for the scoping check. */
-    readonly app: string;
-    readonly components: readonly string[];
-    readonly value: number;
-    readonly side: Side;
-    readonly samples: number;
-}
-
-const times = (n: number) => Array.from({ length: n }, (_, i) => i * STEP);
-const gauge = (n: number, v: number) => times(n).map(() => v);
-const counter = (n: number, perSecond: number) => times(n).map((t) => t * perSecond);
-/** A windowed per-second rate of a counter that started at 0 at t=0: known from the second sample on. */
-const windowRate = (perSecond: number, t: number, window: number) => (t < STEP ? undefined : (perSecond * Math.min(t, window)) / window);
-/** A ratio of two such rates: the ramp-up cancels, so it is exact from the second sample on. */
-const ratio = (v: number) => (t: number) => (t < STEP ? undefined : v);
-const fmt = (v: number, digits = 2) => Number(v.toFixed(digits)).toString();
+export { STEP, type Labels, type Scenario, type Side, type Sim } from "./scenario-kit";
 
 function service(s: Setup, name: string) {
     const svc = s.runbook.services.find((x) => x.name === name);
@@ -149,6 +110,7 @@ function latencyScenario(s: Setup): Scenario {
 
 /** One scenario per signal, keyed like SIGNAL_SPECS. */
 const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
+    ...HEALTH_SCENARIOS,
     // Two replicas per service. Down (1): neither answers; up (0): one still answers, so one dead replica is not an outage.
     service_down: (s) => healthReplicas(s, (replica) => (s.value ? 0 : replica === 1 ? 0 : 1), s.value ? "no replica answers /health" : "one of two replicas fails /health, the other answers"),
     // Down (1): one replica fails while the other answers; up (0): both answer.
@@ -276,7 +238,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 labels: { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, reason: "bad_password" },
                 values: counter(s.samples, s.value / 60),
             })),
-            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => mapDefined(windowRate(s.value / 60, t, PER_MINUTE), (r) => r * 60) })),
+            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => mapDefined(windowRate(s.value / 60, t, STEP), (r) => r * 60) })),
             story: `${fmt(s.value)} failed logins a minute since start`,
         };
     },
@@ -312,7 +274,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 { name: METRICS.pgCalls, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond) },
                 { name: METRICS.pgSeconds, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond * q.mean) },
             ]),
-            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: (t) => mapDefined(windowRate(s.value / 60, t, PER_MINUTE), (r) => r * 60) }],
+            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: (t) => mapDefined(windowRate(s.value / 60, t, STEP), (r) => r * 60) }],
             story: `${fmt(s.value)} calls a minute of a statement taking ${fmt(slow * 2)} s, beside 50/s fast ones`,
         };
     },
@@ -513,10 +475,11 @@ export function scenarioFor(runbook: Runbook, alert: Alert, app: string, value: 
 /**
  * Whether an exporter's series is a counter (it only grows; a scenario's value sets its slope) or a
  * gauge (a scenario's value sets its level). The contract's counters end in `_total` or `_bucket`,
- * except the MongoDB exporter's serverStatus counters, which keep mongod's own names.
+ * except the MongoDB exporter's serverStatus counters, which keep mongod's own names, and the HTTP
+ * client histogram's `_count` (a `_count` alone is no counter: `pg_stat_activity_count` is a gauge).
  */
 export function isCounter(metric: string): boolean {
-    return /_(total|bucket)$/.test(metric) || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
+    return /_(total|bucket)$/.test(metric) || metric === METRICS.httpClientCalls || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
 }
 
 const seriesKey = (sim: Sim) => `${sim.name}${JSON.stringify(Object.entries(sim.labels).sort(([a], [b]) => a.localeCompare(b)))}`;

@@ -1,6 +1,7 @@
 import YAML from "yaml";
 import { ALERT_SEVERITIES, type AlertSeverity, type Env, type Runbook } from "../../runbooks";
 import { WATCHDOG, alertName } from "./rules";
+import { oneOf } from "./selectors";
 import { SIGNAL_SPECS } from "./signals";
 
 /**
@@ -186,10 +187,39 @@ function global(runbook: Runbook, r: Receivers): Record<string, unknown> {
 }
 
 /**
+ * Services whose outage a CloudWatch alarm already pages for, and through which of the runbook's
+ * levels: on AWS, a public host's Route 53 reachability alarm pages as the runbook's service_down
+ * critical level (capabilities/reachability.ts). The host fails from outside whenever the service
+ * behind it is down (the load balancer answers 503 with no healthy target), so that alarm is the
+ * level's one page for the service; AMP's own ServiceDown of the same service goes to chat, as the
+ * view that says the service itself (not DNS, TLS or the load balancer) is down. One outage, one incident.
+ */
+export interface PagedByAlarm {
+    /** The runbook alert (a service_down alert) whose critical level the alarms page for. */
+    readonly alertId: string;
+    /** The services (`component`) that have such an alarm. */
+    readonly components: readonly string[];
+}
+
+/** The route that sends AMP's view of a level another evaluator pages for to chat, before the severity routes. */
+function pagedElsewhereRoute(runbook: Runbook, paged: PagedByAlarm | undefined): Record<string, unknown>[] {
+    if (!paged || paged.components.length === 0) return [];
+    return [
+        {
+            matchers: [`alert_id="${paged.alertId}"`, `severity="critical"`, oneOf("component", paged.components)],
+            receiver: receiverName(runbook.app, "warning"),
+            ...routeTimings(runbook.incident.alertResponse.warning.minutes),
+        },
+    ];
+}
+
+/**
  * The Alertmanager configuration of one app; `receivers.kind` chooses direct receivers or SNS.
  * Every env routes alike: the env is a label on each alert, and each stack passes its own receivers.
+ * `pagedByAlarm`: the services a CloudWatch alarm pages for at a level (AWS reachability), whose
+ * rule of that level goes to chat instead.
  */
-export function alertmanagerConfig(runbook: Runbook, r: Receivers): Record<string, unknown> {
+export function alertmanagerConfig(runbook: Runbook, r: Receivers, pagedByAlarm?: PagedByAlarm): Record<string, unknown> {
     const app = runbook.app;
     const response = runbook.incident.alertResponse;
     const inhibit = (source: AlertSeverity, targets: AlertSeverity[]) => ({
@@ -206,6 +236,7 @@ export function alertmanagerConfig(runbook: Runbook, r: Receivers): Record<strin
             ...routeTimings(response.warning.minutes),
             routes: [
                 { matchers: [`alertname="${WATCHDOG}"`], receiver: receiverName(app, "watchdog"), ...WATCHDOG_TIMINGS },
+                ...pagedElsewhereRoute(runbook, pagedByAlarm),
                 ...ALERT_SEVERITIES.map((severity) => ({
                     matchers: [`severity="${severity}"`],
                     receiver: receiverName(app, severity),

@@ -1,8 +1,8 @@
-import { durationSeconds, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
+import { durationSeconds, requireField, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, PER_MINUTE_WINDOW, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 import { tierName } from "../backups/plan";
 
@@ -17,9 +17,10 @@ import { tierName } from "../backups/plan";
  * Which components a signal's series are scoped to:
  * `services`: the app services (or the alert's subject service); `metrics-services`: those with a
  * metrics endpoint; `tls-services`: those with a public host; `data`: the data service;
- * `external`: the alert's external dependency; `hosts`: the app's hosts; `backups`: the app's datasets.
+ * `external`: the alert's external dependency; `external-calls`: the services with a metrics endpoint,
+ * as they call the alert's external dependency (the series carry the caller's `component`); `hosts`: the app's hosts; `backups`: the app's datasets.
  */
-export type Scope = "services" | "metrics-services" | "tls-services" | "data" | "external" | "hosts" | "backups";
+export type Scope = "services" | "metrics-services" | "tls-services" | "data" | "external" | "external-calls" | "hosts" | "backups";
 
 export interface QueryContext {
     /** Label matchers scoping the series to the alert, without braces: `app="x", component=~"a|b"`. */
@@ -31,6 +32,10 @@ export interface QueryContext {
     readonly slowQuerySeconds: string;
     /** The runbook's backup datasets grouped by interval, in seconds. */
     readonly backupGroups: readonly { readonly datasets: readonly string[]; readonly seconds: string }[];
+    /** Kafka: the brokers the runbook runs, its min.insync.replicas, and a matcher for its topics (`topic=~"a|b"`). */
+    readonly kafka?: { readonly brokers: string; readonly minInsync: string; readonly topics: string };
+    /** The external dependency an `external-calls` alert is about: its name (the alert's `component`). */
+    readonly dependency?: string;
 }
 
 export interface SignalSpec {
@@ -60,6 +65,17 @@ export interface SignalSpec {
 
 /** The per-second rate over the last scrape interval of the counter selected by `series`. */
 const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
+
+/**
+ * A per-minute count read at the rate of the last scrape interval, times 60: a sustained breach shows
+ * one scrape after it starts, like every other rate, so "above 10 a minute for 1m" fires within for +
+ * one evaluation + one scrape. A count over the last minute (`increase[1m]`) would only reach a
+ * barely-breaching rate a minute in. PER_MINUTE_WINDOW says what the per-scrape reading costs.
+ */
+const perMinute = (series: string) => `${lastRate(series)} * 60`;
+
+/** The Kafka facts of the context; a Kafka signal read for an app without `data.kafka` is refused by name. */
+const kafkaOf = (c: QueryContext): NonNullable<QueryContext["kafka"]> => requireField(c.kafka, c.sel, "data.kafka");
 
 /** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic. */
 const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
@@ -156,10 +172,10 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     http_latency_p99: latencyPercentile("http_latency_p99"),
     auth_failures: appMetric({
         unit: "per_minute",
-        window: PER_MINUTE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: (h) => [h.authFailures],
-        how: "failed logins counted by the app in the last minute",
-        value: (c) => `sum by (${by(SCOPE_LABELS)}) (increase(${c.http.authFailures}{${c.sel}}[${PER_MINUTE_WINDOW}]))`,
+        how: "failed logins per minute at the rate of the last scrape interval",
+        value: (c) => `sum by (${by(SCOPE_LABELS)}) (${perMinute(`${c.http.authFailures}{${c.sel}}`)})`,
     }),
     postgres_down: dataMetric("postgres", unreachable(METRICS.pgUp, "1 while the exporter cannot query the server")),
     postgres_pool_usage: dataMetric("postgres", {
@@ -170,13 +186,11 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     postgres_slow_queries: dataMetric("postgres", {
         unit: "per_minute",
-        window: PER_MINUTE_WINDOW,
+        window: SCRAPE_INTERVAL,
         metrics: () => [METRICS.pgCalls, METRICS.pgSeconds],
-        how: "calls in the last minute of statements (pg_stat_statements queryid) whose mean time over that minute exceeds the runbook's slow-query threshold",
-        value: (c) => {
-            const m = PER_MINUTE_WINDOW;
-            return `sum by (${by(INSTANCE_LABELS)}) (increase(${METRICS.pgCalls}{${c.sel}}[${m}]) and (rate(${METRICS.pgSeconds}{${c.sel}}[${m}]) / rate(${METRICS.pgCalls}{${c.sel}}[${m}]) > ${c.slowQuerySeconds}))`;
-        },
+        how: "calls per minute, at the rate of the last scrape interval, of statements (pg_stat_statements queryid) whose mean time over that interval exceeds the runbook's slow-query threshold",
+        value: (c) =>
+            `sum by (${by(INSTANCE_LABELS)}) (${perMinute(`${METRICS.pgCalls}{${c.sel}}`)} and (${lastRate(`${METRICS.pgSeconds}{${c.sel}}`)} / ${lastRate(`${METRICS.pgCalls}{${c.sel}}`)} > ${c.slowQuerySeconds}))`,
     }),
     postgres_replication_lag: dataMetric("postgres", {
         unit: "seconds",
@@ -253,6 +267,24 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     // kafka_exporter answers no scrape while it cannot reach the brokers: the scrape's `up` is the signal.
     kafka_down: dataMetric("kafka", unreachable(METRICS.up, "1 while the exporter's scrape fails (it cannot reach the brokers)")),
+    kafka_broker_missing: dataMetric("kafka", {
+        unit: "bool",
+        metrics: () => [METRICS.kafkaBrokers],
+        how: "1 while the cluster's metadata lists fewer brokers than `data.kafka.brokers`: one broker down, while the exporter still reaches the others",
+        value: (c) => `${kafkaOf(c).brokers} > bool max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaBrokers}{${c.sel}})`,
+    }),
+    kafka_under_replicated: dataMetric("kafka", {
+        unit: "bool",
+        metrics: () => [METRICS.kafkaUnderReplicated],
+        how: "1 while any partition, of any topic, has fewer in-sync replicas than replicas (a broker down, or one falling behind)",
+        value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaUnderReplicated}{${c.sel}})`,
+    }),
+    kafka_under_min_isr: dataMetric("kafka", {
+        unit: "bool",
+        metrics: () => [METRICS.kafkaInSyncReplicas],
+        how: "1 while any partition of the runbook's topics has fewer in-sync replicas than `data.kafka.minInsyncReplicas`: acks=all producers are refused",
+        value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaInSyncReplicas}{${c.sel}, ${kafkaOf(c).topics}} < bool ${kafkaOf(c).minInsync})`,
+    }),
     memory_usage: containerMetric({
         unit: "percent",
         metrics: () => [METRICS.containerMemory, METRICS.containerMemoryLimit],
@@ -278,6 +310,21 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         value: (c) => `100 * max by (app, instance, mountpoint) (1 - ${METRICS.fsAvail}{${c.sel}, ${notFs}} / ${METRICS.fsSize}{${c.sel}, ${notFs}})`,
     },
     external_down: probed("external", "api", probeFails("external", "1 while the dependency's probe fails")),
+    external_error_rate: {
+        unit: "percent",
+        exporter: "app",
+        family: "api",
+        scope: "external-calls",
+        identity: SCOPE_LABELS,
+        window: SCRAPE_INTERVAL,
+        metrics: () => [METRICS.httpClientCalls],
+        how: `the app's calls to the dependency's host (\`${CLIENT_LABELS.server}\`) that got a 5xx or no answer (\`${CLIENT_LABELS.error}\` set, not a 4xx), as a share of its calls, while it calls at least the app's minimum traffic; \`component\` is the dependency`,
+        value: (c) => {
+            const calls = (failed: boolean) =>
+                `sum by (app) (${lastRate(`${METRICS.httpClientCalls}{${c.sel}${failed ? `, ${CLIENT_LABELS.error}!="", ${CLIENT_LABELS.status}!~"4.."` : ""}}`)})`;
+            return `label_replace(100 * ${calls(true)} / ${calls(false)} and on (app) ${calls(false)} >= ${c.minRequestsPerSecond}, "component", "${c.dependency ?? "<dependency>"}", "", "")`;
+        },
+    },
     external_latency: probed("external", "api", {
         unit: "seconds",
         metrics: () => [METRICS.probeDuration],
@@ -373,6 +420,14 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
             }
             return [subject];
         }
+        case "external-calls": {
+            if (!subject || !runbook.externalDependencies.some((d) => d.name === subject)) {
+                throw new Error(`${where}: \`subject\` must name an external dependency`);
+            }
+            const callers = runbook.services.filter((s) => s.metricsPath !== undefined).map((s) => s.name);
+            if (callers.length === 0) throw new Error(`${where}: no service has a \`metricsPath\` to count its calls to ${subject}`);
+            return callers;
+        }
         case "hosts":
         case "backups":
             return [];
@@ -383,6 +438,10 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
 export function alertSelector(runbook: Runbook, alert: Alert): string {
     const components = scopeComponents(runbook, alert);
     if (alert.signal === "kafka_consumer_lag") return kafkaSelector(runbook, true);
+    if (SIGNAL_SPECS[alert.signal].scope === "external-calls") {
+        const dep = runbook.externalDependencies.find((d) => d.name === alert.subject);
+        return [`app="${runbook.app}"`, oneOf("component", components), `${CLIENT_LABELS.server}="${new URL(dep!.url).hostname}"`].join(", ");
+    }
     return [`app="${runbook.app}"`, ...(components.length ? [oneOf("component", components)] : [])].join(", ");
 }
 
@@ -399,6 +458,9 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
         minRequestsPerSecond: String(minRequestsPerSecond(runbook)),
         slowQuerySeconds: String((runbook.data.postgres?.slowQueryMs ?? NaN) / 1000),
         backupGroups: [...byInterval.entries()].sort(([a], [b]) => a - b).map(([seconds, datasets]) => ({ datasets, seconds: String(seconds) })),
+        ...(runbook.data.kafka
+            ? { kafka: { brokers: String(runbook.data.kafka.brokers), minInsync: String(runbook.data.kafka.minInsyncReplicas), topics: oneOf("topic", runbook.data.kafka.topics.map((t) => t.name)) } }
+            : {}),
     };
 }
 
@@ -412,5 +474,6 @@ export function signalQuery(runbook: Runbook, alert: Alert): string {
     if (alert.signal === "postgres_slow_queries" && !runbook.data.postgres) {
         throw new Error(`${runbook.app} alert ${alert.id}: slow queries need \`data.postgres.slowQueryMs\``);
     }
-    return spec.value(queryContext(runbook, alertSelector(runbook, alert)));
+    const context = queryContext(runbook, alertSelector(runbook, alert));
+    return spec.value(spec.scope === "external-calls" ? { ...context, dependency: alert.subject } : context);
 }

@@ -1,5 +1,5 @@
 import { durationSeconds, type AlertSeverity, type Runbook } from "../../runbooks";
-import { alertmanagerConfig, ampAlertManagerDefinition, WATCHDOG_TIMINGS, type SnsReceivers } from "../alerting/routing";
+import { alertmanagerConfig, ampAlertManagerDefinition, WATCHDOG_TIMINGS, type PagedByAlarm, type SnsReceivers } from "../alerting/routing";
 
 /**
  * The Amazon Managed Prometheus alert manager definition: the alerting capability's routing
@@ -43,14 +43,14 @@ export function ampReceivers(region: string, topics: SeverityTopics): SnsReceive
     return { kind: "sns", region, topicArns: { critical: topics.critical, warning: topics.warning, info: topics.info }, deadMansSwitchTopicArn: topics.heartbeat };
 }
 
-/** The routing configuration with one SNS topic per severity. */
-export function ampAlertManagerConfig(rb: Runbook, region: string, topics: SeverityTopics): Record<string, unknown> {
-    return alertmanagerConfig(rb, ampReceivers(region, topics));
+/** The routing configuration with one SNS topic per severity; `paged`: the services the Route 53 reachability alarms page for. */
+export function ampAlertManagerConfig(rb: Runbook, region: string, topics: SeverityTopics, paged?: PagedByAlarm): Record<string, unknown> {
+    return alertmanagerConfig(rb, ampReceivers(region, topics), paged);
 }
 
 /** The definition AMP takes (`alertmanager_config` wrapped as YAML text). */
-export function ampDefinition(rb: Runbook, region: string, topics: SeverityTopics): string {
-    return ampAlertManagerDefinition(ampAlertManagerConfig(rb, region, topics));
+export function ampDefinition(rb: Runbook, region: string, topics: SeverityTopics, paged?: PagedByAlarm): string {
+    return ampAlertManagerDefinition(ampAlertManagerConfig(rb, region, topics, paged));
 }
 
 /**

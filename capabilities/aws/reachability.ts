@@ -1,6 +1,7 @@
 import type { Runbook } from "../../runbooks";
 import { levelCondition } from "../alerting/levels";
 import { endpointSlug, publicUrl, reachabilityLevel, type PublicEndpoint } from "../reachability";
+import type { PagedByAlarm } from "../alerting/routing";
 import { alarmTiming, STANDARD_RESOLUTION_SECONDS } from "./alarms";
 
 /**
@@ -56,6 +57,17 @@ export function reachabilityChecks(rb: Runbook, endpoints: readonly PublicEndpoi
             `(${FAILURE_THRESHOLD} failures ${REQUEST_INTERVAL_SECONDS} s apart per checker) — DNS, the TLS handshake, the load balancer or the service (Route 53 does not judge the certificate's validity: the certificate alert does). ` +
             `Pages as ${alert.title} (critical): ${levelCondition(alert, level)}. Runbook ${rb.app}, ${level.source.seed} "${level.source.section}".`,
     }));
+}
+
+/**
+ * What the reachability alarms page for, for the AMP routing (capabilities/alerting/routing.ts
+ * `PagedByAlarm`): the runbook's service_down critical level of every published runbook service
+ * (Grafana's host is no runbook service: nothing in AMP duplicates its check).
+ */
+export function reachabilityPages(rb: Runbook, endpoints: readonly PublicEndpoint[]): PagedByAlarm | undefined {
+    const components = endpoints.map((e) => e.subject).filter((s) => rb.services.some((svc) => svc.name === s));
+    if (components.length === 0) return undefined;
+    return { alertId: reachabilityLevel(rb).alert.id, components };
 }
 
 /**

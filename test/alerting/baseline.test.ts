@@ -2,7 +2,7 @@ import test from "ava";
 import { DEFAULTS } from "../../runbooks/defaults";
 import { absenceExpr, presences } from "../../capabilities/alerting/absence";
 import { BASELINE_PREFIX, baselineAlerts } from "../../capabilities/alerting/baseline";
-import { rulesFor } from "../../capabilities/alerting/rules";
+import { alertName, rulesFor } from "../../capabilities/alerting/rules";
 import { SIGNAL_SPECS, alertsOn, scopeComponents } from "../../capabilities/alerting/signals";
 import { metricNaming, DEFAULT_LATENCY_BUCKETS, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
 import { queryContext } from "../../capabilities/alerting/signals";
@@ -109,6 +109,53 @@ test("p99 latency is one declaration any app can alert on: its rules and promtoo
     const dir = tempDir("p99");
     write(path.join(dir, "rules.yml"), YAML.stringify(rules, { lineWidth: 0 }));
     const file = write(path.join(dir, "rules.test.yml"), YAML.stringify(promtoolTests(runbook, c.env, c.target), { lineWidth: 0 }));
+    const r = await tool("promtool", ["test", "rules", file]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+});
+
+test("Kafka is watched beyond its exporter on every target: a broker missing from the cluster and under-replicated partitions warn, partitions below min.insync.replicas page", (t) => {
+    const withKafka = COMBOS.filter((c) => c.runbook.data.kafka);
+    t.true(withKafka.length > 0);
+    for (const c of withKafka) {
+        const kafka = c.runbook.data.kafka!;
+        const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+        const bySignal = (signal: string) => {
+            const alert = alertsOn(c.runbook, c.target).prometheus.find((a) => a.signal === signal);
+            return { alert, rules: rules.filter((r) => r.labels.alert_id === alert?.id) };
+        };
+        const missing = bySignal("kafka_broker_missing");
+        t.deepEqual(missing.rules.map((r) => r.labels.severity), ["warning"], `${c.stack}: one broker down warns`);
+        // The cluster's broker count is compared with the runbook's, not with the exporter's reachability.
+        t.regex(missing.rules[0]?.expr ?? "", new RegExp(`^\\(${kafka.brokers} > bool max by \\(app, component, instance\\) \\(kafka_brokers\\{`), c.stack);
+        t.deepEqual(bySignal("kafka_under_replicated").rules.map((r) => r.labels.severity), ["warning"], c.stack);
+        const writes = bySignal("kafka_under_min_isr");
+        t.deepEqual(writes.rules.map((r) => r.labels.severity), [DEFAULTS.kafkaUnderMinIsrSeverity.value], `${c.stack}: refused writes page`);
+        t.true(writes.rules[0]?.expr.includes(`< bool ${kafka.minInsyncReplicas})`), c.stack);
+        for (const topic of kafka.topics) t.true(writes.rules[0]?.expr.includes(topic.name.replace(/\./g, "\\\\.")) || writes.rules[0]?.expr.includes(topic.name), `${c.stack}: ${topic.name}`);
+        for (const a of [missing.alert, writes.alert]) t.truthy(a?.levels[0].defaulted?.severity, `${c.stack} ${a?.id}: defaulted`);
+    }
+});
+
+test("an external dependency's error rate is one declaration any app can alert on: the app's HTTP client metric, a 404 or another host not counted, promtool both edges", async (t) => {
+    // No runbook of the five states a number for it (bunty's "P1: External API Failures" lists symptoms only): a synthetic level on bunty's Plaid.
+    const c = COMBOS.find((x) => x.app === "bunty" && x.env === "local")!;
+    const dep = c.runbook.externalDependencies[0];
+    const errors = c.runbook.alerts.find((a) => a.signal === "http_error_rate")!;
+    const alert = { ...errors, id: "dependency-failing", title: `${dep.name} calls failing`, signal: "external_error_rate" as const, subject: dep.name };
+    const runbook = { ...c.runbook, alerts: [...c.runbook.alerts, alert] };
+    const rules = rulesFor(runbook, c.env, c.target).groups.flatMap((g) => g.rules);
+    const mine = rules.filter((r) => r.labels.alert_id === alert.id);
+    t.is(mine.length, alert.levels.length);
+    for (const r of mine) t.true(r.expr.includes(`server_address="${new URL(dep.url).hostname}"`), r.expr);
+    // Its absence rule watches the callers' scrapes, not a series named after the dependency.
+    const watched = presences(runbook, c.target).filter((p) => p.alerts.includes(alert.id));
+    t.true(watched.length > 0 && watched.every((p) => p.metric === "up" && runbook.services.some((s) => s.name === p.matchers.component)));
+    const dir = tempDir("external-error-rate");
+    write(path.join(dir, "rules.yml"), YAML.stringify(rulesFor(runbook, c.env, c.target), { lineWidth: 0 }));
+    const tests = promtoolTests(runbook, c.env, c.target);
+    const only = { ...tests, tests: tests.tests.filter((g) => alert.levels.some((l) => g.name.includes(alertName(runbook.app, alert.id, l.severity)))) };
+    t.true(only.tests.length > 0);
+    const file = write(path.join(dir, "rules.test.yml"), YAML.stringify(only, { lineWidth: 0 }));
     const r = await tool("promtool", ["test", "rules", file]);
     t.is(r.code, 0, r.stdout + r.stderr);
 });

@@ -3,7 +3,10 @@ import * as path from "path";
 import YAML from "yaml";
 import { APP_IDS, durationSeconds, getRunbook } from "../../runbooks";
 import { publicEndpoints, reachabilityAlertName, reachabilityLevel, reachabilityRules, REACHABILITY_PROBE, type PublicEndpoint } from "../../capabilities/reachability";
-import { reachabilityChecks, reachabilityRegionProblem } from "../../capabilities/aws/reachability";
+import { reachabilityChecks, reachabilityPages, reachabilityRegionProblem } from "../../capabilities/aws/reachability";
+import { ampAlertManagerConfig } from "../../capabilities/aws/alertmanager";
+import { alertName, rulesFor } from "../../capabilities/alerting/rules";
+import { receiverName } from "../../capabilities/alerting/routing";
 import { removeTempDirs, tempDir, tool, write } from "./helpers";
 
 /**
@@ -89,4 +92,68 @@ test("public endpoints: the stack's hosts with their health paths, Grafana's whe
     t.is(reachabilityRegionProblem("gravitypm-production", "us-east-1", checks), undefined);
     t.regex(reachabilityRegionProblem("gravitypm-production", "eu-west-1", checks) ?? "", /^gravitypm-production: aws:region = "eu-west-1": .*only in us-east-1.*; allowed: us-east-1$/);
     t.is(reachabilityRegionProblem("gravitypm-production", "eu-west-1", []), undefined, "no public host, no us-east-1 alarm");
+});
+
+test("one outage pages once on Kubernetes: while the service's own ServiceDown is pending or firing the public host's rule holds; a public failure alone pages (promtool)", async (t) => {
+    const app = "gravitypm";
+    const rb = getRunbook(app);
+    const [endpoint] = publicEndpoints(rb, hostsOf(app));
+    const { alert, level } = reachabilityLevel(rb);
+    const serviceDown = rulesFor(rb, "staging", "kubernetes").groups.flatMap((g) => g.rules).filter((r) => r.labels.alert_id === alert.id && r.labels.severity === "critical");
+    t.is(serviceDown.length, 1);
+    const dir = tempDir("reachability-once");
+    write(path.join(dir, "rules.yml"), YAML.stringify({ groups: [{ name: "service", rules: serviceDown }, ...reachabilityRules(rb, "staging", [endpoint]).groups] }, { lineWidth: 0 }));
+    const forMinutes = Math.ceil(durationSeconds(level.for) / 60);
+    const start = 5;
+    const end = start + forMinutes + 5;
+    const failing = `1x${start - 1} 0x${end - start + 1}`;
+    const outside = { series: `probe_success{app="${app}", probe="${REACHABILITY_PROBE}", component="${endpoint.subject}", host="${endpoint.host}", instance="https://${endpoint.host}${endpoint.path}", job="outside"}`, values: failing };
+    // The in-cluster health probe of each replica, as ServiceDown reads it.
+    const health = (values: string) => [1, 2].map((r) => ({ series: `probe_success{app="${app}", probe="health", component="${endpoint.subject}", instance="replica-${r}", job="blackbox"}`, values }));
+    const reachability = reachabilityAlertName(app);
+    const checks = (firing: boolean) =>
+        [start + forMinutes - 1, start + forMinutes, end].map((m) => ({
+            eval_time: `${m}m`,
+            alertname: reachability,
+            exp_alerts:
+                firing && m >= start + forMinutes
+                    ? [{ exp_labels: { severity: "critical", app, env: "staging", probe: REACHABILITY_PROBE, component: endpoint.subject, host: endpoint.host }, exp_annotations: reachabilityRules(rb, "staging", [endpoint]).groups[0].rules[0].annotations }]
+                    : [],
+        }));
+    const file = (name: string, healthValues: string, firing: boolean) =>
+        write(path.join(dir, `${name}.test.yml`), YAML.stringify({ rule_files: ["rules.yml"], evaluation_interval: "1m", tests: [{ interval: "1m", input_series: [outside, ...health(healthValues)], alert_rule_test: checks(firing) }] }, { lineWidth: 0 }));
+    const [both, alone] = await Promise.all([
+        // The service is down: both probes fail at once; ServiceDown pages, the public host's rule stays quiet.
+        tool("promtool", ["test", "rules", file("service-down", failing, false)], dir),
+        // Only the public path fails (ingress, DNS, TLS): the service answers inside, the public host's rule pages.
+        tool("promtool", ["test", "rules", file("public-only", `1x${end}`, true)], dir),
+    ]);
+    t.is(both.code, 0, `service down: ${both.stdout}${both.stderr}`);
+    t.is(alone.code, 0, `public path only: ${alone.stdout}${alone.stderr}`);
+});
+
+test("one outage pages once on AWS: AMP routes the ServiceDown critical of a service the Route 53 alarm pages for to chat, and of other services to the pager (amtool)", async (t) => {
+    const app = "gravitypm";
+    const rb = getRunbook(app);
+    const [endpoint] = publicEndpoints(rb, hostsOf(app));
+    const paged = reachabilityPages(rb, [endpoint]);
+    t.deepEqual(paged?.components, [endpoint.subject]);
+    const topics = { critical: "arn:aws:sns:us-east-1:000000000000:c", warning: "arn:aws:sns:us-east-1:000000000000:w", info: "arn:aws:sns:us-east-1:000000000000:i", heartbeat: "arn:aws:sns:us-east-1:000000000000:h" };
+    const dir = tempDir("reachability-amp");
+    const config = write(path.join(dir, "am.yml"), YAML.stringify(ampAlertManagerConfig(rb, "us-east-1", topics, paged), { lineWidth: 0 }));
+    const { alert } = reachabilityLevel(rb);
+    const other = rb.services.find((s) => s.name !== endpoint.subject);
+    if (!other) return t.fail(`${app} needs a second service`);
+    const route = (component: string, receiver: string) =>
+        tool("amtool", ["config", "routes", "test", `--config.file=${config}`, `--verify.receivers=${receiver}`, `alertname=${alertName(app, alert.id, "critical")}`, "severity=critical", `app=${app}`, "env=production", `alert_id=${alert.id}`, `component=${component}`]);
+    const [published, unpublished, wrong] = await Promise.all([
+        route(endpoint.subject, receiverName(app, "warning")),
+        route(other.name, receiverName(app, "critical")),
+        route(endpoint.subject, receiverName(app, "critical")),
+    ]);
+    t.is(published.code, 0, `the published service's ServiceDown goes to chat: ${published.stdout}${published.stderr}`);
+    t.is(unpublished.code, 0, `an unpublished service's ServiceDown pages: ${unpublished.stdout}${unpublished.stderr}`);
+    t.not(wrong.code, 0, "the harness fails a wrong receiver");
+    // Without published services, nothing moves.
+    t.is(reachabilityPages(rb, []), undefined);
 });

@@ -5,7 +5,7 @@ import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubjec
 import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
-import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
+import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, reachabilityPages, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
 import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { rulesFor } from "../../../capabilities/alerting";
 import { severitiesReaching } from "../../../capabilities/alerting/routing";
@@ -226,7 +226,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 workspaceId: this.workspace.id,
                 definition: pulumi
                     .all([this.topics.critical.arn, this.topics.warning.arn, this.topics.info.arn, this.topics.heartbeat.arn])
-                    .apply(([critical, warning, info, heartbeat]) => ampDefinition(rb, args.region, { critical, warning, info, heartbeat })),
+                    .apply(([critical, warning, info, heartbeat]) => ampDefinition(rb, args.region, { critical, warning, info, heartbeat }, reachabilityPages(rb, args.publicEndpoints))),
             },
             child(this, args),
         );

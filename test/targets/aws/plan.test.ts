@@ -331,8 +331,14 @@ test("one page per runbook level and subject: a level AMP has a rule for notifie
             route: { routes: { matchers: string[]; receiver: string; continue?: boolean }[] };
             receivers: { name: string; sns_configs: { topic_arn: string }[] }[];
         };
-        const critical = definition.route.routes.filter((r) => r.matchers.includes('severity="critical"'));
+        // The severity's own route; a route that also matches `alert_id` and `component` sends the ServiceDown of a published
+        // service to chat, its Route 53 reachability alarm paging for it (one outage, one page).
+        const critical = definition.route.routes.filter((r) => r.matchers.length === 1 && r.matchers[0] === 'severity="critical"');
         t.is(critical.length, 1, app);
+        for (const r of definition.route.routes.filter((x) => x.matchers.includes('severity="critical"') && x !== critical[0])) {
+            t.true(r.matchers.some((m) => m.startsWith("component")), `${app}: a critical route besides the severity's is for published services only`);
+            t.is(r.receiver, `${app}-chat-warning`, app);
+        }
         t.falsy(critical[0].continue, `${app}: a critical alert stops at its route`);
         const receiver = definition.receivers.find((r) => r.name === critical[0].receiver)!;
         t.deepEqual(receiver.sns_configs.map((c) => c.topic_arn.split(":").pop()), [`${app}-production-critical`]);
