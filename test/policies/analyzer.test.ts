@@ -80,7 +80,7 @@ for (const stack of STACKS) {
         const host: PackHost = await launchPack(stack, { dryRun: true });
         try {
             startups.push(host.startupMs);
-            t.log(`pack start-up under run-policy-pack (ts-node): ${(host.startupMs / 1000).toFixed(1)} s`);
+            t.log(`pack start-up under run-policy-pack (ts-node for index.ts, tsx for the pack): ${(host.startupMs / 1000).toFixed(1)} s`);
             const plugin = await call<Empty, { getVersion(): string }>(host.client, "getPluginInfo", new Empty());
             t.truthy(plugin.getVersion(), "plugin info");
             const info = await analyzerInfo(host);
