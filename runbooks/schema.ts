@@ -304,9 +304,9 @@ export const serviceSchema = z
         healthPath: z.string().startsWith("/"),
         /**
          * Where the service answers whether it can take traffic, where the runbook separates that
-         * from health (`/ready`); absent = `healthPath`. Kubernetes readiness probes ask it;
-         * liveness probes and container health checks keep asking `healthPath` (the AWS target
-         * group's health check does not use it yet).
+         * from health (`/ready`); absent = `healthPath`. Kubernetes readiness probes and the AWS
+         * target group's health check ask it; liveness probes and container health checks keep
+         * asking `healthPath`.
          */
         readinessPath: z.string().startsWith("/").optional(),
         /** The public host name the runbook names for it, if any. */
