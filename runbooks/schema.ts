@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { rabbitmqSchema } from "./kinds/rabbitmq";
+import { maintenanceWindowSchema, silenceProblems } from "./language/maintenance";
 import { CronExpressionParser } from "cron-parser";
 
 /**
@@ -490,16 +491,7 @@ export const runbookSchema = z
             .strict(),
         backups: z.array(backupSchema).min(1),
         verification: z.array(verificationSchema),
-        maintenanceWindow: z
-            .object({
-                day: z.enum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
-                startUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
-                durationMinutes: z.number().int().positive(),
-                source: sourceSchema.optional(),
-                defaulted: defaultedSchema,
-                converted: convertedSchema,
-            })
-            .strict(),
+        maintenanceWindow: maintenanceWindowSchema(sourceSchema, defaultedSchema, convertedSchema),
         logs: z
             .object({
                 retentionDays: z.number().int().positive(),
@@ -544,7 +536,7 @@ export const runbookSchema = z
     })
     .strict()
     .superRefine((rb, ctx) => {
-        for (const p of conversionProblems(rb)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+        for (const p of [...conversionProblems(rb), ...silenceProblems(rb)]) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
         const ids = new Set<string>();
         for (const [i, a] of rb.alerts.entries()) {
             if (ids.has(a.id)) ctx.addIssue({ code: "custom", path: ["alerts", i, "id"], message: `alert id ${a.id} appears twice` });

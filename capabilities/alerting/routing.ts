@@ -2,6 +2,7 @@ import YAML from "yaml";
 import { ALERT_SEVERITIES, type AlertSeverity, type Env, type Runbook } from "../../runbooks";
 import { WATCHDOG, alertName } from "./rules";
 import { SIGNAL_SPECS } from "./signals";
+import { alertIdMatcher, maintenanceMute } from "./maintenance";
 
 /**
  * Alertmanager configuration from the runbook's severity model: critical pages, warning goes to
@@ -197,6 +198,16 @@ export function alertmanagerConfig(runbook: Runbook, r: Receivers): Record<strin
         target_matchers: [targets.length === 1 ? `severity="${targets[0]}"` : `severity=~"${targets.join("|")}"`],
         equal: inhibitEqualLabels(),
     });
+    const mute = maintenanceMute(runbook);
+    // The silenced alerts' own routes, ahead of their severity's: same receiver and timings, muted in the window.
+    const muted = mute
+        ? ALERT_SEVERITIES.filter((severity) => runbook.alerts.some((a) => mute.alertIds.includes(a.id) && a.levels.some((l) => l.severity === severity))).map((severity) => ({
+              matchers: [`severity="${severity}"`, alertIdMatcher(mute.alertIds)],
+              receiver: receiverName(app, severity),
+              ...routeTimings(response[severity].minutes),
+              mute_time_intervals: [mute.name],
+          }))
+        : [];
     return {
         global: global(runbook, r),
         route: {
@@ -206,6 +217,7 @@ export function alertmanagerConfig(runbook: Runbook, r: Receivers): Record<strin
             ...routeTimings(response.warning.minutes),
             routes: [
                 { matchers: [`alertname="${WATCHDOG}"`], receiver: receiverName(app, "watchdog"), ...WATCHDOG_TIMINGS },
+                ...muted,
                 ...ALERT_SEVERITIES.map((severity) => ({
                     matchers: [`severity="${severity}"`],
                     receiver: receiverName(app, severity),
@@ -215,6 +227,7 @@ export function alertmanagerConfig(runbook: Runbook, r: Receivers): Record<strin
         },
         inhibit_rules: [inhibit("critical", ["warning", "info"]), inhibit("warning", ["info"])],
         receivers: receivers(runbook, r),
+        ...(mute ? { time_intervals: [{ name: mute.name, time_intervals: mute.intervals }] } : {}),
     };
 }
 
