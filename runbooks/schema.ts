@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { rabbitmqSchema } from "./kinds/rabbitmq";
-import { maintenanceWindowSchema, silenceProblems } from "./language/maintenance";
+import { appendOnlySchema, lifecycleProblems, lifecycleSchema, maintenanceWindowSchema, scaleInSchema, silenceProblems } from "./language";
 import { CronExpressionParser } from "cron-parser";
 
 /**
@@ -284,6 +284,8 @@ export const scalingSchema = z
         cpuTargetPercent: z.number().positive().max(100),
         /** Autoscaling target for average memory, percent of the limit. */
         memoryTargetPercent: z.number().positive().max(100),
+        /** How replicas are given back when load drops (runbooks/language/scale-in.ts); absent = the platform default. */
+        scaleIn: scaleInSchema(sourceSchema, defaultedSchema, convertedSchema).optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,
@@ -354,6 +356,8 @@ export const redisSchema = z
         mode: z.enum(["standalone", "replicated", "cluster"]),
         /** The ElastiCache node type the runbook asks for (`cache.m7g.large`); absent = the smallest node its maxmemory fits. A floor the pack enforces. */
         instanceSize: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type like cache.m7g.large").optional(),
+        /** Append-only persistence the runbook requires (runbooks/language/redis-persistence.ts); absent = the platform's `appendonly yes`. */
+        appendOnly: appendOnlySchema(sourceSchema).optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,
@@ -394,6 +398,8 @@ export const objectStorageSchema = z
         buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/)).min(1),
         /** A copy of the file bucket into a backup bucket under a dated prefix, where the runbook has one. */
         backupSync: z.object({ from: z.string(), to: z.string(), prefix: z.string(), source: sourceSchema }).strict().optional(),
+        /** Storage tiers: S3 lifecycle transitions per bucket (runbooks/language/lifecycle.ts); absent = objects stay in S3 Standard. */
+        lifecycle: lifecycleSchema(sourceSchema, convertedSchema).optional(),
         source: sourceSchema,
     })
     .strict();
@@ -536,7 +542,7 @@ export const runbookSchema = z
     })
     .strict()
     .superRefine((rb, ctx) => {
-        for (const p of [...conversionProblems(rb), ...silenceProblems(rb)]) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+        for (const p of [...conversionProblems(rb), ...silenceProblems(rb), ...lifecycleProblems(rb)]) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
         const ids = new Set<string>();
         for (const [i, a] of rb.alerts.entries()) {
             if (ids.has(a.id)) ctx.addIssue({ code: "custom", path: ["alerts", i, "id"], message: `alert id ${a.id} appears twice` });
