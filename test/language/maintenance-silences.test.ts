@@ -1,4 +1,7 @@
 import test from "ava";
+import { spawn } from "child_process";
+import * as http from "http";
+import * as net from "net";
 import * as path from "path";
 import YAML from "yaml";
 import { getRunbook, parseRunbook, type Runbook } from "../../runbooks";
@@ -151,4 +154,71 @@ test("AWS: schedules switch exactly the silenced alerts' notifying alarms off at
     t.is(mute.schedules[1].expression, `cron(${end % 60} ${Math.floor(end / 60)} ? * ${dow} *)`);
     t.is(weeklyCron(6 * 1440 + 23 * 60 + 30 + 60), "cron(30 0 ? * 1 *)", "past Saturday night wraps to Sunday");
     t.is(alarmMute(getRunbook("pfm-community"), specs), undefined, "no silences: no schedule");
+});
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+        server.on("error", reject);
+    });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A real Alertmanager with the runbook's configuration, its receivers swapped for webhooks to this
+ * process and group_wait at 0 s so a notification leaves at once: which alert ids it delivered
+ * after a silenced and an unsilenced critical alert fire, `window` being the maintenance window.
+ */
+async function delivered(t: import("ava").ExecutionContext, window: Pick<Runbook["maintenanceWindow"], "day" | "startUtc" | "durationMinutes">): Promise<string[]> {
+    const runbook = parseRunbook(withSilences((r) => Object.assign(r.maintenanceWindow, window)));
+    const got: string[] = [];
+    const hook = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", () => {
+            for (const a of (JSON.parse(body) as { alerts: { labels: Record<string, string> }[] }).alerts) got.push(a.labels.alert_id);
+            res.end();
+        });
+    });
+    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", () => r()));
+    t.teardown(() => hook.close());
+    const hookUrl = `http://127.0.0.1:${(hook.address() as net.AddressInfo).port}/`;
+    const cfg = alertmanagerConfig(runbook, fixtureReceivers(runbook, "docker")) as { route: Record<string, any>; receivers: { name: string }[] };
+    cfg.receivers = cfg.receivers.map((r) => ({ name: r.name, webhook_configs: [{ url: hookUrl, send_resolved: false }] }));
+    for (const r of [cfg.route, ...cfg.route.routes]) r.group_wait = "0s";
+    const d = tempDir("maintenance-am");
+    const config = write(path.join(d, "alertmanager.yml"), YAML.stringify(cfg, { lineWidth: 0 }));
+    const check = await tool("amtool", ["check-config", config]);
+    t.is(check.code, 0, check.stdout + check.stderr);
+    const port = await freePort();
+    const am = spawn("prometheus-alertmanager", [`--config.file=${config}`, `--storage.path=${d}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
+    t.teardown(() => am.kill());
+    const base = `http://127.0.0.1:${port}/api/v2`;
+    for (let i = 0; i < 100 && !(await fetch(`${base}/status`).then((r) => r.ok, () => false)); i++) await sleep(100);
+    const labels = (id: string) => ({ alertname: alertName(runbook.app, id, "critical"), severity: "critical", app: runbook.app, env: "local", alert_id: id });
+    const posted = await fetch(`${base}/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(["disk-usage", "service-down"].map((id) => ({ labels: labels(id), startsAt: new Date().toISOString() }))) });
+    t.true(posted.ok, await posted.text());
+    // The unsilenced alert's notification proves the pipeline ran; the silenced one, if sent, leaves at the same flush.
+    for (let i = 0; i < 100 && !got.includes("service-down"); i++) await sleep(100);
+    await sleep(1500);
+    return got;
+}
+
+test("a running Alertmanager mutes the silenced alert inside the window and sends it outside; the unsilenced alert is sent in both", async (t) => {
+    const now = new Date();
+    const days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
+    const minute = now.getUTCHours() * 60 + now.getUTCMinutes();
+    // Inside: from today's midnight until an hour from now. Outside: tomorrow's first hour.
+    const inside = { day: days[now.getUTCDay()], startUtc: "00:00", durationMinutes: minute + 60 };
+    const outside = { day: days[(now.getUTCDay() + 1) % 7], startUtc: "00:00", durationMinutes: 60 };
+    t.true(insideWindow(inside, now) && !insideWindow(outside, now));
+    const [during, after] = await Promise.all([delivered(t, inside), delivered(t, outside)]);
+    t.true(during.includes("service-down"), `inside: ${during.join(", ")}`);
+    t.false(during.includes("disk-usage"), `inside: ${during.join(", ")}`);
+    t.true(after.includes("service-down") && after.includes("disk-usage"), `outside: ${after.join(", ")}`);
 });

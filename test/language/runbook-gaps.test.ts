@@ -129,8 +129,8 @@ test("storage tiers: S3 lifecycle transitions on the bucket the runbook names, c
         edit(copy.rules);
         return check(copy);
     };
-    t.true(broken((rs) => rs.find((r) => r.id === "runbook-tiers").transitions.pop()).some((m) => /no rule moves formula-pm-storage to GLACIER after 180 days/.test(m)));
-    t.true(broken((rs) => (rs.find((r) => r.id === "runbook-tiers").transitions[1].days = 90)).some((m) => /GLACIER after 90 days; the runbook says after 180 days/.test(m)));
+    t.true(broken((rs) => rs.find((r) => r.id === "runbook-tiers")!.transitions.pop()).some((m) => /no rule moves formula-pm-storage to GLACIER after 180 days/.test(m)));
+    t.true(broken((rs) => (rs.find((r) => r.id === "runbook-tiers")!.transitions[1].days = 90)).some((m) => /GLACIER after 90 days; the runbook says after 180 days/.test(m)));
     t.true(broken((rs) => rs.push({ id: "cold", status: "Enabled", filter: {}, transitions: [{ days: 365, storageClass: "DEEP_ARCHIVE" }] })).some((m) => /DEEP_ARCHIVE after 365 days; the runbook states no such tier/.test(m)));
     t.regex(refusal((r) => (r.data.objectStorage!.lifecycle = [{ bucket: "nope", transitions: [{ storageClass: "GLACIER", days: 10 }], source: SOURCE }])), /lifecycle\.0\.bucket: formula-pm: lifecycle names bucket "nope"/);
     t.regex(refusal((r) => (r.data.objectStorage!.lifecycle![0].transitions[0].days = 10)), /transitions\.0\.days: STANDARD_IA after 10 days: S3 moves objects to an Infrequent Access class no sooner than 30 days/);
