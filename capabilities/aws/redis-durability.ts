@@ -23,6 +23,7 @@ export function elastiCacheAppendOnly(rb: Runbook, stack: string): string | unde
     }
     const topo = cacheTopology(redis, rb.aws.availabilityZones);
     const replicas = topo.clusterMode ? (topo.replicasPerNodeGroup ?? 0) : (topo.numCacheClusters ?? 1) - 1;
-    if (replicas < 1) throw new Error(`${stack}: data.redis.appendOnly needs a replica in another Availability Zone on ElastiCache (it has no AOF), but the topology has none; allowed: mode "replicated" or "cluster"`);
+    const key = "data.redis.appendOnly";
+    if (replicas < 1) throw new Error(`${stack}: ${key} needs a replica in another Availability Zone on ElastiCache (it has no AOF), but the topology has none; allowed: mode "replicated" or "cluster"`);
     return `no AOF on ElastiCache (${ELASTICACHE_AOF_DOC}): ${replicas} replica${replicas > 1 ? "s" : ""} per shard in other Availability Zones with Multi-AZ automatic failover, plus daily snapshots`;
 }
