@@ -1,7 +1,7 @@
 import { backupFor } from "../../capabilities/schedules";
 import { backupsConfig, backupSpec } from "../lib/backups";
-import type { Runbook } from "../../runbooks";
-import { appValue, cite, finding, label, perApp, resourceRule, type Finding } from "../lib/policy";
+import { appValue, cite, finding, label, perApp, resourceRule } from "../lib/policy";
+import { tierFindings } from "../lib/storage-tiers";
 import { asArray, isRecord, num } from "../lib/values";
 
 const LIFECYCLES = ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"];
@@ -17,46 +17,6 @@ const LOG_BUCKET = /(^|[^a-z])logs?([^a-z]|$)/i;
  * the bucket's objects to a colder class the runbook does not name, or sooner than it says.
  */
 
-/** The runbook bucket a lifecycle configuration belongs to: by its bucket's name (`<runbook name>-…`), else its resource name. */
-function runbookBucket(rb: Runbook, s: { name: string; props: Record<string, unknown> }): string | undefined {
-    const bucket = String(s.props.bucket ?? "");
-    const names = [...(rb.data.objectStorage?.buckets ?? [])].sort((a, b) => b.length - a.length);
-    return names.find((b) => bucket === b || bucket.startsWith(`${b}-`)) ?? names.find((b) => s.name.endsWith(`-${b}-lifecycle`));
-}
-
-export function tierFindings(rb: Runbook, s: { name: string; props: Record<string, unknown> }, where: string): Finding[] {
-    const name = runbookBucket(rb, s);
-    if (!name) return [];
-    const tiers = (rb.data.objectStorage?.lifecycle ?? []).filter((t) => t.bucket === name);
-    const rules = asArray(s.props.rules).filter((r): r is Record<string, any> => isRecord(r) && r.status !== "Disabled");
-    const prefixOf = (r: Record<string, any>) => String(r.filter?.prefix ?? r.prefix ?? "");
-    const out: Finding[] = [];
-    const key = "data.objectStorage.lifecycle";
-    for (const tier of tiers) {
-        for (const t of tier.transitions) {
-            const found = rules.flatMap((r) => (prefixOf(r) === (tier.prefix ?? "") ? asArray(r.transitions) : [])).filter((x: any) => isRecord(x) && x.storageClass === t.storageClass);
-            if (!found.some((x: any) => num(x.days) === t.days)) {
-                out.push(finding(`${where}: no rule moves ${name}${tier.prefix ? `/${tier.prefix}` : ""} to ${t.storageClass} after ${t.days} days${found.length ? ` (found after ${found.map((x: any) => x.days).join(", ")} days)` : ""}; the runbook tiers it so ${cite(tier.source)}`, { key }));
-            }
-        }
-    }
-    for (const r of rules) {
-        for (const x of asArray(r.transitions).filter(isRecord)) {
-            const tier = tiers.find((t) => (t.prefix ?? "") === prefixOf(r));
-            const stated = tier?.transitions.find((t) => t.storageClass === x.storageClass);
-            const days = num(x.days);
-            if (!stated || (days !== undefined && days < stated.days)) {
-                out.push(
-                    finding(
-                        `${where}: rule "${r.id ?? "?"}" moves ${name}${prefixOf(r) ? `/${prefixOf(r)}` : ""} objects to ${x.storageClass} after ${x.days} days; ${stated ? `the runbook says after ${stated.days} days ${cite(tier!.source)}` : "the runbook states no such tier (allowed: the transitions in data.objectStorage.lifecycle)"}`,
-                        { key },
-                    ),
-                );
-            }
-        }
-    }
-    return out;
-}
 export const awsS3BucketLifecycleRetention = resourceRule({
     name: "aws-s3-bucket-lifecycle-retention",
     description: "S3 lifecycle rules expire log-bucket objects no sooner than the runbook's log retention, data-bucket objects and noncurrent versions no sooner than its file backup retention, and tier data buckets exactly as the runbook's lifecycle says.",

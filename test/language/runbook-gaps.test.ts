@@ -9,7 +9,7 @@ import { names as kubernetesNames } from "../../capabilities/kubernetes/names";
 import { redisConf } from "../../capabilities/datastores";
 import { elastiCacheAppendOnly } from "../../capabilities/aws/redis-durability";
 import { targetHealthPath } from "../../capabilities/aws/target-health";
-import { tierFindings } from "../../policies/aws/s3-bucket-lifecycle-retention";
+import { tierFindings } from "../../policies/lib/storage-tiers";
 
 /**
  * The runbook language's scale-in rule, storage tiers, Redis AOF and readiness path, each from the
