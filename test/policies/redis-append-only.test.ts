@@ -2,8 +2,7 @@ import test from "ava";
 import { redisConf } from "../../capabilities/datastores";
 import { getRunbook, parseRunbook, type Runbook } from "../../runbooks";
 import type { Finding } from "../../policies/lib/policy";
-import { policyNamed } from "./helpers";
-import { RULES } from "../../policies/pack";
+import { platformRedisConfAppendOnly } from "../../policies/platform/redis-conf-append-only";
 
 /**
  * platform-redis-conf-append-only: where the runbook requires Redis AOF, every redis.conf of a
@@ -26,17 +25,14 @@ const conf = redisConf(rb.data.redis!);
 const docker = (text: string) => ({ type: "docker:index/container:Container", name: "formula-pm-redis", urn: "urn:docker", opts: { protect: false }, props: { uploads: [{ file: "/usr/local/etc/redis/redis.conf", contentBase64: Buffer.from(text).toString("base64") }] } });
 const configMap = (text: string) => ({ type: "kubernetes:core/v1:ConfigMap", name: "formula-pm-redis-config", urn: "urn:k8s", opts: { protect: false }, props: { data: { "redis.conf": text } } });
 const ctx = (runbook: Runbook) => ({ stack: "formula-pm-local", app: "formula-pm" as const, env: "local" as const, runbook, exceptions: [], plaintextCredentials: [], config: {} });
-const rule = RULES.find((r) => r.name === NAME)!;
+// The policy's own module (test/policies/pack.test.ts holds that the pack registers every policy file).
+const rule = platformRedisConfAppendOnly;
 
 /** The rule's findings for hand-built resources under a runbook that is not the registered one. */
 function check(name: typeof NAME, resources: Record<string, unknown>[], runbook = rb): string[] {
-    if (rule.kind !== "stack" || rule.name !== name) throw new Error(`${name} is not a stack rule of the pack`);
+    if (rule.name !== name) throw new Error(`${name} is not this file's policy`);
     return rule.check(resources as never, ctx(runbook) as never).map((f: Finding) => f.message);
 }
-
-test("the pack holds it, as a policy of every target", (t) => {
-    t.is(policyNamed(NAME).name, NAME);
-});
 
 test("compliant: the rendered redis.conf, uploaded to Docker or in a Kubernetes ConfigMap", (t) => {
     t.deepEqual(check("platform-redis-conf-append-only", [docker(conf)]), []);
@@ -51,7 +47,7 @@ test("one-field breaks: appendfsync, appendonly, the runbook's stricter fsync, n
 });
 
 test("not applicable where the runbook requires no AOF, or where no Redis runs in the stack's own containers (ElastiCache)", (t) => {
-    if (rule.kind !== "stack" || !rule.notApplicable) return t.fail("a stack rule with notApplicable");
+    if (!rule.notApplicable) return t.fail("a stack rule with notApplicable");
     t.regex(rule.notApplicable([docker(conf)] as never, ctx(getRunbook("formula-pm")) as never) ?? "", /requires no Redis append-only persistence/);
     t.regex(rule.notApplicable([{ type: "aws:elasticache/replicationGroup:ReplicationGroup", name: "g", urn: "urn:g", opts: { protect: false }, props: {} }] as never, ctx(rb) as never) ?? "", /ElastiCache has no AOF/);
     t.is(rule.notApplicable([docker(conf)] as never, ctx(rb) as never), undefined);
