@@ -62,6 +62,8 @@ export function redisDirectives(redis: Redis): [string, string][] {
         ["maxmemory-policy", redis.maxmemoryPolicy],
         ...redis.save.map(([seconds, changes]): [string, string] => ["save", `${seconds} ${changes}`]),
         ["appendonly", "yes"],
+        // Written out only where the runbook states it, so a silent runbook's redis.conf stays as it was.
+        ...(redis.appendOnly ? [["appendfsync", redis.appendOnly.fsync] as [string, string]] : []),
         ["dir", "/data"],
     ];
 }

@@ -37,6 +37,10 @@ export const DEFAULTS = {
     scaleMaxFactor: { value: 2, reason: "the runbook gives no ceiling; twice the count it scales to" },
     cpuTarget: { value: 70, reason: "autoscaling target: scale out before the 80% CPU warning fires" },
     memoryTarget: { value: 75, reason: "autoscaling target: scale out before the memory warning fires" },
+    scaleInCooldown: {
+        value: "5m",
+        reason: "the runbook gives no scale-in rule; replicas go after 5 minutes below target (AWS target tracking's scale-in cooldown here, the Kubernetes HPA's own default stabilization window), so a dip between bursts does not shed capacity",
+    },
     maintenanceDay: { value: "sunday" as const, reason: "the runbook names no maintenance day; Sunday, the lowest-traffic day" },
     maintenanceStart: { value: "03:00", reason: "the runbook gives no time of day; 03:00 UTC" },
     maintenanceMinutes: { value: 120, reason: "the runbook gives no length; two hours" },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { rabbitmqSchema } from "./kinds/rabbitmq";
+import { appendOnlySchema, lifecycleProblems, lifecycleSchema, maintenanceWindowSchema, scaleInSchema, silenceProblems } from "./language";
 import { CronExpressionParser } from "cron-parser";
 
 /**
@@ -287,6 +288,8 @@ export const scalingSchema = z
         cpuTargetPercent: z.number().positive().max(100),
         /** Autoscaling target for average memory, percent of the limit. */
         memoryTargetPercent: z.number().positive().max(100),
+        /** How replicas are given back when load drops (runbooks/language/scale-in.ts); absent = the platform default. */
+        scaleIn: scaleInSchema(sourceSchema, defaultedSchema, convertedSchema).optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,
@@ -308,9 +311,9 @@ export const serviceSchema = z
         healthPath: z.string().startsWith("/"),
         /**
          * Where the service answers whether it can take traffic, where the runbook separates that
-         * from health (`/ready`); absent = `healthPath`. Kubernetes readiness probes ask it;
-         * liveness probes and container health checks keep asking `healthPath` (the AWS target
-         * group's health check does not use it yet).
+         * from health (`/ready`); absent = `healthPath`. Kubernetes readiness probes and the AWS
+         * target group's health check ask it; liveness probes and container health checks keep
+         * asking `healthPath`.
          */
         readinessPath: z.string().startsWith("/").optional(),
         /** The public host name the runbook names for it, if any. */
@@ -357,6 +360,8 @@ export const redisSchema = z
         mode: z.enum(["standalone", "replicated", "cluster"]),
         /** The ElastiCache node type the runbook asks for (`cache.m7g.large`); absent = the smallest node its maxmemory fits. A floor the pack enforces. */
         instanceSize: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type like cache.m7g.large").optional(),
+        /** Append-only persistence the runbook requires (runbooks/language/redis-persistence.ts); absent = the platform's `appendonly yes`. */
+        appendOnly: appendOnlySchema(sourceSchema).optional(),
         source: sourceSchema,
         defaulted: defaultedSchema,
         converted: convertedSchema,
@@ -397,6 +402,8 @@ export const objectStorageSchema = z
         buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/)).min(1),
         /** A copy of the file bucket into a backup bucket under a dated prefix, where the runbook has one. */
         backupSync: z.object({ from: z.string(), to: z.string(), prefix: z.string(), source: sourceSchema }).strict().optional(),
+        /** Storage tiers: S3 lifecycle transitions per bucket (runbooks/language/lifecycle.ts); absent = objects stay in S3 Standard. */
+        lifecycle: lifecycleSchema(sourceSchema, convertedSchema).optional(),
         source: sourceSchema,
     })
     .strict();
@@ -494,16 +501,7 @@ export const runbookSchema = z
             .strict(),
         backups: z.array(backupSchema).min(1),
         verification: z.array(verificationSchema),
-        maintenanceWindow: z
-            .object({
-                day: z.enum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
-                startUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
-                durationMinutes: z.number().int().positive(),
-                source: sourceSchema.optional(),
-                defaulted: defaultedSchema,
-                converted: convertedSchema,
-            })
-            .strict(),
+        maintenanceWindow: maintenanceWindowSchema(sourceSchema, defaultedSchema, convertedSchema),
         logs: z
             .object({
                 retentionDays: z.number().int().positive(),
@@ -548,7 +546,7 @@ export const runbookSchema = z
     })
     .strict()
     .superRefine((rb, ctx) => {
-        for (const p of conversionProblems(rb)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+        for (const p of [...conversionProblems(rb), ...silenceProblems(rb), ...lifecycleProblems(rb)]) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
         const ids = new Set<string>();
         for (const [i, a] of rb.alerts.entries()) {
             if (ids.has(a.id)) ctx.addIssue({ code: "custom", path: ["alerts", i, "id"], message: `alert id ${a.id} appears twice` });

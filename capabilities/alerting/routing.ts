@@ -3,6 +3,7 @@ import { ALERT_SEVERITIES, type AlertSeverity, type Env, type Runbook } from "..
 import { WATCHDOG, alertName } from "./rules";
 import { oneOf } from "./selectors";
 import { SIGNAL_SPECS } from "./signals";
+import { alertIdMatcher, maintenanceMute } from "./maintenance";
 
 /**
  * Alertmanager configuration from the runbook's severity model: critical pages, warning goes to
@@ -227,6 +228,16 @@ export function alertmanagerConfig(runbook: Runbook, r: Receivers, pagedByAlarm?
         target_matchers: [targets.length === 1 ? `severity="${targets[0]}"` : `severity=~"${targets.join("|")}"`],
         equal: inhibitEqualLabels(),
     });
+    const mute = maintenanceMute(runbook);
+    // The silenced alerts' own routes, ahead of their severity's: same receiver and timings, muted in the window.
+    const muted = mute
+        ? ALERT_SEVERITIES.filter((severity) => runbook.alerts.some((a) => mute.alertIds.includes(a.id) && a.levels.some((l) => l.severity === severity))).map((severity) => ({
+              matchers: [`severity="${severity}"`, alertIdMatcher(mute.alertIds)],
+              receiver: receiverName(app, severity),
+              ...routeTimings(response[severity].minutes),
+              mute_time_intervals: [mute.name],
+          }))
+        : [];
     return {
         global: global(runbook, r),
         route: {
@@ -237,6 +248,7 @@ export function alertmanagerConfig(runbook: Runbook, r: Receivers, pagedByAlarm?
             routes: [
                 { matchers: [`alertname="${WATCHDOG}"`], receiver: receiverName(app, "watchdog"), ...WATCHDOG_TIMINGS },
                 ...pagedElsewhereRoute(runbook, pagedByAlarm),
+                ...muted,
                 ...ALERT_SEVERITIES.map((severity) => ({
                     matchers: [`severity="${severity}"`],
                     receiver: receiverName(app, severity),
@@ -246,6 +258,7 @@ export function alertmanagerConfig(runbook: Runbook, r: Receivers, pagedByAlarm?
         },
         inhibit_rules: [inhibit("critical", ["warning", "info"]), inhibit("warning", ["info"])],
         receivers: receivers(runbook, r),
+        ...(mute ? { time_intervals: [{ name: mute.name, time_intervals: mute.intervals }] } : {}),
     };
 }
 

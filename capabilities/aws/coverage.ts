@@ -1,5 +1,5 @@
 import type { CoverageClaim, CoverageKey, CoverageProvider } from "../alerting/coverage-claims";
-import { getRunbook, type Dataset, type Runbook } from "../../runbooks";
+import { getRunbook, type Runbook } from "../../runbooks";
 import { fargateSize } from "../sizing";
 import { cloudWatchAlarms, subjectSlug } from "./alarms";
 import { backupPlan } from "../backups/plan";
@@ -29,7 +29,8 @@ function productionHosts(rb: Runbook): Record<string, string> {
     return Object.fromEntries(rb.services.filter((s) => s.host).map((s) => [s.name, s.host!]));
 }
 
-function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
+/** The AWS claims for one runbook's number (the provider looks the runbook up by app; tests hand one in). */
+export function awsClaim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
     const names = awsNames(rb.app, "production");
     switch (key.kind) {
         case "alert-level": {
@@ -44,8 +45,8 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
         case "backup-schedule":
         case "backup-retention":
         case "backup-interval": {
-            const dataset = key.id as Dataset;
-            const planned = backupPlan(rb).find((p) => p.dataset === dataset);
+            // key.id is the plan's name: the dataset, or `<dataset>-<tier>` for each further tier.
+            const planned = backupPlan(rb).find((p) => p.name === key.id);
             if (!planned) return undefined;
             if (backupService(planned) === "ElastiCache") {
                 return {
@@ -53,15 +54,15 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
                     testedBy: [`${PLAN_DATA_TEST}: ElastiCache`],
                 };
             }
-            const rule = backupRules(rb).find((r) => r.dataset === dataset);
+            const rule = backupRules(rb).find((r) => r.name === planned.name);
             if (!rule) return undefined;
             return {
                 implementedBy: [
                     key.kind === "backup-retention"
-                        ? `${WHERE}: AWS Backup plan ${names.prefix}-${dataset} deleteAfter ${rule.deleteAfterDays} days, vault lock min ${rule.deleteAfterDays} days`
+                        ? `${WHERE}: AWS Backup plan ${names.prefix}-${rule.name} deleteAfter ${rule.deleteAfterDays} days, vault lock min ${rule.deleteAfterDays} days`
                         : key.kind === "backup-schedule"
-                          ? `${WHERE}: AWS Backup plan ${names.prefix}-${dataset} schedule ${rule.schedule} (UTC)`
-                          : `${WHERE}: CloudWatch alarm on AWS/Backup NumberOfBackupJobsCompleted, vault ${names.vault(dataset)}`,
+                          ? `${WHERE}: AWS Backup plan ${names.prefix}-${rule.name} schedule ${rule.schedule} (UTC)`
+                          : `${WHERE}: CloudWatch alarm on AWS/Backup NumberOfBackupJobsCompleted, vault ${names.vault(rule.name)}`,
                 ],
                 testedBy: [`${PLAN_DATA_TEST}: AWS Backup`],
             };
@@ -115,4 +116,4 @@ function claim(rb: Runbook, key: CoverageKey): CoverageClaim | undefined {
     }
 }
 
-export const awsCoverage: CoverageProvider = (key) => claim(getRunbook(key.app), key);
+export const awsCoverage: CoverageProvider = (key) => awsClaim(getRunbook(key.app), key);

@@ -27,6 +27,8 @@ export const CONFUSED_DEPUTY_SOURCES: Readonly<Record<string, ((s: TrustScope) =
     "monitoring.rds.amazonaws.com": (s) => `arn:${s.partition}:rds:${s.region}:${s.accountId}:db:*`,
     // S3 replication role; the source bucket is the replication configuration's, so the account alone.
     "s3.amazonaws.com": null,
+    // EventBridge Scheduler, "Set up the execution role": the schedule groups of this account and region.
+    "scheduler.amazonaws.com": (s) => `arn:${s.partition}:scheduler:${s.region}:${s.accountId}:schedule-group/*`,
 };
 
 /** The trust policy of a role `service` assumes; conditioned when `conditioned` and the service is in CONFUSED_DEPUTY_SOURCES. */

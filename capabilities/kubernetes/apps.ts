@@ -14,6 +14,7 @@ import { imagePinProblem } from "../images";
 import { rabbitmqEnv, scaledOnQueueDepth } from "../rabbitmq";
 import { rabbitmqEndpoint, rabbitmqTriggers } from "./rabbitmq";
 import { chunk, QUOTAS } from "../quotas";
+import { scaleInRule } from "../../runbooks/language/scale-in";
 
 type DeploymentSpec = k8s.types.input.apps.v1.DeploymentSpec;
 type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
@@ -141,13 +142,30 @@ export function serviceSpec(n: Names, svc: Service): ServiceSpec {
     return { type: "ClusterIP", selector: serviceSelector(n, svc.name), ports: [{ name: "http", port: svc.port, targetPort: "http", protocol: "TCP" }] };
 }
 
+/** The HPA's own scale-down stabilization window when `behavior` is absent (Kubernetes' default). */
+export const HPA_DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS = 300;
+
+/**
+ * `behavior.scaleDown` from the service's scale-in rule: the stabilization window is its cooldown,
+ * `selectPolicy: Disabled` where the runbook disables scale-in. Undefined where the rule is what the
+ * HPA does anyway (a 300 s window), so the object stays as Kubernetes writes it by default.
+ */
+export function scaleDownBehavior(svc: Service): { scaleDown: { stabilizationWindowSeconds?: number; selectPolicy?: "Disabled" } } | undefined {
+    const rule = scaleInRule(svc.scaling);
+    if (!rule.enabled) return { scaleDown: { selectPolicy: "Disabled" } };
+    if (rule.cooldownSeconds === HPA_DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS) return undefined;
+    return { scaleDown: { stabilizationWindowSeconds: rule.cooldownSeconds } };
+}
+
 export function hpaSpec(n: Names, svc: Service): HpaSpec {
     const utilization = (name: "cpu" | "memory", averageUtilization: number) => ({ type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } });
+    const behavior = scaleDownBehavior(svc);
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.service(svc.name) },
         minReplicas: svc.scaling.min,
         maxReplicas: svc.scaling.max,
         metrics: [utilization("cpu", svc.scaling.cpuTargetPercent), utilization("memory", svc.scaling.memoryTargetPercent)],
+        ...(behavior ? { behavior } : {}),
     };
 }
 
@@ -181,6 +199,8 @@ export interface ScaledObjectSpec {
     readonly maxReplicaCount: number;
     readonly pollingInterval: number;
     readonly cooldownPeriod: number;
+    /** The HPA KEDA creates, where the runbook's scale-in rule differs from its default. */
+    readonly advanced?: { readonly horizontalPodAutoscalerConfig: { readonly behavior: NonNullable<ReturnType<typeof scaleDownBehavior>> } };
     readonly triggers: readonly (
         | {
               readonly type: "kafka";
@@ -193,6 +213,7 @@ export interface ScaledObjectSpec {
 export function scaledObjectSpec(rb: Runbook, n: Names, svc: Service): ScaledObjectSpec {
     const queues = scaledOnQueueDepth(rb, svc) ? rabbitmqTriggers(rb, n, svc) : [];
     const kafka = rb.data.kafka;
+    const behavior = scaleDownBehavior(svc);
     if (!kafka && queues.length === 0) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag or queue depth, but neither \`data.kafka\` nor a \`data.rabbitmq.queues\` consumer names it`);
     return {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: n.service(svc.name) },
@@ -200,6 +221,7 @@ export function scaledObjectSpec(rb: Runbook, n: Names, svc: Service): ScaledObj
         maxReplicaCount: svc.scaling.max,
         pollingInterval: 30,
         cooldownPeriod: 300,
+        ...(behavior ? { advanced: { horizontalPodAutoscalerConfig: { behavior } } } : {}),
         triggers: [...(kafka ? kafkaTriggers(rb, n, svc, kafka) : []), ...queues],
     };
 }

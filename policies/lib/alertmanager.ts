@@ -15,6 +15,8 @@ export interface AmConfig {
     readonly receivers: readonly Record<string, any>[];
     /** `inhibit_rules` (file format) or `inhibitRules` (CRD). */
     readonly inhibitRules: readonly Record<string, any>[];
+    /** Named time intervals: `time_intervals` and the older `mute_time_intervals` (file format), `timeIntervals`/`muteTimeIntervals` (CRD). */
+    readonly timeIntervals: readonly Record<string, any>[];
 }
 
 export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
@@ -22,7 +24,9 @@ export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
     for (const s of subjects) {
         for (const { path, value } of structuredIn(s.props, ["route", "receiver"])) {
             if (isRecord(value.route) && Array.isArray(value.receivers)) {
-                out.push({ subject: s, path, route: value.route, receivers: value.receivers.filter(isRecord), inhibitRules: [...asArray(value.inhibit_rules), ...asArray(value.inhibitRules)].filter(isRecord) });
+                out.push({ subject: s, path, route: value.route, receivers: value.receivers.filter(isRecord), inhibitRules: [...asArray(value.inhibit_rules), ...asArray(value.inhibitRules)].filter(isRecord),
+                    timeIntervals: [...asArray(value.time_intervals), ...asArray(value.mute_time_intervals), ...asArray(value.timeIntervals), ...asArray(value.muteTimeIntervals)].filter(isRecord),
+                });
             }
         }
     }

@@ -4,6 +4,7 @@ import type { AmConfig } from "./alertmanager";
 import { routeMatches } from "./alertmanager";
 import { finding, label, provenance, type Finding } from "./policy";
 import { asArray, durationToSeconds, formatSeconds, isRecord } from "./values";
+import { maintenanceMute, type MaintenanceMute } from "../../capabilities/alerting/maintenance";
 
 /**
  * When a notification leaves Alertmanager, and what keeps it from leaving: the route an alert
@@ -50,10 +51,21 @@ export function timing(chain: readonly Record<string, any>[], key: keyof typeof 
     return { seconds: ALERTMANAGER_DEFAULTS[key], text: `${formatSeconds(ALERTMANAGER_DEFAULTS[key])} (Alertmanager's default)` };
 }
 
-/** Time intervals on the way that keep the alert from being sent: mute intervals, or active intervals (sent only inside them). */
-export function silencingIntervals(chain: readonly Record<string, any>[]): string[] {
+/**
+ * Time intervals on the way that keep the alert from being sent: mute intervals, or active
+ * intervals (sent only inside them). `declared`: the one mute the runbook states (its
+ * maintenance window, for the alerts it silences in it), passed over when the configuration
+ * defines it exactly as the window: same name, same days and times.
+ */
+export function silencingIntervals(chain: readonly Record<string, any>[], declared?: { readonly mute: MaintenanceMute; readonly defined: readonly Record<string, any>[] }): string[] {
+    const isDeclared = (n: unknown) => {
+        if (!declared || n !== declared.mute.name) return false;
+        const def = declared.defined.filter((d) => d.name === n);
+        const ranges = def.length === 1 ? (def[0].time_intervals ?? def[0].timeIntervals) : undefined;
+        return def.length === 1 && def[0].location === undefined && JSON.stringify(ranges) === JSON.stringify(declared.mute.intervals);
+    };
     return chain.flatMap((r) => [
-        ...[...asArray(r.mute_time_intervals), ...asArray(r.muteTimeIntervals)].map((n) => `mute_time_intervals ${JSON.stringify(n)}`),
+        ...[...asArray(r.mute_time_intervals), ...asArray(r.muteTimeIntervals)].filter((n) => !isDeclared(n)).map((n) => `mute_time_intervals ${JSON.stringify(n)}`),
         ...[...asArray(r.active_time_intervals), ...asArray(r.activeTimeIntervals)].map((n) => `active_time_intervals ${JSON.stringify(n)}`),
     ]);
 }
@@ -101,6 +113,7 @@ function reminderWindow(rb: Runbook): { seconds: number; why: string } {
 export function checkNotificationTiming(rb: Runbook, configs: readonly AmConfig[], labelSets: (alertId: string, severity: AlertSeverity) => Labels[]): Finding[] {
     const out: Finding[] = [];
     const firstWindow = reminderWindow(rb);
+    const mute = maintenanceMute(rb);
     for (const cfg of configs) {
         const seen = new Set<string>();
         for (const a of rb.alerts) {
@@ -128,8 +141,12 @@ export function checkNotificationTiming(rb: Runbook, configs: readonly AmConfig[
                         if (interval.seconds > bounds.group_interval) problems.push(`group_interval ${interval.text} holds a new ${severity} alert of an open group longer than ${formatSeconds(bounds.group_interval)}`);
                         if (repeat.seconds + interval.seconds > bounds.repeat)
                             problems.push(`repeat_interval ${repeat.text} (+ group_interval) re-sends an unanswered ${severity} alert after ${formatSeconds(repeat.seconds + interval.seconds)}, not ${repeatWhy} (${formatSeconds(bounds.repeat)})`);
+                        // Only the runbook's own silence, on the alerts it names: any other mute (or a redefined window) is flagged.
+                        const declared = mute && mute.alertIds.includes(a.id) ? { mute, defined: cfg.timeIntervals } : undefined;
+                        for (const s of silencingIntervals(chain, declared)) {
+                            problems.push(`${s} keeps ${severity} alerts from being sent part of the time${mute ? ` (the runbook silences only ${mute.alertIds.join(", ")} in its maintenance window, as time interval "${mute.name}")` : " (the runbook silences no alert by time)"}`);
+                        }
                         if (severity === "critical") {
-                            for (const s of silencingIntervals(chain)) problems.push(`${s} keeps critical alerts from being sent part of the time`);
                             for (const r of inhibitingRules(cfg, labels)) problems.push(`inhibit rule ${JSON.stringify(r)} drops critical alert "${labels.alertname ?? a.id}" while its source fires`);
                         }
                         for (const p of problems) {

@@ -5,6 +5,7 @@ import { GRAFANA_SERVICE } from "../../../capabilities/aws/grafana";
 import { GRAFANA_RULE_PRIORITY, serviceRulePriority } from "../../../capabilities/aws/listener-rules";
 import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { child, logGroup, type AwsScope } from "./scope";
+import { targetHealthPath } from "../../../capabilities/aws/target-health";
 
 export interface AwsIngressArgs extends AwsScope {
     /** The VPC (AwsNetwork). */
@@ -219,7 +220,7 @@ export class AwsIngress extends pulumi.ComponentResource {
             return group;
         };
         services.forEach((svc, index) => {
-            const serviceGroup = (color?: TargetGroupColor) => targetGroup(`${name}-${svc.name}${color ? `-${color}` : ""}`, args.names.targetGroup(svc.name, color), svc.port, svc.healthPath);
+            const serviceGroup = (color?: TargetGroupColor) => targetGroup(`${name}-${svc.name}${color ? `-${color}` : ""}`, args.names.targetGroup(svc.name, color), svc.port, targetHealthPath(svc));
             const priority = serviceRulePriority(index);
             if (!blueGreen) {
                 const primary = serviceGroup();

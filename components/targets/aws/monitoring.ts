@@ -5,6 +5,7 @@ import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubjec
 import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
+import { ALARM_ACTIONS_PERMISSIONS, ALARM_ACTIONS_TARGET, alarmMute } from "../../../capabilities/aws/maintenance-mute";
 import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, reachabilityPages, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
 import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { rulesFor } from "../../../capabilities/alerting";
@@ -286,8 +287,35 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 child(this, args),
             );
         }
+        this.muteInMaintenance(name, args);
         this.reachabilityChecks(name, args);
         this.registerOutputs({ workspace: this.workspace.prometheusEndpoint, alarms: Object.keys(this.alarms).length });
+    }
+
+    /**
+     * The runbook's maintenance-window silence for the alarms that notify by themselves: two
+     * weekly schedules switch exactly those alarms' actions off and on (capabilities/aws/maintenance-mute.ts).
+     */
+    private muteInMaintenance(name: string, args: AwsMonitoringArgs): void {
+        const mute = alarmMute(args.runbook, this.specs);
+        if (!mute) return;
+        const alarms = mute.alarmKeys.map((k) => this.alarms[k]);
+        const role = serviceRole(this, args, `${name}-maintenance-role`, "scheduler.amazonaws.com", [], "Switches the silenced alerts' alarm actions off and on in the runbook's maintenance window");
+        rolePolicy(this, args, `${name}-maintenance-alarm-actions`, role, policyJson([{ Action: [...ALARM_ACTIONS_PERMISSIONS], Resource: alarms.map((a) => a.arn) }]));
+        for (const s of mute.schedules) {
+            new aws.scheduler.Schedule(
+                `${name}-maintenance-${s.action}`,
+                {
+                    name: `${args.names.prefix}-maintenance-${s.action}`,
+                    description: `${s.action === "disable" ? "Silences" : "Restores"} ${mute.alarmKeys.join(", ")} at the ${s.action === "disable" ? "start" : "end"} of the runbook's maintenance window`,
+                    scheduleExpression: s.expression,
+                    scheduleExpressionTimezone: "UTC",
+                    flexibleTimeWindow: { mode: "OFF" },
+                    target: { arn: ALARM_ACTIONS_TARGET[s.action], roleArn: role.arn, input: pulumi.jsonStringify({ AlarmNames: alarms.map((a) => a.name) }) },
+                },
+                child(this, args),
+            );
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import {
 import { formatWeekly, maintenanceWindow, snapshotWindow } from "../../../capabilities/aws/windows";
 import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDataServiceArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
+import { elastiCacheAppendOnly } from "../../../capabilities/aws/redis-durability";
 
 export interface AwsRedisArgs extends AwsDataServiceArgs {
     /** The generated AUTH token (`PlatformSecrets.redis`). */
@@ -38,6 +39,8 @@ export class AwsRedis extends pulumi.ComponentResource {
         super("platform:aws:Redis", name, {}, opts);
         const rb = args.runbook;
         const { settings: redis, backup } = backedUpStore(args, "redis", "AwsRedis");
+        // The runbook's append-only requirement: met by the replicas and snapshots below, or refused here.
+        elastiCacheAppendOnly(rb, args.stack);
         const index = rb.backups.indexOf(backup);
         if (backup.retentionDays > ELASTICACHE_MAX_SNAPSHOT_DAYS) {
             throw new Error(`${rb.app}: backups[${index}].retentionDays = ${backup.retentionDays}: ElastiCache keeps snapshots at most ${ELASTICACHE_MAX_SNAPSHOT_DAYS} days`);

@@ -23,6 +23,7 @@ import { fargateSize } from "../../../capabilities/sizing";
 import type { Service } from "../../../runbooks";
 import { child, fargateTask, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./scope";
 import type { ServiceRouting } from "./ingress";
+import { scaleInRule } from "../../../runbooks/language/scale-in";
 
 export interface AwsServicesArgs extends AwsScope {
     /** The stack's pinned image per runbook service (`images`). */
@@ -57,9 +58,14 @@ export interface AwsServicesArgs extends AwsScope {
     readonly hosts: Readonly<Record<string, string>>;
 }
 
-/** Autoscaling cooldowns: scale out within a minute, scale in after five quiet minutes. */
+/** Scale out within a minute; scale-in follows the runbook's rule (scaleInTracking, runbooks/language/scale-in.ts). */
 export const SCALE_OUT_COOLDOWN_SECONDS = 60;
-export const SCALE_IN_COOLDOWN_SECONDS = 300;
+
+/** Target tracking's scale-in settings from the service's rule: its cooldown, and `disableScaleIn` only where the runbook disables it. */
+export function scaleInTracking(svc: Service): { scaleInCooldown?: number; disableScaleIn?: true } {
+    const rule = scaleInRule(svc.scaling);
+    return rule.enabled ? { scaleInCooldown: rule.cooldownSeconds } : { disableScaleIn: true };
+}
 /** Cloud Map record TTL: a replaced task leaves the collector's scrape list within 10 s. */
 const DISCOVERY_TTL_SECONDS = 10;
 
@@ -248,7 +254,7 @@ export class AwsServices extends pulumi.ComponentResource {
                             targetValue: target,
                             predefinedMetricSpecification: { predefinedMetricType: metric },
                             scaleOutCooldown: SCALE_OUT_COOLDOWN_SECONDS,
-                            scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
+                            ...scaleInTracking(svc),
                         },
                     },
                     child(this, args),
@@ -276,7 +282,7 @@ export class AwsServices extends pulumi.ComponentResource {
                                           targetValue: tracking.targetValue,
                                           customizedMetricSpecification: { metrics: tracking.metrics },
                                           scaleOutCooldown: SCALE_OUT_COOLDOWN_SECONDS,
-                                          scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
+                                          ...scaleInTracking(svc),
                                       };
                                   }),
                               },

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupTag, bucketDataset, noncurrentVersionDays } from "../../../capabilities/aws/backups";
+import { tierRules } from "../../../capabilities/aws/lifecycle-tiers";
 import { child, policyJson, privateBucket, rolePolicy, serviceRole, stateful, type AwsScope } from "./scope";
 
 export interface AwsStorageArgs extends AwsScope {
@@ -59,6 +60,8 @@ export class AwsStorage extends pulumi.ComponentResource {
                             noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionDays(rb, runbookName) },
                             abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
                         },
+                        // The runbook's storage tiers, where it states them.
+                        ...tierRules(rb, runbookName),
                     ],
                 },
                 child(this, args),
