@@ -11,5 +11,5 @@ export const dockerPrometheusRulesRunbookAlerts = stackRule({
     configSchema: { properties: { levels: levelsConfig } },
     remediationSteps: "Render the rules from the runbook (capabilities/alerting) and upload them into the Prometheus container; do not edit thresholds by hand.",
     notApplicable: (resources) => absentTarget(resources, "docker"),
-    check: (resources, ctx) => checkRunbookAlerts(ctx, prometheusEvidence(ctx.runbook, ofTarget(resources, "docker")), "the Docker stack's Prometheus rules"),
+    check: (resources, ctx) => checkRunbookAlerts(ctx, prometheusEvidence(ctx.runbook, ofTarget(resources, "docker")), "the Docker stack's Prometheus rules", resources),
 });

@@ -11,5 +11,5 @@ export const k8sPrometheusRuleRunbookAlerts = stackRule({
     configSchema: { properties: { levels: levelsConfig } },
     remediationSteps: "Create PrometheusRule objects from the generated rule groups (capabilities/alerting) for every runbook alert.",
     notApplicable: (resources) => absentTarget(resources, "kubernetes"),
-    check: (resources, ctx) => checkRunbookAlerts(ctx, prometheusEvidence(ctx.runbook, ofTarget(resources, "kubernetes")), "the Kubernetes stack's PrometheusRules"),
+    check: (resources, ctx) => checkRunbookAlerts(ctx, prometheusEvidence(ctx.runbook, ofTarget(resources, "kubernetes")), "the Kubernetes stack's PrometheusRules", resources),
 });
