@@ -5,7 +5,7 @@ import { absentTarget, ofTarget } from "../lib/targets";
 /** The Prometheus rules file uploaded into the local stack's containers implements every runbook alert level. */
 export const dockerPrometheusRulesRunbookAlerts = stackRule({
     name: "docker-prometheus-rules-runbook-alerts",
-    description: "Every runbook alert level has a Prometheus rule in the rules uploaded to the Docker containers, with the runbook's severity, direction, threshold and for (or tighter).",
+    description: "Every runbook alert level has a Prometheus rule in the rules uploaded to the Docker containers selecting each subject it applies to, with the runbook's severity, direction, threshold and for (or tighter).",
     tier: "runbook",
     target: "docker",
     configSchema: { properties: { levels: levelsConfig } },

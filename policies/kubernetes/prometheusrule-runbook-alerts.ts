@@ -5,7 +5,7 @@ import { absentTarget, ofTarget } from "../lib/targets";
 /** PrometheusRule objects (or chart values carrying rule groups) implement every runbook alert level. */
 export const k8sPrometheusRuleRunbookAlerts = stackRule({
     name: "k8s-prometheusrule-runbook-alerts",
-    description: "Every runbook alert level has a rule in the stack's PrometheusRule objects, with the runbook's severity, direction, threshold and for (or tighter).",
+    description: "Every runbook alert level has a rule in the stack's PrometheusRule objects selecting each subject it applies to, with the runbook's severity, direction, threshold and for (or tighter).",
     tier: "runbook",
     target: "kubernetes",
     configSchema: { properties: { levels: levelsConfig } },
