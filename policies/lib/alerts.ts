@@ -35,11 +35,15 @@ const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
 /**
  * Which runbook alert a rule or alarm implements: a label or tag whose value is the alert id
  * (`alert_id: http-error-rate`), a runbook URL ending in `#<id>`, or else the longest alert id
- * contained in its name (`PfmCommunityHttpErrorRateCritical` → `http-error-rate`).
+ * contained in its name (`PfmCommunityHttpErrorRateCritical` → `http-error-rate`). A rule whose
+ * `alert_id` names no runbook alert implements none.
  */
 export function identify(rb: Runbook, name: string, labels: Readonly<Record<string, string>>, extra: readonly string[] = []): string | undefined {
     const ids = rb.alerts.map((a) => a.id);
     for (const v of Object.values(labels)) if (ids.includes(v)) return v;
+    // A rule that names its own alert id (a platform default's `platform-kafka-unreachable`) is that
+    // alert, not a runbook alert whose section its runbook link happens to share.
+    if (labels.alert_id !== undefined) return undefined;
     for (const v of [...Object.values(labels), ...extra]) {
         const m = /#([a-z][a-z0-9-]*)$/.exec(v);
         if (m && ids.includes(m[1])) return m[1];

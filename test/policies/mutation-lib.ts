@@ -10,6 +10,8 @@ import { restoreCadence, scheduledVerifications } from "../../policies/lib/backu
 import { CRONJOB } from "../../policies/lib/kubernetes";
 import { cnpgBackups, cronJobBackups, cronJobCommand } from "../../policies/lib/kubernetes-backups";
 import type { Subject } from "../../policies/lib/policy";
+import { HPA, SCALED_OBJECT } from "../../policies/lib/autoscalers";
+import { subjectMutations } from "./mutation-subjects";
 
 /**
  * Mutation testing of the pack: the program builds from a loosened runbook (through the
@@ -347,6 +349,15 @@ export function switchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     const keepsVersions = new Set(
         subjects.filter((s) => /bucketLifecycleConfiguration/.test(s.type) && (s.props.rules ?? []).some((r: Record<string, any>) => r.status !== "Disabled" && r.noncurrentVersionExpiration)).map((s) => String(s.props.bucket)),
     );
+    // Scaling pinned at one size (min = max) where the runbook gives a service room to scale.
+    const roomy = new Set(rb.services.filter((s) => s.scaling.max > s.scaling.min).map((s) => s.name));
+    const scalesRoomy = (s: Subject) => [...roomy].some((n) => String(s.props.resourceId ?? s.props.spec?.scaleTargetRef?.name ?? "").endsWith(n));
+    add("min=max", ["aws-appautoscaling-room-to-scale"], subjects.filter((s) => s.type === "aws:appautoscaling/target:Target" && scalesRoomy(s)), (p) => (p.minCapacity = p.maxCapacity), "minCapacity → maxCapacity");
+    add("min=max", ["k8s-hpa-room-to-scale"], subjects.filter((s) => s.type === HPA && scalesRoomy(s)), (p) => (p.spec = { ...p.spec, minReplicas: p.spec.maxReplicas }), "minReplicas → maxReplicas");
+    add("min=max", ["k8s-hpa-room-to-scale"], subjects.filter((s) => s.type === SCALED_OBJECT && scalesRoomy(s)), (p) => (p.spec = { ...p.spec, minReplicaCount: p.spec.maxReplicaCount }), "minReplicaCount → maxReplicaCount");
+    // A public host's outside probe that probes nothing.
+    add("reachability-probe", ["k8s-public-host-reachability"], subjects.filter((s) => s.type === "kubernetes:monitoring.coreos.com/v1:Probe" && s.props.spec?.targets?.staticConfig?.labels?.probe === "reachability"), (p) => (p.spec = { ...p.spec, targets: { staticConfig: { ...p.spec.targets.staticConfig, static: [] } } }), "targets → none");
+    out.push(...subjectMutations(rb, plan, subjects, sample));
     add("versioning", ["aws-s3-bucket-versioning-retention"], subjects.filter((s) => /bucketVersioning/.test(s.type) && keepsVersions.has(String(s.props.bucket))), (p) => (p.versioningConfiguration = { ...p.versioningConfiguration, status: "Suspended" }), "suspended");
     return out;
 }
