@@ -495,9 +495,39 @@ export async function runMutations(stack: string, env: Env, app: Parameters<type
     };
     const batches = new Map<string, Mutation[]>();
     for (const m of mutations) batches.set(solo ? m.id : m.batch, [...(batches.get(solo ? m.id : m.batch) ?? []), m]);
+    /**
+     * Plan edits that each loosen their own runbook key (the per-subject class) are applied together
+     * and judged by key, one policy run for the lot; any not caught so is judged alone below.
+     */
+    const together = async (all: readonly Mutation[]): Promise<Mutation[]> => {
+        let group = [...all];
+        if (group.length < 2 || !group.every((m) => m.keys?.length)) return group;
+        // A key two of them loosen (every subject of a level, MUTATIONS_ALL=1) cannot tell them apart: those go alone.
+        const seen = new Map<string, number>();
+        for (const m of group) for (const k of m.keys!) seen.set(k, (seen.get(k) ?? 0) + 1);
+        const shared = group.filter((m) => m.keys!.some((k) => seen.get(k)! > 1));
+        group = group.filter((m) => !shared.includes(m));
+        let plan = baseline;
+        const applied = new Set<Mutation>();
+        for (const m of group) {
+            const next = m.edit!(plan);
+            if (next) {
+                plan = next;
+                applied.add(m);
+            }
+        }
+        const report = await runPolicies(plan, { policies: policies.filter((p) => group.some((m) => m.policies?.includes(p.name))) });
+        const rest: Mutation[] = [...shared];
+        for (const m of group) {
+            const by = applied.has(m) ? report.violations.find((v) => v.level === "mandatory" && !before.has(v.message) && v.key !== undefined && m.keys!.includes(v.key)) : undefined;
+            if (by) record(m, "killed", by);
+            else rest.push(m);
+        }
+        return rest;
+    };
     for (const group of batches.values()) {
         if (group[0].edit) {
-            for (const m of group) {
+            for (const m of await together(group)) {
                 const plan = m.edit!(baseline);
                 if (!plan) {
                     record(m, "not applicable");

@@ -12,7 +12,8 @@ import type { Mutation } from "./mutation-lib";
  * applies to (a component, dataset, consumer group or topic its rule selects; an ECS service,
  * database, broker or vault its CloudWatch alarms watch) loses its coverage while the level's other
  * subjects keep theirs: the rule's matcher is narrowed to leave it out, or its alarm is deleted.
- * Subjects are sampled per level (`pick`); MUTATIONS_ALL=1 takes every one.
+ * Subjects are sampled per level (`pick`); MUTATIONS_ALL=1 takes every one. Each loosens its own
+ * level's key, so a stack's lot is applied and judged together (runMutations), then any miss alone.
  */
 
 const RULE_POLICIES = ["k8s-prometheusrule-runbook-alerts", "aws-amp-cloudwatch-runbook-alerts", "docker-prometheus-rules-runbook-alerts"];
@@ -72,8 +73,9 @@ export function subjectMutations(rb: Runbook, plan: StackPlan, subjects: readonl
                     out.push({
                         id: `subject: ${level} alarm of ${n.what} deleted`,
                         how: "plan edit",
+                        keys: [level],
                         policies: ["aws-amp-cloudwatch-runbook-alerts"],
-                        batch: `U:${level}:${n.key}`,
+                        batch: "U",
                         edit: (p) => ({ ...p, resources: p.resources.filter((r) => !gone.includes(r.urn)) }),
                     });
                 }
@@ -86,8 +88,9 @@ export function subjectMutations(rb: Runbook, plan: StackPlan, subjects: readonl
                 out.push({
                     id: `subject: ${level} rule narrowed to leave out ${s.label}="${s.value}"`,
                     how: "plan edit",
+                    keys: [level],
                     policies: RULE_POLICIES,
-                    batch: `U:${level}:${s.label}=${s.value}`,
+                    batch: "U",
                     edit: (p) => {
                         const copy = { ...p, resources: p.resources.map((r) => (r.urn === holder.urn ? structuredClone(r) : r)) };
                         const target = copy.resources.find((r) => r.urn === holder.urn)!;
