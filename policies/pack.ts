@@ -67,6 +67,9 @@ import { awsS3BucketNameUnique } from "./aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "./aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-default-deny-egress";
 import { awsRoute53PublicHostReachability } from "./aws/route53-public-host-reachability";
+import { awsAppAutoscalingRoomToScale } from "./aws/appautoscaling-room-to-scale";
+import { k8sHpaRoomToScale } from "./kubernetes/hpa-room-to-scale";
+import { k8sPublicHostReachability } from "./kubernetes/public-host-reachability";
 import { awsEcsTaskDefinitionReadonlyRoot } from "./aws/ecs-taskdefinition-readonly-root";
 import { k8sWorkloadReadonlyRoot } from "./kubernetes/workload-readonly-root";
 import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
@@ -171,6 +174,9 @@ export const RULES: readonly Rule[] = [
     awsS3BucketLifecycleRetention,
     awsS3BucketVersioningRetention,
     awsRoute53PublicHostReachability,
+    awsAppAutoscalingRoomToScale,
+    k8sHpaRoomToScale,
+    k8sPublicHostReachability,
     // the cloud's quotas
     platformQuotaDefaultLimits,
     // data services' persistence

@@ -5,6 +5,7 @@ import { appValue, cite, finding, label, perApp, type CheckContext, type Finding
 import { datasetIn, tierIn } from "./backups";
 import { alertingRules, thresholds, type Comparison } from "./prometheus";
 import { asArray, durationToSeconds, formatSeconds, isRecord, num } from "./values";
+import { alarmNeeds, alarmSubjectKeys, ruleSelects, ruleSubjects } from "./subjects";
 
 /**
  * Evidence that a runbook alert level is implemented: a Prometheus alerting rule or a CloudWatch
@@ -25,6 +26,8 @@ export interface AlertEvidence {
     readonly labels: Readonly<Record<string, string>>;
     /** Why it notifies no one although present (`actionsEnabled: false`). */
     readonly off?: string;
+    /** A rule's PromQL (what it selects decides which subjects it covers). */
+    readonly expr?: string;
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -32,11 +35,15 @@ const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
 /**
  * Which runbook alert a rule or alarm implements: a label or tag whose value is the alert id
  * (`alert_id: http-error-rate`), a runbook URL ending in `#<id>`, or else the longest alert id
- * contained in its name (`PfmCommunityHttpErrorRateCritical` → `http-error-rate`).
+ * contained in its name (`PfmCommunityHttpErrorRateCritical` → `http-error-rate`). A rule whose
+ * `alert_id` names no runbook alert implements none.
  */
 export function identify(rb: Runbook, name: string, labels: Readonly<Record<string, string>>, extra: readonly string[] = []): string | undefined {
     const ids = rb.alerts.map((a) => a.id);
     for (const v of Object.values(labels)) if (ids.includes(v)) return v;
+    // A rule that names its own alert id (a platform default's `platform-kafka-unreachable`) is that
+    // alert, not a runbook alert whose section its runbook link happens to share.
+    if (labels.alert_id !== undefined) return undefined;
     for (const v of [...Object.values(labels), ...extra]) {
         const m = /#([a-z][a-z0-9-]*)$/.exec(v);
         if (m && ids.includes(m[1])) return m[1];
@@ -62,6 +69,7 @@ export function prometheusEvidence(rb: Runbook, subjects: readonly Subject[]): A
             comparisons: thresholds(r.expr),
             forSeconds: r.forSeconds,
             labels: r.labels,
+            expr: r.expr,
         })),
     );
 }
@@ -165,7 +173,7 @@ function describeLevel(a: Alert, spec: LevelSpec): string {
  * Every runbook alert level has a rule or alarm with the runbook's severity, firing on the
  * runbook's side of the threshold, no later in value (threshold) or time (`for`) than it says.
  */
-export function checkRunbookAlerts(ctx: CheckContext, evidence: readonly AlertEvidence[], where: string): Finding[] {
+export function checkRunbookAlerts(ctx: CheckContext, evidence: readonly AlertEvidence[], where: string, resources: readonly Subject[] = []): Finding[] {
     const levels = appValue(ctx, "levels", () => ({}) as Record<string, LevelSpec>);
     const out: Finding[] = [];
     for (const a of ctx.runbook.alerts) {
@@ -189,6 +197,7 @@ export function checkRunbookAlerts(ctx: CheckContext, evidence: readonly AlertEv
                 );
                 continue;
             }
+            out.push(...missingSubjects(ctx.runbook, a, level.severity, matches, resources, base, wants));
             for (const e of matches) {
                 const what = `${e.kind} "${e.name}" in ${label(e.subject)}`;
                 const sided = e.comparisons.filter((c) => (spec.direction === "above" ? c.op === ">" || c.op === ">=" : c.op === "<" || c.op === "<="));
@@ -211,4 +220,25 @@ export function checkRunbookAlerts(ctx: CheckContext, evidence: readonly AlertEv
         }
     }
     return out;
+}
+
+/**
+ * Each subject the level applies to has its own switched-on rule or alarm: every component,
+ * consumer group, topic and dataset a rule must select (subjects.ts), every ECS service, database,
+ * broker and backup vault a CloudWatch-evaluated level has an alarm on.
+ */
+function missingSubjects(rb: Runbook, a: Alert, severity: string, matches: readonly AlertEvidence[], resources: readonly Subject[], key: string, wants: string): Finding[] {
+    const rules = matches.filter((e) => e.expr !== undefined);
+    if (rules.length) {
+        const names = rules.map((r) => `"${r.name}" in ${label(r.subject)}`).join(", ");
+        return ruleSubjects(rb, a)
+            .filter((s) => !rules.some((r) => ruleSelects(r.expr!, s)))
+            .map((s) => finding(`no ${severity} rule of ${a.id} selects ${s.label}="${s.value}" (${names} leave it out), so that ${s.label} has no ${severity} alert; ${wants}`, { urn: rules[0].subject.urn, key }));
+    }
+    const alarms = matches.filter((e) => e.kind === "CloudWatch alarm");
+    if (!alarms.length) return [];
+    const have = new Set(alarms.flatMap((e) => alarmSubjectKeys(rb, e.subject, resources)));
+    return alarmNeeds(rb, a.id, severity)
+        .filter((n) => !have.has(n.key))
+        .map((n) => finding(`no switched-on CloudWatch alarm of ${a.id} (${severity}) watches ${n.what}, although alarms of that level watch others; ${wants}`, { key }));
 }

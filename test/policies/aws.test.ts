@@ -19,17 +19,35 @@ const gravitypm = getRunbook("gravitypm");
 const GRAVITY_PROD = "gravitypm-production";
 
 const TOPIC = (sev: string) => `arn:aws:sns:us-east-1:123456789012:${PFH}-${sev}`;
-const CLOUDWATCH_IDS = ["disk-usage"];
+/** The levels CloudWatch evaluates on AWS (ECS has no cAdvisor or node_exporter; AWS Backup pushes no backup metric): alarms, not AMP rules. */
+const CLOUDWATCH_IDS = ["disk-usage", "backup-overdue"];
 
-function alarm(rb: Runbook, alertId: string, severity: string, edit: Record<string, unknown> = {}): Fake {
+/** What a CloudWatch alarm watches, as its dimensions name it. */
+type Watched = { slug: string; dimensions: Record<string, string> };
+
+/** pfh's disk-usage subjects: each ECS service, the RDS primary and each read replica, each MSK broker (from the runbook's data). */
+const DISK_SUBJECTS: Watched[] = [
+    ...pfh.services.map((s) => ({ slug: `ecs-${s.name}`, dimensions: { ClusterName: PFH_PROD, ServiceName: s.name } })),
+    { slug: "rds-primary", dimensions: { DBInstanceIdentifier: `${PFH_PROD}-postgres` } },
+    ...Array.from({ length: pfh.data.postgres!.readReplicas }, (_, i) => ({ slug: `rds-replica-${i + 1}`, dimensions: { DBInstanceIdentifier: `${PFH_PROD}-postgres-replica-${i + 1}` } })),
+    ...Array.from({ length: pfh.data.kafka!.brokers }, (_, i) => ({ slug: `kafka-broker-${i + 1}`, dimensions: { "Cluster Name": `${PFH_PROD}-kafka`, "Broker ID": String(i + 1) } })),
+];
+const DATABASES: Fake[] = [
+    { type: "aws:rds/instance:Instance", name: "postgres", props: { identifier: `${PFH_PROD}-postgres` } },
+    ...Array.from({ length: pfh.data.postgres!.readReplicas }, (_, i): Fake => ({ type: "aws:rds/instance:Instance", name: `postgres-replica-${i + 1}`, props: { identifier: `${PFH_PROD}-postgres-replica-${i + 1}`, replicateSourceDb: `${PFH_PROD}-postgres` } })),
+];
+/** Datasets AWS Backup keeps in a vault (ElastiCache snapshots Redis itself: no vault, no job count). */
+const VAULTED = pfh.backups.filter((b) => b.dataset !== "redis");
+
+function alarm(rb: Runbook, alertId: string, severity: string, edit: Record<string, unknown> = {}, watched: Watched = DISK_SUBJECTS[0]): Fake {
     const a = rb.alerts.find((x) => x.id === alertId)!;
     const l = a.levels.find((x) => x.severity === severity)!;
     const periods = Math.max(1, durationSeconds(l.for) / 60);
     return {
         type: "aws:cloudwatch/metricAlarm:MetricAlarm",
-        name: `alarm-${alertId}-${severity}`,
+        name: `alarm-${alertId}-${severity}${watched === DISK_SUBJECTS[0] ? "" : `-${watched.slug}`}`,
         props: {
-            name: `${rb.app}-production-${alertId}-${severity}-ecs-backend`,
+            name: `${rb.app}-production-${alertId}-${severity}-${watched.slug}`,
             comparisonOperator: a.direction === "above" ? "GreaterThanThreshold" : "LessThanThreshold",
             threshold: l.threshold,
             period: 60,
@@ -37,17 +55,43 @@ function alarm(rb: Runbook, alertId: string, severity: string, edit: Record<stri
             datapointsToAlarm: periods,
             namespace: "ECS/ContainerInsights",
             metricName: "EphemeralStorageUtilized",
+            dimensions: watched.dimensions,
             alarmActions: [TOPIC(severity)],
             ...edit,
         },
     };
 }
 
+/** AWS Backup's completed-job count of one dataset's vault: none within `hours` is the overdue backup. */
+function vaultAlarm(dataset: string, hours: number): Fake {
+    return {
+        type: "aws:cloudwatch/metricAlarm:MetricAlarm",
+        name: `backup-alarm-${dataset}`,
+        props: {
+            name: `${PFH}-production-backup-overdue-warning-backup-${dataset}`,
+            alarmActions: [TOPIC("warning")],
+            comparisonOperator: "LessThanThreshold",
+            threshold: 1,
+            period: 3600,
+            evaluationPeriods: hours,
+            datapointsToAlarm: hours,
+            namespace: "AWS/Backup",
+            metricName: "NumberOfBackupJobsCompleted",
+            dimensions: { BackupVaultName: `${PFH_PROD}-${dataset}`, ResourceType: dataset === "mongodb" ? "DocumentDB" : "RDS" },
+        },
+    };
+}
+
+const overdueHours = (dataset: string) => (pfh.alerts.find((a) => a.signal === "backup_age")!.levels[0].threshold * durationSeconds(pfh.backups.find((b) => b.dataset === dataset)!.every)) / 3600;
+
 function monitoring(tweak?: RuleTweak): Fake[] {
-    const cw = pfh.alerts.filter((a) => CLOUDWATCH_IDS.includes(a.id)).flatMap((a) => a.levels.map((l) => alarm(pfh, a.id, l.severity)));
+    const disk = pfh.alerts.find((a) => a.id === "disk-usage")!;
+    const cw = disk.levels.flatMap((l) => DISK_SUBJECTS.map((w) => alarm(pfh, disk.id, l.severity, {}, w)));
     return [
         { type: "aws:amp/ruleGroupNamespace:RuleGroupNamespace", name: "rules", props: { name: "rules", workspaceId: "ws", data: rulesYaml(pfh, { only: (a) => !CLOUDWATCH_IDS.includes(a.id), tweak }) } },
         ...cw,
+        ...VAULTED.map((b) => vaultAlarm(b.dataset, overdueHours(b.dataset))),
+        ...DATABASES,
     ];
 }
 
@@ -81,8 +125,39 @@ test("aws-amp-cloudwatch-runbook-alerts: AMP rules and CloudWatch alarms togethe
             edit: (rs) => Object.assign(find(rs, "alarm-disk-usage-critical").props, { evaluationPeriods: 10, datapointsToAlarm: 10 }),
             expect: /waits 10m before firing, longer than the runbook's for 5m/,
         },
-        "a CloudWatch alarm removed": {
-            edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "alarm-disk-usage-critical"), 1),
+        // Coverage per subject (issue 13, class 1): each database, broker, service and dataset has its own alarm.
+        "one database's disk alarm deleted while the other's remains": {
+            edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "alarm-disk-usage-warning-rds-replica-1"), 1),
+            expect: /no switched-on CloudWatch alarm of disk-usage \(warning\) watches RDS instance replica-1 .*\[runbook key: alerts.disk-usage.warning\]/,
+        },
+        "one dataset's backup-overdue alarm deleted": {
+            edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "backup-alarm-mongodb"), 1),
+            expect: /no switched-on CloudWatch alarm of backup-overdue \(warning\) watches backup vault of mongodb .*\[runbook key: alerts.backup-overdue.warning\]/,
+        },
+        "a broker's alarm pointed at another broker": {
+            edit: (rs) => (find(rs, "alarm-disk-usage-critical-kafka-broker-3").props.dimensions = { ...find(rs, "alarm-disk-usage-critical-kafka-broker-3").props.dimensions, "Broker ID": "1" }),
+            expect: /watches MSK broker 3 .*alerts.disk-usage.critical/,
+        },
+        "an AMP rule narrowed to one service": {
+            edit: (rs) =>
+                (find(rs, "rules").props.data = rulesYaml(pfh, {
+                    only: (a) => !CLOUDWATCH_IDS.includes(a.id),
+                    tweak: (a, _l, r) => (a.id === "service-down" ? { ...r, expr: r.expr.replace(`app="${PFH}"`, `app="${PFH}", component="${pfh.services[0].name}"`) } : r),
+                })),
+            expect: new RegExp(`no critical rule of service-down selects component="${pfh.services[1].name}".*\\[runbook key: alerts.service-down.critical\\]`),
+        },
+        // Review finding 4: an AMP rule over a metric AMP never receives must not stand in for a CloudWatch-only level.
+        "a CloudWatch-only level given an AMP rule AMP cannot evaluate, its alarms silenced": {
+            edit: (rs) => {
+                find(rs, "rules").props.data = rulesYaml(pfh, { only: (a) => a.id !== "backup-overdue" });
+                for (const r of rs.filter((x) => x.name.startsWith("alarm-disk-usage"))) Object.assign(r.props, { actionsEnabled: false, alarmActions: [] });
+            },
+            expect: /reads node_filesystem_avail_bytes, which the collector never sends to Amazon Managed Prometheus .*\[runbook key: alerts.disk-usage.warning\]/,
+        },
+        "a level's CloudWatch alarms removed": {
+            edit: (rs) => {
+                for (let i = rs.length - 1; i >= 0; i--) if (rs[i].name.startsWith("alarm-disk-usage-critical")) rs.splice(i, 1);
+            },
             expect: new RegExp(`no alert for the runbook's critical level of "${pfh.alerts.find((a) => a.id === "disk-usage")!.title}" \\(disk-usage\\) is above 95`),
         },
         "a CloudWatch alarm's actions disabled": {
@@ -93,18 +168,12 @@ test("aws-amp-cloudwatch-runbook-alerts: AMP rules and CloudWatch alarms togethe
 });
 
 test("aws-amp-cloudwatch-runbook-alerts reads AWS Backup job-count alarms as backup age and allows a metric's own resolution", async (t) => {
-    const backup = pfh.backups.find((b) => b.dataset === "postgres")!;
     const overdue = pfh.alerts.find((a) => a.signal === "backup_age")!.levels[0];
-    const windowSeconds = overdue.threshold * durationSeconds(backup.every);
-    const jobs = (hours: number): Fake => ({
-        type: "aws:cloudwatch/metricAlarm:MetricAlarm",
-        name: "backup-alarm",
-        props: { name: `${PFH}-production-backup-overdue-warning-backup-postgres`, alarmActions: ["arn:aws:sns:us-east-1:123456789012:warning"], comparisonOperator: "LessThanThreshold", threshold: 1, period: 3600, evaluationPeriods: hours, datapointsToAlarm: hours, namespace: "AWS/Backup", metricName: "NumberOfBackupJobsCompleted" },
-    });
-    const rules = monitoring((a, _l, r) => (a.signal === "backup_age" ? undefined : r));
-    const ok = await check("aws-amp-cloudwatch-runbook-alerts", PFH_PROD, [...rules, jobs(windowSeconds / 3600)]);
+    const hours = overdueHours("postgres");
+    const rules = (h: number) => monitoring().map((r) => (r.name === "backup-alarm-postgres" ? vaultAlarm("postgres", h) : r));
+    const ok = await check("aws-amp-cloudwatch-runbook-alerts", PFH_PROD, rules(hours));
     t.deepEqual(ok.messages, []);
-    const loose = await check("aws-amp-cloudwatch-runbook-alerts", PFH_PROD, [...rules, jobs((2 * windowSeconds) / 3600)]);
+    const loose = await check("aws-amp-cloudwatch-runbook-alerts", PFH_PROD, rules(2 * hours));
     t.regex(loose.messages.join("\n"), new RegExp(`fires at > ${overdue.threshold * 2}, looser than the runbook's threshold ${overdue.threshold}`));
 
     const cert = gravitypm.alerts.find((a) => a.id === "certificate-expiry")!;
@@ -114,7 +183,8 @@ test("aws-amp-cloudwatch-runbook-alerts reads AWS Backup job-count alarms as bac
         props: { name: "gravitypm-production-certificate-expiry-critical-acm", alarmActions: ["arn:aws:sns:us-east-1:123456789012:critical"], comparisonOperator: "LessThanThreshold", threshold: cert.levels[0].threshold, period, evaluationPeriods: points, namespace: "AWS/CertificateManager", metricName: "DaysToExpiry" },
     });
     const gRules: Fake = { type: "aws:amp/ruleGroupNamespace:RuleGroupNamespace", name: "rules", props: { data: rulesYaml(gravitypm, { only: (a) => a.id !== "certificate-expiry" }) } };
-    t.deepEqual((await check("aws-amp-cloudwatch-runbook-alerts", GRAVITY_PROD, [gRules, acm(86400, 1)])).messages, [], "DaysToExpiry is published daily: one day is the fastest");
+    const certMessages = async (alarm: Fake) => (await check("aws-amp-cloudwatch-runbook-alerts", GRAVITY_PROD, [gRules, alarm])).messages.filter((m) => m.includes("certificate-expiry"));
+    t.deepEqual(await certMessages(acm(86400, 1)), [], "DaysToExpiry is published daily: one day is the fastest");
     t.regex((await check("aws-amp-cloudwatch-runbook-alerts", GRAVITY_PROD, [gRules, acm(86400, 2)])).messages.join("\n"), /waits 2d before firing.*its metric allows no less than 1d/);
 });
 

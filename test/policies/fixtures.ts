@@ -1,5 +1,7 @@
 import YAML from "yaml";
 import type { Alert, Level, Runbook } from "../../runbooks";
+import { SIGNAL_SPECS } from "../../capabilities/alerting/signals";
+import { httpMetricNames, metricNaming } from "../../capabilities/alerting/metrics";
 
 /**
  * Builders for the artifacts policies read (rule files, Alertmanager configs), written from the
@@ -15,6 +17,15 @@ export interface RuleShape {
 
 export type RuleTweak = (alert: Alert, level: Level, rule: RuleShape) => RuleShape | undefined;
 
+/**
+ * A metric the alert's signal reads, from the metrics contract (what the collectors scrape), so a
+ * fixture rule reads something Prometheus receives. Its selector names only the app: it is not
+ * narrowed to some of the alert's subjects.
+ */
+export function signalMetric(rb: Runbook, a: Alert): string {
+    return SIGNAL_SPECS[a.signal].metrics(httpMetricNames(metricNaming(rb)))[0];
+}
+
 /** One alerting rule per runbook alert level: `value > threshold` for the level's `for`, labelled with severity and id. */
 export function ruleGroups(rb: Runbook, opts: { only?: (a: Alert) => boolean; tweak?: RuleTweak } = {}): { groups: { name: string; rules: RuleShape[] }[] } {
     const rules: RuleShape[] = [];
@@ -22,7 +33,7 @@ export function ruleGroups(rb: Runbook, opts: { only?: (a: Alert) => boolean; tw
         for (const l of a.levels) {
             const base: RuleShape = {
                 alert: `${a.id.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}${l.severity[0].toUpperCase()}${l.severity.slice(1)}`,
-                expr: `(some_signal{app="${rb.app}", component=~"a|b"} / on (app) group_left max(other)) ${a.direction === "above" ? ">" : "<"} ${l.threshold}`,
+                expr: `(${signalMetric(rb, a)}{app="${rb.app}"} / on (app) group_left max(${signalMetric(rb, a)})) ${a.direction === "above" ? ">" : "<"} ${l.threshold}`,
                 for: l.for,
                 labels: { severity: l.severity, app: rb.app, alert_id: a.id },
             };

@@ -10,6 +10,8 @@ import { restoreCadence, scheduledVerifications } from "../../policies/lib/backu
 import { CRONJOB } from "../../policies/lib/kubernetes";
 import { cnpgBackups, cronJobBackups, cronJobCommand } from "../../policies/lib/kubernetes-backups";
 import type { Subject } from "../../policies/lib/policy";
+import { HPA, SCALED_OBJECT } from "../../policies/lib/autoscalers";
+import { subjectMutations } from "./mutation-subjects";
 
 /**
  * Mutation testing of the pack: the program builds from a loosened runbook (through the
@@ -347,6 +349,15 @@ export function switchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     const keepsVersions = new Set(
         subjects.filter((s) => /bucketLifecycleConfiguration/.test(s.type) && (s.props.rules ?? []).some((r: Record<string, any>) => r.status !== "Disabled" && r.noncurrentVersionExpiration)).map((s) => String(s.props.bucket)),
     );
+    // Scaling pinned at one size (min = max) where the runbook gives a service room to scale.
+    const roomy = new Set(rb.services.filter((s) => s.scaling.max > s.scaling.min).map((s) => s.name));
+    const scalesRoomy = (s: Subject) => [...roomy].some((n) => String(s.props.resourceId ?? s.props.spec?.scaleTargetRef?.name ?? "").endsWith(n));
+    add("min=max", ["aws-appautoscaling-room-to-scale"], subjects.filter((s) => s.type === "aws:appautoscaling/target:Target" && scalesRoomy(s)), (p) => (p.minCapacity = p.maxCapacity), "minCapacity → maxCapacity");
+    add("min=max", ["k8s-hpa-room-to-scale"], subjects.filter((s) => s.type === HPA && scalesRoomy(s)), (p) => (p.spec = { ...p.spec, minReplicas: p.spec.maxReplicas }), "minReplicas → maxReplicas");
+    add("min=max", ["k8s-hpa-room-to-scale"], subjects.filter((s) => s.type === SCALED_OBJECT && scalesRoomy(s)), (p) => (p.spec = { ...p.spec, minReplicaCount: p.spec.maxReplicaCount }), "minReplicaCount → maxReplicaCount");
+    // A public host's outside probe that probes nothing.
+    add("reachability-probe", ["k8s-public-host-reachability"], subjects.filter((s) => s.type === "kubernetes:monitoring.coreos.com/v1:Probe" && s.props.spec?.targets?.staticConfig?.labels?.probe === "reachability"), (p) => (p.spec = { ...p.spec, targets: { staticConfig: { ...p.spec.targets.staticConfig, static: [] } } }), "targets → none");
+    out.push(...subjectMutations(rb, plan, subjects, sample));
     add("versioning", ["aws-s3-bucket-versioning-retention"], subjects.filter((s) => /bucketVersioning/.test(s.type) && keepsVersions.has(String(s.props.bucket))), (p) => (p.versioningConfiguration = { ...p.versioningConfiguration, status: "Suspended" }), "suspended");
     return out;
 }
@@ -484,9 +495,39 @@ export async function runMutations(stack: string, env: Env, app: Parameters<type
     };
     const batches = new Map<string, Mutation[]>();
     for (const m of mutations) batches.set(solo ? m.id : m.batch, [...(batches.get(solo ? m.id : m.batch) ?? []), m]);
+    /**
+     * Plan edits that each loosen their own runbook key (the per-subject class) are applied together
+     * and judged by key, one policy run for the lot; any not caught so is judged alone below.
+     */
+    const together = async (all: readonly Mutation[]): Promise<Mutation[]> => {
+        let group = [...all];
+        if (group.length < 2 || !group.every((m) => m.keys?.length)) return group;
+        // A key two of them loosen (every subject of a level, MUTATIONS_ALL=1) cannot tell them apart: those go alone.
+        const seen = new Map<string, number>();
+        for (const m of group) for (const k of m.keys!) seen.set(k, (seen.get(k) ?? 0) + 1);
+        const shared = group.filter((m) => m.keys!.some((k) => seen.get(k)! > 1));
+        group = group.filter((m) => !shared.includes(m));
+        let plan = baseline;
+        const applied = new Set<Mutation>();
+        for (const m of group) {
+            const next = m.edit!(plan);
+            if (next) {
+                plan = next;
+                applied.add(m);
+            }
+        }
+        const report = await runPolicies(plan, { policies: policies.filter((p) => group.some((m) => m.policies?.includes(p.name))) });
+        const rest: Mutation[] = [...shared];
+        for (const m of group) {
+            const by = applied.has(m) ? report.violations.find((v) => v.level === "mandatory" && !before.has(v.message) && v.key !== undefined && m.keys!.includes(v.key)) : undefined;
+            if (by) record(m, "killed", by);
+            else rest.push(m);
+        }
+        return rest;
+    };
     for (const group of batches.values()) {
         if (group[0].edit) {
-            for (const m of group) {
+            for (const m of await together(group)) {
                 const plan = m.edit!(baseline);
                 if (!plan) {
                     record(m, "not applicable");

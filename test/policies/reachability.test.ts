@@ -1,4 +1,5 @@
 import test from "ava";
+import { getRunbook } from "../../runbooks";
 import { compliantAndBroken, find, type Fake } from "./helpers";
 
 /** aws-route53-public-host-reachability (review finding: deleting or silencing the outside checks passed the pack). */
@@ -29,5 +30,56 @@ test("aws-route53-public-host-reachability: every public host checked from outsi
         "missing data not breaching": { edit: (rs) => (find(rs, "alarm-api.bunty.io").props.treatMissingData = "notBreaching"), expect: /treatMissingData is notBreaching, not breaching/ },
         "a day of evaluation periods": { edit: (rs) => (find(rs, "alarm-api.bunty.io").props.evaluationPeriods = 1440), expect: /waits 86400s, longer than the runbook's service_down critical/ },
         "plain HTTP on port 80": { edit: (rs) => Object.assign(find(rs, "hc-api.bunty.io").props, { type: "HTTP", port: 80 }), expect: /checks HTTP on port 80, not HTTPS on 443/ },
+    });
+});
+
+/** k8s-public-host-reachability: the blackbox Probes and rule of each Ingress host (review: deleting or silencing them passed). */
+
+const GRAVITY = getRunbook("gravitypm");
+const down = GRAVITY.alerts.find((a) => a.signal === "service_down")!;
+const critical = down.levels.find((l) => l.severity === "critical")!;
+const K8S_HOSTS = GRAVITY.services.filter((s) => s.host).map((s) => ({ service: s.name, host: `staging.${s.host}`, path: s.healthPath }));
+
+function k8sFixture(): Fake[] {
+    const sel = (h: (typeof K8S_HOSTS)[number]) => `app="gravitypm", probe="reachability", component="${h.service}", host="${h.host}"`;
+    return [
+        ...K8S_HOSTS.map((h): Fake => ({ type: "kubernetes:networking.k8s.io/v1:Ingress", name: `${h.service}-ingress`, props: { spec: { rules: [{ host: h.host }], tls: [{ hosts: [h.host] }] } } })),
+        ...K8S_HOSTS.map(
+            (h): Fake => ({
+                type: "kubernetes:monitoring.coreos.com/v1:Probe",
+                name: `probe-${h.service}`,
+                props: { spec: { interval: "15s", module: "http_2xx", prober: { url: "blackbox:9115" }, targets: { staticConfig: { static: [`https://${h.host}${h.path}`], labels: { app: "gravitypm", component: h.service, host: h.host, probe: "reachability" } } } } },
+            }),
+        ),
+        {
+            type: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+            name: "reachability-rules",
+            props: {
+                spec: {
+                    groups: [
+                        {
+                            name: "reachability",
+                            rules: K8S_HOSTS.map((h) => ({ alert: "Unreachable", expr: `(max(probe_success{${sel(h)}}) < 1) or absent(probe_success{${sel(h)}})`, for: critical.for, labels: { severity: "critical", host: h.host } })),
+                        },
+                    ],
+                },
+            },
+        },
+    ];
+}
+
+test("k8s-public-host-reachability: every Ingress host probed from outside, and the probe pages", async (t) => {
+    t.true(K8S_HOSTS.length > 1, "gravitypm publishes several hosts");
+    const [first, second] = K8S_HOSTS;
+    const rules = (rs: Fake[]) => find(rs, "reachability-rules").props.spec.groups[0].rules as { expr: string; for: string; labels: Record<string, string> }[];
+    await compliantAndBroken(t, "k8s-public-host-reachability", "gravitypm-staging", k8sFixture, {
+        "a host's Probe deleted": { edit: (rs) => rs.splice(rs.indexOf(find(rs, `probe-${second.service}`)), 1), expect: new RegExp(`public host ${second.host.replace(/\./g, "\\.")} has no blackbox Probe.*alerts.${down.id}.critical`) },
+        "a host's rule deleted": { edit: (rs) => rules(rs).splice(1, 1), expect: new RegExp(`checks ${second.host.replace(/\./g, "\\.")} but no alerting rule reads its probe_success series`) },
+        "the rule made a warning": { edit: (rs) => (rules(rs)[0].labels.severity = "warning"), expect: /severity warning, not critical/ },
+        "the rule ignores a missing series": { edit: (rs) => (rules(rs)[0].expr = rules(rs)[0].expr.replace(/ or absent\(.*$/, "")), expect: /does not fire when the probe's series is missing/ },
+        "the rule waits an hour": { edit: (rs) => (rules(rs)[0].for = "1h"), expect: new RegExp(`waits 3600s, longer than ${critical.for}`) },
+        "the rule narrowed to another host": { edit: (rs) => (rules(rs)[0].expr = rules(rs)[0].expr.split(first.host).join("elsewhere.example")), expect: new RegExp(`checks ${first.host.replace(/\./g, "\\.")} but no alerting rule reads`) },
+        "the probe made a TCP check": { edit: (rs) => (find(rs, `probe-${first.service}`).props.spec.module = "tcp_connect"), expect: /its module is tcp_connect, not an HTTP check/ },
+        "the probe made hourly": { edit: (rs) => (find(rs, `probe-${first.service}`).props.spec.interval = "1h"), expect: /it probes every 1h, rarer than/ },
     });
 });
