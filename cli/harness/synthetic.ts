@@ -49,8 +49,8 @@ export function syntheticContext(n: number): (context: PlatformContext) => Platf
         if (context.app !== SYNTHETIC_BASE_APP) throw new Error(`synthetic app: derived from ${SYNTHETIC_BASE_APP}, not ${context.app}`);
         const images: Record<string, string> = { ...context.settings.images };
         const hosts: Record<string, string> = {};
-        for (const s of services) {
-            const template = services[services.indexOf(s) % 2];
+        for (const [i, s] of services.entries()) {
+            const template = services[i % 2];
             images[s.name] ??= context.settings.images[template.name];
             const base = context.hosts[s.name] ?? (s.host && (context.env === "production" ? s.host : `${context.env}.${s.host}`));
             if (base) hosts[s.name] = base;
