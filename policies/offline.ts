@@ -3,7 +3,7 @@ import Ajv from "ajv";
 import type { StackPlan } from "../cli/harness/runtime";
 import type { Env } from "../runbooks";
 import { withStackFile, type DeclaredException } from "./lib/context";
-import { keyOf, schemaDefaults, type RunbookPolicy } from "./lib/policy";
+import { covers, keyOf, schemaDefaults, type Rule, type RunbookPolicy } from "./lib/policy";
 import { PACK_NAME, packConfigFor, policies as PACK_POLICIES } from "./pack";
 import { analyzerProps, isUnknownValueError, wireProperties, type WiredResource } from "./wire";
 
@@ -272,9 +272,14 @@ async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {
             }
         } else if (p.validateResource) {
             const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+            const fast = validations.length === 1 ? getPulumiType(validations[0]) : undefined;
+            // A runbook rule's policy (toPolicy) calls notApplicable first for a type its rule does not cover, which
+            // counts nothing and reports nothing: skipped here without building the arguments and the thrown error.
+            const rule = (p as { rule?: Rule }).rule;
+            const uncovered = rule?.kind === "resource" ? (type: string) => !covers(rule, type) : () => false;
             for (const r of plan.resources) {
-                const fast = validations.length === 1 ? getPulumiType(validations[0]) : undefined;
                 if (fast && fast !== r.type) continue;
+                if (uncovered(r.type)) continue;
                 const props = view(r);
                 const args: ResourceValidationArgs = {
                     type: r.type,

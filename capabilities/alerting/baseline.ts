@@ -134,11 +134,24 @@ function toAlert(id: string, subject: string | undefined, source: Source, b: Bas
 }
 
 /**
+ * Each runbook's platform-default alerts, computed once: the program, the rules, the alarms and
+ * the pack ask for them per alert and per service, which was quadratic in services and more.
+ * Keyed by the runbook object (runbooks are never mutated; a stack's overrides make a new one).
+ */
+const computed = new WeakMap<Runbook, readonly Alert[]>();
+
+/**
  * The platform-default alerts of a runbook: for each data service it runs, each baseline check
  * whose signal the runbook does not already alert on for that service; for its public hosts, the
  * TLS probe. Ids are `platform-<service>-<check>`.
  */
 export function baselineAlerts(rb: Runbook): Alert[] {
+    let alerts = computed.get(rb);
+    if (!alerts) computed.set(rb, (alerts = computeBaselineAlerts(rb)));
+    return [...alerts];
+}
+
+function computeBaselineAlerts(rb: Runbook): Alert[] {
     const covered = (signal: Signal, subject?: string) => rb.alerts.some((a) => a.signal === signal && (subject === undefined || (a.subject ?? subject) === subject));
     const alerts: Alert[] = [];
     for (const { service, source, checks } of dataBaselines(rb)) {
@@ -182,8 +195,10 @@ export function baselineAlerts(rb: Runbook): Alert[] {
     // The pack identifies a runbook alert's rule by its id inside the rule name: a platform alert
     // must not look like any alert a runbook of this platform may have, removed or not.
     const conventional = Object.keys(SIGNALS).map((s) => s.replace(/_/g, "-"));
+    const ids = [...rb.alerts.map((r) => r.id), ...conventional].map((id) => ({ id, normal: norm(id) }));
     for (const a of alerts) {
-        const clash = [...rb.alerts.map((r) => r.id), ...conventional].find((id) => norm(a.id).includes(norm(id)));
+        const normal = norm(a.id);
+        const clash = ids.find((x) => normal.includes(x.normal))?.id;
         if (clash) throw new Error(`${rb.app}: platform alert ${a.id} contains the alert id ${clash}; rename the platform check`);
     }
     return alerts;

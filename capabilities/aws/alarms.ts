@@ -101,8 +101,13 @@ export type Evaluator = "amp" | "cloudwatch";
  * (the rule generator decides which, `alertsOn`), Amazon Managed Prometheus for every other.
  */
 export function notifyingEvaluator(rb: Runbook, alert: Alert): Evaluator {
-    return alertsOn(rb, "aws").cloudwatch.some((a) => a.id === alert.id) ? "cloudwatch" : "amp";
+    let ids = cloudWatchNotified.get(rb);
+    if (!ids) cloudWatchNotified.set(rb, (ids = new Set(alertsOn(rb, "aws").cloudwatch.map((a) => a.id))));
+    return ids.has(alert.id) ? "cloudwatch" : "amp";
 }
+
+/** The ids of the alerts CloudWatch notifies for, per runbook object: asked per alert and alarm, computed once. */
+const cloudWatchNotified = new WeakMap<Runbook, ReadonlySet<string>>();
 
 /** Standard AWS metrics arrive every minute; the shortest period an alarm on them can have. */
 export const STANDARD_RESOLUTION_SECONDS = 60;
@@ -135,12 +140,16 @@ const std = (subject: AlarmSubject, what: string, metrics: MetricRef[], expressi
 
 /** Services an alert is about: its subject where that names a service, otherwise every service. */
 function servicesOf(alert: Alert, inv: AlarmInventory): string[] {
-    return inv.services.filter((s) => !alert.subject || alert.subject === s || !inv.services.includes(alert.subject));
+    // Whether the subject names a service, asked once (not once per service: quadratic in services).
+    const namesService = alert.subject !== undefined && inv.services.includes(alert.subject);
+    return inv.services.filter((s) => !alert.subject || alert.subject === s || !namesService);
 }
 
 const ecsSubjects = (alert: Alert, inv: AlarmInventory) => servicesOf(alert, inv).map((service) => ({ kind: "ecs-service" as const, service }));
-const tgSubjects = (alert: Alert, inv: AlarmInventory) =>
-    inv.targetGroups.filter((tg) => servicesOf(alert, inv).includes(tg.service)).map((tg) => ({ kind: "target-group" as const, service: tg.service, ...(tg.color ? { color: tg.color } : {}) }));
+const tgSubjects = (alert: Alert, inv: AlarmInventory) => {
+    const services = new Set(servicesOf(alert, inv));
+    return inv.targetGroups.filter((tg) => services.has(tg.service)).map((tg) => ({ kind: "target-group" as const, service: tg.service, ...(tg.color ? { color: tg.color } : {}) }));
+};
 const rdsSubjects = (inv: AlarmInventory) => (inv.rds?.instances ?? []).map((instance) => ({ kind: "rds-instance" as const, instance }));
 const cacheSubjects = (inv: AlarmInventory) => (inv.cache?.members ?? []).map((member) => ({ kind: "cache-node" as const, member }));
 const docdbSubjects = (inv: AlarmInventory) => Array.from({ length: inv.docdb?.instances ?? 0 }, (_, index) => ({ kind: "docdb-instance" as const, index }));

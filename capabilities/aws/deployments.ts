@@ -24,10 +24,27 @@ export type DeploymentGuard =
  * rollback signals: the keys of `cloudWatchAlarms`, so the alarm names are `<prefix>-<key>`.
  */
 export function rollbackAlarms(rb: Runbook, hosts: Readonly<Record<string, string>>, service: string): AlarmSpec[] {
-    return cloudWatchAlarms(rb, alarmInventory(rb, hosts)).filter(
-        (a) => a.severity === "critical" && (ROLLBACK_SIGNALS as readonly string[]).includes(a.signal) && a.subject.kind === "target-group" && a.subject.service === service,
-    );
+    let byHosts = rollbackCache.get(rb);
+    if (!byHosts) rollbackCache.set(rb, (byHosts = new WeakMap()));
+    let byService = byHosts.get(hosts);
+    if (!byService) {
+        byService = new Map();
+        for (const a of cloudWatchAlarms(rb, alarmInventory(rb, hosts))) {
+            if (a.severity === "critical" && (ROLLBACK_SIGNALS as readonly string[]).includes(a.signal) && a.subject.kind === "target-group") {
+                byService.set(a.subject.service, [...(byService.get(a.subject.service) ?? []), a]);
+            }
+        }
+        byHosts.set(hosts, byService);
+    }
+    return [...(byService.get(service) ?? [])];
 }
+
+/**
+ * The rollback alarms of every service, by runbook and hosts object: the services ask one by one,
+ * and computing every alarm for each was quadratic in services. Runbooks and a stack's hosts are
+ * never mutated.
+ */
+const rollbackCache = new WeakMap<Runbook, WeakMap<object, Map<string, AlarmSpec[]>>>();
 
 /**
  * The guard of one service: blue/green where the runbook deploys that way and the service is

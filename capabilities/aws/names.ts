@@ -45,6 +45,8 @@ export interface AwsNames {
     /** Amazon MQ broker names: at most 50 characters. */
     readonly rabbitmq: string;
     readonly loadBalancer: string;
+    /** The load balancer at `index` (0: `loadBalancer`) when services are spread over several (capabilities/aws/load-balancer-shards.ts). */
+    readonly loadBalancerShard: (index: number) => string;
     readonly targetGroup: (service: string, color?: string) => string;
     readonly ecsService: (service: string) => string;
     readonly taskFamily: (service: string) => string;
@@ -72,6 +74,7 @@ export function awsNames(app: AppId, env: Env): AwsNames {
         rabbitmq: fitName(`${prefix}-rabbitmq`, 50),
         // Load balancers and target groups: at most 32 characters.
         loadBalancer: fitName(prefix, 32),
+        loadBalancerShard: (index) => (index === 0 ? fitName(prefix, 32) : fitName(`${prefix}-lb${index + 1}`, 32)),
         targetGroup: (service, color) => fitName([prefix, service, color].filter(Boolean).join("-"), 32),
         ecsService: (service) => service,
         taskFamily: (service) => `${prefix}-${service}`,

@@ -10,10 +10,14 @@ import { planStack, type StackPlan } from "./runtime";
  * N services cloned from gravitypm's own, alternating between them. The first two keep gravitypm's
  * names, hosts and ports (so its alerts' subjects stay valid); service i > 2 is `<template>-<i>`
  * on `<template>-<i>.<domain>` with a port of its own (the next free one above its template's),
- * the worst case for per-port security-group rules.
+ * the worst case for per-port security-group rules. On AWS it has a Route 53 zone, so every host's
+ * certificate validation record and alias is planned.
  */
 
 export const SYNTHETIC_BASE_APP = "gravitypm" as const;
+
+/** The Route 53 zone the synthetic app's AWS stack validates its certificates and aliases its hosts in (its base stack file sets none). */
+export const SYNTHETIC_HOSTED_ZONE = "Z0SYNTHETIC000";
 
 /** N services cloned from the base app's, as described above. */
 export function syntheticServices(n: number): Service[] {
@@ -45,17 +49,19 @@ export function syntheticContext(n: number): (context: PlatformContext) => Platf
         if (context.app !== SYNTHETIC_BASE_APP) throw new Error(`synthetic app: derived from ${SYNTHETIC_BASE_APP}, not ${context.app}`);
         const images: Record<string, string> = { ...context.settings.images };
         const hosts: Record<string, string> = {};
-        for (const s of services) {
-            const template = services[services.indexOf(s) % 2];
+        for (const [i, s] of services.entries()) {
+            const template = services[i % 2];
             images[s.name] ??= context.settings.images[template.name];
             const base = context.hosts[s.name] ?? (s.host && (context.env === "production" ? s.host : `${context.env}.${s.host}`));
             if (base) hosts[s.name] = base;
         }
         const withHosts = services.map((s) => (hosts[s.name] ? { ...s, host: hosts[s.name] } : s));
+        // On AWS, a Route 53 zone: certificates validated and every host aliased to its load balancer, as a team with a zone deploys.
+        const aws = context.target === "aws" ? { ...context.settings.aws, hostedZoneId: context.settings.aws?.hostedZoneId ?? SYNTHETIC_HOSTED_ZONE } : context.settings.aws;
         return {
             ...context,
             runbook: { ...context.runbook, services: withHosts },
-            settings: { ...context.settings, images },
+            settings: { ...context.settings, images, ...(aws ? { aws } : {}) },
             hosts,
         };
     };

@@ -4,6 +4,7 @@ import type { DataEndpoints } from "../../../capabilities/aws/containers";
 import { grafanaHost } from "../../../capabilities/aws/grafana";
 import { alarmInventory } from "../../../capabilities/aws/inventory";
 import { awsNames } from "../../../capabilities/aws/names";
+import { quotaLimits } from "../../../capabilities/quotas";
 import { awsProblems } from "../../../capabilities/aws/validate";
 import type { Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
@@ -123,6 +124,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     hosts: context.hosts,
                     hostedZoneId: context.settings.aws?.hostedZoneId,
                     grafanaHost: dashboardsHost,
+                    quotaLimits: quotaLimits(context.exceptions.map((e) => e.key)),
                 },
                 opt,
             );
@@ -191,6 +193,16 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     targetGroups: Object.fromEntries(
                         Object.entries(routing).flatMap(([service, r]) => (r.alternate ? [[`${service}-blue`, r.primary.arnSuffix], [`${service}-green`, r.alternate.arnSuffix]] : [[service, r.primary.arnSuffix]])),
                     ),
+                    ...(this.ingress && this.ingress.loadBalancers.length > 1
+                        ? {
+                              targetGroupLoadBalancers: Object.fromEntries(
+                                  Object.keys(routing).flatMap((service) => {
+                                      const lb = this.ingress!.loadBalancerOf[service].arnSuffix;
+                                      return routing[service].alternate ? [[`${service}-blue`, lb], [`${service}-green`, lb]] : [[service, lb]];
+                                  }),
+                              ),
+                          }
+                        : {}),
                     rdsInstances: {},
                     docdbInstances: [],
                     ...merged("dimensions"),

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TargetGroupColor } from "../../../capabilities/aws/alarms";
 import { GRAFANA_SERVICE } from "../../../capabilities/aws/grafana";
 import { GRAFANA_RULE_PRIORITY, serviceRulePriority } from "../../../capabilities/aws/listener-rules";
+import { loadBalancerLimits, shardLoadBalancers, type LoadBalancerShard } from "../../../capabilities/aws/load-balancer-shards";
+import type { QuotaId } from "../../../capabilities/quotas";
 import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { child, logGroup, type AwsScope } from "./scope";
 import { targetHealthPath } from "../../../capabilities/aws/target-health";
@@ -22,6 +24,8 @@ export interface AwsIngressArgs extends AwsScope {
     readonly hostedZoneId?: string;
     /** Grafana's public host: its own target group and listener rule, a name on the certificate. */
     readonly grafanaHost?: string;
+    /** The quotas' limits for this stack (`quotaLimits`: the defaults, or the raised ones it declares), which the load balancers and certificates are laid out within. */
+    readonly quotaLimits?: Readonly<Partial<Record<QuotaId, number>>>;
 }
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 with 1.2 for older clients. */
@@ -59,6 +63,13 @@ export interface GrafanaRouting {
  * Grafana on its own host where it is published, and a WAFv2 web ACL with AWS's managed rule
  * groups when the runbook asks for a WAF (it guards every host, Grafana's too).
  *
+ * Within the quotas (capabilities/aws/load-balancer-shards.ts): when one load balancer would hold
+ * more listener rules or target groups than its quota, services go to further load balancers
+ * (`<name>-lb2`, …) in runbook order, each with its own listeners, and each host's DNS alias
+ * points at its service's one; each load balancer's hosts are split into certificates of at most
+ * the ACM quota's names, the first the listener's default and the others listener certificates.
+ * An app within the quotas has one load balancer and one certificate, named as they always were.
+ *
  * Blue/green (`runbook.aws.blueGreen`): each service gets a blue and a green target group and a
  * listener rule that forwards by weight. ECS's blue/green deployment moves the weights to the new
  * colour and back on rollback, so Pulumi creates the rule's action and then ignores changes to it
@@ -67,9 +78,20 @@ export interface GrafanaRouting {
  * `aws elbv2 modify-...`) is kept the same way.
  */
 export class AwsIngress extends pulumi.ComponentResource {
+    /** The first load balancer (the only one of an app within one load balancer's quotas). */
     public readonly loadBalancer: aws.lb.LoadBalancer;
+    /** The first load balancer's default certificate. */
     public readonly certificate: aws.acm.Certificate;
     public readonly httpsListener: aws.lb.Listener;
+    /** How services and certificates are spread over load balancers (capabilities/aws/load-balancer-shards.ts). */
+    public readonly shards: readonly LoadBalancerShard[];
+    /** Every load balancer, first to last, and their HTTPS listeners. */
+    public readonly loadBalancers: aws.lb.LoadBalancer[] = [];
+    public readonly httpsListeners: aws.lb.Listener[] = [];
+    /** Every certificate, each load balancer's in turn (its listener's default first). */
+    public readonly certificates: aws.acm.Certificate[] = [];
+    /** The load balancer that routes each public service. */
+    public readonly loadBalancerOf: Record<string, aws.lb.LoadBalancer> = {};
     public readonly routing: Record<string, ServiceRouting>;
     public readonly grafana?: GrafanaRouting;
     /** Every target group on the load balancer: the services' and Grafana's. */
@@ -130,66 +152,10 @@ export class AwsIngress extends pulumi.ComponentResource {
             child(this, args),
         );
 
-        this.loadBalancer = new aws.lb.LoadBalancer(
-            `${name}-alb`,
-            {
-                name: args.names.loadBalancer,
-                loadBalancerType: "application",
-                internal: false,
-                securityGroups: [args.securityGroupId],
-                subnets: args.publicSubnetIds,
-                dropInvalidHeaderFields: true,
-                enableDeletionProtection: args.protect,
-                accessLogs: { bucket: this.accessLogs.bucket, enabled: true },
-            },
-            child(this, args, { dependsOn: [logsPolicy] }),
-        );
-
         const testHost = (host: string) => `green.${host}`;
-        const domains = [...new Set([...services.flatMap((s) => (blueGreen ? [hosts[s.name], testHost(hosts[s.name])] : [hosts[s.name]])), ...(args.grafanaHost ? [args.grafanaHost] : [])])];
-        this.certificate = new aws.acm.Certificate(
-            `${name}-certificate`,
-            { domainName: domains[0], subjectAlternativeNames: domains.slice(1), validationMethod: "DNS", keyAlgorithm: "RSA_2048" },
-            child(this, args),
-        );
-        const validationRecords = zoneId
-            ? domains.map((domain, i) => {
-                  const option = this.certificate.domainValidationOptions.apply((opts) => {
-                      const o = opts.find((x) => x.domainName === domain);
-                      if (!o) throw new Error(`ACM returned no validation record for ${domain}`);
-                      return o;
-                  });
-                  return new aws.route53.Record(
-                      `${name}-validation-${i + 1}`,
-                      { zoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 60, allowOverwrite: true },
-                      child(this, args),
-                  );
-              })
-            : [];
-        // Without a zone, this waits (up to its timeout) for the CNAMEs ACM shows to be added by hand.
-        const validation = new aws.acm.CertificateValidation(
-            `${name}-certificate-validation`,
-            { certificateArn: this.certificate.arn, ...(zoneId ? { validationRecordFqdns: validationRecords.map((r) => r.fqdn) } : {}) },
-            child(this, args),
-        );
-
-        new aws.lb.Listener(
-            `${name}-http`,
-            { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] },
-            child(this, args),
-        );
-        this.httpsListener = new aws.lb.Listener(
-            `${name}-https`,
-            {
-                loadBalancerArn: this.loadBalancer.arn,
-                port: 443,
-                protocol: "HTTPS",
-                sslPolicy: SSL_POLICY,
-                certificateArn: validation.certificateArn,
-                defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } }],
-            },
-            child(this, args),
-        );
+        const routed = services.map((s) => ({ name: s.name, hosts: blueGreen ? [hosts[s.name], testHost(hosts[s.name])] : [hosts[s.name]], targetGroups: blueGreen ? 2 : 1 }));
+        this.shards = shardLoadBalancers(routed, args.grafanaHost, loadBalancerLimits(args.quotaLimits));
+        const byName = new Map(services.map((s) => [s.name, s]));
 
         this.routing = {};
         const targetGroup = (logicalName: string, groupName: string, port: number, healthPath: string) => {
@@ -219,69 +185,147 @@ export class AwsIngress extends pulumi.ComponentResource {
             this.targetGroups.push(group);
             return group;
         };
-        services.forEach((svc, index) => {
-            const serviceGroup = (color?: TargetGroupColor) => targetGroup(`${name}-${svc.name}${color ? `-${color}` : ""}`, args.names.targetGroup(svc.name, color), svc.port, targetHealthPath(svc));
-            const priority = serviceRulePriority(index);
-            if (!blueGreen) {
-                const primary = serviceGroup();
-                const productionRule = new aws.lb.ListenerRule(
-                    `${name}-${svc.name}`,
-                    { listenerArn: this.httpsListener.arn, priority, conditions: [{ hostHeader: { values: [hosts[svc.name]] } }], actions: [{ type: "forward", targetGroupArn: primary.arn }] },
+
+        for (const shard of this.shards) {
+            // The first load balancer keeps the names it has always had; each further one is `<name>-lb<k>`.
+            const base = shard.index === 0 ? name : `${name}-lb${shard.index + 1}`;
+            const loadBalancer = new aws.lb.LoadBalancer(
+                `${base}-alb`,
+                {
+                    name: args.names.loadBalancerShard(shard.index),
+                    loadBalancerType: "application",
+                    internal: false,
+                    securityGroups: [args.securityGroupId],
+                    subnets: args.publicSubnetIds,
+                    dropInvalidHeaderFields: true,
+                    enableDeletionProtection: args.protect,
+                    accessLogs: { bucket: this.accessLogs.bucket, enabled: true, ...(shard.index === 0 ? {} : { prefix: `lb${shard.index + 1}` }) },
+                },
+                child(this, args, { dependsOn: [logsPolicy] }),
+            );
+            this.loadBalancers.push(loadBalancer);
+
+            // One certificate per group of at most the ACM quota's names, each validated through the zone when there is one.
+            const validations = shard.certificates.map((domains, c) => {
+                const certName = c === 0 ? `${base}-certificate` : `${base}-certificate-${c + 1}`;
+                const certificate = new aws.acm.Certificate(certName, { domainName: domains[0], subjectAlternativeNames: domains.slice(1), validationMethod: "DNS", keyAlgorithm: "RSA_2048" }, child(this, args));
+                this.certificates.push(certificate);
+                const recordName = (i: number) => (c === 0 ? `${base}-validation-${i + 1}` : `${certName}-validation-${i + 1}`);
+                const validationRecords = zoneId
+                    ? domains.map((domain, i) => {
+                          const option = certificate.domainValidationOptions.apply((opts) => {
+                              const o = opts.find((x) => x.domainName === domain);
+                              if (!o) throw new Error(`ACM returned no validation record for ${domain}`);
+                              return o;
+                          });
+                          return new aws.route53.Record(
+                              recordName(i),
+                              { zoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 60, allowOverwrite: true },
+                              child(this, args),
+                          );
+                      })
+                    : [];
+                // Without a zone, this waits (up to its timeout) for the CNAMEs ACM shows to be added by hand.
+                return new aws.acm.CertificateValidation(
+                    `${certName}-validation`,
+                    { certificateArn: certificate.arn, ...(zoneId ? { validationRecordFqdns: validationRecords.map((r) => r.fqdn) } : {}) },
                     child(this, args),
                 );
-                this.routing[svc.name] = { primary, productionRule };
-                return;
-            }
-            const blue = serviceGroup("blue");
-            const green = serviceGroup("green");
-            const weighted = (live: aws.lb.TargetGroup, idle: aws.lb.TargetGroup) => [
-                {
-                    type: "forward",
-                    forward: {
-                        targetGroups: [
-                            { arn: live.arn, weight: 100 },
-                            { arn: idle.arn, weight: 0 },
-                        ],
-                    },
-                },
-            ];
-            const productionRule = new aws.lb.ListenerRule(
-                `${name}-${svc.name}`,
-                { listenerArn: this.httpsListener.arn, priority, conditions: [{ hostHeader: { values: [hosts[svc.name]] } }], actions: weighted(blue, green) },
-                child(this, args, { ignoreChanges: ["actions"] }),
+            });
+
+            new aws.lb.Listener(
+                `${base}-http`,
+                { loadBalancerArn: loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] },
+                child(this, args),
             );
-            const testRule = new aws.lb.ListenerRule(
-                `${name}-${svc.name}-test`,
-                { listenerArn: this.httpsListener.arn, priority: priority + 1, conditions: [{ hostHeader: { values: [testHost(hosts[svc.name])] } }], actions: weighted(green, blue) },
-                child(this, args, { ignoreChanges: ["actions"] }),
-            );
-            this.routing[svc.name] = { primary: blue, alternate: green, productionRule, testRule };
-        });
-        if (args.grafanaHost) {
-            const group = targetGroup(`${name}-${GRAFANA_SERVICE}`, args.names.targetGroup(GRAFANA_SERVICE), GRAFANA_PORT, GRAFANA_HEALTH_PATH);
-            const rule = new aws.lb.ListenerRule(
-                `${name}-${GRAFANA_SERVICE}`,
+            const httpsListener = new aws.lb.Listener(
+                `${base}-https`,
                 {
-                    listenerArn: this.httpsListener.arn,
-                    priority: GRAFANA_RULE_PRIORITY,
-                    conditions: [{ hostHeader: { values: [args.grafanaHost] } }],
-                    actions: [{ type: "forward", targetGroupArn: group.arn }],
+                    loadBalancerArn: loadBalancer.arn,
+                    port: 443,
+                    protocol: "HTTPS",
+                    sslPolicy: SSL_POLICY,
+                    certificateArn: validations[0].certificateArn,
+                    defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } }],
                 },
                 child(this, args),
             );
-            this.grafana = { host: args.grafanaHost, targetGroup: group, rule };
-        }
+            this.httpsListeners.push(httpsListener);
+            // The other certificates of this load balancer's hosts: the listener picks one by SNI.
+            validations.slice(1).forEach((validation, c) => {
+                new aws.lb.ListenerCertificate(`${base}-certificate-${c + 2}-listener`, { listenerArn: httpsListener.arn, certificateArn: validation.certificateArn }, child(this, args));
+            });
 
-        if (zoneId) {
-            const alias = (logical: string, host: string) =>
-                new aws.route53.Record(logical, { zoneId, name: host, type: "A", aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }] }, child(this, args));
-            for (const svc of services) {
-                alias(`${name}-${svc.name}-alias`, hosts[svc.name]);
-                if (blueGreen) alias(`${name}-${svc.name}-test-alias`, testHost(hosts[svc.name]));
+            shard.services.forEach((serviceName, index) => {
+                const svc = byName.get(serviceName)!;
+                this.loadBalancerOf[svc.name] = loadBalancer;
+                const serviceGroup = (color?: TargetGroupColor) => targetGroup(`${name}-${svc.name}${color ? `-${color}` : ""}`, args.names.targetGroup(svc.name, color), svc.port, targetHealthPath(svc));
+                // Priorities are unique per listener: each load balancer's services count from its first.
+                const priority = serviceRulePriority(index);
+                if (!blueGreen) {
+                    const primary = serviceGroup();
+                    const productionRule = new aws.lb.ListenerRule(
+                        `${name}-${svc.name}`,
+                        { listenerArn: httpsListener.arn, priority, conditions: [{ hostHeader: { values: [hosts[svc.name]] } }], actions: [{ type: "forward", targetGroupArn: primary.arn }] },
+                        child(this, args),
+                    );
+                    this.routing[svc.name] = { primary, productionRule };
+                    return;
+                }
+                const blue = serviceGroup("blue");
+                const green = serviceGroup("green");
+                const weighted = (live: aws.lb.TargetGroup, idle: aws.lb.TargetGroup) => [
+                    {
+                        type: "forward",
+                        forward: {
+                            targetGroups: [
+                                { arn: live.arn, weight: 100 },
+                                { arn: idle.arn, weight: 0 },
+                            ],
+                        },
+                    },
+                ];
+                const productionRule = new aws.lb.ListenerRule(
+                    `${name}-${svc.name}`,
+                    { listenerArn: httpsListener.arn, priority, conditions: [{ hostHeader: { values: [hosts[svc.name]] } }], actions: weighted(blue, green) },
+                    child(this, args, { ignoreChanges: ["actions"] }),
+                );
+                const testRule = new aws.lb.ListenerRule(
+                    `${name}-${svc.name}-test`,
+                    { listenerArn: httpsListener.arn, priority: priority + 1, conditions: [{ hostHeader: { values: [testHost(hosts[svc.name])] } }], actions: weighted(green, blue) },
+                    child(this, args, { ignoreChanges: ["actions"] }),
+                );
+                this.routing[svc.name] = { primary: blue, alternate: green, productionRule, testRule };
+            });
+            if (shard.grafana && args.grafanaHost) {
+                const group = targetGroup(`${name}-${GRAFANA_SERVICE}`, args.names.targetGroup(GRAFANA_SERVICE), GRAFANA_PORT, GRAFANA_HEALTH_PATH);
+                const rule = new aws.lb.ListenerRule(
+                    `${name}-${GRAFANA_SERVICE}`,
+                    {
+                        listenerArn: httpsListener.arn,
+                        priority: GRAFANA_RULE_PRIORITY,
+                        conditions: [{ hostHeader: { values: [args.grafanaHost] } }],
+                        actions: [{ type: "forward", targetGroupArn: group.arn }],
+                    },
+                    child(this, args),
+                );
+                this.grafana = { host: args.grafanaHost, targetGroup: group, rule };
             }
-            if (args.grafanaHost) alias(`${name}-${GRAFANA_SERVICE}-alias`, args.grafanaHost);
-        }
 
+            if (zoneId) {
+                // Each host points at the load balancer that holds its rule.
+                const alias = (logical: string, host: string) =>
+                    new aws.route53.Record(logical, { zoneId, name: host, type: "A", aliases: [{ name: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, evaluateTargetHealth: true }] }, child(this, args));
+                for (const serviceName of shard.services) {
+                    alias(`${name}-${serviceName}-alias`, hosts[serviceName]);
+                    if (blueGreen) alias(`${name}-${serviceName}-test-alias`, testHost(hosts[serviceName]));
+                }
+                if (shard.grafana && args.grafanaHost) alias(`${name}-${GRAFANA_SERVICE}-alias`, args.grafanaHost);
+            }
+        }
+        this.loadBalancer = this.loadBalancers[0];
+        this.certificate = this.certificates[0];
+        this.httpsListener = this.httpsListeners[0];
         if (rb.aws.waf) {
             const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
             this.webAcl = new aws.wafv2.WebAcl(
@@ -301,7 +345,8 @@ export class AwsIngress extends pulumi.ComponentResource {
                 },
                 child(this, args),
             );
-            new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn }, child(this, args));
+            // One web ACL guards every load balancer.
+            this.loadBalancers.forEach((lb, k) => new aws.wafv2.WebAclAssociation(k === 0 ? `${name}-waf` : `${name}-lb${k + 1}-waf`, { resourceArn: lb.arn, webAclArn: this.webAcl!.arn }, child(this, args)));
             // WAF only logs to groups whose name starts with aws-waf-logs-.
             const wafLogs = logGroup(this, args, `${name}-waf-logs`, `aws-waf-logs-${args.names.prefix}`, args.logKeyArn);
             new aws.wafv2.WebAclLoggingConfiguration(`${name}-waf-logs`, { resourceArn: this.webAcl.arn, logDestinationConfigs: [wafLogs.arn] }, child(this, args));

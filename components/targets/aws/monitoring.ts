@@ -19,6 +19,8 @@ export interface AlarmDimensions {
     readonly ecsCluster: pulumi.Input<string>;
     readonly ecsServices: Readonly<Record<string, pulumi.Input<string>>>;
     readonly loadBalancer?: pulumi.Input<string>;
+    /** The load balancer (ARN suffix) of each target group, by the `targetGroups` key, where services are spread over several; `loadBalancer` otherwise. */
+    readonly targetGroupLoadBalancers?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Target group ARN suffix by `<service>` or `<service>-<color>`. */
     readonly targetGroups: Readonly<Record<string, pulumi.Input<string>>>;
     /** RDS instance identifier by inventory key (`primary`, `replica-1`). */
@@ -68,8 +70,10 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
     switch (s.kind) {
         case "ecs-service":
             return { ClusterName: d.ecsCluster, ServiceName: need(d.ecsServices[s.service], `ECS service ${s.service}`) };
-        case "target-group":
-            return { LoadBalancer: need(d.loadBalancer, "load balancer"), TargetGroup: need(d.targetGroups[s.color ? `${s.service}-${s.color}` : s.service], `target group of ${s.service}`) };
+        case "target-group": {
+            const key = s.color ? `${s.service}-${s.color}` : s.service;
+            return { LoadBalancer: need(d.targetGroupLoadBalancers?.[key] ?? d.loadBalancer, "load balancer"), TargetGroup: need(d.targetGroups[key], `target group of ${s.service}`) };
+        }
         case "rds-instance":
             return { DBInstanceIdentifier: need(d.rdsInstances[s.instance], `RDS instance ${s.instance}`) };
         case "cache-node":
