@@ -29,7 +29,11 @@ export const DATA_PASSWORDS = {
     postgresApp: { kind: "postgres", suffix: "postgres-app" },
     postgresMonitor: { kind: "postgres", suffix: "postgres-monitor" },
     redis: { kind: "redis", suffix: "redis" },
+    /** The MongoDB administrator's (root, the DocumentDB master): the members, the users step and backups only. */
     mongodb: { kind: "mongodb", suffix: "mongodb" },
+    /** The app's own MongoDB user and the exporters' monitoring one (`capabilities/mongodb-users.ts`). */
+    mongodbApp: { kind: "mongodb", suffix: "mongodb-app" },
+    mongodbMonitor: { kind: "mongodb", suffix: "mongodb-monitor" },
     /** MinIO's root: only where the target runs MinIO. */
     objectStorage: { kind: "objectStorage", suffix: "object-storage", minioOnly: true },
     /** The app's own object-storage login (`objectStorageAppUser`); the root password above stays with the platform. */

@@ -5,6 +5,7 @@ import { kubernetesResources } from "../sizing";
 import { kafkaBootstrap } from "./kafka";
 import { minioEndpoint } from "./minio";
 import { mongoUri } from "./mongodb";
+import { k8sMongoUsers } from "./mongodb-users";
 import { postgresHosts } from "./postgres";
 import { redisUrl } from "./redis";
 import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
@@ -37,6 +38,7 @@ export interface DataPasswords {
     readonly postgres?: string;
     readonly redis?: string;
     readonly mongodb?: string;
+    readonly mongodbApp?: string;
     readonly objectStorage?: string;
     readonly objectStorageApp?: string;
     readonly rabbitmq?: string;
@@ -62,7 +64,8 @@ const CONNECTION_ENV: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<Da
         return { DATABASE_URL: url(postgresHosts(c.n).rw), ...(postgres.readReplicas > 0 ? { DATABASE_READ_URL: url(postgresHosts(c.n).ro) } : {}) };
     },
     redis: (redis, c) => ({ REDIS_URL: redisUrl(c.n, c.password("redis", "redis")), ...(redis.mode === "cluster" ? { REDIS_CLUSTER: "true" } : {}) }),
-    mongodb: (mongodb, c) => ({ MONGODB_URI: mongoUri(c.rb, c.n, c.password("mongodb", "mongodb"), mongodb.database) }),
+    // The app's own user, readWrite on its database only (capabilities/mongodb-users.ts).
+    mongodb: (mongodb, c) => ({ MONGODB_URI: mongoUri(c.rb, c.n, c.password("mongodbApp", "mongodb"), mongodb.database, k8sMongoUsers(c.rb).app) }),
     kafka: (kafka, c) => ({ KAFKA_BROKERS: kafkaBootstrap(c.n), KAFKA_TOPICS: kafka.topics.map((t) => t.name).join(","), KAFKA_CONSUMER_GROUP: kafka.consumerGroups.join(",") }),
     rabbitmq: (_mq, c) => rabbitmqEnv(c.rb, rabbitmqEndpoint(c.n), c.password("rabbitmq", "rabbitmq")),
     objectStorage: (objectStorage, c) => ({

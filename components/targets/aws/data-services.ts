@@ -56,6 +56,8 @@ export interface AwsDataOutputs {
     readonly kafkaAdmin?: aws.secretsmanager.Secret;
     /** The one-off task that creates the database's app and monitoring roles, where it has one. */
     readonly postgresRolesTask?: aws.ecs.TaskDefinition;
+    /** The one-off task that creates DocumentDB's app and monitoring users, where it has one. */
+    readonly documentDbUsersTask?: aws.ecs.TaskDefinition;
     /** The runbook's buckets, by runbook name. */
     readonly buckets?: Readonly<Record<string, aws.s3.Bucket>>;
     /** Bootstrap brokers, where it is Kafka. */
@@ -91,6 +93,8 @@ const postgres: AwsDataService = {
     part: "postgres",
     create: (name, inputs, opts) => {
         const { scope, firewall } = inputs;
+        const appPassword = need(inputs, inputs.secrets.postgresApp, "no generated postgres app password");
+        const monitorPassword = need(inputs, inputs.secrets.postgresMonitor, "no generated postgres monitoring password");
         const db = new AwsPostgres(
             name,
             {
@@ -99,8 +103,8 @@ const postgres: AwsDataService = {
                 securityGroupId: need(inputs, firewall.postgres, "no postgres security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
                 password: need(inputs, inputs.secrets.postgres, "no generated postgres password"),
-                appPassword: need(inputs, inputs.secrets.postgresApp, "no generated postgres app password"),
-                monitorPassword: need(inputs, inputs.secrets.postgresMonitor, "no generated postgres monitoring password"),
+                appPassword,
+                monitorPassword,
                 availabilityZones: inputs.availabilityZones,
                 awsBackupStarts: awsBackupStarts(scope.runbook, "postgres"),
             },
@@ -167,6 +171,8 @@ const mongodb: AwsDataService = {
     part: "documentdb",
     create: (name, inputs, opts) => {
         const { scope, firewall } = inputs;
+        const appPassword = need(inputs, inputs.secrets.data.mongodbApp, "no generated mongodb app password");
+        const monitorPassword = need(inputs, inputs.secrets.data.mongodbMonitor, "no generated mongodb monitoring password");
         const docdb = new AwsDocumentDb(
             name,
             {
@@ -175,6 +181,8 @@ const mongodb: AwsDataService = {
                 securityGroupId: need(inputs, firewall.mongodb, "no mongodb security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
                 password: need(inputs, inputs.secrets.mongodb, "no generated mongodb password"),
+                appPassword,
+                monitorPassword,
                 awsBackupStarts: awsBackupStarts(scope.runbook, "mongodb"),
             },
             opts,
@@ -182,7 +190,10 @@ const mongodb: AwsDataService = {
         return {
             component: docdb,
             endpoints: { mongodb: { host: docdb.cluster.endpoint, port: DATA_PORTS.mongodb } },
-            credentials: { mongodb: docdb.credentials },
+            // The app and the exporters get their own users' secrets; the master's stays with the users task.
+            credentials: { mongodb: docdb.appCredentials },
+            monitorCredentials: { mongodb: docdb.monitorCredentials },
+            documentDbUsersTask: docdb.usersTask,
             restoreTargets: { DocumentDB: { subnetGroupName: docdb.subnetGroup.name, securityGroupId: firewall.mongodb!.id } },
             dimensions: { docdbInstances: docdb.instances.map((i) => i.identifier) },
         };

@@ -240,6 +240,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             prometheusEndpoint: this.monitoring.workspace.prometheusEndpoint,
             kafkaTopicsTask: this.services.topicsTask?.arn,
             postgresRolesTask: data.find((b) => b.postgresRolesTask)?.postgresRolesTask?.arn,
+            documentDbUsersTask: data.find((b) => b.documentDbUsersTask)?.documentDbUsersTask?.arn,
         });
     }
 }
