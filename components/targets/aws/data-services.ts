@@ -9,6 +9,7 @@ import type { RestoreTarget } from "./backups";
 import { AwsDocumentDb } from "./documentdb";
 import { AwsFirewall, DATA_PORTS } from "./firewall";
 import { AwsKafka } from "./kafka";
+import type { OneOffTask } from "./one-off-tasks";
 import type { AlarmDimensions } from "./monitoring";
 import { AwsPostgres } from "./postgres";
 import { AwsRabbitMq } from "./rabbitmq";
@@ -58,6 +59,8 @@ export interface AwsDataOutputs {
     readonly postgresRolesTask?: aws.ecs.TaskDefinition;
     /** The one-off task that creates DocumentDB's app and monitoring users, where it has one. */
     readonly documentDbUsersTask?: aws.ecs.TaskDefinition;
+    /** One-off tasks the platform runs on deploy (AwsOneOffTasks). Defaults to none. */
+    readonly oneOffTasks?: readonly OneOffTask[];
     /** The runbook's buckets, by runbook name. */
     readonly buckets?: Readonly<Record<string, aws.s3.Bucket>>;
     /** Bootstrap brokers, where it is Kafka. */
@@ -117,6 +120,7 @@ const postgres: AwsDataService = {
             credentials: { postgres: db.appCredentials },
             monitorCredentials: { postgres: db.monitorCredentials },
             postgresRolesTask: db.rolesTask,
+            oneOffTasks: [{ part: "postgres-roles", taskDefinition: db.rolesTask, credentials: [appPassword.result, monitorPassword.result], after: [db] }],
             restoreTargets: { RDS: { subnetGroupName: db.subnetGroup.name, securityGroupId: firewall.postgres!.id } },
             dimensions: { rdsInstances: Object.fromEntries([db.primary, ...db.replicas].map((instance, i) => [i === 0 ? "primary" : `replica-${i}`, instance.identifier])) },
         };
@@ -194,6 +198,7 @@ const mongodb: AwsDataService = {
             credentials: { mongodb: docdb.appCredentials },
             monitorCredentials: { mongodb: docdb.monitorCredentials },
             documentDbUsersTask: docdb.usersTask,
+            oneOffTasks: [{ part: "documentdb-users", taskDefinition: docdb.usersTask, credentials: [appPassword.result, monitorPassword.result], after: [docdb] }],
             restoreTargets: { DocumentDB: { subnetGroupName: docdb.subnetGroup.name, securityGroupId: firewall.mongodb!.id } },
             dimensions: { docdbInstances: docdb.instances.map((i) => i.identifier) },
         };
