@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import type * as k8s from "@pulumi/kubernetes";
-import type { Runbook } from "../../runbooks";
+import { requireField, type Runbook } from "../../runbooks";
 import { MONGO_USER_ENV, mongoUsers, mongoUsersScript, type MongoUsers } from "../mongodb-users";
 import { sidecarResources } from "./data-pods";
 import { MONGO_PORT, MONGO_ROOT_USER, MONGO_USERS_KEYS, mongoMembers, mongoUsersSecret, replicaSetName } from "./mongodb";
@@ -20,9 +20,7 @@ type JobSpec = k8s.types.input.batch.v1.JobSpec;
 
 /** The app's, the exporters' and root's logins on Kubernetes. */
 export function k8sMongoUsers(rb: Runbook): MongoUsers {
-    const mongo = rb.data.mongodb;
-    if (!mongo) throw new Error(`${rb.app}: \`data.mongodb\` is required for MongoDB`);
-    return mongoUsers(rb.app, mongo, MONGO_ROOT_USER);
+    return mongoUsers(rb.app, requireField(rb.data.mongodb, rb.app, "data.mongodb"), MONGO_ROOT_USER);
 }
 
 export function mongoUsersJob(n: Names): string {
@@ -51,8 +49,7 @@ export const CREDENTIALS_DIGEST_ANNOTATION = "platform.runbook/credentials-diges
  * It retries while the set is forming.
  */
 export function mongoUsersJobSpec(rb: Runbook, n: Names, digest: string): JobSpec {
-    const mongo = rb.data.mongodb;
-    if (!mongo) throw new Error(`${rb.app}: \`data.mongodb\` is required for MongoDB`);
+    const mongo = requireField(rb.data.mongodb, rb.app, "data.mongodb");
     const users = k8sMongoUsers(rb);
     const uri = `mongodb://${mongoMembers(rb, n).join(",")}/admin?replicaSet=${replicaSetName(n)}`;
     const fromSecret = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
