@@ -15,6 +15,8 @@ export interface PlatformSecretsArgs {
      * are its root and app passwords generated. On AWS, S3 is reached with IAM roles, no password.
      */
     readonly minio: boolean;
+    /** The stack's target: a password marked for some targets only is generated only there. */
+    readonly target: "docker" | "kubernetes" | "aws";
 }
 
 /**
@@ -29,14 +31,21 @@ export const DATA_PASSWORDS = {
     postgresApp: { kind: "postgres", suffix: "postgres-app" },
     postgresMonitor: { kind: "postgres", suffix: "postgres-monitor" },
     redis: { kind: "redis", suffix: "redis" },
+    /** The MongoDB administrator's (root, the DocumentDB master): the members, the users step and backups only. */
     mongodb: { kind: "mongodb", suffix: "mongodb" },
+    /** The app's own MongoDB user and the exporters' monitoring one (`capabilities/mongodb-users.ts`). */
+    mongodbApp: { kind: "mongodb", suffix: "mongodb-app" },
+    mongodbMonitor: { kind: "mongodb", suffix: "mongodb-monitor" },
+    /** Strimzi's SCRAM logins of the app and of KEDA's scaler (`capabilities/kubernetes/kafka-users.ts`); MSK's are made by AwsKafka. */
+    kafkaApp: { kind: "kafka", suffix: "kafka-app", targets: ["kubernetes"] },
+    kafkaScaler: { kind: "kafka", suffix: "kafka-scaler", targets: ["kubernetes"] },
     /** MinIO's root: only where the target runs MinIO. */
     objectStorage: { kind: "objectStorage", suffix: "object-storage", minioOnly: true },
     /** The app's own object-storage login (`objectStorageAppUser`); the root password above stays with the platform. */
     objectStorageApp: { kind: "objectStorage", suffix: "object-storage-app", minioOnly: true },
     /** The app's RabbitMQ user (Docker, Kubernetes, Amazon MQ). */
     rabbitmq: { kind: "rabbitmq", suffix: "rabbitmq" },
-} as const satisfies Record<string, { kind: keyof Runbook["data"]; suffix: string; minioOnly?: boolean }>;
+} as const satisfies Record<string, { kind: keyof Runbook["data"]; suffix: string; minioOnly?: boolean; targets?: readonly PlatformSecretsArgs["target"][] }>;
 
 export type DataPassword = keyof typeof DATA_PASSWORDS;
 
@@ -60,6 +69,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         const made: Partial<Record<DataPassword, random.RandomPassword>> = {};
         for (const [id, entry] of Object.entries(DATA_PASSWORDS) as [DataPassword, (typeof DATA_PASSWORDS)[DataPassword]][]) {
             if (data[entry.kind] === undefined || ("minioOnly" in entry && entry.minioOnly && !args.minio)) continue;
+            if ("targets" in entry && !(entry.targets as readonly string[]).includes(args.target)) continue;
             made[id] = password(entry.suffix);
         }
         this.data = made;

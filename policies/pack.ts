@@ -75,6 +75,7 @@ import { k8sWorkloadReadonlyRoot } from "./kubernetes/workload-readonly-root";
 import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
 import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinition-no-master-credentials";
 import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
+import { k8sKafkaClientAuthentication } from "./kubernetes/kafka-client-authentication";
 import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
 import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-credentials";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
@@ -161,6 +162,7 @@ export const RULES: readonly Rule[] = [
     k8sWorkloadNoMasterCredentials,
     awsEcsTaskDefinitionNoMasterCredentials,
     awsMskClusterClientAuthentication,
+    k8sKafkaClientAuthentication,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

@@ -111,7 +111,8 @@ export function exporterEnv(runbook: Runbook, node: ScrapeNode): { env: Record<s
             return { env: { REDIS_ADDR: `redis://${watches}:${INTERNAL_PORTS.redis}` }, secretEnv: { REDIS_PASSWORD: { secret: "redis", value: (p) => p } } };
         case "mongodb":
             if (!watches) throw new Error(`${runbook.app}: mongodb_exporter needs a member`);
-            return { env: {}, secretEnv: { MONGODB_URI: { secret: "mongodb", value: (p) => mongoMemberUri(watches, p) } } };
+            // The monitoring user (capabilities/mongodb-users.ts), never root.
+            return { env: {}, secretEnv: { MONGODB_URI: { secret: "mongodbMonitor", value: (p) => mongoMemberUri(runbook, watches, p) } } };
         default:
             return { env: {}, secretEnv: {} };
     }

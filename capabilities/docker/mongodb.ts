@@ -1,5 +1,6 @@
 import type { Runbook } from "../../runbooks";
 import { mongodArgs } from "../datastores";
+import { mongoUsers, type MongoUsers } from "../mongodb-users";
 import { INTERNAL_PORTS, mongoMembers, replicaSetName } from "./topology";
 
 /**
@@ -14,6 +15,7 @@ type Mongo = NonNullable<Runbook["data"]["mongodb"]>;
 /** Where `mongodArgs` expects the key file. */
 export const MONGO_KEYFILE_PATH = "/etc/mongo/keyfile";
 export const MONGO_INIT_SCRIPT_PATH = "/opt/platform/rs-init.js";
+export const MONGO_USERS_SCRIPT_PATH = "/opt/platform/users.js";
 export const MONGO_DATA = "/data/db";
 /** The official image's `mongodb` user and group. */
 export const MONGO_UID = "999";
@@ -83,16 +85,32 @@ export function mongoHealthcheckCommand(): string[] {
     return ["CMD-SHELL", `mongosh --quiet --port ${INTERNAL_PORTS.mongodb} --eval "db.adminCommand('ping').ok" | grep -q 1`];
 }
 
-/** The replica set URI the app and the backup job use; `database` in the path, authentication against admin. */
-export function mongoUri(runbook: Runbook, password: string, options: { database?: string } = {}): string {
+/** The app's, the exporters' and the administrator's (root) MongoDB logins on Docker. */
+export function dockerMongoUsers(runbook: Runbook): MongoUsers {
+    return mongoUsers(runbook.app, checkMongo(runbook), MONGO_ROOT_USER);
+}
+
+/** The users step's command: the whole set (it writes on the primary); the credentials come from the environment inside the script. */
+export function mongoUsersCommand(runbook: Runbook): string[] {
+    const hosts = mongoMembers(runbook)
+        .map((h) => `${h}:${INTERNAL_PORTS.mongodb}`)
+        .join(",");
+    return ["mongosh", "--quiet", `mongodb://${hosts}/admin?replicaSet=${replicaSetName(runbook)}`, "--file", MONGO_USERS_SCRIPT_PATH];
+}
+
+/**
+ * The replica set URI: `database` in the path, authentication against admin. The app uses it with
+ * its own user (`dockerMongoUsers(...).app`); the backup job with root, for every database.
+ */
+export function mongoUri(runbook: Runbook, password: string, options: { database?: string; user?: string } = {}): string {
     const hosts = mongoMembers(runbook)
         .map((h) => `${h}:${INTERNAL_PORTS.mongodb}`)
         .join(",");
     const db = options.database ?? "";
-    return `mongodb://${MONGO_ROOT_USER}:${encodeURIComponent(password)}@${hosts}/${db}?replicaSet=${replicaSetName(runbook)}&authSource=admin`;
+    return `mongodb://${options.user ?? MONGO_ROOT_USER}:${encodeURIComponent(password)}@${hosts}/${db}?replicaSet=${replicaSetName(runbook)}&authSource=admin`;
 }
 
-/** One member, directly (exporters watch members one by one). */
-export function mongoMemberUri(member: string, password: string): string {
-    return `mongodb://${MONGO_ROOT_USER}:${encodeURIComponent(password)}@${member}:${INTERNAL_PORTS.mongodb}/admin?directConnection=true`;
+/** One member, directly, as the monitoring user (exporters watch members one by one). */
+export function mongoMemberUri(runbook: Runbook, member: string, password: string): string {
+    return `mongodb://${dockerMongoUsers(runbook).monitor}:${encodeURIComponent(password)}@${member}:${INTERNAL_PORTS.mongodb}/admin?directConnection=true`;
 }

@@ -4,7 +4,7 @@ import type { Runbook, Service } from "../../runbooks";
 import type { SecretEnv } from "./backups";
 import { bootstrapServers } from "./kafka";
 import { minioEndpoint } from "./minio";
-import { mongoUri } from "./mongodb";
+import { dockerMongoUsers, mongoUri } from "./mongodb";
 import { postgresUrl } from "./postgres";
 import { redisUrl } from "./redis";
 import { rabbitmqEnv } from "../rabbitmq";
@@ -58,7 +58,8 @@ const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataK
         env: { REDIS_HOST: HOSTS.redis, REDIS_PORT: `${INTERNAL_PORTS.redis}` },
         secretEnv: { REDIS_PASSWORD: { secret: "redis", value: (p) => p }, REDIS_URL: { secret: "redis", value: (p) => redisUrl(p) } },
     }),
-    mongodb: ({ database }, runbook) => ({ secretEnv: { MONGODB_URI: { secret: "mongodb", value: (p) => mongoUri(runbook, p, { database }) } } }),
+    // The app's own user, readWrite on its database only (capabilities/mongodb-users.ts).
+    mongodb: ({ database }, runbook) => ({ secretEnv: { MONGODB_URI: { secret: "mongodbApp", value: (p) => mongoUri(runbook, p, { database, user: dockerMongoUsers(runbook).app }) } } }),
     kafka: (kafka, runbook) => ({
         env: {
             KAFKA_BROKERS: bootstrapServers(runbook),

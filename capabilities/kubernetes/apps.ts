@@ -5,6 +5,8 @@ import { kubernetesResources } from "../sizing";
 import { kafkaBootstrap } from "./kafka";
 import { minioEndpoint } from "./minio";
 import { mongoUri } from "./mongodb";
+import { k8sMongoUsers } from "./mongodb-users";
+import { kafkaAppEnv, kafkaTriggerAuthentication } from "./kafka-users";
 import { postgresHosts } from "./postgres";
 import { redisUrl } from "./redis";
 import { DATA_ACCESS_LABELS, LABEL, serviceSelector, type Names } from "./names";
@@ -38,6 +40,8 @@ export interface DataPasswords {
     readonly postgres?: string;
     readonly redis?: string;
     readonly mongodb?: string;
+    readonly mongodbApp?: string;
+    readonly kafkaApp?: string;
     readonly objectStorage?: string;
     readonly objectStorageApp?: string;
     readonly rabbitmq?: string;
@@ -63,8 +67,10 @@ const CONNECTION_ENV: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<Da
         return { DATABASE_URL: url(postgresHosts(c.n).rw), ...(postgres.readReplicas > 0 ? { DATABASE_READ_URL: url(postgresHosts(c.n).ro) } : {}) };
     },
     redis: (redis, c) => ({ REDIS_URL: redisUrl(c.n, c.password("redis", "redis")), ...(redis.mode === "cluster" ? { REDIS_CLUSTER: "true" } : {}) }),
-    mongodb: (mongodb, c) => ({ MONGODB_URI: mongoUri(c.rb, c.n, c.password("mongodb", "mongodb"), mongodb.database) }),
-    kafka: (kafka, c) => ({ KAFKA_BROKERS: kafkaBootstrap(c.n), KAFKA_TOPICS: kafka.topics.map((t) => t.name).join(","), KAFKA_CONSUMER_GROUP: kafka.consumerGroups.join(",") }),
+    // The app's own user, readWrite on its database only (capabilities/mongodb-users.ts).
+    mongodb: (mongodb, c) => ({ MONGODB_URI: mongoUri(c.rb, c.n, c.password("mongodbApp", "mongodb"), mongodb.database, k8sMongoUsers(c.rb).app) }),
+    // The app's own SCRAM login, limited by its KafkaUser's ACLs (capabilities/kubernetes/kafka-users.ts).
+    kafka: (_kafka, c) => kafkaAppEnv(c.rb, c.n, c.password("kafkaApp", "kafka")),
     rabbitmq: (_mq, c) => rabbitmqEnv(c.rb, rabbitmqEndpoint(c.n), c.password("rabbitmq", "rabbitmq")),
     objectStorage: (objectStorage, c) => ({
         S3_ENDPOINT: minioEndpoint(c.n),
@@ -205,6 +211,7 @@ export interface ScaledObjectSpec {
         | {
               readonly type: "kafka";
               readonly metadata: { readonly bootstrapServers: string; readonly consumerGroup: string; readonly topic: string; readonly lagThreshold: string; readonly offsetResetPolicy: "latest" | "earliest" };
+              readonly authenticationRef: { readonly name: string };
           }
         | ReturnType<typeof rabbitmqTriggers>[number]
     )[];
@@ -230,7 +237,12 @@ function kafkaTriggers(rb: Runbook, n: Names, svc: Service, kafka: NonNullable<R
     const [group] = kafka.consumerGroups;
     if (!group || kafka.topics.length === 0) throw new Error(`${rb.app}: \`data.kafka.consumerGroups\` and \`data.kafka.topics\` are required for KEDA's Kafka trigger`);
     const lagThreshold = `${kafkaLagThreshold(rb, svc.scaling.min)}`;
-    return kafka.topics.map((t) => ({ type: "kafka" as const, metadata: { bootstrapServers: kafkaBootstrap(n), consumerGroup: group, topic: t.name, lagThreshold, offsetResetPolicy: "latest" as const } }));
+    // KEDA logs in as its own KafkaUser (Describe only), through the TriggerAuthentication.
+    return kafka.topics.map((t) => ({
+        type: "kafka" as const,
+        metadata: { bootstrapServers: kafkaBootstrap(n), consumerGroup: group, topic: t.name, lagThreshold, offsetResetPolicy: "latest" as const },
+        authenticationRef: { name: kafkaTriggerAuthentication(n) },
+    }));
 }
 
 export interface IngressSettings {

@@ -45,10 +45,12 @@ export function kafkaSpec(rb: Runbook, n: Names): KafkaSpec {
     return {
         kafka: {
             version: strimziKafkaVersion(rb),
+            // Every client logs in (SASL/SCRAM) and is held to its KafkaUser's ACLs (capabilities/kubernetes/kafka-users.ts).
             listeners: [
-                { name: "plain", port: KAFKA_PLAIN_PORT, type: "internal", tls: false },
-                { name: "tls", port: 9093, type: "internal", tls: true },
+                { name: "plain", port: KAFKA_PLAIN_PORT, type: "internal", tls: false, authentication: { type: "scram-sha-512" } },
+                { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" } },
             ],
+            authorization: { type: "simple" },
             config: kafkaBrokerConfig(kafka),
             template: { pod: { metadata: { labels: podLabels } } },
         },

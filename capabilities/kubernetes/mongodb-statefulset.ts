@@ -3,7 +3,7 @@ import type { Runbook } from "../../runbooks";
 import { EXPORTERS } from "../alerting/exporters";
 import { PLATFORM_DIR, platformScriptsConfigMap } from "./backups";
 import { sidecarResources } from "./data-pods";
-import { MONGO_DATA, MONGO_EXPORTER_PORT, MONGO_KEYFILE_DIR, MONGO_PORT, MONGO_ROOT_USER, mongodCommand, mongoHeadless, mongoMembers, replicaSetName } from "./mongodb";
+import { MONGO_DATA, MONGO_EXPORTER_PORT, MONGO_KEYFILE_DIR, MONGO_PORT, MONGO_ROOT_USER, MONGO_USERS_KEYS, mongodCommand, mongoHeadless, mongoMembers, mongoUsersSecret, replicaSetName } from "./mongodb";
 import { dataSelector, LABEL, type Names } from "./names";
 import { hardened, IMAGE_UID, podSecurity } from "./security";
 import { MONGODB, mongoVolume } from "./sizing";
@@ -20,8 +20,8 @@ type ServiceSpec = k8s.types.input.core.v1.ServiceSpec;
 type StatefulSetSpec = k8s.types.input.apps.v1.StatefulSetSpec;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
-/** Keys of the members' Secret (`mongoAuthSecret`): the root password, the shared keyfile, the exporter's connection string. */
-export const MONGO_AUTH_KEYS = { password: "password", keyfile: "keyfile", exporterUri: "exporterUri" } as const;
+/** Keys of the members' Secret (`mongoAuthSecret`): the root password and the shared keyfile. The exporter's connection string is the monitoring user's, in `mongoUsersSecret`. */
+export const MONGO_AUTH_KEYS = { password: "password", keyfile: "keyfile" } as const;
 
 /** The Secret the members and the exporter read their credentials from. */
 export function mongoAuthSecret(n: Names): string {
@@ -111,7 +111,8 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                         name: "mongodb-exporter",
                         image: IMAGES.mongodbExporter,
                         args: [...EXPORTERS.mongodb.flags, `--web.listen-address=:${MONGO_EXPORTER_PORT}`],
-                        env: [fromSecret(n, "MONGODB_URI", MONGO_AUTH_KEYS.exporterUri)],
+                        // The monitoring user (capabilities/mongodb-users.ts), never root.
+                        env: [{ name: "MONGODB_URI", valueFrom: { secretKeyRef: { name: mongoUsersSecret(n), key: MONGO_USERS_KEYS.exporterUri } } }],
                         ports: [{ name: "metrics", containerPort: MONGO_EXPORTER_PORT }],
                         resources: sidecarResources(),
                         readinessProbe: { httpGet: { path: "/", port: "metrics" }, periodSeconds: 20 },

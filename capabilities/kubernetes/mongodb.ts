@@ -41,16 +41,19 @@ export function mongodCommand(rb: Runbook, n: Names): string[] {
 }
 
 /**
- * Connection string of the root user over every member. `database` names the app's database (for
- * the app); without it the URI covers every database (for the backup's oplog dump).
+ * Connection string over every member. With `database` it is the app's (its own user, given by
+ * the caller, readWrite on that database); without, root's over every database (the backup's
+ * oplog dump).
  */
-export function mongoUri(rb: Runbook, n: Names, password: string, database?: string): string {
+export function mongoUri(rb: Runbook, n: Names, password: string, database?: string, user: string = MONGO_ROOT_USER): string {
     const hosts = mongoMembers(rb, n).join(",");
     const query = database ? `authSource=admin&replicaSet=${replicaSetName(n)}` : "authSource=admin";
-    return `mongodb://${MONGO_ROOT_USER}:${encodeURIComponent(password)}@${hosts}/${database ?? ""}?${query}`;
+    return `mongodb://${user}:${encodeURIComponent(password)}@${hosts}/${database ?? ""}?${query}`;
 }
 
-/** The exporter talks to its own member only (`directConnection`), so each member is watched. */
-export function mongoExporterUri(password: string): string {
-    return `mongodb://${MONGO_ROOT_USER}:${encodeURIComponent(password)}@127.0.0.1:${MONGO_PORT}/admin?directConnection=true`;
+/** The Secret of the app's and the monitoring user's passwords (read by the users Job) and the exporter's URI (read by the exporter sidecar). */
+export function mongoUsersSecret(n: Names): string {
+    return `${n.mongodb}-users`;
 }
+
+export const MONGO_USERS_KEYS = { app: "appPassword", monitor: "monitorPassword", exporterUri: "exporterUri" } as const;

@@ -1,9 +1,9 @@
 import { CONTAINER, containerName } from "../lib/docker";
 import { finding, label, resourceRule } from "../lib/policy";
-import { envRecord, postgresAdmin, postgresLoginsIn } from "../lib/security";
+import { envRecord, mongoAdmin, mongoLoginsIn, postgresAdmin, postgresLoginsIn } from "../lib/security";
 
-/** Containers that may log in as the administrator: the database server itself and its backup job. */
-const ADMIN_COMPONENTS = ["postgres", "backups"];
+/** Containers that may log in as each database's administrator: the database's own containers (server, init and users steps) and the backup job. */
+const ADMIN_COMPONENTS = { PostgreSQL: ["postgres", "backups"], MongoDB: ["mongodb", "backups"] } as const;
 
 function component(labels: unknown): string | undefined {
     if (!Array.isArray(labels)) return undefined;
@@ -12,23 +12,31 @@ function component(labels: unknown): string | undefined {
 }
 
 /**
- * Least privilege for databases (issue 15): app services and exporters log in as their own roles,
- * never as the PostgreSQL administrator (`data.postgres.user` on Docker). Only the server's
- * container and the backup job may.
+ * Least privilege for databases (issue 15): app services and exporters log in as their own roles
+ * and users, never as the PostgreSQL administrator (`data.postgres.user` on Docker) or MongoDB's
+ * root. Only each database's own containers and the backup job may.
  */
 export const dockerContainerNoMasterCredentials = resourceRule({
     name: "docker-container-no-master-credentials",
-    description: "No container but the PostgreSQL server and its backup job logs in as the PostgreSQL administrator.",
+    description: "No container but a database's own containers and its backup job logs in as the PostgreSQL administrator or MongoDB's root.",
     tier: "security",
     target: "docker",
     types: [CONTAINER],
-    remediationSteps: "Give the container the app's role (PGUSER <user>_app, the postgresApp password) or the monitoring role (<user>_monitor) from capabilities/postgres-roles.ts.",
+    remediationSteps:
+        "Give the container the app's PostgreSQL role (PGUSER <user>_app, the postgresApp password) or the monitoring role (<user>_monitor) from capabilities/postgres-roles.ts, and the app's or the monitoring MongoDB user (mongodbApp, mongodbMonitor) from capabilities/mongodb-users.ts.",
     check: (s, ctx) => {
-        const admin = postgresAdmin(ctx.runbook, "docker");
         const part = component(s.props.labels);
-        if (!admin || (part && ADMIN_COMPONENTS.includes(part))) return [];
-        return postgresLoginsIn(envRecord(s.props.envs))
-            .filter((l) => l.login === admin)
-            .map((l) => finding(`${label(s)} (container ${containerName(s)}, component ${part ?? "unlabelled"}): ${l.variable} logs in to PostgreSQL as the administrator ${admin}; only ${ADMIN_COMPONENTS.join(" and ")} may`));
+        const env = envRecord(s.props.envs);
+        const engines = [
+            { engine: "PostgreSQL" as const, admin: postgresAdmin(ctx.runbook, "docker"), logins: postgresLoginsIn(env) },
+            { engine: "MongoDB" as const, admin: mongoAdmin(ctx.runbook, "docker"), logins: mongoLoginsIn(env) },
+        ];
+        return engines.flatMap(({ engine, admin, logins }) => {
+            const allowed: readonly string[] = ADMIN_COMPONENTS[engine];
+            if (!admin || (part && allowed.includes(part))) return [];
+            return logins
+                .filter((l) => l.login === admin)
+                .map((l) => finding(`${label(s)} (container ${containerName(s)}, component ${part ?? "unlabelled"}): ${l.variable} logs in to ${engine} as the administrator ${admin}; only ${allowed.join(" and ")} may`));
+        });
     },
 });

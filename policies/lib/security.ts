@@ -1,3 +1,5 @@
+import { MONGO_ROOT_USER as DOCKER_MONGO_ROOT } from "../../capabilities/docker/mongodb";
+import { MONGO_ROOT_USER as K8S_MONGO_ROOT } from "../../capabilities/kubernetes/mongodb";
 import type { Runbook } from "../../runbooks";
 import type { Subject } from "./policy";
 
@@ -65,6 +67,30 @@ export function envRecord(env: unknown): Record<string, unknown> {
         } else if (e && typeof e === "object" && typeof (e as any).name === "string") {
             out[(e as any).name] = (e as any).value;
         }
+    }
+    return out;
+}
+
+/**
+ * The MongoDB administrator's login on Docker and Kubernetes, which only the members, the users
+ * step and the backups may use (capabilities/mongodb-users.ts). On AWS it is the DocumentDB
+ * cluster's `masterUsername`, read from the plan.
+ */
+export function mongoAdmin(rb: Pick<Runbook, "data">, target: "docker" | "kubernetes"): string | undefined {
+    if (!rb.data.mongodb) return undefined;
+    return target === "docker" ? DOCKER_MONGO_ROOT : K8S_MONGO_ROOT;
+}
+
+/** Environment variables that name a MongoDB login directly. */
+const MONGO_LOGIN_VARS = ["MONGO_USERNAME", "MONGO_USER", "MONGO_INITDB_ROOT_USERNAME", "MONGO_ADMIN_USERNAME", "MONGO_ROOT_USERNAME"];
+
+/** The MongoDB logins an environment uses: a user variable, or the user part of any `mongodb://` / `mongodb+srv://` URL in a value. */
+export function mongoLoginsIn(env: Readonly<Record<string, unknown>>): { variable: string; login: string }[] {
+    const out: { variable: string; login: string }[] = [];
+    for (const [k, v] of Object.entries(env)) {
+        if (typeof v !== "string") continue;
+        if (MONGO_LOGIN_VARS.includes(k)) out.push({ variable: k, login: v });
+        for (const m of v.matchAll(/mongodb(?:\+srv)?:\/\/([^:@/\s]+)(?::[^@/\s]*)?@/g)) out.push({ variable: k, login: decodeURIComponent(m[1]) });
     }
     return out;
 }

@@ -100,14 +100,14 @@ test("aws-ecs-taskdefinition-no-master-credentials: a service's task may not dep
     const backend = (r: Fake[]) => find(r, "backend");
     const defs = (f: Fake) => JSON.parse(f.props.containerDefinitions);
     await compliantAndBroken(t, "aws-ecs-taskdefinition-no-master-credentials", "bunty-production", fixture, {
-        "the app depends on the master secret": { edit: (r) => (backend(r) as any).dependsOn.push(`urn:pulumi:bunty-production::runbook-platform::${SECRET}::master`), expect: /backend" is run by a service and references the PostgreSQL master's secret master/ },
+        "the app depends on the master secret": { edit: (r) => (backend(r) as any).dependsOn.push(`urn:pulumi:bunty-production::runbook-platform::${SECRET}::master`), expect: /backend" is run by a service and references the database master's secret master/ },
         "the app reads the master's ARN": {
             edit: (r) => {
                 const d = defs(backend(r));
                 d[0].secrets[0].valueFrom = `${ARN("master")}:password::`;
                 backend(r).props.containerDefinitions = JSON.stringify(d);
             },
-            expect: /PGPASSWORD reads the PostgreSQL master's secret/,
+            expect: /PGPASSWORD reads a database master's secret/,
         },
         "the app logs in as the master": {
             edit: (r) => {

@@ -525,6 +525,7 @@ export const SCHEMA_ONLY: Readonly<Record<string, string>> = {
     "aws:kms/key:Key": "rotation and policy",
     "aws:lambda/function:Function": "runtime, handler, role",
     "aws:lambda/permission:Permission": "principal and source ARN",
+    "aws:lambda/invocation:Invocation": "a function name and a JSON input (capabilities/aws/task-runner.ts taskRunInput); replaced when its triggers change",
     "aws:lb/listener:Listener": "certificate on HTTPS",
     "aws:lb/listenerRule:ListenerRule": "priority and conditions",
     "aws:lb/loadBalancer:LoadBalancer": "subnets in two or more AZs (the network spans the runbook's AZs)",

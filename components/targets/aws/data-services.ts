@@ -9,6 +9,7 @@ import type { RestoreTarget } from "./backups";
 import { AwsDocumentDb } from "./documentdb";
 import { AwsFirewall, DATA_PORTS } from "./firewall";
 import { AwsKafka } from "./kafka";
+import type { OneOffTask } from "./one-off-tasks";
 import type { AlarmDimensions } from "./monitoring";
 import { AwsPostgres } from "./postgres";
 import { AwsRabbitMq } from "./rabbitmq";
@@ -56,6 +57,10 @@ export interface AwsDataOutputs {
     readonly kafkaAdmin?: aws.secretsmanager.Secret;
     /** The one-off task that creates the database's app and monitoring roles, where it has one. */
     readonly postgresRolesTask?: aws.ecs.TaskDefinition;
+    /** The one-off task that creates DocumentDB's app and monitoring users, where it has one. */
+    readonly documentDbUsersTask?: aws.ecs.TaskDefinition;
+    /** One-off tasks the platform runs on deploy (AwsOneOffTasks). Defaults to none. */
+    readonly oneOffTasks?: readonly OneOffTask[];
     /** The runbook's buckets, by runbook name. */
     readonly buckets?: Readonly<Record<string, aws.s3.Bucket>>;
     /** Bootstrap brokers, where it is Kafka. */
@@ -91,6 +96,8 @@ const postgres: AwsDataService = {
     part: "postgres",
     create: (name, inputs, opts) => {
         const { scope, firewall } = inputs;
+        const appPassword = need(inputs, inputs.secrets.postgresApp, "no generated postgres app password");
+        const monitorPassword = need(inputs, inputs.secrets.postgresMonitor, "no generated postgres monitoring password");
         const db = new AwsPostgres(
             name,
             {
@@ -99,8 +106,8 @@ const postgres: AwsDataService = {
                 securityGroupId: need(inputs, firewall.postgres, "no postgres security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
                 password: need(inputs, inputs.secrets.postgres, "no generated postgres password"),
-                appPassword: need(inputs, inputs.secrets.postgresApp, "no generated postgres app password"),
-                monitorPassword: need(inputs, inputs.secrets.postgresMonitor, "no generated postgres monitoring password"),
+                appPassword,
+                monitorPassword,
                 availabilityZones: inputs.availabilityZones,
                 awsBackupStarts: awsBackupStarts(scope.runbook, "postgres"),
             },
@@ -113,6 +120,7 @@ const postgres: AwsDataService = {
             credentials: { postgres: db.appCredentials },
             monitorCredentials: { postgres: db.monitorCredentials },
             postgresRolesTask: db.rolesTask,
+            oneOffTasks: [{ part: "postgres-roles", taskDefinition: db.rolesTask, credentials: [appPassword.result, monitorPassword.result], after: [db] }],
             restoreTargets: { RDS: { subnetGroupName: db.subnetGroup.name, securityGroupId: firewall.postgres!.id } },
             dimensions: { rdsInstances: Object.fromEntries([db.primary, ...db.replicas].map((instance, i) => [i === 0 ? "primary" : `replica-${i}`, instance.identifier])) },
         };
@@ -167,6 +175,8 @@ const mongodb: AwsDataService = {
     part: "documentdb",
     create: (name, inputs, opts) => {
         const { scope, firewall } = inputs;
+        const appPassword = need(inputs, inputs.secrets.data.mongodbApp, "no generated mongodb app password");
+        const monitorPassword = need(inputs, inputs.secrets.data.mongodbMonitor, "no generated mongodb monitoring password");
         const docdb = new AwsDocumentDb(
             name,
             {
@@ -175,6 +185,8 @@ const mongodb: AwsDataService = {
                 securityGroupId: need(inputs, firewall.mongodb, "no mongodb security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
                 password: need(inputs, inputs.secrets.mongodb, "no generated mongodb password"),
+                appPassword,
+                monitorPassword,
                 awsBackupStarts: awsBackupStarts(scope.runbook, "mongodb"),
             },
             opts,
@@ -182,7 +194,11 @@ const mongodb: AwsDataService = {
         return {
             component: docdb,
             endpoints: { mongodb: { host: docdb.cluster.endpoint, port: DATA_PORTS.mongodb } },
-            credentials: { mongodb: docdb.credentials },
+            // The app and the exporters get their own users' secrets; the master's stays with the users task.
+            credentials: { mongodb: docdb.appCredentials },
+            monitorCredentials: { mongodb: docdb.monitorCredentials },
+            documentDbUsersTask: docdb.usersTask,
+            oneOffTasks: [{ part: "documentdb-users", taskDefinition: docdb.usersTask, credentials: [appPassword.result, monitorPassword.result], after: [docdb] }],
             restoreTargets: { DocumentDB: { subnetGroupName: docdb.subnetGroup.name, securityGroupId: firewall.mongodb!.id } },
             dimensions: { docdbInstances: docdb.instances.map((i) => i.identifier) },
         };

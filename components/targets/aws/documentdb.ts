@@ -1,28 +1,48 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type * as random from "@pulumi/random";
 import { backupTag } from "../../../capabilities/aws/backups";
-import { connectionUrl } from "../../../capabilities/aws/containers";
+import { CA_VOLUME, connectionUrl } from "../../../capabilities/aws/containers";
+import { documentDbUsers, documentDbUsersContainers } from "../../../capabilities/aws/documentdb-users";
+import { dataImage } from "../../../capabilities/docker/versions";
 import { DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbInstanceClass, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { rdsBackupRetention } from "../../../capabilities/aws/rds";
 import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDatabaseArgs } from "./scope";
+import { backedUpStore, child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
+/** The users task runs one mongosh: Fargate's smallest size. */
+const USERS_TASK_SIZE = { cpu: 256, memory: 512 };
+
 /** DocumentDB's placement, master password (`PlatformSecrets.mongodb`) and the AWS Backup schedules to keep clear of. */
-export type AwsDocumentDbArgs = AwsDatabaseArgs;
+export interface AwsDocumentDbArgs extends AwsDatabaseArgs {
+    /** The app's user's generated password (`PlatformSecrets.mongodbApp`). */
+    readonly appPassword: random.RandomPassword;
+    /** The exporters' monitoring user's generated password (`PlatformSecrets.mongodbMonitor`). */
+    readonly monitorPassword: random.RandomPassword;
+}
 
 /**
  * DocumentDB for the runbook's MongoDB replica set: one instance per replica-set member, TLS
  * required by the cluster parameter group, encrypted storage, deletion protection, a final
  * snapshot, and continuous backups for the runbook's retention (35 days at most; AWS Backup keeps
- * the full retention on the runbook's schedule).
+ * the full retention on the runbook's schedule). The master user is for administration and
+ * backups only: the app and the exporters get their own users' secrets, which the one-off users
+ * task (run with the master secret, idempotent) creates in the cluster.
  */
 export class AwsDocumentDb extends pulumi.ComponentResource {
     public readonly cluster: aws.docdb.Cluster;
     public readonly instances: aws.docdb.ClusterInstance[];
     public readonly parameterGroup: aws.docdb.ClusterParameterGroup;
     public readonly subnetGroup: aws.docdb.SubnetGroup;
+    /** The master user's JSON secret: username, password, host, port, database, url. Administration only. */
     public readonly credentials: aws.secretsmanager.Secret;
+    /** The app's user (readWrite on its database), the same fields. */
+    public readonly appCredentials: aws.secretsmanager.Secret;
+    /** The exporters' monitoring user (clusterMonitor), the same fields. */
+    public readonly monitorCredentials: aws.secretsmanager.Secret;
+    /** The one-off task that creates the app's and the monitoring user as the master user. */
+    public readonly usersTask: aws.ecs.TaskDefinition;
     public readonly maxConnections: number;
 
     constructor(name: string, args: AwsDocumentDbArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -93,6 +113,32 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
             database: mongo.database,
             url: connectionUrl.mongodb(user, password, host, DATA_PORTS.mongodb, mongo.database),
         }));
-        this.registerOutputs({ endpoint: this.cluster.endpoint });
+        const users = documentDbUsers(rb);
+        const userSecret = (part: string, what: string, login: string, password: random.RandomPassword) =>
+            credentialsSecret(this, args, `${name}-${part}-credentials`, `DocumentDB ${what} user (generated)`, password.result, this.cluster.endpoint, (password, host) => ({
+                username: login,
+                password,
+                host,
+                port: DATA_PORTS.mongodb,
+                database: mongo.database,
+                // The users live in admin, as DocumentDB keeps every user.
+                url: connectionUrl.mongodb(login, password, host, DATA_PORTS.mongodb, mongo.database) + "&authSource=admin",
+            }));
+        this.appCredentials = userSecret("app", "app", users.app, args.appPassword);
+        this.monitorCredentials = userSecret("monitor", "monitoring", users.monitor, args.monitorPassword);
+
+        const usersLogs = logGroup(this, args, `${name}-users-logs`, args.names.logGroup("ecs/documentdb-users"), args.kmsKeyArn);
+        const secrets = [this.credentials, this.appCredentials, this.monitorCredentials].map((s) => s.arn);
+        this.usersTask = fargateTask(this, args, `${name}-users`, {
+            family: args.names.taskFamily("documentdb-users"),
+            size: USERS_TASK_SIZE,
+            executionRole: taskExecutionRole(this, args, `${name}-users-execution`, "Pulls mongosh, writes its logs, reads the master and the users' secrets", secrets, args.kmsKeyArn),
+            taskRole: serviceRole(this, args, `${name}-users-task`, "ecs-tasks.amazonaws.com", [], "The DocumentDB users task: no AWS access"),
+            containerDefinitions: pulumi.all([usersLogs.name, this.cluster.endpoint, ...secrets]).apply(([group, host, admin, app, monitor]) =>
+                JSON.stringify(documentDbUsersContainers(rb, { image: dataImage(rb, "mongodb"), logGroup: group, region: args.region, host, port: DATA_PORTS.mongodb, admin, app, monitor })),
+            ),
+            volumes: [{ name: CA_VOLUME }],
+        });
+        this.registerOutputs({ endpoint: this.cluster.endpoint, usersTask: this.usersTask.arn });
     }
 }

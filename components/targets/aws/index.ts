@@ -18,6 +18,7 @@ import { AwsAccessLogs } from "./storage";
 import { AwsKeys } from "./keys";
 import { AwsMonitoring } from "./monitoring";
 import { AwsNetwork } from "./network";
+import { AwsOneOffTasks } from "./one-off-tasks";
 import type { AwsScope } from "./scope";
 import { AwsServices } from "./services";
 import { publicEndpoints } from "../../../capabilities/reachability";
@@ -46,6 +47,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
     public readonly monitoring: AwsMonitoring;
     public readonly collector: AwsCollector;
     public readonly grafana: AwsGrafana;
+    /** Runs the one-off tasks on deploy, where the stack has any. */
+    public readonly oneOffTasks?: AwsOneOffTasks;
     /** The bucket every other bucket's S3 server access logs go to. */
     public readonly accessLogs: AwsAccessLogs;
 
@@ -244,6 +247,28 @@ export class AwsPlatform extends pulumi.ComponentResource {
             opt,
         );
 
+        // The one-off tasks (PostgreSQL roles, DocumentDB users, Kafka topics and ACLs) run on deploy, after what they write to exists.
+        const kafkaComponent = this.dataServices.kafka;
+        const oneOff = [
+            ...data.flatMap((b) => b.oneOffTasks ?? []),
+            ...(this.services.topicsTask && kafkaComponent ? [{ part: "kafka-topics", taskDefinition: this.services.topicsTask, after: [kafkaComponent] }] : []),
+        ];
+        if (oneOff.length) {
+            this.oneOffTasks = new AwsOneOffTasks(
+                `${name}-one-off-tasks`,
+                {
+                    ...scope,
+                    cluster: this.services.cluster,
+                    privateSubnetIds,
+                    securityGroupId: this.firewall.tasks.id,
+                    kmsKeyArn: dataKey,
+                    alarmTopicArn: this.monitoring.topics.warning.arn,
+                    tasks: oneOff,
+                },
+                opt,
+            );
+        }
+
         const published = { ...context.hosts, ...(this.ingress?.grafana ? { grafana: this.ingress.grafana.host } : {}) };
         this.endpoints = pulumi.output(Object.fromEntries(Object.entries(published).map(([svc, host]) => [svc, `https://${host}`])));
         this.registerOutputs({
@@ -252,6 +277,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             prometheusEndpoint: this.monitoring.workspace.prometheusEndpoint,
             kafkaTopicsTask: this.services.topicsTask?.arn,
             postgresRolesTask: data.find((b) => b.postgresRolesTask)?.postgresRolesTask?.arn,
+            documentDbUsersTask: data.find((b) => b.documentDbUsersTask)?.documentDbUsersTask?.arn,
         });
     }
 }

@@ -11,7 +11,7 @@ import { kafkaEnv, kafkaServerProperties, checkKafka } from "../../../capabiliti
 import { dockerLogOptions, lokiConfig } from "../../../capabilities/docker/logging";
 import { backupPlan } from "../../../capabilities/backups/plan";
 import { bucketBackup } from "../../../capabilities/docker/minio";
-import { replicaSetConfig } from "../../../capabilities/docker/mongodb";
+import { dockerMongoUsers, replicaSetConfig } from "../../../capabilities/docker/mongodb";
 import { serviceEnv } from "../../../capabilities/docker/services";
 import { platformLimits } from "../../../capabilities/docker/sizing";
 import { localEndpoints, publishedPorts } from "../../../capabilities/docker/topology";
@@ -146,7 +146,9 @@ test("the app's environment carries credentials only as values built from the ge
     t.is(secretEnv.DATABASE_URL.secret, "postgresApp");
     t.is(secretEnv.DATABASE_URL.value("pw"), `postgres://${app}:pw@postgres:5432/${rb.data.postgres!.database}`);
     t.is(secretEnv.DATABASE_READ_URL.value("pw"), `postgres://${app}:pw@postgres-replica-1:5432/${rb.data.postgres!.database}?target_session_attrs=standby`);
-    t.regex(secretEnv.MONGODB_URI.value("pw"), /^mongodb:\/\/root:pw@mongo-1:27017,mongo-2:27017,mongo-3:27017\/personal_finance\?replicaSet=/);
+    // The app's own MongoDB user, never root (capabilities/mongodb-users.ts).
+    t.is(secretEnv.MONGODB_URI.secret, "mongodbApp");
+    t.true(secretEnv.MONGODB_URI.value("pw").startsWith(`mongodb://${dockerMongoUsers(rb).app}:pw@mongo-1:27017,mongo-2:27017,mongo-3:27017/${rb.data.mongodb!.database}?replicaSet=`));
     t.is(env.KAFKA_BROKERS, "kafka-1:9092,kafka-2:9092,kafka-3:9092");
     t.false(JSON.stringify(env).includes("pw"));
     const pfm = getRunbook("pfm-community");

@@ -212,7 +212,7 @@ test("apps: fail early on an unpinned image, on public hosts without a ClusterIs
 test("object storage: the app gets its own MinIO user limited to the runbook's buckets, never the root user", (t) => {
     const rb = getRunbook("gravitypm");
     const n = names("gravitypm", "gravitypm");
-    const env = appConnectionEnv(rb, n, { redis: "r", mongodb: "m", objectStorage: "root-password", objectStorageApp: "app-password" });
+    const env = appConnectionEnv(rb, n, { redis: "r", mongodb: "m", mongodbApp: "ma", objectStorage: "root-password", objectStorageApp: "app-password" });
     t.is(env.S3_ACCESS_KEY_ID, objectStorageAppUser(rb.app));
     t.is(env.S3_SECRET_ACCESS_KEY, "app-password");
     t.false(JSON.stringify(env).includes("root-password"), "the root password never reaches the app");

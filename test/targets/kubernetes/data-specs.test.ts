@@ -2,7 +2,7 @@ import test from "ava";
 import { createHash } from "crypto";
 import { backupSecrets, PLATFORM_DIR, platformScripts, platformScriptsConfigMap } from "../../../capabilities/kubernetes/backups";
 import { MONGO_AUTH_KEYS, mongoAuthSecret, mongoHeadlessSpec, mongoStatefulSetSpec } from "../../../capabilities/kubernetes/mongodb-statefulset";
-import { mongoHeadless } from "../../../capabilities/kubernetes/mongodb";
+import { MONGO_USERS_KEYS, mongoHeadless, mongoUsersSecret } from "../../../capabilities/kubernetes/mongodb";
 import { names, serviceHost, type Names } from "../../../capabilities/kubernetes/names";
 import { postgresExporterDeploymentSpec, postgresExporterServiceSpec } from "../../../capabilities/kubernetes/postgres-exporter";
 import { clusterSpec, postgresLogins, postgresMonitorSecret } from "../../../capabilities/kubernetes/postgres";
@@ -161,8 +161,10 @@ test("MongoDB StatefulSet: the runbook's members, oplog size and version; keyfil
             for (const e of c.env ?? []) {
                 if (!e.valueFrom) continue;
                 if (e.valueFrom.fieldRef) continue;
-                t.is(e.valueFrom.secretKeyRef.name, mongoAuthSecret(n), `${rb.app} ${c.name} ${e.name}`);
-                t.true(keys.includes(e.valueFrom.secretKeyRef.key), `${rb.app} ${c.name} ${e.name} reads a key the credentials Secret has`);
+                // The exporter logs in as the monitoring user, whose URI is in the users' Secret; root's Secret is the members' alone.
+                const exporter = c.name === "mongodb-exporter";
+                t.is(e.valueFrom.secretKeyRef.name, exporter ? mongoUsersSecret(n) : mongoAuthSecret(n), `${rb.app} ${c.name} ${e.name}`);
+                t.true(exporter ? e.valueFrom.secretKeyRef.key === MONGO_USERS_KEYS.exporterUri : keys.includes(e.valueFrom.secretKeyRef.key), `${rb.app} ${c.name} ${e.name} reads a key its Secret has`);
             }
         }
         const headless: any = mongoHeadlessSpec(n);

@@ -41,6 +41,8 @@ export const K = {
     kafka: "kubernetes:kafka.strimzi.io/v1beta2:Kafka",
     nodePool: "kubernetes:kafka.strimzi.io/v1beta2:KafkaNodePool",
     topic: "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic",
+    kafkaUser: "kubernetes:kafka.strimzi.io/v1beta2:KafkaUser",
+    triggerAuthentication: "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
     scaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
     certificate: "kubernetes:cert-manager.io/v1:Certificate",
     provider: "pulumi:providers:kubernetes",

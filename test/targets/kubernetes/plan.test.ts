@@ -57,8 +57,8 @@ test("one kubernetes provider per stack; every kubernetes resource uses it and h
     }
 });
 
-/** Objects kubernetes-models has no model for, each checked by hand: ScaledObject below, cert-manager's Certificate with the Ingresses. */
-const UNMODELLED: readonly string[] = [K.scaledObject, K.certificate];
+/** Objects kubernetes-models has no model for, each checked by hand: ScaledObject and its TriggerAuthentication below, cert-manager's Certificate with the Ingresses. */
+const UNMODELLED: readonly string[] = [K.scaledObject, K.triggerAuthentication, K.certificate];
 
 test("every Kubernetes object passes kubernetes-models schema validation (ScaledObject and Certificate, which have no model, are checked by hand)", async (t) => {
     let validated = 0;
@@ -117,6 +117,15 @@ test("KEDA ScaledObject (no model): personal-finance-hub's consumer scales out b
                 t.is(trig.metadata.consumerGroup, rb.data.kafka.consumerGroups[0]);
                 t.true(rb.data.kafka.topics.some((tp) => tp.name === trig.metadata.topic));
                 t.regex(trig.metadata.bootstrapServers, /-kafka-bootstrap\..*:9092$/);
+                // KEDA logs in to Kafka (its listeners require SCRAM): a TriggerAuthentication whose keys exist in a planned Secret.
+                const auth = byType(plan(app), K.triggerAuthentication).find((a) => nameOf(a) === trig.authenticationRef?.name);
+                t.truthy(auth, `${app}: the Kafka trigger's TriggerAuthentication ${trig.authenticationRef?.name} is planned`);
+                const refs: { parameter: string; name: string; key: string }[] = props(auth!).spec.secretTargetRef;
+                t.deepEqual(refs.map((r) => r.parameter).sort(), ["password", "sasl", "username"]);
+                for (const r of refs) {
+                    const secret = byType(plan(app), K.secret).find((s) => nameOf(s) === r.name);
+                    t.truthy(secret && r.key in (props(secret).stringData ?? {}), `${app}: ${r.parameter} from ${r.name}/${r.key}`);
+                }
             }
             const hpas = byType(plan(app), K.hpa).filter((h) => props(h).spec.scaleTargetRef.name === spec.scaleTargetRef.name);
             t.is(hpas.length, 0, "KEDA owns the consumer: no HPA");
@@ -513,7 +522,7 @@ test("Redis, MongoDB, Kafka: the runbook's memory policy, replica set and oplog,
             for (const [s, c] of rb.data.redis.save) t.regex(conf, new RegExp(`^save ${s} ${c}$`, "m"));
             const redis = sts.find((s) => s.name.endsWith("redis-statefulset"))!;
             t.is(props(redis).spec.replicas, { standalone: 1, replicated: 2, cluster: 6 }[rb.data.redis.mode]);
-            t.is(byType(plan(app), K.job).length, rb.data.redis.mode === "cluster" ? 1 : 0, "cluster mode is formed by a Job");
+            t.is(byType(plan(app), K.job).filter((j) => nameOf(j).endsWith("-cluster-init")).length, rb.data.redis.mode === "cluster" ? 1 : 0, "cluster mode is formed by a Job");
             t.true(props(redis).spec.volumeClaimTemplates.length === 1, "persistent");
         }
         if (rb.data.mongodb) {

@@ -8,12 +8,16 @@ import {
     MONGO_KEYFILE_PATH,
     MONGO_ROOT_USER,
     MONGO_UID,
+    MONGO_USERS_SCRIPT_PATH,
     checkMongo,
+    dockerMongoUsers,
     mongoHealthcheckCommand,
     mongodCommand,
+    mongoUsersCommand,
     replicaSetInitCommand,
     replicaSetInitScript,
 } from "../../../../capabilities/docker/mongodb";
+import { MONGO_USER_ENV, mongoUsersScript } from "../../../../capabilities/mongodb-users";
 import { mongoMembers } from "../../../../capabilities/docker/topology";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
@@ -29,8 +33,10 @@ export interface MongoReplicaSetArgs {
 
 /**
  * A MongoDB replica set of `data.mongodb.replicaSetMembers` members that authenticate to each
- * other with a generated key file; member 1 creates the root user on its first start, and a
- * one-shot job initiates the set once all members answer.
+ * other with a generated key file; member 1 creates the root user on its first start, a
+ * one-shot job initiates the set once all members answer, and a second one creates or updates the
+ * app's and the exporters' users (`capabilities/mongodb-users.ts`) as root. It runs again whenever
+ * their passwords change (its environment does), and only it, the members and the backups use root.
  */
 export class MongoReplicaSet extends pulumi.ComponentResource {
     /** The members' shared key file content (base64 alphabet, as mongod requires). */
@@ -38,6 +44,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
     public readonly volumes: docker.Volume[];
     public readonly members: docker.Container[];
     public readonly init: docker.Container;
+    /** The one-shot step that creates the app's and the monitoring user. */
+    public readonly users: docker.Container;
 
     constructor(name: string, args: MongoReplicaSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:MongoReplicaSet", name, {}, opts);
@@ -84,6 +92,28 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 oneShot: true,
             },
             this.members,
+        );
+        const users = dockerMongoUsers(rb);
+        this.users = container(
+            this,
+            `${name}-users`,
+            scope,
+            {
+                part: "mongo-users",
+                component: "mongodb",
+                image: ref,
+                aliases: ["mongo-users"],
+                env: { [MONGO_USER_ENV.adminUser]: users.admin },
+                secretEnv: {
+                    [MONGO_USER_ENV.adminPassword]: { secret: "mongodb", value: (p) => p },
+                    [MONGO_USER_ENV.app]: { secret: "mongodbApp", value: (p) => p },
+                    [MONGO_USER_ENV.monitor]: { secret: "mongodbMonitor", value: (p) => p },
+                },
+                command: mongoUsersCommand(rb),
+                uploads: [upload(MONGO_USERS_SCRIPT_PATH, mongoUsersScript(users, checkMongo(rb), "mongodb"))],
+                oneShot: true,
+            },
+            [this.init],
         );
         this.registerOutputs({});
     }

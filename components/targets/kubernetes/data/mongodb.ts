@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { backupSecrets, MONGO_URI_KEY } from "../../../../capabilities/kubernetes/backups";
-import { mongoExporterUri, mongoHeadless, mongoUri } from "../../../../capabilities/kubernetes/mongodb";
+import { MONGO_USERS_KEYS, mongoHeadless, mongoUri, mongoUsersSecret } from "../../../../capabilities/kubernetes/mongodb";
+import { credentialsDigest, mongoMonitorUri, mongoUsersJob, mongoUsersJobSpec } from "../../../../capabilities/kubernetes/mongodb-users";
 import { MONGO_AUTH_KEYS, mongoAuthSecret, mongoHeadlessLabels, mongoHeadlessSpec, mongoStatefulSetSpec } from "../../../../capabilities/kubernetes/mongodb-statefulset";
 import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
 import { LABEL } from "../../../../capabilities/kubernetes/names";
@@ -17,6 +18,9 @@ export interface MongoDbArgs {
     readonly runbook: Runbook;
     /** The root user's generated password (`PlatformSecrets.mongodb`). */
     readonly password: pulumi.Output<string>;
+    /** The app's and the monitoring user's generated passwords (`PlatformSecrets.mongodbApp`, `.mongodbMonitor`). */
+    readonly appPassword: pulumi.Output<string>;
+    readonly monitorPassword: pulumi.Output<string>;
     /** The Prometheus operator's release (ServiceMonitor CRD). */
     readonly monitoringCrds: pulumi.Resource;
     /** What the members need first: the platform scripts ConfigMap they start from. Defaults to none. */
@@ -26,12 +30,17 @@ export interface MongoDbArgs {
 /**
  * MongoDB replica set as a StatefulSet: `replicaSetMembers` members with the runbook's oplog size,
  * auth with a generated root password and keyfile (Secrets), pod 0 forming the set once, and the
- * Percona exporter beside each member. The specs come from
- * capabilities/kubernetes/mongodb-statefulset.ts.
+ * Percona exporter beside each member (as the monitoring user), and a Job that creates the app's
+ * and the monitoring user as root. The specs come from capabilities/kubernetes/mongodb-statefulset.ts
+ * and mongodb-users.ts.
  */
 export class MongoDb extends pulumi.ComponentResource {
     public readonly keyFile: random.RandomPassword;
     public readonly credentials: k8s.core.v1.Secret;
+    /** The app's and the monitoring user's passwords and the exporter's URI. */
+    public readonly userCredentials: k8s.core.v1.Secret;
+    /** Creates or updates both users; replaced (and run again) when a password changes. */
+    public readonly users: k8s.batch.v1.Job;
     public readonly backupCredentials: k8s.core.v1.Secret;
     public readonly headless: k8s.core.v1.Service;
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -39,7 +48,7 @@ export class MongoDb extends pulumi.ComponentResource {
 
     constructor(name: string, args: MongoDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:MongoDb", name, {}, opts);
-        const { scope, runbook, monitoringCrds, password } = args;
+        const { scope, runbook, monitoringCrds, password, appPassword, monitorPassword } = args;
         const { names } = scope;
         requireField(runbook.data.mongodb, runbook.app, "data.mongodb");
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
@@ -54,7 +63,19 @@ export class MongoDb extends pulumi.ComponentResource {
                 stringData: secretData({
                     [MONGO_AUTH_KEYS.password]: password,
                     [MONGO_AUTH_KEYS.keyfile]: pulumi.secret(this.keyFile.result),
-                    [MONGO_AUTH_KEYS.exporterUri]: pulumi.secret(password.apply(mongoExporterUri)),
+                }),
+            },
+            inNs,
+        );
+        this.userCredentials = new k8s.core.v1.Secret(
+            `${name}-user-credentials`,
+            {
+                metadata: meta(scope, mongoUsersSecret(names), "mongodb"),
+                type: "Opaque",
+                stringData: secretData({
+                    [MONGO_USERS_KEYS.app]: appPassword,
+                    [MONGO_USERS_KEYS.monitor]: monitorPassword,
+                    [MONGO_USERS_KEYS.exporterUri]: pulumi.secret(monitorPassword.apply((p) => mongoMonitorUri(runbook, p))),
                 }),
             },
             inNs,
@@ -72,7 +93,18 @@ export class MongoDb extends pulumi.ComponentResource {
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             { metadata: meta(scope, names.mongodb, "mongodb"), spec: mongoStatefulSetSpec(runbook, names, scope.storageClass) },
-            statefulOptions(this, scope, { dependsOn: [this.credentials, this.headless, ...(args.dependsOn ?? [])] }),
+            statefulOptions(this, scope, { dependsOn: [this.credentials, this.userCredentials, this.headless, ...(args.dependsOn ?? [])] }),
+        );
+        // Plain, so the Job's spec stays readable in previews and to the policies: a SHA-256 of two generated passwords reveals neither.
+        const digest = pulumi.unsecret(pulumi.all([appPassword, monitorPassword]).apply(([a, m]) => credentialsDigest(a, m)));
+        this.users = new k8s.batch.v1.Job(
+            `${name}-users`,
+            {
+                metadata: meta(scope, mongoUsersJob(names), "mongodb"),
+                spec: digest.apply((d) => mongoUsersJobSpec(runbook, names, d)),
+            },
+            // A Job's template is immutable: a new digest replaces it, and the fixed name must go first.
+            childOptions(this, scope, { dependsOn: [this.statefulSet, this.credentials, this.userCredentials], deleteBeforeReplace: true }),
         );
         this.serviceMonitor = serviceMonitor(
             this,
@@ -89,5 +121,17 @@ export class MongoDb extends pulumi.ComponentResource {
 export const mongodb: KubernetesDataService = {
     kind: "mongodb",
     create: (name, inputs, opts) =>
-        new MongoDb(name, { scope: inputs.scope, runbook: inputs.runbook, password: inputs.password("mongodb"), monitoringCrds: inputs.monitoringCrds, dependsOn: [inputs.platformScripts] }, opts),
+        new MongoDb(
+            name,
+            {
+                scope: inputs.scope,
+                runbook: inputs.runbook,
+                password: inputs.password("mongodb"),
+                appPassword: inputs.password("mongodbApp"),
+                monitorPassword: inputs.password("mongodbMonitor"),
+                monitoringCrds: inputs.monitoringCrds,
+                dependsOn: [inputs.platformScripts],
+            },
+            opts,
+        ),
 };
