@@ -15,13 +15,26 @@ export type Queue = RabbitMq["queues"][number];
 export const RABBITMQ_PORTS = { amqp: 5672, amqps: 5671, management: 15672, prometheus: 15692 } as const;
 
 /**
- * Where the Prometheus plugin serves one series per queue (`queue` and `vhost` labels). The
- * default `/metrics` aggregates queues away, so queue depth per queue is read here.
+ * Where the Prometheus plugin is scraped. With `prometheus.return_per_object_metrics = true`
+ * (RABBITMQ_PROMETHEUS_CONF, set on every broker the platform runs) `/metrics` serves one series per
+ * queue (`vhost` and `queue` labels) beside the node's memory and disk alarms; without it `/metrics`
+ * aggregates the queues away, and `/metrics/per-object` keeps them but serves no memory or disk
+ * alarm (both checked against a RabbitMQ 3.10 server: test/alerting/fixtures/rabbitmq-metrics.prom).
  */
-export const RABBITMQ_METRICS_PATH = "/metrics/per-object";
+export const RABBITMQ_METRICS_PATH = "/metrics";
+
+/** The plugin's settings on every broker the platform runs (Docker's rabbitmq.conf, the operator's additionalConfig). */
+export const RABBITMQ_PROMETHEUS_CONF = [`prometheus.tcp.port = ${RABBITMQ_PORTS.prometheus}`, "prometheus.return_per_object_metrics = true"] as const;
 
 /** The plugin's per-queue metrics the platform reads: depth (messages ready for delivery) and consumers. */
-export const RABBITMQ_METRICS = { messagesReady: "rabbitmq_queue_messages_ready", consumers: "rabbitmq_queue_consumers" } as const;
+export const RABBITMQ_METRICS = {
+    messagesReady: "rabbitmq_queue_messages_ready",
+    consumers: "rabbitmq_queue_consumers",
+    /** 1 while the node's memory use is above its high watermark: publishers are blocked. */
+    memoryAlarm: "rabbitmq_alarms_memory_used_watermark",
+    /** 1 while the node's free disk is below its limit: publishers are blocked. */
+    diskAlarm: "rabbitmq_alarms_free_disk_space_watermark",
+} as const;
 
 /** The app's RabbitMQ user: its vhost and nothing else. The broker's admin stays with the platform. */
 export function rabbitmqAppUser(app: string): string {
@@ -126,7 +139,7 @@ export function rabbitmqConf(definitionsPath: string): string {
         "loopback_users.guest = true",
         `listeners.tcp.default = ${RABBITMQ_PORTS.amqp}`,
         `management.tcp.port = ${RABBITMQ_PORTS.management}`,
-        `prometheus.tcp.port = ${RABBITMQ_PORTS.prometheus}`,
+        ...RABBITMQ_PROMETHEUS_CONF,
         "",
     ].join("\n");
 }
@@ -144,7 +157,7 @@ export function queueDepthTarget(rb: Runbook, svc: Service): number {
 
 /**
  * The Prometheus scrape job of the brokers the platform runs itself (Docker): the plugin's
- * per-object endpoint, labelled `app` and `component="rabbitmq"` like every data service's series.
+ * per-queue metrics, labelled `app` and `component="rabbitmq"` like every data service's series.
  */
 export function rabbitmqScrapeJob(app: string, targets: readonly string[]): { job_name: string; metrics_path: string; static_configs: { targets: string[]; labels: Record<string, string> }[] } {
     return { job_name: "rabbitmq", metrics_path: RABBITMQ_METRICS_PATH, static_configs: [{ targets: [...targets], labels: { app, component: "rabbitmq" } }] };

@@ -58,7 +58,7 @@ type Data = Runbook["data"];
 
 /**
  * Baseline health per data service kind: one entry per kind with a down signal, its checks from
- * that kind's spec. A kind without an entry (object storage, a queue until it has signals) gets
+ * that kind's spec. A kind without an entry (object storage) gets
  * none; adding one is a table line here.
  */
 const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => Baseline[] } = {
@@ -69,6 +69,18 @@ const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => 
     ],
     redis: () => [down("Redis", "redis_down"), warning("memory", "Redis memory near maxmemory", "redis_memory_usage", "percent", DEFAULTS.redisMemoryWarning)],
     kafka: () => [down("Kafka", "kafka_down")],
+    rabbitmq: () => [
+        down("RabbitMQ", "rabbitmq_down"),
+        {
+            ...down("RabbitMQ", "rabbitmq_resource_alarm"),
+            what: "memory-disk-alarm",
+            title: "RabbitMQ memory or disk alarm blocks publishers (platform default)",
+            reasons: {
+                for: DEFAULTS.dataDownFor.reason,
+                severity: `${DEFAULTS.dataDownSeverity.reason}; a memory or disk alarm blocks every publisher, which to the app is the broker being down`,
+            },
+        },
+    ],
     mongodb: (mongodb) => [
         down("MongoDB", "mongodb_down"),
         warning("connections", "MongoDB connections near the limit", "mongodb_connections_usage", "percent", DEFAULTS.mongoConnectionsWarning),

@@ -2,6 +2,7 @@ import { tierName } from "../backups/plan";
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
 import { metricNaming, IGNORED_FSTYPES, METRICS, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
+import { RABBITMQ_SCENARIOS } from "./rabbitmq";
 
 /**
  * The promtool scenario of each signal: the series an exporter would show when the signal has a
@@ -34,7 +35,7 @@ export interface Scenario {
     /** What is going on, in words, for the test name. */
     readonly story: string;
 }
-interface Setup {
+export interface Setup {
     readonly runbook: Runbook;
     readonly alert: Alert;
     /** The `app` label: the runbook's app, or another app for the scoping check. */
@@ -437,6 +438,8 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
             story: `${total} messages behind over ${kafka.topics[0].partitions} partitions, and a stray console consumer ${stranger.lag} behind`,
         };
     },
+
+    ...RABBITMQ_SCENARIOS,
 
     memory_usage: (s) => ({
         series: s.components.flatMap((c) => {

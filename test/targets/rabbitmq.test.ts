@@ -113,7 +113,7 @@ test("Docker: the official management image at the runbook's version, healthchec
     const prometheus = ofType(plan, "docker:index/container:Container").find((r) => (props(r).uploads as { file: string }[] | undefined)?.some((u) => u.file.endsWith("prometheus.yml")))!;
     const config = YAML.parse((props(prometheus).uploads as { file: string; content: string }[]).find((u) => u.file.endsWith("prometheus.yml"))!.content);
     const job = config.scrape_configs.find((j: any) => j.job_name === "rabbitmq");
-    t.is(job?.metrics_path, "/metrics/per-object");
+    t.is(job?.metrics_path, "/metrics");
     t.deepEqual(job?.static_configs[0].targets, ["rabbitmq:15692"]);
 });
 
@@ -151,7 +151,7 @@ test("Kubernetes: a RabbitmqCluster of the runbook's nodes, its queues as object
     const policy = one(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", (r) => props(r).metadata.name.endsWith("-data-rabbitmq"));
     t.is(props(policy).spec.podSelector.matchLabels["app.kubernetes.io/name"], props(cluster).metadata.name);
     const monitor = one(plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", (r) => props(r).metadata.name === props(cluster).metadata.name);
-    t.is(props(monitor).spec.endpoints[0].path, "/metrics/per-object");
+    t.is(props(monitor).spec.endpoints[0].path, "/metrics");
 });
 
 test("AWS: Amazon MQ for RabbitMQ, private, in its own security group, clustered over three AZs for three nodes, and the worker tracking messages ready per task", (t) => {

@@ -63,7 +63,7 @@ export interface AwsDataOutputs {
     /** Where AWS Backup restore testing restores its recovery points. */
     readonly restoreTargets?: { readonly RDS?: RestoreTarget; readonly DocumentDB?: RestoreTarget };
     /** The CloudWatch dimensions of its alarms. */
-    readonly dimensions?: Partial<Pick<AlarmDimensions, "rdsInstances" | "cacheGroupId" | "docdbInstances" | "kafkaCluster">>;
+    readonly dimensions?: Partial<Pick<AlarmDimensions, "rdsInstances" | "cacheGroupId" | "docdbInstances" | "kafkaCluster" | "rabbitmqBroker">>;
 }
 
 export interface AwsDataService {
@@ -214,7 +214,7 @@ const rabbitmq: AwsDataService = {
             },
             opts,
         );
-        return { component: broker, credentials: { rabbitmq: broker.credentials }, rabbitmqBroker: broker.broker.brokerName };
+        return { component: broker, credentials: { rabbitmq: broker.credentials }, rabbitmqBroker: broker.broker.brokerName, dimensions: { rabbitmqBroker: broker.broker.brokerName } };
     },
 };
 
