@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../cli/harness/runtime";
 import { names as kubernetesNames } from "../../capabilities/kubernetes/names";
 import { topologySpecs } from "../../capabilities/kubernetes/rabbitmq";
-import { queueConsumers } from "../../capabilities/rabbitmq";
+import { MANAGEMENT_ENV, queueConsumers, rabbitmqTopologyScript } from "../../capabilities/rabbitmq";
 import { unreadKeys } from "../providers/chart-values";
 import { chartDir } from "../providers/helm";
 import { runPolicies } from "../../policies/offline";
@@ -170,8 +170,27 @@ test("AWS: Amazon MQ for RabbitMQ, private, in its own security group, clustered
     t.truthy(group, "the broker's group is one of ours");
     const ingress = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => props(r).securityGroupId === sgId);
     t.true(ingress.length > 0);
-    t.deepEqual([...new Set(ingress.map((r) => props(r).fromPort))], [5671], "AMQPS only");
+    const tasksGroup = plan.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name.endsWith("-tasks"))!;
+    t.deepEqual(
+        ingress.map((r) => props(r).fromPort).sort(),
+        [443, 5671, 5671],
+        "AMQPS from the tasks and the collector; the management API (HTTPS) from the tasks only, for the topology task",
+    );
+    t.is(ingress.find((r) => props(r).fromPort === 443)?.props.referencedSecurityGroupId, `${tasksGroup.name}-id`);
     t.true(ingress.every((r) => props(r).referencedSecurityGroupId && !props(r).cidrIpv4), "from our groups, never a CIDR");
+    // The runbook's vhost, the user's permissions and the queues: Amazon MQ makes none of them, the one-off topology task does.
+    const topology = one(plan, "aws:ecs/taskDefinition:TaskDefinition", (r) => props(r).family.endsWith("-rabbitmq-topology"));
+    const [container] = JSON.parse(props(topology).containerDefinitions) as any[];
+    t.deepEqual(container.command, [rabbitmqTopologyScript(RB)]);
+    t.deepEqual(container.environment.map((e: any) => e.name), [MANAGEMENT_ENV.url]);
+    t.regex(container.environment[0].value, /^https:\/\/b-[^/]+\.mq\.[a-z0-9-]+\.amazonaws\.com$/, "the broker's console URL, its management API");
+    const credentials = one(plan, "aws:secretsmanager/secret:Secret", (r) => r.name.endsWith("-rabbitmq-credentials"));
+    t.deepEqual(
+        container.secrets.map((s: any) => s.name).sort(),
+        [MANAGEMENT_ENV.password, MANAGEMENT_ENV.user].sort(),
+    );
+    t.true(container.secrets.every((s: any) => String(s.valueFrom).startsWith(`${credentials.name}-arn`) || String(s.valueFrom).includes(credentials.name)), "the broker user's secret");
+    t.false(JSON.stringify(container).includes("generated-"), "no password in the task definition");
     const policy = one(plan, "aws:appautoscaling/policy:Policy", (r) => r.name.endsWith(`-${WORKER}-queue-depth`));
     const tracking = props(policy).targetTrackingScalingPolicyConfiguration;
     t.is(tracking.targetValue, workerTarget);
