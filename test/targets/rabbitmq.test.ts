@@ -103,6 +103,8 @@ test("Docker: the official management image at the runbook's version, healthchec
     t.true(hashMatches(definitions.users[0].password_hash, `generated-${password.name}`), "the user's hash is RabbitMQ's sha256 of the generated password");
     t.deepEqual(definitions.permissions.map((p: any) => [p.user, p.vhost]), [[definitions.users[0].name, MQ.vhost]]);
     t.regex(upload(".conf").content, /load_definitions = \/etc\/rabbitmq\/definitions\.json/);
+    // Without per-object metrics /metrics aggregates the queues away, and the queue signals read nothing.
+    t.regex(upload(".conf").content, /^prometheus\.return_per_object_metrics = true$/m);
     // The worker gets the URL as a secret environment value, with the vhost and queues in the clear.
     const worker = ofType(plan, "docker:index/container:Container").find((r) => (props(r).labels as { label: string; value: string }[]).some((l) => l.label === "component" && l.value === WORKER))!;
     const envs = props(worker).envs as string[];
@@ -121,6 +123,7 @@ test("Kubernetes: a RabbitmqCluster of the runbook's nodes, its queues as object
     const plan = plans.get("staging")!;
     const cluster = one(plan, "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster");
     t.is(props(cluster).spec.replicas, MQ.nodes);
+    t.regex(props(cluster).spec.rabbitmq.additionalConfig, /^prometheus\.return_per_object_metrics = true$/m, "per-queue series on the scraped /metrics");
     const namespace = one(plan, "kubernetes:core/v1:Namespace", (r) => props(r).metadata.name === props(cluster).metadata.namespace);
     t.is(cluster.options.protect, namespace.options.protect, "protected as the stack's other state");
     const queues = ofType(plan, "kubernetes:rabbitmq.com/v1beta1:Queue").map((r) => props(r).spec);
