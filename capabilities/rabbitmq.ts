@@ -15,13 +15,26 @@ export type Queue = RabbitMq["queues"][number];
 export const RABBITMQ_PORTS = { amqp: 5672, amqps: 5671, management: 15672, prometheus: 15692 } as const;
 
 /**
- * Where the Prometheus plugin serves one series per queue (`queue` and `vhost` labels). The
- * default `/metrics` aggregates queues away, so queue depth per queue is read here.
+ * Where the Prometheus plugin is scraped. With `prometheus.return_per_object_metrics = true`
+ * (RABBITMQ_PROMETHEUS_CONF, set on every broker the platform runs) `/metrics` serves one series per
+ * queue (`vhost` and `queue` labels) beside the node's memory and disk alarms; without it `/metrics`
+ * aggregates the queues away, and `/metrics/per-object` keeps them but serves no memory or disk
+ * alarm (both checked against a RabbitMQ 3.10 server: test/alerting/fixtures/rabbitmq-metrics.prom).
  */
-export const RABBITMQ_METRICS_PATH = "/metrics/per-object";
+export const RABBITMQ_METRICS_PATH = "/metrics";
+
+/** The plugin's settings on every broker the platform runs (Docker's rabbitmq.conf, the operator's additionalConfig). */
+export const RABBITMQ_PROMETHEUS_CONF = [`prometheus.tcp.port = ${RABBITMQ_PORTS.prometheus}`, "prometheus.return_per_object_metrics = true"] as const;
 
 /** The plugin's per-queue metrics the platform reads: depth (messages ready for delivery) and consumers. */
-export const RABBITMQ_METRICS = { messagesReady: "rabbitmq_queue_messages_ready", consumers: "rabbitmq_queue_consumers" } as const;
+export const RABBITMQ_METRICS = {
+    messagesReady: "rabbitmq_queue_messages_ready",
+    consumers: "rabbitmq_queue_consumers",
+    /** 1 while the node's memory use is above its high watermark: publishers are blocked. */
+    memoryAlarm: "rabbitmq_alarms_memory_used_watermark",
+    /** 1 while the node's free disk is below its limit: publishers are blocked. */
+    diskAlarm: "rabbitmq_alarms_free_disk_space_watermark",
+} as const;
 
 /** The app's RabbitMQ user: its vhost and nothing else. The broker's admin stays with the platform. */
 export function rabbitmqAppUser(app: string): string {
@@ -100,6 +113,9 @@ export function rabbitPasswordHash(password: string): string {
     return Buffer.concat([salt, digest]).toString("base64");
 }
 
+/** What the app's user may do in its vhost: everything (configure, write, read every resource). */
+export const APP_PERMISSIONS = { configure: ".*", write: ".*", read: ".*" } as const;
+
 /**
  * The definitions a broker the platform runs itself loads at boot (`load_definitions`): the
  * runbook's vhost, the app's user with rights on it only, and the runbook's queues. Loading them
@@ -111,7 +127,7 @@ export function rabbitmqDefinitions(rb: Runbook, password: string): Record<strin
     return {
         users: [{ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: "rabbit_password_hashing_sha256", tags: [] }],
         vhosts: [{ name: mq.vhost }],
-        permissions: [{ user, vhost: mq.vhost, configure: ".*", write: ".*", read: ".*" }],
+        permissions: [{ user, vhost: mq.vhost, ...APP_PERMISSIONS }],
         queues: mq.queues.map((q) => ({ name: q.name, vhost: mq.vhost, durable: q.durable, auto_delete: false, arguments: queueArguments(q) })),
         exchanges: [],
         bindings: [],
@@ -126,7 +142,7 @@ export function rabbitmqConf(definitionsPath: string): string {
         "loopback_users.guest = true",
         `listeners.tcp.default = ${RABBITMQ_PORTS.amqp}`,
         `management.tcp.port = ${RABBITMQ_PORTS.management}`,
-        `prometheus.tcp.port = ${RABBITMQ_PORTS.prometheus}`,
+        ...RABBITMQ_PROMETHEUS_CONF,
         "",
     ].join("\n");
 }
@@ -144,8 +160,67 @@ export function queueDepthTarget(rb: Runbook, svc: Service): number {
 
 /**
  * The Prometheus scrape job of the brokers the platform runs itself (Docker): the plugin's
- * per-object endpoint, labelled `app` and `component="rabbitmq"` like every data service's series.
+ * per-queue metrics, labelled `app` and `component="rabbitmq"` like every data service's series.
  */
 export function rabbitmqScrapeJob(app: string, targets: readonly string[]): { job_name: string; metrics_path: string; static_configs: { targets: string[]; labels: Record<string, string> }[] } {
     return { job_name: "rabbitmq", metrics_path: RABBITMQ_METRICS_PATH, static_configs: [{ targets: [...targets], labels: { app, component: "rabbitmq" } }] };
+}
+
+/** The environment the management API scripts read: the API's base URL (`https://host` or `http://host:15672`) and an administrator's login. */
+export const MANAGEMENT_ENV = { url: "RABBITMQ_MANAGEMENT_URL", user: "RABBITMQ_ADMIN_USER", password: "RABBITMQ_ADMIN_PASSWORD" } as const;
+
+export interface ManagementRequest {
+    readonly method: "PUT";
+    /** Below `/api/`, names URL-encoded (a vhost `/` is `%2F`). */
+    readonly path: string;
+    readonly body: Record<string, unknown>;
+}
+
+/**
+ * The management API calls that make the runbook's topology on a broker where Pulumi cannot
+ * declare it (Amazon MQ): the vhost, the app user's permissions on it, and the runbook's queues.
+ * Every one is a PUT, idempotent: run again, it changes nothing; a queue that exists with other
+ * arguments fails (RabbitMQ answers 400 for inequivalent arguments) instead of being changed.
+ */
+export function rabbitmqTopologyRequests(rb: Runbook): ManagementRequest[] {
+    const mq = requireRabbitMq(rb);
+    const vhost = encodeURIComponent(mq.vhost);
+    return [
+        { method: "PUT", path: `vhosts/${vhost}`, body: {} },
+        { method: "PUT", path: `permissions/${vhost}/${encodeURIComponent(rabbitmqAppUser(rb.app))}`, body: { ...APP_PERMISSIONS } },
+        ...mq.queues.map((q): ManagementRequest => ({ method: "PUT", path: `queues/${vhost}/${encodeURIComponent(q.name)}`, body: { durable: q.durable, auto_delete: false, arguments: queueArguments(q) } })),
+    ];
+}
+
+/** A word for a POSIX shell: single-quoted, a `'` inside closed, escaped and reopened. */
+export function shellQuote(s: string): string {
+    return `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * POSIX sh (busybox or dash) with curl: `rabbitmq_api METHOD PATH [JSON]` calls the management API
+ * with the administrator's login, sent from a header file (never on a command line), and stops the
+ * script naming the request, the HTTP status and the broker's answer unless it is a 2xx.
+ */
+export const MANAGEMENT_API_SH = [
+    `: "\${${MANAGEMENT_ENV.url}:?the management API's base URL is required in ${MANAGEMENT_ENV.url}}"`,
+    `: "\${${MANAGEMENT_ENV.user}:?an administrator's user name is required in ${MANAGEMENT_ENV.user}}"`,
+    `: "\${${MANAGEMENT_ENV.password}:?the administrator's password is required in ${MANAGEMENT_ENV.password}}"`,
+    "umask 077",
+    'rabbitmq_auth=$(mktemp); rabbitmq_out=$(mktemp); trap \'rm -f "$rabbitmq_auth" "$rabbitmq_out"\' EXIT',
+    `printf 'Authorization: Basic %s\\n' "$(printf '%s:%s' "$${MANAGEMENT_ENV.user}" "$${MANAGEMENT_ENV.password}" | base64 | tr -d '\\n')" > "$rabbitmq_auth"`,
+    "rabbitmq_api() {",
+    `    code=$(curl -sS --retry 5 --retry-connrefused --retry-delay 2 -o "$rabbitmq_out" -w '%{http_code}' -X "$1" -H @"$rabbitmq_auth" -H 'content-type: application/json' \${3:+--data "$3"} "\${${MANAGEMENT_ENV.url}%/}/api/$2") || { echo "$1 /api/$2: no answer from $${MANAGEMENT_ENV.url}" >&2; exit 1; }`,
+    '    case "$code" in 2??) ;; *) echo "$1 /api/$2: HTTP $code: $(cat "$rabbitmq_out")" >&2; exit 1 ;; esac',
+    "}",
+].join("\n");
+
+/** The script the init task runs: the management API helper, then the topology's requests, each named in the log. */
+export function rabbitmqTopologyScript(rb: Runbook): string {
+    return [
+        "set -eu",
+        MANAGEMENT_API_SH,
+        ...rabbitmqTopologyRequests(rb).flatMap((r) => [`echo ${shellQuote(`${r.method} /api/${r.path}`)}`, `rabbitmq_api ${r.method} ${shellQuote(r.path)} ${shellQuote(JSON.stringify(r.body))}`]),
+        "",
+    ].join("\n");
 }

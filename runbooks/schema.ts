@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { rabbitmqSchema } from "./kinds/rabbitmq";
+import { RABBITMQ_SIGNALS, rabbitmqSchema } from "./kinds/rabbitmq";
 import { appendOnlySchema, lifecycleProblems, lifecycleSchema, maintenanceWindowSchema, scaleInSchema, silenceProblems } from "./language";
 import { CronExpressionParser } from "cron-parser";
 
@@ -62,10 +62,7 @@ const convertedSchema = z.record(z.string(), z.string().min(2)).optional();
 export const ALERT_SEVERITIES = ["critical", "warning", "info"] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
-/**
- * What an alert threshold measures. The metrics contract (capabilities/alerting/signals.ts) maps
- * each signal to the PromQL, exporter and CloudWatch metric that read it on every target.
- */
+/** What an alert threshold measures (a kind's own in its module); capabilities/alerting/signals.ts maps each to the PromQL, exporter and CloudWatch metric that read it. */
 export const SIGNALS = {
     service_down: "no replica of an app service answers its /health probe (value: 1 = down)",
     service_replica_down: "one replica of an app service fails its /health probe while others may answer (value: 1 = down)",
@@ -86,6 +83,7 @@ export const SIGNALS = {
     redis_memory_usage: "percent of Redis maxmemory in use",
     kafka_consumer_lag: "messages a consumer group is behind on a topic",
     kafka_down: "Kafka not answering its exporter (value: 1 = down)",
+    ...RABBITMQ_SIGNALS,
     memory_usage: "percent of a container's memory limit in use",
     cpu_usage: "percent of a container's CPU limit in use",
     disk_usage: "percent of a filesystem in use",

@@ -51,6 +51,7 @@ export function presencesOf(rb: Runbook, alert: Alert): { metric: string; matche
         case "mongodb":
             return perComponent(METRICS.mongoUp, false);
         case "kafka":
+        case "rabbitmq":
             return perComponent(METRICS.up, true);
         case "cadvisor":
             return perComponent(METRICS.containerMemory, false);

@@ -75,7 +75,7 @@ type Data = Runbook["data"];
 
 /**
  * Baseline health per data service kind: one entry per kind with a down signal, its checks from
- * that kind's spec. A kind without an entry (object storage, a queue until it has signals) gets
+ * that kind's spec. A kind without an entry (object storage) gets
  * none; adding one is a table line here.
  */
 const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => Baseline[] } = {
@@ -95,6 +95,18 @@ const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => 
             title: "Kafka partitions below min.insync.replicas: acks=all writes refused (platform default)",
             severity: DEFAULTS.kafkaUnderMinIsrSeverity.value,
             reasons: { for: DEFAULTS.dataDownFor.reason, severity: DEFAULTS.kafkaUnderMinIsrSeverity.reason },
+        },
+    ],
+    rabbitmq: () => [
+        down("RabbitMQ", "rabbitmq_down"),
+        {
+            ...down("RabbitMQ", "rabbitmq_resource_alarm"),
+            what: "memory-disk-alarm",
+            title: "RabbitMQ memory or disk alarm blocks publishers (platform default)",
+            reasons: {
+                for: DEFAULTS.dataDownFor.reason,
+                severity: `${DEFAULTS.dataDownSeverity.reason}; a memory or disk alarm blocks every publisher, which to the app is the broker being down`,
+            },
         },
     ],
     mongodb: (mongodb) => [

@@ -31,7 +31,12 @@ export function contractMarkdown(): string {
     };
     const rows = (Object.keys(SIGNAL_SPECS) as Signal[]).map((signal) => {
         const s = SIGNAL_SPECS[signal];
-        const aws = isCloudWatchOnlySignal(signal) ? `CloudWatch ${CLOUDWATCH_METRICS[signal].namespace} ${CLOUDWATCH_METRICS[signal].metric}` : "AMP rule";
+        const aws =
+            s.onlyOn && !s.onlyOn.includes("aws")
+                ? `not evaluated (only ${s.onlyOn.join(", ")})`
+                : isCloudWatchOnlySignal(signal)
+                  ? `CloudWatch ${CLOUDWATCH_METRICS[signal].namespace} ${CLOUDWATCH_METRICS[signal].metric}`
+                  : "AMP rule";
         return `| \`${signal}\` | ${cell(SIGNALS[signal])} | ${s.unit} | ${cell(EXPORTERS[s.exporter].name)} | ${s.metrics(generic.http).map((m) => `\`${m}\``).join(", ")} | ${cell(s.how)} | \`${cell(s.value(generic))}\` | ${s.identity.join(", ")} | ${aws} |`;
     });
     const naming = allRunbooks().map((rb) => {

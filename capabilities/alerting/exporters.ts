@@ -11,7 +11,7 @@ import { SIGNAL_SPECS, alertsOn, queryContext, scopeComponents } from "./signals
  * which metrics, components and probes) an app's alerts and charts need on a target.
  */
 
-export type ExporterId = "blackbox" | "app" | "postgres" | "redis" | "kafka" | "mongodb" | "cadvisor" | "node" | "pushgateway";
+export type ExporterId = "blackbox" | "app" | "postgres" | "redis" | "kafka" | "mongodb" | "rabbitmq" | "cadvisor" | "node" | "pushgateway";
 
 export interface ExporterInfo {
     readonly name: string;
@@ -43,6 +43,12 @@ export const EXPORTERS: Readonly<Record<ExporterId, ExporterInfo>> = {
     },
     redis: { name: "redis_exporter", image: "oliver006/redis_exporter", flags: [], labelling: "static target labels, component=redis" },
     kafka: { name: "kafka_exporter", image: "danielqsj/kafka-exporter", flags: [], labelling: "static target labels, component=kafka" },
+    rabbitmq: {
+        name: "RabbitMQ's built-in Prometheus plugin (rabbitmq_prometheus, port 15692)",
+        image: "the broker's own image (the plugin ships with RabbitMQ)",
+        flags: [],
+        labelling: "scraped on /metrics with return_per_object_metrics (one series per queue, `vhost` and `queue` labels, and the memory and disk alarms); static target labels (Docker) or the ServiceMonitor's (Kubernetes), component=rabbitmq",
+    },
     mongodb: {
         name: "mongodb_exporter (Percona)",
         image: "percona/mongodb_exporter",
@@ -63,6 +69,13 @@ export const EXPORTERS: Readonly<Record<ExporterId, ExporterInfo>> = {
         labelling: "each backup job pushes with grouping labels `app` and `dataset`; scraped with honor_labels",
     },
 };
+
+/** Exporters that are the watched thing itself (the app's /metrics, RabbitMQ's plugin): no exporter container or sidecar runs for them. */
+export const SELF_SERVED = ["app", "rabbitmq"] as const satisfies readonly ExporterId[];
+export type ContainerExporterId = Exclude<ExporterId, (typeof SELF_SERVED)[number]>;
+export function runsAsContainer(id: ExporterId): id is ContainerExporterId {
+    return !(SELF_SERVED as readonly ExporterId[]).includes(id);
+}
 
 export interface ProbeTarget {
     readonly probe: "health" | "tls" | "external";

@@ -209,4 +209,4 @@ export function latencyBuckets(runbook: Runbook, naming: AppMetricNaming = metri
     return [...declared].sort((a, b) => a - b);
 }
 
-export type Family = "api" | "database" | "cache" | "kafka" | "infrastructure" | "business";
+export type Family = "api" | "database" | "cache" | "kafka" | "queue" | "infrastructure" | "business";

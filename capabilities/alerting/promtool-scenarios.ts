@@ -4,6 +4,7 @@ import { metricNaming, IGNORED_FSTYPES, METRICS, httpMetricNames, LATENCY_QUANTI
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
 import { STEP, counter, fmt, gauge, ratio, times, windowRate, type Labels, type Scenario, type Setup, type Side, type Sim } from "./scenario-kit";
 import { HEALTH_SCENARIOS } from "./scenarios-health";
+import { RABBITMQ_SCENARIOS } from "./rabbitmq";
 
 /**
  * The promtool scenario of each signal: the series an exporter would show when the signal has a
@@ -399,6 +400,8 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
             story: `${total} messages behind over ${kafka.topics[0].partitions} partitions, and a stray console consumer ${stranger.lag} behind`,
         };
     },
+
+    ...RABBITMQ_SCENARIOS,
 
     memory_usage: (s) => ({
         series: s.components.flatMap((c) => {

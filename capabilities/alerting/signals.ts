@@ -4,6 +4,7 @@ import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
 import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
+import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { tierName } from "../backups/plan";
 
 /**
@@ -44,7 +45,7 @@ export interface SignalSpec {
     readonly family: Family;
     readonly scope: Scope;
     /** The data service a `data` signal watches when the alert names no subject. */
-    readonly dataService?: "postgres" | "redis" | "kafka" | "mongodb";
+    readonly dataService?: "postgres" | "redis" | "kafka" | "mongodb" | "rabbitmq";
     /** Labels that tell one alert instance from another; the value expression keeps exactly these. */
     readonly identity: readonly string[];
     /**
@@ -61,6 +62,8 @@ export interface SignalSpec {
      * Only Docker probes every replica of a service; elsewhere a service is probed once, through its load balancer.
      */
     readonly onlyOn?: readonly Target[];
+    /** Label matchers for the alert's series where they are narrower than app and component (a RabbitMQ queue signal: the runbook's vhost and queues). */
+    readonly selector?: (runbook: Runbook) => string;
 }
 
 /** The per-second rate over the last scrape interval of the counter selected by `series`. */
@@ -105,7 +108,7 @@ type SignalFacts = Pick<SignalSpec, "unit" | "window" | "metrics" | "how" | "val
 type DataService = NonNullable<SignalSpec["dataService"]>;
 
 /** The family each data service's signals are charted under. */
-const DATA_FAMILY: Readonly<Record<DataService, Family>> = { postgres: "database", mongodb: "database", redis: "cache", kafka: "kafka" };
+const DATA_FAMILY: Readonly<Record<DataService, Family>> = { postgres: "database", mongodb: "database", redis: "cache", kafka: "kafka", rabbitmq: "queue" };
 
 /** Read from blackbox probes: one series per probed service, public host or dependency (`component`), whichever the scope names. */
 function probed(scope: "services" | "tls-services" | "external", family: Family, facts: SignalFacts): SignalSpec {
@@ -285,6 +288,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         how: "1 while any partition of the runbook's topics has fewer in-sync replicas than `data.kafka.minInsyncReplicas`: acks=all producers are refused",
         value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaInSyncReplicas}{${c.sel}, ${kafkaOf(c).topics}} < bool ${kafkaOf(c).minInsync})`,
     }),
+    ...RABBITMQ_SIGNAL_SPECS,
     memory_usage: containerMetric({
         unit: "percent",
         metrics: () => [METRICS.containerMemory, METRICS.containerMemoryLimit],
@@ -363,7 +367,14 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
  * has no cAdvisor or node_exporter; AWS Backup pushes no backup metric). Other signals may get a
  * CloudWatch alarm beside their rule: capabilities/aws/alarms.ts `CLOUDWATCH_ALARM_SIGNALS`.
  */
-export const CLOUDWATCH_ONLY_SIGNALS = ["cpu_usage", "memory_usage", "disk_usage", "backup_age"] as const satisfies readonly Signal[];
+export const CLOUDWATCH_ONLY_SIGNALS = [
+    "cpu_usage",
+    "memory_usage",
+    "disk_usage",
+    "backup_age",
+    // Amazon MQ exposes no Prometheus endpoint to scrape: its per-queue CloudWatch metrics are the queues' signals.
+    ...RABBITMQ_CLOUDWATCH_SIGNALS,
+] as const satisfies readonly Signal[];
 export type CloudWatchOnlySignal = (typeof CLOUDWATCH_ONLY_SIGNALS)[number];
 
 /** The CloudWatch metric (percent of the task's reservation) each of those alarms should read. */
@@ -378,6 +389,7 @@ export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchOnlySignal, { namespa
     // AWS Backup runs the production backups and publishes no Prometheus metric; a backup is
     // overdue when no job completed for the dataset's resources within the threshold's intervals.
     backup_age: { namespace: "AWS/Backup", metric: "NumberOfBackupJobsCompleted", note: "per backup vault; alarm when the sum over (interval × threshold) is below 1, missing data breaching" },
+    ...RABBITMQ_CLOUDWATCH_METRICS,
 };
 
 export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnlySignal {
@@ -442,6 +454,8 @@ export function alertSelector(runbook: Runbook, alert: Alert): string {
         const dep = runbook.externalDependencies.find((d) => d.name === alert.subject);
         return [`app="${runbook.app}"`, oneOf("component", components), `${CLIENT_LABELS.server}="${new URL(dep!.url).hostname}"`].join(", ");
     }
+    const narrower = SIGNAL_SPECS[alert.signal].selector;
+    if (narrower) return narrower(runbook);
     return [`app="${runbook.app}"`, ...(components.length ? [oneOf("component", components)] : [])].join(", ");
 }
 

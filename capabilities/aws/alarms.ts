@@ -3,6 +3,7 @@ import { levelCondition } from "../alerting/levels";
 import { alertName } from "../alerting/rules";
 import { alertsOn, CLOUDWATCH_METRICS } from "../alerting/signals";
 import { backupPlan } from "../backups/plan";
+import { AMAZON_MQ_METRICS } from "./amazonmq";
 import { backupService, type BackupService } from "./backups";
 
 /**
@@ -29,6 +30,7 @@ export type AlarmSubject =
     | { readonly kind: "docdb-instance"; readonly index: number }
     | { readonly kind: "msk-broker"; readonly brokerId: number }
     | { readonly kind: "msk-consumer"; readonly group: string; readonly topic: string }
+    | { readonly kind: "mq-queue"; readonly vhost: string; readonly queue: string }
     | { readonly kind: "certificate" }
     | { readonly kind: "backup-vault"; readonly dataset: Dataset; /** The vault's backup: the dataset, or `<dataset>-<tier>`. */ readonly backup: string; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
 
@@ -52,6 +54,8 @@ export interface AlarmInventory {
     readonly cache?: { readonly members: readonly string[] };
     readonly docdb?: { readonly instances: number; readonly maxConnections: number };
     readonly msk?: { readonly brokers: number; readonly consumers: readonly { readonly group: string; readonly topic: string }[] };
+    /** The Amazon MQ broker's vhost and queues (its metrics are per Broker, VirtualHost and Queue). */
+    readonly rabbitmq?: { readonly vhost: string; readonly queues: readonly string[] };
     /** Whether an ACM certificate is served. */
     readonly certificate: boolean;
     /** AWS Backup vaults, one per dataset, with the dataset's interval. */
@@ -153,6 +157,8 @@ const tgSubjects = (alert: Alert, inv: AlarmInventory) => {
 const rdsSubjects = (inv: AlarmInventory) => (inv.rds?.instances ?? []).map((instance) => ({ kind: "rds-instance" as const, instance }));
 const cacheSubjects = (inv: AlarmInventory) => (inv.cache?.members ?? []).map((member) => ({ kind: "cache-node" as const, member }));
 const docdbSubjects = (inv: AlarmInventory) => Array.from({ length: inv.docdb?.instances ?? 0 }, (_, index) => ({ kind: "docdb-instance" as const, index }));
+const mqQueueSubjects = (inv: AlarmInventory) => (inv.rabbitmq?.queues ?? []).map((queue) => ({ kind: "mq-queue" as const, vhost: inv.rabbitmq!.vhost, queue }));
+const mqQueueMetric = (id: string, metric: string) => m(id, AMAZON_MQ_METRICS.namespace, metric, "Maximum");
 const brokerSubjects = (inv: AlarmInventory) => Array.from({ length: inv.msk?.brokers ?? 0 }, (_, i) => ({ kind: "msk-broker" as const, brokerId: i + 1 }));
 
 const ecsMetric = (signal: "cpu_usage" | "memory_usage") => CLOUDWATCH_METRICS[signal];
@@ -210,6 +216,17 @@ export const CLOUDWATCH_SOURCES: Partial<Record<Signal, (alert: Alert, inv: Alar
                       "IF(m1 > 0 OR m2 < 1, 1, 0)",
                   ),
         ),
+    rabbitmq_queue_depth: (_alert, inv) => mqQueueSubjects(inv).map((s) => std(s, "messages ready in the queue", [mqQueueMetric("m1", AMAZON_MQ_METRICS.messagesReady)])),
+    // Missing consumer data is no consumer reported: FILL keeps a queue with messages and no consumer series breaching.
+    rabbitmq_queue_no_consumer: (_alert, inv) =>
+        mqQueueSubjects(inv).map((s) =>
+            std(
+                s,
+                "1 while the queue has messages ready and no consumer",
+                [mqQueueMetric("m1", AMAZON_MQ_METRICS.messagesReady), mqQueueMetric("m2", AMAZON_MQ_METRICS.consumers)],
+                "IF(m1 > 0 AND FILL(m2, 0) < 1, 1, 0)",
+            ),
+        ),
     certificate_expiry: (_alert, inv) =>
         inv.certificate
             ? [{ subject: { kind: "certificate" }, metrics: [m("m1", "AWS/CertificateManager", "DaysToExpiry", "Minimum")], resolution: DAILY_RESOLUTION_SECONDS, treatMissingData: "missing", what: "days until the ACM certificate expires" }]
@@ -247,6 +264,8 @@ export function subjectSlug(s: AlarmSubject): string {
             return `kafka-broker-${s.brokerId}`;
         case "msk-consumer":
             return `kafka-lag-${clean(s.group)}-${clean(s.topic)}`;
+        case "mq-queue":
+            return `mq-${clean(s.vhost)}-${clean(s.queue)}`;
         case "certificate":
             return "acm";
         case "backup-vault":

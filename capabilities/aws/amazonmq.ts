@@ -17,6 +17,12 @@ export const AMAZON_MQ_RABBITMQ_VERSIONS = ["3.13", "4.0"] as const;
 /** The CloudWatch namespace of Amazon MQ and the per-queue metrics the platform reads (dimensions Broker, VirtualHost, Queue). */
 export const AMAZON_MQ_METRICS = { namespace: "AWS/AmazonMQ", messagesReady: "MessageReadyCount", consumers: "ConsumerCount" } as const;
 
+/** The vhost and queues the broker's per-queue alarms watch; none where the runbook has no RabbitMQ. */
+export function amazonMqAlarmQueues(rb: Runbook): { vhost: string; queues: string[] } | undefined {
+    const mq = rb.data.rabbitmq;
+    return mq && { vhost: mq.vhost, queues: mq.queues.map((q) => q.name) };
+}
+
 export function amazonMqEngineVersion(rb: Runbook): string {
     const mq = requireRabbitMq(rb);
     const minor = mq.version.split(".").slice(0, 2).join(".");

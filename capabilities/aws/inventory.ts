@@ -1,5 +1,6 @@
 import type { Runbook } from "../../runbooks";
 import type { AlarmInventory } from "./alarms";
+import { amazonMqAlarmQueues } from "./amazonmq";
 import { backupRules } from "./backups";
 import { DOCUMENTDB_MAX_CONNECTIONS, documentDbInstanceClass } from "./documentdb";
 import { cacheTopology } from "./elasticache";
@@ -12,6 +13,7 @@ import { RDS_ALLOCATED_STORAGE_GIB, rdsSize } from "./rds";
  */
 export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, string>>): AlarmInventory {
     const { postgres, redis, kafka, mongodb } = rb.data;
+    const amazonMq = amazonMqAlarmQueues(rb);
     const publicServices = rb.services.filter((s) => hosts[s.name]).map((s) => s.name);
     return {
         services: rb.services.map((s) => s.name),
@@ -22,6 +24,7 @@ export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, strin
         ...(redis ? { cache: { members: cacheTopology(redis, rb.aws.availabilityZones).memberSuffixes } } : {}),
         ...(mongodb ? { docdb: { instances: mongodb.replicaSetMembers, maxConnections: DOCUMENTDB_MAX_CONNECTIONS[documentDbInstanceClass(mongodb)] } } : {}),
         ...(kafka ? { msk: { brokers: kafka.brokers, consumers: kafka.consumerGroups.flatMap((group) => kafka.topics.map((t) => ({ group, topic: t.name }))) } } : {}),
+        ...(amazonMq ? { rabbitmq: amazonMq } : {}),
         certificate: publicServices.length > 0,
         backupVaults: backupRules(rb).map((r) => ({ dataset: r.dataset, name: r.name, everySeconds: r.everySeconds })),
     };

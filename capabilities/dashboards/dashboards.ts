@@ -29,11 +29,12 @@ export const DASHBOARD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
     api: ["api"],
     database: ["database", "cache"],
     kafka: ["kafka"],
+    queue: ["queue"],
     business: ["business"],
     overview: [],
 };
 
-const FAMILY_ORDER: readonly Family[] = ["api", "database", "cache", "kafka", "infrastructure", "business"];
+const FAMILY_ORDER: readonly Family[] = ["api", "database", "cache", "kafka", "queue", "infrastructure", "business"];
 
 export const SEVERITY_COLOR: Readonly<Record<AlertSeverity | "ok", string>> = { ok: "green", info: "blue", warning: "orange", critical: "red" };
 

@@ -51,6 +51,9 @@ export function scrapeNodes(runbook: Runbook, requirement: ExporterRequirement):
             return perNode("redis", [HOSTS.redis, ...redisReplicas(runbook)], INTERNAL_PORTS.redisExporter, HOSTS.redisExporter);
         case "mongodb":
             return perNode("mongodb", mongoMembers(runbook), INTERNAL_PORTS.mongodbExporter, HOSTS.mongodbExporter);
+        case "rabbitmq":
+            // The broker serves its own metrics: no exporter container; prometheus.ts scrapes it with its own job.
+            return [];
         case "kafka":
             return [{ exporter: id, host: HOSTS.kafkaExporter, port: INTERNAL_PORTS.kafkaExporter, component: "kafka", instance: "kafka" }];
         case "blackbox":

@@ -2,6 +2,7 @@ import type { Runbook } from "../../runbooks";
 import { dataImage, exporterImage, PLATFORM_IMAGES } from "./versions";
 import { backupJobs } from "./backups";
 import { dockerExporters } from "./exporters";
+import { runsAsContainer } from "../alerting/exporters";
 
 /**
  * Names on the Docker engine and the set of images a stack pulls. Engine names carry the stack
@@ -40,7 +41,7 @@ export function stackImages(runbook: Runbook, appImages: Readonly<Record<string,
     if (data.rabbitmq) refs.push(dataImage(runbook, "rabbitmq"));
     if (data.objectStorage) refs.push(PLATFORM_IMAGES.minio, PLATFORM_IMAGES.mc);
     if (backupJobs(runbook).some((j) => j.image === "mc")) refs.push(PLATFORM_IMAGES.mc);
-    for (const r of dockerExporters(runbook)) if (r.exporter !== "app") refs.push(exporterImage(r.exporter));
+    for (const r of dockerExporters(runbook)) if (runsAsContainer(r.exporter)) refs.push(exporterImage(r.exporter));
     refs.push(PLATFORM_IMAGES.prometheus, PLATFORM_IMAGES.alertmanager, PLATFORM_IMAGES.grafana, PLATFORM_IMAGES.loki, PLATFORM_IMAGES.promtail);
     if (runbook.monitoring.ports.jaeger !== undefined) refs.push(PLATFORM_IMAGES.jaeger);
     return [...new Set(refs)];

@@ -93,6 +93,9 @@ function jobsFor(runbook: Runbook, requirement: ExporterRequirement): ScrapeConf
                     ],
                 },
             ];
+        case "rabbitmq":
+            // Scraped by rabbitmqScrapeJob below: the broker serves its own metrics.
+            return [];
         case "pushgateway":
             // The backup jobs push `app` and `dataset`; honour them over the target's labels.
             return [{ job_name: "pushgateway", honor_labels: true, static_configs: groups() }];

@@ -1,5 +1,5 @@
 import type { Runbook } from "../../runbooks";
-import { EXPORTERS, type ExporterId } from "../alerting/exporters";
+import { EXPORTERS, type ContainerExporterId } from "../alerting/exporters";
 import { GRAFANA_IMAGE } from "../dashboards";
 import { imagePinProblem } from "../images";
 
@@ -22,7 +22,7 @@ export const DATA_IMAGES = {
 } as const satisfies Record<string, Record<string, string>>;
 
 /** Tags of the exporter images the contract names, by exporter id; `app` is the app's own image. */
-export const EXPORTER_TAGS: Readonly<Record<Exclude<ExporterId, "app">, string>> = {
+export const EXPORTER_TAGS: Readonly<Record<ContainerExporterId, string>> = {
     blackbox: "v0.25.0",
     postgres: "v0.15.0",
     redis: "v1.62.0",
@@ -60,7 +60,7 @@ export function dataImage(runbook: Runbook, service: DataService): string {
     return image;
 }
 
-export function exporterImage(id: Exclude<ExporterId, "app">): string {
+export function exporterImage(id: ContainerExporterId): string {
     return `${EXPORTERS[id].image}:${EXPORTER_TAGS[id]}`;
 }
 

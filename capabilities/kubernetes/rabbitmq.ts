@@ -1,5 +1,5 @@
 import type { Runbook } from "../../runbooks";
-import { RABBITMQ_METRICS_PATH, RABBITMQ_PORTS, queueArguments, queueDepthTarget, consumedQueues, rabbitmqAppUser, requireRabbitMq, type AmqpEndpoint } from "../rabbitmq";
+import { RABBITMQ_METRICS_PATH, RABBITMQ_PORTS, RABBITMQ_PROMETHEUS_CONF, queueArguments, queueDepthTarget, consumedQueues, rabbitmqAppUser, requireRabbitMq, type AmqpEndpoint } from "../rabbitmq";
 import type { Service } from "../../runbooks";
 import { serviceHost, type Names } from "./names";
 import { RABBITMQ, VOLUMES } from "./sizing";
@@ -41,7 +41,7 @@ export function rabbitmqClusterSpec(rb: Runbook, n: Names, storageClass: string 
         image: dataImage(rb, "rabbitmq"),
         persistence: { storage: VOLUMES.rabbitmq, ...(storageClass ? { storageClassName: storageClass } : {}) },
         resources: RABBITMQ,
-        rabbitmq: { additionalConfig: ["cluster_partition_handling = pause_minority", "vm_memory_high_watermark.relative = 0.4"].join("\n") },
+        rabbitmq: { additionalConfig: ["cluster_partition_handling = pause_minority", "vm_memory_high_watermark.relative = 0.4", ...RABBITMQ_PROMETHEUS_CONF].join("\n") },
         ...(mq.nodes > 1
             ? {
                   affinity: {
@@ -80,7 +80,7 @@ export function topologySpecs(rb: Runbook, n: Names): { kind: "Vhost" | "User" |
     ];
 }
 
-/** ServiceMonitor endpoint of the operator's client Service: the plugin's per-object metrics on its `prometheus` port. */
+/** ServiceMonitor endpoint of the operator's client Service: the plugin's per-queue metrics on its `prometheus` port. */
 export const RABBITMQ_SCRAPE = { port: "prometheus", path: RABBITMQ_METRICS_PATH } as const;
 
 /** KEDA's RabbitMQ triggers of a consumer: one per queue it consumes, on messages ready (AMQP `QueueLength`). */

@@ -7,6 +7,17 @@ import { z } from "zod";
  * `defaulted` schemas (this module imports nothing from schema.ts, so there is no import cycle).
  */
 
+/**
+ * RabbitMQ's signals, spread into `SIGNALS` (runbooks/schema.ts): what a runbook alert may measure
+ * on its broker. Their metrics and PromQL are in capabilities/alerting/rabbitmq.ts.
+ */
+export const RABBITMQ_SIGNALS = {
+    rabbitmq_down: "a RabbitMQ node not answering (value: 1 = down)",
+    rabbitmq_resource_alarm: "a RabbitMQ node's memory or disk alarm is blocking publishers (value: 1 = alarm)",
+    rabbitmq_queue_depth: "messages ready for delivery in a RabbitMQ queue",
+    rabbitmq_queue_no_consumer: "a RabbitMQ queue has messages ready and no consumer (value: 1 = none)",
+} as const;
+
 /** A queue name as RabbitMQ and the KEDA/CloudWatch dimensions take it: no spaces, no slashes. */
 const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;
 

@@ -53,6 +53,15 @@ const RABBITMQ_REGISTRATIONS: Readonly<Record<string, string>> = {
     "capabilities/kubernetes/security.ts": "its pods' selector and API access",
     "capabilities/kubernetes/sizing.ts": "its volume and pod resources",
     "capabilities/kubernetes/apps.ts": "the app's environment and KEDA's queue triggers",
+    "capabilities/alerting/signals.ts": "its signals (capabilities/alerting/rabbitmq.ts) in SIGNAL_SPECS and the CloudWatch-only list",
+    "capabilities/alerting/baseline.ts": "its baseline health (BASELINES)",
+    "capabilities/alerting/exporters.ts": "its exporter, the broker's own Prometheus plugin (EXPORTERS, SELF_SERVED)",
+    "capabilities/alerting/absence.ts": "the series its absence rules watch (the scrape's up)",
+    "capabilities/alerting/promtool-scenarios.ts": "its signals' promtool scenarios",
+    "capabilities/aws/alarms.ts": "its per-queue CloudWatch alarms (CLOUDWATCH_SOURCES)",
+    "capabilities/aws/inventory.ts": "its queues among what the alarms watch",
+    "components/targets/aws/monitoring.ts": "the Broker dimension of its alarms",
+    "capabilities/docker/exporters.ts": "no exporter node: the broker serves its own metrics",
 };
 
 /** Per-kind branches outside a kind's own modules that predate the extension point: a ceiling per file. */

@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { planStack, type PlannedResource, type StackPlan } from "../../cli/harness/runtime";
 import { names as kubernetesNames } from "../../capabilities/kubernetes/names";
 import { topologySpecs } from "../../capabilities/kubernetes/rabbitmq";
-import { queueConsumers } from "../../capabilities/rabbitmq";
+import { MANAGEMENT_ENV, queueConsumers, rabbitmqTopologyScript } from "../../capabilities/rabbitmq";
 import { unreadKeys } from "../providers/chart-values";
 import { chartDir } from "../providers/helm";
 import { runPolicies } from "../../policies/offline";
@@ -103,6 +103,8 @@ test("Docker: the official management image at the runbook's version, healthchec
     t.true(hashMatches(definitions.users[0].password_hash, `generated-${password.name}`), "the user's hash is RabbitMQ's sha256 of the generated password");
     t.deepEqual(definitions.permissions.map((p: any) => [p.user, p.vhost]), [[definitions.users[0].name, MQ.vhost]]);
     t.regex(upload(".conf").content, /load_definitions = \/etc\/rabbitmq\/definitions\.json/);
+    // Without per-object metrics /metrics aggregates the queues away, and the queue signals read nothing.
+    t.regex(upload(".conf").content, /^prometheus\.return_per_object_metrics = true$/m);
     // The worker gets the URL as a secret environment value, with the vhost and queues in the clear.
     const worker = ofType(plan, "docker:index/container:Container").find((r) => (props(r).labels as { label: string; value: string }[]).some((l) => l.label === "component" && l.value === WORKER))!;
     const envs = props(worker).envs as string[];
@@ -113,7 +115,7 @@ test("Docker: the official management image at the runbook's version, healthchec
     const prometheus = ofType(plan, "docker:index/container:Container").find((r) => (props(r).uploads as { file: string }[] | undefined)?.some((u) => u.file.endsWith("prometheus.yml")))!;
     const config = YAML.parse((props(prometheus).uploads as { file: string; content: string }[]).find((u) => u.file.endsWith("prometheus.yml"))!.content);
     const job = config.scrape_configs.find((j: any) => j.job_name === "rabbitmq");
-    t.is(job?.metrics_path, "/metrics/per-object");
+    t.is(job?.metrics_path, "/metrics");
     t.deepEqual(job?.static_configs[0].targets, ["rabbitmq:15692"]);
 });
 
@@ -121,6 +123,7 @@ test("Kubernetes: a RabbitmqCluster of the runbook's nodes, its queues as object
     const plan = plans.get("staging")!;
     const cluster = one(plan, "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster");
     t.is(props(cluster).spec.replicas, MQ.nodes);
+    t.regex(props(cluster).spec.rabbitmq.additionalConfig, /^prometheus\.return_per_object_metrics = true$/m, "per-queue series on the scraped /metrics");
     const namespace = one(plan, "kubernetes:core/v1:Namespace", (r) => props(r).metadata.name === props(cluster).metadata.namespace);
     t.is(cluster.options.protect, namespace.options.protect, "protected as the stack's other state");
     const queues = ofType(plan, "kubernetes:rabbitmq.com/v1beta1:Queue").map((r) => props(r).spec);
@@ -151,7 +154,7 @@ test("Kubernetes: a RabbitmqCluster of the runbook's nodes, its queues as object
     const policy = one(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", (r) => props(r).metadata.name.endsWith("-data-rabbitmq"));
     t.is(props(policy).spec.podSelector.matchLabels["app.kubernetes.io/name"], props(cluster).metadata.name);
     const monitor = one(plan, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", (r) => props(r).metadata.name === props(cluster).metadata.name);
-    t.is(props(monitor).spec.endpoints[0].path, "/metrics/per-object");
+    t.is(props(monitor).spec.endpoints[0].path, "/metrics");
 });
 
 test("AWS: Amazon MQ for RabbitMQ, private, in its own security group, clustered over three AZs for three nodes, and the worker tracking messages ready per task", (t) => {
@@ -170,8 +173,27 @@ test("AWS: Amazon MQ for RabbitMQ, private, in its own security group, clustered
     t.truthy(group, "the broker's group is one of ours");
     const ingress = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => props(r).securityGroupId === sgId);
     t.true(ingress.length > 0);
-    t.deepEqual([...new Set(ingress.map((r) => props(r).fromPort))], [5671], "AMQPS only");
+    const tasksGroup = plan.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name.endsWith("-tasks"))!;
+    t.deepEqual(
+        ingress.map((r) => props(r).fromPort).sort(),
+        [443, 5671, 5671],
+        "AMQPS from the tasks and the collector; the management API (HTTPS) from the tasks only, for the topology task",
+    );
+    t.is(ingress.find((r) => props(r).fromPort === 443)?.props.referencedSecurityGroupId, `${tasksGroup.name}-id`);
     t.true(ingress.every((r) => props(r).referencedSecurityGroupId && !props(r).cidrIpv4), "from our groups, never a CIDR");
+    // The runbook's vhost, the user's permissions and the queues: Amazon MQ makes none of them, the one-off topology task does.
+    const topology = one(plan, "aws:ecs/taskDefinition:TaskDefinition", (r) => props(r).family.endsWith("-rabbitmq-topology"));
+    const [container] = JSON.parse(props(topology).containerDefinitions) as any[];
+    t.deepEqual(container.command, [rabbitmqTopologyScript(RB)]);
+    t.deepEqual(container.environment.map((e: any) => e.name), [MANAGEMENT_ENV.url]);
+    t.regex(container.environment[0].value, /^https:\/\/b-[^/]+\.mq\.[a-z0-9-]+\.amazonaws\.com$/, "the broker's console URL, its management API");
+    const credentials = one(plan, "aws:secretsmanager/secret:Secret", (r) => r.name.endsWith("-rabbitmq-credentials"));
+    t.deepEqual(
+        container.secrets.map((s: any) => s.name).sort(),
+        [MANAGEMENT_ENV.password, MANAGEMENT_ENV.user].sort(),
+    );
+    t.true(container.secrets.every((s: any) => String(s.valueFrom).startsWith(`${credentials.name}-arn`) || String(s.valueFrom).includes(credentials.name)), "the broker user's secret");
+    t.false(JSON.stringify(container).includes("generated-"), "no password in the task definition");
     const policy = one(plan, "aws:appautoscaling/policy:Policy", (r) => r.name.endsWith(`-${WORKER}-queue-depth`));
     const tracking = props(policy).targetTrackingScalingPolicyConfiguration;
     t.is(tracking.targetValue, workerTarget);

@@ -68,7 +68,7 @@ export interface AwsDataOutputs {
     /** Where AWS Backup restore testing restores its recovery points. */
     readonly restoreTargets?: { readonly RDS?: RestoreTarget; readonly DocumentDB?: RestoreTarget };
     /** The CloudWatch dimensions of its alarms. */
-    readonly dimensions?: Partial<Pick<AlarmDimensions, "rdsInstances" | "cacheGroupId" | "docdbInstances" | "kafkaCluster">>;
+    readonly dimensions?: Partial<Pick<AlarmDimensions, "rdsInstances" | "cacheGroupId" | "docdbInstances" | "kafkaCluster" | "rabbitmqBroker">>;
 }
 
 export interface AwsDataService {
@@ -219,6 +219,7 @@ const rabbitmq: AwsDataService = {
     part: "rabbitmq",
     create: (name, inputs, opts) => {
         const { scope, firewall } = inputs;
+        const password = need(inputs, inputs.secrets.data.rabbitmq, "no generated rabbitmq password");
         const broker = new AwsRabbitMq(
             name,
             {
@@ -226,11 +227,18 @@ const rabbitmq: AwsDataService = {
                 subnetIds: inputs.subnetIds,
                 securityGroupId: need(inputs, firewall.rabbitmq, "no rabbitmq security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
-                password: need(inputs, inputs.secrets.data.rabbitmq, "no generated rabbitmq password"),
+                password,
             },
             opts,
         );
-        return { component: broker, credentials: { rabbitmq: broker.credentials }, rabbitmqBroker: broker.broker.brokerName };
+        return {
+            component: broker,
+            credentials: { rabbitmq: broker.credentials },
+            rabbitmqBroker: broker.broker.brokerName,
+            dimensions: { rabbitmqBroker: broker.broker.brokerName },
+            // Amazon MQ creates only the `/` vhost: the topology task creates the runbook's vhost, permissions and queues.
+            oneOffTasks: [{ part: "rabbitmq-topology", taskDefinition: broker.topologyTask, credentials: [password.result], after: [broker.broker] }],
+        };
     },
 };
 

@@ -4,6 +4,7 @@ import { GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { MSK_CLIENT_PORT, MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT } from "../../../capabilities/aws/msk";
 import { HTTPS_PORT, internetPorts } from "../../../capabilities/egress";
 import { RABBITMQ_PORTS } from "../../../capabilities/rabbitmq";
+import { AMAZON_MQ_MANAGEMENT_PORT } from "../../../capabilities/aws/rabbitmq";
 import { servicePortGroups } from "../../../capabilities/aws/network";
 import { child, type AwsScope } from "./scope";
 
@@ -142,7 +143,11 @@ export class AwsFirewall extends pulumi.ComponentResource {
         if (rb.data.postgres) this.postgres = dataGroup("postgres", [DATA_PORTS.postgres], "RDS PostgreSQL");
         if (rb.data.redis) this.redis = dataGroup("redis", [DATA_PORTS.redis], "ElastiCache Redis");
         if (rb.data.mongodb) this.mongodb = dataGroup("mongodb", [DATA_PORTS.mongodb], "DocumentDB");
-        if (rb.data.rabbitmq) this.rabbitmq = dataGroup("rabbitmq", [RABBITMQ_PORTS.amqps], "Amazon MQ for RabbitMQ (AMQPS)");
+        if (rb.data.rabbitmq) {
+            this.rabbitmq = dataGroup("rabbitmq", [RABBITMQ_PORTS.amqps], "Amazon MQ for RabbitMQ (AMQPS)");
+            // The topology task (run in the tasks group) creates the vhost through the management API.
+            connect(`rabbitmq-management-from-tasks`, this.rabbitmq, "rabbitmq", this.tasks, "tasks", AMAZON_MQ_MANAGEMENT_PORT, "RabbitMQ management API (HTTPS) from the topology task");
+        }
         if (rb.data.kafka) {
             // SASL/SCRAM over TLS, the only client listener; the description stays (changing it replaces the group).
             this.kafka = dataGroup("kafka", [MSK_CLIENT_PORT], "MSK brokers (TLS)");

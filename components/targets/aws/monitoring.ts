@@ -28,6 +28,8 @@ export interface AlarmDimensions {
     readonly cacheGroupId?: string;
     readonly docdbInstances: readonly pulumi.Input<string>[];
     readonly kafkaCluster?: pulumi.Input<string>;
+    /** The Amazon MQ broker's name (its metrics' `Broker` dimension). */
+    readonly rabbitmqBroker?: pulumi.Input<string>;
     readonly certificateArn?: pulumi.Input<string>;
     /** Backup vault names by backup (`postgres`, `postgres-weekly`). */
     readonly vaults: Readonly<Record<string, pulumi.Input<string>>>;
@@ -84,6 +86,8 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
             return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Broker ID": String(s.brokerId) };
         case "msk-consumer":
             return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Consumer Group": s.group, Topic: s.topic };
+        case "mq-queue":
+            return { Broker: need(d.rabbitmqBroker, "Amazon MQ broker"), VirtualHost: s.vhost, Queue: s.queue };
         case "certificate":
             return { CertificateArn: need(d.certificateArn, "certificate") };
         case "backup-vault":

@@ -3,7 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { amazonMqDeploymentMode, amazonMqEngineVersion, amazonMqInstanceType, amazonMqMaintenanceStart, amazonMqSubnets } from "../../../capabilities/aws/amazonmq";
 import { RABBITMQ_PORTS, amqpUrl, queueConsumers, rabbitmqAppUser, requireRabbitMq } from "../../../capabilities/rabbitmq";
-import { credentialsSecret, stateful, type AwsDataServiceArgs } from "./scope";
+import { rabbitmqTopologyContainers } from "../../../capabilities/aws/rabbitmq";
+import { credentialsSecret, fargateTask, logGroup, serviceRole, stateful, taskExecutionRole, type AwsDataServiceArgs } from "./scope";
+
+const TOPOLOGY_TASK_SIZE = { cpu: 256, memory: 512 };
 
 export interface AwsRabbitMqArgs extends AwsDataServiceArgs {
     /** The generated password of the broker's user (`PlatformSecrets` `rabbitmq`). */
@@ -23,6 +26,8 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
     public readonly credentials: aws.secretsmanager.Secret;
     /** The AMQPS host of the broker (the first endpoint's host). */
     public readonly host: pulumi.Output<string>;
+    /** The one-off task that creates the runbook's vhost, the user's permissions on it and the queues (capabilities/aws/rabbitmq.ts). */
+    public readonly topologyTask: aws.ecs.TaskDefinition;
 
     constructor(name: string, args: AwsRabbitMqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:RabbitMq", name, {}, opts);
@@ -61,6 +66,23 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
             password,
             url: amqpUrl({ scheme: "amqps", host, port: RABBITMQ_PORTS.amqps }, rabbitmqAppUser(rb.app), password, mq.vhost),
         }));
-        this.registerOutputs({});
+        // Amazon MQ creates no vhost but `/`: the runbook's, its permissions and queues come from this task, run once
+        // after the first update (docs/aws.md), like the PostgreSQL roles task; the management API answers on the console URL.
+        const managementUrl = this.broker.instances.apply((instances) => {
+            const url = instances?.[0]?.consoleUrl;
+            if (!url) throw new Error(`${rb.app}: Amazon MQ reported no console URL for broker ${args.names.rabbitmq}`);
+            return url;
+        });
+        const topologyLogs = logGroup(this, args, `${name}-topology-logs`, args.names.logGroup("ecs/rabbitmq-topology"), args.kmsKeyArn);
+        this.topologyTask = fargateTask(this, args, `${name}-topology`, {
+            family: args.names.taskFamily("rabbitmq-topology"),
+            size: TOPOLOGY_TASK_SIZE,
+            executionRole: taskExecutionRole(this, args, `${name}-topology-execution`, "Pulls curl, writes its logs, reads the broker user's secret", [this.credentials.arn], args.kmsKeyArn),
+            taskRole: serviceRole(this, args, `${name}-topology-task`, "ecs-tasks.amazonaws.com", [], "The RabbitMQ topology task: no AWS access"),
+            containerDefinitions: pulumi.all([topologyLogs.name, managementUrl, this.credentials.arn]).apply(([group, url, credentials]) =>
+                JSON.stringify(rabbitmqTopologyContainers(rb, { logGroup: group, region: args.region, managementUrl: url, credentials })),
+            ),
+        });
+        this.registerOutputs({ topologyTask: this.topologyTask.arn });
     }
 }

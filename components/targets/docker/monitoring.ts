@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { localAlertmanager, localArtifacts } from "../../../capabilities/docker/artifacts";
 import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters, exporterCommand, exporterEnv, scrapeNodes, type ScrapeNode } from "../../../capabilities/docker/exporters";
+import { runsAsContainer } from "../../../capabilities/alerting/exporters";
 import { GRAFANA_HEALTH_PATH, grafanaDashboardProvider, grafanaEnv } from "../../../capabilities/dashboards";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_PROVISIONING, grafanaDatasources } from "../../../capabilities/docker/grafana";
 import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/versions";
@@ -173,7 +174,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     private exporterSpec(name: string, scope: DockerScope, node: ScrapeNode): ContainerSpec {
         const rb = scope.runbook;
-        if (node.exporter === "app") throw new Error(`${rb.app}: the app's own metrics need no exporter container`);
+        if (!runsAsContainer(node.exporter)) throw new Error(`${rb.app}: ${node.exporter} serves its own metrics and needs no exporter container`);
         const { env, secretEnv } = exporterEnv(rb, node);
         const base: ContainerSpec = {
             part: node.host,

@@ -17,7 +17,7 @@ import { platformLimits } from "../../../capabilities/docker/sizing";
 import { localEndpoints, publishedPorts } from "../../../capabilities/docker/topology";
 import { kafkaBrokerConfig } from "../../../capabilities/datastores";
 import { dockerResources } from "../../../capabilities/sizing";
-import { EXPORTERS } from "../../../capabilities/alerting/exporters";
+import { EXPORTERS, runsAsContainer } from "../../../capabilities/alerting/exporters";
 import { getRunbook, type Dataset, type Runbook } from "../../../runbooks";
 import { APPS, REPO } from "./helpers";
 
@@ -57,7 +57,7 @@ for (const app of APPS) {
             t.true(image.slice(image.lastIndexOf(":") + 1).startsWith(spec.version), `${image} is version ${spec.version}`);
         }
         for (const id of Object.keys(EXPORTERS) as (keyof typeof EXPORTERS)[]) {
-            if (id === "app") continue;
+            if (!runsAsContainer(id)) continue;
             t.is(imageRepository(exporterImage(id)), EXPORTERS[id].image);
             t.true(isPinned(exporterImage(id)));
         }
