@@ -78,6 +78,7 @@ import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy 
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
 import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
+import { awsAlertingPipelineIntact } from "./aws/alerting-pipeline-intact";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -172,6 +173,8 @@ export const RULES: readonly Rule[] = [
     awsRoute53PublicHostReachability,
     // the cloud's quotas
     platformQuotaDefaultLimits,
+    // guards that exist but are switched off outside the checked settings (issue 13)
+    awsAlertingPipelineIntact,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
