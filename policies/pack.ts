@@ -79,6 +79,7 @@ import { platformConfigCredentialsSecret } from "./platform/config-credentials-s
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
 import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
 import { awsAlertingPipelineIntact } from "./aws/alerting-pipeline-intact";
+import { k8sAlertingPipelineEnabled } from "./kubernetes/alerting-pipeline-enabled";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -175,6 +176,7 @@ export const RULES: readonly Rule[] = [
     platformQuotaDefaultLimits,
     // guards that exist but are switched off outside the checked settings (issue 13)
     awsAlertingPipelineIntact,
+    k8sAlertingPipelineEnabled,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
