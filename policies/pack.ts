@@ -80,6 +80,7 @@ import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
 import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
 import { awsAlertingPipelineIntact } from "./aws/alerting-pipeline-intact";
 import { k8sAlertingPipelineEnabled } from "./kubernetes/alerting-pipeline-enabled";
+import { awsBackupSelectionEffective } from "./aws/backup-selection-effective";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -177,6 +178,7 @@ export const RULES: readonly Rule[] = [
     // guards that exist but are switched off outside the checked settings (issue 13)
     awsAlertingPipelineIntact,
     k8sAlertingPipelineEnabled,
+    awsBackupSelectionEffective,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -1,5 +1,5 @@
 import test from "ava";
-import { compliantAndBroken, find, type Fake } from "./helpers";
+import { check, compliantAndBroken, find, type Fake } from "./helpers";
 
 /**
  * aws-alerting-pipeline-intact (issue 13, class A: the alerting pipeline switched off outside the
@@ -82,7 +82,6 @@ test("aws-alerting-pipeline-intact: a critical alert's path from AMP to the page
 });
 
 test("aws-alerting-pipeline-intact: tightening passes (an extra Allow, reserved concurrency above zero, a second heartbeat alarm)", async (t) => {
-    const { check } = await import("./helpers");
     const rs = fixture();
     const p = JSON.parse(statements(rs).policy);
     p.Statement.push({ Sid: "Events", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: arn("critical") });
