@@ -81,6 +81,7 @@ import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
 import { awsAlertingPipelineIntact } from "./aws/alerting-pipeline-intact";
 import { k8sAlertingPipelineEnabled } from "./kubernetes/alerting-pipeline-enabled";
 import { awsBackupSelectionEffective } from "./aws/backup-selection-effective";
+import { k8sBackupJobEffective } from "./kubernetes/backup-job-effective";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -179,6 +180,7 @@ export const RULES: readonly Rule[] = [
     awsAlertingPipelineIntact,
     k8sAlertingPipelineEnabled,
     awsBackupSelectionEffective,
+    k8sBackupJobEffective,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

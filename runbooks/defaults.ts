@@ -106,6 +106,10 @@ export const DEFAULTS = {
         slackDays: 7,
         reason: "the runbook gives no metrics retention and no longer trend review; 31 days, so last month's incidents and a monthly look back stay queryable",
     },
+    backupJobMinSeconds: {
+        value: 600,
+        reason: "a backup job starts a pod, pulls its image, dumps and uploads; a deadline under 10 minutes kills it before any real dataset's dump can finish (the platform gives its jobs 3 hours)",
+    },
     reachabilityDetectionSeconds: {
         value: 90,
         reason: "the runbook's outage duration counts from the first failed request; an outside checker cannot call a host down sooner than Route 53's default detection (3 consecutive failures 30 s apart = 90 s) without paging on one lost packet, so that much more is allowed",
