@@ -82,6 +82,7 @@ import { awsAlertingPipelineIntact } from "./aws/alerting-pipeline-intact";
 import { k8sAlertingPipelineEnabled } from "./kubernetes/alerting-pipeline-enabled";
 import { awsBackupSelectionEffective } from "./aws/backup-selection-effective";
 import { k8sBackupJobEffective } from "./kubernetes/backup-job-effective";
+import { k8sWorkloadPodSecurity } from "./kubernetes/workload-pod-security";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -181,6 +182,7 @@ export const RULES: readonly Rule[] = [
     k8sAlertingPipelineEnabled,
     awsBackupSelectionEffective,
     k8sBackupJobEffective,
+    k8sWorkloadPodSecurity,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
