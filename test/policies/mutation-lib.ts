@@ -10,6 +10,7 @@ import { restoreCadence, scheduledVerifications } from "../../policies/lib/backu
 import { CRONJOB } from "../../policies/lib/kubernetes";
 import { cnpgBackups, cronJobBackups, cronJobCommand } from "../../policies/lib/kubernetes-backups";
 import type { Subject } from "../../policies/lib/policy";
+import { offSwitchMutations } from "./mutation-switches";
 
 /**
  * Mutation testing of the pack: the program builds from a loosened runbook (through the
@@ -444,7 +445,7 @@ async function tryPlan(stack: string, ms: readonly Mutation[]): Promise<StackPla
 export async function runMutations(stack: string, env: Env, app: Parameters<typeof getRunbook>[0], solo = process.env.MUTATIONS_SOLO === "1"): Promise<Result[]> {
     const rb = getRunbook(app);
     const baseline = await planStack(stack);
-    const mutations = [...runbookMutations(rb, env), ...securityMutations(rb, env), ...switchMutations(rb, baseline)];
+    const mutations = [...runbookMutations(rb, env), ...securityMutations(rb, env), ...switchMutations(rb, baseline), ...offSwitchMutations(rb, baseline)];
     const baseReport = await runPolicies(baseline);
     const before = new Set(baseReport.violations.filter((v) => v.level === "mandatory").map((v) => v.message));
     const baseFingerprint = fingerprint(baseline);
