@@ -83,6 +83,8 @@ import { k8sAlertingPipelineEnabled } from "./kubernetes/alerting-pipeline-enabl
 import { awsBackupSelectionEffective } from "./aws/backup-selection-effective";
 import { k8sBackupJobEffective } from "./kubernetes/backup-job-effective";
 import { k8sWorkloadPodSecurity } from "./kubernetes/workload-pod-security";
+import { k8sAutoscalerEffective } from "./kubernetes/autoscaler-effective";
+import { awsAppAutoscalingPolicyEffective } from "./aws/appautoscaling-policy-effective";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -183,6 +185,8 @@ export const RULES: readonly Rule[] = [
     awsBackupSelectionEffective,
     k8sBackupJobEffective,
     k8sWorkloadPodSecurity,
+    k8sAutoscalerEffective,
+    awsAppAutoscalingPolicyEffective,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -106,5 +106,25 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("healthcheck-inverted", REACH, checks, (p) => (p.invertHealthcheck = true), "inverted");
     add("healthcheck-slow", REACH, checks, (p) => (p.failureThreshold = 10), "failureThreshold → 10");
     add("healthcheck-pinned", REACH, checks, (p) => (p.ipAddress = "192.0.2.10"), "ipAddress pinned");
+
+    // E. Pods that reach past their containers, and credentials in clear.
+    const POD = ["k8s-workload-pod-security"];
+    const deployments = of("kubernetes:apps/v1:Deployment", (s) => Array.isArray(s.props.spec?.template?.spec?.containers));
+    add("pod-privileged", POD, deployments, (p) => (p.spec.template.spec.containers[0].securityContext = { ...p.spec.template.spec.containers[0].securityContext, privileged: true }), "privileged");
+    add("pod-host", POD, deployments, (p) => (p.spec.template.spec.hostNetwork = true), "hostNetwork");
+    const podNamespaces = new Set(deployments.map((s) => s.props.metadata?.namespace));
+    add("namespace-pss", POD, of("kubernetes:core/v1:Namespace", (s) => podNamespaces.has(s.props.metadata?.name)), (p) => (p.metadata = { ...p.metadata, labels: { ...p.metadata.labels, "pod-security.kubernetes.io/enforce": "privileged" } }), "enforce → privileged");
+    add("env-credential", ["platform-no-literal-secrets"], jobs.filter((s) => container0(s.props)?.env?.some((e: Record<string, any>) => e.name === "PGPASSWORD")), (p) => setEnv(p, "PGPASSWORD", "hunter2hunter2"), "PGPASSWORD → a literal");
+
+    // D. Scaling that cannot scale.
+    const SCALE = ["k8s-autoscaler-effective"];
+    const hpas = of("kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    add("hpa-disabled", SCALE, hpas, (p) => (p.spec = { ...p.spec, behavior: { scaleUp: { selectPolicy: "Disabled" } } }), "scaleUp disabled");
+    add("hpa-target", SCALE, hpas, (p) => (p.spec = { ...p.spec, scaleTargetRef: { ...p.spec.scaleTargetRef, name: `${p.spec.scaleTargetRef?.name}-old` } }), "scaleTargetRef → a workload not of the stack");
+    add("keda-paused", SCALE, of("kubernetes:keda.sh/v1alpha1:ScaledObject"), (p) => (p.metadata = { ...p.metadata, annotations: { ...p.metadata?.annotations, "autoscaling.keda.sh/paused": "true" } }), "paused");
+    const AAS = ["aws-appautoscaling-policy-effective"];
+    const aas = of("aws:appautoscaling/policy:Policy");
+    add("aas-resource", AAS, aas, (p) => (p.resourceId = `${p.resourceId}-old`), "resourceId → a service not of the stack");
+    add("aas-cooldown", AAS, aas.filter((s) => s.props.targetTrackingScalingPolicyConfiguration), (p) => (p.targetTrackingScalingPolicyConfiguration = { ...p.targetTrackingScalingPolicyConfiguration, scaleOutCooldown: 3600 }), "scaleOutCooldown → 3600");
     return out;
 }
