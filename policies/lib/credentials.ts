@@ -181,12 +181,14 @@ export function literalReason(value: string, ctx: Pick<StackContext, "stack" | "
 }
 
 /**
- * Why a credential environment variable's value is in clear even when no list knows it: every
- * target can hand a container a credential by reference (Kubernetes `valueFrom.secretKeyRef`, ECS
- * `secrets`, Docker a `*_FILE` path to a mounted secret), so a non-empty literal in a variable named
- * as a credential (PASSWORD, SECRET, TOKEN, KEY…) is one written into the stack.
+ * Why a credential environment variable's value is in clear even when no list knows it: Kubernetes
+ * and ECS hand a container a credential by reference (Kubernetes `valueFrom.secretKeyRef`, ECS
+ * `secrets`), so a non-empty literal in a variable named as a credential (PASSWORD, SECRET, TOKEN,
+ * KEY…) is one written into the stack. Not on Docker, whose env strings carry the Pulumi secret itself.
  */
-export function envLiteralReason(c: Pick<Candidate, "why" | "value">): string | undefined {
+export function envLiteralReason(c: Pick<Candidate, "why" | "value">, type: string): string | undefined {
+    // Docker's provider takes env only as KEY=value strings: the engine shows a Pulumi secret there unwrapped, like a literal, so nothing tells them apart.
+    if (type.startsWith("docker:")) return undefined;
     if (!c.why.startsWith("environment variable") || c.value.trim() === "") return undefined;
-    return "a literal value where a reference belongs (valueFrom.secretKeyRef on Kubernetes, secrets on ECS, a *_FILE path on Docker)";
+    return "a literal value where a reference belongs (valueFrom.secretKeyRef on Kubernetes, secrets on ECS)";
 }
