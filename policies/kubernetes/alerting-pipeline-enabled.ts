@@ -1,5 +1,5 @@
-import { durationSeconds, type Runbook } from "../../runbooks";
-import { finding, label, provenance, stackRule, type Finding, type Subject } from "../lib/policy";
+import { finding, label, stackRule, type Finding, type Subject } from "../lib/policy";
+import { quickestLevel, selects, type Labels } from "../lib/selectors";
 import { unpagedEnv } from "../lib/routing";
 import { absentTarget, ofType } from "../lib/targets";
 import { isUnknown } from "../lib/inputs";
@@ -14,41 +14,8 @@ const CHART = "kube-prometheus-stack";
 /** The chart's evaluation interval when its values set none (prometheusSpec.evaluationInterval, kube-prometheus-stack 65). */
 const CHART_EVALUATION_INTERVAL = "30s";
 
-type Labels = Record<string, string>;
-
-/** A Kubernetes label selector (matchLabels + matchExpressions) against labels; an empty selector selects everything. */
-export function selects(selector: Record<string, any>, labels: Labels): boolean {
-    const matchLabels = isRecord(selector.matchLabels) ? selector.matchLabels : {};
-    if (!Object.entries(matchLabels).every(([k, v]) => labels[k] === String(v))) return false;
-    return asArray<Record<string, any>>(selector.matchExpressions).every((e) => {
-        const values = asArray<unknown>(e.values).map(String);
-        const has = Object.prototype.hasOwnProperty.call(labels, String(e.key));
-        switch (String(e.operator)) {
-            case "In":
-                return has && values.includes(labels[e.key]);
-            case "NotIn":
-                return !has || !values.includes(labels[e.key]);
-            case "Exists":
-                return has;
-            case "DoesNotExist":
-                return !has;
-            default:
-                return false;
-        }
-    });
-}
-
 const labelsOf = (s: Subject): Labels => (isRecord(s.props.metadata?.labels) ? (s.props.metadata.labels as Labels) : {});
 const off = (v: unknown) => v === false || v === "false";
-
-/** The runbook's quickest alert level: how soon after its condition starts an alert must be able to fire. */
-export function quickestLevel(rb: Runbook): { seconds: number; why: string; key: string } | undefined {
-    const levels = rb.alerts.flatMap((a) => a.levels.map((l) => ({ a, l, seconds: durationSeconds(l.for) }))).filter((x) => x.seconds > 0);
-    const q = levels.sort((x, y) => x.seconds - y.seconds)[0];
-    if (!q) return undefined;
-    const p = provenance(q.l, "for");
-    return { seconds: q.seconds, why: `${p.who} fires ${q.a.id} (${q.l.severity}) after ${q.l.for} ${p.cite}`, key: `alerts.${q.a.id}.${q.l.severity}.for` };
-}
 
 /**
  * The in-cluster alerting pipeline kube-prometheus-stack installs is switched on: Alertmanager

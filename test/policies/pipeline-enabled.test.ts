@@ -1,7 +1,7 @@
 import test from "ava";
 import { getRunbook } from "../../runbooks";
 import { durationSeconds } from "../../runbooks/units";
-import { quickestLevel, selects } from "../../policies/kubernetes/alerting-pipeline-enabled";
+import { quickestLevel, selects } from "../../policies/lib/selectors";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
 
 /**
