@@ -83,6 +83,13 @@ import { platformConfigCredentialsSecret } from "./platform/config-credentials-s
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
 import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
 import { platformRedisConfAppendOnly } from "./platform/redis-conf-append-only";
+import { awsAlertingPipelineIntact } from "./aws/alerting-pipeline-intact";
+import { k8sAlertingPipelineEnabled } from "./kubernetes/alerting-pipeline-enabled";
+import { awsBackupSelectionEffective } from "./aws/backup-selection-effective";
+import { k8sBackupJobEffective } from "./kubernetes/backup-job-effective";
+import { k8sWorkloadPodSecurity } from "./kubernetes/workload-pod-security";
+import { k8sAutoscalerEffective } from "./kubernetes/autoscaler-effective";
+import { awsAppAutoscalingPolicyEffective } from "./aws/appautoscaling-policy-effective";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -183,6 +190,14 @@ export const RULES: readonly Rule[] = [
     platformQuotaDefaultLimits,
     // data services' persistence
     platformRedisConfAppendOnly,
+    // guards that exist but are switched off outside the checked settings (issue 13)
+    awsAlertingPipelineIntact,
+    k8sAlertingPipelineEnabled,
+    awsBackupSelectionEffective,
+    k8sBackupJobEffective,
+    k8sWorkloadPodSecurity,
+    k8sAutoscalerEffective,
+    awsAppAutoscalingPolicyEffective,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

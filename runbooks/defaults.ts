@@ -114,6 +114,18 @@ export const DEFAULTS = {
         slackDays: 7,
         reason: "the runbook gives no metrics retention and no longer trend review; 31 days, so last month's incidents and a monthly look back stay queryable",
     },
+    backupJobMinSeconds: {
+        value: 600,
+        reason: "a backup job starts a pod, pulls its image, dumps and uploads; a deadline under 10 minutes kills it before any real dataset's dump can finish (the platform gives its jobs 3 hours)",
+    },
+    scaleOutDelaySeconds: {
+        value: 300,
+        reason: "the runbook gives no scale-out delay; capacity is added within the 5 minutes an alert waits before firing (alertFor), so it arrives before the CPU warning, and no later than ECS target tracking's own 300 s default cooldown",
+    },
+    reachabilityDetectionSeconds: {
+        value: 90,
+        reason: "the runbook's outage duration counts from the first failed request; an outside checker cannot call a host down sooner than Route 53's default detection (3 consecutive failures 30 s apart = 90 s) without paging on one lost packet, so that much more is allowed",
+    },
 } as const;
 
 /** Every backup whose runbook gives no cadence for restore tests gets a monthly one. */

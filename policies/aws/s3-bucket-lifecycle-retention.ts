@@ -1,6 +1,6 @@
 import { backupFor } from "../../capabilities/schedules";
 import { backupsConfig, backupSpec } from "../lib/backups";
-import { appValue, cite, finding, label, perApp, resourceRule } from "../lib/policy";
+import { appValue, cite, finding, label, perApp, provenance, resourceRule } from "../lib/policy";
 import { tierFindings } from "../lib/storage-tiers";
 import { asArray, isRecord, num } from "../lib/values";
 
@@ -19,7 +19,7 @@ const LOG_BUCKET = /(^|[^a-z])logs?([^a-z]|$)/i;
 
 export const awsS3BucketLifecycleRetention = resourceRule({
     name: "aws-s3-bucket-lifecycle-retention",
-    description: "S3 lifecycle rules expire log-bucket objects no sooner than the runbook's log retention, data-bucket objects and noncurrent versions no sooner than its file backup retention, and tier data buckets exactly as the runbook's lifecycle says.",
+    description: "S3 lifecycle rules expire log-bucket objects no sooner than the runbook's log retention, and data-bucket objects and noncurrent versions no sooner than its file backup retention (or, for a bucket no file backup covers, its longest backup retention); every enabled rule counts, so an added shorter rule beside the runbook's is caught; data buckets are tiered exactly as the runbook's lifecycle says.",
     tier: "runbook",
     target: "aws",
     types: LIFECYCLES,
@@ -29,11 +29,18 @@ export const awsS3BucketLifecycleRetention = resourceRule({
         const bucket = String(s.props.bucket ?? "");
         const logs = LOG_BUCKET.test(bucket) || LOG_BUCKET.test(s.name);
         const files = backupFor(ctx.runbook, "files");
+        // A data bucket no file backup covers keeps overwritten and deleted versions as long as the runbook's longest-kept backup (the bucket's only history).
+        const longest = files ? undefined : [...ctx.runbook.backups].sort((a, b) => backupSpec(ctx, b).retentionDays - backupSpec(ctx, a).retentionDays)[0];
+        const held = files ?? longest;
+        const want = logs ? appValue(ctx, "retentionDays", (rb) => rb.logs.retentionDays) : held ? backupSpec(ctx, held).retentionDays : undefined;
         const tiers = logs ? [] : tierFindings(ctx.runbook, s, `${label(s)} on ${bucket || "its bucket"}`);
-        const want = logs ? appValue(ctx, "retentionDays", (rb) => rb.logs.retentionDays) : files ? backupSpec(ctx, files).retentionDays : undefined;
         if (want === undefined) return tiers;
-        const why = logs ? `the runbook keeps logs ${want} days ${cite(ctx.runbook.logs.source)}` : `the runbook keeps file backups ${want} days ${cite(files?.source)}`;
-        const key = logs ? "logs.retentionDays" : "backups.files.retentionDays";
+        const why = logs
+            ? `the runbook keeps logs ${want} days ${cite(ctx.runbook.logs.source)}`
+            : files
+              ? `the runbook keeps file backups ${want} days ${cite(files?.source)}`
+              : `no file backup covers this bucket, so its old versions are its only history, kept as long as the longest-kept backup: ${provenance(held, "retentionDays").who} keeps ${held!.dataset} ${want} days ${provenance(held, "retentionDays").cite}`;
+        const key = logs ? "logs.retentionDays" : `backups.${held!.dataset}.retentionDays`;
         return [
             ...tiers,
             ...asArray(s.props.rules)

@@ -37,6 +37,14 @@ export function secretLooking(name: string): boolean {
     return SECRET_WORDS.test(n) && !NOT_SECRET.test(n);
 }
 
+/** An environment variable named as a credential, its word run into a prefix as tools spell them (`PGPASSWORD`, `REDISCLI_AUTH`, `GITHUBTOKEN`). */
+const ENV_CREDENTIAL = /(password|passwd|secret|token|apikey|api_key|access_key|private_key|auth)$/;
+
+export function envCredential(name: string): boolean {
+    const n = snake(name);
+    return secretLooking(name) || (ENV_CREDENTIAL.test(n) && !NOT_SECRET.test(n));
+}
+
 /** A value that points at a secret instead of holding one: an ARN, a variable, a file, a placeholder. */
 function isReference(v: string): boolean {
     // `routingKey = out.SecretString;` in a function's source: a value read at run time, not a literal.
@@ -102,7 +110,7 @@ export function secretCandidates(s: Subject): Candidate[] {
             }
             const env = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
             if (env && /(^|[.>])(envs|env|environment)\[\d+\]$/.test(p)) {
-                if (secretLooking(env[1]) && !isReference(env[2])) out.push({ path: p, why: `environment variable ${env[1]}`, value: env[2] });
+                if (envCredential(env[1]) && !isReference(env[2])) out.push({ path: p, why: `environment variable ${env[1]}`, value: env[2] });
                 return;
             }
             if (!/^\d+$/.test(key) && secretLooking(key) && !isReference(v)) {
@@ -131,7 +139,7 @@ export function secretCandidates(s: Subject): Candidate[] {
                     out.push({ path: `${p}[${i}]`, why: `the argument after ${flag}`, value: arg });
                 }
             });
-        } else if (isRecord(v) && typeof v.name === "string" && typeof v.value === "string" && secretLooking(v.name) && !isReference(v.value) && /(^|[.>])(env|environment)\[\d+\]$/.test(p)) {
+        } else if (isRecord(v) && typeof v.name === "string" && typeof v.value === "string" && envCredential(v.name) && !isReference(v.value) && /(^|[.>])(env|environment)\[\d+\]$/.test(p)) {
             out.push({ path: `${p}.value`, why: `environment variable ${v.name}`, value: v.value });
         }
     };
@@ -170,4 +178,17 @@ export function literalReason(value: string, ctx: Pick<StackContext, "stack" | "
     if (config) return `the plain-text value of ${config.key} in stacks/Pulumi.${ctx.stack}.yaml`;
     if (DEFAULT_CREDENTIALS.includes(value.trim().toLowerCase())) return `a vendor's default credential ("${value.trim()}")`;
     return undefined;
+}
+
+/**
+ * Why a credential environment variable's value is in clear even when no list knows it: Kubernetes
+ * and ECS hand a container a credential by reference (Kubernetes `valueFrom.secretKeyRef`, ECS
+ * `secrets`), so a non-empty literal in a variable named as a credential (PASSWORD, SECRET, TOKEN,
+ * KEY…) is one written into the stack. Not on Docker, whose env strings carry the Pulumi secret itself.
+ */
+export function envLiteralReason(c: Pick<Candidate, "why" | "value">, type: string): string | undefined {
+    // Docker's provider takes env only as KEY=value strings: the engine shows a Pulumi secret there unwrapped, like a literal, so nothing tells them apart.
+    if (type.startsWith("docker:")) return undefined;
+    if (!c.why.startsWith("environment variable") || c.value.trim() === "") return undefined;
+    return "a literal value where a reference belongs (valueFrom.secretKeyRef on Kubernetes, secrets on ECS)";
 }

@@ -53,6 +53,19 @@ export function cronJobBackups(resources: readonly Subject[]): BackupEvidence[] 
 }
 
 /**
+ * A ScheduledBackup whose method its cluster has no configuration for: the default
+ * `barmanObjectStore` without `spec.backup.barmanObjectStore`, `volumeSnapshot` without
+ * `spec.backup.volumeSnapshot`. Every run fails and nothing is kept.
+ */
+function unconfigured(sb: Subject, cluster: Subject): { off?: string } {
+    const method = String(sb.props.spec?.method ?? "barmanObjectStore");
+    const backup = cluster.props.spec?.backup;
+    if (method === "plugin") return {};
+    if (isRecord(backup) && isRecord(backup[method])) return {};
+    return { off: `its method ${method} has no spec.backup.${method} in cluster ${metaName(cluster)}: every backup fails and nothing is kept` };
+}
+
+/**
  * CloudNativePG backups: each ScheduledBackup (six-field cron with seconds) of a cluster, with the
  * retention policy (`30d`, `4w`) of the cluster it backs up.
  */
@@ -71,6 +84,7 @@ export function cnpgBackups(resources: readonly Subject[]): BackupEvidence[] {
             intervalSeconds: schedule ? intervalOf(schedule) : undefined,
             retentionDays: seconds === undefined ? undefined : seconds / 86400,
             where: `spec.schedule (cluster ${clusterName ?? "?"}${isRecord(cluster?.props.spec?.backup) ? `, retentionPolicy ${policy ?? "unset"}` : ", no backup section"})`,
+            ...(cluster ? unconfigured(sb, cluster) : {}),
             ...suspended(sb),
         };
     });

@@ -1,4 +1,4 @@
-import { literalReason, secretCandidates, sourceLiterals, sourcesOf } from "../lib/credentials";
+import { envLiteralReason, literalReason, secretCandidates, sourceLiterals, sourcesOf } from "../lib/credentials";
 import { finding, label, resourceRule } from "../lib/policy";
 
 /**
@@ -7,7 +7,7 @@ import { finding, label, resourceRule } from "../lib/policy";
  */
 export const platformNoLiteralSecrets = resourceRule({
     name: "platform-no-literal-secrets",
-    description: "Credentials are never written in clear: no runbook or vendor-default password, no plain-text operator credential from stack config, no token in a function's source.",
+    description: "Credentials are never written in clear: no runbook or vendor-default password, no plain-text operator credential from stack config, no token in a function's source, no literal value in a Kubernetes or ECS environment variable named as a credential.",
     tier: "security",
     target: "any",
     types: ["*"],
@@ -15,7 +15,7 @@ export const platformNoLiteralSecrets = resourceRule({
         "Take the value from args.secrets (RandomPassword .result) or args.receivers; set operator credentials with `pulumi config set --secret runbook-platform:<key> <value>`; read credentials in functions from Secrets Manager at run time.",
     check: (s, ctx) => {
         const out = secretCandidates(s).flatMap((c) => {
-            const why = literalReason(c.value, ctx);
+            const why = literalReason(c.value, ctx) ?? envLiteralReason(c, s.type);
             return why ? [finding(`${label(s)}: ${c.path} (${c.why}) holds ${why}; use a generated Pulumi secret or \`pulumi config set --secret\``)] : [];
         });
         for (const src of sourcesOf(s)) {

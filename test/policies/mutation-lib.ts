@@ -12,6 +12,7 @@ import { cnpgBackups, cronJobBackups, cronJobCommand } from "../../policies/lib/
 import type { Subject } from "../../policies/lib/policy";
 import { HPA, SCALED_OBJECT } from "../../policies/lib/autoscalers";
 import { subjectMutations } from "./mutation-subjects";
+import { offSwitchMutations } from "./mutation-switches";
 
 /**
  * Mutation testing of the pack: the program builds from a loosened runbook (through the
@@ -455,7 +456,7 @@ async function tryPlan(stack: string, ms: readonly Mutation[]): Promise<StackPla
 export async function runMutations(stack: string, env: Env, app: Parameters<typeof getRunbook>[0], solo = process.env.MUTATIONS_SOLO === "1"): Promise<Result[]> {
     const rb = getRunbook(app);
     const baseline = await planStack(stack);
-    const mutations = [...runbookMutations(rb, env), ...securityMutations(rb, env), ...switchMutations(rb, baseline)];
+    const mutations = [...runbookMutations(rb, env), ...securityMutations(rb, env), ...switchMutations(rb, baseline), ...offSwitchMutations(rb, baseline)];
     const baseReport = await runPolicies(baseline);
     const before = new Set(baseReport.violations.filter((v) => v.level === "mandatory").map((v) => v.message));
     const baseFingerprint = fingerprint(baseline);

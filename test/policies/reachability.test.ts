@@ -10,7 +10,7 @@ function fixture(): Fake[] {
     return [
         { type: "aws:acm/certificate:Certificate", name: "cert", props: { domainName: HOSTS[0], subjectAlternativeNames: [HOSTS[1], "green.api.bunty.io"] } },
         ...HOSTS.flatMap((host): Fake[] => [
-            { type: "aws:route53/healthCheck:HealthCheck", name: `hc-${host}`, props: { fqdn: host, type: "HTTPS", port: 443, resourcePath: "/health" } },
+            { type: "aws:route53/healthCheck:HealthCheck", name: `hc-${host}`, props: { fqdn: host, type: "HTTPS", port: 443, resourcePath: "/health", requestInterval: 30, failureThreshold: 3 } },
             {
                 type: "aws:cloudwatch/metricAlarm:MetricAlarm",
                 name: `alarm-${host}`,
@@ -29,6 +29,13 @@ test("aws-route53-public-host-reachability: every public host checked from outsi
         "the alarm notifies no one": { edit: (rs) => (find(rs, "alarm-api.bunty.io").props.alarmActions = []), expect: /watches api\.bunty\.io but it has no alarmActions/ },
         "missing data not breaching": { edit: (rs) => (find(rs, "alarm-api.bunty.io").props.treatMissingData = "notBreaching"), expect: /treatMissingData is notBreaching, not breaching/ },
         "a day of evaluation periods": { edit: (rs) => (find(rs, "alarm-api.bunty.io").props.evaluationPeriods = 1440), expect: /waits 86400s, longer than the runbook's service_down critical/ },
+        "the health check disabled": { edit: (rs) => (find(rs, "hc-api.bunty.io").props.disabled = true), expect: /\(api\.bunty\.io\): disabled is true: Route 53 stops checking/ },
+        "the health check inverted": { edit: (rs) => (find(rs, "hc-bunty.io").props.invertHealthcheck = true), expect: /\(bunty\.io\): invertHealthcheck is true/ },
+        "the health check pinned to one address": { edit: (rs) => (find(rs, "hc-api.bunty.io").props.ipAddress = "192.0.2.10"), expect: /ipAddress is pinned to 192\.0\.2\.10/ },
+        "ten failures before a checker calls it down": {
+            edit: (rs) => (find(rs, "hc-api.bunty.io").props.failureThreshold = 10),
+            expect: /failureThreshold 10 × requestInterval 30s = 300s before a checker calls the host down, longer than 90s/,
+        },
         "plain HTTP on port 80": { edit: (rs) => Object.assign(find(rs, "hc-api.bunty.io").props, { type: "HTTP", port: 80 }), expect: /checks HTTP on port 80, not HTTPS on 443/ },
     });
 });
