@@ -74,6 +74,9 @@ import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinitio
 import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
 import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
 import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-credentials";
+import { awsIamPolicyResourceScoped } from "./aws/iam-policy-resource-scoped";
+import { awsLbListenerRuleGrafanaAuthenticated } from "./aws/lb-listenerrule-grafana-authenticated";
+import { awsBackupPlanCopyRegion } from "./aws/backup-plan-copy-region";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
@@ -157,6 +160,9 @@ export const RULES: readonly Rule[] = [
     k8sWorkloadNoMasterCredentials,
     awsEcsTaskDefinitionNoMasterCredentials,
     awsMskClusterClientAuthentication,
+    awsIamPolicyResourceScoped,
+    awsLbListenerRuleGrafanaAuthenticated,
+    awsBackupPlanCopyRegion,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

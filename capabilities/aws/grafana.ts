@@ -148,3 +148,40 @@ export function grafanaContainers(a: GrafanaContainerArgs): ContainerDefinition[
         },
     ];
 }
+
+/**
+ * Grafana's sign-in on AWS. The load balancer's rule for Grafana's host authenticates every
+ * request against a Cognito user pool (`authenticate-cognito`) before it forwards: users are
+ * created by an administrator only (no self sign-up), with a TOTP second factor required and a
+ * strong password. Behind it Grafana keeps its own login (the generated admin password): the
+ * load balancer's identity headers (`x-amzn-oidc-*`) are not trusted as a login, because
+ * Grafana's JWT auth cannot verify the ALB's token (ES256, its key served per key id as PEM, not
+ * as a JWK set) and auth.proxy would trust a header on the network path alone. A stolen Grafana
+ * password is useless without a Cognito user and its second factor; the reverse, too.
+ */
+export const GRAFANA_SIGN_IN = {
+    /** Cognito's password policy for Grafana's users (NIST 800-63B length, every character class). */
+    passwordPolicy: { minimumLength: 14, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true, temporaryPasswordValidityDays: 3 },
+    /** Seconds an ALB sign-in session lasts before Cognito is asked again: one working day. */
+    sessionTimeoutSeconds: 8 * 3600,
+    /** The ALB's fixed OAuth callback path. */
+    callbackPath: "/oauth2/idpresponse",
+    /** The OAuth scope the ALB asks for: the user's identity only. */
+    scopes: ["openid"],
+} as const;
+
+/** Words Cognito refuses in a hosted-UI domain prefix. */
+const COGNITO_RESERVED = ["aws", "amazon", "cognito"] as const;
+
+/**
+ * The Cognito hosted-UI domain prefix for Grafana's user pool: unique across AWS in a region, so
+ * the account id is part of it (`bunty-production-grafana-123456789012`). Refuses a prefix Cognito
+ * would refuse (a reserved word, over 63 characters) before anything is created.
+ */
+export function cognitoDomainPrefix(stackPrefix: string, accountId: string): string {
+    const domain = `${stackPrefix}-grafana-${accountId}`.toLowerCase();
+    const reserved = COGNITO_RESERVED.find((w) => domain.includes(w));
+    if (reserved) throw new Error(`${stackPrefix}: Grafana's Cognito domain prefix "${domain}" contains "${reserved}", which Cognito refuses; allowed: an app id and env without ${COGNITO_RESERVED.join(", ")}`);
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain)) throw new Error(`${stackPrefix}: Grafana's Cognito domain prefix "${domain}" is not 1-63 lowercase letters, digits and hyphens; allowed: a shorter app id`);
+    return domain;
+}

@@ -87,8 +87,10 @@ export class AwsGrafana extends pulumi.ComponentResource {
                 { Action: ["s3:GetObject"], Resource: pulumi.interpolate`${bucket.arn}/*` },
                 { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
                 { Action: ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"], Resource: args.workspace.arn },
-                // CloudWatch's metric and alarm reads take no resource-level scope.
-                { Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmsForMetric", "cloudwatch:DescribeAlarmHistory", "logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery", "ec2:DescribeRegions", "tag:GetResources"], Resource: "*" },
+                // Only actions the Service Authorization Reference lists with no resource type take "*" (capabilities/aws/iam-wildcard.ts).
+                { Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarmsForMetric", "logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery", "ec2:DescribeRegions", "tag:GetResources"], Resource: "*" },
+                // Alarm reads take the alarm as resource: the stack's alarms are all named `<prefix>-…` (monitoring.ts).
+                { Action: ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"], Resource: pulumi.interpolate`arn:${args.partition}:cloudwatch:${args.region}:${args.accountId}:alarm:${names.prefix}-*` },
                 { Action: ["logs:StartQuery", "logs:GetLogGroupFields", "logs:GetLogEvents", "logs:FilterLogEvents"], Resource: appLogGroups },
             ]),
         );
