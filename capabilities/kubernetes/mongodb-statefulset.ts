@@ -110,6 +110,8 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                     hardened({
                         name: "mongodb-exporter",
                         image: IMAGES.mongodbExporter,
+                        // An exporter writes nothing: flags and the environment in, metrics out.
+                        securityContext: { readOnlyRootFilesystem: true },
                         args: [...EXPORTERS.mongodb.flags, `--web.listen-address=:${MONGO_EXPORTER_PORT}`],
                         env: [fromSecret(n, "MONGODB_URI", MONGO_AUTH_KEYS.exporterUri)],
                         ports: [{ name: "metrics", containerPort: MONGO_EXPORTER_PORT }],

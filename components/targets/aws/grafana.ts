@@ -7,6 +7,7 @@ import {
     GRAFANA_SERVICE,
     GRAFANA_TASK_SIZE,
     GRAFANA_VOLUME,
+    GRAFANA_WRITABLE,
     grafanaContainers,
     PROVISIONING_KEYS,
 } from "../../../capabilities/aws/grafana";
@@ -119,7 +120,7 @@ export class AwsGrafana extends pulumi.ComponentResource {
                     .apply(([bucketName, logGroupName, adminSecretArn]) =>
                         JSON.stringify(grafanaContainers({ bucket: bucketName, region: args.region, logGroup: logGroupName, adminSecretArn, host: args.routing?.host })),
                     ),
-                volumes: [{ name: GRAFANA_VOLUME }],
+                volumes: [{ name: GRAFANA_VOLUME }, ...GRAFANA_WRITABLE.map((w) => ({ name: w.volume }))],
             },
             // The task must not start before its files are in the bucket.
             { dependsOn: this.objects },

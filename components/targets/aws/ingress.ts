@@ -35,6 +35,8 @@ export const TARGET_HEALTH = { interval: 15, timeout: 5, healthyThreshold: 2, un
 /** Seconds a draining target keeps its in-flight requests. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
 export { GRAFANA_RULE_PRIORITY } from "../../../capabilities/aws/listener-rules";
+/** Grafana's edge probe rule (with an allowlist): just before Grafana's; no service rule takes it (services step over Grafana's block of 1000). */
+export const GRAFANA_PROBE_RULE_PRIORITY = GRAFANA_RULE_PRIORITY - 1;
 
 export interface ServiceRouting {
     /** The target group ECS registers tasks in (blue, for a blue/green pair). */
@@ -289,6 +291,21 @@ export class AwsIngress extends pulumi.ComponentResource {
                 },
                 child(this, args),
             );
+            if (cidrs.length) {
+                // Route 53's checkers come from addresses outside the allowlist: Grafana's health path on its host is answered at the
+                // load balancer, so the external probe still proves DNS, the certificate and the load balancer (behind the sign-in it
+                // never reached Grafana itself: Cognito's redirect is what it saw). Nothing is forwarded to Grafana without the sign-in.
+                new aws.lb.ListenerRule(
+                    `${name}-${GRAFANA_SERVICE}-probe`,
+                    {
+                        listenerArn: this.httpsListener.arn,
+                        priority: GRAFANA_PROBE_RULE_PRIORITY,
+                        conditions: [{ hostHeader: { values: [args.grafanaHost] } }, { pathPattern: { values: [GRAFANA_HEALTH_PATH] } }],
+                        actions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "200", messageBody: "ok" } }],
+                    },
+                    child(this, args),
+                );
+            }
             this.grafana = { host: args.grafanaHost, targetGroup: group, rule, userPool: signIn.pool };
         }
 
@@ -370,7 +387,7 @@ export class AwsIngress extends pulumi.ComponentResource {
         );
         new aws.vpc.SecurityGroupEgressRule(
             `${part}-to-cognito`,
-            { securityGroupId: args.securityGroupId, ipProtocol: "tcp", fromPort: HTTPS_PORT, toPort: HTTPS_PORT, cidrIpv4: "0.0.0.0/0", description: "HTTPS to Cognito's token and user-info endpoints (Grafana's sign-in); they have no fixed addresses" },
+            { securityGroupId: args.securityGroupId, ipProtocol: "tcp", fromPort: HTTPS_PORT, toPort: HTTPS_PORT, cidrIpv4: "0.0.0.0/0", description: "HTTPS to the Cognito token and user-info endpoints (Grafana sign-in), which have no fixed addresses" },
             child(this, args),
         );
         return { pool, domain, client };

@@ -6,6 +6,8 @@ import { captureRegistrations, planStack, type StackPlan } from "../../../cli/ha
 import { readStackConfig } from "../../../cli/harness/stack-files";
 import { IMAGES } from "../../../capabilities/aws/collector";
 import { awsNames } from "../../../capabilities/aws/names";
+import { GRAFANA_SIGN_IN } from "../../../capabilities/aws/grafana";
+import { WILDCARD_ONLY_ACTIONS } from "../../../capabilities/aws/iam-wildcard";
 import { dashboardsFor, GRAFANA_ADMIN_USER, GRAFANA_HEALTH_PATH, GRAFANA_PORT, grafanaEnv } from "../../../capabilities/dashboards";
 import { imageRepository, isPinned, PLATFORM_IMAGES } from "../../../capabilities/docker/versions";
 import { fargateSize } from "../../../capabilities/sizing";
@@ -283,6 +285,9 @@ test("IAM: the task role queries AMP only on the app's workspace, reads only its
         for (const a of actions) t.regex(a.split(":")[1], /^(Get|List|Describe|Query|Filter|StartQuery|StopQuery|Decrypt)/, `${app}: ${a} is not a read`);
         for (const s of statements) t.is(s.Effect, "Allow");
         t.true(actions.includes("cloudwatch:GetMetricData") && actions.includes("logs:StartQuery"));
+        // Alarm reads only on the stack's alarms; "*" only for the actions without a resource type.
+        for (const a of ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"]) t.deepEqual(resourcesOf(a), [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${app}-production-*`], `${app}: ${a}`);
+        for (const s of statements.filter((x) => [x.Resource].flat().includes("*"))) for (const a of s.Action) t.true(a in WILDCARD_ONLY_ACTIONS, `${app}: ${a} on "*"`);
         // Log queries only on the app's log groups.
         for (const r of resourcesOf("logs:StartQuery")) t.regex(r, new RegExp(`^arn:aws:logs:us-east-1:123456789012:log-group:(/${app}/production/|/aws/(rds/instance|docdb)/${app}-production-)`));
         const role = named(plan, "aws:iam/role:Role", `${app}-grafana-task-role`);
@@ -324,7 +329,29 @@ test("exposure: Grafana on grafana.<parent domain> behind the app's ALB (listene
         t.deepEqual(prop(rule!, "conditions"), [{ hostHeader: { values: [host] } }]);
         const targetGroup = named(plan, "aws:lb/targetGroup:TargetGroup", `${app}-ingress-grafana`);
         const tgArn = `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${prop(targetGroup, "name")}/0123456789abcdef`;
-        t.deepEqual(prop(rule!, "actions"), [{ type: "forward", targetGroupArn: tgArn }]);
+        // Signed in at the load balancer first (Cognito), then forwarded.
+        const pool = named(plan, "aws:cognito/userPool:UserPool", `${app}-ingress-grafana-users`);
+        const client = named(plan, "aws:cognito/userPoolClient:UserPoolClient", `${app}-ingress-grafana-client`);
+        const domain = named(plan, "aws:cognito/userPoolDomain:UserPoolDomain", `${app}-ingress-grafana-sign-in`);
+        t.deepEqual(prop(rule!, "actions"), [
+            {
+                type: "authenticate-cognito",
+                order: 1,
+                authenticateCognito: {
+                    userPoolArn: `arn:aws:cognito:us-east-1:123456789012:${pool.name}`,
+                    userPoolClientId: mockId(client),
+                    userPoolDomain: prop(domain, "domain"),
+                    onUnauthenticatedRequest: "authenticate",
+                    scope: "openid",
+                    sessionTimeout: GRAFANA_SIGN_IN.sessionTimeoutSeconds,
+                },
+            },
+            { type: "forward", order: 2, targetGroupArn: tgArn },
+        ]);
+        t.like(pool.props, { adminCreateUserConfig: { allowAdminCreateUserOnly: true }, mfaConfiguration: "ON", softwareTokenMfaConfiguration: { enabled: true }, deletionProtection: "ACTIVE" });
+        t.true(pool.options.protect && pool.options.retainOnDelete, `${app}: the users are kept`);
+        t.deepEqual(prop(client, "callbackUrls"), [`https://${host}/oauth2/idpresponse`]);
+        t.is(prop(domain, "domain"), `${app}-production-grafana-123456789012`);
         t.like(targetGroup.props, { port: GRAFANA_PORT, protocol: "HTTP", targetType: "ip", healthCheck: { path: GRAFANA_HEALTH_PATH, port: "traffic-port" } });
         const https = ofType(plan, "aws:lb/listener:Listener").find((l) => prop(l, "protocol") === "HTTPS")!;
         t.is(prop(rule!, "listenerArn"), `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/${https.name}/0123456789abcdef`);
