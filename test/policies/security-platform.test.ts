@@ -196,7 +196,7 @@ test(`${STACK} planned with aws.backupCopy and a Grafana allowlist: the new reso
     t.true(inCopyRegion.some((r) => r.type === "aws:kms/key:Key" && r.options.protect && r.options.retainOnDelete), "a protected, retained key in the copy region");
     for (const v of inCopyRegion.filter((r) => r.type === "aws:backup/vault:Vault")) t.true(v.options.protect && v.options.retainOnDelete, `${v.name} protected and retained`);
 
-    const rule = plan.resources.find((r) => r.type === "aws:lb/listenerRule:ListenerRule" && /grafana/.test(r.name))!;
+    const rule = plan.resources.find((r) => r.type === "aws:lb/listenerRule:ListenerRule" && r.name === `${APP}-ingress-grafana`)!;
     const conditions = rule.props.conditions as any[];
     t.deepEqual(conditions.find((c) => c.sourceIp)?.sourceIp.values, ["203.0.113.0/24"]);
     // Outside the allowlist (Route 53's checkers), only Grafana's health path is answered, at the load balancer.

@@ -6,7 +6,7 @@ import { captureRegistrations, planStack, type StackPlan } from "../../../cli/ha
 import { readStackConfig } from "../../../cli/harness/stack-files";
 import { IMAGES } from "../../../capabilities/aws/collector";
 import { awsNames } from "../../../capabilities/aws/names";
-import { GRAFANA_SIGN_IN } from "../../../capabilities/aws/grafana";
+import { GRAFANA_SIGN_IN, GRAFANA_WRITABLE } from "../../../capabilities/aws/grafana";
 import { WILDCARD_ONLY_ACTIONS } from "../../../capabilities/aws/iam-wildcard";
 import { dashboardsFor, GRAFANA_ADMIN_USER, GRAFANA_HEALTH_PATH, GRAFANA_PORT, grafanaEnv } from "../../../capabilities/dashboards";
 import { imageRepository, isPinned, PLATFORM_IMAGES } from "../../../capabilities/docker/versions";
@@ -55,6 +55,7 @@ interface Container {
     image: string;
     essential: boolean;
     command?: string[];
+    entryPoint?: string[];
     environment: { name: string; value: string }[];
     secrets: { name: string; valueFrom: string }[];
     mountPoints?: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
@@ -80,7 +81,8 @@ function grafanaOf(app: AppId, plan: StackPlan) {
     const objects = ofType(plan, "aws:s3/bucketObjectv2:BucketObjectv2").filter((o) => prop(o, "bucket") === mockId(bucket));
     const object = (key: string) => objects.find((o) => prop(o, "key") === key);
     // The init container copies the bucket's root into its mount; Grafana sees the same volume at its own mount.
-    const [, , source, target] = init.command!;
+    // A shell opens the writable volumes, then runs `aws s3 sync <source> <target>`.
+    const [, source, target] = /exec aws s3 sync (\S+) (\S+)/.exec(init.command![0]) ?? [];
     const physical = /^s3:\/\/([^/]+)\/$/.exec(source)?.[1];
     const mount = (c: Container) => c.mountPoints!.find((m) => m.sourceVolume === init.mountPoints![0].sourceVolume)!;
     const atGrafana = (key: string) => `${mount(grafana).containerPath}/${key}`;
@@ -126,13 +128,14 @@ test("Grafana: one ECS service in the app's cluster running a pinned Grafana (th
         t.is(imageRepository(g.init.image), "amazon/aws-cli");
         for (const c of g.containers) t.true(isPinned(c.image), `${app} ${c.name}: ${c.image} is pinned`);
         // The init container syncs the provisioning bucket into the shared volume; Grafana waits for its success and mounts it read-only.
-        t.deepEqual(g.init.command!.slice(0, 2), ["s3", "sync"]);
+        t.deepEqual(g.init.entryPoint, ["/bin/sh", "-c"]);
+        t.regex(g.init.command![0], /^chmod 1777 \S+ \S+ && exec aws s3 sync /);
         t.is(g.physical, `${g.bucket.name}-1a2b3c4`, `${app}: the sync reads the provisioning bucket`);
         t.is(g.target, g.mount(g.init).containerPath);
         t.false(g.mount(g.init).readOnly);
         t.true(g.mount(g.grafana).readOnly);
         t.deepEqual(g.grafana.dependsOn, [{ containerName: g.init.name, condition: "SUCCESS" }]);
-        t.deepEqual(prop(g.taskDefinition, "volumes"), [{ name: g.mount(g.init).sourceVolume }]);
+        t.deepEqual(prop(g.taskDefinition, "volumes"), [{ name: g.mount(g.init).sourceVolume }, ...GRAFANA_WRITABLE.map((w) => ({ name: w.volume }))]);
         t.is(g.init.environment.find((e) => e.name === "AWS_DEFAULT_REGION")?.value, getRunbook(app).aws.region);
         // Grafana: its port, its health endpoint, the shared settings (no sign-up, no anonymous access), logs in the app's log group.
         t.deepEqual(g.grafana.portMappings!.map((p) => p.containerPort), [GRAFANA_PORT]);
