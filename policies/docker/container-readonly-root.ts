@@ -1,16 +1,6 @@
 import { finding, label, resourceRule } from "../lib/policy";
 import { CONTAINER, containerName } from "../lib/docker";
-import { isRootUser } from "../lib/hardening";
-
-/**
- * Exporters that cannot run confined on Docker, by component, with the reason. Every other
- * exporter (`<id>-exporter`) is held like an app container.
- */
-export const DOCKER_EXPORTER_EXCEPTIONS: Readonly<Record<string, string>> = {
-    "blackbox-exporter":
-        "its module file is uploaded into the container's filesystem at creation, and the Docker engine refuses an upload into a read-only root (\"container rootfs is marked read-only\") unless the path is in a volume",
-    "cadvisor-exporter": "cAdvisor reads every container's cgroups and the engine's state: its documented run is privileged with the host's /, /sys and /var/lib/docker mounted",
-};
+import { DOCKER_EXPORTER_EXCEPTIONS, isRootUser } from "../lib/hardening";
 
 /** The runbook's app containers and the exporters run on a read-only root filesystem as a non-root user, as on the other targets. */
 export const dockerContainerReadonlyRoot = resourceRule({

@@ -148,20 +148,15 @@ const runCopy = async (resources: Fake[], region: string | undefined) =>
     (await runPolicies(fakePlan(STACK, resources), { policies: [toPolicy(awsBackupPlanCopyRegion)], exceptions: [], stackFileText: withCopy(STACK, region) })).outcomes[0];
 
 test("aws-backup-plan-copy-region: with aws.backupCopy set, a rule copying there for as long passes; no copy, another region, a shorter copy are reported; without the setting it is not applicable", async (t) => {
-    const ok = await runCopy(copyFixture(), COPY_REGION);
-    t.is(ok.status, "pass", ok.violations.map((v) => v.message).join("; "));
-    const breaks: Record<string, [(r: Fake[]) => void, RegExp]> = {
-        "no copy": [(r) => delete copyRule(r).copyActions, new RegExp(`rule "postgres" copies nothing; the stack's aws.backupCopy.region is ${COPY_REGION}`)],
-        "a copy in the same region": [(r) => (copyRule(r).copyActions[0].destinationVaultArn = vaultArn("us-east-1")), new RegExp(`copies to us-east-1, not to ${COPY_REGION}`)],
-        "a copy kept shorter": [(r) => (copyRule(r).copyActions[0].lifecycle.deleteAfter = postgres.retentionDays - 1), new RegExp(`deleted after ${postgres.retentionDays - 1} days, before the original's ${postgres.retentionDays}`)],
-    };
-    for (const [what, [edit, expect]] of Object.entries(breaks)) {
-        const r = copyFixture();
-        edit(r);
-        const o = await runCopy(r, COPY_REGION);
-        t.is(o.level, "mandatory", what);
-        t.true(o.violations.some((v) => expect.test(v.message)), `${what}: ${o.violations.map((v) => v.message).join("; ")}`);
-    }
+    // prettier-ignore
+    await compliantAndBroken(t, "aws-backup-plan-copy-region", STACK, copyFixture, {
+            "no copy": { edit: (r) => delete copyRule(r).copyActions, expect: new RegExp(`rule "postgres" copies nothing; the stack's aws.backupCopy.region is ${COPY_REGION}`) },
+            "a copy in the same region": { edit: (r) => (copyRule(r).copyActions[0].destinationVaultArn = vaultArn("us-east-1")), expect: new RegExp(`copies to us-east-1, not to ${COPY_REGION}`) },
+            "a copy kept shorter": {
+                edit: (r) => (copyRule(r).copyActions[0].lifecycle.deleteAfter = postgres.retentionDays - 1),
+                expect: new RegExp(`deleted after ${postgres.retentionDays - 1} days, before the original's ${postgres.retentionDays}`),
+            },
+        }, withCopy(STACK, COPY_REGION));
     const off = await runCopy(copyFixture(), undefined);
     t.is(off.status, "not-applicable");
 });

@@ -2,7 +2,7 @@ import test from "ava";
 import { COLLECTOR_UID, COLLECTOR_WRITABLE } from "../../components/targets/aws/collector";
 import { grafanaContainers, GRAFANA_UID, GRAFANA_WRITABLE } from "../../capabilities/aws/grafana";
 import { agentEntryPoint } from "../../capabilities/aws/collector";
-import { DOCKER_EXPORTER_EXCEPTIONS } from "../../policies/docker/container-readonly-root";
+import { DOCKER_EXPORTER_EXCEPTIONS } from "../../policies/lib/hardening";
 import { find, type Fake } from "./helpers";
 import { compliantAndBroken } from "./security-helpers";
 

@@ -12,7 +12,7 @@ import { HOSTS, INTERNAL_PORTS } from "../../../capabilities/docker/topology";
 import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
 
 /**
- * How the exporters run where they can (policies/docker/container-readonly-root.ts, DOCKER_EXPORTER_EXCEPTIONS
+ * How the exporters run where they can (policies/lib/hardening.ts, DOCKER_EXPORTER_EXCEPTIONS
  * says which cannot and why): as nobody, on a read-only root with a small tmpfs, every capability dropped.
  */
 const EXPORTER_CONFINED = { user: "65534", confined: { scratch: "/tmp", scratchMiB: 16 } } as const;
