@@ -78,6 +78,9 @@ import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-auth
 import { k8sKafkaClientAuthentication } from "./kubernetes/kafka-client-authentication";
 import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
 import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-credentials";
+import { awsIamPolicyResourceScoped } from "./aws/iam-policy-resource-scoped";
+import { awsLbListenerRuleGrafanaAuthenticated } from "./aws/lb-listenerrule-grafana-authenticated";
+import { awsBackupPlanCopyRegion } from "./aws/backup-plan-copy-region";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
@@ -170,6 +173,9 @@ export const RULES: readonly Rule[] = [
     awsEcsTaskDefinitionNoMasterCredentials,
     awsMskClusterClientAuthentication,
     k8sKafkaClientAuthentication,
+    awsIamPolicyResourceScoped,
+    awsLbListenerRuleGrafanaAuthenticated,
+    awsBackupPlanCopyRegion,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

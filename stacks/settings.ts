@@ -73,6 +73,17 @@ export const settingsSchema = z
                 hostedZoneId: z.string().optional(),
                 /** Grafana's public host; defaults to `grafana.<parent domain of the app's first public host>`. */
                 grafanaHost: hostSchema.optional(),
+                /** Source networks allowed to reach Grafana's host, on top of its Cognito sign-in; defaults to any address. */
+                grafanaAllowedCidrs: z
+                    .array(z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, { message: "not an IPv4 CIDR (allowed: e.g. 203.0.113.0/24)" }))
+                    .min(1, { message: "an empty allowlist would shut Grafana to everyone (allowed: 1-4 CIDRs, or leave the key out)" })
+                    .max(4, { message: "a listener rule takes 5 condition values and Grafana's host is one (allowed: at most 4 CIDRs)" })
+                    .optional(),
+                /** A copy of every backup in a vault in another region, locked in compliance mode; defaults to none. */
+                backupCopy: z
+                    .object({ region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "not an AWS region name (allowed: e.g. us-west-2)" }) })
+                    .strict()
+                    .optional(),
             })
             .strict()
             .optional(),
@@ -443,6 +454,8 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
     const grafanaHost = settings.aws?.grafanaHost;
     const taken = Object.entries(hosts).find(([, h]) => h === grafanaHost);
     if (taken) problems.push(`${ns("aws.grafanaHost")} = ${JSON.stringify(grafanaHost)}: service ${taken[0]} is served on this host; allowed: a host of its own`);
+    const copyRegion = settings.aws?.backupCopy?.region;
+    if (copyRegion && copyRegion === region) problems.push(`${ns("aws.backupCopy.region")} = ${JSON.stringify(copyRegion)}: the stack's own region (aws:region); allowed: another region, so a regional outage or a compromised region leaves a copy`);
     if (problems.length) throw new ConfigError(stack, problems);
 
     return {

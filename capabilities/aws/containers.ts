@@ -212,7 +212,7 @@ export const awslogs = (group: string, region: string, prefix: string) => ({ log
  * capability dropped, so they can write only where root owns the files (the fresh volumes), on a
  * read-only root filesystem, hold no secret, and exit before the app starts.
  */
-const ROOT_WITHOUT_CAPABILITIES = { user: "0", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } } } as const;
+export const ROOT_WITHOUT_CAPABILITIES = { user: "0", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } } } as const;
 
 /** The init container that fetches the CA bundle into the task's shared volume. */
 export function caBundleContainer(logGroup: string, region: string): ContainerDefinition {

@@ -110,6 +110,8 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                     hardened({
                         name: "mongodb-exporter",
                         image: IMAGES.mongodbExporter,
+                        // An exporter writes nothing: flags and the environment in, metrics out.
+                        securityContext: { readOnlyRootFilesystem: true },
                         args: [...EXPORTERS.mongodb.flags, `--web.listen-address=:${MONGO_EXPORTER_PORT}`],
                         // The monitoring user (capabilities/mongodb-users.ts), never root.
                         env: [{ name: "MONGODB_URI", valueFrom: { secretKeyRef: { name: mongoUsersSecret(n), key: MONGO_USERS_KEYS.exporterUri } } }],

@@ -49,6 +49,8 @@ export function postgresExporterDeploymentSpec(rb: Runbook, n: Names): Deploymen
                     hardened({
                         name: "postgres-exporter",
                         image: IMAGES.postgresExporter,
+                        // An exporter writes nothing: flags and the environment in, metrics out.
+                        securityContext: { readOnlyRootFilesystem: true },
                         args: [...EXPORTERS.postgres.flags],
                         env: [
                             ...Object.entries(postgresExporterEnv(rb, n)).map(([k, value]) => ({ name: k, value })),

@@ -101,6 +101,8 @@ export function redisStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                     hardened({
                         name: "redis-exporter",
                         image: IMAGES.redisExporter,
+                        // An exporter writes nothing: flags and the environment in, metrics out.
+                        securityContext: { readOnlyRootFilesystem: true },
                         env: [{ name: "REDIS_ADDR", value: `redis://127.0.0.1:${REDIS_PORT}` }, passwordEnv(n, "REDIS_PASSWORD")],
                         ports: [{ name: "metrics", containerPort: REDIS_EXPORTER_PORT }],
                         resources: sidecarResources(),

@@ -63,8 +63,13 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, region: string)
     return reported;
 }
 
-function providerState(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: Record<string, unknown> } {
+/** Each AWS provider's region, by the id its resources name it with (`<urn>::<id>`): a second provider (another region) reports ARNs and endpoints there. */
+const providerRegions = new Map<string, string>();
+
+function providerState(args: pulumi.runtime.MockResourceArgs, stackRegion: string): { id: string; state: Record<string, unknown> } {
     const id = `${args.name}-id`;
+    if (args.type === "pulumi:providers:aws" && typeof args.inputs.region === "string") providerRegions.set(id, args.inputs.region);
+    const region = (args.provider && providerRegions.get(args.provider.split("::").pop() ?? "")) || stackRegion;
     const state: Record<string, unknown> = { ...args.inputs };
     if (args.type.startsWith("aws:")) {
         const service = args.type.split(":")[1].split("/")[0];

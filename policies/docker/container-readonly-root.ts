@@ -1,26 +1,29 @@
 import { finding, label, resourceRule } from "../lib/policy";
 import { CONTAINER, containerName } from "../lib/docker";
-import { isRootUser } from "../lib/hardening";
+import { DOCKER_EXPORTER_EXCEPTIONS, isRootUser } from "../lib/hardening";
 
-/** The runbook's app containers run on a read-only root filesystem as a non-root user, as on the other targets. */
+/** The runbook's app containers and the exporters run on a read-only root filesystem as a non-root user, as on the other targets. */
 export const dockerContainerReadonlyRoot = resourceRule({
     name: "docker-container-readonly-root",
-    description: "The runbook's app containers on Docker have a read-only root filesystem (a tmpfs where they write), a non-root user and every capability dropped.",
+    description: "The runbook's app containers and the exporters on Docker have a read-only root filesystem (a tmpfs where they write), a non-root user and every capability dropped; the exporters that cannot are listed with their reason.",
     tier: "security",
     target: "docker",
     types: [CONTAINER],
-    remediationSteps: "Give the app container readOnly: true with a tmpfs at its scratch path, user APP_UID and capabilities.drops [\"ALL\"] (components/targets/docker/services.ts).",
+    remediationSteps: "Give the container readOnly: true with a tmpfs at its scratch path, a non-root user (APP_UID for the app, 65534 for an exporter) and capabilities.drops [\"ALL\"] (components/targets/docker/services.ts, monitoring.ts).",
     check: (s, ctx) => {
         const services = new Set(ctx.runbook.services.map((svc) => svc.name));
         const labels: { label?: string; value?: string }[] = Array.isArray(s.props.labels) ? s.props.labels : [];
         const component = labels.find((l) => l.label === "component")?.value;
-        if (!component || !services.has(component)) return [];
+        if (!component) return [];
+        const exporter = component.endsWith("-exporter") && !(component in DOCKER_EXPORTER_EXCEPTIONS);
+        if (!services.has(component) && !exporter) return [];
+        const what = exporter ? "an exporter" : "an app container";
         const where = `${label(s)} (${containerName(s)})`;
         const out = [];
-        if (s.props.readOnly !== true) out.push(finding(`${where}: readOnly is ${s.props.readOnly ?? "not set"}; an app container writes only to its tmpfs`));
-        if (s.props.user === undefined || isRootUser(s.props.user)) out.push(finding(`${where}: user is ${s.props.user === undefined ? "not set (the image's, often root)" : `"${s.props.user}"`}; app containers run as a non-root UID`));
+        if (s.props.readOnly !== true) out.push(finding(`${where}: readOnly is ${s.props.readOnly ?? "not set"}; ${what} writes only to its tmpfs`));
+        if (s.props.user === undefined || isRootUser(s.props.user)) out.push(finding(`${where}: user is ${s.props.user === undefined ? "not set (the image's, often root)" : `"${s.props.user}"`}; ${what} runs as a non-root UID`));
         const drops: unknown[] = Array.isArray(s.props.capabilities?.drops) ? s.props.capabilities.drops : [];
-        if (!drops.includes("ALL")) out.push(finding(`${where}: capabilities are not dropped; an app needs none`));
+        if (!drops.includes("ALL")) out.push(finding(`${where}: capabilities are not dropped; ${what} needs none`));
         return out;
     },
 });

@@ -1,26 +1,30 @@
 import { finding, label, resourceRule } from "../lib/policy";
-import { containers, DEPLOYMENT, metaName, podSpec } from "../lib/kubernetes";
+import { containers, DEPLOYMENT, metaName, podSpec, STATEFULSET } from "../lib/kubernetes";
 
-/** The runbook's app containers run on a read-only root filesystem, as non-root. */
+/** An exporter container (`<id>-exporter`): it reads flags and its environment and serves metrics, so it writes nothing. */
+const isExporter = (name: string) => name.endsWith("-exporter");
+
+/** The runbook's app containers and the data services' exporters run on a read-only root filesystem, as non-root. */
 export const k8sWorkloadReadonlyRoot = resourceRule({
     name: "k8s-workload-readonly-root",
-    description: "The containers of the runbook's app Deployments have readOnlyRootFilesystem: true and run as non-root.",
+    description: "The containers of the runbook's app Deployments and every exporter container (Deployment or StatefulSet) have readOnlyRootFilesystem: true and run as non-root.",
     tier: "security",
     target: "kubernetes",
-    types: [DEPLOYMENT],
-    remediationSteps: "Set securityContext.readOnlyRootFilesystem: true and runAsNonRoot: true on the app container, and mount an emptyDir where the app writes (capabilities/kubernetes/apps.ts).",
+    types: [DEPLOYMENT, STATEFULSET],
+    remediationSteps: "Set securityContext.readOnlyRootFilesystem: true and runAsNonRoot: true on the container, and mount an emptyDir where it writes (capabilities/kubernetes/apps.ts; the exporters in capabilities/kubernetes/*-exporter.ts and *-statefulset.ts).",
     check: (s, ctx) => {
         const services = new Set(ctx.runbook.services.map((svc) => svc.name));
         const pod = podSpec(s);
         return containers(s, true)
-            .filter((c) => services.has(String(c.name)))
+            .filter((c) => (s.type === DEPLOYMENT && services.has(String(c.name))) || isExporter(String(c.name)))
             .flatMap((c) => {
                 const out = [];
+                const what = isExporter(String(c.name)) ? "an exporter writes nothing" : "an app container writes only to its scratch volume";
                 const where = `${label(s)} (${metaName(s)}) container "${c.name}"`;
-                if (c.securityContext?.readOnlyRootFilesystem !== true) out.push(finding(`${where}: readOnlyRootFilesystem is ${c.securityContext?.readOnlyRootFilesystem ?? "not set"}; an app container writes only to its scratch volume`));
+                if (c.securityContext?.readOnlyRootFilesystem !== true) out.push(finding(`${where}: readOnlyRootFilesystem is ${c.securityContext?.readOnlyRootFilesystem ?? "not set"}; ${what}`));
                 const nonRoot = c.securityContext?.runAsNonRoot ?? pod?.securityContext?.runAsNonRoot;
                 const uid = c.securityContext?.runAsUser ?? pod?.securityContext?.runAsUser;
-                if (nonRoot !== true || uid === 0) out.push(finding(`${where}: ${uid === 0 ? "runAsUser is 0" : "runAsNonRoot is not true"}; app containers run as a non-root UID`));
+                if (nonRoot !== true || uid === 0) out.push(finding(`${where}: ${uid === 0 ? "runAsUser is 0" : "runAsNonRoot is not true"}; it runs as a non-root UID`));
                 return out;
             });
     },

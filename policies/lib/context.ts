@@ -27,6 +27,8 @@ export interface StackContext {
     readonly exceptions: readonly DeclaredException[];
     /** Operator credentials (pager, chat, mail, dead man's switch) the committed stack file holds in plain text instead of `secure:`. */
     readonly plaintextCredentials: readonly PlaintextCredential[];
+    /** `runbook-platform:aws.backupCopy.region`: the region every AWS Backup rule must copy to, when the stack asks for a copy. */
+    readonly backupCopyRegion?: string;
 }
 
 export interface PlaintextCredential {
@@ -90,6 +92,21 @@ function parseExceptions(value: unknown, where: string): DeclaredException[] {
 interface StackFileFacts {
     readonly exceptions: readonly DeclaredException[];
     readonly plaintextCredentials: readonly PlaintextCredential[];
+    readonly backupCopyRegion?: string;
+}
+
+/** `aws.backupCopy.region` of the stack's `runbook-platform:aws` setting (an object, or its JSON text as the engine hands it over). */
+function backupCopyRegionOf(aws: unknown): string | undefined {
+    let v = aws;
+    if (typeof v === "string") {
+        try {
+            v = JSON.parse(v);
+        } catch {
+            return undefined;
+        }
+    }
+    const region = (v as { backupCopy?: { region?: unknown } } | undefined)?.backupCopy?.region;
+    return typeof region === "string" ? region : undefined;
 }
 
 const OPERATOR_CREDENTIALS: readonly string[] = [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS].map((k) => `${PROJECT}:${k}`);
@@ -100,7 +117,8 @@ function factsOf(text: string, where: string): StackFileFacts {
         const v = config[key];
         return typeof v === "string" || typeof v === "number" ? [{ key, value: String(v) }] : [];
     });
-    return { exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where), plaintextCredentials };
+    const backupCopyRegion = backupCopyRegionOf(config[`${PROJECT}:aws`]);
+    return { exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where), plaintextCredentials, ...(backupCopyRegion ? { backupCopyRegion } : {}) };
 }
 
 /** Parsed stack files, by path and modification time: every policy asks for the same few files. */
@@ -145,7 +163,8 @@ stackFileFacts.committed = (stack: string): StackFileFacts => {
         return facts;
     }
     try {
-        return { exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`), plaintextCredentials: [] };
+        const backupCopyRegion = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"));
+        return { exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`), plaintextCredentials: [], ...(backupCopyRegion ? { backupCopyRegion } : {}) };
     } catch {
         return { exceptions: [], plaintextCredentials: [] };
     }
@@ -176,7 +195,15 @@ function buildContext(stack: string): StackContext | undefined {
         return undefined;
     }
     const facts = stackFileFacts(stack);
-    return { stack, app: parsed.app, env: parsed.env, runbook: getRunbook(parsed.app), exceptions: facts.exceptions, plaintextCredentials: facts.plaintextCredentials };
+    return {
+        stack,
+        app: parsed.app,
+        env: parsed.env,
+        runbook: getRunbook(parsed.app),
+        exceptions: facts.exceptions,
+        plaintextCredentials: facts.plaintextCredentials,
+        ...(facts.backupCopyRegion ? { backupCopyRegion: facts.backupCopyRegion } : {}),
+    };
 }
 
 /** The exception that covers a finding's runbook key, if the stack declared one. */

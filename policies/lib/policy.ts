@@ -63,6 +63,8 @@ export interface Subject {
     readonly opts: { readonly protect: boolean; readonly parent?: string };
     /** URNs this resource depends on (stack policies only). */
     readonly dependencies?: readonly string[];
+    /** The region its provider names (an AWS provider's `region`), where the engine shows the provider. */
+    readonly region?: string;
 }
 
 export interface CheckContext extends StackContext {
@@ -187,13 +189,15 @@ interface Analyzed {
     readonly props: Record<string, any>;
     readonly opts: { protect: boolean; parent?: string };
     readonly dependencies?: readonly ({ urn: string } | string)[];
+    readonly provider?: { readonly props?: Record<string, any> };
 }
 
 /** A resource as the checks see it: the analyzer's view with its inputs made plain once (`plainInputs`). */
 export async function subjectOf(r: Analyzed): Promise<Subject> {
     const dependencies = r.dependencies?.map((d) => (typeof d === "string" ? d : d.urn));
     const opts = { protect: r.opts.protect, ...(r.opts.parent ? { parent: r.opts.parent } : {}) };
-    return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies };
+    const region = r.provider?.props?.region;
+    return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies, ...(typeof region === "string" ? { region } : {}) };
 }
 
 const subjectLists = new WeakMap<readonly Analyzed[], Promise<readonly Subject[]>>();

@@ -17,15 +17,23 @@ function ruleNamed(name: string): Rule {
     return r;
 }
 
-export async function runRule(rule: Rule, stack: string, resources: readonly Fake[]) {
-    const report = await runPolicies(fakePlan(stack, resources), { policies: [toPolicy(rule)], exceptions: [] });
+export async function runRule(rule: Rule, stack: string, resources: readonly Fake[], stackFileText?: string) {
+    const report = await runPolicies(fakePlan(stack, resources), { policies: [toPolicy(rule)], exceptions: [], stackFileText });
     return report.outcomes[0];
 }
 
 /** The compliant fixture passes and is checked; each one-field break is reported, at the mandatory level. */
-export async function compliantAndBroken(t: ExecutionContext, name: string, stack: string, compliant: () => Fake[], breaks: Record<string, { edit: (r: Fake[]) => void; expect: RegExp }>): Promise<void> {
+export async function compliantAndBroken(
+    t: ExecutionContext,
+    name: string,
+    stack: string,
+    compliant: () => Fake[],
+    breaks: Record<string, { edit: (r: Fake[]) => void; expect: RegExp }>,
+    /** The stack file the policy reads beside the resources (a setting it depends on); defaults to the committed one. */
+    stackFileText?: string,
+): Promise<void> {
     const rule = ruleNamed(name);
-    const ok = await runRule(rule, stack, compliant());
+    const ok = await runRule(rule, stack, compliant(), stackFileText);
     t.deepEqual(
         ok.violations.map((v) => v.message),
         [],
@@ -35,7 +43,7 @@ export async function compliantAndBroken(t: ExecutionContext, name: string, stac
     for (const [what, b] of Object.entries(breaks)) {
         const resources = compliant();
         b.edit(resources);
-        const broken = await runRule(rule, stack, resources);
+        const broken = await runRule(rule, stack, resources, stackFileText);
         t.is(broken.level, "mandatory", `${rule.name}: security tier, mandatory in ${stack}`);
         t.true(
             broken.violations.some((v) => b.expect.test(v.message)),

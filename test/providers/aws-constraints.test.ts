@@ -79,6 +79,9 @@ const BREAKS: Record<string, { stack: string; pick: (r: PlannedResource) => bool
     "route53-health-check": { stack: "bunty", pick: ofType("aws:route53/healthCheck:HealthCheck"), change: (x) => (x.regions = ["us-east-1", "eu-west-1"]) },
     "route53-health-check-alarm-region": { stack: "bunty", pick: ofType("pulumi:providers:aws"), change: (x) => (x.region = "eu-west-1") },
     "lb-target-group-health": { stack: "bunty", pick: ofType("aws:lb/targetGroup:TargetGroup"), change: (x) => (x.healthCheck.timeout = x.healthCheck.interval) },
+    "cognito-domain-prefix": { stack: "bunty", pick: ofType("aws:cognito/userPoolDomain:UserPoolDomain"), change: (x) => (x.domain = `${x.domain}-cognito`) },
+    "cognito-password-policy-bounds": { stack: "bunty", pick: ofType("aws:cognito/userPool:UserPool"), change: (x) => (x.passwordPolicy.minimumLength = 100) },
+    "alb-cognito-app-client": { stack: "bunty", pick: ofType("aws:cognito/userPoolClient:UserPoolClient"), change: (x) => (x.callbackUrls = ["https://grafana.bunty.io/callback"]) },
 };
 
 test("each constraint fails when one argument of a real plan is broken", (t) => {

@@ -483,6 +483,44 @@ export const CONSTRAINTS: readonly Constraint[] = [
             return region === "us-east-1" ? [] : [`${at(r, "provider region")} = ${region ?? "(no provider found)"}: AWS/Route53 metrics exist only in us-east-1`];
         },
     },
+    {
+        id: "cognito-domain-prefix",
+        types: ["aws:cognito/userPoolDomain:UserPoolDomain"],
+        rule: "A Cognito hosted-UI domain prefix is 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen, and contains none of aws, amazon, cognito",
+        source: "https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html",
+        check: (r) => {
+            const d = String(P(r).domain ?? "");
+            const bad = !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(d) || ["aws", "amazon", "cognito"].some((w) => d.includes(w));
+            return bad ? [`${at(r, "domain")} = ${JSON.stringify(d)} is not a domain prefix Cognito accepts`] : [];
+        },
+    },
+    {
+        id: "cognito-password-policy-bounds",
+        types: ["aws:cognito/userPool:UserPool"],
+        rule: "A user pool's password policy: MinimumLength 6-99, TemporaryPasswordValidityDays 0-365",
+        source: "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_PasswordPolicyType.html",
+        check: (r) => {
+            const pp = (P(r).passwordPolicy ?? {}) as Props;
+            const out: string[] = [];
+            if (pp.minimumLength !== undefined && (pp.minimumLength < 6 || pp.minimumLength > 99)) out.push(`${at(r, "passwordPolicy.minimumLength")} = ${pp.minimumLength}: allowed 6-99`);
+            if (pp.temporaryPasswordValidityDays !== undefined && (pp.temporaryPasswordValidityDays < 0 || pp.temporaryPasswordValidityDays > 365)) out.push(`${at(r, "passwordPolicy.temporaryPasswordValidityDays")} = ${pp.temporaryPasswordValidityDays}: allowed 0-365`);
+            return out;
+        },
+    },
+    {
+        id: "alb-cognito-app-client",
+        types: ["aws:cognito/userPoolClient:UserPoolClient"],
+        rule: "An app client an ALB authenticates with has a client secret, the authorization code grant with OAuth flows enabled, and https://<DNS>/oauth2/idpresponse as a callback URL",
+        source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-authenticate-users.html (Prepare to use Amazon Cognito)",
+        check: (r) => {
+            const p = P(r);
+            const out: string[] = [];
+            if (p.generateSecret !== true) out.push(`${at(r, "generateSecret")} is not true`);
+            if (p.allowedOauthFlowsUserPoolClient !== true || !((p.allowedOauthFlows ?? []) as string[]).includes("code")) out.push(`${at(r, "allowedOauthFlows")}: the code grant is not enabled`);
+            if (!((p.callbackUrls ?? []) as string[]).some((u) => /^https:\/\/[^/]+\/oauth2\/idpresponse$/.test(u))) out.push(`${at(r, "callbackUrls")} has no https://<host>/oauth2/idpresponse`);
+            return out;
+        },
+    },
 ];
 
 /**

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { backupRules, RESTORE_SELECTION_WINDOW_DAYS, RESTORE_VALIDATION_HOURS, restoreTestSpec, vaultLockDays, type BackupRuleSpec } from "../../../capabilities/aws/backups";
 import { underscoreName } from "../../../capabilities/aws/names";
 import { denyDeleteVaultPolicy, VAULT_LOCK_COOLING_OFF_DAYS } from "../../../capabilities/aws/vault-protection";
+import { KEY_DELETION_WINDOW_DAYS } from "./keys";
 import { child, serviceRole, type AwsScope } from "./scope";
 
 export interface RestoreTarget {
@@ -21,6 +22,13 @@ export interface AwsBackupsArgs extends AwsScope {
      * retention. Defaults to the stack's `protect` (production).
      */
     readonly vaultLock?: boolean;
+    /**
+     * A copy of every recovery point in another region (the stack's `aws.backupCopy`): the
+     * provider for that region (same account, credentials and tags as the stack's). Each rule then
+     * copies to a vault there, encrypted with a key there, locked and deny-delete like the vaults
+     * here, kept as long as the rule keeps its points.
+     */
+    readonly copy?: { readonly region: string; readonly provider: aws.Provider };
 }
 
 export interface DatasetBackup {
@@ -30,6 +38,8 @@ export interface DatasetBackup {
     readonly selection: aws.backup.Selection;
     readonly lock?: aws.backup.VaultLockConfiguration;
     readonly denyDelete?: aws.backup.VaultPolicy;
+    /** The vault in the copy region the rule copies every recovery point to (`AwsBackupsArgs.copy`). */
+    readonly copyVault?: aws.backup.Vault;
 }
 
 /**
@@ -48,6 +58,8 @@ export class AwsBackups extends pulumi.ComponentResource {
     public readonly datasets: Record<string, DatasetBackup>;
     public readonly restoreTesting: aws.backup.RestoreTestingPlan;
     public readonly restoreSelections: aws.backup.RestoreTestingSelection[];
+    /** The key of the copy region's vaults (`AwsBackupsArgs.copy`). */
+    public readonly copyKey?: aws.kms.Key;
 
     constructor(name: string, args: AwsBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Backups", name, {}, opts);
@@ -67,23 +79,37 @@ export class AwsBackups extends pulumi.ComponentResource {
             "AWS Backup: backs up and restores the runbook's datasets",
         );
 
-        this.datasets = {};
-        for (const rule of backupRules(rb)) {
+        // A vault with, where the stack locks them, its compliance-mode lock and deny-delete policy; `at` is the region's scope.
+        const lockedVault = (part: string, rule: BackupRuleSpec, at: AwsScope, kmsKeyArn: pulumi.Input<string>) => {
             const vault = new aws.backup.Vault(
-                `${name}-${rule.name}-vault`,
-                { name: args.names.vault(rule.name), kmsKeyArn: args.kmsKeyArn, forceDestroy: false },
-                child(this, args, { protect: args.protect, retainOnDelete: true }),
+                `${name}-${part}-vault`,
+                { name: args.names.vault(rule.name), kmsKeyArn, forceDestroy: false },
+                child(this, at, { protect: args.protect, retainOnDelete: true }),
             );
             const vaultLock = lock
                 ? new aws.backup.VaultLockConfiguration(
-                      `${name}-${rule.name}-lock`,
+                      `${name}-${part}-lock`,
                       { backupVaultName: vault.name, minRetentionDays: vaultLockDays(rule), changeableForDays: VAULT_LOCK_COOLING_OFF_DAYS },
-                      child(this, args, { protect: args.protect }),
+                      child(this, at, { protect: args.protect }),
                   )
                 : undefined;
-            const denyDelete = lock
-                ? new aws.backup.VaultPolicy(`${name}-${rule.name}-deny-delete`, { backupVaultName: vault.name, policy: denyDeleteVaultPolicy() }, child(this, args, { protect: args.protect }))
-                : undefined;
+            const denyDelete = lock ? new aws.backup.VaultPolicy(`${name}-${part}-deny-delete`, { backupVaultName: vault.name, policy: denyDeleteVaultPolicy() }, child(this, at, { protect: args.protect })) : undefined;
+            return { vault, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}) };
+        };
+        const copyScope: AwsScope | undefined = args.copy ? { ...args, provider: args.copy.provider, region: args.copy.region } : undefined;
+        if (copyScope) {
+            this.copyKey = new aws.kms.Key(
+                `${name}-copy-key`,
+                { description: `${args.names.prefix}: AWS Backup copies from ${args.region}`, enableKeyRotation: true, deletionWindowInDays: KEY_DELETION_WINDOW_DAYS },
+                child(this, copyScope, { protect: args.protect, retainOnDelete: true }),
+            );
+            new aws.kms.Alias(`${name}-copy-key-alias`, { name: `alias/${args.names.prefix}-backup-copy`, targetKeyId: this.copyKey.keyId }, child(this, copyScope));
+        }
+
+        this.datasets = {};
+        for (const rule of backupRules(rb)) {
+            const { vault, lock: vaultLock, denyDelete } = lockedVault(rule.name, rule, args, args.kmsKeyArn);
+            const copyVault = copyScope && this.copyKey ? lockedVault(`${rule.name}-copy`, rule, copyScope, this.copyKey.arn).vault : undefined;
             const plan = new aws.backup.Plan(
                 `${name}-${rule.name}-plan`,
                 {
@@ -98,6 +124,7 @@ export class AwsBackups extends pulumi.ComponentResource {
                             completionWindow: rule.completionWindowMinutes,
                             lifecycle: { deleteAfter: rule.deleteAfterDays },
                             recoveryPointTags: { app: rb.app, dataset: rule.dataset, ...(rule.tier ? { tier: rule.tier } : {}) },
+                            ...(copyVault ? { copyActions: [{ destinationVaultArn: copyVault.arn, lifecycle: { deleteAfter: rule.deleteAfterDays } }] } : {}),
                         },
                     ],
                 },
@@ -108,7 +135,7 @@ export class AwsBackups extends pulumi.ComponentResource {
                 { name: `${args.names.prefix}-${rule.name}`, planId: plan.id, iamRoleArn: this.role.arn, selectionTags: [{ type: "STRINGEQUALS", key: rule.tag.key, value: rule.tag.value }] },
                 child(this, args),
             );
-            this.datasets[rule.name] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}) };
+            this.datasets[rule.name] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}), ...(copyVault ? { copyVault } : {}) };
         }
 
         const spec = restoreTestSpec(rb);

@@ -2,9 +2,25 @@ import { createHash } from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { agentEntryPoint, blackboxConfig, COLLECTOR_CONFIG, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
-import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
+import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, ROOT_WITHOUT_CAPABILITIES, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
 import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/exporters";
 import { child, fargateTask, logGroup, policyJson, privateBucket, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
+
+/**
+ * The collector's containers run on read-only roots; what they write is on task volumes (Fargate
+ * ephemeral storage): the agent's write-ahead log below the prom/prometheus image's data directory
+ * (`--storage.agent.path` in agentEntryPoint is below it), and the blackbox exporter's /tmp, where
+ * it writes its configuration from the environment. Fargate makes them root's, 0755: the config init
+ * container opens them (sticky, like /tmp) before anything else starts.
+ */
+export const COLLECTOR_WRITABLE = {
+    agent: { volume: "agent-data", path: "/prometheus" },
+    scratch: { volume: "exporter-scratch", path: "/tmp" },
+} as const;
+/** `nobody`: the prom/* images' own user; the exporters need no user of their own (they read flags and secrets from the environment and serve). */
+export const COLLECTOR_UID = 65534;
+const UNPRIVILEGED = { user: `${COLLECTOR_UID}`, readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] as string[] } } };
+const INIT_MOUNTS = "/init";
 
 export interface AwsCollectorArgs extends AwsScope {
     /** The app's ECS cluster; the collector runs as one more service in it. */
@@ -57,6 +73,8 @@ export class AwsCollector extends pulumi.ComponentResource {
         const sidecars = sidecarExporters(required);
         this.exporters = sidecars.map((s) => s.exporter);
         const needsCa = this.exporters.includes("postgres") || this.exporters.includes("mongodb");
+        // The agent's data volume always; the exporters' /tmp where the blackbox exporter runs.
+        const writable = [COLLECTOR_WRITABLE.agent, ...(this.exporters.includes("blackbox") ? [COLLECTOR_WRITABLE.scratch] : [])];
 
         const logs = logGroup(this, args, `${name}-logs`, args.names.logGroup("ecs/collector"), args.kmsKeyArn);
         const secretArns = Object.values(args.credentials)
@@ -117,6 +135,7 @@ export class AwsCollector extends pulumi.ComponentResource {
                     environment: [],
                     secrets: [],
                     logConfiguration: awslogs(`${id}-exporter`),
+                    ...UNPRIVILEGED,
                     ...rest,
                 });
                 const withCa = { mountPoints: [{ sourceVolume: CA_VOLUME, containerPath: CA_DIR, readOnly: true }], dependsOn: [{ containerName: CA_CONTAINER, condition: "SUCCESS" as const }] };
@@ -126,10 +145,17 @@ export class AwsCollector extends pulumi.ComponentResource {
                         name: COLLECTOR_CONFIG.initContainer,
                         image: IMAGES.awsCli,
                         essential: false,
-                        command: ["s3", "cp", `s3://${bucketName}/${COLLECTOR_CONFIG.key}`, `${COLLECTOR_CONFIG.syncDir}/${COLLECTOR_CONFIG.key}`, "--only-show-errors", "--no-progress"],
+                        ...ROOT_WITHOUT_CAPABILITIES,
+                        entryPoint: ["/bin/sh", "-c"],
+                        command: [
+                            `chmod 1777 ${writable.map((w) => `${INIT_MOUNTS}/${w.volume}`).join(" ")} && exec aws s3 cp s3://${bucketName}/${COLLECTOR_CONFIG.key} ${COLLECTOR_CONFIG.syncDir}/${COLLECTOR_CONFIG.key} --only-show-errors --no-progress`,
+                        ],
                         environment: [{ name: "AWS_DEFAULT_REGION", value: args.region }],
                         secrets: [],
-                        mountPoints: [{ sourceVolume: COLLECTOR_CONFIG.volume, containerPath: COLLECTOR_CONFIG.syncDir, readOnly: false }],
+                        mountPoints: [
+                            { sourceVolume: COLLECTOR_CONFIG.volume, containerPath: COLLECTOR_CONFIG.syncDir, readOnly: false },
+                            ...writable.map((w) => ({ sourceVolume: w.volume, containerPath: `${INIT_MOUNTS}/${w.volume}`, readOnly: false })),
+                        ],
                         logConfiguration: awslogs(COLLECTOR_CONFIG.initContainer),
                     },
                     {
@@ -139,7 +165,11 @@ export class AwsCollector extends pulumi.ComponentResource {
                         entryPoint: agentEntryPoint(),
                         environment: [{ name: COLLECTOR_CONFIG.digestVariable, value: createHash("sha256").update(config).digest("hex") }],
                         secrets: [],
-                        mountPoints: [{ sourceVolume: COLLECTOR_CONFIG.volume, containerPath: COLLECTOR_CONFIG.dir, readOnly: true }],
+                        ...UNPRIVILEGED,
+                        mountPoints: [
+                            { sourceVolume: COLLECTOR_CONFIG.volume, containerPath: COLLECTOR_CONFIG.dir, readOnly: true },
+                            { sourceVolume: COLLECTOR_WRITABLE.agent.volume, containerPath: COLLECTOR_WRITABLE.agent.path, readOnly: false },
+                        ],
                         dependsOn: [{ containerName: COLLECTOR_CONFIG.initContainer, condition: "SUCCESS" }],
                         logConfiguration: awslogs("prometheus-agent"),
                     },
@@ -152,6 +182,8 @@ export class AwsCollector extends pulumi.ComponentResource {
                                 base(id, {
                                     entryPoint: configFromEnv("BLACKBOX_CONFIG", "/tmp/blackbox.yml", ["/bin/blackbox_exporter", "--config.file=/tmp/blackbox.yml", `--web.listen-address=:${EXPORTER_PORTS.blackbox}`]),
                                     environment: [{ name: "BLACKBOX_CONFIG", value: blackboxConfig() }],
+                                    mountPoints: [{ sourceVolume: COLLECTOR_WRITABLE.scratch.volume, containerPath: COLLECTOR_WRITABLE.scratch.path, readOnly: false }],
+                                    dependsOn: [{ containerName: COLLECTOR_CONFIG.initContainer, condition: "SUCCESS" }],
                                 }),
                             );
                             break;
@@ -217,7 +249,7 @@ export class AwsCollector extends pulumi.ComponentResource {
                 executionRole,
                 taskRole,
                 containerDefinitions: containers,
-                volumes: [{ name: COLLECTOR_CONFIG.volume }, ...(needsCa ? [{ name: CA_VOLUME }] : [])],
+                volumes: [{ name: COLLECTOR_CONFIG.volume }, ...writable.map((w) => ({ name: w.volume })), ...(needsCa ? [{ name: CA_VOLUME }] : [])],
             },
             // The agent must not start before its configuration is in the bucket.
             { dependsOn: [this.configObject] },

@@ -7,6 +7,7 @@ import {
     GRAFANA_SERVICE,
     GRAFANA_TASK_SIZE,
     GRAFANA_VOLUME,
+    GRAFANA_WRITABLE,
     grafanaContainers,
     PROVISIONING_KEYS,
 } from "../../../capabilities/aws/grafana";
@@ -87,8 +88,10 @@ export class AwsGrafana extends pulumi.ComponentResource {
                 { Action: ["s3:GetObject"], Resource: pulumi.interpolate`${bucket.arn}/*` },
                 { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
                 { Action: ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"], Resource: args.workspace.arn },
-                // CloudWatch's metric and alarm reads take no resource-level scope.
-                { Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmsForMetric", "cloudwatch:DescribeAlarmHistory", "logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery", "ec2:DescribeRegions", "tag:GetResources"], Resource: "*" },
+                // Only actions the Service Authorization Reference lists with no resource type take "*" (capabilities/aws/iam-wildcard.ts).
+                { Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarmsForMetric", "logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery", "ec2:DescribeRegions", "tag:GetResources"], Resource: "*" },
+                // Alarm reads take the alarm as resource: the stack's alarms are all named `<prefix>-…` (monitoring.ts).
+                { Action: ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"], Resource: pulumi.interpolate`arn:${args.partition}:cloudwatch:${args.region}:${args.accountId}:alarm:${names.prefix}-*` },
                 { Action: ["logs:StartQuery", "logs:GetLogGroupFields", "logs:GetLogEvents", "logs:FilterLogEvents"], Resource: appLogGroups },
             ]),
         );
@@ -117,7 +120,7 @@ export class AwsGrafana extends pulumi.ComponentResource {
                     .apply(([bucketName, logGroupName, adminSecretArn]) =>
                         JSON.stringify(grafanaContainers({ bucket: bucketName, region: args.region, logGroup: logGroupName, adminSecretArn, host: args.routing?.host })),
                     ),
-                volumes: [{ name: GRAFANA_VOLUME }],
+                volumes: [{ name: GRAFANA_VOLUME }, ...GRAFANA_WRITABLE.map((w) => ({ name: w.volume }))],
             },
             // The task must not start before its files are in the bucket.
             { dependsOn: this.objects },

@@ -62,17 +62,14 @@ export class AwsPlatform extends pulumi.ComponentResource {
         if (problems.length) throw new Error(`${context.stack}: the aws target cannot build this runbook:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         const names = awsNames(context.app, context.env);
 
-        this.provider = new aws.Provider(
-            `${name}-aws`,
-            {
-                region: context.region,
-                // An explicit provider reads no `aws:*` stack config by itself: the ones the stack may set are passed on.
-                ...(context.awsAccess?.profile ? { profile: context.awsAccess.profile } : {}),
-                ...(context.awsAccess?.allowedAccountIds ? { allowedAccountIds: [...context.awsAccess.allowedAccountIds] } : {}),
-                defaultTags: { tags: { app: context.app, env: context.env, "managed-by": "pulumi" } },
-            },
-            { parent: this },
-        );
+        const providerArgs = (region: string): aws.ProviderArgs => ({
+            region,
+            // An explicit provider reads no `aws:*` stack config by itself: the ones the stack may set are passed on.
+            ...(context.awsAccess?.profile ? { profile: context.awsAccess.profile } : {}),
+            ...(context.awsAccess?.allowedAccountIds ? { allowedAccountIds: [...context.awsAccess.allowedAccountIds] } : {}),
+            defaultTags: { tags: { app: context.app, env: context.env, "managed-by": "pulumi" } },
+        });
+        this.provider = new aws.Provider(`${name}-aws`, providerArgs(context.region), { parent: this });
         const invoke = { parent: this, provider: this.provider };
         const unlogged: AwsScope = {
             stack: context.stack,
@@ -128,6 +125,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     hostedZoneId: context.settings.aws?.hostedZoneId,
                     grafanaHost: dashboardsHost,
                     quotaLimits: quotaLimits(context.exceptions.map((e) => e.key)),
+                    grafanaAllowedCidrs: context.settings.aws?.grafanaAllowedCidrs,
                 },
                 opt,
             );
@@ -168,6 +166,10 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 ...scope,
                 kmsKeyArn: this.keys.backup.arn,
                 restoreTargets: merged("restoreTargets"),
+                // The stack's aws.backupCopy: the same account in another region, through a provider of its own.
+                ...(context.settings.aws?.backupCopy
+                    ? { copy: { region: context.settings.aws.backupCopy.region, provider: new aws.Provider(`${name}-aws-backup-copy`, providerArgs(context.settings.aws.backupCopy.region), { parent: this }) } }
+                    : {}),
             },
             opt,
         );

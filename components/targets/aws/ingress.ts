@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetGroupColor } from "../../../capabilities/aws/alarms";
-import { GRAFANA_SERVICE } from "../../../capabilities/aws/grafana";
+import { cognitoDomainPrefix, GRAFANA_SERVICE, GRAFANA_SIGN_IN } from "../../../capabilities/aws/grafana";
 import { GRAFANA_RULE_PRIORITY, serviceRulePriority } from "../../../capabilities/aws/listener-rules";
 import { loadBalancerLimits, shardLoadBalancers, type LoadBalancerShard } from "../../../capabilities/aws/load-balancer-shards";
 import type { QuotaId } from "../../../capabilities/quotas";
 import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboards";
+import { HTTPS_PORT } from "../../../capabilities/egress";
 import { child, logGroup, type AwsScope } from "./scope";
 import { targetHealthPath } from "../../../capabilities/aws/target-health";
 
@@ -26,6 +27,8 @@ export interface AwsIngressArgs extends AwsScope {
     readonly grafanaHost?: string;
     /** The quotas' limits for this stack (`quotaLimits`: the defaults, or the raised ones it declares), which the load balancers and certificates are laid out within. */
     readonly quotaLimits?: Readonly<Partial<Record<QuotaId, number>>>;
+    /** Source networks allowed to reach Grafana's host (the stack's `aws.grafanaAllowedCidrs`); defaults to any, behind the Cognito sign-in. */
+    readonly grafanaAllowedCidrs?: readonly string[];
 }
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 with 1.2 for older clients. */
@@ -37,6 +40,8 @@ export const TARGET_HEALTH = { interval: 15, timeout: 5, healthyThreshold: 2, un
 /** Seconds a draining target keeps its in-flight requests. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
 export { GRAFANA_RULE_PRIORITY } from "../../../capabilities/aws/listener-rules";
+/** Grafana's edge probe rule (with an allowlist): just before Grafana's; no service rule takes it (services step over Grafana's block of 1000). */
+export const GRAFANA_PROBE_RULE_PRIORITY = GRAFANA_RULE_PRIORITY - 1;
 
 export interface ServiceRouting {
     /** The target group ECS registers tasks in (blue, for a blue/green pair). */
@@ -54,6 +59,8 @@ export interface GrafanaRouting {
     readonly host: string;
     readonly targetGroup: aws.lb.TargetGroup;
     readonly rule: aws.lb.ListenerRule;
+    /** The Cognito user pool the rule signs users in against (capabilities/aws/grafana.ts, GRAFANA_SIGN_IN). */
+    readonly userPool: aws.cognito.UserPool;
 }
 
 /**
@@ -299,17 +306,48 @@ export class AwsIngress extends pulumi.ComponentResource {
             });
             if (shard.grafana && args.grafanaHost) {
                 const group = targetGroup(`${name}-${GRAFANA_SERVICE}`, args.names.targetGroup(GRAFANA_SERVICE), GRAFANA_PORT, GRAFANA_HEALTH_PATH);
+                const signIn = this.grafanaSignIn(name, args, args.grafanaHost);
+                const cidrs = args.grafanaAllowedCidrs ?? [];
                 const rule = new aws.lb.ListenerRule(
                     `${name}-${GRAFANA_SERVICE}`,
                     {
                         listenerArn: httpsListener.arn,
                         priority: GRAFANA_RULE_PRIORITY,
-                        conditions: [{ hostHeader: { values: [args.grafanaHost] } }],
-                        actions: [{ type: "forward", targetGroupArn: group.arn }],
+                        conditions: [{ hostHeader: { values: [args.grafanaHost] } }, ...(cidrs.length ? [{ sourceIp: { values: [...cidrs] } }] : [])],
+                        actions: [
+                            {
+                                type: "authenticate-cognito",
+                                order: 1,
+                                authenticateCognito: {
+                                    userPoolArn: signIn.pool.arn,
+                                    userPoolClientId: signIn.client.id,
+                                    userPoolDomain: signIn.domain.domain,
+                                    onUnauthenticatedRequest: "authenticate",
+                                    scope: GRAFANA_SIGN_IN.scopes.join(" "),
+                                    sessionTimeout: GRAFANA_SIGN_IN.sessionTimeoutSeconds,
+                                },
+                            },
+                            { type: "forward", order: 2, targetGroupArn: group.arn },
+                        ],
                     },
                     child(this, args),
                 );
-                this.grafana = { host: args.grafanaHost, targetGroup: group, rule };
+                if (cidrs.length) {
+                    // Route 53's checkers come from addresses outside the allowlist: Grafana's health path on its host is answered at the
+                    // load balancer, so the external probe still proves DNS, the certificate and the load balancer (behind the sign-in it
+                    // never reached Grafana itself: Cognito's redirect is what it saw). Nothing is forwarded to Grafana without the sign-in.
+                    new aws.lb.ListenerRule(
+                        `${name}-${GRAFANA_SERVICE}-probe`,
+                        {
+                            listenerArn: httpsListener.arn,
+                            priority: GRAFANA_PROBE_RULE_PRIORITY,
+                            conditions: [{ hostHeader: { values: [args.grafanaHost] } }, { pathPattern: { values: [GRAFANA_HEALTH_PATH] } }],
+                            actions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "200", messageBody: "ok" } }],
+                        },
+                        child(this, args),
+                    );
+                }
+                this.grafana = { host: args.grafanaHost, targetGroup: group, rule, userPool: signIn.pool };
             }
 
             if (zoneId) {
@@ -352,5 +390,52 @@ export class AwsIngress extends pulumi.ComponentResource {
             new aws.wafv2.WebAclLoggingConfiguration(`${name}-waf-logs`, { resourceArn: this.webAcl.arn, logDestinationConfigs: [wafLogs.arn] }, child(this, args));
         }
         this.registerOutputs({ dnsName: this.loadBalancer.dnsName, certificate: this.certificate.arn });
+    }
+
+    /**
+     * Grafana's Cognito sign-in: a user pool whose users an administrator creates (no self sign-up),
+     * with TOTP required and GRAFANA_SIGN_IN's password policy; a hosted-UI domain derived from the
+     * stack and account; an app client with a generated secret whose only callback is the ALB's on
+     * Grafana's host. The load balancer reaches Cognito's token and user-info endpoints over HTTPS.
+     */
+    private grafanaSignIn(name: string, args: AwsIngressArgs, host: string) {
+        const part = `${name}-${GRAFANA_SERVICE}`;
+        // The users are state an administrator made: protected and kept like the platform's other state.
+        const pool = new aws.cognito.UserPool(
+            `${part}-users`,
+            {
+                name: `${args.names.prefix}-${GRAFANA_SERVICE}`,
+                adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+                mfaConfiguration: "ON",
+                softwareTokenMfaConfiguration: { enabled: true },
+                passwordPolicy: { ...GRAFANA_SIGN_IN.passwordPolicy },
+                accountRecoverySetting: { recoveryMechanisms: [{ name: "admin_only", priority: 1 }] },
+                deletionProtection: args.protect ? "ACTIVE" : "INACTIVE",
+            },
+            child(this, args, { protect: args.protect, retainOnDelete: args.protect }),
+        );
+        const domain = new aws.cognito.UserPoolDomain(`${part}-sign-in`, { userPoolId: pool.id, domain: pulumi.output(args.accountId).apply((account) => cognitoDomainPrefix(args.names.prefix, account)) }, child(this, args));
+        const client = new aws.cognito.UserPoolClient(
+            `${part}-client`,
+            {
+                name: `${args.names.prefix}-${GRAFANA_SERVICE}-alb`,
+                userPoolId: pool.id,
+                generateSecret: true,
+                allowedOauthFlowsUserPoolClient: true,
+                allowedOauthFlows: ["code"],
+                allowedOauthScopes: [...GRAFANA_SIGN_IN.scopes],
+                callbackUrls: [`https://${host}${GRAFANA_SIGN_IN.callbackPath}`],
+                supportedIdentityProviders: ["COGNITO"],
+                explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                preventUserExistenceErrors: "ENABLED",
+            },
+            child(this, args),
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${part}-to-cognito`,
+            { securityGroupId: args.securityGroupId, ipProtocol: "tcp", fromPort: HTTPS_PORT, toPort: HTTPS_PORT, cidrIpv4: "0.0.0.0/0", description: "HTTPS to the Cognito token and user-info endpoints (Grafana sign-in), which have no fixed addresses" },
+            child(this, args),
+        );
+        return { pool, domain, client };
     }
 }

@@ -5,7 +5,7 @@ import { child, type AwsScope } from "./scope";
 export interface AwsKeysArgs extends AwsScope {}
 
 /** Days a scheduled key deletion waits: the longest KMS allows, so a mistaken deletion can be cancelled. */
-const DELETION_WINDOW_DAYS = 30;
+export const KEY_DELETION_WINDOW_DAYS = 30;
 
 /**
  * Customer-managed KMS keys: one for the data services, secrets, logs and alert topics, one for
@@ -50,14 +50,14 @@ export class AwsKeys extends pulumi.ComponentResource {
         });
         this.data = new aws.kms.Key(
             `${name}-data`,
-            { description: `${args.names.prefix}: data services, secrets, logs and alert topics`, enableKeyRotation: true, deletionWindowInDays: DELETION_WINDOW_DAYS, policy: dataPolicy },
+            { description: `${args.names.prefix}: data services, secrets, logs and alert topics`, enableKeyRotation: true, deletionWindowInDays: KEY_DELETION_WINDOW_DAYS, policy: dataPolicy },
             child(this, args, keep),
         );
         new aws.kms.Alias(`${name}-data-alias`, { name: `alias/${args.names.prefix}-data`, targetKeyId: this.data.keyId }, child(this, args));
 
         this.backup = new aws.kms.Key(
             `${name}-backup`,
-            { description: `${args.names.prefix}: AWS Backup vaults`, enableKeyRotation: true, deletionWindowInDays: DELETION_WINDOW_DAYS },
+            { description: `${args.names.prefix}: AWS Backup vaults`, enableKeyRotation: true, deletionWindowInDays: KEY_DELETION_WINDOW_DAYS },
             child(this, args, keep),
         );
         new aws.kms.Alias(`${name}-backup-alias`, { name: `alias/${args.names.prefix}-backup`, targetKeyId: this.backup.keyId }, child(this, args));

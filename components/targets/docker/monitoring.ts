@@ -11,6 +11,12 @@ import { DOCKER_CONTAINERS_DIR, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PAT
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR, prometheusYaml } from "../../../capabilities/docker/prometheus";
 import { HOSTS, INTERNAL_PORTS } from "../../../capabilities/docker/topology";
 import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
+
+/**
+ * How the exporters run where they can (policies/lib/hardening.ts, DOCKER_EXPORTER_EXCEPTIONS
+ * says which cannot and why): as nobody, on a read-only root with a small tmpfs, every capability dropped.
+ */
+const EXPORTER_CONFINED = { user: "65534", confined: { scratch: "/tmp", scratchMiB: 16 } } as const;
 import { container, upload, volume, type ContainerSpec, type DockerScope } from "./scope";
 
 export interface MonitoringArgs {
@@ -203,7 +209,8 @@ export class Monitoring extends pulumi.ComponentResource {
                     ],
                 };
             case "node":
-                return { ...base, binds: [{ hostPath: "/", path: "/host", readOnly: true }] };
+                // Reads the host's filesystems (read-only bind) as the image's nobody; writes nothing.
+                return { ...base, binds: [{ hostPath: "/", path: "/host", readOnly: true }], ...EXPORTER_CONFINED };
             case "pushgateway": {
                 const data = volume(this, `${name}-${node.host}-data`, scope, `${node.host}-data`, "pushgateway");
                 this.volumes.pushgateway = data;
@@ -211,7 +218,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 return { ...base, user: "65534", volumes: [{ volume: data, path: PUSHGATEWAY_DATA }], confined: { scratch: "/tmp", scratchMiB: 16 } };
             }
             default:
-                return base;
+                // The data services' exporters take flags and their environment, serve metrics and write nothing.
+                return { ...base, ...EXPORTER_CONFINED };
         }
     }
 }

@@ -51,6 +51,10 @@ const portOf = (url: string) => {
     return u.port ? Number(u.port) : { "https:": 443, "http:": 80 }[u.protocol]!;
 };
 
+const INTERNET_GROUPS = ["tasks", "collector", "grafana"];
+/** Whether the load balancer signs Grafana's users in (a Cognito user pool in the stack). */
+const signsIn = (plan: StackPlan) => plan.resources.some((r) => r.type === "aws:cognito/userPool:UserPool");
+
 test("no security group sends all protocols, nor any port but the runbook's, to the internet", (t) => {
     each((app, plan, rb) => {
         const out = rules(app, plan, EGRESS);
@@ -62,8 +66,10 @@ test("no security group sends all protocols, nor any port but the runbook's, to 
             if (!r.peer.includes("/")) continue;
             t.is(r.from, r.to, `${app} ${r.group}: single ports only to a CIDR`);
             t.true(allowed.has(r.from), `${app} ${r.group} -> ${r.peer}:${r.from}: not HTTPS nor a runbook dependency's port`);
-            t.true(["tasks", "collector", "grafana"].includes(r.group), `${app}: ${r.group} reaches the internet`);
+            t.true([...INTERNET_GROUPS, ...(signsIn(plan) ? ["alb"] : [])].includes(r.group), `${app}: ${r.group} reaches the internet`);
         }
+        // The load balancer calls Cognito's token and user-info endpoints for Grafana's sign-in: HTTPS only, and only where Grafana is published.
+        t.deepEqual(out.filter((r) => r.group === "alb" && r.peer.includes("/")).map((r) => `${r.peer}:${r.from}`), signsIn(plan) ? ["0.0.0.0/0:443"] : [], `${app}: the ALB's way out`);
         // Every dependency's port is open where it is called (the app) and probed (the collector).
         for (const port of allowed) {
             for (const group of ["tasks", "collector"]) t.true(out.some((r) => r.group === group && r.peer === "0.0.0.0/0" && r.from === port), `${app} ${group}: ${port} out`);

@@ -6,6 +6,8 @@ import { captureRegistrations, planStack, type StackPlan } from "../../../cli/ha
 import { readStackConfig } from "../../../cli/harness/stack-files";
 import { IMAGES } from "../../../capabilities/aws/collector";
 import { awsNames } from "../../../capabilities/aws/names";
+import { GRAFANA_SIGN_IN, GRAFANA_WRITABLE } from "../../../capabilities/aws/grafana";
+import { WILDCARD_ONLY_ACTIONS } from "../../../capabilities/aws/iam-wildcard";
 import { dashboardsFor, GRAFANA_ADMIN_USER, GRAFANA_HEALTH_PATH, GRAFANA_PORT, grafanaEnv } from "../../../capabilities/dashboards";
 import { imageRepository, isPinned, PLATFORM_IMAGES } from "../../../capabilities/docker/versions";
 import { fargateSize } from "../../../capabilities/sizing";
@@ -53,6 +55,7 @@ interface Container {
     image: string;
     essential: boolean;
     command?: string[];
+    entryPoint?: string[];
     environment: { name: string; value: string }[];
     secrets: { name: string; valueFrom: string }[];
     mountPoints?: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
@@ -78,7 +81,8 @@ function grafanaOf(app: AppId, plan: StackPlan) {
     const objects = ofType(plan, "aws:s3/bucketObjectv2:BucketObjectv2").filter((o) => prop(o, "bucket") === mockId(bucket));
     const object = (key: string) => objects.find((o) => prop(o, "key") === key);
     // The init container copies the bucket's root into its mount; Grafana sees the same volume at its own mount.
-    const [, , source, target] = init.command!;
+    // A shell opens the writable volumes, then runs `aws s3 sync <source> <target>`.
+    const [, source, target] = /exec aws s3 sync (\S+) (\S+)/.exec(init.command![0]) ?? [];
     const physical = /^s3:\/\/([^/]+)\/$/.exec(source)?.[1];
     const mount = (c: Container) => c.mountPoints!.find((m) => m.sourceVolume === init.mountPoints![0].sourceVolume)!;
     const atGrafana = (key: string) => `${mount(grafana).containerPath}/${key}`;
@@ -124,13 +128,14 @@ test("Grafana: one ECS service in the app's cluster running a pinned Grafana (th
         t.is(imageRepository(g.init.image), "amazon/aws-cli");
         for (const c of g.containers) t.true(isPinned(c.image), `${app} ${c.name}: ${c.image} is pinned`);
         // The init container syncs the provisioning bucket into the shared volume; Grafana waits for its success and mounts it read-only.
-        t.deepEqual(g.init.command!.slice(0, 2), ["s3", "sync"]);
+        t.deepEqual(g.init.entryPoint, ["/bin/sh", "-c"]);
+        t.regex(g.init.command![0], /^chmod 1777 \S+ \S+ && exec aws s3 sync /);
         t.is(g.physical, `${g.bucket.name}-1a2b3c4`, `${app}: the sync reads the provisioning bucket`);
         t.is(g.target, g.mount(g.init).containerPath);
         t.false(g.mount(g.init).readOnly);
         t.true(g.mount(g.grafana).readOnly);
         t.deepEqual(g.grafana.dependsOn, [{ containerName: g.init.name, condition: "SUCCESS" }]);
-        t.deepEqual(prop(g.taskDefinition, "volumes"), [{ name: g.mount(g.init).sourceVolume }]);
+        t.deepEqual(prop(g.taskDefinition, "volumes"), [{ name: g.mount(g.init).sourceVolume }, ...GRAFANA_WRITABLE.map((w) => ({ name: w.volume }))]);
         t.is(g.init.environment.find((e) => e.name === "AWS_DEFAULT_REGION")?.value, getRunbook(app).aws.region);
         // Grafana: its port, its health endpoint, the shared settings (no sign-up, no anonymous access), logs in the app's log group.
         t.deepEqual(g.grafana.portMappings!.map((p) => p.containerPort), [GRAFANA_PORT]);
@@ -283,6 +288,9 @@ test("IAM: the task role queries AMP only on the app's workspace, reads only its
         for (const a of actions) t.regex(a.split(":")[1], /^(Get|List|Describe|Query|Filter|StartQuery|StopQuery|Decrypt)/, `${app}: ${a} is not a read`);
         for (const s of statements) t.is(s.Effect, "Allow");
         t.true(actions.includes("cloudwatch:GetMetricData") && actions.includes("logs:StartQuery"));
+        // Alarm reads only on the stack's alarms; "*" only for the actions without a resource type.
+        for (const a of ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"]) t.deepEqual(resourcesOf(a), [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${app}-production-*`], `${app}: ${a}`);
+        for (const s of statements.filter((x) => [x.Resource].flat().includes("*"))) for (const a of s.Action) t.true(a in WILDCARD_ONLY_ACTIONS, `${app}: ${a} on "*"`);
         // Log queries only on the app's log groups.
         for (const r of resourcesOf("logs:StartQuery")) t.regex(r, new RegExp(`^arn:aws:logs:us-east-1:123456789012:log-group:(/${app}/production/|/aws/(rds/instance|docdb)/${app}-production-)`));
         const role = named(plan, "aws:iam/role:Role", `${app}-grafana-task-role`);
@@ -324,7 +332,29 @@ test("exposure: Grafana on grafana.<parent domain> behind the app's ALB (listene
         t.deepEqual(prop(rule!, "conditions"), [{ hostHeader: { values: [host] } }]);
         const targetGroup = named(plan, "aws:lb/targetGroup:TargetGroup", `${app}-ingress-grafana`);
         const tgArn = `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${prop(targetGroup, "name")}/0123456789abcdef`;
-        t.deepEqual(prop(rule!, "actions"), [{ type: "forward", targetGroupArn: tgArn }]);
+        // Signed in at the load balancer first (Cognito), then forwarded.
+        const pool = named(plan, "aws:cognito/userPool:UserPool", `${app}-ingress-grafana-users`);
+        const client = named(plan, "aws:cognito/userPoolClient:UserPoolClient", `${app}-ingress-grafana-client`);
+        const domain = named(plan, "aws:cognito/userPoolDomain:UserPoolDomain", `${app}-ingress-grafana-sign-in`);
+        t.deepEqual(prop(rule!, "actions"), [
+            {
+                type: "authenticate-cognito",
+                order: 1,
+                authenticateCognito: {
+                    userPoolArn: `arn:aws:cognito:us-east-1:123456789012:${pool.name}`,
+                    userPoolClientId: mockId(client),
+                    userPoolDomain: prop(domain, "domain"),
+                    onUnauthenticatedRequest: "authenticate",
+                    scope: "openid",
+                    sessionTimeout: GRAFANA_SIGN_IN.sessionTimeoutSeconds,
+                },
+            },
+            { type: "forward", order: 2, targetGroupArn: tgArn },
+        ]);
+        t.like(pool.props, { adminCreateUserConfig: { allowAdminCreateUserOnly: true }, mfaConfiguration: "ON", softwareTokenMfaConfiguration: { enabled: true }, deletionProtection: "ACTIVE" });
+        t.true(pool.options.protect && pool.options.retainOnDelete, `${app}: the users are kept`);
+        t.deepEqual(prop(client, "callbackUrls"), [`https://${host}/oauth2/idpresponse`]);
+        t.is(prop(domain, "domain"), `${app}-production-grafana-123456789012`);
         t.like(targetGroup.props, { port: GRAFANA_PORT, protocol: "HTTP", targetType: "ip", healthCheck: { path: GRAFANA_HEALTH_PATH, port: "traffic-port" } });
         const https = ofType(plan, "aws:lb/listener:Listener").find((l) => prop(l, "protocol") === "HTTPS")!;
         t.is(prop(rule!, "listenerArn"), `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/${https.name}/0123456789abcdef`);
