@@ -363,7 +363,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
  * has no cAdvisor or node_exporter; AWS Backup pushes no backup metric). Other signals may get a
  * CloudWatch alarm beside their rule: capabilities/aws/alarms.ts `CLOUDWATCH_ALARM_SIGNALS`.
  */
-export const CLOUDWATCH_ONLY_SIGNALS = ["cpu_usage", "memory_usage", "disk_usage", "backup_age"] as const satisfies readonly Signal[];
+export const CLOUDWATCH_ONLY_SIGNALS = ["cpu_usage", "memory_usage", "disk_usage", "backup_age", "postgres_replication_lag"] as const satisfies readonly Signal[];
 export type CloudWatchOnlySignal = (typeof CLOUDWATCH_ONLY_SIGNALS)[number];
 
 /** The CloudWatch metric (percent of the task's reservation) each of those alarms should read. */
@@ -378,6 +378,9 @@ export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchOnlySignal, { namespa
     // AWS Backup runs the production backups and publishes no Prometheus metric; a backup is
     // overdue when no job completed for the dataset's resources within the threshold's intervals.
     backup_age: { namespace: "AWS/Backup", metric: "NumberOfBackupJobsCompleted", note: "per backup vault; alarm when the sum over (interval × threshold) is below 1, missing data breaching" },
+    // The collector's one postgres_exporter logs in to the primary, which replays nothing (its lag is
+    // always 0): RDS reports each read replica's own lag behind the primary.
+    postgres_replication_lag: { namespace: "AWS/RDS", metric: "ReplicaLag", note: "per read replica (DBInstanceIdentifier), seconds behind the primary" },
 };
 
 export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnlySignal {
