@@ -372,6 +372,8 @@ export const CLOUDWATCH_ONLY_SIGNALS = [
     "memory_usage",
     "disk_usage",
     "backup_age",
+    // The collector's one postgres_exporter logs in to the primary: RDS's ReplicaLag per read replica is the lag.
+    "postgres_replication_lag",
     // Amazon MQ exposes no Prometheus endpoint to scrape: its per-queue CloudWatch metrics are the queues' signals.
     ...RABBITMQ_CLOUDWATCH_SIGNALS,
 ] as const satisfies readonly Signal[];
@@ -390,6 +392,9 @@ export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchOnlySignal, { namespa
     // overdue when no job completed for the dataset's resources within the threshold's intervals.
     backup_age: { namespace: "AWS/Backup", metric: "NumberOfBackupJobsCompleted", note: "per backup vault; alarm when the sum over (interval × threshold) is below 1, missing data breaching" },
     ...RABBITMQ_CLOUDWATCH_METRICS,
+    // The collector's one postgres_exporter logs in to the primary, which replays nothing (its lag is
+    // always 0): RDS reports each read replica's own lag behind the primary.
+    postgres_replication_lag: { namespace: "AWS/RDS", metric: "ReplicaLag", note: "per read replica (DBInstanceIdentifier), seconds behind the primary" },
 };
 
 export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnlySignal {

@@ -155,6 +155,8 @@ const tgSubjects = (alert: Alert, inv: AlarmInventory) => {
     return inv.targetGroups.filter((tg) => services.has(tg.service)).map((tg) => ({ kind: "target-group" as const, service: tg.service, ...(tg.color ? { color: tg.color } : {}) }));
 };
 const rdsSubjects = (inv: AlarmInventory) => (inv.rds?.instances ?? []).map((instance) => ({ kind: "rds-instance" as const, instance }));
+/** The read replicas: every RDS instance but the primary (the inventory lists the primary first). */
+const rdsReplicaSubjects = (inv: AlarmInventory) => rdsSubjects(inv).slice(1);
 const cacheSubjects = (inv: AlarmInventory) => (inv.cache?.members ?? []).map((member) => ({ kind: "cache-node" as const, member }));
 const docdbSubjects = (inv: AlarmInventory) => Array.from({ length: inv.docdb?.instances ?? 0 }, (_, index) => ({ kind: "docdb-instance" as const, index }));
 const mqQueueSubjects = (inv: AlarmInventory) => (inv.rabbitmq?.queues ?? []).map((queue) => ({ kind: "mq-queue" as const, vhost: inv.rabbitmq!.vhost, queue }));
@@ -192,6 +194,8 @@ export const CLOUDWATCH_SOURCES: Partial<Record<Signal, (alert: Alert, inv: Alar
     ],
     postgres_pool_usage: (_alert, inv) =>
         rdsSubjects(inv).map((s) => std(s, `connections, percent of max_connections ${inv.rds!.maxConnections}`, [m("m1", "AWS/RDS", "DatabaseConnections", "Maximum")], `100 * m1 / ${inv.rds!.maxConnections}`)),
+    postgres_replication_lag: (_alert, inv) =>
+        rdsReplicaSubjects(inv).map((s) => std(s, "read replica's replay lag behind the primary, seconds", [m("m1", CLOUDWATCH_METRICS.postgres_replication_lag.namespace, CLOUDWATCH_METRICS.postgres_replication_lag.metric, "Maximum")])),
     redis_memory_usage: (_alert, inv) => cacheSubjects(inv).map((s) => std(s, "memory used, percent of maxmemory", [m("m1", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Maximum")])),
     redis_hit_rate: (_alert, inv) => cacheSubjects(inv).map((s) => std(s, "keyspace hits, percent of lookups", [m("m1", "AWS/ElastiCache", "CacheHitRate", "Average")])),
     kafka_consumer_lag: (_alert, inv) =>
@@ -321,10 +325,16 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
     );
 }
 
-/** Every CloudWatch alarm the runbook's alerts call for on the resources in `inv`. */
+/**
+ * Every CloudWatch alarm the runbook's alerts call for on the resources in `inv`, and those of the
+ * platform's defaults (capabilities/alerting/baseline.ts) only CloudWatch evaluates on AWS: without
+ * their alarm nothing would (PostgreSQL replica lag: the collector's exporter reads the primary).
+ */
 export function cloudWatchAlarms(rb: Runbook, inv: AlarmInventory): AlarmSpec[] {
     const specs: AlarmSpec[] = [];
-    for (const alert of rb.alerts) {
+    const ids = new Set(rb.alerts.map((a) => a.id));
+    const defaults = alertsOn(rb, "aws").cloudwatch.filter((a) => !ids.has(a.id));
+    for (const alert of [...rb.alerts, ...defaults]) {
         if (alert.signal === "backup_age") {
             specs.push(...backupAgeAlarms(rb, alert, inv));
             continue;

@@ -128,8 +128,11 @@ export function scheduledBackupSpec(rb: Runbook, n: Names): ScheduledBackupSpec 
     return { schedule: cnpgSchedule(planned.cron), cluster: { name: n.postgres }, backupOwnerReference: "self", method: "barmanObjectStore", immediate: true };
 }
 
-/** postgres_exporter's connection: the primary, the app database, TLS as CloudNativePG serves it, as the monitoring role. */
-export function postgresExporterEnv(rb: Runbook, n: Names): Record<string, string> {
+/**
+ * postgres_exporter's connection: the app database, TLS as CloudNativePG serves it, as the
+ * monitoring role; on the primary (`rw`) or on the read replicas' Service (`ro`), where replay lag is read.
+ */
+export function postgresExporterEnv(rb: Runbook, n: Names, role: "rw" | "ro" = "rw"): Record<string, string> {
     const pg = requirePostgres(rb);
-    return { DATA_SOURCE_URI: `${postgresHosts(n).rw}:5432/${pg.database}?sslmode=require`, DATA_SOURCE_USER: postgresLogins(rb).monitor };
+    return { DATA_SOURCE_URI: `${postgresHosts(n)[role]}:5432/${pg.database}?sslmode=require`, DATA_SOURCE_USER: postgresLogins(rb).monitor };
 }

@@ -103,7 +103,7 @@ export const METRIC_DIMENSIONS: Readonly<Record<string, { readonly metrics: read
         sets: [["LoadBalancer", "TargetGroup"]],
         source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html",
     },
-    "AWS/RDS": { metrics: ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"], sets: [["DBInstanceIdentifier"]], source: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/dimensions.html" },
+    "AWS/RDS": { metrics: ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "ReplicaLag"], sets: [["DBInstanceIdentifier"]], source: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/dimensions.html" },
     "AWS/ElastiCache": { metrics: ["DatabaseMemoryUsagePercentage", "CacheHitRate"], sets: [["CacheClusterId"], ["CacheClusterId", "CacheNodeId"]], source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html" },
     "AWS/DocDB": { metrics: ["DBInstanceReplicaLag", "DatabaseConnections"], sets: [["DBInstanceIdentifier"]], source: "https://docs.aws.amazon.com/documentdb/latest/developerguide/cloud_watch.html" },
     "AWS/Kafka": {

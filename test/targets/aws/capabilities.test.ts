@@ -9,6 +9,10 @@ import * as vm from "vm";
 import YAML from "yaml";
 import { allRunbooks, APP_IDS, durationSeconds, getRunbook, type Runbook } from "../../../runbooks";
 import { CLOUDWATCH_ONLY_SIGNALS } from "../../../capabilities/alerting/signals";
+import { allAlerts } from "../../../capabilities/alerting/baseline";
+import { rulesFor } from "../../../capabilities/alerting/rules";
+import { METRICS } from "../../../capabilities/alerting/metrics";
+import { alarmInventory } from "../../../capabilities/aws/inventory";
 import type { CoverageKey } from "../../../capabilities/alerting/coverage-claims";
 import { awsCoverage } from "../../../capabilities/aws/coverage";
 import { requiredExporters } from "../../../capabilities/alerting/exporters";
@@ -253,7 +257,7 @@ test("CloudWatch alarms: every level of every CloudWatch signal, the runbook's t
         }
         t.true(CLOUDWATCH_ONLY_SIGNALS.every((signal) => specs.some((s) => s.signal === signal) || !rb.alerts.some((a) => a.signal === signal)));
         for (const s of specs) {
-            const alert = rb.alerts.find((a) => a.id === s.alertId)!;
+            const alert = allAlerts(rb).find((a) => a.id === s.alertId)!;
             const level = alert.levels.find((l) => l.severity === s.severity)!;
             if (alert.signal === "backup_age") {
                 t.is(s.comparison, "LessThanThreshold");
@@ -270,6 +274,40 @@ test("CloudWatch alarms: every level of every CloudWatch signal, the runbook's t
             if (s.subject.kind !== "certificate") t.is(s.period, 60, `${s.key}: AWS metrics arrive every minute`);
             else t.is(s.period, 86400, "ACM publishes DaysToExpiry daily");
             t.is(s.datapointsToAlarm, s.evaluationPeriods);
+        }
+    }
+});
+
+test("PostgreSQL replica lag on AWS: an RDS ReplicaLag alarm per read replica is the level's one notifying evaluator; no AMP rule reads the exporter, which logs in to the primary (lag always 0)", (t) => {
+    for (const app of APP_IDS) {
+        const rb = getRunbook(app);
+        if (!rb.data.postgres) continue;
+        for (const replicas of [rb.data.postgres.readReplicas, 0, 2]) {
+            const mutated = structuredClone(rb) as Runbook;
+            mutated.data.postgres!.readReplicas = replicas;
+            const where = `${app} with ${replicas} read replicas`;
+            const inv = alarmInventory(mutated, {});
+            const lag = allAlerts(mutated).filter((a) => a.signal === "postgres_replication_lag");
+            t.is(lag.length > 0, replicas > 0, `${where}: the default replica-lag alert exists exactly where replicas do`);
+            const alarms = cloudWatchAlarms(mutated, inv).filter((s) => s.signal === "postgres_replication_lag");
+            const expected = lag.flatMap((a) => a.levels.map((l) => ({ id: a.id, severity: l.severity, threshold: l.threshold })));
+            t.is(alarms.length, expected.length * replicas, `${where}: one alarm per level and read replica`);
+            for (const e of expected) {
+                const mine = alarms.filter((s) => s.alertId === e.id && s.severity === e.severity);
+                // Each replica by its own identifier, never the primary (which replays nothing).
+                t.deepEqual(
+                    mine.map((s) => s.subject),
+                    inv.rds!.instances.slice(1).map((instance) => ({ kind: "rds-instance", instance })),
+                    where,
+                );
+                for (const s of mine) {
+                    t.like(s.metrics[0], { namespace: "AWS/RDS", metricName: "ReplicaLag", stat: "Maximum" }, where);
+                    t.is(s.threshold, e.threshold, where);
+                    t.true(s.notifies, `${where}: the alarm is the level's notifying evaluator`);
+                }
+            }
+            const rules = JSON.stringify(rulesFor(mutated, "production", "aws"));
+            t.false(rules.includes(METRICS.pgReplicationLag), `${where}: no AMP rule or absence rule reads ${METRICS.pgReplicationLag}`);
         }
     }
 });

@@ -5,6 +5,7 @@ import { planStack, type PlannedResource, type StackPlan } from "../../../cli/ha
 import { readStackConfig } from "../../../cli/harness/stack-files";
 import { renderStack } from "../../../cli/render";
 import { ARTIFACT_PATHS, CLOUDWATCH_ONLY_SIGNALS, rulesFor } from "../../../capabilities/alerting";
+import { allAlerts } from "../../../capabilities/alerting/baseline";
 import { PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
 import { usesDataServices } from "../../../capabilities/datastores";
 import { fargateSize } from "../../../capabilities/sizing";
@@ -244,7 +245,8 @@ test("CloudWatch alarms: threshold, direction, period and evaluation count are t
         t.true(alarms.length > 5, app);
         const topicArn = (severity: string) => `:${app}-production-${severity}`;
         for (const a of alarms) {
-            const alert = rb.alerts.find((x) => x.id === prop(a, "tags.runbook:alert"))!;
+            // The runbook's alerts and the platform defaults only CloudWatch evaluates (PostgreSQL replica lag).
+            const alert = allAlerts(rb).find((x) => x.id === prop(a, "tags.runbook:alert"))!;
             t.truthy(alert, `${app} ${a.name}: no such runbook alert`);
             const level = alert.levels.find((l) => l.severity === prop(a, "tags.runbook:severity"))!;
             t.truthy(level, `${app} ${a.name}: no such level`);

@@ -1,4 +1,5 @@
 import test from "ava";
+import { hasReplicaExporter } from "../../../capabilities/kubernetes/postgres-exporter";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
@@ -382,7 +383,9 @@ test("scrapes and probes: a ServiceMonitor per metrics endpoint and data-service
         const components = (m: PlannedResource) =>
             (props(m).spec.endpoints ?? props(m).spec.podMetricsEndpoints).flatMap((e: any) => e.relabelings.filter((rl: any) => rl.targetLabel === "component").map((rl: any) => rl.replacement));
         const stamped = monitors.flatMap(components).sort();
-        const expected = [...rb.services.filter((s) => s.metricsPath).map((s) => s.name), ...(["postgres", "redis", "mongodb", "kafka"] as const).filter((d) => rb.data[d])].sort();
+        // With read replicas, a second PostgreSQL exporter reads the replicas' lag (component postgres too).
+        const replicaExporter = hasReplicaExporter(rb) ? ["postgres"] : [];
+        const expected = [...rb.services.filter((s) => s.metricsPath).map((s) => s.name), ...(["postgres", "redis", "mongodb", "kafka"] as const).filter((d) => rb.data[d]), ...replicaExporter].sort();
         t.deepEqual(stamped, expected, app);
         for (const m of monitors) {
             for (const e of props(m).spec.endpoints ?? props(m).spec.podMetricsEndpoints) t.true(e.relabelings.some((rl: any) => rl.targetLabel === "app" && rl.replacement === app));
