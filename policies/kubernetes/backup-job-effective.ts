@@ -1,3 +1,4 @@
+import { tierName } from "../../capabilities/backups/plan";
 import type { Dataset } from "../../runbooks";
 import { DEFAULTS } from "../../runbooks/defaults";
 import { envMap } from "../lib/backups";
@@ -78,9 +79,11 @@ export const k8sBackupJobEffective = stackRule({
             if (e.dataset === "postgres" && db && pgdb !== undefined && pgdb !== db) {
                 out.push(finding(at(`dumps PGDATABASE=${pgdb}, not the runbook's database ${db}: the app's data is not in the backup`), { urn: cj.urn, key: "data.postgres.database" }));
             }
+            // A tier reports under its own name (capabilities/backups/plan.ts tierName), as its backup-age alert reads it.
             const reported = env.get("JOB_DATASET");
-            if (reported !== undefined && reported !== e.dataset) {
-                out.push(finding(at(`reports its success as JOB_DATASET=${reported}: the ${reported} backup-age alert hears of a backup that did not happen, and ${e.dataset}'s of none`), { urn: cj.urn, key }));
+            const own = tierName(e.dataset, e.tier);
+            if (reported !== undefined && reported !== own) {
+                out.push(finding(at(`reports its success as JOB_DATASET=${reported}: the ${reported} backup-age alert hears of a backup that did not happen, and ${own}'s of none`), { urn: cj.urn, key }));
             }
         }
         return out;

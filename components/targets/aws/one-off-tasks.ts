@@ -13,7 +13,7 @@ import { child, logGroup, rolePolicy, serviceRole, type AwsScope } from "./scope
 
 /** One one-off task to run on deploy. */
 export interface OneOffTask {
-    /** Part of the Pulumi names and ECS's `startedBy`: `postgres-roles`, `documentdb-users`, `kafka-topics`, `rabbitmq-topology`. */
+    /** Part of the Pulumi names and ECS's `startedBy`: the data service's task, e.g. `postgres-roles`, `documentdb-users`, `kafka-topics`. */
     readonly part: string;
     readonly taskDefinition: aws.ecs.TaskDefinition;
     /** The credentials the task writes: a new value runs it again. Defaults to none. */

@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
@@ -122,6 +123,8 @@ export class Monitoring extends pulumi.ComponentResource {
         });
 
         this.volumes.promtail = vol("promtail-positions", "promtail");
+        // Promtail runs on a read-only root: its configuration is uploaded into a volume of its own.
+        this.volumes.promtailConfig = vol("promtail-config", "promtail");
         this.promtail = container(
             this,
             `${name}-promtail`,
@@ -133,7 +136,10 @@ export class Monitoring extends pulumi.ComponentResource {
                 aliases: [HOSTS.promtail],
                 command: [`-config.file=${PROMTAIL_CONFIG_PATH}`],
                 uploads: [upload(PROMTAIL_CONFIG_PATH, yaml(promtailConfig(rb)))],
-                volumes: [{ volume: this.volumes.promtail, path: PROMTAIL_DATA }],
+                volumes: [
+                    { volume: this.volumes.promtail, path: PROMTAIL_DATA },
+                    { volume: this.volumes.promtailConfig, path: path.posix.dirname(PROMTAIL_CONFIG_PATH) },
+                ],
                 // The engine's log files, read-only (no Docker socket). They are root's (0640): Promtail runs as
                 // UID 0 without a single capability, so it reads what root owns and nothing else, on a read-only root.
                 binds: [{ hostPath: DOCKER_CONTAINERS_DIR, path: DOCKER_CONTAINERS_DIR, readOnly: true }],

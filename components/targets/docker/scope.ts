@@ -112,7 +112,23 @@ const HEALTHY_WITHIN_SECONDS = 180;
 /** Attempts of a one-shot job; Docker backs off between them, so this spans several minutes. */
 const ONE_SHOT_ATTEMPTS = 30;
 
+/**
+ * The engine writes uploads through its archive API, which refuses a path on a read-only root that
+ * no writable volume or bind holds (moby daemon/archive.go: "container rootfs is marked
+ * read-only"): the plan would pass and `pulumi up` fail on the first start.
+ */
+function assertUploadsWritable(scope: DockerScope, spec: ContainerSpec): void {
+    if (!spec.confined) return;
+    const mounts = [...(spec.volumes ?? []), ...(spec.binds ?? [])].filter((m) => !m.readOnly).map((m) => m.path.replace(/\/+$/, ""));
+    const files = (spec.uploads ?? []).map((u) => u.file).filter((f): f is string => typeof f === "string");
+    const refused = files.filter((file) => !mounts.some((m) => file.startsWith(`${m}/`)));
+    if (refused.length) {
+        throw new Error(`${scope.stack}: container ${spec.part} runs on a read-only root and uploads ${refused.join(", ")}, which no writable volume holds; the Docker engine refuses that upload. Allowed: uploads under one of ${mounts.join(", ") || "(no writable volume)"}, or mount a volume at the file's folder`);
+    }
+}
+
 export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.ContainerArgs {
+    assertUploadsWritable(scope, spec);
     const { runbook } = scope;
     const pulled = image(scope, spec.image);
     const host = spec.aliases[0];

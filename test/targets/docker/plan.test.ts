@@ -529,3 +529,20 @@ test.serial("a stack's overrides reach the containers: replicas, backup schedule
     const prometheus = [...uploadsOf(byHost(plan, "prometheus")).values()].map((u) => u.content).join("\n");
     t.true(prometheus.includes(`backend-${backend.scaling.desired + 1}:${backend.port}`), "the extra replica is scraped");
 });
+
+test("a container on a read-only root gets its uploads through a writable volume (the engine's archive API refuses the root)", (t) => {
+    let confined = 0;
+    for (const app of APPS) {
+        for (const c of ofType(plan(app), T.container).filter((x) => x.props.readOnly === true)) {
+            confined++;
+            const mounts = ((c.props.volumes as { containerPath: string; readOnly?: boolean }[] | undefined) ?? []).filter((v) => !v.readOnly).map((v) => v.containerPath);
+            for (const u of (c.props.uploads as { file: string }[] | undefined) ?? []) {
+                t.true(
+                    mounts.some((m) => u.file.startsWith(`${m.replace(/\/+$/, "")}/`)),
+                    `${app}: ${c.name} uploads ${u.file} into its read-only root (writable mounts: ${mounts.join(", ") || "none"})`,
+                );
+            }
+        }
+    }
+    t.true(confined > 0, "some containers run on a read-only root");
+});
