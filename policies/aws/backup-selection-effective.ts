@@ -1,5 +1,5 @@
 import { finding, label, stackRule, type Finding, type Subject } from "../lib/policy";
-import { isUnknown } from "../lib/inputs";
+import { hasUnknown, isUnknown } from "../lib/inputs";
 import { namesVault } from "../lib/security";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
@@ -149,7 +149,8 @@ function vaultProblems(resources: readonly Subject[], plan: Subject): Finding[] 
 /** A restore testing plan tests recovery points of every backup vault of the stack, of the kind the plans make. */
 function restorePlanProblems(resources: readonly Subject[], plan: Subject): string[] {
     const sel = isRecord(plan.props.recoveryPointSelection) ? plan.props.recoveryPointSelection : {};
-    if (isUnknown(sel.includeVaults) || isUnknown(sel.excludeVaults)) return [];
+    // A first preview knows no vault ARN yet: judged on the update, as the engine sends it then.
+    if (hasUnknown(sel.includeVaults) || hasUnknown(sel.excludeVaults) || ofType(resources, PLAN).some((p) => hasUnknown(p.props.rules))) return [];
     const out: string[] = [];
     const include = asArray<unknown>(sel.includeVaults).map(String);
     const exclude = asArray<unknown>(sel.excludeVaults).map(String);
