@@ -308,19 +308,22 @@ export function bucketAccess(rb: Pick<Runbook, "data">): Record<string, "read-wr
     return Object.fromEntries(store.buckets.map((b) => [b, b === store.backupSync?.to ? "read-only" : "read-write"]));
 }
 
-export interface PostgresRolesTaskArgs {
-    /** A PostgreSQL image of the runbook's major version, for its psql. */
+/** A one-off task that logs in as the master user and creates the app's and the monitoring user (PostgreSQL roles, DocumentDB users). */
+export interface DataUsersTaskArgs {
+    /** An image of the engine's version, for its client (psql, mongosh). */
     readonly image: string;
     readonly logGroup: string;
     readonly region: string;
-    /** The primary's address and port. */
+    /** The primary's (cluster's) address and port. */
     readonly host: string;
     readonly port: number;
-    /** Secrets Manager ARNs (JSON secrets with `password`): the master's, the app role's, the monitoring role's. */
+    /** Secrets Manager ARNs (JSON secrets with `password`): the master's, the app user's, the monitoring user's. */
     readonly admin: string;
     readonly app: string;
     readonly monitor: string;
 }
+
+export type PostgresRolesTaskArgs = DataUsersTaskArgs;
 
 /** Name of the container that creates the roles. */
 export const POSTGRES_ROLES_CONTAINER = "postgres-roles";

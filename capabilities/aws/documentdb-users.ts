@@ -1,6 +1,6 @@
 import { requireField, type Runbook } from "../../runbooks";
 import { MONGO_USER_ENV, mongoUsers, mongoUsersScript, type MongoUsers } from "../mongodb-users";
-import { awslogs, CA_CONTAINER, CA_DIR, CA_FILE, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition } from "./containers";
+import { awslogs, CA_CONTAINER, CA_DIR, CA_FILE, CA_VOLUME, caBundleContainer, secretKey, type ContainerDefinition, type DataUsersTaskArgs } from "./containers";
 import { documentDbUser } from "./documentdb";
 
 /**
@@ -16,19 +16,7 @@ export function documentDbUsers(rb: Runbook): MongoUsers {
     return mongoUsers(rb.app, mongo, documentDbUser(rb.app));
 }
 
-export interface DocumentDbUsersTaskArgs {
-    /** A MongoDB image of the runbook's version, for its mongosh. */
-    readonly image: string;
-    readonly logGroup: string;
-    readonly region: string;
-    /** The cluster endpoint and port. */
-    readonly host: string;
-    readonly port: number;
-    /** Secrets Manager ARNs (JSON secrets with `password`): the master's, the app user's, the monitoring user's. */
-    readonly admin: string;
-    readonly app: string;
-    readonly monitor: string;
-}
+export type DocumentDbUsersTaskArgs = DataUsersTaskArgs;
 
 export const DOCUMENTDB_USERS_CONTAINER = "documentdb-users";
 

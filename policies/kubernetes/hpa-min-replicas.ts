@@ -1,7 +1,6 @@
 import { provenance, finding, label, stackRule } from "../lib/policy";
 import { absentTarget } from "../lib/targets";
-import { num } from "../lib/values";
-import { autoscalersOf, SCALED_OBJECT } from "../lib/autoscalers";
+import { autoscalersOf, replicaBounds } from "../lib/autoscalers";
 
 /** Autoscalers never go below the runbook's minimum nor are capped below its maximum. */
 export const k8sHpaMinReplicas = stackRule({
@@ -14,10 +13,7 @@ export const k8sHpaMinReplicas = stackRule({
     check: (resources, ctx) =>
         ctx.runbook.services.flatMap((svc) =>
             autoscalersOf(resources, ctx.runbook, svc.name).flatMap((a) => {
-                const spec = a.props.spec ?? {};
-                const keda = a.type === SCALED_OBJECT;
-                const min = num(keda ? spec.minReplicaCount : spec.minReplicas) ?? (keda ? 0 : 1);
-                const max = num(keda ? spec.maxReplicaCount : spec.maxReplicas) ?? (keda ? 100 : undefined);
+                const { min, max } = replicaBounds(a);
                 const from = provenance(svc.scaling, "min", "max");
         const wants = `${from.who} runs ${svc.name} with ${svc.scaling.min} to ${svc.scaling.max} replicas ${from.cite}`;
                 const out = [];

@@ -1,7 +1,6 @@
 import { label, stackRule } from "../lib/policy";
 import { absentTarget } from "../lib/targets";
-import { num } from "../lib/values";
-import { autoscalersOf, noRoomToScale, SCALED_OBJECT } from "../lib/autoscalers";
+import { autoscalersOf, noRoomToScale, replicaBounds } from "../lib/autoscalers";
 
 /** An HPA or KEDA ScaledObject pinned at one size (minimum = maximum) scales nothing although present. */
 export const k8sHpaRoomToScale = stackRule({
@@ -14,11 +13,7 @@ export const k8sHpaRoomToScale = stackRule({
     check: (resources, ctx) =>
         ctx.runbook.services.flatMap((svc) =>
             autoscalersOf(resources, ctx.runbook, svc.name).flatMap((a) => {
-                const spec = a.props.spec ?? {};
-                const keda = a.type === SCALED_OBJECT;
-                // Kubernetes' and KEDA's defaults where a bound is unset: HPA minReplicas 1, KEDA 0..100.
-                const min = num(keda ? spec.minReplicaCount : spec.minReplicas) ?? (keda ? 0 : 1);
-                const max = num(keda ? spec.maxReplicaCount : spec.maxReplicas) ?? (keda ? 100 : undefined);
+                const { min, max } = replicaBounds(a);
                 const f = noRoomToScale(svc, label(a), min, max, "replicas");
                 return f ? [{ ...f, urn: a.urn }] : [];
             }),

@@ -2,6 +2,7 @@ import { scaleTarget } from "./kubernetes";
 import { finding, provenance, type Finding, type Subject } from "./policy";
 import type { Service } from "../../runbooks";
 import { ofType } from "./targets";
+import { num } from "./values";
 import { serviceOf } from "./workloads";
 
 export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -23,4 +24,11 @@ export function noRoomToScale(svc: Service, what: string, min: number | undefine
         `${what}: minimum ${min} and maximum ${max} ${unit} leave no room to scale, so its scaling is switched off; ${from.who} scales ${svc.name} between ${svc.scaling.min} and ${svc.scaling.max} ${unit} ${from.cite}`,
         { key: `services.${svc.name}.scaling.max` },
     );
+}
+
+/** An HPA's or ScaledObject's replica bounds, with Kubernetes' and KEDA's defaults where one is unset (HPA minReplicas 1; KEDA 0..100). */
+export function replicaBounds(a: Subject): { min: number; max: number | undefined } {
+    const spec = a.props.spec ?? {};
+    const keda = a.type === SCALED_OBJECT;
+    return { min: num(keda ? spec.minReplicaCount : spec.minReplicas) ?? (keda ? 0 : 1), max: num(keda ? spec.maxReplicaCount : spec.maxReplicas) ?? (keda ? 100 : undefined) };
 }
