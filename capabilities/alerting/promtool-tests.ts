@@ -51,7 +51,10 @@ const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
 
 /**
  * The signal values a level is tested at: just beyond the threshold (short of the next, more
- * severe level) and just on the safe side. `bool` signals are 1 (down) and 0 (up).
+ * severe level) and just on the safe side. `bool` signals are 1 (down) and 0 (up). A windowed
+ * signal (a rate over a window of m samples) is beyond by at most 1/m of the safe side's margin, so
+ * a window that holds any safe interval reads on the safe side: the edges of a breach are where
+ * levelTiming says they are.
  */
 export function testValues(alert: Alert, level: Level): { fire: number; calm: number } {
     if (alert.unit === "bool") return { fire: 1, calm: 0 };
@@ -60,7 +63,11 @@ export function testValues(alert: Alert, level: Level): { fire: number; calm: nu
     let margin = t > 0 ? t * 0.1 : 1;
     if (alert.unit === "percent") margin = Math.min(margin, (100 - t) / 2, t / 2);
     const severer = alert.levels.filter((l) => SEVERITY_RANK[l.severity] > SEVERITY_RANK[level.severity]).map((l) => Math.abs(l.threshold - t));
-    const room = Math.min(margin, ...severer.filter((d) => d > 0).map((d) => d / 2));
+    const window = SIGNAL_SPECS[alert.signal].window;
+    const seconds = window ? durationSeconds(window) : 0;
+    // The samples a window holds (Prometheus 2): with m of them, m − 1 intervals, of which at most m − 2 beyond when one is safe.
+    const samples = seconds > 0 && seconds <= EDGE_WINDOW_LIMIT ? seconds / STEP + 1 : 1;
+    const room = Math.min(margin / samples, ...severer.filter((d) => d > 0).map((d) => d / 2));
     return { fire: t + sign * room, calm: t - sign * margin };
 }
 
@@ -166,7 +173,7 @@ export interface LevelTiming {
     /** The first evaluation at which the signal's whole window lies in the breach. */
     readonly onset: number;
     readonly firesAt: number;
-    /** How long the short breach lasts: `for` less one scrape interval. */
+    /** The longest breach just beyond the threshold that must not fire: it ends one scrape interval before `firesAt`. */
     readonly shortBreach: number;
     readonly evaluation: number;
     readonly horizon: number;
@@ -174,10 +181,13 @@ export interface LevelTiming {
 
 /**
  * The timeline of a level's cases. The series start on the safe side; the breach starts at an
- * evaluation late enough that every window is full of safe samples by then. The signal reflects the
- * breach at the first evaluation whose whole window (one scrape interval for a rate of the last two
- * samples, a minute for per-minute counts, none for a gauge) lies in it; the alert is pending from
- * there and fires `for` later.
+ * evaluation late enough that every window is full of safe samples by then. A rate over a window of
+ * W seconds reads the samples in [t − W, t] (Prometheus 2, the promtool the tests run; Prometheus 3
+ * reads (t − W, t], one sample fewer): its window lies wholly in a breach that starts at s from
+ * t = s + W (a gauge at once); the alert is pending from the first evaluation there and fires `for`
+ * later, so a sustained breach fires at most `for` + W + one evaluation after it starts (metrics.ts
+ * ALERT_RATE_RANGE). The short breach just beyond the threshold lasts until one scrape interval
+ * before that moment and must not fire.
  */
 export function levelTiming(runbook: Runbook, alert: Alert, level: Level): LevelTiming {
     const hold = durationSeconds(level.for);
@@ -190,8 +200,9 @@ export function levelTiming(runbook: Runbook, alert: Alert, level: Level): Level
     }
     const breachAt = upTo(window + STEP);
     const onset = upTo(breachAt + window);
-    const shortBreach = hold - STEP;
-    return { breachAt, onset, firesAt: onset + hold, shortBreach, evaluation: tick, horizon: upTo(breachAt + Math.max(hold, shortBreach + window) + 2 * tick) };
+    const firesAt = onset + hold;
+    const shortBreach = firesAt - STEP - breachAt;
+    return { breachAt, onset, firesAt, shortBreach, evaluation: tick, horizon: upTo(Math.max(firesAt, breachAt + shortBreach + window) + 2 * tick) };
 }
 
 function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): PromtoolCase[] {
