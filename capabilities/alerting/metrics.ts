@@ -29,7 +29,7 @@ export const ALERT_RATE_SAMPLES = 4;
  * so five clean minutes almost never happened. The rule's `for` is the runbook's duration D; the
  * window costs this much timing (docs/alerting.md "Timing", asserted by promtool-tests.ts):
  * - a sustained breach fires at most D + ALERT_RATE_RANGE + one evaluation after it starts (the
- *   window is wholly in the breach ALERT_RATE_RANGE less one scrape interval after it starts);
+ *   window lies wholly in the breach at most ALERT_RATE_RANGE after it starts);
  * - a breach of any intensity that lasts at most D − ALERT_RATE_RANGE never fires (a sample inside it
  *   stays in the window less than ALERT_RATE_RANGE after it ends).
  */

@@ -15,8 +15,10 @@ import { allAlerts } from "./baseline";
  *
  * Per alert level there are two cases:
  * - `fires`: the signal is just beyond the threshold; no alert one evaluation before `for` has
- *   elapsed since it crossed, the alert with its labels and annotations exactly when it has;
- * - `quiet`: the signal is just on the safe side, while another app's series are beyond it.
+ *   elapsed since its window lay in the breach, the alert with its labels and annotations exactly
+ *   when it has;
+ * - `short` (or, for hour-long windows, `quiet`): the same value for a breach that ends one scrape
+ *   interval before that moment, or the safe value, while another app's series are beyond it.
  * promtool starts a fresh database per test group, which costs more than the evaluations, so
  * cases whose alerts read disjoint sets of metrics share a group: one case's series cannot reach
  * another case's alert. A group's name lists its cases.
@@ -147,9 +149,9 @@ export interface PromtoolCase {
     readonly name: string;
     readonly alertname: string;
     /**
-     * `fires`: a sustained breach fires exactly `for` after the signal reflects it; `short`: a
-     * breach one scrape interval shorter than `for` never fires; `quiet`: a value on the safe side,
-     * beside another app's breach, never fires.
+     * `fires`: a sustained breach fires exactly `for` after the signal's window lies in it; `short`:
+     * a breach that ends one scrape interval before that moment never fires; `quiet`: a value on the
+     * safe side, beside another app's breach, never fires.
      */
     readonly kind: "fires" | "short" | "quiet" | "watchdog";
     /** When the breach starts, in seconds from the first sample (fires and short cases). */
