@@ -1,5 +1,6 @@
 import type { Runbook, Signal } from "../../runbooks";
 import { DEFAULTS } from "../../runbooks/defaults";
+import { durationSeconds } from "../../runbooks/schema";
 
 /**
  * The metrics the contract reads: names, windows, labels and the apps' HTTP metric naming. Which
@@ -15,27 +16,31 @@ export const SCOPE_LABELS = ["app", "component"] as const;
 
 /** Rates and ratios charted on dashboards are smoothed over this window: five scrapes at the slowest interval we run. */
 export const RATE_WINDOW = "5m";
-/**
- * Rates and ratios an alert reads: the last two samples (`irate`), looked up over this range so one
- * missed scrape still leaves two. A runbook's "above 5% for 2 minutes" then means every evaluation of
- * those 2 minutes saw the last scrape interval above 5%: the alert fires within `for` plus one
- * evaluation and one scrape interval of a sustained breach, and a shorter breach never fires (a
- * 5-minute average would fire 4 minutes late, or on a 1-minute burst).
- */
-export const ALERT_RATE_RANGE = "1m";
-/**
- * Counts the runbooks give "per minute" (auth failures > 10/minute) are read as the rate of the
- * last scrape interval times 60 (signals.ts `perMinute`), not counted over this minute: a count over
- * the last minute reaches a barely-breaching rate only a minute into the breach, so "for 1m" would
- * fire up to a minute late. The cost: events a few per scrape interval (10/minute is 2.5 per 15 s)
- * arrive unevenly, and one interval with fewer of them restarts `for`; a burst still reads at its
- * own rate (40 in 15 s is 160/minute). Windows longer than this minute (availability's hour) are a
- * unit's definition, not a detection delay (promtool-tests.ts).
- */
-export const PER_MINUTE_WINDOW = "1m";
 /** Scrape and probe interval the contract assumes; the promtool tests sample at this step. */
 export const SCRAPE_INTERVAL = "15s";
-
+const SCRAPE_SECONDS = durationSeconds(SCRAPE_INTERVAL);
+/** Samples a rate an alert reads holds at least: one interval without an event must not reset `for`. */
+export const ALERT_RATE_SAMPLES = 4;
+/**
+ * Rates and ratios an alert reads: `rate(…[ALERT_RATE_RANGE])`, a window of max(1m, 4 scrape
+ * intervals), so it holds ALERT_RATE_SAMPLES samples and one scrape interval with no error (2 req/s,
+ * 5xx per scrape 6, 6, 6, 0: a 15 % rate) does not reset `for`. The range was `irate(…[1m])` (the last
+ * two samples) before: at 1 req/s and 10 % errors a 15-second interval has no error 22 % of the time,
+ * so five clean minutes almost never happened. The rule's `for` is the runbook's duration D; the
+ * window costs this much timing (docs/alerting.md "Timing", asserted by promtool-tests.ts):
+ * - a sustained breach fires at most D + ALERT_RATE_RANGE + one evaluation after it starts (the
+ *   window lies wholly in the breach at most ALERT_RATE_RANGE after it starts);
+ * - a breach of any intensity that lasts at most D − ALERT_RATE_RANGE never fires (a sample inside it
+ *   stays in the window less than ALERT_RATE_RANGE after it ends).
+ */
+export const ALERT_RATE_RANGE = ((s: number) => (s % 60 === 0 ? `${s / 60}m` : `${s}s`))(Math.max(60, ALERT_RATE_SAMPLES * SCRAPE_SECONDS));
+/**
+ * Counts the runbooks give "per minute" (auth failures > 10/minute) are read as the rate over
+ * ALERT_RATE_RANGE times 60 (signals.ts `perMinute`), with the same timing as every other rate.
+ * Windows longer than this minute (availability's hour) are a unit's definition, not a detection
+ * delay (promtool-tests.ts).
+ */
+export const PER_MINUTE_WINDOW = "1m";
 /**
  * Names checked against the exporters' sources (2026-12-07): blackbox_exporter prober/handler.go,
  * prober/prober.go @e39d7d41; postgres_exporter exporter/postgres_exporter.go (`pg_up`),

@@ -1,6 +1,6 @@
 import { tierName } from "../backups/plan";
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
-import { metricNaming, IGNORED_FSTYPES, METRICS, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
+import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
 import { STEP, counter, fmt, gauge, ratio, times, windowRate, type Labels, type Scenario, type Setup, type Side, type Sim } from "./scenario-kit";
 import { HEALTH_SCENARIOS } from "./scenarios-health";
@@ -13,6 +13,9 @@ import { RABBITMQ_SCENARIOS } from "./rabbitmq";
  * from the signal's definition, never from the rule's expression. promtool-tests.ts turns them
  * into test cases; a new signal adds its scenario here.
  */
+
+/** Seconds of the window the alerts' rates read (metrics.ts ALERT_RATE_RANGE). */
+const ALERT_WINDOW = durationSeconds(ALERT_RATE_RANGE);
 
 export { STEP, type Labels, type Scenario, type Side, type Sim } from "./scenario-kit";
 
@@ -82,10 +85,14 @@ function latencyScenario(s: Setup): Scenario {
     const http = httpMetricNames(metricNaming(s.runbook));
     const buckets = latencyBuckets(s.runbook);
     const perSecond = 100;
-    // 90% of requests are fast; 10% take `value` seconds, so every percentile from the 90th on is in `value`'s bucket.
+    // A share of requests just over 1 − q take `value` seconds, the rest are fast, so the percentile is in `value`'s bucket.
+    // The share is at most 1.2 (1 − q): a rate window that mixes safe and breaching intervals, at most
+    // three quarters of them breaching, then holds at most 0.9 (1 − q) slow requests beyond the
+    // threshold, so it reads on the safe side and the breach's edges are where the window's are.
+    const slow = Math.round(1200 * (1 - q)) / 1000;
     const observations = [
-        { latency: buckets[0], share: 0.9 },
-        { latency: s.value, share: 0.1 },
+        { latency: buckets[0], share: 1 - slow },
+        { latency: s.value, share: slow },
     ];
     const cumulative = buckets.map((le) => observations.filter((o) => o.latency <= le).reduce((a, o) => a + o.share, 0));
     const series: Sim[] = s.components.flatMap((c) => {
@@ -105,7 +112,7 @@ function latencyScenario(s: Setup): Scenario {
     return {
         series,
         instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(estimate) })),
-        story: `10% of requests take ${fmt(s.value, 3)} s, the rest ${buckets[0]} s`,
+        story: `${fmt(slow * 100, 1)}% of requests take ${fmt(s.value, 3)} s, the rest ${buckets[0]} s`,
     };
 }
 
@@ -239,7 +246,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 labels: { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, reason: "bad_password" },
                 values: counter(s.samples, s.value / 60),
             })),
-            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => mapDefined(windowRate(s.value / 60, t, STEP), (r) => r * 60) })),
+            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => mapDefined(windowRate(s.value / 60, t, ALERT_WINDOW), (r) => r * 60) })),
             story: `${fmt(s.value)} failed logins a minute since start`,
         };
     },
@@ -275,7 +282,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 { name: METRICS.pgCalls, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond) },
                 { name: METRICS.pgSeconds, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond * q.mean) },
             ]),
-            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: (t) => mapDefined(windowRate(s.value / 60, t, STEP), (r) => r * 60) }],
+            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: (t) => mapDefined(windowRate(s.value / 60, t, ALERT_WINDOW), (r) => r * 60) }],
             story: `${fmt(s.value)} calls a minute of a statement taking ${fmt(slow * 2)} s, beside 50/s fast ones`,
         };
     },
@@ -434,7 +441,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 ];
             });
         }),
-        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(s.value) })),
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => windowRate(s.value, t, ALERT_WINDOW) })),
         story: `one replica busy at ${fmt(s.value)}% of its CPU limit since start, the other half that`,
     }),
 

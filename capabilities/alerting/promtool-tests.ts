@@ -15,8 +15,10 @@ import { allAlerts } from "./baseline";
  *
  * Per alert level there are two cases:
  * - `fires`: the signal is just beyond the threshold; no alert one evaluation before `for` has
- *   elapsed since it crossed, the alert with its labels and annotations exactly when it has;
- * - `quiet`: the signal is just on the safe side, while another app's series are beyond it.
+ *   elapsed since its window lay in the breach, the alert with its labels and annotations exactly
+ *   when it has;
+ * - `short` (or, for hour-long windows, `quiet`): the same value for a breach that ends one scrape
+ *   interval before that moment, or the safe value, while another app's series are beyond it.
  * promtool starts a fresh database per test group, which costs more than the evaluations, so
  * cases whose alerts read disjoint sets of metrics share a group: one case's series cannot reach
  * another case's alert. A group's name lists its cases.
@@ -51,7 +53,10 @@ const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
 
 /**
  * The signal values a level is tested at: just beyond the threshold (short of the next, more
- * severe level) and just on the safe side. `bool` signals are 1 (down) and 0 (up).
+ * severe level) and just on the safe side. `bool` signals are 1 (down) and 0 (up). A windowed
+ * signal (a rate over a window of m samples) is beyond by at most 1/m of the safe side's margin, so
+ * a window that holds any safe interval reads on the safe side: the edges of a breach are where
+ * levelTiming says they are.
  */
 export function testValues(alert: Alert, level: Level): { fire: number; calm: number } {
     if (alert.unit === "bool") return { fire: 1, calm: 0 };
@@ -60,7 +65,11 @@ export function testValues(alert: Alert, level: Level): { fire: number; calm: nu
     let margin = t > 0 ? t * 0.1 : 1;
     if (alert.unit === "percent") margin = Math.min(margin, (100 - t) / 2, t / 2);
     const severer = alert.levels.filter((l) => SEVERITY_RANK[l.severity] > SEVERITY_RANK[level.severity]).map((l) => Math.abs(l.threshold - t));
-    const room = Math.min(margin, ...severer.filter((d) => d > 0).map((d) => d / 2));
+    const window = SIGNAL_SPECS[alert.signal].window;
+    const seconds = window ? durationSeconds(window) : 0;
+    // The samples a window holds (Prometheus 2): with m of them, m − 1 intervals, of which at most m − 2 beyond when one is safe.
+    const samples = seconds > 0 && seconds <= EDGE_WINDOW_LIMIT ? seconds / STEP + 1 : 1;
+    const room = Math.min(margin / samples, ...severer.filter((d) => d > 0).map((d) => d / 2));
     return { fire: t + sign * room, calm: t - sign * margin };
 }
 
@@ -140,9 +149,9 @@ export interface PromtoolCase {
     readonly name: string;
     readonly alertname: string;
     /**
-     * `fires`: a sustained breach fires exactly `for` after the signal reflects it; `short`: a
-     * breach one scrape interval shorter than `for` never fires; `quiet`: a value on the safe side,
-     * beside another app's breach, never fires.
+     * `fires`: a sustained breach fires exactly `for` after the signal's window lies in it; `short`:
+     * a breach that ends one scrape interval before that moment never fires; `quiet`: a value on the
+     * safe side, beside another app's breach, never fires.
      */
     readonly kind: "fires" | "short" | "quiet" | "watchdog";
     /** When the breach starts, in seconds from the first sample (fires and short cases). */
@@ -166,7 +175,7 @@ export interface LevelTiming {
     /** The first evaluation at which the signal's whole window lies in the breach. */
     readonly onset: number;
     readonly firesAt: number;
-    /** How long the short breach lasts: `for` less one scrape interval. */
+    /** The longest breach just beyond the threshold that must not fire: it ends one scrape interval before `firesAt`. */
     readonly shortBreach: number;
     readonly evaluation: number;
     readonly horizon: number;
@@ -174,10 +183,13 @@ export interface LevelTiming {
 
 /**
  * The timeline of a level's cases. The series start on the safe side; the breach starts at an
- * evaluation late enough that every window is full of safe samples by then. The signal reflects the
- * breach at the first evaluation whose whole window (one scrape interval for a rate of the last two
- * samples, a minute for per-minute counts, none for a gauge) lies in it; the alert is pending from
- * there and fires `for` later.
+ * evaluation late enough that every window is full of safe samples by then. A rate over a window of
+ * W seconds reads the samples in [t − W, t] (Prometheus 2, the promtool the tests run; Prometheus 3
+ * reads (t − W, t], one sample fewer): its window lies wholly in a breach that starts at s from
+ * t = s + W (a gauge at once); the alert is pending from the first evaluation there and fires `for`
+ * later, so a sustained breach fires at most `for` + W + one evaluation after it starts (metrics.ts
+ * ALERT_RATE_RANGE). The short breach just beyond the threshold lasts until one scrape interval
+ * before that moment and must not fire.
  */
 export function levelTiming(runbook: Runbook, alert: Alert, level: Level): LevelTiming {
     const hold = durationSeconds(level.for);
@@ -190,8 +202,9 @@ export function levelTiming(runbook: Runbook, alert: Alert, level: Level): Level
     }
     const breachAt = upTo(window + STEP);
     const onset = upTo(breachAt + window);
-    const shortBreach = hold - STEP;
-    return { breachAt, onset, firesAt: onset + hold, shortBreach, evaluation: tick, horizon: upTo(breachAt + Math.max(hold, shortBreach + window) + 2 * tick) };
+    const firesAt = onset + hold;
+    const shortBreach = firesAt - STEP - breachAt;
+    return { breachAt, onset, firesAt, shortBreach, evaluation: tick, horizon: upTo(Math.max(firesAt, breachAt + shortBreach + window) + 2 * tick) };
 }
 
 function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): PromtoolCase[] {

@@ -2,7 +2,7 @@ import { durationSeconds, requireField, type Alert, type Runbook, type Signal, t
 import type { Target } from "../targets";
 import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, SCRAPE_INTERVAL, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { tierName } from "../backups/plan";
@@ -49,8 +49,8 @@ export interface SignalSpec {
     /** Labels that tell one alert instance from another; the value expression keeps exactly these. */
     readonly identity: readonly string[];
     /**
-     * How far back the value looks: one scrape interval for a rate of the last two samples, the
-     * unit's own window for per-minute counts and availability; absent for gauges read as they are.
+     * How far back the value looks: ALERT_RATE_RANGE for rates, ratios and per-minute counts, the
+     * unit's own window for availability; absent for gauges read as they are.
      */
     readonly window?: string;
     readonly metrics: (http: HttpMetricNames) => readonly string[];
@@ -66,15 +66,10 @@ export interface SignalSpec {
     readonly selector?: (runbook: Runbook) => string;
 }
 
-/** The per-second rate over the last scrape interval of the counter selected by `series`. */
-const lastRate = (series: string) => `irate(${series}[${ALERT_RATE_RANGE}])`;
+/** The per-second rate over ALERT_RATE_RANGE (at least ALERT_RATE_SAMPLES samples) of the counter selected by `series`: the one place an alert's window is decided. */
+const lastRate = (series: string) => `rate(${series}[${ALERT_RATE_RANGE}])`;
 
-/**
- * A per-minute count read at the rate of the last scrape interval, times 60: a sustained breach shows
- * one scrape after it starts, like every other rate, so "above 10 a minute for 1m" fires within for +
- * one evaluation + one scrape. A count over the last minute (`increase[1m]`) would only reach a
- * barely-breaching rate a minute in. PER_MINUTE_WINDOW says what the per-scrape reading costs.
- */
+/** A per-minute count read as the alert window's rate times 60: the same timing as every other rate (metrics.ts ALERT_RATE_RANGE). */
 const perMinute = (series: string) => `${lastRate(series)} * 60`;
 
 /** The Kafka facts of the context; a Kafka signal read for an app without `data.kafka` is refused by name. */
@@ -89,7 +84,7 @@ function latencyPercentile(signal: Signal): SignalSpec {
     if (q === undefined) throw new Error(`${signal} has no quantile in LATENCY_QUANTILES`);
     return appMetric({
         unit: "seconds",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: (h) => [`${h.duration}_bucket`, h.requests],
         how: `${Math.round(q * 100)}th percentile estimated from the request-duration histogram`,
         value: (c) => `histogram_quantile(${q}, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)})) ${enoughTraffic(c)}`,
@@ -165,7 +160,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     http_error_rate: appMetric({
         unit: "percent",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: (h) => [...new Set([h.requests, h.errors])],
         how: "5xx answers as a share of all requests",
         value: (c) =>
@@ -175,9 +170,9 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     http_latency_p99: latencyPercentile("http_latency_p99"),
     auth_failures: appMetric({
         unit: "per_minute",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: (h) => [h.authFailures],
-        how: "failed logins per minute at the rate of the last scrape interval",
+        how: "failed logins per minute at the rate of the alert window (1 minute)",
         value: (c) => `sum by (${by(SCOPE_LABELS)}) (${perMinute(`${c.http.authFailures}{${c.sel}}`)})`,
     }),
     postgres_down: dataMetric("postgres", unreachable(METRICS.pgUp, "1 while the exporter cannot query the server")),
@@ -189,9 +184,9 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     postgres_slow_queries: dataMetric("postgres", {
         unit: "per_minute",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: () => [METRICS.pgCalls, METRICS.pgSeconds],
-        how: "calls per minute, at the rate of the last scrape interval, of statements (pg_stat_statements queryid) whose mean time over that interval exceeds the runbook's slow-query threshold",
+        how: "calls per minute, at the rate of the alert window (1 minute), of statements (pg_stat_statements queryid) whose mean time over that window exceeds the runbook's slow-query threshold",
         value: (c) =>
             `sum by (${by(INSTANCE_LABELS)}) (${perMinute(`${METRICS.pgCalls}{${c.sel}}`)} and (${lastRate(`${METRICS.pgSeconds}{${c.sel}}`)} / ${lastRate(`${METRICS.pgCalls}{${c.sel}}`)} > ${c.slowQuerySeconds}))`,
     }),
@@ -213,7 +208,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     mongodb_query_time: dataMetric("mongodb", {
         unit: "seconds",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: () => [METRICS.mongoLatencyMicros, METRICS.mongoOps],
         how: "mean latency of reads and writes (serverStatus.opLatencies, microseconds) per operation",
         value: (c) => {
@@ -233,7 +228,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     mongodb_lock_wait: dataMetric("mongodb", {
         unit: "seconds",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: () => [...MONGO_LOCK_WAIT_MICROS, ...MONGO_LOCK_WAITS],
         how: "mean wait per acquisition that had to wait, in the worst mode of the Global lock (serverStatus.locks, microseconds)",
         // One ratio per mode, tagged with the mode so `or` keeps them all: rate() drops the metric
@@ -247,7 +242,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     redis_hit_rate: dataMetric("redis", {
         unit: "percent",
         identity: SCOPE_LABELS,
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: () => [METRICS.redisHits, METRICS.redisMisses],
         how: "keyspace hits as a share of hits + misses",
         value: (c) => {
@@ -297,7 +292,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     cpu_usage: containerMetric({
         unit: "percent",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: () => [METRICS.containerCpu, METRICS.containerCpuQuota, METRICS.containerCpuPeriod],
         how: "CPU seconds per second of the busiest replica as a share of its CPU limit (quota / period)",
         value: (c) =>
@@ -320,7 +315,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         family: "api",
         scope: "external-calls",
         identity: SCOPE_LABELS,
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: () => [METRICS.httpClientCalls],
         how: `the app's calls to the dependency's host (\`${CLIENT_LABELS.server}\`) that got a 5xx or no answer (\`${CLIENT_LABELS.error}\` set, not a 4xx), as a share of its calls, while it calls at least the app's minimum traffic; \`component\` is the dependency`,
         value: (c) => {
