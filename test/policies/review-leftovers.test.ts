@@ -4,7 +4,7 @@ import { acceptedExceptionKey, exceptionFor, stackFileFacts, withStackFile } fro
 import { overridableKeys } from "../../runbooks/overrides";
 import { getRunbook } from "../../runbooks";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
-import { compliantAndBroken as securityCompliantAndBroken } from "./security-helpers";
+import * as security from "./security-helpers";
 
 /**
  * The review's remaining loopholes (issue 13, review items 9 and 10): TLS on the load balancer's
@@ -28,7 +28,7 @@ const listeners = (): Fake[] => [
 ];
 
 test("aws-lb-listener-tls: TLS 1.2+ on HTTPS, HTTP only redirects to HTTPS", async (t) => {
-    await securityCompliantAndBroken(t, "aws-lb-listener-tls", PROD, listeners, {
+    await security.compliantAndBroken(t, "aws-lb-listener-tls", PROD, listeners, {
         "a TLS 1.0 policy": { edit: (r) => (find(r, "https").props.sslPolicy = "ELBSecurityPolicy-TLS-1-0-2015-04"), expect: /sslPolicy "ELBSecurityPolicy-TLS-1-0-2015-04"; allowed: ELBSecurityPolicy-TLS13-1-2/ },
         "a TLS13 policy that still accepts TLS 1.0": { edit: (r) => (find(r, "https").props.sslPolicy = "ELBSecurityPolicy-TLS13-1-0-2021-06"), expect: /TLS13-1-0-2021-06/ },
         "no sslPolicy (the 2016-08 default)": { edit: (r) => delete find(r, "https").props.sslPolicy, expect: /not set \(AWS defaults to ELBSecurityPolicy-2016-08/ },
@@ -60,7 +60,7 @@ const waf = (): Fake[] => [
 
 test("aws-wafv2-webacl-enforced: every ALB associated, no managed group in count mode", async (t) => {
     t.true(getRunbook("bunty").aws.waf, "bunty's runbook (defaults) puts a WAF in front of its ALBs");
-    await securityCompliantAndBroken(t, "aws-wafv2-webacl-enforced", PROD, waf, {
+    await security.compliantAndBroken(t, "aws-wafv2-webacl-enforced", PROD, waf, {
         "the second ALB's association removed": { edit: (r) => r.splice(r.findIndex((x) => x.name === "lb2-waf"), 1), expect: /"lb2-alb": no web ACL association/ },
         "the first ALB's association removed": { edit: (r) => r.splice(r.findIndex((x) => x.name === "waf-assoc"), 1), expect: /"alb": no web ACL association/ },
         "a managed group in count mode": { edit: (r) => (find(r, "waf").props.rules[1].overrideAction = { count: {} }), expect: /managed rule group AWSManagedRulesSQLiRuleSet .*count mode/ },
@@ -130,7 +130,7 @@ const policiesNs = (): Fake[] => [
 const extra = (spec: Record<string, unknown>) => (r: Fake[]) => r.push({ type: NP, name: "extra", props: { metadata: { name: "allow-all", namespace: "bunty" }, spec: { policyTypes: ["Ingress"], ...spec } } });
 
 test("k8s-networkpolicy-no-open-ingress: no extra policy opens the namespace to everything", async (t) => {
-    await securityCompliantAndBroken(t, "k8s-networkpolicy-no-open-ingress", STAGING, policiesNs, {
+    await security.compliantAndBroken(t, "k8s-networkpolicy-no-open-ingress", STAGING, policiesNs, {
         "an empty from": { edit: extra({ podSelector: {}, ingress: [{}] }), expect: /ingress rule 0 admits every source \(no from\) on every port/ },
         "empty pod and namespace selectors": { edit: extra({ podSelector: {}, ingress: [{ from: [{ podSelector: {}, namespaceSelector: {} }] }] }), expect: /empty namespace and pod selector.* on every port/ },
         "0.0.0.0/0": { edit: extra({ podSelector: { matchLabels: { app: "x" } }, ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] }), expect: /allow-all\): ingress rule 0 .* every port/ },
