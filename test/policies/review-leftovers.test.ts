@@ -25,6 +25,12 @@ const listeners = (): Fake[] => [
         name: "https",
         props: { loadBalancerArn: LB_ARN, port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404" } }] },
     },
+    {
+        type: "aws:lb/listenerRule:ListenerRule",
+        name: "backend-rule",
+        props: { priority: 10, conditions: [{ hostHeader: { values: ["api.bunty.app"] } }], actions: [{ type: "forward", targetGroupArn: "arn:tg" }] },
+        dependsOn: ["https"],
+    },
 ];
 
 test("aws-lb-listener-tls: TLS 1.2+ on HTTPS, HTTP only redirects to HTTPS", async (t) => {
@@ -34,6 +40,10 @@ test("aws-lb-listener-tls: TLS 1.2+ on HTTPS, HTTP only redirects to HTTPS", asy
         "no sslPolicy (the 2016-08 default)": { edit: (r) => delete find(r, "https").props.sslPolicy, expect: /not set \(AWS defaults to ELBSecurityPolicy-2016-08/ },
         "HTTP forwards plaintext": { edit: (r) => (find(r, "http").props.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }]), expect: /HTTP listener on port 80: default action 0 is "forward"/ },
         "HTTP redirects to HTTP": { edit: (r) => (find(r, "http").props.defaultActions[0].redirect.protocol = "HTTP"), expect: /redirects to protocol HTTP/ },
+        "a forwarding rule moved onto the HTTP listener": {
+            edit: (r) => r.push({ ...find(r, "backend-rule"), name: "backend-plain", dependsOn: ["http"] }),
+            expect: /"backend-plain": rule on the HTTP listener http: action 0 is "forward"/,
+        },
     });
     for (const policy of ["ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS-1-2-Ext-2018-06", "ELBSecurityPolicy-FS-1-2-Res-2020-10"]) {
         const r = listeners();
