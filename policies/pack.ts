@@ -93,6 +93,10 @@ import { k8sBackupJobEffective } from "./kubernetes/backup-job-effective";
 import { k8sWorkloadPodSecurity } from "./kubernetes/workload-pod-security";
 import { k8sAutoscalerEffective } from "./kubernetes/autoscaler-effective";
 import { awsAppAutoscalingPolicyEffective } from "./aws/appautoscaling-policy-effective";
+import { awsLbListenerTls } from "./aws/lb-listener-tls";
+import { awsWafv2WebAclEnforced } from "./aws/wafv2-webacl-enforced";
+import { awsEcsServiceDeploymentRollback } from "./aws/ecs-service-deployment-rollback";
+import { k8sNetworkPolicyNoOpenIngress } from "./kubernetes/networkpolicy-no-open-ingress";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -204,6 +208,11 @@ export const RULES: readonly Rule[] = [
     k8sWorkloadPodSecurity,
     k8sAutoscalerEffective,
     awsAppAutoscalingPolicyEffective,
+    // the review's remaining loopholes (issue 13, review items 9 and 10)
+    awsLbListenerTls,
+    awsWafv2WebAclEnforced,
+    awsEcsServiceDeploymentRollback,
+    k8sNetworkPolicyNoOpenIngress,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -4,6 +4,7 @@ import * as path from "path";
 import YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
+import { overridableKeys } from "../../runbooks/overrides";
 import { OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, parseStackName, PROJECT } from "../../capabilities/stacks";
 
 /**
@@ -111,8 +112,22 @@ function backupCopyRegionOf(aws: unknown): string | undefined {
 
 const OPERATOR_CREDENTIALS: readonly string[] = [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS].map((k) => `${PROJECT}:${k}`);
 
+/** The stack file's YAML; a parse error names the file and, for a bare `*` or `&` (a YAML alias or anchor), the exception key it usually is. */
+function parseStackFile(text: string, where: string): unknown {
+    try {
+        return YAML.parse(text);
+    } catch (e) {
+        const msg = (e as Error).message.split("\n")[0];
+        const alias = /^\s*-?\s*key:\s*([*&][^\s]*)\s*$/m.exec(text);
+        const hint = alias
+            ? `; runbook-platform:exceptions key ${alias[1]} is read as a YAML ${alias[1].startsWith("*") ? "alias" : "anchor"}, not a key: an exception names one runbook key the stack overrides (e.g. "backups.postgres.retentionDays"), "protect", "aws.region" or "quotas.<id>=<limit>", never a wildcard`
+            : "";
+        throw new Error(`${where}: not valid YAML: ${msg}${hint}`);
+    }
+}
+
 function factsOf(text: string, where: string): StackFileFacts {
-    const config = ((YAML.parse(text) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+    const config = ((parseStackFile(text, where) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
     const plaintextCredentials = OPERATOR_CREDENTIALS.flatMap((key) => {
         const v = config[key];
         return typeof v === "string" || typeof v === "number" ? [{ key, value: String(v) }] : [];
@@ -209,5 +224,23 @@ function buildContext(stack: string): StackContext | undefined {
 /** The exception that covers a finding's runbook key, if the stack declared one. */
 export function exceptionFor(ctx: StackContext, key: string | undefined): DeclaredException | undefined {
     if (!key) return undefined;
-    return ctx.exceptions.find((e) => e.key === key || key.startsWith(`${e.key}.`));
+    return ctx.exceptions.find((e) => acceptedExceptionKey(ctx.app, e.key) && (e.key === key || key.startsWith(`${e.key}.`)));
+}
+
+/** Per app: the keys the program lets a stack declare an exception for (see `acceptedExceptionKey`). */
+const acceptedKeys = new Map<AppId, ReadonlySet<string>>();
+
+/**
+ * Whether the program accepts `key` as an exception (stacks/settings.ts): a leaf runbook key the
+ * stack may override (`overridableKeys`: `alerts.<id>.<severity>.threshold`, `backups.<dataset>.retentionDays`, ...),
+ * `protect` or `aws.region`. A prefix (`alerts`), a wildcard (`*`) or any other key silences
+ * nothing: the program would refuse the stack, so the pack must not let it turn findings advisory.
+ */
+export function acceptedExceptionKey(app: AppId, key: string): boolean {
+    let keys = acceptedKeys.get(app);
+    if (!keys) {
+        keys = new Set([...overridableKeys(getRunbook(app)).keys(), "protect", "aws.region"]);
+        acceptedKeys.set(app, keys);
+    }
+    return keys.has(key);
 }
