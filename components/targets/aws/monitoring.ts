@@ -229,13 +229,15 @@ export class AwsMonitoring extends pulumi.ComponentResource {
             { workspaceId: this.workspace.id, name: `${rb.app}-${args.env}`, data: YAML.stringify(rulesFor(rb, args.env, "aws"), { lineWidth: 0 }) },
             child(this, args),
         );
+        // Decided now, not inside the apply: a runbook it cannot serve is refused before anything is registered.
+        const pagedByAlarm = reachabilityPages(rb, args.publicEndpoints);
         this.alertManager = new aws.amp.AlertManagerDefinition(
             `${name}-alertmanager`,
             {
                 workspaceId: this.workspace.id,
                 definition: pulumi
                     .all([this.topics.critical.arn, this.topics.warning.arn, this.topics.info.arn, this.topics.heartbeat.arn])
-                    .apply(([critical, warning, info, heartbeat]) => ampDefinition(rb, args.region, { critical, warning, info, heartbeat }, reachabilityPages(rb, args.publicEndpoints))),
+                    .apply(([critical, warning, info, heartbeat]) => ampDefinition(rb, args.region, { critical, warning, info, heartbeat }, pagedByAlarm)),
             },
             child(this, args),
         );
