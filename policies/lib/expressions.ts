@@ -28,7 +28,7 @@ export function expectedExpr(rb: Runbook, alertId: string): string | undefined {
 export function matchesExpected(expected: string, expr: string): boolean {
     const [head, tail] = expected.split("<threshold>");
     const re = new RegExp(`^${escape(head)}${NUMBER}${escape(tail ?? "")}$`);
-    // Whitespace is free: compare with every run collapsed, and also with none around operators.
+    // Whitespace is free: both sides are compared with every run of it collapsed to one space.
     return re.test(ws(expr));
 }
 
