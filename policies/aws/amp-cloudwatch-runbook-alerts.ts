@@ -1,4 +1,5 @@
 import { checkRunbookAlerts, cloudwatchEvidence, levelsConfig, prometheusEvidence } from "../lib/alerts";
+import { checkRuleExpressions, checkRuleGroups } from "../lib/expressions";
 import { finding, label, stackRule, type Finding } from "../lib/policy";
 import { awsReceivedMetrics, metricsRead } from "../lib/scraped";
 import { absentTarget, ofTarget, ofType } from "../lib/targets";
@@ -19,7 +20,10 @@ export const awsAmpCloudwatchRunbookAlerts = stackRule({
         const out: Finding[] = [];
         // A rule over a metric AMP never receives never fires: it is no evidence (review finding 4:
         // such a rule used to turn a CloudWatch-only level's alarms into "views" that may be off).
-        const rules = prometheusEvidence(ctx.runbook, ofType(aws, "aws:amp/ruleGroupNamespace:RuleGroupNamespace")).filter((r) => {
+        const ruleGroups = ofType(aws, "aws:amp/ruleGroupNamespace:RuleGroupNamespace");
+        const all = prometheusEvidence(ctx.runbook, ruleGroups);
+        out.push(...checkRuleExpressions(ctx.runbook, all), ...checkRuleGroups(ruleGroups, all));
+        const rules = all.filter((r) => {
             if (!r.alertId || r.expr === undefined) return true;
             const blind = metricsRead(r.expr).filter((m) => !received.has(m));
             if (blind.length === 0) return true;

@@ -1,4 +1,5 @@
 import { checkRunbookAlerts, levelsConfig, prometheusEvidence } from "../lib/alerts";
+import { checkRuleExpressions, checkRuleGroups } from "../lib/expressions";
 import { stackRule } from "../lib/policy";
 import { absentTarget, ofTarget } from "../lib/targets";
 
@@ -11,5 +12,9 @@ export const dockerPrometheusRulesRunbookAlerts = stackRule({
     configSchema: { properties: { levels: levelsConfig } },
     remediationSteps: "Render the rules from the runbook (capabilities/alerting) and upload them into the Prometheus container; do not edit thresholds by hand.",
     notApplicable: (resources) => absentTarget(resources, "docker"),
-    check: (resources, ctx) => checkRunbookAlerts(ctx, prometheusEvidence(ctx.runbook, ofTarget(resources, "docker")), "the Docker stack's Prometheus rules", resources),
+    check: (resources, ctx) => {
+        const subjects = ofTarget(resources, "docker");
+        const evidence = prometheusEvidence(ctx.runbook, subjects);
+        return [...checkRunbookAlerts(ctx, evidence, "the Docker stack's Prometheus rules", resources), ...checkRuleExpressions(ctx.runbook, evidence), ...checkRuleGroups(subjects, evidence)];
+    },
 });

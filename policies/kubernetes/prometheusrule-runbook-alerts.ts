@@ -1,4 +1,5 @@
 import { checkRunbookAlerts, levelsConfig, prometheusEvidence } from "../lib/alerts";
+import { checkRuleExpressions, checkRuleGroups } from "../lib/expressions";
 import { stackRule } from "../lib/policy";
 import { absentTarget, ofTarget } from "../lib/targets";
 
@@ -11,5 +12,9 @@ export const k8sPrometheusRuleRunbookAlerts = stackRule({
     configSchema: { properties: { levels: levelsConfig } },
     remediationSteps: "Create PrometheusRule objects from the generated rule groups (capabilities/alerting) for every runbook alert.",
     notApplicable: (resources) => absentTarget(resources, "kubernetes"),
-    check: (resources, ctx) => checkRunbookAlerts(ctx, prometheusEvidence(ctx.runbook, ofTarget(resources, "kubernetes")), "the Kubernetes stack's PrometheusRules", resources),
+    check: (resources, ctx) => {
+        const subjects = ofTarget(resources, "kubernetes");
+        const evidence = prometheusEvidence(ctx.runbook, subjects);
+        return [...checkRunbookAlerts(ctx, evidence, "the Kubernetes stack's PrometheusRules", resources), ...checkRuleExpressions(ctx.runbook, evidence), ...checkRuleGroups(subjects, evidence)];
+    },
 });

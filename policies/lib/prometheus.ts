@@ -12,6 +12,10 @@ export interface PromRule {
     readonly labels: Readonly<Record<string, string>>;
     readonly annotations: Readonly<Record<string, string>>;
     readonly group: string;
+    /** The group's `interval` in seconds, when it sets one. */
+    readonly groupInterval?: number;
+    /** The group's `limit`, as written, when it sets one. */
+    readonly groupLimit?: unknown;
 }
 
 function stringMap(v: unknown): Record<string, string> {
@@ -36,6 +40,8 @@ export function alertingRules(props: unknown): PromRule[] {
                     labels: stringMap(rule.labels),
                     annotations: stringMap(rule.annotations),
                     group: String(group.name ?? ""),
+                    ...(group.interval !== undefined ? { groupInterval: durationToSeconds(group.interval) ?? Number.POSITIVE_INFINITY } : {}),
+                    ...(group.limit !== undefined ? { groupLimit: group.limit } : {}),
                 };
                 const id = JSON.stringify(r);
                 if (!seen.has(id)) {

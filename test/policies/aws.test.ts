@@ -152,7 +152,7 @@ test("aws-amp-cloudwatch-runbook-alerts: AMP rules and CloudWatch alarms togethe
                 find(rs, "rules").props.data = rulesYaml(pfh, { only: (a) => a.id !== "backup-overdue" });
                 for (const r of rs.filter((x) => x.name.startsWith("alarm-disk-usage"))) Object.assign(r.props, { actionsEnabled: false, alarmActions: [] });
             },
-            expect: /reads node_filesystem_avail_bytes, which the collector never sends to Amazon Managed Prometheus .*\[runbook key: alerts.disk-usage.warning\]/,
+            expect: /reads node_filesystem_avail_bytes(, node_filesystem_size_bytes)?, which the collector never sends to Amazon Managed Prometheus .*\[runbook key: alerts.disk-usage.warning\]/,
         },
         "a level's CloudWatch alarms removed": {
             edit: (rs) => {

@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import type { Alert, Level, Runbook } from "../../runbooks";
-import { SIGNAL_SPECS } from "../../capabilities/alerting/signals";
+import { SIGNAL_SPECS, signalQuery } from "../../capabilities/alerting/signals";
 import { httpMetricNames, metricNaming } from "../../capabilities/alerting/metrics";
 
 /**
@@ -33,7 +33,9 @@ export function ruleGroups(rb: Runbook, opts: { only?: (a: Alert) => boolean; tw
         for (const l of a.levels) {
             const base: RuleShape = {
                 alert: `${a.id.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}${l.severity[0].toUpperCase()}${l.severity.slice(1)}`,
-                expr: `(${signalMetric(rb, a)}{app="${rb.app}"} / on (app) group_left max(${signalMetric(rb, a)})) ${a.direction === "above" ? ">" : "<"} ${l.threshold}`,
+                // The platform's expression for the signal (a pure function of the runbook the pack
+                // compares rules with, policies/lib/expressions.ts); only the threshold is the level's.
+                expr: `(${signalQuery(rb, a)}) ${a.direction === "above" ? ">" : "<"} ${l.threshold}`,
                 for: l.for,
                 labels: { severity: l.severity, app: rb.app, alert_id: a.id },
             };

@@ -41,7 +41,7 @@ export function narrow(expr: string, s: RuleSubject): string {
 type Rule = { alert: string; expr: string; labels?: Record<string, string> };
 
 /** Rules of a rule-carrying resource (PrometheusRule spec, AMP namespace data), edited in place by `edit`. */
-function editRules(props: Record<string, any>, edit: (r: Rule) => void): void {
+export function editRules(props: Record<string, any>, edit: (r: Rule) => void): void {
     if (typeof props.data === "string") {
         const doc = YAML.parse(props.data) as { groups: { rules: Rule[] }[] };
         for (const g of doc.groups ?? []) for (const r of g.rules ?? []) edit(r);
@@ -50,7 +50,7 @@ function editRules(props: Record<string, any>, edit: (r: Rule) => void): void {
     for (const g of props.spec?.groups ?? []) for (const r of g.rules ?? []) edit(r);
 }
 
-function rulesOf(props: Record<string, any>): Rule[] {
+export function rulesOf(props: Record<string, any>): Rule[] {
     const out: Rule[] = [];
     editRules(structuredClone(props), (r) => out.push(r));
     return out;

@@ -3,6 +3,7 @@ import type { Runbook } from "../../runbooks";
 import { cnpgBackups, cronJobBackups } from "../../policies/lib/kubernetes-backups";
 import type { Subject } from "../../policies/lib/policy";
 import { sample, type Mutation } from "./mutation-lib";
+import { editRules, rulesOf } from "./mutation-subjects";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -126,5 +127,27 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     const aas = of("aws:appautoscaling/policy:Policy");
     add("aas-resource", AAS, aas, (p) => (p.resourceId = `${p.resourceId}-old`), "resourceId → a service not of the stack");
     add("aas-cooldown", AAS, aas.filter((s) => s.props.targetTrackingScalingPolicyConfiguration), (p) => (p.targetTrackingScalingPolicyConfiguration = { ...p.targetTrackingScalingPolicyConfiguration, scaleOutCooldown: 3600 }), "scaleOutCooldown → 3600");
+
+    // F. Rules that cannot fire although their threshold and for look right (review finding 1):
+    // one runbook rule's expression edited, or the Watchdog gone, in a resource holding both.
+    const EXPR = ["k8s-prometheusrule-runbook-alerts", "aws-amp-cloudwatch-runbook-alerts"];
+    const ids = new Set(rb.alerts.map((a) => a.id));
+    const runbookRule = (r: { labels?: Record<string, string> }) => ids.has(r.labels?.alert_id ?? "");
+    const holders = of("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+        .concat(of("aws:amp/ruleGroupNamespace:RuleGroupNamespace"))
+        .filter((s) => rulesOf(s.props).some(runbookRule) && rulesOf(s.props).some((r) => r.alert === "Watchdog"));
+    const firstRule = (edit: (expr: string) => string) => (p: Record<string, any>) => {
+        let done = false;
+        editRules(p, (r) => {
+            if (!done && runbookRule(r)) {
+                r.expr = edit(r.expr);
+                done = true;
+            }
+        });
+    };
+    add("rule-unless", EXPR, holders, firstRule((e) => `${e} unless on() vector(1)`), "a runbook rule's expr + unless on() vector(1)");
+    add("rule-zero", EXPR, holders, firstRule((e) => `0 * ${e}`), "a runbook rule's expr multiplied by 0");
+    add("rule-window", EXPR, holders, firstRule((e) => (/\[[0-9]+[smh]\]/.test(e) ? e.replace(/\[[0-9]+[smh]\]/g, "[6h]") : e.replace(/app="/g, 'app="x-'))), "a runbook rule's range → 6h (or app label typo)");
+    add("rule-watchdog", EXPR, holders, (p) => editRules(p, (r) => r.alert === "Watchdog" && (r.alert = "WatchdogRetired")), "Watchdog renamed away");
     return out;
 }

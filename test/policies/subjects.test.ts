@@ -3,7 +3,8 @@ import YAML from "yaml";
 import { getRunbook, type Alert, type Runbook } from "../../runbooks";
 import { ruleSelects, ruleSubjects, selectors } from "../../policies/lib/subjects";
 import { metricsRead } from "../../policies/lib/scraped";
-import { ruleGroups, signalMetric, type RuleShape } from "./fixtures";
+import { ruleGroups, type RuleShape } from "./fixtures";
+import { narrow } from "./mutation-subjects";
 import { check, type Fake } from "./helpers";
 
 /**
@@ -20,17 +21,18 @@ const services = pfm.services.map((s) => s.name);
 const metricServices = pfm.services.filter((s) => s.metricsPath).map((s) => s.name);
 const datasets = pfm.backups.map((b) => (b.tier ? `${b.dataset}-${b.tier}` : b.dataset));
 
-/** A rule of the service-down alert that selects `components`, a backup rule that selects `datasets` (one `or` branch each). */
+/**
+ * The platform's rules (the fixture's generated expressions, which select every subject) with the
+ * service-down rules narrowed to `components` and the backup rules to `backups`: each subject left
+ * out is dropped from its matcher (mutation-subjects narrow).
+ */
 function scoped(rb: Runbook, components: readonly string[], backups: readonly string[]) {
     return (a: Alert, _l: unknown, r: RuleShape): RuleShape => {
-        if (a.signal === "backup_age") {
-            const m = signalMetric(rb, a);
-            const branches = backups.map((d) => `(time() - max by (app, dataset) (${m}{app="${rb.app}", dataset="${d}"})) / 86400`);
-            return { ...r, expr: `(${branches.join(" or ")}) ${r.expr.replace(/^[\s\S]*\)\s*/, "")}` };
-        }
-        if (a.signal !== "service_down") return r;
-        const sel = components.length === 1 ? `component="${components[0]}"` : `component=~"${components.join("|")}"`;
-        return { ...r, expr: r.expr.replace(/\{app="([^"]+)"\}/g, `{app="$1", ${sel}}`) };
+        const keep = a.signal === "backup_age" ? backups : a.signal === "service_down" ? components : undefined;
+        if (!keep) return r;
+        const label = a.signal === "backup_age" ? "dataset" : "component";
+        const left = ruleSubjects(rb, a).filter((s) => s.label === label && !keep.includes(s.value));
+        return { ...r, expr: left.reduce((e, s) => narrow(e, s), r.expr) };
     };
 }
 
