@@ -66,6 +66,10 @@ export const DEFAULTS = {
     dataDownFor: { value: "1m", reason: "the runbook gives no alert for this data service; down for 1m, as the runbooks' own data-service outages" },
     postgresPoolWarning: { value: 80, reason: "the runbook watches no connection pool; 80% of max_connections, as personal-finance-hub's runbook warns" },
     redisMemoryWarning: { value: 90, reason: "the runbook watches no Redis memory; 90% of maxmemory, before evictions or refusals start" },
+    objectStorageCapacityWarning: {
+        value: 85,
+        reason: "the runbook watches no object storage capacity; 85% of MinIO's usable capacity, time to grow the volume before writes are refused at 100%",
+    },
     mongoConnectionsWarning: { value: 80, reason: "the runbook watches no MongoDB connections; 80%, as gravitypm's runbook alerts" },
     replicationLagWarning: { value: 30, reason: "the runbook watches no replication lag; 30 s, as gravitypm's runbook alerts on MongoDB" },
     replicaDownSeverity: {
