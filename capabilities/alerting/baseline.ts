@@ -112,6 +112,7 @@ const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => 
     objectStorage: () => [
         down("Object storage (MinIO)", "minio_down"),
         warning("capacity", "Object storage near its usable capacity", "minio_capacity_usage", "percent", DEFAULTS.objectStorageCapacityWarning),
+        warning("errors", "Object storage answers 5xx", "minio_error_rate", "percent", DEFAULTS.objectStorageErrorWarning),
     ],
     mongodb: (mongodb) => [
         down("MongoDB", "mongodb_down"),

@@ -1,6 +1,6 @@
 import type { Signal } from "../../runbooks";
-import { METRICS } from "./metrics";
-import { gauge, type Scenario, type Setup } from "./scenario-kit";
+import { ALERT_RATE_RANGE, METRICS, SCRAPE_INTERVAL } from "./metrics";
+import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
 import { INSTANCE_LABELS, by } from "./selectors";
 import type { SignalSpec } from "./signals";
 
@@ -29,6 +29,10 @@ export const MINIO_METRICS = {
     nodesOffline: "minio_cluster_nodes_offline_total",
     capacityFree: "minio_cluster_capacity_usable_free_bytes",
     capacityTotal: "minio_cluster_capacity_usable_total_bytes",
+    requests: "minio_s3_requests_total",
+    errors5xx: "minio_s3_requests_5xx_errors_total",
+    /** Not read by any rule: the scenarios show it to prove a 4xx does not count. */
+    errors4xx: "minio_s3_requests_4xx_errors_total",
 } as const;
 
 /** MinIO's gauges whose names end in `_total` like a counter's (a count of nodes offline now): promtool scenarios splice them as gauges. */
@@ -36,7 +40,7 @@ export const GAUGES_NAMED_TOTAL = [MINIO_METRICS.nodesOffline] as const;
 
 const NODES_THE_PLATFORM_RUNS = ["docker", "kubernetes"] as const;
 
-const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value">): SignalSpec => ({
+const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window">): SignalSpec => ({
     ...facts,
     identity: INSTANCE_LABELS,
     exporter: "minio",
@@ -62,6 +66,18 @@ export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, S
         metrics: () => [MINIO_METRICS.capacityFree, MINIO_METRICS.capacityTotal],
         how: "used share of MinIO's usable capacity (1 - free / total, after erasure-coding parity); Docker and Kubernetes",
         value: (c) => `100 * (1 - max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityFree}{${c.sel}}) / max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityTotal}{${c.sel}} > 0))`,
+    }),
+    // Over every S3 API (`api` label), at the rate of the last scrape interval, while MinIO serves
+    // at least the app's minimum traffic: a trickle of requests with one failure is not an outage.
+    minio_error_rate: minio({
+        unit: "percent",
+        window: SCRAPE_INTERVAL,
+        metrics: () => [MINIO_METRICS.requests, MINIO_METRICS.errors5xx],
+        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; Docker and Kubernetes",
+        value: (c) => {
+            const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (irate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
+            return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} and on (${by(INSTANCE_LABELS)}) ${rate(MINIO_METRICS.requests)} >= ${c.minRequestsPerSecond}`;
+        },
     }),
 };
 
@@ -89,6 +105,24 @@ export const OBJECT_STORAGE_SCENARIOS: Readonly<Record<ObjectStorageSignal, (s: 
             ],
             instances: instance(s),
             story: `${Number(s.value.toFixed(2))}% of a 1 TB store used`,
+        };
+    },
+    // 40 S3 requests a second over two APIs, `value`% of them answered 5xx (all on PUT); 4xx answers
+    // (a missing key) are counted apart by MinIO and must not count.
+    minio_error_rate: (s) => {
+        const perApi = 20;
+        const failed = (2 * perApi * s.value) / 100;
+        const api = (name: string) => ({ ...target(s), api: name, server: "minio:9000" });
+        return {
+            series: [
+                { name: MINIO_METRICS.requests, labels: api("getobject"), values: counter(s.samples, perApi) },
+                { name: MINIO_METRICS.requests, labels: api("putobject"), values: counter(s.samples, perApi) },
+                { name: MINIO_METRICS.errors5xx, labels: api("getobject"), values: counter(s.samples, 0) },
+                { name: MINIO_METRICS.errors5xx, labels: api("putobject"), values: counter(s.samples, failed) },
+                { name: MINIO_METRICS.errors4xx, labels: api("getobject"), values: counter(s.samples, perApi / 2) },
+            ],
+            instances: [{ labels: { app: s.app, component: OBJECT_STORAGE_COMPONENT, instance: "minio:9000" }, valueAt: ratio(s.value) }],
+            story: `${fmt(s.value)}% of 40 S3 requests a second answer 5xx (all PUTs), a quarter answer 404`,
         };
     },
 };

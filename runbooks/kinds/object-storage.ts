@@ -6,4 +6,5 @@
 export const OBJECT_STORAGE_SIGNALS = {
     minio_down: "the object store (MinIO) not answering its metrics scrape, or a node of it offline (value: 1 = down)",
     minio_capacity_usage: "percent of the object store's usable capacity in use",
+    minio_error_rate: "percent of the object store's S3 requests answered with a 5xx",
 } as const;
