@@ -9,6 +9,8 @@ import { prometheusConfig } from "../../capabilities/docker/prometheus";
 import { minioEndpoint } from "../../capabilities/docker/minio";
 import { minioMonitorSpec, minioValues } from "../../capabilities/kubernetes/minio";
 import { names } from "../../capabilities/kubernetes/names";
+import { CHARTS } from "../../capabilities/kubernetes/versions";
+import { podSpecs, render } from "../providers/helm";
 import { getRunbook } from "../../runbooks";
 import { DEFAULTS } from "../../runbooks/defaults";
 import { removeTempDirs, tempDir, tool, write } from "./helpers";
@@ -109,4 +111,19 @@ test("Kubernetes: the chart serves the metrics without a token and a ServiceMoni
     t.deepEqual(spec.selector.matchLabels, { app: "minio", release: n.minio, monitoring: "true" });
     t.like(spec.endpoints![0], { port: "http", path: METRICS_PATH });
     t.is(minioMonitorSpec(WITHOUT, names("bunty", "bunty")), undefined);
+});
+
+test("Kubernetes, rendered by the pinned chart (helm template): MinIO runs with MINIO_PROMETHEUS_AUTH_TYPE=public and the ServiceMonitor selects its S3 Service's port", (t) => {
+    const n = names("formula-pm", "formula-pm");
+    const objects = render({ name: n.minio, chart: CHARTS.minio.chart, version: CHARTS.minio.version, namespace: n.namespace, values: minioValues(WITH, n) });
+    const workload = objects.find((o) => o.kind === "Deployment" || o.kind === "StatefulSet")!;
+    const minio = podSpecs(workload)[0].containers.find((c: { name: string }) => c.name === "minio");
+    t.true(minio.env.some((e: { name: string; value?: string }) => e.name === "MINIO_PROMETHEUS_AUTH_TYPE" && e.value === "public"));
+    const spec = minioMonitorSpec(WITH, n)!;
+    const selected = objects.filter((o) => o.kind === "Service" && Object.entries(spec.selector.matchLabels!).every(([k, v]) => o.metadata.labels?.[k] === v));
+    t.is(selected.length, 1, "exactly one Service: the S3 API, not the console");
+    const port = (selected[0].spec.ports as { name: string; targetPort: number }[]).find((p) => p.name === spec.endpoints![0].port);
+    t.truthy(port);
+    const api = (minio.ports as { name: string; containerPort: number }[]).find((p) => p.name === "http");
+    t.is(port!.targetPort, api?.containerPort, "the S3 API port, where MinIO serves its metrics");
 });
