@@ -125,5 +125,6 @@ test("Kubernetes, rendered by the pinned chart (helm template): MinIO runs with 
     const port = (selected[0].spec.ports as { name: string; targetPort: number }[]).find((p) => p.name === spec.endpoints![0].port);
     t.truthy(port);
     const api = (minio.ports as { name: string; containerPort: number }[]).find((p) => p.name === "http");
-    t.is(port!.targetPort, api?.containerPort, "the S3 API port, where MinIO serves its metrics");
+    t.truthy(api);
+    t.is(port!.targetPort, api!.containerPort, "the S3 API port, where MinIO serves its metrics");
 });
