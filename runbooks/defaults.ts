@@ -66,6 +66,14 @@ export const DEFAULTS = {
     dataDownFor: { value: "1m", reason: "the runbook gives no alert for this data service; down for 1m, as the runbooks' own data-service outages" },
     postgresPoolWarning: { value: 80, reason: "the runbook watches no connection pool; 80% of max_connections, as personal-finance-hub's runbook warns" },
     redisMemoryWarning: { value: 90, reason: "the runbook watches no Redis memory; 90% of maxmemory, before evictions or refusals start" },
+    objectStorageCapacityWarning: {
+        value: 85,
+        reason: "the runbook watches no object storage capacity; 85% of MinIO's usable capacity, time to grow the volume before writes are refused at 100%",
+    },
+    objectStorageErrorWarning: {
+        value: 5,
+        reason: "the runbook watches no object storage errors; 5% of MinIO's S3 requests answered 5xx, the platform's default error-rate threshold, as a warning: the app's own error rate pages where it hurts users",
+    },
     mongoConnectionsWarning: { value: 80, reason: "the runbook watches no MongoDB connections; 80%, as gravitypm's runbook alerts" },
     replicationLagWarning: { value: 30, reason: "the runbook watches no replication lag; 30 s, as gravitypm's runbook alerts on MongoDB" },
     replicaDownSeverity: {

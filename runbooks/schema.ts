@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RABBITMQ_SIGNALS, rabbitmqSchema } from "./kinds/rabbitmq";
+import { KIND_SIGNALS, rabbitmqSchema } from "./kinds";
 import { appendOnlySchema, lifecycleProblems, lifecycleSchema, maintenanceWindowSchema, scaleInSchema, silenceProblems } from "./language";
 import { CronExpressionParser } from "cron-parser";
 
@@ -83,7 +83,7 @@ export const SIGNALS = {
     redis_memory_usage: "percent of Redis maxmemory in use",
     kafka_consumer_lag: "messages a consumer group is behind on a topic",
     kafka_down: "Kafka not answering its exporter (value: 1 = down)",
-    ...RABBITMQ_SIGNALS,
+    ...KIND_SIGNALS,
     memory_usage: "percent of a container's memory limit in use",
     cpu_usage: "percent of a container's CPU limit in use",
     disk_usage: "percent of a filesystem in use",

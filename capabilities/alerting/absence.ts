@@ -52,6 +52,7 @@ export function presencesOf(rb: Runbook, alert: Alert): { metric: string; matche
             return perComponent(METRICS.mongoUp, false);
         case "kafka":
         case "rabbitmq":
+        case "minio":
             return perComponent(METRICS.up, true);
         case "cadvisor":
             return perComponent(METRICS.containerMemory, false);

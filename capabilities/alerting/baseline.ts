@@ -75,8 +75,7 @@ type Data = Runbook["data"];
 
 /**
  * Baseline health per data service kind: one entry per kind with a down signal, its checks from
- * that kind's spec. A kind without an entry (object storage) gets
- * none; adding one is a table line here.
+ * that kind's spec. A kind without an entry gets none; adding one is a table line here.
  */
 const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => Baseline[] } = {
     postgres: (postgres) => [
@@ -108,6 +107,12 @@ const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => 
                 severity: `${DEFAULTS.dataDownSeverity.reason}; a memory or disk alarm blocks every publisher, which to the app is the broker being down`,
             },
         },
+    ],
+    // MinIO on Docker and Kubernetes (capabilities/alerting/minio.ts); S3 on AWS is AWS's to keep.
+    objectStorage: () => [
+        down("Object storage (MinIO)", "minio_down"),
+        warning("capacity", "Object storage near its usable capacity", "minio_capacity_usage", "percent", DEFAULTS.objectStorageCapacityWarning),
+        warning("errors", "Object storage answers 5xx", "minio_error_rate", "percent", DEFAULTS.objectStorageErrorWarning),
     ],
     mongodb: (mongodb) => [
         down("MongoDB", "mongodb_down"),

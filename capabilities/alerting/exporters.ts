@@ -11,7 +11,7 @@ import { SIGNAL_SPECS, alertsOn, queryContext, scopeComponents } from "./signals
  * which metrics, components and probes) an app's alerts and charts need on a target.
  */
 
-export type ExporterId = "blackbox" | "app" | "postgres" | "redis" | "kafka" | "mongodb" | "rabbitmq" | "cadvisor" | "node" | "pushgateway";
+export type ExporterId = "blackbox" | "app" | "postgres" | "redis" | "kafka" | "mongodb" | "rabbitmq" | "minio" | "cadvisor" | "node" | "pushgateway";
 
 export interface ExporterInfo {
     readonly name: string;
@@ -49,6 +49,12 @@ export const EXPORTERS: Readonly<Record<ExporterId, ExporterInfo>> = {
         flags: [],
         labelling: "scraped on /metrics with return_per_object_metrics (one series per queue, `vhost` and `queue` labels, and the memory and disk alarms); static target labels (Docker) or the ServiceMonitor's (Kubernetes), component=rabbitmq",
     },
+    minio: {
+        name: "MinIO's own metrics (/minio/v2/metrics/cluster, MINIO_PROMETHEUS_AUTH_TYPE=public)",
+        image: "the object store's own image (MinIO serves its metrics on its S3 port)",
+        flags: [],
+        labelling: "scraped on the S3 port; static target labels (Docker) or the ServiceMonitor's (Kubernetes), component=objectStorage",
+    },
     mongodb: {
         name: "mongodb_exporter (Percona)",
         image: "percona/mongodb_exporter",
@@ -70,8 +76,8 @@ export const EXPORTERS: Readonly<Record<ExporterId, ExporterInfo>> = {
     },
 };
 
-/** Exporters that are the watched thing itself (the app's /metrics, RabbitMQ's plugin): no exporter container or sidecar runs for them. */
-export const SELF_SERVED = ["app", "rabbitmq"] as const satisfies readonly ExporterId[];
+/** Exporters that are the watched thing itself (the app's /metrics, RabbitMQ's plugin, MinIO): no exporter container or sidecar runs for them. */
+export const SELF_SERVED = ["app", "rabbitmq", "minio"] as const satisfies readonly ExporterId[];
 export type ContainerExporterId = Exclude<ExporterId, (typeof SELF_SERVED)[number]>;
 export function runsAsContainer(id: ExporterId): id is ContainerExporterId {
     return !(SELF_SERVED as readonly ExporterId[]).includes(id);

@@ -4,6 +4,7 @@ import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, httpMetricNam
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
 import { STEP, counter, fmt, gauge, ratio, times, windowRate, type Labels, type Scenario, type Setup, type Side, type Sim } from "./scenario-kit";
 import { HEALTH_SCENARIOS } from "./scenarios-health";
+import { GAUGES_NAMED_TOTAL, OBJECT_STORAGE_SCENARIOS } from "./minio";
 import { RABBITMQ_SCENARIOS } from "./rabbitmq";
 
 /**
@@ -409,6 +410,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
     },
 
     ...RABBITMQ_SCENARIOS,
+    ...OBJECT_STORAGE_SCENARIOS,
 
     memory_usage: (s) => ({
         series: s.components.flatMap((c) => {
@@ -489,7 +491,7 @@ export function scenarioFor(runbook: Runbook, alert: Alert, app: string, value: 
  * client histogram's `_count` (a `_count` alone is no counter: `pg_stat_activity_count` is a gauge).
  */
 export function isCounter(metric: string): boolean {
-    return /_(total|bucket)$/.test(metric) || metric === METRICS.httpClientCalls || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
+    return (/_(total|bucket)$/.test(metric) && !(GAUGES_NAMED_TOTAL as readonly string[]).includes(metric)) || metric === METRICS.httpClientCalls || /^mongodb_ss_(opLatencies|locks)_/.test(metric);
 }
 
 const seriesKey = (sim: Sim) => `${sim.name}${JSON.stringify(Object.entries(sim.labels).sort(([a], [b]) => a.localeCompare(b)))}`;

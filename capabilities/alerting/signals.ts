@@ -4,6 +4,7 @@ import { allAlerts } from "./baseline";
 import type { ExporterId } from "./exporters";
 import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
+import { OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
 import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { tierName } from "../backups/plan";
 
@@ -45,7 +46,7 @@ export interface SignalSpec {
     readonly family: Family;
     readonly scope: Scope;
     /** The data service a `data` signal watches when the alert names no subject. */
-    readonly dataService?: "postgres" | "redis" | "kafka" | "mongodb" | "rabbitmq";
+    readonly dataService?: "postgres" | "redis" | "kafka" | "mongodb" | "rabbitmq" | "objectStorage";
     /** Labels that tell one alert instance from another; the value expression keeps exactly these. */
     readonly identity: readonly string[];
     /**
@@ -103,7 +104,7 @@ type SignalFacts = Pick<SignalSpec, "unit" | "window" | "metrics" | "how" | "val
 type DataService = NonNullable<SignalSpec["dataService"]>;
 
 /** The family each data service's signals are charted under. */
-const DATA_FAMILY: Readonly<Record<DataService, Family>> = { postgres: "database", mongodb: "database", redis: "cache", kafka: "kafka", rabbitmq: "queue" };
+const DATA_FAMILY: Readonly<Record<DataService, Family>> = { postgres: "database", mongodb: "database", redis: "cache", kafka: "kafka", rabbitmq: "queue", objectStorage: "infrastructure" };
 
 /** Read from blackbox probes: one series per probed service, public host or dependency (`component`), whichever the scope names. */
 function probed(scope: "services" | "tls-services" | "external", family: Family, facts: SignalFacts): SignalSpec {
@@ -120,7 +121,7 @@ function appMetric(facts: SignalFacts): SignalSpec {
  * instance (one alert per server or node) unless the signal keeps other labels: a ratio over the
  * whole service, or one series per replica-set member or consumer group.
  */
-function dataMetric(service: DataService, facts: SignalFacts & { readonly identity?: readonly string[] }): SignalSpec {
+function dataMetric(service: Exclude<DataService, "objectStorage">, facts: SignalFacts & { readonly identity?: readonly string[] }): SignalSpec {
     return { identity: INSTANCE_LABELS, ...facts, exporter: service, family: DATA_FAMILY[service], scope: "data", dataService: service };
 }
 
@@ -284,6 +285,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         value: (c) => `max by (${by(INSTANCE_LABELS)}) (${METRICS.kafkaInSyncReplicas}{${c.sel}, ${kafkaOf(c).topics}} < bool ${kafkaOf(c).minInsync})`,
     }),
     ...RABBITMQ_SIGNAL_SPECS,
+    ...OBJECT_STORAGE_SIGNAL_SPECS,
     memory_usage: containerMetric({
         unit: "percent",
         metrics: () => [METRICS.containerMemory, METRICS.containerMemoryLimit],

@@ -52,7 +52,8 @@ export function scrapeNodes(runbook: Runbook, requirement: ExporterRequirement):
         case "mongodb":
             return perNode("mongodb", mongoMembers(runbook), INTERNAL_PORTS.mongodbExporter, HOSTS.mongodbExporter);
         case "rabbitmq":
-            // The broker serves its own metrics: no exporter container; prometheus.ts scrapes it with its own job.
+        case "minio":
+            // The broker and the object store serve their own metrics: no exporter container; prometheus.ts scrapes them with their own job.
             return [];
         case "kafka":
             return [{ exporter: id, host: HOSTS.kafkaExporter, port: INTERNAL_PORTS.kafkaExporter, component: "kafka", instance: "kafka" }];

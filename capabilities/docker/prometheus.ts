@@ -2,6 +2,7 @@ import YAML from "yaml";
 import type { Runbook } from "../../runbooks";
 import type { ExporterRequirement, ProbeTarget } from "../alerting/exporters";
 import { SCRAPE_INTERVAL } from "../alerting/metrics";
+import { MINIO_METRICS_PATH, OBJECT_STORAGE_COMPONENT } from "../alerting/minio";
 import { rabbitmqScrapeJob } from "../rabbitmq";
 import { dockerExporters, scrapeNodes } from "./exporters";
 import { HOSTS, INTERNAL_PORTS, serviceReplicas } from "./topology";
@@ -96,6 +97,15 @@ function jobsFor(runbook: Runbook, requirement: ExporterRequirement): ScrapeConf
         case "rabbitmq":
             // Scraped by rabbitmqScrapeJob below: the broker serves its own metrics.
             return [];
+        case "minio":
+            // MinIO serves its cluster metrics on its S3 port, without a token (MINIO_PROMETHEUS_AUTH_TYPE=public).
+            return [
+                {
+                    job_name: "minio",
+                    metrics_path: MINIO_METRICS_PATH,
+                    static_configs: [{ targets: [`${HOSTS.minio}:${INTERNAL_PORTS.minio}`], labels: labelsOf(runbook, OBJECT_STORAGE_COMPONENT, { instance: HOSTS.minio }) }],
+                },
+            ];
         case "pushgateway":
             // The backup jobs push `app` and `dataset`; honour them over the target's labels.
             return [{ job_name: "pushgateway", honor_labels: true, static_configs: groups() }];

@@ -1,5 +1,8 @@
 import type { Runbook } from "../../runbooks";
+import { requiredExporters } from "../alerting/exporters";
+import { MINIO_METRICS_PATH, OBJECT_STORAGE_COMPONENT } from "../alerting/minio";
 import { objectStorageAppPolicy, objectStorageAppUser } from "../datastores";
+import { serviceMonitorSpec, type ServiceMonitorSpec } from "./monitoring";
 import { LABEL, serviceHost, type Names } from "./names";
 import { containerSecurity, IMAGE_UID, podSecurity } from "./security";
 import { JOB, MINIO, VOLUMES } from "./sizing";
@@ -75,8 +78,29 @@ export function minioValues(rb: Runbook, n: Names, storageClass?: string): Recor
         ),
         service: { type: "ClusterIP", port: MINIO_PORT },
         consoleService: { type: "ClusterIP" },
-        metrics: { serviceMonitor: { enabled: false } },
+        // `public` (the chart's default, pinned): the chart sets MINIO_PROMETHEUS_AUTH_TYPE=public, so
+        // Prometheus reads the cluster metrics without a token (docs/alerting.md, "Object storage").
+        // The chart's own ServiceMonitor stays off: it lands in the monitoring namespace without the
+        // `app`/`component` labels the rules select on; minioMonitorSpec is the one that scrapes.
+        metrics: { serviceMonitor: { enabled: false, public: true } },
     };
+}
+
+/** The chart's S3 Service: its labels (the console's Service has no `monitoring` label) and its port's name. */
+export function minioServiceSelector(n: Names): Record<string, string> {
+    return { app: "minio", release: n.minio, monitoring: "true" };
+}
+export const MINIO_SERVICE_PORT_NAME = "http";
+
+/**
+ * The ServiceMonitor of MinIO's cluster metrics (on its S3 port, without a token), stamping `app` and
+ * `component=objectStorage`, where the metrics contract's alerts read them (object storage's baseline
+ * health); undefined where none does. The monitoring namespace already reaches MinIO: every data
+ * service's NetworkPolicy admits it (security.ts `networkPolicies`).
+ */
+export function minioMonitorSpec(rb: Runbook, n: Names): ServiceMonitorSpec | undefined {
+    if (!requiredExporters(rb, "kubernetes").some((r) => r.exporter === "minio")) return undefined;
+    return serviceMonitorSpec(rb, n, minioServiceSelector(n), MINIO_SERVICE_PORT_NAME, OBJECT_STORAGE_COMPONENT, MINIO_METRICS_PATH);
 }
 
 /** `MC_HOST_minio` for the mc client: the endpoint with the credentials in it. */

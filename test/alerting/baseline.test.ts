@@ -20,7 +20,8 @@ const downSignal = (service: string) =>
 test("every data service of every stack has a down rule, from the runbook or the platform's defaults", (t) => {
     for (const c of COMBOS) {
         const rules = rulesFor(c.runbook, c.env, c.target).groups.flatMap((g) => g.rules);
-        const services = Object.keys(c.runbook.data).filter((k) => k !== "objectStorage");
+        // Object storage on AWS is S3, whose availability is AWS's to keep (docs/alerting.md): no platform rule there.
+        const services = Object.keys(c.runbook.data).filter((k) => k !== "objectStorage" || c.target !== "aws");
         t.true(services.length > 0);
         for (const service of services) {
             const signal = downSignal(service);

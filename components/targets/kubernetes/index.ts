@@ -13,7 +13,8 @@ import { DATA_SERVICES, ObjectStorage, type DataPassword, type DataServiceInputs
 import { Monitoring } from "./monitoring";
 import { NetworkPolicies } from "./firewall";
 import { Operators } from "./operators";
-import { childOptions, meta, secretData, statefulOptions, type KubernetesScope } from "./scope";
+import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "./scope";
+import { minioMonitorSpec } from "../../../capabilities/kubernetes/minio";
 import { publicEndpoints } from "../../../capabilities/reachability";
 
 /**
@@ -35,6 +36,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     public readonly monitoring: Monitoring;
     public readonly operators: Operators;
     public readonly objectStorage: ObjectStorage;
+    /** Scrapes MinIO's cluster metrics where object storage's alerts read them. */
+    public readonly objectStorageMonitor?: k8s.apiextensions.CustomResource;
     /** The runbook's data services (`DATA_SERVICES`), by kind. */
     public readonly dataServices: Readonly<Partial<Record<KubernetesDataKind, pulumi.ComponentResource>>>;
     public readonly services: AppService[];
@@ -89,6 +92,9 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // Beside ObjectStorage, not in it: what waits for the object store does not wait for its scrape.
+        const minioMonitor = minioMonitorSpec(rb, names);
+        if (minioMonitor) this.objectStorageMonitor = serviceMonitor(this, scope, `${name}-object-storage-monitor`, names.minio, minioMonitor, monitoringCrds);
 
         const inputs: DataServiceInputs = {
             scope,

@@ -41,7 +41,7 @@ const healthText = (c: PlannedResource) => ((c.props.healthcheck as { tests?: st
 const imageRepo = (ref: string) => ref.replace(/(@sha256:[a-f0-9]+|:[^:/]+)$/, "");
 
 /** Upstream default listen ports of the exporters (their documentation's, not this project's). */
-const UPSTREAM_PORTS: Record<string, number> = { blackbox: 9115, postgres: 9187, redis: 9121, kafka: 9308, mongodb: 9216, cadvisor: 8080, node: 9100, pushgateway: 9091 };
+const UPSTREAM_PORTS: Record<string, number> = { minio: 9000, blackbox: 9115, postgres: 9187, redis: 9121, kafka: 9308, mongodb: 9216, cadvisor: 8080, node: 9100, pushgateway: 9091 };
 
 const dummyReceivers = (rb: Runbook): DirectReceivers => ({
     kind: "direct",
@@ -341,6 +341,16 @@ for (const app of APPS) {
                     for (const g of targets) t.is(g.labels.app, app);
                 }
                 scraped.add("app");
+                continue;
+            }
+            if (req.exporter === "minio") {
+                // MinIO serves its own metrics: the object store's container is the target, on its S3 port, without a token.
+                const servers = containersOf(p, "objectStorage").filter((c) => envOf(c).MINIO_PROMETHEUS_AUTH_TYPE === "public");
+                t.is(servers.length, 1, "the MinIO server lets Prometheus read its metrics without a token");
+                const g = groups.filter((x) => x.labels.component === "objectStorage");
+                t.deepEqual(g.flatMap((x) => x.targets), [`${servers[0]?.props.hostname}:${UPSTREAM_PORTS.minio}`]);
+                for (const x of g) t.like(x, { labels: { app }, job: { metrics_path: "/minio/v2/metrics/cluster" } });
+                scraped.add("minio");
                 continue;
             }
             const running = ofType(p, T.container).filter((c) => imageRepo(String(labelOf(c, "platform.image"))) === EXPORTERS[req.exporter].image);

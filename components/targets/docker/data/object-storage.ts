@@ -5,6 +5,7 @@ import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS
 import { HOSTS, INTERNAL_PORTS } from "../../../../capabilities/docker/topology";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
+import { MINIO_PROMETHEUS_AUTH } from "../../../../capabilities/alerting/minio";
 
 export interface ObjectStorageArgs {
     /**
@@ -32,7 +33,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
             component: "objectStorage",
             image: PLATFORM_IMAGES.minio,
             aliases: [HOSTS.minio],
-            env: { MINIO_ROOT_USER: minioRootUser(rb) },
+            // Prometheus reads /minio/v2/metrics/cluster without a token: docs/alerting.md, "Object storage".
+            env: { MINIO_ROOT_USER: minioRootUser(rb), ...MINIO_PROMETHEUS_AUTH },
             secretEnv: { MINIO_ROOT_PASSWORD: { secret: "objectStorage", value: (p) => p } },
             command: ["server", MINIO_DATA, "--address", `:${INTERNAL_PORTS.minio}`, "--console-address", `:${INTERNAL_PORTS.minioConsole}`],
             volumes: [{ volume: this.volume, path: MINIO_DATA }],

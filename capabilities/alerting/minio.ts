@@ -1,0 +1,128 @@
+import type { Signal } from "../../runbooks";
+import { ALERT_RATE_RANGE, METRICS, SCRAPE_INTERVAL } from "./metrics";
+import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
+import { INSTANCE_LABELS, by } from "./selectors";
+import type { SignalSpec } from "./signals";
+
+/**
+ * Object storage in the metrics contract: MinIO serves its own Prometheus metrics (no exporter
+ * container), the cluster view on `/minio/v2/metrics/cluster`, with MINIO_PROMETHEUS_AUTH_TYPE=public
+ * (docs/alerting.md says why). Metric names as MinIO's source declares them (cmd/metrics-v2.go:
+ * `minio_cluster_nodes_offline_total`, `minio_cluster_capacity_usable_{free,total}_bytes`).
+ * Series carry `app` and `component="objectStorage"` (the runbook's `data` key), stamped by the
+ * scrape (Docker's static labels, the Kubernetes ServiceMonitor's relabelling).
+ *
+ * Only where the platform runs MinIO (Docker, Kubernetes): on AWS the buckets are S3, whose
+ * availability is AWS's to keep (docs/alerting.md, "Object storage").
+ */
+
+export type ObjectStorageSignal = Extract<Signal, `minio_${string}`>;
+
+/** Where Prometheus reads MinIO's cluster metrics, on its S3 port. */
+export const MINIO_METRICS_PATH = "/minio/v2/metrics/cluster";
+/** MinIO's answer to who may read its metrics: `public` (no token), see docs/alerting.md. */
+export const MINIO_PROMETHEUS_AUTH = { MINIO_PROMETHEUS_AUTH_TYPE: "public" } as const;
+/** The `component` label of object storage series: the runbook's `data` key, as baseline alerts name their subject. */
+export const OBJECT_STORAGE_COMPONENT = "objectStorage";
+
+export const MINIO_METRICS = {
+    nodesOffline: "minio_cluster_nodes_offline_total",
+    capacityFree: "minio_cluster_capacity_usable_free_bytes",
+    capacityTotal: "minio_cluster_capacity_usable_total_bytes",
+    requests: "minio_s3_requests_total",
+    errors5xx: "minio_s3_requests_5xx_errors_total",
+    /** Not read by any rule: the scenarios show it to prove a 4xx does not count. */
+    errors4xx: "minio_s3_requests_4xx_errors_total",
+} as const;
+
+/** MinIO's gauges whose names end in `_total` like a counter's (a count of nodes offline now): promtool scenarios splice them as gauges. */
+export const GAUGES_NAMED_TOTAL = [MINIO_METRICS.nodesOffline] as const;
+
+const NODES_THE_PLATFORM_RUNS = ["docker", "kubernetes"] as const;
+
+const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window">): SignalSpec => ({
+    ...facts,
+    identity: INSTANCE_LABELS,
+    exporter: "minio",
+    family: "infrastructure",
+    scope: "data",
+    dataService: "objectStorage",
+    onlyOn: NODES_THE_PLATFORM_RUNS,
+});
+
+export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, SignalSpec>> = {
+    // MinIO serves the metrics itself: a server that does not answer fails its scrape. A node of a
+    // distributed MinIO that is offline shows in the others' cluster view; the `check` label keeps
+    // its series apart from the scrape's so `or` keeps both and `max` takes the worse.
+    minio_down: minio({
+        unit: "bool",
+        metrics: () => [METRICS.up, MINIO_METRICS.nodesOffline],
+        how: "1 while MinIO does not answer its metrics scrape, or its cluster view counts a node offline; Docker and Kubernetes",
+        value: (c) =>
+            `max by (${by(INSTANCE_LABELS)}) ((1 - ${METRICS.up}{${c.sel}}) or label_replace(${MINIO_METRICS.nodesOffline}{${c.sel}} > bool 0, "check", "nodes", "", ""))`,
+    }),
+    minio_capacity_usage: minio({
+        unit: "percent",
+        metrics: () => [MINIO_METRICS.capacityFree, MINIO_METRICS.capacityTotal],
+        how: "used share of MinIO's usable capacity (1 - free / total, after erasure-coding parity); Docker and Kubernetes",
+        value: (c) => `100 * (1 - max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityFree}{${c.sel}}) / max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityTotal}{${c.sel}} > 0))`,
+    }),
+    // Over every S3 API (`api` label), at the rate of the last scrape interval, while MinIO serves
+    // at least the app's minimum traffic: a trickle of requests with one failure is not an outage.
+    minio_error_rate: minio({
+        unit: "percent",
+        window: SCRAPE_INTERVAL,
+        metrics: () => [MINIO_METRICS.requests, MINIO_METRICS.errors5xx],
+        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; Docker and Kubernetes",
+        value: (c) => {
+            const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (irate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
+            return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} and on (${by(INSTANCE_LABELS)}) ${rate(MINIO_METRICS.requests)} >= ${c.minRequestsPerSecond}`;
+        },
+    }),
+};
+
+/** The MinIO target as every scenario scrapes it. */
+const target = (s: Setup) => ({ app: s.app, component: OBJECT_STORAGE_COMPONENT, job: "minio", instance: "minio:9000" });
+const instance = (s: Setup) => [{ labels: { app: s.app, component: OBJECT_STORAGE_COMPONENT, instance: "minio:9000" }, valueAt: () => s.value }];
+
+export const OBJECT_STORAGE_SCENARIOS: Readonly<Record<ObjectStorageSignal, (s: Setup) => Scenario>> = {
+    // Down (1): the scrape still answers but the cluster view counts one node offline; up (0): every node online.
+    minio_down: (s) => ({
+        series: [
+            { name: METRICS.up, labels: target(s), values: gauge(s.samples, 1) },
+            { name: MINIO_METRICS.nodesOffline, labels: { ...target(s), server: "minio:9000" }, values: gauge(s.samples, s.value ? 1 : 0) },
+        ],
+        instances: instance(s),
+        story: s.value ? "MinIO answers its scrape, its cluster view counts 1 node offline" : "MinIO answers its scrape, no node offline",
+    }),
+    // A 1 TB store, `value` percent of it used.
+    minio_capacity_usage: (s) => {
+        const total = 1e12;
+        return {
+            series: [
+                { name: MINIO_METRICS.capacityTotal, labels: target(s), values: gauge(s.samples, total) },
+                { name: MINIO_METRICS.capacityFree, labels: target(s), values: gauge(s.samples, total * (1 - s.value / 100)) },
+            ],
+            instances: instance(s),
+            story: `${Number(s.value.toFixed(2))}% of a 1 TB store used`,
+        };
+    },
+    // 40 S3 requests a second over two APIs, `value`% of them answered 5xx (all on PUT); 4xx answers
+    // (a missing key) are counted apart by MinIO and must not count.
+    minio_error_rate: (s) => {
+        const perApi = 20;
+        const failed = (2 * perApi * s.value) / 100;
+        const api = (name: string) => ({ ...target(s), api: name, server: "minio:9000" });
+        return {
+            series: [
+                { name: MINIO_METRICS.requests, labels: api("getobject"), values: counter(s.samples, perApi) },
+                { name: MINIO_METRICS.requests, labels: api("putobject"), values: counter(s.samples, perApi) },
+                { name: MINIO_METRICS.errors5xx, labels: api("getobject"), values: counter(s.samples, 0) },
+                { name: MINIO_METRICS.errors5xx, labels: api("putobject"), values: counter(s.samples, failed) },
+                { name: MINIO_METRICS.errors4xx, labels: api("getobject"), values: counter(s.samples, perApi / 2) },
+            ],
+            instances: [{ labels: { app: s.app, component: OBJECT_STORAGE_COMPONENT, instance: "minio:9000" }, valueAt: ratio(s.value) }],
+            story: `${fmt(s.value)}% of 40 S3 requests a second answer 5xx (all PUTs), a quarter answer 404`,
+        };
+    },
+};
