@@ -1,5 +1,5 @@
 import type { Signal } from "../../runbooks";
-import { ALERT_RATE_RANGE, METRICS, SCRAPE_INTERVAL } from "./metrics";
+import { ALERT_RATE_RANGE, METRICS } from "./metrics";
 import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
 import { INSTANCE_LABELS, by } from "./selectors";
 import type { SignalSpec } from "./signals";
@@ -67,15 +67,15 @@ export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, S
         how: "used share of MinIO's usable capacity (1 - free / total, after erasure-coding parity); Docker and Kubernetes",
         value: (c) => `100 * (1 - max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityFree}{${c.sel}}) / max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityTotal}{${c.sel}} > 0))`,
     }),
-    // Over every S3 API (`api` label), at the rate of the last scrape interval, while MinIO serves
+    // Over every S3 API (`api` label), at the rate over the alert window (ALERT_RATE_RANGE), while MinIO serves
     // at least the app's minimum traffic: a trickle of requests with one failure is not an outage.
     minio_error_rate: minio({
         unit: "percent",
-        window: SCRAPE_INTERVAL,
+        window: ALERT_RATE_RANGE,
         metrics: () => [MINIO_METRICS.requests, MINIO_METRICS.errors5xx],
         how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; Docker and Kubernetes",
         value: (c) => {
-            const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (irate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
+            const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (rate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
             return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} and on (${by(INSTANCE_LABELS)}) ${rate(MINIO_METRICS.requests)} >= ${c.minRequestsPerSecond}`;
         },
     }),
