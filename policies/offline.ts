@@ -1,7 +1,7 @@
 import type { EnforcementLevel, PolicyPackConfig, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import Ajv from "ajv";
 import type { StackPlan } from "../cli/harness/runtime";
-import type { Env } from "../runbooks";
+import type { Env, Runbook } from "../runbooks";
 import { withStackFile, type DeclaredException } from "./lib/context";
 import { covers, keyOf, schemaDefaults, type Rule, type RunbookPolicy } from "./lib/policy";
 import { PACK_NAME, packConfigFor, policies as PACK_POLICIES } from "./pack";
@@ -226,11 +226,13 @@ export interface RunOptions {
     readonly stackFileText?: string;
     /** The pack's own level (index.ts serves it as mandatory). */
     readonly packLevel?: Level;
+    /** The runbook the plan was built from, for a test's synthetic app; the committed runbook by default (`pulumi preview` has no other). */
+    readonly runbook?: Runbook;
 }
 
 /** Runs the pack over one offline plan, as the engine would over a preview with this plan. */
 export async function runPolicies(plan: StackPlan, opts: RunOptions = {}): Promise<StackReport> {
-    return withStackFile({ stack: plan.stack, exceptions: opts.exceptions, stackFileText: opts.stackFileText }, () => run(plan, opts));
+    return withStackFile({ stack: plan.stack, exceptions: opts.exceptions, stackFileText: opts.stackFileText, runbook: opts.runbook }, () => run(plan, opts));
 }
 
 async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {

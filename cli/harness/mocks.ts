@@ -52,6 +52,10 @@ export function mockCall(region: string) {
  * mocks withhold). Unset in every plan and render.
  */
 let probe: ((args: pulumi.runtime.MockResourceArgs, state: Record<string, unknown>) => void) | undefined;
+/** Whether a test has altered what the mocks report: such a plan is not the program's plan, never cached. */
+export function mocksAltered(): boolean {
+    return probe !== undefined;
+}
 export function setStateProbe(fn: typeof probe): void {
     probe = fn;
 }
@@ -138,6 +142,8 @@ function providerState(args: pulumi.runtime.MockResourceArgs, stackRegion: strin
     }
     if (args.type === "aws:backup/vault:Vault") state.arn = `arn:aws:backup:${region}:${ACCOUNT}:backup-vault:${String(args.inputs.name ?? args.name)}`;
     if (args.type === "aws:ecs/cluster:Cluster") state.name ??= args.name;
+    // A task definition without a task role reads back an empty taskRoleArn (the provider's unset string), not a withheld output.
+    if (args.type === "aws:ecs/taskDefinition:TaskDefinition") state.taskRoleArn ??= "";
     if (args.type === "aws:iam/role:Role") {
         state.name ??= `${args.name}-1a2b3c4`;
         state.arn = `arn:aws:iam::${ACCOUNT}:role/${String(state.name)}`;

@@ -12,7 +12,7 @@ import { ROOT } from "./stack-files";
  * is stored under the hash of everything the program reads, the first process that plans a stack
  * writes it and the others read it back. A changed runbook, capability, component, stack file,
  * script, mock or locked dependency is a different hash, so a cached plan is always the plan the
- * current code makes. Plans made with a stack file text or a mutation are never cached, and the
+ * current code makes. Plans made with a stack file text, a mutation or altered mocks are never cached, and the
  * CLIs a user runs never see a cache unless that variable is set.
  *
  * The plan is stored with the structured-clone serializer, so it reads back exactly as planned

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { BuildOptions } from "../../stacks/program";
 import { PROJECT, parseStackName, resolveStack } from "../../stacks/settings";
-import { mockCall, mockState } from "./mocks";
+import { mockCall, mockState, mocksAltered } from "./mocks";
 import { readCachedPlan, writeCachedPlan } from "./plan-cache";
 import { readStackConfig, SECRET_PLACEHOLDER } from "./stack-files";
 import { assertUniqueUrns } from "./urn";
@@ -242,7 +242,7 @@ export async function captureRegistrations(
  * throws the program's ConfigError before the engine starts, so nothing is registered.
  */
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
-    const cacheable = options.stackFileText === undefined && options.mutate === undefined;
+    const cacheable = options.stackFileText === undefined && options.mutate === undefined && !mocksAltered();
     const cached = cacheable ? readCachedPlan<StackPlan>(stack) : undefined;
     if (cached) return cached;
     const plan = await planFresh(stack, options);

@@ -63,6 +63,8 @@ interface Supplied {
     readonly stack: string;
     readonly exceptions?: readonly DeclaredException[];
     readonly stackFileText?: string;
+    /** The runbook a test built the plan from when it is not a committed one (a synthetic tiered app); the committed runbook by default. */
+    readonly runbook?: Runbook;
 }
 /** One run's state: what was supplied, and the contexts built so far (by stack), each built once. */
 interface Run extends Supplied {
@@ -196,13 +198,13 @@ export function contextFor(urn: string | undefined): StackContext | undefined {
     if (!stack) return undefined;
     const run = supplied.getStore();
     if (run) {
-        if (!run.contexts.has(stack)) run.contexts.set(stack, buildContext(stack));
+        if (!run.contexts.has(stack)) run.contexts.set(stack, buildContext(stack, stack === run.stack ? run.runbook : undefined));
         return run.contexts.get(stack);
     }
     return buildContext(stack);
 }
 
-function buildContext(stack: string): StackContext | undefined {
+function buildContext(stack: string, runbook?: Runbook): StackContext | undefined {
     let parsed: { app: AppId; env: Env };
     try {
         parsed = parseStackName(stack);
@@ -214,7 +216,7 @@ function buildContext(stack: string): StackContext | undefined {
         stack,
         app: parsed.app,
         env: parsed.env,
-        runbook: getRunbook(parsed.app),
+        runbook: runbook ?? getRunbook(parsed.app),
         exceptions: facts.exceptions,
         plaintextCredentials: facts.plaintextCredentials,
         ...(facts.backupCopyRegion ? { backupCopyRegion: facts.backupCopyRegion } : {}),

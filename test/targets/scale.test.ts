@@ -52,11 +52,13 @@ function counts(plan: StackPlan): Partial<Record<QuotaId, { count: number; where
     for (const c of ofType(plan, "aws:acm/certificate:Certificate")) add("acm-names-per-certificate", new Set([c.props.domainName, ...((c.props.subjectAlternativeNames as string[]) ?? [])]).size, c.name);
     // Load balancers by the resources the program wired together (the requests' property dependencies), not by the pack's reading.
     const dep = (r: PlannedResource, input: string) => r.propertyDependencies?.[input] ?? [];
+    const targetGroups = new Set(ofType(plan, "aws:lb/targetGroup:TargetGroup").map((g) => g.urn));
     const lbOfListener = new Map(ofType(plan, "aws:lb/listener:Listener").map((l) => [l.urn, dep(l, "loadBalancerArn")[0]]));
     for (const lb of ofType(plan, "aws:lb/loadBalancer:LoadBalancer")) {
         const rules = ofType(plan, "aws:lb/listenerRule:ListenerRule").filter((r) => lbOfListener.get(dep(r, "listenerArn")[0]) === lb.urn);
         add("elb-listener-rules-per-load-balancer", rules.length, lb.name);
-        add("elb-target-groups-per-load-balancer", new Set(rules.flatMap((r) => dep(r, "actions"))).size, lb.name);
+        // The actions also name what an authenticate action signs in against (Grafana's Cognito pool): only target groups count.
+        add("elb-target-groups-per-load-balancer", new Set(rules.flatMap((r) => dep(r, "actions")).filter((u) => targetGroups.has(u))).size, lb.name);
         const extra = ofType(plan, "aws:lb/listenerCertificate:ListenerCertificate").filter((c) => lbOfListener.get(dep(c, "listenerArn")[0]) === lb.urn);
         add("elb-certificates-per-load-balancer", extra.length, lb.name);
     }
@@ -271,11 +273,14 @@ test(`the collector's Prometheus configuration is an object in its bucket, read 
     const agent = containers.find((c) => c.name === "prometheus-agent")!;
     t.false(init.essential);
     t.deepEqual(agent.dependsOn, [{ containerName: init.name, condition: "SUCCESS" }]);
-    const file = init.command![3];
+    // The init container copies the object (as root without capabilities, after opening the agent's writable volumes): `… aws s3 cp <object> <file> …`.
+    const copy = /\baws s3 cp (\S+) (\S+)/.exec([...(init.entryPoint ?? []), ...init.command!].join(" "));
+    if (!copy) return t.fail(`the init container copies no object: ${JSON.stringify(init.command)}`);
+    const [, source, file] = copy;
     const volume = init.mountPoints!.find((m) => file.startsWith(`${m.containerPath}/`))!;
     const agentMount = agent.mountPoints!.find((m) => m.sourceVolume === volume.sourceVolume)!;
     t.true(agent.entryPoint!.includes(`--config.file=${agentMount.containerPath}${file.slice(volume.containerPath.length)}`));
-    t.true(init.command![2].endsWith(`/${object.props.key}`));
+    t.true(source.endsWith(`/${object.props.key}`));
     t.is(agent.environment.find((e) => e.name === COLLECTOR_CONFIG.digestVariable)?.value, createHash("sha256").update(object.props.content as string).digest("hex"));
     t.true(td.options.dependsOn.includes(object.urn), "the task waits for its configuration");
 });

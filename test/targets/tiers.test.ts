@@ -151,7 +151,7 @@ test("policies: every tier is held to its own schedule and retention; a stack wi
 test("the pack's other mandatory policies pass on every tiered stack", async (t) => {
     const scheduleRules = new Set<string>(Object.values(SCHEDULE_RULES).flatMap((rules) => rules.map((r) => r.name)));
     for (const [env, plan] of plans) {
-        const report = await runPolicies(plan, { policies: policies.filter((p) => !scheduleRules.has(p.name)), exceptions: [] });
+        const report = await runPolicies(plan, { policies: policies.filter((p) => !scheduleRules.has(p.name)), exceptions: [], runbook: RB });
         const mandatory = report.outcomes.filter((o) => o.level === "mandatory").flatMap((o) => o.violations.map((v) => `${o.name}: ${v.message}`));
         t.deepEqual(mandatory, [], env);
     }
