@@ -12,7 +12,8 @@ import { alertName, rulesFor } from "../../capabilities/alerting/rules";
 import { alertsOn } from "../../capabilities/alerting/signals";
 import { dashboardsFor } from "../../capabilities/dashboards/dashboards";
 import { DEFAULTS } from "../../runbooks/defaults";
-import { getRunbook, parseRunbook, type Alert, type Env, type Runbook } from "../../runbooks";
+import { getRunbook, parseRunbook, type Alert, type Env } from "../../runbooks";
+import { rabbitMqApp } from "../targets/rabbitmq-app";
 import type { Target } from "../../capabilities/targets";
 import { removeTempDirs, tempDir, tool, write } from "./helpers";
 
@@ -23,7 +24,6 @@ import { removeTempDirs, tempDir, tool, write } from "./helpers";
  * synthetic runbook and from a real broker's scrape, never from the generators under test.
  */
 
-const WORKER = "mailer";
 const BASE = getRunbook("bunty");
 const cite = BASE.alerts[0].levels[0].source;
 
@@ -49,30 +49,8 @@ const orphaned: Alert = {
     levels: [{ severity: "critical", threshold: 0, for: "5m", source: cite }],
 };
 
-function synthetic(): Runbook {
-    const api = BASE.services.find((s) => s.role === "api")!;
-    const { host: _host, metricsPath: _metrics, ...plain } = api;
-    return parseRunbook({
-        ...BASE,
-        services: [...BASE.services, { ...plain, name: WORKER, role: "worker", scaling: { ...api.scaling, min: 1, desired: 1, max: 6 } }],
-        data: {
-            ...BASE.data,
-            rabbitmq: {
-                version: "3.13",
-                vhost: "bunty",
-                nodes: 3,
-                queues: [
-                    { name: "mail.outbound", durable: true, type: "quorum", consumer: WORKER, messagesPerConsumer: 40 },
-                    { name: "mail.bounces", durable: true, type: "classic", consumer: WORKER, messagesPerConsumer: 25 },
-                ],
-                source: api.source,
-            },
-        },
-        alerts: [...BASE.alerts, backlog, orphaned],
-    });
-}
 
-const RB = synthetic();
+const RB = rabbitMqApp({ alerts: [backlog, orphaned] });
 const MQ = RB.data.rabbitmq!;
 const isRabbitMq = (a: Alert) => a.signal.startsWith("rabbitmq_");
 const dir = tempDir("rabbitmq");

@@ -1,7 +1,8 @@
 import test from "ava";
 import * as path from "path";
 import { MANAGEMENT_ENV, rabbitmqAppUser, rabbitmqTopologyScript } from "../../capabilities/rabbitmq";
-import { getRunbook, parseRunbook, type Runbook } from "../../runbooks";
+import type { Runbook } from "../../runbooks";
+import { rabbitMqApp } from "../targets/rabbitmq-app";
 import { flipBytes, listFiles, removeTempDirs, run, runScript, scriptEnv, tempDir } from "./helpers";
 import { startManagementStandIn, type Definitions } from "./rabbitmq-management";
 
@@ -22,32 +23,9 @@ import { startManagementStandIn, type Definitions } from "./rabbitmq-management"
  * user, as Amazon MQ's is) the same script also runs against that real broker.
  */
 
-const WORKER = "mailer";
-function synthetic(vhost: string): Runbook {
-    const base = getRunbook("bunty");
-    const api = base.services.find((s) => s.role === "api")!;
-    const { host: _host, metricsPath: _metrics, ...plain } = api;
-    return parseRunbook({
-        ...base,
-        services: [...base.services, { ...plain, name: WORKER, role: "worker", scaling: { ...api.scaling, min: 1, desired: 1, max: 6 } }],
-        data: {
-            ...base.data,
-            rabbitmq: {
-                version: "3.13",
-                vhost,
-                nodes: 3,
-                queues: [
-                    { name: "mail.outbound", durable: true, type: "quorum", consumer: WORKER, messagesPerConsumer: 40 },
-                    { name: "mail.bounces", durable: false, type: "classic", consumer: WORKER, messagesPerConsumer: 25 },
-                ],
-                source: api.source,
-            },
-        },
-    });
-}
 
 // A vhost with a slash and a quote: the URL must encode it, the shell must keep it one word.
-const RB = synthetic("bunty/o'brien");
+const RB = rabbitMqApp({ vhost: "bunty/o'brien", bouncesDurable: false });
 const MQ = RB.data.rabbitmq!;
 const USER = rabbitmqAppUser(RB.app);
 const PASSWORD = `generated${process.pid}`;
@@ -115,7 +93,7 @@ const real = process.env.RABBITMQ_TEST_MANAGEMENT_URL;
 (real ? test : test.skip)("against a real broker (RABBITMQ_TEST_MANAGEMENT_URL): the vhost, permissions and queues exist afterwards", async (t) => {
     const user = process.env.RABBITMQ_TEST_ADMIN_USER ?? "guest";
     const password = process.env.RABBITMQ_TEST_ADMIN_PASSWORD ?? "guest";
-    const rb = synthetic(`topology-test-${process.pid}`);
+    const rb = rabbitMqApp({ vhost: `topology-test-${process.pid}`, bouncesDurable: false });
     const vhost = rb.data.rabbitmq!.vhost;
     // The permissions name the app's user, which on Amazon MQ is the broker's administrator: here, the given one.
     const script = rabbitmqTopologyScript(rb).replaceAll(`/${USER}'`, `/${encodeURIComponent(user)}'`);

@@ -9,7 +9,8 @@ import { unreadKeys } from "../providers/chart-values";
 import { chartDir } from "../providers/helm";
 import { runPolicies } from "../../policies/offline";
 import { policies } from "../../policies/pack";
-import { getRunbook, parseRunbook, type Runbook } from "../../runbooks";
+import { parseRunbook, type Runbook } from "../../runbooks";
+import { rabbitMqApp, WORKER, WORKER_IMAGE } from "./rabbitmq-app";
 import type { PlatformContext } from "../../stacks/settings";
 
 /**
@@ -19,33 +20,8 @@ import type { PlatformContext } from "../../stacks/settings";
  * values are read from the synthetic runbook's data, never from the generators under test.
  */
 
-const WORKER = "mailer";
-const WORKER_IMAGE = "ghcr.io/bunty/mailer:1.4.0";
 
-function synthetic(): Runbook {
-    const base = getRunbook("bunty");
-    const api = base.services.find((s) => s.role === "api")!;
-    const { host: _host, metricsPath: _metrics, ...plain } = api;
-    return parseRunbook({
-        ...base,
-        services: [...base.services, { ...plain, name: WORKER, role: "worker", scaling: { ...api.scaling, min: 1, desired: 1, max: 6 } }],
-        data: {
-            ...base.data,
-            rabbitmq: {
-                version: "3.13",
-                vhost: "bunty",
-                nodes: 3,
-                queues: [
-                    { name: "mail.outbound", durable: true, type: "quorum", consumer: WORKER, messagesPerConsumer: 40 },
-                    { name: "mail.bounces", durable: true, type: "classic", consumer: WORKER, messagesPerConsumer: 25 },
-                ],
-                source: api.source,
-            },
-        },
-    });
-}
-
-const RB = synthetic();
+const RB = rabbitMqApp();
 const MQ = RB.data.rabbitmq!;
 const withRabbitMq = (c: PlatformContext): PlatformContext => ({
     ...c,
