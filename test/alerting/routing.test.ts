@@ -1,6 +1,5 @@
 import test from "ava";
 import { spawn } from "child_process";
-import * as net from "net";
 import * as path from "path";
 import YAML from "yaml";
 import { ALERT_SEVERITIES, getRunbook } from "../../runbooks";
@@ -8,6 +7,7 @@ import { renderArtifacts } from "../../capabilities/alerting/artifacts";
 import { alertmanagerConfig, receiverName, routeTimings, routingCases, type Receivers } from "../../capabilities/alerting/routing";
 import { alertName } from "../../capabilities/alerting/rules";
 import { COMBOS, fixtureReceivers, seconds, removeTempDirs, tempDir, tool, write } from "./helpers";
+import { freePort } from "../operations/helpers";
 
 test.after.always(removeTempDirs);
 
@@ -96,16 +96,6 @@ test("renderArtifacts refuses receivers that do not fit the target", (t) => {
     t.throws(() => renderArtifacts(rb, "local", "docker", fixtureReceivers(rb, "aws")), { message: /receivers\.kind/ });
 });
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

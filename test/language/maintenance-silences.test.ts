@@ -15,6 +15,7 @@ import { alertName } from "../../capabilities/alerting/rules";
 import { routeChains, checkNotificationTiming } from "../../policies/lib/paging";
 import { alertmanagerConfigs } from "../../policies/lib/alertmanager";
 import { fixtureReceivers, removeTempDirs, tempDir, tool, write } from "../alerting/helpers";
+import { freePort } from "../operations/helpers";
 
 /**
  * The maintenance window silences exactly the alerts the runbook says to silence: the language
@@ -156,16 +157,6 @@ test("AWS: schedules switch exactly the silenced alerts' notifying alarms off at
     t.is(alarmMute(getRunbook("pfm-community"), specs), undefined, "no silences: no schedule");
 });
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,12 +2,12 @@ import test from "ava";
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
 import * as path from "path";
 import { platformScripts } from "../../../capabilities/kubernetes/backups";
 import { REDIS_AUTH_DIR, REDIS_AUTH_FILE, redisAuthConf, redisConfig } from "../../../capabilities/kubernetes/redis";
 import { getRunbook } from "../../../runbooks";
 import { APPS, run, tempDir } from "./helpers";
+import { freePort } from "../../operations/helpers";
 
 /**
  * The target's shell scripts and rendered configuration against real engines on loopback:
@@ -32,16 +32,6 @@ function scratch(prefix: string): string {
     return d;
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 /** A stand-in Pushgateway: records each request's method, path and body. */
 async function pushgateway(status = 200): Promise<{ address: string; requests: { method: string; url: string; body: string }[]; close(): void }> {
