@@ -45,8 +45,8 @@ export const awsBackupPlanCopyAccount = stackRule({
                     const copies = asArray(rule.copyActions).filter(isRecord);
                     const there = copies.filter((c) => destinationAccount(c.destinationVaultArn, plan, vaults) === account);
                     if (there.length === 0) {
-                        const seen = copies.map((c) => destinationAccount(c.destinationVaultArn, plan, vaults) ?? "an unknown account");
-                        return [finding(`${name} copies ${seen.length ? `only to account ${seen.join(", ")}` : "nothing"}; the stack's aws.backupCopy.account is ${account}: every rule copies there`, { urn: plan.urn })];
+                        const seen = copies.map((c) => destinationAccount(c.destinationVaultArn, plan, vaults)).map((a) => (a ? `account ${a}` : "a vault in an unknown account"));
+                        return [finding(`${name} copies ${seen.length ? `only to ${seen.join(", ")}` : "nothing"}; the stack's aws.backupCopy.account is ${account}: every rule copies there`, { urn: plan.urn })];
                     }
                     const keep = num(rule.lifecycle?.deleteAfter);
                     const short = there.filter((c) => keep !== undefined && c.lifecycle?.deleteAfter !== undefined && (num(c.lifecycle.deleteAfter) ?? 0) < keep);

@@ -16,6 +16,7 @@ import { getRunbook } from "../../runbooks";
 import { ConfigError, PROJECT, resolveStack } from "../../stacks/settings";
 import { fakePlan, find, type Fake } from "./helpers";
 import { compliantAndBroken } from "./security-helpers";
+import { UNKNOWN_STRING } from "../../policies/lib/inputs";
 
 /**
  * Issue 15's "copy to another account", per stack: `aws.backupCopy.account` with the role the
@@ -86,6 +87,28 @@ test("aws-backup-plan-copy-account: with aws.backupCopy.account set, a rule copy
     }, text);
     const off = (await runPolicies(fakePlan(STACK, copyFixture()), { policies: [toPolicy(awsBackupPlanCopyAccount)], exceptions: [], stackFileText: withCopy({ region: "us-west-2" }) })).outcomes[0];
     t.is(off.status, "not-applicable");
+});
+
+test("aws-backup-plan-copy-account before the first deploy: a destination vault ARN not known yet is read from the vault the plan depends on, in the account its provider's role is in", async (t) => {
+    const text = withCopy({ account: COPY_ACCOUNT, roleArn: ROLE });
+    const run = async (roleAccount: string) => {
+        const plan = fakePlan(STACK, [...copyFixture(), { type: "aws:backup/vault:Vault", name: "copy-vault", props: { name: `${APP}-production-postgres` } }, { type: "pulumi:providers:aws", name: "copy", props: { region: "us-east-1", assumeRoles: JSON.stringify([{ roleArn: `arn:aws:iam::${roleAccount}:role/r` }]) } }]);
+        const provider = plan.resources.find((r) => r.name === "copy")!;
+        const vault = plan.resources.find((r) => r.name === "copy-vault")!;
+        const planned = plan.resources.map((r) => {
+            if (r === vault) return { ...r, options: { ...r.options, provider: `${provider.urn}::copy-id` } };
+            if (r.type !== "aws:backup/plan:Plan") return r;
+            const props = structuredClone(r.props) as any;
+            props.rules[0].copyActions[0].destinationVaultArn = UNKNOWN_STRING;
+            return { ...r, props, inputs: props, options: { ...r.options, dependsOn: [vault.urn] } };
+        });
+        return (await runPolicies({ ...plan, resources: planned }, { policies: [toPolicy(awsBackupPlanCopyAccount)], exceptions: [], stackFileText: text })).outcomes[0];
+    };
+    const ok = await run(COPY_ACCOUNT);
+    t.deepEqual(ok.violations.map((v) => v.message), []);
+    t.is(ok.status, "pass");
+    const other = await run("111122223333");
+    t.regex(other.violations.map((v) => v.message).join("\n"), new RegExp(`copies only to account 111122223333; the stack's aws.backupCopy.account is ${COPY_ACCOUNT}`));
 });
 
 test(`${STACK} planned with aws.backupCopy.account and .region: a locked, deny-delete vault per rule and a key in the copy account through the assumed role, every rule copying to both, the stack's keys open to that account`, async (t) => {
