@@ -81,6 +81,7 @@ import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-
 import { awsIamPolicyResourceScoped } from "./aws/iam-policy-resource-scoped";
 import { awsLbListenerRuleGrafanaAuthenticated } from "./aws/lb-listenerrule-grafana-authenticated";
 import { awsBackupPlanCopyRegion } from "./aws/backup-plan-copy-region";
+import { awsBackupPlanCopyAccount } from "./aws/backup-plan-copy-account";
 import { ENFORCEMENT, exceptionsPolicy, toPolicy, type Rule, type RunbookPolicy } from "./lib/policy";
 import { platformConfigCredentialsSecret } from "./platform/config-credentials-secret";
 import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
@@ -180,6 +181,7 @@ export const RULES: readonly Rule[] = [
     awsIamPolicyResourceScoped,
     awsLbListenerRuleGrafanaAuthenticated,
     awsBackupPlanCopyRegion,
+    awsBackupPlanCopyAccount,
     // supply chain, secrets, logs
     dockerContainerImagePinned,
     k8sWorkloadImagePinned,

@@ -79,9 +79,19 @@ export const settingsSchema = z
                     .min(1, { message: "an empty allowlist would shut Grafana to everyone (allowed: 1-4 CIDRs, or leave the key out)" })
                     .max(4, { message: "a listener rule takes 5 condition values and Grafana's host is one (allowed: at most 4 CIDRs)" })
                     .optional(),
-                /** A copy of every backup in a vault in another region, locked in compliance mode; defaults to none. */
+                /**
+                 * A copy of every backup in a vault in another region and/or another account (in the stack's region, through
+                 * `roleArn`, a role there the deploy assumes), locked in compliance mode; defaults to none.
+                 */
                 backupCopy: z
-                    .object({ region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "not an AWS region name (allowed: e.g. us-west-2)" }) })
+                    .object({
+                        region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "not an AWS region name (allowed: e.g. us-west-2)" }).optional(),
+                        account: z.string().regex(/^\d{12}$/, { message: "not an AWS account id (allowed: 12 digits, e.g. 210987654321, as a quoted string)" }).optional(),
+                        roleArn: z
+                            .string()
+                            .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "not an IAM role ARN (allowed: e.g. arn:aws:iam::210987654321:role/backup-copy-deployer)" })
+                            .optional(),
+                    })
                     .strict()
                     .optional(),
             })
@@ -129,6 +139,22 @@ export interface PlatformContext {
 
 
 const ns = (key: string) => `${PROJECT}:${key}`;
+
+/** `aws.backupCopy`'s account and role, which go together: the role is in the account, the account is not the stack's own, a copy names a region or an account. */
+function backupCopyAccountProblems(copy: { region?: string; account?: string; roleArn?: string } | undefined, config: Record<string, string>): string[] {
+    if (!copy) return [];
+    const { account, roleArn } = copy;
+    if (!copy.region && !account && !roleArn) return [`${ns("aws.backupCopy")} = {}: names no copy; allowed: region (another region), account with roleArn (another account), or both`];
+    if (account && !roleArn) return [`${ns("aws.backupCopy.roleArn")} = (missing): aws.backupCopy.account ${account} is set; allowed: the ARN of a role in account ${account} the deploy can assume`];
+    if (roleArn && !account) return [`${ns("aws.backupCopy.account")} = (missing): aws.backupCopy.roleArn is set; allowed: the 12-digit id of the account the role is in`];
+    if (!account || !roleArn) return [];
+    const problems: string[] = [];
+    const roleAccount = roleArn.split(":")[4];
+    if (roleAccount !== account) problems.push(`${ns("aws.backupCopy.roleArn")} = ${JSON.stringify(roleArn)}: a role in account ${roleAccount}, not in aws.backupCopy.account ${account}; allowed: a role in account ${account}`);
+    const own = config["aws:allowedAccountIds"] ? (parseValue(config["aws:allowedAccountIds"]) as unknown[]).map(String) : [];
+    if (own.includes(account)) problems.push(`${ns("aws.backupCopy.account")} = ${JSON.stringify(account)}: the stack's own account (aws:allowedAccountIds); allowed: another account, so a compromised account leaves a copy`);
+    return problems;
+}
 
 /** Reads the value at a zod issue path back out of the raw config, for the error message. */
 function valueAt(raw: Record<string, unknown>, path: PropertyKey[]): string {
@@ -456,6 +482,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
     if (taken) problems.push(`${ns("aws.grafanaHost")} = ${JSON.stringify(grafanaHost)}: service ${taken[0]} is served on this host; allowed: a host of its own`);
     const copyRegion = settings.aws?.backupCopy?.region;
     if (copyRegion && copyRegion === region) problems.push(`${ns("aws.backupCopy.region")} = ${JSON.stringify(copyRegion)}: the stack's own region (aws:region); allowed: another region, so a regional outage or a compromised region leaves a copy`);
+    problems.push(...backupCopyAccountProblems(settings.aws?.backupCopy, config));
     if (problems.length) throw new ConfigError(stack, problems);
 
     return {

@@ -22,9 +22,36 @@ export const DENY_DELETE_ACTIONS = ["backup:DeleteRecoveryPoint", "backup:Update
  * call a principal makes). Changing the policy itself is not denied, so the stack can still manage
  * it; the compliance-mode lock is what holds once the cooling-off is over.
  */
-export function denyDeleteVaultPolicy(): string {
+export function denyDeleteVaultPolicy(copyFrom?: { readonly partition: string; readonly accountId: string }): string {
     return JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Sid: "DenyRecoveryPointDeletion", Effect: "Deny", Principal: "*", Action: [...DENY_DELETE_ACTIONS], Resource: "*" }],
+        Statement: [
+            { Sid: "DenyRecoveryPointDeletion", Effect: "Deny", Principal: "*", Action: [...DENY_DELETE_ACTIONS], Resource: "*" },
+            ...(copyFrom ? [copyIntoVaultStatement(copyFrom)] : []),
+        ],
     });
+}
+
+/**
+ * A vault in the stack's copy account (`aws.backupCopy.account`) lets the stack's account copy
+ * recovery points into it, and nothing else: AWS Backup's cross-account copy is a
+ * `backup:CopyIntoBackupVault` by the source account on the destination vault.
+ */
+export function copyIntoVaultStatement(from: { readonly partition: string; readonly accountId: string }): Record<string, unknown> {
+    return { Sid: "AllowCopyFromSourceAccount", Effect: "Allow", Principal: { AWS: `arn:${from.partition}:iam::${from.accountId}:root` }, Action: "backup:CopyIntoBackupVault", Resource: "*" };
+}
+
+/**
+ * Key policy statements of the stack's keys that let the copy account (`aws.backupCopy.account`)
+ * read what AWS Backup copies there: the recovery points of the backup vaults and the RDS and
+ * DocumentDB snapshots, encrypted with these keys. Cross-account copy of a snapshot encrypted with
+ * a key the destination account cannot use fails. `copyAccountRoot` is the account's root ARN
+ * (`arn:<partition>:iam::<account>:root`), as a value or an output.
+ */
+export function copyAccountKeyStatements<Arn>(copyAccountRoot: Arn): Record<string, unknown>[] {
+    const principal = { AWS: copyAccountRoot };
+    return [
+        { Sid: "BackupCopyAccountUse", Effect: "Allow", Principal: principal, Action: ["kms:DescribeKey", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"], Resource: "*" },
+        { Sid: "BackupCopyAccountGrant", Effect: "Allow", Principal: principal, Action: "kms:CreateGrant", Resource: "*", Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+    ];
 }

@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
  * from the resource's name, and the invokes the program makes return the shapes AWS returns.
  */
 
-const ACCOUNT = "123456789012";
+const STACK_ACCOUNT = "123456789012";
 /** The random suffix Pulumi's autonaming adds to a logical name (fixed here, so plans stay byte-identical). */
 const AUTONAME_SUFFIX = "1a2b3c4";
 
@@ -28,7 +28,7 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
 
 export function mockCall(region: string) {
     const calls: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
-        "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAEXAMPLE" }),
+        "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: STACK_ACCOUNT, arn: `arn:aws:iam::${STACK_ACCOUNT}:user/ci`, userId: "AIDAEXAMPLE" }),
         "aws:index/getRegion:getRegion": () => ({ name: region, region, id: region }),
         "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
         "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
@@ -69,11 +69,28 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, region: string)
 
 /** Each AWS provider's region, by the id its resources name it with (`<urn>::<id>`): a second provider (another region) reports ARNs and endpoints there. */
 const providerRegions = new Map<string, string>();
+/** Each AWS provider's account where it assumes a role (`assumeRoles[0].roleArn`, the account in the ARN): its resources' ARNs name that account. */
+const providerAccounts = new Map<string, string>();
+
+function assumedAccount(assumeRoles: unknown): string | undefined {
+    let roles = assumeRoles;
+    if (typeof roles === "string") {
+        try {
+            roles = JSON.parse(roles);
+        } catch {
+            return undefined;
+        }
+    }
+    const arn = Array.isArray(roles) ? (roles[0] as { roleArn?: unknown } | undefined)?.roleArn : undefined;
+    return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
+}
 
 function providerState(args: pulumi.runtime.MockResourceArgs, stackRegion: string): { id: string; state: Record<string, unknown> } {
     const id = `${args.name}-id`;
     if (args.type === "pulumi:providers:aws" && typeof args.inputs.region === "string") providerRegions.set(id, args.inputs.region);
+    if (args.type === "pulumi:providers:aws" && assumedAccount(args.inputs.assumeRoles)) providerAccounts.set(id, assumedAccount(args.inputs.assumeRoles)!);
     const region = (args.provider && providerRegions.get(args.provider.split("::").pop() ?? "")) || stackRegion;
+    const ACCOUNT = (args.provider && providerAccounts.get(args.provider.split("::").pop() ?? "")) || STACK_ACCOUNT;
     const state: Record<string, unknown> = { ...args.inputs };
     if (args.type.startsWith("aws:")) {
         const service = args.type.split(":")[1].split("/")[0];

@@ -30,6 +30,8 @@ export interface StackContext {
     readonly plaintextCredentials: readonly PlaintextCredential[];
     /** `runbook-platform:aws.backupCopy.region`: the region every AWS Backup rule must copy to, when the stack asks for a copy. */
     readonly backupCopyRegion?: string;
+    /** `runbook-platform:aws.backupCopy.account`: the account every AWS Backup rule must copy to, when the stack asks for one. */
+    readonly backupCopyAccount?: string;
 }
 
 export interface PlaintextCredential {
@@ -96,10 +98,12 @@ interface StackFileFacts {
     readonly exceptions: readonly DeclaredException[];
     readonly plaintextCredentials: readonly PlaintextCredential[];
     readonly backupCopyRegion?: string;
+    /** `runbook-platform:aws.backupCopy.account`: the account every AWS Backup rule must copy to, when the stack asks for one. */
+    readonly backupCopyAccount?: string;
 }
 
-/** `aws.backupCopy.region` of the stack's `runbook-platform:aws` setting (an object, or its JSON text as the engine hands it over). */
-function backupCopyRegionOf(aws: unknown): string | undefined {
+/** `aws.backupCopy.region` (or `.account`) of the stack's `runbook-platform:aws` setting (an object, or its JSON text as the engine hands it over). */
+function backupCopyRegionOf(aws: unknown, key: "region" | "account" = "region"): string | undefined {
     let v = aws;
     if (typeof v === "string") {
         try {
@@ -108,8 +112,8 @@ function backupCopyRegionOf(aws: unknown): string | undefined {
             return undefined;
         }
     }
-    const region = (v as { backupCopy?: { region?: unknown } } | undefined)?.backupCopy?.region;
-    return typeof region === "string" ? region : undefined;
+    const value = (v as { backupCopy?: Record<string, unknown> } | undefined)?.backupCopy?.[key];
+    return typeof value === "string" ? value : undefined;
 }
 
 const OPERATOR_CREDENTIALS: readonly string[] = [...OPERATOR_SECRETS, ...OPTIONAL_OPERATOR_SECRETS].map((k) => `${PROJECT}:${k}`);
@@ -135,7 +139,8 @@ function factsOf(text: string, where: string): StackFileFacts {
         return typeof v === "string" || typeof v === "number" ? [{ key, value: String(v) }] : [];
     });
     const backupCopyRegion = backupCopyRegionOf(config[`${PROJECT}:aws`]);
-    return { exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where), plaintextCredentials, ...(backupCopyRegion ? { backupCopyRegion } : {}) };
+    const backupCopyAccount = backupCopyRegionOf(config[`${PROJECT}:aws`], "account");
+    return { exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where), plaintextCredentials, ...(backupCopyRegion ? { backupCopyRegion } : {}), ...(backupCopyAccount ? { backupCopyAccount } : {}) };
 }
 
 /** Parsed stack files, by path and modification time: every policy asks for the same few files. */
@@ -181,7 +186,8 @@ stackFileFacts.committed = (stack: string): StackFileFacts => {
     }
     try {
         const backupCopyRegion = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"));
-        return { exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`), plaintextCredentials: [], ...(backupCopyRegion ? { backupCopyRegion } : {}) };
+        const backupCopyAccount = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"), "account");
+        return { exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`), plaintextCredentials: [], ...(backupCopyRegion ? { backupCopyRegion } : {}), ...(backupCopyAccount ? { backupCopyAccount } : {}) };
     } catch {
         return { exceptions: [], plaintextCredentials: [] };
     }
@@ -220,6 +226,7 @@ function buildContext(stack: string, runbook?: Runbook): StackContext | undefine
         exceptions: facts.exceptions,
         plaintextCredentials: facts.plaintextCredentials,
         ...(facts.backupCopyRegion ? { backupCopyRegion: facts.backupCopyRegion } : {}),
+        ...(facts.backupCopyAccount ? { backupCopyAccount: facts.backupCopyAccount } : {}),
     };
 }
 

@@ -65,6 +65,8 @@ export interface Subject {
     readonly dependencies?: readonly string[];
     /** The region its provider names (an AWS provider's `region`), where the engine shows the provider. */
     readonly region?: string;
+    /** The account its provider assumes a role in (an AWS provider's `assumeRoles[0].roleArn`); absent for the stack's own account. */
+    readonly account?: string;
 }
 
 export interface CheckContext extends StackContext {
@@ -197,7 +199,22 @@ export async function subjectOf(r: Analyzed): Promise<Subject> {
     const dependencies = r.dependencies?.map((d) => (typeof d === "string" ? d : d.urn));
     const opts = { protect: r.opts.protect, ...(r.opts.parent ? { parent: r.opts.parent } : {}) };
     const region = r.provider?.props?.region;
-    return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies, ...(typeof region === "string" ? { region } : {}) };
+    const account = assumedAccount(r.provider?.props?.assumeRoles);
+    return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies, ...(typeof region === "string" ? { region } : {}), ...(account ? { account } : {}) };
+}
+
+/** The account id in a provider's first assumed role ARN (the engine hands provider inputs over as JSON text). */
+function assumedAccount(assumeRoles: unknown): string | undefined {
+    let roles = assumeRoles;
+    if (typeof roles === "string") {
+        try {
+            roles = JSON.parse(roles);
+        } catch {
+            return undefined;
+        }
+    }
+    const arn = Array.isArray(roles) ? (roles[0] as { roleArn?: unknown } | undefined)?.roleArn : undefined;
+    return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
 }
 
 const subjectLists = new WeakMap<readonly Analyzed[], Promise<readonly Subject[]>>();

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { backupRules, RESTORE_SELECTION_WINDOW_DAYS, RESTORE_VALIDATION_HOURS, restoreTestSpec, vaultLockDays, type BackupRuleSpec } from "../../../capabilities/aws/backups";
 import { underscoreName } from "../../../capabilities/aws/names";
-import { denyDeleteVaultPolicy, VAULT_LOCK_COOLING_OFF_DAYS } from "../../../capabilities/aws/vault-protection";
+import { copyIntoVaultStatement, denyDeleteVaultPolicy, VAULT_LOCK_COOLING_OFF_DAYS } from "../../../capabilities/aws/vault-protection";
 import { KEY_DELETION_WINDOW_DAYS } from "./keys";
 import { child, serviceRole, type AwsScope } from "./scope";
 
@@ -29,6 +29,13 @@ export interface AwsBackupsArgs extends AwsScope {
      * here, kept as long as the rule keeps its points.
      */
     readonly copy?: { readonly region: string; readonly provider: aws.Provider };
+    /**
+     * A copy of every recovery point in another account (the stack's `aws.backupCopy.account`), in
+     * the stack's region: the provider assumes the stack's role there. Each rule then copies to a
+     * vault there, encrypted with that account's key, locked and deny-delete, whose policy lets this
+     * account copy into it (and the stack's keys let that account read what is copied, keys.ts).
+     */
+    readonly copyAccount?: { readonly accountId: string; readonly provider: aws.Provider };
 }
 
 export interface DatasetBackup {
@@ -40,6 +47,8 @@ export interface DatasetBackup {
     readonly denyDelete?: aws.backup.VaultPolicy;
     /** The vault in the copy region the rule copies every recovery point to (`AwsBackupsArgs.copy`). */
     readonly copyVault?: aws.backup.Vault;
+    /** The vault in the copy account the rule copies every recovery point to (`AwsBackupsArgs.copyAccount`). */
+    readonly accountCopyVault?: aws.backup.Vault;
 }
 
 /**
@@ -60,6 +69,8 @@ export class AwsBackups extends pulumi.ComponentResource {
     public readonly restoreSelections: aws.backup.RestoreTestingSelection[];
     /** The key of the copy region's vaults (`AwsBackupsArgs.copy`). */
     public readonly copyKey?: aws.kms.Key;
+    /** The key of the copy account's vaults (`AwsBackupsArgs.copyAccount`). */
+    public readonly accountCopyKey?: aws.kms.Key;
 
     constructor(name: string, args: AwsBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Backups", name, {}, opts);
@@ -80,7 +91,8 @@ export class AwsBackups extends pulumi.ComponentResource {
         );
 
         // A vault with, where the stack locks them, its compliance-mode lock and deny-delete policy; `at` is the region's scope.
-        const lockedVault = (part: string, rule: BackupRuleSpec, at: AwsScope, kmsKeyArn: pulumi.Input<string>) => {
+        // A vault in the copy account also lets this account copy into it (`copyFrom`).
+        const lockedVault = (part: string, rule: BackupRuleSpec, at: AwsScope, kmsKeyArn: pulumi.Input<string>, copyFrom?: AwsScope) => {
             const vault = new aws.backup.Vault(
                 `${name}-${part}-vault`,
                 { name: args.names.vault(rule.name), kmsKeyArn, forceDestroy: false },
@@ -93,7 +105,12 @@ export class AwsBackups extends pulumi.ComponentResource {
                       child(this, at, { protect: args.protect }),
                   )
                 : undefined;
-            const denyDelete = lock ? new aws.backup.VaultPolicy(`${name}-${part}-deny-delete`, { backupVaultName: vault.name, policy: denyDeleteVaultPolicy() }, child(this, at, { protect: args.protect })) : undefined;
+            const policy = copyFrom
+                ? pulumi
+                      .all([copyFrom.partition, copyFrom.accountId])
+                      .apply(([partition, accountId]) => (lock ? denyDeleteVaultPolicy({ partition, accountId }) : JSON.stringify({ Version: "2012-10-17", Statement: [copyIntoVaultStatement({ partition, accountId })] })))
+                : denyDeleteVaultPolicy();
+            const denyDelete = lock || copyFrom ? new aws.backup.VaultPolicy(`${name}-${part}-deny-delete`, { backupVaultName: vault.name, policy }, child(this, at, { protect: args.protect })) : undefined;
             return { vault, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}) };
         };
         const copyScope: AwsScope | undefined = args.copy ? { ...args, provider: args.copy.provider, region: args.copy.region } : undefined;
@@ -105,11 +122,22 @@ export class AwsBackups extends pulumi.ComponentResource {
             );
             new aws.kms.Alias(`${name}-copy-key-alias`, { name: `alias/${args.names.prefix}-backup-copy`, targetKeyId: this.copyKey.keyId }, child(this, copyScope));
         }
+        const accountScope: AwsScope | undefined = args.copyAccount ? { ...args, provider: args.copyAccount.provider, accountId: pulumi.output(args.copyAccount.accountId) } : undefined;
+        if (accountScope) {
+            this.accountCopyKey = new aws.kms.Key(
+                `${name}-account-copy-key`,
+                { description: pulumi.interpolate`${args.names.prefix}: AWS Backup copies from account ${args.accountId}`, enableKeyRotation: true, deletionWindowInDays: KEY_DELETION_WINDOW_DAYS },
+                child(this, accountScope, { protect: args.protect, retainOnDelete: true }),
+            );
+            new aws.kms.Alias(`${name}-account-copy-key-alias`, { name: `alias/${args.names.prefix}-backup-account-copy`, targetKeyId: this.accountCopyKey.keyId }, child(this, accountScope));
+        }
 
         this.datasets = {};
         for (const rule of backupRules(rb)) {
             const { vault, lock: vaultLock, denyDelete } = lockedVault(rule.name, rule, args, args.kmsKeyArn);
             const copyVault = copyScope && this.copyKey ? lockedVault(`${rule.name}-copy`, rule, copyScope, this.copyKey.arn).vault : undefined;
+            const accountCopyVault = accountScope && this.accountCopyKey ? lockedVault(`${rule.name}-account-copy`, rule, accountScope, this.accountCopyKey.arn, args).vault : undefined;
+            const copyActions = [copyVault, accountCopyVault].flatMap((v) => (v ? [{ destinationVaultArn: v.arn, lifecycle: { deleteAfter: rule.deleteAfterDays } }] : []));
             const plan = new aws.backup.Plan(
                 `${name}-${rule.name}-plan`,
                 {
@@ -124,7 +152,7 @@ export class AwsBackups extends pulumi.ComponentResource {
                             completionWindow: rule.completionWindowMinutes,
                             lifecycle: { deleteAfter: rule.deleteAfterDays },
                             recoveryPointTags: { app: rb.app, dataset: rule.dataset, ...(rule.tier ? { tier: rule.tier } : {}) },
-                            ...(copyVault ? { copyActions: [{ destinationVaultArn: copyVault.arn, lifecycle: { deleteAfter: rule.deleteAfterDays } }] } : {}),
+                            ...(copyActions.length ? { copyActions } : {}),
                         },
                     ],
                 },
@@ -135,7 +163,7 @@ export class AwsBackups extends pulumi.ComponentResource {
                 { name: `${args.names.prefix}-${rule.name}`, planId: plan.id, iamRoleArn: this.role.arn, selectionTags: [{ type: "STRINGEQUALS", key: rule.tag.key, value: rule.tag.value }] },
                 child(this, args),
             );
-            this.datasets[rule.name] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}), ...(copyVault ? { copyVault } : {}) };
+            this.datasets[rule.name] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}), ...(copyVault ? { copyVault } : {}), ...(accountCopyVault ? { accountCopyVault } : {}) };
         }
 
         const spec = restoreTestSpec(rb);

@@ -89,10 +89,10 @@ export class AwsGrafana extends pulumi.ComponentResource {
                 { Action: ["kms:Decrypt"], Resource: args.kmsKeyArn },
                 { Action: ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"], Resource: args.workspace.arn },
                 // Only actions the Service Authorization Reference lists with no resource type take "*" (capabilities/aws/iam-wildcard.ts).
-                { Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarmsForMetric", "logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery", "ec2:DescribeRegions", "tag:GetResources"], Resource: "*" },
+                { Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarmsForMetric", "logs:DescribeLogGroups", "logs:StopQuery", "ec2:DescribeRegions", "tag:GetResources"], Resource: "*" },
                 // Alarm reads take the alarm as resource: the stack's alarms are all named `<prefix>-…` (monitoring.ts).
                 { Action: ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"], Resource: pulumi.interpolate`arn:${args.partition}:cloudwatch:${args.region}:${args.accountId}:alarm:${names.prefix}-*` },
-                { Action: ["logs:StartQuery", "logs:GetLogGroupFields", "logs:GetLogEvents", "logs:FilterLogEvents"], Resource: appLogGroups },
+                { Action: ["logs:StartQuery", "logs:GetQueryResults", "logs:GetLogGroupFields", "logs:GetLogEvents", "logs:FilterLogEvents"], Resource: appLogGroups },
             ]),
         );
         if (!args.routing) {

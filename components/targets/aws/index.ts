@@ -86,7 +86,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
         this.accessLogs = new AwsAccessLogs(`${name}-s3-access-logs`, unlogged, opt);
         const scope: AwsScope = { ...unlogged, serverAccessLogs: this.accessLogs.bucket.id };
 
-        this.keys = new AwsKeys(`${name}-keys`, scope, opt);
+        const copyAccount = context.settings.aws?.backupCopy?.account;
+        this.keys = new AwsKeys(`${name}-keys`, { ...scope, ...(copyAccount ? { copyAccountId: copyAccount } : {}) }, opt);
         const dataKey = this.keys.data.arn;
         this.network = new AwsNetwork(`${name}-network`, { ...scope, logKeyArn: dataKey }, opt);
         const privateSubnetIds = this.network.privateSubnets.map((s) => s.id);
@@ -167,8 +168,21 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 kmsKeyArn: this.keys.backup.arn,
                 restoreTargets: merged("restoreTargets"),
                 // The stack's aws.backupCopy: the same account in another region, through a provider of its own.
-                ...(context.settings.aws?.backupCopy
+                ...(context.settings.aws?.backupCopy?.region
                     ? { copy: { region: context.settings.aws.backupCopy.region, provider: new aws.Provider(`${name}-aws-backup-copy`, providerArgs(context.settings.aws.backupCopy.region), { parent: this }) } }
+                    : {}),
+                // The stack's aws.backupCopy.account: another account in the stack's region, through a role the deploy assumes there.
+                ...(copyAccount && context.settings.aws?.backupCopy?.roleArn
+                    ? {
+                          copyAccount: {
+                              accountId: copyAccount,
+                              provider: new aws.Provider(
+                                  `${name}-aws-backup-account`,
+                                  { ...providerArgs(context.region!), assumeRoles: [{ roleArn: context.settings.aws.backupCopy.roleArn, sessionName: `${context.stack}-backup-copy` }], allowedAccountIds: [copyAccount] },
+                                  { parent: this },
+                              ),
+                          },
+                      }
                     : {}),
             },
             opt,

@@ -1,8 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { copyAccountKeyStatements } from "../../../capabilities/aws/vault-protection";
 import { child, type AwsScope } from "./scope";
 
-export interface AwsKeysArgs extends AwsScope {}
+export interface AwsKeysArgs extends AwsScope {
+    /** The stack's `aws.backupCopy.account`: both keys' policies let it use them for AWS Backup's cross-account copies. */
+    readonly copyAccountId?: string;
+}
 
 /** Days a scheduled key deletion waits: the longest KMS allows, so a mistaken deletion can be cancelled. */
 export const KEY_DELETION_WINDOW_DAYS = 30;
@@ -23,6 +27,7 @@ export class AwsKeys extends pulumi.ComponentResource {
         const { partition, accountId, region } = args;
         const root = pulumi.interpolate`arn:${partition}:iam::${accountId}:root`;
         const keep = { protect: args.protect, retainOnDelete: true };
+        const copyStatements = args.copyAccountId ? copyAccountKeyStatements(pulumi.interpolate`arn:${partition}:iam::${args.copyAccountId}:root`) : [];
 
         const dataPolicy = pulumi.jsonStringify({
             Version: "2012-10-17",
@@ -46,6 +51,7 @@ export class AwsKeys extends pulumi.ComponentResource {
                     // Confused deputy: only on behalf of this account's alarms and workspaces, as the topics' own policy says.
                     Condition: { StringEquals: { "aws:SourceAccount": accountId } },
                 },
+                ...copyStatements,
             ],
         });
         this.data = new aws.kms.Key(
@@ -57,7 +63,15 @@ export class AwsKeys extends pulumi.ComponentResource {
 
         this.backup = new aws.kms.Key(
             `${name}-backup`,
-            { description: `${args.names.prefix}: AWS Backup vaults`, enableKeyRotation: true, deletionWindowInDays: KEY_DELETION_WINDOW_DAYS },
+            {
+                description: `${args.names.prefix}: AWS Backup vaults`,
+                enableKeyRotation: true,
+                deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
+                // Without a copy account the key keeps KMS's default policy (the account's root).
+                ...(args.copyAccountId
+                    ? { policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Sid: "AccountAdmin", Effect: "Allow", Principal: { AWS: root }, Action: "kms:*", Resource: "*" }, ...copyStatements] }) }
+                    : {}),
+            },
             child(this, args, keep),
         );
         new aws.kms.Alias(`${name}-backup-alias`, { name: `alias/${args.names.prefix}-backup`, targetKeyId: this.backup.keyId }, child(this, args));

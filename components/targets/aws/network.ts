@@ -87,7 +87,11 @@ export class AwsNetwork extends pulumi.ComponentResource {
             args,
             `${name}-flow-logs`,
             flowRole,
-            policyJson([{ Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"], Resource: [flowLogs.arn, pulumi.interpolate`${flowLogs.arn}:*`] }]),
+            policyJson([
+                { Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [flowLogs.arn, pulumi.interpolate`${flowLogs.arn}:*`] },
+                // DescribeLogGroups has no resource type (capabilities/aws/iam-wildcard.ts): named on the group's ARN it granted nothing.
+                { Action: ["logs:DescribeLogGroups"], Resource: "*" },
+            ]),
         );
         this.flowLog = new aws.ec2.FlowLog(
             `${name}-flow-log`,
