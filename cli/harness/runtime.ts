@@ -241,7 +241,16 @@ export async function captureRegistrations(
  * Plans one stack offline: the program `pulumi up` runs, under the mock engine. Invalid config
  * throws the program's ConfigError before the engine starts, so nothing is registered.
  */
-export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+/** The SDK's mock runtime is process-global: plans run one at a time, whoever asks concurrently. */
+let planning: Promise<unknown> = Promise.resolve();
+
+export function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+    const next = planning.then(() => planOne(stack, options));
+    planning = next.catch(() => undefined);
+    return next;
+}
+
+async function planOne(stack: string, options: PlanOptions): Promise<StackPlan> {
     const cacheable = options.stackFileText === undefined && options.mutate === undefined && !mocksAltered();
     const cached = cacheable ? readCachedPlan<StackPlan>(stack) : undefined;
     if (cached) return cached;

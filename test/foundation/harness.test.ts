@@ -226,3 +226,20 @@ test("`plan --json` that fails says so on stdout too, as JSON: a pipe into jq hi
     const out = JSON.parse((err as unknown as { stdout: string }).stdout) as { error: string };
     t.regex(out.error, /unknown stack "gravitypm-prod"/);
 });
+
+test.serial("plans asked for at the same time run one after another: each is the plan of its own stack, as planned alone", async (t) => {
+    // The SDK's mock runtime is process-global; two plans interleaved in it would mix their
+    // registrations (or record none). An identity mutation keeps both out of the plan cache.
+    const stacks = allStacks().filter((s) => s.endsWith("-local")).slice(0, 2);
+    const fresh = { mutate: <T>(ctx: T) => ctx };
+    const together = await Promise.all(stacks.map((s) => planStack(s, fresh)));
+    for (const [i, stack] of stacks.entries()) {
+        const alone = await planStack(stack);
+        t.is(together[i].stack, stack);
+        t.deepEqual(
+            together[i].resources.map((r) => r.urn),
+            alone.resources.map((r) => r.urn),
+            `${stack}: the concurrent plan registered exactly what it registers alone`,
+        );
+    }
+});
