@@ -54,8 +54,11 @@ export interface MonitoringArgs {
 export interface MonitoredNode {
     /** The node, of an exporter that runs as a container (`runsAsContainer`). */
     readonly node: ScrapeNode & { readonly exporter: ContainerExporterId };
+    /** Its plain environment (`exporterEnv`): what it watches. */
     readonly env: Readonly<Record<string, string>>;
+    /** Its login from the generated passwords, kept secret (`exporterEnv`). */
     readonly secretEnv: Readonly<Record<string, SecretEnv>>;
+    /** Its flags (`exporterCommand`). */
     readonly command: readonly string[];
 }
 
