@@ -2,17 +2,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { BACKUPS_MOUNT, BUCKET_BACKUP_PATH, OPS_DIR, RUNNER_PATH, backupJobs, bucketBackupScript, cronRunnerScript, type BackupJob } from "../../../capabilities/docker/backups";
-import { dataImage, PLATFORM_IMAGES } from "../../../capabilities/docker/versions";
+import { BACKUPS_MOUNT, BUCKET_BACKUP_PATH, OPS_DIR, RUNNER_PATH, bucketBackupScript, cronRunnerScript, type BackupJob } from "../../../capabilities/docker/backups";
 import { container, upload, volume, type DockerScope } from "./scope";
 
 export interface BackupsArgs {
-    /**
-     * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords, and the runbook with the stack's overrides, of which this reads the `backups`
-     * (dataset, schedule, retention) and the data services' versions (the jobs' client images).
-     */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (the jobs' logins). */
     readonly scope: DockerScope;
+    /** One job per runbook backup (`backupJobs`: dataset, schedule, retention), with the pinned image it runs: the data service's client of its version (`dataImage`), or `mc` for files. */
+    readonly jobs: readonly { readonly job: BackupJob; readonly image: string }[];
     /** Directory of the operations team's backup scripts. Defaults to the repository's `operations/backup`. */
     readonly scriptsDir?: string;
     /** Containers to create first (the data services and the Pushgateway). Defaults to none. */
@@ -33,17 +30,16 @@ export class Backups extends pulumi.ComponentResource {
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Backups", name, {}, opts);
         const { scope } = args;
-        const rb = scope.runbook;
         const dir = args.scriptsDir ?? REPO_OPS_DIR;
         const read = (file: string) => {
             const full = path.join(dir, file);
-            if (!fs.existsSync(full)) throw new Error(`${rb.app}: the backup job needs ${full} (operations/backup), which does not exist`);
+            if (!fs.existsSync(full)) throw new Error(`${scope.app}: the backup job needs ${full} (operations/backup), which does not exist`);
             return fs.readFileSync(full, "utf8");
         };
         const runner = upload(RUNNER_PATH, cronRunnerScript(), { executable: true });
         this.volume = volume(this, `${name}-data`, scope, "backups", "backups");
         this.jobs = {};
-        for (const job of backupJobs(rb)) {
+        for (const { job, image } of args.jobs) {
             this.jobs[job.name] = container(
                 this,
                 `${name}-${job.name}`,
@@ -51,7 +47,7 @@ export class Backups extends pulumi.ComponentResource {
                 {
                     part: `backup-${job.name}`,
                     component: "backups",
-                    image: this.imageOf(scope, job),
+                    image,
                     aliases: [`backup-${job.name}`],
                     env: job.env,
                     secretEnv: job.secretEnv,
@@ -68,9 +64,5 @@ export class Backups extends pulumi.ComponentResource {
             );
         }
         this.registerOutputs({});
-    }
-
-    private imageOf(scope: DockerScope, job: BackupJob): string {
-        return job.image === "mc" ? PLATFORM_IMAGES.mc : dataImage(scope.runbook, job.image);
     }
 }

@@ -5,10 +5,10 @@ import { localEndpoints } from "../../../capabilities/docker/topology";
 import { deliveryCredentials } from "../../delivery";
 import type { Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
+import { backupsArgs, dockerScope, monitoringArgs, serviceArgs } from "./args";
 import { Backups } from "./backups";
 import { DATA_SERVICES } from "./data";
 import { Monitoring } from "./monitoring";
-import type { DockerScope } from "./scope";
 import { AppService } from "./services";
 
 /**
@@ -17,7 +17,8 @@ import { AppService } from "./services";
  * count and limits, monitoring with the rendered rules, routing and dashboards, logs with the
  * runbook's retention, and a backup job per runbook backup. This is the one place the stack
  * (`args.context`) and the credentials (`args.secrets`, `args.receivers` through
- * `deliveryCredentials`) become the children's Args; every number comes from `context.runbook`.
+ * `deliveryCredentials`) become the children's Args (with args.ts, and the data kinds'
+ * registrations for theirs); every number comes from `context.runbook`, and no child reads it.
  */
 export class DockerPlatform extends pulumi.ComponentResource {
     /** URL per service and per platform tool, on 127.0.0.1 (see docs/docker.md). */
@@ -63,32 +64,28 @@ export class DockerPlatform extends pulumi.ComponentResource {
         }
 
         const { secrets } = args;
-        const scope: DockerScope = {
-            stack: context.stack,
-            env: context.env,
-            protect: context.protect,
-            runbook: rb,
+        const scope = dockerScope(rb, context, {
             provider: this.provider,
             network: this.network,
             images: new Map(Object.entries(this.images)),
             passwords: secrets.dataPasswords(),
-        };
+        });
         const child = { parent: this };
         const built: Partial<Record<keyof Runbook["data"], pulumi.ComponentResource>> = {};
         for (const kind of DATA_SERVICES) {
-            if (rb.data[kind.kind] !== undefined) built[kind.kind] = kind.create(`${name}-${kind.part}`, scope, child);
+            if (rb.data[kind.kind] !== undefined) built[kind.kind] = kind.create(`${name}-${kind.part}`, scope, rb, child);
         }
         this.dataServices = built;
         const dataServices: pulumi.Resource[] = Object.values(built);
 
-        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args), watched: dataServices }, child);
+        this.monitoring = new Monitoring(`${name}-monitoring`, { scope, ...monitoringArgs(rb, context.env), grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args), watched: dataServices }, child);
 
         this.services = {};
         for (const service of rb.services) {
-            this.services[service.name] = new AppService(`${name}-${service.name}`, { scope, service, image: context.settings.images[service.name], after: dataServices }, child);
+            this.services[service.name] = new AppService(`${name}-${service.name}`, { scope, ...serviceArgs(rb, service), image: context.settings.images[service.name], after: dataServices }, child);
         }
 
-        this.backups = new Backups(`${name}-backups`, { scope, after: [...dataServices, this.monitoring] }, child);
+        this.backups = new Backups(`${name}-backups`, { scope, ...backupsArgs(rb), after: [...dataServices, this.monitoring] }, child);
 
         this.endpoints = pulumi.output(localEndpoints(rb));
         this.registerOutputs({ endpoints: this.endpoints });

@@ -2,14 +2,15 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { localAlertmanager, localArtifacts } from "../../../capabilities/docker/artifacts";
-import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters, exporterCommand, exporterEnv, scrapeNodes, type ScrapeNode } from "../../../capabilities/docker/exporters";
-import { runsAsContainer } from "../../../capabilities/alerting/exporters";
-import { GRAFANA_HEALTH_PATH, grafanaDashboardProvider, grafanaEnv } from "../../../capabilities/dashboards";
-import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_PROVISIONING, grafanaDatasources } from "../../../capabilities/docker/grafana";
+import type { LocalArtifacts } from "../../../capabilities/docker/artifacts";
+import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, type ScrapeNode } from "../../../capabilities/docker/exporters";
+import type { SecretEnv } from "../../../capabilities/docker/backups";
+import type { ContainerExporterId } from "../../../capabilities/alerting/exporters";
+import { GRAFANA_HEALTH_PATH, grafanaEnv } from "../../../capabilities/dashboards";
+import { GRAFANA_DASHBOARDS_DIR, GRAFANA_DATA, GRAFANA_PROVISIONING } from "../../../capabilities/docker/grafana";
 import { PLATFORM_IMAGES, exporterImage } from "../../../capabilities/docker/versions";
-import { DOCKER_CONTAINERS_DIR, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA, lokiConfig, promtailConfig } from "../../../capabilities/docker/logging";
-import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR, prometheusYaml } from "../../../capabilities/docker/prometheus";
+import { DOCKER_CONTAINERS_DIR, LOKI_CONFIG_PATH, LOKI_DATA, PROMTAIL_CONFIG_PATH, PROMTAIL_DATA } from "../../../capabilities/docker/logging";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA, PROMETHEUS_RULES_DIR } from "../../../capabilities/docker/prometheus";
 import { HOSTS, INTERNAL_PORTS } from "../../../capabilities/docker/topology";
 import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
 
@@ -21,19 +22,44 @@ const EXPORTER_CONFINED = { user: "65534", confined: { scratch: "/tmp", scratchM
 import { container, upload, volume, type ContainerSpec, type DockerScope } from "./scope";
 
 export interface MonitoringArgs {
-    /**
-     * The Docker target's shared scope: stack, environment, provider, network, pulled images, and
-     * the runbook with the stack's overrides, of which this reads the alerts, severities and
-     * escalation (rules and routing), the services and data services (exporters, probes), the
-     * dashboards' data, the monitoring ports and the log retention.
-     */
+    /** The Docker target's shared scope: stack, environment, app id (the rules file's name), provider, network, pulled images, generated passwords (the exporters' logins). */
     readonly scope: DockerScope;
+    /** The alerting capability's files rendered for this stack without credentials (`localArtifacts`): the rules from the runbook's alerts, the routing, the dashboards. */
+    readonly rendered: LocalArtifacts;
+    /** alertmanager.yml rendered again with the stack's delivery credentials (`localAlertmanager`): the runbook's routing with the integrations they enable. */
+    alertmanagerWith(credentials: DeliveryCredentials): string;
+    /** One exporter container per scrape node the metrics contract requires and a container serves (`dockerExporters`, `scrapeNodes`; the app's own metrics excluded), in order, with its environment and command (`exporterEnv`, `exporterCommand`). */
+    readonly exporters: readonly MonitoredNode[];
+    /** prometheus.yml: the scrape jobs and probes of the runbook's services and data services (`prometheusYaml`). */
+    readonly prometheusConfig: string;
+    /** Loki's configuration, with the runbook's log retention (`lokiConfig`). */
+    readonly lokiConfig: Record<string, unknown>;
+    /** Promtail's configuration: this app's containers' log files (`promtailConfig`). */
+    readonly promtailConfig: Record<string, unknown>;
+    /** Run Jaeger: the runbook's `monitoring.ports.jaeger` is set. */
+    readonly jaeger: boolean;
+    /** Grafana's datasources (`grafanaDatasources`). */
+    readonly grafanaDatasources: Record<string, unknown>;
+    /** Grafana's dashboard provider over `GRAFANA_DASHBOARDS_DIR` (`grafanaDashboardProvider`). */
+    readonly grafanaDashboardProvider: Record<string, unknown>;
     /** Grafana's generated admin password (`PlatformSecrets.grafanaAdmin`). */
     readonly grafanaAdminPassword: pulumi.Output<string>;
     /** The stack's alert-delivery credentials (`deliveryCredentials`); each one absent leaves its integration out of Alertmanager (on a laptop, usually all). */
     readonly delivery?: pulumi.Output<DeliveryCredentials>;
     /** Containers the exporters watch; they are created after these. Defaults to none. */
     readonly watched?: readonly pulumi.Resource[];
+}
+
+/** An exporter container's scrape node and what the runbook makes of it: its environment and command. */
+export interface MonitoredNode {
+    /** The node, of an exporter that runs as a container (`runsAsContainer`). */
+    readonly node: ScrapeNode & { readonly exporter: ContainerExporterId };
+    /** Its plain environment (`exporterEnv`): what it watches. */
+    readonly env: Readonly<Record<string, string>>;
+    /** Its login from the generated passwords, kept secret (`exporterEnv`). */
+    readonly secretEnv: Readonly<Record<string, SecretEnv>>;
+    /** Its flags (`exporterCommand`). */
+    readonly command: readonly string[];
 }
 
 const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
@@ -59,19 +85,14 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Monitoring", name, {}, opts);
-        const { scope } = args;
-        const rb = scope.runbook;
+        const { scope, rendered } = args;
         const watched = [...(args.watched ?? [])];
-        const rendered = localArtifacts(rb, scope.env);
         const vol = (part: string, component: string) => volume(this, `${name}-${part}`, scope, part, component);
         this.volumes = {};
 
         this.exporters = {};
-        for (const requirement of dockerExporters(rb)) {
-            if (requirement.exporter === "app") continue;
-            for (const node of scrapeNodes(rb, requirement)) {
-                this.exporters[node.host] = container(this, `${name}-${node.host}`, scope, this.exporterSpec(name, scope, node), watched);
-            }
+        for (const exporter of args.exporters) {
+            this.exporters[exporter.node.host] = container(this, `${name}-${exporter.node.host}`, scope, this.exporterSpec(name, scope, exporter), watched);
         }
 
         this.volumes.prometheus = vol("prometheus-data", "prometheus");
@@ -85,7 +106,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 image: PLATFORM_IMAGES.prometheus,
                 aliases: [HOSTS.prometheus],
                 command: [`--config.file=${PROMETHEUS_CONFIG_PATH}`, `--storage.tsdb.path=${PROMETHEUS_DATA}`],
-                uploads: [upload(PROMETHEUS_CONFIG_PATH, prometheusYaml(rb)), upload(`${PROMETHEUS_RULES_DIR}/${rb.app}.yml`, rendered.rules)],
+                uploads: [upload(PROMETHEUS_CONFIG_PATH, args.prometheusConfig), upload(`${PROMETHEUS_RULES_DIR}/${scope.app}.yml`, rendered.rules)],
                 volumes: [{ volume: this.volumes.prometheus, path: PROMETHEUS_DATA }],
                 healthcheck: httpHealth(INTERNAL_PORTS.prometheus, "/-/ready"),
             },
@@ -95,7 +116,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const withCredentials = args.delivery !== undefined;
         // With credentials the file holds them: rendered again once they are known, and kept secret.
         const alertmanagerYaml: pulumi.Input<string> = args.delivery
-            ? pulumi.secret(args.delivery.apply((credentials) => localAlertmanager(rb, scope.env, credentials)))
+            ? pulumi.secret(args.delivery.apply((credentials) => args.alertmanagerWith(credentials)))
             : rendered.alertmanager;
         this.volumes.alertmanager = vol("alertmanager-data", "alertmanager");
         this.alertmanager = container(this, `${name}-alertmanager`, scope, {
@@ -117,7 +138,7 @@ export class Monitoring extends pulumi.ComponentResource {
             image: PLATFORM_IMAGES.loki,
             aliases: [HOSTS.loki],
             command: [`-config.file=${LOKI_CONFIG_PATH}`],
-            uploads: [upload(LOKI_CONFIG_PATH, yaml(lokiConfig(rb)))],
+            uploads: [upload(LOKI_CONFIG_PATH, yaml(args.lokiConfig))],
             volumes: [{ volume: this.volumes.loki, path: LOKI_DATA }],
             healthcheck: httpHealth(INTERNAL_PORTS.loki, "/ready"),
         });
@@ -135,7 +156,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 image: PLATFORM_IMAGES.promtail,
                 aliases: [HOSTS.promtail],
                 command: [`-config.file=${PROMTAIL_CONFIG_PATH}`],
-                uploads: [upload(PROMTAIL_CONFIG_PATH, yaml(promtailConfig(rb)))],
+                uploads: [upload(PROMTAIL_CONFIG_PATH, yaml(args.promtailConfig))],
                 volumes: [
                     { volume: this.volumes.promtail, path: PROMTAIL_DATA },
                     { volume: this.volumes.promtailConfig, path: path.posix.dirname(PROMTAIL_CONFIG_PATH) },
@@ -149,7 +170,7 @@ export class Monitoring extends pulumi.ComponentResource {
             [this.loki],
         );
 
-        if (rb.monitoring.ports.jaeger !== undefined) {
+        if (args.jaeger) {
             this.jaeger = container(this, `${name}-jaeger`, scope, {
                 part: "jaeger",
                 component: "jaeger",
@@ -172,8 +193,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 env: grafanaEnv(),
                 secretValues: { GF_SECURITY_ADMIN_PASSWORD: args.grafanaAdminPassword },
                 uploads: [
-                    upload(`${GRAFANA_PROVISIONING}/datasources/platform.yml`, yaml(grafanaDatasources(rb))),
-                    upload(`${GRAFANA_PROVISIONING}/dashboards/platform.yml`, yaml(grafanaDashboardProvider(rb, GRAFANA_DASHBOARDS_DIR))),
+                    upload(`${GRAFANA_PROVISIONING}/datasources/platform.yml`, yaml(args.grafanaDatasources)),
+                    upload(`${GRAFANA_PROVISIONING}/dashboards/platform.yml`, yaml(args.grafanaDashboardProvider)),
                     ...rendered.dashboards.map((d) => upload(`${GRAFANA_DASHBOARDS_DIR}/${d.file}`, d.content)),
                 ],
                 volumes: [{ volume: this.volumes.grafana, path: GRAFANA_DATA }],
@@ -184,10 +205,7 @@ export class Monitoring extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 
-    private exporterSpec(name: string, scope: DockerScope, node: ScrapeNode): ContainerSpec {
-        const rb = scope.runbook;
-        if (!runsAsContainer(node.exporter)) throw new Error(`${rb.app}: ${node.exporter} serves its own metrics and needs no exporter container`);
-        const { env, secretEnv } = exporterEnv(rb, node);
+    private exporterSpec(name: string, scope: DockerScope, { node, env, secretEnv, command }: MonitoredNode): ContainerSpec {
         const base: ContainerSpec = {
             part: node.host,
             // Not the watched service's name: cAdvisor's per-component series must not mix the exporter in.
@@ -196,7 +214,7 @@ export class Monitoring extends pulumi.ComponentResource {
             aliases: [node.host],
             env,
             secretEnv,
-            command: exporterCommand(rb, node),
+            command,
         };
         switch (node.exporter) {
             case "blackbox":

@@ -1,21 +1,20 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretEnv } from "../../../capabilities/docker/backups";
-import { dockerLogOptions } from "../../../capabilities/docker/logging";
 import { engineName } from "../../../capabilities/docker/names";
-import { platformLimits } from "../../../capabilities/docker/sizing";
-import { LOOPBACK, publishedPorts } from "../../../capabilities/docker/topology";
-import type { DockerResources } from "../../../capabilities/sizing";
-import type { Env, Runbook } from "../../../runbooks";
+import { LOOPBACK, type PublishedPort } from "../../../capabilities/docker/topology";
+import type { DockerLimits, DockerResources } from "../../../capabilities/sizing";
+import type { Env } from "../../../runbooks";
 
 /**
- * What every child component of the Docker target shares: the stack's name, environment and
- * protection, the runbook (every container's published ports, log rotation and limits come from
- * it), the target's provider, the app's network, the pulled images and the generated passwords by
- * name; and the one function that turns a container description into `docker.Container`
- * arguments, so labels, network aliases, restart policy, log options and loopback-only ports are
- * the same everywhere. The platform (index.ts) builds it from the stack in one place; it holds no
- * stack setting a child does not read.
+ * What every child component of the Docker target shares: the stack's name, environment,
+ * protection and app id, what every container takes from the runbook (its published ports, log
+ * options and the platform's limits), the target's provider, the app's network, the pulled images
+ * and the generated passwords by name; and the one function that turns a container description
+ * into `docker.Container` arguments, so labels, network aliases, restart policy, log options and
+ * loopback-only ports are the same everywhere. It holds no runbook: each component's Args name the
+ * runbook data and derived settings it uses, and the platform (index.ts, args.ts) builds the scope
+ * and the Args from the stack in one place; it holds no stack setting a child does not read.
  */
 
 export interface DockerScope {
@@ -25,9 +24,17 @@ export interface DockerScope {
     readonly env: Env;
     /** Protect volumes and keep them if Pulumi lets go of them. The stack's `protect` (off on a laptop unless the stack turns it on). */
     readonly protect: boolean;
-    /** The runbook with the stack's overrides applied; the app id, the `app` label, is its `app`. */
-    readonly runbook: Runbook;
+    /** The app id (the runbook's `app`): the `app` label, and the subject of error messages. */
+    readonly app: string;
+    /** Every host port the stack publishes on 127.0.0.1 (`publishedPorts` of the runbook); a container publishes those of its first alias. */
+    readonly ports: readonly PublishedPort[];
+    /** Every container's json-file log options (`dockerLogOptions` of the runbook: labels, tag, the runbook's size rotation). */
+    readonly logOptions: Readonly<Record<string, string>>;
+    /** The limits of a platform container by its `component` label (`platformLimits` of the runbook: Redis's from `data.redis.maxmemoryMB`); throws for an unknown component. */
+    platformLimits(component: string): DockerLimits;
+    /** The target's provider: every container, volume and image is created with it. */
     readonly provider: docker.Provider;
+    /** The app's private bridge network: every container joins it. */
     readonly network: docker.Network;
     /** One pulled image per pinned reference, by reference. */
     readonly images: ReadonlyMap<string, docker.RemoteImage>;
@@ -40,7 +47,7 @@ export type SecretName = SecretEnv["secret"];
 /** A generated password; fails early, naming the runbook field, when the runbook has no such data service. */
 export function password(scope: DockerScope, secret: SecretName): pulumi.Output<string> {
     const generated = scope.passwords[secret];
-    if (!generated) throw new Error(`${scope.runbook.app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
+    if (!generated) throw new Error(`${scope.app}: the ${secret} password is generated only when \`data.${secret}\` is in the runbook`);
     return generated;
 }
 
@@ -55,7 +62,7 @@ export function plainEnvs(env: Readonly<Record<string, string>>): string[] {
 
 export function image(scope: DockerScope, reference: string): docker.RemoteImage {
     const pulled = scope.images.get(reference);
-    if (!pulled) throw new Error(`${scope.runbook.app}: image ${reference} was not pulled; add it to stackImages (capabilities/docker/names.ts)`);
+    if (!pulled) throw new Error(`${scope.app}: image ${reference} was not pulled; add it to stackImages (capabilities/docker/names.ts)`);
     return pulled;
 }
 
@@ -129,10 +136,9 @@ function assertUploadsWritable(scope: DockerScope, spec: ContainerSpec): void {
 
 export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.ContainerArgs {
     assertUploadsWritable(scope, spec);
-    const { runbook } = scope;
     const pulled = image(scope, spec.image);
     const host = spec.aliases[0];
-    const ports = publishedPorts(runbook)
+    const ports = scope.ports
         .filter((p) => p.host === host)
         .map((p) => ({ internal: p.internal, external: p.external, ip: LOOPBACK }));
     const envs: pulumi.Input<string>[] = [
@@ -141,7 +147,7 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
         ...secretEnvs(scope, spec.secretEnv ?? {}),
         ...Object.entries(spec.secretValues ?? {}).map(([key, value]) => pulumi.secret(pulumi.interpolate`${key}=${value}`)),
     ];
-    const logOpts = dockerLogOptions(runbook);
+    const logOpts = { ...scope.logOptions };
     const volumes = [
         ...(spec.volumes ?? []).map((v) => ({ volumeName: v.volume.name, containerPath: v.path, readOnly: v.readOnly })),
         ...(spec.binds ?? []).map((b) => ({ hostPath: b.hostPath, containerPath: b.path, readOnly: b.readOnly })),
@@ -154,7 +160,7 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
         hostname: host,
         networksAdvanced: [{ name: scope.network.name, aliases: [...spec.aliases] }],
         labels: [
-            { label: "app", value: runbook.app },
+            { label: "app", value: scope.app },
             { label: "component", value: spec.component },
             { label: "env", value: scope.env },
             { label: "platform.image", value: spec.image },
@@ -185,7 +191,7 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
                   securityOpts: ["no-new-privileges:true"],
               }
             : {}),
-        ...(spec.resources ?? (spec.oneShot ? {} : platformLimits(runbook, spec.component))),
+        ...(spec.resources ?? (spec.oneShot ? {} : scope.platformLimits(spec.component))),
     };
 }
 
@@ -208,13 +214,12 @@ export function container(parent: pulumi.Resource, name: string, scope: DockerSc
 
 /** A named volume for a stateful container, protected like the stack's other state. */
 export function volume(parent: pulumi.Resource, name: string, scope: DockerScope, part: string, component: string): docker.Volume {
-    const { runbook } = scope;
     return new docker.Volume(
         name,
         {
             name: engineName(scope.stack, part),
             labels: [
-                { label: "app", value: runbook.app },
+                { label: "app", value: scope.app },
                 { label: "component", value: component },
                 { label: "platform.stack", value: scope.stack },
             ],

@@ -1,19 +1,22 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "../../../runbooks";
-import { HEALTHCHECK, healthcheckCommand, serviceEnv } from "../../../capabilities/docker/services";
+import type { SecretEnv } from "../../../capabilities/docker/backups";
+import { HEALTHCHECK, healthcheckCommand } from "../../../capabilities/docker/services";
 import { dockerResources } from "../../../capabilities/sizing";
 import { serviceReplicas } from "../../../capabilities/docker/topology";
 import { APP_SCRATCH, APP_SCRATCH_MIB, APP_UID } from "../../../capabilities/hardening";
 import { container, type DockerScope } from "./scope";
 
 export interface AppServiceArgs {
-    /** The Docker target's shared scope: stack, provider, network, pulled images, generated passwords and the runbook. */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords. */
     readonly scope: DockerScope;
-    /** The runbook service (one of `scope.runbook.services`, where the stack's overrides are applied). */
+    /** The runbook service, with the stack's overrides applied: name, port, health path, replicas (`scaling.desired`), limits. */
     readonly service: Service;
     /** The pinned image the stack gives the service (`images.<service>`). */
     readonly image: string;
+    /** The service's environment from the runbook (`serviceEnv`): port, environment, the data services' addresses, and the generated credentials it uses, kept secret. */
+    readonly environment: { readonly env: Readonly<Record<string, string>>; readonly secretEnv: Readonly<Record<string, SecretEnv>> };
     /** Containers to create first (the data services). Defaults to none. */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -30,12 +33,8 @@ export class AppService extends pulumi.ComponentResource {
     constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Service", name, {}, opts);
         const { scope, service, image: ref } = args;
-        const { runbook } = scope;
-        if (!runbook.services.includes(service)) {
-            throw new Error(`${runbook.app}: \`service\` ${service.name} must be one of \`scope.runbook.services\` (the stack's overrides are applied there)`);
-        }
-        if (!ref) throw new Error(`${runbook.app}: \`images.${service.name}\` is not set in the stack config`);
-        const { env, secretEnv } = serviceEnv(runbook, service);
+        if (!ref) throw new Error(`${scope.app}: \`images.${service.name}\` is not set in the stack config`);
+        const { env, secretEnv } = args.environment;
         this.replicas = serviceReplicas(service).map((host) =>
             container(
                 this,

@@ -7,6 +7,7 @@ import { names as kubernetesNames, type DataService } from "../../../capabilitie
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { deliveryCredentials } from "../../delivery";
 import type { TargetArgs } from "../../platform";
+import { backupsArgs, certificatesArgs, monitoringArgs, objectStorageArgs, serviceArgs } from "./args";
 import { AppService, NamespaceCertificates } from "./services";
 import { Backups } from "./backups";
 import { DATA_SERVICES, ObjectStorage, type DataPassword, type DataServiceInputs, type KubernetesDataKind } from "./data";
@@ -22,8 +23,9 @@ import { publicEndpoints } from "../../../capabilities/reachability";
  * needs (pinned), the monitoring stack with the generated rules, routing and dashboards, the data
  * services, the runbook's services with probes and autoscaling, the backups and restore checks,
  * and the NetworkPolicies. This is the one place the stack (`args.context`) and the generated
- * credentials (`args.secrets`, `args.receivers`) become the children's Args; every number comes
- * from `context.runbook`.
+ * credentials (`args.secrets`, `args.receivers`) become the children's Args (with args.ts, and the
+ * data kinds' registrations for theirs); every number comes from `context.runbook`, and no child
+ * reads it.
  *
  * The stack installs cluster-wide operators and CRDs (Prometheus operator, CloudNativePG, Strimzi,
  * KEDA): one app's staging per cluster, selected by `kubernetes.context` (see docs/kubernetes.md).
@@ -67,7 +69,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
 
         this.monitoring = new Monitoring(
             `${name}-monitoring`,
-            { scope, runbook: rb, env: context.env, grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args), publicEndpoints: publicEndpoints(rb, context.hosts) },
+            { scope, ...monitoringArgs(rb, context.env, scope, publicEndpoints(rb, context.hosts)), grafanaAdminPassword: secrets.grafanaAdmin.result, delivery: deliveryCredentials(args) },
             { parent: this },
         );
         const monitoringCrds = this.monitoring.stack;
@@ -86,7 +88,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
             `${name}-object-storage`,
             {
                 scope,
-                runbook: rb,
+                ...objectStorageArgs(rb, scope),
                 rootPassword: secrets.objectStorage ? password("objectStorage") : undefined,
                 appPassword: rb.data.objectStorage ? password("objectStorageApp") : undefined,
             },
@@ -118,15 +120,14 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         );
         const dependencies = [...Object.values(dataServices), this.objectStorage];
         const ingress = { ingressClass: settings.ingressClass, clusterIssuer: settings.clusterIssuer };
-        const certificates = Object.keys(context.hosts).length ? new NamespaceCertificates(`${name}-certificates`, { scope, runbook: rb, hosts: context.hosts, ingress }, { parent: this }) : undefined;
+        const certificates = Object.keys(context.hosts).length ? new NamespaceCertificates(`${name}-certificates`, { scope, hosts: context.hosts, ...certificatesArgs(rb, ingress, context.hosts) }, { parent: this }) : undefined;
         this.services = rb.services.map(
             (svc) =>
                 new AppService(
                     `${name}-${svc.name}`,
                     {
                         scope,
-                        runbook: rb,
-                        service: svc,
+                        ...serviceArgs(rb, scope, svc, ingress),
                         image: context.settings.images[svc.name],
                         host: context.hosts[svc.name],
                         ingress,
@@ -140,7 +141,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         );
         this.backups = new Backups(
             `${name}-backups`,
-            { scope, runbook: rb, env: context.env, monitoringCrds, dependsOn: [opsScriptsMap, platformScriptsMap, this.objectStorage, ...dependencies] },
+            { scope, ...backupsArgs(rb, context.env, scope), monitoringCrds, dependsOn: [opsScriptsMap, platformScriptsMap, this.objectStorage, ...dependencies] },
             { parent: this },
         );
 

@@ -1,45 +1,51 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { reachabilityProbeSpecs } from "../../../capabilities/kubernetes/reachability";
-import { reachabilityRules, type PublicEndpoint } from "../../../capabilities/reachability";
+import type { reachabilityProbeSpecs } from "../../../capabilities/kubernetes/reachability";
+import type { reachabilityRules } from "../../../capabilities/reachability";
 import {
     ALERTMANAGER_CONFIG_KEY,
     alertmanagerConfigSecret,
-    alertmanagerYaml,
     blackboxValues,
     DASHBOARD_LABELS,
-    dashboardConfigMaps,
     GRAFANA_ADMIN_KEYS,
     grafanaAdminSecret,
-    kubePrometheusStackValues,
-    lokiValues,
-    probeSpecs,
-    promtailValues,
     pushgatewayValues,
-    runbookRules,
+    type dashboardConfigMaps,
+    type kubePrometheusStackValues,
+    type lokiValues,
+    type probeSpecs,
+    type promtailValues,
+    type runbookRules,
 } from "../../../capabilities/kubernetes/monitoring";
 import { namespaceLabels } from "../../../capabilities/kubernetes/security";
 import { GRAFANA_ADMIN_USER } from "../../../capabilities/dashboards";
 import { CHARTS } from "../../../capabilities/kubernetes/versions";
 import type { DeliveryCredentials } from "../../../capabilities/alerting/delivery";
-import type { Env, Runbook } from "../../../runbooks";
 import { childOptions, meta, release, secretData, statefulOptions, type KubernetesScope } from "./scope";
 
 export interface MonitoringArgs {
     /** Provider, names, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /**
-     * The runbook with the stack's overrides: its alerts, severities and escalation (rules and
-     * routing), services and external dependencies (probes), dashboards' data and log retention
-     * are what this reads.
-     */
-    readonly runbook: Runbook;
-    /** The stack's environment: which rules page and which only warn. */
-    readonly env: Env;
+    /** alertmanager.yml: the runbook's severities and escalation as routing, with the integrations these delivery credentials enable (`alertmanagerYaml`). */
+    alertmanagerConfig(credentials: DeliveryCredentials): string;
+    /** kube-prometheus-stack's values: scrape interval, retention, Grafana, by the stack's environment (`kubePrometheusStackValues`). */
+    readonly stackValues: ReturnType<typeof kubePrometheusStackValues>;
+    /** Loki's values, with the runbook's log retention (`lokiValues`). */
+    readonly lokiValues: ReturnType<typeof lokiValues>;
+    /** Promtail's values: this app's namespaces' pods (`promtailValues`). */
+    readonly promtailValues: ReturnType<typeof promtailValues>;
+    /** The runbook's alerts as a PrometheusRule spec; which page and which only warn follows the stack's environment (`runbookRules`). */
+    readonly rules: ReturnType<typeof runbookRules>;
+    /** One blackbox Probe per health, TLS and external-dependency check of the runbook (`probeSpecs`). */
+    readonly probes: ReturnType<typeof probeSpecs>;
+    /** The rules that page when a public host the stack publishes fails from outside (`reachabilityRules`; no groups when it publishes none). */
+    readonly reachabilityRules: ReturnType<typeof reachabilityRules>;
+    /** The probes of the stack's public hosts from their public URLs (`reachabilityProbeSpecs`). */
+    readonly reachabilityProbes: ReturnType<typeof reachabilityProbeSpecs>;
+    /** One ConfigMap per generated dashboard (`dashboardConfigMaps`). */
+    readonly dashboards: ReturnType<typeof dashboardConfigMaps>;
     /** Grafana's generated admin password (`PlatformSecrets.grafanaAdmin`). */
     readonly grafanaAdminPassword: pulumi.Output<string>;
-    /** The hosts the stack publishes through its ingress (capabilities/reachability.ts): each is probed from its public URL and pages when it fails. */
-    readonly publicEndpoints: readonly PublicEndpoint[];
     /** The stack's alert-delivery credentials (`deliveryCredentials`, Pulumi secrets); an integration without one is left out. */
     readonly delivery?: pulumi.Output<DeliveryCredentials>;
 }
@@ -69,7 +75,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Monitoring", name, {}, opts);
-        const { scope, runbook: rb } = args;
+        const { scope } = args;
         const { names } = scope;
         const ns = names.monitoring;
 
@@ -89,7 +95,7 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             inNs,
         );
-        const alertmanagerText = (args.delivery ?? pulumi.output({})).apply((credentials) => alertmanagerYaml(rb, credentials));
+        const alertmanagerText = (args.delivery ?? pulumi.output({})).apply((credentials) => args.alertmanagerConfig(credentials));
         this.alertmanagerConfig = new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
             { metadata: meta(scope, alertmanagerConfigSecret(names), "alertmanager", ns), type: "Opaque", stringData: secretData({ [ALERTMANAGER_CONFIG_KEY]: pulumi.secret(alertmanagerText) }) },
@@ -100,27 +106,27 @@ export class Monitoring extends pulumi.ComponentResource {
             this,
             scope,
             `${name}-kube-prometheus-stack`,
-            { chart: CHARTS.kubePrometheusStack, releaseName: names.releases.kubePrometheusStack, namespace: ns, values: kubePrometheusStackValues(rb, names, args.env, scope.storageClass) },
+            { chart: CHARTS.kubePrometheusStack, releaseName: names.releases.kubePrometheusStack, namespace: ns, values: args.stackValues },
             { dependsOn: [this.namespace, this.grafanaAdmin, this.alertmanagerConfig] },
         );
         this.loki = release(
             this,
             scope,
             `${name}-loki`,
-            { chart: CHARTS.loki, releaseName: names.releases.loki, namespace: ns, values: lokiValues(rb, names, scope.storageClass) },
+            { chart: CHARTS.loki, releaseName: names.releases.loki, namespace: ns, values: args.lokiValues },
             { dependsOn: [this.namespace], protect: scope.protect },
         );
-        this.promtail = release(this, scope, `${name}-promtail`, { chart: CHARTS.promtail, releaseName: names.releases.promtail, namespace: ns, values: promtailValues(rb, names) }, { dependsOn: [this.loki] });
+        this.promtail = release(this, scope, `${name}-promtail`, { chart: CHARTS.promtail, releaseName: names.releases.promtail, namespace: ns, values: args.promtailValues }, { dependsOn: [this.loki] });
         this.blackbox = release(this, scope, `${name}-blackbox-exporter`, { chart: CHARTS.blackboxExporter, releaseName: names.releases.blackbox, namespace: ns, values: blackboxValues(names) }, { dependsOn: [this.stack] });
         this.pushgateway = release(this, scope, `${name}-pushgateway`, { chart: CHARTS.pushgateway, releaseName: names.releases.pushgateway, namespace: ns, values: pushgatewayValues(names) }, { dependsOn: [this.stack] });
 
         const afterCrds = childOptions(this, scope, { dependsOn: [this.stack] });
         this.rules = new k8s.apiextensions.CustomResource(
             `${name}-rules`,
-            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${names.app}-runbook-alerts`, "alerting", ns), spec: runbookRules(rb, args.env) },
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta(scope, `${names.app}-runbook-alerts`, "alerting", ns), spec: args.rules },
             afterCrds,
         );
-        this.probes = probeSpecs(rb, names).map(
+        this.probes = args.probes.map(
             (p) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-probe-${p.part}`,
@@ -128,7 +134,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     childOptions(this, scope, { dependsOn: [this.stack, this.blackbox] }),
                 ),
         );
-        const outside = reachabilityRules(rb, args.env, args.publicEndpoints);
+        const outside = args.reachabilityRules;
         this.reachability = {
             ...(outside.groups.length
                 ? {
@@ -139,7 +145,7 @@ export class Monitoring extends pulumi.ComponentResource {
                       ),
                   }
                 : {}),
-            probes: reachabilityProbeSpecs(rb, names, args.publicEndpoints).map(
+            probes: args.reachabilityProbes.map(
                 (p) =>
                     new k8s.apiextensions.CustomResource(
                         `${name}-probe-${p.part}`,
@@ -148,7 +154,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     ),
             ),
         };
-        this.dashboards = dashboardConfigMaps(rb).map(
+        this.dashboards = args.dashboards.map(
             (d) =>
                 new k8s.core.v1.ConfigMap(
                     `${name}-dashboard-${d.uid}`,

@@ -2,35 +2,35 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     certificateFor,
-    certificateSpec,
-    deploymentSpec,
     hpaSpec,
-    ingressAnnotations,
     ingressSpec,
     namespaceCertificates,
     pdbSpec,
-    scaledByKeda,
-    scaledObjectSpec,
     serviceSpec,
+    type certificateSpec,
+    type deploymentSpec,
     type IngressSettings,
     type NamespaceCertificate,
+    type scaledObjectSpec,
 } from "../../../capabilities/kubernetes/apps";
-import { serviceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
+import type { serviceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
 import { LABEL, serviceSelector } from "../../../capabilities/kubernetes/names";
-import type { Runbook, Service } from "../../../runbooks";
+import type { Service } from "../../../runbooks";
 import { childOptions, meta, type KubernetesScope } from "./scope";
 
 export interface AppServiceArgs {
     /** Provider, names and namespace of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /**
-     * The runbook with the stack's overrides: its data services (the connection Secret the pods
-     * read), Kafka topics and lag alert (a consumer's KEDA trigger) and metrics naming are what
-     * this reads besides `service`.
-     */
-    readonly runbook: Runbook;
-    /** The runbook service this runs (one of `runbook.services`). */
+    /** The runbook service this runs, with the stack's overrides: name, port, health and metrics paths, replicas, resources, scaling. */
     readonly service: Service;
+    /** The Deployment's spec for the stack's image: replicas, probes, limits, the connection Secret where the service uses the data services (`deploymentSpec`); fails naming `images.<service>` when the image is not pinned. */
+    deploymentSpec(image: string): ReturnType<typeof deploymentSpec>;
+    /** The Ingress's annotations for the service's public host: cert-manager issuer and ingress class (`ingressAnnotations`); fails when the issuer is not set. */
+    ingressAnnotations(host: string): Record<string, string>;
+    /** Where the service scales on Kafka lag or queue depth (`scaledByKeda`), its KEDA ScaledObject spec from the runbook's topics and consumer group or queues (`scaledObjectSpec`); otherwise none (an HPA on CPU and memory). */
+    readonly scaledObjectSpec?: ReturnType<typeof scaledObjectSpec>;
+    /** Where the service exposes metrics (`metricsPath`), its ServiceMonitor spec at the runbook's scrape interval (`serviceMonitorSpec`); otherwise none. */
+    readonly monitorSpec?: ReturnType<typeof serviceMonitorSpec>;
     /** The pinned image the stack gives the service (`images.<service>`). */
     readonly image: string;
     /** The service's public host. Defaults to none: no Ingress, no URL. */
@@ -66,24 +66,24 @@ export class AppService extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:AppService", name, {}, opts);
-        const { scope, runbook: rb, service: svc, image, host } = args;
+        const { scope, service: svc, image, host } = args;
         const { names } = scope;
-        if (!image) throw new Error(`${rb.app}: \`images.${svc.name}\` is required: the runbook runs service ${svc.name}`);
+        if (!image) throw new Error(`${names.app}: \`images.${svc.name}\` is required: the runbook runs service ${svc.name}`);
         const objectName = names.service(svc.name);
         const labels = { [LABEL.name]: svc.name };
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
-            { metadata: meta(scope, objectName, "app", names.namespace, labels), spec: deploymentSpec(rb, names, svc, image) },
+            { metadata: meta(scope, objectName, "app", names.namespace, labels), spec: args.deploymentSpec(image) },
             // The autoscaler owns the replica count after the first rollout.
             childOptions(this, scope, { dependsOn: [scope.namespace, ...(args.dependsOn ?? [])], ignoreChanges: ["spec.replicas"] }),
         );
         this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(scope, objectName, "app", names.namespace, serviceSelector(names, svc.name)), spec: serviceSpec(names, svc) }, inNs);
         if (host) {
             const settings = args.ingress ?? {};
-            const annotations = ingressAnnotations(rb, settings, { [svc.name]: host });
-            if (!args.certificate) throw new Error(`${rb.app}: service ${svc.name} is public on ${host}; \`certificate\` (its namespace certificate) is required`);
+            const annotations = args.ingressAnnotations(host);
+            if (!args.certificate) throw new Error(`${names.app}: service ${svc.name} is public on ${host}; \`certificate\` (its namespace certificate) is required`);
             this.ingress = new k8s.networking.v1.Ingress(
                 `${name}-ingress`,
                 { metadata: { ...meta(scope, objectName, "app", names.namespace, labels), annotations }, spec: ingressSpec(names, svc, host, settings, args.certificate.secretName) },
@@ -91,11 +91,11 @@ export class AppService extends pulumi.ComponentResource {
             );
             this.url = `https://${host}`;
         }
-        if (scaledByKeda(rb, svc)) {
-            if (!args.keda) throw new Error(`${rb.app}: service ${svc.name} scales on Kafka lag; \`keda\` (the KEDA release) is required`);
+        if (args.scaledObjectSpec) {
+            if (!args.keda) throw new Error(`${names.app}: service ${svc.name} scales on Kafka lag; \`keda\` (the KEDA release) is required`);
             this.scaledObject = new k8s.apiextensions.CustomResource(
                 `${name}-scaled-object`,
-                { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: meta(scope, objectName, "autoscaling", names.namespace, labels), spec: scaledObjectSpec(rb, names, svc) },
+                { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: meta(scope, objectName, "autoscaling", names.namespace, labels), spec: args.scaledObjectSpec },
                 childOptions(this, scope, { dependsOn: [this.deployment, args.keda] }),
             );
         } else {
@@ -106,14 +106,14 @@ export class AppService extends pulumi.ComponentResource {
             );
         }
         this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(scope, objectName, "app", names.namespace, labels), spec: pdbSpec(names, svc) }, inNs);
-        if (svc.metricsPath) {
+        if (args.monitorSpec) {
             this.serviceMonitor = new k8s.apiextensions.CustomResource(
                 `${name}-monitor`,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",
                     metadata: meta(scope, objectName, "metrics", names.namespace, labels),
-                    spec: serviceMonitorSpec(rb, names, serviceSelector(names, svc.name), "http", svc.name, svc.metricsPath),
+                    spec: args.monitorSpec,
                 },
                 childOptions(this, scope, { dependsOn: [args.monitoringCrds] }),
             );
@@ -123,12 +123,12 @@ export class AppService extends pulumi.ComponentResource {
 }
 
 export interface NamespaceCertificatesArgs {
+    /** Provider, names and namespace of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    readonly runbook: Runbook;
     /** Public host per service (the stack's `hosts`). */
     readonly hosts: Readonly<Record<string, string>>;
-    /** The stack's `kubernetes.clusterIssuer` (required when there are hosts) and ingress class. */
-    readonly ingress: IngressSettings;
+    /** A Certificate's spec: its hosts, the stack's `kubernetes.clusterIssuer` (required when there are hosts) (`certificateSpec`). */
+    certificateSpec(certificate: NamespaceCertificate): ReturnType<typeof certificateSpec>;
 }
 
 /**
@@ -140,12 +140,12 @@ export class NamespaceCertificates extends pulumi.ComponentResource {
 
     constructor(name: string, args: NamespaceCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:NamespaceCertificates", name, {}, opts);
-        const { scope, runbook: rb, hosts } = args;
+        const { scope, hosts } = args;
         this.certificates = namespaceCertificates(scope.names, hosts).map((spec, i) => ({
             spec,
             resource: new k8s.apiextensions.CustomResource(
                 `${name}-${i + 1}`,
-                { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: meta(scope, spec.name, "app", scope.names.namespace), spec: certificateSpec(rb, args.ingress, hosts, spec) },
+                { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: meta(scope, spec.name, "app", scope.names.namespace), spec: args.certificateSpec(spec) },
                 childOptions(this, scope, { dependsOn: [scope.namespace] }),
             ),
         }));

@@ -4,17 +4,19 @@ import * as random from "@pulumi/random";
 import { dataImage } from "../../../../capabilities/docker/versions";
 import { KAFKA_DATA, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../../capabilities/docker/kafka";
 import { INTERNAL_PORTS, kafkaBrokers, publishedPort } from "../../../../capabilities/docker/topology";
-import { requireField } from "../../../../runbooks";
+import { requireField, type Runbook } from "../../../../runbooks";
 import { container, upload, volume, type DockerScope } from "../scope";
 import type { DockerDataService } from "./kind";
 
 export interface KafkaArgs {
-    /**
-     * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords, and the runbook with the stack's overrides, of which this reads `data.kafka`
-     * (version, brokers, replication, topics).
-     */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords. */
     readonly scope: DockerScope;
+    /** The pinned image of `data.kafka.version` (`dataImage`). */
+    readonly image: string;
+    /** One per broker (`data.kafka.brokers`, in order): its host name and its server properties as the image's environment (`kafkaServerProperties`: node id, published port, replication). */
+    readonly brokers: readonly { readonly host: string; readonly env: Readonly<Record<string, string>> }[];
+    /** The one-shot script creating `data.kafka.topics` (`kafkaTopicsScript`). */
+    readonly topicsScript: string;
 }
 
 /** Kafka in KRaft mode: `data.kafka.brokers` combined broker/controller nodes, and a one-shot job creating the runbook's topics. */
@@ -27,14 +29,10 @@ export class Kafka extends pulumi.ComponentResource {
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Kafka", name, {}, opts);
-        const { scope } = args;
-        const rb = scope.runbook;
-        checkKafka(rb);
-        const ref = dataImage(rb, "kafka");
+        const { scope, image: ref } = args;
         this.clusterId = new random.RandomId(`${name}-cluster-id`, { byteLength: 16 }, { parent: this });
         this.volumes = [];
-        this.brokers = kafkaBrokers(rb).map((host, i) => {
-            const external = requireField(publishedPort(rb, host), rb.app, `published port of ${host}`).external;
+        this.brokers = args.brokers.map(({ host, env }) => {
             const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "kafka");
             this.volumes.push(data);
             return container(this, `${name}-${host}`, scope, {
@@ -42,7 +40,7 @@ export class Kafka extends pulumi.ComponentResource {
                 component: "kafka",
                 image: ref,
                 aliases: [host],
-                env: kafkaEnv(kafkaServerProperties(rb, i + 1, external)),
+                env,
                 computedEnv: { CLUSTER_ID: this.clusterId.b64Url },
                 volumes: [{ volume: data, path: KAFKA_DATA }],
                 // The broker's client port answers once it has joined the quorum; bash's /dev/tcp costs no JVM start.
@@ -60,7 +58,7 @@ export class Kafka extends pulumi.ComponentResource {
                 image: ref,
                 aliases: ["kafka-topics"],
                 command: ["bash", KAFKA_TOPICS_SCRIPT_PATH],
-                uploads: [upload(KAFKA_TOPICS_SCRIPT_PATH, kafkaTopicsScript(rb), { executable: true })],
+                uploads: [upload(KAFKA_TOPICS_SCRIPT_PATH, args.topicsScript, { executable: true })],
                 oneShot: true,
             },
             this.brokers,
@@ -72,5 +70,18 @@ export class Kafka extends pulumi.ComponentResource {
 export const kafka: DockerDataService = {
     kind: "kafka",
     part: "kafka",
-    create: (name, scope, opts) => new Kafka(name, { scope }, opts),
+    create: (name, scope, rb, opts) => new Kafka(name, { scope, ...kafkaArgs(rb) }, opts),
 };
+
+/** Kafka's Args from the runbook; checks `data.kafka` first (`checkKafka`). */
+function kafkaArgs(rb: Runbook): Omit<KafkaArgs, "scope"> {
+    checkKafka(rb);
+    return {
+        image: dataImage(rb, "kafka"),
+        brokers: kafkaBrokers(rb).map((host, i) => {
+            const external = requireField(publishedPort(rb, host), rb.app, `published port of ${host}`).external;
+            return { host, env: kafkaEnv(kafkaServerProperties(rb, i + 1, external)) };
+        }),
+        topicsScript: kafkaTopicsScript(rb),
+    };
+}

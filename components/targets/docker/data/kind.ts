@@ -14,7 +14,8 @@ export interface DockerDataService {
     readonly kind: keyof Runbook["data"];
     /** Part of the component's Pulumi name: `<app>-<part>`. */
     readonly part: string;
-    create(name: string, scope: DockerScope, opts: pulumi.ComponentResourceOptions): pulumi.ComponentResource;
+    /** Builds the component, its Args taken from the runbook (with the stack's overrides) here, in the kind's registration: the component itself reads no runbook. */
+    create(name: string, scope: DockerScope, runbook: Runbook, opts: pulumi.ComponentResourceOptions): pulumi.ComponentResource;
 }
 
 /** Data services check their own healthcheck this often; a first start gets a minute before failures count. */

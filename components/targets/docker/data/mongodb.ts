@@ -19,16 +19,23 @@ import {
 } from "../../../../capabilities/docker/mongodb";
 import { MONGO_USER_ENV, mongoUsersScript } from "../../../../capabilities/mongodb-users";
 import { mongoMembers } from "../../../../capabilities/docker/topology";
+import type { Runbook } from "../../../../runbooks";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface MongoReplicaSetArgs {
-    /**
-     * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords, and the runbook with the stack's overrides, of which this reads `data.mongodb`
-     * (version, replica set members, oplog size).
-     */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (`mongodb`, `mongodbApp`, `mongodbMonitor`). */
     readonly scope: DockerScope;
+    /** The pinned image of `data.mongodb.version` (`dataImage`). */
+    readonly image: string;
+    /** The members' host names, one per `data.mongodb.replicaSetMembers` (`mongoMembers`). */
+    readonly members: readonly string[];
+    /** Every member's mongod command line: replica set name, key file, `data.mongodb.oplogSizeMB` (`mongodCommand`). */
+    readonly mongodCommand: readonly string[];
+    /** The one-shot job initiating the set: its command and script (`replicaSetInitCommand`, `replicaSetInitScript`). */
+    readonly init: { readonly command: readonly string[]; readonly script: string };
+    /** The one-shot job creating the app's and the exporters' users as root: the admin user name, its command and script (`dockerMongoUsers`, `mongoUsersCommand`, `mongoUsersScript`). */
+    readonly users: { readonly admin: string; readonly command: readonly string[]; readonly script: string };
 }
 
 /**
@@ -49,14 +56,11 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
 
     constructor(name: string, args: MongoReplicaSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:MongoReplicaSet", name, {}, opts);
-        const { scope } = args;
-        const rb = scope.runbook;
-        checkMongo(rb);
-        const ref = dataImage(rb, "mongodb");
+        const { scope, image: ref } = args;
         this.keyFile = new random.RandomPassword(`${name}-keyfile`, { length: 756, special: false }, { parent: this });
         const keyFile = upload(MONGO_KEYFILE_PATH, pulumi.secret(this.keyFile.result), { owner: MONGO_UID, permissions: "0400" });
         this.volumes = [];
-        this.members = mongoMembers(rb).map((host, i) => {
+        this.members = args.members.map((host, i) => {
             const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "mongodb");
             this.volumes.push(data);
             // Only member 1 creates the root user: a member that already holds data cannot join a set.
@@ -68,7 +72,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 aliases: [host],
                 env: first ? { MONGO_INITDB_ROOT_USERNAME: MONGO_ROOT_USER } : {},
                 secretEnv: first ? { MONGO_INITDB_ROOT_PASSWORD: { secret: "mongodb", value: (p) => p } } : {},
-                command: mongodCommand(rb),
+                command: args.mongodCommand,
                 uploads: [keyFile],
                 secretUploads: true,
                 volumes: [{ volume: data, path: MONGO_DATA }],
@@ -87,13 +91,13 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 aliases: ["mongo-rs-init"],
                 env: { MONGO_ROOT_USERNAME: MONGO_ROOT_USER },
                 secretEnv: { MONGO_ROOT_PASSWORD: { secret: "mongodb", value: (p) => p } },
-                command: replicaSetInitCommand(rb),
-                uploads: [upload(MONGO_INIT_SCRIPT_PATH, replicaSetInitScript(rb))],
+                command: args.init.command,
+                uploads: [upload(MONGO_INIT_SCRIPT_PATH, args.init.script)],
                 oneShot: true,
             },
             this.members,
         );
-        const users = dockerMongoUsers(rb);
+        const { users } = args;
         this.users = container(
             this,
             `${name}-users`,
@@ -109,8 +113,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                     [MONGO_USER_ENV.app]: { secret: "mongodbApp", value: (p) => p },
                     [MONGO_USER_ENV.monitor]: { secret: "mongodbMonitor", value: (p) => p },
                 },
-                command: mongoUsersCommand(rb),
-                uploads: [upload(MONGO_USERS_SCRIPT_PATH, mongoUsersScript(users, checkMongo(rb), "mongodb"))],
+                command: users.command,
+                uploads: [upload(MONGO_USERS_SCRIPT_PATH, users.script)],
                 oneShot: true,
             },
             [this.init],
@@ -122,5 +126,18 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
 export const mongodb: DockerDataService = {
     kind: "mongodb",
     part: "mongodb",
-    create: (name, scope, opts) => new MongoReplicaSet(name, { scope }, opts),
+    create: (name, scope, rb, opts) => new MongoReplicaSet(name, { scope, ...mongoArgs(rb) }, opts),
 };
+
+/** The replica set's Args from the runbook; checks `data.mongodb` first (`checkMongo`). */
+function mongoArgs(rb: Runbook): Omit<MongoReplicaSetArgs, "scope"> {
+    const mongo = checkMongo(rb);
+    const users = dockerMongoUsers(rb);
+    return {
+        image: dataImage(rb, "mongodb"),
+        members: mongoMembers(rb),
+        mongodCommand: mongodCommand(rb),
+        init: { command: replicaSetInitCommand(rb), script: replicaSetInitScript(rb) },
+        users: { admin: users.admin, command: mongoUsersCommand(rb), script: mongoUsersScript(users, mongo, "mongodb") },
+    };
+}

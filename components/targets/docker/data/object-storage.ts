@@ -6,14 +6,19 @@ import { HOSTS, INTERNAL_PORTS } from "../../../../capabilities/docker/topology"
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 import { MINIO_PROMETHEUS_AUTH } from "../../../../capabilities/alerting/minio";
+import type { Runbook } from "../../../../runbooks";
 
 export interface ObjectStorageArgs {
-    /**
-     * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords, and the runbook with the stack's overrides, of which this reads
-     * `data.objectStorage` (the app's buckets, its user and policy).
-     */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (`objectStorage`, `objectStorageApp`). */
     readonly scope: DockerScope;
+    /** MinIO's root user name (`minioRootUser`). */
+    readonly rootUser: string;
+    /** The `mc` alias URL with the root credentials (`mcHost`), from the generated root password. */
+    mcHost(rootPassword: string): string;
+    /** The one-shot script creating `data.objectStorage`'s buckets and the app's user (`bucketsScript`). */
+    readonly bucketsScript: string;
+    /** The app user's policy over its buckets, as JSON (`appPolicyJson`). */
+    readonly appPolicy: string;
 }
 
 /** MinIO for the runbook's object storage, and a one-shot `mc` job creating its buckets. */
@@ -25,8 +30,6 @@ export class ObjectStorage extends pulumi.ComponentResource {
     constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:ObjectStorage", name, {}, opts);
         const { scope } = args;
-        const rb = scope.runbook;
-        checkObjectStorage(rb);
         this.volume = volume(this, `${name}-data`, scope, "minio-data", "objectStorage");
         this.server = container(this, `${name}-server`, scope, {
             part: "minio",
@@ -34,7 +37,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
             image: PLATFORM_IMAGES.minio,
             aliases: [HOSTS.minio],
             // Prometheus reads /minio/v2/metrics/cluster without a token: docs/alerting.md, "Object storage".
-            env: { MINIO_ROOT_USER: minioRootUser(rb), ...MINIO_PROMETHEUS_AUTH },
+            env: { MINIO_ROOT_USER: args.rootUser, ...MINIO_PROMETHEUS_AUTH },
             secretEnv: { MINIO_ROOT_PASSWORD: { secret: "objectStorage", value: (p) => p } },
             command: ["server", MINIO_DATA, "--address", `:${INTERNAL_PORTS.minio}`, "--console-address", `:${INTERNAL_PORTS.minioConsole}`],
             volumes: [{ volume: this.volume, path: MINIO_DATA }],
@@ -51,12 +54,12 @@ export class ObjectStorage extends pulumi.ComponentResource {
                 image: PLATFORM_IMAGES.mc,
                 aliases: ["minio-buckets"],
                 secretEnv: {
-                    [MC_HOST_ENV]: { secret: "objectStorage", value: (p) => mcHost(rb, p) },
+                    [MC_HOST_ENV]: { secret: "objectStorage", value: (p) => args.mcHost(p) },
                     [MINIO_APP_SECRET_ENV]: { secret: "objectStorageApp", value: (p) => p },
                 },
                 entrypoint: ["sh"],
                 command: [MINIO_BUCKETS_SCRIPT_PATH],
-                uploads: [upload(MINIO_BUCKETS_SCRIPT_PATH, bucketsScript(rb), { executable: true }), upload(MINIO_APP_POLICY_PATH, appPolicyJson(rb))],
+                uploads: [upload(MINIO_BUCKETS_SCRIPT_PATH, args.bucketsScript, { executable: true }), upload(MINIO_APP_POLICY_PATH, args.appPolicy)],
                 oneShot: true,
             },
             [this.server],
@@ -68,5 +71,11 @@ export class ObjectStorage extends pulumi.ComponentResource {
 export const objectStorage: DockerDataService = {
     kind: "objectStorage",
     part: "object-storage",
-    create: (name, scope, opts) => new ObjectStorage(name, { scope }, opts),
+    create: (name, scope, rb, opts) => new ObjectStorage(name, { scope, ...objectStorageArgs(rb) }, opts),
 };
+
+/** MinIO's Args from the runbook; checks `data.objectStorage` first (`checkObjectStorage`). */
+function objectStorageArgs(rb: Runbook): Omit<ObjectStorageArgs, "scope"> {
+    checkObjectStorage(rb);
+    return { rootUser: minioRootUser(rb), mcHost: (p) => mcHost(rb, p), bucketsScript: bucketsScript(rb), appPolicy: appPolicyJson(rb) };
+}

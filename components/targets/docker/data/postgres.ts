@@ -16,17 +16,21 @@ import {
 } from "../../../../capabilities/docker/postgres";
 import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "../../../../capabilities/docker/topology";
 import { ROLE_PASSWORD_ENV } from "../../../../capabilities/postgres-roles";
-import { requireField } from "../../../../runbooks";
+import { requireField, type Runbook } from "../../../../runbooks";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface PostgresArgs {
-    /**
-     * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords, and the runbook with the stack's overrides, of which this reads `data.postgres`
-     * (version, database, owner, tuning, read replicas).
-     */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (`postgres`, `postgresApp`, `postgresMonitor`). */
     readonly scope: DockerScope;
+    /** The runbook's `data.postgres`: database, owner and tuning. */
+    readonly postgres: NonNullable<Runbook["data"]["postgres"]>;
+    /** The pinned image of `data.postgres.version` (`dataImage`). */
+    readonly image: string;
+    /** The read replicas' host names, one per `data.postgres.readReplicas` (`postgresReplicas`); none makes no replication password. */
+    readonly replicaHosts: readonly string[];
+    /** The primary's first-start script: roles and grants (`postgresInitScript`). */
+    readonly initScript: string;
 }
 
 /** PostgreSQL primary with the runbook's tuning, and `data.postgres.readReplicas` streaming replicas. */
@@ -40,12 +44,8 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Postgres", name, {}, opts);
-        const { scope } = args;
-        const rb = scope.runbook;
-        const pg = requireField(rb.data.postgres, rb.app, "data.postgres");
-        const ref = dataImage(rb, "postgres");
+        const { scope, postgres: pg, image: ref, replicaHosts } = args;
         const configFiles = [upload(PG_CONF_PATH, localPostgresConf(pg)), upload(PG_HBA_PATH, pgHbaConf())];
-        const replicaHosts = postgresReplicas(rb);
         if (replicaHosts.length) {
             this.replicationPassword = new random.RandomPassword(`${name}-replication`, { length: 40, special: false }, { parent: this });
         }
@@ -66,7 +66,7 @@ export class Postgres extends pulumi.ComponentResource {
             },
             secretValues: replication,
             command: postgresCommand(),
-            uploads: [...configFiles, upload(PG_INIT_PATH, postgresInitScript(rb), { executable: true })],
+            uploads: [...configFiles, upload(PG_INIT_PATH, args.initScript, { executable: true })],
             volumes: [{ volume: this.volume, path: PG_DATA }],
             healthcheck: health(' -U "$POSTGRES_USER" -d "$POSTGRES_DB"'),
             waitHealthy: true,
@@ -86,7 +86,7 @@ export class Postgres extends pulumi.ComponentResource {
                     image: ref,
                     aliases: [host],
                     env: { PGDATA: PG_DATA },
-                    secretValues: { PGPASSWORD: requireField(this.replicationPassword, rb.app, "data.postgres.readReplicas").result },
+                    secretValues: { PGPASSWORD: requireField(this.replicationPassword, scope.app, "data.postgres.readReplicas").result },
                     // Runs as the image's postgres user: pg_basebackup must write the data directory as its owner.
                     user: "postgres",
                     command: ["bash", PG_REPLICA_SCRIPT_PATH],
@@ -105,5 +105,11 @@ export class Postgres extends pulumi.ComponentResource {
 export const postgres: DockerDataService = {
     kind: "postgres",
     part: "postgres",
-    create: (name, scope, opts) => new Postgres(name, { scope }, opts),
+    create: (name, scope, rb, opts) => new Postgres(name, { scope, ...postgresArgs(rb) }, opts),
 };
+
+/** PostgreSQL's Args from the runbook; fails naming `data.postgres` when it is absent. */
+function postgresArgs(rb: Runbook): Omit<PostgresArgs, "scope"> {
+    const postgres = requireField(rb.data.postgres, rb.app, "data.postgres");
+    return { postgres, image: dataImage(rb, "postgres"), replicaHosts: postgresReplicas(rb), initScript: postgresInitScript(rb) };
+}

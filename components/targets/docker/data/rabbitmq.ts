@@ -3,16 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { dataImage } from "../../../../capabilities/docker/versions";
 import { HOSTS } from "../../../../capabilities/docker/topology";
 import { queueConsumers, rabbitmqConf, rabbitmqDefinitions } from "../../../../capabilities/rabbitmq";
+import type { Runbook } from "../../../../runbooks";
 import { container, password, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface RabbitMqArgs {
-    /**
-     * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords (`rabbitmq`: the app user's), and the runbook with the stack's overrides, of which
-     * this reads `data.rabbitmq` (version, vhost, queues).
-     */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (`rabbitmq`: the app user's). */
     readonly scope: DockerScope;
+    /** The pinned image of `data.rabbitmq.version` (`dataImage`). */
+    readonly image: string;
+    /** The boot definitions: `data.rabbitmq`'s vhost and queues and the app's user with this password, stored hashed (`rabbitmqDefinitions`). */
+    definitions(appPassword: string): Record<string, unknown>;
 }
 
 /** Where the broker reads its configuration and boot definitions. */
@@ -33,15 +34,12 @@ export class RabbitMq extends pulumi.ComponentResource {
     constructor(name: string, args: RabbitMqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:RabbitMq", name, {}, opts);
         const { scope } = args;
-        const rb = scope.runbook;
-        // Fails naming the field when a queue names a service that is not one of the runbook's workers.
-        queueConsumers(rb);
-        const definitions = pulumi.secret(password(scope, "rabbitmq").apply((p) => JSON.stringify(rabbitmqDefinitions(rb, p), null, 2)));
+        const definitions = pulumi.secret(password(scope, "rabbitmq").apply((p) => JSON.stringify(args.definitions(p), null, 2)));
         this.volume = volume(this, `${name}-data`, scope, "rabbitmq-data", "rabbitmq");
         this.broker = container(this, `${name}-broker`, scope, {
             part: "rabbitmq",
             component: "rabbitmq",
-            image: dataImage(rb, "rabbitmq"),
+            image: args.image,
             aliases: [HOSTS.rabbitmq],
             // The image's rabbitmq user owns /var/lib/rabbitmq; nothing needs root.
             user: "rabbitmq",
@@ -60,5 +58,12 @@ export class RabbitMq extends pulumi.ComponentResource {
 export const rabbitmq: DockerDataService = {
     kind: "rabbitmq",
     part: "rabbitmq",
-    create: (name, scope, opts) => new RabbitMq(name, { scope }, opts),
+    create: (name, scope, rb, opts) => new RabbitMq(name, { scope, ...rabbitMqArgs(rb) }, opts),
 };
+
+/** The broker's Args from the runbook. */
+function rabbitMqArgs(rb: Runbook): Omit<RabbitMqArgs, "scope"> {
+    // Fails naming the field when a queue names a service that is not one of the runbook's workers.
+    queueConsumers(rb);
+    return { image: dataImage(rb, "rabbitmq"), definitions: (p) => rabbitmqDefinitions(rb, p) };
+}

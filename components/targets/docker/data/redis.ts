@@ -3,17 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { dataImage } from "../../../../capabilities/docker/versions";
 import { REDIS_CONF_PATH, localRedisConf, redisHealthcheckCommand, redisPrimary, redisStartScript } from "../../../../capabilities/docker/redis";
 import { HOSTS, redisReplicas } from "../../../../capabilities/docker/topology";
-import { requireField } from "../../../../runbooks";
+import { requireField, type Runbook } from "../../../../runbooks";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface RedisArgs {
-    /**
-     * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords, and the runbook with the stack's overrides, of which this reads `data.redis`
-     * (version, mode, maxmemory and policy, snapshots).
-     */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (`redis`). */
     readonly scope: DockerScope;
+    /** The runbook's `data.redis`: maxmemory and policy, snapshots (the redis.conf). */
+    readonly redis: NonNullable<Runbook["data"]["redis"]>;
+    /** The pinned image of `data.redis.version` (`dataImage`). */
+    readonly image: string;
+    /** The replicas' host names (`redisReplicas`): one for a `replicated` runbook, else none. */
+    readonly replicaHosts: readonly string[];
 }
 
 /** Redis with the runbook's memory policy and snapshots; a `replicated` runbook also gets a replica. */
@@ -25,10 +27,7 @@ export class Redis extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:Redis", name, {}, opts);
-        const { scope } = args;
-        const rb = scope.runbook;
-        const redis = requireField(rb.data.redis, rb.app, "data.redis");
-        const ref = dataImage(rb, "redis");
+        const { scope, redis, image: ref } = args;
         const node = (part: string, host: string, data: docker.Volume, replicaOf?: string) => ({
             part,
             component: "redis",
@@ -46,7 +45,7 @@ export class Redis extends pulumi.ComponentResource {
         this.volume = volume(this, `${name}-data`, scope, "redis-data", "redis");
         this.primary = container(this, `${name}-primary`, scope, node("redis", HOSTS.redis, this.volume));
         this.replicaVolumes = [];
-        this.replicas = redisReplicas(rb).map((host) => {
+        this.replicas = args.replicaHosts.map((host) => {
             const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "redis");
             this.replicaVolumes.push(data);
             return container(this, `${name}-${host}`, scope, node(host, host, data, redisPrimary()), [this.primary]);
@@ -58,5 +57,11 @@ export class Redis extends pulumi.ComponentResource {
 export const redis: DockerDataService = {
     kind: "redis",
     part: "redis",
-    create: (name, scope, opts) => new Redis(name, { scope }, opts),
+    create: (name, scope, rb, opts) => new Redis(name, { scope, ...redisArgs(rb) }, opts),
 };
+
+/** Redis's Args from the runbook; fails naming `data.redis` when it is absent. */
+function redisArgs(rb: Runbook): Omit<RedisArgs, "scope"> {
+    const redis = requireField(rb.data.redis, rb.app, "data.redis");
+    return { redis, image: dataImage(rb, "redis"), replicaHosts: redisReplicas(rb) };
+}

@@ -13,22 +13,33 @@ import {
 import { scaledByKeda } from "../../../../capabilities/kubernetes/apps";
 import { kafkaExporterMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
-import { requireField, type Runbook } from "../../../../runbooks";
+import { requireField } from "../../../../runbooks";
 import { childOptions, meta, secretData, statefulOptions, type KubernetesScope } from "../scope";
-import { operatorOf, type KubernetesDataService } from "./kind";
+import { operatorOf, type DataServiceInputs, type KubernetesDataService } from "./kind";
 import { strimziHardening } from "../../../../capabilities/kubernetes/chart-hardening";
 
 export interface KafkaArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /** The runbook with the stack's overrides: `data.kafka` (version, brokers, replication, topics) is what this reads. */
-    readonly runbook: Runbook;
+    /** The node pool's spec: `data.kafka.brokers` dual-role nodes and their volumes (`nodePoolSpec`). */
+    readonly nodePoolSpec: ReturnType<typeof nodePoolSpec>;
+    /** The Kafka's spec: `data.kafka` version, replication and the shared broker settings, Kafka Exporter (`kafkaSpec`). */
+    readonly kafkaSpec: ReturnType<typeof kafkaSpec>;
+    /** One KafkaTopic per `data.kafka.topics` entry (`topicSpecs`). */
+    readonly topics: ReturnType<typeof topicSpecs>;
+    /** The app's and KEDA's KafkaUsers with their ACLs over the runbook's topics (`kafkaUserSpecs`). */
+    readonly users: ReturnType<typeof kafkaUserSpecs>;
+    /** Some runbook service scales on Kafka lag (`scaledByKeda`): KEDA's TriggerAuthentication is made. */
+    readonly scaledOnLag: boolean;
+    /** The exporter's PodMonitor spec, at the runbook's scrape interval (`kafkaExporterMonitorSpec`). */
+    readonly exporterMonitorSpec: ReturnType<typeof kafkaExporterMonitorSpec>;
     /** The Strimzi operator's release (Kafka, KafkaNodePool and KafkaTopic CRDs). */
     readonly operator: pulumi.Resource;
     /** The Prometheus operator's release (PodMonitor CRD). */
     readonly monitoringCrds: pulumi.Resource;
-    /** The SCRAM passwords of the app's and KEDA's KafkaUsers (`PlatformSecrets.kafkaApp`, `.kafkaScaler`). */
+    /** The SCRAM password of the app's KafkaUser (`PlatformSecrets.kafkaApp`). */
     readonly appPassword: pulumi.Output<string>;
+    /** The SCRAM password of KEDA's KafkaUser (`PlatformSecrets.kafkaScaler`). */
     readonly scalerPassword: pulumi.Output<string>;
     /** KEDA's release (TriggerAuthentication CRD); required when a consumer scales on lag. Defaults to none. */
     readonly keda?: pulumi.Resource;
@@ -53,20 +64,19 @@ export class Kafka extends pulumi.ComponentResource {
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Kafka", name, {}, opts);
-        const { scope, runbook, operator, monitoringCrds } = args;
+        const { scope, operator, monitoringCrds } = args;
         const { names } = scope;
-        requireField(runbook.data.kafka, runbook.app, "data.kafka");
         this.nodePool = new k8s.apiextensions.CustomResource(
             `${name}-node-pool`,
-            { apiVersion: STRIMZI_API, kind: "KafkaNodePool", metadata: meta(scope, "dual-role", "kafka", names.namespace, clusterLabel(names)), spec: nodePoolSpec(runbook, scope.storageClass) },
+            { apiVersion: STRIMZI_API, kind: "KafkaNodePool", metadata: meta(scope, "dual-role", "kafka", names.namespace, clusterLabel(names)), spec: args.nodePoolSpec },
             statefulOptions(this, scope, { dependsOn: [operator] }),
         );
         this.kafka = new k8s.apiextensions.CustomResource(
             `${name}-cluster`,
-            { apiVersion: STRIMZI_API, kind: "Kafka", metadata: { ...meta(scope, names.kafka, "kafka"), annotations: { ...KAFKA_ANNOTATIONS } }, spec: kafkaSpec(runbook, names) },
+            { apiVersion: STRIMZI_API, kind: "Kafka", metadata: { ...meta(scope, names.kafka, "kafka"), annotations: { ...KAFKA_ANNOTATIONS } }, spec: args.kafkaSpec },
             statefulOptions(this, scope, { dependsOn: [operator, this.nodePool] }),
         );
-        this.topics = topicSpecs(runbook).map(
+        this.topics = args.topics.map(
             (t) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-topic-${t.objectName}`,
@@ -88,7 +98,7 @@ export class Kafka extends pulumi.ComponentResource {
             },
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
-        this.users = kafkaUserSpecs(runbook, names).map(
+        this.users = args.users.map(
             (u) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-user-${u.name}`,
@@ -96,8 +106,8 @@ export class Kafka extends pulumi.ComponentResource {
                     childOptions(this, scope, { dependsOn: [this.kafka, this.clientCredentials] }),
                 ),
         );
-        if (runbook.services.some((s) => scaledByKeda(runbook, s))) {
-            if (!args.keda) throw new Error(`${runbook.app}: a consumer scales on Kafka lag; \`keda\` (the KEDA release) is required`);
+        if (args.scaledOnLag) {
+            if (!args.keda) throw new Error(`${names.app}: a consumer scales on Kafka lag; \`keda\` (the KEDA release) is required`);
             this.triggerAuthentication = new k8s.apiextensions.CustomResource(
                 `${name}-keda-auth`,
                 { apiVersion: "keda.sh/v1alpha1", kind: "TriggerAuthentication", metadata: meta(scope, kafkaTriggerAuthentication(names), "autoscaling"), spec: kafkaTriggerAuthenticationSpec(names) },
@@ -106,7 +116,7 @@ export class Kafka extends pulumi.ComponentResource {
         }
         this.podMonitor = new k8s.apiextensions.CustomResource(
             `${name}-exporter-monitor`,
-            { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: meta(scope, `${names.kafka}-exporter`, "metrics"), spec: kafkaExporterMonitorSpec(runbook, names) },
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: meta(scope, `${names.kafka}-exporter`, "metrics"), spec: args.exporterMonitorSpec },
             childOptions(this, scope, { dependsOn: [monitoringCrds] }),
         );
         this.registerOutputs({});
@@ -128,7 +138,7 @@ export const kafka: KubernetesDataService = {
             name,
             {
                 scope: inputs.scope,
-                runbook: inputs.runbook,
+                ...kafkaArgs(inputs),
                 operator: operatorOf(inputs, "kafka"),
                 monitoringCrds: inputs.monitoringCrds,
                 appPassword: inputs.password("kafkaApp"),
@@ -138,3 +148,17 @@ export const kafka: KubernetesDataService = {
             opts,
         ),
 };
+
+/** Kafka's runbook-derived Args; fails naming `data.kafka` when it is absent. */
+function kafkaArgs({ runbook, scope }: DataServiceInputs): Omit<KafkaArgs, "scope" | "operator" | "monitoringCrds" | "appPassword" | "scalerPassword" | "keda"> {
+    const { names } = scope;
+    requireField(runbook.data.kafka, runbook.app, "data.kafka");
+    return {
+        nodePoolSpec: nodePoolSpec(runbook, scope.storageClass),
+        kafkaSpec: kafkaSpec(runbook, names),
+        topics: topicSpecs(runbook),
+        users: kafkaUserSpecs(runbook, names),
+        scaledOnLag: runbook.services.some((s) => scaledByKeda(runbook, s)),
+        exporterMonitorSpec: kafkaExporterMonitorSpec(runbook, names),
+    };
+}

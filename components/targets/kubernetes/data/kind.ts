@@ -31,8 +31,9 @@ export interface OperatorRelease {
 }
 
 /**
- * What the platform hands every data service kind, built once from the stack; each kind picks
- * what its component's Args need.
+ * What the platform hands every data service kind, built once from the stack; each kind's
+ * `create` builds its component's Args from it (the runbook-derived specs included), so the
+ * component receives no runbook.
  */
 export interface DataServiceInputs {
     readonly scope: KubernetesScope;

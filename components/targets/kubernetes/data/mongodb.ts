@@ -7,19 +7,28 @@ import { credentialsDigest, mongoMonitorUri, mongoUsersJob, mongoUsersJobSpec } 
 import { MONGO_AUTH_KEYS, mongoAuthSecret, mongoHeadlessLabels, mongoHeadlessSpec, mongoStatefulSetSpec } from "../../../../capabilities/kubernetes/mongodb-statefulset";
 import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
 import { LABEL } from "../../../../capabilities/kubernetes/names";
-import { requireField, type Runbook } from "../../../../runbooks";
+import { requireField } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
-import type { KubernetesDataService } from "./kind";
+import type { DataServiceInputs, KubernetesDataService } from "./kind";
 
 export interface MongoDbArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /** The runbook with the stack's overrides: `data.mongodb` (version, replica set members, oplog size) is what this reads. */
-    readonly runbook: Runbook;
+    /** The exporter's connection URI as the monitoring user, from its password (`mongoMonitorUri`). */
+    monitorUri(monitorPassword: string): string;
+    /** The backups' connection URI as root, from the root password (`mongoUri`): every `data.mongodb` member. */
+    backupUri(rootPassword: string): string;
+    /** The StatefulSet's spec: `data.mongodb` version, `replicaSetMembers` members, oplog size (`mongoStatefulSetSpec`). */
+    readonly statefulSetSpec: ReturnType<typeof mongoStatefulSetSpec>;
+    /** The users Job's spec, from the digest of the users' passwords that names its run (`mongoUsersJobSpec`). */
+    usersJobSpec(credentialsDigest: string): ReturnType<typeof mongoUsersJobSpec>;
+    /** The members' ServiceMonitor spec, at the runbook's scrape interval (`serviceMonitorSpec`). */
+    readonly monitorSpec: ReturnType<typeof serviceMonitorSpec>;
     /** The root user's generated password (`PlatformSecrets.mongodb`). */
     readonly password: pulumi.Output<string>;
-    /** The app's and the monitoring user's generated passwords (`PlatformSecrets.mongodbApp`, `.mongodbMonitor`). */
+    /** The app user's generated password (`PlatformSecrets.mongodbApp`). */
     readonly appPassword: pulumi.Output<string>;
+    /** The monitoring user's generated password (`PlatformSecrets.mongodbMonitor`). */
     readonly monitorPassword: pulumi.Output<string>;
     /** The Prometheus operator's release (ServiceMonitor CRD). */
     readonly monitoringCrds: pulumi.Resource;
@@ -48,9 +57,8 @@ export class MongoDb extends pulumi.ComponentResource {
 
     constructor(name: string, args: MongoDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:MongoDb", name, {}, opts);
-        const { scope, runbook, monitoringCrds, password, appPassword, monitorPassword } = args;
+        const { scope, monitoringCrds, password, appPassword, monitorPassword } = args;
         const { names } = scope;
-        requireField(runbook.data.mongodb, runbook.app, "data.mongodb");
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
 
         // Replica set members authenticate to each other with it; base64 characters only, as mongod requires.
@@ -75,14 +83,14 @@ export class MongoDb extends pulumi.ComponentResource {
                 stringData: secretData({
                     [MONGO_USERS_KEYS.app]: appPassword,
                     [MONGO_USERS_KEYS.monitor]: monitorPassword,
-                    [MONGO_USERS_KEYS.exporterUri]: pulumi.secret(monitorPassword.apply((p) => mongoMonitorUri(runbook, p))),
+                    [MONGO_USERS_KEYS.exporterUri]: pulumi.secret(monitorPassword.apply((p) => args.monitorUri(p))),
                 }),
             },
             inNs,
         );
         this.backupCredentials = new k8s.core.v1.Secret(
             `${name}-backup-credentials`,
-            { metadata: meta(scope, backupSecrets(names).mongodb, "backup"), type: "Opaque", stringData: secretData({ [MONGO_URI_KEY]: pulumi.secret(password.apply((p) => mongoUri(runbook, names, p))) }) },
+            { metadata: meta(scope, backupSecrets(names).mongodb, "backup"), type: "Opaque", stringData: secretData({ [MONGO_URI_KEY]: pulumi.secret(password.apply((p) => args.backupUri(p))) }) },
             inNs,
         );
         this.headless = new k8s.core.v1.Service(
@@ -92,7 +100,7 @@ export class MongoDb extends pulumi.ComponentResource {
         );
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
-            { metadata: meta(scope, names.mongodb, "mongodb"), spec: mongoStatefulSetSpec(runbook, names, scope.storageClass) },
+            { metadata: meta(scope, names.mongodb, "mongodb"), spec: args.statefulSetSpec },
             statefulOptions(this, scope, { dependsOn: [this.credentials, this.userCredentials, this.headless, ...(args.dependsOn ?? [])] }),
         );
         // Plain, so the Job's spec stays readable in previews and to the policies: a SHA-256 of two generated passwords reveals neither.
@@ -101,7 +109,7 @@ export class MongoDb extends pulumi.ComponentResource {
             `${name}-users`,
             {
                 metadata: meta(scope, mongoUsersJob(names), "mongodb"),
-                spec: digest.apply((d) => mongoUsersJobSpec(runbook, names, d)),
+                spec: digest.apply((d) => args.usersJobSpec(d)),
             },
             // A Job's template is immutable: a new digest replaces it, and the fixed name must go first.
             childOptions(this, scope, { dependsOn: [this.statefulSet, this.credentials, this.userCredentials], deleteBeforeReplace: true }),
@@ -111,7 +119,7 @@ export class MongoDb extends pulumi.ComponentResource {
             scope,
             `${name}-monitor`,
             names.mongodb,
-            serviceMonitorSpec(runbook, names, { ...mongoHeadlessLabels(), [LABEL.partOf]: names.app }, "metrics", "mongodb"),
+            args.monitorSpec,
             monitoringCrds,
         );
         this.registerOutputs({});
@@ -125,7 +133,7 @@ export const mongodb: KubernetesDataService = {
             name,
             {
                 scope: inputs.scope,
-                runbook: inputs.runbook,
+                ...mongoDbArgs(inputs),
                 password: inputs.password("mongodb"),
                 appPassword: inputs.password("mongodbApp"),
                 monitorPassword: inputs.password("mongodbMonitor"),
@@ -135,3 +143,16 @@ export const mongodb: KubernetesDataService = {
             opts,
         ),
 };
+
+/** MongoDB's runbook-derived Args; fails naming `data.mongodb` when it is absent. */
+function mongoDbArgs({ runbook, scope }: DataServiceInputs): Omit<MongoDbArgs, "scope" | "password" | "appPassword" | "monitorPassword" | "monitoringCrds" | "dependsOn"> {
+    const { names } = scope;
+    requireField(runbook.data.mongodb, runbook.app, "data.mongodb");
+    return {
+        monitorUri: (p) => mongoMonitorUri(runbook, p),
+        backupUri: (p) => mongoUri(runbook, names, p),
+        statefulSetSpec: mongoStatefulSetSpec(runbook, names, scope.storageClass),
+        usersJobSpec: (d) => mongoUsersJobSpec(runbook, names, d),
+        monitorSpec: serviceMonitorSpec(runbook, names, { ...mongoHeadlessLabels(), [LABEL.partOf]: names.app }, "metrics", "mongodb"),
+    };
+}

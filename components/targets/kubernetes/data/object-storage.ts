@@ -2,16 +2,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { backupSecrets, MC_HOST_KEY } from "../../../../capabilities/kubernetes/backups";
-import { mcHost, minioAppUserSecret, MINIO_ROOT_USER, minioValues, OBJECT_STORE_KEYS } from "../../../../capabilities/kubernetes/minio";
+import { mcHost, minioAppUserSecret, MINIO_ROOT_USER, OBJECT_STORE_KEYS } from "../../../../capabilities/kubernetes/minio";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
-import type { Runbook } from "../../../../runbooks";
 import { childOptions, meta, release, secretData, type KubernetesScope } from "../scope";
 
 export interface ObjectStorageArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /** The runbook with the stack's overrides: `data.objectStorage` (the app's buckets and their policy) is what this reads, where it is set. */
-    readonly runbook: Runbook;
+    /** The runbook has `data.objectStorage`: the app gets its own MinIO user (its password is then required). */
+    readonly appUser: boolean;
+    /** The MinIO chart's values: `data.objectStorage`'s buckets and their policy where it is set, the backup bucket (`minioValues`). */
+    readonly values: Record<string, unknown>;
     /**
      * MinIO's root password (`PlatformSecrets.objectStorage`). Defaults to one generated here: an
      * app whose runbook has no object storage still needs MinIO for its backups.
@@ -38,7 +39,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:ObjectStorage", name, {}, opts);
-        const { scope, runbook } = args;
+        const { scope } = args;
         const { names } = scope;
         let root: pulumi.Output<string>;
         if (args.rootPassword) {
@@ -62,8 +63,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
         );
         // The app's own user (runbook object storage only): its key in a Secret the chart's user job reads.
         let appUser: k8s.core.v1.Secret | undefined;
-        if (runbook.data.objectStorage) {
-            if (!args.appPassword) throw new Error(`${runbook.app}: \`appPassword\` is required: the runbook has \`data.objectStorage\`, whose app user needs it`);
+        if (args.appUser) {
+            if (!args.appPassword) throw new Error(`${names.app}: \`appPassword\` is required: the runbook has \`data.objectStorage\`, whose app user needs it`);
             appUser = new k8s.core.v1.Secret(
                 `${name}-app-user`,
                 { metadata: meta(scope, minioAppUserSecret(names).name, "minio"), type: "Opaque", stringData: secretData({ [minioAppUserSecret(names).key]: args.appPassword }) },
@@ -74,7 +75,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
             this,
             scope,
             `${name}-minio`,
-            { chart: CHARTS.minio, releaseName: names.minio, namespace: names.namespace, values: withSecretAccessKeys(minioValues(runbook, names, scope.storageClass)) },
+            { chart: CHARTS.minio, releaseName: names.minio, namespace: names.namespace, values: withSecretAccessKeys(args.values) },
             { dependsOn: [scope.namespace, this.credentials, ...(appUser ? [appUser] : [])], protect: scope.protect },
         );
         this.registerOutputs({});

@@ -4,21 +4,28 @@ import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitori
 import { clusterSpec, postgresAppSecret, postgresLogins, postgresMonitorSecret, scheduledBackupSpec } from "../../../../capabilities/kubernetes/postgres";
 import { hasReplicaExporter, postgresExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec, postgresReplicaMonitorSpec } from "../../../../capabilities/kubernetes/postgres-exporter";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
-import { requireField, type Env, type Runbook } from "../../../../runbooks";
+import { requireField } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
-import { operatorOf, type KubernetesDataService } from "./kind";
+import { operatorOf, type DataServiceInputs, type KubernetesDataService } from "./kind";
 import { cloudnativePgHardening } from "../../../../capabilities/kubernetes/chart-hardening";
 
 export interface PostgresArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /**
-     * The runbook with the stack's overrides: `data.postgres` (version, database, owner, tuning,
-     * read replicas) and its `backups` entry (schedule, retention) are what this reads.
-     */
-    readonly runbook: Runbook;
-    /** The stack's environment: outside `local` the cluster keeps a standby even without read replicas. */
-    readonly env: Env;
+    /** The runbook's `data.postgres.user`: the owner, the app's login. */
+    readonly owner: string;
+    /** The monitoring role's login name (`postgresLogins`). */
+    readonly monitorUser: string;
+    /** The Cluster's spec (`clusterSpec`): `data.postgres` (version, database, owner, tuning, read replicas), the postgres backup's retention, and outside `local` a standby even without read replicas. */
+    readonly clusterSpec: ReturnType<typeof clusterSpec>;
+    /** The ScheduledBackup's spec: the runbook's postgres backup schedule (`scheduledBackupSpec`). */
+    readonly scheduledBackupSpec: ReturnType<typeof scheduledBackupSpec>;
+    /** postgres_exporter's Deployment spec on the read-write Service (`postgresExporterDeploymentSpec`). */
+    readonly exporterSpec: ReturnType<typeof postgresExporterDeploymentSpec>;
+    /** Its ServiceMonitor's spec, at the runbook's scrape interval (`serviceMonitorSpec`). */
+    readonly monitorSpec: ReturnType<typeof serviceMonitorSpec>;
+    /** With read replicas (`hasReplicaExporter`): the exporter on the read-only Service and its ServiceMonitor. Defaults to none. */
+    readonly replicaExporter?: { readonly exporterSpec: ReturnType<typeof postgresExporterDeploymentSpec>; readonly monitorSpec: ReturnType<typeof postgresReplicaMonitorSpec> };
     /** The owner's generated password (`PlatformSecrets.postgres`): the app's login here. */
     readonly password: pulumi.Output<string>;
     /** The monitoring role's generated password (`PlatformSecrets.postgresMonitor`). */
@@ -50,12 +57,11 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Postgres", name, {}, opts);
-        const { scope, runbook, monitoringCrds } = args;
+        const { scope, monitoringCrds } = args;
         const { names } = scope;
-        const pg = requireField(runbook.data.postgres, runbook.app, "data.postgres");
         this.credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
-            { metadata: meta(scope, postgresAppSecret(names), "postgres"), type: "kubernetes.io/basic-auth", stringData: secretData({ username: pg.user, password: args.password }) },
+            { metadata: meta(scope, postgresAppSecret(names), "postgres"), type: "kubernetes.io/basic-auth", stringData: secretData({ username: args.owner, password: args.password }) },
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
         this.monitorCredentials = new k8s.core.v1.Secret(
@@ -63,25 +69,25 @@ export class Postgres extends pulumi.ComponentResource {
             {
                 metadata: meta(scope, postgresMonitorSecret(names), "metrics"),
                 type: "kubernetes.io/basic-auth",
-                stringData: secretData({ username: postgresLogins(runbook).monitor, password: args.monitorPassword }),
+                stringData: secretData({ username: args.monitorUser, password: args.monitorPassword }),
             },
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
         this.cluster = new k8s.apiextensions.CustomResource(
             `${name}-cluster`,
-            { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: meta(scope, names.postgres, "postgres"), spec: clusterSpec(runbook, args.env, names, scope.storageClass) },
+            { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: meta(scope, names.postgres, "postgres"), spec: args.clusterSpec },
             statefulOptions(this, scope, { dependsOn: [args.operator, monitoringCrds, this.credentials, this.monitorCredentials, ...(args.dependsOn ?? [])] }),
         );
         this.scheduledBackup = new k8s.apiextensions.CustomResource(
             `${name}-scheduled-backup`,
-            { apiVersion: "postgresql.cnpg.io/v1", kind: "ScheduledBackup", metadata: meta(scope, `${names.postgres}-daily`, "backup"), spec: scheduledBackupSpec(runbook, names) },
+            { apiVersion: "postgresql.cnpg.io/v1", kind: "ScheduledBackup", metadata: meta(scope, `${names.postgres}-daily`, "backup"), spec: args.scheduledBackupSpec },
             childOptions(this, scope, { dependsOn: [this.cluster] }),
         );
 
         const exporterName = postgresExporter(names);
         this.exporter = new k8s.apps.v1.Deployment(
             `${name}-exporter`,
-            { metadata: meta(scope, exporterName, "metrics"), spec: postgresExporterDeploymentSpec(runbook, names) },
+            { metadata: meta(scope, exporterName, "metrics"), spec: args.exporterSpec },
             childOptions(this, scope, { dependsOn: [this.cluster] }),
         );
         this.exporterService = new k8s.core.v1.Service(
@@ -89,12 +95,12 @@ export class Postgres extends pulumi.ComponentResource {
             { metadata: meta(scope, exporterName, "metrics", names.namespace, postgresExporterLabels(names)), spec: postgresExporterServiceSpec(names) },
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
-        this.serviceMonitor = serviceMonitor(this, scope, `${name}-exporter-monitor`, exporterName, serviceMonitorSpec(runbook, names, postgresExporterLabels(names), "metrics", "postgres"), monitoringCrds);
-        if (hasReplicaExporter(runbook)) {
+        this.serviceMonitor = serviceMonitor(this, scope, `${name}-exporter-monitor`, exporterName, args.monitorSpec, monitoringCrds);
+        if (args.replicaExporter) {
             const replicaName = postgresExporter(names, "ro");
             this.replicaExporter = new k8s.apps.v1.Deployment(
                 `${name}-replica-exporter`,
-                { metadata: meta(scope, replicaName, "metrics"), spec: postgresExporterDeploymentSpec(runbook, names, "ro") },
+                { metadata: meta(scope, replicaName, "metrics"), spec: args.replicaExporter.exporterSpec },
                 childOptions(this, scope, { dependsOn: [this.cluster] }),
             );
             new k8s.core.v1.Service(
@@ -102,7 +108,7 @@ export class Postgres extends pulumi.ComponentResource {
                 { metadata: meta(scope, replicaName, "metrics", names.namespace, postgresExporterLabels(names, "ro")), spec: postgresExporterServiceSpec(names, "ro") },
                 childOptions(this, scope, { dependsOn: [scope.namespace] }),
             );
-            serviceMonitor(this, scope, `${name}-replica-exporter-monitor`, replicaName, postgresReplicaMonitorSpec(runbook, names), monitoringCrds);
+            serviceMonitor(this, scope, `${name}-replica-exporter-monitor`, replicaName, args.replicaExporter.monitorSpec, monitoringCrds);
         }
         this.registerOutputs({});
     }
@@ -121,8 +127,7 @@ export const postgres: KubernetesDataService = {
             name,
             {
                 scope: inputs.scope,
-                runbook: inputs.runbook,
-                env: inputs.env,
+                ...postgresArgs(inputs),
                 password: inputs.password("postgres"),
                 monitorPassword: inputs.password("postgresMonitor"),
                 operator: operatorOf(inputs, "postgres"),
@@ -132,3 +137,18 @@ export const postgres: KubernetesDataService = {
             opts,
         ),
 };
+
+/** PostgreSQL's runbook-derived Args; fails naming `data.postgres` when it is absent. */
+function postgresArgs({ runbook, env, scope }: DataServiceInputs): Omit<PostgresArgs, "scope" | "password" | "monitorPassword" | "operator" | "monitoringCrds" | "dependsOn"> {
+    const { names } = scope;
+    const pg = requireField(runbook.data.postgres, runbook.app, "data.postgres");
+    return {
+        owner: pg.user,
+        monitorUser: postgresLogins(runbook).monitor,
+        clusterSpec: clusterSpec(runbook, env, names, scope.storageClass),
+        scheduledBackupSpec: scheduledBackupSpec(runbook, names),
+        exporterSpec: postgresExporterDeploymentSpec(runbook, names),
+        monitorSpec: serviceMonitorSpec(runbook, names, postgresExporterLabels(names), "metrics", "postgres"),
+        ...(hasReplicaExporter(runbook) ? { replicaExporter: { exporterSpec: postgresExporterDeploymentSpec(runbook, names, "ro"), monitorSpec: postgresReplicaMonitorSpec(runbook, names) } } : {}),
+    };
+}

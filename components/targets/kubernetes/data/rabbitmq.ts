@@ -5,15 +5,22 @@ import { appEnvSecret } from "../../../../capabilities/kubernetes/apps";
 import { RABBITMQ_API, RABBITMQ_SCRAPE, rabbitmqClusterSpec, rabbitmqTriggerAuthentication, rabbitmqUserSecret, topologySpecs } from "../../../../capabilities/kubernetes/rabbitmq";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
 import { queueConsumers, rabbitmqAppUser, scaledOnQueueDepth } from "../../../../capabilities/rabbitmq";
-import type { Runbook } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
-import { operatorOf, type KubernetesDataService } from "./kind";
+import { operatorOf, type DataServiceInputs, type KubernetesDataService } from "./kind";
 
 export interface RabbitMqArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /** The runbook with the stack's overrides: `data.rabbitmq` (version, nodes, vhost, queues and their consumers) is what this reads. */
-    readonly runbook: Runbook;
+    /** The app's RabbitMQ user name (`rabbitmqAppUser`). */
+    readonly appUser: string;
+    /** The RabbitmqCluster's spec: `data.rabbitmq` version and nodes (`rabbitmqClusterSpec`). */
+    readonly clusterSpec: ReturnType<typeof rabbitmqClusterSpec>;
+    /** The vhost, user, permission and `data.rabbitmq.queues` as topology objects (`topologySpecs`). */
+    readonly topology: ReturnType<typeof topologySpecs>;
+    /** The per-queue metrics' ServiceMonitor spec, at the runbook's scrape interval (`serviceMonitorSpec`). */
+    readonly monitorSpec: ReturnType<typeof serviceMonitorSpec>;
+    /** Some runbook worker scales on queue depth (`scaledOnQueueDepth`): KEDA's TriggerAuthentication is made. */
+    readonly scaledOnQueueDepth: boolean;
     /** The generated password of the app's RabbitMQ user (`PlatformSecrets` `rabbitmq`). */
     readonly password: pulumi.Output<string>;
     /** The RabbitMQ operators' release (RabbitmqCluster, Vhost, User, Permission and Queue CRDs). */
@@ -40,21 +47,20 @@ export class RabbitMq extends pulumi.ComponentResource {
 
     constructor(name: string, args: RabbitMqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:RabbitMq", name, {}, opts);
-        const { scope, runbook, operator, monitoringCrds, password } = args;
+        const { scope, operator, monitoringCrds, password } = args;
         const { names } = scope;
-        queueConsumers(runbook);
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
         this.userSecret = new k8s.core.v1.Secret(
             `${name}-app-user`,
-            { metadata: meta(scope, rabbitmqUserSecret(names), "rabbitmq"), type: "Opaque", stringData: secretData({ username: rabbitmqAppUser(runbook.app), password }) },
+            { metadata: meta(scope, rabbitmqUserSecret(names), "rabbitmq"), type: "Opaque", stringData: secretData({ username: args.appUser, password }) },
             inNs,
         );
         this.cluster = new k8s.apiextensions.CustomResource(
             `${name}-cluster`,
-            { apiVersion: RABBITMQ_API, kind: "RabbitmqCluster", metadata: meta(scope, names.rabbitmq, "rabbitmq"), spec: rabbitmqClusterSpec(runbook, names, scope.storageClass) },
+            { apiVersion: RABBITMQ_API, kind: "RabbitmqCluster", metadata: meta(scope, names.rabbitmq, "rabbitmq"), spec: args.clusterSpec },
             statefulOptions(this, scope, { dependsOn: [operator, scope.namespace] }),
         );
-        this.topology = topologySpecs(runbook, names).map(
+        this.topology = args.topology.map(
             (o) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-${o.kind.toLowerCase()}-${o.objectName}`,
@@ -68,11 +74,11 @@ export class RabbitMq extends pulumi.ComponentResource {
             scope,
             `${name}-monitor`,
             names.rabbitmq,
-            serviceMonitorSpec(runbook, names, { "app.kubernetes.io/name": names.rabbitmq }, RABBITMQ_SCRAPE.port, "rabbitmq", RABBITMQ_SCRAPE.path),
+            args.monitorSpec,
             monitoringCrds,
         );
-        if (runbook.services.some((s) => scaledOnQueueDepth(runbook, s))) {
-            if (!args.keda) throw new Error(`${runbook.app}: a worker scales on RabbitMQ queue depth; \`keda\` (the KEDA release) is required`);
+        if (args.scaledOnQueueDepth) {
+            if (!args.keda) throw new Error(`${names.app}: a worker scales on RabbitMQ queue depth; \`keda\` (the KEDA release) is required`);
             this.triggerAuthentication = new k8s.apiextensions.CustomResource(
                 `${name}-keda-auth`,
                 {
@@ -105,7 +111,21 @@ export const rabbitmq: KubernetesDataService = {
     create: (name, inputs, opts) =>
         new RabbitMq(
             name,
-            { scope: inputs.scope, runbook: inputs.runbook, password: inputs.password("rabbitmq"), operator: operatorOf(inputs, "rabbitmq"), monitoringCrds: inputs.monitoringCrds, keda: inputs.keda },
+            { scope: inputs.scope, ...rabbitMqArgs(inputs), password: inputs.password("rabbitmq"), operator: operatorOf(inputs, "rabbitmq"), monitoringCrds: inputs.monitoringCrds, keda: inputs.keda },
             opts,
         ),
 };
+
+/** RabbitMQ's runbook-derived Args. */
+function rabbitMqArgs({ runbook, scope }: DataServiceInputs): Omit<RabbitMqArgs, "scope" | "password" | "operator" | "monitoringCrds" | "keda"> {
+    const { names } = scope;
+    // Fails naming the field when a queue names a service that is not one of the runbook's workers.
+    queueConsumers(runbook);
+    return {
+        appUser: rabbitmqAppUser(runbook.app),
+        clusterSpec: rabbitmqClusterSpec(runbook, names, scope.storageClass),
+        topology: topologySpecs(runbook, names),
+        monitorSpec: serviceMonitorSpec(runbook, names, { "app.kubernetes.io/name": names.rabbitmq }, RABBITMQ_SCRAPE.port, "rabbitmq", RABBITMQ_SCRAPE.path),
+        scaledOnQueueDepth: runbook.services.some((s) => scaledOnQueueDepth(runbook, s)),
+    };
+}

@@ -14,15 +14,23 @@ import {
     redisHeadlessSpec,
     redisStatefulSetSpec,
 } from "../../../../capabilities/kubernetes/redis-statefulset";
-import { requireField, type Runbook } from "../../../../runbooks";
+import { requireField } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
-import type { KubernetesDataService } from "./kind";
+import type { DataServiceInputs, KubernetesDataService } from "./kind";
 
 export interface RedisArgs {
     /** Provider, names, namespace, protection and StorageClass of the Kubernetes target. */
     readonly scope: KubernetesScope;
-    /** The runbook with the stack's overrides: `data.redis` (version, mode, maxmemory and policy, persistence) is what this reads. */
-    readonly runbook: Runbook;
+    /** redis.conf: `data.redis` maxmemory and policy, persistence, mode (`redisConfig`). */
+    readonly config: string;
+    /** The client Service's spec (`redisClientSpec`): the primary, or every node in cluster mode. */
+    readonly clientSpec: ReturnType<typeof redisClientSpec>;
+    /** The StatefulSet's spec: `data.redis` version, mode and size (`redisStatefulSetSpec`). */
+    readonly statefulSetSpec: ReturnType<typeof redisStatefulSetSpec>;
+    /** In cluster mode, the spec of the Job that forms the cluster once (`redisClusterInitSpec`); else none. */
+    readonly clusterInitSpec: ReturnType<typeof redisClusterInitSpec>;
+    /** The servers' ServiceMonitor spec, at the runbook's scrape interval (`serviceMonitorSpec`). */
+    readonly monitorSpec: ReturnType<typeof serviceMonitorSpec>;
     /** The generated password (`PlatformSecrets.redis`): `requirepass`, `masterauth`, the exporter's and the backups' login. */
     readonly password: pulumi.Output<string>;
     /** The Prometheus operator's release (ServiceMonitor CRD). */
@@ -48,12 +56,11 @@ export class Redis extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Redis", name, {}, opts);
-        const { scope, runbook, monitoringCrds, password } = args;
+        const { scope, monitoringCrds, password } = args;
         const { names } = scope;
-        requireField(runbook.data.redis, runbook.app, "data.redis");
         const inNs = childOptions(this, scope, { dependsOn: [scope.namespace] });
 
-        this.config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(scope, redisConfigMap(names), "redis"), data: { "redis.conf": redisConfig(runbook) } }, inNs);
+        this.config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(scope, redisConfigMap(names), "redis"), data: { "redis.conf": args.config } }, inNs);
         this.auth = new k8s.core.v1.Secret(
             `${name}-auth`,
             {
@@ -68,13 +75,13 @@ export class Redis extends pulumi.ComponentResource {
             { metadata: meta(scope, redisHeadless(names), "redis", names.namespace, redisHeadlessLabels()), spec: redisHeadlessSpec(names) },
             inNs,
         );
-        this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(scope, names.redis, "redis"), spec: redisClientSpec(runbook, names) }, inNs);
+        this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(scope, names.redis, "redis"), spec: args.clientSpec }, inNs);
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
-            { metadata: meta(scope, names.redis, "redis"), spec: redisStatefulSetSpec(runbook, names, scope.storageClass) },
+            { metadata: meta(scope, names.redis, "redis"), spec: args.statefulSetSpec },
             statefulOptions(this, scope, { dependsOn: [this.config, this.auth, this.headless, ...(args.dependsOn ?? [])] }),
         );
-        const clusterInit = redisClusterInitSpec(runbook, names);
+        const clusterInit = args.clusterInitSpec;
         if (clusterInit) {
             this.clusterInit = new k8s.batch.v1.Job(
                 `${name}-cluster-init`,
@@ -87,7 +94,7 @@ export class Redis extends pulumi.ComponentResource {
             scope,
             `${name}-monitor`,
             names.redis,
-            serviceMonitorSpec(runbook, names, { ...redisHeadlessLabels(), [LABEL.partOf]: names.app }, "metrics", "redis"),
+            args.monitorSpec,
             monitoringCrds,
         );
         this.registerOutputs({});
@@ -97,5 +104,18 @@ export class Redis extends pulumi.ComponentResource {
 export const redis: KubernetesDataService = {
     kind: "redis",
     create: (name, inputs, opts) =>
-        new Redis(name, { scope: inputs.scope, runbook: inputs.runbook, password: inputs.password("redis"), monitoringCrds: inputs.monitoringCrds, dependsOn: [inputs.platformScripts] }, opts),
+        new Redis(name, { scope: inputs.scope, ...redisArgs(inputs), password: inputs.password("redis"), monitoringCrds: inputs.monitoringCrds, dependsOn: [inputs.platformScripts] }, opts),
 };
+
+/** Redis's runbook-derived Args; fails naming `data.redis` when it is absent. */
+function redisArgs({ runbook, scope }: DataServiceInputs): Omit<RedisArgs, "scope" | "password" | "monitoringCrds" | "dependsOn"> {
+    const { names } = scope;
+    requireField(runbook.data.redis, runbook.app, "data.redis");
+    return {
+        config: redisConfig(runbook),
+        clientSpec: redisClientSpec(runbook, names),
+        statefulSetSpec: redisStatefulSetSpec(runbook, names, scope.storageClass),
+        clusterInitSpec: redisClusterInitSpec(runbook, names),
+        monitorSpec: serviceMonitorSpec(runbook, names, { ...redisHeadlessLabels(), [LABEL.partOf]: names.app }, "metrics", "redis"),
+    };
+}
