@@ -96,7 +96,7 @@ export class AwsOneOffTasks extends pulumi.ComponentResource {
             `${name}-errors`,
             {
                 name: `${args.names.prefix}-one-off-tasks-errors`,
-                alarmDescription: `A one-off task of ${args.runbook.app} (PostgreSQL roles, DocumentDB users, Kafka topics) failed: the update that ran it failed too; read the function's and the task's logs.`,
+                alarmDescription: `A one-off task of ${args.app} (PostgreSQL roles, DocumentDB users, Kafka topics) failed: the update that ran it failed too; read the function's and the task's logs.`,
                 namespace: "AWS/Lambda",
                 metricName: "Errors",
                 dimensions: { FunctionName: this.runner.name },
