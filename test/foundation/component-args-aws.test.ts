@@ -81,25 +81,35 @@ export function argsProblems(sources: Readonly<Record<string, string>>, scopes: 
         }
     };
     const seen = new Set<string>();
-    const checkType = (where: string, t: ts.TypeNode) => {
-        if (ts.isTypeLiteralNode(t)) return members(where, t.members);
-        if (ts.isIntersectionTypeNode(t) || ts.isParenthesizedTypeNode(t)) return ts.forEachChild(t, (c) => (ts.isTypeNode(c) ? checkType(where, c) : undefined));
-        const whole = wholeTypesIn(t);
-        if (whole.length) return problems.push({ where, problem: `is the whole ${whole.join(", ")}` });
-        const name = typeName(t);
-        if (name) checkDecl(name);
+    const checkType = (where: string, t: ts.TypeNode): void => {
+        if (ts.isTypeLiteralNode(t)) {
+            members(where, t.members);
+        } else if (ts.isIntersectionTypeNode(t)) {
+            t.types.forEach((c) => checkType(where, c));
+        } else if (ts.isParenthesizedTypeNode(t)) {
+            checkType(where, t.type);
+        } else if (wholeTypesIn(t).length) {
+            problems.push({ where, problem: `is the whole ${wholeTypesIn(t).join(", ")}` });
+        } else {
+            const name = typeName(t);
+            if (name) checkDecl(name);
+        }
     };
-    const checkDecl = (name: string) => {
-        if (seen.has(name)) return;
-        seen.add(name);
+    const checkDecl = (name: string): void => {
         const d = decls.get(name);
-        if (!d) return;
-        if (ts.isTypeAliasDeclaration(d)) return checkType(name, d.type);
+        if (seen.has(name) || !d) return;
+        seen.add(name);
+        if (ts.isTypeAliasDeclaration(d)) {
+            checkType(name, d.type);
+            return;
+        }
         members(name, d.members);
-        for (const h of d.heritageClauses ?? []) for (const t of h.types) {
-            const base = typeName(t);
-            if (base && WHOLE.has(base)) problems.push({ where: name, problem: `extends the whole ${base}` });
-            else if (base) checkDecl(base);
+        for (const h of d.heritageClauses ?? []) {
+            for (const t of h.types) {
+                const base = typeName(t);
+                if (base && WHOLE.has(base)) problems.push({ where: name, problem: `extends the whole ${base}` });
+                else if (base) checkDecl(base);
+            }
         }
     };
     for (const { file, cls } of classes) {

@@ -1,5 +1,4 @@
-import { queueDepthTracking } from "../../../capabilities/aws/amazonmq";
-import { amazonMqDeploymentMode, amazonMqEngineVersion, amazonMqMaintenanceStart } from "../../../capabilities/aws/amazonmq";
+import { amazonMqDeploymentMode, amazonMqEngineVersion, amazonMqMaintenanceStart, queueDepthTracking } from "../../../capabilities/aws/amazonmq";
 import { ampDefinition } from "../../../capabilities/aws/alertmanager";
 import { cloudWatchAlarms, type AlarmInventory } from "../../../capabilities/aws/alarms";
 import { backupRules, bucketDataset, noncurrentVersionDays, restoreTestSpec, START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";

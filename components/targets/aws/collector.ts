@@ -1,10 +1,9 @@
 import { createHash } from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { agentEntryPoint, blackboxConfig, COLLECTOR_CONFIG, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
+import { agentEntryPoint, blackboxConfig, COLLECTOR_CONFIG, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters, type CollectorEndpoints } from "../../../capabilities/aws/collector";
 import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, ROOT_WITHOUT_CAPABILITIES, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
 import { EXPORTERS, type ExporterId, type ExporterRequirement } from "../../../capabilities/alerting/exporters";
-import type { CollectorEndpoints } from "../../../capabilities/aws/collector";
 import { child, fargateTask, logGroup, policyJson, privateBucket, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
 
 /**
