@@ -51,10 +51,12 @@ export function scopeSettings(rb: Runbook): Pick<AwsScope, "app" | "logRetention
     return { app: rb.app, logRetentionDays: rb.logs.retentionDays };
 }
 
+/** AwsNetwork: how many AZs the VPC spans. */
 export function networkSettings(rb: Runbook): Pick<AwsNetworkArgs, "zoneCount"> {
     return { zoneCount: rb.aws.availabilityZones };
 }
 
+/** AwsFirewall: the service ports, the external dependencies' ports, the data services to guard. */
 export function firewallSettings(rb: Runbook): Pick<AwsFirewallArgs, "servicePorts" | "externalDependencies" | "data"> {
     return { servicePorts: rb.services.map((s) => s.port), externalDependencies: rb.externalDependencies, data: rb.data };
 }
@@ -87,6 +89,7 @@ function awsBackupStarts(rb: Runbook, dataset: "postgres" | "mongodb"): { cron: 
     return backup ? [{ cron: backup.cron, startWindowMinutes: START_WINDOW_MINUTES }] : [];
 }
 
+/** AwsPostgres: `data.postgres`, its backup, the windows, the roles task's containers. */
 export function postgresSettings(rb: Runbook): Pick<AwsPostgresArgs, "postgres" | "backup" | "maintenanceWindow" | "automatedBackupWindow" | "rolesContainers"> {
     const { settings, backup } = backedUpStore(rb, "postgres", "AwsPostgres");
     return {
@@ -98,6 +101,7 @@ export function postgresSettings(rb: Runbook): Pick<AwsPostgresArgs, "postgres" 
     };
 }
 
+/** AwsDocumentDb: `data.mongodb`, its backup, the users, the windows, the users task's containers. */
 export function documentDbSettings(rb: Runbook): Pick<AwsDocumentDbArgs, "mongodb" | "backup" | "users" | "maintenanceWindow" | "automatedBackupWindow" | "usersContainers"> {
     const { settings, backup } = backedUpStore(rb, "mongodb", "AwsDocumentDb");
     const maintenance = formatWeekly(maintenanceWindow(rb));
@@ -111,6 +115,7 @@ export function documentDbSettings(rb: Runbook): Pick<AwsDocumentDbArgs, "mongod
     };
 }
 
+/** AwsRedis: `data.redis`, its backup, the AZs, the snapshot and maintenance windows; refuses a runbook whose append-only requirement ElastiCache cannot meet. */
 export function redisSettings(rb: Runbook, stack: string): Pick<AwsRedisArgs, "redis" | "backup" | "backupIndex" | "zoneCount" | "snapshotWindow" | "maintenanceWindow"> {
     const { settings, backup } = backedUpStore(rb, "redis", "AwsRedis");
     // The runbook's append-only requirement: met by the replicas and snapshots AwsRedis makes, or refused here.
@@ -126,11 +131,13 @@ export function redisSettings(rb: Runbook, stack: string): Pick<AwsRedisArgs, "r
     };
 }
 
+/** AwsKafka: `data.kafka`, the AZs, the maintenance window. */
 export function kafkaSettings(rb: Runbook): Pick<AwsKafkaArgs, "kafka" | "zoneCount" | "maintenanceWindow"> {
     const kafka = dataSettings(rb, "kafka", "AwsKafka");
     return { kafka, zoneCount: rb.aws.availabilityZones, maintenanceWindow: formatWeekly(maintenanceWindow(rb)) };
 }
 
+/** AwsRabbitMq: `data.rabbitmq` (every queue with its consumer), the Amazon MQ mode, version and maintenance start, the topology task's containers. */
 export function rabbitMqSettings(rb: Runbook): Pick<AwsRabbitMqArgs, "rabbitmq" | "deploymentMode" | "engineVersion" | "maintenanceStart" | "topologyContainers"> {
     const rabbitmq = requireRabbitMq(rb);
     // Every queue has its consumer: refused here otherwise.
@@ -144,6 +151,7 @@ export function rabbitMqSettings(rb: Runbook): Pick<AwsRabbitMqArgs, "rabbitmq" 
     };
 }
 
+/** AwsStorage: `data.objectStorage` and what the backups make of each bucket. */
 export function storageSettings(rb: Runbook): Pick<AwsStorageArgs, "objectStorage" | "bucketSettings"> {
     const store = dataSettings(rb, "objectStorage", "AwsStorage");
     return {
@@ -154,10 +162,12 @@ export function storageSettings(rb: Runbook): Pick<AwsStorageArgs, "objectStorag
     };
 }
 
+/** AwsIngress: the services, blue/green, the WAF. */
 export function ingressSettings(rb: Runbook): Pick<AwsIngressArgs, "services" | "blueGreen" | "waf"> {
     return { services: rb.services, blueGreen: rb.aws.blueGreen, waf: rb.aws.waf };
 }
 
+/** AwsServices: the services and what each task gets from the runbook (environment, buckets, CA bundle, deployment guard, queue-depth scaling, Kafka topics). */
 export function servicesSettings(
     rb: Runbook,
     env: Env,
@@ -176,10 +186,12 @@ export function servicesSettings(
     };
 }
 
+/** AwsBackups: the AWS Backup rules and the restore test. */
 export function backupsSettings(rb: Runbook): Pick<AwsBackupsArgs, "rules" | "restoreTest"> {
     return { rules: backupRules(rb), restoreTest: restoreTestSpec(rb) };
 }
 
+/** AwsMonitoring: the channels' severities, the AMP rules and alert manager, the CloudWatch alarms with their maintenance silence, the reachability checks. */
 export function monitoringSettings(
     rb: Runbook,
     env: Env,
@@ -205,11 +217,13 @@ export function monitoringSettings(
     };
 }
 
+/** AwsCollector: the required exporters, the agent's configuration, Redis's mode. */
 export function collectorSettings(rb: Runbook, env: Env): Pick<AwsCollectorArgs, "exporters" | "config" | "redisCluster"> {
     const exporters = requiredExporters(rb, "aws");
     return { exporters, config: (at) => collectorConfig(rb, env, exporters, at), redisCluster: rb.data.redis?.mode === "cluster" };
 }
 
+/** AwsGrafana: the dashboards' provisioning files. */
 export function grafanaSettings(rb: Runbook): Pick<AwsGrafanaArgs, "dashboards"> {
     return { dashboards: dashboardProvisioningFiles(rb) };
 }
