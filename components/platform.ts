@@ -25,7 +25,7 @@ export class Platform extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:index:Platform", name, {}, opts);
         const { context } = args;
-        this.secrets = new PlatformSecrets(`${name}-secrets`, { runbook: context.runbook, minio: context.target !== "aws", target: context.target }, { parent: this });
+        this.secrets = new PlatformSecrets(`${name}-secrets`, { data: context.runbook.data, minio: context.target !== "aws", target: context.target }, { parent: this });
         const targetArgs: TargetArgs = { ...args, secrets: this.secrets };
         switch (context.target) {
             case "docker":

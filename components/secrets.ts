@@ -9,7 +9,8 @@ import type { Runbook } from "../runbooks";
  * the target component that needs them, next to their one use.
  */
 export interface PlatformSecretsArgs {
-    readonly runbook: Runbook;
+    /** The runbook's `data`: a password is generated for each data service it has (`DATA_PASSWORDS`). */
+    readonly data: Runbook["data"];
     /**
      * Whether the target runs MinIO for the runbook's object storage (Docker, Kubernetes): only then
      * are its root and app passwords generated. On AWS, S3 is reached with IAM roles, no password.
@@ -65,7 +66,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         const password = (suffix: string, special = false) =>
             // Data-service clients put passwords in URLs: no specials there, length makes up for it.
             new random.RandomPassword(`${name}-${suffix}`, { length: special ? 32 : 40, special, overrideSpecial: special ? "-_.~" : undefined }, { parent: this });
-        const { data } = args.runbook;
+        const { data } = args;
         const made: Partial<Record<DataPassword, random.RandomPassword>> = {};
         for (const [id, entry] of Object.entries(DATA_PASSWORDS) as [DataPassword, (typeof DATA_PASSWORDS)[DataPassword]][]) {
             if (data[entry.kind] === undefined || ("minioOnly" in entry && entry.minioOnly && !args.minio)) continue;

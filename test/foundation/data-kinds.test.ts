@@ -61,6 +61,7 @@ const RABBITMQ_REGISTRATIONS: Readonly<Record<string, string>> = {
     "capabilities/aws/alarms.ts": "its per-queue CloudWatch alarms (CLOUDWATCH_SOURCES)",
     "capabilities/aws/inventory.ts": "its queues among what the alarms watch",
     "components/targets/aws/monitoring.ts": "the Broker dimension of its alarms",
+    "components/targets/aws/args.ts": "the Amazon MQ broker's Args and its consumers' queue-depth scaling, derived from the runbook for the components",
     "capabilities/docker/exporters.ts": "no exporter node: the broker serves its own metrics",
 };
 

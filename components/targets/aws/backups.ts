@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backupRules, RESTORE_SELECTION_WINDOW_DAYS, RESTORE_VALIDATION_HOURS, restoreTestSpec, vaultLockDays, type BackupRuleSpec } from "../../../capabilities/aws/backups";
+import { RESTORE_SELECTION_WINDOW_DAYS, RESTORE_VALIDATION_HOURS, vaultLockDays, type BackupRuleSpec, type RestoreTestSpec } from "../../../capabilities/aws/backups";
 import { underscoreName } from "../../../capabilities/aws/names";
 import { copyIntoVaultStatement, denyDeleteVaultPolicy, VAULT_LOCK_COOLING_OFF_DAYS } from "../../../capabilities/aws/vault-protection";
 import { KEY_DELETION_WINDOW_DAYS } from "./keys";
@@ -36,6 +36,10 @@ export interface AwsBackupsArgs extends AwsScope {
      * account copy into it (and the stack's keys let that account read what is copied, keys.ts).
      */
     readonly copyAccount?: { readonly accountId: string; readonly provider: aws.Provider };
+    /** One rule per runbook backup AWS Backup takes (`backupRules`: dataset, tier, cron, retention, tag). */
+    readonly rules: readonly BackupRuleSpec[];
+    /** The runbook's restore test: its cadence and which datasets it restores (`restoreTestSpec`). */
+    readonly restoreTest: RestoreTestSpec;
 }
 
 export interface DatasetBackup {
@@ -74,7 +78,6 @@ export class AwsBackups extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Backups", name, {}, opts);
-        const rb = args.runbook;
         const lock = args.vaultLock ?? args.protect;
         this.role = serviceRole(
             this,
@@ -133,7 +136,7 @@ export class AwsBackups extends pulumi.ComponentResource {
         }
 
         this.datasets = {};
-        for (const rule of backupRules(rb)) {
+        for (const rule of args.rules) {
             const { vault, lock: vaultLock, denyDelete } = lockedVault(rule.name, rule, args, args.kmsKeyArn);
             const copyVault = copyScope && this.copyKey ? lockedVault(`${rule.name}-copy`, rule, copyScope, this.copyKey.arn).vault : undefined;
             const accountCopyVault = accountScope && this.accountCopyKey ? lockedVault(`${rule.name}-account-copy`, rule, accountScope, this.accountCopyKey.arn, args).vault : undefined;
@@ -151,7 +154,7 @@ export class AwsBackups extends pulumi.ComponentResource {
                             startWindow: rule.startWindowMinutes,
                             completionWindow: rule.completionWindowMinutes,
                             lifecycle: { deleteAfter: rule.deleteAfterDays },
-                            recoveryPointTags: { app: rb.app, dataset: rule.dataset, ...(rule.tier ? { tier: rule.tier } : {}) },
+                            recoveryPointTags: { app: args.app, dataset: rule.dataset, ...(rule.tier ? { tier: rule.tier } : {}) },
                             ...(copyActions.length ? { copyActions } : {}),
                         },
                     ],
@@ -166,7 +169,7 @@ export class AwsBackups extends pulumi.ComponentResource {
             this.datasets[rule.name] = { rule, vault, plan, selection, ...(vaultLock ? { lock: vaultLock } : {}), ...(denyDelete ? { denyDelete } : {}), ...(copyVault ? { copyVault } : {}), ...(accountCopyVault ? { accountCopyVault } : {}) };
         }
 
-        const spec = restoreTestSpec(rb);
+        const spec = args.restoreTest;
         this.restoreTesting = new aws.backup.RestoreTestingPlan(
             `${name}-restore-testing`,
             {
@@ -184,7 +187,7 @@ export class AwsBackups extends pulumi.ComponentResource {
         );
         this.restoreSelections = spec.selections.map((sel) => {
             const target = sel.service === "S3" ? undefined : args.restoreTargets[sel.service];
-            if (sel.service !== "S3" && !target) throw new Error(`${rb.app}: backups has ${sel.dataset} but no ${sel.service} restore target was given`);
+            if (sel.service !== "S3" && !target) throw new Error(`${args.app}: backups has ${sel.dataset} but no ${sel.service} restore target was given`);
             const tag = Object.values(this.datasets).find((d) => d.rule.dataset === sel.dataset)!.rule.tag;
             return new aws.backup.RestoreTestingSelection(
                 `${name}-restore-${sel.dataset}`,

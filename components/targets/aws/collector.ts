@@ -1,9 +1,9 @@
 import { createHash } from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { agentEntryPoint, blackboxConfig, COLLECTOR_CONFIG, collectorConfig, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters } from "../../../capabilities/aws/collector";
+import { agentEntryPoint, blackboxConfig, COLLECTOR_CONFIG, configFromEnv, EXPORTER_PORTS, exporterImage, IMAGES, sidecarExporters, type CollectorEndpoints } from "../../../capabilities/aws/collector";
 import { CA_CONTAINER, CA_DIR, CA_VOLUME, caBundleContainer, ROOT_WITHOUT_CAPABILITIES, secretKey, type ContainerDefinition, type DataEndpoints } from "../../../capabilities/aws/containers";
-import { EXPORTERS, requiredExporters, type ExporterId } from "../../../capabilities/alerting/exporters";
+import { EXPORTERS, type ExporterId, type ExporterRequirement } from "../../../capabilities/alerting/exporters";
 import { child, fargateTask, logGroup, policyJson, privateBucket, rolePolicy, serviceRole, singleTaskService, taskExecutionRole, type AwsScope } from "./scope";
 
 /**
@@ -45,6 +45,12 @@ export interface AwsCollectorArgs extends AwsScope {
     readonly cpu?: number;
     /** Memory of the collector task, MiB. Defaults to 2048. */
     readonly memory?: number;
+    /** The exporters the metrics contract requires on AWS for the runbook (`requiredExporters`). */
+    readonly exporters: readonly ExporterRequirement[];
+    /** The agent's prometheus.yml for the resolved endpoints (`collectorConfig` of the runbook, env and `exporters`). */
+    readonly config: (at: CollectorEndpoints) => string;
+    /** Whether the runbook's Redis is a cluster (`data.redis.mode`), which the redis exporter is told. */
+    readonly redisCluster: boolean;
 }
 
 /**
@@ -68,8 +74,7 @@ export class AwsCollector extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Collector", name, {}, opts);
-        const rb = args.runbook;
-        const required = requiredExporters(rb, "aws");
+        const required = args.exporters;
         const sidecars = sidecarExporters(required);
         this.exporters = sidecars.map((s) => s.exporter);
         const needsCa = this.exporters.includes("postgres") || this.exporters.includes("mongodb");
@@ -90,7 +95,7 @@ export class AwsCollector extends pulumi.ComponentResource {
         const configText = pulumi
             .all([args.workspace.prometheusEndpoint, args.namespace, args.kafkaBootstrap ?? ""])
             .apply(([prometheusEndpoint, namespace, bootstrap]) =>
-                collectorConfig(rb, args.env, required, {
+                args.config({
                     region: args.region,
                     remoteWriteUrl: `${prometheusEndpoint}api/v1/remote_write`,
                     namespace,
@@ -188,25 +193,25 @@ export class AwsCollector extends pulumi.ComponentResource {
                             );
                             break;
                         case "postgres":
-                            if (!postgresArn) throw new Error(`${rb.app}: the postgres exporter needs the PostgreSQL credentials`);
+                            if (!postgresArn) throw new Error(`${args.app}: the postgres exporter needs the PostgreSQL credentials`);
                             defs.push(base(id, { command: flags, secrets: [{ name: "DATA_SOURCE_NAME", valueFrom: secretKey(postgresArn, "url") }], ...withCa }));
                             break;
                         case "redis":
-                            if (!redisArn || !at.redis) throw new Error(`${rb.app}: the redis exporter needs the Redis endpoint and AUTH token`);
+                            if (!redisArn || !at.redis) throw new Error(`${args.app}: the redis exporter needs the Redis endpoint and AUTH token`);
                             defs.push(
                                 base(id, {
                                     command: flags,
                                     environment: [
                                         { name: "REDIS_ADDR", value: `rediss://${at.redis.host}:${at.redis.port}` },
-                                        { name: "REDIS_EXPORTER_IS_CLUSTER", value: String(rb.data.redis?.mode === "cluster") },
+                                        { name: "REDIS_EXPORTER_IS_CLUSTER", value: String(args.redisCluster) },
                                     ],
                                     secrets: [{ name: "REDIS_PASSWORD", valueFrom: secretKey(redisArn, "password") }],
                                 }),
                             );
                             break;
                         case "kafka":
-                            if (!brokers.length) throw new Error(`${rb.app}: the kafka exporter needs the MSK bootstrap brokers`);
-                            if (!kafkaArn) throw new Error(`${rb.app}: the kafka exporter needs its MSK SASL/SCRAM login`);
+                            if (!brokers.length) throw new Error(`${args.app}: the kafka exporter needs the MSK bootstrap brokers`);
+                            if (!kafkaArn) throw new Error(`${args.app}: the kafka exporter needs its MSK SASL/SCRAM login`);
                             // kafka_exporter takes its SASL login only as flags: a shell passes them from the secrets at start.
                             defs.push(
                                 base(id, {
@@ -229,7 +234,7 @@ export class AwsCollector extends pulumi.ComponentResource {
                             );
                             break;
                         case "mongodb":
-                            if (!mongoArn) throw new Error(`${rb.app}: the mongodb exporter needs the DocumentDB credentials`);
+                            if (!mongoArn) throw new Error(`${args.app}: the mongodb exporter needs the DocumentDB credentials`);
                             defs.push(base(id, { command: flags, secrets: [{ name: "MONGODB_URI", valueFrom: secretKey(mongoArn, "url") }], ...withCa }));
                             break;
                         default:

@@ -1,9 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";
 import type { DataEndpoints } from "../../../capabilities/aws/containers";
-import { backupFor } from "../../../capabilities/schedules";
-import type { Dataset, Runbook } from "../../../runbooks";
+import type { Runbook } from "../../../runbooks";
 import type { PlatformSecrets } from "../../secrets";
 import type { RestoreTarget } from "./backups";
 import { AwsDocumentDb } from "./documentdb";
@@ -11,6 +9,7 @@ import { AwsFirewall, DATA_PORTS } from "./firewall";
 import { AwsKafka } from "./kafka";
 import type { OneOffTask } from "./one-off-tasks";
 import type { AlarmDimensions } from "./monitoring";
+import { documentDbSettings, kafkaSettings, postgresSettings, rabbitMqSettings, redisSettings, storageSettings } from "./args";
 import { AwsPostgres } from "./postgres";
 import { AwsRabbitMq } from "./rabbitmq";
 import { AwsRedis } from "./redis";
@@ -30,6 +29,8 @@ import { AwsStorage } from "./storage";
 /** What the platform hands every kind, built once from the stack. */
 export interface AwsDataInputs {
     readonly scope: AwsScope;
+    /** The runbook with the stack's overrides: each kind gives its component the slices it reads (args.ts), never the whole. */
+    readonly runbook: Runbook;
     /** Private subnets, one per AZ. */
     readonly subnetIds: pulumi.Input<string>[];
     /** The VPC's AZs, in order. */
@@ -79,12 +80,6 @@ export interface AwsDataService {
     create(name: string, inputs: AwsDataInputs, opts: pulumi.ComponentResourceOptions): AwsDataOutputs;
 }
 
-/** AWS Backup's start times for a dataset, so the engine's own automated-backup window stays clear of them. */
-function awsBackupStarts(rb: Runbook, dataset: Dataset): { cron: string; startWindowMinutes: number }[] {
-    const backup = backupFor(rb, dataset);
-    return backup ? [{ cron: backup.cron, startWindowMinutes: START_WINDOW_MINUTES }] : [];
-}
-
 /** A value the platform must have built for this kind; fails naming the stack and what is missing. */
 function need<T>(inputs: AwsDataInputs, value: T | undefined, what: string): T {
     if (!value) throw new Error(`${inputs.scope.stack}: ${what}`);
@@ -102,6 +97,7 @@ const postgres: AwsDataService = {
             name,
             {
                 ...scope,
+                ...postgresSettings(inputs.runbook),
                 subnetIds: inputs.subnetIds,
                 securityGroupId: need(inputs, firewall.postgres, "no postgres security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
@@ -109,7 +105,6 @@ const postgres: AwsDataService = {
                 appPassword,
                 monitorPassword,
                 availabilityZones: inputs.availabilityZones,
-                awsBackupStarts: awsBackupStarts(scope.runbook, "postgres"),
             },
             opts,
         );
@@ -136,6 +131,7 @@ const redis: AwsDataService = {
             name,
             {
                 ...scope,
+                ...redisSettings(inputs.runbook, scope.stack),
                 subnetIds: inputs.subnetIds,
                 securityGroupId: need(inputs, firewall.redis, "no redis security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
@@ -157,7 +153,7 @@ const kafka: AwsDataService = {
     part: "kafka",
     create: (name, inputs, opts) => {
         const { scope, firewall } = inputs;
-        const msk = new AwsKafka(name, { ...scope, subnetIds: inputs.subnetIds, securityGroupId: need(inputs, firewall.kafka, "no kafka security group").id, kmsKeyArn: inputs.kmsKeyArn }, opts);
+        const msk = new AwsKafka(name, { ...scope, ...kafkaSettings(inputs.runbook), subnetIds: inputs.subnetIds, securityGroupId: need(inputs, firewall.kafka, "no kafka security group").id, kmsKeyArn: inputs.kmsKeyArn }, opts);
         return {
             component: msk,
             endpoints: { kafka: { bootstrapServers: msk.bootstrapBrokers } },
@@ -181,13 +177,13 @@ const mongodb: AwsDataService = {
             name,
             {
                 ...scope,
+                ...documentDbSettings(inputs.runbook),
                 subnetIds: inputs.subnetIds,
                 securityGroupId: need(inputs, firewall.mongodb, "no mongodb security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,
                 password: need(inputs, inputs.secrets.mongodb, "no generated mongodb password"),
                 appPassword,
                 monitorPassword,
-                awsBackupStarts: awsBackupStarts(scope.runbook, "mongodb"),
             },
             opts,
         );
@@ -209,7 +205,7 @@ const objectStorage: AwsDataService = {
     kind: "objectStorage",
     part: "storage",
     create: (name, inputs, opts) => {
-        const storage = new AwsStorage(name, { ...inputs.scope, kmsKeyArn: inputs.kmsKeyArn }, opts);
+        const storage = new AwsStorage(name, { ...inputs.scope, ...storageSettings(inputs.runbook), kmsKeyArn: inputs.kmsKeyArn }, opts);
         return { component: storage, buckets: storage.buckets };
     },
 };
@@ -224,6 +220,7 @@ const rabbitmq: AwsDataService = {
             name,
             {
                 ...scope,
+                ...rabbitMqSettings(inputs.runbook),
                 subnetIds: inputs.subnetIds,
                 securityGroupId: need(inputs, firewall.rabbitmq, "no rabbitmq security group").id,
                 kmsKeyArn: inputs.kmsKeyArn,

@@ -2,20 +2,28 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { backupTag } from "../../../capabilities/aws/backups";
-import { CA_VOLUME, connectionUrl } from "../../../capabilities/aws/containers";
-import { documentDbUsers, documentDbUsersContainers } from "../../../capabilities/aws/documentdb-users";
-import { dataImage } from "../../../capabilities/docker/versions";
+import { CA_VOLUME, connectionUrl, type ContainerDefinition } from "../../../capabilities/aws/containers";
+import type { DocumentDbUsersTaskArgs } from "../../../capabilities/aws/documentdb-users";
+import type { MongoUsers } from "../../../capabilities/mongodb-users";
 import { DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbInstanceClass, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { rdsBackupRetention } from "../../../capabilities/aws/rds";
-import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
+import type { Backup, Runbook } from "../../../runbooks";
+import { child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
 /** The users task runs one mongosh: Fargate's smallest size. */
 const USERS_TASK_SIZE = { cpu: 256, memory: 512 };
 
-/** DocumentDB's placement, master password (`PlatformSecrets.mongodb`) and the AWS Backup schedules to keep clear of. */
+/** DocumentDB's placement, master password (`PlatformSecrets.mongodb`) and windows, plus the runbook's MongoDB settings. */
 export interface AwsDocumentDbArgs extends AwsDatabaseArgs {
+    /** The runbook's `data.mongodb`: version, size, replica-set members. */
+    readonly mongodb: NonNullable<Runbook["data"]["mongodb"]>;
+    /** The runbook's mongodb backup: its retention is the continuous-backup window (capped at 35 days). */
+    readonly backup: Backup;
+    /** The master user and the app's and the monitoring user (`documentDbUsers`). */
+    readonly users: MongoUsers;
+    /** The users task's containers for the resolved log group, host and secrets (`documentDbUsersContainers`, with the runbook's MongoDB shell image). */
+    readonly usersContainers: (task: Omit<DocumentDbUsersTaskArgs, "image">) => ContainerDefinition[];
     /** The app's user's generated password (`PlatformSecrets.mongodbApp`). */
     readonly appPassword: random.RandomPassword;
     /** The exporters' monitoring user's generated password (`PlatformSecrets.mongodbMonitor`). */
@@ -47,21 +55,20 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsDocumentDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:DocumentDb", name, {}, opts);
-        const rb = args.runbook;
-        const { settings: mongo, backup } = backedUpStore(args, "mongodb", "AwsDocumentDb");
+        const { mongodb: mongo, backup } = args;
         const engine = documentDbEngine(mongo);
-        const user = documentDbUser(rb.app);
+        const user = documentDbUser(args.app);
         const instanceClass = documentDbInstanceClass(mongo);
         this.maxConnections = DOCUMENTDB_MAX_CONNECTIONS[instanceClass];
 
         const subnets = (this.subnetGroup = privateSubnetGroup(aws.docdb.SubnetGroup, this, args, `${name}-subnets`, "DocumentDB"));
         this.parameterGroup = new aws.docdb.ClusterParameterGroup(
             `${name}-params`,
-            { family: engine.family, description: `${rb.app}: TLS required, audit and profiler logs`, parameters: documentDbParameters() },
+            { family: engine.family, description: `${args.app}: TLS required, audit and profiler logs`, parameters: documentDbParameters() },
             child(this, args),
         );
         const logGroups = ["audit", "profiler"].map((kind) => logGroup(this, args, `${name}-${kind}-logs`, `/aws/docdb/${args.names.documentdb}/${kind}`, args.kmsKeyArn));
-        const maintenance = formatWeekly(maintenanceWindow(rb));
+        const maintenance = args.maintenanceWindow;
         this.cluster = new aws.docdb.Cluster(
             `${name}-cluster`,
             {
@@ -80,7 +87,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
                 skipFinalSnapshot: false,
                 finalSnapshotIdentifier: `${args.names.documentdb}-final`,
                 backupRetentionPeriod: rdsBackupRetention(backup.retentionDays).days,
-                preferredBackupWindow: automatedBackupWindow(rb, args.awsBackupStarts),
+                preferredBackupWindow: args.automatedBackupWindow,
                 preferredMaintenanceWindow: maintenance,
                 enabledCloudwatchLogsExports: ["audit", "profiler"],
                 tags: { [backupTag("mongodb").key]: backupTag("mongodb").value },
@@ -113,7 +120,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
             database: mongo.database,
             url: connectionUrl.mongodb(user, password, host, DATA_PORTS.mongodb, mongo.database),
         }));
-        const users = documentDbUsers(rb);
+        const users = args.users;
         const userSecret = (part: string, what: string, login: string, password: random.RandomPassword) =>
             credentialsSecret(this, args, `${name}-${part}-credentials`, `DocumentDB ${what} user (generated)`, password.result, this.cluster.endpoint, (password, host) => ({
                 username: login,
@@ -135,7 +142,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
             executionRole: taskExecutionRole(this, args, `${name}-users-execution`, "Pulls mongosh, writes its logs, reads the master and the users' secrets", secrets, args.kmsKeyArn),
             taskRole: serviceRole(this, args, `${name}-users-task`, "ecs-tasks.amazonaws.com", [], "The DocumentDB users task: no AWS access"),
             containerDefinitions: pulumi.all([usersLogs.name, this.cluster.endpoint, ...secrets]).apply(([group, host, admin, app, monitor]) =>
-                JSON.stringify(documentDbUsersContainers(rb, { image: dataImage(rb, "mongodb"), logGroup: group, region: args.region, host, port: DATA_PORTS.mongodb, admin, app, monitor })),
+                JSON.stringify(args.usersContainers({ logGroup: group, region: args.region, host, port: DATA_PORTS.mongodb, admin, app, monitor })),
             ),
             volumes: [{ name: CA_VOLUME }],
         });

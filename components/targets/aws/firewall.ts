@@ -6,11 +6,18 @@ import { HTTPS_PORT, internetPorts } from "../../../capabilities/egress";
 import { RABBITMQ_PORTS } from "../../../capabilities/rabbitmq";
 import { AMAZON_MQ_MANAGEMENT_PORT } from "../../../capabilities/aws/rabbitmq";
 import { servicePortGroups } from "../../../capabilities/aws/network";
+import type { Runbook } from "../../../runbooks";
 import { child, type AwsScope } from "./scope";
 
 export interface AwsFirewallArgs extends AwsScope {
     /** The VPC (AwsNetwork). */
     readonly vpcId: pulumi.Input<string>;
+    /** The runbook services' ports (`services[].port`), each opened to the load balancer and the collector once. */
+    readonly servicePorts: readonly number[];
+    /** The runbook's `externalDependencies`: the ports their URLs name are opened to the internet (`internetPorts`). */
+    readonly externalDependencies: Runbook["externalDependencies"];
+    /** The runbook's `data`: each data service it has gets its security group. */
+    readonly data: Runbook["data"];
 }
 
 /** Data-service ports: the engines' defaults. */
@@ -53,7 +60,6 @@ export class AwsFirewall extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Firewall", name, {}, opts);
-        const rb = args.runbook;
         const group = (part: string, description: string) =>
             new aws.ec2.SecurityGroup(`${name}-${part}`, { vpcId: args.vpcId, description, tags: { Name: `${args.names.prefix}-${part}` } }, child(this, args));
         const ingress = (part: string, sg: aws.ec2.SecurityGroup, from: aws.ec2.SecurityGroup | string, port: number, description: string) =>
@@ -94,7 +100,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
         this.grafana = group("grafana", "Grafana");
         ingress("alb-https", this.loadBalancer, "0.0.0.0/0", 443, "HTTPS from anywhere");
         ingress("alb-http", this.loadBalancer, "0.0.0.0/0", 80, "HTTP from anywhere, redirected to HTTPS");
-        const servicePorts = [...new Set(rb.services.map((s) => s.port))];
+        const servicePorts = [...new Set(args.servicePorts)];
         const [tasksPorts, ...more] = servicePortGroups(servicePorts);
         for (const port of tasksPorts) {
             ingress(`tasks-from-alb-${port}`, this.tasks, this.loadBalancer, port, "Service port from the load balancer");
@@ -127,7 +133,7 @@ export class AwsFirewall extends pulumi.ComponentResource {
             { securityGroupId: this.loadBalancer.id, ipProtocol: "tcp", fromPort: GRAFANA_PORT, toPort: GRAFANA_PORT, referencedSecurityGroupId: this.grafana.id, description: "To Grafana" },
             child(this, args),
         );
-        const outbound = internetPorts(rb);
+        const outbound = internetPorts(args);
         internet("tasks", this.tasks, outbound, "AWS APIs, image pulls, the runbook external APIs");
         internet("grafana", this.grafana, [HTTPS_PORT], "S3 (provisioning), Amazon Managed Prometheus and CloudWatch APIs, image pull");
         internet("collector", this.collector, outbound, "AMP remote write, image pulls, probes of public hosts and external dependencies");
@@ -140,15 +146,15 @@ export class AwsFirewall extends pulumi.ComponentResource {
             }
             return sg;
         };
-        if (rb.data.postgres) this.postgres = dataGroup("postgres", [DATA_PORTS.postgres], "RDS PostgreSQL");
-        if (rb.data.redis) this.redis = dataGroup("redis", [DATA_PORTS.redis], "ElastiCache Redis");
-        if (rb.data.mongodb) this.mongodb = dataGroup("mongodb", [DATA_PORTS.mongodb], "DocumentDB");
-        if (rb.data.rabbitmq) {
+        if (args.data.postgres) this.postgres = dataGroup("postgres", [DATA_PORTS.postgres], "RDS PostgreSQL");
+        if (args.data.redis) this.redis = dataGroup("redis", [DATA_PORTS.redis], "ElastiCache Redis");
+        if (args.data.mongodb) this.mongodb = dataGroup("mongodb", [DATA_PORTS.mongodb], "DocumentDB");
+        if (args.data.rabbitmq) {
             this.rabbitmq = dataGroup("rabbitmq", [RABBITMQ_PORTS.amqps], "Amazon MQ for RabbitMQ (AMQPS)");
             // The topology task (run in the tasks group) creates the vhost through the management API.
             connect(`rabbitmq-management-from-tasks`, this.rabbitmq, "rabbitmq", this.tasks, "tasks", AMAZON_MQ_MANAGEMENT_PORT, "RabbitMQ management API (HTTPS) from the topology task");
         }
-        if (rb.data.kafka) {
+        if (args.data.kafka) {
             // SASL/SCRAM over TLS, the only client listener; the description stays (changing it replaces the group).
             this.kafka = dataGroup("kafka", [MSK_CLIENT_PORT], "MSK brokers (TLS)");
             for (const port of [MSK_JMX_EXPORTER_PORT, MSK_NODE_EXPORTER_PORT]) {

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    dashboardProvisioningFiles,
     datasourcesProvisioningFile,
     GRAFANA_CONTAINER,
     GRAFANA_SERVICE,
@@ -10,6 +9,7 @@ import {
     GRAFANA_WRITABLE,
     grafanaContainers,
     PROVISIONING_KEYS,
+    type ProvisioningFile,
 } from "../../../capabilities/aws/grafana";
 import { HEALTH_CHECK_GRACE_SECONDS } from "../../../capabilities/aws/containers";
 import { GRAFANA_ADMIN_USER, GRAFANA_PORT } from "../../../capabilities/dashboards";
@@ -33,6 +33,8 @@ export interface AwsGrafanaArgs extends AwsScope {
     readonly routing?: GrafanaRouting;
     /** Seconds the load balancer's failing health checks are ignored after the task starts. Defaults to `HEALTH_CHECK_GRACE_SECONDS`. */
     readonly healthCheckGraceSeconds?: number;
+    /** The runbook's dashboards as provisioning files (`dashboardProvisioningFiles`). */
+    readonly dashboards: readonly ProvisioningFile[];
 }
 
 /**
@@ -54,7 +56,6 @@ export class AwsGrafana extends pulumi.ComponentResource {
     constructor(name: string, args: AwsGrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Grafana", name, {}, opts);
         const { names } = args;
-        const rb = args.runbook;
 
         // Rebuilt from the runbook on every update, but protected like the platform's other buckets (a versioned bucket keeps every past version).
         const { bucket, versioning } = privateBucket(this, args, `${name}-provisioning`, { forceDestroy: !args.protect }, args.kmsKeyArn, child(this, args, { protect: args.protect }));
@@ -68,7 +69,7 @@ export class AwsGrafana extends pulumi.ComponentResource {
         const datasources = args.workspace.prometheusEndpoint.apply((prometheusEndpoint) => datasourcesProvisioningFile({ prometheusEndpoint, region: args.region }));
         this.objects = [
             object(PROVISIONING_KEYS.datasources, datasources.content, "application/yaml"),
-            ...dashboardProvisioningFiles(rb).map((f) => object(f.key, f.content, f.contentType)),
+            ...args.dashboards.map((f) => object(f.key, f.content, f.contentType)),
         ];
 
         this.adminSecret = jsonSecret(this, args, `${name}-admin`, "Grafana admin login", args.adminPassword.apply((password): Record<string, unknown> => ({ user: GRAFANA_ADMIN_USER, password })));

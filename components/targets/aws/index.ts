@@ -8,6 +8,7 @@ import { quotaLimits } from "../../../capabilities/quotas";
 import { awsProblems } from "../../../capabilities/aws/validate";
 import type { Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
+import { backupsSettings, collectorSettings, firewallSettings, grafanaSettings, ingressSettings, monitoringSettings, networkSettings, scopeSettings, servicesSettings } from "./args";
 import { AwsBackups } from "./backups";
 import { AwsCollector } from "./collector";
 import { DATA_SERVICES, type AwsDataInputs, type AwsDataOutputs } from "./data-services";
@@ -30,7 +31,8 @@ import { publicEndpoints } from "../../../capabilities/reachability";
  * Managed Prometheus rules with SNS routing and CloudWatch alarms; Grafana with the runbook's
  * dashboards on ECS; AWS Backup with restore tests.
  * Every resource is created with this target's provider (region from config, default tags).
- * This is the one place the stack (`args.context`) and the credentials become the children's Args.
+ * This is the one place the stack (`args.context`) and the credentials become the children's Args;
+ * the runbook's slices come from args.ts, and no child gets the whole runbook.
  */
 export class AwsPlatform extends pulumi.ComponentResource {
     /** Public URL per service, and Grafana's where it is published. */
@@ -75,7 +77,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             stack: context.stack,
             env: context.env,
             protect: context.protect,
-            runbook: rb,
+            ...scopeSettings(rb),
             names,
             provider: this.provider,
             region: context.region,
@@ -89,12 +91,13 @@ export class AwsPlatform extends pulumi.ComponentResource {
         const copyAccount = context.settings.aws?.backupCopy?.account;
         this.keys = new AwsKeys(`${name}-keys`, { ...scope, ...(copyAccount ? { copyAccountId: copyAccount } : {}) }, opt);
         const dataKey = this.keys.data.arn;
-        this.network = new AwsNetwork(`${name}-network`, { ...scope, logKeyArn: dataKey }, opt);
+        this.network = new AwsNetwork(`${name}-network`, { ...scope, ...networkSettings(rb), logKeyArn: dataKey }, opt);
         const privateSubnetIds = this.network.privateSubnets.map((s) => s.id);
-        this.firewall = new AwsFirewall(`${name}-firewall`, { ...scope, vpcId: this.network.vpc.id }, opt);
+        this.firewall = new AwsFirewall(`${name}-firewall`, { ...scope, ...firewallSettings(rb), vpcId: this.network.vpc.id }, opt);
 
         const inputs: AwsDataInputs = {
             scope,
+            runbook: rb,
             subnetIds: privateSubnetIds,
             availabilityZones: this.network.availabilityZones,
             kmsKeyArn: dataKey,
@@ -118,6 +121,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 `${name}-ingress`,
                 {
                     ...scope,
+                    ...ingressSettings(rb),
                     vpcId: this.network.vpc.id,
                     publicSubnetIds: this.network.publicSubnets.map((s) => s.id),
                     securityGroupId: this.firewall.loadBalancer.id,
@@ -143,6 +147,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             `${name}-services`,
             {
                 ...scope,
+                ...servicesSettings(rb, context.env, context.region, context.hosts),
                 images: context.settings.images,
                 vpcId: this.network.vpc.id,
                 privateSubnetIds,
@@ -156,7 +161,6 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 kafkaBootstrap,
                 rabbitmqBroker,
                 kafkaAdmin,
-                hosts: context.hosts,
             },
             opt,
         );
@@ -165,6 +169,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             `${name}-backups`,
             {
                 ...scope,
+                ...backupsSettings(rb),
                 kmsKeyArn: this.keys.backup.arn,
                 restoreTargets: merged("restoreTargets"),
                 // The stack's aws.backupCopy: the same account in another region, through a provider of its own.
@@ -201,10 +206,9 @@ export class AwsPlatform extends pulumi.ComponentResource {
             `${name}-monitoring`,
             {
                 ...scope,
+                ...monitoringSettings(rb, context.env, context.region, inventory, publicEndpoints(rb, context.hosts, this.ingress?.grafana ? dashboardsHost : undefined)),
                 kmsKeyArn: dataKey,
                 receivers,
-                inventory,
-                publicEndpoints: publicEndpoints(rb, context.hosts, this.ingress?.grafana ? dashboardsHost : undefined),
                 dimensions: {
                     ecsCluster: this.services.cluster.name,
                     ecsServices: Object.fromEntries(Object.entries(this.services.services).map(([k, s]) => [k, s.service.name])),
@@ -235,6 +239,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             `${name}-collector`,
             {
                 ...scope,
+                ...collectorSettings(rb, context.env),
                 cluster: this.services.cluster,
                 namespace: this.services.namespace.name,
                 privateSubnetIds,
@@ -252,6 +257,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
             `${name}-grafana`,
             {
                 ...scope,
+                ...grafanaSettings(rb),
                 cluster: this.services.cluster,
                 privateSubnetIds,
                 securityGroupId: this.firewall.grafana.id,

@@ -9,6 +9,7 @@ import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboa
 import { HTTPS_PORT } from "../../../capabilities/egress";
 import { child, logGroup, type AwsScope } from "./scope";
 import { targetHealthPath } from "../../../capabilities/aws/target-health";
+import type { Runbook, Service } from "../../../runbooks";
 
 export interface AwsIngressArgs extends AwsScope {
     /** The VPC (AwsNetwork). */
@@ -29,6 +30,12 @@ export interface AwsIngressArgs extends AwsScope {
     readonly quotaLimits?: Readonly<Partial<Record<QuotaId, number>>>;
     /** Source networks allowed to reach Grafana's host (the stack's `aws.grafanaAllowedCidrs`); defaults to any, behind the Cognito sign-in. */
     readonly grafanaAllowedCidrs?: readonly string[];
+    /** The runbook's services, in runbook order; those with a host in `hosts` are routed (port, health path). */
+    readonly services: readonly Service[];
+    /** The runbook's `aws.blueGreen`: `false`, or blue and green target groups per service with the bake time. */
+    readonly blueGreen: Runbook["aws"]["blueGreen"];
+    /** The runbook's `aws.waf`: whether a web ACL guards every host. */
+    readonly waf: boolean;
 }
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 with 1.2 for older clients. */
@@ -108,14 +115,13 @@ export class AwsIngress extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsIngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Ingress", name, {}, opts);
-        const rb = args.runbook;
         const hosts = args.hosts;
         const zoneId = args.hostedZoneId;
-        const services = rb.services.filter((s) => hosts[s.name]);
+        const services = args.services.filter((s) => hosts[s.name]);
         if (services.length === 0 && !args.grafanaHost) {
-            throw new Error(`${rb.app}: AwsIngress needs at least one service with a host (runbook services[].host or runbook-platform:hosts) or runbook-platform:aws.grafanaHost`);
+            throw new Error(`${args.app}: AwsIngress needs at least one service with a host (runbook services[].host or runbook-platform:hosts) or runbook-platform:aws.grafanaHost`);
         }
-        const blueGreen = rb.aws.blueGreen;
+        const blueGreen = args.blueGreen;
 
         // Access logs are records of who reached the app: kept for the runbook's log retention, protected like other state.
         this.accessLogs = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: !args.protect }, child(this, args, { protect: args.protect }));
@@ -132,7 +138,7 @@ export class AwsIngress extends pulumi.ComponentResource {
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-access-logs-encryption`, { bucket: this.accessLogs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child(this, args));
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-access-logs-lifecycle`,
-            { bucket: this.accessLogs.id, rules: [{ id: "log-retention", status: "Enabled", filter: {}, expiration: { days: rb.logs.retentionDays } }] },
+            { bucket: this.accessLogs.id, rules: [{ id: "log-retention", status: "Enabled", filter: {}, expiration: { days: args.logRetentionDays } }] },
             child(this, args),
         );
         const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this, provider: args.provider });
@@ -364,7 +370,7 @@ export class AwsIngress extends pulumi.ComponentResource {
         this.loadBalancer = this.loadBalancers[0];
         this.certificate = this.certificates[0];
         this.httpsListener = this.httpsListeners[0];
-        if (rb.aws.waf) {
+        if (args.waf) {
             const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
             this.webAcl = new aws.wafv2.WebAcl(
                 `${name}-waf`,

@@ -2,11 +2,18 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { kafkaUsers, MSK_BROKER_VOLUME_GIB, mskBrokerInstance, mskKafkaVersion, mskServerProperties, mskSubnetCount, scramSecretName, type KafkaUsers } from "../../../capabilities/aws/msk";
-import { formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
+import type { Runbook } from "../../../runbooks";
 import { child, logGroup, stateful, type AwsDataServiceArgs } from "./scope";
 
-/** MSK's placement: the private subnets, its security group and the data key. */
-export type AwsKafkaArgs = AwsDataServiceArgs;
+/** MSK's placement (the private subnets, its security group and the data key) and the runbook's Kafka settings. */
+export interface AwsKafkaArgs extends AwsDataServiceArgs {
+    /** The runbook's `data.kafka`: version, brokers, replication guarantees, topics, consumer groups. */
+    readonly kafka: NonNullable<Runbook["data"]["kafka"]>;
+    /** How many availability zones the VPC spans (the runbook's `aws.availabilityZones`); the brokers spread evenly over as many as divide them. */
+    readonly zoneCount: number;
+    /** The runbook's maintenance window as MSK's neighbours write it (`wed:03:00-wed:05:00`), recorded for operators: MSK patches in its own windows. */
+    readonly maintenanceWindow: string;
+}
 
 /**
  * Amazon MSK: the runbook's brokers spread evenly over the AZs, the replication guarantees in an
@@ -30,15 +37,13 @@ export class AwsKafka extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsKafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Kafka", name, {}, opts);
-        const rb = args.runbook;
-        const kafka = rb.data.kafka;
-        if (!kafka) throw new Error(`${rb.app}: AwsKafka needs data.kafka`);
+        const kafka = args.kafka;
         const version = mskKafkaVersion(kafka);
-        const subnetCount = mskSubnetCount(kafka, rb.aws.availabilityZones);
+        const subnetCount = mskSubnetCount(kafka, args.zoneCount);
 
         this.configuration = new aws.msk.Configuration(
             `${name}-config`,
-            { name: args.names.kafka, kafkaVersions: [version], description: `${rb.app} runbook replication guarantees`, serverProperties: mskServerProperties(kafka) },
+            { name: args.names.kafka, kafkaVersions: [version], description: `${args.app} runbook replication guarantees`, serverProperties: mskServerProperties(kafka) },
             child(this, args),
         );
         const brokerLogs = logGroup(this, args, `${name}-broker-logs`, args.names.logGroup("kafka/brokers"), args.kmsKeyArn);
@@ -88,6 +93,6 @@ export class AwsKafka extends pulumi.ComponentResource {
             // MSK reads each secret's value when it is associated.
             child(this, args, { dependsOn: versions }),
         );
-        this.registerOutputs({ bootstrapBrokers: this.bootstrapBrokers, maintenanceWindow: formatWeekly(maintenanceWindow(rb)) });
+        this.registerOutputs({ bootstrapBrokers: this.bootstrapBrokers, maintenanceWindow: args.maintenanceWindow });
     }
 }

@@ -1,16 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubject } from "../../../capabilities/aws/alarms";
-import { ampDefinition, HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type TopicPart } from "../../../capabilities/aws/alertmanager";
+import type { AlarmSpec, AlarmSubject } from "../../../capabilities/aws/alarms";
+import { HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type SeverityTopics, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
-import { ALARM_ACTIONS_PERMISSIONS, ALARM_ACTIONS_TARGET, alarmMute } from "../../../capabilities/aws/maintenance-mute";
-import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, reachabilityPages, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
-import type { PublicEndpoint } from "../../../capabilities/reachability";
-import { rulesFor } from "../../../capabilities/alerting";
-import { severitiesReaching } from "../../../capabilities/alerting/routing";
-import { ALERT_SEVERITIES, type AlertSeverity } from "../../../runbooks";
+import { ALARM_ACTIONS_PERMISSIONS, ALARM_ACTIONS_TARGET, type AlarmMute } from "../../../capabilities/aws/maintenance-mute";
+import { CHECKER_REGIONS, FAILURE_THRESHOLD, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
+import type { RuleFile } from "../../../capabilities/alerting/rules";
+import { ALERT_SEVERITIES, type AlertSeverity, type Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
 import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
 
@@ -55,12 +53,22 @@ export interface AwsMonitoringArgs extends AwsScope {
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Pager and chat credentials (Pulumi secrets). */
     readonly receivers: TargetArgs["receivers"];
-    /** What exists to alarm on. */
-    readonly inventory: AlarmInventory;
     /** Metric dimension values of the resources alarmed on. */
     readonly dimensions: AlarmDimensions;
-    /** The hosts the stack publishes (capabilities/reachability.ts): each gets a Route 53 health check that pages when it fails. */
-    readonly publicEndpoints: readonly PublicEndpoint[];
+    /** The severities each of the runbook's channels receives (`severitiesReaching`; `email` none where the runbook has no email). */
+    readonly severities: { readonly pager: readonly AlertSeverity[]; readonly email: readonly AlertSeverity[]; readonly chat: readonly AlertSeverity[] };
+    /** The runbook's `incident.channels`: the email address subscribed to its severities, the chat channel the forwarder names. */
+    readonly channels: Runbook["incident"]["channels"];
+    /** The alerting contract's rule groups for the runbook on target `aws` (`rulesFor`), which AMP evaluates. */
+    readonly rules: RuleFile;
+    /** AMP's alert manager definition for the topics' ARNs (`ampDefinition` of the runbook, region and the alerts the reachability alarms page for). */
+    readonly alertManagerDefinition: (topics: SeverityTopics) => string;
+    /** The CloudWatch alarms over what exists to alarm on (`cloudWatchAlarms` of the runbook and the stack's alarm inventory). */
+    readonly alarms: readonly AlarmSpec[];
+    /** The runbook's maintenance-window silence of the alarms that notify by themselves (`alarmMute`); none: nothing is silenced. */
+    readonly mute?: AlarmMute;
+    /** A Route 53 health check per host the stack publishes (`reachabilityChecks`): each pages when it fails. */
+    readonly reachability: readonly ReachabilityCheck[];
 }
 
 /** Resolves an alarm subject to its metric dimensions; throws if the subject names nothing that exists. */
@@ -121,7 +129,6 @@ export class AwsMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: AwsMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Monitoring", name, {}, opts);
         const { receivers } = args;
-        const rb = args.runbook;
 
         const topic = (part: TopicPart) => new aws.sns.Topic(`${name}-${part}`, { name: topicName(args.names.prefix, part), kmsMasterKeyId: args.kmsKeyArn }, child(this, args));
         this.topics = { critical: topic("critical"), warning: topic("warning"), info: topic("info"), heartbeat: topic("heartbeat") };
@@ -156,12 +163,12 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 secretPart: "routing-key",
                 secret: receivers.pagerdutyRoutingKey,
                 source: PAGER_FORWARDER_SOURCE,
-                environment: (secretArn) => ({ ROUTING_KEY_SECRET_ARN: secretArn, APP: rb.app, EVENTS_URL: PAGERDUTY_EVENTS_URL }),
-                topics: severitiesReaching(rb, "pager"),
+                environment: (secretArn) => ({ ROUTING_KEY_SECRET_ARN: secretArn, APP: args.app, EVENTS_URL: PAGERDUTY_EVENTS_URL }),
+                topics: args.severities.pager,
             });
         }
-        const email = rb.incident.channels.email;
-        const emailed = email ? severitiesReaching(rb, "email") : [];
+        const email = args.channels.email;
+        const emailed = args.severities.email;
         for (const severity of emailed) {
             new aws.sns.TopicSubscription(`${name}-${severity}-email`, { topic: this.topics[severity].arn, protocol: "email", endpoint: email! }, child(this, args));
         }
@@ -172,8 +179,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 secretPart: "webhook",
                 secret: receivers.slackWebhookUrl,
                 source: CHAT_FORWARDER_SOURCE,
-                environment: (secretArn) => ({ WEBHOOK_SECRET_ARN: secretArn, APP: rb.app, CHANNEL: rb.incident.channels.chat }),
-                topics: severitiesReaching(rb, "chat"),
+                environment: (secretArn) => ({ WEBHOOK_SECRET_ARN: secretArn, APP: args.app, CHANNEL: args.channels.chat }),
+                topics: args.severities.chat,
             });
         }
 
@@ -203,13 +210,13 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 );
             this.forwarderFailures[part] = {
                 queue,
-                errors: alarm("errors", `The ${part} forwarder of ${rb.app} failed to deliver a notification (Lambda retries twice, then keeps it in its dead-letter queue).`, {
+                errors: alarm("errors", `The ${part} forwarder of ${args.app} failed to deliver a notification (Lambda retries twice, then keeps it in its dead-letter queue).`, {
                     namespace: "AWS/Lambda",
                     metricName: "Errors",
                     dimensions: { FunctionName: fn.name },
                     period: 60,
                 }),
-                dropped: alarm("dropped", `Notifications of ${rb.app} the ${part} forwarder could not deliver wait in its dead-letter queue: read them there, fix the receiver, then replay or purge.`, {
+                dropped: alarm("dropped", `Notifications of ${args.app} the ${part} forwarder could not deliver wait in its dead-letter queue: read them there, fix the receiver, then replay or purge.`, {
                     namespace: "AWS/SQS",
                     metricName: "ApproximateNumberOfMessagesVisible",
                     dimensions: { QueueName: queue.name },
@@ -226,18 +233,16 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         );
         this.ruleGroups = new aws.amp.RuleGroupNamespace(
             `${name}-rules`,
-            { workspaceId: this.workspace.id, name: `${rb.app}-${args.env}`, data: YAML.stringify(rulesFor(rb, args.env, "aws"), { lineWidth: 0 }) },
+            { workspaceId: this.workspace.id, name: `${args.app}-${args.env}`, data: YAML.stringify(args.rules, { lineWidth: 0 }) },
             child(this, args),
         );
-        // Decided now, not inside the apply: a runbook it cannot serve is refused before anything is registered.
-        const pagedByAlarm = reachabilityPages(rb, args.publicEndpoints);
         this.alertManager = new aws.amp.AlertManagerDefinition(
             `${name}-alertmanager`,
             {
                 workspaceId: this.workspace.id,
                 definition: pulumi
                     .all([this.topics.critical.arn, this.topics.warning.arn, this.topics.info.arn, this.topics.heartbeat.arn])
-                    .apply(([critical, warning, info, heartbeat]) => ampDefinition(rb, args.region, { critical, warning, info, heartbeat }, pagedByAlarm)),
+                    .apply(([critical, warning, info, heartbeat]) => args.alertManagerDefinition({ critical, warning, info, heartbeat })),
             },
             child(this, args),
         );
@@ -246,7 +251,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
             `${name}-heartbeat`,
             {
                 name: `${args.names.prefix}-alerting-heartbeat`,
-                alarmDescription: `The Watchdog heartbeat from Amazon Managed Prometheus stopped: no alert of ${rb.app} can arrive. Check the AMP workspace, its rules and alert manager.`,
+                alarmDescription: `The Watchdog heartbeat from Amazon Managed Prometheus stopped: no alert of ${args.app} can arrive. Check the AMP workspace, its rules and alert manager.`,
                 namespace: "AWS/SNS",
                 metricName: "NumberOfMessagesPublished",
                 dimensions: { TopicName: this.topics.heartbeat.name },
@@ -264,7 +269,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
             child(this, args),
         );
 
-        this.specs = cloudWatchAlarms(rb, args.inventory);
+        this.specs = [...args.alarms];
         this.alarms = {};
         for (const spec of this.specs) {
             const dims = subjectDimensions(spec.subject, args.dimensions);
@@ -307,7 +312,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
      * weekly schedules switch exactly those alarms' actions off and on (capabilities/aws/maintenance-mute.ts).
      */
     private muteInMaintenance(name: string, args: AwsMonitoringArgs): void {
-        const mute = alarmMute(args.runbook, this.specs);
+        const mute = args.mute;
         if (!mute) return;
         const alarms = mute.alarmKeys.map((k) => this.alarms[k]);
         const role = serviceRole(this, args, `${name}-maintenance-role`, "scheduler.amazonaws.com", [], "Switches the silenced alerts' alarm actions off and on in the runbook's maintenance window");
@@ -333,7 +338,7 @@ export class AwsMonitoring extends pulumi.ComponentResource {
      * topic. HealthCheckStatus exists only in us-east-1, so the alarm and its topic must be there.
      */
     private reachabilityChecks(name: string, args: AwsMonitoringArgs): void {
-        const checks = reachabilityChecks(args.runbook, args.publicEndpoints);
+        const checks = args.reachability;
         const problem = reachabilityRegionProblem(args.stack, args.region, checks);
         if (problem) throw new Error(problem);
         for (const check of checks) {

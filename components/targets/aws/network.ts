@@ -8,6 +8,8 @@ export interface AwsNetworkArgs extends AwsScope {
     readonly logKeyArn: pulumi.Input<string>;
     /** The VPC range. Defaults to 10.0.0.0/16. */
     readonly cidrBlock?: string;
+    /** How many availability zones the VPC spans: the runbook's `aws.availabilityZones`. */
+    readonly zoneCount: number;
 }
 
 /**
@@ -25,9 +27,8 @@ export class AwsNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Network", name, {}, opts);
-        const rb = args.runbook;
         const cidr = args.cidrBlock ?? VPC_CIDR;
-        const count = rb.aws.availabilityZones;
+        const count = args.zoneCount;
         const layout = subnetLayout(cidr, count);
 
         const zones = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, { parent: this, provider: args.provider });

@@ -25,12 +25,15 @@ export interface OneOffTask {
 export interface AwsOneOffTasksArgs extends AwsScope {
     /** The ECS cluster the tasks run in. */
     readonly cluster: aws.ecs.Cluster;
+    /** Private subnets the tasks run in (no public IPs). */
     readonly privateSubnetIds: pulumi.Input<string>[];
     /** The app tasks' security group, which the data services admit. */
     readonly securityGroupId: pulumi.Input<string>;
+    /** The data key: it encrypts the runner's log group. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** The topic the runner's Errors alarm notifies. */
     readonly alarmTopicArn: pulumi.Input<string>;
+    /** The tasks to run on deploy, in order: the data services' (AwsDataOutputs.oneOffTasks) and the Kafka topics task. */
     readonly tasks: readonly OneOffTask[];
 }
 
@@ -96,7 +99,7 @@ export class AwsOneOffTasks extends pulumi.ComponentResource {
             `${name}-errors`,
             {
                 name: `${args.names.prefix}-one-off-tasks-errors`,
-                alarmDescription: `A one-off task of ${args.runbook.app} (PostgreSQL roles, DocumentDB users, Kafka topics) failed: the update that ran it failed too; read the function's and the task's logs.`,
+                alarmDescription: `A one-off task of ${args.app} (PostgreSQL roles, DocumentDB users, Kafka topics) failed: the update that ran it failed too; read the function's and the task's logs.`,
                 namespace: "AWS/Lambda",
                 metricName: "Errors",
                 dimensions: { FunctionName: this.runner.name },

@@ -2,8 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { backupTag } from "../../../capabilities/aws/backups";
-import { CA_VOLUME, connectionUrl, postgresRolesContainers } from "../../../capabilities/aws/containers";
-import { dataImage } from "../../../capabilities/docker/versions";
+import { CA_VOLUME, connectionUrl, type ContainerDefinition, type PostgresRolesTaskArgs } from "../../../capabilities/aws/containers";
 import { postgresRoles } from "../../../capabilities/postgres-roles";
 import {
     ENHANCED_MONITORING_SECONDS,
@@ -15,15 +14,21 @@ import {
     rdsSize,
     type RdsSize,
 } from "../../../capabilities/aws/rds";
-import { automatedBackupWindow, formatWeekly, maintenanceWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
+import type { Backup, Runbook } from "../../../runbooks";
+import { child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
 /** The roles task runs one psql: Fargate's smallest size. */
 const ROLES_TASK_SIZE = { cpu: 256, memory: 512 };
 
-/** RDS's placement, master password (`PlatformSecrets.postgres`) and the AWS Backup schedules to keep clear of, plus the AZs. */
+/** RDS's placement, master password (`PlatformSecrets.postgres`) and windows, plus the AZs and the runbook's PostgreSQL settings. */
 export interface AwsPostgresArgs extends AwsDatabaseArgs {
+    /** The runbook's `data.postgres`: version, size, database, user, read replicas, tuning. */
+    readonly postgres: NonNullable<Runbook["data"]["postgres"]>;
+    /** The runbook's postgres backup: its retention is the point-in-time window (capped at RDS's 35 days). */
+    readonly backup: Backup;
+    /** The roles task's containers for the resolved log group, host and secrets (`postgresRolesContainers`, with the runbook's PostgreSQL image). */
+    readonly rolesContainers: (task: Omit<PostgresRolesTaskArgs, "image">) => ContainerDefinition[];
     /** The VPC's AZs; read replicas go to the zones after the primary's. */
     readonly availabilityZones: pulumi.Input<string>[];
     /** The app's role's generated password (`PlatformSecrets.postgresApp`). */
@@ -58,15 +63,14 @@ export class AwsPostgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Postgres", name, {}, opts);
-        const rb = args.runbook;
-        const { settings: pg, backup } = backedUpStore(args, "postgres", "AwsPostgres");
+        const { postgres: pg, backup } = args;
         this.size = rdsSize(pg);
         const retention = rdsBackupRetention(backup.retentionDays);
 
         const subnets = (this.subnetGroup = privateSubnetGroup(aws.rds.SubnetGroup, this, args, `${name}-subnets`, "PostgreSQL"));
         this.parameterGroup = new aws.rds.ParameterGroup(
             `${name}-params`,
-            { family: rdsParameterFamily(pg), description: `${rb.app} runbook tuning: pg_stat_statements, slow-query log over ${pg.slowQueryMs} ms`, parameters: rdsParameters(pg, this.size) },
+            { family: rdsParameterFamily(pg), description: `${args.app} runbook tuning: pg_stat_statements, slow-query log over ${pg.slowQueryMs} ms`, parameters: rdsParameters(pg, this.size) },
             child(this, args),
         );
         const monitoringRole = serviceRole(this, args, `${name}-monitoring`, "monitoring.rds.amazonaws.com", ["service-role/AmazonRDSEnhancedMonitoringRole"], "RDS Enhanced Monitoring");
@@ -94,7 +98,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
             monitoringInterval: ENHANCED_MONITORING_SECONDS,
             monitoringRoleArn: monitoringRole.arn,
             enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
-            maintenanceWindow: formatWeekly(maintenanceWindow(rb)),
+            maintenanceWindow: args.maintenanceWindow,
             caCertIdentifier: "rds-ca-rsa2048-g1",
         };
         this.primary = new aws.rds.Instance(
@@ -115,7 +119,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
                 username: pg.user,
                 password: args.password.result,
                 backupRetentionPeriod: retention.days,
-                backupWindow: automatedBackupWindow(rb, args.awsBackupStarts),
+                backupWindow: args.automatedBackupWindow,
                 deleteAutomatedBackups: false,
                 skipFinalSnapshot: false,
                 finalSnapshotIdentifier: `${args.names.postgres}-final`,
@@ -148,7 +152,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
             dbname: pg.database,
             url: connectionUrl.postgres(pg.user, password, host, DATA_PORTS.postgres, pg.database),
         }));
-        const roles = postgresRoles(rb.app, pg);
+        const roles = postgresRoles(args.app, pg);
         const roleSecret = (part: string, what: string, user: string, password: random.RandomPassword) =>
             credentialsSecret(this, args, `${name}-${part}-credentials`, `PostgreSQL ${what} role (generated)`, password.result, this.primary.address, (password, host) => ({
                 username: user,
@@ -169,7 +173,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
             executionRole: taskExecutionRole(this, args, `${name}-roles-execution`, "Pulls psql, writes its logs, reads the master and the roles' secrets", secrets, args.kmsKeyArn),
             taskRole: serviceRole(this, args, `${name}-roles-task`, "ecs-tasks.amazonaws.com", [], "The PostgreSQL roles task: no AWS access"),
             containerDefinitions: pulumi.all([rolesLogs.name, this.primary.address, ...secrets]).apply(([group, host, admin, app, monitor]) =>
-                JSON.stringify(postgresRolesContainers(rb, { image: dataImage(rb, "postgres"), logGroup: group, region: args.region, host, port: DATA_PORTS.postgres, admin, app, monitor })),
+                JSON.stringify(args.rolesContainers({ logGroup: group, region: args.region, host, port: DATA_PORTS.postgres, admin, app, monitor })),
             ),
             volumes: [{ name: CA_VOLUME }],
         });

@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
-import { amazonMqDeploymentMode, amazonMqEngineVersion, amazonMqInstanceType, amazonMqMaintenanceStart, amazonMqSubnets } from "../../../capabilities/aws/amazonmq";
-import { RABBITMQ_PORTS, amqpUrl, queueConsumers, rabbitmqAppUser, requireRabbitMq } from "../../../capabilities/rabbitmq";
-import { rabbitmqTopologyContainers } from "../../../capabilities/aws/rabbitmq";
+import { amazonMqInstanceType, amazonMqSubnets, type amazonMqMaintenanceStart, type AmazonMqDeploymentMode } from "../../../capabilities/aws/amazonmq";
+import { RABBITMQ_PORTS, amqpUrl, rabbitmqAppUser, type RabbitMq } from "../../../capabilities/rabbitmq";
+import type { RabbitMqTopologyTaskArgs } from "../../../capabilities/aws/rabbitmq";
+import type { ContainerDefinition } from "../../../capabilities/aws/containers";
 import { credentialsSecret, fargateTask, logGroup, serviceRole, stateful, taskExecutionRole, type AwsDataServiceArgs } from "./scope";
 
 const TOPOLOGY_TASK_SIZE = { cpu: 256, memory: 512 };
@@ -11,6 +12,16 @@ const TOPOLOGY_TASK_SIZE = { cpu: 256, memory: 512 };
 export interface AwsRabbitMqArgs extends AwsDataServiceArgs {
     /** The generated password of the broker's user (`PlatformSecrets` `rabbitmq`). */
     readonly password: random.RandomPassword;
+    /** The runbook's `data.rabbitmq`: version, nodes, vhost, queues (every queue with its consumer). */
+    readonly rabbitmq: RabbitMq;
+    /** One instance, or a three-node cluster where the runbook asks for more than one node (`amazonMqDeploymentMode`). */
+    readonly deploymentMode: AmazonMqDeploymentMode;
+    /** The Amazon MQ engine version of the runbook's RabbitMQ version (`amazonMqEngineVersion`). */
+    readonly engineVersion: string;
+    /** Where the runbook's maintenance window starts, as Amazon MQ takes it (`amazonMqMaintenanceStart`). */
+    readonly maintenanceStart: ReturnType<typeof amazonMqMaintenanceStart>;
+    /** The topology task's containers for the resolved log group, management URL and credentials (`rabbitmqTopologyContainers`). */
+    readonly topologyContainers: (task: RabbitMqTopologyTaskArgs) => ContainerDefinition[];
 }
 
 /**
@@ -31,16 +42,14 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsRabbitMqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:RabbitMq", name, {}, opts);
-        const rb = args.runbook;
-        const mq = requireRabbitMq(rb);
-        queueConsumers(rb);
-        const mode = amazonMqDeploymentMode(rb);
+        const mq = args.rabbitmq;
+        const mode = args.deploymentMode;
         this.broker = new aws.mq.Broker(
             `${name}-broker`,
             {
                 brokerName: args.names.rabbitmq,
                 engineType: "RabbitMQ",
-                engineVersion: amazonMqEngineVersion(rb),
+                engineVersion: args.engineVersion,
                 autoMinorVersionUpgrade: true,
                 deploymentMode: mode,
                 hostInstanceType: amazonMqInstanceType(mode, args.env),
@@ -49,8 +58,8 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
                 securityGroups: [args.securityGroupId],
                 encryptionOptions: { useAwsOwnedKey: true },
                 logs: { general: true },
-                maintenanceWindowStartTime: amazonMqMaintenanceStart(rb),
-                users: [{ username: rabbitmqAppUser(rb.app), password: pulumi.secret(args.password.result) }],
+                maintenanceWindowStartTime: args.maintenanceStart,
+                users: [{ username: rabbitmqAppUser(args.app), password: pulumi.secret(args.password.result) }],
                 applyImmediately: false,
             },
             stateful(this, args),
@@ -58,19 +67,19 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
         // Every instance of a cluster answers on the broker's one AMQPS endpoint; its host is what clients dial.
         this.host = this.broker.instances.apply((instances) => {
             const endpoint = instances?.[0]?.endpoints?.[0];
-            if (!endpoint) throw new Error(`${rb.app}: Amazon MQ reported no AMQPS endpoint for broker ${args.names.rabbitmq}`);
+            if (!endpoint) throw new Error(`${args.app}: Amazon MQ reported no AMQPS endpoint for broker ${args.names.rabbitmq}`);
             return new URL(endpoint).hostname;
         });
         this.credentials = credentialsSecret(this, args, `${name}-credentials`, `RabbitMQ credentials (${mq.vhost})`, args.password.result, this.host, (password, host) => ({
-            username: rabbitmqAppUser(rb.app),
+            username: rabbitmqAppUser(args.app),
             password,
-            url: amqpUrl({ scheme: "amqps", host, port: RABBITMQ_PORTS.amqps }, rabbitmqAppUser(rb.app), password, mq.vhost),
+            url: amqpUrl({ scheme: "amqps", host, port: RABBITMQ_PORTS.amqps }, rabbitmqAppUser(args.app), password, mq.vhost),
         }));
         // Amazon MQ creates no vhost but `/`: the runbook's, its permissions and queues come from this task, run once
         // after the first update (docs/aws.md), like the PostgreSQL roles task; the management API answers on the console URL.
         const managementUrl = this.broker.instances.apply((instances) => {
             const url = instances?.[0]?.consoleUrl;
-            if (!url) throw new Error(`${rb.app}: Amazon MQ reported no console URL for broker ${args.names.rabbitmq}`);
+            if (!url) throw new Error(`${args.app}: Amazon MQ reported no console URL for broker ${args.names.rabbitmq}`);
             return url;
         });
         const topologyLogs = logGroup(this, args, `${name}-topology-logs`, args.names.logGroup("ecs/rabbitmq-topology"), args.kmsKeyArn);
@@ -80,7 +89,7 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
             executionRole: taskExecutionRole(this, args, `${name}-topology-execution`, "Pulls curl, writes its logs, reads the broker user's secret", [this.credentials.arn], args.kmsKeyArn),
             taskRole: serviceRole(this, args, `${name}-topology-task`, "ecs-tasks.amazonaws.com", [], "The RabbitMQ topology task: no AWS access"),
             containerDefinitions: pulumi.all([topologyLogs.name, managementUrl, this.credentials.arn]).apply(([group, url, credentials]) =>
-                JSON.stringify(rabbitmqTopologyContainers(rb, { logGroup: group, region: args.region, managementUrl: url, credentials })),
+                JSON.stringify(args.topologyContainers({ logGroup: group, region: args.region, managementUrl: url, credentials })),
             ),
         });
         this.registerOutputs({ topologyTask: this.topologyTask.arn });

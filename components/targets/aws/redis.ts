@@ -11,14 +11,25 @@ import {
     elastiCacheFamily,
     type CacheTopology,
 } from "../../../capabilities/aws/elasticache";
-import { formatWeekly, maintenanceWindow, snapshotWindow } from "../../../capabilities/aws/windows";
-import { backedUpStore, child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDataServiceArgs } from "./scope";
+import type { Backup, Runbook } from "../../../runbooks";
+import { child, credentialsSecret, logGroup, privateSubnetGroup, stateful, type AwsDataServiceArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
-import { elastiCacheAppendOnly } from "../../../capabilities/aws/redis-durability";
 
 export interface AwsRedisArgs extends AwsDataServiceArgs {
     /** The generated AUTH token (`PlatformSecrets.redis`). */
     readonly authToken: random.RandomPassword;
+    /** The runbook's `data.redis`: version, mode, size, eviction policy. */
+    readonly redis: NonNullable<Runbook["data"]["redis"]>;
+    /** The runbook's redis backup: snapshots are kept its retention (at most ElastiCache's 35 days). */
+    readonly backup: Backup;
+    /** The backup's index in the runbook's `backups`, for the messages that name it. */
+    readonly backupIndex: number;
+    /** How many availability zones the group spreads over: the runbook's `aws.availabilityZones`. */
+    readonly zoneCount: number;
+    /** The daily snapshot window (`snapshotWindow`: when the runbook's Redis backup runs, clear of the maintenance window). */
+    readonly snapshotWindow: string;
+    /** The runbook's maintenance window as ElastiCache writes it (`wed:03:00-wed:05:00`). */
+    readonly maintenanceWindow: string;
 }
 
 /**
@@ -37,22 +48,20 @@ export class AwsRedis extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsRedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Redis", name, {}, opts);
-        const rb = args.runbook;
-        const { settings: redis, backup } = backedUpStore(args, "redis", "AwsRedis");
-        // The runbook's append-only requirement: met by the replicas and snapshots below, or refused here.
-        elastiCacheAppendOnly(rb, args.stack);
-        const index = rb.backups.indexOf(backup);
+        const { redis, backup } = args;
+        // The runbook's append-only requirement is met by the replicas and snapshots below (checked in args.ts).
+        const index = args.backupIndex;
         if (backup.retentionDays > ELASTICACHE_MAX_SNAPSHOT_DAYS) {
-            throw new Error(`${rb.app}: backups[${index}].retentionDays = ${backup.retentionDays}: ElastiCache keeps snapshots at most ${ELASTICACHE_MAX_SNAPSHOT_DAYS} days`);
+            throw new Error(`${args.app}: backups[${index}].retentionDays = ${backup.retentionDays}: ElastiCache keeps snapshots at most ${ELASTICACHE_MAX_SNAPSHOT_DAYS} days`);
         }
         const engineVersion = elastiCacheEngineVersion(redis);
         const { nodeType } = cacheNodeType(redis);
-        this.topology = cacheTopology(redis, rb.aws.availabilityZones);
+        this.topology = cacheTopology(redis, args.zoneCount);
 
         const subnets = privateSubnetGroup(aws.elasticache.SubnetGroup, this, args, `${name}-subnets`, "Redis");
         this.parameterGroup = new aws.elasticache.ParameterGroup(
             `${name}-params`,
-            { family: elastiCacheFamily(engineVersion), description: `${rb.app} runbook: maxmemory-policy ${redis.maxmemoryPolicy}`, parameters: cacheParameters(redis) },
+            { family: elastiCacheFamily(engineVersion), description: `${args.app} runbook: maxmemory-policy ${redis.maxmemoryPolicy}`, parameters: cacheParameters(redis) },
             child(this, args),
         );
         const slowLog = logGroup(this, args, `${name}-slow-log`, args.names.logGroup("redis/slow-log"), args.kmsKeyArn);
@@ -65,7 +74,7 @@ export class AwsRedis extends pulumi.ComponentResource {
             `${name}-group`,
             {
                 replicationGroupId: args.names.redis,
-                description: `${rb.app} ${args.env} Redis (${redis.mode})`,
+                description: `${args.app} ${args.env} Redis (${redis.mode})`,
                 engine: "redis",
                 engineVersion,
                 nodeType,
@@ -82,8 +91,8 @@ export class AwsRedis extends pulumi.ComponentResource {
                 authToken: args.authToken.result,
                 authTokenUpdateStrategy: "ROTATE",
                 snapshotRetentionLimit: backup.retentionDays,
-                snapshotWindow: snapshotWindow(rb, backup.cron, `backups[${index}].cron`),
-                maintenanceWindow: formatWeekly(maintenanceWindow(rb)),
+                snapshotWindow: args.snapshotWindow,
+                maintenanceWindow: args.maintenanceWindow,
                 finalSnapshotIdentifier: `${args.names.redis}-final`,
                 autoMinorVersionUpgrade: true,
                 applyImmediately: false,

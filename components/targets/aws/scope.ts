@@ -4,14 +4,14 @@ import type * as random from "@pulumi/random";
 import type { AwsNames } from "../../../capabilities/aws/names";
 import { cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
 import { trustPolicy } from "../../../capabilities/aws/trust";
-import { backupFor } from "../../../capabilities/schedules";
-import type { Env, Runbook } from "../../../runbooks";
+import type { Env } from "../../../runbooks";
 
 /**
- * What every AWS component is built from: the stack's name, environment and protection, the
- * runbook, the AWS names and the target's provider. It holds no other stack setting: a component
- * that needs one (images, hosts, the hosted zone) takes it in its own Args, and the platform
- * (index.ts) builds them from the stack in one place.
+ * What every AWS component is built from: the stack's name, environment and protection, the app's
+ * id, the log retention, the AWS names and the target's provider. It holds no other stack setting
+ * and not the runbook: a component that needs a runbook slice or a stack setting (its data
+ * settings, images, hosts, the hosted zone) takes it in its own Args, and the platform builds them
+ * from the runbook and the stack in one place (args.ts, called by index.ts and data-services.ts).
  */
 export interface AwsScope {
     /** The stack's name, for messages that must name it. */
@@ -20,14 +20,19 @@ export interface AwsScope {
     readonly env: Env;
     /** Protect stateful resources and keep keys and vaults if Pulumi lets go of them. The stack's `protect` (always on in production unless an exception says otherwise). */
     readonly protect: boolean;
-    /** The runbook with the stack's overrides applied; each component's doc says which parts it reads. */
-    readonly runbook: Runbook;
+    /** The app's id (the runbook's `app`), for descriptions and the messages that name the app. */
+    readonly app: string;
+    /** Days every log group and log bucket keeps its logs: the runbook's `logs.retentionDays`. */
+    readonly logRetentionDays: number;
+    /** The AWS names of the stack's resources (capabilities/aws/names.ts). */
     readonly names: AwsNames;
     /** The target's provider (region and default tags); every resource is created with it. */
     readonly provider: aws.Provider;
     /** `aws`, `aws-cn`, `aws-us-gov`: for the ARNs of AWS-managed policies. */
     readonly partition: pulumi.Output<string>;
+    /** The account the provider's credentials belong to. */
     readonly accountId: pulumi.Output<string>;
+    /** The target's region (the stack's `aws:region`). */
     readonly region: string;
     /** The bucket every other bucket writes its S3 server access logs to (AwsAccessLogs in storage.ts); none while that bucket itself is made. */
     readonly serverAccessLogs?: pulumi.Input<string>;
@@ -47,8 +52,10 @@ export interface AwsDataServiceArgs extends AwsScope {
 export interface AwsDatabaseArgs extends AwsDataServiceArgs {
     /** The generated master password (`PlatformSecrets.postgres`, `.mongodb`). */
     readonly password: random.RandomPassword;
-    /** AWS Backup jobs' schedules, so the service's automated-backup window stays clear of them. */
-    readonly awsBackupStarts: readonly { cron: string; startWindowMinutes: number }[];
+    /** The daily automated-backup window (`automatedBackupWindow`: after the runbook's maintenance window, clear of the AWS Backup jobs' start windows). */
+    readonly automatedBackupWindow: string;
+    /** The runbook's maintenance window as RDS and DocumentDB write it (`wed:03:00-wed:05:00`). */
+    readonly maintenanceWindow: string;
 }
 
 /** Options for a child resource: parented, with the target's provider, plus any extra options. */
@@ -65,7 +72,7 @@ export function stateful(parent: pulumi.Resource, scope: AwsScope, extra: pulumi
 export function logGroup(parent: pulumi.Resource, scope: AwsScope, logicalName: string, groupName: pulumi.Input<string>, kmsKeyId?: pulumi.Input<string>): aws.cloudwatch.LogGroup {
     return new aws.cloudwatch.LogGroup(
         logicalName,
-        { name: groupName, retentionInDays: cloudWatchRetentionDays(scope.runbook.logs.retentionDays), ...(kmsKeyId ? { kmsKeyId } : {}) },
+        { name: groupName, retentionInDays: cloudWatchRetentionDays(scope.logRetentionDays), ...(kmsKeyId ? { kmsKeyId } : {}) },
         child(parent, scope),
     );
 }
@@ -215,23 +222,6 @@ export function rolePolicy(parent: pulumi.Resource, scope: AwsScope, logicalName
 /** An inline policy document from statements whose resources may be outputs. */
 export function policyJson(statements: { Effect?: "Allow" | "Deny"; Action: string[]; Resource: pulumi.Input<string> | pulumi.Input<string>[] }[]): pulumi.Output<string> {
     return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements.map((s) => ({ Effect: s.Effect ?? "Allow", Action: s.Action, Resource: s.Resource })) });
-}
-
-/**
- * The runbook's settings for the data store a component builds, and that store's backup entry;
- * throws, naming the fix, when the runbook has either one missing.
- */
-export function backedUpStore<D extends "postgres" | "redis" | "mongodb">(
-    scope: AwsScope,
-    dataset: D,
-    component: string,
-): { settings: NonNullable<Runbook["data"][D]>; backup: Runbook["backups"][number] } {
-    const rb = scope.runbook;
-    const settings = rb.data[dataset];
-    if (!settings) throw new Error(`${rb.app}: ${component} needs data.${dataset}`);
-    const backup = backupFor(rb, dataset);
-    if (!backup) throw new Error(`${rb.app}: data.${dataset} is set but backups has no ${dataset} entry; allowed: add one (dataset: ${dataset})`);
-    return { settings: settings as NonNullable<Runbook["data"][D]>, backup };
 }
 
 /** A data service's subnet group (`kind`, e.g. `aws.rds.SubnetGroup`) over its private subnets. */

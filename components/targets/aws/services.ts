@@ -1,5 +1,4 @@
-import { queueDepthTracking } from "../../../capabilities/aws/amazonmq";
-import { scaledOnQueueDepth } from "../../../capabilities/rabbitmq";
+import type { queueDepthTracking } from "../../../capabilities/aws/amazonmq";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -7,20 +6,19 @@ import {
     appInitContainer,
     appTaskVolumes,
     awslogs,
-    bucketAccess,
-    appEnvironment,
     HEALTH_CHECK_GRACE_SECONDS,
-    needsCaBundle,
     secretKey,
     type ContainerDefinition,
     type CredentialArns,
     type DataEndpoints,
+    type KeyValue,
+    type SecretRef,
 } from "../../../capabilities/aws/containers";
-import { deploymentGuard } from "../../../capabilities/aws/deployments";
+import type { DeploymentGuard } from "../../../capabilities/aws/deployments";
 import { IMAGES } from "../../../capabilities/aws/collector";
 import { aclCommands, adminClientConfig, KAFKA_ADMIN_PASSWORD_ENV, kafkaUsers, topicCommands } from "../../../capabilities/aws/msk";
 import { fargateSize } from "../../../capabilities/sizing";
-import type { Service } from "../../../runbooks";
+import type { Runbook, Service } from "../../../runbooks";
 import { child, fargateTask, logGroup, policyJson, rolePolicy, serviceRole, taskExecutionRole, type AwsScope } from "./scope";
 import type { ServiceRouting } from "./ingress";
 import { scaleInRule } from "../../../runbooks/language/scale-in";
@@ -54,8 +52,22 @@ export interface AwsServicesArgs extends AwsScope {
     readonly rabbitmqBroker?: pulumi.Input<string>;
     /** Seconds the load balancer's failing health checks are ignored after a task starts. Defaults to `HEALTH_CHECK_GRACE_SECONDS`. */
     readonly healthCheckGraceSeconds?: number;
-    /** The host each public service is served on: names the critical alarms a blue/green deployment rolls back on. */
-    readonly hosts: Readonly<Record<string, string>>;
+    /** The runbook's services, in runbook order: one ECS service each (size, port, scaling, health check). */
+    readonly services: readonly Service[];
+    /** Read-write or read-only per bucket (`bucketAccess`: the backup copy is read-only). Defaults to read-write. */
+    readonly bucketAccess: Readonly<Record<string, "read-write" | "read-only">>;
+    /** Whether the app's tasks get the RDS CA bundle (`needsCaBundle`: the runbook has PostgreSQL or MongoDB). */
+    readonly caBundle: boolean;
+    /** The runbook's `data.kafka`, where it has Kafka: the topics task creates its topics and ACLs. */
+    readonly kafka?: NonNullable<Runbook["data"]["kafka"]>;
+    /** A service's environment and secret references for the resolved endpoints and credential ARNs (`appEnvironment` of the runbook, env and region). */
+    readonly environment: (svc: Service, endpoints: DataEndpoints, creds: CredentialArns) => { environment: KeyValue[]; secrets: SecretRef[] };
+    /** How a service's deployment is guarded (`deploymentGuard`: the circuit breaker, or the critical alarms on its host a blue/green deployment rolls back on). */
+    readonly deploymentGuard: (service: string, blueGreenRouting: boolean) => DeploymentGuard;
+    /** Whether a worker scales on its RabbitMQ queues' depth (`scaledOnQueueDepth`). */
+    readonly scaledOnQueueDepth: (svc: Service) => boolean;
+    /** The queue-depth target tracking of such a worker (`queueDepthTracking` of the runbook's queues). */
+    readonly queueDepthTracking: (svc: Service, broker: string, cluster: string, ecsService: string) => ReturnType<typeof queueDepthTracking>;
 }
 
 /** Scale out within a minute; scale-in follows the runbook's rule (scaleInTracking, runbooks/language/scale-in.ts). */
@@ -100,9 +112,8 @@ export class AwsServices extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Services", name, {}, opts);
-        const rb = args.runbook;
         const grace = args.healthCheckGraceSeconds ?? HEALTH_CHECK_GRACE_SECONDS;
-        for (const svc of rb.services) {
+        for (const svc of args.services) {
             if (!args.images[svc.name]) throw new Error(`${args.stack}: runbook-platform:images.${svc.name} is missing`);
         }
 
@@ -121,7 +132,7 @@ export class AwsServices extends pulumi.ComponentResource {
         const bucketArns = Object.values(args.buckets).map((b) => b.arn);
         if (bucketArns.length) {
             // The backup copy is read-only to the app (bucketAccess): it cannot delete what the backup keeps.
-            const access = bucketAccess(args.runbook);
+            const access = args.bucketAccess;
             const objects = (mode: "read-write" | "read-only") => Object.entries(args.buckets).filter(([runbookName]) => (access[runbookName] ?? "read-write") === mode).map(([, b]) => pulumi.interpolate`${b.arn}/*`);
             const writable = objects("read-write");
             rolePolicy(
@@ -142,7 +153,7 @@ export class AwsServices extends pulumi.ComponentResource {
             ? serviceRole(this, args, `${name}-blue-green`, "ecs.amazonaws.com", ["AmazonECSInfrastructureRolePolicyForLoadBalancers"], "Lets ECS shift listener weights in blue/green deployments")
             : undefined;
 
-        const caBundle = needsCaBundle(rb);
+        const caBundle = args.caBundle;
         const resolved = pulumi.output({
             endpoints: args.endpoints,
             postgres: args.credentials.postgres?.arn,
@@ -152,11 +163,11 @@ export class AwsServices extends pulumi.ComponentResource {
             rabbitmq: args.credentials.rabbitmq?.arn,
         }) as pulumi.Output<{ endpoints: DataEndpoints; postgres?: string; redis?: string; mongodb?: string; kafka?: string; rabbitmq?: string }>;
         this.services = {};
-        for (const svc of rb.services) {
+        for (const svc of args.services) {
             const group = logGroup(this, args, `${name}-${svc.name}-logs`, args.names.logGroup(`ecs/${svc.name}`), args.kmsKeyArn);
             const containers = pulumi.all([resolved, group.name]).apply(([{ endpoints, postgres, redis, mongodb, kafka, rabbitmq }, logGroupName]) => {
                 const creds: CredentialArns = { ...(postgres ? { postgres } : {}), ...(redis ? { redis } : {}), ...(mongodb ? { mongodb } : {}), ...(kafka ? { kafka } : {}), ...(rabbitmq ? { rabbitmq } : {}) };
-                const { environment, secrets } = appEnvironment(rb, args.env, args.region, svc, endpoints, creds);
+                const { environment, secrets } = args.environment(svc, endpoints, creds);
                 const defs: ContainerDefinition[] = [
                     appInitContainer(logGroupName, args.region, caBundle),
                     appContainer(svc, { image: args.images[svc.name], logGroup: logGroupName, region: args.region, environment, secrets, caBundle }),
@@ -182,7 +193,7 @@ export class AwsServices extends pulumi.ComponentResource {
                 child(this, args),
             );
             const routing = args.routing[svc.name];
-            const guard = deploymentGuard(rb, args.hosts, svc.name, !!routing?.alternate && infrastructureRole !== undefined);
+            const guard = args.deploymentGuard(svc.name, !!routing?.alternate && infrastructureRole !== undefined);
             const service = new aws.ecs.Service(
                 `${name}-${svc.name}`,
                 {
@@ -267,7 +278,7 @@ export class AwsServices extends pulumi.ComponentResource {
                 scaling,
                 cpuPolicy: policy("cpu", "ECSServiceAverageCPUUtilization", svc.scaling.cpuTargetPercent),
                 memoryPolicy: policy("memory", "ECSServiceAverageMemoryUtilization", svc.scaling.memoryTargetPercent),
-                ...(scaledOnQueueDepth(rb, svc) && args.rabbitmqBroker
+                ...(args.scaledOnQueueDepth(svc) && args.rabbitmqBroker
                     ? {
                           queuePolicy: new aws.appautoscaling.Policy(
                               `${name}-${svc.name}-queue-depth`,
@@ -277,7 +288,7 @@ export class AwsServices extends pulumi.ComponentResource {
                                   scalableDimension: scaling.scalableDimension,
                                   serviceNamespace: scaling.serviceNamespace,
                                   targetTrackingScalingPolicyConfiguration: pulumi.all([args.rabbitmqBroker, this.cluster.name, service.name]).apply(([broker, cluster, ecsService]) => {
-                                      const tracking = queueDepthTracking(rb, svc, broker, cluster, ecsService);
+                                      const tracking = args.queueDepthTracking(svc, broker, cluster, ecsService);
                                       return {
                                           targetValue: tracking.targetValue,
                                           customizedMetricSpecification: { metrics: tracking.metrics },
@@ -293,7 +304,7 @@ export class AwsServices extends pulumi.ComponentResource {
             };
         }
 
-        const kafka = rb.data.kafka;
+        const kafka = args.kafka;
         if (kafka && args.kafkaBootstrap) {
             const adminSecret = args.kafkaAdmin;
             if (!adminSecret) throw new Error(`${args.stack}: the Kafka topics task needs the admin's SCRAM secret (kafkaAdmin)`);
@@ -302,7 +313,7 @@ export class AwsServices extends pulumi.ComponentResource {
             const topicsExecution = taskExecutionRole(this, args, `${name}-kafka-topics-execution`, "Pulls Kafka's CLI, writes its logs, reads the Kafka admin's secret", [adminSecret.arn], args.kmsKeyArn);
             const group = logGroup(this, args, `${name}-kafka-topics-logs`, args.names.logGroup("ecs/kafka-topics"), args.kmsKeyArn);
             const clientConfig = "/tmp/client.properties";
-            const admin: Pick<Service, "resources"> = rb.services[0];
+            const admin: Pick<Service, "resources"> = args.services[0];
             const size = fargateSize(admin.resources);
             this.topicsTask = new aws.ecs.TaskDefinition(
                 `${name}-kafka-topics`,

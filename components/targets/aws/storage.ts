@@ -1,12 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backupTag, bucketDataset, noncurrentVersionDays } from "../../../capabilities/aws/backups";
-import { tierRules } from "../../../capabilities/aws/lifecycle-tiers";
+import { backupTag } from "../../../capabilities/aws/backups";
+import type { TierRule } from "../../../capabilities/aws/lifecycle-tiers";
+import type { BucketDataset } from "../../../capabilities/backups/plan";
+import type { Runbook } from "../../../runbooks";
 import { child, policyJson, privateBucket, rolePolicy, serviceRole, stateful, type AwsScope } from "./scope";
 
 export interface AwsStorageArgs extends AwsScope {
     /** The customer-managed key that encrypts them (AwsKeys.data, or .backup for vaults). */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /** The runbook's `data.objectStorage`: its buckets and the backup copy between two of them. */
+    readonly objectStorage: NonNullable<Runbook["data"]["objectStorage"]>;
+    /**
+     * Per bucket of `objectStorage.buckets`, what the runbook's backups make of it: the dataset it
+     * holds (`bucketDataset`; none: no `backup:` tag), the days old versions are kept
+     * (`noncurrentVersionDays`) and the storage tiers (`tierRules`; none where the runbook states none).
+     */
+    readonly bucketSettings: Readonly<Record<string, { readonly dataset?: BucketDataset; readonly noncurrentVersionDays: number; readonly tierRules: readonly TierRule[] }>>;
 }
 
 /** Days after which S3 discards the parts of an abandoned multipart upload. */
@@ -31,13 +41,11 @@ export class AwsStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Storage", name, {}, opts);
-        const rb = args.runbook;
-        const store = rb.data.objectStorage;
-        if (!store) throw new Error(`${rb.app}: AwsStorage needs data.objectStorage`);
+        const store = args.objectStorage;
         this.buckets = {};
         const versionings: aws.s3.BucketVersioning[] = [];
         for (const runbookName of store.buckets) {
-            const dataset = bucketDataset(rb, runbookName);
+            const { dataset, noncurrentVersionDays, tierRules } = args.bucketSettings[runbookName];
             const { bucket, versioning } = privateBucket(
                 this,
                 args,
@@ -57,11 +65,11 @@ export class AwsStorage extends pulumi.ComponentResource {
                             id: "keep-old-versions-for-the-backup-retention",
                             status: "Enabled",
                             filter: {},
-                            noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionDays(rb, runbookName) },
+                            noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionDays },
                             abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
                         },
                         // The runbook's storage tiers, where it states them.
-                        ...tierRules(rb, runbookName),
+                        ...tierRules,
                     ],
                 },
                 child(this, args),
@@ -72,7 +80,7 @@ export class AwsStorage extends pulumi.ComponentResource {
         if (sync) {
             const from = this.buckets[sync.from];
             const to = this.buckets[sync.to];
-            if (!from || !to) throw new Error(`${rb.app}: data.objectStorage.backupSync names ${!from ? sync.from : sync.to}, which is not in data.objectStorage.buckets`);
+            if (!from || !to) throw new Error(`${args.app}: data.objectStorage.backupSync names ${!from ? sync.from : sync.to}, which is not in data.objectStorage.buckets`);
             const role = serviceRole(this, args, `${name}-replication`, "s3.amazonaws.com", [], `Replicates ${sync.from} into ${sync.to}`);
             rolePolicy(
                 this,
@@ -137,7 +145,7 @@ export class AwsAccessLogs extends pulumi.ComponentResource {
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child(this, args));
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
-            { bucket: this.bucket.id, rules: [{ id: "log-retention", status: "Enabled", filter: {}, expiration: { days: args.runbook.logs.retentionDays } }] },
+            { bucket: this.bucket.id, rules: [{ id: "log-retention", status: "Enabled", filter: {}, expiration: { days: args.logRetentionDays } }] },
             child(this, args),
         );
         new aws.s3.BucketPolicy(
