@@ -6,7 +6,8 @@ import { alarmInventory } from "../../capabilities/aws/inventory";
 import { acceptedExceptionKey } from "../../policies/lib/context";
 import { UNKNOWN_STRING } from "../../policies/lib/inputs";
 import { runPolicies } from "../../policies/offline";
-import { policyNamed } from "./helpers";
+import { RDS_ALLOCATED_STORAGE_GIB } from "../../capabilities/aws/rds";
+import { compliantAndBroken, find, policyNamed, type Fake } from "./helpers";
 
 /**
  * aws-cloudwatch-alarm-metric-spec over the planned formula-pm production stack (ECS, target
@@ -159,4 +160,73 @@ test("an exception for the level's key turns the finding into the declared excep
     t.truthy(key);
     const o = await run(broken, [{ key: key!, reason: "reviewed: test" }]);
     t.false(o.violations.some((v) => /treatMissingData/.test(v.message)), "excepted with the finding's own key");
+});
+
+/** The compliance-policies pattern on a hand-built bunty production stack: an ECS, an RDS and an AWS Backup alarm and what they point at. */
+const BUNTY = "bunty-production";
+const GiB = 1024 ** 3;
+function buntyAlarms(): Fake[] {
+    const alarmOf = (name: string, deps: string[], props: Props): Fake => ({ type: ALARM, name: `bunty-monitoring-${name}`, dependsOn: deps, props: { name: `${BUNTY}-${name}`, ...props } });
+    const tags = (alert: string, severity: string, signal: string) => ({ "runbook:alert": alert, "runbook:severity": severity, "runbook:signal": signal, "runbook:notifies": "true" });
+    return [
+        { type: "aws:ecs/cluster:Cluster", name: "bunty-services-cluster", props: { name: BUNTY } },
+        { type: "aws:ecs/service:Service", name: "bunty-services-backend", props: { name: "backend" } },
+        { type: "aws:rds/instance:Instance", name: "bunty-postgres-primary", props: { identifier: `${BUNTY}-postgres` } },
+        { type: "aws:backup/vault:Vault", name: "bunty-backups-postgres-vault", props: { name: `${BUNTY}-postgres` } },
+        alarmOf("memory-usage-critical-ecs-backend", ["bunty-services-cluster", "bunty-services-backend"], {
+            namespace: "AWS/ECS",
+            metricName: "MemoryUtilization",
+            dimensions: { ClusterName: BUNTY, ServiceName: "backend" },
+            statistic: "Maximum",
+            period: 60,
+            evaluationPeriods: 5,
+            datapointsToAlarm: 5,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: 90,
+            treatMissingData: "notBreaching",
+            tags: tags("memory-usage", "critical", "memory_usage"),
+        }),
+        alarmOf("disk-usage-critical-rds-primary", ["bunty-postgres-primary"], {
+            metricQueries: [
+                { id: "e1", expression: `100 * (1 - m1 / ${RDS_ALLOCATED_STORAGE_GIB * GiB})`, label: "disk-usage", returnData: true },
+                { id: "m1", returnData: false, metric: { namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: { DBInstanceIdentifier: `${BUNTY}-postgres` }, period: 60, stat: "Minimum" } },
+            ],
+            evaluationPeriods: 5,
+            datapointsToAlarm: 5,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: 90,
+            treatMissingData: "notBreaching",
+            tags: tags("disk-usage", "critical", "disk_usage"),
+        }),
+        alarmOf("backup-overdue-warning-backup-postgres", ["bunty-backups-postgres-vault"], {
+            namespace: "AWS/Backup",
+            metricName: "NumberOfBackupJobsCompleted",
+            dimensions: { BackupVaultName: `${BUNTY}-postgres`, ResourceType: "RDS" },
+            statistic: "Sum",
+            period: 3600,
+            // Fewer hours than the runbook's window: tighter, and no concern of this policy's.
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            comparisonOperator: "LessThanThreshold",
+            threshold: 1,
+            treatMissingData: "breaching",
+            tags: tags("backup-overdue", "warning", "backup_age"),
+        }),
+    ];
+}
+
+test("aws-cloudwatch-alarm-metric-spec: compliant and one-field-broken fixtures", async (t) => {
+    const a = (rs: Fake[], part: string) => find(rs, `bunty-monitoring-${part}`).props;
+    await compliantAndBroken(t, "aws-cloudwatch-alarm-metric-spec", BUNTY, buntyAlarms, {
+        namespace: { edit: (rs) => (a(rs, "memory-usage-critical-ecs-backend").namespace = "ECS/ContainerInsights"), expect: /namespace is "ECS\/ContainerInsights", the platform's alarm has "AWS\/ECS"/ },
+        metricName: { edit: (rs) => (a(rs, "memory-usage-critical-ecs-backend").metricName = "MemoryReservation"), expect: /metricName is "MemoryReservation"/ },
+        "a dimension naming a service that does not exist": { edit: (rs) => (a(rs, "memory-usage-critical-ecs-backend").dimensions.ServiceName = "backend-old"), expect: /dimensions\.ServiceName is "backend-old", the platform's alarm has ECS service "backend"/ },
+        "the resource pointed at is not planned": { edit: (rs) => rs.splice(rs.indexOf(find(rs, "bunty-postgres-primary")), 1), expect: /DBInstanceIdentifier is "bunty-production-postgres", the platform's alarm has RDS instance "bunty-production-postgres", which the plan does not create/ },
+        statistic: { edit: (rs) => (a(rs, "memory-usage-critical-ecs-backend").statistic = "Average"), expect: /statistic is "Average", the platform's alarm has "Maximum"/ },
+        "metric math expression": { edit: (rs) => (a(rs, "disk-usage-critical-rds-primary").metricQueries[0].expression = "m1 * 0"), expect: /metricQueries\[e1\]\.expression is "m1 \* 0"/ },
+        "metric math returnData": { edit: (rs) => (a(rs, "disk-usage-critical-rds-primary").metricQueries[1].returnData = true), expect: /metricQueries\[m1\]\.returnData is true, the platform's alarm has false/ },
+        treatMissingData: { edit: (rs) => delete a(rs, "backup-overdue-warning-backup-postgres").treatMissingData, expect: /treatMissingData is "missing", the platform's alarm has "breaching"/ },
+        comparisonOperator: { edit: (rs) => (a(rs, "backup-overdue-warning-backup-postgres").comparisonOperator = "GreaterThanThreshold"), expect: /comparisonOperator is "GreaterThanThreshold", the platform's alarm has "LessThanThreshold"/ },
+        datapointsToAlarm: { edit: (rs) => (a(rs, "memory-usage-critical-ecs-backend").datapointsToAlarm = 6), expect: /datapointsToAlarm is 6, the platform's alarm has at most 5 and at most evaluationPeriods 5/ },
+    });
 });
