@@ -66,7 +66,8 @@ function publishedServices(rb: Runbook, resources: readonly Subject[], names: Re
 export function plannedAlarmExpectations(rb: Runbook, app: AppId, env: Env, resources: readonly Subject[]): { prefix: string; expected: ExpectedAlarm<Pointer>[] } {
     const names = awsNames(app, env);
     const inv = alarmInventory(rb, publishedServices(rb, resources, names));
-    const lbNames = [names.loadBalancer, ...ofType(resources, LOAD_BALANCER).map((r) => String(r.props.name)).filter((n) => n !== names.loadBalancer && /-lb\d+$/.test(n))];
+    // Services spread over several load balancers (capabilities/aws/load-balancer-shards.ts): any of the stack's, by the platform's shard names.
+    const lbNames = Array.from({ length: Math.max(1, ofType(resources, LOAD_BALANCER).length) }, (_, k) => names.loadBalancerShard(k));
     const tgKey = (tg: { service: string; color?: string }) => (tg.color ? `${tg.service}-${tg.color}` : tg.service);
     const dims: AlarmDimensionValues<Pointer> = {
         ecsCluster: named(resources, ECS_CLUSTER, "name", names.cluster, "ECS cluster"),
