@@ -98,6 +98,7 @@ import { awsLbListenerTls } from "./aws/lb-listener-tls";
 import { awsWafv2WebAclEnforced } from "./aws/wafv2-webacl-enforced";
 import { awsEcsServiceDeploymentRollback } from "./aws/ecs-service-deployment-rollback";
 import { k8sNetworkPolicyNoOpenIngress } from "./kubernetes/networkpolicy-no-open-ingress";
+import { awsCloudwatchAlarmMetricSpec } from "./aws/cloudwatch-alarm-metric-spec";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -215,6 +216,8 @@ export const RULES: readonly Rule[] = [
     awsWafv2WebAclEnforced,
     awsEcsServiceDeploymentRollback,
     k8sNetworkPolicyNoOpenIngress,
+    // alarms that cannot fire: the metric side of every CloudWatch alarm (issue 13)
+    awsCloudwatchAlarmMetricSpec,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

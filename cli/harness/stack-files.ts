@@ -19,6 +19,22 @@ export interface StackConfig {
 }
 
 /**
+ * The stack file's YAML as data, numbers JSON cannot carry (`.inf`, `-.inf`, `.nan`) kept as the
+ * text the file spells them with: the program receives config as JSON text, where they would
+ * become `null`, and a message about the value would then name `null` instead of what was written.
+ */
+function parseKeepingNumbers(text: string): unknown {
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length > 0) throw doc.errors[0];
+    YAML.visit(doc, {
+        Scalar(_key, node) {
+            if (typeof node.value === "number" && !Number.isFinite(node.value)) node.value = node.source ?? String(node.value);
+        },
+    });
+    return doc.toJS();
+}
+
+/**
  * Reads `stacks/Pulumi.<stack>.yaml`. `secure:` values are encrypted by the stack's secrets
  * provider and cannot be decrypted offline; they become `[secret]` placeholders, as do the
  * operator secrets a paged environment needs but a committed file never holds.
@@ -30,7 +46,7 @@ export function readStackConfig(stack: string, overrideText?: string): StackConf
     if (text === undefined) throw new Error(`stack ${stack}: no stack file ${path.relative(ROOT, file)}`);
     let doc: { config?: Record<string, unknown> };
     try {
-        doc = (YAML.parse(text) ?? {}) as typeof doc;
+        doc = (parseKeepingNumbers(text) ?? {}) as typeof doc;
     } catch (e) {
         // The yaml error says where, not in which file: `file:line:column: what`, as editors link it.
         const err = e as YAML.YAMLError;

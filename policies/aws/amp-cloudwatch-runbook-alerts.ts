@@ -1,5 +1,6 @@
 import { checkRunbookAlerts, cloudwatchEvidence, levelsConfig, prometheusEvidence } from "../lib/alerts";
 import { checkRuleExpressions, checkRuleGroups } from "../lib/expressions";
+import { checkPlatformRuleExpressions } from "../lib/platform-expressions";
 import { finding, label, stackRule, type Finding } from "../lib/policy";
 import { awsReceivedMetrics, metricsRead } from "../lib/scraped";
 import { absentTarget, ofTarget, ofType } from "../lib/targets";
@@ -22,7 +23,7 @@ export const awsAmpCloudwatchRunbookAlerts = stackRule({
         // such a rule used to turn a CloudWatch-only level's alarms into "views" that may be off).
         const ruleGroups = ofType(aws, "aws:amp/ruleGroupNamespace:RuleGroupNamespace");
         const all = prometheusEvidence(ctx.runbook, ruleGroups);
-        out.push(...checkRuleExpressions(ctx.runbook, all), ...checkRuleGroups(ruleGroups, all));
+        out.push(...checkRuleExpressions(ctx.runbook, all), ...checkRuleGroups(ruleGroups, all), ...checkPlatformRuleExpressions(ctx.runbook, ctx.env, "aws", ruleGroups));
         const rules = all.filter((r) => {
             if (!r.alertId || r.expr === undefined) return true;
             const blind = metricsRead(r.expr).filter((m) => !received.has(m));

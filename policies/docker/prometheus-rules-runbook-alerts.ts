@@ -1,5 +1,6 @@
 import { checkRunbookAlerts, levelsConfig, prometheusEvidence } from "../lib/alerts";
 import { checkRuleExpressions, checkRuleGroups } from "../lib/expressions";
+import { checkPlatformRuleExpressions } from "../lib/platform-expressions";
 import { stackRule } from "../lib/policy";
 import { absentTarget, ofTarget } from "../lib/targets";
 
@@ -15,6 +16,6 @@ export const dockerPrometheusRulesRunbookAlerts = stackRule({
     check: (resources, ctx) => {
         const subjects = ofTarget(resources, "docker");
         const evidence = prometheusEvidence(ctx.runbook, subjects);
-        return [...checkRunbookAlerts(ctx, evidence, "the Docker stack's Prometheus rules", resources), ...checkRuleExpressions(ctx.runbook, evidence), ...checkRuleGroups(subjects, evidence)];
+        return [...checkRunbookAlerts(ctx, evidence, "the Docker stack's Prometheus rules", resources), ...checkRuleExpressions(ctx.runbook, evidence), ...checkRuleGroups(subjects, evidence), ...checkPlatformRuleExpressions(ctx.runbook, ctx.env, "docker", subjects)];
     },
 });

@@ -60,8 +60,8 @@ const RABBITMQ_REGISTRATIONS: Readonly<Record<string, string>> = {
     "capabilities/alerting/promtool-scenarios.ts": "its signals' promtool scenarios",
     "capabilities/aws/alarms.ts": "its per-queue CloudWatch alarms (CLOUDWATCH_SOURCES)",
     "capabilities/aws/inventory.ts": "its queues among what the alarms watch",
-    "components/targets/aws/monitoring.ts": "the Broker dimension of its alarms",
     "components/targets/aws/args.ts": "the Amazon MQ broker's Args and its consumers' queue-depth scaling, derived from the runbook for the components",
+    "capabilities/aws/alarm-metrics.ts": "the Broker dimension of its alarms (subjectDimensions)",
     "capabilities/docker/exporters.ts": "no exporter node: the broker serves its own metrics",
 };
 

@@ -4,6 +4,7 @@ import { cnpgBackups, cronJobBackups } from "../../policies/lib/kubernetes-backu
 import type { Subject } from "../../policies/lib/policy";
 import { sample, type Mutation } from "./mutation-lib";
 import { editRules, rulesOf } from "./mutation-subjects";
+import { alarmMetricMutations } from "./mutation-alarm-metrics";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -149,5 +150,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("rule-zero", EXPR, holders, firstRule((e) => `0 * ${e}`), "a runbook rule's expr multiplied by 0");
     add("rule-window", EXPR, holders, firstRule((e) => (/\[[0-9]+[smh]\]/.test(e) ? e.replace(/\[[0-9]+[smh]\]/g, "[6h]") : e.replace(/app="/g, 'app="x-'))), "a runbook rule's range → 6h (or app label typo)");
     add("rule-watchdog", EXPR, holders, (p) => editRules(p, (r) => r.alert === "Watchdog" && (r.alert = "WatchdogRetired")), "Watchdog renamed away");
+    // E. Alarms and platform rules that exist, with the right numbers, yet measure nothing (mutation-alarm-metrics.ts).
+    out.push(...alarmMetricMutations(rb, plan, sample));
     return out;
 }

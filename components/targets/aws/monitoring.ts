@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import type { AlarmSpec, AlarmSubject } from "../../../capabilities/aws/alarms";
+import type { AlarmSpec } from "../../../capabilities/aws/alarms";
+import { alarmMetricArgs, subjectDimensions, type AlarmDimensionValues } from "../../../capabilities/aws/alarm-metrics";
 import { HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type SeverityTopics, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
@@ -12,26 +13,8 @@ import { ALERT_SEVERITIES, type AlertSeverity, type Runbook } from "../../../run
 import type { TargetArgs } from "../../platform";
 import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
 
-/** The values of each alarm subject's CloudWatch dimensions, from the resources that exist. */
-export interface AlarmDimensions {
-    readonly ecsCluster: pulumi.Input<string>;
-    readonly ecsServices: Readonly<Record<string, pulumi.Input<string>>>;
-    readonly loadBalancer?: pulumi.Input<string>;
-    /** The load balancer (ARN suffix) of each target group, by the `targetGroups` key, where services are spread over several; `loadBalancer` otherwise. */
-    readonly targetGroupLoadBalancers?: Readonly<Record<string, pulumi.Input<string>>>;
-    /** Target group ARN suffix by `<service>` or `<service>-<color>`. */
-    readonly targetGroups: Readonly<Record<string, pulumi.Input<string>>>;
-    /** RDS instance identifier by inventory key (`primary`, `replica-1`). */
-    readonly rdsInstances: Readonly<Record<string, pulumi.Input<string>>>;
-    readonly cacheGroupId?: string;
-    readonly docdbInstances: readonly pulumi.Input<string>[];
-    readonly kafkaCluster?: pulumi.Input<string>;
-    /** The Amazon MQ broker's name (its metrics' `Broker` dimension). */
-    readonly rabbitmqBroker?: pulumi.Input<string>;
-    readonly certificateArn?: pulumi.Input<string>;
-    /** Backup vault names by backup (`postgres`, `postgres-weekly`). */
-    readonly vaults: Readonly<Record<string, pulumi.Input<string>>>;
-}
+/** The values of each alarm subject's CloudWatch dimensions, from the resources that exist (capabilities/aws/alarm-metrics.ts). */
+export type AlarmDimensions = AlarmDimensionValues<pulumi.Input<string>>;
 
 /** One notification forwarder: which operator credential it holds and which topics feed it. */
 interface ForwarderSpec {
@@ -69,38 +52,6 @@ export interface AwsMonitoringArgs extends AwsScope {
     readonly mute?: AlarmMute;
     /** A Route 53 health check per host the stack publishes (`reachabilityChecks`): each pages when it fails. */
     readonly reachability: readonly ReachabilityCheck[];
-}
-
-/** Resolves an alarm subject to its metric dimensions; throws if the subject names nothing that exists. */
-export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<string, pulumi.Input<string>> {
-    const need = <T>(v: T | undefined, what: string): T => {
-        if (v === undefined) throw new Error(`alarm subject ${s.kind}: no ${what} to alarm on`);
-        return v;
-    };
-    switch (s.kind) {
-        case "ecs-service":
-            return { ClusterName: d.ecsCluster, ServiceName: need(d.ecsServices[s.service], `ECS service ${s.service}`) };
-        case "target-group": {
-            const key = s.color ? `${s.service}-${s.color}` : s.service;
-            return { LoadBalancer: need(d.targetGroupLoadBalancers?.[key] ?? d.loadBalancer, "load balancer"), TargetGroup: need(d.targetGroups[key], `target group of ${s.service}`) };
-        }
-        case "rds-instance":
-            return { DBInstanceIdentifier: need(d.rdsInstances[s.instance], `RDS instance ${s.instance}`) };
-        case "cache-node":
-            return { CacheClusterId: `${need(d.cacheGroupId, "replication group")}-${s.member}` };
-        case "docdb-instance":
-            return { DBInstanceIdentifier: need(d.docdbInstances[s.index], `DocumentDB instance ${s.index + 1}`) };
-        case "msk-broker":
-            return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Broker ID": String(s.brokerId) };
-        case "msk-consumer":
-            return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Consumer Group": s.group, Topic: s.topic };
-        case "mq-queue":
-            return { Broker: need(d.rabbitmqBroker, "Amazon MQ broker"), VirtualHost: s.vhost, Queue: s.queue };
-        case "certificate":
-            return { CertificateArn: need(d.certificateArn, "certificate") };
-        case "backup-vault":
-            return { BackupVaultName: need(d.vaults[s.backup], `vault of ${s.backup}`), ResourceType: s.resourceType };
-    }
 }
 
 /**
@@ -272,9 +223,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         this.specs = [...args.alarms];
         this.alarms = {};
         for (const spec of this.specs) {
-            const dims = subjectDimensions(spec.subject, args.dimensions);
-            const single = spec.expression === undefined && spec.metrics.length === 1 ? spec.metrics[0] : undefined;
-            const percentile = single && /^p\d+(\.\d+)?$/.test(single.stat);
+            // The metric side, as the pack's aws-cloudwatch-alarm-metric-spec expects it (capabilities/aws/alarm-metrics.ts `expectedAlarms`).
+            const metric = alarmMetricArgs(spec, subjectDimensions(spec.subject, args.dimensions));
             const target = this.topics[spec.severity].arn;
             // A view (AMP notifies for this level) keeps its state for the console and rollbacks, and notifies no one.
             const actions = spec.notifies ? { alarmActions: [target], okActions: [target] } : { actionsEnabled: false };
@@ -283,20 +233,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
                 {
                     name: `${args.names.prefix}-${spec.key}`,
                     alarmDescription: spec.description,
-                    comparisonOperator: spec.comparison,
-                    threshold: spec.threshold,
-                    evaluationPeriods: spec.evaluationPeriods,
-                    datapointsToAlarm: spec.datapointsToAlarm,
-                    treatMissingData: spec.treatMissingData,
+                    ...metric,
                     ...actions,
-                    ...(single
-                        ? { namespace: single.namespace, metricName: single.metricName, dimensions: dims, period: spec.period, ...(percentile ? { extendedStatistic: single.stat } : { statistic: single.stat }) }
-                        : {
-                              metricQueries: [
-                                  { id: "e1", expression: spec.expression, label: spec.alertId, returnData: true },
-                                  ...spec.metrics.map((m) => ({ id: m.id, returnData: false, metric: { namespace: m.namespace, metricName: m.metricName, dimensions: dims, period: spec.period, stat: m.stat } })),
-                              ],
-                          }),
                     tags: { "runbook:alert": spec.alertId, "runbook:severity": spec.severity, "runbook:signal": spec.signal, "runbook:notifies": String(spec.notifies) },
                 },
                 child(this, args),
