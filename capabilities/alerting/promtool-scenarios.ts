@@ -508,9 +508,10 @@ export function splice(calm: Scenario, breach: Scenario, from: number, until = I
         const other = breaching.get(seriesKey(sim));
         if (!other) throw new Error(`the breach scenario (${breach.story}) has no series ${seriesKey(sim)}`);
         const values: number[] = [];
+        const counter = isCounter(sim.name);
         sim.values.forEach((v, i) => {
             const t = i * STEP;
-            if (!isCounter(sim.name)) values.push(t >= from && t < until ? other.values[i] : v);
+            if (!counter) values.push(t >= from && t < until ? other.values[i] : v);
             // The increment up to sample i happened in the interval (t - STEP, t].
             else if (i === 0) values.push(v);
             else values.push(values[i - 1] + (t > from && t <= until ? other.values[i] - other.values[i - 1] : v - sim.values[i - 1]));

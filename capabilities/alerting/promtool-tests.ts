@@ -138,11 +138,16 @@ const seconds = (t: number) => `${t}s`;
  * sides with as few evaluations as possible.
  */
 export function evaluationSeconds(runbook: Runbook): number {
+    // Once per runbook: every level's timing reads it, and it reads every level (quadratic in alerts uncached).
+    const known = evaluationByRunbook.get(runbook);
+    if (known !== undefined) return known;
     const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
     const every = allAlerts(runbook).flatMap((a) => a.levels.map((l) => durationSeconds(l.for))).reduce(gcd, 60);
     if (every % STEP !== 0) throw new Error(`${runbook.app}: some \`for\` is not a whole number of the ${SCRAPE_INTERVAL} scrape interval`);
+    evaluationByRunbook.set(runbook, every);
     return every;
 }
+const evaluationByRunbook = new WeakMap<Runbook, number>();
 
 /** One named expectation about one alert, with the series it needs. */
 export interface PromtoolCase {

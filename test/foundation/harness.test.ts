@@ -91,6 +91,42 @@ test.serial("stack traces are off while the mock engine runs and restored after;
     t.is(during, limit);
 });
 
+test.serial("the SDK's leak bookkeeping and call sites are off while the mock engine runs and restored after, and registrations keep the SDK's order", async (t) => {
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
+    const sdk = pulumi.Resource as unknown as { callsites: unknown };
+    const wrap = debuggable.debuggablePromise;
+    const callsites = sdk.callsites;
+    // A real stack whose order hangs on how many reactions each promise takes: without the SDK's two per tracked promise, its order changes.
+    const stack = "bunty-staging";
+    const { config, secretKeys } = readStackConfig(stack);
+    const program = () => buildPlatform();
+    let during: unknown[] = [];
+    const lean = await captureRegistrations(stack, { config, secretKeys }, () => {
+        during = [debuggable.debuggablePromise, sdk.callsites];
+        program();
+    });
+    t.not(during[0], wrap);
+    t.not(during[1], callsites);
+    t.is(debuggable.debuggablePromise, wrap);
+    t.is(sdk.callsites, callsites);
+    process.env.RUNBOOK_PLAN_TRACES = "1";
+    let full: StackPlan["resources"];
+    try {
+        full = await captureRegistrations(stack, { config, secretKeys }, () => {
+            during = [debuggable.debuggablePromise, sdk.callsites];
+            program();
+        });
+    } finally {
+        delete process.env.RUNBOOK_PLAN_TRACES;
+    }
+    t.deepEqual(during, [wrap, callsites], "RUNBOOK_PLAN_TRACES=1 runs the SDK as it is");
+    t.deepEqual(
+        lean.map((r) => r.urn),
+        full.map((r) => r.urn),
+    );
+    t.deepEqual(lean, full);
+});
+
 class Holder extends pulumi.ComponentResource {
     constructor(type: string, name: string, childName: string) {
         super(type, name, {});
