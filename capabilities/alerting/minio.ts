@@ -12,8 +12,10 @@ import type { SignalSpec } from "./signals";
  * Series carry `app` and `component="objectStorage"` (the runbook's `data` key), stamped by the
  * scrape (Docker's static labels, the Kubernetes ServiceMonitor's relabelling).
  *
- * Only where the platform runs MinIO (Docker, Kubernetes): on AWS the buckets are S3, whose
- * availability is AWS's to keep (docs/alerting.md, "Object storage").
+ * Down and capacity only where the platform runs MinIO (Docker, Kubernetes): on AWS the buckets are
+ * S3, whose availability is AWS's to keep and whose capacity has no limit (docs/alerting.md,
+ * "Object storage"). The 5xx share holds on every target: on AWS CloudWatch evaluates it from the
+ * buckets' S3 request metrics (S3_REQUEST_METRICS), with the same baseline level.
  */
 
 export type ObjectStorageSignal = Extract<Signal, `minio_${string}`>;
@@ -40,14 +42,29 @@ export const GAUGES_NAMED_TOTAL = [MINIO_METRICS.nodesOffline] as const;
 
 const NODES_THE_PLATFORM_RUNS = ["docker", "kubernetes"] as const;
 
-const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window">): SignalSpec => ({
+/**
+ * Where MinIO runs as the backup store even without `data.objectStorage` in the runbook: every
+ * Kubernetes stack has one (components/targets/kubernetes ObjectStorage); Docker runs MinIO only for
+ * the runbook's object storage, AWS backs up with AWS Backup.
+ */
+export const BACKUP_STORE_TARGETS = ["kubernetes"] as const;
+
+/**
+ * S3's request metrics (namespace AWS/S3, dimensions BucketName and FilterId), published per minute
+ * for a bucket with a request-metrics configuration: `filter` is the id of the platform's one
+ * configuration per bucket, without a filter, so it counts every request to the bucket (Amazon S3
+ * user guide, "Metrics and dimensions", request metrics; `aws.s3.BucketMetric`).
+ */
+export const S3_REQUEST_METRICS = { namespace: "AWS/S3", errors5xx: "5xxErrors", requests: "AllRequests", filter: "EntireBucket" } as const;
+
+const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window" | "onlyOn">): SignalSpec => ({
+    onlyOn: NODES_THE_PLATFORM_RUNS,
     ...facts,
     identity: INSTANCE_LABELS,
     exporter: "minio",
     family: "infrastructure",
     scope: "data",
     dataService: "objectStorage",
-    onlyOn: NODES_THE_PLATFORM_RUNS,
 });
 
 export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, SignalSpec>> = {
@@ -72,13 +89,24 @@ export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, S
     minio_error_rate: minio({
         unit: "percent",
         window: ALERT_RATE_RANGE,
+        onlyOn: [...NODES_THE_PLATFORM_RUNS, "aws"],
         metrics: () => [MINIO_METRICS.requests, MINIO_METRICS.errors5xx],
-        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; Docker and Kubernetes",
+        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; on AWS each S3 bucket's 5xxErrors over AllRequests (request metrics), under the same minimum traffic",
         value: (c) => {
             const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (rate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
             return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} and on (${by(INSTANCE_LABELS)}) ${rate(MINIO_METRICS.requests)} >= ${c.minRequestsPerSecond}`;
         },
     }),
+};
+
+/** The object storage signals CloudWatch evaluates on AWS (S3's request metrics), and the metric each reads. */
+export const OBJECT_STORAGE_CLOUDWATCH_SIGNALS = ["minio_error_rate"] as const satisfies readonly ObjectStorageSignal[];
+export const OBJECT_STORAGE_CLOUDWATCH_METRICS: Readonly<Record<(typeof OBJECT_STORAGE_CLOUDWATCH_SIGNALS)[number], { namespace: string; metric: string; note: string }>> = {
+    minio_error_rate: {
+        namespace: S3_REQUEST_METRICS.namespace,
+        metric: S3_REQUEST_METRICS.errors5xx,
+        note: `per BucketName and FilterId ${S3_REQUEST_METRICS.filter} (a request-metrics configuration over the whole bucket); percent of ${S3_REQUEST_METRICS.requests} (metric math), not read under the app's minimum traffic`,
+    },
 };
 
 /** The MinIO target as every scenario scrapes it. */

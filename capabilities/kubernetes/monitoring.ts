@@ -321,6 +321,23 @@ export function serviceMonitorSpec(rb: Runbook, n: Names, selector: Record<strin
     };
 }
 
+/** A PodMonitor of one container port of the pods `selector` picks, stamping their series with `app` and `component`; `instance` is the pod's name. */
+export function podMonitorSpec(rb: Runbook, n: Names, selector: Record<string, string>, port: string, component: string, metricRelabelings?: NonNullable<PodMonitorSpec["podMetricsEndpoints"]>[number]["metricRelabelings"]): PodMonitorSpec {
+    return {
+        selector: { matchLabels: selector },
+        namespaceSelector: { matchNames: [n.namespace] },
+        podMetricsEndpoints: [
+            {
+                port,
+                path: "/metrics",
+                interval: SCRAPE_INTERVAL,
+                relabelings: [...stamp(rb.app, component), { action: "replace" as const, sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "instance" }],
+                ...(metricRelabelings ? { metricRelabelings } : {}),
+            },
+        ],
+    };
+}
+
 /** Strimzi's Kafka Exporter pods. */
 export function kafkaExporterMonitorSpec(rb: Runbook, n: Names): PodMonitorSpec {
     return {

@@ -9,6 +9,7 @@ import { ALARM_ACTIONS_PERMISSIONS, ALARM_ACTIONS_TARGET, alarmMute } from "../.
 import { CHECKER_REGIONS, FAILURE_THRESHOLD, reachabilityChecks, reachabilityPages, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
 import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { rulesFor } from "../../../capabilities/alerting";
+import { S3_REQUEST_METRICS } from "../../../capabilities/alerting/minio";
 import { severitiesReaching } from "../../../capabilities/alerting/routing";
 import { ALERT_SEVERITIES, type AlertSeverity } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
@@ -30,6 +31,8 @@ export interface AlarmDimensions {
     readonly kafkaCluster?: pulumi.Input<string>;
     /** The Amazon MQ broker's name (its metrics' `Broker` dimension). */
     readonly rabbitmqBroker?: pulumi.Input<string>;
+    /** S3 bucket names by the runbook's bucket name (their request metrics' `BucketName` dimension). */
+    readonly buckets?: Readonly<Record<string, pulumi.Input<string>>>;
     readonly certificateArn?: pulumi.Input<string>;
     /** Backup vault names by backup (`postgres`, `postgres-weekly`). */
     readonly vaults: Readonly<Record<string, pulumi.Input<string>>>;
@@ -88,6 +91,10 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
             return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Consumer Group": s.group, Topic: s.topic };
         case "mq-queue":
             return { Broker: need(d.rabbitmqBroker, "Amazon MQ broker"), VirtualHost: s.vhost, Queue: s.queue };
+        case "mq-broker":
+            return { Broker: need(d.rabbitmqBroker, "Amazon MQ broker") };
+        case "s3-bucket":
+            return { BucketName: need(d.buckets?.[s.bucket], `S3 bucket ${s.bucket}`), FilterId: S3_REQUEST_METRICS.filter };
         case "certificate":
             return { CertificateArn: need(d.certificateArn, "certificate") };
         case "backup-vault":

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
 import { clusterSpec, postgresAppSecret, postgresLogins, postgresMonitorSecret, scheduledBackupSpec } from "../../../../capabilities/kubernetes/postgres";
-import { hasReplicaExporter, postgresExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec, postgresReplicaMonitorSpec } from "../../../../capabilities/kubernetes/postgres-exporter";
+import { hasReplicaLagMonitor, postgresExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec, postgresInstancesMonitorSpec } from "../../../../capabilities/kubernetes/postgres-exporter";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
 import { requireField, type Env, type Runbook } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
@@ -45,8 +45,8 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly exporter: k8s.apps.v1.Deployment;
     public readonly exporterService: k8s.core.v1.Service;
     public readonly serviceMonitor: k8s.apiextensions.CustomResource;
-    /** With read replicas: the exporter on the read-only Service, where replay lag is not 0. */
-    public readonly replicaExporter?: k8s.apps.v1.Deployment;
+    /** With read replicas: the PodMonitor reading each instance's replay lag from CloudNativePG's own metrics. */
+    public readonly instancesMonitor?: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Postgres", name, {}, opts);
@@ -90,19 +90,12 @@ export class Postgres extends pulumi.ComponentResource {
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
         this.serviceMonitor = serviceMonitor(this, scope, `${name}-exporter-monitor`, exporterName, serviceMonitorSpec(runbook, names, postgresExporterLabels(names), "metrics", "postgres"), monitoringCrds);
-        if (hasReplicaExporter(runbook)) {
-            const replicaName = postgresExporter(names, "ro");
-            this.replicaExporter = new k8s.apps.v1.Deployment(
-                `${name}-replica-exporter`,
-                { metadata: meta(scope, replicaName, "metrics"), spec: postgresExporterDeploymentSpec(runbook, names, "ro") },
-                childOptions(this, scope, { dependsOn: [this.cluster] }),
+        if (hasReplicaLagMonitor(runbook)) {
+            this.instancesMonitor = new k8s.apiextensions.CustomResource(
+                `${name}-instances-monitor`,
+                { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: meta(scope, `${names.postgres}-instances`, "metrics"), spec: postgresInstancesMonitorSpec(runbook, names) },
+                childOptions(this, scope, { dependsOn: [monitoringCrds] }),
             );
-            new k8s.core.v1.Service(
-                `${name}-replica-exporter`,
-                { metadata: meta(scope, replicaName, "metrics", names.namespace, postgresExporterLabels(names, "ro")), spec: postgresExporterServiceSpec(names, "ro") },
-                childOptions(this, scope, { dependsOn: [scope.namespace] }),
-            );
-            serviceMonitor(this, scope, `${name}-replica-exporter-monitor`, replicaName, postgresReplicaMonitorSpec(runbook, names), monitoringCrds);
         }
         this.registerOutputs({});
     }
