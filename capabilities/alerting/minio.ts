@@ -109,6 +109,21 @@ export const OBJECT_STORAGE_CLOUDWATCH_METRICS: Readonly<Record<(typeof OBJECT_S
     },
 };
 
+/**
+ * What the AWS dashboards show for the object store's 5xx share: CloudWatch metric math over S3's
+ * request metrics, the 5xx answers of every bucket with the platform's request-metrics
+ * configuration (SEARCH on FilterId, summed) as a percent of all their requests, per minute. The
+ * bucket names carry the account id, known only once deployed: the search keeps to the
+ * configuration, in the stack's own account.
+ */
+export const OBJECT_STORAGE_CLOUDWATCH_PANELS: Readonly<Record<(typeof OBJECT_STORAGE_CLOUDWATCH_SIGNALS)[number], { readonly expression: string; readonly label: string; readonly period: number }>> = {
+    minio_error_rate: (() => {
+        const search = (metric: string) =>
+            `SUM(SEARCH('{${S3_REQUEST_METRICS.namespace},BucketName,FilterId} MetricName="${metric}" FilterId="${S3_REQUEST_METRICS.filter}"', 'Sum', 60))`;
+        return { expression: `100 * ${search(S3_REQUEST_METRICS.errors5xx)} / ${search(S3_REQUEST_METRICS.requests)}`, label: "S3 5xx share, percent of requests", period: 60 };
+    })(),
+};
+
 /** The MinIO target as every scenario scrapes it. */
 const target = (s: Setup) => ({ app: s.app, component: OBJECT_STORAGE_COMPONENT, job: "minio", instance: "minio:9000" });
 const instance = (s: Setup) => [{ labels: { app: s.app, component: OBJECT_STORAGE_COMPONENT, instance: "minio:9000" }, valueAt: () => s.value }];

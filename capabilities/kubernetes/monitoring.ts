@@ -359,7 +359,7 @@ export function alertmanagerYaml(rb: Runbook, credentials: DeliveryCredentials):
 
 /** Grafana dashboards as the sidecar loads them: one ConfigMap each, labelled grafana_dashboard=1. */
 export function dashboardConfigMaps(rb: Runbook): { uid: string; file: string; json: string }[] {
-    return dashboardsFor(rb).map((d) => ({ uid: d.uid, file: `${d.uid}.json`, json: JSON.stringify(d.dashboard) }));
+    return dashboardsFor(rb, "kubernetes").map((d) => ({ uid: d.uid, file: `${d.uid}.json`, json: JSON.stringify(d.dashboard) }));
 }
 
 export const DASHBOARD_LABELS = { grafana_dashboard: "1" } as const;

@@ -10,6 +10,7 @@ import { alarmNeeds, alarmSubjectKeys } from "../../policies/lib/subjects";
 import type { Subject } from "../../policies/lib/policy";
 import { DEFAULTS } from "../../runbooks/defaults";
 import { getRunbook, parseRunbook, type Alert } from "../../runbooks";
+import { dashboardsFor } from "../../capabilities/dashboards/dashboards";
 import { breaches, evaluate } from "./metric-math";
 
 /**
@@ -104,5 +105,28 @@ test("pack: each S3 bucket is a subject of its own, so an alarm deleted for one 
     for (const dropped of alarms) {
         const left = have(alarms.filter((a) => a !== dropped));
         t.is(needs.filter((n) => !left.has(n)).length, 1, `without ${dropped.name} one bucket is unwatched`);
+    }
+});
+
+test("dashboards: on AWS the object store's 5xx panel reads S3's request metrics from CloudWatch, at the same threshold; the backup store's panels only where it runs", (t) => {
+    const panels = (rb: typeof RB, target?: Parameters<typeof dashboardsFor>[1]) => dashboardsFor(rb, target).flatMap((d) => (d.dashboard.panels ?? []) as any[]);
+    const s3 = panels(RB, "aws").filter((p) => p.title === errorsAlert.title);
+    t.is(s3.length, 1);
+    t.is(s3[0].datasource.type, "cloudwatch");
+    const query = s3[0].targets[0];
+    t.is(query.datasource.type, "cloudwatch");
+    // S3's names, as the user guide has them, inside CloudWatch SEARCH expressions over the request-metrics configuration.
+    for (const name of [S3.errors, S3.requests]) t.true(query.expression.includes(`{${S3.namespace},BucketName,FilterId} MetricName="${name}"`), name);
+    t.true(query.expression.includes(`FilterId="${(plan.resources.find((r) => r.type === "aws:s3/bucketMetric:BucketMetric")!.props as any).name}"`));
+    t.deepEqual(s3[0].fieldConfig.defaults.thresholds.steps.map((x: any) => x.value), [null, DEFAULTS.objectStorageErrorWarning.value]);
+    // Elsewhere it is MinIO's PromQL; the down and capacity panels are not on AWS (no alarm reads them there).
+    t.is(panels(RB, "docker").find((p) => p.title === errorsAlert.title).datasource.type, "prometheus");
+    t.false(panels(RB, "aws").some((p) => /near its usable capacity|not answering/.test(p.title ?? "") && /Object storage/.test(p.title ?? "")));
+    const bunty = getRunbook("bunty");
+    const store = baselineAlerts(bunty).filter((a) => a.id.startsWith("platform-backup-store-")).map((a) => a.title);
+    t.is(store.length, 3);
+    for (const title of store) {
+        t.true(panels(bunty, "kubernetes").some((p) => p.title === title), `kubernetes: ${title}`);
+        for (const target of ["docker", "aws"] as const) t.false(panels(bunty, target).some((p) => p.title === title), `${target}: ${title}`);
     }
 });
