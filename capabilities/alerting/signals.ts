@@ -4,7 +4,7 @@ import { alertTargets, allAlerts, isBackupStoreAlert } from "./baseline";
 import type { ExporterId } from "./exporters";
 import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
-import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
+import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_COMPONENT, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
 import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { tierName } from "../backups/plan";
 
@@ -429,7 +429,7 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
         case "data": {
             const service = subject ?? spec.dataService;
             // The backup store is a MinIO the target runs whatever the runbook's `data` (baseline.ts).
-            const runs = service !== undefined && (service in runbook.data || (service === spec.dataService && service === "objectStorage" && isBackupStoreAlert(alert)));
+            const runs = service !== undefined && (service in runbook.data || (service === spec.dataService && service === OBJECT_STORAGE_COMPONENT && isBackupStoreAlert(alert)));
             if (!runs) throw new Error(`${where}: data service ${service} is not in \`data\``);
             return [service];
         }
