@@ -1,7 +1,7 @@
 import { DEFAULTS } from "../../runbooks/defaults";
 import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Signal, type Source } from "../../runbooks";
 import type { Target } from "../targets";
-import { BACKUP_STORE_TARGETS, OBJECT_STORAGE_COMPONENT } from "./minio";
+import { BACKUP_STORE_TARGETS, OBJECT_STORAGE_COMPONENT, backupStoreOnly } from "./minio";
 
 /**
  * Platform-default alerts: what every stack watches whether or not its runbook says so. Each data
@@ -203,7 +203,7 @@ function computeBaselineAlerts(rb: Runbook): Alert[] {
         }
     }
     // The backup store, where MinIO holds only the backups: cited to the runbook's first backup, which it keeps.
-    if (!rb.data.objectStorage && rb.backups.length > 0) {
+    if (backupStoreOnly(rb)) {
         for (const b of objectStorageChecks("Backup store")) {
             if (!covered(b.signal, OBJECT_STORAGE_COMPONENT)) alerts.push(toAlert(`${BACKUP_STORE_PREFIX}-${b.what}`, OBJECT_STORAGE_COMPONENT, rb.backups[0].source, b));
         }

@@ -1,5 +1,5 @@
-import type { Signal } from "../../runbooks";
-import { ALERT_RATE_RANGE, METRICS } from "./metrics";
+import type { Runbook, Signal } from "../../runbooks";
+import { ALERT_RATE_RANGE, METRICS, minRequestsPerSecond } from "./metrics";
 import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
 import { INSTANCE_LABELS, by } from "./selectors";
 import type { SignalSpec } from "./signals";
@@ -49,6 +49,11 @@ const NODES_THE_PLATFORM_RUNS = ["docker", "kubernetes"] as const;
  */
 export const BACKUP_STORE_TARGETS = ["kubernetes"] as const;
 
+/** Whether the runbook's MinIO, where a target runs one, holds only its backups (no `data.objectStorage`): the backup store's baseline applies. */
+export function backupStoreOnly(rb: Runbook): boolean {
+    return rb.data.objectStorage === undefined && rb.backups.length > 0;
+}
+
 /**
  * S3's request metrics (namespace AWS/S3, dimensions BucketName and FilterId), published per minute
  * for a bucket with a request-metrics configuration: `filter` is the id of the platform's one
@@ -56,6 +61,12 @@ export const BACKUP_STORE_TARGETS = ["kubernetes"] as const;
  * user guide, "Metrics and dimensions", request metrics; `aws.s3.BucketMetric`).
  */
 export const S3_REQUEST_METRICS = { namespace: "AWS/S3", errors5xx: "5xxErrors", requests: "AllRequests", filter: "EntireBucket" } as const;
+
+/** The buckets whose S3 request metrics the AWS alarms read, and the requests a minute under which their 5xx share is not read (the app's minimum traffic); none without object storage. */
+export function s3AlarmBuckets(rb: Runbook): { buckets: string[]; minRequestsPerMinute: number } | undefined {
+    const store = rb.data.objectStorage;
+    return store && { buckets: [...store.buckets], minRequestsPerMinute: minRequestsPerSecond(rb) * 60 };
+}
 
 const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window" | "onlyOn">): SignalSpec => ({
     onlyOn: NODES_THE_PLATFORM_RUNS,

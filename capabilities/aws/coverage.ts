@@ -27,8 +27,6 @@ const WHERE = "production/aws";
 /** Tests that evaluate the alarms of a subject kind against the service's own metric names (CloudWatch metric math, both sides of the level). */
 const SUBJECT_TESTS: Partial<Record<ReturnType<typeof cloudWatchAlarms>[number]["subject"]["kind"], string>> = {
     "s3-bucket": "test/alerting/object-storage-aws.test.ts: S3 5xx alarms",
-    "mq-broker": "test/alerting/rabbitmq.test.ts: Amazon MQ broker alarms",
-    "mq-queue": "test/alerting/rabbitmq.test.ts: Amazon MQ queue alarms",
 };
 
 function productionHosts(rb: Runbook): Record<string, string> {

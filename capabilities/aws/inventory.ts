@@ -5,7 +5,7 @@ import { backupRules } from "./backups";
 import { DOCUMENTDB_MAX_CONNECTIONS, documentDbInstanceClass } from "./documentdb";
 import { cacheTopology } from "./elasticache";
 import { RDS_ALLOCATED_STORAGE_GIB, rdsSize } from "./rds";
-import { minRequestsPerSecond } from "../alerting/metrics";
+import { s3AlarmBuckets } from "../alerting/minio";
 
 /**
  * What the AWS target builds for a runbook, as the alarms see it: the same decisions the
@@ -16,6 +16,7 @@ import { minRequestsPerSecond } from "../alerting/metrics";
 export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, string>>): AlarmInventory {
     const { postgres, redis, kafka, mongodb } = rb.data;
     const amazonMq = amazonMqAlarmQueues(rb);
+    const s3 = s3AlarmBuckets(rb);
     const publicServices = rb.services.filter((s) => hosts[s.name]).map((s) => s.name);
     return {
         services: rb.services.map((s) => s.name),
@@ -27,7 +28,7 @@ export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, strin
         ...(mongodb ? { docdb: { instances: mongodb.replicaSetMembers, maxConnections: DOCUMENTDB_MAX_CONNECTIONS[documentDbInstanceClass(mongodb)] } } : {}),
         ...(kafka ? { msk: { brokers: kafka.brokers, consumers: kafka.consumerGroups.flatMap((group) => kafka.topics.map((t) => ({ group, topic: t.name }))) } } : {}),
         ...(amazonMq ? { rabbitmq: amazonMq } : {}),
-        ...(rb.data.objectStorage ? { s3: { buckets: [...rb.data.objectStorage.buckets], minRequestsPerMinute: minRequestsPerSecond(rb) * 60 } } : {}),
+        ...(s3 ? { s3 } : {}),
         certificate: publicServices.length > 0,
         backupVaults: backupRules(rb).map((r) => ({ dataset: r.dataset, name: r.name, everySeconds: r.everySeconds })),
     };
