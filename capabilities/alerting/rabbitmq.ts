@@ -111,6 +111,22 @@ export const RABBITMQ_CLOUDWATCH_METRICS: Readonly<Record<(typeof RABBITMQ_CLOUD
     },
 };
 
+/**
+ * What the AWS dashboards show for the broker's signals: CloudWatch metric math over Amazon MQ's
+ * metrics, found by SEARCH (the broker's name is known only once deployed; the stack's account runs
+ * the app's one broker). Down has no panel of its own beyond the memory series: a broker that is
+ * down publishes nothing, which the alarm's missing data reads.
+ */
+const mqSearch = (dims: string, metric: string, stat: string, filter = "") => `SEARCH('{${AMAZON_MQ_METRICS.namespace},${dims}} MetricName="${metric}"${filter}', '${stat}', 60)`;
+export const RABBITMQ_CLOUDWATCH_PANELS: Readonly<Partial<Record<RabbitMqSignal, { readonly expression: string; readonly label: string; readonly period: number }>>> = {
+    rabbitmq_resource_alarm: {
+        expression: `IF(MAX(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.memUsed, "Maximum")}) > MIN(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.memLimit, "Minimum")}) OR MIN(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.diskFree, "Minimum")}) < MAX(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.diskFreeLimit, "Maximum")}), 1, 0)`,
+        label: "memory or disk alarm (1 = publishers blocked)",
+        period: 60,
+    },
+    rabbitmq_queue_depth: { expression: mqSearch("Broker,Queue,VirtualHost", AMAZON_MQ_METRICS.messagesReady, "Maximum"), label: "${PROP('Dim.Queue')}", period: 60 },
+};
+
 const gauge = (n: number, v: number) => Array.from({ length: n }, () => v);
 
 /** The RabbitMQ nodes the plugin is scraped on: one per node of the runbook's cluster. */

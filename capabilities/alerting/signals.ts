@@ -4,8 +4,8 @@ import { alertTargets, allAlerts, isBackupStoreAlert } from "./baseline";
 import type { ExporterId } from "./exporters";
 import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
-import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_COMPONENT, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
-import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
+import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_PANELS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_COMPONENT, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
+import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_PANELS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { tierName } from "../backups/plan";
 
 /**
@@ -396,6 +396,15 @@ export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchOnlySignal, { namespa
     // always 0): RDS reports each read replica's own lag behind the primary.
     postgres_replication_lag: { namespace: "AWS/RDS", metric: "ReplicaLag", note: "per read replica (DBInstanceIdentifier), seconds behind the primary" },
 };
+
+/** A dashboard panel's CloudWatch metric math, where a signal's series on AWS are CloudWatch's and no resource name is needed to find them. */
+export interface CloudWatchPanel {
+    readonly expression: string;
+    readonly label: string;
+    readonly period: number;
+}
+/** The panels AWS dashboards read from CloudWatch; the other CloudWatch-only signals keep the contract's PromQL panel. */
+export const CLOUDWATCH_PANELS: Readonly<Partial<Record<CloudWatchOnlySignal, CloudWatchPanel>>> = { ...RABBITMQ_CLOUDWATCH_PANELS, ...OBJECT_STORAGE_CLOUDWATCH_PANELS };
 
 export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnlySignal {
     return (CLOUDWATCH_ONLY_SIGNALS as readonly Signal[]).includes(signal);

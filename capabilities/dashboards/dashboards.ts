@@ -16,9 +16,8 @@ import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Unit } from
 import { levelSummary } from "../alerting/levels";
 import { CHART_SPECS, chartsFor } from "../alerting/charts";
 import { httpMetricNames, metricNaming, type Family } from "../alerting/metrics";
-import { SIGNAL_SPECS, alertsOn, signalQuery } from "../alerting/signals";
+import { CLOUDWATCH_PANELS, SIGNAL_SPECS, alertsOn, isCloudWatchOnlySignal, signalQuery } from "../alerting/signals";
 import { allAlerts } from "../alerting/baseline";
-import { OBJECT_STORAGE_CLOUDWATCH_PANELS } from "../alerting/minio";
 import type { Target } from "../targets";
 import { DATASOURCE_UIDS } from "./grafana";
 
@@ -56,8 +55,6 @@ const DATASOURCE: DataSourceRef = { type: "prometheus", uid: "${datasource}" };
 /** The CloudWatch data source the AWS Grafana provisions (capabilities/aws/grafana.ts); read when a panel is built (grafana.ts imports this module). */
 const cloudWatchSource = (): DataSourceRef => ({ type: "cloudwatch", uid: DATASOURCE_UIDS.cloudwatch });
 
-/** Alerts whose panel reads CloudWatch on AWS: there the series are not Prometheus's (S3 serves no metrics to scrape). */
-const CLOUDWATCH_PANELS: Partial<Record<Alert["signal"], { readonly expression: string; readonly label: string; readonly period: number }>> = { ...OBJECT_STORAGE_CLOUDWATCH_PANELS };
 
 /**
  * Threshold steps for an alert's panel. Grafana colours a value by the last step at or below it,
@@ -115,7 +112,8 @@ function legend(labels: readonly string[]): string {
 
 function alertPanel(runbook: Runbook, alert: Alert, target?: Target): TimeseriesBuilder {
     const spec = SIGNAL_SPECS[alert.signal];
-    const cw = target === "aws" ? CLOUDWATCH_PANELS[alert.signal] : undefined;
+    // On AWS, a signal only CloudWatch sees (S3, Amazon MQ) is charted from CloudWatch where a panel is declared (signals.ts CLOUDWATCH_PANELS).
+    const cw = target === "aws" && isCloudWatchOnlySignal(alert.signal) ? CLOUDWATCH_PANELS[alert.signal] : undefined;
     const base = new TimeseriesBuilder().title(alert.title).description(`${SIGNALS[alert.signal]}. Runbook levels: ${levelText(alert)}.${cw ? " On AWS: CloudWatch metric math." : ""}`);
     const panel = (
         cw

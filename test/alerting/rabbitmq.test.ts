@@ -236,3 +236,20 @@ test("dashboards: a Queue row with a panel per RabbitMQ alert", (t) => {
     t.is(inRow.length, expected.length);
     for (const a of expected) t.true(inRow.some((title) => title.includes(a.title)), `${a.id} has a panel`);
 });
+
+test("dashboards on AWS: the broker's memory/disk alarm and the queues' depth are charted from Amazon MQ's CloudWatch metrics, not from a plugin Amazon MQ does not serve", (t) => {
+    const panels = dashboardsFor(RB, "aws").flatMap((d) => (d.dashboard.panels ?? []) as any[]);
+    const panelOf = (signal: RabbitMqSignal) => {
+        const alert = [...RB.alerts, ...baselineAlerts(RB)].find((a) => a.signal === signal)!;
+        return panels.find((p) => p.title === alert.title);
+    };
+    const resource = panelOf("rabbitmq_resource_alarm");
+    t.is(resource.datasource.type, "cloudwatch");
+    for (const metric of Object.values(MQ_BROKER)) t.true(resource.targets[0].expression.includes(`{${AMAZON_MQ_METRICS.namespace},Broker} MetricName="${metric}"`), metric);
+    const depth = panelOf("rabbitmq_queue_depth");
+    t.is(depth.datasource.type, "cloudwatch");
+    t.true(depth.targets[0].expression.includes(`MetricName="${AMAZON_MQ_METRICS.messagesReady}"`));
+    // Docker and Kubernetes keep the plugin's PromQL.
+    const k8s = dashboardsFor(RB, "kubernetes").flatMap((d) => (d.dashboard.panels ?? []) as any[]);
+    t.true(k8s.filter((p) => p.title === resource.title || p.title === depth.title).every((p) => p.datasource.type === "prometheus"));
+});
