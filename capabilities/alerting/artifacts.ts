@@ -49,6 +49,6 @@ export function renderArtifacts(runbook: Runbook, env: Env, target: Target, rece
         { path: ARTIFACT_PATHS.ruleTests, content: `${source}\n# Run: promtool test rules rules.test.yml\n${yaml(promtoolTests(runbook, env, target, "rules.yml"))}` },
         { path: ARTIFACT_PATHS.alertmanager, content: `${source}\n${yaml(config)}` },
         ...(receivers.kind === "sns" ? [{ path: ARTIFACT_PATHS.ampDefinition, content: ampAlertManagerDefinition(config) }] : []),
-        ...dashboardFiles(runbook).map((d) => ({ path: `${ARTIFACT_PATHS.dashboards}/${d.file}`, content: d.content })),
+        ...dashboardFiles(runbook, target).map((d) => ({ path: `${ARTIFACT_PATHS.dashboards}/${d.file}`, content: d.content })),
     ];
 }

@@ -1,5 +1,7 @@
 import { DEFAULTS } from "../../runbooks/defaults";
 import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Signal, type Source } from "../../runbooks";
+import type { Target } from "../targets";
+import { BACKUP_STORE_TARGETS, OBJECT_STORAGE_COMPONENT, backupStoreOnly } from "./minio";
 
 /**
  * Platform-default alerts: what every stack watches whether or not its runbook says so. Each data
@@ -73,6 +75,34 @@ function degraded(what: string, title: string, signal: Signal): Baseline {
 
 type Data = Runbook["data"];
 
+/** Object storage's baseline (down, capacity, 5xx share), the runbook's object store's or the backup store's: one list, so both hold the same numbers. */
+function objectStorageChecks(what: string): Baseline[] {
+    return [
+        down(`${what} (MinIO)`, "minio_down"),
+        warning("capacity", `${what} near its usable capacity`, "minio_capacity_usage", "percent", DEFAULTS.objectStorageCapacityWarning),
+        warning("errors", `${what} answers 5xx`, "minio_error_rate", "percent", DEFAULTS.objectStorageErrorWarning),
+    ];
+}
+
+/**
+ * The backup store's alert ids start with this. Kubernetes runs MinIO for every stack as the
+ * backup destination (CloudNativePG's WAL and base backups, the dump archives), also where the
+ * runbook has no `data.objectStorage`; there the backup store gets object storage's baseline, on
+ * the targets that run it (BACKUP_STORE_TARGETS), its series labelled `component="objectStorage"`
+ * as every MinIO's are.
+ */
+export const BACKUP_STORE_PREFIX = `${BASELINE_PREFIX}-backup-store`;
+
+/** Whether an alert is the backup store's (it needs MinIO's series without `data.objectStorage` in the runbook). */
+export function isBackupStoreAlert(alert: Pick<Alert, "id">): boolean {
+    return alert.id.startsWith(`${BACKUP_STORE_PREFIX}-`);
+}
+
+/** The targets an alert is limited to beyond its signal's (`onlyOn`): the backup store's alerts where a backup-only MinIO runs; undefined for every other. */
+export function alertTargets(alert: Pick<Alert, "id">): readonly Target[] | undefined {
+    return isBackupStoreAlert(alert) ? BACKUP_STORE_TARGETS : undefined;
+}
+
 /**
  * Baseline health per data service kind: one entry per kind with a down signal, its checks from
  * that kind's spec. A kind without an entry gets none; adding one is a table line here.
@@ -108,12 +138,8 @@ const BASELINES: { readonly [K in keyof Data]?: (spec: NonNullable<Data[K]>) => 
             },
         },
     ],
-    // MinIO on Docker and Kubernetes (capabilities/alerting/minio.ts); S3 on AWS is AWS's to keep.
-    objectStorage: () => [
-        down("Object storage (MinIO)", "minio_down"),
-        warning("capacity", "Object storage near its usable capacity", "minio_capacity_usage", "percent", DEFAULTS.objectStorageCapacityWarning),
-        warning("errors", "Object storage answers 5xx", "minio_error_rate", "percent", DEFAULTS.objectStorageErrorWarning),
-    ],
+    // MinIO on Docker and Kubernetes (capabilities/alerting/minio.ts); on AWS S3's 5xx share (CloudWatch), its availability AWS's to keep.
+    objectStorage: () => objectStorageChecks("Object storage"),
     mongodb: (mongodb) => [
         down("MongoDB", "mongodb_down"),
         warning("connections", "MongoDB connections near the limit", "mongodb_connections_usage", "percent", DEFAULTS.mongoConnectionsWarning),
@@ -174,6 +200,12 @@ function computeBaselineAlerts(rb: Runbook): Alert[] {
     for (const { service, source, checks } of dataBaselines(rb)) {
         for (const b of checks) {
             if (!covered(b.signal, service)) alerts.push(toAlert(`${BASELINE_PREFIX}-${service}-${b.what}`, service, source, b));
+        }
+    }
+    // The backup store, where MinIO holds only the backups: cited to the runbook's first backup, which it keeps.
+    if (backupStoreOnly(rb)) {
+        for (const b of objectStorageChecks("Backup store")) {
+            if (!covered(b.signal, OBJECT_STORAGE_COMPONENT)) alerts.push(toAlert(`${BACKUP_STORE_PREFIX}-${b.what}`, OBJECT_STORAGE_COMPONENT, rb.backups[0].source, b));
         }
     }
     for (const svc of rb.services) {

@@ -1,5 +1,5 @@
-import type { Signal } from "../../runbooks";
-import { ALERT_RATE_RANGE, METRICS } from "./metrics";
+import type { Runbook, Signal } from "../../runbooks";
+import { ALERT_RATE_RANGE, METRICS, minRequestsPerSecond } from "./metrics";
 import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
 import { INSTANCE_LABELS, by } from "./selectors";
 import type { SignalSpec } from "./signals";
@@ -12,8 +12,10 @@ import type { SignalSpec } from "./signals";
  * Series carry `app` and `component="objectStorage"` (the runbook's `data` key), stamped by the
  * scrape (Docker's static labels, the Kubernetes ServiceMonitor's relabelling).
  *
- * Only where the platform runs MinIO (Docker, Kubernetes): on AWS the buckets are S3, whose
- * availability is AWS's to keep (docs/alerting.md, "Object storage").
+ * Down and capacity only where the platform runs MinIO (Docker, Kubernetes): on AWS the buckets are
+ * S3, whose availability is AWS's to keep and whose capacity has no limit (docs/alerting.md,
+ * "Object storage"). The 5xx share holds on every target: on AWS CloudWatch evaluates it from the
+ * buckets' S3 request metrics (S3_REQUEST_METRICS), with the same baseline level.
  */
 
 export type ObjectStorageSignal = Extract<Signal, `minio_${string}`>;
@@ -40,14 +42,40 @@ export const GAUGES_NAMED_TOTAL = [MINIO_METRICS.nodesOffline] as const;
 
 const NODES_THE_PLATFORM_RUNS = ["docker", "kubernetes"] as const;
 
-const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window">): SignalSpec => ({
+/**
+ * Where MinIO runs as the backup store even without `data.objectStorage` in the runbook: every
+ * Kubernetes stack has one (components/targets/kubernetes ObjectStorage); Docker runs MinIO only for
+ * the runbook's object storage, AWS backs up with AWS Backup.
+ */
+export const BACKUP_STORE_TARGETS = ["kubernetes"] as const;
+
+/** Whether the runbook's MinIO, where a target runs one, holds only its backups (no `data.objectStorage`): the backup store's baseline applies. */
+export function backupStoreOnly(rb: Runbook): boolean {
+    return rb.data.objectStorage === undefined && rb.backups.length > 0;
+}
+
+/**
+ * S3's request metrics (namespace AWS/S3, dimensions BucketName and FilterId), published per minute
+ * for a bucket with a request-metrics configuration: `filter` is the id of the platform's one
+ * configuration per bucket, without a filter, so it counts every request to the bucket (Amazon S3
+ * user guide, "Metrics and dimensions", request metrics; `aws.s3.BucketMetric`).
+ */
+export const S3_REQUEST_METRICS = { namespace: "AWS/S3", errors5xx: "5xxErrors", requests: "AllRequests", filter: "EntireBucket" } as const;
+
+/** The buckets whose S3 request metrics the AWS alarms read, and the requests a minute under which their 5xx share is not read (the app's minimum traffic); none without object storage. */
+export function s3AlarmBuckets(rb: Runbook): { buckets: string[]; minRequestsPerMinute: number } | undefined {
+    const store = rb.data.objectStorage;
+    return store && { buckets: [...store.buckets], minRequestsPerMinute: minRequestsPerSecond(rb) * 60 };
+}
+
+const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window" | "onlyOn">): SignalSpec => ({
+    onlyOn: NODES_THE_PLATFORM_RUNS,
     ...facts,
     identity: INSTANCE_LABELS,
     exporter: "minio",
     family: "infrastructure",
     scope: "data",
     dataService: "objectStorage",
-    onlyOn: NODES_THE_PLATFORM_RUNS,
 });
 
 export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, SignalSpec>> = {
@@ -72,13 +100,39 @@ export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, S
     minio_error_rate: minio({
         unit: "percent",
         window: ALERT_RATE_RANGE,
+        onlyOn: [...NODES_THE_PLATFORM_RUNS, "aws"],
         metrics: () => [MINIO_METRICS.requests, MINIO_METRICS.errors5xx],
-        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; Docker and Kubernetes",
+        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; on AWS each S3 bucket's 5xxErrors over AllRequests (request metrics), under the same minimum traffic",
         value: (c) => {
             const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (rate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
             return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} and on (${by(INSTANCE_LABELS)}) ${rate(MINIO_METRICS.requests)} >= ${c.minRequestsPerSecond}`;
         },
     }),
+};
+
+/** The object storage signals CloudWatch evaluates on AWS (S3's request metrics), and the metric each reads. */
+export const OBJECT_STORAGE_CLOUDWATCH_SIGNALS = ["minio_error_rate"] as const satisfies readonly ObjectStorageSignal[];
+export const OBJECT_STORAGE_CLOUDWATCH_METRICS: Readonly<Record<(typeof OBJECT_STORAGE_CLOUDWATCH_SIGNALS)[number], { namespace: string; metric: string; note: string }>> = {
+    minio_error_rate: {
+        namespace: S3_REQUEST_METRICS.namespace,
+        metric: S3_REQUEST_METRICS.errors5xx,
+        note: `per BucketName and FilterId ${S3_REQUEST_METRICS.filter} (a request-metrics configuration over the whole bucket); percent of ${S3_REQUEST_METRICS.requests} (metric math), not read under the app's minimum traffic`,
+    },
+};
+
+/**
+ * What the AWS dashboards show for the object store's 5xx share: CloudWatch metric math over S3's
+ * request metrics, the 5xx answers of every bucket with the platform's request-metrics
+ * configuration (SEARCH on FilterId, summed) as a percent of all their requests, per minute. The
+ * bucket names carry the account id, known only once deployed: the search keeps to the
+ * configuration, in the stack's own account.
+ */
+export const OBJECT_STORAGE_CLOUDWATCH_PANELS: Readonly<Record<(typeof OBJECT_STORAGE_CLOUDWATCH_SIGNALS)[number], { readonly expression: string; readonly label: string; readonly period: number }>> = {
+    minio_error_rate: (() => {
+        const search = (metric: string) =>
+            `SUM(SEARCH('{${S3_REQUEST_METRICS.namespace},BucketName,FilterId} MetricName="${metric}" FilterId="${S3_REQUEST_METRICS.filter}"', 'Sum', 60))`;
+        return { expression: `100 * ${search(S3_REQUEST_METRICS.errors5xx)} / ${search(S3_REQUEST_METRICS.requests)}`, label: "S3 5xx share, percent of requests", period: 60 };
+    })(),
 };
 
 /** The MinIO target as every scenario scrapes it. */

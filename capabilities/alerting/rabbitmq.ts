@@ -28,7 +28,7 @@ export function queueSelector(runbook: Runbook): string {
 }
 
 /** Where a RabbitMQ signal's series come from: the plugin, scoped to the broker (`component="rabbitmq"`). */
-const broker = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Partial<Pick<SignalSpec, "identity" | "selector" | "onlyOn">>): SignalSpec => ({
+const broker = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Partial<Pick<SignalSpec, "identity" | "selector">>): SignalSpec => ({
     identity: INSTANCE_LABELS,
     ...facts,
     exporter: "rabbitmq",
@@ -38,28 +38,24 @@ const broker = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & 
 });
 
 /**
- * Node health is read where the platform runs the nodes (Docker, Kubernetes): Amazon MQ has no
- * Prometheus endpoint, reports node health only per node (CloudWatch dimension `Node`, named by
- * AWS once the broker runs) and replaces failed nodes itself. The queue signals are per Broker,
- * VirtualHost and Queue on Amazon MQ too: CloudWatch alarms evaluate them there.
+ * Node health is read from the plugin where the platform runs the nodes (Docker, Kubernetes).
+ * Amazon MQ has no Prometheus endpoint: on AWS CloudWatch evaluates the broker's health from the
+ * metrics Amazon MQ publishes per broker (dimension `Broker`), RABBITMQ_CLOUDWATCH_METRICS below.
+ * The queue signals are per Broker, VirtualHost and Queue on Amazon MQ too.
  */
-const NODES_THE_PLATFORM_RUNS = ["docker", "kubernetes"] as const;
-
 export const RABBITMQ_SIGNAL_SPECS: Readonly<Record<RabbitMqSignal, SignalSpec>> = {
     // The plugin runs inside the broker: a node that does not answer fails its scrape.
     rabbitmq_down: broker({
         unit: "bool",
         metrics: () => [METRICS.up],
-        how: "1 while the node's Prometheus plugin does not answer its scrape (the node is down or unreachable); Docker and Kubernetes",
+        how: "1 while the node's Prometheus plugin does not answer its scrape (the node is down or unreachable); on Amazon MQ, while the broker publishes no RabbitMQMemUsed",
         value: (c) => `1 - max by (${by(INSTANCE_LABELS)}) (${METRICS.up}{${c.sel}})`,
-        onlyOn: NODES_THE_PLATFORM_RUNS,
     }),
     rabbitmq_resource_alarm: broker({
         unit: "bool",
         metrics: () => [RABBITMQ_METRICS.memoryAlarm, RABBITMQ_METRICS.diskAlarm],
-        how: "1 while the node's memory high watermark or free disk limit alarm is set: the broker blocks every publishing connection; Docker and Kubernetes",
+        how: "1 while the node's memory high watermark or free disk limit alarm is set: the broker blocks every publishing connection; on Amazon MQ, while RabbitMQMemUsed exceeds RabbitMQMemLimit or RabbitMQDiskFree is below RabbitMQDiskFreeLimit",
         value: (c) => `max by (${by(INSTANCE_LABELS)}) ({__name__=~"${RABBITMQ_METRICS.memoryAlarm}|${RABBITMQ_METRICS.diskAlarm}", ${c.sel}})`,
-        onlyOn: NODES_THE_PLATFORM_RUNS,
     }),
     rabbitmq_queue_depth: broker({
         unit: "messages",
@@ -80,15 +76,55 @@ export const RABBITMQ_SIGNAL_SPECS: Readonly<Record<RabbitMqSignal, SignalSpec>>
     }),
 };
 
-/** The RabbitMQ signals CloudWatch evaluates on AWS (Amazon MQ's per-queue metrics), and the metric each reads. */
-export const RABBITMQ_CLOUDWATCH_SIGNALS = ["rabbitmq_queue_depth", "rabbitmq_queue_no_consumer"] as const satisfies readonly RabbitMqSignal[];
+/**
+ * Amazon MQ's per-broker RabbitMQ metrics (dimension `Broker`, the broker's name): memory in use and
+ * its limit (the high watermark), free disk and its limit. RabbitMQ raises its memory alarm when
+ * RabbitMQMemUsed exceeds RabbitMQMemLimit and its disk alarm when RabbitMQDiskFree falls below
+ * RabbitMQDiskFreeLimit (Amazon MQ developer guide, "Available CloudWatch metrics for Amazon MQ for
+ * RabbitMQ brokers" and its memory and disk alarm pages).
+ */
+export const AMAZON_MQ_BROKER_METRICS = {
+    memUsed: "RabbitMQMemUsed",
+    memLimit: "RabbitMQMemLimit",
+    diskFree: "RabbitMQDiskFree",
+    diskFreeLimit: "RabbitMQDiskFreeLimit",
+} as const;
+
+/** The RabbitMQ signals CloudWatch evaluates on AWS (Amazon MQ's per-broker and per-queue metrics), and the metric each reads. */
+export const RABBITMQ_CLOUDWATCH_SIGNALS = ["rabbitmq_down", "rabbitmq_resource_alarm", "rabbitmq_queue_depth", "rabbitmq_queue_no_consumer"] as const satisfies readonly RabbitMqSignal[];
 export const RABBITMQ_CLOUDWATCH_METRICS: Readonly<Record<(typeof RABBITMQ_CLOUDWATCH_SIGNALS)[number], { namespace: string; metric: string; note: string }>> = {
+    rabbitmq_down: {
+        namespace: AMAZON_MQ_METRICS.namespace,
+        metric: AMAZON_MQ_BROKER_METRICS.memUsed,
+        note: "per Broker; 1 while the broker publishes no RabbitMQMemUsed (missing data breaching): Amazon MQ replaces a failed node itself, a broker that reports nothing is down",
+    },
+    rabbitmq_resource_alarm: {
+        namespace: AMAZON_MQ_METRICS.namespace,
+        metric: AMAZON_MQ_BROKER_METRICS.memUsed,
+        note: "per Broker; 1 while RabbitMQMemUsed is above RabbitMQMemLimit or RabbitMQDiskFree below RabbitMQDiskFreeLimit (metric math)",
+    },
     rabbitmq_queue_depth: { namespace: AMAZON_MQ_METRICS.namespace, metric: AMAZON_MQ_METRICS.messagesReady, note: "per Broker, VirtualHost and Queue" },
     rabbitmq_queue_no_consumer: {
         namespace: AMAZON_MQ_METRICS.namespace,
         metric: AMAZON_MQ_METRICS.consumers,
         note: "per Broker, VirtualHost and Queue; 1 while ConsumerCount is 0 and MessageReadyCount above 0 (metric math)",
     },
+};
+
+/**
+ * What the AWS dashboards show for the broker's signals: CloudWatch metric math over Amazon MQ's
+ * metrics, found by SEARCH (the broker's name is known only once deployed; the stack's account runs
+ * the app's one broker). Down has no panel of its own beyond the memory series: a broker that is
+ * down publishes nothing, which the alarm's missing data reads.
+ */
+const mqSearch = (dims: string, metric: string, stat: string, filter = "") => `SEARCH('{${AMAZON_MQ_METRICS.namespace},${dims}} MetricName="${metric}"${filter}', '${stat}', 60)`;
+export const RABBITMQ_CLOUDWATCH_PANELS: Readonly<Partial<Record<RabbitMqSignal, { readonly expression: string; readonly label: string; readonly period: number }>>> = {
+    rabbitmq_resource_alarm: {
+        expression: `IF(MAX(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.memUsed, "Maximum")}) > MIN(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.memLimit, "Minimum")}) OR MIN(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.diskFree, "Minimum")}) < MAX(${mqSearch("Broker", AMAZON_MQ_BROKER_METRICS.diskFreeLimit, "Maximum")}), 1, 0)`,
+        label: "memory or disk alarm (1 = publishers blocked)",
+        period: 60,
+    },
+    rabbitmq_queue_depth: { expression: mqSearch("Broker,Queue,VirtualHost", AMAZON_MQ_METRICS.messagesReady, "Maximum"), label: "${PROP('Dim.Queue')}", period: 60 },
 };
 
 const gauge = (n: number, v: number) => Array.from({ length: n }, () => v);

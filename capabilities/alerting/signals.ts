@@ -1,11 +1,11 @@
 import { durationSeconds, requireField, type Alert, type Runbook, type Signal, type Unit } from "../../runbooks";
 import type { Target } from "../targets";
-import { allAlerts } from "./baseline";
+import { alertTargets, allAlerts, isBackupStoreAlert } from "./baseline";
 import type { ExporterId } from "./exporters";
 import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
-import { OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
-import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
+import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_PANELS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_COMPONENT, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
+import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_PANELS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { tierName } from "../backups/plan";
 
 /**
@@ -371,8 +371,10 @@ export const CLOUDWATCH_ONLY_SIGNALS = [
     "backup_age",
     // The collector's one postgres_exporter logs in to the primary: RDS's ReplicaLag per read replica is the lag.
     "postgres_replication_lag",
-    // Amazon MQ exposes no Prometheus endpoint to scrape: its per-queue CloudWatch metrics are the queues' signals.
+    // Amazon MQ exposes no Prometheus endpoint to scrape: its per-broker and per-queue CloudWatch metrics are its signals.
     ...RABBITMQ_CLOUDWATCH_SIGNALS,
+    // The buckets are S3, which serves no Prometheus metrics: its request metrics are the 5xx share.
+    ...OBJECT_STORAGE_CLOUDWATCH_SIGNALS,
 ] as const satisfies readonly Signal[];
 export type CloudWatchOnlySignal = (typeof CLOUDWATCH_ONLY_SIGNALS)[number];
 
@@ -389,10 +391,20 @@ export const CLOUDWATCH_METRICS: Readonly<Record<CloudWatchOnlySignal, { namespa
     // overdue when no job completed for the dataset's resources within the threshold's intervals.
     backup_age: { namespace: "AWS/Backup", metric: "NumberOfBackupJobsCompleted", note: "per backup vault; alarm when the sum over (interval × threshold) is below 1, missing data breaching" },
     ...RABBITMQ_CLOUDWATCH_METRICS,
+    ...OBJECT_STORAGE_CLOUDWATCH_METRICS,
     // The collector's one postgres_exporter logs in to the primary, which replays nothing (its lag is
     // always 0): RDS reports each read replica's own lag behind the primary.
     postgres_replication_lag: { namespace: "AWS/RDS", metric: "ReplicaLag", note: "per read replica (DBInstanceIdentifier), seconds behind the primary" },
 };
+
+/** A dashboard panel's CloudWatch metric math, where a signal's series on AWS are CloudWatch's and no resource name is needed to find them. */
+export interface CloudWatchPanel {
+    readonly expression: string;
+    readonly label: string;
+    readonly period: number;
+}
+/** The panels AWS dashboards read from CloudWatch; the other CloudWatch-only signals keep the contract's PromQL panel. */
+export const CLOUDWATCH_PANELS: Readonly<Partial<Record<CloudWatchOnlySignal, CloudWatchPanel>>> = { ...RABBITMQ_CLOUDWATCH_PANELS, ...OBJECT_STORAGE_CLOUDWATCH_PANELS };
 
 export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnlySignal {
     return (CLOUDWATCH_ONLY_SIGNALS as readonly Signal[]).includes(signal);
@@ -400,7 +412,7 @@ export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnly
 
 /** The runbook's alerts and the platform's defaults (baseline.ts), split by who evaluates them on a target. */
 export function alertsOn(runbook: Runbook, target: Target): { prometheus: Alert[]; cloudwatch: Alert[] } {
-    const alerts = allAlerts(runbook).filter((a) => SIGNAL_SPECS[a.signal].onlyOn?.includes(target) ?? true);
+    const alerts = allAlerts(runbook).filter((a) => (SIGNAL_SPECS[a.signal].onlyOn?.includes(target) ?? true) && (alertTargets(a)?.includes(target) ?? true));
     const cloudwatch = target === "aws" ? alerts.filter((a) => isCloudWatchOnlySignal(a.signal)) : [];
     return { prometheus: alerts.filter((a) => !cloudwatch.includes(a)), cloudwatch };
 }
@@ -425,7 +437,9 @@ export function scopeComponents(runbook: Runbook, alert: Pick<Alert, "id" | "sig
             return services((s) => s.host !== undefined, "with a `host` to check a certificate on");
         case "data": {
             const service = subject ?? spec.dataService;
-            if (!service || !(service in runbook.data)) throw new Error(`${where}: data service ${service} is not in \`data\``);
+            // The backup store is a MinIO the target runs whatever the runbook's `data` (baseline.ts).
+            const runs = service !== undefined && (service in runbook.data || (service === spec.dataService && service === OBJECT_STORAGE_COMPONENT && isBackupStoreAlert(alert)));
+            if (!runs) throw new Error(`${where}: data service ${service} is not in \`data\``);
             return [service];
         }
         case "external": {

@@ -1,4 +1,5 @@
 import type { Runbook } from "../../runbooks";
+import { S3_REQUEST_METRICS } from "../alerting/minio";
 import { cloudWatchAlarms, type AlarmInventory, type AlarmSpec, type AlarmSubject } from "./alarms";
 
 /**
@@ -26,6 +27,8 @@ export interface AlarmDimensionValues<T> {
     readonly kafkaCluster?: T;
     /** The Amazon MQ broker's name (its metrics' `Broker` dimension). */
     readonly rabbitmqBroker?: T;
+    /** S3 bucket names by the runbook's bucket name (their request metrics' `BucketName` dimension). */
+    readonly buckets?: Readonly<Record<string, T>>;
     readonly certificateArn?: T;
     /** Backup vault names by backup (`postgres`, `postgres-weekly`). */
     readonly vaults: Readonly<Record<string, T>>;
@@ -59,6 +62,10 @@ export function subjectDimensions<T>(s: AlarmSubject, d: AlarmDimensionValues<T>
             return { "Cluster Name": need(d.kafkaCluster, "MSK cluster"), "Consumer Group": s.group, Topic: s.topic };
         case "mq-queue":
             return { Broker: need(d.rabbitmqBroker, "Amazon MQ broker"), VirtualHost: s.vhost, Queue: s.queue };
+        case "mq-broker":
+            return { Broker: need(d.rabbitmqBroker, "Amazon MQ broker") };
+        case "s3-bucket":
+            return { BucketName: need(d.buckets?.[s.bucket], `S3 bucket ${s.bucket}`), FilterId: S3_REQUEST_METRICS.filter };
         case "certificate":
             return { CertificateArn: need(d.certificateArn, "certificate") };
         case "backup-vault":

@@ -2,6 +2,8 @@ import { durationSeconds, type Alert, type AlertSeverity, type Dataset, type Lev
 import { levelCondition } from "../alerting/levels";
 import { alertName } from "../alerting/rules";
 import { alertsOn, CLOUDWATCH_METRICS } from "../alerting/signals";
+import { S3_REQUEST_METRICS } from "../alerting/minio";
+import { AMAZON_MQ_BROKER_METRICS } from "../alerting/rabbitmq";
 import { backupPlan } from "../backups/plan";
 import { AMAZON_MQ_METRICS } from "./amazonmq";
 import { backupService, type BackupService } from "./backups";
@@ -31,6 +33,8 @@ export type AlarmSubject =
     | { readonly kind: "msk-broker"; readonly brokerId: number }
     | { readonly kind: "msk-consumer"; readonly group: string; readonly topic: string }
     | { readonly kind: "mq-queue"; readonly vhost: string; readonly queue: string }
+    | { readonly kind: "mq-broker" }
+    | { readonly kind: "s3-bucket"; /** The runbook's bucket name. */ readonly bucket: string }
     | { readonly kind: "certificate" }
     | { readonly kind: "backup-vault"; readonly dataset: Dataset; /** The vault's backup: the dataset, or `<dataset>-<tier>`. */ readonly backup: string; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
 
@@ -56,6 +60,11 @@ export interface AlarmInventory {
     readonly msk?: { readonly brokers: number; readonly consumers: readonly { readonly group: string; readonly topic: string }[] };
     /** The Amazon MQ broker's vhost and queues (its metrics are per Broker, VirtualHost and Queue). */
     readonly rabbitmq?: { readonly vhost: string; readonly queues: readonly string[] };
+    /**
+     * The runbook's S3 buckets, each with request metrics over the whole bucket, and the requests a
+     * minute under which their 5xx share is not read (the app's minimum traffic, as MinIO's rule).
+     */
+    readonly s3?: { readonly buckets: readonly string[]; readonly minRequestsPerMinute: number };
     /** Whether an ACM certificate is served. */
     readonly certificate: boolean;
     /** AWS Backup vaults, one per dataset, with the dataset's interval. */
@@ -161,6 +170,10 @@ const cacheSubjects = (inv: AlarmInventory) => (inv.cache?.members ?? []).map((m
 const docdbSubjects = (inv: AlarmInventory) => Array.from({ length: inv.docdb?.instances ?? 0 }, (_, index) => ({ kind: "docdb-instance" as const, index }));
 const mqQueueSubjects = (inv: AlarmInventory) => (inv.rabbitmq?.queues ?? []).map((queue) => ({ kind: "mq-queue" as const, vhost: inv.rabbitmq!.vhost, queue }));
 const mqQueueMetric = (id: string, metric: string) => m(id, AMAZON_MQ_METRICS.namespace, metric, "Maximum");
+const mqBrokerSubjects = (inv: AlarmInventory) => (inv.rabbitmq ? [{ kind: "mq-broker" as const }] : []);
+const mqBrokerMetric = (id: string, metric: string, stat: "Maximum" | "Minimum") => m(id, AMAZON_MQ_METRICS.namespace, metric, stat);
+const s3Subjects = (inv: AlarmInventory) => (inv.s3?.buckets ?? []).map((bucket) => ({ kind: "s3-bucket" as const, bucket }));
+const s3Metric = (id: string, metric: string) => m(id, S3_REQUEST_METRICS.namespace, metric, "Sum");
 const brokerSubjects = (inv: AlarmInventory) => Array.from({ length: inv.msk?.brokers ?? 0 }, (_, i) => ({ kind: "msk-broker" as const, brokerId: i + 1 }));
 
 const ecsMetric = (signal: "cpu_usage" | "memory_usage") => CLOUDWATCH_METRICS[signal];
@@ -231,6 +244,38 @@ export const CLOUDWATCH_SOURCES: Partial<Record<Signal, (alert: Alert, inv: Alar
                 "IF(m1 > 0 AND FILL(m2, 0) < 1, 1, 0)",
             ),
         ),
+    // Amazon MQ publishes no node count: a broker that reports no RabbitMQMemUsed at all is down
+    // (missing data breaching); while it reports, the value is 0.
+    rabbitmq_down: (_alert, inv) =>
+        mqBrokerSubjects(inv).map((s) => ({
+            ...std(s, "1 while the Amazon MQ broker publishes no RabbitMQMemUsed (no metrics: the broker is down)", [mqBrokerMetric("m1", AMAZON_MQ_BROKER_METRICS.memUsed, "Maximum")], "IF(m1 >= 0, 0, 1)"),
+            treatMissingData: "breaching" as const,
+        })),
+    // RabbitMQ's own alarm conditions, worst node against the tightest limit: memory above the high watermark, free disk below its limit.
+    rabbitmq_resource_alarm: (_alert, inv) =>
+        mqBrokerSubjects(inv).map((s) =>
+            std(
+                s,
+                "1 while RabbitMQMemUsed is above RabbitMQMemLimit or RabbitMQDiskFree below RabbitMQDiskFreeLimit: the broker blocks publishers",
+                [
+                    mqBrokerMetric("m1", AMAZON_MQ_BROKER_METRICS.memUsed, "Maximum"),
+                    mqBrokerMetric("m2", AMAZON_MQ_BROKER_METRICS.memLimit, "Minimum"),
+                    mqBrokerMetric("m3", AMAZON_MQ_BROKER_METRICS.diskFree, "Minimum"),
+                    mqBrokerMetric("m4", AMAZON_MQ_BROKER_METRICS.diskFreeLimit, "Maximum"),
+                ],
+                "IF(m1 > m2 OR m3 < m4, 1, 0)",
+            ),
+        ),
+    // S3 publishes request metrics only for minutes with requests; a minute under the app's minimum traffic reads 0, as MinIO's rule leaves it unread.
+    minio_error_rate: (_alert, inv) =>
+        s3Subjects(inv).map((s) =>
+            std(
+                s,
+                `S3 requests to the bucket answered 5xx, percent of all its requests (request metrics ${S3_REQUEST_METRICS.filter}), while it serves at least ${inv.s3!.minRequestsPerMinute} requests a minute`,
+                [s3Metric("m1", S3_REQUEST_METRICS.errors5xx), s3Metric("m2", S3_REQUEST_METRICS.requests)],
+                `IF(m2 >= ${inv.s3!.minRequestsPerMinute}, 100 * FILL(m1, 0) / m2, 0)`,
+            ),
+        ),
     certificate_expiry: (_alert, inv) =>
         inv.certificate
             ? [{ subject: { kind: "certificate" }, metrics: [m("m1", "AWS/CertificateManager", "DaysToExpiry", "Minimum")], resolution: DAILY_RESOLUTION_SECONDS, treatMissingData: "missing", what: "days until the ACM certificate expires" }]
@@ -270,6 +315,10 @@ export function subjectSlug(s: AlarmSubject): string {
             return `kafka-lag-${clean(s.group)}-${clean(s.topic)}`;
         case "mq-queue":
             return `mq-${clean(s.vhost)}-${clean(s.queue)}`;
+        case "mq-broker":
+            return "mq-broker";
+        case "s3-bucket":
+            return `s3-${clean(s.bucket)}`;
         case "certificate":
             return "acm";
         case "backup-vault":

@@ -24,6 +24,10 @@ const PLAN_DATA_TEST = "test/targets/aws/plan-data.test.ts";
 const GRAFANA_TEST = "test/targets/aws/grafana.test.ts";
 const CAPABILITY_TEST = "test/targets/aws/capabilities.test.ts";
 const WHERE = "production/aws";
+/** Tests that evaluate the alarms of a subject kind against the service's own metric names (CloudWatch metric math, both sides of the level). */
+const SUBJECT_TESTS: Partial<Record<ReturnType<typeof cloudWatchAlarms>[number]["subject"]["kind"], string>> = {
+    "s3-bucket": "test/alerting/object-storage-aws.test.ts: S3 5xx alarms",
+};
 
 function productionHosts(rb: Runbook): Record<string, string> {
     return Object.fromEntries(rb.services.filter((s) => s.host).map((s) => [s.name, s.host!]));
@@ -39,7 +43,7 @@ export function awsClaim(rb: Runbook, key: CoverageKey): CoverageClaim | undefin
             if (!alarms.length) return undefined;
             return {
                 implementedBy: alarms.map((a) => `${WHERE}: CloudWatch alarm ${names.prefix}-${a.key} (${a.metrics.map((m) => `${m.namespace} ${m.metricName}`).join(", ")} on ${subjectSlug(a.subject)})`),
-                testedBy: [`${PLAN_TEST}: CloudWatch alarms`, `${CAPABILITY_TEST}: CloudWatch alarms`],
+                testedBy: [`${PLAN_TEST}: CloudWatch alarms`, `${CAPABILITY_TEST}: CloudWatch alarms`, ...new Set(alarms.flatMap((a) => SUBJECT_TESTS[a.subject.kind] ?? []))],
             };
         }
         case "backup-schedule":

@@ -108,7 +108,7 @@ export function datasourcesProvisioningFile(at: AwsGrafanaSources): Provisioning
 export function dashboardProvisioningFiles(rb: Runbook): ProvisioningFile[] {
     return [
         { key: PROVISIONING_KEYS.dashboardProvider, content: yaml(grafanaDashboardProvider(rb, `${GRAFANA_FILES_DIR}/${DASHBOARDS}`)), contentType: "application/yaml" },
-        ...dashboardFiles(rb).map((d) => ({ key: PROVISIONING_KEYS.dashboard(d.file), content: d.content, contentType: "application/json" })),
+        ...dashboardFiles(rb, "aws").map((d) => ({ key: PROVISIONING_KEYS.dashboard(d.file), content: d.content, contentType: "application/json" })),
     ];
 }
 

@@ -10,13 +10,16 @@ import {
     type Threshold,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
+import { CloudWatchMetricsQueryBuilder, CloudWatchQueryMode, MetricEditorMode, MetricQueryType } from "@grafana/grafana-foundation-sdk/cloudwatch";
 import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import { SIGNALS, type Alert, type AlertSeverity, type Runbook, type Unit } from "../../runbooks";
 import { levelSummary } from "../alerting/levels";
 import { CHART_SPECS, chartsFor } from "../alerting/charts";
 import { httpMetricNames, metricNaming, type Family } from "../alerting/metrics";
-import { SIGNAL_SPECS, signalQuery } from "../alerting/signals";
+import { CLOUDWATCH_PANELS, SIGNAL_SPECS, alertsOn, isCloudWatchOnlySignal, signalQuery } from "../alerting/signals";
 import { allAlerts } from "../alerting/baseline";
+import type { Target } from "../targets";
+import { DATASOURCE_UIDS } from "./grafana";
 
 /**
  * Grafana dashboards per app: the ones its runbook names (`monitoring.dashboards`), each holding
@@ -49,6 +52,9 @@ const GRAFANA_UNIT: Readonly<Record<Unit, string>> = {
 };
 
 const DATASOURCE: DataSourceRef = { type: "prometheus", uid: "${datasource}" };
+/** The CloudWatch data source the AWS Grafana provisions (capabilities/aws/grafana.ts); read when a panel is built (grafana.ts imports this module). */
+const cloudWatchSource = (): DataSourceRef => ({ type: "cloudwatch", uid: DATASOURCE_UIDS.cloudwatch });
+
 
 /**
  * Threshold steps for an alert's panel. Grafana colours a value by the last step at or below it,
@@ -104,13 +110,30 @@ function legend(labels: readonly string[]): string {
         .join(" ");
 }
 
-function alertPanel(runbook: Runbook, alert: Alert): TimeseriesBuilder {
+function alertPanel(runbook: Runbook, alert: Alert, target?: Target): TimeseriesBuilder {
     const spec = SIGNAL_SPECS[alert.signal];
-    const panel = new TimeseriesBuilder()
-        .title(alert.title)
-        .description(`${SIGNALS[alert.signal]}. Runbook levels: ${levelText(alert)}.`)
-        .datasource(DATASOURCE)
-        .withTarget(new DataqueryBuilder().expr(signalQuery(runbook, alert)).legendFormat(legend(spec.identity)).refId("A"))
+    // On AWS, a signal only CloudWatch sees (S3, Amazon MQ) is charted from CloudWatch where a panel is declared (signals.ts CLOUDWATCH_PANELS).
+    const cw = target === "aws" && isCloudWatchOnlySignal(alert.signal) ? CLOUDWATCH_PANELS[alert.signal] : undefined;
+    const base = new TimeseriesBuilder().title(alert.title).description(`${SIGNALS[alert.signal]}. Runbook levels: ${levelText(alert)}.${cw ? " On AWS: CloudWatch metric math." : ""}`);
+    const panel = (
+        cw
+            ? base
+                  .datasource(cloudWatchSource())
+                  .withTarget(
+                      new CloudWatchMetricsQueryBuilder()
+                          .datasource(cloudWatchSource())
+                          .queryMode(CloudWatchQueryMode.Metrics)
+                          .metricQueryType(MetricQueryType.Search)
+                          .metricEditorMode(MetricEditorMode.Code)
+                          .expression(cw.expression)
+                          .label(cw.label)
+                          .region("default")
+                          .period(String(cw.period))
+                          .id("")
+                          .refId("A"),
+                  )
+            : base.datasource(DATASOURCE).withTarget(new DataqueryBuilder().expr(signalQuery(runbook, alert)).legendFormat(legend(spec.identity)).refId("A"))
+    )
         .unit(GRAFANA_UNIT[alert.unit])
         .thresholds(new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(thresholdSteps(alert)))
         .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.DashedAndArea))
@@ -125,9 +148,15 @@ export interface DashboardFile {
     readonly dashboard: Dashboard;
 }
 
-/** The runbook's dashboards, built with the Grafana foundation SDK. */
-export function dashboardsFor(runbook: Runbook): DashboardFile[] {
+/**
+ * The runbook's dashboards, built with the Grafana foundation SDK. With a target, only the alerts
+ * evaluated there get a panel (a backup-only MinIO runs on Kubernetes alone), and on AWS the ones
+ * whose series are CloudWatch's read CloudWatch.
+ */
+export function dashboardsFor(runbook: Runbook, target?: Target): DashboardFile[] {
     const homes = familyHomes(runbook);
+    const on = target ? alertsOn(runbook, target) : undefined;
+    const shown = on ? new Set([...on.prometheus, ...on.cloudwatch]) : undefined;
     const http = httpMetricNames(metricNaming(runbook));
     return runbook.monitoring.dashboards.map((id) => {
         const title = `${runbook.title}: ${dashboardKind(runbook, id)}`;
@@ -139,12 +168,12 @@ export function dashboardsFor(runbook: Runbook): DashboardFile[] {
             .refresh("1m")
             .withVariable(new DatasourceVariableBuilder("datasource").label("Prometheus").type("prometheus"));
         for (const family of FAMILY_ORDER.filter((f) => homes.get(f) === id)) {
-            const alerts = allAlerts(runbook).filter((a) => SIGNAL_SPECS[a.signal].family === family);
+            const alerts = allAlerts(runbook).filter((a) => SIGNAL_SPECS[a.signal].family === family && (shown?.has(a) ?? true));
             const charts = chartsFor(runbook).filter((c) => CHART_SPECS[c].family === family);
             if (alerts.length === 0 && charts.length === 0) continue;
             // An expanded row is followed by its panels at the top level (nested panels mean a collapsed row).
             builder.withRow(new RowBuilder(family[0].toUpperCase() + family.slice(1)));
-            for (const alert of alerts) builder.withPanel(alertPanel(runbook, alert));
+            for (const alert of alerts) builder.withPanel(alertPanel(runbook, alert, target));
             for (const c of charts) {
                 const chart = CHART_SPECS[c];
                 builder.withPanel(

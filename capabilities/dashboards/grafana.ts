@@ -1,4 +1,5 @@
 import type { Runbook } from "../../runbooks";
+import type { Target } from "../targets";
 import { dashboardsFor } from "./dashboards";
 
 /**
@@ -49,9 +50,9 @@ export function grafanaDashboardProvider(runbook: Runbook, path: string): Record
     };
 }
 
-/** One JSON file per dashboard of the runbook, `<uid>.json`, as the file provider reads them. */
-export function dashboardFiles(runbook: Runbook): { file: string; content: string }[] {
-    return dashboardsFor(runbook).map((d) => ({ file: `${d.uid}.json`, content: `${JSON.stringify(d.dashboard, null, 2)}\n` }));
+/** One JSON file per dashboard of the runbook, `<uid>.json`, as the file provider reads them; with a target, that target's panels (dashboardsFor). */
+export function dashboardFiles(runbook: Runbook, target?: Target): { file: string; content: string }[] {
+    return dashboardsFor(runbook, target).map((d) => ({ file: `${d.uid}.json`, content: `${JSON.stringify(d.dashboard, null, 2)}\n` }));
 }
 
 /** Non-secret Grafana settings: the admin user, no sign-up, no anonymous access, no usage reporting; the admin password is added from the generated secret. */

@@ -321,6 +321,23 @@ export function serviceMonitorSpec(rb: Runbook, n: Names, selector: Record<strin
     };
 }
 
+/** A PodMonitor of one container port of the pods `selector` picks, stamping their series with `app` and `component`; `instance` is the pod's name. */
+export function podMonitorSpec(rb: Runbook, n: Names, selector: Record<string, string>, port: string, component: string, metricRelabelings?: NonNullable<PodMonitorSpec["podMetricsEndpoints"]>[number]["metricRelabelings"]): PodMonitorSpec {
+    return {
+        selector: { matchLabels: selector },
+        namespaceSelector: { matchNames: [n.namespace] },
+        podMetricsEndpoints: [
+            {
+                port,
+                path: "/metrics",
+                interval: SCRAPE_INTERVAL,
+                relabelings: [...stamp(rb.app, component), { action: "replace" as const, sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "instance" }],
+                ...(metricRelabelings ? { metricRelabelings } : {}),
+            },
+        ],
+    };
+}
+
 /** Strimzi's Kafka Exporter pods. */
 export function kafkaExporterMonitorSpec(rb: Runbook, n: Names): PodMonitorSpec {
     return {
@@ -342,7 +359,7 @@ export function alertmanagerYaml(rb: Runbook, credentials: DeliveryCredentials):
 
 /** Grafana dashboards as the sidecar loads them: one ConfigMap each, labelled grafana_dashboard=1. */
 export function dashboardConfigMaps(rb: Runbook): { uid: string; file: string; json: string }[] {
-    return dashboardsFor(rb).map((d) => ({ uid: d.uid, file: `${d.uid}.json`, json: JSON.stringify(d.dashboard) }));
+    return dashboardsFor(rb, "kubernetes").map((d) => ({ uid: d.uid, file: `${d.uid}.json`, json: JSON.stringify(d.dashboard) }));
 }
 
 export const DASHBOARD_LABELS = { grafana_dashboard: "1" } as const;

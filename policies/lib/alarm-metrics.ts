@@ -35,6 +35,7 @@ const DOCDB_INSTANCE = "aws:docdb/clusterInstance:ClusterInstance";
 const MSK_CLUSTER = "aws:msk/cluster:Cluster";
 const MQ_BROKER = "aws:mq/broker:Broker";
 const CERTIFICATE = "aws:acm/certificate:Certificate";
+const BUCKET = "aws:s3/bucket:Bucket";
 const VAULT = "aws:backup/vault:Vault";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -50,6 +51,16 @@ function suffixed(resources: readonly Subject[], type: string, kind: string, nam
     const present = found.map((r) => String(r.props.name));
     const re = new RegExp(`^${escape(kind)}/(${(present.length ? present : names).map(escape).join("|")})/[^/]+$`);
     return { what: `${what} ${names.map((n) => `"${n}"`).join(" or ")} (ARN suffix ${kind}/<name>/<id>)`, resources: found, accepts: (v) => re.test(v) };
+}
+
+/**
+ * The S3 bucket of a runbook bucket name: its name holds the account and region (names.ts
+ * `bucket`), so it is found by the component's resource name (`<storage>-<runbook name>`) and a
+ * known value must be that bucket's name.
+ */
+function runbookBucket(resources: readonly Subject[], runbookName: string): Pointer {
+    const found = ofType(resources, BUCKET).filter((r) => r.name.endsWith(`-${runbookName}`));
+    return { what: `S3 bucket of "${runbookName}"`, resources: found, accepts: (v) => found.some((r) => r.props.bucket === v) };
 }
 
 /** The services the stack publishes: a host in the runbook, or a target group the plan gives them (the stack's hosts setting). */
@@ -79,6 +90,7 @@ export function plannedAlarmExpectations(rb: Runbook, app: AppId, env: Env, reso
         docdbInstances: Array.from({ length: inv.docdb?.instances ?? 0 }, (_, i) => named(resources, DOCDB_INSTANCE, "identifier", names.documentdbInstance(i), "DocumentDB instance")),
         kafkaCluster: named(resources, MSK_CLUSTER, "clusterName", names.kafka, "MSK cluster"),
         rabbitmqBroker: named(resources, MQ_BROKER, "brokerName", names.rabbitmq, "Amazon MQ broker"),
+        buckets: Object.fromEntries((inv.s3?.buckets ?? []).map((b) => [b, runbookBucket(resources, b)])),
         certificateArn: { what: "the stack's ACM certificate", resources: ofType(resources, CERTIFICATE), accepts: (v) => /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[^/]+$/.test(v), byDependency: true },
         vaults: Object.fromEntries(inv.backupVaults.map((v) => [v.name, named(resources, VAULT, "name", names.vault(v.name), "backup vault")])),
     };

@@ -121,7 +121,7 @@ export interface AlarmNeed {
 }
 
 /** Subjects whose alarms CloudWatch alone evaluates (the signals AMP never receives on AWS). */
-const CLOUDWATCH_KINDS: ReadonlySet<AlarmSubject["kind"]> = new Set(["ecs-service", "rds-instance", "msk-broker", "backup-vault"]);
+const CLOUDWATCH_KINDS: ReadonlySet<AlarmSubject["kind"]> = new Set(["ecs-service", "rds-instance", "msk-broker", "backup-vault", "mq-broker", "s3-bucket"]);
 
 function need(s: AlarmSubject): AlarmNeed | undefined {
     switch (s.kind) {
@@ -133,6 +133,10 @@ function need(s: AlarmSubject): AlarmNeed | undefined {
             return { key: `broker:${s.brokerId}`, what: `MSK broker ${s.brokerId}` };
         case "backup-vault":
             return { key: `vault:${s.backup}`, what: `backup vault of ${s.backup}` };
+        case "mq-broker":
+            return { key: "mq:broker", what: "the Amazon MQ broker" };
+        case "s3-bucket":
+            return { key: `s3:${s.bucket}`, what: `S3 bucket ${s.bucket}` };
         default:
             return undefined;
     }
@@ -164,7 +168,8 @@ function dimensionsOf(p: Record<string, any>): Record<string, string> {
 /**
  * The subject keys an alarm watches, read from its dimensions and the resources they name: the
  * ECS service (by runbook service), the RDS instance (the primary, or `replica-N`), the MSK broker,
- * the backup vault (by the backup whose name ends it).
+ * the backup vault (by the backup whose name ends it), the Amazon MQ broker (its `Broker` without a
+ * queue), the S3 bucket (by the runbook bucket whose resource holds that name).
  */
 export function alarmSubjectKeys(rb: Runbook, alarm: Subject, resources: readonly Subject[]): string[] {
     const d = dimensionsOf(alarm.props);
@@ -181,6 +186,12 @@ export function alarmSubjectKeys(rb: Runbook, alarm: Subject, resources: readonl
         }
     }
     if (d["Broker ID"]) out.push(`broker:${d["Broker ID"]}`);
+    if (d.Broker && !d.Queue) out.push("mq:broker");
+    if (d.BucketName) {
+        const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.props.bucket === d.BucketName);
+        const hit = bucket && (rb.data.objectStorage?.buckets ?? []).find((b) => bucket.name.endsWith(`-${b}`));
+        if (hit) out.push(`s3:${hit}`);
+    }
     if (d.BackupVaultName) {
         const backups = [...new Set(rb.backups.map((b) => tierName(b.dataset, b.tier)))].sort((a, b) => b.length - a.length);
         const hit = backups.find((b) => d.BackupVaultName === b || d.BackupVaultName.endsWith(`-${b}`));

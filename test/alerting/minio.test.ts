@@ -39,7 +39,7 @@ function exprOf(check: string): string {
     return rule.expr;
 }
 
-test("object storage has down, capacity and 5xx baselines where MinIO runs, defaulted, and none on AWS (S3) or without object storage", (t) => {
+test("object storage has down, capacity and 5xx baselines where MinIO runs, defaulted; on AWS (S3) only the 5xx share, as a CloudWatch alarm", (t) => {
     const ids = baselineAlerts(WITH)
         .filter((a) => a.subject === "objectStorage")
         .map((a) => a.id)
@@ -54,7 +54,31 @@ test("object storage has down, capacity and 5xx baselines where MinIO runs, defa
     t.is(capacity.levels[0].defaulted?.threshold, DEFAULTS.objectStorageCapacityWarning.reason);
     for (const target of ["docker", "kubernetes"] as const) t.is(alertsOn(WITH, target).prometheus.filter((a) => a.subject === "objectStorage").length, 3, target);
     t.is(alertsOn(WITH, "aws").prometheus.filter((a) => a.subject === "objectStorage").length, 0);
-    t.is(baselineAlerts(WITHOUT).filter((a) => a.subject === "objectStorage").length, 0);
+    t.deepEqual(alertsOn(WITH, "aws").cloudwatch.filter((a) => a.subject === "objectStorage").map((a) => a.id), ["platform-objectStorage-errors"]);
+    t.false(baselineAlerts(WITHOUT).some((a) => a.id.startsWith("platform-objectStorage-")));
+});
+
+test("the backup store: where the runbook has no object storage, Kubernetes' backup-only MinIO gets the same three checks at the same numbers, cited to the runbook's backups; not on Docker or AWS, which run no such MinIO", (t) => {
+    const store = baselineAlerts(WITHOUT).filter((a) => a.subject === "objectStorage");
+    t.deepEqual(store.map((a) => [a.id, a.signal]).sort(), [
+        ["platform-backup-store-capacity", "minio_capacity_usage"],
+        ["platform-backup-store-errors", "minio_error_rate"],
+        ["platform-backup-store-unreachable", "minio_down"],
+    ]);
+    const same = (id: string) => baselineAlerts(WITH).find((a) => a.id === id.replace("backup-store", "objectStorage"))!;
+    for (const a of store) {
+        t.deepEqual(a.levels.map((l) => [l.severity, l.threshold, l.for, l.defaulted]), same(a.id).levels.map((l) => [l.severity, l.threshold, l.for, l.defaulted]), `${a.id}: the object store's numbers`);
+        t.is(a.levels[0].source, WITHOUT.backups[0].source, "cited to the runbook's backups, which the store keeps");
+    }
+    t.deepEqual(alertsOn(WITHOUT, "kubernetes").prometheus.filter((a) => a.subject === "objectStorage").map((a) => a.id).sort(), store.map((a) => a.id).sort());
+    for (const target of ["docker", "aws"] as const) {
+        const { prometheus, cloudwatch } = alertsOn(WITHOUT, target);
+        t.false([...prometheus, ...cloudwatch].some((a) => a.subject === "objectStorage"), target);
+    }
+    // Rules select MinIO's series as every MinIO's are labelled, with an absence rule on its scrape.
+    const rules = rulesFor(WITHOUT, "staging", "kubernetes").groups.flatMap((g) => g.rules);
+    for (const a of store) t.true(rules.some((r) => r.labels.alert_id === a.id && r.expr?.includes('app="bunty", component="objectStorage"')), a.id);
+    t.true(rules.some((r) => r.labels.alert_id?.startsWith("absent-") && r.expr?.includes('component="objectStorage"')), "an absence rule on MinIO's series");
 });
 
 test("promtool: MinIO that answers no scrape is down (no MinIO series at all); the 5xx share holds below the minimum traffic and reads at full traffic", async (t) => {
@@ -101,7 +125,7 @@ test("Docker: Prometheus scrapes MinIO's cluster metrics on its S3 endpoint with
     t.false(prometheusConfig(WITHOUT).scrape_configs.some((j) => j.metrics_path === METRICS_PATH));
 });
 
-test("Kubernetes: the chart serves the metrics without a token and a ServiceMonitor in the app's namespace reads them; none without object storage", (t) => {
+test("Kubernetes: the chart serves the metrics without a token and a ServiceMonitor in the app's namespace reads them, the backup store's too", (t) => {
     const n = names("formula-pm", "formula-pm");
     const values = minioValues(WITH, n) as { metrics: { serviceMonitor: { enabled: boolean; public: boolean } } };
     t.deepEqual(values.metrics.serviceMonitor, { enabled: false, public: true });
@@ -110,7 +134,19 @@ test("Kubernetes: the chart serves the metrics without a token and a ServiceMoni
     // The chart's S3 Service (templates/service.yaml): labels app, release and monitoring="true", port `http`.
     t.deepEqual(spec.selector.matchLabels, { app: "minio", release: n.minio, monitoring: "true" });
     t.like(spec.endpoints![0], { port: "http", path: METRICS_PATH });
-    t.is(minioMonitorSpec(WITHOUT, names("bunty", "bunty")), undefined);
+    // The backup store (no object storage in the runbook) is scraped the same way, with the same labels.
+    const n2 = names("bunty", "bunty");
+    const store = minioMonitorSpec(WITHOUT, n2)!;
+    t.truthy(store);
+    t.deepEqual(store.selector.matchLabels, { app: "minio", release: n2.minio, monitoring: "true" });
+    t.like(store.endpoints![0], { port: "http", path: METRICS_PATH });
+    t.deepEqual(
+        store.endpoints![0].relabelings!.map((r) => [r.targetLabel, r.replacement]),
+        [
+            ["app", "bunty"],
+            ["component", "objectStorage"],
+        ],
+    );
 });
 
 test("Kubernetes, rendered by the pinned chart (helm template): MinIO runs with MINIO_PROMETHEUS_AUTH_TYPE=public and the ServiceMonitor selects its S3 Service's port", (t) => {

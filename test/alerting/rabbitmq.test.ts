@@ -2,7 +2,9 @@ import test from "ava";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { alarmTiming, cloudWatchAlarms, notifyingEvaluator } from "../../capabilities/aws/alarms";
+import { alarmTiming, cloudWatchAlarms, notifyingEvaluator, type AlarmSpec } from "../../capabilities/aws/alarms";
+import { alarmNeeds, alarmSubjectKeys } from "../../policies/lib/subjects";
+import { breaches, evaluate } from "./metric-math";
 import { AMAZON_MQ_METRICS } from "../../capabilities/aws/amazonmq";
 import { alarmInventory } from "../../capabilities/aws/inventory";
 import { baselineAlerts } from "../../capabilities/alerting/baseline";
@@ -139,10 +141,11 @@ test("a queue alert fires per runbook queue of the runbook's vhost, and its rule
     );
 });
 
-test("AWS: the queue signals are CloudWatch alarms per queue (Broker, VirtualHost, Queue) that page; node health is left to Amazon MQ", (t) => {
+test("AWS: the queue signals are CloudWatch alarms per queue (Broker, VirtualHost, Queue) that page", (t) => {
     const { prometheus, cloudwatch } = alertsOn(RB, "aws");
     t.deepEqual(prometheus.filter(isRabbitMq), [], "Amazon MQ has no Prometheus endpoint: no AMP rule reads RabbitMQ");
-    t.deepEqual(cloudwatch.filter(isRabbitMq).map((a) => a.id).sort(), [backlog.id, orphaned.id].sort());
+    const broker = baselineAlerts(RB).filter(isRabbitMq).map((a) => a.id);
+    t.deepEqual(cloudwatch.filter(isRabbitMq).map((a) => a.id).sort(), [backlog.id, orphaned.id, ...broker].sort());
     t.false(rulesFor(RB, "production", "aws").groups.flatMap((g) => g.rules).some((r) => [backlog.id, orphaned.id].includes(r.labels.alert_id)));
 
     const alarms = cloudWatchAlarms(RB, alarmInventory(RB, {}));
@@ -167,6 +170,43 @@ test("AWS: the queue signals are CloudWatch alarms per queue (Broker, VirtualHos
     const orphanAlarm = alarms.find((a) => a.alertId === orphaned.id)!;
     t.true(orphanAlarm.metrics.some((m) => m.metricName === AMAZON_MQ_METRICS.consumers));
     t.regex(orphanAlarm.expression ?? "", /m1 > 0 AND FILL\(m2, 0\) < 1/, "messages ready and no consumer reported");
+});
+
+/** Amazon MQ's per-broker RabbitMQ metrics, as the Amazon MQ developer guide lists them (dimension Broker). */
+const MQ_BROKER = { memUsed: "RabbitMQMemUsed", memLimit: "RabbitMQMemLimit", diskFree: "RabbitMQDiskFree", diskFreeLimit: "RabbitMQDiskFreeLimit" };
+
+test("AWS: RabbitMQ's baseline holds on Amazon MQ: down and memory/disk alarm are paging CloudWatch alarms on the broker, evaluated on both sides", (t) => {
+    const alarms = cloudWatchAlarms(RB, alarmInventory(RB, {}));
+    const of = (signal: RabbitMqSignal) => alarms.filter((a) => a.signal === signal);
+    for (const signal of ["rabbitmq_down", "rabbitmq_resource_alarm"] as const) {
+        const alert = baselineAlerts(RB).find((a) => a.signal === signal)!;
+        t.is(notifyingEvaluator(RB, alert), "cloudwatch");
+        const mine = of(signal);
+        t.deepEqual(mine.map((a) => a.subject), [{ kind: "mq-broker" }], `${signal}: one alarm, on the broker`);
+        t.like(mine[0], { severity: DEFAULTS.dataDownSeverity.value, threshold: 0, comparison: "GreaterThanThreshold", notifies: true, ...alarmTiming(DEFAULTS.dataDownFor.value, 60) });
+        t.true(mine[0].metrics.every((m) => m.namespace === AMAZON_MQ_METRICS.namespace));
+    }
+    const value = (a: AlarmSpec, byName: Record<string, number | undefined>) => evaluate(a.expression!, Object.fromEntries(a.metrics.map((m) => [m.id, byName[m.metricName]])));
+    // Down: a broker that publishes its memory pages no one; one that publishes nothing pages (missing data breaching).
+    const down = of("rabbitmq_down")[0];
+    t.deepEqual(down.metrics.map((m) => m.metricName), [MQ_BROKER.memUsed]);
+    t.false(breaches(down, value(down, { [MQ_BROKER.memUsed]: 2e8 })));
+    t.true(breaches(down, value(down, { [MQ_BROKER.memUsed]: undefined })) === true);
+    // Resource alarm: RabbitMQ's own conditions, memory above its limit or free disk below its limit.
+    const res = of("rabbitmq_resource_alarm")[0];
+    t.deepEqual(res.metrics.map((m) => m.metricName).sort(), Object.values(MQ_BROKER).sort());
+    const healthy = { [MQ_BROKER.memUsed]: 3e8, [MQ_BROKER.memLimit]: 4e8, [MQ_BROKER.diskFree]: 5e9, [MQ_BROKER.diskFreeLimit]: 1e9 };
+    t.false(breaches(res, value(res, healthy)));
+    t.true(breaches(res, value(res, { ...healthy, [MQ_BROKER.memUsed]: 4.1e8 })) === true, "memory above the high watermark");
+    t.false(breaches(res, value(res, { ...healthy, [MQ_BROKER.memUsed]: 3.9e8 })), "memory just under the high watermark");
+    t.true(breaches(res, value(res, { ...healthy, [MQ_BROKER.diskFree]: 0.9e9 })) === true, "free disk below its limit");
+    t.false(breaches(res, value(res, { ...healthy, [MQ_BROKER.diskFree]: 1.1e9 })), "free disk just above its limit");
+    // The pack knows the broker as a subject: its alarm is found from the Broker dimension alone (not a queue's).
+    const alarm = (dimensions: Record<string, string>) => ({ type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "a", urn: "u", opts: { protect: false }, props: { metricQueries: [{ id: "m1", metric: { dimensions } }] } });
+    t.deepEqual(alarmSubjectKeys(RB, alarm({ Broker: "b" }), []), ["mq:broker"]);
+    t.deepEqual(alarmSubjectKeys(RB, alarm({ Broker: "b", VirtualHost: MQ.vhost, Queue: MQ.queues[0].name }), []), []);
+    const own: Alert = { ...orphaned, id: "broker-down", title: "Broker down", signal: "rabbitmq_down" };
+    t.deepEqual(alarmNeeds(parseRunbook({ ...RB, alerts: [...RB.alerts, own] }), own.id, "critical").map((n) => n.key), ["mq:broker"]);
 });
 
 test("baseline: RabbitMQ down and memory/disk alarm, defaulted with reasons, only where the runbook has no alert of its own", (t) => {
@@ -195,4 +235,21 @@ test("dashboards: a Queue row with a panel per RabbitMQ alert", (t) => {
     const expected = [...RB.alerts, ...baselineAlerts(RB)].filter(isRabbitMq);
     t.is(inRow.length, expected.length);
     for (const a of expected) t.true(inRow.some((title) => title.includes(a.title)), `${a.id} has a panel`);
+});
+
+test("dashboards on AWS: the broker's memory/disk alarm and the queues' depth are charted from Amazon MQ's CloudWatch metrics, not from a plugin Amazon MQ does not serve", (t) => {
+    const panels = dashboardsFor(RB, "aws").flatMap((d) => (d.dashboard.panels ?? []) as any[]);
+    const panelOf = (signal: RabbitMqSignal) => {
+        const alert = [...RB.alerts, ...baselineAlerts(RB)].find((a) => a.signal === signal)!;
+        return panels.find((p) => p.title === alert.title);
+    };
+    const resource = panelOf("rabbitmq_resource_alarm");
+    t.is(resource.datasource.type, "cloudwatch");
+    for (const metric of Object.values(MQ_BROKER)) t.true(resource.targets[0].expression.includes(`{${AMAZON_MQ_METRICS.namespace},Broker} MetricName="${metric}"`), metric);
+    const depth = panelOf("rabbitmq_queue_depth");
+    t.is(depth.datasource.type, "cloudwatch");
+    t.true(depth.targets[0].expression.includes(`MetricName="${AMAZON_MQ_METRICS.messagesReady}"`));
+    // Docker and Kubernetes keep the plugin's PromQL.
+    const k8s = dashboardsFor(RB, "kubernetes").flatMap((d) => (d.dashboard.panels ?? []) as any[]);
+    t.true(k8s.filter((p) => p.title === resource.title || p.title === depth.title).every((p) => p.datasource.type === "prometheus"));
 });

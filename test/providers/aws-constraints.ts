@@ -123,6 +123,12 @@ export const METRIC_DIMENSIONS: Readonly<Record<string, { readonly metrics: read
     "AWS/SQS": { metrics: ["ApproximateNumberOfMessagesVisible"], sets: [["QueueName"]], source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html" },
     "AWS/Lambda": { metrics: ["Errors"], sets: [["FunctionName"]], source: "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html" },
     "AWS/Route53": { metrics: ["HealthCheckStatus"], sets: [["HealthCheckId"]], source: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html" },
+    "AWS/S3": { metrics: ["5xxErrors", "AllRequests"], sets: [["BucketName", "FilterId"]], source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html" },
+    "AWS/AmazonMQ": {
+        metrics: ["MessageReadyCount", "ConsumerCount", "RabbitMQMemUsed", "RabbitMQMemLimit", "RabbitMQDiskFree", "RabbitMQDiskFreeLimit"],
+        sets: [["Broker"], ["Broker", "VirtualHost", "Queue"]],
+        source: "https://docs.aws.amazon.com/amazon-mq/latest/developer-guide/rabbitmq-logging-monitoring.html",
+    },
 };
 
 /** Route 53's health checker regions (HealthCheckConfig `Regions`). */
@@ -530,6 +536,7 @@ export const CONSTRAINTS: readonly Constraint[] = [
  */
 export const SCHEMA_ONLY: Readonly<Record<string, string>> = {
     "aws:msk/scramSecretAssociation:ScramSecretAssociation": "a cluster ARN and secret ARNs; that each secret is named AmazonMSK_ and encrypted with a customer key is held by aws-msk-cluster-client-authentication",
+    "aws:s3/bucketMetric:BucketMetric": "a bucket and a configuration id, no filter (the whole bucket); that each S3 request-metrics alarm's BucketName and FilterId name one is held by test/alerting/object-storage-aws.test.ts",
     "aws:s3/bucketLogging:BucketLogging": "a source bucket, the stack's access-log bucket and a prefix; that every bucket but the log bucket has one is held by awsguard's s3-bucket-logging-enabled (test/security/awsguard.test.ts)",
     "aws:backup/vaultPolicy:VaultPolicy": "one access policy document per vault (its deny-delete statement is held by aws-backup-vault-policy-deny-delete)",
     "aws:sqs/queue:Queue": "a forwarder's dead-letter queue: a name, a KMS key and a retention within SQS's 60 s to 14 days",

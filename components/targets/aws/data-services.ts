@@ -69,7 +69,7 @@ export interface AwsDataOutputs {
     /** Where AWS Backup restore testing restores its recovery points. */
     readonly restoreTargets?: { readonly RDS?: RestoreTarget; readonly DocumentDB?: RestoreTarget };
     /** The CloudWatch dimensions of its alarms. */
-    readonly dimensions?: Partial<Pick<AlarmDimensions, "rdsInstances" | "cacheGroupId" | "docdbInstances" | "kafkaCluster" | "rabbitmqBroker">>;
+    readonly dimensions?: Partial<Pick<AlarmDimensions, "rdsInstances" | "cacheGroupId" | "docdbInstances" | "kafkaCluster" | "rabbitmqBroker" | "buckets">>;
 }
 
 export interface AwsDataService {
@@ -206,7 +206,7 @@ const objectStorage: AwsDataService = {
     part: "storage",
     create: (name, inputs, opts) => {
         const storage = new AwsStorage(name, { ...inputs.scope, ...storageSettings(inputs.runbook), kmsKeyArn: inputs.kmsKeyArn }, opts);
-        return { component: storage, buckets: storage.buckets };
+        return { component: storage, buckets: storage.buckets, dimensions: { buckets: Object.fromEntries(Object.entries(storage.buckets).map(([k, b]) => [k, b.bucket])) } };
     },
 };
 

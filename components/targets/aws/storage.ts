@@ -4,6 +4,7 @@ import { backupTag } from "../../../capabilities/aws/backups";
 import type { TierRule } from "../../../capabilities/aws/lifecycle-tiers";
 import type { BucketDataset } from "../../../capabilities/backups/plan";
 import type { Runbook } from "../../../runbooks";
+import { S3_REQUEST_METRICS } from "../../../capabilities/alerting/minio";
 import { child, policyJson, privateBucket, rolePolicy, serviceRole, stateful, type AwsScope } from "./scope";
 
 export interface AwsStorageArgs extends AwsScope {
@@ -24,7 +25,7 @@ const ABORT_MULTIPART_DAYS = 7;
 
 /**
  * The runbook's S3 buckets: versioned, encrypted with the data key, never public, TLS only, with
- * old versions kept for the file backup's retention. Where the runbook copies its file bucket into
+ * old versions kept for the file backup's retention, and request metrics over each whole bucket. Where the runbook copies its file bucket into
  * a backup bucket (`objectStorage.backupSync`), S3 replication does it continuously.
  *
  * Why replication, not a scheduled `aws s3 sync` into dated prefixes as the runbook does by hand:
@@ -56,6 +57,8 @@ export class AwsStorage extends pulumi.ComponentResource {
             );
             this.buckets[runbookName] = bucket;
             versionings.push(versioning);
+            // Request metrics over the whole bucket (no filter): CloudWatch's 5xx-share alarm reads them (capabilities/aws/alarms.ts).
+            new aws.s3.BucketMetric(`${name}-${runbookName}-request-metrics`, { bucket: bucket.id, name: S3_REQUEST_METRICS.filter }, child(this, args));
             new aws.s3.BucketLifecycleConfiguration(
                 `${name}-${runbookName}-lifecycle`,
                 {

@@ -194,7 +194,7 @@ test("provisioning objects: a private, KMS-encrypted, versioned bucket holds the
         for (const o of g.objects) t.like(o.props, { serverSideEncryption: "aws:kms", kmsKeyId: key });
 
         // One JSON object per runbook dashboard, equal to the dashboards capability's output.
-        const dashboards = dashboardsFor(rb);
+        const dashboards = dashboardsFor(rb, "aws");
         const jsonObjects = g.objects.filter((o) => prop(o, "contentType") === "application/json");
         t.is(jsonObjects.length, dashboards.length, app);
         const provider = YAML.parse(prop<string>(g.objects.find((o) => /provisioning\/dashboards\/[^/]+\.ya?ml$/.test(prop(o, "key")))!, "content"));
@@ -252,7 +252,7 @@ test("data sources: AMP with SigV4 is the default Prometheus every dashboard pan
         t.true(prometheus[0].isDefault);
         t.like(prometheus[0].jsonData, { sigV4Auth: true, sigV4AuthType: "default", sigV4Region: rb.aws.region });
         // Every reference in every dashboard resolves: a `${variable}` to the default source of the variable's type, a uid to a provisioned source of its type.
-        for (const d of dashboardsFor(rb)) {
+        for (const d of dashboardsFor(rb, "aws")) {
             const variables = ((d.dashboard.templating?.list ?? []) as { name: string; type: string; query?: unknown }[]).filter((v) => v.type === "datasource");
             const refs = datasourceRefs(d.dashboard);
             t.true(refs.length > 0, `${app} ${d.uid}: panels reference a data source`);

@@ -4,8 +4,10 @@ import { backupSecrets, PLATFORM_DIR, platformScripts, platformScriptsConfigMap 
 import { MONGO_AUTH_KEYS, mongoAuthSecret, mongoHeadlessSpec, mongoStatefulSetSpec } from "../../../capabilities/kubernetes/mongodb-statefulset";
 import { MONGO_USERS_KEYS, mongoHeadless, mongoUsersSecret } from "../../../capabilities/kubernetes/mongodb";
 import { names, serviceHost, type Names } from "../../../capabilities/kubernetes/names";
-import { hasReplicaExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec, postgresReplicaMonitorSpec } from "../../../capabilities/kubernetes/postgres-exporter";
+import { CNPG_METRICS_PORT, CNPG_REPLICATION_LAG, hasReplicaLagMonitor, postgresExporterDeploymentSpec, postgresExporterServiceSpec, postgresInstancesMonitorSpec } from "../../../capabilities/kubernetes/postgres-exporter";
 import { serviceMonitorSpec } from "../../../capabilities/kubernetes/monitoring";
+import { postgresExporterLabels } from "../../../capabilities/kubernetes/postgres-exporter";
+import { SIGNAL_SPECS } from "../../../capabilities/alerting/signals";
 import { METRICS } from "../../../capabilities/alerting/metrics";
 import { signalQuery } from "../../../capabilities/alerting/signals";
 import { allAlerts } from "../../../capabilities/alerting/baseline";
@@ -214,34 +216,30 @@ test("postgres_exporter: the Service selects the Deployment's pods; it reads the
     }
 });
 
-test("postgres_exporter on the replicas: with read replicas a second exporter logs in through the read-only Service, apart from the primary's, and its ServiceMonitor keeps only the replay lag the rule reads", async (t) => {
+test("replica lag per instance: with read replicas a PodMonitor reads every CloudNativePG instance's own lag, renamed as the contract reads it, one series per pod", async (t) => {
     for (const rb of withPostgres) {
         const n = namesOf(rb);
         const lagAlerts = allAlerts(rb).filter((a) => a.signal === "postgres_replication_lag");
-        t.is(hasReplicaExporter(rb), lagAlerts.length > 0, `${rb.app}: the replica exporter exists exactly where the replica-lag alert does`);
-        const deployment: any = postgresExporterDeploymentSpec(rb, n, "ro");
-        const service: any = postgresExporterServiceSpec(n, "ro");
-        const labels = deployment.template.metadata.labels;
-        t.true(subset(service.selector, labels), `${rb.app}: the Service reaches the replica exporter`);
-        // Neither Service picks the other's pods: the primary's lag (0) and the replica's stay apart.
-        const primary: any = postgresExporterDeploymentSpec(rb, n);
-        t.false(subset(service.selector, primary.template.metadata.labels));
-        t.false(subset(postgresExporterServiceSpec(n).selector as Record<string, string>, labels));
-        const env = Object.fromEntries(deployment.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
-        t.is(env.DATA_SOURCE_URI, `${serviceHost(`${n.postgres}-ro`, n.namespace)}:5432/${rb.data.postgres!.database}?sslmode=require`);
-        t.is(env.DATA_SOURCE_USER, postgresLogins(rb).monitor);
-        const monitor: any = postgresReplicaMonitorSpec(rb, n);
-        t.deepEqual(monitor.selector.matchLabels, postgresExporterLabels(n, "ro"));
-        const endpoint = monitor.endpoints[0];
-        t.deepEqual(endpoint.metricRelabelings, [{ action: "keep", sourceLabels: ["__name__"], regex: METRICS.pgReplicationLag }]);
-        // The same app and component stamps as the primary's, so the rule's selector picks the replica's series.
-        t.deepEqual(endpoint.relabelings, (serviceMonitorSpec(rb, n, postgresExporterLabels(n), "metrics", "postgres") as any).endpoints[0].relabelings);
+        t.is(hasReplicaLagMonitor(rb), lagAlerts.length > 0, `${rb.app}: the instances' PodMonitor exists exactly where the replica-lag alert does`);
+        const monitor: any = postgresInstancesMonitorSpec(rb, n);
+        // The cluster's instance pods, whichever is primary (its lag is 0), not its Jobs or a Pooler.
+        t.deepEqual(monitor.selector.matchLabels, { "cnpg.io/cluster": n.postgres, "cnpg.io/podRole": "instance" });
+        const endpoint = monitor.podMetricsEndpoints[0];
+        t.is(endpoint.port, CNPG_METRICS_PORT);
+        // Only the lag, under the contract's name: the primary's exporter stays the source of every other PostgreSQL series.
+        t.deepEqual(endpoint.metricRelabelings, [
+            { action: "keep", sourceLabels: ["__name__"], regex: CNPG_REPLICATION_LAG },
+            { action: "replace", sourceLabels: ["__name__"], targetLabel: "__name__", replacement: METRICS.pgReplicationLag },
+        ]);
+        // The primary exporter's app and component stamps, and the pod as `instance`: each replica its own alert instance.
+        const primaryStamps = (serviceMonitorSpec(rb, n, postgresExporterLabels(n), "metrics", "postgres") as any).endpoints[0].relabelings;
+        t.deepEqual(endpoint.relabelings, [...primaryStamps, { action: "replace", sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "instance" }]);
+        t.true(SIGNAL_SPECS.postgres_replication_lag.identity.includes("instance"), "the rule keeps the instance: one alert per replica");
         for (const alert of lagAlerts) {
             const expr = signalQuery(rb, alert);
             t.true(expr.includes(`${METRICS.pgReplicationLag}{app="${rb.app}", component="postgres"}`), `${rb.app}: ${expr}`);
         }
-        await validate(t, "apps/v1", "Deployment", `${n.postgres}-replica-exporter`, deployment);
-        await validate(t, "v1", "Service", `${n.postgres}-replica-exporter`, service);
+        await validate(t, "monitoring.coreos.com/v1", "PodMonitor", `${n.postgres}-instances`, monitor);
     }
 });
 

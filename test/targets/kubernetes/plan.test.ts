@@ -1,5 +1,5 @@
 import test from "ava";
-import { hasReplicaExporter } from "../../../capabilities/kubernetes/postgres-exporter";
+import { hasReplicaLagMonitor } from "../../../capabilities/kubernetes/postgres-exporter";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
@@ -383,9 +383,10 @@ test("scrapes and probes: a ServiceMonitor per metrics endpoint and data-service
         const components = (m: PlannedResource) =>
             (props(m).spec.endpoints ?? props(m).spec.podMetricsEndpoints).flatMap((e: any) => e.relabelings.filter((rl: any) => rl.targetLabel === "component").map((rl: any) => rl.replacement));
         const stamped = monitors.flatMap(components).sort();
-        // With read replicas, a second PostgreSQL exporter reads the replicas' lag (component postgres too).
-        const replicaExporter = hasReplicaExporter(rb) ? ["postgres"] : [];
-        const expected = [...rb.services.filter((s) => s.metricsPath).map((s) => s.name), ...(["postgres", "redis", "mongodb", "kafka", "objectStorage"] as const).filter((d) => rb.data[d]), ...replicaExporter].sort();
+        // With read replicas, a PodMonitor reads each PostgreSQL instance's lag (component postgres too).
+        const replicaLag = hasReplicaLagMonitor(rb) ? ["postgres"] : [];
+        // Every Kubernetes stack runs MinIO (the backup store, where the runbook has no object storage): it is scraped everywhere.
+        const expected = [...rb.services.filter((s) => s.metricsPath).map((s) => s.name), ...(["postgres", "redis", "mongodb", "kafka"] as const).filter((d) => rb.data[d]), "objectStorage", ...replicaLag].sort();
         t.deepEqual(stamped, expected, app);
         for (const m of monitors) {
             for (const e of props(m).spec.endpoints ?? props(m).spec.podMetricsEndpoints) t.true(e.relabelings.some((rl: any) => rl.targetLabel === "app" && rl.replacement === app));

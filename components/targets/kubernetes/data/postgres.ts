@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceMonitorSpec } from "../../../../capabilities/kubernetes/monitoring";
 import { clusterSpec, postgresAppSecret, postgresLogins, postgresMonitorSecret, scheduledBackupSpec } from "../../../../capabilities/kubernetes/postgres";
-import { hasReplicaExporter, postgresExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec, postgresReplicaMonitorSpec } from "../../../../capabilities/kubernetes/postgres-exporter";
+import { hasReplicaLagMonitor, postgresExporter, postgresExporterDeploymentSpec, postgresExporterLabels, postgresExporterServiceSpec, postgresInstancesMonitorSpec } from "../../../../capabilities/kubernetes/postgres-exporter";
 import { CHARTS } from "../../../../capabilities/kubernetes/versions";
 import { requireField } from "../../../../runbooks";
 import { childOptions, meta, secretData, serviceMonitor, statefulOptions, type KubernetesScope } from "../scope";
@@ -24,8 +24,8 @@ export interface PostgresArgs {
     readonly exporterSpec: ReturnType<typeof postgresExporterDeploymentSpec>;
     /** Its ServiceMonitor's spec, at the runbook's scrape interval (`serviceMonitorSpec`). */
     readonly monitorSpec: ReturnType<typeof serviceMonitorSpec>;
-    /** With read replicas (`hasReplicaExporter`): the exporter on the read-only Service and its ServiceMonitor. Defaults to none. */
-    readonly replicaExporter?: { readonly exporterSpec: ReturnType<typeof postgresExporterDeploymentSpec>; readonly monitorSpec: ReturnType<typeof postgresReplicaMonitorSpec> };
+    /** With read replicas (`hasReplicaLagMonitor`): the PodMonitor over every CloudNativePG instance, each replica's lag its own series (`postgresInstancesMonitorSpec`). Defaults to none. */
+    readonly instancesMonitorSpec?: ReturnType<typeof postgresInstancesMonitorSpec>;
     /** The owner's generated password (`PlatformSecrets.postgres`): the app's login here. */
     readonly password: pulumi.Output<string>;
     /** The monitoring role's generated password (`PlatformSecrets.postgresMonitor`). */
@@ -52,8 +52,8 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly exporter: k8s.apps.v1.Deployment;
     public readonly exporterService: k8s.core.v1.Service;
     public readonly serviceMonitor: k8s.apiextensions.CustomResource;
-    /** With read replicas: the exporter on the read-only Service, where replay lag is not 0. */
-    public readonly replicaExporter?: k8s.apps.v1.Deployment;
+    /** With read replicas: the PodMonitor reading each instance's replay lag from CloudNativePG's own metrics. */
+    public readonly instancesMonitor?: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:kubernetes:Postgres", name, {}, opts);
@@ -96,19 +96,12 @@ export class Postgres extends pulumi.ComponentResource {
             childOptions(this, scope, { dependsOn: [scope.namespace] }),
         );
         this.serviceMonitor = serviceMonitor(this, scope, `${name}-exporter-monitor`, exporterName, args.monitorSpec, monitoringCrds);
-        if (args.replicaExporter) {
-            const replicaName = postgresExporter(names, "ro");
-            this.replicaExporter = new k8s.apps.v1.Deployment(
-                `${name}-replica-exporter`,
-                { metadata: meta(scope, replicaName, "metrics"), spec: args.replicaExporter.exporterSpec },
-                childOptions(this, scope, { dependsOn: [this.cluster] }),
+        if (args.instancesMonitorSpec) {
+            this.instancesMonitor = new k8s.apiextensions.CustomResource(
+                `${name}-instances-monitor`,
+                { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: meta(scope, `${names.postgres}-instances`, "metrics"), spec: args.instancesMonitorSpec },
+                childOptions(this, scope, { dependsOn: [monitoringCrds] }),
             );
-            new k8s.core.v1.Service(
-                `${name}-replica-exporter`,
-                { metadata: meta(scope, replicaName, "metrics", names.namespace, postgresExporterLabels(names, "ro")), spec: postgresExporterServiceSpec(names, "ro") },
-                childOptions(this, scope, { dependsOn: [scope.namespace] }),
-            );
-            serviceMonitor(this, scope, `${name}-replica-exporter-monitor`, replicaName, args.replicaExporter.monitorSpec, monitoringCrds);
         }
         this.registerOutputs({});
     }
@@ -149,6 +142,6 @@ function postgresArgs({ runbook, env, scope }: DataServiceInputs): Omit<Postgres
         scheduledBackupSpec: scheduledBackupSpec(runbook, names),
         exporterSpec: postgresExporterDeploymentSpec(runbook, names),
         monitorSpec: serviceMonitorSpec(runbook, names, postgresExporterLabels(names), "metrics", "postgres"),
-        ...(hasReplicaExporter(runbook) ? { replicaExporter: { exporterSpec: postgresExporterDeploymentSpec(runbook, names, "ro"), monitorSpec: postgresReplicaMonitorSpec(runbook, names) } } : {}),
+        ...(hasReplicaLagMonitor(runbook) ? { instancesMonitorSpec: postgresInstancesMonitorSpec(runbook, names) } : {}),
     };
 }
