@@ -8,7 +8,8 @@ import { quotaLimits } from "../../../capabilities/quotas";
 import { awsProblems } from "../../../capabilities/aws/validate";
 import type { Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
-import { AwsBackups } from "./backups";
+import { AwsBackups, AwsBackupTasks } from "./backups";
+import { backupTasks } from "../../../capabilities/aws/backups";
 import { AwsCollector } from "./collector";
 import { DATA_SERVICES, type AwsDataInputs, type AwsDataOutputs } from "./data-services";
 import { AwsFirewall } from "./firewall";
@@ -44,6 +45,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
     public readonly ingress?: AwsIngress;
     public readonly services: AwsServices;
     public readonly backups: AwsBackups;
+    /** The scheduled backup tasks, where the runbook has a dataset AWS Backup cannot take. */
+    public readonly backupTasks?: AwsBackupTasks;
     public readonly monitoring: AwsMonitoring;
     public readonly collector: AwsCollector;
     public readonly grafana: AwsGrafana;
@@ -266,6 +269,24 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     kmsKeyArn: dataKey,
                     alarmTopicArn: this.monitoring.topics.warning.arn,
                     tasks: oneOff,
+                },
+                opt,
+            );
+        }
+
+        // The backups AWS Backup cannot take (Amazon MQ's definitions): the operations scripts as scheduled ECS tasks.
+        if (backupTasks(rb).length) {
+            this.backupTasks = new AwsBackupTasks(
+                `${name}-backup-tasks`,
+                {
+                    ...scope,
+                    cluster: this.services.cluster,
+                    privateSubnetIds,
+                    securityGroupId: this.firewall.tasks.id,
+                    kmsKeyArn: this.keys.backup.arn,
+                    logsKmsKeyArn: dataKey,
+                    alarmTopicArn: this.monitoring.topics.warning.arn,
+                    sources: merged("backupTaskSources"),
                 },
                 opt,
             );

@@ -92,6 +92,8 @@ export function subjectDimensions(s: AlarmSubject, d: AlarmDimensions): Record<s
             return { CertificateArn: need(d.certificateArn, "certificate") };
         case "backup-vault":
             return { BackupVaultName: need(d.vaults[s.backup], `vault of ${s.backup}`), ResourceType: s.resourceType };
+        case "backup-task":
+            return { App: s.app, Backup: s.backup };
     }
 }
 

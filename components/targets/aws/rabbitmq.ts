@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { amazonMqDeploymentMode, amazonMqEngineVersion, amazonMqInstanceType, amazonMqMaintenanceStart, amazonMqSubnets } from "../../../capabilities/aws/amazonmq";
-import { RABBITMQ_PORTS, amqpUrl, queueConsumers, rabbitmqAppUser, requireRabbitMq } from "../../../capabilities/rabbitmq";
+import { MANAGEMENT_ENV, RABBITMQ_PORTS, amqpUrl, queueConsumers, rabbitmqAppUser, rabbitmqVerifyEnv, requireRabbitMq } from "../../../capabilities/rabbitmq";
+import type { BackupTaskSource } from "./backups";
 import { rabbitmqTopologyContainers } from "../../../capabilities/aws/rabbitmq";
 import { credentialsSecret, fargateTask, logGroup, serviceRole, stateful, taskExecutionRole, type AwsDataServiceArgs } from "./scope";
 
@@ -28,6 +29,12 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     /** The one-off task that creates the runbook's vhost, the user's permissions on it and the queues (capabilities/aws/rabbitmq.ts). */
     public readonly topologyTask: aws.ecs.TaskDefinition;
+    /**
+     * The definitions backup's connection (AwsBackupTasks): the management API over HTTPS (the
+     * console endpoint, which the tasks' security group reaches), as the broker's user, Amazon MQ's
+     * administrator, from its Secrets Manager secret; and the names the restore check expects.
+     */
+    public readonly backupSource: BackupTaskSource;
 
     constructor(name: string, args: AwsRabbitMqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:RabbitMq", name, {}, opts);
@@ -83,6 +90,11 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
                 JSON.stringify(rabbitmqTopologyContainers(rb, { logGroup: group, region: args.region, managementUrl: url, credentials })),
             ),
         });
+        this.backupSource = {
+            environment: { [MANAGEMENT_ENV.url]: managementUrl, ...rabbitmqVerifyEnv(rb) },
+            secrets: { [MANAGEMENT_ENV.user]: pulumi.interpolate`${this.credentials.arn}:username::`, [MANAGEMENT_ENV.password]: pulumi.interpolate`${this.credentials.arn}:password::` },
+            secretArns: [this.credentials.arn],
+        };
         this.registerOutputs({ topologyTask: this.topologyTask.arn });
     }
 }

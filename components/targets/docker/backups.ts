@@ -71,6 +71,6 @@ export class Backups extends pulumi.ComponentResource {
     }
 
     private imageOf(scope: DockerScope, job: BackupJob): string {
-        return job.image === "mc" ? PLATFORM_IMAGES.mc : dataImage(scope.runbook, job.image);
+        return job.image === "mc" || job.image === "awsCli" ? PLATFORM_IMAGES[job.image] : dataImage(scope.runbook, job.image);
     }
 }

@@ -9,7 +9,7 @@ import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 export interface RabbitMqArgs {
     /**
      * The Docker target's shared scope: stack, provider, network, pulled images, generated
-     * passwords (`rabbitmq`: the app user's), and the runbook with the stack's overrides, of which
+     * passwords (`rabbitmq`: the app user's; `rabbitmqAdmin`: the platform's administrator's), and the runbook with the stack's overrides, of which
      * this reads `data.rabbitmq` (version, vhost, queues).
      */
     readonly scope: DockerScope;
@@ -36,7 +36,7 @@ export class RabbitMq extends pulumi.ComponentResource {
         const rb = scope.runbook;
         // Fails naming the field when a queue names a service that is not one of the runbook's workers.
         queueConsumers(rb);
-        const definitions = pulumi.secret(password(scope, "rabbitmq").apply((p) => JSON.stringify(rabbitmqDefinitions(rb, p), null, 2)));
+        const definitions = pulumi.secret(pulumi.all([password(scope, "rabbitmq"), password(scope, "rabbitmqAdmin")]).apply(([p, admin]) => JSON.stringify(rabbitmqDefinitions(rb, p, admin), null, 2)));
         this.volume = volume(this, `${name}-data`, scope, "rabbitmq-data", "rabbitmq");
         this.broker = container(this, `${name}-broker`, scope, {
             part: "rabbitmq",
