@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Dataset, Runbook } from "../../runbooks";
-import { backupPlan, datasetPlan, isBucketDataset, OPS_HELPERS, type BucketDataset, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
+import { backupPlan, datasetPlan, isBucketDataset, OPS_HELPERS, verifyCommand, type BucketDataset, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
 import { awsCron, restoreTestPlan } from "../schedules";
 import { shellQuote } from "../rabbitmq";
 import { awslogs, type ContainerDefinition } from "./containers";
@@ -194,10 +194,10 @@ export function backupTasks(rb: Runbook): BackupTaskSpec[] {
 
 const OPS_SOURCE = path.resolve(__dirname, "..", "..", "operations", "backup");
 
-/** The operations scripts a dataset's task runs, as they are in the repository: the library, the dataset's helpers, its backup script and verify-latest.sh. */
+/** The operations scripts a dataset's task runs, as they are in the repository: the library, the dataset's helpers, its backup script and its restore check's. */
 export function taskOpsScripts(dataset: DatabaseDataset): Record<string, string> {
     const library = fs.readdirSync(OPS_SOURCE).filter((f) => /^lib(-[a-z]+)?\.sh$/.test(f)).sort();
-    const files = [...library, ...(OPS_HELPERS[dataset] ?? []), `backup-${dataset}.sh`, "verify-latest.sh"];
+    const files = [...library, ...(OPS_HELPERS[dataset] ?? []), `backup-${dataset}.sh`, verifyCommand(dataset)[0]];
     return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(OPS_SOURCE, f), "utf8")]));
 }
 
@@ -214,7 +214,7 @@ export interface BackupTaskContainerArgs {
 /**
  * The task's one container, in the AWS CLI's image (bash, curl, coreutils and `aws`): it writes
  * the operations scripts into a private temporary directory (Fargate has no config volume; the scripts travel in
- * the command, as they are), runs the dataset's backup script (or `verify-latest.sh <dataset>`)
+ * the command, as they are), runs the dataset's backup script (or its restore check, `verifyCommand`)
  * into `s3://<bucket>/<storePath>`, then publishes the success (or the restore check's failure) to
  * CloudWatch for the alarms. The same scripts every other target runs.
  */
@@ -225,7 +225,7 @@ export function backupTaskContainers(rb: Runbook, spec: BackupTaskSpec, a: Backu
     const run =
         spec.kind === "backup"
             ? [`bash "$ops/backup-${spec.dataset}.sh"`, put(BACKUP_TASK_METRIC.completed)]
-            : [`if ! bash "$ops/verify-latest.sh" ${spec.dataset}; then ${put(BACKUP_TASK_METRIC.restoreFailed)}; exit 1; fi`];
+            : [`if ! bash ${verifyCommand(spec.dataset).map((w, i) => (i === 0 ? `"$ops/${w}"` : shellQuote(w))).join(" ")}; then ${put(BACKUP_TASK_METRIC.restoreFailed)}; exit 1; fi`];
     const script = [
         "set -euo pipefail",
         'ops=$(mktemp -d "${TMPDIR:-/tmp}/backup-ops.XXXXXX")',

@@ -17,6 +17,15 @@ export type DatabaseDataset = Extract<Dataset, "postgres" | "redis" | "mongodb" 
  */
 export const OPS_HELPERS: Readonly<Partial<Record<DatabaseDataset, readonly string[]>>> = { rabbitmq: ["rabbitmq-api.sh"] };
 
+/** Datasets whose restore check is a script of their own, which needs no scratch server (RabbitMQ: the newest export is checked, not imported). */
+const OWN_VERIFY: Readonly<Partial<Record<DatabaseDataset, string>>> = { rabbitmq: "verify-rabbitmq.sh" };
+
+/** A dataset's restore check as an operations script and its arguments: `verify-latest.sh <dataset>` (into a scratch server), or the dataset's own. */
+export function verifyCommand(dataset: DatabaseDataset): readonly [string, ...string[]] {
+    const own = OWN_VERIFY[dataset];
+    return own ? [own] : ["verify-latest.sh", dataset];
+}
+
 /** Datasets held in object-storage buckets, which are copied bucket to bucket. */
 export type BucketDataset = Extract<Dataset, "files" | "config">;
 

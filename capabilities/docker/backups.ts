@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Dataset, Runbook } from "../../runbooks";
 import { METRICS } from "../alerting/metrics";
-import { backupPlan, OPS_HELPERS, type DatabaseDataset } from "../backups/plan";
+import { backupPlan, OPS_HELPERS, verifyCommand, type DatabaseDataset } from "../backups/plan";
 import { MANAGEMENT_ENV, RABBITMQ_PLATFORM_ADMIN } from "../rabbitmq";
 import { dockerExporters } from "./exporters";
 import { MC_HOST_ENV, bucketBackup, mcHost } from "./minio";
@@ -87,7 +87,7 @@ export function opsLibrary(): string[] {
 }
 
 function opsScriptsFor(dataset: DatabaseDataset): string[] {
-    return [...opsLibrary(), ...(OPS_HELPERS[dataset] ?? []), `backup-${dataset}.sh`, `restore-${dataset}.sh`, "verify-latest.sh", "prune.sh"];
+    return [...opsLibrary(), ...(OPS_HELPERS[dataset] ?? []), `backup-${dataset}.sh`, `restore-${dataset}.sh`, verifyCommand(dataset)[0], "prune.sh"];
 }
 
 /** The backup containers the backup plan calls for, in the runbook's order. */

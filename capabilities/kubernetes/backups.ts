@@ -3,7 +3,7 @@ import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Dataset, Runbook } from "../../runbooks";
 import { METRICS } from "../alerting/metrics";
-import { backupPlan, datasetPlan, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
+import { backupPlan, datasetPlan, verifyCommand, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
 import { CRON_TIME_ZONE } from "./cron";
 import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";
 import { replicaSetName } from "./mongodb";
@@ -230,7 +230,8 @@ function restoreCheck(rb: Runbook, n: Names, backup: DatasetBackup & { dataset: 
         schedule: backup.restoreCheck.cron,
         ...toolsImage(rb, backup.dataset),
         awsCli: copiesAwsCli(rb, backup.dataset),
-        command: [...(shards ? ["bash", `${PLATFORM_DIR}/each-shard.sh`] : []), "bash", `${PLATFORM_DIR}/restore-check.sh`, backup.dataset],
+        // restore-check.sh starts the scratch server verify-latest.sh restores into; a dataset with a check of its own needs none.
+        command: verifyCommand(backup.dataset)[0] === "verify-latest.sh" ? [...(shards ? ["bash", `${PLATFORM_DIR}/each-shard.sh`] : []), "bash", `${PLATFORM_DIR}/restore-check.sh`, backup.dataset] : ["bash", `${OPS_DIR}/${verifyCommand(backup.dataset)[0]}`],
         env: { ...s3.env, ...ds, VERIFY_MAX_AGE_HOURS: `${backup.maxAgeHours}` },
         secretEnv: s3.secretEnv,
     };

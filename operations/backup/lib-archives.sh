@@ -36,8 +36,7 @@ dataset_ext_re() {
     postgres) printf '%s\n' 'dump' ;;
     redis) printf '%s\n' 'rdb' ;;
     mongodb) printf '%s\n' 'oplog\.archive\.gz|archive\.gz' ;;
-    rabbitmq) printf '%s\n' 'definitions\.json' ;;
-    *) config_error "unknown dataset '$1' (expected postgres, redis, mongodb or rabbitmq)" ;;
+    *) config_error "unknown dataset '$1' (expected postgres, redis or mongodb)" ;;
   esac
 }
 

@@ -3,7 +3,7 @@
 # checksum, restores it into a scratch target with the matching restore script, and runs a
 # sanity check on the result. Any failure ends with a "VERIFY FAILED" line and a non-zero exit.
 #
-# Usage: verify-latest.sh postgres|redis|mongodb|rabbitmq
+# Usage: verify-latest.sh postgres|redis|mongodb
 #
 # Environment, every dataset:
 #   BACKUP_DEST           required  file:///path or s3://bucket[/prefix], as for the backup
@@ -25,10 +25,6 @@
 #   VERIFY_MONGO_EVAL     optional  a mongosh expression (with `db` connected) whose value must be
 #                                   true or a positive number; defaults to counting collections
 #                                   outside admin, local and config
-# rabbitmq (definitions: the archive is checked, not imported; the import itself is
-# restore-rabbitmq.sh's, run against a broker):
-#   VERIFY_RABBITMQ_NAMES optional  space-separated names (the runbook's vhost and queues) the
-#                                   export must hold as JSON strings
 #
 # Prints "VERIFY OK ..." on stdout when the backup restores. Exit: 0 verified, 1 failed,
 # 2 configuration error.
@@ -164,20 +160,6 @@ EOF
     fail "the sanity check failed on the restored data"
   is_truthy "$value" || fail "the sanity check returned '$value' (expected true or a positive number)"
   SANITY="sanity check returned $value"
-}
-
-verify_rabbitmq() {
-  # shellcheck source-path=SCRIPTDIR source=rabbitmq-api.sh
-  source "$here/rabbitmq-api.sh"
-  make_workdir verify-rabbitmq
-  local archive name missing=()
-  archive=$(fetch_verified "$key" "$WORK_DIR")
-  check_definitions "$archive" "$key" || fail "$key is not a RabbitMQ definitions export although its checksum matches"
-  for name in ${VERIFY_RABBITMQ_NAMES:-}; do
-    grep -qF "\"$name\"" "$archive" || missing+=("$name")
-  done
-  ((${#missing[@]} == 0)) || fail "$key does not hold ${missing[*]} (VERIFY_RABBITMQ_NAMES): it is not an export of the runbook's broker"
-  SANITY="a definitions export of $(wc -c <"$archive") bytes naming $(wc -w <<<"${VERIFY_RABBITMQ_NAMES:-}") expected vhost and queue name(s)"
 }
 
 key=$(latest_good_key "$dataset" "$ext_re")

@@ -73,7 +73,7 @@ test("Docker: a container on the plan's cron exporting through the management AP
     t.is(job.env[MANAGEMENT_ENV.user], RABBITMQ_PLATFORM_ADMIN);
     t.is(job.secretEnv[MANAGEMENT_ENV.password].secret, "rabbitmqAdmin");
     t.true(job.command.some((c) => c.endsWith("/backup-rabbitmq.sh")));
-    for (const f of ["lib.sh", "rabbitmq-api.sh", "backup-rabbitmq.sh", "restore-rabbitmq.sh", "verify-latest.sh"]) t.true(job.opsScripts.includes(f), f);
+    for (const f of ["lib.sh", "rabbitmq-api.sh", "backup-rabbitmq.sh", "restore-rabbitmq.sh", "verify-rabbitmq.sh"]) t.true(job.opsScripts.includes(f), f);
     const stated = backupJobs(RB_STATED).find((j) => j.dataset === "rabbitmq")!;
     t.is(stated.env.CRON_SCHEDULE, STATED.cron);
 });
@@ -93,7 +93,7 @@ test("Kubernetes: a backup CronJob and a restore check, as the operator's defaul
     t.true(backup.command.some((c) => c.endsWith("/backup-rabbitmq.sh")));
     t.is(check.env.VERIFY_MAX_AGE_HOURS, `${durationSeconds(DEFAULT.value.maxAge) / 3600}`);
     t.deepEqual(check.env.VERIFY_RABBITMQ_NAMES.split(" "), [MQ.vhost, ...MQ.queues.map((q) => q.name)]);
-    t.deepEqual(check.command.slice(-2), ["/opt/platform/restore-check.sh", "rabbitmq"]);
+    t.deepEqual(check.command, ["bash", "/opt/backup/verify-rabbitmq.sh"]);
     t.false(Object.keys(check.secretEnv).some((k) => k.startsWith("RABBITMQ_")), "the check reads the store only, never the broker");
 });
 

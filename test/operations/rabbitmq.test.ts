@@ -223,7 +223,7 @@ test("missing settings are a configuration error naming them; a URL with a path 
     }
 });
 
-// ---- The restore check (verify-latest.sh rabbitmq) and the AWS scheduled task's script ----
+// ---- The restore check (verify-rabbitmq.sh) and the AWS scheduled task's script ----
 
 /** The names the restore check requires of the export: the stand-in's app vhost and queue. */
 const APP_NAMES = ["ledger", "settlements"].join(" ");
@@ -236,7 +236,7 @@ test("the restore check passes the newest export holding the runbook's vhost and
     } finally {
         await source.close();
     }
-    const verify = (extra: Record<string, string>) => runScript("verify-latest.sh", ["rabbitmq"], scriptEnv([], { BACKUP_DEST: `file://${dest}`, VERIFY_MAX_AGE_HOURS: "26", ...extra }));
+    const verify = (extra: Record<string, string>) => runScript("verify-rabbitmq.sh", [], scriptEnv([], { BACKUP_DEST: `file://${dest}`, VERIFY_MAX_AGE_HOURS: "26", ...extra }));
     const ok = await verify({ VERIFY_RABBITMQ_NAMES: APP_NAMES });
     t.is(ok.code, 0, ok.stderr);
     t.regex(ok.stdout, /^VERIFY OK: rabbitmq backup rabbitmq\/.*definitions\.json restores \(a definitions export of \d+ bytes naming 2 expected/);

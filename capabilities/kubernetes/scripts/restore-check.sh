@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # The scheduled restore check on Kubernetes: starts a throwaway server for the dataset inside the
 # job's own pod (PostgreSQL and MongoDB here; verify-latest.sh starts its own Redis), then runs the
-# operations team's verify-latest.sh against it (RabbitMQ: the definitions export is checked, no
-# server is started). The scratch server lives in the pod's temporary
+# operations team's verify-latest.sh against it. The scratch server lives in the pod's temporary
 # directory and goes with it. Any failure exits non-zero, so the Job fails and the
 # ScheduledJobFailed alert fires.
-# Usage: restore-check.sh postgres|redis|mongodb|rabbitmq
+# Usage: restore-check.sh postgres|redis|mongodb
 # Environment: OPS_DIR (where the operations scripts are mounted), plus verify-latest.sh's own.
 set -euo pipefail
 # Tools copied in by an init container (the AWS CLI) come first.
 if [[ -n ${EXTRA_PATH:-} ]]; then PATH=$EXTRA_PATH:$PATH; fi
-dataset=${1:?usage: restore-check.sh postgres|redis|mongodb|rabbitmq}
+dataset=${1:?usage: restore-check.sh postgres|redis|mongodb}
 ops=${OPS_DIR:-/opt/backup}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/restore-check.XXXXXX")
 
@@ -31,9 +30,9 @@ case $dataset in
     trap 'mongod --dbpath "$scratch/db" --shutdown >/dev/null 2>&1 || true' EXIT
     export VERIFY_MONGO_URI=mongodb://127.0.0.1:27018/
     ;;
-  redis | rabbitmq) ;;
+  redis) ;;
   *)
-    echo "restore-check.sh: unknown dataset '$dataset' (expected postgres, redis, mongodb or rabbitmq)" >&2
+    echo "restore-check.sh: unknown dataset '$dataset' (expected postgres, redis or mongodb)" >&2
     exit 2
     ;;
 esac
