@@ -3,6 +3,10 @@ import { alarmInventory } from "../../capabilities/aws/inventory";
 import { cloudWatchAlarms } from "../../capabilities/aws/alarms";
 import { BACKUP_TASK_METRIC, backupRules, backupTaskContainers, backupTasks, restoreTestSpec } from "../../capabilities/aws/backups";
 import { awsCron } from "../../capabilities/schedules";
+import { coverageRows } from "../../capabilities/alerting/coverage";
+import { awsClaim } from "../../capabilities/aws/coverage";
+import { awsNames } from "../../capabilities/aws/names";
+import { policyCoverage } from "../../policies/coverage";
 import { backupPlan, runbookBackups } from "../../capabilities/backups/plan";
 import { backupJobs } from "../../capabilities/docker/backups";
 import { HOSTS, INTERNAL_PORTS } from "../../capabilities/docker/topology";
@@ -121,4 +125,22 @@ test("AWS: no AWS Backup rule (Amazon MQ is not a resource of it); a scheduled t
 
 test("the five apps' AWS plans schedule no backup task", (t) => {
     for (const app of APP_IDS) t.deepEqual(backupTasks(getRunbook(app)), [], app);
+});
+
+test("`npm run coverage` credits the definitions backup: its schedule, retention and interval rows, implemented on AWS by the scheduled task and held by the backup policies", (t) => {
+    const rows = coverageRows([RB], [(key) => awsClaim(RB, key), policyCoverage]);
+    const names = awsNames(RB.app, "production");
+    for (const kind of ["backup-schedule", "backup-retention", "backup-interval"]) {
+        const row = rows.find((r) => r.kind === kind && r.id === "rabbitmq");
+        if (!row) return t.fail(`no ${kind} row for rabbitmq`);
+        t.true(row.implementedBy.length > 0, `${kind}: nothing implements it`);
+        t.true(row.enforcedBy.length > 0, `${kind}: no policy holds it`);
+    }
+    const schedule = rows.find((r) => r.kind === "backup-schedule" && r.id === "rabbitmq")!;
+    t.is(schedule.number, `cron ${DEFAULT.value.cron}`);
+    t.true(schedule.implementedBy.some((i) => i.includes(`EventBridge Scheduler schedule ${names.prefix}-backup-rabbitmq ${awsCron(DEFAULT.value.cron)}`)), schedule.implementedBy.join("; "));
+    const retention = rows.find((r) => r.kind === "backup-retention" && r.id === "rabbitmq")!;
+    t.true(retention.implementedBy.some((i) => i.includes(`RETENTION_DAYS ${DEFAULT.value.retentionDays}`)), retention.implementedBy.join("; "));
+    const interval = rows.find((r) => r.kind === "backup-interval" && r.id === "rabbitmq")!;
+    t.true(interval.implementedBy.some((i) => i.includes(`${BACKUP_TASK_METRIC.namespace} ${BACKUP_TASK_METRIC.completed}`)), interval.implementedBy.join("; "));
 });
