@@ -5,6 +5,7 @@ import {
     backupRules,
     backupTaskContainers,
     backupTasks,
+    noncurrentVersionDays,
     PLATFORM_BACKUP_BUCKET,
     RESTORE_SELECTION_WINDOW_DAYS,
     RESTORE_VALIDATION_HOURS,
@@ -254,7 +255,8 @@ export class AwsBackupTasks extends pulumi.ComponentResource {
                         id: "keep-old-versions-for-the-backup-retention",
                         status: "Enabled",
                         filter: {},
-                        noncurrentVersionExpiration: { noncurrentDays: Math.max(...specs.map((s) => Number(s.env.RETENTION_DAYS ?? 0))) },
+                        // Its old versions (an overwritten or pruned export) are kept as long as the runbook's longest-kept backup, as for a bucket no file backup covers.
+                        noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionDays(rb, PLATFORM_BACKUP_BUCKET) },
                         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
                     },
                 ],
