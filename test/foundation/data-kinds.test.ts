@@ -65,6 +65,7 @@ const RABBITMQ_REGISTRATIONS: Readonly<Record<string, string>> = {
     "capabilities/backups/plan.ts": "its definitions dataset: the default backup where the runbook states none (KIND_DEFAULT_BACKUPS) and the helper its scripts source (OPS_HELPERS)",
     "capabilities/kubernetes/backups.ts": "its definitions backup and restore check CronJobs (connection from capabilities/kubernetes/rabbitmq.ts, the AWS CLI's image)",
     "capabilities/aws/backups.ts": "its definitions backup as a scheduled ECS task (BackupService `ECS`: Amazon MQ is no AWS Backup resource)",
+    "capabilities/aws/coverage.ts": "the tests that prove a backup a scheduled ECS task takes (its definitions backup's), in that claim's testedBy",
 };
 
 /** Per-kind branches outside a kind's own modules that predate the extension point: a ceiling per file. */
