@@ -121,6 +121,8 @@ test("AWS: no AWS Backup rule (Amazon MQ is not a resource of it); a scheduled t
     t.deepEqual(container.secrets, [{ name: MANAGEMENT_ENV.password, valueFrom: "arn:secret:password::" }]);
     t.is(container.environment.find((e) => e.name === "BACKUP_DEST")?.value, "s3://b");
     t.false(JSON.stringify(container.environment).includes("password"), "no secret among the plain values");
+    // The scripts travel in the command: the task definition must stay under ECS's 64 KiB task definition size quota.
+    t.true(JSON.stringify([container]).length < 48 * 1024, `container definitions of ${JSON.stringify([container]).length} bytes leave too little of ECS's 64 KiB`);
 });
 
 test("the five apps' AWS plans schedule no backup task", (t) => {
