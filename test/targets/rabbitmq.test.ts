@@ -269,6 +269,10 @@ test("the definitions backup is planned on every target, and the backup policies
     t.deepEqual(container0.secrets.map((s: any) => s.name).sort(), [MANAGEMENT_ENV.password, MANAGEMENT_ENV.user]);
     t.regex(container0.environment.find((e: any) => e.name === "BACKUP_DEST").value, /^s3:\/\/platform-backups-.*/);
     one(production, "aws:cloudwatch/metricAlarm:MetricAlarm", (r) => props(r).namespace === "Platform/Backups" && props(r).metricName === "RestoreChecksFailed");
+    const checkTask = one(production, "aws:ecs/taskDefinition:TaskDefinition", (r) => String(props(r).family).endsWith("-restore-check-rabbitmq"));
+    const [checkContainer] = JSON.parse(props(checkTask).containerDefinitions);
+    t.deepEqual(checkContainer.secrets, [], "the restore check reads the store only, never the broker's secret");
+    t.deepEqual(checkContainer.environment.find((e: any) => e.name === "VERIFY_RABBITMQ_NAMES").value.split(" "), [MQ.vhost, ...MQ.queues.map((q) => q.name)]);
     const disabled = structuredClone(production);
     props(disabled.resources.find((r) => r.urn === schedule.urn)!).state = "DISABLED";
     t.regex((await run(disabled)).join("\n"), /aws-backup-plan-runbook-schedule: .*state DISABLED.*rabbitmq/);

@@ -269,9 +269,14 @@ export class AwsBackupTasks extends pulumi.ComponentResource {
             const source = args.sources[spec.dataset];
             if (!source) throw new Error(`${rb.app}: the ${spec.name} backup runs as an ECS task, but the ${spec.dataset} data service gave no connection for it (AwsDataOutputs.backupTaskSources)`);
             const part = spec.kind === "backup" ? `backup-${spec.name}` : `restore-check-${spec.name}`;
+            // A restore check reads the store only: the data service's VERIFY_ settings, never its secret.
+            const check = spec.kind === "restore-check";
+            const sourceEnv = check ? Object.fromEntries(Object.entries(source.environment).filter(([k]) => k.startsWith("VERIFY_"))) : source.environment;
+            const sourceSecrets = check ? {} : source.secrets;
+            const secretArns = check ? [] : [...source.secretArns];
             const prefix = spec.storePath ? `${spec.storePath}/${spec.dataset}` : spec.dataset;
             const logs = logGroup(this, args, `${name}-${part}-logs`, args.names.logGroup(`ecs/${part}`), args.logsKmsKeyArn);
-            const executionRole = taskExecutionRole(this, args, `${name}-${part}-execution`, `Pulls the AWS CLI image, writes the ${part} task's logs, reads the ${spec.dataset} secret`, [...source.secretArns], args.logsKmsKeyArn);
+            const executionRole = taskExecutionRole(this, args, `${name}-${part}-execution`, `Pulls the AWS CLI image, writes the ${part} task's logs${check ? "" : `, reads the ${spec.dataset} secret`}`, secretArns, args.logsKmsKeyArn);
             const taskRole = serviceRole(this, args, `${name}-${part}-task`, "ecs-tasks.amazonaws.com", [], `The ${part} task: its prefix of the backup bucket, the backup metrics`);
             const writes = spec.kind === "backup" ? ["s3:PutObject", "s3:DeleteObject"] : [];
             rolePolicy(
@@ -289,8 +294,8 @@ export class AwsBackupTasks extends pulumi.ComponentResource {
                     ],
                 }),
             );
-            const environment = pulumi.output(source.environment);
-            const secrets = pulumi.output(source.secrets);
+            const environment = pulumi.output(sourceEnv);
+            const secrets = pulumi.output(sourceSecrets);
             const task = fargateTask(this, args, `${name}-${part}`, {
                 family: args.names.taskFamily(part),
                 size: BACKUP_TASK_SIZE,
