@@ -223,13 +223,18 @@ export class AwsBackups extends pulumi.ComponentResource {
 
 /** A data service's connection for its backup task: plain values, and Secrets Manager secrets (`valueFrom`, `<arn>:<key>::`) with the secrets' ARNs, which only the task's execution role may read. */
 export interface BackupTaskSource {
+    /** Plain settings of the connection (the management API's URL) and what the restore check expects (`VERIFY_*`, the only ones a restore check gets). */
     readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The login, as Secrets Manager references by variable (`valueFrom`, `<arn>:<key>::`). */
     readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+    /** The secrets those references read: all the backup task's execution role may read. */
     readonly secretArns: readonly pulumi.Input<string>[];
 }
 
 export interface AwsBackupTasksArgs extends AwsScope {
+    /** The app's ECS cluster; the scheduler runs the backup and restore-check tasks in it. */
     readonly cluster: aws.ecs.Cluster;
+    /** Private subnets the tasks run in (no public IP). */
     readonly privateSubnetIds: pulumi.Input<string>[];
     /** The app tasks' security group, which the data services admit. */
     readonly securityGroupId: pulumi.Input<string>;
