@@ -144,14 +144,14 @@ export function bucketDataset(rb: Runbook, bucket: string): BucketDataset | unde
     return p && isBucketDataset(p.dataset) ? p.dataset : undefined;
 }
 
+/** The platform backup bucket's name part (`<name>[-<env>]-<account>-<region>`): where the scheduled backup tasks write, under each dataset's prefix. */
+export const PLATFORM_BACKUP_BUCKET = "platform-backups";
+
 /**
  * The metric a scheduled backup task publishes after each success, one series per app and backup
  * (dimensions App, Backup): what its backup-overdue alarm counts, as AWS Backup's job counts are
  * for the vaults. A restore check that fails publishes `restoreFailed`.
  */
-/** The platform backup bucket's name part (`<name>[-<env>]-<account>-<region>`): where the scheduled backup tasks write, under each dataset's prefix. */
-export const PLATFORM_BACKUP_BUCKET = "platform-backups";
-
 export const BACKUP_TASK_METRIC = { namespace: "Platform/Backups", completed: "BackupJobsCompleted", restoreFailed: "RestoreChecksFailed" } as const;
 
 /** A backup an ECS task takes on a schedule (`ECS`), or the restore check of its dataset. */
