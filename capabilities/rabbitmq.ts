@@ -36,6 +36,14 @@ export const RABBITMQ_METRICS = {
     diskAlarm: "rabbitmq_alarms_free_disk_space_watermark",
 } as const;
 
+/**
+ * The platform's administrator on a broker it runs itself (Docker): the definitions backup exports
+ * every vhost's definitions, which only an administrator may. Its password is generated
+ * (`PlatformSecrets` `rabbitmqAdmin`); the app never gets it. The Kubernetes operator makes its own
+ * default administrator, and Amazon MQ's one user is the administrator.
+ */
+export const RABBITMQ_PLATFORM_ADMIN = "platform-admin";
+
 /** The app's RabbitMQ user: its vhost and nothing else. The broker's admin stays with the platform. */
 export function rabbitmqAppUser(app: string): string {
     return `${app}-app`;
@@ -118,14 +126,19 @@ export const APP_PERMISSIONS = { configure: ".*", write: ".*", read: ".*" } as c
 
 /**
  * The definitions a broker the platform runs itself loads at boot (`load_definitions`): the
- * runbook's vhost, the app's user with rights on it only, and the runbook's queues. Loading them
- * at boot keeps the declared topology the runbook's even after a volume is lost.
+ * runbook's vhost, the app's user with rights on it only, the platform's administrator (tagged
+ * `administrator`, no rights in the app's vhost: it exports definitions, it reads no messages),
+ * and the runbook's queues. Loading them at boot keeps the declared topology the runbook's even
+ * after a volume is lost.
  */
-export function rabbitmqDefinitions(rb: Runbook, password: string): Record<string, unknown> {
+export function rabbitmqDefinitions(rb: Runbook, password: string, adminPassword: string): Record<string, unknown> {
     const mq = requireRabbitMq(rb);
     const user = rabbitmqAppUser(rb.app);
     return {
-        users: [{ name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: "rabbit_password_hashing_sha256", tags: [] }],
+        users: [
+            { name: user, password_hash: rabbitPasswordHash(password), hashing_algorithm: "rabbit_password_hashing_sha256", tags: [] },
+            { name: RABBITMQ_PLATFORM_ADMIN, password_hash: rabbitPasswordHash(adminPassword), hashing_algorithm: "rabbit_password_hashing_sha256", tags: ["administrator"] },
+        ],
         vhosts: [{ name: mq.vhost }],
         permissions: [{ user, vhost: mq.vhost, ...APP_PERMISSIONS }],
         queues: mq.queues.map((q) => ({ name: q.name, vhost: mq.vhost, durable: q.durable, auto_delete: false, arguments: queueArguments(q) })),
@@ -164,6 +177,16 @@ export function queueDepthTarget(rb: Runbook, svc: Service): number {
  */
 export function rabbitmqScrapeJob(app: string, targets: readonly string[]): { job_name: string; metrics_path: string; static_configs: { targets: string[]; labels: Record<string, string> }[] } {
     return { job_name: "rabbitmq", metrics_path: RABBITMQ_METRICS_PATH, static_configs: [{ targets: [...targets], labels: { app, component: "rabbitmq" } }] };
+}
+
+/**
+ * What the definitions restore check (operations/backup/verify-latest.sh rabbitmq) requires the
+ * newest export to hold, as `VERIFY_RABBITMQ_NAMES`: the runbook's vhost and queues, so an export
+ * of an empty or wrong broker fails the check however well-formed it is.
+ */
+export function rabbitmqVerifyEnv(rb: Runbook): Record<string, string> {
+    const mq = requireRabbitMq(rb);
+    return { VERIFY_RABBITMQ_NAMES: [mq.vhost, ...mq.queues.map((q) => q.name)].join(" ") };
 }
 
 /** The environment the management API scripts read: the API's base URL (`https://host` or `http://host:15672`) and an administrator's login. */

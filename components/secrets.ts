@@ -46,6 +46,8 @@ export const DATA_PASSWORDS = {
     objectStorageApp: { kind: "objectStorage", suffix: "object-storage-app", minioOnly: true },
     /** The app's RabbitMQ user (Docker, Kubernetes, Amazon MQ). */
     rabbitmq: { kind: "rabbitmq", suffix: "rabbitmq" },
+    /** The platform's RabbitMQ administrator on Docker (`RABBITMQ_PLATFORM_ADMIN`), whose definitions backup needs one; the operator and Amazon MQ make their own. */
+    rabbitmqAdmin: { kind: "rabbitmq", suffix: "rabbitmq-admin", targets: ["docker"] },
 } as const satisfies Record<string, { kind: keyof Runbook["data"]; suffix: string; minioOnly?: boolean; targets?: readonly PlatformSecretsArgs["target"][] }>;
 
 export type DataPassword = keyof typeof DATA_PASSWORDS;

@@ -130,6 +130,10 @@ export const DEFAULTS = {
         value: 300,
         reason: "the runbook gives no scale-out delay; capacity is added within the 5 minutes an alert waits before firing (alertFor), so it arrives before the CPU warning, and no later than ECS target tracking's own 300 s default cooldown",
     },
+    rabbitmqDefinitionsBackup: {
+        value: { cron: "30 1 * * *", every: "1d", retentionDays: 30, maxAge: "26h" },
+        reason: "the runbook runs RabbitMQ but backs up no definitions; the platform exports them daily at 01:30 UTC (after the nightly database backups), keeps 30 days as the backup retention default, and a restore check fails past 26 h, so one missed night is caught the next day",
+    },
     reachabilityDetectionSeconds: {
         value: 90,
         reason: "the runbook's outage duration counts from the first failed request; an outside checker cannot call a host down sooner than Route 53's default detection (3 consecutive failures 30 s apart = 90 s) without paging on one lost packet, so that much more is allowed",

@@ -208,7 +208,7 @@ const responseSchema = z
     .strict()
     .refine((r) => r.source !== undefined || r.defaulted !== undefined, { message: "needs a source or a defaulted reason" });
 
-export const DATASETS = ["postgres", "redis", "mongodb", "files", "config"] as const;
+export const DATASETS = ["postgres", "redis", "mongodb", "files", "config", "rabbitmq"] as const;
 export type Dataset = (typeof DATASETS)[number];
 
 export const backupSchema = z

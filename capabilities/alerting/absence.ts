@@ -1,5 +1,6 @@
 import { DEFAULTS } from "../../runbooks/defaults";
 import type { Alert, AlertSeverity, Env, Runbook } from "../../runbooks";
+import { runbookBackups } from "../backups/plan";
 import type { Target } from "../targets";
 import { METRICS } from "./metrics";
 import { SIGNAL_SPECS, alertsOn, scopeComponents } from "./signals";
@@ -59,7 +60,7 @@ export function presencesOf(rb: Runbook, alert: Alert): { metric: string; matche
         case "node":
             return [{ metric: METRICS.fsSize, matchers: { app }, scraped: false }];
         case "pushgateway":
-            return rb.backups.map((b) => ({ metric: METRICS.backupLastSuccess, matchers: { app, dataset: b.dataset }, scraped: false }));
+            return runbookBackups(rb).map((b) => ({ metric: METRICS.backupLastSuccess, matchers: { app, dataset: b.dataset }, scraped: false }));
     }
 }
 

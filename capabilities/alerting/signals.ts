@@ -6,7 +6,7 @@ import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS
 import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
 import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_PANELS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_COMPONENT, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
 import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_PANELS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
-import { tierName } from "../backups/plan";
+import { runbookBackups, tierName } from "../backups/plan";
 
 /**
  * The metrics contract: for every runbook signal, which standard exporter provides which metric,
@@ -477,7 +477,7 @@ export function alertSelector(runbook: Runbook, alert: Alert): string {
 
 export function queryContext(runbook: Runbook, sel: string): QueryContext {
     const byInterval = new Map<number, string[]>();
-    for (const b of runbook.backups) {
+    for (const b of runbookBackups(runbook)) {
         const s = durationSeconds(b.every);
         // A tier is its own series (`dataset` = `<dataset>-<tier>`, as the backup jobs push it), with its own interval.
         byInterval.set(s, [...(byInterval.get(s) ?? []), tierName(b.dataset, b.tier)]);

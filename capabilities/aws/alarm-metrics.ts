@@ -70,6 +70,8 @@ export function subjectDimensions<T>(s: AlarmSubject, d: AlarmDimensionValues<T>
             return { CertificateArn: need(d.certificateArn, "certificate") };
         case "backup-vault":
             return { BackupVaultName: need(d.vaults[s.backup], `vault of ${s.backup}`), ResourceType: s.resourceType };
+        case "backup-task":
+            return { App: s.app, Backup: s.backup };
     }
 }
 

@@ -6,7 +6,7 @@ import { S3_REQUEST_METRICS } from "../alerting/minio";
 import { AMAZON_MQ_BROKER_METRICS } from "../alerting/rabbitmq";
 import { backupPlan } from "../backups/plan";
 import { AMAZON_MQ_METRICS } from "./amazonmq";
-import { backupService, type BackupService } from "./backups";
+import { BACKUP_TASK_METRIC, backupService, type VaultService } from "./backups";
 
 /**
  * CloudWatch alarms for the runbook thresholds that AWS's managed services report themselves.
@@ -36,7 +36,9 @@ export type AlarmSubject =
     | { readonly kind: "mq-broker" }
     | { readonly kind: "s3-bucket"; /** The runbook's bucket name. */ readonly bucket: string }
     | { readonly kind: "certificate" }
-    | { readonly kind: "backup-vault"; readonly dataset: Dataset; /** The vault's backup: the dataset, or `<dataset>-<tier>`. */ readonly backup: string; readonly resourceType: Exclude<BackupService, "ElastiCache"> };
+    | { readonly kind: "backup-vault"; readonly dataset: Dataset; /** The vault's backup: the dataset, or `<dataset>-<tier>`. */ readonly backup: string; readonly resourceType: VaultService }
+    /** A backup a scheduled ECS task takes (capabilities/aws/backups.ts `backupTasks`): its success metric's App and Backup dimensions. */
+    | { readonly kind: "backup-task"; readonly app: string; readonly dataset: Dataset; readonly backup: string };
 
 /**
  * AWS Backup publishes its job counts (`NumberOfBackupJobsCompleted` …) per resource type and
@@ -69,6 +71,8 @@ export interface AlarmInventory {
     readonly certificate: boolean;
     /** AWS Backup vaults, one per dataset, with the dataset's interval. */
     readonly backupVaults: readonly { readonly dataset: Dataset; readonly name: string; readonly everySeconds: number }[];
+    /** Backups scheduled ECS tasks take (no vault: each success is a `BACKUP_TASK_METRIC` datapoint), with their interval. Defaults to none. */
+    readonly backupTasks?: readonly { readonly dataset: Dataset; readonly name: string; readonly everySeconds: number }[];
 }
 
 export interface MetricRef {
@@ -322,6 +326,7 @@ export function subjectSlug(s: AlarmSubject): string {
         case "certificate":
             return "acm";
         case "backup-vault":
+        case "backup-task":
             return `backup-${s.backup}`;
     }
 }
@@ -336,8 +341,9 @@ function describe(rb: Runbook, alert: Alert, level: Level, what: string): string
  * `threshold` backup intervals (counted in hourly periods) is the runbook's overdue backup.
  */
 function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmSpec[] {
+    const backups = [...inv.backupVaults.map((v) => ({ ...v, task: false })), ...(inv.backupTasks ?? []).map((v) => ({ ...v, task: true }))];
     return alert.levels.flatMap((level) =>
-        inv.backupVaults.map((vault): AlarmSpec => {
+        backups.map((vault): AlarmSpec => {
             const windowSeconds = level.threshold * vault.everySeconds;
             // A weekly tier's 1.5 intervals (252 h) is beyond what CloudWatch evaluates: the alarm then
             // looks at the longest window it can, seven days, which fires sooner (stricter), never later.
@@ -347,7 +353,9 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
             if (!planned) throw new Error(`${rb.app}: backup vault of ${vault.name} has no backup in the runbook`);
             const resourceType = backupService(planned);
             if (resourceType === "ElastiCache") throw new Error(`${rb.app}: ${vault.dataset} is backed up by ElastiCache, not AWS Backup: it has no vault`);
-            const subject: AlarmSubject = { kind: "backup-vault", dataset: vault.dataset, backup: vault.name, resourceType };
+            if ((resourceType === "ECS") !== vault.task) throw new Error(`${rb.app}: ${vault.name} is backed up by ${resourceType}, not ${vault.task ? "a scheduled task" : "an AWS Backup vault"}`);
+            const subject: AlarmSubject = resourceType === "ECS" ? { kind: "backup-task", app: rb.app, dataset: vault.dataset, backup: vault.name } : { kind: "backup-vault", dataset: vault.dataset, backup: vault.name, resourceType };
+            const metric = resourceType === "ECS" ? m("m1", BACKUP_TASK_METRIC.namespace, BACKUP_TASK_METRIC.completed, "Sum") : m("m1", CLOUDWATCH_METRICS.backup_age.namespace, CLOUDWATCH_METRICS.backup_age.metric, "Sum");
             return {
                 key: `${alert.id}-${level.severity}-${subjectSlug(subject)}`,
                 alertId: alert.id,
@@ -361,12 +369,12 @@ function backupAgeAlarms(rb: Runbook, alert: Alert, inv: AlarmInventory): AlarmS
                 datapointsToAlarm: periods,
                 // No job reported at all is exactly the overdue backup.
                 treatMissingData: "breaching",
-                metrics: [m("m1", CLOUDWATCH_METRICS.backup_age.namespace, CLOUDWATCH_METRICS.backup_age.metric, "Sum")],
+                metrics: [metric],
                 description: describe(
                     rb,
                     alert,
                     level,
-                    `completed ${vault.name} backup jobs: none in ${level.threshold} × ${vault.everySeconds / 3600} h${capped ? ` (CloudWatch's longest window, ${MAX_ALARM_WINDOW_SECONDS / 3600} h, evaluated: stricter)` : ""}`,
+                    `completed ${vault.name} backup ${vault.task ? "tasks" : "jobs"}: none in ${level.threshold} × ${vault.everySeconds / 3600} h${capped ? ` (CloudWatch's longest window, ${MAX_ALARM_WINDOW_SECONDS / 3600} h, evaluated: stricter)` : ""}`,
                 ),
                 notifies: notifyingEvaluator(rb, alert) === "cloudwatch",
             };

@@ -3,7 +3,7 @@ import { getRunbook, type Runbook } from "../../runbooks";
 import { fargateSize } from "../sizing";
 import { cloudWatchAlarms, subjectSlug } from "./alarms";
 import { backupPlan } from "../backups/plan";
-import { backupRules, backupService } from "./backups";
+import { BACKUP_TASK_METRIC, backupRules, backupService, backupTasks } from "./backups";
 import { dashboardProvisioningFiles, grafanaHost, PROVISIONING_KEYS } from "./grafana";
 import { cacheNodeType, cacheParameters } from "./elasticache";
 import { alarmInventory } from "./inventory";
@@ -56,6 +56,22 @@ export function awsClaim(rb: Runbook, key: CoverageKey): CoverageClaim | undefin
                 return {
                     implementedBy: [`${WHERE}: ElastiCache snapshotWindow ${snapshotWindow(rb, planned.cron, `backups[${planned.index}].cron`)}, snapshotRetentionLimit ${planned.retentionDays}`],
                     testedBy: [`${PLAN_DATA_TEST}: ElastiCache`],
+                };
+            }
+            if (backupService(planned) === "ECS") {
+                // What AWS Backup cannot take: the operations script in an ECS task EventBridge Scheduler starts (components/targets/aws/backups.ts AwsBackupTasks).
+                const task = backupTasks(rb).find((t) => t.kind === "backup" && t.name === planned.name);
+                if (!task) return undefined;
+                const part = `backup-${task.name}`;
+                return {
+                    implementedBy: [
+                        key.kind === "backup-retention"
+                            ? `${WHERE}: ECS task ${names.taskFamily(part)} RETENTION_DAYS ${task.env.RETENTION_DAYS} (the script prunes), platform backup bucket keeps old versions ${task.env.RETENTION_DAYS} days`
+                            : key.kind === "backup-schedule"
+                              ? `${WHERE}: EventBridge Scheduler schedule ${names.prefix}-${part} ${task.schedule} (UTC) running ECS task ${names.taskFamily(part)}`
+                              : `${WHERE}: CloudWatch alarm on ${BACKUP_TASK_METRIC.namespace} ${BACKUP_TASK_METRIC.completed} (App ${rb.app}, Backup ${task.name})`,
+                    ],
+                    testedBy: ["test/operations/rabbitmq-backup-plan.test.ts: AWS", "test/targets/rabbitmq.test.ts: the definitions backup"],
                 };
             }
             const rule = backupRules(rb).find((r) => r.name === planned.name);

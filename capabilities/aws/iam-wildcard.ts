@@ -16,6 +16,8 @@ export const WILDCARD_ONLY_ACTIONS: Readonly<Record<string, string>> = {
     "cloudwatch:GetMetricData": `${SAR}/list_amazoncloudwatch.html`,
     "cloudwatch:ListMetrics": `${SAR}/list_amazoncloudwatch.html`,
     "cloudwatch:DescribeAlarmsForMetric": `${SAR}/list_amazoncloudwatch.html`,
+    // Publishing a metric names no resource either; the `cloudwatch:namespace` condition key scopes it (the scheduled backup tasks' grant uses it).
+    "cloudwatch:PutMetricData": `${SAR}/list_amazoncloudwatch.html`,
     // Amazon CloudWatch Logs: listing groups and stopping a query by its id name no log group (GetQueryResults takes `log-group` and is scoped).
     "logs:DescribeLogGroups": `${SAR}/list_amazoncloudwatchlogs.html`,
     "logs:StopQuery": `${SAR}/list_amazoncloudwatchlogs.html`,

@@ -1,7 +1,7 @@
 import type { Runbook } from "../../runbooks";
 import type { AlarmInventory } from "./alarms";
 import { amazonMqAlarmQueues } from "./amazonmq";
-import { backupRules } from "./backups";
+import { backupRules, backupTasks } from "./backups";
 import { DOCUMENTDB_MAX_CONNECTIONS, documentDbInstanceClass } from "./documentdb";
 import { cacheTopology } from "./elasticache";
 import { RDS_ALLOCATED_STORAGE_GIB, rdsSize } from "./rds";
@@ -31,5 +31,8 @@ export function alarmInventory(rb: Runbook, hosts: Readonly<Record<string, strin
         ...(s3 ? { s3 } : {}),
         certificate: publicServices.length > 0,
         backupVaults: backupRules(rb).map((r) => ({ dataset: r.dataset, name: r.name, everySeconds: r.everySeconds })),
+        ...(backupTasks(rb).some((t) => t.kind === "backup")
+            ? { backupTasks: backupTasks(rb).flatMap((t) => (t.kind === "backup" ? [{ dataset: t.dataset, name: t.name, everySeconds: t.everySeconds }] : [])) }
+            : {}),
     };
 }

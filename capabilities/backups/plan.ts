@@ -1,4 +1,5 @@
 import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
+import { DEFAULTS } from "../../runbooks/defaults";
 import { restoreTestPlan, type RestoreTestPlan } from "../schedules";
 
 /**
@@ -8,8 +9,23 @@ import { restoreTestPlan, type RestoreTestPlan } from "../schedules";
  * decisions into its own jobs, schedules and paths; none of them decides anew.
  */
 
-/** Datasets held by a database server, which the operations scripts dump and restore. */
-export type DatabaseDataset = Extract<Dataset, "postgres" | "redis" | "mongodb">;
+/** Datasets held by a data server, which the operations scripts dump (RabbitMQ: export its definitions) and restore. */
+export type DatabaseDataset = Extract<Dataset, "postgres" | "redis" | "mongodb" | "rabbitmq">;
+/**
+ * The operations scripts' client helpers a dataset's backup, restore and verify scripts source
+ * beside lib.sh: what every target ships with them (operations/backup/).
+ */
+export const OPS_HELPERS: Readonly<Partial<Record<DatabaseDataset, readonly string[]>>> = { rabbitmq: ["rabbitmq-api.sh"] };
+
+/** Datasets whose restore check is a script of their own, which needs no scratch server (RabbitMQ: the newest export is checked, not imported). */
+const OWN_VERIFY: Readonly<Partial<Record<DatabaseDataset, string>>> = { rabbitmq: "verify-rabbitmq.sh" };
+
+/** A dataset's restore check as an operations script and its arguments: `verify-latest.sh <dataset>` (into a scratch server), or the dataset's own. */
+export function verifyCommand(dataset: DatabaseDataset): readonly [string, ...string[]] {
+    const own = OWN_VERIFY[dataset];
+    return own ? [own] : ["verify-latest.sh", dataset];
+}
+
 /** Datasets held in object-storage buckets, which are copied bucket to bucket. */
 export type BucketDataset = Extract<Dataset, "files" | "config">;
 
@@ -60,6 +76,33 @@ export interface DatasetBackup {
     readonly restorable: boolean;
     /** A restore check fails when the newest backup is older than this: the runbook's `maxAge`, else two intervals, so one missed backup is caught too. */
     readonly maxAgeHours: number;
+}
+
+/**
+ * Data kinds whose dataset the platform backs up even where the runbook's `backups` are silent:
+ * the kind, its dataset, and the platform's default entry (runbooks/defaults.ts), marked
+ * `defaulted` field by field with the default's reason and cited at the kind's own source. A
+ * runbook `backups` entry of the dataset (any tier) replaces the default.
+ */
+const KIND_DEFAULT_BACKUPS: readonly { readonly kind: keyof Runbook["data"]; readonly dataset: DatabaseDataset; readonly entry: { readonly value: Pick<Backup, "cron" | "every" | "retentionDays" | "maxAge">; readonly reason: string } }[] = [
+    // RabbitMQ's definitions (vhosts, users, permissions, queues, policies): what a lost broker needs to take its clients back.
+    { kind: "rabbitmq", dataset: "rabbitmq", entry: DEFAULTS.rabbitmqDefinitionsBackup },
+];
+
+/**
+ * Every backup the runbook takes, as the runbook states them, then the platform's default entry of
+ * each dataset a data kind of the runbook holds that no entry backs up (KIND_DEFAULT_BACKUPS).
+ * What every reader of the runbook's backups (the plan, the backup-overdue rules, the policies)
+ * reads instead of `rb.backups`, so a defaulted backup is scheduled, watched and checked alike.
+ */
+export function runbookBackups(rb: Runbook): Backup[] {
+    const defaults = KIND_DEFAULT_BACKUPS.flatMap(({ kind, dataset, entry }): Backup[] => {
+        const data = rb.data[kind];
+        if (data === undefined || rb.backups.some((b) => b.dataset === dataset)) return [];
+        const defaulted = Object.fromEntries(Object.keys(entry.value).map((field) => [field, entry.reason]));
+        return [{ dataset, ...entry.value, source: data.source, defaulted }];
+    });
+    return [...rb.backups, ...defaults];
 }
 
 /** `files/` and `/files` are the prefix `files`: no leading or trailing slashes. */
@@ -128,16 +171,18 @@ function joinPrefix(...parts: (string | undefined)[]): string {
 /** The datasets a runbook's data services hold: what `backups[].dataset` may name. */
 function datasetsRun(rb: Runbook): Dataset[] {
     const { postgres, redis, mongodb, objectStorage } = rb.data;
-    return [...(postgres ? ["postgres" as const] : []), ...(redis ? ["redis" as const] : []), ...(mongodb ? ["mongodb" as const] : []), ...(objectStorage ? (["files", "config"] as const) : [])];
+    const kinds = KIND_DEFAULT_BACKUPS.filter((k) => rb.data[k.kind] !== undefined).map((k) => k.dataset);
+    return [...(postgres ? ["postgres" as const] : []), ...(redis ? ["redis" as const] : []), ...(mongodb ? ["mongodb" as const] : []), ...(objectStorage ? (["files", "config"] as const) : []), ...kinds];
 }
 
 /**
- * Every backup the runbook takes, one per dataset and tier, in the runbook's order; throws on the
- * first one no target could back up, or on two entries of one dataset without distinct tiers.
+ * Every backup the runbook takes, one per dataset and tier, in the runbook's order, then the
+ * platform's defaulted ones (runbookBackups; their index follows the runbook's entries); throws on
+ * the first one no target could back up, or on two entries of one dataset without distinct tiers.
  */
 export function backupPlan(rb: Runbook): DatasetBackup[] {
     const seen = new Map<string, number>();
-    return rb.backups.map((backup, index) => {
+    return runbookBackups(rb).map((backup, index) => {
         const name = tierName(backup.dataset, backup.tier);
         const first = seen.get(name);
         if (first !== undefined) {

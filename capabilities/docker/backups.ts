@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Dataset, Runbook } from "../../runbooks";
 import { METRICS } from "../alerting/metrics";
-import { backupPlan } from "../backups/plan";
+import { backupPlan, OPS_HELPERS, verifyCommand, type DatabaseDataset } from "../backups/plan";
+import { MANAGEMENT_ENV, RABBITMQ_PLATFORM_ADMIN } from "../rabbitmq";
 import { dockerExporters } from "./exporters";
 import { MC_HOST_ENV, bucketBackup, mcHost } from "./minio";
 import { mongoUri } from "./mongodb";
@@ -15,7 +16,9 @@ import { HOSTS, INTERNAL_PORTS, replicaSetName } from "./topology";
  * (operations/backup/, uploaded from the repository as they are) with the runbook's retention,
  * writing to the `backups` volume, and pushes the time of each success to the Pushgateway for the
  * backup-overdue alert. Bucket datasets are copied between MinIO buckets by
- * operations/backup/backup-bucket.sh, in MinIO's `mc` image.
+ * operations/backup/backup-bucket.sh, in MinIO's `mc` image; RabbitMQ's definitions are exported
+ * through its management API by backup-rabbitmq.sh, in the AWS CLI's image (bash and curl: the
+ * broker's image has no curl).
  */
 
 /** Where the operations scripts are uploaded in a backup container. */
@@ -41,7 +44,7 @@ export function bucketBackupScript(): string {
 
 /** The generated secret a value is built from, and how. */
 export interface SecretEnv {
-    readonly secret: "postgres" | "postgresApp" | "postgresMonitor" | "redis" | "mongodb" | "mongodbApp" | "mongodbMonitor" | "objectStorage" | "objectStorageApp" | "rabbitmq";
+    readonly secret: "postgres" | "postgresApp" | "postgresMonitor" | "redis" | "mongodb" | "mongodbApp" | "mongodbMonitor" | "objectStorage" | "objectStorageApp" | "rabbitmq" | "rabbitmqAdmin";
     readonly value: (password: string) => string;
 }
 
@@ -52,8 +55,8 @@ export interface BackupJob {
     /** The runbook's schedule, UTC, as written. */
     readonly cron: string;
     readonly retentionDays: number;
-    /** Whose image the job runs in: a data service's (for its client tools) or MinIO's `mc`. */
-    readonly image: "postgres" | "redis" | "mongodb" | "mc";
+    /** Whose image the job runs in: a data service's (for its client tools), MinIO's `mc`, or the AWS CLI's (bash and curl, for an HTTP API's export). */
+    readonly image: "postgres" | "redis" | "mongodb" | "mc" | "awsCli";
     /** Files of operations/backup/ to upload into OPS_DIR. */
     readonly opsScripts: readonly string[];
     /** Container entrypoint and command. */
@@ -83,8 +86,8 @@ export function opsLibrary(): string[] {
         .sort();
 }
 
-function opsScriptsFor(dataset: "postgres" | "redis" | "mongodb"): string[] {
-    return [...opsLibrary(), `backup-${dataset}.sh`, `restore-${dataset}.sh`, "verify-latest.sh", "prune.sh"];
+function opsScriptsFor(dataset: DatabaseDataset): string[] {
+    return [...opsLibrary(), ...(OPS_HELPERS[dataset] ?? []), `backup-${dataset}.sh`, `restore-${dataset}.sh`, verifyCommand(dataset)[0], "prune.sh"];
 }
 
 /** The backup containers the backup plan calls for, in the runbook's order. */
@@ -155,6 +158,15 @@ export function backupJobs(runbook: Runbook): BackupJob[] {
                     opsScriptsFor("mongodb"),
                     { BACKUP_DEST: dest, MONGO_REPLICA_SET: replicaSetName(runbook) },
                     { MONGO_URI: { secret: "mongodb", value: (p) => mongoUri(runbook, p) } },
+                );
+            case "rabbitmq":
+                // The broker's definitions through its management API, as the platform's administrator.
+                return job(
+                    "awsCli",
+                    `${OPS_DIR}/backup-rabbitmq.sh`,
+                    opsScriptsFor("rabbitmq"),
+                    { BACKUP_DEST: dest, [MANAGEMENT_ENV.url]: `http://${HOSTS.rabbitmq}:${INTERNAL_PORTS.rabbitmqManagement}`, [MANAGEMENT_ENV.user]: RABBITMQ_PLATFORM_ADMIN },
+                    { [MANAGEMENT_ENV.password]: { secret: "rabbitmqAdmin", value: (p) => p } },
                 );
             case "files":
             case "config": {

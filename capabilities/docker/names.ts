@@ -41,6 +41,7 @@ export function stackImages(runbook: Runbook, appImages: Readonly<Record<string,
     if (data.rabbitmq) refs.push(dataImage(runbook, "rabbitmq"));
     if (data.objectStorage) refs.push(PLATFORM_IMAGES.minio, PLATFORM_IMAGES.mc);
     if (backupJobs(runbook).some((j) => j.image === "mc")) refs.push(PLATFORM_IMAGES.mc);
+    if (backupJobs(runbook).some((j) => j.image === "awsCli")) refs.push(PLATFORM_IMAGES.awsCli);
     for (const r of dockerExporters(runbook)) if (runsAsContainer(r.exporter)) refs.push(exporterImage(r.exporter));
     refs.push(PLATFORM_IMAGES.prometheus, PLATFORM_IMAGES.alertmanager, PLATFORM_IMAGES.grafana, PLATFORM_IMAGES.loki, PLATFORM_IMAGES.promtail);
     if (runbook.monitoring.ports.jaeger !== undefined) refs.push(PLATFORM_IMAGES.jaeger);

@@ -43,6 +43,8 @@ export const PLATFORM_IMAGES = {
     loki: "grafana/loki:3.2.0",
     promtail: "grafana/promtail:3.2.0",
     jaeger: "jaegertracing/all-in-one:1.62.0",
+    // bash, curl and coreutils for the backup jobs that call an HTTP API (RabbitMQ's definitions export); the same pin as Kubernetes' and AWS's.
+    awsCli: "amazon/aws-cli:2.18.0",
 } as const;
 export type PlatformImage = keyof typeof PLATFORM_IMAGES;
 

@@ -3,11 +3,12 @@ import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Dataset, Runbook } from "../../runbooks";
 import { METRICS } from "../alerting/metrics";
-import { backupPlan, datasetPlan, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
+import { backupPlan, datasetPlan, verifyCommand, type DatabaseDataset, type DatasetBackup } from "../backups/plan";
 import { CRON_TIME_ZONE } from "./cron";
 import { minioEndpoint, OBJECT_STORE_KEYS } from "./minio";
 import { replicaSetName } from "./mongodb";
 import { pushgatewayAddress } from "./monitoring";
+import { rabbitmqBackupEnv } from "./rabbitmq";
 import { DATA_ACCESS_LABELS, LABEL, type Names } from "./names";
 import { postgresAppSecret, postgresHosts } from "./postgres";
 import { redisPodHost, redisTopology } from "./redis";
@@ -118,7 +119,7 @@ function s3Env(n: Names, storePath = ""): { env: Record<string, string>; secretE
 }
 
 /** Connection settings of a dataset's server, for its backup script (and the restore check's reads). */
-function datasetEnv(rb: Runbook, n: Names, dataset: "postgres" | "redis" | "mongodb"): { env: Record<string, string>; secretEnv: Record<string, readonly [string, string]> } {
+function datasetEnv(rb: Runbook, n: Names, dataset: DatabaseDataset): { env: Record<string, string>; secretEnv: Record<string, readonly [string, string]> } {
     const secrets = backupSecrets(n);
     switch (dataset) {
         case "postgres": {
@@ -137,10 +138,13 @@ function datasetEnv(rb: Runbook, n: Names, dataset: "postgres" | "redis" | "mong
         case "mongodb":
             if (!rb.data.mongodb) throw new Error(`${rb.app}: \`backups\` backs up mongodb, but \`data.mongodb\` is not in the runbook`);
             return { env: { MONGO_REPLICA_SET: replicaSetName(n) }, secretEnv: { MONGO_URI: [secrets.mongodb, MONGO_URI_KEY] } };
+        case "rabbitmq":
+            return rabbitmqBackupEnv(rb, n);
     }
 }
 
-function toolsImage(rb: Runbook, dataset: "postgres" | "redis" | "mongodb"): { image: string; uid: number } {
+/** The image a dataset's jobs run in: its server's (for the client tools), or the AWS CLI's for RabbitMQ (bash and curl for its management API; the broker's image has no curl). */
+function toolsImage(rb: Runbook, dataset: DatabaseDataset): { image: string; uid: number } {
     switch (dataset) {
         case "postgres":
             return { image: dataImage(rb, "postgresTools"), uid: IMAGE_UID.postgres };
@@ -148,7 +152,14 @@ function toolsImage(rb: Runbook, dataset: "postgres" | "redis" | "mongodb"): { i
             return { image: dataImage(rb, "redis"), uid: IMAGE_UID.redis };
         case "mongodb":
             return { image: dataImage(rb, "mongodb"), uid: IMAGE_UID.mongodb };
+        case "rabbitmq":
+            return { image: IMAGES.awsCli, uid: IMAGE_UID.awsCli };
     }
+}
+
+/** Whether a dataset's jobs need the `aws` CLI copied in: not where they run in the AWS CLI's own image. */
+function copiesAwsCli(rb: Runbook, dataset: DatabaseDataset): boolean {
+    return toolsImage(rb, dataset).image !== IMAGES.awsCli;
 }
 
 /**
@@ -175,14 +186,15 @@ function backupJob(rb: Runbook, n: Names, planned: DatasetBackup): ScheduledJob 
     switch (planned.dataset) {
         case "postgres":
         case "redis":
-        case "mongodb": {
+        case "mongodb":
+        case "rabbitmq": {
             const s3 = s3Env(n, planned.storePath);
             const ds = datasetEnv(rb, n, planned.dataset);
             const shards = planned.dataset === "redis" && redisTopology(rb).mode === "cluster";
             return {
                 ...common,
                 ...toolsImage(rb, planned.dataset),
-                awsCli: true,
+                awsCli: copiesAwsCli(rb, planned.dataset),
                 command: runJob(`${OPS_DIR}/backup-${planned.dataset}.sh`, shards),
                 env: { ...s3.env, ...ds.env, ...push },
                 secretEnv: { ...s3.secretEnv, ...ds.secretEnv },
@@ -207,7 +219,9 @@ function backupJob(rb: Runbook, n: Names, planned: DatasetBackup): ScheduledJob 
 function restoreCheck(rb: Runbook, n: Names, backup: DatasetBackup & { dataset: DatabaseDataset }): ScheduledJob {
     const s3 = s3Env(n, backup.storePath);
     const shards = backup.dataset === "redis" && redisTopology(rb).mode === "cluster";
-    const ds: Record<string, string> = shards ? { REDIS_SHARD_HOSTS: datasetEnv(rb, n, "redis").env.REDIS_SHARD_HOSTS } : {};
+    // What verify-latest.sh reads besides the store: Redis' shards; the names a RabbitMQ definitions export must hold.
+    const verify = Object.fromEntries(Object.entries(datasetEnv(rb, n, backup.dataset).env).filter(([k]) => k.startsWith("VERIFY_")));
+    const ds: Record<string, string> = { ...(shards ? { REDIS_SHARD_HOSTS: datasetEnv(rb, n, "redis").env.REDIS_SHARD_HOSTS } : {}), ...verify };
     return {
         name: `${rb.app}-restore-check-${backup.dataset}`,
         kind: "restore-check",
@@ -215,8 +229,9 @@ function restoreCheck(rb: Runbook, n: Names, backup: DatasetBackup & { dataset: 
         backup: backup.dataset,
         schedule: backup.restoreCheck.cron,
         ...toolsImage(rb, backup.dataset),
-        awsCli: true,
-        command: [...(shards ? ["bash", `${PLATFORM_DIR}/each-shard.sh`] : []), "bash", `${PLATFORM_DIR}/restore-check.sh`, backup.dataset],
+        awsCli: copiesAwsCli(rb, backup.dataset),
+        // restore-check.sh starts the scratch server verify-latest.sh restores into; a dataset with a check of its own needs none.
+        command: verifyCommand(backup.dataset)[0] === "verify-latest.sh" ? [...(shards ? ["bash", `${PLATFORM_DIR}/each-shard.sh`] : []), "bash", `${PLATFORM_DIR}/restore-check.sh`, backup.dataset] : ["bash", `${OPS_DIR}/${verifyCommand(backup.dataset)[0]}`],
         env: { ...s3.env, ...ds, VERIFY_MAX_AGE_HOURS: `${backup.maxAgeHours}` },
         secretEnv: s3.secretEnv,
     };

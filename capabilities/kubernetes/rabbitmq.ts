@@ -1,5 +1,5 @@
 import type { Runbook } from "../../runbooks";
-import { RABBITMQ_METRICS_PATH, RABBITMQ_PORTS, RABBITMQ_PROMETHEUS_CONF, queueArguments, queueDepthTarget, consumedQueues, rabbitmqAppUser, requireRabbitMq, type AmqpEndpoint } from "../rabbitmq";
+import { MANAGEMENT_ENV, RABBITMQ_METRICS_PATH, RABBITMQ_PORTS, RABBITMQ_PROMETHEUS_CONF, queueArguments, queueDepthTarget, consumedQueues, rabbitmqAppUser, rabbitmqVerifyEnv, requireRabbitMq, type AmqpEndpoint } from "../rabbitmq";
 import type { Service } from "../../runbooks";
 import { serviceHost, type Names } from "./names";
 import { RABBITMQ, VOLUMES } from "./sizing";
@@ -22,6 +22,24 @@ export function rabbitmqEndpoint(n: Names): AmqpEndpoint {
 /** The Secret the topology operator imports the app user's credentials from (`username`, `password`). */
 export function rabbitmqUserSecret(n: Names): string {
     return `${n.rabbitmq}-app-user`;
+}
+
+/** The Secret the cluster operator makes for the cluster's default user, an administrator (`username`, `password`): what the definitions backup logs in with. */
+export function rabbitmqAdminSecret(n: Names): string {
+    return `${n.rabbitmq}-default-user`;
+}
+
+/**
+ * The definitions backup's (and restore check's) connection: the management API on the operator's
+ * client Service (the backup pods carry the data-access label the broker admits), as the
+ * operator's default administrator, read from its Secret; and the names its restore check expects.
+ */
+export function rabbitmqBackupEnv(rb: Runbook, n: Names): { env: Record<string, string>; secretEnv: Record<string, readonly [string, string]> } {
+    requireRabbitMq(rb);
+    return {
+        env: { [MANAGEMENT_ENV.url]: `http://${serviceHost(n.rabbitmq, n.namespace)}:${RABBITMQ_PORTS.management}`, ...rabbitmqVerifyEnv(rb) },
+        secretEnv: { [MANAGEMENT_ENV.user]: [rabbitmqAdminSecret(n), "username"], [MANAGEMENT_ENV.password]: [rabbitmqAdminSecret(n), "password"] },
+    };
 }
 
 /** KEDA's TriggerAuthentication for the queue-depth triggers: the AMQP URL from the app's env Secret. */

@@ -1,4 +1,5 @@
 import type { Dataset } from "../../runbooks";
+import { runbookBackups } from "../../capabilities/backups/plan";
 import { backupsConfig, checkBackups, datasetIn, tierIn, type BackupEvidence } from "../lib/backups";
 import { appValue, label, perApp, stackRule, type Subject } from "../lib/policy";
 import { selectsNothing } from "../lib/tags";
@@ -8,6 +9,37 @@ import { asArray, isRecord, num } from "../lib/values";
 
 const PLAN = "aws:backup/plan:Plan";
 const SELECTION = "aws:backup/selection:Selection";
+const SCHEDULE = "aws:scheduler/schedule:Schedule";
+const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+
+/**
+ * Backups a scheduled ECS task takes (what AWS Backup cannot: Amazon MQ's definitions): an
+ * EventBridge Scheduler schedule whose name names a backup and a dataset, starting an ECS task;
+ * its retention is the RETENTION_DAYS of the task definition of the same family (the operations
+ * scripts' interface); switched off when the schedule is DISABLED or starts no task.
+ */
+function scheduledTaskEvidence(resources: readonly Subject[]): BackupEvidence[] {
+    const families = new Map(ofType(resources, TASK_DEFINITION).map((t) => [String(t.props.family ?? ""), t]));
+    return ofType(resources, SCHEDULE).flatMap((s): BackupEvidence[] => {
+        const name = String(s.props.name ?? s.name);
+        const dataset = datasetIn(name);
+        if (!dataset || !/backup/i.test(name) || /restore|verify/i.test(name)) return [];
+        const expression = String(s.props.scheduleExpression ?? "");
+        const schedule = /^cron\((.+)\)$/.exec(expression)?.[1] ?? expression;
+        const task = families.get(name);
+        let retentionDays: number | undefined;
+        try {
+            const containers = asArray<Record<string, any>>(typeof task?.props.containerDefinitions === "string" ? JSON.parse(task.props.containerDefinitions) : task?.props.containerDefinitions);
+            retentionDays = num(containers.flatMap((c) => asArray<Record<string, any>>(c.environment)).find((e) => e?.name === "RETENTION_DAYS")?.value);
+        } catch {
+            retentionDays = undefined;
+        }
+        const startsTask = isRecord(s.props.target) && isRecord(s.props.target.ecsParameters);
+        const off = s.props.state === "DISABLED" ? "state DISABLED" : !startsTask ? "its target starts no ECS task" : undefined;
+        const tier = tierIn(name, dataset);
+        return [{ subject: s, dataset, ...(tier ? { tier } : {}), schedule, intervalSeconds: schedule ? longestGapSeconds(schedule) : undefined, retentionDays, where: `schedule "${name}"`, ...(off ? { off } : {}) }];
+    });
+}
 
 /** The datasets a selection protects: `backup:<dataset>` tags, or a dataset word in its name. */
 function selectionDatasets(sel: Subject): Dataset[] {
@@ -75,7 +107,7 @@ function backupPlanEvidence(resources: readonly Subject[]): BackupEvidence[] {
 /** AWS Backup plans run each dataset's backup on the runbook's schedule and keep it for the runbook's retention. */
 export const awsBackupPlanRunbookSchedule = stackRule({
     name: "aws-backup-plan-runbook-schedule",
-    description: "Every runbook dataset AWS Backup protects has a backup plan rule that runs at least as often as the runbook's schedule and keeps recovery points at least as long as its retention.",
+    description: "Every runbook dataset AWS Backup protects has a backup plan rule (a dataset AWS Backup cannot take, an enabled schedule of its backup task) that runs at least as often as the runbook's schedule and keeps recovery points at least as long as its retention.",
     tier: "runbook",
     target: "aws",
     configSchema: {
@@ -83,7 +115,7 @@ export const awsBackupPlanRunbookSchedule = stackRule({
             backups: backupsConfig,
             datasets: perApp(
                 "Datasets AWS Backup must protect (ElastiCache Redis is not an AWS Backup resource: its snapshots are checked by aws-elasticache-replicationgroup-snapshot-retention).",
-                (rb) => rb.backups.map((b) => b.dataset).filter((d) => d !== "redis"),
+                (rb) => runbookBackups(rb).map((b) => b.dataset).filter((d) => d !== "redis"),
                 { type: "array", items: { type: "string" } },
             ),
         },
@@ -91,7 +123,7 @@ export const awsBackupPlanRunbookSchedule = stackRule({
     remediationSteps: "Add one plan rule per runbook backup: schedule awsCron(cron), lifecycle.deleteAfter = retentionDays, selected by the `backup:<dataset>` tag.",
     notApplicable: (resources) => absentTarget(resources, "aws"),
     check: (resources, ctx) => {
-        const datasets = appValue(ctx, "datasets", (rb) => rb.backups.map((b) => b.dataset).filter((d) => d !== "redis")) as Dataset[];
-        return checkBackups(ctx, backupPlanEvidence(resources), datasets, "the AWS stack's backup plans", "Add an aws.backup.Plan rule for it.");
+        const datasets = appValue(ctx, "datasets", (rb) => runbookBackups(rb).map((b) => b.dataset).filter((d) => d !== "redis")) as Dataset[];
+        return checkBackups(ctx, [...backupPlanEvidence(resources), ...scheduledTaskEvidence(resources)], datasets, "the AWS stack's backup plans and scheduled backup tasks", "Add an aws.backup.Plan rule for it (an EventBridge Scheduler schedule of its backup task where AWS Backup cannot take it).");
     },
 });

@@ -16,6 +16,7 @@ const COPIES: Readonly<Record<Dataset, RegExp>> = {
     redis: /backup[-_]redis\b|\bredis-cli\b.*(--rdb|\bbgsave\b)/i,
     files: /backup[-_](bucket|files)\b|\baws s3 (sync|cp)\b|\bmc mirror\b|\brclone (sync|copy)\b/,
     config: /backup[-_](bucket|config)\b|\baws s3 (sync|cp)\b|\bmc mirror\b|\brclone (sync|copy)\b/,
+    rabbitmq: /backup[-_]rabbitmq\b|\/api\/definitions\b|\brabbitmqctl export_definitions\b/,
 };
 
 /** Remote object stores a dump may leave the cluster for. */

@@ -1,10 +1,11 @@
-import type { Dataset } from "../../runbooks";
+import type { Dataset, Runbook } from "../../runbooks";
+import { runbookBackups } from "../../capabilities/backups/plan";
 import { backupsConfig, checkBackups } from "../lib/backups";
 import { appValue, perApp, stackRule } from "../lib/policy";
 import { absentTarget } from "../lib/targets";
 import { cronJobBackups } from "../lib/kubernetes-backups";
 
-const datasetsOf = (rb: { backups: { dataset: Dataset }[] }) => rb.backups.map((b) => b.dataset).filter((d) => d !== "postgres");
+const datasetsOf = (rb: Runbook) => runbookBackups(rb).map((b) => b.dataset).filter((d) => d !== "postgres");
 
 /** Every other runbook dataset (Redis, MongoDB, files, config) is dumped by a CronJob on schedule and pruned no sooner than the runbook says. */
 export const k8sCronJobBackupRunbookSchedule = stackRule({

@@ -1,6 +1,7 @@
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
 import { restoreVerification } from "../../capabilities/schedules";
+import { runbookBackups } from "../../capabilities/backups/plan";
 import { cite, finding, label, perApp, appValue, type CheckContext, type Finding, type Subject } from "./policy";
 import { CADENCE_SECONDS, longestGapSeconds } from "./schedules";
 import { asArray, formatSeconds, isRecord, num, textOf, walk } from "./values";
@@ -39,12 +40,13 @@ const DATASET_WORDS: readonly [Dataset, RegExp][] = [
     ["mongodb", /\b(mongodb|mongo|docdb|documentdb)\b/],
     ["files", /\b(files|file|filesystem|minio|uploads|objects|storage)\b/],
     ["config", /\b(config|configuration|configs)\b/],
+    ["rabbitmq", /\b(rabbitmq|amazonmq|definitions)\b/],
 ];
 
 /** The dataset a name or command is about: `backup-postgres.sh`, `gravitypm-files-daily`, `backup:mongodb`. */
 export function datasetIn(text: string): Dataset | undefined {
     const t = text.toLowerCase().replace(/[^a-z0-9]+/g, " ");
-    const script = /backup (postgres|redis|mongodb) sh/.exec(t);
+    const script = /backup (postgres|redis|mongodb|rabbitmq) sh/.exec(t);
     if (script) return script[1] as Dataset;
     return DATASET_WORDS.find(([, re]) => re.test(t))?.[0];
 }
@@ -60,7 +62,7 @@ const backupName = (b: Backup) => (b.tier ? `${b.dataset}-${b.tier}` : b.dataset
 /** The backup a runbook keeps for a dataset, per app, for config defaults. */
 export const backupsConfig: PolicyConfigJSONSchema = perApp(
     "Runbook backups (dataset → every, retentionDays) no schedule may be rarer or shorter-lived than.",
-    (rb) => Object.fromEntries(rb.backups.map((b) => [backupName(b), { every: b.every, retentionDays: b.retentionDays }])),
+    (rb) => Object.fromEntries(runbookBackups(rb).map((b) => [backupName(b), { every: b.every, retentionDays: b.retentionDays }])),
     { type: "object", additionalProperties: { type: "object", properties: { every: { type: "string" }, retentionDays: { type: "integer" } }, required: ["every", "retentionDays"] } },
 );
 
@@ -81,12 +83,12 @@ export function backupSpec(ctx: CheckContext, b: Backup): BackupSpec {
  */
 export function checkBackups(ctx: CheckContext, evidence: readonly BackupEvidence[], datasets: readonly Dataset[], where: string, hint: string): Finding[] {
     const out: Finding[] = [];
-    for (const b of ctx.runbook.backups.filter((x) => datasets.includes(x.dataset))) {
+    for (const b of runbookBackups(ctx.runbook).filter((x) => datasets.includes(x.dataset))) {
         const spec = backupSpec(ctx, b);
         const name = backupName(b);
         const wants = `the runbook backs up ${name} every ${spec.every} (${b.cron}) and keeps ${spec.retentionDays} days ${cite(b.source)}`;
         // A tier is checked against the evidence naming it; the untiered backup against the rest of the dataset's.
-        const tiers = ctx.runbook.backups.filter((x) => x.dataset === b.dataset && x.tier).map((x) => x.tier);
+        const tiers = runbookBackups(ctx.runbook).filter((x) => x.dataset === b.dataset && x.tier).map((x) => x.tier);
         const mine = evidence.filter((e) => e.dataset === b.dataset && (b.tier ? e.tier === b.tier : !tiers.includes(e.tier)));
         if (mine.length === 0) {
             out.push(finding(`${where} has no backup schedule for ${name}; ${wants}. ${hint}`, { key: `backups.${name}.cron` }));

@@ -43,7 +43,7 @@ const RABBITMQ_REGISTRATIONS: Readonly<Record<string, string>> = {
     "capabilities/aws/containers.ts": "the app's RABBITMQ_ environment from Secrets Manager",
     "capabilities/docker/names.ts": "its image among the pulled ones",
     "capabilities/docker/versions.ts": "its pinned image per version",
-    "capabilities/docker/backups.ts": "its password among the secrets a container may read",
+    "capabilities/docker/backups.ts": "its definitions backup container (the management API as the platform's administrator, in the AWS CLI's image) and its admin password among the secrets a container may read",
     "capabilities/docker/prometheus.ts": "its scrape job",
     "capabilities/docker/services.ts": "the app's RABBITMQ_ environment",
     "capabilities/docker/topology.ts": "its host, ports and published ports",
@@ -63,6 +63,10 @@ const RABBITMQ_REGISTRATIONS: Readonly<Record<string, string>> = {
     "components/targets/aws/args.ts": "the Amazon MQ broker's Args and its consumers' queue-depth scaling, derived from the runbook for the components",
     "capabilities/aws/alarm-metrics.ts": "the Broker dimension of its alarms (subjectDimensions)",
     "capabilities/docker/exporters.ts": "no exporter node: the broker serves its own metrics",
+    "capabilities/backups/plan.ts": "its definitions dataset: the default backup where the runbook states none (KIND_DEFAULT_BACKUPS) and the helper its scripts source (OPS_HELPERS)",
+    "capabilities/kubernetes/backups.ts": "its definitions backup and restore check CronJobs (connection from capabilities/kubernetes/rabbitmq.ts, the AWS CLI's image)",
+    "capabilities/aws/backups.ts": "its definitions backup as a scheduled ECS task (BackupService `ECS`: Amazon MQ is no AWS Backup resource)",
+    "capabilities/aws/coverage.ts": "the tests that prove a backup a scheduled ECS task takes (its definitions backup's), in that claim's testedBy",
 };
 
 /** Per-kind branches outside a kind's own modules that predate the extension point: a ceiling per file. */

@@ -1,9 +1,11 @@
 import test from "ava";
+import * as fs from "fs";
 import * as path from "path";
+import { BACKUP_TASK_METRIC, backupTaskContainers, backupTasks } from "../../capabilities/aws/backups";
 import { MANAGEMENT_ENV, rabbitmqAppUser, rabbitmqTopologyScript } from "../../capabilities/rabbitmq";
 import type { Runbook } from "../../runbooks";
 import { rabbitMqApp } from "../targets/rabbitmq-app";
-import { flipBytes, listFiles, removeTempDirs, run, runScript, scriptEnv, tempDir } from "./helpers";
+import { flipBytes, listFiles, removeTempDirs, run, runScript, scriptEnv, standInBin, tempDir } from "./helpers";
 import { startManagementStandIn, type Definitions } from "./rabbitmq-management";
 
 /**
@@ -218,5 +220,75 @@ test("missing settings are a configuration error naming them; a URL with a path 
         t.like(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
     } finally {
         await api(`vhosts/${vhost}`, { method: "DELETE" });
+    }
+});
+
+// ---- The restore check (verify-rabbitmq.sh) and the AWS scheduled task's script ----
+
+/** The names the restore check requires of the export: the stand-in's app vhost and queue. */
+const APP_NAMES = ["ledger", "settlements"].join(" ");
+
+test("the restore check passes the newest export holding the runbook's vhost and queues, and fails one that lacks them or is corrupt", async (t) => {
+    const dest = tempDir("rabbitmq-dest");
+    const source = await startManagementStandIn(ADMIN, APP_DEFINITIONS);
+    try {
+        t.is((await runScript("backup-rabbitmq.sh", [], env(source.url, dest))).code, 0);
+    } finally {
+        await source.close();
+    }
+    const verify = (extra: Record<string, string>) => runScript("verify-rabbitmq.sh", [], scriptEnv([], { BACKUP_DEST: `file://${dest}`, VERIFY_MAX_AGE_HOURS: "26", ...extra }));
+    const ok = await verify({ VERIFY_RABBITMQ_NAMES: APP_NAMES });
+    t.is(ok.code, 0, ok.stderr);
+    t.regex(ok.stdout, /^VERIFY OK: rabbitmq backup rabbitmq\/.*definitions\.json restores \(a definitions export of \d+ bytes naming 2 expected/);
+
+    const missing = await verify({ VERIFY_RABBITMQ_NAMES: `${APP_NAMES} payouts` });
+    t.is(missing.code, 1);
+    t.regex(missing.stderr, /does not hold payouts \(VERIFY_RABBITMQ_NAMES\)/);
+    t.regex(missing.stderr, /VERIFY FAILED: rabbitmq backup/);
+
+    flipBytes(path.join(dest, listFiles(dest)[0]));
+    const corrupt = await verify({ VERIFY_RABBITMQ_NAMES: APP_NAMES });
+    t.is(corrupt.code, 1);
+    t.regex(corrupt.stderr, /checksum mismatch/);
+});
+
+test("the AWS scheduled task's script writes the same scripts, backs up into the bucket's prefix and publishes the success; a failed backup publishes nothing", async (t) => {
+    const rb = rabbitMqApp({ vhost: "ledger" });
+    const [backupSpec, checkSpec] = backupTasks(rb);
+    const bucket = "platform-backups-test";
+    const s3 = tempDir("fake-s3");
+    fs.mkdirSync(path.join(s3, bucket));
+    const log = path.join(tempDir("aws-log"), "calls.jsonl");
+    const bin = standInBin(["aws"]);
+    const source = await startManagementStandIn(ADMIN, APP_DEFINITIONS);
+    const runTask = async (spec: typeof backupSpec, admin = ADMIN) => {
+        const [c] = backupTaskContainers(rb, spec, { logGroup: "g", region: "us-east-1", bucket, environment: { [MANAGEMENT_ENV.url]: source.url, VERIFY_RABBITMQ_NAMES: APP_NAMES }, secrets: {} });
+        const plain = Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
+        return run(c.entryPoint![0], [...c.entryPoint!.slice(1), ...c.command!], {
+            env: scriptEnv([bin], { ...plain, [MANAGEMENT_ENV.user]: admin.user, [MANAGEMENT_ENV.password]: admin.password, FAKE_S3_ROOT: s3, FAKE_AWS_LOG: log }),
+        });
+    };
+    const metricCalls = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l).argv as string[]) : []).filter((a) => a[0] === "cloudwatch");
+    try {
+        const failed = await runTask(backupSpec, { user: ADMIN.user, password: "wrong" });
+        t.not(failed.code, 0);
+        t.deepEqual(metricCalls(), [], "no success published for a failed backup");
+
+        const r = await runTask(backupSpec);
+        t.is(r.code, 0, r.stderr);
+        const files = listFiles(path.join(s3, bucket));
+        t.regex(files[0], /^rabbitmq\/\d{4}\/\d{2}\/\d{2}\/rabbitmq-\d{8}T\d{6}Z\.definitions\.json$/);
+        const calls = metricCalls();
+        t.is(calls.length, 1);
+        t.deepEqual(calls[0].slice(0, 2), ["cloudwatch", "put-metric-data"]);
+        t.true(calls[0].includes(BACKUP_TASK_METRIC.namespace) && calls[0].includes(BACKUP_TASK_METRIC.completed));
+        t.true(calls[0].includes(`App=${rb.app},Backup=${backupSpec.name}`));
+
+        const check = await runTask(checkSpec);
+        t.is(check.code, 0, check.stderr);
+        t.regex(check.stdout, /VERIFY OK: rabbitmq backup/);
+        t.is(metricCalls().length, 1, "a passing restore check publishes no failure");
+    } finally {
+        await source.close();
     }
 });

@@ -12,6 +12,9 @@ import { policies } from "../../policies/pack";
 import { parseRunbook, type Runbook } from "../../runbooks";
 import { rabbitMqApp, WORKER, WORKER_IMAGE } from "./rabbitmq-app";
 import type { PlatformContext } from "../../stacks/settings";
+import { DEFAULTS } from "../../runbooks/defaults";
+import { awsCron } from "../../capabilities/schedules";
+import { runbookBackups } from "../../capabilities/backups/plan";
 
 /**
  * A sixth team's runbook, built from bunty's: its API and frontend plus a worker that consumes two
@@ -218,6 +221,64 @@ test("the pack's RabbitMQ policies pass the planned stacks, and catch each one l
     const container = published.resources.find((r) => r.type === "docker:index/container:Container" && r.name.endsWith("-rabbitmq-broker"))!;
     (container.props.ports as any[]).forEach((p) => (p.ip = "0.0.0.0"));
     t.regex((await run(published)).join("\n"), /docker-container-data-ports-loopback: .*RabbitMQ \(AMQP\)/);
+});
+
+const BACKUP_POLICIES = ["docker-backup-runbook-schedule", "k8s-cronjob-backup-runbook-schedule", "k8s-backup-job-effective", "aws-backup-plan-runbook-schedule"];
+
+test("the definitions backup is planned on every target, and the backup policies catch it suspended or missing", async (t) => {
+    const run = async (plan: StackPlan) => {
+        // The pack's per-app config defaults are the committed runbooks' (bunty backs up no rabbitmq): an operator's config names the synthetic app's datasets.
+        const datasets = (keep: (d: string) => boolean) => ({ datasets: { [RB.app]: runbookBackups(RB).map((b) => b.dataset).filter(keep) } });
+        const config = {
+            "docker-backup-runbook-schedule": datasets(() => true),
+            "k8s-cronjob-backup-runbook-schedule": datasets((d) => d !== "postgres"),
+            "aws-backup-plan-runbook-schedule": datasets((d) => d !== "redis"),
+        };
+        const report = await runPolicies(plan, { policies: policies.filter((p) => BACKUP_POLICIES.includes(p.name)), exceptions: [], runbook: RB, config });
+        return report.outcomes.flatMap((o) => o.violations.map((v) => `${o.name}: ${v.message}`));
+    };
+    for (const env of ["local", "staging", "production"]) t.deepEqual(await run(plans.get(env)!), [], `bunty-${env}`);
+    const env = (r: PlannedResource) => new Map(((props(r).envs as string[] | undefined) ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+
+    // Docker: the backup container, on the platform default's cron (the runbook states none).
+    const local = plans.get("local")!;
+    const container = one(local, "docker:index/container:Container", (r) => env(r).get("JOB_DATASET") === "rabbitmq");
+    t.is(env(container).get("CRON_SCHEDULE"), DEFAULTS.rabbitmqDefinitionsBackup.value.cron);
+    t.true(container.secretPaths.some((p) => p.startsWith("envs")), "the admin password only in a secret env");
+    const withoutContainer = structuredClone(local);
+    (withoutContainer as { resources: PlannedResource[] }).resources = withoutContainer.resources.filter((r) => r.urn !== container.urn);
+    t.regex((await run(withoutContainer)).join("\n"), /docker-backup-runbook-schedule: the Docker stack has no backup schedule for rabbitmq/);
+
+    // Kubernetes: the backup CronJob and its restore check; suspended, it is a finding.
+    const staging = plans.get("staging")!;
+    const cronJob = one(staging, "kubernetes:batch/v1:CronJob", (r) => props(r).metadata?.name === `${RB.app}-backup-rabbitmq`);
+    one(staging, "kubernetes:batch/v1:CronJob", (r) => props(r).metadata?.name === `${RB.app}-restore-check-rabbitmq`);
+    t.is(props(cronJob).spec.schedule, DEFAULTS.rabbitmqDefinitionsBackup.value.cron);
+    const suspended = structuredClone(staging);
+    props(suspended.resources.find((r) => r.urn === cronJob.urn)!).spec.suspend = true;
+    t.regex((await run(suspended)).join("\n"), /k8s-cronjob-backup-runbook-schedule: .*spec\.suspend is true.*rabbitmq/);
+
+    // AWS: a schedule starting the backup task, into the platform backup bucket; disabled or deleted, it is a finding.
+    const production = plans.get("production")!;
+    const schedule = one(production, "aws:scheduler/schedule:Schedule", (r) => String(props(r).name).endsWith("-backup-rabbitmq"));
+    t.is(props(schedule).scheduleExpression, awsCron(DEFAULTS.rabbitmqDefinitionsBackup.value.cron));
+    t.is(props(schedule).state, "ENABLED");
+    const task = one(production, "aws:ecs/taskDefinition:TaskDefinition", (r) => props(r).family === props(schedule).name);
+    const [container0] = JSON.parse(props(task).containerDefinitions);
+    t.regex(container0.image, /^amazon\/aws-cli:/);
+    t.deepEqual(container0.secrets.map((s: any) => s.name).sort(), [MANAGEMENT_ENV.password, MANAGEMENT_ENV.user]);
+    t.regex(container0.environment.find((e: any) => e.name === "BACKUP_DEST").value, /^s3:\/\/platform-backups-.*/);
+    one(production, "aws:cloudwatch/metricAlarm:MetricAlarm", (r) => props(r).namespace === "Platform/Backups" && props(r).metricName === "RestoreChecksFailed");
+    const checkTask = one(production, "aws:ecs/taskDefinition:TaskDefinition", (r) => String(props(r).family).endsWith("-restore-check-rabbitmq"));
+    const [checkContainer] = JSON.parse(props(checkTask).containerDefinitions);
+    t.deepEqual(checkContainer.secrets, [], "the restore check reads the store only, never the broker's secret");
+    t.deepEqual(checkContainer.environment.find((e: any) => e.name === "VERIFY_RABBITMQ_NAMES").value.split(" "), [MQ.vhost, ...MQ.queues.map((q) => q.name)]);
+    const disabled = structuredClone(production);
+    props(disabled.resources.find((r) => r.urn === schedule.urn)!).state = "DISABLED";
+    t.regex((await run(disabled)).join("\n"), /aws-backup-plan-runbook-schedule: .*state DISABLED.*rabbitmq/);
+    const deleted = structuredClone(production);
+    (deleted as { resources: PlannedResource[] }).resources = deleted.resources.filter((r) => r.urn !== schedule.urn);
+    t.regex((await run(deleted)).join("\n"), /aws-backup-plan-runbook-schedule: .*no backup schedule for rabbitmq/);
 });
 
 test("queue names that collide as Kubernetes object names are refused by name", (t) => {

@@ -1,7 +1,7 @@
 import { amazonMqDeploymentMode, amazonMqEngineVersion, amazonMqMaintenanceStart, queueDepthTracking } from "../../../capabilities/aws/amazonmq";
 import { ampDefinition } from "../../../capabilities/aws/alertmanager";
 import { cloudWatchAlarms, type AlarmInventory } from "../../../capabilities/aws/alarms";
-import { backupRules, bucketDataset, noncurrentVersionDays, restoreTestSpec, START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";
+import { backupRules, backupTaskContainers, backupTasks, bucketDataset, noncurrentVersionDays, PLATFORM_BACKUP_BUCKET, restoreTestSpec, START_WINDOW_MINUTES } from "../../../capabilities/aws/backups";
 import { collectorConfig } from "../../../capabilities/aws/collector";
 import { appEnvironment, bucketAccess, needsCaBundle, postgresRolesContainers } from "../../../capabilities/aws/containers";
 import { deploymentGuard } from "../../../capabilities/aws/deployments";
@@ -17,11 +17,11 @@ import { rulesFor } from "../../../capabilities/alerting";
 import { requiredExporters } from "../../../capabilities/alerting/exporters";
 import { severitiesReaching } from "../../../capabilities/alerting/routing";
 import { dataImage } from "../../../capabilities/docker/versions";
-import { queueConsumers, requireRabbitMq, scaledOnQueueDepth } from "../../../capabilities/rabbitmq";
+import { queueConsumers, rabbitmqVerifyEnv, requireRabbitMq, scaledOnQueueDepth } from "../../../capabilities/rabbitmq";
 import type { PublicEndpoint } from "../../../capabilities/reachability";
 import { backupFor } from "../../../capabilities/schedules";
 import type { Env, Runbook } from "../../../runbooks";
-import type { AwsBackupsArgs } from "./backups";
+import type { AwsBackupsArgs, AwsBackupTasksArgs } from "./backups";
 import type { AwsCollectorArgs } from "./collector";
 import type { AwsDocumentDbArgs } from "./documentdb";
 import type { AwsFirewallArgs } from "./firewall";
@@ -137,8 +137,8 @@ export function kafkaSettings(rb: Runbook): Pick<AwsKafkaArgs, "kafka" | "zoneCo
     return { kafka, zoneCount: rb.aws.availabilityZones, maintenanceWindow: formatWeekly(maintenanceWindow(rb)) };
 }
 
-/** AwsRabbitMq: `data.rabbitmq` (every queue with its consumer), the Amazon MQ mode, version and maintenance start, the topology task's containers. */
-export function rabbitMqSettings(rb: Runbook): Pick<AwsRabbitMqArgs, "rabbitmq" | "deploymentMode" | "engineVersion" | "maintenanceStart" | "topologyContainers"> {
+/** AwsRabbitMq: `data.rabbitmq` (every queue with its consumer), the Amazon MQ mode, version and maintenance start, the topology task's containers, what the definitions backup's restore check expects. */
+export function rabbitMqSettings(rb: Runbook): Pick<AwsRabbitMqArgs, "rabbitmq" | "deploymentMode" | "engineVersion" | "maintenanceStart" | "topologyContainers" | "backupVerifyEnv"> {
     const rabbitmq = requireRabbitMq(rb);
     // Every queue has its consumer: refused here otherwise.
     queueConsumers(rb);
@@ -148,6 +148,7 @@ export function rabbitMqSettings(rb: Runbook): Pick<AwsRabbitMqArgs, "rabbitmq" 
         engineVersion: amazonMqEngineVersion(rb),
         maintenanceStart: amazonMqMaintenanceStart(rb),
         topologyContainers: (task) => rabbitmqTopologyContainers(rb, task),
+        backupVerifyEnv: rabbitmqVerifyEnv(rb),
     };
 }
 
@@ -189,6 +190,15 @@ export function servicesSettings(
 /** AwsBackups: the AWS Backup rules and the restore test. */
 export function backupsSettings(rb: Runbook): Pick<AwsBackupsArgs, "rules" | "restoreTest"> {
     return { rules: backupRules(rb), restoreTest: restoreTestSpec(rb) };
+}
+
+/** AwsBackupTasks: the backups AWS Backup cannot take and their restore checks (`backupTasks`; none: no AwsBackupTasks), the platform backup bucket's old-version days, the tasks' containers. */
+export function backupTasksSettings(rb: Runbook): Pick<AwsBackupTasksArgs, "tasks" | "noncurrentVersionDays" | "containers"> {
+    return {
+        tasks: backupTasks(rb),
+        noncurrentVersionDays: noncurrentVersionDays(rb, PLATFORM_BACKUP_BUCKET),
+        containers: (spec, at) => backupTaskContainers(rb, spec, at),
+    };
 }
 
 /** AwsMonitoring: the channels' severities, the AMP rules and alert manager, the CloudWatch alarms with their maintenance silence, the reachability checks. */

@@ -1,9 +1,9 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { DataEndpoints } from "../../../capabilities/aws/containers";
-import type { Runbook } from "../../../runbooks";
+import type { Dataset, Runbook } from "../../../runbooks";
 import type { PlatformSecrets } from "../../secrets";
-import type { RestoreTarget } from "./backups";
+import type { BackupTaskSource, RestoreTarget } from "./backups";
 import { AwsDocumentDb } from "./documentdb";
 import { AwsFirewall, DATA_PORTS } from "./firewall";
 import { AwsKafka } from "./kafka";
@@ -66,6 +66,8 @@ export interface AwsDataOutputs {
     readonly buckets?: Readonly<Record<string, aws.s3.Bucket>>;
     /** Bootstrap brokers, where it is Kafka. */
     readonly kafkaBootstrap?: pulumi.Output<string>;
+    /** The connection of each dataset an ECS task backs up (AwsBackupTasks: RabbitMQ's definitions), by dataset. */
+    readonly backupTaskSources?: Readonly<Partial<Record<Dataset, BackupTaskSource>>>;
     /** Where AWS Backup restore testing restores its recovery points. */
     readonly restoreTargets?: { readonly RDS?: RestoreTarget; readonly DocumentDB?: RestoreTarget };
     /** The CloudWatch dimensions of its alarms. */
@@ -233,6 +235,7 @@ const rabbitmq: AwsDataService = {
             credentials: { rabbitmq: broker.credentials },
             rabbitmqBroker: broker.broker.brokerName,
             dimensions: { rabbitmqBroker: broker.broker.brokerName },
+            backupTaskSources: { rabbitmq: broker.backupSource },
             // Amazon MQ creates only the `/` vhost: the topology task creates the runbook's vhost, permissions and queues.
             oneOffTasks: [{ part: "rabbitmq-topology", taskDefinition: broker.topologyTask, credentials: [password.result], after: [broker.broker] }],
         };

@@ -8,8 +8,8 @@ import { quotaLimits } from "../../../capabilities/quotas";
 import { awsProblems } from "../../../capabilities/aws/validate";
 import type { Runbook } from "../../../runbooks";
 import type { TargetArgs } from "../../platform";
-import { backupsSettings, collectorSettings, firewallSettings, grafanaSettings, ingressSettings, monitoringSettings, networkSettings, scopeSettings, servicesSettings } from "./args";
-import { AwsBackups } from "./backups";
+import { backupsSettings, backupTasksSettings, collectorSettings, firewallSettings, grafanaSettings, ingressSettings, monitoringSettings, networkSettings, scopeSettings, servicesSettings } from "./args";
+import { AwsBackups, AwsBackupTasks } from "./backups";
 import { AwsCollector } from "./collector";
 import { DATA_SERVICES, type AwsDataInputs, type AwsDataOutputs } from "./data-services";
 import { AwsFirewall } from "./firewall";
@@ -46,6 +46,8 @@ export class AwsPlatform extends pulumi.ComponentResource {
     public readonly ingress?: AwsIngress;
     public readonly services: AwsServices;
     public readonly backups: AwsBackups;
+    /** The scheduled backup tasks, where the runbook has a dataset AWS Backup cannot take. */
+    public readonly backupTasks?: AwsBackupTasks;
     public readonly monitoring: AwsMonitoring;
     public readonly collector: AwsCollector;
     public readonly grafana: AwsGrafana;
@@ -286,6 +288,26 @@ export class AwsPlatform extends pulumi.ComponentResource {
                     kmsKeyArn: dataKey,
                     alarmTopicArn: this.monitoring.topics.warning.arn,
                     tasks: oneOff,
+                },
+                opt,
+            );
+        }
+
+        // The backups AWS Backup cannot take (Amazon MQ's definitions): the operations scripts as scheduled ECS tasks.
+        const taskBackups = backupTasksSettings(rb);
+        if (taskBackups.tasks.length) {
+            this.backupTasks = new AwsBackupTasks(
+                `${name}-backup-tasks`,
+                {
+                    ...scope,
+                    ...taskBackups,
+                    cluster: this.services.cluster,
+                    privateSubnetIds,
+                    securityGroupId: this.firewall.tasks.id,
+                    kmsKeyArn: this.keys.backup.arn,
+                    logsKmsKeyArn: dataKey,
+                    alarmTopicArn: this.monitoring.topics.warning.arn,
+                    sources: merged("backupTaskSources"),
                 },
                 opt,
             );

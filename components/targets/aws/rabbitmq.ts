@@ -2,9 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as random from "@pulumi/random";
 import { amazonMqInstanceType, amazonMqSubnets, type amazonMqMaintenanceStart, type AmazonMqDeploymentMode } from "../../../capabilities/aws/amazonmq";
-import { RABBITMQ_PORTS, amqpUrl, rabbitmqAppUser, type RabbitMq } from "../../../capabilities/rabbitmq";
+import { MANAGEMENT_ENV, RABBITMQ_PORTS, amqpUrl, rabbitmqAppUser, type RabbitMq } from "../../../capabilities/rabbitmq";
 import type { RabbitMqTopologyTaskArgs } from "../../../capabilities/aws/rabbitmq";
 import type { ContainerDefinition } from "../../../capabilities/aws/containers";
+import type { BackupTaskSource } from "./backups";
 import { credentialsSecret, fargateTask, logGroup, serviceRole, stateful, taskExecutionRole, type AwsDataServiceArgs } from "./scope";
 
 const TOPOLOGY_TASK_SIZE = { cpu: 256, memory: 512 };
@@ -22,6 +23,8 @@ export interface AwsRabbitMqArgs extends AwsDataServiceArgs {
     readonly maintenanceStart: ReturnType<typeof amazonMqMaintenanceStart>;
     /** The topology task's containers for the resolved log group, management URL and credentials (`rabbitmqTopologyContainers`). */
     readonly topologyContainers: (task: RabbitMqTopologyTaskArgs) => ContainerDefinition[];
+    /** What the definitions backup's restore check expects in an export (`rabbitmqVerifyEnv`: VERIFY_RABBITMQ_NAMES, the runbook's vhost and queues). */
+    readonly backupVerifyEnv: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,6 +42,12 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     /** The one-off task that creates the runbook's vhost, the user's permissions on it and the queues (capabilities/aws/rabbitmq.ts). */
     public readonly topologyTask: aws.ecs.TaskDefinition;
+    /**
+     * The definitions backup's connection (AwsBackupTasks): the management API over HTTPS (the
+     * console endpoint, which the tasks' security group reaches), as the broker's user, Amazon MQ's
+     * administrator, from its Secrets Manager secret; and the names the restore check expects.
+     */
+    public readonly backupSource: BackupTaskSource;
 
     constructor(name: string, args: AwsRabbitMqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:RabbitMq", name, {}, opts);
@@ -92,6 +101,11 @@ export class AwsRabbitMq extends pulumi.ComponentResource {
                 JSON.stringify(args.topologyContainers({ logGroup: group, region: args.region, managementUrl: url, credentials })),
             ),
         });
+        this.backupSource = {
+            environment: { [MANAGEMENT_ENV.url]: managementUrl, ...args.backupVerifyEnv },
+            secrets: { [MANAGEMENT_ENV.user]: pulumi.interpolate`${this.credentials.arn}:username::`, [MANAGEMENT_ENV.password]: pulumi.interpolate`${this.credentials.arn}:password::` },
+            secretArns: [this.credentials.arn],
+        };
         this.registerOutputs({ topologyTask: this.topologyTask.arn });
     }
 }

@@ -71,8 +71,8 @@ export function serviceArgs(rb: Runbook, service: Service): Pick<AppServiceArgs,
     return { service, environment: serviceEnv(rb, service) };
 }
 
-/** The backups' runbook-derived Args: one job per runbook backup, with its client image. */
+/** The backups' runbook-derived Args: one job per runbook backup, with its client image (a platform image for `mc` and `awsCli`). */
 export function backupsArgs(rb: Runbook): Pick<BackupsArgs, "jobs"> {
-    return { jobs: backupJobs(rb).map((job) => ({ job, image: job.image === "mc" ? PLATFORM_IMAGES.mc : dataImage(rb, job.image) })) };
+    return { jobs: backupJobs(rb).map((job) => ({ job, image: job.image === "mc" || job.image === "awsCli" ? PLATFORM_IMAGES[job.image] : dataImage(rb, job.image) })) };
 }
 

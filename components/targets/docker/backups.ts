@@ -8,7 +8,7 @@ import { container, upload, volume, type DockerScope } from "./scope";
 export interface BackupsArgs {
     /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (the jobs' logins). */
     readonly scope: DockerScope;
-    /** One job per runbook backup (`backupJobs`: dataset, schedule, retention), with the pinned image it runs: the data service's client of its version (`dataImage`), or `mc` for files. */
+    /** One job per runbook backup (`backupJobs`: dataset, schedule, retention), with the pinned image it runs: the data service's client of its version (`dataImage`), `mc` for files, or the AWS CLI's (`awsCli`: bash and curl) for an HTTP API's export. */
     readonly jobs: readonly { readonly job: BackupJob; readonly image: string }[];
     /** Directory of the operations team's backup scripts. Defaults to the repository's `operations/backup`. */
     readonly scriptsDir?: string;

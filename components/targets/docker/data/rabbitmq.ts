@@ -8,12 +8,12 @@ import { container, password, upload, volume, type DockerScope } from "../scope"
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface RabbitMqArgs {
-    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (`rabbitmq`: the app user's). */
+    /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (`rabbitmq`: the app user's; `rabbitmqAdmin`: the platform's administrator's, which the definitions backup logs in with). */
     readonly scope: DockerScope;
     /** The pinned image of `data.rabbitmq.version` (`dataImage`). */
     readonly image: string;
-    /** The boot definitions: `data.rabbitmq`'s vhost and queues and the app's user with this password, stored hashed (`rabbitmqDefinitions`). */
-    definitions(appPassword: string): Record<string, unknown>;
+    /** The boot definitions: `data.rabbitmq`'s vhost and queues, the app's user and the platform's administrator (`RABBITMQ_PLATFORM_ADMIN`) with these passwords, stored hashed (`rabbitmqDefinitions`). */
+    definitions(appPassword: string, adminPassword: string): Record<string, unknown>;
 }
 
 /** Where the broker reads its configuration and boot definitions. */
@@ -24,8 +24,8 @@ export const RABBITMQ_DEFINITIONS_PATH = "/etc/rabbitmq/definitions.json";
  * One RabbitMQ node, whatever `data.rabbitmq.nodes` says (a laptop runs one, as it runs one Redis
  * node for a Redis cluster; quorum queues work on one node), from the official image's management variant (management API and the
  * Prometheus plugin on 15692 are built in), loading the runbook's vhost, the app's user and the
- * runbook's queues at boot. The app user's password is the generated one, stored hashed in the
- * definitions; the definitions upload is kept secret in state.
+ * runbook's queues at boot. The app user's password, and the platform administrator's the
+ * definitions backup logs in with, are the generated ones, stored hashed in the definitions; the definitions upload is kept secret in state.
  */
 export class RabbitMq extends pulumi.ComponentResource {
     public readonly volume: docker.Volume;
@@ -34,7 +34,7 @@ export class RabbitMq extends pulumi.ComponentResource {
     constructor(name: string, args: RabbitMqArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:docker:RabbitMq", name, {}, opts);
         const { scope } = args;
-        const definitions = pulumi.secret(password(scope, "rabbitmq").apply((p) => JSON.stringify(args.definitions(p), null, 2)));
+        const definitions = pulumi.secret(pulumi.all([password(scope, "rabbitmq"), password(scope, "rabbitmqAdmin")]).apply(([p, admin]) => JSON.stringify(args.definitions(p, admin), null, 2)));
         this.volume = volume(this, `${name}-data`, scope, "rabbitmq-data", "rabbitmq");
         this.broker = container(this, `${name}-broker`, scope, {
             part: "rabbitmq",
@@ -65,5 +65,5 @@ export const rabbitmq: DockerDataService = {
 function rabbitMqArgs(rb: Runbook): Omit<RabbitMqArgs, "scope"> {
     // Fails naming the field when a queue names a service that is not one of the runbook's workers.
     queueConsumers(rb);
-    return { image: dataImage(rb, "rabbitmq"), definitions: (p) => rabbitmqDefinitions(rb, p) };
+    return { image: dataImage(rb, "rabbitmq"), definitions: (p, admin) => rabbitmqDefinitions(rb, p, admin) };
 }
