@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { localAlertmanager, localArtifacts } from "../../../capabilities/docker/artifacts";
+import { KAFKA_EXPORTER_ENTRYPOINT } from "../../../capabilities/docker/kafka";
 import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, dockerExporters, exporterCommand, exporterEnv, scrapeNodes, type ScrapeNode } from "../../../capabilities/docker/exporters";
 import { runsAsContainer } from "../../../capabilities/alerting/exporters";
 import { GRAFANA_HEALTH_PATH, grafanaDashboardProvider, grafanaEnv } from "../../../capabilities/dashboards";
@@ -217,6 +218,9 @@ export class Monitoring extends pulumi.ComponentResource {
             case "node":
                 // Reads the host's filesystems (read-only bind) as the image's nobody; writes nothing.
                 return { ...base, binds: [{ hostPath: "/", path: "/host", readOnly: true }], ...EXPORTER_CONFINED };
+            case "kafka":
+                // The flags are the command; the image's shell adds the password from the secret variable.
+                return { ...base, entrypoint: KAFKA_EXPORTER_ENTRYPOINT, ...EXPORTER_CONFINED };
             case "pushgateway": {
                 const data = volume(this, `${name}-${node.host}-data`, scope, `${node.host}-data`, "pushgateway");
                 this.volumes.pushgateway = data;

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dataImage } from "../../../../capabilities/docker/versions";
-import { KAFKA_DATA, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../../capabilities/docker/kafka";
+import { KAFKA_DATA, KAFKA_JOB_PASSWORDS, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaAdminSecretEnv, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../../capabilities/docker/kafka";
 import { INTERNAL_PORTS, kafkaBrokers, publishedPort } from "../../../../capabilities/docker/topology";
 import { requireField } from "../../../../runbooks";
 import { container, upload, volume, type DockerScope } from "../scope";
@@ -17,7 +17,7 @@ export interface KafkaArgs {
     readonly scope: DockerScope;
 }
 
-/** Kafka in KRaft mode: `data.kafka.brokers` combined broker/controller nodes, and a one-shot job creating the runbook's topics. */
+/** Kafka in KRaft mode: `data.kafka.brokers` combined broker/controller nodes with SASL on every listener and ACLs, and a one-shot job creating the runbook's topics, the app's and the exporter's users and their ACLs. */
 export class Kafka extends pulumi.ComponentResource {
     /** KRaft cluster id: 16 random bytes, URL-safe base64, as `kafka-storage.sh random-uuid` makes. */
     public readonly clusterId: random.RandomId;
@@ -44,6 +44,8 @@ export class Kafka extends pulumi.ComponentResource {
                 aliases: [host],
                 env: kafkaEnv(kafkaServerProperties(rb, i + 1, external)),
                 computedEnv: { CLUSTER_ID: this.clusterId.b64Url },
+                // The administrator's PLAIN login in the listeners' JAAS settings, from the generated password, kept secret.
+                secretEnv: kafkaAdminSecretEnv(rb),
                 volumes: [{ volume: data, path: KAFKA_DATA }],
                 // The broker's client port answers once it has joined the quorum; bash's /dev/tcp costs no JVM start.
                 healthcheck: { tests: ["CMD", "bash", "-c", `</dev/tcp/127.0.0.1/${INTERNAL_PORTS.kafka}`], interval: "10s", timeout: "5s", retries: 12, startPeriod: "60s" },
@@ -60,6 +62,11 @@ export class Kafka extends pulumi.ComponentResource {
                 image: ref,
                 aliases: ["kafka-topics"],
                 command: ["bash", KAFKA_TOPICS_SCRIPT_PATH],
+                secretEnv: {
+                    [KAFKA_JOB_PASSWORDS.admin]: { secret: "kafkaAdmin", value: (p) => p },
+                    [KAFKA_JOB_PASSWORDS.app]: { secret: "kafkaApp", value: (p) => p },
+                    [KAFKA_JOB_PASSWORDS.monitor]: { secret: "kafkaMonitor", value: (p) => p },
+                },
                 uploads: [upload(KAFKA_TOPICS_SCRIPT_PATH, kafkaTopicsScript(rb), { executable: true })],
                 oneShot: true,
             },
