@@ -5,7 +5,8 @@ import { dataImage } from "../../../../capabilities/docker/versions";
 import { KAFKA_DATA, KAFKA_JOB_PASSWORDS, KAFKA_TOPICS_SCRIPT_PATH, checkKafka, kafkaAdminSecretEnv, kafkaEnv, kafkaServerProperties, kafkaTopicsScript } from "../../../../capabilities/docker/kafka";
 import { INTERNAL_PORTS, kafkaBrokers, publishedPort } from "../../../../capabilities/docker/topology";
 import { requireField } from "../../../../runbooks";
-import { container, upload, volume, type DockerScope } from "../scope";
+import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "../scope";
 import type { DockerDataService } from "./kind";
 
 export interface KafkaArgs {
@@ -47,6 +48,8 @@ export class Kafka extends pulumi.ComponentResource {
                 // The administrator's PLAIN login in the listeners' JAAS settings, from the generated password, kept secret.
                 secretEnv: kafkaAdminSecretEnv(rb),
                 volumes: [{ volume: data, path: KAFKA_DATA }],
+                // Read-only root: tmpfs where the image's launch, log4j and the JVM write (capabilities/docker/writable.ts).
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.kafka },
                 // The broker's client port answers once it has joined the quorum; bash's /dev/tcp costs no JVM start.
                 healthcheck: { tests: ["CMD", "bash", "-c", `</dev/tcp/127.0.0.1/${INTERNAL_PORTS.kafka}`], interval: "10s", timeout: "5s", retries: 12, startPeriod: "60s" },
                 waitHealthy: true,
@@ -56,7 +59,7 @@ export class Kafka extends pulumi.ComponentResource {
             this,
             `${name}-topics`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-topics`, scope, {
                 part: "kafka-topics",
                 component: "kafka",
                 image: ref,
@@ -69,7 +72,8 @@ export class Kafka extends pulumi.ComponentResource {
                 },
                 uploads: [upload(KAFKA_TOPICS_SCRIPT_PATH, kafkaTopicsScript(rb), { executable: true })],
                 oneShot: true,
-            },
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.kafkaJob },
+            }),
             this.brokers,
         );
         this.registerOutputs({});

@@ -19,7 +19,8 @@ import {
 } from "../../../../capabilities/docker/mongodb";
 import { MONGO_USER_ENV, mongoUsersScript } from "../../../../capabilities/mongodb-users";
 import { mongoMembers } from "../../../../capabilities/docker/topology";
-import { container, upload, volume, type DockerScope } from "../scope";
+import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface MongoReplicaSetArgs {
@@ -61,7 +62,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             this.volumes.push(data);
             // Only member 1 creates the root user: a member that already holds data cannot join a set.
             const first = i === 0;
-            return container(this, `${name}-${host}`, scope, {
+            // Read-only root: the key file on a volume of its own, tmpfs where mongod and mongosh write (capabilities/docker/writable.ts).
+            return container(this, `${name}-${host}`, scope, withUploadVolumes(this, `${name}-${host}`, scope, {
                 part: host,
                 component: "mongodb",
                 image: ref,
@@ -74,7 +76,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 volumes: [{ volume: data, path: MONGO_DATA }],
                 healthcheck: { tests: mongoHealthcheckCommand(), ...DATA_HEALTHCHECK },
                 waitHealthy: true,
-            });
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mongodb },
+            }));
         });
         this.init = container(
             this,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_IMAGES } from "../../../../capabilities/docker/versions";
 import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, appPolicyJson, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../../capabilities/docker/minio";
 import { HOSTS, INTERNAL_PORTS } from "../../../../capabilities/docker/topology";
+import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
 import { container, upload, volume, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 import { MINIO_PROMETHEUS_AUTH } from "../../../../capabilities/alerting/minio";
@@ -40,6 +41,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
             volumes: [{ volume: this.volume, path: MINIO_DATA }],
             healthcheck: { tests: ["CMD", "mc", "ready", "local"], ...DATA_HEALTHCHECK },
             waitHealthy: true,
+            // Read-only root: tmpfs where the server and the healthcheck's mc write (capabilities/docker/writable.ts).
+            readOnlyRoot: { tmpfs: WRITABLE_PATHS.minio },
         });
         this.buckets = container(
             this,
