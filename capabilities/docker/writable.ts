@@ -42,6 +42,8 @@ export const WRITABLE_PATHS = {
      * configuration in ~/.mc; /data is the data volume.
      */
     minio: { "/root/.minio": { mib: 1 }, "/root/.mc": { mib: 1 }, "/tmp": { mib: 16 } },
+    /** The minio/mc bucket job (as root): mc's configuration in ~/.mc; its script and policy are uploads. */
+    mcJob: { "/root/.mc": { mib: 1 }, "/tmp": { mib: 16 } },
     /**
      * The backup and restore-check jobs (postgres, mongo, redis and minio/mc images, as root):
      * root's home, where mc keeps its configuration and mongosh its logs. Their staging and

@@ -1,11 +1,11 @@
 import { finding, label, resourceRule } from "../lib/policy";
-import { CONTAINER, containerName, longRunning } from "../lib/docker";
+import { CONTAINER, containerName } from "../lib/docker";
 import { DOCKER_EXPORTER_EXCEPTIONS, DOCKER_READONLY_PLATFORM, isRootUser } from "../lib/hardening";
 
 /**
  * The runbook's app containers and the exporters run on a read-only root filesystem as a non-root
- * user, as on the other targets; the platform's long-running containers (data stores, backup jobs,
- * monitoring: `DOCKER_READONLY_PLATFORM`) on a read-only root filesystem.
+ * user, as on the other targets; the platform's own containers (data stores and their one-shot
+ * setup jobs, backup jobs, monitoring: `DOCKER_READONLY_PLATFORM`) on a read-only root filesystem.
  */
 export const dockerContainerReadonlyRoot = resourceRule({
     name: "docker-container-readonly-root",
@@ -19,7 +19,7 @@ export const dockerContainerReadonlyRoot = resourceRule({
         const labels: { label?: string; value?: string }[] = Array.isArray(s.props.labels) ? s.props.labels : [];
         const component = labels.find((l) => l.label === "component")?.value;
         if (!component) return [];
-        if ((DOCKER_READONLY_PLATFORM as readonly string[]).includes(component) && longRunning(s)) {
+        if ((DOCKER_READONLY_PLATFORM as readonly string[]).includes(component)) {
             return s.props.readOnly === true ? [] : [finding(`${label(s)} (${containerName(s)}): readOnly is ${s.props.readOnly ?? "not set"}; the platform's ${component} container writes only to its volumes and tmpfs mounts`)];
         }
         const exporter = component.endsWith("-exporter") && !(component in DOCKER_EXPORTER_EXCEPTIONS);

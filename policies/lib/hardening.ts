@@ -6,10 +6,10 @@ export function isRootUser(user: unknown): boolean {
 }
 
 /**
- * The platform's own long-running containers on Docker that run on a read-only root filesystem
- * (their writable paths are tmpfs mounts and volumes: capabilities/docker/writable.ts), by
- * component: the data stores, the backup jobs (their restore checks run inside them), and the
- * monitoring stack. Their users and capabilities are the images' own where an entrypoint starts as
+ * The platform's own containers on Docker that run on a read-only root filesystem (their
+ * writable paths are tmpfs mounts and volumes: capabilities/docker/writable.ts), by component:
+ * the data stores with their one-shot setup jobs, the backup jobs (their restore checks run inside
+ * them), and the monitoring stack. Their users and capabilities are the images' own where an entrypoint starts as
  * root and steps down (PostgreSQL, MongoDB, MinIO, the backup jobs).
  */
 export const DOCKER_READONLY_PLATFORM = ["postgres", "redis", "mongodb", "kafka", "objectStorage", "backups", "prometheus", "alertmanager", "grafana", "loki", "promtail"] as const;

@@ -30,17 +30,18 @@ const storeFixture = (): Fake[] => [
             tmpfs: Object.fromEntries(Object.entries(WRITABLE_PATHS.postgres).map(([p, t]) => [p, `rw,noexec,nosuid,size=${t.mib}m`])),
         },
     },
-    // A one-shot setup job of the same component is not a long-running container: not held.
-    { type: CONTAINER, name: "setup", props: { name: `${APP}-mongo-users`, labels: [{ label: "component", value: "mongodb" }], restart: "on-failure", mustRun: false } },
+    // A one-shot setup job of a data store is held too.
+    { type: CONTAINER, name: "setup", props: { name: `${APP}-mongo-users`, labels: [{ label: "component", value: "mongodb" }], restart: "on-failure", mustRun: false, readOnly: true, tmpfs: { "/root/.mongodb": "rw,noexec,nosuid,size=16m" } } },
     // The listed exception keeps its writable root.
     { type: CONTAINER, name: "rabbitmq", props: { name: `${APP}-rabbitmq`, labels: [{ label: "component", value: "rabbitmq" }], restart: "unless-stopped", mustRun: true } },
 ];
 
-test("docker-container-readonly-root: a data store, a backup job or a monitoring container with a writable root is reported; one-shot setup jobs and the listed exceptions are not held", async (t) => {
+test("docker-container-readonly-root: a data store, its setup job, a backup job or a monitoring container with a writable root is reported; the listed exceptions are not held", async (t) => {
     t.false((DOCKER_READONLY_PLATFORM as readonly string[]).some((c) => c in DOCKER_READONLY_EXCEPTIONS), "an exception is not also held");
     const breaks: Record<string, { edit: (r: Fake[]) => void; expect: RegExp }> = {
         "writable root": { edit: (r) => (find(r, "postgres").props.readOnly = false), expect: /gravitypm-postgres\): readOnly is false; the platform's postgres container/ },
         "root filesystem not set": { edit: (r) => delete find(r, "postgres").props.readOnly, expect: /readOnly is not set/ },
+        "one-shot setup job writable": { edit: (r) => (find(r, "setup").props.readOnly = false), expect: /gravitypm-mongo-users\): readOnly is false/ },
     };
     for (const component of DOCKER_READONLY_PLATFORM) {
         breaks[`${component} writable`] = {

@@ -79,11 +79,12 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 readOnlyRoot: { tmpfs: WRITABLE_PATHS.mongodb },
             }));
         });
+        // The one-shot steps' mongosh (as root) writes ~/.mongodb: read-only roots like the members'.
         this.init = container(
             this,
             `${name}-init`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-init`, scope, {
                 part: "mongo-rs-init",
                 component: "mongodb",
                 image: ref,
@@ -93,7 +94,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 command: replicaSetInitCommand(rb),
                 uploads: [upload(MONGO_INIT_SCRIPT_PATH, replicaSetInitScript(rb))],
                 oneShot: true,
-            },
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mongodb },
+            }),
             this.members,
         );
         const users = dockerMongoUsers(rb);
@@ -101,7 +103,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             this,
             `${name}-users`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-users`, scope, {
                 part: "mongo-users",
                 component: "mongodb",
                 image: ref,
@@ -115,7 +117,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 command: mongoUsersCommand(rb),
                 uploads: [upload(MONGO_USERS_SCRIPT_PATH, mongoUsersScript(users, checkMongo(rb), "mongodb"))],
                 oneShot: true,
-            },
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mongodb },
+            }),
             [this.init],
         );
         this.registerOutputs({});

@@ -4,7 +4,7 @@ import { PLATFORM_IMAGES } from "../../../../capabilities/docker/versions";
 import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, appPolicyJson, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../../capabilities/docker/minio";
 import { HOSTS, INTERNAL_PORTS } from "../../../../capabilities/docker/topology";
 import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
-import { container, upload, volume, type DockerScope } from "../scope";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 import { MINIO_PROMETHEUS_AUTH } from "../../../../capabilities/alerting/minio";
 
@@ -48,7 +48,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
             this,
             `${name}-buckets`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-buckets`, scope, {
                 part: "minio-buckets",
                 component: "objectStorage",
                 image: PLATFORM_IMAGES.mc,
@@ -61,7 +61,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
                 command: [MINIO_BUCKETS_SCRIPT_PATH],
                 uploads: [upload(MINIO_BUCKETS_SCRIPT_PATH, bucketsScript(rb), { executable: true }), upload(MINIO_APP_POLICY_PATH, appPolicyJson(rb))],
                 oneShot: true,
-            },
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mcJob },
+            }),
             [this.server],
         );
         this.registerOutputs({});
