@@ -41,7 +41,7 @@ export function bucketBackupScript(): string {
 
 /** The generated secret a value is built from, and how. */
 export interface SecretEnv {
-    readonly secret: "postgres" | "postgresApp" | "postgresMonitor" | "redis" | "mongodb" | "mongodbApp" | "mongodbMonitor" | "objectStorage" | "objectStorageApp" | "rabbitmq";
+    readonly secret: "postgres" | "postgresApp" | "postgresMonitor" | "redis" | "mongodb" | "mongodbApp" | "mongodbMonitor" | "objectStorage" | "objectStorageApp" | "rabbitmq" | "kafkaAdmin" | "kafkaApp" | "kafkaMonitor";
     readonly value: (password: string) => string;
 }
 
