@@ -38,8 +38,11 @@ export const DATA_PASSWORDS = {
     mongodbApp: { kind: "mongodb", suffix: "mongodb-app" },
     mongodbMonitor: { kind: "mongodb", suffix: "mongodb-monitor" },
     /** Strimzi's SCRAM logins of the app and of KEDA's scaler (`capabilities/kubernetes/kafka-users.ts`); MSK's are made by AwsKafka. */
-    kafkaApp: { kind: "kafka", suffix: "kafka-app", targets: ["kubernetes"] },
+    kafkaApp: { kind: "kafka", suffix: "kafka-app", targets: ["kubernetes", "docker"] },
     kafkaScaler: { kind: "kafka", suffix: "kafka-scaler", targets: ["kubernetes"] },
+    /** Docker's Kafka administrator (PLAIN, the brokers and the topics job) and the exporter's SCRAM login (`capabilities/docker/kafka.ts`). */
+    kafkaAdmin: { kind: "kafka", suffix: "kafka-admin", targets: ["docker"] },
+    kafkaMonitor: { kind: "kafka", suffix: "kafka-monitor", targets: ["docker"] },
     /** MinIO's root: only where the target runs MinIO. */
     objectStorage: { kind: "objectStorage", suffix: "object-storage", minioOnly: true },
     /** The app's own object-storage login (`objectStorageAppUser`); the root password above stays with the platform. */

@@ -77,6 +77,7 @@ import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinitio
 import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
 import { k8sKafkaClientAuthentication } from "./kubernetes/kafka-client-authentication";
 import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
+import { dockerKafkaClientAuthentication } from "./docker/kafka-client-authentication";
 import { k8sWorkloadNoMasterCredentials } from "./kubernetes/workload-no-master-credentials";
 import { awsIamPolicyResourceScoped } from "./aws/iam-policy-resource-scoped";
 import { awsLbListenerRuleGrafanaAuthenticated } from "./aws/lb-listenerrule-grafana-authenticated";
@@ -175,6 +176,7 @@ export const RULES: readonly Rule[] = [
     k8sWorkloadReadonlyRoot,
     dockerContainerReadonlyRoot,
     dockerContainerNoMasterCredentials,
+    dockerKafkaClientAuthentication,
     k8sWorkloadNoMasterCredentials,
     awsEcsTaskDefinitionNoMasterCredentials,
     awsMskClusterClientAuthentication,

@@ -44,7 +44,7 @@ export function bucketBackupScript(): string {
 
 /** The generated secret a value is built from, and how. */
 export interface SecretEnv {
-    readonly secret: "postgres" | "postgresApp" | "postgresMonitor" | "redis" | "mongodb" | "mongodbApp" | "mongodbMonitor" | "objectStorage" | "objectStorageApp" | "rabbitmq" | "rabbitmqAdmin";
+    readonly secret: "postgres" | "postgresApp" | "postgresMonitor" | "redis" | "mongodb" | "mongodbApp" | "mongodbMonitor" | "objectStorage" | "objectStorageApp" | "rabbitmq" | "rabbitmqAdmin" | "kafkaAdmin" | "kafkaApp" | "kafkaMonitor";
     readonly value: (password: string) => string;
 }
 

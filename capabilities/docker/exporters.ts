@@ -2,6 +2,7 @@ import type { Runbook } from "../../runbooks";
 import { BLACKBOX_MODULES, EXPORTERS, requiredExporters, type ExporterId, type ExporterRequirement } from "../alerting/exporters";
 import { postgresRoles } from "../postgres-roles";
 import type { SecretEnv } from "./backups";
+import { kafkaExporterSaslFlags } from "./kafka";
 import { mongoMemberUri } from "./mongodb";
 import { HOSTS, INTERNAL_PORTS, kafkaBrokers, mongoMembers, postgresReplicas, redisReplicas } from "./topology";
 
@@ -81,7 +82,8 @@ export function exporterCommand(runbook: Runbook, node: ScrapeNode): string[] {
     const flags = [...EXPORTERS[node.exporter].flags];
     switch (node.exporter) {
         case "kafka":
-            return [...flags, ...kafkaBrokers(runbook).map((b) => `--kafka.server=${b}:${INTERNAL_PORTS.kafka}`)];
+            // Its own SCRAM user, Describe only; the password comes from KAFKA_PASSWORD (KAFKA_EXPORTER_ENTRYPOINT).
+            return [...flags, ...kafkaBrokers(runbook).map((b) => `--kafka.server=${b}:${INTERNAL_PORTS.kafka}`), ...kafkaExporterSaslFlags(runbook)];
         case "mongodb":
             return [...flags, "--mongodb.direct-connect=true", `--web.listen-address=:${INTERNAL_PORTS.mongodbExporter}`];
         case "blackbox":
@@ -117,6 +119,8 @@ export function exporterEnv(runbook: Runbook, node: ScrapeNode): { env: Record<s
             if (!watches) throw new Error(`${runbook.app}: mongodb_exporter needs a member`);
             // The monitoring user (capabilities/mongodb-users.ts), never root.
             return { env: {}, secretEnv: { MONGODB_URI: { secret: "mongodbMonitor", value: (p) => mongoMemberUri(runbook, watches, p) } } };
+        case "kafka":
+            return { env: {}, secretEnv: { KAFKA_PASSWORD: { secret: "kafkaMonitor", value: (p) => p } } };
         default:
             return { env: {}, secretEnv: {} };
     }

@@ -2,7 +2,7 @@ import { objectStorageAppUser, usesDataServices } from "../datastores";
 import { postgresRoles } from "../postgres-roles";
 import type { Runbook, Service } from "../../runbooks";
 import type { SecretEnv } from "./backups";
-import { bootstrapServers } from "./kafka";
+import { dockerKafkaAppEnv } from "./kafka";
 import { minioEndpoint } from "./minio";
 import { dockerMongoUsers, mongoUri } from "./mongodb";
 import { postgresUrl } from "./postgres";
@@ -60,13 +60,8 @@ const CONNECTIONS: { readonly [K in keyof DataKinds]-?: (spec: NonNullable<DataK
     }),
     // The app's own user, readWrite on its database only (capabilities/mongodb-users.ts).
     mongodb: ({ database }, runbook) => ({ secretEnv: { MONGODB_URI: { secret: "mongodbApp", value: (p) => mongoUri(runbook, p, { database, user: dockerMongoUsers(runbook).app }) } } }),
-    kafka: (kafka, runbook) => ({
-        env: {
-            KAFKA_BROKERS: bootstrapServers(runbook),
-            ...(kafka.consumerGroups.length ? { KAFKA_CONSUMER_GROUP: kafka.consumerGroups[0] } : {}),
-            ...(kafka.topics.length ? { KAFKA_TOPICS: kafka.topics.map((t) => t.name).join(",") } : {}),
-        },
-    }),
+    // The app's own SCRAM user with its ACLs (capabilities/docker/kafka.ts), as on Kubernetes.
+    kafka: (_kafka, runbook) => ({ env: dockerKafkaAppEnv(runbook), secretEnv: { KAFKA_PASSWORD: { secret: "kafkaApp", value: (p) => p } } }),
     rabbitmq: (_mq, runbook) => {
         const endpoint = { scheme: "amqp" as const, host: HOSTS.rabbitmq, port: INTERNAL_PORTS.rabbitmq };
         const { RABBITMQ_URL: _url, ...plain } = rabbitmqEnv(runbook, endpoint, "");

@@ -287,6 +287,7 @@ export function cronJobSpec(job: ScheduledJob, n: Names): CronJobSpec {
                                       command: ["cp", "-R", "-P", `${AWS_CLI_DIR}/.`, "/mnt/aws-cli/"],
                                       resources: { requests: { ...JOB.requests }, limits: { ...JOB.limits } },
                                       volumeMounts: [{ name: "aws-cli", mountPath: "/mnt/aws-cli" }],
+                                      securityContext: { readOnlyRootFilesystem: true },
                                   }),
                               ]
                             : [],
@@ -298,6 +299,8 @@ export function cronJobSpec(job: ScheduledJob, n: Names): CronJobSpec {
                                 env,
                                 resources: { requests: { ...JOB.requests }, limits: { ...JOB.limits } },
                                 volumeMounts: mounts,
+                                // Writes only to /tmp (HOME and TMPDIR), an emptyDir.
+                                securityContext: { readOnlyRootFilesystem: true },
                             }),
                         ],
                         volumes: [

@@ -1,5 +1,6 @@
 import type { IKafkaUser } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2/KafkaUser" with { "resolution-mode": "import" };
 import { requireField, type Runbook } from "../../runbooks";
+import { kafkaAcls, type KafkaAclRole } from "../kafka-acls";
 import { kafkaBootstrap } from "./kafka";
 import type { Names } from "./names";
 
@@ -51,11 +52,9 @@ function requireKafka(rb: Runbook): Kafka {
 
 type Acl = KafkaUserSpec extends { authorization?: { acls: (infer A)[] } } ? A : never;
 
-function acls(kafka: Kafka, topicOps: Acl["operations"], groupOps: Acl["operations"]): Acl[] {
-    return [
-        ...kafka.topics.map((t) => ({ resource: { type: "topic" as const, name: t.name, patternType: "literal" as const }, operations: topicOps })),
-        ...kafka.consumerGroups.map((g) => ({ resource: { type: "group" as const, name: g, patternType: "literal" as const }, operations: groupOps })),
-    ];
+/** The shared ACL model (capabilities/kafka-acls.ts) in Strimzi's form: literal resources. */
+function acls(kafka: Kafka, role: KafkaAclRole): Acl[] {
+    return kafkaAcls(kafka, role).map((a) => ({ resource: { type: a.resource, name: a.name, patternType: "literal" as const }, operations: a.operations }));
 }
 
 /** The two KafkaUsers' specs: SCRAM with the platform's password, and exactly their ACLs. */
@@ -66,11 +65,11 @@ export function kafkaUserSpecs(rb: Runbook, n: Names): { name: string; spec: Kaf
     return [
         {
             name: logins.app,
-            spec: { authentication: { type: STRIMZI_SCRAM, password: password(KAFKA_CREDENTIAL_KEYS.app) }, authorization: { type: "simple", acls: acls(kafka, ["Read", "Write", "Describe"], ["Read", "Describe"]) } },
+            spec: { authentication: { type: STRIMZI_SCRAM, password: password(KAFKA_CREDENTIAL_KEYS.app) }, authorization: { type: "simple", acls: acls(kafka, "app") } },
         },
         {
             name: logins.scaler,
-            spec: { authentication: { type: STRIMZI_SCRAM, password: password(KAFKA_CREDENTIAL_KEYS.scaler) }, authorization: { type: "simple", acls: acls(kafka, ["Describe"], ["Describe"]) } },
+            spec: { authentication: { type: STRIMZI_SCRAM, password: password(KAFKA_CREDENTIAL_KEYS.scaler) }, authorization: { type: "simple", acls: acls(kafka, "monitor") } },
         },
     ];
 }

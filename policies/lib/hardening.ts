@@ -6,6 +6,21 @@ export function isRootUser(user: unknown): boolean {
 }
 
 /**
+ * The platform's own containers on Docker that run on a read-only root filesystem (their
+ * writable paths are tmpfs mounts and volumes: capabilities/docker/writable.ts), by component:
+ * the data stores with their one-shot setup jobs, the backup jobs (their restore checks run inside
+ * them), and the monitoring stack. Their users and capabilities are the images' own where an entrypoint starts as
+ * root and steps down (PostgreSQL, MongoDB, MinIO, the backup jobs).
+ */
+export const DOCKER_READONLY_PLATFORM = ["postgres", "redis", "mongodb", "kafka", "objectStorage", "backups", "prometheus", "alertmanager", "grafana", "loki", "promtail"] as const;
+
+/** Platform containers on Docker that still have a writable root, by component, with the reason. */
+export const DOCKER_READONLY_EXCEPTIONS: Readonly<Record<string, string>> = {
+    rabbitmq:
+        "its configuration and definitions are uploaded into /etc/rabbitmq, which would have to become a volume; a volume there hides the management image's /etc/rabbitmq/enabled_plugins and conf.d (the management and Prometheus plugins) unless RABBITMQ_CONFIG_FILE and RABBITMQ_ENABLED_PLUGINS_FILE move first, which no broker here could confirm",
+};
+
+/**
  * Exporters that cannot run confined on Docker, by component, with the reason. Every other
  * exporter (`<id>-exporter`) is held like an app container.
  */

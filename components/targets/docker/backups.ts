@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { BACKUPS_MOUNT, BUCKET_BACKUP_PATH, OPS_DIR, RUNNER_PATH, bucketBackupScript, cronRunnerScript, type BackupJob } from "../../../capabilities/docker/backups";
-import { container, upload, volume, type DockerScope } from "./scope";
+import { WRITABLE_PATHS } from "../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "./scope";
 
 export interface BackupsArgs {
     /** The Docker target's shared scope: stack, app id, provider, network, pulled images, generated passwords (the jobs' logins). */
@@ -24,6 +25,8 @@ const REPO_OPS_DIR = path.resolve(__dirname, "..", "..", "..", "operations", "ba
  */
 export class Backups extends pulumi.ComponentResource {
     public readonly volume: docker.Volume;
+    /** The jobs' /tmp: staging and restore-check scratch, on disk. */
+    public readonly scratch: docker.Volume;
     /** By backup: the dataset, or `<dataset>-<tier>`. */
     public readonly jobs: Record<string, docker.Container>;
 
@@ -38,13 +41,16 @@ export class Backups extends pulumi.ComponentResource {
         };
         const runner = upload(RUNNER_PATH, cronRunnerScript(), { executable: true });
         this.volume = volume(this, `${name}-data`, scope, "backups", "backups");
+        // Read-only roots (capabilities/docker/writable.ts): the jobs stage archives in /tmp, a disk volume
+        // (a new volume takes the image's /tmp mode, 1777); the scripts are uploaded into volumes of their own.
+        this.scratch = volume(this, `${name}-scratch`, scope, "backups-scratch", "backups");
         this.jobs = {};
         for (const { job, image } of args.jobs) {
             this.jobs[job.name] = container(
                 this,
                 `${name}-${job.name}`,
                 scope,
-                {
+                withUploadVolumes(this, `${name}-${job.name}`, scope, {
                     part: `backup-${job.name}`,
                     component: "backups",
                     image,
@@ -58,8 +64,12 @@ export class Backups extends pulumi.ComponentResource {
                         ...job.opsScripts.map((file) => upload(`${OPS_DIR}/${file}`, read(file), { executable: true })),
                         ...(job.image === "mc" ? [upload(BUCKET_BACKUP_PATH, bucketBackupScript(), { executable: true })] : []),
                     ],
-                    volumes: [{ volume: this.volume, path: BACKUPS_MOUNT }],
-                },
+                    volumes: [
+                        { volume: this.volume, path: BACKUPS_MOUNT },
+                        { volume: this.scratch, path: "/tmp" },
+                    ],
+                    readOnlyRoot: { tmpfs: WRITABLE_PATHS.backups },
+                }),
                 [...(args.after ?? [])],
             );
         }

@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import type { LocalArtifacts } from "../../../capabilities/docker/artifacts";
+import { KAFKA_EXPORTER_ENTRYPOINT } from "../../../capabilities/docker/kafka";
 import { BLACKBOX_CONFIG_PATH, PUSHGATEWAY_DATA, blackboxConfig, type ScrapeNode } from "../../../capabilities/docker/exporters";
 import type { SecretEnv } from "../../../capabilities/docker/backups";
 import type { ContainerExporterId } from "../../../capabilities/alerting/exporters";
@@ -19,7 +20,14 @@ import type { DeliveryCredentials } from "../../../capabilities/alerting/deliver
  * says which cannot and why): as nobody, on a read-only root with a small tmpfs, every capability dropped.
  */
 const EXPORTER_CONFINED = { user: "65534", confined: { scratch: "/tmp", scratchMiB: 16 } } as const;
-import { container, upload, volume, type ContainerSpec, type DockerScope } from "./scope";
+/**
+ * Prometheus, Alertmanager, Loki and Grafana run confined the same way as their images' own users
+ * (prom/* as nobody, Loki as 10001, Grafana as 472: each owns its data directory, so a volume made
+ * from it is theirs); their configuration is uploaded into volumes of its own (`withUploadVolumes`).
+ */
+const SCRATCH = { scratch: "/tmp", scratchMiB: 16 } as const;
+import { WRITABLE_PATHS } from "../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type ContainerSpec, type DockerScope } from "./scope";
 
 export interface MonitoringArgs {
     /** The Docker target's shared scope: stack, environment, app id (the rules file's name), provider, network, pulled images, generated passwords (the exporters' logins). */
@@ -100,7 +108,7 @@ export class Monitoring extends pulumi.ComponentResource {
             this,
             `${name}-prometheus`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-prometheus`, scope, {
                 part: "prometheus",
                 component: "prometheus",
                 image: PLATFORM_IMAGES.prometheus,
@@ -109,7 +117,9 @@ export class Monitoring extends pulumi.ComponentResource {
                 uploads: [upload(PROMETHEUS_CONFIG_PATH, args.prometheusConfig), upload(`${PROMETHEUS_RULES_DIR}/${scope.app}.yml`, rendered.rules)],
                 volumes: [{ volume: this.volumes.prometheus, path: PROMETHEUS_DATA }],
                 healthcheck: httpHealth(INTERNAL_PORTS.prometheus, "/-/ready"),
-            },
+                user: "65534",
+                confined: SCRATCH,
+            }),
             Object.values(this.exporters),
         );
 
@@ -119,7 +129,7 @@ export class Monitoring extends pulumi.ComponentResource {
             ? pulumi.secret(args.delivery.apply((credentials) => args.alertmanagerWith(credentials)))
             : rendered.alertmanager;
         this.volumes.alertmanager = vol("alertmanager-data", "alertmanager");
-        this.alertmanager = container(this, `${name}-alertmanager`, scope, {
+        this.alertmanager = container(this, `${name}-alertmanager`, scope, withUploadVolumes(this, `${name}-alertmanager`, scope, {
             part: "alertmanager",
             component: "alertmanager",
             image: PLATFORM_IMAGES.alertmanager,
@@ -129,10 +139,12 @@ export class Monitoring extends pulumi.ComponentResource {
             secretUploads: withCredentials,
             volumes: [{ volume: this.volumes.alertmanager, path: "/alertmanager" }],
             healthcheck: httpHealth(INTERNAL_PORTS.alertmanager, "/-/ready"),
-        });
+            user: "65534",
+            confined: SCRATCH,
+        }));
 
         this.volumes.loki = vol("loki-data", "loki");
-        this.loki = container(this, `${name}-loki`, scope, {
+        this.loki = container(this, `${name}-loki`, scope, withUploadVolumes(this, `${name}-loki`, scope, {
             part: "loki",
             component: "loki",
             image: PLATFORM_IMAGES.loki,
@@ -141,7 +153,9 @@ export class Monitoring extends pulumi.ComponentResource {
             uploads: [upload(LOKI_CONFIG_PATH, yaml(args.lokiConfig))],
             volumes: [{ volume: this.volumes.loki, path: LOKI_DATA }],
             healthcheck: httpHealth(INTERNAL_PORTS.loki, "/ready"),
-        });
+            user: "10001",
+            confined: SCRATCH,
+        }));
 
         this.volumes.promtail = vol("promtail-positions", "promtail");
         // Promtail runs on a read-only root: its configuration is uploaded into a volume of its own.
@@ -185,12 +199,13 @@ export class Monitoring extends pulumi.ComponentResource {
             this,
             `${name}-grafana`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-grafana`, scope, {
                 part: "grafana",
                 component: "grafana",
                 image: PLATFORM_IMAGES.grafana,
                 aliases: [HOSTS.grafana],
-                env: grafanaEnv(),
+                // Logs to the console only, as on ECS; Promtail reads them from the engine.
+                env: { ...grafanaEnv(), GF_LOG_MODE: "console" },
                 secretValues: { GF_SECURITY_ADMIN_PASSWORD: args.grafanaAdminPassword },
                 uploads: [
                     upload(`${GRAFANA_PROVISIONING}/datasources/platform.yml`, yaml(args.grafanaDatasources)),
@@ -199,7 +214,10 @@ export class Monitoring extends pulumi.ComponentResource {
                 ],
                 volumes: [{ volume: this.volumes.grafana, path: GRAFANA_DATA }],
                 healthcheck: httpHealth(INTERNAL_PORTS.grafana, GRAFANA_HEALTH_PATH),
-            },
+                user: "472",
+                confined: SCRATCH,
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.grafana },
+            }),
             [this.prometheus, this.loki, this.alertmanager],
         );
         this.registerOutputs({});
@@ -235,6 +253,9 @@ export class Monitoring extends pulumi.ComponentResource {
             case "node":
                 // Reads the host's filesystems (read-only bind) as the image's nobody; writes nothing.
                 return { ...base, binds: [{ hostPath: "/", path: "/host", readOnly: true }], ...EXPORTER_CONFINED };
+            case "kafka":
+                // The flags are the command; the image's shell adds the password from the secret variable.
+                return { ...base, entrypoint: KAFKA_EXPORTER_ENTRYPOINT, ...EXPORTER_CONFINED };
             case "pushgateway": {
                 const data = volume(this, `${name}-${node.host}-data`, scope, `${node.host}-data`, "pushgateway");
                 this.volumes.pushgateway = data;

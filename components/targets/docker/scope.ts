@@ -112,6 +112,14 @@ export interface ContainerSpec {
      * capability dropped, no privilege escalation. Defaults to none (the image's own settings).
      */
     readonly confined?: { readonly scratch: string; readonly scratchMiB: number };
+    /**
+     * Run on a read-only root filesystem, keeping the image's user and capabilities (data stores
+     * whose entrypoints start as root, prepare their directories and step down): a tmpfs at each
+     * path the image writes besides its volumes, bounded in MiB, `exec` where a program loads code
+     * from it (the JVM's native libraries). Uploads must go to writable volumes (`withUploadVolumes`).
+     * Defaults to none.
+     */
+    readonly readOnlyRoot?: { readonly tmpfs: Readonly<Record<string, { readonly mib: number; readonly exec?: boolean }>> };
 }
 
 /** How long `pulumi up` waits for a data service to turn healthy (a first start initialises the volume). */
@@ -125,13 +133,21 @@ const ONE_SHOT_ATTEMPTS = 30;
  * read-only"): the plan would pass and `pulumi up` fail on the first start.
  */
 function assertUploadsWritable(scope: DockerScope, spec: ContainerSpec): void {
-    if (!spec.confined) return;
+    if (!spec.confined && !spec.readOnlyRoot) return;
     const mounts = [...(spec.volumes ?? []), ...(spec.binds ?? [])].filter((m) => !m.readOnly).map((m) => m.path.replace(/\/+$/, ""));
     const files = (spec.uploads ?? []).map((u) => u.file).filter((f): f is string => typeof f === "string");
     const refused = files.filter((file) => !mounts.some((m) => file.startsWith(`${m}/`)));
     if (refused.length) {
         throw new Error(`${scope.stack}: container ${spec.part} runs on a read-only root and uploads ${refused.join(", ")}, which no writable volume holds; the Docker engine refuses that upload. Allowed: uploads under one of ${mounts.join(", ") || "(no writable volume)"}, or mount a volume at the file's folder`);
     }
+}
+
+/** The tmpfs mounts of a read-only container: bounded, nosuid, noexec unless asked. */
+function tmpfsMounts(spec: ContainerSpec): Record<string, string> {
+    const mounts: Record<string, string> = {};
+    for (const [path, t] of Object.entries(spec.readOnlyRoot?.tmpfs ?? {})) mounts[path] = `rw,${t.exec ? "exec" : "noexec"},nosuid,size=${t.mib}m`;
+    if (spec.confined) mounts[spec.confined.scratch] = `rw,noexec,nosuid,size=${spec.confined.scratchMiB}m`;
+    return mounts;
 }
 
 export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.ContainerArgs {
@@ -183,14 +199,8 @@ export function containerArgs(scope: DockerScope, spec: ContainerSpec): docker.C
         logDriver: "json-file",
         logOpts,
         privileged: spec.privileged,
-        ...(spec.confined
-            ? {
-                  readOnly: true,
-                  tmpfs: { [spec.confined.scratch]: `rw,noexec,nosuid,size=${spec.confined.scratchMiB}m` },
-                  capabilities: { drops: ["ALL"] },
-                  securityOpts: ["no-new-privileges:true"],
-              }
-            : {}),
+        ...(spec.readOnlyRoot || spec.confined ? { readOnly: true, tmpfs: tmpfsMounts(spec) } : {}),
+        ...(spec.confined ? { capabilities: { drops: ["ALL"] }, securityOpts: ["no-new-privileges:true"] } : {}),
         ...(spec.resources ?? (spec.oneShot ? {} : scope.platformLimits(spec.component))),
     };
 }
@@ -235,4 +245,24 @@ export function volume(parent: pulumi.Resource, name: string, scope: DockerScope
 export function upload(file: string, content: pulumi.Input<string>, options: { executable?: boolean; owner?: string; permissions?: string } = {}): docker.types.input.ContainerUpload {
     const permissions = options.permissions ?? (options.executable ? "0755" : undefined);
     return { file, content, ...(permissions ? { permissions } : {}), ...(options.owner ? { owner: options.owner, group: options.owner } : {}) };
+}
+
+/**
+ * The spec with a named volume at each folder its uploads go to that no writable volume or bind
+ * already holds (the shallowest folder where several nest), for a container on a read-only root:
+ * the engine writes uploads only into volumes there. The volume holds just the uploads (the image's
+ * files at that path are not relied on); a file no longer uploaded stays until the volume is removed.
+ */
+export function withUploadVolumes(parent: pulumi.Resource, name: string, scope: DockerScope, spec: ContainerSpec): ContainerSpec {
+    const held = [...(spec.volumes ?? []), ...(spec.binds ?? [])].filter((m) => !m.readOnly).map((m) => m.path.replace(/\/+$/, ""));
+    const under = (file: string, dirs: readonly string[]) => dirs.some((d) => file.startsWith(`${d}/`));
+    const folders = [...new Set((spec.uploads ?? []).map((u) => u.file).filter((f): f is string => typeof f === "string" && !under(f, held)).map((f) => f.slice(0, f.lastIndexOf("/"))))]
+        .sort((a, b) => a.length - b.length || a.localeCompare(b))
+        .reduce<string[]>((kept, dir) => (under(`${dir}/`, kept) || kept.includes(dir) ? kept : [...kept, dir]), []);
+    if (!folders.length) return spec;
+    const added = folders.map((dir) => {
+        const slug = dir.replace(/^\/+/, "").replace(/[^a-zA-Z0-9]+/g, "-");
+        return { volume: volume(parent, `${name}-${slug}`, scope, `${spec.part}-${slug}`, spec.component), path: dir };
+    });
+    return { ...spec, volumes: [...(spec.volumes ?? []), ...added] };
 }

@@ -51,6 +51,12 @@ const dummyReceivers = (rb: Runbook): DirectReceivers => ({
     ...(rb.incident.channels.email ? { smtp: { smarthost: "smtp.example.com:25", from: "a@example.com" } } : {}),
 });
 
+/** The folders of a container's uploads, shallowest first where several nest (as withUploadVolumes mounts them). */
+function uploadFolders(c: PlannedResource): string[] {
+    const dirs = [...new Set([...uploadsOf(c).keys()].map((f) => path.posix.dirname(f)))].sort((a, b) => a.length - b.length || a.localeCompare(b));
+    return dirs.filter((d, i) => !dirs.slice(0, i).some((k) => d.startsWith(`${k}/`))).sort((a, b) => a.length - b.length);
+}
+
 for (const app of APPS) {
     test(`${app}: the docker tree is one component with the target's provider on every docker resource`, (t) => {
         const p = plan(app);
@@ -120,7 +126,8 @@ for (const app of APPS) {
             t.regex(conf, new RegExp(`^shared_preload_libraries = '${pg.preloadLibraries.join(",")}'$`, "m"));
             t.regex(conf, new RegExp(`^log_min_duration_statement = ${pg.slowQueryMs}$`, "m"));
             t.true(healthText(primary).includes("pg_isready"));
-            t.deepEqual(mountedVolumes(p, primary).map((m) => m.path), [envOf(primary).PGDATA]);
+            // The data volume, then one volume per folder the read-only container's uploads go to.
+            t.deepEqual(mountedVolumes(p, primary).map((m) => m.path), [envOf(primary).PGDATA, ...uploadFolders(primary)]);
             t.true(secretEnvNames(primary).includes("POSTGRES_PASSWORD"));
             t.is(envOf(primary).POSTGRES_DB, pg.database);
             t.is(envOf(primary).POSTGRES_USER, pg.user);
@@ -217,6 +224,8 @@ for (const app of APPS) {
         for (const c of stateful) {
             const vols = mountedVolumes(p, c);
             t.true(vols.length >= 1, `${c.name} keeps its data in a named volume`);
+            t.is(c.props.readOnly, true, `${c.name} runs on a read-only root`);
+            for (const file of uploadsOf(c).keys()) t.true(vols.some((v) => file.startsWith(`${v.path}/`)), `${c.name}: ${file} is uploaded into a volume`);
             t.truthy(c.props.healthcheck, `${c.name} has a healthcheck`);
             t.is(c.props.restart, "unless-stopped");
         }
@@ -309,7 +318,9 @@ for (const app of APPS) {
                     t.is(upload?.[1].content, fs.readFileSync(path.join(REPO, "operations/backup", script), "utf8"), `${script} is the operations team's, unchanged`);
                 }
                 t.is(env.BACKUP_DEST, "file:///backups");
-                t.deepEqual(mountedVolumes(p, job).map((m) => m.path), ["/backups"]);
+                // The backups, the staging /tmp on disk, the uploaded scripts' folders (a read-only root).
+                t.deepEqual(mountedVolumes(p, job).map((m) => m.path), ["/backups", "/tmp", ...uploadFolders(job)]);
+                t.is(job.props.readOnly, true);
                 t.is(labelOf(job, "platform.image"), labelOf(byHost(p, backup.dataset === "mongodb" ? "mongo-1" : backup.dataset), "platform.image"), "the data service's own image, for its client tools");
             } else {
                 t.truthy(env.BUCKET_SOURCE);

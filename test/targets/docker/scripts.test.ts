@@ -134,31 +134,61 @@ test("--now runs the job and, on success, PUTs its time to the Pushgateway under
     await refusing.close();
 });
 
-test("the Kafka topic job creates every runbook topic with its partitions, replication and min.insync, retrying until the brokers are up", async (t) => {
+test("the Kafka topic job creates every runbook topic with its partitions, replication and min.insync, retrying until the brokers are up, then the users and ACLs", async (t) => {
     const rb = getRunbook("personal-finance-hub");
     const kafka = rb.data.kafka!;
     const dir = scratch("kafka");
     const calls = path.join(dir, "calls");
     const stand = path.join(dir, "kafka-topics.sh");
-    // Fails twice (brokers not up yet), then records its arguments and succeeds.
-    fs.writeFileSync(stand, `#!/usr/bin/env bash\nn=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/n\n[ "$n" -ge 2 ] || exit 1\necho "$*" >> ${calls}\n`, { mode: 0o755 });
-    const script = kafkaTopicsScript(rb, 5, 0).replace(/^topics=.*$/m, `topics=${stand}`);
-    const result = await run("bash", ["-c", script]);
+    // Fails twice (brokers not up yet), then records its arguments and the files it was given, and succeeds.
+    fs.writeFileSync(
+        stand,
+        `#!/usr/bin/env bash\nn=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/n\n[ "$n" -ge 2 ] || exit 1\necho "$(basename "$0") $*" >> ${calls}\n` +
+            `for f in "$@"; do [ -f "$f" ] && { echo "file $f $(stat -c %a "$f")"; cat "$f"; } >> ${calls}.files; done; exit 0\n`,
+        { mode: 0o755 },
+    );
+    for (const tool of ["kafka-configs.sh", "kafka-acls.sh"]) fs.symlinkSync(stand, path.join(dir, tool));
+    const standIns = (script: string) =>
+        script
+            .replace(/^topics=.*$/m, `topics=${stand}`)
+            .replace(/^configs=.*$/m, `configs=${path.join(dir, "kafka-configs.sh")}`)
+            .replace(/^acls=.*$/m, `acls=${path.join(dir, "kafka-acls.sh")}`);
+    const passwords = { KAFKA_ADMIN_PASSWORD: "adminPw1", KAFKA_APP_PASSWORD: "appPw2", KAFKA_MONITOR_PASSWORD: "monitorPw3" };
+    const result = await run("bash", ["-c", standIns(kafkaTopicsScript(rb, 5, 0))], { env: { ...process.env, ...passwords, TMPDIR: dir } });
     t.is(result.code, 0, result.stderr);
     t.regex(result.stderr, /attempt 2 of 5/);
     const recorded = fs.readFileSync(calls, "utf8").trim().split("\n");
-    t.is(recorded.length, kafka.topics.length);
+    const creates = recorded.filter((c) => c.startsWith("kafka-topics.sh"));
+    t.is(creates.length, kafka.topics.length);
     kafka.topics.forEach((topic, i) => {
-        t.true(recorded[i].includes(`--topic ${topic.name}`));
-        t.true(recorded[i].includes(`--partitions ${topic.partitions}`));
-        t.true(recorded[i].includes(`--replication-factor ${topic.replicationFactor}`));
-        t.true(recorded[i].includes(`--config min.insync.replicas=${kafka.minInsyncReplicas}`));
-        t.true(recorded[i].includes("--if-not-exists"));
-        t.true(recorded[i].includes(`--bootstrap-server ${Array.from({ length: kafka.brokers }, (_, b) => `kafka-${b + 1}:9092`).join(",")}`));
+        t.true(creates[i].includes(`--topic ${topic.name}`));
+        t.true(creates[i].includes(`--partitions ${topic.partitions}`));
+        t.true(creates[i].includes(`--replication-factor ${topic.replicationFactor}`));
+        t.true(creates[i].includes(`--config min.insync.replicas=${kafka.minInsyncReplicas}`));
+        t.true(creates[i].includes("--if-not-exists"));
+        t.true(creates[i].includes(`--bootstrap-server ${Array.from({ length: kafka.brokers }, (_, b) => `kafka-${b + 1}:9092`).join(",")}`));
     });
+    // Every call logs in as the administrator through a private file; no password is ever an argument.
+    for (const call of recorded) {
+        t.regex(call, /--command-config \S+\/admin\.properties/, call);
+        for (const pw of Object.values(passwords)) t.false(call.includes(pw), `a password in the arguments: ${call}`);
+    }
+    const users = recorded.filter((c) => c.startsWith("kafka-configs.sh"));
+    t.is(users.length, 2, "the app's and the exporter's SCRAM users");
+    const files = fs.readFileSync(`${calls}.files`, "utf8");
+    t.regex(files, /file \S+admin\.properties 600\nsecurity\.protocol=SASL_PLAINTEXT\nsasl\.mechanism=PLAIN\nsasl\.jaas\.config=org\.apache\.kafka\.common\.security\.plain\.PlainLoginModule required username="personal-finance-hub-kafka-admin" password="adminPw1";/);
+    t.regex(files, /scram\.properties 600\nSCRAM-SHA-512=password=appPw2\n/);
+    t.regex(files, /scram\.properties 600\nSCRAM-SHA-512=password=monitorPw3\n/);
+    t.true(users[0].includes("--alter --entity-type users --entity-name personal-finance-hub-kafka-app --add-config-file"));
+    const acls = recorded.filter((c) => c.startsWith("kafka-acls.sh"));
+    t.is(acls.length, 2 * (kafka.topics.length + kafka.consumerGroups.length), "one call per user and resource");
+    t.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith("tmp.")), [], "the private directory is removed");
     fs.writeFileSync(path.join(dir, "n"), "-100");
-    const never = await run("bash", ["-c", kafkaTopicsScript(rb, 3, 0).replace(/^topics=.*$/m, `topics=${stand}`)]);
+    const never = await run("bash", ["-c", standIns(kafkaTopicsScript(rb, 3, 0))], { env: { ...process.env, ...passwords, TMPDIR: dir } });
     t.not(never.code, 0, "gives up after its attempts");
+    const noPassword = await run("bash", ["-c", standIns(kafkaTopicsScript(rb, 3, 0))], { env: { ...process.env, TMPDIR: dir } });
+    t.not(noPassword.code, 0, "refuses to run without the administrator's password");
+    t.regex(noPassword.stderr, /KAFKA_ADMIN_PASSWORD/);
 });
 
 /** A stand-in `mc` on PATH that records its arguments and the alias credentials it was given. */

@@ -20,7 +20,8 @@ import {
 import { MONGO_USER_ENV, mongoUsersScript } from "../../../../capabilities/mongodb-users";
 import { mongoMembers } from "../../../../capabilities/docker/topology";
 import type { Runbook } from "../../../../runbooks";
-import { container, upload, volume, type DockerScope } from "../scope";
+import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface MongoReplicaSetArgs {
@@ -65,7 +66,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             this.volumes.push(data);
             // Only member 1 creates the root user: a member that already holds data cannot join a set.
             const first = i === 0;
-            return container(this, `${name}-${host}`, scope, {
+            // Read-only root: the key file on a volume of its own, tmpfs where mongod and mongosh write (capabilities/docker/writable.ts).
+            return container(this, `${name}-${host}`, scope, withUploadVolumes(this, `${name}-${host}`, scope, {
                 part: host,
                 component: "mongodb",
                 image: ref,
@@ -78,13 +80,15 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 volumes: [{ volume: data, path: MONGO_DATA }],
                 healthcheck: { tests: mongoHealthcheckCommand(), ...DATA_HEALTHCHECK },
                 waitHealthy: true,
-            });
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mongodb },
+            }));
         });
+        // The one-shot steps' mongosh (as root) writes ~/.mongodb: read-only roots like the members'.
         this.init = container(
             this,
             `${name}-init`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-init`, scope, {
                 part: "mongo-rs-init",
                 component: "mongodb",
                 image: ref,
@@ -94,7 +98,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 command: args.init.command,
                 uploads: [upload(MONGO_INIT_SCRIPT_PATH, args.init.script)],
                 oneShot: true,
-            },
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mongodb },
+            }),
             this.members,
         );
         const { users } = args;
@@ -102,7 +107,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             this,
             `${name}-users`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-users`, scope, {
                 part: "mongo-users",
                 component: "mongodb",
                 image: ref,
@@ -116,7 +121,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
                 command: users.command,
                 uploads: [upload(MONGO_USERS_SCRIPT_PATH, users.script)],
                 oneShot: true,
-            },
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mongodb },
+            }),
             [this.init],
         );
         this.registerOutputs({});

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_IMAGES } from "../../../../capabilities/docker/versions";
 import { MC_HOST_ENV, MINIO_APP_POLICY_PATH, MINIO_APP_SECRET_ENV, MINIO_BUCKETS_SCRIPT_PATH, MINIO_DATA, appPolicyJson, bucketsScript, checkObjectStorage, mcHost, minioRootUser } from "../../../../capabilities/docker/minio";
 import { HOSTS, INTERNAL_PORTS } from "../../../../capabilities/docker/topology";
-import { container, upload, volume, type DockerScope } from "../scope";
+import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 import { MINIO_PROMETHEUS_AUTH } from "../../../../capabilities/alerting/minio";
 import type { Runbook } from "../../../../runbooks";
@@ -43,12 +44,14 @@ export class ObjectStorage extends pulumi.ComponentResource {
             volumes: [{ volume: this.volume, path: MINIO_DATA }],
             healthcheck: { tests: ["CMD", "mc", "ready", "local"], ...DATA_HEALTHCHECK },
             waitHealthy: true,
+            // Read-only root: tmpfs where the server and the healthcheck's mc write (capabilities/docker/writable.ts).
+            readOnlyRoot: { tmpfs: WRITABLE_PATHS.minio },
         });
         this.buckets = container(
             this,
             `${name}-buckets`,
             scope,
-            {
+            withUploadVolumes(this, `${name}-buckets`, scope, {
                 part: "minio-buckets",
                 component: "objectStorage",
                 image: PLATFORM_IMAGES.mc,
@@ -61,7 +64,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
                 command: [MINIO_BUCKETS_SCRIPT_PATH],
                 uploads: [upload(MINIO_BUCKETS_SCRIPT_PATH, args.bucketsScript, { executable: true }), upload(MINIO_APP_POLICY_PATH, args.appPolicy)],
                 oneShot: true,
-            },
+                readOnlyRoot: { tmpfs: WRITABLE_PATHS.mcJob },
+            }),
             [this.server],
         );
         this.registerOutputs({});

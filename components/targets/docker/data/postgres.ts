@@ -17,7 +17,8 @@ import {
 import { HOSTS, INTERNAL_PORTS, postgresReplicas } from "../../../../capabilities/docker/topology";
 import { ROLE_PASSWORD_ENV } from "../../../../capabilities/postgres-roles";
 import { requireField, type Runbook } from "../../../../runbooks";
-import { container, upload, volume, type DockerScope } from "../scope";
+import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface PostgresArgs {
@@ -53,7 +54,8 @@ export class Postgres extends pulumi.ComponentResource {
         const health = (extra: string) => ({ tests: ["CMD-SHELL", `pg_isready -q -h 127.0.0.1 -p ${INTERNAL_PORTS.postgres}${extra}`], ...DATA_HEALTHCHECK });
 
         this.volume = volume(this, `${name}-data`, scope, "postgres-data", "postgres");
-        this.primary = container(this, `${name}-primary`, scope, {
+        // Read-only roots: the uploads on volumes of their own, tmpfs where the image writes (capabilities/docker/writable.ts).
+        this.primary = container(this, `${name}-primary`, scope, withUploadVolumes(this, `${name}-primary`, scope, {
             part: "postgres",
             component: "postgres",
             image: ref,
@@ -70,7 +72,8 @@ export class Postgres extends pulumi.ComponentResource {
             volumes: [{ volume: this.volume, path: PG_DATA }],
             healthcheck: health(' -U "$POSTGRES_USER" -d "$POSTGRES_DB"'),
             waitHealthy: true,
-        });
+            readOnlyRoot: { tmpfs: WRITABLE_PATHS.postgres },
+        }));
 
         this.replicaVolumes = [];
         this.replicas = replicaHosts.map((host) => {
@@ -80,7 +83,7 @@ export class Postgres extends pulumi.ComponentResource {
                 this,
                 `${name}-${host}`,
                 scope,
-                {
+                withUploadVolumes(this, `${name}-${host}`, scope, {
                     part: host,
                     component: "postgres",
                     image: ref,
@@ -94,7 +97,8 @@ export class Postgres extends pulumi.ComponentResource {
                     volumes: [{ volume: data, path: PG_DATA }],
                     healthcheck: health(""),
                     waitHealthy: true,
-                },
+                    readOnlyRoot: { tmpfs: WRITABLE_PATHS.postgres },
+                }),
                 [this.primary],
             );
         });

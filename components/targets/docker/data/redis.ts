@@ -4,7 +4,8 @@ import { dataImage } from "../../../../capabilities/docker/versions";
 import { REDIS_CONF_PATH, localRedisConf, redisHealthcheckCommand, redisPrimary, redisStartScript } from "../../../../capabilities/docker/redis";
 import { HOSTS, redisReplicas } from "../../../../capabilities/docker/topology";
 import { requireField, type Runbook } from "../../../../runbooks";
-import { container, upload, volume, type DockerScope } from "../scope";
+import { WRITABLE_PATHS } from "../../../../capabilities/docker/writable";
+import { container, upload, volume, withUploadVolumes, type DockerScope } from "../scope";
 import { DATA_HEALTHCHECK, type DockerDataService } from "./kind";
 
 export interface RedisArgs {
@@ -41,14 +42,15 @@ export class Redis extends pulumi.ComponentResource {
             volumes: [{ volume: data, path: "/data" }],
             healthcheck: { tests: redisHealthcheckCommand(), ...DATA_HEALTHCHECK },
             waitHealthy: true,
+            readOnlyRoot: { tmpfs: WRITABLE_PATHS.redis },
         });
         this.volume = volume(this, `${name}-data`, scope, "redis-data", "redis");
-        this.primary = container(this, `${name}-primary`, scope, node("redis", HOSTS.redis, this.volume));
+        this.primary = container(this, `${name}-primary`, scope, withUploadVolumes(this, `${name}-primary`, scope, node("redis", HOSTS.redis, this.volume)));
         this.replicaVolumes = [];
         this.replicas = args.replicaHosts.map((host) => {
             const data = volume(this, `${name}-${host}-data`, scope, `${host}-data`, "redis");
             this.replicaVolumes.push(data);
-            return container(this, `${name}-${host}`, scope, node(host, host, data, redisPrimary()), [this.primary]);
+            return container(this, `${name}-${host}`, scope, withUploadVolumes(this, `${name}-${host}`, scope, node(host, host, data, redisPrimary())), [this.primary]);
         });
         this.registerOutputs({});
     }
