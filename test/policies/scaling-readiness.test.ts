@@ -63,7 +63,7 @@ test("k8s-autoscaler-effective: KEDA's HPA and Kafka triggers, scale-up speed an
 });
 
 test("scale-in: a runbook's own cooldown is the floor, a runbook that disables scale-in wants it disabled (finding 11)", (t) => {
-    const hpa = (behavior?: Record<string, any>): Subject => ({ type: HPA, name: "hpa", urn: "urn:hpa", props: { spec: { ...hpaSpec(n, api), ...(behavior ? { behavior } : {}) } } });
+    const hpa = (behavior?: Record<string, any>): Subject => ({ type: HPA, name: "hpa", urn: "urn:hpa", props: { spec: { ...hpaSpec(n, api), ...(behavior ? { behavior } : {}) } }, opts: { protect: false } });
     const own = { ...api, scaling: { ...api.scaling, scaleIn: { enabled: true, cooldown: "10m" } } } as Service;
     t.regex(scaleDownProblem(hpa(), "hpa", own)?.message ?? "", /stabilizationWindowSeconds is 300s, shorter than 600s.*the runbook/, "Kubernetes' 300 s default is short of the runbook's 10m");
     t.is(scaleDownProblem(hpa({ scaleDown: { stabilizationWindowSeconds: 600 } }), "hpa", own), undefined);
