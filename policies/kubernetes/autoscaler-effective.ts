@@ -31,6 +31,8 @@ function kafkaTriggerProblems(rb: Runbook, a: Subject): Finding[] {
     const svc = serviceOf(rb, scaleTarget(a)?.name);
     if (!kafka || !svc || !scaledByKeda(rb, svc)) return [];
     const [group] = kafka.consumerGroups;
+    // The program refuses a runbook without a consumer-lag warning (or a group); k8s-hpa-runbook-targets names the missing warning.
+    if (!group || !rb.alerts.find((a) => a.signal === "kafka_consumer_lag")?.levels.some((l) => l.severity === "warning")) return [];
     const threshold = kafkaLagThreshold(rb, svc.scaling.min);
     const triggers = asArray<Record<string, any>>(a.props.spec?.triggers).filter((t) => isRecord(t) && t.type === "kafka");
     const out: Finding[] = [];
