@@ -100,6 +100,8 @@ import { awsWafv2WebAclEnforced } from "./aws/wafv2-webacl-enforced";
 import { awsEcsServiceDeploymentRollback } from "./aws/ecs-service-deployment-rollback";
 import { k8sNetworkPolicyNoOpenIngress } from "./kubernetes/networkpolicy-no-open-ingress";
 import { awsCloudwatchAlarmMetricSpec } from "./aws/cloudwatch-alarm-metric-spec";
+import { awsLbTargetGroupHealthCheck } from "./aws/lb-targetgroup-health-check";
+import { k8sPdbAvailability } from "./kubernetes/pdb-availability";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -137,6 +139,8 @@ export const RULES: readonly Rule[] = [
     awsAppAutoscalingRunbookTargets,
     awsAppAutoscalingTargetCapacity,
     awsEcsServiceBlueGreenBake,
+    awsLbTargetGroupHealthCheck,
+    k8sPdbAvailability,
     // data safety
     awsRdsInstanceEncryption,
     awsRdsInstanceNotPublic,

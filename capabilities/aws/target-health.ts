@@ -9,3 +9,10 @@ import type { Service } from "../../runbooks";
 export function targetHealthPath(svc: Pick<Service, "healthPath" | "readinessPath">): string {
     return svc.readinessPath ?? svc.healthPath;
 }
+
+/**
+ * Health check cadence of the target groups: an unhealthy target is out within 45 s (3 × 15 s).
+ * Only 2xx answers are healthy: a 3xx from the health path is a redirect (to a login page, a
+ * trailing slash), so the service's own health was never asked.
+ */
+export const TARGET_HEALTH = { interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3, matcher: "200-299" } as const;

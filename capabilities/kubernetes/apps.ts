@@ -175,9 +175,12 @@ export function hpaSpec(n: Names, svc: Service): HpaSpec {
     };
 }
 
+/** Pods of a service a voluntary disruption (a node drain) may take at once. */
+export const PDB_MAX_UNAVAILABLE = 1;
+
 /** One pod may be evicted at a time: with the runbook's minimum of two or more, one always serves. */
 export function pdbSpec(n: Names, svc: Service): PdbSpec {
-    return { maxUnavailable: 1, selector: { matchLabels: serviceSelector(n, svc.name) } };
+    return { maxUnavailable: PDB_MAX_UNAVAILABLE, selector: { matchLabels: serviceSelector(n, svc.name) } };
 }
 
 /**

@@ -126,3 +126,24 @@ export function nameOf(s: Subject): string {
     const p = s.props;
     return String(p.name ?? p.metadata?.name ?? s.name);
 }
+
+/** An IntOrString count of pods (`1`, `"1"`, `"25%"`) out of `replicas`, rounded up as Kubernetes rounds a PDB's percentages; undefined when unreadable. */
+function podCount(v: unknown, replicas: number): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(String(v).trim());
+    if (v === undefined || v === null || !m) return undefined;
+    return m[2] ? Math.ceil((Number(m[1]) * replicas) / 100) : Number(m[1]);
+}
+
+/**
+ * How many pods a PodDisruptionBudget lets a voluntary disruption (a node drain) evict at once,
+ * the most over the replica counts given (a percentage grows with them); undefined when it sets
+ * neither bound, or one Kubernetes cannot read.
+ */
+export function podsEvictable(spec: { maxUnavailable?: unknown; minAvailable?: unknown }, ...replicas: number[]): number | undefined {
+    const counts = replicas.map((r) => {
+        if (spec.maxUnavailable !== undefined) return podCount(spec.maxUnavailable, r);
+        const min = spec.minAvailable === undefined ? undefined : podCount(spec.minAvailable, r);
+        return min === undefined ? undefined : Math.max(0, r - min);
+    });
+    return counts.some((c) => c === undefined) ? undefined : Math.max(...(counts as number[]));
+}

@@ -467,7 +467,7 @@ import { DEFAULTS } from "../../runbooks/defaults";
                 name: "scaled",
                 props: {
                     metadata: { name: "pfh-consumer", namespace: "pfh" },
-                    spec: { scaleTargetRef: { kind: "Deployment", name: "pfh-consumer" }, triggers: [{ type: "kafka", metadata: { topic: "personal_finance.transactions.v1", lagThreshold: "333" } }] },
+                    spec: { scaleTargetRef: { kind: "Deployment", name: "pfh-consumer" }, triggers: [{ type: "kafka", metadata: { topic: "personal_finance.transactions.v1", consumerGroup: getRunbook("personal-finance-hub").data.kafka!.consumerGroups[0], lagThreshold: "333" } }] },
                 },
             },
         ];

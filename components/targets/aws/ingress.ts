@@ -8,7 +8,7 @@ import type { QuotaId } from "../../../capabilities/quotas";
 import { GRAFANA_HEALTH_PATH, GRAFANA_PORT } from "../../../capabilities/dashboards";
 import { HTTPS_PORT } from "../../../capabilities/egress";
 import { child, logGroup, type AwsScope } from "./scope";
-import { targetHealthPath } from "../../../capabilities/aws/target-health";
+import { TARGET_HEALTH, targetHealthPath } from "../../../capabilities/aws/target-health";
 import type { Runbook, Service } from "../../../runbooks";
 
 export interface AwsIngressArgs extends AwsScope {
@@ -42,8 +42,7 @@ export interface AwsIngressArgs extends AwsScope {
 export const SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** AWS managed rule groups the web ACL runs, in priority order. */
 export const WAF_MANAGED_GROUPS = ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"] as const;
-/** Health check cadence of the target groups: an unhealthy target is out within 45 s. */
-export const TARGET_HEALTH = { interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3, matcher: "200-399" } as const;
+export { TARGET_HEALTH } from "../../../capabilities/aws/target-health";
 /** Seconds a draining target keeps its in-flight requests. */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
 export { GRAFANA_RULE_PRIORITY } from "../../../capabilities/aws/listener-rules";
