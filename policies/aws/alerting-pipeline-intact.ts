@@ -5,6 +5,7 @@ import { absentTarget, ofTarget, ofType } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
 import { FORWARDER_TIMEOUT_SECONDS } from "../../capabilities/aws/chat";
 import { alertTopicArns, subscriptionFilterProblems } from "../lib/alert-topics";
+import { alarmMuteProblems } from "../lib/alarm-mute";
 
 const TOPIC = "aws:sns/topic:Topic";
 const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
@@ -111,12 +112,12 @@ function forwarderProblems(resources: readonly Subject[], fn: Subject, topicArn:
 export const awsAlertingPipelineIntact = stackRule({
     name: "aws-alerting-pipeline-intact",
     description:
-        "Every SNS topic that pages lets AMP and CloudWatch publish (no Deny), its Lambda forwarder may be invoked by SNS, is not throttled to zero and reads a secret of the stack; and AMP's Watchdog heartbeat has a switched-on alarm (missing data breaching) that pages when it stops.",
+        "Every SNS topic that pages lets AMP and CloudWatch publish (no Deny), its Lambda forwarder may be invoked by SNS, is not throttled to zero nor cut below the platform's timeout and reads a secret of the stack; no subscription of an alert topic (pager, chat, e-mail) has a filter policy; AMP's Watchdog heartbeat has a switched-on alarm (missing data breaching) that pages when it stops; and nothing but the runbook's maintenance mute (its schedules, its role) may disable, reset, rewrite or delete an alarm.",
     tier: "runbook",
     target: "aws",
-    remediationSteps: "Keep the topic policies, lambda permissions, forwarder settings and heartbeat alarm as components/targets/aws/monitoring.ts creates them.",
+    remediationSteps: "Keep the topic policies, subscriptions, lambda permissions, forwarder settings, heartbeat alarm and maintenance schedules as components/targets/aws/monitoring.ts creates them; grant no other role CloudWatch's alarm-changing calls.",
     notApplicable: (resources, ctx) => absentTarget(resources, "aws") ?? unpagedEnv(ctx),
-    check: (resources) => {
+    check: (resources, ctx) => {
         const aws = ofTarget(resources, "aws");
         const out: Finding[] = [];
         const topicPages = snsTopicPages(aws);
@@ -145,6 +146,7 @@ export const awsAlertingPipelineIntact = stackRule({
             }
         }
         out.push(...heartbeatProblems(aws, (arn) => paging.includes(arn)));
+        out.push(...alarmMuteProblems(ctx.runbook, aws));
         return out;
     },
 });
