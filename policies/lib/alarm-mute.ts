@@ -102,8 +102,10 @@ export function alarmMuteProblems(rb: Runbook, aws: readonly Subject[]): Finding
 /** IAM grants of a silencing CloudWatch call: only the maintenance schedules' role, on the muted alarms, with the generated actions. */
 function grantProblems(aws: readonly Subject[], muted: readonly string[], allowedText: string): Finding[] {
     const out: Finding[] = [];
-    const alarmArns = new Set(aws.filter((r) => r.type === ALARM && muted.includes(String(r.props.name ?? r.name))).map((r) => r.props.arn).filter((a) => typeof a === "string"));
-    const onMuted = (resources: unknown[]) => resources.length > 0 && resources.every((r) => isUnknown(r) || (typeof r === "string" && (alarmArns.has(r) || muted.some((n) => r.endsWith(`:alarm:${n}`)))));
+    // A muted alarm's ARN: CloudWatch's `…:alarm:<name>`, the planned `arn` output, or (offline plans) the harness's `…:<logical name>`.
+    const alarms = aws.filter((r) => r.type === ALARM && muted.includes(String(r.props.name ?? r.name)));
+    const arns = new Set(alarms.flatMap((r) => [r.props.arn, `:alarm:${r.props.name ?? r.name}`, `:${r.name}`]).filter((a): a is string => typeof a === "string"));
+    const onMuted = (resources: unknown[]) => resources.length > 0 && resources.every((r) => isUnknown(r) || (typeof r === "string" && r.startsWith("arn:") && [...arns].some((a) => r === a || (a.startsWith(":") && r.endsWith(a)))));
     const docs: { subject: Subject; doc: unknown }[] = [];
     for (const r of aws) {
         if (r.type === "aws:iam/rolePolicy:RolePolicy" || r.type === "aws:iam/policy:Policy" || r.type === "aws:iam/userPolicy:UserPolicy" || r.type === "aws:iam/groupPolicy:GroupPolicy") docs.push({ subject: r, doc: r.props.policy });
