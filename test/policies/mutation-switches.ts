@@ -5,6 +5,7 @@ import type { Subject } from "../../policies/lib/policy";
 import { sample, type Mutation } from "./mutation-lib";
 import { editRules, rulesOf } from "./mutation-subjects";
 import { alarmMetricMutations } from "./mutation-alarm-metrics";
+import { deliveryMutations } from "./mutation-delivery";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -152,5 +153,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("rule-watchdog", EXPR, holders, (p) => editRules(p, (r) => r.alert === "Watchdog" && (r.alert = "WatchdogRetired")), "Watchdog renamed away");
     // E. Alarms and platform rules that exist, with the right numbers, yet measure nothing (mutation-alarm-metrics.ts).
     out.push(...alarmMetricMutations(rb, plan, sample));
+    // A. Alert delivery switched off in the channels, forwarders, schedules and Alertmanager receivers (mutation-delivery.ts).
+    out.push(...deliveryMutations(rb, plan));
     return out;
 }
