@@ -13,6 +13,9 @@ import { alarmMuteProblems } from "../../policies/lib/alarm-mute";
 import { alertTopicArns, subscriptionFilterProblems } from "../../policies/lib/alert-topics";
 import type { Subject } from "../../policies/lib/policy";
 import { fixtureReceivers } from "../alerting/helpers";
+import { compliantAndBroken, find, type Fake } from "./helpers";
+import { FORWARDER_TIMEOUT_SECONDS } from "../../capabilities/aws/chat";
+import { TASK_RUNNER_SOURCE, TASK_RUNNER_TIMEOUT_SECONDS } from "../../capabilities/aws/task-runner";
 
 /**
  * Alert delivery loopholes (review of issue 13, items 1, 2, 3, 8, 22, 23): the Alertmanager
@@ -146,4 +149,60 @@ test("the pack accepts the generated mute and flags any other schedule or grant 
     }
     // With no silence in the runbook, the generated schedules themselves are findings.
     t.true(alarmMuteProblems(getRunbook("pfm-community"), base).length > 0);
+});
+
+// ---- the same through the policies, on fixtures ----
+
+const ACCOUNT = "123456789012";
+const topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:bunty-production-critical`;
+
+/** The critical path on AWS: an alarm publishes to the critical topic, SNS invokes the pager forwarder (the platform's timeout). */
+function pipeline(): Fake[] {
+    return [
+        { type: "aws:sns/topic:Topic", name: "topic-critical", props: { name: "bunty-production-critical" } },
+        {
+            type: "aws:sns/topicPolicy:TopicPolicy",
+            name: "policy-critical",
+            props: { arn: topicArn, policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: ["aps.amazonaws.com", "cloudwatch.amazonaws.com"] }, Action: ["sns:Publish"], Resource: topicArn }] }) },
+        },
+        { type: "aws:secretsmanager/secret:Secret", name: "pager-routing-key", props: {} },
+        {
+            type: "aws:lambda/function:Function",
+            name: "pager",
+            props: { name: "bunty-production-pager", timeout: FORWARDER_TIMEOUT_SECONDS, environment: { variables: { EVENTS_URL: PAGERDUTY_EVENTS_URL, ROUTING_KEY_SECRET_ARN: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:pager-routing-key-AbCdEf` } } },
+        },
+        { type: "aws:lambda/permission:Permission", name: "pager-critical", props: { action: "lambda:InvokeFunction", function: "bunty-production-pager", principal: "sns.amazonaws.com", sourceArn: topicArn } },
+        { type: "aws:sns/topicSubscription:TopicSubscription", name: "critical-pager", props: { topic: topicArn, protocol: "lambda", endpoint: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:bunty-production-pager` } },
+        { type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "disk", props: { name: "bunty-production-disk-usage-critical-rds-primary", alarmActions: [topicArn] } },
+    ];
+}
+
+test("aws-alerting-pipeline-intact: a filter on the pager's subscription, a forwarder cut short, a schedule or a grant that switches alarms off", async (t) => {
+    await compliantAndBroken(t, "aws-alerting-pipeline-intact", "bunty-production", pipeline, {
+        "the pager's subscription filters out everything": { edit: (rs) => (find(rs, "critical-pager").props.filterPolicy = JSON.stringify({ nothing: ["never"] })), expect: /"critical-pager" \(delivers \S+bunty-production-critical by lambda\): filterPolicy/ },
+        "the pager's subscription filters on the body": {
+            edit: (rs) => Object.assign(find(rs, "critical-pager").props, { filterPolicyScope: "MessageBody", filterPolicy: JSON.stringify({ AlarmName: ["none"] }) }),
+            expect: /scope MessageBody/,
+        },
+        "the pager's timeout cut to 1 s": { edit: (rs) => (find(rs, "pager").props.timeout = 1), expect: /timeout is 1 s, below the platform's forwarder timeout/ },
+        "a schedule disables every alarm's actions every minute": {
+            edit: (rs) => rs.push({ type: "aws:scheduler/schedule:Schedule", name: "mute-all", props: { scheduleExpression: "rate(1 minutes)", target: { arn: ALARM_ACTIONS_TARGET.disable, input: JSON.stringify({ AlarmNames: ["bunty-production-disk-usage-critical-rds-primary"] }) } } }),
+            expect: /"mute-all" calls CloudWatch disableAlarmActions .*allowed is none: the runbook silences no alert/,
+        },
+        "a role may set alarm states": {
+            edit: (rs) => rs.push({ type: "aws:iam/rolePolicy:RolePolicy", name: "lambda-extra", props: { role: "r", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "cloudwatch:SetAlarmState", Resource: `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:*` }] }) } }),
+            expect: /"lambda-extra" allows cloudwatch:SetAlarmState/,
+        },
+    });
+});
+
+const runner = (): Fake[] => [
+    { type: "aws:lambda/function:Function", name: "one-off-tasks-runner", props: { name: "bunty-one-off-tasks", timeout: TASK_RUNNER_TIMEOUT_SECONDS, code: { assets: { "index.js": { text: TASK_RUNNER_SOURCE } } } } },
+];
+
+test("aws-lambda-task-runner-limits: the one-off runner throttled to zero or cut short", async (t) => {
+    await compliantAndBroken(t, "aws-lambda-task-runner-limits", "bunty-production", runner, {
+        "reserved concurrency 0": { edit: (rs) => (find(rs, "one-off-tasks-runner").props.reservedConcurrentExecutions = 0), expect: /reservedConcurrentExecutions is 0/ },
+        "timeout 1 s": { edit: (rs) => (find(rs, "one-off-tasks-runner").props.timeout = 1), expect: new RegExp(`timeout is 1 s, below the platform's ${TASK_RUNNER_TIMEOUT_SECONDS} s`) },
+    });
 });
