@@ -32,7 +32,14 @@ const CHANNEL_INTEGRATION: Readonly<Record<Receivers["kind"], Readonly<Record<Ch
     sns: { pager: "sns_configs", chat: "sns_configs", email: "sns_configs" },
 };
 
-const integrationsOf = (r: Record<string, any> | undefined) => Object.keys(r ?? {}).filter((k) => k.endsWith("_configs") && asArray(r?.[k]).length > 0);
+/** A receiver's integrations with at least one entry, by their file-format name (the AlertmanagerConfig CRD's `pagerdutyConfigs` is `pagerduty_configs`). */
+const integrationsOf = (r: Record<string, any> | undefined) => [
+    ...new Set(
+        Object.keys(r ?? {})
+            .filter((k) => /(_configs|Configs)$/.test(k) && asArray(r?.[k]).length > 0)
+            .map((k) => k.replace(/Configs$/, "_configs").toLowerCase()),
+    ),
+];
 
 /** The configuration the platform generates for this runbook with stand-in inputs, as `kind` receivers. */
 export function generatedConfig(rb: Runbook, kind: Receivers["kind"]): Record<string, any> {
@@ -77,33 +84,54 @@ export function checkReceiversAsGenerated(rb: Runbook, env: string, cfg: AmConfi
     const where = label(cfg.subject);
     const channels = severityChannels(rb);
 
-    // Every severity the runbook sends, and the Watchdog, reaches its generated receiver.
+    /** The integration of a role's first channel (pager for critical, chat for warning and info; the Watchdog's own), where this stack delivers it. */
+    const neededFor = (name: string) => {
+        const severity = ALERT_SEVERITIES.find((s) => receiverName(rb.app, s) === name);
+        const first = severity ? [CHANNEL_INTEGRATION[kind][channels[severity][0]]] : integrationsOf(genReceivers.get(name));
+        return first.filter((i) => present.has(i));
+    };
+
+    // Every severity (and the Watchdog) reaches its generated receiver, or receivers with its first
+    // channel's integration (where the stack has none: at least one integration).
     for (const c of routingCases(rb, env as Parameters<typeof routingCases>[1])) {
         const severity = ALERT_SEVERITIES.find((s) => s === c.labels.severity);
         const sets = [c.labels, ...(severity && severity !== "critical" ? labelSets(severity) : [])];
+        const needed = neededFor(c.receiver);
         for (const labels of sets) {
             const names = receiversFor(cfg.route, { app: rb.app, env, ...labels });
             if (names.includes(c.receiver)) continue;
+            const reached = new Set(names.flatMap((n) => integrationsOf(planned.get(n))));
+            if (needed.length ? needed.every((i) => reached.has(i)) : reached.size > 0) continue;
             const what = severity ? `${severity} alerts (the runbook sends them to ${channels[severity].join(" and ")})` : "the Watchdog (the dead man's switch heartbeat)";
-            out.push(finding(`${where} routes ${what} — labels ${JSON.stringify(labels)} — to ${names.map((n) => `"${n}" (${integrationsOf(planned.get(n)).join(", ") || (planned.has(n) ? "no integrations" : "not defined")})`).join(", ") || "no receiver"}, not to "${c.receiver}" as generated: they reach no one the runbook names`, { urn: cfg.subject.urn, key: keyOf(severity) }));
+            out.push(
+                finding(
+                    `${where} routes ${what} — labels ${JSON.stringify(labels)} — to ${names.map((n) => `"${n}" (${integrationsOf(planned.get(n)).join(", ") || (planned.has(n) ? "no integrations" : "not defined")})`).join(", ") || "no receiver"}: not "${c.receiver}" as generated, and ${needed.length ? `without ${needed.filter((i) => !reached.has(i)).join(", ")}` : "without any integration"}: they reach no one the runbook names`,
+                    { urn: cfg.subject.urn, key: keyOf(severity) },
+                ),
+            );
             break;
         }
     }
-    // Each generated receiver keeps its channels' integrations, configured as generated.
-    for (const [name, g] of genReceivers) {
-        const r = planned.get(name);
-        if (!r) {
-            out.push(finding(`${where} has no receiver "${name}" (generated from the runbook's channels)`, { urn: cfg.subject.urn, key: keyOf(ALERT_SEVERITIES.find((s) => receiverName(rb.app, s) === name)) }));
-            continue;
-        }
+    // Each generated receiver keeps its channels' integrations, configured as generated; any other
+    // receiver's PagerDuty integration adds nothing the platform does not set (another host, a proxy, a severity).
+    const templates = new Map<string, Record<string, any>>();
+    for (const g of genReceivers.values()) for (const i of integrationsOf(g)) if (!templates.has(i)) templates.set(i, asArray<Record<string, any>>(g[i])[0]);
+    for (const r of cfg.receivers) {
+        const name = String(r.name);
+        const g = genReceivers.get(name);
         const severity = ALERT_SEVERITIES.find((s) => receiverName(rb.app, s) === name);
-        const needed = severity ? [...new Set(channels[severity].map((ch) => CHANNEL_INTEGRATION[kind][ch]))].filter((i) => present.has(i)) : [];
-        for (const i of needed) if (asArray(r[i]).length === 0) out.push(finding(`${where} receiver "${name}" has no ${i}: the runbook sends ${severity} alerts to ${channels[severity!].join(" and ")}, and the stack delivers ${i} elsewhere`, { urn: cfg.subject.urn, key: keyOf(severity) }));
+        if (g && severity) {
+            const needed = [...new Set(channels[severity].map((ch) => CHANNEL_INTEGRATION[kind][ch]))].filter((i) => present.has(i));
+            for (const i of needed) if (!integrationsOf(r).includes(i)) out.push(finding(`${where} receiver "${name}" has no ${i}: the runbook sends ${severity} alerts to ${channels[severity].join(" and ")}, and the stack delivers ${i} elsewhere`, { urn: cfg.subject.urn, key: keyOf(severity) }));
+        }
         for (const i of integrationsOf(r)) {
-            const template = asArray<Record<string, any>>(g[i])[0];
+            const own = g ? asArray<Record<string, any>>(g[i])[0] : undefined;
+            const template = own ?? templates.get(i);
+            // Entries in the file format only (the platform writes no CRD form to compare with).
             for (const [n, entry] of asArray<unknown>(r[i]).entries()) {
-                if (!isRecord(entry)) continue;
-                const problems = template ? entryProblems(i, entry, template) : [`${i} is not an integration the platform generates for "${name}"`];
+                if (!isRecord(entry) || !template || (!own && i !== "pagerduty_configs")) continue;
+                // A receiver the platform does not name is held only to adding nothing; a generated one to every field.
+                const problems = entryProblems(i, entry, template).filter((p) => own || / is set, the platform sets no |^url /.test(p));
                 for (const p of problems) out.push(finding(`${where} receiver "${name}" ${i}[${n}]: ${p}`, { urn: cfg.subject.urn, key: keyOf(severity) }));
             }
         }

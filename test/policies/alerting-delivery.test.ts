@@ -29,7 +29,7 @@ const rb = getRunbook("bunty");
 type Cfg = Record<string, any>;
 
 function findings(runbook: Runbook, cfg: Cfg, env = "production"): string[] {
-    const [am] = alertmanagerConfigs([{ type: "test:Alertmanager", name: "am", urn: "urn:test:am", props: cfg }]);
+    const [am] = alertmanagerConfigs([{ type: "test:Alertmanager", name: "am", urn: "urn:test:am", props: cfg, opts: { protect: false } }]);
     return checkReceiversAsGenerated(runbook, env, am, () => []).map((f) => f.message);
 }
 
@@ -74,7 +74,7 @@ test("a stack without a credential keeps fewer integrations and passes; the drop
     t.true(findings(rb, c, "staging").some((m) => /"bunty-chat-warning" has no slack_configs/.test(m)), "chat kept elsewhere but dropped from warnings");
 });
 
-const sub = (props: Record<string, any>): Subject => ({ type: "aws:sns/topicSubscription:TopicSubscription", name: "bunty-monitoring-critical-pager", urn: "urn:sub", props });
+const sub = (props: Record<string, any>): Subject => ({ type: "aws:sns/topicSubscription:TopicSubscription", name: "bunty-monitoring-critical-pager", urn: "urn:sub", props, opts: { protect: false } });
 
 test("a filter policy on an alert topic's subscription is a finding, in either scope; alert topics are those alarms and AMP publish to", (t) => {
     const topic = "arn:aws:sns:us-east-1:123456789012:bunty-production-critical";
@@ -82,8 +82,8 @@ test("a filter policy on an alert topic's subscription is a finding, in either s
     t.regex(subscriptionFilterProblems(sub({ topic, protocol: "lambda", filterPolicy: JSON.stringify({ nothing: ["never"] }) }))[0], /filterPolicy \{"nothing":\["never"\]\} \(scope MessageAttributes\) is set/);
     t.regex(subscriptionFilterProblems(sub({ topic, protocol: "lambda", filterPolicyScope: "MessageBody", filterPolicy: JSON.stringify({ AlarmName: ["none"] }) }))[0], /scope MessageBody/);
     const arns = alertTopicArns([
-        { type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "a", urn: "urn:a", props: { alarmActions: [topic] } },
-        { type: "aws:amp/alertManagerDefinition:AlertManagerDefinition", name: "d", urn: "urn:d", props: { definition: "topic_arn: arn:aws:sns:us-east-1:123456789012:bunty-production-warning\n" } },
+        { type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "a", urn: "urn:a", props: { alarmActions: [topic] }, opts: { protect: false } },
+        { type: "aws:amp/alertManagerDefinition:AlertManagerDefinition", name: "d", urn: "urn:d", props: { definition: "topic_arn: arn:aws:sns:us-east-1:123456789012:bunty-production-warning\n" }, opts: { protect: false } },
     ]);
     t.deepEqual([...arns].sort(), [topic, "arn:aws:sns:us-east-1:123456789012:bunty-production-warning"]);
 });
@@ -93,7 +93,7 @@ const silenced = (r: Runbook): Runbook => ({ ...r, maintenanceWindow: { ...r.mai
 const STACK = "pfm-community-production";
 let planned: Promise<StackPlan> | undefined;
 const plan = () => (planned ??= planStack(STACK, { mutate: (c) => ({ ...c, runbook: silenced(c.runbook), baseline: silenced(c.baseline) }) }));
-const subjects = (p: StackPlan): Subject[] => p.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, dependencies: r.options.dependsOn }));
+const subjects = (p: StackPlan): Subject[] => p.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, opts: { protect: r.options.protect, parent: r.parent }, dependencies: r.options.dependsOn }));
 
 test("the maintenance mute resets each muted alarm to OK a minute after its actions are back on, with the role allowed exactly that", async (t) => {
     const runbook = parseRunbook(JSON.parse(JSON.stringify(silenced(getRunbook("pfm-community")))));

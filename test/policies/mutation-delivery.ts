@@ -70,14 +70,15 @@ export function deliveryMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm");
     if (alarms.length) {
         const t = alarms[0];
+        const props = { name: "mute-all", scheduleExpression: "rate(1 minutes)", flexibleTimeWindow: { mode: "OFF" }, target: { arn: ALARM_ACTIONS_TARGET.disable, roleArn: "arn:aws:iam::123456789012:role/x", input: JSON.stringify({ AlarmNames: alarms.map((a) => (a.props as Props).name) }) } };
         const extra: Planned = {
             ...structuredClone(t),
+            inputs: props,
             type: "aws:scheduler/schedule:Schedule",
             name: "mute-all",
             urn: t.urn.replace(/::[^:]+$/, "::mute-all").replace("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:scheduler/schedule:Schedule"),
-            props: { name: "mute-all", scheduleExpression: "rate(1 minutes)", flexibleTimeWindow: { mode: "OFF" }, target: { arn: ALARM_ACTIONS_TARGET.disable, roleArn: "arn:aws:iam::123456789012:role/x", input: JSON.stringify({ AlarmNames: alarms.map((a) => (a.props as Props).name) }) } },
+            props,
         };
-        extra.inputs = extra.props;
         out.push({ id: "schedule-mute-all: every alarm's actions disabled every minute", how: "plan edit", policies: PIPE, batch: "L:schedule-mute-all", edit: (pl) => ({ ...pl, resources: [...pl.resources, extra] }) });
     }
 
