@@ -79,6 +79,9 @@ export function alarmMuteProblems(rb: Runbook, aws: readonly Subject[]): Finding
                 (names === undefined || (e.action === "reset" ? names.length === 1 && names[0] === e.alarmKey && input?.StateValue === RESET_STATE.StateValue : names.every((n) => muted.includes(n)))),
         );
         if (matching) {
+            if (matching.action === "reset" && s.props.state === "DISABLED") {
+                out.push(finding(`${label(s)} resets ${matching.alarmKey} at the window's end but its state is DISABLED: an alarm that entered ALARM inside the window never notifies (capabilities/aws/maintenance-mute.ts)`, { urn: s.urn, key: KEY }));
+            }
             seen.add(matching.action === "reset" ? `reset ${matching.alarmKey}` : matching.action);
             continue;
         }

@@ -9,11 +9,13 @@ import { asArray, isRecord } from "./values";
 
 /**
  * The receivers and inhibit rules of an Alertmanager configuration, held to the ones the platform
- * generates from the runbook (capabilities/alerting/routing.ts): every severity
- * (and the Watchdog) reaches its own receiver — a severity the runbook does not use yet too, as the
- * generator routes it, that receiver keeps the runbook's channels, each
- * integration is configured as generated (no other PagerDuty host, no proxy, no other severity, no
- * other SNS message), and no inhibit rule but the generated ones drops an alert.
+ * generates from the runbook (capabilities/alerting/routing.ts, `severityChannels`): every severity
+ * (one the runbook does not use yet too, as the generator routes it) and the Watchdog reach their
+ * generated receiver, or at least receivers with that role's first channel; a generated receiver
+ * keeps its channels' integrations (those the stack has a credential for) configured as generated
+ * (the SNS subject, message and attributes the forwarders read); no PagerDuty integration anywhere
+ * goes to another host than the Events API v2, through a proxy or at another severity; and no
+ * inhibit rule but the generated ones drops an alert.
  */
 
 /** The runbook key the findings name: how fast (and whether) each severity reaches people. */

@@ -141,6 +141,11 @@ test("the pack accepts the generated mute and flags any other schedule or grant 
         ["a Lambda role that may disable alarms", extra("aws:iam/rolePolicy:RolePolicy", { role: "r", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["cloudwatch:Disable*"], Resource: "*" }] }) }), /allows cloudwatch:Disable\* on \*: whoever holds it can DisableAlarmActions/],
         ["CloudWatchFullAccess attached", extra("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "r", policyArn: "arn:aws:iam::aws:policy/CloudWatchFullAccessV2" }), /attaches arn:aws:iam::aws:policy\/CloudWatchFullAccessV2/],
         ["the enable schedule removed", base.filter((s) => !(s.type === "aws:scheduler/schedule:Schedule" && s.props.target?.arn === ALARM_ACTIONS_TARGET.enable)), /no schedule calls EnableAlarmActions/],
+        [
+            "a reset schedule switched off",
+            base.map((s) => (s === base.find((x) => x.type === "aws:scheduler/schedule:Schedule" && x.props.target?.arn === ALARM_ACTIONS_TARGET.reset) ? { ...s, props: { ...s.props, state: "DISABLED" } } : s)),
+            /resets .* at the window's end but its state is DISABLED/,
+        ],
         ["a reset schedule removed", base.filter((s) => s !== base.find((x) => x.type === "aws:scheduler/schedule:Schedule" && x.props.target?.arn === ALARM_ACTIONS_TARGET.reset)), /no schedule sets .* to OK .*never notifies/],
     ];
     for (const [what, resources, expected] of cases) {
