@@ -89,6 +89,7 @@ import { platformNoLiteralSecrets } from "./platform/no-literal-secrets";
 import { platformQuotaDefaultLimits } from "./platform/quota-default-limits";
 import { platformRedisConfAppendOnly } from "./platform/redis-conf-append-only";
 import { awsAlertingPipelineIntact } from "./aws/alerting-pipeline-intact";
+import { awsLambdaTaskRunnerLimits } from "./aws/lambda-task-runner-limits";
 import { k8sAlertingPipelineEnabled } from "./kubernetes/alerting-pipeline-enabled";
 import { awsBackupSelectionEffective } from "./aws/backup-selection-effective";
 import { k8sBackupJobEffective } from "./kubernetes/backup-job-effective";
@@ -211,6 +212,7 @@ export const RULES: readonly Rule[] = [
     platformRedisConfAppendOnly,
     // guards that exist but are switched off outside the checked settings (issue 13)
     awsAlertingPipelineIntact,
+    awsLambdaTaskRunnerLimits,
     k8sAlertingPipelineEnabled,
     awsBackupSelectionEffective,
     k8sBackupJobEffective,

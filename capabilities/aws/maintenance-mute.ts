@@ -7,23 +7,38 @@ import type { AlarmSpec } from "./alarms";
  * (no Alertmanager on their way): EventBridge Scheduler calls CloudWatch's DisableAlarmActions on
  * exactly the silenced alerts' notifying alarms when the window opens and EnableAlarmActions when it
  * closes, so no subscriber of their topics (pager and chat forwarders, e-mail) hears them inside the
- * window, and every other alarm keeps notifying. Like Alertmanager's mute, an alarm that enters
- * ALARM inside the window is not announced when the window closes (CloudWatch notifies on state
- * changes only); the alarm's state stays visible in the console and in Grafana.
+ * window, and every other alarm keeps notifying. CloudWatch notifies on state changes only, so an
+ * alarm that entered ALARM inside the window would never be announced; Alertmanager re-sends an
+ * alert still firing when its mute ends, and so does this: a minute after the actions are back on,
+ * one schedule per muted alarm calls CloudWatch's SetAlarmState to OK. CloudWatch evaluates the
+ * alarm again at its next period and, still breaching, moves it to ALARM with its actions on: the
+ * page (or chat message) goes out. An alarm that is OK stays OK (no change, nothing sent).
  */
 
 /** The universal targets of EventBridge Scheduler that call CloudWatch's API. */
 export const ALARM_ACTIONS_TARGET = {
     disable: "arn:aws:scheduler:::aws-sdk:cloudwatch:disableAlarmActions",
     enable: "arn:aws:scheduler:::aws-sdk:cloudwatch:enableAlarmActions",
+    reset: "arn:aws:scheduler:::aws-sdk:cloudwatch:setAlarmState",
 } as const;
 /** What the schedules' role may call, on the muted alarms only. */
-export const ALARM_ACTIONS_PERMISSIONS = ["cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"] as const;
+export const ALARM_ACTIONS_PERMISSIONS = ["cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions", "cloudwatch:SetAlarmState"] as const;
+
+/** The state a `reset` schedule sets (SetAlarmState takes one alarm per call), and the reason CloudWatch records. */
+export const RESET_STATE = { StateValue: "OK", StateReason: "End of the runbook's maintenance window: evaluate again so an alarm still breaching notifies" } as const;
+
+/** EventBridge Scheduler's limit on a schedule name. */
+export const SCHEDULE_NAME_MAX = 64;
+
+/** Minutes after the window's end at which the muted alarms are reset: after their actions are back on. */
+export const RESET_DELAY_MINUTES = 1;
 
 export interface AlarmMuteSchedule {
     readonly action: keyof typeof ALARM_ACTIONS_TARGET;
     /** EventBridge Scheduler `cron(minutes hours day-of-month month day-of-week year)`, UTC, day-of-week 1 = Sunday. */
     readonly expression: string;
+    /** `reset` only: the one alarm (AlarmSpec.key) it sets to OK. */
+    readonly alarmKey?: string;
 }
 
 export interface AlarmMute {
@@ -50,6 +65,13 @@ export function alarmMute(rb: Runbook, specs: readonly AlarmSpec[]): AlarmMute |
         schedules: [
             { action: "disable", expression: weeklyCron(start) },
             { action: "enable", expression: weeklyCron(start + minutes) },
+            ...alarmKeys.map((alarmKey) => ({ action: "reset" as const, expression: weeklyCron(start + minutes + RESET_DELAY_MINUTES), alarmKey })),
         ],
     };
+}
+
+/** What one schedule sends CloudWatch: the muted alarms' names, or (reset) the one alarm and its new state. */
+export function scheduleInput(s: AlarmMuteSchedule, alarmNames: Readonly<Record<string, string>>, mute: AlarmMute): Record<string, unknown> {
+    if (s.action === "reset") return { AlarmName: alarmNames[s.alarmKey!], ...RESET_STATE };
+    return { AlarmNames: mute.alarmKeys.map((k) => alarmNames[k]) };
 }

@@ -3,6 +3,9 @@ import { snsTopicPages, unpagedEnv } from "../lib/routing";
 import { isUnknown } from "../lib/inputs";
 import { absentTarget, ofTarget, ofType } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
+import { FORWARDER_TIMEOUT_SECONDS } from "../../capabilities/aws/chat";
+import { alertTopicArns, subscriptionFilterProblems } from "../lib/alert-topics";
+import { alarmMuteProblems } from "../lib/alarm-mute";
 
 const TOPIC = "aws:sns/topic:Topic";
 const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
@@ -64,6 +67,16 @@ function functionsOf(resources: readonly Subject[], sub: Subject): Subject[] {
     return ofType(resources, FUNCTION).filter((f) => (endpoint === undefined ? (sub.dependencies ?? []).includes(f.urn) : f.props.name === tail || f.name === tail || f.props.arn === endpoint));
 }
 
+/** A forwarder that cannot run: throttled to zero, or cut off before it has called the paging or chat API. */
+function forwarderLimits(fn: Subject): string[] {
+    const out: string[] = [];
+    if (num(fn.props.reservedConcurrentExecutions) === 0) out.push("reservedConcurrentExecutions is 0: Lambda throttles every invocation, so no notification is sent");
+    const timeout = num(fn.props.timeout);
+    if (timeout !== undefined && timeout < FORWARDER_TIMEOUT_SECONDS)
+        out.push(`timeout is ${timeout} s, below the platform's forwarder timeout of ${FORWARDER_TIMEOUT_SECONDS} s (capabilities/aws/chat.ts: reading the secret and calling the API, with retries): Lambda cuts it off before the notification is sent`);
+    return out;
+}
+
 /** Problems with a forwarder SNS invokes to page: no permission for SNS, no concurrency, a secret that is not the stack's. */
 function forwarderProblems(resources: readonly Subject[], fn: Subject, topicArn: string): string[] {
     const out: string[] = [];
@@ -76,7 +89,7 @@ function forwarderProblems(resources: readonly Subject[], fn: Subject, topicArn:
             (p.props.sourceArn === undefined || p.props.sourceArn === topicArn || isUnknown(p.props.sourceArn)),
     );
     if (!lets) out.push(`no aws:lambda/permission:Permission lets sns.amazonaws.com invoke it from ${topicArn}: SNS's deliveries are refused and no one is paged`);
-    if (num(fn.props.reservedConcurrentExecutions) === 0) out.push("reservedConcurrentExecutions is 0: Lambda throttles every invocation, so no page is sent");
+    out.push(...forwarderLimits(fn));
     const vars = fn.props.environment?.variables;
     if (isRecord(vars)) {
         const secrets = ofType(resources, SECRET);
@@ -99,28 +112,41 @@ function forwarderProblems(resources: readonly Subject[], fn: Subject, topicArn:
 export const awsAlertingPipelineIntact = stackRule({
     name: "aws-alerting-pipeline-intact",
     description:
-        "Every SNS topic that pages lets AMP and CloudWatch publish (no Deny), its Lambda forwarder may be invoked by SNS, is not throttled to zero and reads a secret of the stack; and AMP's Watchdog heartbeat has a switched-on alarm (missing data breaching) that pages when it stops.",
+        "Every SNS topic that pages lets AMP and CloudWatch publish (no Deny), its Lambda forwarder may be invoked by SNS, is not throttled to zero nor cut below the platform's timeout and reads a secret of the stack; no subscription of an alert topic (pager, chat, e-mail) has a filter policy; AMP's Watchdog heartbeat has a switched-on alarm (missing data breaching) that pages when it stops; and nothing but the runbook's maintenance mute (its schedules, its role) may disable, reset, rewrite or delete an alarm.",
     tier: "runbook",
     target: "aws",
-    remediationSteps: "Keep the topic policies, lambda permissions, forwarder settings and heartbeat alarm as components/targets/aws/monitoring.ts creates them.",
+    remediationSteps: "Keep the topic policies, subscriptions, lambda permissions, forwarder settings, heartbeat alarm and maintenance schedules as components/targets/aws/monitoring.ts creates them; grant no other role CloudWatch's alarm-changing calls.",
     notApplicable: (resources, ctx) => absentTarget(resources, "aws") ?? unpagedEnv(ctx),
-    check: (resources) => {
+    check: (resources, ctx) => {
         const aws = ofTarget(resources, "aws");
         const out: Finding[] = [];
         const topicPages = snsTopicPages(aws);
         const subs = ofType(aws, SUBSCRIPTION);
         const paging = [...new Set(subs.map((s) => s.props.topic).filter((arn): arn is string => typeof arn === "string" && topicPages(arn) === true))];
         const policies = ofType(aws, TOPIC_POLICY);
+        const checked = new Set<string>();
         for (const arn of paging) {
             const policy = policies.find((p) => p.props.arn === arn);
             for (const p of topicPolicyProblems(policy, arn)) out.push(finding(`paging topic ${arn}: ${p}`, { urn: policy?.urn, key: KEY }));
             for (const sub of subs.filter((s) => s.props.topic === arn && String(s.props.protocol).toLowerCase() === "lambda")) {
                 for (const fn of functionsOf(aws, sub)) {
+                    checked.add(fn.urn);
                     for (const p of forwarderProblems(aws, fn, arn)) out.push(finding(`${label(fn)} (pages from ${arn}): ${p}`, { urn: fn.urn, key: KEY }));
                 }
             }
         }
+        // Every delivery of an alert topic (pager, chat, e-mail): no filter policy may drop notifications; chat forwarders run like the pager's.
+        const alertTopics = alertTopicArns(aws);
+        for (const sub of subs.filter((s) => typeof s.props.topic === "string" && alertTopics.has(s.props.topic))) {
+            for (const p of subscriptionFilterProblems(sub)) out.push(finding(`${label(sub)} (delivers ${sub.props.topic} by ${sub.props.protocol}): ${p}`, { urn: sub.urn, key: KEY }));
+            if (String(sub.props.protocol).toLowerCase() !== "lambda") continue;
+            for (const fn of functionsOf(aws, sub).filter((f) => !checked.has(f.urn))) {
+                checked.add(fn.urn);
+                for (const p of forwarderLimits(fn)) out.push(finding(`${label(fn)} (forwards ${sub.props.topic}): ${p}`, { urn: fn.urn, key: KEY }));
+            }
+        }
         out.push(...heartbeatProblems(aws, (arn) => paging.includes(arn)));
+        out.push(...alarmMuteProblems(ctx.runbook, aws));
         return out;
     },
 });

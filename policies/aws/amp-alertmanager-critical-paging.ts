@@ -11,7 +11,7 @@ import { asArray } from "../lib/values";
  */
 export const awsAmpAlertmanagerCriticalPaging = stackRule({
     name: "aws-amp-alertmanager-critical-paging",
-    description: "The AMP alert manager definition routes every critical runbook alert to an SNS topic with a paging subscription (an HTTPS integration or a forwarder to a paging API), notifies every severity within the runbook's response time without muting or inhibiting critical alerts, critical CloudWatch alarms (actions enabled) of levels AMP does not evaluate notify such a topic, and no level pages from both.",
+    description: "The AMP alert manager definition routes every critical runbook alert to an SNS topic with a paging subscription (an HTTPS integration or a forwarder to a paging API), notifies every severity within the runbook's response time without muting or inhibiting critical alerts, keeps the generated receivers (every severity and the Watchdog reach theirs; the generated SNS subject, message and attributes) and only the generated inhibit rules, critical CloudWatch alarms (actions enabled) of levels AMP does not evaluate notify such a topic, and no level pages from both.",
     tier: "runbook",
     target: "aws",
     remediationSteps: "Route severity=critical to an sns_configs receiver whose topic feeds the PagerDuty Events API v2 forwarder (capabilities/aws/pager.ts); put that topic in the alarmActions of critical alarms.",

@@ -3,6 +3,7 @@ import { prometheusEvidence } from "./alerts";
 import { alertmanagerConfigs, pages, receiversFor } from "./alertmanager";
 import type { AlertSeverity } from "../../runbooks";
 import { checkNotificationTiming, responseOf } from "./paging";
+import { checkReceiversAsGenerated } from "./receivers";
 import { finding, label, type CheckContext, type Finding, type Subject } from "./policy";
 import { hasUnknown, isUnknown } from "./inputs";
 import { asArray, isRecord } from "./values";
@@ -105,5 +106,7 @@ export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subjec
         return labelled.length ? labelled : [{ alertname: alertId, severity, app: ctx.app }];
     };
     out.push(...checkNotificationTiming(ctx.runbook, configs, (id, severity) => labelSets(id, severity).map((l) => ({ app: ctx.app, ...l }))));
+    const bySeverity = (severity: AlertSeverity) => rules.filter((r) => r.severity === severity).map((r) => ({ alertname: r.name, ...r.labels }));
+    for (const cfg of configs) out.push(...checkReceiversAsGenerated(ctx.runbook, ctx.env, cfg, bySeverity));
     return out;
 }

@@ -6,6 +6,7 @@ import { sample, type Mutation } from "./mutation-lib";
 import { editRules, rulesOf } from "./mutation-subjects";
 import { alarmMetricMutations } from "./mutation-alarm-metrics";
 import { scalingMutations } from "./mutation-scaling";
+import { deliveryMutations } from "./mutation-delivery";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -155,5 +156,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...alarmMetricMutations(rb, plan, sample));
     // D. Scaling, readiness and disruption switched off (review findings 4, 5, 10, 11, 14a; mutation-scaling.ts).
     out.push(...scalingMutations(rb, plan, sample));
+    // A. Alert delivery switched off in the channels, forwarders, schedules and Alertmanager receivers (mutation-delivery.ts).
+    out.push(...deliveryMutations(rb, plan));
     return out;
 }

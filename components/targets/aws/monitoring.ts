@@ -6,7 +6,8 @@ import { alarmMetricArgs, subjectDimensions, type AlarmDimensionValues } from ".
 import { HEARTBEAT_MISSED_PERIODS, heartbeatPeriodSeconds, topicName, type SeverityTopics, type TopicPart } from "../../../capabilities/aws/alertmanager";
 import { CHAT_FORWARDER_SOURCE, DEAD_LETTER_RETENTION_SECONDS, failureTopic, FORWARDER_HANDLER, FORWARDER_RUNTIME, FORWARDER_TIMEOUT_SECONDS } from "../../../capabilities/aws/chat";
 import { PAGER_FORWARDER_SOURCE, PAGERDUTY_EVENTS_URL } from "../../../capabilities/aws/pager";
-import { ALARM_ACTIONS_PERMISSIONS, ALARM_ACTIONS_TARGET, type AlarmMute } from "../../../capabilities/aws/maintenance-mute";
+import { ALARM_ACTIONS_PERMISSIONS, ALARM_ACTIONS_TARGET, RESET_DELAY_MINUTES, SCHEDULE_NAME_MAX, scheduleInput, type AlarmMute } from "../../../capabilities/aws/maintenance-mute";
+import { fitName } from "../../../capabilities/aws/names";
 import { CHECKER_REGIONS, FAILURE_THRESHOLD, REQUEST_INTERVAL_SECONDS, reachabilityRegionProblem, type ReachabilityCheck } from "../../../capabilities/aws/reachability";
 import type { RuleFile } from "../../../capabilities/alerting/rules";
 import { ALERT_SEVERITIES, type AlertSeverity, type Runbook } from "../../../runbooks";
@@ -247,7 +248,8 @@ export class AwsMonitoring extends pulumi.ComponentResource {
 
     /**
      * The runbook's maintenance-window silence for the alarms that notify by themselves: two
-     * weekly schedules switch exactly those alarms' actions off and on (capabilities/aws/maintenance-mute.ts).
+     * weekly schedules switch exactly those alarms' actions off and on, and one per alarm sets it to
+     * OK just after, so one still breaching notifies (capabilities/aws/maintenance-mute.ts).
      */
     private muteInMaintenance(name: string, args: AwsMonitoringArgs): void {
         const mute = args.mute;
@@ -255,16 +257,20 @@ export class AwsMonitoring extends pulumi.ComponentResource {
         const alarms = mute.alarmKeys.map((k) => this.alarms[k]);
         const role = serviceRole(this, args, `${name}-maintenance-role`, "scheduler.amazonaws.com", [], "Switches the silenced alerts' alarm actions off and on in the runbook's maintenance window");
         rolePolicy(this, args, `${name}-maintenance-alarm-actions`, role, policyJson([{ Action: [...ALARM_ACTIONS_PERMISSIONS], Resource: alarms.map((a) => a.arn) }]));
+        const alarmNames = pulumi.all(alarms.map((a) => a.name)).apply((names) => Object.fromEntries(mute.alarmKeys.map((k, i) => [k, names[i]])));
+        const what = { disable: "Silences", enable: "Restores", reset: "Re-evaluates" } as const;
+        const when = { disable: "start", enable: "end", reset: `end (+${RESET_DELAY_MINUTES} min, actions on: an alarm still breaching notifies)` } as const;
         for (const s of mute.schedules) {
+            const id = s.action === "reset" ? `reset-${s.alarmKey}` : s.action;
             new aws.scheduler.Schedule(
-                `${name}-maintenance-${s.action}`,
+                `${name}-maintenance-${id}`,
                 {
-                    name: `${args.names.prefix}-maintenance-${s.action}`,
-                    description: `${s.action === "disable" ? "Silences" : "Restores"} ${mute.alarmKeys.join(", ")} at the ${s.action === "disable" ? "start" : "end"} of the runbook's maintenance window`,
+                    name: fitName(`${args.names.prefix}-maintenance-${id}`, SCHEDULE_NAME_MAX),
+                    description: `${what[s.action]} ${s.alarmKey ?? mute.alarmKeys.join(", ")} at the ${when[s.action]} of the runbook's maintenance window`,
                     scheduleExpression: s.expression,
                     scheduleExpressionTimezone: "UTC",
                     flexibleTimeWindow: { mode: "OFF" },
-                    target: { arn: ALARM_ACTIONS_TARGET[s.action], roleArn: role.arn, input: pulumi.jsonStringify({ AlarmNames: alarms.map((a) => a.name) }) },
+                    target: { arn: ALARM_ACTIONS_TARGET[s.action], roleArn: role.arn, input: alarmNames.apply((n) => JSON.stringify(scheduleInput(s, n, mute))) },
                 },
                 child(this, args),
             );
