@@ -99,6 +99,11 @@ import { awsWafv2WebAclEnforced } from "./aws/wafv2-webacl-enforced";
 import { awsEcsServiceDeploymentRollback } from "./aws/ecs-service-deployment-rollback";
 import { k8sNetworkPolicyNoOpenIngress } from "./kubernetes/networkpolicy-no-open-ingress";
 import { awsCloudwatchAlarmMetricSpec } from "./aws/cloudwatch-alarm-metric-spec";
+import { k8sKafkaDurability } from "./kubernetes/kafka-durability";
+import { awsMskConfigurationServerProperties } from "./aws/msk-configuration-server-properties";
+import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
+import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
+import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -218,6 +223,12 @@ export const RULES: readonly Rule[] = [
     k8sNetworkPolicyNoOpenIngress,
     // alarms that cannot fire: the metric side of every CloudWatch alarm (issue 13)
     awsCloudwatchAlarmMetricSpec,
+    // data stores held to their generated settings: Kafka durability, network peers, eviction, maintenance windows (issue 13)
+    k8sKafkaDurability,
+    awsMskConfigurationServerProperties,
+    k8sNetworkPolicyNoWidePeers,
+    platformRedisMaxmemoryPolicy,
+    awsDataMaintenanceWindow,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
