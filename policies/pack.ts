@@ -104,6 +104,7 @@ import { awsMskConfigurationServerProperties } from "./aws/msk-configuration-ser
 import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
+import { awsDataStorageFloor } from "./aws/data-storage-floor";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -229,6 +230,7 @@ export const RULES: readonly Rule[] = [
     k8sNetworkPolicyNoWidePeers,
     platformRedisMaxmemoryPolicy,
     awsDataMaintenanceWindow,
+    awsDataStorageFloor,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
