@@ -57,11 +57,11 @@ function widerAcls(s: Subject, ctx: CheckContext): string[] {
  */
 export const k8sKafkaClientAuthentication = resourceRule({
     name: "k8s-kafka-client-authentication",
-    description: "Strimzi Kafka listeners all authenticate clients, the cluster authorizes with ACLs, and every KafkaUser has credentials and ACLs.",
+    description: "Strimzi Kafka listeners all authenticate clients, the cluster authorizes with ACLs and names no super users nor lets everyone in where no ACL matches, and every KafkaUser has credentials and no ACL beyond the platform's for its topics and groups.",
     tier: "security",
     target: "kubernetes",
     types: [KAFKA, KAFKA_USER],
-    remediationSteps: "Give each listener authentication.type scram-sha-512 (or tls), spec.kafka.authorization.type simple, and each KafkaUser authentication and authorization.acls (capabilities/kubernetes/kafka-users.ts).",
+    remediationSteps: "Give each listener authentication.type scram-sha-512 (or tls), spec.kafka.authorization.type simple with no superUsers, leave allow.everyone.if.no.acl.found unset, and give each KafkaUser authentication and the generated authorization.acls (capabilities/kubernetes/kafka-users.ts).",
     check: (s, ctx) => {
         const spec = s.props.spec ?? {};
         if (s.type === KAFKA_USER) {

@@ -165,6 +165,10 @@ test("data-store deletion and eviction: RDS keeps automated backups, ElastiCache
     const conf = (): Fake[] => [{ type: "kubernetes:core/v1:ConfigMap", name: "redis-config", props: { data: { "redis.conf": redisConf(redis) } } }];
     await compliantAndBroken(t, "platform-redis-maxmemory-policy", STAGING, conf, {
         noeviction: { edit: (r) => (r[0].props.data["redis.conf"] = r[0].props.data["redis.conf"].replace(/^maxmemory-policy .*$/m, "maxmemory-policy noeviction")), expect: evict },
+        "maxmemory halved": {
+            edit: (r) => (r[0].props.data["redis.conf"] = r[0].props.data["redis.conf"].replace(/^maxmemory \d+mb$/m, `maxmemory ${redis.maxmemoryMB / 2}mb`)),
+            expect: new RegExp(`maxmemory is ${redis.maxmemoryMB / 2}mb; allowed: ${redis.maxmemoryMB}mb`),
+        },
     });
 });
 

@@ -5,6 +5,7 @@ import type { Subject } from "../../policies/lib/policy";
 import { sample, type Mutation } from "./mutation-lib";
 import { editRules, rulesOf } from "./mutation-subjects";
 import { alarmMetricMutations } from "./mutation-alarm-metrics";
+import { dataStoreMutations } from "./mutation-data-stores";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -152,5 +153,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("rule-watchdog", EXPR, holders, (p) => editRules(p, (r) => r.alert === "Watchdog" && (r.alert = "WatchdogRetired")), "Watchdog renamed away");
     // E. Alarms and platform rules that exist, with the right numbers, yet measure nothing (mutation-alarm-metrics.ts).
     out.push(...alarmMetricMutations(rb, plan, sample));
+    // G. Data stores held to their generated settings (mutation-data-stores.ts).
+    out.push(...dataStoreMutations(rb, plan, sample));
     return out;
 }
