@@ -30,7 +30,7 @@ export const awsElastiCacheReplicationGroupSnapshotRetention = resourceRule({
             out.push(finding(`${label(s)}: snapshotRetentionLimit is ${have ?? "not set (no snapshots)"}, ElastiCache must keep at least ${need}; ${wants}`, { key: "backups.redis.retentionDays" }));
         }
         if (!p.finalSnapshotIdentifier) {
-            out.push(finding(`${label(s)}: finalSnapshotIdentifier is not set; deleting the group would drop the cache with no final snapshot (its automatic snapshots go with it); ${wants}`, { key: "backups.redis.retentionDays" }));
+            out.push(finding(`${label(s)}: finalSnapshotIdentifier is not set; deleting the group would drop the cache with no final snapshot (its automatic snapshots go with it); ${wants}`, { key: "protect" }));
         }
         if (durationSeconds(spec.every) < DAY) {
             out.push(finding(`${label(s)}: ElastiCache snapshots once a day; ${wants} — schedule extra snapshots (e.g. an AWS Backup or Lambda job)`, { key: "backups.redis.cron" }));

@@ -131,6 +131,8 @@ test("k8s-networkpolicy-no-wide-peers: egress to every namespace, DNS anywhere, 
             edit: (r) => (find(r, "egress-internet").props.spec.egress[0] = { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 25 }] }),
             expect: /allows port\(s\) 25 to 0\.0\.0\.0\/0 with no exceptions/,
         },
+        "the app's internet egress without its private-range exceptions": { edit: (r) => delete find(r, "egress-internet").props.spec.egress[0].to[0].ipBlock.except, expect: /egress-internet\).*to 0\.0\.0\.0\/0 with no exceptions/ },
+        "the API-server rule widened to every pod": { edit: (r) => (find(r, "egress-api-server-postgres").props.spec.podSelector = {}), expect: /egress-api-server-postgres\).*to 0\.0\.0\.0\/0 with no exceptions/ },
         "data-postgres from every pod": { edit: (r) => (find(r, "data-postgres").props.spec.ingress[0].from[0] = { podSelector: {} }), expect: /data-postgres\).*ingress rule 0 admits every pod of the namespace/ },
     });
 });
