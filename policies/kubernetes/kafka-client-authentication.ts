@@ -77,6 +77,9 @@ export const k8sKafkaClientAuthentication = resourceRule({
         return [
             ...listeners.filter((l) => !l?.authentication?.type).map((l) => finding(`${label(s)}: listener ${l?.name ?? "?"} (port ${l?.port ?? "?"}) has no authentication; any client that reaches it reads and writes every topic`)),
             ...(spec.kafka?.authorization?.type ? [] : [finding(`${label(s)}: spec.kafka.authorization is unset; without an authorizer every authenticated client may do everything`)]),
+            ...(spec.kafka?.authorization?.type && spec.kafka.authorization.type !== "simple"
+                ? [finding(`${label(s)}: spec.kafka.authorization.type is ${spec.kafka.authorization.type}; the KafkaUsers' ACLs hold only under Kafka's own authorizer; allowed: simple`)]
+                : []),
             ...(everyone === "false" ? [] : [finding(`${label(s)}: spec.kafka.config["${ALLOW_EVERYONE}"] is ${everyone}; every login may then use every topic and group no ACL names; allowed: false or unset (Kafka's default, false)`)]),
             ...(superUsers.length ? [finding(`${label(s)}: spec.kafka.authorization.superUsers is ${superUsers.join(", ")}; a super user bypasses every ACL; allowed: none (Strimzi's own components are super users by their TLS identity)`)] : []),
         ];

@@ -69,6 +69,7 @@ test("k8s-kafka-client-authentication: ACLs beyond the generated ones, allow-eve
             expect: new RegExp(`acl 0 allows Write on topic "${kafka.topics[0].name}" \\(literal\\); the platform's ${logins.scaler} holds only Describe there`),
         },
         "allow.everyone.if.no.acl.found true": { edit: (r) => (find(r, "kafka").props.spec.kafka.config["allow.everyone.if.no.acl.found"] = "true"), expect: /allow\.everyone\.if\.no\.acl\.found"\] is true.*allowed: false or unset/ },
+        "another authorizer": { edit: (r) => (find(r, "kafka").props.spec.kafka.authorization = { type: "custom", authorizerClass: "io.example.AllowAll" }), expect: /authorization\.type is custom; .* allowed: simple/ },
         "KEDA a super user": { edit: (r) => (find(r, "kafka").props.spec.kafka.authorization.superUsers = [logins.scaler]), expect: /superUsers is .*-kafka-keda; a super user bypasses every ACL/ },
     });
     const narrower = strimzi();
