@@ -13,6 +13,8 @@ const PAGING = ["docker-alertmanager-critical-paging", "k8s-alertmanager-critica
 const LOGS = ["docker-loki-log-retention", "k8s-loki-log-retention", "aws-cloudwatch-loggroup-retention", "aws-s3-bucket-lifecycle-retention"];
 const SCALING = ["k8s-hpa-runbook-targets", "k8s-hpa-min-replicas", "aws-appautoscaling-runbook-targets", "aws-appautoscaling-target-capacity"];
 const RELEASE = ["aws-ecs-service-blue-green-bake"];
+/** redis.conf's maxmemory and maxmemory-policy, ElastiCache's parameter group; ElastiCache's memory is its node type. */
+const REDIS_TUNING = ["platform-redis-maxmemory-policy", "aws-data-instance-size-floor"];
 const RESOURCES = ["docker-container-limits", "k8s-workload-probes-resources", "aws-ecs-taskdefinition-healthcheck-limits"];
 
 function backupPolicies(dataset: string, retention: boolean): string[] {
@@ -32,7 +34,7 @@ export function planDataset(planName: string): string {
 }
 
 /** Every policy name this file hands out, for the test that keeps them real. */
-export const COVERAGE_POLICY_NAMES = [...new Set([...ALERTS, ...PAGING, ...LOGS, ...SCALING, ...RESOURCES, ...RELEASE, ...["postgres", "redis", "mongodb", "files", "config"].flatMap((d) => backupPolicies(d, true))])];
+export const COVERAGE_POLICY_NAMES = [...new Set([...ALERTS, ...PAGING, ...LOGS, ...SCALING, ...RESOURCES, ...RELEASE, ...REDIS_TUNING, ...["postgres", "redis", "mongodb", "files", "config"].flatMap((d) => backupPolicies(d, true))])];
 
 export function policyCoverage(key: CoverageKey): CoverageClaim | undefined {
     const claim = (enforcedBy: string[], mutation?: string): CoverageClaim => ({ enforcedBy, ...(mutation ? { testedBy: [`${MUTATIONS}: ${mutation}`] } : {}) });
@@ -54,6 +56,8 @@ export function policyCoverage(key: CoverageKey): CoverageClaim | undefined {
             return claim(RESOURCES, `services.${key.id}.resources halved`);
         case "release":
             return claim(RELEASE, "aws.blueGreen.bakeMinutes halved");
+        case "redis-tuning":
+            return claim(REDIS_TUNING, "redis-eviction: maxmemory-policy → noeviction");
         default:
             return undefined;
     }

@@ -103,6 +103,12 @@ import { k8sNetworkPolicyNoOpenIngress } from "./kubernetes/networkpolicy-no-ope
 import { awsCloudwatchAlarmMetricSpec } from "./aws/cloudwatch-alarm-metric-spec";
 import { awsLbTargetGroupHealthCheck } from "./aws/lb-targetgroup-health-check";
 import { k8sPdbAvailability } from "./kubernetes/pdb-availability";
+import { k8sKafkaDurability } from "./kubernetes/kafka-durability";
+import { awsMskConfigurationServerProperties } from "./aws/msk-configuration-server-properties";
+import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
+import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
+import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
+import { awsDataStorageFloor } from "./aws/data-storage-floor";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -226,6 +232,13 @@ export const RULES: readonly Rule[] = [
     k8sNetworkPolicyNoOpenIngress,
     // alarms that cannot fire: the metric side of every CloudWatch alarm (issue 13)
     awsCloudwatchAlarmMetricSpec,
+    // data stores held to their generated settings: Kafka durability, network peers, eviction, maintenance windows (issue 13)
+    k8sKafkaDurability,
+    awsMskConfigurationServerProperties,
+    k8sNetworkPolicyNoWidePeers,
+    platformRedisMaxmemoryPolicy,
+    awsDataMaintenanceWindow,
+    awsDataStorageFloor,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -11,12 +11,12 @@ const ELASTICACHE_MAX_RETENTION_DAYS = 35;
 /** ElastiCache's daily automatic snapshots are the Redis backup: often enough for the runbook, kept as long as it says. */
 export const awsElastiCacheReplicationGroupSnapshotRetention = resourceRule({
     name: "aws-elasticache-replicationgroup-snapshot-retention",
-    description: "ElastiCache replication groups keep daily snapshots for the runbook's Redis backup retention (capped at ElastiCache's 35 days), and the runbook asks for no more than daily.",
+    description: "ElastiCache replication groups keep daily snapshots for the runbook's Redis backup retention (capped at ElastiCache's 35 days), take a final snapshot on deletion, and the runbook asks for no more than daily.",
     tier: "runbook",
     target: "aws",
     types: ["aws:elasticache/replicationGroup:ReplicationGroup"],
     configSchema: { properties: { backups: backupsConfig, maxRetentionDays: { type: "integer", default: ELASTICACHE_MAX_RETENTION_DAYS, description: "ElastiCache's ceiling for snapshot retention." } } },
-    remediationSteps: "Set snapshotRetentionLimit to the redis backup's retentionDays (at most 35) and a snapshotWindow.",
+    remediationSteps: "Set snapshotRetentionLimit to the redis backup's retentionDays (at most 35), a snapshotWindow and a finalSnapshotIdentifier.",
     check: (s, ctx) => {
         const p = inputsOf(s, aws.elasticache.ReplicationGroup);
         const b = backupFor(ctx.runbook, "redis");
@@ -28,6 +28,9 @@ export const awsElastiCacheReplicationGroupSnapshotRetention = resourceRule({
         const have = num(p.snapshotRetentionLimit);
         if (have === undefined || have < need) {
             out.push(finding(`${label(s)}: snapshotRetentionLimit is ${have ?? "not set (no snapshots)"}, ElastiCache must keep at least ${need}; ${wants}`, { key: "backups.redis.retentionDays" }));
+        }
+        if (!p.finalSnapshotIdentifier) {
+            out.push(finding(`${label(s)}: finalSnapshotIdentifier is not set; deleting the group would drop the cache with no final snapshot (its automatic snapshots go with it); ${wants}`, { key: "protect" }));
         }
         if (durationSeconds(spec.every) < DAY) {
             out.push(finding(`${label(s)}: ElastiCache snapshots once a day; ${wants} — schedule extra snapshots (e.g. an AWS Backup or Lambda job)`, { key: "backups.redis.cron" }));

@@ -23,7 +23,7 @@ function rds(rb: Runbook): Fake[] {
             type: "aws:rds/instance:Instance",
             name: "primary",
             protect: true,
-            props: { engine: "postgres", backupRetentionPeriod: Math.min(b.retentionDays, 35), storageEncrypted: true, kmsKeyId: "arn:aws:kms:key", publiclyAccessible: false, deletionProtection: true, skipFinalSnapshot: false, multiAz: true },
+            props: { engine: "postgres", backupRetentionPeriod: Math.min(b.retentionDays, 35), storageEncrypted: true, kmsKeyId: "arn:aws:kms:key", publiclyAccessible: false, deletionProtection: true, skipFinalSnapshot: false, deleteAutomatedBackups: false, multiAz: true },
         },
         ...Array.from({ length: rb.data.postgres?.readReplicas ?? 0 }, (_, i) => ({
             type: "aws:rds/instance:Instance",
@@ -79,7 +79,7 @@ function cache(rb: Runbook): Fake[] {
             name: "redis",
             protect: true,
             secretPaths: ["authToken"],
-            props: { atRestEncryptionEnabled: true, transitEncryptionEnabled: true, authToken: "generated-redis-password-0123456789abcdef", automaticFailoverEnabled: true, multiAzEnabled: true, snapshotRetentionLimit: Math.min(b.retentionDays, 35), snapshotWindow: "01:00-02:00" },
+            props: { atRestEncryptionEnabled: true, transitEncryptionEnabled: true, authToken: "generated-redis-password-0123456789abcdef", automaticFailoverEnabled: true, multiAzEnabled: true, snapshotRetentionLimit: Math.min(b.retentionDays, 35), snapshotWindow: "01:00-02:00", finalSnapshotIdentifier: "redis-final" },
         },
     ];
 }

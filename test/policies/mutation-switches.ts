@@ -7,6 +7,7 @@ import { editRules, rulesOf } from "./mutation-subjects";
 import { alarmMetricMutations } from "./mutation-alarm-metrics";
 import { scalingMutations } from "./mutation-scaling";
 import { deliveryMutations } from "./mutation-delivery";
+import { dataStoreMutations } from "./mutation-data-stores";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -158,5 +159,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...scalingMutations(rb, plan, sample));
     // A. Alert delivery switched off in the channels, forwarders, schedules and Alertmanager receivers (mutation-delivery.ts).
     out.push(...deliveryMutations(rb, plan));
+    // G. Data stores held to their generated settings (mutation-data-stores.ts).
+    out.push(...dataStoreMutations(rb, plan, sample));
     return out;
 }
