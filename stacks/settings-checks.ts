@@ -27,8 +27,16 @@ export function allowedAccountIds(config: Readonly<Record<string, string>>): str
     return Array.isArray(list) ? list.map(String) : [];
 }
 
-/** The error text for a copy account that is the stack's own (also the program's deploy-time check, components/targets/aws). */
-export function ownBackupCopyAccountProblem(account: string, where: string): string {
+/**
+ * The deploy-time half: the account the deploy's credentials are in (aws.getCallerIdentity),
+ * known only once the program runs (components/targets/aws/backup-copy-check.ts).
+ */
+export function ownAccountCopyProblem(copyAccount: string, ownAccount: string): string | undefined {
+    return copyAccount === ownAccount ? ownBackupCopyAccountProblem(copyAccount, "the account the deploy's credentials are in, aws.getCallerIdentity") : undefined;
+}
+
+/** The error text for a copy account that is the stack's own. */
+function ownBackupCopyAccountProblem(account: string, where: string): string {
     return `${ns("aws.backupCopy.account")} = ${JSON.stringify(account)}: the stack's own account (${where}); allowed: another account, so a compromised account leaves a copy`;
 }
 
