@@ -1,6 +1,7 @@
 import { Region } from "@pulumi/aws/types/enums";
 import { APP_IDS, type AppId, type Env } from "../runbooks/schema";
 import { PROJECT } from "../capabilities/stacks";
+import { names } from "../capabilities/kubernetes/names";
 
 /**
  * Checks of single stack settings against what the platform and the clouds accept, beyond the
@@ -121,8 +122,8 @@ export function grafanaCidrProblems(cidrs: readonly string[] | undefined): strin
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 
 /**
- * `kubernetes.*`: a namespace of the app's own (not the cluster's, not another app's, whose
- * operators namespace is `<app>-operators`), a context not named after another app's stack, and
+ * `kubernetes.*`: a namespace of the app's own (not the cluster's, and neither it nor its
+ * `-monitoring`/`-operators` companions another app's by default), a context not named after another app's stack, and
  * no empty class names (Kubernetes reads `storageClassName: ""` as "no class": claims wait for a
  * hand-made volume; an empty ingress class or issuer routes and signs nothing).
  */
@@ -137,11 +138,14 @@ export function kubernetesProblems(
     const namespace = k8s.namespace;
     if (namespace !== undefined) {
         const key = `${ns("kubernetes.namespace")} = ${JSON.stringify(namespace)}`;
-        const owner = others.find((a) => namespace === a || namespace === `${a}-operators`);
+        // A stack's namespaces: the app's, `<ns>-monitoring` and `<ns>-operators` (capabilities/kubernetes/names.ts); another app's are theirs by default.
+        const spaces = (n: ReturnType<typeof names>) => [n.namespace, n.monitoring, n.operators];
+        const mine = spaces(names(app, namespace));
+        const owner = others.find((a) => spaces(names(a, a)).some((theirs) => mine.includes(theirs)));
         if ((SYSTEM_NAMESPACES as readonly string[]).includes(namespace) || namespace.startsWith("kube-")) {
             problems.push(`${key}: a namespace of the cluster itself (${SYSTEM_NAMESPACES.join(", ")}, kube-*); allowed: a namespace of this app's own, e.g. ${app} (the default)`);
         } else if (owner) {
-            problems.push(`${key}: app ${owner}'s namespace; two apps in one namespace take over each other's resources (docs/kubernetes.md); allowed: a namespace of this app's own, e.g. ${app} (the default)`);
+            problems.push(`${key}: it or its -monitoring/-operators namespace is app ${owner}'s (${spaces(names(owner, owner)).join(", ")}); two apps in one namespace take over each other's resources (docs/kubernetes.md); allowed: a namespace of this app's own, e.g. ${app} (the default)`);
         }
     }
     const otherStack = others.map((a) => `${a}-${env}`).find((s) => k8s.context === s);
