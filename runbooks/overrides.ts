@@ -1,4 +1,5 @@
-import { durationSeconds, largestIntervalSeconds, nextIntervalsSeconds, type Runbook } from "./schema";
+import { CronExpressionParser } from "cron-parser";
+import { durationSeconds, largestIntervalSeconds, type Runbook } from "./schema";
 
 /**
  * A stack may tighten a runbook number (alert sooner, keep backups longer, run more replicas);
@@ -41,10 +42,20 @@ export class OverrideError extends Error {
 
 type Kind = "threshold" | "duration" | "min-int" | "cron";
 
+/**
+ * The longest backup retention a stack may set: ten years. On the aws target the retention is the
+ * vault lock's minimum (compliance mode), which nobody, AWS included, can lower once the lock's
+ * cooling-off has passed; a mistyped 100000 would keep every recovery point, and its bill, for
+ * 270 years. A hold longer than ten years is a change to the runbook, reviewed there.
+ */
+export const MAX_BACKUP_RETENTION_DAYS = 3650;
+
 interface Slot {
     kind: Kind;
     /** For thresholds: which way is tighter. */
     tighterWhen?: "lower" | "higher";
+    /** The largest value a stack may set, and why (a tightening that cannot be undone). */
+    max?: { readonly value: number; readonly why: string };
     get(): number | string;
     set(v: number | string): void;
 }
@@ -76,7 +87,12 @@ export function overridableKeys(rb: Runbook): Map<string, Slot> {
     }
     for (const backup of rb.backups) {
         const base = `backups.${backup.dataset}`;
-        slots.set(`${base}.retentionDays`, { kind: "min-int", get: () => backup.retentionDays, set: (v) => (backup.retentionDays = v as number) });
+        slots.set(`${base}.retentionDays`, {
+            kind: "min-int",
+            max: { value: MAX_BACKUP_RETENTION_DAYS, why: "the retention becomes the backup vault lock's minimum, which cannot be lowered after the lock's cooling-off (runbooks/overrides.ts, MAX_BACKUP_RETENTION_DAYS)" },
+            get: () => backup.retentionDays,
+            set: (v) => (backup.retentionDays = v as number),
+        });
         slots.set(`${base}.cron`, {
             kind: "cron",
             get: () => backup.cron,
@@ -135,12 +151,30 @@ function checkShape(slot: Slot, key: string, value: unknown): void {
               : typeof value === "string";
     if (!ok) throw new OverrideError(key, value, `expected ${slot.kind === "threshold" ? "a number" : slot.kind === "min-int" ? "a positive whole number" : "a string"}`);
     if (slot.kind === "duration" && !/^[0-9]+(s|m|h|d)$/.test(value as string)) throw new OverrideError(key, value, "expected a duration like 30s, 5m, 1h");
-    if (slot.kind === "cron") {
-        try {
-            nextIntervalsSeconds(value as string);
-        } catch {
-            throw new OverrideError(key, value, "expected a five-field cron expression");
-        }
+    if (slot.max && (value as number) > slot.max.value) {
+        throw new OverrideError(key, value, `above the platform's maximum of ${slot.max.value}: ${slot.max.why}; allowed: ${describe(slot, slot.get())} and <= ${slot.max.value}`);
+    }
+    if (slot.kind === "cron") cronProblem(slot, key, value as string);
+}
+
+/** A backup cron a stack sets: five fields (minute hour day-of-month month day-of-week, UTC), parsable, and firing at all. */
+function cronProblem(slot: Slot, key: string, value: string): void {
+    const allowed = `allowed: ${describe(slot, slot.get())}, five fields (minute hour day-of-month month day-of-week, in UTC)`;
+    const fields = value.trim().split(/\s+/).filter(Boolean).length;
+    if (fields !== 5) throw new OverrideError(key, value, `a cron expression of ${fields} field${fields === 1 ? "" : "s"}, not five (a sixth field is read as seconds or years by other tools); ${allowed}`);
+    const never = `a schedule that never fires (no date has that day of month in that month, e.g. 31 February); ${allowed}`;
+    let runs;
+    try {
+        runs = CronExpressionParser.parse(value, { tz: "UTC" });
+    } catch (e) {
+        // cron-parser refuses a day of month no listed month has at parse time.
+        if (/day of month/i.test((e as Error).message)) throw new OverrideError(key, value, never);
+        throw new OverrideError(key, value, `not a cron expression (${(e as Error).message}); ${allowed}`);
+    }
+    try {
+        runs.next();
+    } catch {
+        throw new OverrideError(key, value, never);
     }
 }
 

@@ -9,6 +9,8 @@ import { parseQuotaException, QUOTA_EXCEPTION_PREFIX } from "../capabilities/quo
 export { imagePinProblem, MOVING_TAGS } from "../capabilities/images";
 export { allStacks, ConfigError, OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, PAGED_ENVS, parseStackName, PROJECT, type OperatorSecret } from "../capabilities/stacks";
 import { ConfigError, OPERATOR_SECRETS, OPTIONAL_OPERATOR_SECRETS, parseStackName, PROJECT } from "../capabilities/stacks";
+import { grafanaHost } from "../capabilities/aws/grafana";
+import { allowedAccountIds, backupCopyAccountProblems, backupCopyRegionProblems, duplicateHostProblems, grafanaCidrProblems, kubernetesProblems, parseValue } from "./settings-checks";
 
 /**
  * Stack configuration: the one place config enters the program. `resolveStack` is pure (it takes
@@ -140,22 +142,6 @@ export interface PlatformContext {
 
 const ns = (key: string) => `${PROJECT}:${key}`;
 
-/** `aws.backupCopy`'s account and role, which go together: the role is in the account, the account is not the stack's own, a copy names a region or an account. */
-function backupCopyAccountProblems(copy: { region?: string; account?: string; roleArn?: string } | undefined, config: Record<string, string>): string[] {
-    if (!copy) return [];
-    const { account, roleArn } = copy;
-    if (!copy.region && !account && !roleArn) return [`${ns("aws.backupCopy")} = {}: names no copy; allowed: region (another region), account with roleArn (another account), or both`];
-    if (account && !roleArn) return [`${ns("aws.backupCopy.roleArn")} = (missing): aws.backupCopy.account ${account} is set; allowed: the ARN of a role in account ${account} the deploy can assume`];
-    if (roleArn && !account) return [`${ns("aws.backupCopy.account")} = (missing): aws.backupCopy.roleArn is set; allowed: the 12-digit id of the account the role is in`];
-    if (!account || !roleArn) return [];
-    const problems: string[] = [];
-    const roleAccount = roleArn.split(":")[4];
-    if (roleAccount !== account) problems.push(`${ns("aws.backupCopy.roleArn")} = ${JSON.stringify(roleArn)}: a role in account ${roleAccount}, not in aws.backupCopy.account ${account}; allowed: a role in account ${account}`);
-    const own = config["aws:allowedAccountIds"] ? (parseValue(config["aws:allowedAccountIds"]) as unknown[]).map(String) : [];
-    if (own.includes(account)) problems.push(`${ns("aws.backupCopy.account")} = ${JSON.stringify(account)}: the stack's own account (aws:allowedAccountIds); allowed: another account, so a compromised account leaves a copy`);
-    return problems;
-}
-
 /** Reads the value at a zod issue path back out of the raw config, for the error message. */
 function valueAt(raw: Record<string, unknown>, path: PropertyKey[]): string {
     let v: unknown = raw;
@@ -174,14 +160,6 @@ function allowedKeysAt(path: PropertyKey[]): string[] {
         while (schema?.unwrap) schema = schema.unwrap();
     }
     return Object.keys(schema?.shape ?? {});
-}
-
-function parseValue(raw: string): unknown {
-    try {
-        return JSON.parse(raw);
-    } catch {
-        return raw;
-    }
 }
 
 /**
@@ -439,9 +417,13 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
     const smtp = settings.alerting?.smtp;
     if (smtp && !baseline.incident.channels.email) problems.push(`${ns("alerting.smtp")}: set, but the ${app} runbook names no alert e-mail address; allowed only where incident.channels.email is set`);
     if (ns("smtpPassword") in config && !smtp?.authUsername) problems.push(`${ns("smtpPassword")}: set without ${ns("alerting.smtp.authUsername")}; allowed: both, or neither`);
-    if (env === "production" && settings.protect === false && !settings.exceptions?.some((e) => e.key === "protect")) {
-        problems.push(`${ns("protect")} = false: production state must be protected; allowed: true, or an exception for key protect`);
+    // Production state is protected, with no exception: the pack's protect findings are mandatory and take none (README "Stack configuration").
+    if (env === "production" && settings.protect === false) {
+        const declared = settings.exceptions?.some((e) => e.key === "protect") ? " (an exception for key protect does not lift this)" : "";
+        problems.push(`${ns("protect")} = false: production's databases, volumes and backups must be protected from deletion${declared}; allowed: true, or leave the key out`);
     }
+    problems.push(...kubernetesProblems(app, env, settings.kubernetes));
+    if (target === "aws") problems.push(...grafanaCidrProblems(settings.aws?.grafanaAllowedCidrs));
 
     const slots = overridableKeys(baseline);
     const overrides = Object.entries(settings.overrides ?? {}).map(([key, value]) => {
@@ -477,11 +459,9 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         const host = settings.hosts?.[svc.name] ?? (svc.host && (env === "production" ? svc.host : `${env}.${svc.host}`));
         if (host) hosts[svc.name] = host;
     }
-    const grafanaHost = settings.aws?.grafanaHost;
-    const taken = Object.entries(hosts).find(([, h]) => h === grafanaHost);
-    if (taken) problems.push(`${ns("aws.grafanaHost")} = ${JSON.stringify(grafanaHost)}: service ${taken[0]} is served on this host; allowed: a host of its own`);
-    const copyRegion = settings.aws?.backupCopy?.region;
-    if (copyRegion && copyRegion === region) problems.push(`${ns("aws.backupCopy.region")} = ${JSON.stringify(copyRegion)}: the stack's own region (aws:region); allowed: another region, so a regional outage or a compromised region leaves a copy`);
+    const grafana = target === "aws" ? { host: grafanaHost(settings.aws?.grafanaHost, hosts), configured: !!settings.aws?.grafanaHost } : { configured: false };
+    problems.push(...duplicateHostProblems(hosts, settings.hosts ?? {}, grafana));
+    problems.push(...backupCopyRegionProblems(settings.aws?.backupCopy?.region, region));
     problems.push(...backupCopyAccountProblems(settings.aws?.backupCopy, config));
     if (problems.length) throw new ConfigError(stack, problems);
 
@@ -501,7 +481,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
             target === "aws"
                 ? {
                       ...(config["aws:profile"] ? { profile: config["aws:profile"] } : {}),
-                      ...(config["aws:allowedAccountIds"] ? { allowedAccountIds: parseValue(config["aws:allowedAccountIds"]) as string[] } : {}),
+                      ...(config["aws:allowedAccountIds"] ? { allowedAccountIds: allowedAccountIds(config) } : {}),
                   }
                 : undefined,
         protect: settings.protect ?? env === "production",

@@ -5,6 +5,43 @@ import { asArray, isRecord, num } from "../lib/values";
 
 const PLAN = "aws:backup/plan:Plan";
 const VAULT = "aws:backup/vault:Vault";
+const KEY = "aws:kms/key:Key";
+
+/** The account in an ARN (`arn:<partition>:<service>:<region>:<account>:…`). */
+const arnAccount = (arn: unknown) => (typeof arn === "string" ? /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1] : undefined);
+
+/** The account a KMS key is in: the account root its policy gives `kms:*` (KMS's account-admin statement, which every key policy keeps). */
+function keyAccount(key: Subject): string | undefined {
+    let policy: unknown = key.props.policy;
+    if (typeof policy === "string") {
+        try {
+            policy = JSON.parse(policy);
+        } catch {
+            return undefined;
+        }
+    }
+    const statements = isRecord(policy) ? asArray(policy.Statement).filter(isRecord) : [];
+    const admin = statements.find((st) => st.Effect === "Allow" && asArray(st.Action).includes("kms:*") && isRecord(st.Principal));
+    const principal = admin ? asArray((admin.Principal as Record<string, unknown>).AWS)[0] : undefined;
+    return typeof principal === "string" ? /^arn:[^:]+:iam::(\d{12}):root$/.exec(principal)?.[1] : undefined;
+}
+
+/**
+ * The account a rule's own recovery points are in: the plan's (AWS Backup runs a rule into the
+ * vault named `targetVaultName` in the plan's own account and region). The plan's provider's
+ * assumed-role account where it has one; else the account of that vault's KMS key: its ARN, or
+ * the key's policy when the ARN is not known before the first deploy.
+ */
+function sourceAccount(plan: Subject, rule: Record<string, any>, vaults: readonly Subject[], keys: readonly Subject[]): { account?: string; vault?: Subject } {
+    const vault = vaults.find((v) => v.props.name !== undefined && v.props.name === rule.targetVaultName && v.account === plan.account && v.region === plan.region);
+    if (plan.account) return { account: plan.account, vault };
+    if (!vault) return {};
+    const byArn = arnAccount(vault.props.kmsKeyArn);
+    if (byArn) return { account: byArn, vault };
+    const deps = new Set(vault.dependencies ?? []);
+    const key = keys.find((k) => deps.has(k.urn));
+    return { account: key ? keyAccount(key) : undefined, vault };
+}
 
 /**
  * The account a copy action's destination vault is in: read from a vault ARN
@@ -22,12 +59,13 @@ function destinationAccount(arn: unknown, plan: Subject, vaults: readonly Subjec
 /**
  * Backups that survive a compromised account (issue 15): where the stack sets
  * `runbook-platform:aws.backupCopy.account`, every AWS Backup plan rule copies each recovery point
- * to a vault in that account, kept at least as long as the rule keeps the original. The copy
+ * to a vault in that account, kept at least as long as the rule keeps the original, and that
+ * account is not the one the rule's own vault is in (a copy next to the original survives nothing). The copy
  * vaults are locked in compliance mode and deny-delete there by the tier's vault policies.
  */
 export const awsBackupPlanCopyAccount = stackRule({
     name: "aws-backup-plan-copy-account",
-    description: "Where the stack sets aws.backupCopy.account, every AWS Backup plan rule copies its recovery points to a vault in that account, kept at least as long as the original.",
+    description: "Where the stack sets aws.backupCopy.account, every AWS Backup plan rule copies its recovery points to a vault in that account, kept at least as long as the original, in an account other than the one the original is in.",
     tier: "security",
     target: "aws",
     remediationSteps: "Give every backup plan rule a copyActions entry whose destinationVaultArn is the copy account's vault and whose lifecycle.deleteAfter is at least the rule's (components/targets/aws/backups.ts, AwsBackupsArgs.copyAccount).",
@@ -37,6 +75,7 @@ export const awsBackupPlanCopyAccount = stackRule({
     check: (resources, ctx) => {
         const account = ctx.backupCopyAccount!;
         const vaults = ofType(resources, VAULT);
+        const keys = ofType(resources, KEY);
         return ofType(resources, PLAN).flatMap((plan) =>
             asArray(plan.props.rules)
                 .filter(isRecord)
@@ -47,6 +86,15 @@ export const awsBackupPlanCopyAccount = stackRule({
                     if (there.length === 0) {
                         const seen = copies.map((c) => destinationAccount(c.destinationVaultArn, plan, vaults)).map((a) => (a ? `account ${a}` : "a vault in an unknown account"));
                         return [finding(`${name} copies ${seen.length ? `only to ${seen.join(", ")}` : "nothing"}; the stack's aws.backupCopy.account is ${account}: every rule copies there`, { urn: plan.urn })];
+                    }
+                    const own = sourceAccount(plan, rule, vaults, keys);
+                    if (own.account === account) {
+                        return [
+                            finding(
+                                `${name} copies to account ${account}, the account its own backups are in (${own.vault ? label(own.vault) : label(plan)}); a compromised account would reach both; allowed: a copy in another account (runbook-platform:aws.backupCopy.account, issue 15's copy to another account)`,
+                                { urn: plan.urn },
+                            ),
+                        ];
                     }
                     const keep = num(rule.lifecycle?.deleteAfter);
                     const short = there.filter((c) => keep !== undefined && c.lifecycle?.deleteAfter !== undefined && (num(c.lifecycle.deleteAfter) ?? 0) < keep);

@@ -10,6 +10,8 @@ const LISTENER = "aws:lb/listener:Listener";
 const ECS_SERVICE = "aws:ecs/service:Service";
 const USER_POOL = "aws:cognito/userPool:UserPool";
 const AUTHENTICATE = ["authenticate-cognito", "authenticate-oidc"];
+/** An authenticate action's session when `sessionTimeout` is absent: the load balancer's default, a week (Elastic Load Balancing, "Authenticate users using an Application Load Balancer"). */
+export const ALB_DEFAULT_SESSION_SECONDS = 7 * 24 * 3600;
 
 /** Whether `arn` names this target group: its ARN carries the group's name; unknown until deploy, `from` names it by depending on it. */
 function names(arn: unknown, group: Subject, from: Subject): boolean {
@@ -29,11 +31,11 @@ function forwardsTo(action: Record<string, any>): unknown[] {
  * `grafana` container in) first runs an authenticate action that sends unauthenticated requests to
  * the sign-in (`onUnauthenticatedRequest` authenticate or deny, never allow); and every Cognito
  * user pool in the stack lets only administrators create users, requires MFA and
- * GRAFANA_SIGN_IN's password length.
+ * GRAFANA_SIGN_IN's password length; a sign-in session lasts no longer than GRAFANA_SIGN_IN's.
  */
 export const awsLbListenerRuleGrafanaAuthenticated = stackRule({
     name: "aws-lb-listenerrule-grafana-authenticated",
-    description: "Every load balancer rule that forwards to Grafana authenticates first (authenticate-cognito or authenticate-oidc, unauthenticated requests not allowed through); Cognito user pools are admin-created only, with MFA required.",
+    description: "Every load balancer rule that forwards to Grafana authenticates first (authenticate-cognito or authenticate-oidc, unauthenticated requests not allowed through, sessions no longer than the platform's); Cognito user pools are admin-created only, with MFA required.",
     tier: "security",
     target: "aws",
     remediationSteps: "Give Grafana's listener rule an authenticate-cognito action (order 1, onUnauthenticatedRequest: authenticate) before its forward (components/targets/aws/ingress.ts); the user pool: adminCreateUserConfig.allowAdminCreateUserOnly true, mfaConfiguration ON.",
@@ -60,7 +62,17 @@ export const awsLbListenerRuleGrafanaAuthenticated = stackRule({
                 return auth.flatMap((x) => {
                     const cfg = x.type === "authenticate-cognito" ? x.authenticateCognito : x.authenticateOidc;
                     const on = isRecord(cfg) ? cfg.onUnauthenticatedRequest : undefined;
-                    return on === "allow" ? [finding(`${label(r)}: ${x.type} lets unauthenticated requests through to Grafana (onUnauthenticatedRequest: allow); allowed: authenticate or deny`, { urn: r.urn })] : [];
+                    const problems = on === "allow" ? [finding(`${label(r)}: ${x.type} lets unauthenticated requests through to Grafana (onUnauthenticatedRequest: allow); allowed: authenticate or deny`, { urn: r.urn })] : [];
+                    const timeout = isRecord(cfg) ? num(cfg.sessionTimeout) : undefined;
+                    if (timeout === undefined || timeout > GRAFANA_SIGN_IN.sessionTimeoutSeconds) {
+                        problems.push(
+                            finding(
+                                `${label(r)}: ${x.type} keeps a Grafana sign-in for ${timeout === undefined ? `the load balancer's default ${ALB_DEFAULT_SESSION_SECONDS}` : timeout} seconds; allowed: at most ${GRAFANA_SIGN_IN.sessionTimeoutSeconds} (one working day, capabilities/aws/grafana.ts GRAFANA_SIGN_IN.sessionTimeoutSeconds), so a left-open or stolen session asks Cognito and its second factor again`,
+                                { urn: r.urn },
+                            ),
+                        );
+                    }
+                    return problems;
                 });
             });
         });

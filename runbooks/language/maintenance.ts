@@ -11,15 +11,28 @@ import { z } from "zod";
 export const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-/** A week in minutes: a window may not be longer, or it would silence its alerts for good. */
+/** A week in minutes: the cycle the weekly window repeats in. */
 export const WEEK_MINUTES = 7 * 1440;
+
+/**
+ * The longest maintenance window the runbook language takes: four hours. The window silences the
+ * runbook's alerts it names while it lasts, so its length is how long those alerts stay quiet each
+ * week; a maintenance that needs longer is a change planned on its own, not a weekly silence
+ * (a 10079-minute window would silence them all week but one minute). Four hours is twice the
+ * platform's default two-hour window (runbooks/defaults.ts, maintenanceMinutes).
+ */
+export const MAX_WINDOW_MINUTES = 4 * 60;
 
 export function maintenanceWindowSchema<S extends z.ZodTypeAny, D extends z.ZodTypeAny, C extends z.ZodTypeAny>(source: S, defaulted: D, converted: C) {
     return z
         .object({
             day: z.enum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
             startUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
-            durationMinutes: z.number().int().positive().max(WEEK_MINUTES - 1, `a window shorter than a week (allowed: 1 to ${WEEK_MINUTES - 1} minutes)`),
+            durationMinutes: z
+                .number()
+                .int()
+                .positive()
+                .max(MAX_WINDOW_MINUTES, `a window that silences its alerts at most ${MAX_WINDOW_MINUTES / 60} hours a week (allowed: 1 to ${MAX_WINDOW_MINUTES} minutes)`),
             /**
              * The alerts the runbook silences while the window lasts ("data alerts are silenced
              * during the window"): by id (`alerts`), by what they are about (`subjects`: every runbook

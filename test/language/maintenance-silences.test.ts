@@ -204,8 +204,10 @@ test("a running Alertmanager mutes the silenced alert inside the window and send
     const now = new Date();
     const days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
     const minute = now.getUTCHours() * 60 + now.getUTCMinutes();
-    // Inside: from today's midnight until an hour from now. Outside: tomorrow's first hour.
-    const inside = { day: days[now.getUTCDay()], startUtc: "00:00", durationMinutes: minute + 60 };
+    // Inside: from an hour ago (yesterday's, before 01:00) until an hour from now, within the language's longest window. Outside: tomorrow's first hour.
+    const start = (minute - 60 + 1440) % 1440;
+    const hhmm = `${String(Math.floor(start / 60)).padStart(2, "0")}:${String(start % 60).padStart(2, "0")}`;
+    const inside = { day: days[(now.getUTCDay() + (start > minute ? 6 : 0)) % 7], startUtc: hhmm, durationMinutes: 120 };
     const outside = { day: days[(now.getUTCDay() + 1) % 7], startUtc: "00:00", durationMinutes: 60 };
     t.true(insideWindow(inside, now) && !insideWindow(outside, now));
     const [during, after] = await Promise.all([delivered(t, inside), delivered(t, outside)]);

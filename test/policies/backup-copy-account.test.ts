@@ -73,6 +73,12 @@ const copyFixture = (): Fake[] => [
     },
 ];
 const copyRule = (r: Fake[]) => find(r, "plan").props.rules[0];
+/** The account the stack's own resources are in (the mocks' aws.getCallerIdentity). */
+const OWN = "123456789012";
+const keyArn = (account: string) => `arn:aws:kms:us-east-1:${account}:key/backup`;
+const keyPolicy = (account: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "AccountAdmin", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }] });
+/** The copy fixture with the rule's own vault, its key in account `own`. */
+const withSource = (own: string) => (): Fake[] => [...copyFixture(), { type: "aws:backup/vault:Vault", name: "vault", props: { name: `${APP}-production-postgres`, kmsKeyArn: keyArn(own) } }];
 
 test("aws-backup-plan-copy-account: with aws.backupCopy.account set, a rule copying there for as long passes; no copy, a copy in the stack's own account, a shorter copy are reported; without the setting it is not applicable", async (t) => {
     const text = withCopy({ account: COPY_ACCOUNT, roleArn: ROLE });
@@ -85,6 +91,29 @@ test("aws-backup-plan-copy-account: with aws.backupCopy.account set, a rule copy
             expect: new RegExp(`copy in account ${COPY_ACCOUNT} is deleted after ${postgres.retentionDays - 1} days, before the original's ${postgres.retentionDays}`),
         },
     }, text);
+    // The copy account is the one the rule's own vault is in: read from its key's ARN, or from its key's policy before the first deploy.
+    // prettier-ignore
+    await compliantAndBroken(t, "aws-backup-plan-copy-account", STACK, withSource(OWN), {
+        "the copy account is the source vault's (its key's ARN)": {
+            edit: (r) => (find(r, "vault").props.kmsKeyArn = keyArn(COPY_ACCOUNT)),
+            expect: new RegExp(`copies to account ${COPY_ACCOUNT}, the account its own backups are in \\(aws:backup/vault:Vault "vault"\\)`),
+        },
+        "the copy account is the source vault's (its key's policy, the ARN not known yet)": {
+            edit: (r) => {
+                const vault = find(r, "vault");
+                vault.props.kmsKeyArn = UNKNOWN_STRING;
+                r.splice(r.indexOf(vault), 1, { ...vault, dependsOn: ["backup-key"] }, { type: "aws:kms/key:Key", name: "backup-key", props: { policy: keyPolicy(COPY_ACCOUNT) } });
+            },
+            expect: new RegExp(`copies to account ${COPY_ACCOUNT}, the account its own backups are in`),
+        },
+    }, text);
+    // The reviewer's edit: aws.backupCopy.account set to the stack's own account, no aws:allowedAccountIds to refuse it in config.
+    const ownText = withCopy({ account: OWN, roleArn: `arn:aws:iam::${OWN}:role/backup-copy-deployer` });
+    const ownPlan = withSource(OWN)();
+    copyRule(ownPlan).copyActions[0].destinationVaultArn = vaultArn(OWN);
+    const own = (await runPolicies(fakePlan(STACK, ownPlan), { policies: [toPolicy(awsBackupPlanCopyAccount)], exceptions: [], stackFileText: ownText })).outcomes[0];
+    t.regex(own.violations.map((v) => v.message).join("\n"), new RegExp(`copies to account ${OWN}, the account its own backups are in .*allowed: a copy in another account`));
+    t.is(own.level, "mandatory");
     const off = (await runPolicies(fakePlan(STACK, copyFixture()), { policies: [toPolicy(awsBackupPlanCopyAccount)], exceptions: [], stackFileText: withCopy({ region: "us-west-2" }) })).outcomes[0];
     t.is(off.status, "not-applicable");
 });

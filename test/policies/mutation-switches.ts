@@ -8,6 +8,7 @@ import { alarmMetricMutations } from "./mutation-alarm-metrics";
 import { scalingMutations } from "./mutation-scaling";
 import { deliveryMutations } from "./mutation-delivery";
 import { dataStoreMutations } from "./mutation-data-stores";
+import { ALB_DEFAULT_SESSION_SECONDS } from "../../policies/aws/lb-listenerrule-grafana-authenticated";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -153,6 +154,11 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("rule-zero", EXPR, holders, firstRule((e) => `0 * ${e}`), "a runbook rule's expr multiplied by 0");
     add("rule-window", EXPR, holders, firstRule((e) => (/\[[0-9]+[smh]\]/.test(e) ? e.replace(/\[[0-9]+[smh]\]/g, "[6h]") : e.replace(/app="/g, 'app="x-'))), "a runbook rule's range → 6h (or app label typo)");
     add("rule-watchdog", EXPR, holders, (p) => editRules(p, (r) => r.alert === "Watchdog" && (r.alert = "WatchdogRetired")), "Watchdog renamed away");
+    // G. Grafana's sign-in held open for a week (review finding 21): the listener rule's Cognito session.
+    const signIns = of("aws:lb/listenerRule:ListenerRule", (s) => (s.props.actions ?? []).some((a: Record<string, any>) => a?.type === "authenticate-cognito"));
+    add("grafana-session", ["aws-lb-listenerrule-grafana-authenticated"], signIns, (p) => {
+        for (const a of p.actions) if (a?.type === "authenticate-cognito") a.authenticateCognito = { ...a.authenticateCognito, sessionTimeout: ALB_DEFAULT_SESSION_SECONDS };
+    }, `authenticate-cognito sessionTimeout → ${ALB_DEFAULT_SESSION_SECONDS}`);
     // E. Alarms and platform rules that exist, with the right numbers, yet measure nothing (mutation-alarm-metrics.ts).
     out.push(...alarmMetricMutations(rb, plan, sample));
     // D. Scaling, readiness and disruption switched off (review findings 4, 5, 10, 11, 14a; mutation-scaling.ts).

@@ -12,7 +12,7 @@ import { awsBackupPlanCopyRegion } from "../../policies/aws/backup-plan-copy-reg
 import { awsBackupVaultLockCompliance } from "../../policies/aws/backup-vault-lock-compliance";
 import { awsBackupVaultPolicyDenyDelete } from "../../policies/aws/backup-vault-policy-deny-delete";
 import { awsIamPolicyResourceScoped } from "../../policies/aws/iam-policy-resource-scoped";
-import { awsLbListenerRuleGrafanaAuthenticated } from "../../policies/aws/lb-listenerrule-grafana-authenticated";
+import { ALB_DEFAULT_SESSION_SECONDS, awsLbListenerRuleGrafanaAuthenticated } from "../../policies/aws/lb-listenerrule-grafana-authenticated";
 import { awsRoute53PublicHostReachability } from "../../policies/aws/route53-public-host-reachability";
 import { GRAFANA_HEALTH_PATH } from "../../capabilities/dashboards";
 import { getRunbook } from "../../runbooks";
@@ -44,7 +44,7 @@ const grafanaFixture = (): Fake[] => [
         props: {
             conditions: [{ hostHeader: { values: ["grafana.example.com"] } }],
             actions: [
-                { type: "authenticate-cognito", order: 1, authenticateCognito: { userPoolArn: "arn:aws:cognito-idp:us-east-1:1:userpool/p", userPoolClientId: "c", userPoolDomain: "d", onUnauthenticatedRequest: "authenticate" } },
+                { type: "authenticate-cognito", order: 1, authenticateCognito: { userPoolArn: "arn:aws:cognito-idp:us-east-1:1:userpool/p", userPoolClientId: "c", userPoolDomain: "d", onUnauthenticatedRequest: "authenticate", sessionTimeout: GRAFANA_SIGN_IN.sessionTimeoutSeconds } },
                 { type: "forward", order: 2, targetGroupArn: GROUP_ARN },
             ],
         },
@@ -53,12 +53,15 @@ const grafanaFixture = (): Fake[] => [
 ];
 const grafanaRule = (r: Fake[]) => find(r, "grafana-rule").props;
 
-test("aws-lb-listenerrule-grafana-authenticated: a rule that signs in first passes; no authenticate action, one after the forward, unauthenticated allowed, a default action to Grafana, self sign-up, no MFA, short passwords are reported", async (t) => {
+test("aws-lb-listenerrule-grafana-authenticated: a rule that signs in first passes; no authenticate action, one after the forward, unauthenticated allowed, a session longer than the platform's, a default action to Grafana, self sign-up, no MFA, short passwords are reported", async (t) => {
     await compliantAndBroken(t, "aws-lb-listenerrule-grafana-authenticated", STACK, grafanaFixture, {
         "forward only": { edit: (r) => (grafanaRule(r).actions = [grafanaRule(r).actions[1]]), expect: /forwards to Grafana .* without an authenticate action before it/ },
         "authenticate after the forward": { edit: (r) => (grafanaRule(r).actions[0].order = 3), expect: /without an authenticate action before it/ },
         "weighted forward without sign-in": { edit: (r) => (grafanaRule(r).actions = [{ type: "forward", forward: { targetGroups: [{ arn: GROUP_ARN, weight: 100 }] } }]), expect: /without an authenticate action/ },
         "unauthenticated requests let through": { edit: (r) => (grafanaRule(r).actions[0].authenticateCognito.onUnauthenticatedRequest = "allow"), expect: /lets unauthenticated requests through to Grafana/ },
+        // The reviewer's edit: a week-long sign-in session.
+        "a week's session": { edit: (r) => (grafanaRule(r).actions[0].authenticateCognito.sessionTimeout = ALB_DEFAULT_SESSION_SECONDS), expect: new RegExp(`keeps a Grafana sign-in for ${ALB_DEFAULT_SESSION_SECONDS} seconds; allowed: at most ${GRAFANA_SIGN_IN.sessionTimeoutSeconds}`) },
+        "the load balancer's default session": { edit: (r) => delete grafanaRule(r).actions[0].authenticateCognito.sessionTimeout, expect: new RegExp(`the load balancer's default ${ALB_DEFAULT_SESSION_SECONDS} seconds; allowed: at most ${GRAFANA_SIGN_IN.sessionTimeoutSeconds}`) },
         "a listener's default action to Grafana": {
             edit: (r) => r.push({ type: "aws:lb/listener:Listener", name: "https", props: { port: 443, defaultActions: [{ type: "forward", targetGroupArn: GROUP_ARN }] } }),
             expect: /aws:lb\/listener:Listener "https" forwards to Grafana/,
