@@ -190,6 +190,9 @@ export function grafanaContainers(a: GrafanaContainerArgs): ContainerDefinition[
  * as a JWK set) and auth.proxy would trust a header on the network path alone. A stolen Grafana
  * password is useless without a Cognito user and its second factor; the reverse, too.
  */
+/** An authenticate action's session when `sessionTimeout` is absent: the load balancer's default, a week (Elastic Load Balancing, "Authenticate users using an Application Load Balancer"). */
+export const ALB_DEFAULT_SESSION_SECONDS = 7 * 24 * 3600;
+
 export const GRAFANA_SIGN_IN = {
     /** Cognito's password policy for Grafana's users (NIST 800-63B length, every character class). */
     passwordPolicy: { minimumLength: 14, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true, temporaryPasswordValidityDays: 3 },

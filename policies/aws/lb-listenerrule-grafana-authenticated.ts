@@ -1,4 +1,4 @@
-import { GRAFANA_CONTAINER, GRAFANA_SIGN_IN } from "../../capabilities/aws/grafana";
+import { ALB_DEFAULT_SESSION_SECONDS, GRAFANA_CONTAINER, GRAFANA_SIGN_IN } from "../../capabilities/aws/grafana";
 import { finding, label, stackRule, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { isUnknown } from "../lib/inputs";
@@ -10,8 +10,6 @@ const LISTENER = "aws:lb/listener:Listener";
 const ECS_SERVICE = "aws:ecs/service:Service";
 const USER_POOL = "aws:cognito/userPool:UserPool";
 const AUTHENTICATE = ["authenticate-cognito", "authenticate-oidc"];
-/** An authenticate action's session when `sessionTimeout` is absent: the load balancer's default, a week (Elastic Load Balancing, "Authenticate users using an Application Load Balancer"). */
-export const ALB_DEFAULT_SESSION_SECONDS = 7 * 24 * 3600;
 
 /** Whether `arn` names this target group: its ARN carries the group's name; unknown until deploy, `from` names it by depending on it. */
 function names(arn: unknown, group: Subject, from: Subject): boolean {

@@ -8,7 +8,7 @@ import { alarmMetricMutations } from "./mutation-alarm-metrics";
 import { scalingMutations } from "./mutation-scaling";
 import { deliveryMutations } from "./mutation-delivery";
 import { dataStoreMutations } from "./mutation-data-stores";
-import { ALB_DEFAULT_SESSION_SECONDS } from "../../policies/aws/lb-listenerrule-grafana-authenticated";
+import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are

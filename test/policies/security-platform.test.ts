@@ -4,7 +4,7 @@ import * as path from "path";
 import YAML from "yaml";
 import { planStack } from "../../cli/harness/runtime";
 import { readStackConfig, STACKS_DIR } from "../../cli/harness/stack-files";
-import { GRAFANA_CONTAINER, GRAFANA_SIGN_IN } from "../../capabilities/aws/grafana";
+import { ALB_DEFAULT_SESSION_SECONDS, GRAFANA_CONTAINER, GRAFANA_SIGN_IN } from "../../capabilities/aws/grafana";
 import { WILDCARD_ONLY_ACTIONS } from "../../capabilities/aws/iam-wildcard";
 import { runPolicies } from "../../policies/offline";
 import { toPolicy } from "../../policies/lib/policy";
@@ -12,7 +12,7 @@ import { awsBackupPlanCopyRegion } from "../../policies/aws/backup-plan-copy-reg
 import { awsBackupVaultLockCompliance } from "../../policies/aws/backup-vault-lock-compliance";
 import { awsBackupVaultPolicyDenyDelete } from "../../policies/aws/backup-vault-policy-deny-delete";
 import { awsIamPolicyResourceScoped } from "../../policies/aws/iam-policy-resource-scoped";
-import { ALB_DEFAULT_SESSION_SECONDS, awsLbListenerRuleGrafanaAuthenticated } from "../../policies/aws/lb-listenerrule-grafana-authenticated";
+import { awsLbListenerRuleGrafanaAuthenticated } from "../../policies/aws/lb-listenerrule-grafana-authenticated";
 import { awsRoute53PublicHostReachability } from "../../policies/aws/route53-public-host-reachability";
 import { GRAFANA_HEALTH_PATH } from "../../capabilities/dashboards";
 import { getRunbook } from "../../runbooks";
