@@ -49,11 +49,6 @@ export function rabbitmqTriggerAuthentication(n: Names): string {
 }
 
 /**
- * The RabbitmqCluster: the runbook's node count (quorum queues survive one lost node of three),
- * the pinned image of the runbook's version, a volume per node, and where there is more than one
- * node, nodes spread over hosts. The Prometheus plugin is on by default in the operator's pods.
- */
-/**
  * Where the server writes outside its volumes on a read-only root, in MiB (as DATA_SCRATCH in
  * data-pods.ts): RABBITMQ_LOG_BASE, which the image makes writable (1777), where the node would
  * write its log file and Erlang its crash dump. File logging is off (RABBITMQ_LOG_CONF); the
@@ -90,6 +85,12 @@ export function rabbitmqReadonlyOverride(): Record<string, unknown> {
 /** Console logging only (the image's 10-defaults.conf sets `log.console = true`; Promtail reads the pod's output): no log file on a read-only root. */
 export const RABBITMQ_LOG_CONF = ["log.file = false"] as const;
 
+/**
+ * The RabbitmqCluster: the runbook's node count (quorum queues survive one lost node of three),
+ * the pinned image of the runbook's version, a volume per node, and where there is more than one
+ * node, nodes spread over hosts. The Prometheus plugin is on by default in the operator's pods;
+ * they run on a read-only root (`rabbitmqReadonlyOverride`).
+ */
 export function rabbitmqClusterSpec(rb: Runbook, n: Names, storageClass: string | undefined): Record<string, unknown> {
     const mq = requireRabbitMq(rb);
     return {

@@ -23,6 +23,8 @@ import { rabbitMqApp } from "../rabbitmq-app";
  */
 
 type Pod = { containers: any[]; initContainers?: any[]; volumes?: any[] };
+/** The pod of a StatefulSet or Job spec the builders return (plain objects; Pulumi's input types allow promises). */
+const podOf = (spec: { template: unknown }) => (spec.template as { spec: Pod }).spec;
 const all = (pod: Pod) => [...(pod.initContainers ?? []), ...pod.containers];
 /** The container's writable mounts: not readOnly, onto an emptyDir or a claim (a volumeClaimTemplate is no pod volume). */
 function writable(pod: Pod, c: any, claims: readonly string[] = []): string[] {
@@ -42,7 +44,7 @@ function checkPod(t: any, what: string, pod: Pod, claims: readonly string[] = []
 test("Redis: every container read-only; the server's dir and cluster nodes.conf are on the data volume; the cluster job has a writable /tmp", (t) => {
     const rb = getRunbook("gravitypm");
     const n = names("gravitypm", "gravitypm");
-    const pod = redisStatefulSetSpec(rb, n).template.spec as Pod;
+    const pod = podOf(redisStatefulSetSpec(rb, n));
     checkPod(t, "redis", pod, ["data"]);
     const server = pod.containers.find((c) => c.name === "redis");
     const conf = redisConfig(rb);
@@ -51,7 +53,7 @@ test("Redis: every container read-only; the server's dir and cluster nodes.conf 
     t.true(under(nodes!, writable(pod, server, ["data"])), `${nodes} on a writable mount`);
     const dir = /^dir\s+(\S+)/m.exec(conf)?.[1] ?? "/data"; // the image's WORKDIR when redis.conf sets none
     t.true(under(`${dir}/dump.rdb`, writable(pod, server, ["data"])), `the dump in ${dir} on a writable mount`);
-    const job = redisClusterInitSpec(rb, n)!.template.spec as Pod;
+    const job = podOf(redisClusterInitSpec(rb, n)!);
     checkPod(t, "redis cluster-init", job);
     t.true(under("/tmp/sh-thd.1", writable(job, job.containers[0])), "bash's here-string file in /tmp is writable");
 });
@@ -59,7 +61,7 @@ test("Redis: every container read-only; the server's dir and cluster nodes.conf 
 test("MongoDB: every container read-only; mongod's socket and mongosh's home are writable", (t) => {
     const rb = getRunbook("personal-finance-hub");
     const n = names("personal-finance-hub", "personal-finance-hub");
-    const pod = mongoStatefulSetSpec(rb, n).template.spec as Pod;
+    const pod = podOf(mongoStatefulSetSpec(rb, n));
     checkPod(t, "mongodb", pod, ["data"]);
     const mongod = pod.containers.find((c) => c.name === "mongodb");
     const w = writable(pod, mongod, ["data"]);
@@ -68,7 +70,7 @@ test("MongoDB: every container read-only; mongod's socket and mongosh's home are
     const keyfile = pod.initContainers!.find((c) => c.name === "keyfile");
     const target = /cp \S+ (\S+)/.exec(keyfile.command[2])?.[1];
     t.true(under(target!, writable(pod, keyfile)), "the keyfile copy's target");
-    const users = mongoUsersJobSpec(rb, n, "0".repeat(64)).template.spec as Pod;
+    const users = podOf(mongoUsersJobSpec(rb, n, "0".repeat(64)));
     checkPod(t, "mongo-users", users);
     const home = users.containers[0].env.find((e: { name: string }) => e.name === "HOME")?.value;
     t.true(under(`${home}/.mongodb`, writable(users, users.containers[0])), "the users job's mongosh home");
