@@ -72,6 +72,7 @@ import { k8sHpaRoomToScale } from "./kubernetes/hpa-room-to-scale";
 import { k8sPublicHostReachability } from "./kubernetes/public-host-reachability";
 import { awsEcsTaskDefinitionReadonlyRoot } from "./aws/ecs-taskdefinition-readonly-root";
 import { k8sWorkloadReadonlyRoot } from "./kubernetes/workload-readonly-root";
+import { k8sDataReadonlyRoot } from "./kubernetes/data-readonly-root";
 import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
 import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinition-no-master-credentials";
 import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
@@ -185,6 +186,7 @@ export const RULES: readonly Rule[] = [
     awsLambdaFunctionFailureAlarmed,
     awsEcsTaskDefinitionReadonlyRoot,
     k8sWorkloadReadonlyRoot,
+    k8sDataReadonlyRoot,
     dockerContainerReadonlyRoot,
     dockerContainerNoMasterCredentials,
     dockerKafkaClientAuthentication,

@@ -4,6 +4,7 @@ import type { IKafkaTopic } from "@kubernetes-models/strimzi-kafka-operator/kafk
 import type { Runbook } from "../../runbooks";
 import { kafkaBrokerConfig } from "../datastores";
 import { LABEL, serviceHost, topicObjectName, type Names } from "./names";
+import { containerSecurity } from "./security";
 import { KAFKA, VOLUMES } from "./sizing";
 import { strimziKafkaVersion } from "./versions";
 
@@ -39,9 +40,22 @@ export function clusterLabel(n: Names): Record<string, string> {
     return { "strimzi.io/cluster": n.kafka };
 }
 
+/**
+ * The security context of every container Strimzi builds from the Kafka resource: a read-only root.
+ * Strimzi 0.45 mounts an emptyDir at /tmp in each of these pods (VolumeUtils.createTempDirVolume:
+ * KafkaCluster, EntityOperator, KafkaExporter) and its scripts write only there and to the data
+ * volume (kafka_run.sh: /tmp/strimzi.properties, /tmp/kafka; LOG_DIR unused, logs to stdout);
+ * its changelog: "run Strimzi operators and operands with read-only root filesystem". The
+ * images run as UID 1001.
+ */
+export function strimziContainerSecurity(): Record<string, unknown> {
+    return { ...containerSecurity(), readOnlyRootFilesystem: true };
+}
+
 export function kafkaSpec(rb: Runbook, n: Names): KafkaSpec {
     const kafka = requireKafka(rb);
     const podLabels = { [LABEL.partOf]: n.app, [LABEL.dataService]: "kafka" };
+    const container = () => ({ securityContext: strimziContainerSecurity() });
     return {
         kafka: {
             version: strimziKafkaVersion(rb),
@@ -52,11 +66,11 @@ export function kafkaSpec(rb: Runbook, n: Names): KafkaSpec {
             ],
             authorization: { type: "simple" },
             config: kafkaBrokerConfig(kafka),
-            template: { pod: { metadata: { labels: podLabels } } },
+            template: { pod: { metadata: { labels: podLabels } }, kafkaContainer: container() },
         },
-        entityOperator: { topicOperator: {}, userOperator: {} },
+        entityOperator: { topicOperator: {}, userOperator: {}, template: { topicOperatorContainer: container(), userOperatorContainer: container() } },
         // The contract's consumer-lag series (kafka_consumergroup_lag) come from here.
-        kafkaExporter: { topicRegex: ".*", groupRegex: ".*", template: { pod: { metadata: { labels: podLabels } } } },
+        kafkaExporter: { topicRegex: ".*", groupRegex: ".*", template: { pod: { metadata: { labels: podLabels } }, container: container() } },
     };
 }
 

@@ -4,6 +4,7 @@ import { MINIO_METRICS_PATH, OBJECT_STORAGE_COMPONENT } from "../alerting/minio"
 import { objectStorageAppPolicy, objectStorageAppUser } from "../datastores";
 import { serviceMonitorSpec, type ServiceMonitorSpec } from "./monitoring";
 import { LABEL, serviceHost, type Names } from "./names";
+import { DATA_SCRATCH, scratchMounts, scratchVolumes } from "./data-pods";
 import { containerSecurity, IMAGE_UID, podSecurity } from "./security";
 import { JOB, MINIO, VOLUMES } from "./sizing";
 
@@ -63,7 +64,11 @@ export function minioValues(rb: Runbook, n: Names, storageClass?: string): Recor
         podLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "minio" },
         securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch" },
         // Read by the chart from 5.3.0 (CHARTS.minio), and only while securityContext.enabled and persistence.enabled.
-        containerSecurityContext: { readOnlyRootFilesystem: false, ...containerSecurity() },
+        // The server writes the data volume and its certs directory (DATA_SCRATCH.minioCerts), nothing else.
+        containerSecurityContext: { ...containerSecurity(), readOnlyRootFilesystem: true },
+        certsPath: `${Object.keys(DATA_SCRATCH.minioCerts)[0]}/`,
+        extraVolumes: scratchVolumes(DATA_SCRATCH.minioCerts),
+        extraVolumeMounts: scratchMounts(DATA_SCRATCH.minioCerts),
         // The post-install job that creates the buckets, policies and users runs mc: hardened and sized like our jobs.
         postJob: { securityContext: { enabled: true, ...podSecurity(IMAGE_UID.mc) } },
         ...Object.fromEntries(
@@ -71,7 +76,8 @@ export function minioValues(rb: Runbook, n: Names, storageClass?: string): Recor
                 job,
                 {
                     securityContext: { enabled: true },
-                    containerSecurityContext: { ...containerSecurity(), runAsUser: IMAGE_UID.mc, runAsGroup: IMAGE_UID.mc },
+                    // mc keeps its configuration in configPathmc and its temporary files in /tmp, both the job's emptyDirs (templates/post-job.yaml).
+                    containerSecurityContext: { ...containerSecurity(), runAsUser: IMAGE_UID.mc, runAsGroup: IMAGE_UID.mc, readOnlyRootFilesystem: true },
                     resources: { requests: { ...JOB.requests }, limits: { ...JOB.limits } },
                 },
             ]),

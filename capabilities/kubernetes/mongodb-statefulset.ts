@@ -2,7 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook } from "../../runbooks";
 import { EXPORTERS } from "../alerting/exporters";
 import { PLATFORM_DIR, platformScriptsConfigMap } from "./backups";
-import { sidecarResources } from "./data-pods";
+import { DATA_SCRATCH, scratchMounts, scratchVolumes, sidecarResources } from "./data-pods";
 import { MONGO_DATA, MONGO_EXPORTER_PORT, MONGO_KEYFILE_DIR, MONGO_PORT, MONGO_ROOT_USER, MONGO_USERS_KEYS, mongodCommand, mongoHeadless, mongoMembers, mongoUsersSecret, replicaSetName } from "./mongodb";
 import { dataSelector, LABEL, type Names } from "./names";
 import { hardened, IMAGE_UID, podSecurity } from "./security";
@@ -78,6 +78,8 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                         name: "keyfile",
                         image: dataImage(rb, "mongodb"),
                         command: ["sh", "-c", `cp /secret/keyfile ${MONGO_KEYFILE_DIR}/keyfile && chmod 0400 ${MONGO_KEYFILE_DIR}/keyfile`],
+                        // It writes only into the keyfile emptyDir.
+                        securityContext: { readOnlyRootFilesystem: true },
                         resources: sidecarResources(),
                         volumeMounts: [
                             { name: "auth", mountPath: "/secret", readOnly: true },
@@ -90,6 +92,8 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                         name: "mongodb",
                         image: dataImage(rb, "mongodb"),
                         command: ["bash", `${PLATFORM_DIR}/mongo-start.sh`, ...mongodCommand(rb, n)],
+                        // mongod's socket goes to /tmp; data, diagnostics and mongosh's logs (home) to the data volume.
+                        securityContext: { readOnlyRootFilesystem: true },
                         env: [
                             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                             { name: "MONGO_REPLICA_SET", value: replicaSetName(n) },
@@ -105,6 +109,7 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                             { name: "data", mountPath: MONGO_DATA },
                             { name: "keyfile", mountPath: MONGO_KEYFILE_DIR, readOnly: true },
                             { name: "scripts", mountPath: PLATFORM_DIR, readOnly: true },
+                            ...scratchMounts(DATA_SCRATCH.mongod),
                         ],
                     }),
                     hardened({
@@ -125,6 +130,7 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                     { name: "auth", secret: { secretName, items: [{ key: MONGO_AUTH_KEYS.keyfile, path: "keyfile" }], defaultMode: 0o440 } },
                     { name: "keyfile", emptyDir: { medium: "Memory" } },
                     { name: "scripts", configMap: { name: platformScriptsConfigMap(n), defaultMode: 0o555 } },
+                    ...scratchVolumes(DATA_SCRATCH.mongod),
                 ],
             },
         },

@@ -66,6 +66,8 @@ export function mongoUsersJobSpec(rb: Runbook, n: Names, digest: string): JobSpe
                         name: "users",
                         image: dataImage(rb, "mongodb"),
                         command: ["mongosh", "--quiet", uri, "--eval", mongoUsersScript(users, mongo, "mongodb")],
+                        // It writes only under HOME, the /tmp emptyDir below.
+                        securityContext: { readOnlyRootFilesystem: true },
                         env: [
                             { name: MONGO_USER_ENV.adminUser, value: users.admin },
                             fromSecret(MONGO_USER_ENV.adminPassword, mongoAuthSecret(n), MONGO_AUTH_KEYS.password),

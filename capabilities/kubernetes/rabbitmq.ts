@@ -1,6 +1,7 @@
 import type { Runbook } from "../../runbooks";
 import { MANAGEMENT_ENV, RABBITMQ_METRICS_PATH, RABBITMQ_PORTS, RABBITMQ_PROMETHEUS_CONF, queueArguments, queueDepthTarget, consumedQueues, rabbitmqAppUser, rabbitmqVerifyEnv, requireRabbitMq, type AmqpEndpoint } from "../rabbitmq";
 import type { Service } from "../../runbooks";
+import { scratchMounts, scratchVolumes, type Scratch } from "./data-pods";
 import { serviceHost, type Names } from "./names";
 import { RABBITMQ, VOLUMES } from "./sizing";
 import { dataImage } from "./versions";
@@ -48,9 +49,47 @@ export function rabbitmqTriggerAuthentication(n: Names): string {
 }
 
 /**
+ * Where the server writes outside its volumes on a read-only root, in MiB (as DATA_SCRATCH in
+ * data-pods.ts): RABBITMQ_LOG_BASE, which the image makes writable (1777), where the node would
+ * write its log file and Erlang its crash dump. File logging is off (RABBITMQ_LOG_CONF); the
+ * directory stays writable for a crash dump.
+ */
+export const RABBITMQ_SCRATCH: Scratch = { "/var/log/rabbitmq": 64 };
+
+/**
+ * The operator's StatefulSet, overridden (strategic merge by container name) to run the server and
+ * its setup init container on a read-only root. The operator 2.11 (the rabbitmq-cluster-operator
+ * chart's appVersion) gives them emptyDirs at /var/lib/rabbitmq (cookie, CLI home) and /operator
+ * (enabled_plugins), the data volume at /var/lib/rabbitmq/mnesia and its conf.d files as ConfigMap
+ * and Secret mounts (internal/resource/statefulset.go); the image's entrypoint writes nothing
+ * (docker-entrypoint.sh only steps down from root and checks deprecated variables); what is left is
+ * the log directory (RABBITMQ_SCRATCH).
+ */
+export function rabbitmqReadonlyOverride(): Record<string, unknown> {
+    const readOnly = { securityContext: { readOnlyRootFilesystem: true } };
+    return {
+        statefulSet: {
+            spec: {
+                template: {
+                    spec: {
+                        initContainers: [{ name: "setup-container", ...readOnly }],
+                        containers: [{ name: "rabbitmq", ...readOnly, volumeMounts: scratchMounts(RABBITMQ_SCRATCH) }],
+                        volumes: scratchVolumes(RABBITMQ_SCRATCH),
+                    },
+                },
+            },
+        },
+    };
+}
+
+/** Console logging only (the image's 10-defaults.conf sets `log.console = true`; Promtail reads the pod's output): no log file on a read-only root. */
+export const RABBITMQ_LOG_CONF = ["log.file = false"] as const;
+
+/**
  * The RabbitmqCluster: the runbook's node count (quorum queues survive one lost node of three),
  * the pinned image of the runbook's version, a volume per node, and where there is more than one
- * node, nodes spread over hosts. The Prometheus plugin is on by default in the operator's pods.
+ * node, nodes spread over hosts. The Prometheus plugin is on by default in the operator's pods;
+ * they run on a read-only root (`rabbitmqReadonlyOverride`).
  */
 export function rabbitmqClusterSpec(rb: Runbook, n: Names, storageClass: string | undefined): Record<string, unknown> {
     const mq = requireRabbitMq(rb);
@@ -59,7 +98,8 @@ export function rabbitmqClusterSpec(rb: Runbook, n: Names, storageClass: string 
         image: dataImage(rb, "rabbitmq"),
         persistence: { storage: VOLUMES.rabbitmq, ...(storageClass ? { storageClassName: storageClass } : {}) },
         resources: RABBITMQ,
-        rabbitmq: { additionalConfig: ["cluster_partition_handling = pause_minority", "vm_memory_high_watermark.relative = 0.4", ...RABBITMQ_PROMETHEUS_CONF].join("\n") },
+        rabbitmq: { additionalConfig: ["cluster_partition_handling = pause_minority", "vm_memory_high_watermark.relative = 0.4", ...RABBITMQ_PROMETHEUS_CONF, ...RABBITMQ_LOG_CONF].join("\n") },
+        override: rabbitmqReadonlyOverride(),
         ...(mq.nodes > 1
             ? {
                   affinity: {

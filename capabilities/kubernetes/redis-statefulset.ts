@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook } from "../../runbooks";
 import { backupSecrets, PLATFORM_DIR, platformScriptsConfigMap } from "./backups";
-import { sidecarResources } from "./data-pods";
+import { DATA_SCRATCH, scratchMounts, scratchVolumes, sidecarResources } from "./data-pods";
 import { DATA_ACCESS_LABELS, dataSelector, LABEL, serviceHost, type Names } from "./names";
 import { REDIS_AUTH_DIR, REDIS_AUTH_FILE, REDIS_EXPORTER_PORT, REDIS_PORT, redisConfig, redisHeadless, redisPodHost, redisTopology } from "./redis";
 import { hardened, IMAGE_UID, podSecurity } from "./security";
@@ -80,6 +80,8 @@ export function redisStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                         name: "redis",
                         image: dataImage(rb, "redis"),
                         command: ["bash", `${PLATFORM_DIR}/redis-start.sh`],
+                        // redis-server writes only its `dir`, the /data volume (data-pods.ts, DATA_SCRATCH).
+                        securityContext: { readOnlyRootFilesystem: true },
                         env: [
                             { name: "REDIS_MODE", value: topo.mode },
                             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -156,16 +158,17 @@ export function redisClusterInitSpec(rb: Runbook, n: Names): JobSpec | undefined
                         name: "cluster-init",
                         image: dataImage(rb, "redis"),
                         command: ["bash", `${PLATFORM_DIR}/redis-cluster-init.sh`],
+                        securityContext: { readOnlyRootFilesystem: true },
                         env: [
                             { name: "REDIS_NODES", value: Array.from({ length: topo.replicas }, (_, i) => redisPodHost(n, i)).join(" ") },
                             { name: "REDIS_SHARDS", value: `${topo.shards}` },
                             passwordEnv(n, "REDISCLI_AUTH"),
                         ],
                         resources: sidecarResources(),
-                        volumeMounts: [{ name: "scripts", mountPath: PLATFORM_DIR, readOnly: true }],
+                        volumeMounts: [{ name: "scripts", mountPath: PLATFORM_DIR, readOnly: true }, ...scratchMounts(DATA_SCRATCH.redisClusterJob)],
                     }),
                 ],
-                volumes: [{ name: "scripts", configMap: { name: platformScriptsConfigMap(n), defaultMode: 0o555 } }],
+                volumes: [{ name: "scripts", configMap: { name: platformScriptsConfigMap(n), defaultMode: 0o555 } }, ...scratchVolumes(DATA_SCRATCH.redisClusterJob)],
             },
         },
     };

@@ -29,3 +29,17 @@ export const DOCKER_EXPORTER_EXCEPTIONS: Readonly<Record<string, string>> = {
         "its module file is uploaded into the container's filesystem at creation, and the Docker engine refuses an upload into a read-only root (\"container rootfs is marked read-only\") unless the path is in a volume",
     "cadvisor-exporter": "cAdvisor reads every container's cgroups and the engine's state: its documented run is privileged with the host's /, /sys and /var/lib/docker mounted",
 };
+
+/**
+ * Kubernetes data-store pods an operator builds with a read-only root of its own accord, with no
+ * field in our resource to set it: by Helm chart, the chart versions whose operator source was read
+ * and the line that sets it. A chart version not listed here has not been read, and
+ * k8s-data-readonly-root flags it until it is.
+ */
+export const K8S_OPERATOR_READONLY: Readonly<Record<string, { readonly versions: readonly string[]; readonly source: string }>> = {
+    "cloudnative-pg": {
+        versions: ["0.22.1"],
+        source:
+            "operator 1.24.1 pkg/specs/containers.go:73 (CreateContainerSecurityContext: ReadOnlyRootFilesystem true), used by the instance pods (pkg/specs/pods.go:255), its jobs (pkg/specs/jobs.go:351) and PgBouncer; PostgreSQL's /run, scratch directory and /dev/shm are its emptyDirs (pkg/specs/volumes.go:226-238)",
+    },
+};
