@@ -90,6 +90,10 @@ export const DEFAULTS = {
         value: 0.5,
         reason: "a ratio of few requests is noise (1 error in 10 requests at night is 10%): HTTP error-rate and latency alerts need 30 requests a minute; an app's metrics contract may set its own",
     },
+    minErrorsPerMinute: {
+        value: 5,
+        reason: "below the minimum traffic a ratio is read only while the failures themselves are many: 5 failed requests (or dependency calls) a minute, sustained for the alert's duration, are users turned away, not noise (1 error in 10 requests is 0.1 a minute); under 30 requests a minute (minRequestsPerSecond) a service that fails every request still pages; an app's metrics contract may set its own",
+    },
     signalAbsentFor: {
         value: "2m",
         reason: "a series the alerts read has vanished (exporter stopped, target gone): 2m rides out an exporter restart, longer would leave the levels it feeds blind",

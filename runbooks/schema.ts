@@ -2,6 +2,7 @@ import { z } from "zod";
 import { KIND_SIGNALS, rabbitmqSchema } from "./kinds";
 import { appendOnlySchema, lifecycleProblems, lifecycleSchema, maintenanceWindowSchema, scaleInSchema, silenceProblems } from "./language";
 import { CronExpressionParser } from "cron-parser";
+import { metricsContractSchemaOf } from "./language/metrics-contract";
 
 /**
  * The shape of a runbook's numbers. Every number carries where it came from: the seed file and
@@ -406,27 +407,8 @@ export const objectStorageSchema = z
     })
     .strict();
 
-/**
- * How the app names its HTTP metrics (the metrics contract the HTTP alerts read). Absent: prom-client
- * conventions (no prefix, the status code in a `status` label on the request counter, prom-client's
- * default buckets plus each latency threshold), the platform default.
- */
-export const metricsContractSchema = z
-    .object({
-        /** Prefix of every HTTP metric, e.g. `pfm_` for `pfm_http_requests_total`. */
-        prefix: z.string().regex(/^([a-z][a-z0-9_]*_)?$/, "empty or a metric-name prefix ending in _ (e.g. pfm_)"),
-        /** `error-counter`: 5xx answers are counted again in `<prefix>http_errors_total{status}`; `status-label`: read from the request counter. */
-        errors: z.enum(["status-label", "error-counter"]),
-        /** The label holding the HTTP status code (prom-client examples: `status`; express-prom-bundle: `status_code`). Default `status`. */
-        statusLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).optional(),
-        /** The latency histogram's bucket boundaries, seconds, where the app fixes its own: every latency threshold must be one. */
-        latencyBuckets: z.array(z.number().positive()).min(1).optional(),
-        /** Requests per second below which the HTTP ratio alerts stay quiet. Default `DEFAULTS.minRequestsPerSecond`. */
-        minRequestsPerSecond: z.number().nonnegative().optional(),
-        source: sourceSchema,
-        defaulted: defaultedSchema,
-    })
-    .strict();
+/** How the app names its HTTP metrics, the metrics contract the HTTP alerts read: runbooks/language/metrics-contract.ts. */
+export const metricsContractSchema = metricsContractSchemaOf(sourceSchema, defaultedSchema);
 export type MetricsContract = z.infer<typeof metricsContractSchema>;
 
 export const externalDependencySchema = z

@@ -25,6 +25,7 @@ export function contractMarkdown(): string {
         sel: "<scope>",
         http: httpMetricNames({ prefix: "<prefix>", errors: "status-label", why: "" }),
         minRequestsPerSecond: "<minRequestsPerSecond>",
+        minErrorsPerMinute: "<minErrorsPerMinute>",
         slowQuerySeconds: "<slowQueryMs/1000>",
         backupGroups: [{ datasets: ["<dataset>"], seconds: "<every, seconds>" }],
         kafka: { brokers: "<brokers>", minInsync: "<minInsyncReplicas>", topics: 'topic=~"<topics>"' },

@@ -139,13 +139,24 @@ export interface AppMetricNaming {
      * across the threshold. Absent: the platform asks for prom-client's defaults plus each threshold.
      */
     readonly latencyBuckets?: readonly number[];
-    /** Requests per second below which the app's HTTP ratios (error rate, latency) do not alert. Defaults to `DEFAULTS.minRequestsPerSecond`. */
+    /** Requests per second below which the app's HTTP ratios do not alert (latency never; the error rate unless its failures reach `minErrorsPerMinute`). Defaults to `DEFAULTS.minRequestsPerSecond`. */
     readonly minRequestsPerSecond?: number;
+    /**
+     * 5xx answers per minute at which the app's error rate is read even below its minimum traffic,
+     * so a service failing every request pages however few it serves. Latency keeps the traffic
+     * guard alone: a percentile of few requests is noise whatever they took. Defaults to `DEFAULTS.minErrorsPerMinute`.
+     */
+    readonly minErrorsPerMinute?: number;
 }
 
 /** The app's minimum traffic for HTTP ratio alerts: its contract's, else the platform default. */
 export function minRequestsPerSecond(runbook: Runbook): number {
     return metricNaming(runbook).minRequestsPerSecond ?? DEFAULTS.minRequestsPerSecond.value;
+}
+
+/** The failures per minute at which the app's error ratios are read below its minimum traffic: its contract's, else the platform default. */
+export function minErrorsPerMinute(runbook: Runbook): number {
+    return metricNaming(runbook).minErrorsPerMinute ?? DEFAULTS.minErrorsPerMinute.value;
 }
 
 /**
@@ -162,6 +173,7 @@ export function metricNaming(runbook: Runbook): AppMetricNaming {
         ...(m.statusLabel ? { statusLabel: m.statusLabel } : {}),
         ...(m.latencyBuckets ? { latencyBuckets: m.latencyBuckets } : {}),
         ...(m.minRequestsPerSecond !== undefined ? { minRequestsPerSecond: m.minRequestsPerSecond } : {}),
+        ...(m.minErrorsPerMinute !== undefined ? { minErrorsPerMinute: m.minErrorsPerMinute } : {}),
     };
 }
 

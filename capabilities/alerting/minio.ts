@@ -1,7 +1,7 @@
 import type { Runbook, Signal } from "../../runbooks";
-import { ALERT_RATE_RANGE, METRICS, minRequestsPerSecond } from "./metrics";
+import { ALERT_RATE_RANGE, METRICS, minErrorsPerMinute, minRequestsPerSecond } from "./metrics";
 import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
-import { INSTANCE_LABELS, by } from "./selectors";
+import { INSTANCE_LABELS, by, enoughTrafficOrErrors } from "./selectors";
 import type { SignalSpec } from "./signals";
 
 /**
@@ -62,10 +62,14 @@ export function backupStoreOnly(rb: Runbook): boolean {
  */
 export const S3_REQUEST_METRICS = { namespace: "AWS/S3", errors5xx: "5xxErrors", requests: "AllRequests", filter: "EntireBucket" } as const;
 
-/** The buckets whose S3 request metrics the AWS alarms read, and the requests a minute under which their 5xx share is not read (the app's minimum traffic); none without object storage. */
-export function s3AlarmBuckets(rb: Runbook): { buckets: string[]; minRequestsPerMinute: number } | undefined {
+/**
+ * The buckets whose S3 request metrics the AWS alarms read, the requests a minute under which their
+ * 5xx share is not read (the app's minimum traffic) unless its 5xx a minute reach the app's floor of
+ * errors, as MinIO's rule; none without object storage.
+ */
+export function s3AlarmBuckets(rb: Runbook): { buckets: string[]; minRequestsPerMinute: number; minErrorsPerMinute: number } | undefined {
     const store = rb.data.objectStorage;
-    return store && { buckets: [...store.buckets], minRequestsPerMinute: minRequestsPerSecond(rb) * 60 };
+    return store && { buckets: [...store.buckets], minRequestsPerMinute: minRequestsPerSecond(rb) * 60, minErrorsPerMinute: minErrorsPerMinute(rb) };
 }
 
 const minio = (facts: Pick<SignalSpec, "unit" | "metrics" | "how" | "value"> & Pick<Partial<SignalSpec>, "window" | "onlyOn">): SignalSpec => ({
@@ -96,16 +100,17 @@ export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, S
         value: (c) => `100 * (1 - max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityFree}{${c.sel}}) / max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityTotal}{${c.sel}} > 0))`,
     }),
     // Over every S3 API (`api` label), at the rate over the alert window (ALERT_RATE_RANGE), while MinIO serves
-    // at least the app's minimum traffic: a trickle of requests with one failure is not an outage.
+    // at least the app's minimum traffic or answers at least its floor of 5xx a minute: a trickle of requests with one failure is not an
+    // outage, a trickle that fails every request is.
     minio_error_rate: minio({
         unit: "percent",
         window: ALERT_RATE_RANGE,
         onlyOn: [...NODES_THE_PLATFORM_RUNS, "aws"],
         metrics: () => [MINIO_METRICS.requests, MINIO_METRICS.errors5xx],
-        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic; on AWS each S3 bucket's 5xxErrors over AllRequests (request metrics), under the same minimum traffic",
+        how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic or answers at least its floor of 5xx a minute; on AWS each S3 bucket's 5xxErrors over AllRequests (request metrics), under the same guard",
         value: (c) => {
             const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (rate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
-            return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} and on (${by(INSTANCE_LABELS)}) ${rate(MINIO_METRICS.requests)} >= ${c.minRequestsPerSecond}`;
+            return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} ${enoughTrafficOrErrors(c, INSTANCE_LABELS, rate(MINIO_METRICS.requests), rate(MINIO_METRICS.errors5xx))}`;
         },
     }),
 };
@@ -116,7 +121,7 @@ export const OBJECT_STORAGE_CLOUDWATCH_METRICS: Readonly<Record<(typeof OBJECT_S
     minio_error_rate: {
         namespace: S3_REQUEST_METRICS.namespace,
         metric: S3_REQUEST_METRICS.errors5xx,
-        note: `per BucketName and FilterId ${S3_REQUEST_METRICS.filter} (a request-metrics configuration over the whole bucket); percent of ${S3_REQUEST_METRICS.requests} (metric math), not read under the app's minimum traffic`,
+        note: `per BucketName and FilterId ${S3_REQUEST_METRICS.filter} (a request-metrics configuration over the whole bucket); percent of ${S3_REQUEST_METRICS.requests} (metric math), not read under the app's minimum traffic unless the 5xx reach its floor of errors a minute`,
     },
 };
 

@@ -2,9 +2,10 @@ import { durationSeconds, type Alert, type Env, type Level, type Runbook } from 
 import { absenceRule, alertName, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
 import { presenceSubject, presences, selectorOf, type Presence } from "./absence";
 import type { Target } from "../targets";
-import { PER_MINUTE_WINDOW, SCRAPE_INTERVAL } from "./metrics";
+import { PER_MINUTE_WINDOW, SCRAPE_INTERVAL, minErrorsPerMinute, minRequestsPerSecond } from "./metrics";
 import { STEP, scenarioFor, splice, type Labels, type Sim } from "./promtool-scenarios";
-import { SIGNAL_SPECS, alertsOn } from "./signals";
+import { SIGNAL_SPECS, alertsOn, scopeComponents } from "./signals";
+import { LOW_TRAFFIC_SCENARIOS, loadScenario, type Load } from "./scenarios-traffic";
 import { allAlerts } from "./baseline";
 
 /**
@@ -156,9 +157,10 @@ export interface PromtoolCase {
     /**
      * `fires`: a sustained breach fires exactly `for` after the signal's window lies in it; `short`:
      * a breach that ends one scrape interval before that moment never fires; `quiet`: a value on the
-     * safe side, beside another app's breach, never fires.
+     * safe side, beside another app's breach, never fires; `low-traffic`: an error ratio below the
+     * app's minimum traffic, every call failing, fires over the floor of errors and not under it.
      */
-    readonly kind: "fires" | "short" | "quiet" | "watchdog";
+    readonly kind: "fires" | "short" | "quiet" | "watchdog" | "low-traffic";
     /** When the breach starts, in seconds from the first sample (fires and short cases). */
     readonly breachAt?: number;
     /** Every metric the case's series use; cases with disjoint sets can share a test group. */
@@ -305,6 +307,77 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
     return [firesCase, shortCase];
 }
 
+/**
+ * The low-traffic cases of an error ratio whose guard is traffic or errors (selectors.ts
+ * enoughTrafficOrErrors), at the alert's most severe level: below the app's minimum traffic, a
+ * service (a dependency, MinIO) failing every call just over the app's floor of errors a minute
+ * fires exactly `for` after its window lies in the failure, not one evaluation sooner; one failing
+ * every call under the floor never fires, at those two evaluations or any other. Before the failure
+ * the same calls all succeed. Whether the ratio is read follows from the guard's definition (calls
+ * a minute against the minimum traffic, failures against the floor), never from the rule.
+ */
+function lowTrafficCases(runbook: Runbook, env: Env, alert: Alert): PromtoolCase[] {
+    if (!LOW_TRAFFIC_SCENARIOS[alert.signal]) return [];
+    const level = alert.levels.reduce((a, b) => (SEVERITY_RANK[b.severity] > SEVERITY_RANK[a.severity] ? b : a));
+    const name = alertName(runbook.app, alert.id, level.severity);
+    const where = `${name} (${runbook.app}/${env})`;
+    const timing = levelTiming(runbook, alert, level);
+    const { evaluation: tick, horizon, breachAt, onset } = timing;
+    const minimum = minRequestsPerSecond(runbook) * 60;
+    const floor = minErrorsPerMinute(runbook);
+    const window = durationSeconds(SIGNAL_SPECS[alert.signal].window ?? "0s");
+    // The samples a window holds (Prometheus 2): one calm interval among its m − 1 leaves (m − 2)/(m − 1) of the failures, under the floor.
+    const m = window / STEP + 1;
+    if (Number.isNaN(onset) || m < 3 || floor <= 0) throw new Error(`${where}: a low-traffic case needs a rate window of at least two scrape intervals and a floor of errors above 0`);
+    if (!beyond(alert, level, 100)) throw new Error(`${where}: every call failing (100%) is not beyond ${level.threshold}`);
+    const setup = { runbook, alert, app: runbook.app, components: scopeComponents(runbook, alert), value: 100, side: "fire" as const, samples: horizon / STEP + 1 };
+    const read = (l: Load) => l.perMinute >= minimum || l.failing >= floor;
+    const load = (perMinute: number, failing: number, story: string) => loadScenario(setup, { perMinute, failing }, story, read({ perMinute, failing }));
+    const encode = (sims: readonly Sim[]) => sims.map((sim) => ({ series: seriesString(sim), values: encodeValues(sim.values) }));
+    const ticks = Array.from({ length: horizon / tick + 1 }, (_, i) => i * tick).filter((t) => t >= breachAt);
+    const firesAt = onset + durationSeconds(level.for);
+    const cases: PromtoolCase[] = [];
+    const over = floor * (1 + 0.5 / (m - 2));
+    const under = floor * 0.8;
+    const calls = (n: number) => `${Number(n.toFixed(2))} calls a minute (under the minimum ${minimum})`;
+    if (over < minimum) {
+        const breach = load(over, over, `${calls(over)}, every one failing (floor ${floor} a minute)`);
+        const series = splice(load(over, 0, `${calls(over)}, all answered`), breach, breachAt);
+        cases.push({
+            name: `${name} fires at low traffic: ${calls(over)} all answered until ${seconds(breachAt)}, then every one failing (the floor is ${floor} a minute); fires ${level.for} after ${seconds(onset)}`,
+            alertname: name,
+            kind: "low-traffic",
+            breachAt,
+            metrics: new Set(series.map((x) => x.name)),
+            input_series: encode(series),
+            alert_rule_test: [
+                { eval_time: seconds(firesAt - tick), alertname: name, exp_alerts: [] },
+                {
+                    eval_time: seconds(firesAt),
+                    alertname: name,
+                    exp_alerts: breach.instances.map((inst) => ({
+                        exp_labels: { ...inst.labels, severity: level.severity, app: runbook.app, env, alert_id: alert.id },
+                        exp_annotations: Object.fromEntries(Object.entries(levelAnnotations(runbook, alert, level)).map(([k, tpl]) => [k, renderTemplate(tpl, inst.labels, inst.valueAt(firesAt) as number)])),
+                    })),
+                },
+            ],
+        });
+    }
+    if (under < minimum) {
+        const series = splice(load(under, 0, "all answered"), load(under, under, "every one failing"), breachAt);
+        cases.push({
+            name: `${name} holds at low traffic: ${calls(under)} all answered until ${seconds(breachAt)}, then every one failing, under the floor of ${floor} a minute`,
+            alertname: name,
+            kind: "low-traffic",
+            breachAt,
+            metrics: new Set(series.map((x) => x.name)),
+            input_series: encode(series),
+            alert_rule_test: ticks.map((t) => ({ eval_time: seconds(t), alertname: name, exp_alerts: [] })),
+        });
+    }
+    return cases;
+}
+
 /** A sample the exporter would report for a presence series: up gauges 1, sizes and timestamps plausible. */
 const PRESENT_VALUE: Readonly<Record<string, number>> = { container_memory_working_set_bytes: 104857600, node_filesystem_size_bytes: 107374182400, backup_last_success_timestamp_seconds: 1767225600 };
 
@@ -361,7 +434,7 @@ function absenceCases(runbook: Runbook, env: Env, ps: readonly Presence[]): Prom
 export function promtoolCases(runbook: Runbook, env: Env, target: Target): PromtoolCase[] {
     const watchdog = watchdogRule(runbook, env, target);
     return [
-        ...alertsOn(runbook, target).prometheus.flatMap((alert) => alert.levels.flatMap((level) => levelCases(runbook, env, alert, level))),
+        ...alertsOn(runbook, target).prometheus.flatMap((alert) => [...alert.levels.flatMap((level) => levelCases(runbook, env, alert, level)), ...lowTrafficCases(runbook, env, alert)]),
         ...absenceCases(runbook, env, presences(runbook, target)),
         {
             name: `${WATCHDOG} fires from the first evaluation`,

@@ -9,6 +9,16 @@ export const INSTANCE_LABELS = [...SCOPE_LABELS, "instance"] as const;
 /** A `by (…)` clause's labels: `app, component`. */
 export const by = (labels: readonly string[]) => labels.join(", ");
 
+/**
+ * The guard of an error ratio: `total` (per second, grouped by `labels`) is at least the app's
+ * minimum traffic, or `failed` (the same) is at least its floor of errors a minute. A ratio of few
+ * requests is noise, but many failures are not, whatever the traffic: a low-traffic service (or
+ * dependency) that fails every request still pages. The one place this guard is written, for the
+ * HTTP error rate, the dependency error rate and MinIO's 5xx share.
+ */
+export const enoughTrafficOrErrors = (c: { readonly minRequestsPerSecond: string; readonly minErrorsPerMinute: string }, labels: readonly string[], total: string, failed: string) =>
+    `and on (${by(labels)}) (${total} >= ${c.minRequestsPerSecond} or ${failed} * 60 >= ${c.minErrorsPerMinute})`;
+
 /** `label="v"` for one value, `label=~"a|b"` (regex-escaped) for several. */
 export function oneOf(label: string, values: readonly string[]): string {
     if (values.length === 0) throw new Error(`no values for label ${label}`);

@@ -2,8 +2,8 @@ import { durationSeconds, requireField, type Alert, type Runbook, type Signal, t
 import type { Target } from "../targets";
 import { alertTargets, allAlerts, isBackupStoreAlert } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
-import { INSTANCE_LABELS, by, kafkaSelector, oneOf } from "./selectors";
+import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minErrorsPerMinute, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { INSTANCE_LABELS, by, enoughTrafficOrErrors, kafkaSelector, oneOf } from "./selectors";
 import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_PANELS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_COMPONENT, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
 import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_PANELS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { runbookBackups, tierName } from "../backups/plan";
@@ -30,6 +30,8 @@ export interface QueryContext {
     readonly http: HttpMetricNames;
     /** Requests per second below which HTTP ratios are not read (the app's minimum traffic), as a PromQL number. */
     readonly minRequestsPerSecond: string;
+    /** Failures per minute at which an error ratio is read below the minimum traffic (the app's floor of errors), as a PromQL number. */
+    readonly minErrorsPerMinute: string;
     /** The runbook's slow-query threshold, in seconds, as a PromQL number. */
     readonly slowQuerySeconds: string;
     /** The runbook's backup datasets grouped by interval, in seconds. */
@@ -76,7 +78,7 @@ const perMinute = (series: string) => `${lastRate(series)} * 60`;
 /** The Kafka facts of the context; a Kafka signal read for an app without `data.kafka` is refused by name. */
 const kafkaOf = (c: QueryContext): NonNullable<QueryContext["kafka"]> => requireField(c.kafka, c.sel, "data.kafka");
 
-/** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic. */
+/** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic: latency percentiles, where a few requests' times are noise however slow. */
 const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
 
 /** A percentile of the request-duration histogram: one declaration per quantile in LATENCY_QUANTILES. */
@@ -163,9 +165,12 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         unit: "percent",
         window: ALERT_RATE_RANGE,
         metrics: (h) => [...new Set([h.requests, h.errors])],
-        how: "5xx answers as a share of all requests",
-        value: (c) =>
-            `100 * sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, ${c.http.statusLabel}=~"5.."}`)}) / sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) ${enoughTraffic(c)}`,
+        how: "5xx answers as a share of all requests, while the service serves at least the app's minimum traffic or answers at least its floor of 5xx a minute",
+        value: (c) => {
+            const failed = `sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, ${c.http.statusLabel}=~"5.."}`)})`;
+            const total = `sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)})`;
+            return `100 * ${failed} / ${total} ${enoughTrafficOrErrors(c, SCOPE_LABELS, total, failed)}`;
+        },
     }),
     http_latency_p95: latencyPercentile("http_latency_p95"),
     http_latency_p99: latencyPercentile("http_latency_p99"),
@@ -319,11 +324,11 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         identity: SCOPE_LABELS,
         window: ALERT_RATE_RANGE,
         metrics: () => [METRICS.httpClientCalls],
-        how: `the app's calls to the dependency's host (\`${CLIENT_LABELS.server}\`) that got a 5xx or no answer (\`${CLIENT_LABELS.error}\` set, not a 4xx), as a share of its calls, while it calls at least the app's minimum traffic; \`component\` is the dependency`,
+        how: `the app's calls to the dependency's host (\`${CLIENT_LABELS.server}\`) that got a 5xx or no answer (\`${CLIENT_LABELS.error}\` set, not a 4xx), as a share of its calls, while it calls at least the app's minimum traffic or fails at least its floor of errors a minute; \`component\` is the dependency`,
         value: (c) => {
             const calls = (failed: boolean) =>
                 `sum by (app) (${lastRate(`${METRICS.httpClientCalls}{${c.sel}${failed ? `, ${CLIENT_LABELS.error}!="", ${CLIENT_LABELS.status}!~"4.."` : ""}}`)})`;
-            return `label_replace(100 * ${calls(true)} / ${calls(false)} and on (app) ${calls(false)} >= ${c.minRequestsPerSecond}, "component", "${c.dependency ?? "<dependency>"}", "", "")`;
+            return `label_replace(100 * ${calls(true)} / ${calls(false)} ${enoughTrafficOrErrors(c, ["app"], calls(false), calls(true))}, "component", "${c.dependency ?? "<dependency>"}", "", "")`;
         },
     },
     external_latency: probed("external", "api", {
@@ -486,6 +491,7 @@ export function queryContext(runbook: Runbook, sel: string): QueryContext {
         sel,
         http: httpMetricNames(metricNaming(runbook)),
         minRequestsPerSecond: String(minRequestsPerSecond(runbook)),
+        minErrorsPerMinute: String(minErrorsPerMinute(runbook)),
         slowQuerySeconds: String((runbook.data.postgres?.slowQueryMs ?? NaN) / 1000),
         backupGroups: [...byInterval.entries()].sort(([a], [b]) => a - b).map(([seconds, datasets]) => ({ datasets, seconds: String(seconds) })),
         ...(runbook.data.kafka

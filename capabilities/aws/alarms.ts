@@ -66,7 +66,7 @@ export interface AlarmInventory {
      * The runbook's S3 buckets, each with request metrics over the whole bucket, and the requests a
      * minute under which their 5xx share is not read (the app's minimum traffic, as MinIO's rule).
      */
-    readonly s3?: { readonly buckets: readonly string[]; readonly minRequestsPerMinute: number };
+    readonly s3?: { readonly buckets: readonly string[]; readonly minRequestsPerMinute: number; readonly minErrorsPerMinute: number };
     /** Whether an ACM certificate is served. */
     readonly certificate: boolean;
     /** AWS Backup vaults, one per dataset, with the dataset's interval. */
@@ -270,14 +270,15 @@ export const CLOUDWATCH_SOURCES: Partial<Record<Signal, (alert: Alert, inv: Alar
                 "IF(m1 > m2 OR m3 < m4, 1, 0)",
             ),
         ),
-    // S3 publishes request metrics only for minutes with requests; a minute under the app's minimum traffic reads 0, as MinIO's rule leaves it unread.
+    // S3 publishes request metrics only for minutes with requests; a minute under the app's minimum traffic reads 0, as MinIO's rule leaves it
+    // unread, unless its 5xx reach the app's floor of errors a minute (MinIO's rule's guard, selectors.ts enoughTrafficOrErrors): a bucket failing every request pages.
     minio_error_rate: (_alert, inv) =>
         s3Subjects(inv).map((s) =>
             std(
                 s,
-                `S3 requests to the bucket answered 5xx, percent of all its requests (request metrics ${S3_REQUEST_METRICS.filter}), while it serves at least ${inv.s3!.minRequestsPerMinute} requests a minute`,
+                `S3 requests to the bucket answered 5xx, percent of all its requests (request metrics ${S3_REQUEST_METRICS.filter}), while it serves at least ${inv.s3!.minRequestsPerMinute} requests a minute or answers at least ${inv.s3!.minErrorsPerMinute} 5xx a minute`,
                 [s3Metric("m1", S3_REQUEST_METRICS.errors5xx), s3Metric("m2", S3_REQUEST_METRICS.requests)],
-                `IF(m2 >= ${inv.s3!.minRequestsPerMinute}, 100 * FILL(m1, 0) / m2, 0)`,
+                `IF(m2 >= ${inv.s3!.minRequestsPerMinute} OR FILL(m1, 0) >= ${inv.s3!.minErrorsPerMinute}, 100 * FILL(m1, 0) / m2, 0)`,
             ),
         ),
     certificate_expiry: (_alert, inv) =>

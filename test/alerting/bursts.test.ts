@@ -4,7 +4,8 @@ import YAML from "yaml";
 import { durationSeconds, getRunbook } from "../../runbooks";
 import { encodeValues, renderTemplate } from "../../capabilities/alerting/promtool-tests";
 import { scenarioFor } from "../../capabilities/alerting/promtool-scenarios";
-import { ALERT_RATE_RANGE, SCRAPE_INTERVAL, httpMetricNames, metricNaming } from "../../capabilities/alerting/metrics";
+import { ALERT_RATE_RANGE, SCRAPE_INTERVAL, httpMetricNames, metricNaming, minErrorsPerMinute, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
+import { DEFAULT_TARGET } from "../../capabilities/targets";
 import { alertName, levelAnnotations, rulesFor, type RuleFile } from "../../capabilities/alerting/rules";
 import { removeTempDirs, tempDir, tool, write } from "./helpers";
 
@@ -85,4 +86,38 @@ test("a 1-minute burst of 50% 5xx never fires a 2-minute level (a breach of at m
     t.is(short.code, 0, `a ${hold - window}s burst paged: ${short.stdout}${short.stderr}`);
     const long = await run("burst-long", only(), series(samples, burst(hold)), silent);
     t.not(long.code, 0, `a ${hold}s burst of 50% must fire (the silence above would prove nothing otherwise)`);
+});
+
+test("the reviewer's low-traffic outage: bunty-staging's backend at 24 requests a minute, every one a 500 for 60 minutes, health probe up, pages critical; the traffic-only guard it replaced never does", async (t) => {
+    const app = getRunbook("bunty");
+    const errorRate = app.alerts.find((a) => a.signal === "http_error_rate")!;
+    const critical = errorRate.levels.find((l) => l.severity === "critical")!;
+    const alertname = alertName(app.app, errorRate.id, critical.severity);
+    const names = httpMetricNames(metricNaming(app));
+    const perSecond = 24 / 60;
+    // The reviewer's series lie where the guard used to hide them: under the minimum traffic, over the floor of errors.
+    t.true(perSecond < minRequestsPerSecond(app) && perSecond * 60 >= minErrorsPerMinute(app), "24 a minute: under the minimum traffic, over the floor");
+    const end = 60 * 60;
+    const samples = end / step + 1;
+    const backend = `app="bunty", component="backend", job="backend", instance="backend-1:3000"`;
+    const input = [
+        { series: `${names.requests}{${backend}, method="GET", ${names.statusLabel}="500"}`, values: `0+${perSecond * step}x${samples - 1}` },
+        { series: `probe_success{app="bunty", component="backend", job="blackbox", instance="http://backend:3000/health", probe="health"}`, values: `1x${samples - 1}` },
+    ];
+    const labels = { app: app.app, component: "backend", severity: critical.severity, env: "staging", alert_id: errorRate.id };
+    const annotations = Object.fromEntries(Object.entries(levelAnnotations(app, errorRate, critical)).map(([k, tpl]) => [k, renderTemplate(tpl, labels, 100)]));
+    // A sustained breach from the first sample fires within for + the alert window + one evaluation (docs/alerting.md "Timing"), and keeps firing to the hour.
+    const firstBy = durationSeconds(critical.for) + window + step;
+    const firing = (at: number) => ({ eval_time: `${at}s`, alertname, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] });
+    const checks = [firing(firstBy), firing(end)];
+    const rendered = rulesFor(app, "staging", DEFAULT_TARGET.staging);
+    const mine: RuleFile = { groups: rendered.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert === alertname) })) };
+    t.is(mine.groups.flatMap((g) => g.rules).length, 1, `bunty-staging renders ${alertname}`);
+    const r = await run("low-traffic", mine, input, checks);
+    t.is(r.code, 0, `${r.stdout}${r.stderr}`);
+    // The guard before: traffic alone (requests a second >= the minimum).
+    const trafficOnly: RuleFile = { groups: mine.groups.map((g) => ({ ...g, rules: g.rules.map((x) => ({ ...x, expr: x.expr.replace(/ or sum by \(app, component\) \(rate\([^)]*\)\) \* 60 >= [\d.]+\)/, ")") })) })) };
+    t.not(trafficOnly.groups[0].rules[0].expr, mine.groups[0].rules[0].expr, "the floor of errors is in the rendered rule");
+    const old = await run("low-traffic-old", trafficOnly, input, checks);
+    t.not(old.code, 0, "the traffic-only guard stays silent: the check above would prove nothing otherwise");
 });

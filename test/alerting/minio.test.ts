@@ -2,7 +2,7 @@ import test from "ava";
 import * as path from "path";
 import YAML from "yaml";
 import { baselineAlerts } from "../../capabilities/alerting/baseline";
-import { minRequestsPerSecond } from "../../capabilities/alerting/metrics";
+import { minErrorsPerMinute, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
 import { rulesFor } from "../../capabilities/alerting/rules";
 import { alertsOn } from "../../capabilities/alerting/signals";
 import { prometheusConfig } from "../../capabilities/docker/prometheus";
@@ -81,14 +81,20 @@ test("the backup store: where the runbook has no object storage, Kubernetes' bac
     t.true(rules.some((r) => r.labels.alert_id?.startsWith("absent-") && r.expr?.includes('component="objectStorage"')), "an absence rule on MinIO's series");
 });
 
-test("promtool: MinIO that answers no scrape is down (no MinIO series at all); the 5xx share holds below the minimum traffic and reads at full traffic", async (t) => {
+test("promtool: MinIO that answers no scrape is down (no MinIO series at all); the 5xx share holds below the minimum traffic with 5xx under the floor, reads there once every request fails over the floor, and reads at full traffic", async (t) => {
     const min = minRequestsPerSecond(WITH);
+    // The floor of 5xx a minute, per second: below the minimum traffic the share is read only from here on.
+    const floor = minErrorsPerMinute(WITH) / 60;
     const target = 'app="formula-pm", component="objectStorage", job="minio", instance="minio:9000"';
     const counter = (perSecond: number) => `0+${perSecond * 15}x20`;
-    const half = (total: number) => [
+    const failing = (total: number, share: number) => [
         { series: `minio_s3_requests_total{${target}, api="putobject", server="minio:9000"}`, values: counter(total) },
-        { series: `minio_s3_requests_5xx_errors_total{${target}, api="putobject", server="minio:9000"}`, values: counter(total / 2) },
+        { series: `minio_s3_requests_5xx_errors_total{${target}, api="putobject", server="minio:9000"}`, values: counter(total * share) },
     ];
+    const half = (total: number) => failing(total, 0.5);
+    // Every request of a trickle failing: 7.5 a minute (exact in binary, so the share reads exactly 100), under the minimum traffic, over the floor.
+    const trickle = 0.125;
+    t.true(trickle < min && trickle >= floor, `${trickle * 60} a minute: under the minimum traffic, over the floor`);
     const labels = '{app="formula-pm", component="objectStorage", instance="minio:9000"}';
     const rules = write(path.join(dir, "rules.yml"), YAML.stringify(rulesFor(WITH, "local", "docker"), { lineWidth: 0 }));
     const tests = {
@@ -102,8 +108,13 @@ test("promtool: MinIO that answers no scrape is down (no MinIO series at all); t
             },
             {
                 interval: "15s",
-                input_series: [{ series: `up{${target}}`, values: "1x20" }, ...half(min / 2)],
+                input_series: [{ series: `up{${target}}`, values: "1x20" }, ...half(Math.min(min / 2, floor))],
                 promql_expr_test: [{ expr: exprOf("errors"), eval_time: "2m", exp_samples: [] }],
+            },
+            {
+                interval: "15s",
+                input_series: [{ series: `up{${target}}`, values: "1x20" }, ...failing(trickle, 1)],
+                promql_expr_test: [{ expr: exprOf("errors"), eval_time: "2m", exp_samples: [{ labels, value: 100 }] }],
             },
             {
                 interval: "15s",

@@ -3,7 +3,7 @@ import { planStack, type StackPlan } from "../../cli/harness/runtime";
 import { alarmTiming, cloudWatchAlarms, notifyingEvaluator, type AlarmSpec } from "../../capabilities/aws/alarms";
 import { alarmInventory } from "../../capabilities/aws/inventory";
 import { baselineAlerts } from "../../capabilities/alerting/baseline";
-import { minRequestsPerSecond } from "../../capabilities/alerting/metrics";
+import { minErrorsPerMinute, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
 import { rulesFor } from "../../capabilities/alerting/rules";
 import { alertsOn } from "../../capabilities/alerting/signals";
 import { alarmNeeds, alarmSubjectKeys } from "../../policies/lib/subjects";
@@ -49,7 +49,7 @@ test("AWS: the object store's 5xx share is one paging CloudWatch alarm per S3 bu
     t.false(cloudWatchAlarms(RB, alarmInventory(RB, {})).some((a) => a.signal === "minio_down" || a.signal === "minio_capacity_usage"));
 });
 
-test("AWS: the S3 5xx alarm's value is the percent of requests answered 5xx, on both sides of the level, and reads 0 under the app's minimum traffic", (t) => {
+test("AWS: the S3 5xx alarm's value is the percent of requests answered 5xx, on both sides of the level, and reads 0 under the app's minimum traffic unless the 5xx reach its floor of errors", (t) => {
     const alarm = s3Alarms(cloudWatchAlarms(RB, alarmInventory(RB, {})))[0];
     const id = (name: string) => alarm.metrics.find((m) => m.metricName === name)!.id;
     const minute = (requests: number | undefined, errors: number | undefined) => evaluate(alarm.expression!, { [id(S3.requests)]: requests, [id(S3.errors)]: errors });
@@ -63,9 +63,15 @@ test("AWS: the S3 5xx alarm's value is the percent of requests answered 5xx, on 
     t.true(breaches(alarm, minute(busy, below)) === false, `${below} of ${busy} answered 5xx`);
     // S3 publishes no 5xxErrors datapoint in a minute without one: FILL reads 0.
     t.is(minute(busy, undefined), 0);
-    // Half of a trickle failing is not an outage; at the minimum traffic it is.
-    t.true(breaches(alarm, minute(perMinute - 1, Math.floor((perMinute - 1) / 2))) === false, "under the minimum traffic");
-    t.true(breaches(alarm, minute(perMinute, perMinute / 2)) === true, "at the minimum traffic");
+    // Under the minimum traffic, failures under the floor are not an outage; at the minimum traffic the same share is.
+    const floor = minErrorsPerMinute(RB);
+    t.true(floor < perMinute - 1, "the floor is under the minimum traffic: a bucket can fail every request below it");
+    t.true(breaches(alarm, minute(perMinute - 1, floor - 1)) === false, "under the minimum traffic, under the floor");
+    t.true(breaches(alarm, minute(perMinute, floor - 1)) === true, "at the minimum traffic");
+    // A low-traffic bucket that fails every request, at the floor: read (100%), as MinIO's rule reads it.
+    t.is(minute(floor, floor), 100, "every request of a trickle failing at the floor");
+    t.true(breaches(alarm, minute(floor, floor)) === true);
+    t.is(minute(floor, floor - 1), 0, "a trickle under the floor reads 0");
     // No request at all: no datapoint, not breaching.
     t.true(breaches(alarm, minute(undefined, undefined)) === false);
 });

@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { getRunbook, type AppId } from "../../runbooks";
 import { encodeValues, levelTiming, promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
 import { scenarioFor } from "../../capabilities/alerting/promtool-scenarios";
-import { SCRAPE_INTERVAL, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
+import { SCRAPE_INTERVAL, minErrorsPerMinute, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
 import { SIGNAL_SPECS } from "../../capabilities/alerting/signals";
 import { alertName, rulesFor, type RuleFile } from "../../capabilities/alerting/rules";
 import { COMBOS, removeTempDirs, seconds, tempDir, tool, write } from "./helpers";
@@ -186,7 +186,7 @@ test("the harness fails a ServiceDown that pages critical when one replica of se
     t.regex(mutant.stdout + mutant.stderr, /holds: .*one of two replicas fails \/health, the other answers around it/);
 });
 
-test("HTTP ratio alerts hold below the app's minimum traffic: the same share of 5xx pages at full traffic, not at a trickle", async (t) => {
+test("HTTP error rates hold below the app's minimum traffic while the 5xx stay under its floor: the same share of 5xx pages at full traffic, not at a trickle", async (t) => {
     const rb = getRunbook("pfm-community");
     const alert = rb.alerts.find((a) => a.signal === "http_error_rate")!;
     const level = alert.levels[0];
@@ -195,8 +195,9 @@ test("HTTP ratio alerts hold below the app's minimum traffic: the same share of 
     const samples = (hold + 120) / 15 + 1;
     const sim = scenarioFor(rb, alert, rb.app, 50, "fire", samples);
     const fullRate = sim.series.filter((x) => x.name === "pfm_http_requests_total").reduce((n, x) => n + (x.values[1] - x.values[0]) / 15, 0);
-    // Half the minimum traffic, the same share of errors.
-    const factor = minRequestsPerSecond(rb) / 2 / fullRate;
+    // Half the minimum traffic (or less), the same share of errors, half the floor of 5xx a minute.
+    const factor = Math.min(minRequestsPerSecond(rb) / 2, minErrorsPerMinute(rb) / 60) / fullRate;
+    t.true(fullRate * factor * 60 < minRequestsPerSecond(rb) * 60 && fullRate * factor * 0.5 * 60 < minErrorsPerMinute(rb), "a trickle under both guards");
     const input = (k: number) => sim.series.map((x) => ({ series: `${x.name}{${Object.entries(x.labels).map(([a, b]) => `${a}="${b}"`).join(", ")}}`, values: encodeValues(x.values.map((v) => v * k)) }));
     const rules = rulesFor(rb, "local", "docker");
     const only: RuleFile = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert === name) })) };

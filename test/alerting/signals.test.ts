@@ -2,12 +2,15 @@ import test from "ava";
 import * as fs from "fs";
 import * as path from "path";
 import { SEEDS_DIR } from "../../runbooks/seeds";
-import { rulesFor } from "../../capabilities/alerting/rules";
 import { contractMarkdown, contractMetrics } from "../../capabilities/alerting/contract";
 import { requiredExporters } from "../../capabilities/alerting/exporters";
 import { metricNaming, httpMetricNames, latencyBuckets } from "../../capabilities/alerting/metrics";
 import { CLOUDWATCH_ONLY_SIGNALS, SIGNAL_SPECS, alertsOn, signalQuery } from "../../capabilities/alerting/signals";
 import { COMBOS, metricNames } from "./helpers";
+import { levelExpr, rulesFor } from "../../capabilities/alerting/rules";
+import { expectedExpr, matchesExpected } from "../../policies/lib/expressions";
+import { allRunbooks, getRunbook, parseRunbook } from "../../runbooks";
+import { DEFAULTS } from "../../runbooks/defaults";
 
 test("the metric-name reader finds metrics and nothing else", (t) => {
     const names = metricNames('histogram_quantile(0.95, sum by (app, le) (rate(x_bucket{a="b|c", le!="1e6"}[5m]))) / 1e6 > bool 0 or on (app) group_left (z) label_replace(y_total, "m", "w", "", "") * 60');
@@ -100,4 +103,27 @@ test("an alert whose unit is not its signal's unit fails with the field named", 
 test("docs/alerting.md carries the generated contract tables", (t) => {
     const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "alerting.md"), "utf8");
     t.true(doc.includes(contractMarkdown()), "regenerate the tables in docs/alerting.md from contractMarkdown()");
+});
+
+test("the pack's expression check holds the error rate to its floor of errors: the traffic-only guard it replaced is another expression", (t) => {
+    const checked = allRunbooks().flatMap((rb) => rb.alerts.filter((a) => a.signal === "http_error_rate").map((alert) => ({ rb, alert })));
+    t.true(checked.length > 0);
+    for (const { rb, alert } of checked) {
+        const expected = expectedExpr(rb, alert.id)!;
+        const generated = levelExpr(rb, alert, alert.levels[0]);
+        t.true(matchesExpected(expected, generated), `${rb.app} ${alert.id}: the generated rule passes`);
+        const trafficOnly = generated.replace(/ or sum by \(app, component\) \(rate\([^)]*\)\) \* 60 >= [\d.]+\)/, ")");
+        t.not(trafficOnly, generated, `${rb.app} ${alert.id}: the rule reads the floor of errors`);
+        t.false(matchesExpected(expected, trafficOnly), `${rb.app} ${alert.id}: a rule without the floor is a finding`);
+    }
+});
+
+test("an app's metrics contract sets its own floor of errors, else the platform default; the schema refuses a negative one", (t) => {
+    const rb = getRunbook("pfm-community");
+    t.truthy(rb.metrics, "pfm-community names its own metrics");
+    const alert = rb.alerts.find((a) => a.signal === "http_error_rate")!;
+    t.true(signalQuery(rb, alert).endsWith(`* 60 >= ${DEFAULTS.minErrorsPerMinute.value})`));
+    const own = parseRunbook({ ...rb, metrics: { ...rb.metrics!, minErrorsPerMinute: 12 } });
+    t.true(signalQuery(own, alert).endsWith("* 60 >= 12)"));
+    t.throws(() => parseRunbook({ ...rb, metrics: { ...rb.metrics!, minErrorsPerMinute: -1 } }), { message: /minErrorsPerMinute/ });
 });
