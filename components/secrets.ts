@@ -26,14 +26,14 @@ export interface PlatformSecretsArgs {
  * registers its credentials; the order is the order they are created in.
  */
 export const DATA_PASSWORDS = {
-    /** The PostgreSQL administrator's (`data.postgres.user`): administration and backups only. */
-    postgres: { kind: "postgres", suffix: "postgres" },
+    /** The PostgreSQL administrator's (`data.postgres.user`): administration and backups only. RDS manages and rotates its own (`manageMasterUserPassword`). */
+    postgres: { kind: "postgres", suffix: "postgres", targets: ["docker", "kubernetes"] },
     /** The app's own PostgreSQL login and the exporters' read-only one (`capabilities/postgres-roles.ts`). */
     postgresApp: { kind: "postgres", suffix: "postgres-app" },
     postgresMonitor: { kind: "postgres", suffix: "postgres-monitor" },
     redis: { kind: "redis", suffix: "redis" },
-    /** The MongoDB administrator's (root, the DocumentDB master): the members, the users step and backups only. */
-    mongodb: { kind: "mongodb", suffix: "mongodb" },
+    /** The MongoDB administrator's (root): the members, the users step and backups only. DocumentDB manages and rotates its master's (`manageMasterUserPassword`). */
+    mongodb: { kind: "mongodb", suffix: "mongodb", targets: ["docker", "kubernetes"] },
     /** The app's own MongoDB user and the exporters' monitoring one (`capabilities/mongodb-users.ts`). */
     mongodbApp: { kind: "mongodb", suffix: "mongodb-app" },
     mongodbMonitor: { kind: "mongodb", suffix: "mongodb-monitor" },

@@ -75,6 +75,8 @@ import { k8sWorkloadReadonlyRoot } from "./kubernetes/workload-readonly-root";
 import { k8sDataReadonlyRoot } from "./kubernetes/data-readonly-root";
 import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
 import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinition-no-master-credentials";
+import { awsRdsInstanceManagedCredentials } from "./aws/rds-instance-managed-credentials";
+import { awsDocdbClusterManagedCredentials } from "./aws/docdb-cluster-managed-credentials";
 import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
 import { k8sKafkaClientAuthentication } from "./kubernetes/kafka-client-authentication";
 import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
@@ -192,6 +194,8 @@ export const RULES: readonly Rule[] = [
     dockerKafkaClientAuthentication,
     k8sWorkloadNoMasterCredentials,
     awsEcsTaskDefinitionNoMasterCredentials,
+    awsRdsInstanceManagedCredentials,
+    awsDocdbClusterManagedCredentials,
     awsMskClusterClientAuthentication,
     k8sKafkaClientAuthentication,
     awsIamPolicyResourceScoped,

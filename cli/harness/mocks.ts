@@ -112,6 +112,17 @@ function providerState(args: pulumi.runtime.MockResourceArgs, stackRegion: strin
     if (args.type === "aws:rds/instance:Instance" || args.type === "aws:rds/cluster:Cluster" || args.type === "aws:docdb/cluster:Cluster") {
         state.endpoint ??= `${args.name}.cluster.${region}.rds.amazonaws.com`;
         state.address ??= `${args.name}.${region}.rds.amazonaws.com`;
+        // RDS and DocumentDB report the secret they made when they manage the master password (`rds!db-…`, `rds!cluster-…`), under the key named or aws/secretsmanager.
+        if (args.inputs.manageMasterUserPassword === true) {
+            const kind = args.type === "aws:rds/instance:Instance" ? "db" : "cluster";
+            state.masterUserSecrets ??= [
+                {
+                    secretArn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:rds!${kind}-${args.name}-AbCdEf`,
+                    kmsKeyId: args.inputs.masterUserSecretKmsKeyId ?? `arn:aws:kms:${region}:${ACCOUNT}:alias/aws/secretsmanager`,
+                    secretStatus: "active",
+                },
+            ];
+        }
     }
     if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
         state.primaryEndpointAddress ??= `${args.name}.cache.amazonaws.com`;

@@ -8,13 +8,13 @@ import type { MongoUsers } from "../../../capabilities/mongodb-users";
 import { DOCUMENTDB_MAX_CONNECTIONS, documentDbEngine, documentDbInstanceClass, documentDbParameters, documentDbUser } from "../../../capabilities/aws/documentdb";
 import { rdsBackupRetention } from "../../../capabilities/aws/rds";
 import type { Backup, Runbook } from "../../../runbooks";
-import { child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
+import { child, credentialsSecret, fargateTask, logGroup, managedMasterSecretArn, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
 /** The users task runs one mongosh: Fargate's smallest size. */
 const USERS_TASK_SIZE = { cpu: 256, memory: 512 };
 
-/** DocumentDB's placement, master password (`PlatformSecrets.mongodb`) and windows, plus the runbook's MongoDB settings. */
+/** DocumentDB's placement and windows, plus the runbook's MongoDB settings. */
 export interface AwsDocumentDbArgs extends AwsDatabaseArgs {
     /** The runbook's `data.mongodb`: version, size, replica-set members. */
     readonly mongodb: NonNullable<Runbook["data"]["mongodb"]>;
@@ -34,17 +34,19 @@ export interface AwsDocumentDbArgs extends AwsDatabaseArgs {
  * DocumentDB for the runbook's MongoDB replica set: one instance per replica-set member, TLS
  * required by the cluster parameter group, encrypted storage, deletion protection, a final
  * snapshot, and continuous backups for the runbook's retention (35 days at most; AWS Backup keeps
- * the full retention on the runbook's schedule). The master user is for administration and
- * backups only: the app and the exporters get their own users' secrets, which the one-off users
- * task (run with the master secret, idempotent) creates in the cluster.
+ * the full retention on the runbook's schedule). DocumentDB manages the master password in Secrets
+ * Manager and rotates it (every 7 days, its default): no password is generated or passed. The
+ * provider has no input for that secret's key, so it is under the AWS-managed `aws/secretsmanager`
+ * key. The master user is for administration only: the app and the exporters get their own users'
+ * secrets, which the one-off users task (the only reader of the master's secret) creates.
  */
 export class AwsDocumentDb extends pulumi.ComponentResource {
     public readonly cluster: aws.docdb.Cluster;
     public readonly instances: aws.docdb.ClusterInstance[];
     public readonly parameterGroup: aws.docdb.ClusterParameterGroup;
     public readonly subnetGroup: aws.docdb.SubnetGroup;
-    /** The master user's JSON secret: username, password, host, port, database, url. Administration only. */
-    public readonly credentials: aws.secretsmanager.Secret;
+    /** ARN of the master user's secret DocumentDB manages and rotates (JSON `username`, `password`). Administration only: the users task. */
+    public readonly masterSecretArn: pulumi.Output<string>;
     /** The app's user (readWrite on its database), the same fields. */
     public readonly appCredentials: aws.secretsmanager.Secret;
     /** The exporters' monitoring user (clusterMonitor), the same fields. */
@@ -76,7 +78,8 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
                 engine: "docdb",
                 engineVersion: engine.engine,
                 masterUsername: user,
-                masterPassword: args.password.result,
+                // DocumentDB generates, stores and rotates the master password (never in state or in a preview).
+                manageMasterUserPassword: true,
                 port: DATA_PORTS.mongodb,
                 dbSubnetGroupName: subnets.name,
                 vpcSecurityGroupIds: [args.securityGroupId],
@@ -92,7 +95,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
                 enabledCloudwatchLogsExports: ["audit", "profiler"],
                 tags: { [backupTag("mongodb").key]: backupTag("mongodb").value },
             },
-            stateful(this, args, { dependsOn: logGroups, additionalSecretOutputs: ["masterPassword"] }),
+            stateful(this, args, { dependsOn: logGroups }),
         );
         this.instances = Array.from(
             { length: mongo.replicaSetMembers },
@@ -112,14 +115,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
                 ),
         );
 
-        this.credentials = credentialsSecret(this, args, `${name}-credentials`, "DocumentDB credentials (generated)", args.password.result, this.cluster.endpoint, (password, host) => ({
-            username: user,
-            password,
-            host,
-            port: DATA_PORTS.mongodb,
-            database: mongo.database,
-            url: connectionUrl.mongodb(user, password, host, DATA_PORTS.mongodb, mongo.database),
-        }));
+        this.masterSecretArn = managedMasterSecretArn(`${args.stack}: DocumentDB cluster ${args.names.documentdb}`, this.cluster.masterUserSecrets);
         const users = args.users;
         const userSecret = (part: string, what: string, login: string, password: random.RandomPassword) =>
             credentialsSecret(this, args, `${name}-${part}-credentials`, `DocumentDB ${what} user (generated)`, password.result, this.cluster.endpoint, (password, host) => ({
@@ -135,7 +131,7 @@ export class AwsDocumentDb extends pulumi.ComponentResource {
         this.monitorCredentials = userSecret("monitor", "monitoring", users.monitor, args.monitorPassword);
 
         const usersLogs = logGroup(this, args, `${name}-users-logs`, args.names.logGroup("ecs/documentdb-users"), args.kmsKeyArn);
-        const secrets = [this.credentials, this.appCredentials, this.monitorCredentials].map((s) => s.arn);
+        const secrets = [this.masterSecretArn, this.appCredentials.arn, this.monitorCredentials.arn];
         this.usersTask = fargateTask(this, args, `${name}-users`, {
             family: args.names.taskFamily("documentdb-users"),
             size: USERS_TASK_SIZE,

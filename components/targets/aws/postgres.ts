@@ -15,13 +15,13 @@ import {
     type RdsSize,
 } from "../../../capabilities/aws/rds";
 import type { Backup, Runbook } from "../../../runbooks";
-import { child, credentialsSecret, fargateTask, logGroup, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
+import { child, credentialsSecret, fargateTask, logGroup, managedMasterSecretArn, privateSubnetGroup, serviceRole, stateful, taskExecutionRole, type AwsDatabaseArgs } from "./scope";
 import { DATA_PORTS } from "./firewall";
 
 /** The roles task runs one psql: Fargate's smallest size. */
 const ROLES_TASK_SIZE = { cpu: 256, memory: 512 };
 
-/** RDS's placement, master password (`PlatformSecrets.postgres`) and windows, plus the AZs and the runbook's PostgreSQL settings. */
+/** RDS's placement and windows, plus the AZs and the runbook's PostgreSQL settings. */
 export interface AwsPostgresArgs extends AwsDatabaseArgs {
     /** The runbook's `data.postgres`: version, size, database, user, read replicas, tuning. */
     readonly postgres: NonNullable<Runbook["data"]["postgres"]>;
@@ -41,17 +41,19 @@ export interface AwsPostgresArgs extends AwsDatabaseArgs {
  * RDS for PostgreSQL: a Multi-AZ primary and the runbook's read replicas, encrypted with the data
  * key, tuned by the runbook through a parameter group (pg_stat_statements, slow-query log), with
  * point-in-time recovery for the runbook's retention (capped at RDS's 35 days; AWS Backup keeps
- * the full retention), deletion protection and a final snapshot. The master user is for
- * administration and backups only: the app and the exporters get their own roles' secrets, which
- * the one-off roles task (run with the master secret, idempotent) creates in the database.
+ * the full retention), deletion protection and a final snapshot. IAM database authentication is on
+ * (primary and replicas). RDS manages the master password in Secrets Manager under the data key and
+ * rotates it (every 7 days, RDS's default): no password is generated or passed. The master user is
+ * for administration only: the app and the exporters get their own roles' secrets, which the
+ * one-off roles task (the only reader of the master's secret, idempotent) creates in the database.
  */
 export class AwsPostgres extends pulumi.ComponentResource {
     public readonly primary: aws.rds.Instance;
     public readonly replicas: aws.rds.Instance[];
     public readonly parameterGroup: aws.rds.ParameterGroup;
     public readonly subnetGroup: aws.rds.SubnetGroup;
-    /** The master user's JSON secret: username, password, host, port, dbname, url. Administration only. */
-    public readonly credentials: aws.secretsmanager.Secret;
+    /** ARN of the master user's secret RDS manages and rotates (JSON `username`, `password`). Administration only: the roles task. */
+    public readonly masterSecretArn: pulumi.Output<string>;
     /** The app's role, the same fields. */
     public readonly appCredentials: aws.secretsmanager.Secret;
     /** The exporters' read-only role, the same fields. */
@@ -97,6 +99,8 @@ export class AwsPostgres extends pulumi.ComponentResource {
             performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
             monitoringInterval: ENHANCED_MONITORING_SECONDS,
             monitoringRoleArn: monitoringRole.arn,
+            // FSBP RDS.10: IAM tokens are accepted for a role granted rds_iam (none is by the platform; the roles log in with passwords).
+            iamDatabaseAuthenticationEnabled: true,
             enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
             maintenanceWindow: args.maintenanceWindow,
             caCertIdentifier: "rds-ca-rsa2048-g1",
@@ -117,7 +121,9 @@ export class AwsPostgres extends pulumi.ComponentResource {
                 dbSubnetGroupName: subnets.name,
                 dbName: pg.database,
                 username: pg.user,
-                password: args.password.result,
+                // RDS generates, stores and rotates the master password (never in state or in a preview).
+                manageMasterUserPassword: true,
+                masterUserSecretKmsKeyId: args.kmsKeyArn,
                 backupRetentionPeriod: retention.days,
                 backupWindow: args.automatedBackupWindow,
                 deleteAutomatedBackups: false,
@@ -125,7 +131,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
                 finalSnapshotIdentifier: `${args.names.postgres}-final`,
                 tags: { [backupTag("postgres").key]: backupTag("postgres").value },
             },
-            stateful(this, args, { dependsOn: logGroups, additionalSecretOutputs: ["password"] }),
+            stateful(this, args, { dependsOn: logGroups }),
         );
         this.replicas = identifiers.slice(1).map(
             (identifier, i) =>
@@ -144,14 +150,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
                 ),
         );
 
-        this.credentials = credentialsSecret(this, args, `${name}-credentials`, "PostgreSQL credentials (generated)", args.password.result, this.primary.address, (password, host) => ({
-            username: pg.user,
-            password,
-            host,
-            port: DATA_PORTS.postgres,
-            dbname: pg.database,
-            url: connectionUrl.postgres(pg.user, password, host, DATA_PORTS.postgres, pg.database),
-        }));
+        this.masterSecretArn = managedMasterSecretArn(`${args.stack}: RDS instance ${args.names.postgres}`, this.primary.masterUserSecrets);
         const roles = postgresRoles(args.app, pg);
         const roleSecret = (part: string, what: string, user: string, password: random.RandomPassword) =>
             credentialsSecret(this, args, `${name}-${part}-credentials`, `PostgreSQL ${what} role (generated)`, password.result, this.primary.address, (password, host) => ({
@@ -166,7 +165,7 @@ export class AwsPostgres extends pulumi.ComponentResource {
         this.monitorCredentials = roleSecret("monitor", "read-only monitoring", roles.monitor, args.monitorPassword);
 
         const rolesLogs = logGroup(this, args, `${name}-roles-logs`, args.names.logGroup("ecs/postgres-roles"), args.kmsKeyArn);
-        const secrets = [this.credentials, this.appCredentials, this.monitorCredentials].map((s) => s.arn);
+        const secrets = [this.masterSecretArn, this.appCredentials.arn, this.monitorCredentials.arn];
         this.rolesTask = fargateTask(this, args, `${name}-roles`, {
             family: args.names.taskFamily("postgres-roles"),
             size: ROLES_TASK_SIZE,

@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type * as random from "@pulumi/random";
 import type { AwsNames } from "../../../capabilities/aws/names";
 import { cloudWatchRetentionDays } from "../../../capabilities/aws/logs";
 import { trustPolicy } from "../../../capabilities/aws/trust";
@@ -48,10 +47,8 @@ export interface AwsDataServiceArgs extends AwsScope {
     readonly kmsKeyArn: pulumi.Input<string>;
 }
 
-/** A managed database (RDS PostgreSQL, DocumentDB): a data service with a generated master password and automated backups. */
+/** A managed database (RDS PostgreSQL, DocumentDB): a data service whose master password the engine manages (`managedMasterSecretArn`), with automated backups. */
 export interface AwsDatabaseArgs extends AwsDataServiceArgs {
-    /** The generated master password (`PlatformSecrets.postgres`, `.mongodb`). */
-    readonly password: random.RandomPassword;
     /** The daily automated-backup window (`automatedBackupWindow`: after the runbook's maintenance window, clear of the AWS Backup jobs' start windows). */
     readonly automatedBackupWindow: string;
     /** The runbook's maintenance window as RDS and DocumentDB write it (`wed:03:00-wed:05:00`). */
@@ -249,6 +246,19 @@ export function jsonSecret(
     const secret = new aws.secretsmanager.Secret(logicalName, { description: `${args.names.prefix} ${description}`, kmsKeyId: args.kmsKeyArn }, child(parent, args));
     new aws.secretsmanager.SecretVersion(logicalName, { secretId: secret.id, secretString: pulumi.secret(value.apply((v) => JSON.stringify(v))) }, child(parent, args));
     return secret;
+}
+
+/**
+ * The Secrets Manager secret RDS or DocumentDB made for the master user (`manageMasterUserPassword`):
+ * JSON with `username` and `password` only, rotated by the service (every 7 days unless changed).
+ * Unknown until the database exists; a created database without one is a provider error, named here.
+ */
+export function managedMasterSecretArn(what: string, secrets: pulumi.Output<readonly { secretArn: string }[] | undefined>): pulumi.Output<string> {
+    return secrets.apply((s) => {
+        const arn = s?.[0]?.secretArn;
+        if (!arn) throw new Error(`${what}: manageMasterUserPassword is true but the provider reported no masterUserSecrets[0].secretArn; the master's secret is what the roles and users tasks read`);
+        return arn;
+    });
 }
 
 /** A data service's generated credentials in Secrets Manager: `fields(password, host)` as a JSON secret. */

@@ -48,7 +48,10 @@ test("RDS PostgreSQL: Multi-AZ, KMS-encrypted, protected, tuned by the runbook i
         t.truthy(prop(primary, "finalSnapshotIdentifier"));
         t.deepEqual(prop(primary, "tags"), { "backup:postgres": "true" });
         t.true(primary.options.protect);
-        t.true(primary.secretPaths.includes("password"));
+        // RDS manages and rotates the master password under the data key; none is generated or passed (issue 15).
+        t.like(primary.props, { manageMasterUserPassword: true, iamDatabaseAuthenticationEnabled: true });
+        t.is(prop(primary, "masterUserSecretKmsKeyId"), prop(primary, "kmsKeyId"));
+        t.is(prop(primary, "password"), undefined);
         t.deepEqual(prop(primary, "enabledCloudwatchLogsExports"), ["postgresql", "upgrade"]);
         // Maintenance is the runbook's; the backup window (daily, 30 min) never overlaps it.
         const mw = rb.maintenanceWindow;
@@ -76,7 +79,7 @@ test("RDS PostgreSQL: Multi-AZ, KMS-encrypted, protected, tuned by the runbook i
         t.is(replicas.length, pg.readReplicas, app);
         for (const r of replicas) {
             t.is(prop(r, "replicateSourceDb"), prop(primary, "identifier"));
-            t.like(r.props, { storageEncrypted: true, deletionProtection: true, performanceInsightsEnabled: true, instanceClass: prop(primary, "instanceClass") });
+            t.like(r.props, { storageEncrypted: true, deletionProtection: true, performanceInsightsEnabled: true, iamDatabaseAuthenticationEnabled: true, instanceClass: prop(primary, "instanceClass") });
             t.true(r.options.protect);
         }
         // RDS's own log groups exist before the instance, with the runbook's retention.
@@ -175,7 +178,9 @@ test("DocumentDB where the runbook runs MongoDB: a member per replica-set member
         const backup = rb.backups.find((b) => b.dataset === "mongodb")!;
         t.like(c.props, { engine: "docdb", storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: Math.min(backup.retentionDays, 35) });
         t.deepEqual(prop(c, "tags"), { "backup:mongodb": "true" });
-        t.true(c.secretPaths.includes("masterPassword"));
+        // DocumentDB manages and rotates the master password; none is generated or passed (issue 15).
+        t.like(c.props, { manageMasterUserPassword: true });
+        t.is(prop(c, "masterPassword"), undefined);
         t.true(c.options.protect);
         const instances = ofType(plan, "aws:docdb/clusterInstance:ClusterInstance");
         t.is(instances.length, mongo.replicaSetMembers);
