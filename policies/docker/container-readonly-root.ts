@@ -1,11 +1,12 @@
 import { finding, label, resourceRule } from "../lib/policy";
 import { CONTAINER, containerName } from "../lib/docker";
-import { DOCKER_EXPORTER_EXCEPTIONS, DOCKER_READONLY_PLATFORM, isRootUser } from "../lib/hardening";
+import { DOCKER_CONFINED_PLATFORM, DOCKER_EXPORTER_EXCEPTIONS, DOCKER_READONLY_PLATFORM, isRootUser } from "../lib/hardening";
 
 /**
  * The runbook's app containers and the exporters run on a read-only root filesystem as a non-root
  * user, as on the other targets; the platform's own containers (data stores and their one-shot
- * setup jobs, backup jobs, monitoring: `DOCKER_READONLY_PLATFORM`) on a read-only root filesystem.
+ * setup jobs, backup jobs, monitoring: `DOCKER_READONLY_PLATFORM`) on a read-only root filesystem,
+ * the monitoring stack's (`DOCKER_CONFINED_PLATFORM`) also as a non-root user without capabilities.
  */
 export const dockerContainerReadonlyRoot = resourceRule({
     name: "docker-container-readonly-root",
@@ -20,7 +21,13 @@ export const dockerContainerReadonlyRoot = resourceRule({
         const component = labels.find((l) => l.label === "component")?.value;
         if (!component) return [];
         if ((DOCKER_READONLY_PLATFORM as readonly string[]).includes(component)) {
-            return s.props.readOnly === true ? [] : [finding(`${label(s)} (${containerName(s)}): readOnly is ${s.props.readOnly ?? "not set"}; the platform's ${component} container writes only to its volumes and tmpfs mounts`)];
+            const where = `${label(s)} (${containerName(s)})`;
+            const out = s.props.readOnly === true ? [] : [finding(`${where}: readOnly is ${s.props.readOnly ?? "not set"}; the platform's ${component} container writes only to its volumes and tmpfs mounts`)];
+            if (!(DOCKER_CONFINED_PLATFORM as readonly string[]).includes(component)) return out;
+            if (s.props.user === undefined || isRootUser(s.props.user)) out.push(finding(`${where}: user is ${s.props.user === undefined ? "not set" : `"${s.props.user}"`}; the platform's ${component} container runs as its image's non-root user`));
+            const drops: unknown[] = Array.isArray(s.props.capabilities?.drops) ? s.props.capabilities.drops : [];
+            if (!drops.includes("ALL")) out.push(finding(`${where}: capabilities are not dropped; the platform's ${component} container needs none`));
+            return out;
         }
         const exporter = component.endsWith("-exporter") && !(component in DOCKER_EXPORTER_EXCEPTIONS);
         if (!services.has(component) && !exporter) return [];

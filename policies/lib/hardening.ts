@@ -12,7 +12,30 @@ export function isRootUser(user: unknown): boolean {
  * them), and the monitoring stack. Their users and capabilities are the images' own where an entrypoint starts as
  * root and steps down (PostgreSQL, MongoDB, MinIO, the backup jobs).
  */
-export const DOCKER_READONLY_PLATFORM = ["postgres", "redis", "mongodb", "kafka", "objectStorage", "backups", "prometheus", "alertmanager", "grafana", "loki", "promtail"] as const;
+export const DOCKER_READONLY_PLATFORM = ["postgres", "redis", "mongodb", "kafka", "objectStorage", "backups", "prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"] as const;
+
+/**
+ * The platform's containers on Docker that, besides the read-only root, run as their image's
+ * non-root user with every capability dropped (components/targets/docker/monitoring.ts): the
+ * monitoring stack but Promtail, which runs as UID 0 without capabilities to read the engine's
+ * root-owned log files (docs/security.md, *Local logs without the Docker socket*).
+ */
+export const DOCKER_CONFINED_PLATFORM = ["prometheus", "alertmanager", "grafana", "loki", "jaeger"] as const;
+
+/** Platform monitoring containers on Docker that run as root (without capabilities, on a read-only root), by component, with the reason. */
+export const DOCKER_ROOT_EXCEPTIONS: Readonly<Record<string, string>> = {
+    promtail:
+        "it reads the engine's json-file logs (/var/lib/docker/containers/*/*-json.log, root's, mode 0640) through a read-only bind instead of the Docker socket; as UID 0 with every capability dropped it reads what root owns and nothing else",
+};
+
+/**
+ * Kafka listener protocols on Docker that do not encrypt, with the reason: the policy
+ * (docker-kafka-client-authentication) requires SASL on every listener, not TLS.
+ */
+export const DOCKER_KAFKA_PLAINTEXT_EXCEPTIONS: Readonly<Record<string, string>> = {
+    SASL_PLAINTEXT:
+        "the brokers, the app and the exporter talk over the laptop's private bridge network, and the external listener is published on 127.0.0.1 only; logins and ACLs hold (SCRAM-SHA-512, PLAIN for the administrator), but the traffic is not encrypted: TLS would need a CA and keystores per laptop",
+};
 
 /** Platform containers on Docker that still have a writable root, by component, with the reason. */
 export const DOCKER_READONLY_EXCEPTIONS: Readonly<Record<string, string>> = {

@@ -191,6 +191,10 @@ export class Monitoring extends pulumi.ComponentResource {
                 image: PLATFORM_IMAGES.jaeger,
                 aliases: [HOSTS.jaeger],
                 env: { COLLECTOR_OTLP_ENABLED: "true" },
+                // jaegertracing/all-in-one 1.62.0 (cmd/all-in-one/Dockerfile): `USER 10001`, `VOLUME ["/tmp"]`; main.go sets
+                // SPAN_STORAGE_TYPE=memory, so it writes no file: /tmp is the one writable path, a bounded tmpfs instead of an anonymous volume.
+                user: "10001",
+                confined: SCRATCH,
             });
         }
 
