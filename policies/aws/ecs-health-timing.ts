@@ -24,13 +24,13 @@ function alwaysHealthy(command: string[]): boolean {
 /**
  * How soon a dead task stops getting traffic and is replaced (issue 13): the runbook service's
  * container health check no slower than the platform's cadence (interval × retries, timeout, start
- * period) and not one that passes whatever the request answered; the ECS service's health-check
+ * period), not one that passes whatever the request answered, on an essential container; the ECS service's health-check
  * grace no longer than the container's start period; and the load balancer's target group takes
  * a failing task out within the runbook's service-down duration (after which the outage pages).
  */
 export const awsEcsHealthTiming = stackRule({
     name: "aws-ecs-health-timing",
-    description: "Runbook services' ECS container health checks detect a dead task no slower than the platform's cadence and cannot pass regardless of the answer, their services' health-check grace is no longer than the start period, and their target groups drain a failing task within the runbook's service-down duration.",
+    description: "Runbook services' ECS containers are essential and their health checks detect a dead task no slower than the platform's cadence and cannot pass regardless of the answer, their services' health-check grace is no longer than the start period, and their target groups drain a failing task within the runbook's service-down duration.",
     tier: "runbook",
     target: "aws",
     remediationSteps: "Keep HEALTH_CHECK and healthCommand (capabilities/aws/containers.ts) on the app container, healthCheckGracePeriodSeconds = HEALTH_CHECK_GRACE_SECONDS on its service, and TARGET_HEALTH on its target group.",
@@ -42,7 +42,10 @@ export const awsEcsHealthTiming = stackRule({
             const containers = containerDefinitions(task.props);
             for (const c of containers) {
                 const svc = serviceOf(rb, String(c.name ?? ""), containers.length === 1 ? String(task.props.family ?? "") : undefined, containers.length === 1 ? task.name : undefined);
-                if (!svc || !isRecord(c.healthCheck)) continue;
+                if (!svc) continue;
+                // ECS judges a task by its essential containers: a non-essential app container may die or fail its check and the task stays RUNNING.
+                if (c.essential === false) out.push(finding(`${label(task)} container "${c.name}": essential is false: ECS keeps the task running when ${svc.name} dies or fails its health check, so it is never replaced; allowed: essential (capabilities/aws/containers.ts) ${cite(svc.source)}`, { urn: task.urn, key: `services.${svc.name}.healthPath` }));
+                if (!isRecord(c.healthCheck)) continue;
                 const hc = c.healthCheck;
                 const key = `services.${svc.name}.healthPath`;
                 const at = `${label(task)} container "${c.name}" healthCheck`;

@@ -1,6 +1,6 @@
-import { isUnknown } from "../lib/inputs";
+import { hasUnknown, isUnknown } from "../lib/inputs";
 import { parseProperties } from "../lib/kafka";
-import { aclCalls, aclExcess, allowedAcls, containerCommands, mskUsers, topicCalls } from "../lib/kafka-acl-commands";
+import { aclCalls, aclExcess, allowedAcls, alterCalls, containerCommands, mskUsers, topicCalls } from "../lib/kafka-acl-commands";
 import { containerDefinitions, TASK_DEFINITION } from "../lib/ecs";
 import { cite, finding, label, provenance, stackRule, type Finding, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
@@ -34,12 +34,12 @@ function runs(inv: Subject, task: Subject): boolean {
  * topic or group (no wildcard principal or resource, no prefixed pattern, no `All` beyond the
  * admin's), no task removes ACLs, every runbook topic and consumer group carries an ACL (MSK lets
  * every login use a resource no ACL names: `allow.everyone.if.no.acl.found` defaults to true), the
- * task that grants them is run, and its topics are created with the runbook's partitions and
- * replication and no extra topic setting.
+ * task that grants them is run, its topics are created with the runbook's partitions and
+ * replication and no extra topic setting, and no task alters Kafka's settings or topics afterwards.
  */
 export const awsMskAclsRunbook = stackRule({
     name: "aws-msk-acls-runbook",
-    description: "The Kafka ACLs the stack's tasks grant on MSK are the shared model's (app and exporter per KAFKA_ACL_ROLES, the admin on the cluster and runbook topics): no wildcard or prefixed grant, no extra operation, no removal; every runbook topic and consumer group has an ACL; the granting task is run; topics are created with the runbook's partitions and replication.",
+    description: "The Kafka ACLs the stack's tasks grant on MSK are the shared model's (app and exporter per KAFKA_ACL_ROLES, the admin on the cluster and runbook topics): no wildcard or prefixed grant, no extra operation, no removal; every runbook topic and consumer group has an ACL; the granting task is run; topics are created with the runbook's partitions and replication and not altered after.",
     tier: "security",
     target: "aws",
     remediationSteps: "Keep the kafka-topics task's command as components/targets/aws/services.ts builds it (adminClientConfig, topicCommands, aclCommands) and its one-off invocation; to grant more, change KAFKA_ACL_ROLES.",
@@ -69,6 +69,9 @@ export const awsMskAclsRunbook = stackRule({
                 if (calls.some((c) => c.action === "add") && !ofType(resources, INVOCATION).some((inv) => runs(inv, task))) {
                     out.push(finding(`${label(task)} grants the Kafka ACLs but no aws:lambda/invocation of the stack runs it: the ACLs are never created and MSK lets every login use the runbook's topics; allowed: the one-off invocation components/targets/aws/index.ts makes`, { urn: task.urn }));
                 }
+                for (const text of alterCalls(commands)) {
+                    out.push(finding(`${label(task)}: "${text.slice(0, 200)}" changes Kafka's settings or topics after the platform made them (a topic's min.insync.replicas or retention, a login's credentials, a topic deleted); allowed: only the generated server.properties and topic creation (capabilities/aws/msk.ts) ${cite(kafka.source)}`, { urn: task.urn, key: "data.kafka.topics" }));
+                }
                 for (const call of topicCalls(commands).filter((c) => c.create)) {
                     const topic = kafka.topics.find((t) => t.name === call.topic);
                     if (!topic) continue;
@@ -79,7 +82,8 @@ export const awsMskAclsRunbook = stackRule({
                     for (const c of call.configs) out.push(finding(`${label(task)}: kafka-topics.sh creates ${topic.name} with --config ${c}, a topic setting the platform does not generate (it may lower min.insync.replicas or retention); ${wants}`, { urn: task.urn, key: "data.kafka.topics" }));
                 }
             }
-            if (closed) continue;
+            // Before the first deploy a task's shell is not known yet (it names the brokers): nothing to count.
+            if (closed || ofType(resources, TASK_DEFINITION).some((t) => hasUnknown(t.props.containerDefinitions))) continue;
             const missing = [...kafka.topics.map((t) => `topic ${t.name}`), ...kafka.consumerGroups.map((g) => `group ${g}`)].filter((r) => !named.has(r));
             if (missing.length) {
                 out.push(

@@ -10,7 +10,7 @@ const CLUSTER = "aws:ecs/cluster:Cluster";
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 /** EventBridge Scheduler's universal targets that call CloudWatch (the maintenance mute; aws-alerting-pipeline-intact judges which calls). */
 const CLOUDWATCH_CALL = /^arn:aws[\w-]*:scheduler:::aws-sdk:cloudwatch:([A-Za-z]+)$/;
-const ALLOWED = "allowed: an ENABLED schedule, run with a role of this stack that scheduler.amazonaws.com assumes, starting a task definition of the stack on its ECS cluster (components/targets/aws/backups.ts) or calling CloudWatch for the maintenance mute (components/targets/aws/monitoring.ts), with no flexible window and no end date";
+const ALLOWED = "allowed: an ENABLED schedule, run with a role of this stack that scheduler.amazonaws.com assumes, starting a task definition of the stack on its ECS cluster (components/targets/aws/backups.ts) or calling CloudWatch for the maintenance mute (components/targets/aws/monitoring.ts), with no flexible window, no future start date and no end date";
 
 /**
  * The stack's EventBridge Scheduler schedules do what the platform planned them for (issue 13):
@@ -19,11 +19,11 @@ const ALLOWED = "allowed: an ENABLED schedule, run with a role of this stack tha
  * switched DISABLED (other than the mute's start, which only silences less), run with a role from
  * outside the stack (the pack cannot read what it may do, and no one here grants it), aimed at a
  * cluster or task definition that is not the stack's or at any other target, delayed by a flexible
- * window or ended by an end date backs up, checks or restores nothing while looking in place.
+ * window, held back by a future start date or ended by an end date backs up, checks or restores nothing while looking in place.
  */
 export const awsSchedulerScheduleEffective = stackRule({
     name: "aws-scheduler-schedule-effective",
-    description: "Every EventBridge Scheduler schedule of the stack is ENABLED (the maintenance mute's start excepted), runs with a role of the stack the scheduler may assume, targets a task definition of the stack on its ECS cluster or a CloudWatch call of the maintenance mute, and has no flexible window or end date.",
+    description: "Every EventBridge Scheduler schedule of the stack is ENABLED (the maintenance mute's start excepted), runs with a role of the stack the scheduler may assume, targets a task definition of the stack on its ECS cluster or a CloudWatch call of the maintenance mute, and has no flexible window, future start date or end date.",
     tier: "runbook",
     target: "aws",
     remediationSteps: "Keep the schedules components/targets/aws/backups.ts (AwsBackupTasks) and monitoring.ts (muteInMaintenance) create: state ENABLED, target.roleArn their scheduler role, flexibleTimeWindow OFF.",
@@ -52,6 +52,8 @@ export const awsSchedulerScheduleEffective = stackRule({
             }
             const window = isRecord(s.props.flexibleTimeWindow) ? s.props.flexibleTimeWindow : {};
             if (window.mode === "FLEXIBLE") out.push(finding(`${at}: flexibleTimeWindow is FLEXIBLE (up to ${window.maximumWindowInMinutes ?? "?"} min): each run may start that much later than its cron; ${ALLOWED}`, { urn: s.urn }));
+            const start = typeof s.props.startDate === "string" ? Date.parse(s.props.startDate) : NaN;
+            if (start > Date.now()) out.push(finding(`${at}: startDate ${s.props.startDate} is in the future: the schedule does not run until then; ${ALLOWED}`, { urn: s.urn }));
             if (typeof s.props.endDate === "string" && s.props.endDate) out.push(finding(`${at}: endDate ${s.props.endDate}: the schedule stops running then; ${ALLOWED}`, { urn: s.urn }));
             return out;
         }),

@@ -161,6 +161,16 @@ export function aclCalls(commands: readonly string[][]): AclCall[] {
     });
 }
 
+/** `kafka-configs.sh --alter` and `kafka-topics.sh --alter/--delete` calls: they change what the generated settings and the runbook's topics hold. */
+export function alterCalls(commands: readonly string[][]): string[] {
+    return commands.flatMap((cmd) => {
+        const configs = after(cmd, "kafka-configs");
+        const topics = after(cmd, "kafka-topics");
+        const changes = (configs && configs.includes("--alter")) || (topics && (topics.includes("--alter") || topics.includes("--delete")));
+        return changes ? [cmd.join(" ")] : [];
+    });
+}
+
 export function topicCalls(commands: readonly string[][]): TopicCall[] {
     return commands.flatMap((cmd) => {
         const args = after(cmd, "kafka-topics");

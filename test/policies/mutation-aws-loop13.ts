@@ -57,7 +57,8 @@ export function awsLoop13Mutations(rb: Runbook, plan: StackPlan): Mutation[] {
         add("msk-acl-topic", ACLS, aclTasks, script((t) => t.replace(`--operation Describe --topic ${topic}`, "--operation Describe --topic '*'")), "exporter's topic ACL → topic *");
         add("msk-acl-none", ACLS, aclTasks, script((t) => t.split(" && ").filter((c) => !/kafka-acls\.sh/.test(c)).join(" && ")), "every kafka-acls.sh call dropped");
         add("msk-acl-remove", ACLS, aclTasks, script((t) => `${t} && /opt/kafka/bin/kafka-acls.sh --remove --force --allow-principal User:${app} --topic ${topic}`), "an ACL removed after");
-        add("msk-acl-prefixed", ACLS, aclTasks, script((t) => t.replace(`--topic ${topic}`, `--resource-pattern-type prefixed --topic ${topic.slice(0, 3)}`)), "first topic ACL → prefixed");
+        add("msk-acl-prefixed", ACLS, aclTasks, script((t) => t.replace(`--operation Describe --topic ${topic}`, `--operation Describe --resource-pattern-type prefixed --topic ${topic.slice(0, 3)}`)), "a topic ACL → prefixed on its first letters");
+        add("msk-alter", ACLS, aclTasks, script((t) => `${t} && /opt/kafka/bin/kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=1`), "a topic's min.insync.replicas altered to 1 after");
         add("msk-topic-replication", ACLS, aclTasks, script((t) => t.replace(/--replication-factor \d+/, "--replication-factor 1")), "--replication-factor → 1");
         const runs = of("aws:lambda/invocation:Invocation", (r) => aclTasks.some((t) => String((r.props as Props).input).includes(t.name)));
         for (const r of sample(runs, PER_SWITCH, `${plan.stack}:msk-acl-unrun`)) {
@@ -75,6 +76,7 @@ export function awsLoop13Mutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("ecs-hc-start", HEALTH, serviceTasks, checked((hc) => (hc.startPeriod = hc.startPeriod * 5)), "healthCheck startPeriod × 5");
     add("ecs-hc-timeout", HEALTH, serviceTasks, checked((hc) => (hc.timeout = hc.interval)), "healthCheck timeout → its interval");
     add("ecs-hc-always", HEALTH, serviceTasks, checked((hc) => (hc.command = [...hc.command.slice(0, -1), `${hc.command.at(-1)} || true`])), "healthCheck command ends || true");
+    add("ecs-essential", HEALTH, serviceTasks, containers((cs) => cs.filter((c) => c.healthCheck).forEach((c) => (c.essential = false))), "app container essential → false");
     add("ecs-grace", HEALTH, of("aws:ecs/service:Service", (r) => typeof (r.props as Props).healthCheckGracePeriodSeconds === "number" && !!serviceOf(rb, String((r.props as Props).name ?? ""), r.name)), (p) => (p.healthCheckGracePeriodSeconds = 3600), "healthCheckGracePeriodSeconds → 3600");
     const down = rb.alerts.find((a) => a.id === "service-down")?.levels[0];
     if (down) {
