@@ -57,7 +57,7 @@ export const awsAlertForwarderDestinations = stackRule({
                 if (!isUnknown(vars.EVENTS_URL) && vars.EVENTS_URL !== PAGERDUTY_EVENTS_URL) out.push(finding(`${label(fn)}: EVENTS_URL is ${JSON.stringify(vars.EVENTS_URL ?? null)}: pages go to another host or nowhere; allowed: PagerDuty's Events API v2, ${PAGERDUTY_EVENTS_URL} (capabilities/aws/pager.ts)`, { urn: fn.urn }));
                 const { version, value } = storedValue(resources, vars.ROUTING_KEY_SECRET_ARN);
                 if (version && value !== undefined && !ROUTING_KEY.test(value)) {
-                    out.push(finding(`${label(version)}: the pager routing key (runbook-platform:pagerdutyRoutingKey) is ${value.length} characters ${value.length ? "that are not a PagerDuty integration key" : "(empty)"}: PagerDuty refuses every event and no one is paged; allowed: a PagerDuty Events API v2 integration key (32 letters and digits)`, { urn: version.urn }));
+                    out.push(finding(`${label(version)}: the pager routing key (runbook-platform:pagerdutyRoutingKey) is ${value.length ? `${value.length} character(s) that are not a PagerDuty integration key` : "empty"}: PagerDuty refuses every event and no one is paged; allowed: a PagerDuty Events API v2 integration key (32 letters and digits)`, { urn: version.urn }));
                 }
             }
             if (typeof vars.WEBHOOK_SECRET_ARN === "string" || isUnknown(vars.WEBHOOK_SECRET_ARN)) {

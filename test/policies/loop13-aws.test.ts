@@ -238,7 +238,8 @@ test("aws-alert-forwarder-destinations: pages, chat and e-mail go where the runb
         "the chat to another channel": { edit: (rs) => (vars(rs, "chat").CHANNEL = "#random"), expect: new RegExp(`CHANNEL is "#random".*allowed: the runbook's ${channels.chat} \\(runbook ${channels.source!.seed}`) },
         "a webhook to another host": { edit: (rs) => (find(rs, "chat-webhook-v").props.secretString = "https://webhook.example.com/collect"), expect: /slackWebhookUrl\) posts to webhook\.example\.com/ },
         "a plain-http Slack webhook": { edit: (rs) => (find(rs, "chat-webhook-v").props.secretString = "http://hooks.slack.com/services/T0000/B0000/XXXXXXXX"), expect: /posts to hooks\.slack\.com/ },
-        "a routing key that is none": { edit: (rs) => (find(rs, "pager-routing-key-v").props.secretString = ""), expect: /pagerdutyRoutingKey\) is 0 characters \(empty\): PagerDuty refuses every event/ },
+        "a routing key that is none": { edit: (rs) => (find(rs, "pager-routing-key-v").props.secretString = ""), expect: /pagerdutyRoutingKey\) is empty: PagerDuty refuses every event/ },
+        "a routing key that is a placeholder word": { edit: (rs) => (find(rs, "pager-routing-key-v").props.secretString = "changeme"), expect: /is 8 character\(s\) that are not a PagerDuty integration key/ },
         "e-mail to another address": { edit: (rs) => (find(rs, "warning-email").props.endpoint = "someone@example.com"), expect: new RegExp(`alert e-mail goes to "someone@example\\.com"; allowed: the runbook's ${channels.email!.replace(/\./g, "\\.")}`) },
     });
     // Offline plans hold the operator's secrets as placeholders: nothing to judge, nothing reported.
