@@ -4,10 +4,14 @@ import { aclCalls, aclExcess, allowedAcls, alterCalls, containerCommands, mskUse
 import { containerDefinitions, TASK_DEFINITION } from "../lib/ecs";
 import { cite, finding, label, provenance, stackRule, type Finding, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
+import { asArray } from "../lib/values";
+import { scramSecretName } from "../../capabilities/aws/msk";
 
 const CLUSTER = "aws:msk/cluster:Cluster";
 const CONFIGURATION = "aws:msk/configuration:Configuration";
 const INVOCATION = "aws:lambda/invocation:Invocation";
+const ASSOCIATION = "aws:msk/scramSecretAssociation:ScramSecretAssociation";
+const SECRET = "aws:secretsmanager/secret:Secret";
 const MODEL = "capabilities/kafka-acls.ts KAFKA_ACL_ROLES, with capabilities/aws/msk.ts's admin and exporter rows";
 
 /** Whether an invocation of the one-off runner starts this task definition (its ARN names it, or it is not known yet and depends on it). */
@@ -32,14 +36,14 @@ function runs(inv: Subject, task: Subject): boolean {
  * the one-off `kafka-topics` task's shell (capabilities/aws/msk.ts aclCommands) grants them. Every
  * `kafka-acls.sh --add` in any task grants only what the shared model gives a login on a runbook
  * topic or group (no wildcard principal or resource, no prefixed pattern, no `All` beyond the
- * admin's), no task removes ACLs, every runbook topic and consumer group carries an ACL (MSK lets
+ * admin's), no task removes ACLs, no SCRAM login beyond the model's three is associated, every runbook topic and consumer group carries an ACL (MSK lets
  * every login use a resource no ACL names: `allow.everyone.if.no.acl.found` defaults to true), the
  * task that grants them is run, its topics are created with the runbook's partitions and
  * replication and no extra topic setting, and no task alters Kafka's settings or topics afterwards.
  */
 export const awsMskAclsRunbook = stackRule({
     name: "aws-msk-acls-runbook",
-    description: "The Kafka ACLs the stack's tasks grant on MSK are the shared model's (app and exporter per KAFKA_ACL_ROLES, the admin on the cluster and runbook topics): no wildcard or prefixed grant, no extra operation, no removal; every runbook topic and consumer group has an ACL; the granting task is run; topics are created with the runbook's partitions and replication and not altered after.",
+    description: "The Kafka ACLs the stack's tasks grant on MSK are the shared model's (app and exporter per KAFKA_ACL_ROLES, the admin on the cluster and runbook topics): no wildcard or prefixed grant, no extra operation, no removal, no extra SCRAM login; every runbook topic and consumer group has an ACL; the granting task is run; topics are created with the runbook's partitions and replication and not altered after.",
     tier: "security",
     target: "aws",
     remediationSteps: "Keep the kafka-topics task's command as components/targets/aws/services.ts builds it (adminClientConfig, topicCommands, aclCommands) and its one-off invocation; to grant more, change KAFKA_ACL_ROLES.",
@@ -80,6 +84,19 @@ export const awsMskAclsRunbook = stackRule({
                     if (call.replicationFactor !== undefined && !(call.replicationFactor >= topic.replicationFactor)) out.push(finding(`${label(task)}: kafka-topics.sh creates ${topic.name} with --replication-factor ${call.replicationFactor}; ${wants}`, { urn: task.urn, key: "data.kafka.topics" }));
                     if (call.partitions !== undefined && !(call.partitions >= topic.partitions)) out.push(finding(`${label(task)}: kafka-topics.sh creates ${topic.name} with --partitions ${call.partitions}; ${wants}`, { urn: task.urn, key: "data.kafka.topics" }));
                     for (const c of call.configs) out.push(finding(`${label(task)}: kafka-topics.sh creates ${topic.name} with --config ${c}, a topic setting the platform does not generate (it may lower min.insync.replicas or retention); ${wants}`, { urn: task.urn, key: "data.kafka.topics" }));
+                }
+            }
+            // The logins: only the three the model names; another associated secret is a login no ACL row was written for.
+            const logins = [users.admin, users.app, users.monitor].map(scramSecretName);
+            for (const a of ofType(resources, ASSOCIATION).filter((x) => (x.dependencies ?? []).includes(cluster.urn) || x.props.clusterArn === cluster.props.arn)) {
+                for (const arn of asArray<unknown>(a.props.secretArnLists)) {
+                    if (isUnknown(arn)) continue;
+                    const part = typeof arn === "string" ? /:secret:(.+)$/.exec(arn)?.[1] : undefined;
+                    const secret = part === undefined ? undefined : ofType(resources, SECRET).find((x) => [x.props.name, x.name].some((n) => typeof n === "string" && (part === n || part.startsWith(`${n}-`))));
+                    const login = typeof secret?.props.name === "string" ? secret.props.name : undefined;
+                    if (!secret || (login !== undefined && !logins.includes(login))) {
+                        out.push(finding(`${label(a)} associates ${JSON.stringify(arn)} (${secret ? `login ${login}` : "not a secret of this stack"}) with ${label(cluster)}: a SCRAM login the ACL model does not name, which MSK lets use every resource no ACL names; allowed: ${logins.join(", ")} (capabilities/aws/msk.ts kafkaUsers)`, { urn: a.urn }));
+                    }
                 }
             }
             // Before the first deploy a task's shell is not known yet (it names the brokers): nothing to count.

@@ -7,7 +7,7 @@ import { STACKS_DIR } from "../../cli/harness/stack-files";
 import { runPolicies } from "../../policies/offline";
 import { PROJECT } from "../../stacks/settings";
 import { UNKNOWN_STRING } from "../../policies/lib/inputs";
-import { adminClientConfig, aclCommands, kafkaUsers, mskServerProperties, topicCommands } from "../../capabilities/aws/msk";
+import { adminClientConfig, aclCommands, kafkaUsers, mskServerProperties, scramSecretName, topicCommands } from "../../capabilities/aws/msk";
 import { healthCommand, HEALTH_CHECK, HEALTH_CHECK_GRACE_SECONDS } from "../../capabilities/aws/containers";
 import { TARGET_HEALTH } from "../../capabilities/aws/target-health";
 import { ALARM_ACTIONS_TARGET } from "../../capabilities/aws/maintenance-mute";
@@ -45,6 +45,13 @@ function msk(): Fake[] {
             name: "kafka-cluster",
             props: { clusterName: CLUSTER_NAME, configurationInfo: { arn: `arn:aws:kafka:us-east-1:${ACCOUNT}:configuration/${CLUSTER_NAME}/0a1b2c3d-1`, revision: 1 } },
             dependsOn: ["kafka-config"],
+        },
+        ...Object.entries(users).map(([role, user]): Fake => ({ type: "aws:secretsmanager/secret:Secret", name: `kafka-${role}-scram`, props: { name: scramSecretName(user), kmsKeyId: "data-key" } })),
+        {
+            type: "aws:msk/scramSecretAssociation:ScramSecretAssociation",
+            name: "kafka-scram",
+            props: { secretArnLists: Object.keys(users).map((role) => `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:kafka-${role}-scram-AbCdEf`) },
+            dependsOn: ["kafka-cluster"],
         },
         {
             type: "aws:ecs/taskDefinition:TaskDefinition",
@@ -84,6 +91,14 @@ test("aws-msk-acls-runbook: the ACL task grants the model's ACLs only, on every 
         "an ACL removed": { edit: (rs) => script(rs, (s) => `${s} && ${acl(`--remove --force --allow-principal User:${users.app} --topic ${topic.name}`)}`), expect: /removes ACLs/ },
         "no ACL at all": { edit: (rs) => script(rs, (s) => s.split(" && ").filter((c) => !c.includes("kafka-acls.sh")).join(" && ")), expect: new RegExp(`no task grants an ACL on topic ${topic.name.replace(/\./g, "\\.")}, group ${group}`) },
         "the group's ACLs dropped": { edit: (rs) => script(rs, (s) => s.split(" && ").filter((c) => !c.includes(`--group ${group}`)).join(" && ")), expect: new RegExp(`no task grants an ACL on group ${group}`) },
+        "a fourth SCRAM login associated": {
+            edit: (rs) => {
+                rs.push({ type: "aws:secretsmanager/secret:Secret", name: "kafka-extra-scram", props: { name: scramSecretName(`${CLUSTER_NAME}-ops`), kmsKeyId: "data-key" } });
+                find(rs, "kafka-scram").props.secretArnLists.push(`arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:kafka-extra-scram-AbCdEf`);
+            },
+            expect: new RegExp(`\\(login ${scramSecretName(`${CLUSTER_NAME}-ops`)}\\) .*a SCRAM login the ACL model does not name`),
+        },
+        "a login secret from another account": { edit: (rs) => find(rs, "kafka-scram").props.secretArnLists.push("arn:aws:secretsmanager:us-east-1:210987654321:secret:AmazonMSK_ops-AbCdEf"), expect: /\(not a secret of this stack\) with/ },
         "the task never run": { edit: (rs) => rs.splice(rs.findIndex((r) => r.name === "run-kafka-topics"), 1), expect: /no aws:lambda\/invocation of the stack runs it/ },
         "the topic's replication lowered": { edit: (rs) => script(rs, (s) => s.replace(`--replication-factor ${topic.replicationFactor}`, `--replication-factor ${topic.replicationFactor - 1}`)), expect: new RegExp(`--replication-factor ${topic.replicationFactor - 1}; the platform default gives .* replication factor ${topic.replicationFactor} \\(a platform default`) },
         "a topic's min.insync.replicas altered after": { edit: (rs) => script(rs, (s) => `${s} && /opt/kafka/bin/kafka-configs.sh --bootstrap-server ${BOOT} --command-config ${CONF} --alter --entity-type topics --entity-name ${topic.name} --add-config min.insync.replicas=1`), expect: /kafka-configs\.sh .*--alter.*" changes Kafka's settings or topics after the platform made them/ },

@@ -65,6 +65,7 @@ export function awsLoop13Mutations(rb: Runbook, plan: StackPlan): Mutation[] {
             out.push({ id: `msk-acl-unrun: ${r.name} deleted`, how: "plan edit", policies: ACLS, batch: `A13:msk-acl-unrun:${r.urn}`, edit: (pl) => ({ ...pl, resources: pl.resources.filter((x) => x.urn !== r.urn) }) });
         }
     }
+    add("msk-login", ACLS, of("aws:msk/scramSecretAssociation:ScramSecretAssociation"), (p) => (p.secretArnLists = [...p.secretArnLists, "arn:aws:secretsmanager:us-east-1:210987654321:secret:AmazonMSK_ops-AbCdEf"]), "a login secret from another account associated");
     // 2. The MSK cluster's configuration.
     const clusters = of("aws:msk/cluster:Cluster");
     add("msk-config-none", MSK, clusters, (p) => delete p.configurationInfo, "configurationInfo removed");
