@@ -108,6 +108,11 @@ import { awsLbTargetGroupHealthCheck } from "./aws/lb-targetgroup-health-check";
 import { k8sPdbAvailability } from "./kubernetes/pdb-availability";
 import { k8sKafkaDurability } from "./kubernetes/kafka-durability";
 import { awsMskConfigurationServerProperties } from "./aws/msk-configuration-server-properties";
+import { awsMskAclsRunbook } from "./aws/msk-acls-runbook";
+import { awsMskClusterConfiguration } from "./aws/msk-cluster-configuration";
+import { awsEcsHealthTiming } from "./aws/ecs-health-timing";
+import { awsSchedulerScheduleEffective } from "./aws/scheduler-schedule-effective";
+import { awsAlertForwarderDestinations } from "./aws/alert-forwarder-destinations";
 import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
@@ -245,6 +250,12 @@ export const RULES: readonly Rule[] = [
     platformRedisMaxmemoryPolicy,
     awsDataMaintenanceWindow,
     awsDataStorageFloor,
+    // issue 13's remaining AWS loopholes (loop13): MSK ACLs and configuration, ECS health timing, schedules, alert destinations
+    awsMskAclsRunbook,
+    awsMskClusterConfiguration,
+    awsEcsHealthTiming,
+    awsSchedulerScheduleEffective,
+    awsAlertForwarderDestinations,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -9,6 +9,7 @@ import { scalingMutations } from "./mutation-scaling";
 import { deliveryMutations } from "./mutation-delivery";
 import { dataStoreMutations } from "./mutation-data-stores";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
+import { awsLoop13Mutations } from "./mutation-aws-loop13";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -167,5 +168,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...deliveryMutations(rb, plan));
     // G. Data stores held to their generated settings (mutation-data-stores.ts).
     out.push(...dataStoreMutations(rb, plan, sample));
+    // Issue 13's remaining AWS switches: MSK ACLs and configuration, ECS health timing, alert destinations (mutation-aws-loop13.ts).
+    out.push(...awsLoop13Mutations(rb, plan));
     return out;
 }
