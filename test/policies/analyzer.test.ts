@@ -2,7 +2,7 @@ import test from "ava";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { planStack, type StackPlan } from "../../cli/harness/runtime";
 import { planPreview } from "../../cli/preview-plan";
-import { getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
+import { APP_IDS, getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
 import { allStacks, parseStackName, type PlatformContext } from "../../stacks/settings";
 import { runPolicies, type StackReport } from "../../policies/offline";
 import { policies } from "../../policies/pack";
@@ -16,10 +16,24 @@ import { runbookMutations } from "./mutation-lib";
  * and the diagnostics must be the ones `npm run policy` reports: same policies, levels, messages
  * and resources. For each production stack a first preview (computed outputs unknown) too, where
  * no policy may be cut short; and for a sample of the mutation suite, the loosened plan.
- * One pack process per stack, started as `pulumi preview -s <stack> --policy-pack policies` starts it.
+ * One pack process per stack, started as `pulumi preview -s <stack> --policy-pack policies` starts it;
+ * one stack per app by default (protocolStacks).
  */
 
-const STACKS = allStacks().filter((s) => !process.env.PROTOCOL_STACKS || process.env.PROTOCOL_STACKS.split(",").includes(s));
+/**
+ * The stacks sent over the protocol: by default one per app, the environments rotating over the
+ * apps so every target and environment crosses the wire (each launch is a pack process of its own,
+ * ~5 s of CPU; every stack is checked offline by stacks.test.ts and the mutation suite).
+ * `PROTOCOL_STACKS=all` sends all of them, `PROTOCOL_STACKS=a,b` the ones named.
+ */
+function protocolStacks(): string[] {
+    const wanted = process.env.PROTOCOL_STACKS;
+    if (wanted === "all") return allStacks();
+    if (wanted) return allStacks().filter((s) => wanted.split(",").includes(s));
+    const order: readonly Env[] = ["production", "staging", "local"];
+    return APP_IDS.map((app, i) => `${app}-${order[i % order.length]}`);
+}
+const STACKS = protocolStacks();
 
 const key = (d: { policy: string; level: string; message: string; urn?: string }) => `${d.level} ${d.policy} ${d.urn ?? "(stack)"}: ${d.message}`;
 /** The analyzer server reports a violation as the policy's description, a newline, then the policy's message (server.ts, makeReportViolationFun). */
