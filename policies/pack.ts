@@ -107,6 +107,8 @@ import { k8sPdbAvailability } from "./kubernetes/pdb-availability";
 import { k8sKafkaDurability } from "./kubernetes/kafka-durability";
 import { awsMskConfigurationServerProperties } from "./aws/msk-configuration-server-properties";
 import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
+import { k8sNetworkPolicyCoverage } from "./kubernetes/networkpolicy-coverage";
+import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-triggers";
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
 import { awsDataStorageFloor } from "./aws/data-storage-floor";
@@ -241,6 +243,9 @@ export const RULES: readonly Rule[] = [
     platformRedisMaxmemoryPolicy,
     awsDataMaintenanceWindow,
     awsDataStorageFloor,
+    // Kubernetes guards object by object (issue 13, loop 13): default-deny per pod set and data-service peers, KEDA triggers as generated
+    k8sNetworkPolicyCoverage,
+    k8sKedaScaledObjectTriggers,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
