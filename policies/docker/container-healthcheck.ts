@@ -29,10 +29,11 @@ export const dockerContainerHealthcheck = resourceRule({
                 const interval = durationToSeconds(hc.interval) ?? DOCKER_DEFAULTS.interval;
                 const timeout = durationToSeconds(hc.timeout) ?? DOCKER_DEFAULTS.timeout;
                 const retries = num(hc.retries) ?? DOCKER_DEFAULTS.retries;
-                const step = Math.max(interval, timeout);
-                const shown = `${timeout > interval ? `timeout ${hc.timeout ?? `${timeout}s (Docker's default)`} (over interval ${hc.interval ?? `${interval}s`})` : `interval ${hc.interval ?? `${interval}s (Docker's default)`}`} × retries ${hc.retries ?? `${retries} (Docker's default)`}`;
+                // Docker waits the interval after each check ends: a hung app costs interval + timeout per retry.
+                const step = interval + timeout;
+                const shown = `(interval ${hc.interval ?? `${interval}s, Docker's default`} + timeout ${hc.timeout ?? `${timeout}s, Docker's default`}) × retries ${hc.retries ?? `${retries}, Docker's default`}`;
                 if (budget && step * retries > budget.seconds) {
-                    timing.push(finding(`${label(s)}: its healthcheck ${shown} calls a dead ${svc.name} container unhealthy only after ${step * retries}s, later than ${budget.seconds}s: ${budget.says}`, { key: budget.key }));
+                    timing.push(finding(`${label(s)}: its healthcheck ${shown} calls a hung ${svc.name} container unhealthy only after ${step * retries}s, later than ${budget.seconds}s: ${budget.says}`, { key: budget.key }));
                 }
                 const start = durationToSeconds(hc.startPeriod) ?? DOCKER_DEFAULTS.startPeriod;
                 if (start > PLATFORM_START) {

@@ -8,6 +8,7 @@ import { alarmMetricMutations } from "./mutation-alarm-metrics";
 import { scalingMutations } from "./mutation-scaling";
 import { deliveryMutations } from "./mutation-delivery";
 import { dataStoreMutations } from "./mutation-data-stores";
+import { k8sObjectMutations } from "./mutation-k8s-objects";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 
 /**
@@ -167,5 +168,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...deliveryMutations(rb, plan));
     // G. Data stores held to their generated settings (mutation-data-stores.ts).
     out.push(...dataStoreMutations(rb, plan, sample));
+    // Kubernetes object by object: NetworkPolicy coverage and peers, KEDA triggers, probe timing (loop 13; mutation-k8s-objects.ts).
+    out.push(...k8sObjectMutations(rb, plan));
     return out;
 }
