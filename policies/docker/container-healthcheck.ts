@@ -12,7 +12,7 @@ import { CONTAINER, containerName, longRunning } from "../lib/docker";
 /** App services are health-checked on their runbook health path; data services have a health check. */
 export const dockerContainerHealthcheck = resourceRule({
     name: "docker-container-healthcheck",
-    description: "Runbook service containers have a Docker healthcheck that requests the runbook's health path, calls a dead container unhealthy (interval × retries) before the runbook's ServiceDown level pages and starts counting within the platform's start period; data-service containers have a healthcheck.",
+    description: "Runbook service containers have a Docker healthcheck that requests the runbook's health path, calls a hung container unhealthy ((interval + timeout) × retries) before the runbook's ServiceDown level pages and starts counting within the platform's start period; data-service containers have a healthcheck.",
     tier: "runbook",
     target: "docker",
     types: [CONTAINER],

@@ -1,11 +1,11 @@
 import { cite, finding, label, resourceRule, type Finding } from "../lib/policy";
 import { containers, cpuCores, memoryMiB, metaName, WORKLOADS } from "../lib/kubernetes";
-import { serviceOf } from "../lib/workloads";
+import { dataServiceOfImage, serviceOf } from "../lib/workloads";
 import { isRecord, num } from "../lib/values";
 import type { Service } from "../../runbooks";
 import type { DownBudget } from "../lib/probes";
 import { PROBE_TIMINGS } from "../../capabilities/kubernetes/apps";
-import { k8sProbeDetection, K8S_PROBE_DEFAULTS, serviceDownBudget } from "../lib/probes";
+import { downBudget, k8sProbeDetection, K8S_PROBE_DEFAULTS, serviceDownBudget } from "../lib/probes";
 
 /** Seconds a probe takes to call a container failed: failureThreshold consecutive misses, periodSeconds (or a longer timeout) apart. */
 const detection = (p: Record<string, any>) => k8sProbeDetection(p).seconds;
@@ -35,6 +35,12 @@ export const k8sWorkloadProbesResources = resourceRule({
             for (const probe of ["readinessProbe", "livenessProbe"] as const) if (!c[probe]) out.push(finding(`${at}: no ${probe}; every workload must be health-checked`));
             // The workload names the service; its sidecars (exporters, proxies) are sized on their own.
             const svc = serviceOf(ctx.runbook, name, s.name);
+            const data = svc ? undefined : dataServiceOfImage(c.image);
+            const dataBudget = data ? downBudget(ctx.runbook, `${data}_down`) : undefined;
+            if (dataBudget && isRecord(c.livenessProbe) && !/exporter|sidecar|proxy|agent/i.test(String(c.name ?? ""))) {
+                const d = k8sProbeDetection(c.livenessProbe);
+                if (d.seconds > dataBudget.seconds) out.push(finding(`${at}: livenessProbe ${d.shown} restarts a dead ${data} only after ${d.seconds}s, later than ${dataBudget.seconds}s: ${dataBudget.says}`, { key: dataBudget.key }));
+            }
             if (!svc || /exporter|sidecar|proxy|agent/i.test(String(c.name ?? ""))) continue;
             const r = svc.resources;
             const key = `services.${svc.name}.resources`;

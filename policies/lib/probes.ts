@@ -18,7 +18,12 @@ export interface DownBudget {
 }
 
 export function serviceDownBudget(rb: Runbook): DownBudget | undefined {
-    const alert = rb.alerts.find((a) => a.signal === "service_down");
+    return downBudget(rb, "service_down");
+}
+
+/** The same for a data service: its `<service>_down` alert (redis_down, postgres_down, mongodb_down), where the runbook has one. */
+export function downBudget(rb: Runbook, signal: string): DownBudget | undefined {
+    const alert = rb.alerts.find((a) => a.signal === signal);
     if (!alert) return undefined;
     const level = [...alert.levels].sort((a, b) => durationSeconds(a.for) - durationSeconds(b.for))[0];
     if (!level) return undefined;

@@ -122,6 +122,9 @@ export function k8sObjectMutations(rb: Runbook, plan: StackPlan): Mutation[] {
         const c = appContainer(p);
         c.startupProbe = { httpGet: c.livenessProbe.httpGet, periodSeconds: 60, failureThreshold: 30 };
     }, "startupProbe 60 s × 30");
+    // A data service's liveness against its own down level (redis_down, mongodb_down).
+    const store = one((r) => r.type === "kubernetes:apps/v1:StatefulSet" && rb.alerts.some((a) => a.signal === `${(r.props as Props).spec?.template?.metadata?.labels?.[LABEL.dataService]}_down`));
+    add("data-liveness-slow", PROBES, store, probe("livenessProbe", (pr) => Object.assign(pr, { periodSeconds: 60, failureThreshold: 10 })), "livenessProbe 60 s × 10");
     return out;
 }
 
