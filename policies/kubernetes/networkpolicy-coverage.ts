@@ -27,10 +27,12 @@ function coverage(policies: readonly Subject[], pods: readonly Pods[]): Finding[
     return out;
 }
 
-/** A policy aimed at a runbook service's pods or the ACME solver's: governed by k8s-networkpolicy-no-open-ingress, not a data service's. */
-function servicePods(p: Subject, services: readonly string[]): boolean {
+/** The ports a policy aimed at a runbook service's pods (or the ACME solver's) may open to anyone: that service's port; undefined for other policies. */
+function servicePorts(p: Subject, services: readonly { name: string; port: number }[]): number[] | undefined {
     const sel = p.props.spec?.podSelector;
-    return (isRecord(sel) && services.includes(sel.matchLabels?.[LABEL.name])) || within(sel, ACME_HTTP01_SOLVER.label);
+    const svc = isRecord(sel) ? services.find((s) => s.name === sel.matchLabels?.[LABEL.name]) : undefined;
+    if (svc) return [svc.port];
+    return within(sel, ACME_HTTP01_SOLVER.label) ? [ACME_HTTP01_SOLVER.port] : undefined;
 }
 
 function peerAllowed(peer: Record<string, any>, want: ReturnType<typeof intendedPeers>): boolean {
@@ -42,10 +44,26 @@ function peerAllowed(peer: Record<string, any>, want: ReturnType<typeof intended
     return want.pods.some((labels) => within(peer.podSelector, labels));
 }
 
-/** Every ingress peer of a policy that may select a data service's pods is one the platform admits to that data service. */
-function dataPeers(policies: readonly Subject[], pods: readonly Pods[], app: Parameters<typeof intendedPeers>[0], services: readonly string[]): Finding[] {
+/**
+ * Every ingress peer of a policy that may select a data service's pods is one the platform admits to
+ * that data service. A policy aimed at a runbook service's pods opens its port to anyone (the
+ * ingress controller; k8s-networkpolicy-no-open-ingress), and any other port only to those peers.
+ */
+function dataPeers(policies: readonly Subject[], pods: readonly Pods[], app: Parameters<typeof intendedPeers>[0], services: readonly { name: string; port: number }[]): Finding[] {
     const out: Finding[] = [];
-    for (const p of policies.filter((x) => directions(x).includes("Ingress") && rulesOf(x, "Ingress").length > 0 && !servicePods(x, services))) {
+    for (const p of policies.filter((x) => directions(x).includes("Ingress") && rulesOf(x, "Ingress").length > 0)) {
+        const open = servicePorts(p, services);
+        if (open) {
+            const want = intendedPeers(app, nsOf(p), undefined);
+            rulesOf(p, "Ingress").forEach((rule, i) => {
+                const ports = asArray(rule.ports).filter(isRecord).map((x) => x.port);
+                if (ports.length > 0 && ports.every((x) => open.includes(Number(x)))) return;
+                const from = asArray(rule.from).filter(isRecord);
+                const bad = from.length === 0 ? ["every source (no from)"] : from.filter((peer) => !peerAllowed(peer, want)).map((peer) => JSON.stringify(peer));
+                for (const peer of bad) out.push(finding(`${policyName(p)}: ingress rule ${i} admits ${peer} on ${ports.length ? `port(s) ${ports.join(", ")}` : "every port"}; the platform opens only the service's port ${open.join(", ")} to the cluster, other ports only to ${want.shown} (${WHY})`, { urn: p.urn }));
+            });
+            continue;
+        }
         const data = pods.filter((d) => d.data && d.namespace === nsOf(p) && maySelect(p.props.spec?.podSelector ?? {}, d));
         for (const d of data) {
             const want = intendedPeers(app, d.namespace, d.data);
@@ -75,7 +93,7 @@ function dataPeers(policies: readonly Subject[], pods: readonly Pods[], app: Par
 export const k8sNetworkPolicyCoverage = stackRule({
     name: "k8s-networkpolicy-coverage",
     description:
-        "Every workload and data service of the stack is selected by a default-deny ingress and a default-deny egress NetworkPolicy (no narrowed selector, no dropped policyType), and every ingress peer of a policy that may select a data service is one the platform admits to it: pods labelled for data access, its own pods, the monitoring and operators namespaces.",
+        "Every workload and data service of the stack is selected by a default-deny ingress and a default-deny egress NetworkPolicy (no narrowed selector, no dropped policyType), and every ingress peer of a policy that may select a data service is one the platform admits to it: pods labelled for data access, its own pods, the monitoring and operators namespaces; a runbook service's policy opens other ports than its own only to those peers.",
     tier: "security",
     target: "kubernetes",
     remediationSteps: "Keep the generated NetworkPolicies (capabilities/kubernetes/security.ts networkPolicies): default-deny-ingress and default-deny-egress with podSelector {}, and data-<service> policies that admit only the data-access label, the service's own pods and the monitoring and operators namespaces.",
@@ -83,6 +101,6 @@ export const k8sNetworkPolicyCoverage = stackRule({
     check: (resources, ctx) => {
         const policies = ofType(resources, NETWORK_POLICY);
         const pods = podSets(resources, ctx.app);
-        return [...coverage(policies, pods), ...dataPeers(policies, pods, ctx.app, ctx.runbook.services.map((s) => s.name))];
+        return [...coverage(policies, pods), ...dataPeers(policies, pods, ctx.app, ctx.runbook.services)];
     },
 });

@@ -63,11 +63,15 @@ test("k8s-networkpolicy-coverage: every pod set under both default denies, data 
             edit: (r) => r.push({ type: NP, name: "tools", props: { metadata: meta("tools"), spec: { podSelector: { matchLabels: { "cnpg.io/cluster": bn.postgres } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tools" } } }] }] } } }),
             expect: /NetworkPolicy bunty\/tools: ingress rule 0 admits .*"tools".* to postgres/,
         },
+        "the backend opened to another namespace on another port": {
+            edit: (r) => find(r, "service-backend").props.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }], ports: [{ port: 22 }] }),
+            expect: /NetworkPolicy bunty\/bunty-service-backend: ingress rule 1 admits .*"default".* on port\(s\) 22; the platform opens only the service's port/,
+        },
     });
     // Tightening: a narrower peer, a service open to one more namespace (its own port: not a data service's), a second deny-all.
     const tight = network();
     ingressFrom(tight, "data-redis")[0] = { podSelector: { matchLabels: { ...DATA_ACCESS_LABELS, [LABEL.component]: "app" } } };
-    find(tight, "service-backend").props.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }], ports: [{ port: 3000 }] });
+    find(tight, "service-backend").props.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }], ports: [{ port: bunty.services.find((x) => x.name === "backend")!.port }] });
     tight.push({ type: NP, name: "deny-redis", props: { metadata: meta("deny-redis"), spec: { podSelector: { matchLabels: { [LABEL.dataService]: "redis" } }, policyTypes: ["Ingress", "Egress"] } } });
     t.deepEqual((await check("k8s-networkpolicy-coverage", `${BUNTY}-staging`, tight)).messages, []);
 });

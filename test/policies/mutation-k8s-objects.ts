@@ -82,6 +82,9 @@ export function k8sObjectMutations(rb: Runbook, plan: StackPlan): Mutation[] {
         }), "+ a policy opening every pod to the app's pods on 6379");
     }
 
+    const service = one((r) => r.type === NP && rb.services.some((x) => String((r.props as Props).metadata?.name ?? "").endsWith(`-service-${x.name}`)));
+    add("np-service-other-port", COVER, service, (p) => p.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }], ports: [{ protocol: "TCP", port: 22 }] }), "admits namespace default on port 22");
+
     // 2. KEDA ScaledObjects and their authentication.
     const so = one((r) => r.type === KEDA);
     const trigger = (edit: (t: Props) => void) => (p: Props) => {
