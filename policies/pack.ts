@@ -114,6 +114,8 @@ import { awsEcsHealthTiming } from "./aws/ecs-health-timing";
 import { awsSchedulerScheduleEffective } from "./aws/scheduler-schedule-effective";
 import { awsAlertForwarderDestinations } from "./aws/alert-forwarder-destinations";
 import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
+import { k8sNetworkPolicyCoverage } from "./kubernetes/networkpolicy-coverage";
+import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-triggers";
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
 import { awsDataStorageFloor } from "./aws/data-storage-floor";
@@ -256,6 +258,9 @@ export const RULES: readonly Rule[] = [
     awsEcsHealthTiming,
     awsSchedulerScheduleEffective,
     awsAlertForwarderDestinations,
+    // Kubernetes guards object by object (issue 13, loop 13): default-deny per pod set and data-service peers, KEDA triggers as generated
+    k8sNetworkPolicyCoverage,
+    k8sKedaScaledObjectTriggers,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

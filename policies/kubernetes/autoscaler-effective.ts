@@ -9,7 +9,8 @@ import { serviceOf } from "../lib/workloads";
 
 const KAFKA_TOPIC = "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic";
 const KINDS: Readonly<Record<string, string>> = { Deployment: DEPLOYMENT, StatefulSet: STATEFULSET };
-const PAUSED = ["autoscaling.keda.sh/paused", "autoscaling.keda.sh/paused-replicas"];
+/** KEDA's pause annotations: `paused`, `paused-replicas`, and any later `paused-*` (paused-scale-in, paused-scale-out). */
+const PAUSED = /^autoscaling\.keda\.sh\/paused($|-)/;
 
 /** Why an autoscaler scales nothing of the stack: no scaleTargetRef, or one naming a workload the stack does not have. */
 function targetProblem(resources: readonly Subject[], a: Subject): string | undefined {
@@ -80,7 +81,7 @@ export const k8sAutoscalerEffective = stackRule({
             if (a.type === SCALED_OBJECT) {
                 out.push(...kafkaTriggerProblems(ctx.runbook, a));
                 const ann = isRecord(a.props.metadata?.annotations) ? a.props.metadata.annotations : {};
-                for (const k of PAUSED) if (ann[k] !== undefined && String(ann[k]) !== "false") out.push(finding(`${label(a)} is paused (${k}: ${JSON.stringify(ann[k])}): KEDA stops scaling it`, { urn: a.urn, key }));
+                for (const k of Object.keys(ann).filter((x) => PAUSED.test(x))) if (ann[k] !== undefined && String(ann[k]) !== "false") out.push(finding(`${label(a)} is paused (${k}: ${JSON.stringify(ann[k])}): KEDA stops scaling it`, { urn: a.urn, key }));
                 for (const t of asArray<Record<string, any>>(a.props.spec?.triggers).filter((x) => isRecord(x) && x.type === "kafka")) {
                     const topic = t.metadata?.topic;
                     if (typeof topic === "string" && topics.size > 0 && !topics.has(topic)) {

@@ -1,20 +1,24 @@
 import { cite, finding, label, resourceRule, type Finding } from "../lib/policy";
 import { containers, cpuCores, memoryMiB, metaName, WORKLOADS } from "../lib/kubernetes";
-import { serviceOf } from "../lib/workloads";
-import { num } from "../lib/values";
+import { dataServiceOfImage, serviceOf } from "../lib/workloads";
+import { isRecord, num } from "../lib/values";
+import type { Service } from "../../runbooks";
+import type { DownBudget } from "../lib/probes";
 import { PROBE_TIMINGS } from "../../capabilities/kubernetes/apps";
+import { downBudget, k8sProbeDetection, K8S_PROBE_DEFAULTS, serviceDownBudget } from "../lib/probes";
 
-/** Kubernetes' probe timings where a probe sets none. */
-const PROBE_DEFAULTS = { periodSeconds: 10, failureThreshold: 3 } as const;
-/** Seconds a probe takes to call a container failed: failureThreshold consecutive misses, periodSeconds apart. */
-const detection = (p: Record<string, any>) => (num(p.periodSeconds) ?? PROBE_DEFAULTS.periodSeconds) * (num(p.failureThreshold) ?? PROBE_DEFAULTS.failureThreshold);
+/** Seconds a probe takes to call a container failed: failureThreshold consecutive misses, periodSeconds (or a longer timeout) apart. */
+const detection = (p: Record<string, any>) => k8sProbeDetection(p).seconds;
+/** The platform's start grace: liveness counts only after it, and a startup probe may hold liveness off no longer. */
+const START_GRACE = PROBE_TIMINGS.liveness.initialDelaySeconds;
+const GRACE_REASON = `the platform's start grace of ${START_GRACE}s (capabilities/kubernetes/apps.ts PROBE_TIMINGS: a pod gets a minute to start before liveness counts)`;
 
 const close = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) < 1e-6;
 
 /** Every long-running pod declares requests, limits and probes; runbook services use the runbook's numbers and health path. */
 export const k8sWorkloadProbesResources = resourceRule({
     name: "k8s-workload-probes-resources",
-    description: "Every container of a Deployment, StatefulSet or DaemonSet has CPU/memory requests and limits and readiness and liveness probes; runbook services use the runbook's limits, reservations and health (readiness) path, and their readiness probe takes no longer to take a failing pod out of service than the platform's.",
+    description: "Every container of a Deployment, StatefulSet or DaemonSet has CPU/memory requests and limits and readiness and liveness probes; runbook services use the runbook's limits, reservations and health (readiness) path, their readiness probe takes no longer to take a failing pod out of service than the platform's, their liveness probe restarts a dead container before the runbook's ServiceDown level pages and starts counting within the platform's start grace (a startup probe no longer), and every probe asks the pod itself on the service's port.",
     tier: "runbook",
     target: "kubernetes",
     types: WORKLOADS,
@@ -31,6 +35,12 @@ export const k8sWorkloadProbesResources = resourceRule({
             for (const probe of ["readinessProbe", "livenessProbe"] as const) if (!c[probe]) out.push(finding(`${at}: no ${probe}; every workload must be health-checked`));
             // The workload names the service; its sidecars (exporters, proxies) are sized on their own.
             const svc = serviceOf(ctx.runbook, name, s.name);
+            const data = svc ? undefined : dataServiceOfImage(c.image);
+            const dataBudget = data ? downBudget(ctx.runbook, `${data}_down`) : undefined;
+            if (dataBudget && isRecord(c.livenessProbe) && !/exporter|sidecar|proxy|agent/i.test(String(c.name ?? ""))) {
+                const d = k8sProbeDetection(c.livenessProbe);
+                if (d.seconds > dataBudget.seconds) out.push(finding(`${at}: livenessProbe ${d.shown} restarts a dead ${data} only after ${d.seconds}s, later than ${dataBudget.seconds}s: ${dataBudget.says}`, { key: dataBudget.key }));
+            }
             if (!svc || /exporter|sidecar|proxy|agent/i.test(String(c.name ?? ""))) continue;
             const r = svc.resources;
             const key = `services.${svc.name}.resources`;
@@ -53,12 +63,20 @@ export const k8sWorkloadProbesResources = resourceRule({
                     out.push(finding(`${at}: ${probe} ${path ? `requests ${path}` : "is not an HTTP GET"}; the runbook checks ${svc.name} on ${want} ${cite(svc.source)}`, { key: `services.${svc.name}.${field}` }));
                 }
             }
+            out.push(...livenessTiming(at, c, svc, serviceDownBudget(ctx.runbook)));
+            for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
+                const get = c[probe]?.httpGet;
+                if (!isRecord(get)) continue;
+                // The probe must ask this container: its own port ("http" or the runbook's), no other host.
+                if (get.host !== undefined && get.host !== "") out.push(finding(`${at}: ${probe}.httpGet.host is ${JSON.stringify(get.host)}: the kubelet asks that host, not the pod, whether ${svc.name} is healthy; allowed: unset (the pod's IP)`, { key: `services.${svc.name}.healthPath` }));
+                if (get.port !== "http" && num(get.port) !== svc.port) out.push(finding(`${at}: ${probe}.httpGet.port is ${JSON.stringify(get.port)}, not the service's port ("http", ${svc.port} ${cite(svc.source)}): it checks another listener than the one serving ${svc.name}`, { key: `services.${svc.name}.port` }));
+            }
             const ready = c.readinessProbe;
             const most = PROBE_TIMINGS.readiness.periodSeconds * PROBE_TIMINGS.readiness.failureThreshold;
             if (ready && detection(ready) > most) {
                 out.push(
                     finding(
-                        `${at}: readinessProbe periodSeconds ${ready.periodSeconds ?? PROBE_DEFAULTS.periodSeconds} × failureThreshold ${ready.failureThreshold ?? PROBE_DEFAULTS.failureThreshold} keeps a failing pod in service for ${detection(ready)}s, longer than the platform's ${most}s (${PROBE_TIMINGS.readiness.periodSeconds}s × ${PROBE_TIMINGS.readiness.failureThreshold}): requests keep reaching a pod that cannot answer ${svc.name}'s ${svc.readinessPath ?? svc.healthPath} ${cite(svc.source)}`,
+                        `${at}: readinessProbe ${k8sProbeDetection(ready).shown} keeps a failing pod in service for ${detection(ready)}s, longer than the platform's ${most}s (${PROBE_TIMINGS.readiness.periodSeconds}s × ${PROBE_TIMINGS.readiness.failureThreshold}): requests keep reaching a pod that cannot answer ${svc.name}'s ${svc.readinessPath ?? svc.healthPath} ${cite(svc.source)}`,
                         { key: `services.${svc.name}.healthPath` },
                     ),
                 );
@@ -67,3 +85,31 @@ export const k8sWorkloadProbesResources = resourceRule({
         return out;
     },
 });
+
+/**
+ * The liveness probe restarts a dead container no later than the runbook's ServiceDown level
+ * pages (periodSeconds × failureThreshold, or a longer timeout, within its `for`); it starts
+ * counting no later than the platform's start grace (initialDelaySeconds), and a startup probe
+ * holds it off no longer than that grace (initialDelaySeconds + periodSeconds × failureThreshold).
+ */
+function livenessTiming(at: string, c: Record<string, any>, svc: Service, budget: DownBudget | undefined): Finding[] {
+    const out: Finding[] = [];
+    const live = c.livenessProbe;
+    if (isRecord(live) && budget) {
+        const d = k8sProbeDetection(live);
+        if (d.seconds > budget.seconds) out.push(finding(`${at}: livenessProbe ${d.shown} restarts a dead ${svc.name} container only after ${d.seconds}s, later than ${budget.seconds}s: ${budget.says}`, { key: budget.key }));
+    }
+    if (isRecord(live)) {
+        const delay = num(live.initialDelaySeconds) ?? K8S_PROBE_DEFAULTS.initialDelaySeconds;
+        if (delay > START_GRACE) out.push(finding(`${at}: livenessProbe.initialDelaySeconds is ${delay}, longer than ${GRACE_REASON}: a container that hangs at start is not restarted for ${delay}s`, { key: `services.${svc.name}.healthPath` }));
+    }
+    const start = c.startupProbe;
+    if (isRecord(start)) {
+        const d = k8sProbeDetection(start);
+        const total = (num(start.initialDelaySeconds) ?? K8S_PROBE_DEFAULTS.initialDelaySeconds) + d.seconds;
+        if (total > START_GRACE) out.push(finding(`${at}: startupProbe initialDelaySeconds ${num(start.initialDelaySeconds) ?? 0} + ${d.shown} holds liveness off for ${total}s, longer than ${GRACE_REASON}`, { key: `services.${svc.name}.healthPath` }));
+        const path = start.httpGet?.path;
+        if (path !== undefined && path !== svc.healthPath && path !== svc.readinessPath) out.push(finding(`${at}: startupProbe requests ${path}; the runbook checks ${svc.name} on ${svc.healthPath} ${cite(svc.source)}`, { key: `services.${svc.name}.healthPath` }));
+    }
+    return out;
+}

@@ -24,7 +24,7 @@ function appContainer(r: Runbook, i = 0): Fake {
             memory: svc.resources.limits.memoryMiB,
             memoryReservation: svc.resources.reservations.memoryMiB,
             cpus: String(svc.resources.limits.cpu),
-            healthcheck: { tests: ["CMD-SHELL", `wget -q -O- http://127.0.0.1:${svc.port}${svc.healthPath}`], interval: "10s" },
+            healthcheck: { tests: ["CMD-SHELL", `wget -q -O- http://127.0.0.1:${svc.port}${svc.healthPath}`], interval: "10s", timeout: "5s" },
             ports: [{ internal: svc.port, external: 8000 + i, ip: "127.0.0.1" }],
         },
     };

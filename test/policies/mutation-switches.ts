@@ -8,6 +8,7 @@ import { alarmMetricMutations } from "./mutation-alarm-metrics";
 import { scalingMutations } from "./mutation-scaling";
 import { deliveryMutations } from "./mutation-delivery";
 import { dataStoreMutations } from "./mutation-data-stores";
+import { k8sObjectMutations } from "./mutation-k8s-objects";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 import { awsLoop13Mutations } from "./mutation-aws-loop13";
 
@@ -170,5 +171,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...dataStoreMutations(rb, plan, sample));
     // Issue 13's remaining AWS switches: MSK ACLs and configuration, ECS health timing, alert destinations (mutation-aws-loop13.ts).
     out.push(...awsLoop13Mutations(rb, plan));
+    // Kubernetes object by object: NetworkPolicy coverage and peers, KEDA triggers, probe timing (loop 13; mutation-k8s-objects.ts).
+    out.push(...k8sObjectMutations(rb, plan));
     return out;
 }
