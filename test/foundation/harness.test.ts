@@ -92,22 +92,26 @@ test.serial("stack traces are off while the mock engine runs and restored after;
     t.is(during, limit);
 });
 
-test.serial("the SDK's leak bookkeeping, call sites and protobuf Structs are off while the mock engine runs and restored after, and registrations keep the SDK's order", async (t) => {
+test.serial("the SDK's leak bookkeeping, call sites, property labels and protobuf Structs are off while the mock engine runs and restored after, and registrations keep the SDK's order", async (t) => {
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
     const sdk = pulumi.Resource as unknown as { callsites: unknown };
     const wrap = debuggable.debuggablePromise;
     const callsites = sdk.callsites;
     const fromJavaScript = Struct.fromJavaScript;
+    const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: unknown };
+    const transfer = rpc.transferProperties;
     // A real stack whose order hangs on how many reactions each promise takes: without the SDK's two per tracked promise, its order changes.
     const stack = "bunty-staging";
     const { config, secretKeys } = readStackConfig(stack);
     const program = () => buildPlatform();
     let during: unknown[] = [];
     const lean = await captureRegistrations(stack, { config, secretKeys }, () => {
-        during = [debuggable.debuggablePromise, sdk.callsites, Struct.fromJavaScript];
+        during = [debuggable.debuggablePromise, sdk.callsites, Struct.fromJavaScript, rpc.transferProperties];
         program();
     });
     t.not(during[0], wrap);
+    t.not(during[3], transfer);
+    t.is(rpc.transferProperties, transfer);
     t.not(during[1], callsites);
     t.not(during[2], fromJavaScript);
     t.is(debuggable.debuggablePromise, wrap);
@@ -117,13 +121,13 @@ test.serial("the SDK's leak bookkeeping, call sites and protobuf Structs are off
     let full: StackPlan["resources"];
     try {
         full = await captureRegistrations(stack, { config, secretKeys }, () => {
-            during = [debuggable.debuggablePromise, sdk.callsites, Struct.fromJavaScript];
+            during = [debuggable.debuggablePromise, sdk.callsites, Struct.fromJavaScript, rpc.transferProperties];
             program();
         });
     } finally {
         delete process.env.RUNBOOK_PLAN_TRACES;
     }
-    t.deepEqual(during, [wrap, callsites, fromJavaScript], "RUNBOOK_PLAN_TRACES=1 runs the SDK as it is");
+    t.deepEqual(during, [wrap, callsites, fromJavaScript, transfer], "RUNBOOK_PLAN_TRACES=1 runs the SDK as it is");
     t.deepEqual(
         lean.map((r) => r.urn),
         full.map((r) => r.urn),
