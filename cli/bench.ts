@@ -54,10 +54,10 @@ async function main(argv: string[]) {
     if (opts.scale || opts.scaleOne !== undefined) {
         if (!(ENVS as readonly string[]).includes(opts.env)) throw new Error(`--env ${JSON.stringify(opts.env)}: allowed: ${ENVS.join(", ")}`);
         const env = opts.env as Env;
-        if (opts.scaleOne !== undefined) return scaleOne(serviceCount(opts.scaleOne, "--scale-one"), env);
+        if (opts.scaleOne !== undefined) return scaleOne(serviceCount(opts.scaleOne, "--scale-one"), env, runs);
         const sizes = opts.sizes.split(",").map((s) => serviceCount(s.trim(), "--sizes"));
         if (sizes.length < 2 || sizes.some((n, i) => i > 0 && n <= sizes[i - 1])) throw new Error(`--sizes ${JSON.stringify(opts.sizes)}: allowed: at least two increasing service counts, e.g. 10,50,200`);
-        return scale(sizes, env);
+        return scale(sizes, env, runs);
     }
     const stacks = allStacks();
 
@@ -180,8 +180,13 @@ const STEPS = [
     ["render cpu", "renderCpuMs"],
 ] as const;
 
-/** One size of the scale run, in this process: printed as one line of JSON for the parent. */
-async function scaleOne(n: number, env: Env): Promise<void> {
+/**
+ * One size of the scale run, in this process: printed as one line of JSON for the parent. The plan
+ * and the check are timed once (the plan is most of the run, and a second plan in one process is not
+ * what a user runs); the render, a few hundred ms, is timed `runs` times and its median kept: a single
+ * render's time moves by a third with the JIT's and the GC's timing, enough to move its exponent by 0.2.
+ */
+async function scaleOne(n: number, env: Env, runs: number): Promise<void> {
     const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
     // Untimed warm-up on the base app's own stack: module loading and the first compile are not the size's cost.
     // The pack's warm-up comes after the timed plan, as `npm run policy` plans a stack before it checks it: the
@@ -223,11 +228,15 @@ async function scaleOne(n: number, env: Env): Promise<void> {
     };
     // Untimed, as the plan's: the render's modules and first compile are not the size's cost.
     render(getRunbook(SYNTHETIC_BASE_APP).services.length);
-    const t0 = process.hrtime.bigint();
-    const c0 = process.cpuUsage();
-    const files = render(n);
-    const renderMs = ms(t0);
-    const renderCpuMs = cpu(c0);
+    const renders = Array.from({ length: runs }, () => {
+        const t0 = process.hrtime.bigint();
+        const c0 = process.cpuUsage();
+        const files = render(n);
+        return { files, wallMs: ms(t0), cpuMs: cpu(c0) };
+    });
+    const files = renders[0].files;
+    const renderMs = median(renders.map((r) => r.wallMs));
+    const renderCpuMs = median(renders.map((r) => r.cpuMs));
     const figures: ScaleFigures = {
         services: n,
         env,
@@ -259,10 +268,10 @@ export function fittedExponent(points: readonly (readonly [number, number])[]): 
 }
 
 /** The scale run: each size in a fresh process, then the figures and the fitted exponents. */
-async function scale(sizes: readonly number[], env: Env): Promise<void> {
+async function scale(sizes: readonly number[], env: Env, runs: number): Promise<void> {
     const rows: ScaleFigures[] = [];
     for (const n of sizes) {
-        const out = execFileSync(process.execPath, ["--import=tsx", "cli/bench.ts", "--scale-one", String(n), "--env", env], {
+        const out = execFileSync(process.execPath, ["--import=tsx", "cli/bench.ts", "--scale-one", String(n), "--env", env, "--runs", String(runs)], {
             cwd: ROOT,
             env: { ...process.env, RUNBOOK_PLAN_TRACES: "0" },
             stdio: ["ignore", "pipe", "inherit"],
@@ -270,7 +279,7 @@ async function scale(sizes: readonly number[], env: Env): Promise<void> {
         });
         rows.push(JSON.parse(out.toString().trim().split("\n").pop()!) as ScaleFigures);
     }
-    console.log(`scale run: synthetic ${SYNTHETIC_BASE_APP}-${env} with N services, each N in a fresh process (node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
+    console.log(`scale run: synthetic ${SYNTHETIC_BASE_APP}-${env} with N services, each N in a fresh process, render median of ${runs} (node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
     console.log(`  ${"N".padStart(5)} ${"resources".padStart(9)} ${"plan ms".padStart(9)} ${"policy ms".padStart(9)} ${"render ms".padStart(9)} ${"CPU ms: plan/policy/render".padStart(26)} ${"files".padStart(6)} ${"render KB".padStart(9)} ${"peak MB".padStart(8)} ${"mandatory".padStart(9)}`);
     for (const r of rows) {
         console.log(
@@ -286,7 +295,11 @@ async function scale(sizes: readonly number[], env: Env): Promise<void> {
     console.log(`    ${"memory".padEnd(10)} ${memory.join(", ")} (peak RSS, module loading included)`);
     for (const r of rows) console.log(`  N=${r.services}: ${r.quotas.length ? `over ${r.quotas.join(", ")} (${QUOTA_POLICY})` : "within every quota the pack counts"}`);
     const largest = rows[rows.length - 1];
-    console.log(`  target: ${largest.services} services planned and checked in under 15000 ms — ${largest.planMs + largest.policyMs < 15_000 ? "met" : "NOT met"} (${(largest.planMs + largest.policyMs).toFixed(0)} ms)`);
+    // Wall time is what a user waits; CPU time (user + system, GC threads included) is what a shared machine's load does not inflate.
+    const wall = largest.planMs + largest.policyMs;
+    const cpuTime = largest.planCpuMs + largest.policyCpuMs;
+    const verdict = (ms: number) => `${ms.toFixed(0)} ms, ${ms < 15_000 ? "met" : "NOT met"}`;
+    console.log(`  target: ${largest.services} services planned and checked in under 15000 ms — wall ${verdict(wall)}; CPU ${verdict(cpuTime)} (load average ${os.loadavg()[0].toFixed(1)})`);
 }
 
 main(process.argv).catch((e: Error) => {

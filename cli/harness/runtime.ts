@@ -190,8 +190,102 @@ function quietTraces(): () => void {
 }
 
 /** The SDK modules whose per-resource bookkeeping the offline plan does without (see leanRuntime). */
-const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>; debugPromiseLeaks: boolean };
 const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
+/** The protobuf Struct class the SDK and its mock monitor build every request and response with (one copy in node_modules). */
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+
+type Resolver = (v: unknown, isKnown: boolean, isSecret: boolean, deps?: unknown[], err?: Error) => void;
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties(onto: Record<string, unknown>, label: string, props: Record<string, unknown>): Record<string, Resolver> };
+const sdkErrors = require("@pulumi/pulumi/errors") as { isGrpcError(e: unknown): boolean };
+const OutputClass = pulumi.Output as unknown as new (resources: unknown, promise: Promise<unknown>, isKnown: Promise<unknown>, isSecret: Promise<unknown>, allResources: Promise<unknown>) => unknown;
+
+/**
+ * The SDK's `transferProperties` (runtime/rpc.js, @pulumi/pulumi 3.248) step for step: an Output per
+ * property whose four promises the registration's response resolves, each through
+ * `debuggablePromise`, in the same order. Left out: the four labels per property (the property's
+ * value printed with `${value}`, an error object for each Output inside it) that only
+ * `debuggablePromise`'s bookkeeping reads, and that is off here.
+ */
+function transferPropertiesLean(onto: Record<string, unknown>, label: string, props: Record<string, unknown>): Record<string, Resolver> {
+    const resolvers: Record<string, Resolver> = {};
+    const track = debuggable.debuggablePromise;
+    for (const k of Object.keys(props)) {
+        if (k === "id" || k === "urn") continue;
+        if (Object.prototype.hasOwnProperty.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
+        let resolveValue!: (v: unknown) => void, rejectValue!: (e: unknown) => void;
+        let resolveIsKnown!: (v: unknown) => void, rejectIsKnown!: (e: unknown) => void;
+        let resolveIsSecret!: (v: unknown) => void, rejectIsSecret!: (e: unknown) => void;
+        let resolveDeps!: (v: unknown) => void, rejectDeps!: (e: unknown) => void;
+        resolvers[k] = (v, isKnown, isSecret, deps = [], err) => {
+            if (err) {
+                // The SDK drops a gRPC error here (the engine reports it), saying so only when debugging leaks.
+                if (sdkErrors.isGrpcError(err)) {
+                    if (debuggable.debugPromiseLeaks) console.error("info: skipped rejection in transferProperties");
+                    return;
+                }
+                rejectValue(err);
+                rejectIsKnown(err);
+                rejectIsSecret(err);
+                rejectDeps(err);
+            } else {
+                resolveValue(v);
+                resolveIsKnown(isKnown);
+                resolveIsSecret(isSecret);
+                resolveDeps(deps);
+            }
+        };
+        onto[k] = new OutputClass(
+            onto,
+            track(new Promise((resolve, reject) => ((resolveValue = resolve), (rejectValue = reject))), ""),
+            track(new Promise((resolve, reject) => ((resolveIsKnown = resolve), (rejectIsKnown = reject))), ""),
+            track(new Promise((resolve, reject) => ((resolveIsSecret = resolve), (rejectIsSecret = reject))), ""),
+            track(new Promise((resolve, reject) => ((resolveDeps = resolve), (rejectDeps = reject))), ""),
+        );
+    }
+    return resolvers;
+}
+
+/** The reactions `debuggablePromise` chains, as shared functions (no closure allocated per promise). */
+const passValue = <T>(v: T): T => v;
+const rethrow = (e: unknown): never => {
+    throw e;
+};
+
+/**
+ * What `Value.toJavaScript(Value.fromJavaScript(v))` gives, in one pass of plain objects: a copy
+ * with each object's keys in the order a protobuf Struct's map yields them (sorted, as `forEach`
+ * sorts them), and the same refusal of what a Struct cannot hold (undefined, functions, symbols).
+ */
+export function structCopy(value: unknown): unknown {
+    if (value === null) return null;
+    switch (typeof value) {
+        case "string":
+        case "number":
+        case "boolean":
+            return value;
+        case "object": {
+            if (Array.isArray(value)) return value.map(structCopy);
+            const keys: string[] = [];
+            for (const k in value) keys.push(k);
+            keys.sort();
+            const out: Record<string, unknown> = {};
+            for (const k of keys) out[k] = structCopy((value as Record<string, unknown>)[k]);
+            return out;
+        }
+        default:
+            throw new Error("Unexpected struct type.");
+    }
+}
+
+/** A plain copy of a structCopy result (its keys already in order). */
+function plainCopy(value: unknown): unknown {
+    if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return value.map(plainCopy);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) out[k] = plainCopy((value as Record<string, unknown>)[k]);
+    return out;
+}
 
 /**
  * Two pieces of the SDK's per-resource bookkeeping that no offline plan reads, switched off while
@@ -203,23 +297,43 @@ const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
  *   registration resolves): 20 % of the plan's CPU and a quarter of its peak heap.
  * - `Resource.callsites` captures and parses an unbounded stack trace per resource for the
  *   request's source position, which the capture (capturedFromRequest) never reads.
- * Both are restored when the stack's plan ends; `RUNBOOK_PLAN_TRACES=1` keeps them, with the traces.
+ * - `transferProperties` (see transferPropertiesLean) prints every input's value into four labels
+ *   per output property for that same bookkeeping: 4 % of the plan's allocations.
+ * - `Struct.fromJavaScript`: every request, mock response and invoke crosses the in-process mock
+ *   monitor as a protobuf Struct (a Value object per property, a map per object) that the other
+ *   side turns straight back into JSON with `toJavaScript`: 10 % of the 200-service plan's
+ *   allocations. Here a Struct built from JSON keeps that JSON (copied at once, keys in the map's
+ *   order, refusing what a Struct refuses) and `toJavaScript` returns a fresh copy of it, so every
+ *   reader sees what the round trip gave; `getFieldsMap` (binary serialization, `toObject`, a
+ *   reader of single fields) still builds the real map on first use. Each call stays synchronous,
+ *   so no promise chain gains or loses a step and registrations keep their order.
+ * All are restored when the stack's plan ends; `RUNBOOK_PLAN_TRACES=1` keeps them, with the traces.
  */
 function leanRuntime(): () => void {
     if (process.env.RUNBOOK_PLAN_TRACES === "1") return () => undefined;
     const wrap = debuggable.debuggablePromise;
     const callsites = resourceClass.callsites;
+    const fromJavaScript = Struct.fromJavaScript;
+    const transfer = rpc.transferProperties;
     // The same two reactions the SDK chains (so registrations keep their order), without the bookkeeping.
-    debuggable.debuggablePromise = (p) =>
-        p
-            .then((v) => v)
-            .catch((e: unknown) => {
-                throw e;
-            });
+    debuggable.debuggablePromise = (p) => p.then(passValue).catch(rethrow);
     resourceClass.callsites = () => [];
+    rpc.transferProperties = transferPropertiesLean;
+    Struct.fromJavaScript = (obj) => {
+        const json = structCopy(obj) as Record<string, unknown>;
+        const struct = new Struct();
+        let real: InstanceType<typeof Struct> | undefined;
+        struct.toJavaScript = () => plainCopy(json) as ReturnType<typeof struct.toJavaScript>;
+        // The generated accessor takes an optional `noLazyCreate` its typings omit: passed through.
+        const fieldsMap = (noLazyCreate?: boolean) => ((real ??= fromJavaScript(json as Parameters<typeof fromJavaScript>[0])) as unknown as { getFieldsMap(n?: boolean): unknown }).getFieldsMap(noLazyCreate);
+        struct.getFieldsMap = fieldsMap as typeof struct.getFieldsMap;
+        return struct;
+    };
     return () => {
         debuggable.debuggablePromise = wrap;
         resourceClass.callsites = callsites;
+        Struct.fromJavaScript = fromJavaScript;
+        rpc.transferProperties = transfer;
     };
 }
 

@@ -4,7 +4,8 @@ import * as path from "path";
 import { promisify } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { captureRegistrations, planStack, type StackPlan } from "../../cli/harness/runtime";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { captureRegistrations, planStack, structCopy, type StackPlan } from "../../cli/harness/runtime";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../../cli/harness/stack-files";
 import { GRAFANA_ADMIN_USER } from "../../capabilities/dashboards";
 import { buildPlatform } from "../../stacks/program";
@@ -91,40 +92,60 @@ test.serial("stack traces are off while the mock engine runs and restored after;
     t.is(during, limit);
 });
 
-test.serial("the SDK's leak bookkeeping and call sites are off while the mock engine runs and restored after, and registrations keep the SDK's order", async (t) => {
+test.serial("the SDK's leak bookkeeping, call sites, property labels and protobuf Structs are off while the mock engine runs and restored after, and registrations keep the SDK's order", async (t) => {
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
     const sdk = pulumi.Resource as unknown as { callsites: unknown };
     const wrap = debuggable.debuggablePromise;
     const callsites = sdk.callsites;
+    const fromJavaScript = Struct.fromJavaScript;
+    const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: unknown };
+    const transfer = rpc.transferProperties;
     // A real stack whose order hangs on how many reactions each promise takes: without the SDK's two per tracked promise, its order changes.
     const stack = "bunty-staging";
     const { config, secretKeys } = readStackConfig(stack);
     const program = () => buildPlatform();
     let during: unknown[] = [];
     const lean = await captureRegistrations(stack, { config, secretKeys }, () => {
-        during = [debuggable.debuggablePromise, sdk.callsites];
+        during = [debuggable.debuggablePromise, sdk.callsites, Struct.fromJavaScript, rpc.transferProperties];
         program();
     });
     t.not(during[0], wrap);
+    t.not(during[3], transfer);
+    t.is(rpc.transferProperties, transfer);
     t.not(during[1], callsites);
+    t.not(during[2], fromJavaScript);
     t.is(debuggable.debuggablePromise, wrap);
     t.is(sdk.callsites, callsites);
+    t.is(Struct.fromJavaScript, fromJavaScript);
     process.env.RUNBOOK_PLAN_TRACES = "1";
     let full: StackPlan["resources"];
     try {
         full = await captureRegistrations(stack, { config, secretKeys }, () => {
-            during = [debuggable.debuggablePromise, sdk.callsites];
+            during = [debuggable.debuggablePromise, sdk.callsites, Struct.fromJavaScript, rpc.transferProperties];
             program();
         });
     } finally {
         delete process.env.RUNBOOK_PLAN_TRACES;
     }
-    t.deepEqual(during, [wrap, callsites], "RUNBOOK_PLAN_TRACES=1 runs the SDK as it is");
+    t.deepEqual(during, [wrap, callsites, fromJavaScript, transfer], "RUNBOOK_PLAN_TRACES=1 runs the SDK as it is");
     t.deepEqual(
         lean.map((r) => r.urn),
         full.map((r) => r.urn),
     );
     t.deepEqual(lean, full);
+});
+
+test("the plan's Struct stand-in reads back what the protobuf round trip gives: keys in the map's order, nesting, and the same refusals", (t) => {
+    const value = { b: 1, a: { z: [1, { y: 2, x: null }, "s"], c: "t" }, "10": true, "2": false, B: "u", e: [], o: {}, n: -0.5 };
+    const roundTrip = Struct.fromJavaScript(value).toJavaScript();
+    const copy = structCopy(value);
+    t.deepEqual(copy, roundTrip);
+    t.is(JSON.stringify(copy), JSON.stringify(roundTrip), "the same key order at every level");
+    t.not(copy, value);
+    for (const bad of [{ a: undefined }, { a: [() => 1] }, { a: Symbol("s") }]) {
+        t.throws(() => Struct.fromJavaScript(bad as never), { message: "Unexpected struct type." });
+        t.throws(() => structCopy(bad), { message: "Unexpected struct type." });
+    }
 });
 
 class Holder extends pulumi.ComponentResource {
