@@ -46,7 +46,8 @@ export function credentialPaths(value: unknown, path = ""): string[] {
     if (value && typeof value === "object") {
         return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => {
             const p = path ? `${path}.${k}` : k;
-            return /(password|authtoken|secretstring)$/i.test(k) && v !== undefined ? [p, ...credentialPaths(v, p)] : credentialPaths(v, p);
+            // A flag named after a password (RDS `manageMasterUserPassword: true`) holds no credential.
+            return /(password|authtoken|secretstring)$/i.test(k) && v !== undefined && typeof v !== "boolean" ? [p, ...credentialPaths(v, p)] : credentialPaths(v, p);
         });
     }
     return [];
