@@ -27,7 +27,7 @@ function confined(condition: unknown, keys: readonly string[]): boolean {
 }
 
 /** What is wrong with one endpoint policy document: each Allow statement open to every principal must name the account, and its resources' account unless every action it allows takes no resource. */
-export function endpointPolicyProblems(policy: unknown): string[] {
+function endpointPolicyProblems(policy: unknown): string[] {
     if (policy === undefined || policy === null || policy === "") return ["has no endpoint policy: the default admits every principal of every account to every resource"];
     if (isUnknown(policy)) return [];
     let doc: unknown;
