@@ -77,6 +77,7 @@ import { dockerContainerReadonlyRoot } from "./docker/container-readonly-root";
 import { awsEcsTaskDefinitionNoMasterCredentials } from "./aws/ecs-taskdefinition-no-master-credentials";
 import { awsRdsInstanceManagedCredentials } from "./aws/rds-instance-managed-credentials";
 import { awsDocdbClusterManagedCredentials } from "./aws/docdb-cluster-managed-credentials";
+import { awsVpcEndpointPolicyScoped } from "./aws/vpc-endpoint-policy-scoped";
 import { awsMskClusterClientAuthentication } from "./aws/msk-cluster-client-authentication";
 import { k8sKafkaClientAuthentication } from "./kubernetes/kafka-client-authentication";
 import { dockerContainerNoMasterCredentials } from "./docker/container-no-master-credentials";
@@ -203,6 +204,7 @@ export const RULES: readonly Rule[] = [
     awsEcsTaskDefinitionNoMasterCredentials,
     awsRdsInstanceManagedCredentials,
     awsDocdbClusterManagedCredentials,
+    awsVpcEndpointPolicyScoped,
     awsMskClusterClientAuthentication,
     k8sKafkaClientAuthentication,
     awsIamPolicyResourceScoped,

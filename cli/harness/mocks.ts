@@ -139,6 +139,8 @@ function providerState(args: pulumi.runtime.MockResourceArgs, stackRegion: strin
         state.arn = `arn:aws:kafka:${region}:${ACCOUNT}:cluster/${cluster}/${id}`;
     }
     if (args.type === "aws:msk/configuration:Configuration") state.latestRevision ??= 1;
+    // A gateway endpoint's prefix list (the security groups reach S3 through it): AWS's pl-<8 hex> form.
+    if (args.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && args.inputs.vpcEndpointType === "Gateway") state.prefixListId ??= `pl-${digest(`prefix-list:${args.name}`).toString("hex").slice(0, 8)}`;
     if (args.type === "aws:mq/broker:Broker") state.instances ??= [{ endpoints: [`amqps://b-${id}.mq.${region}.amazonaws.com:5671`], consoleUrl: `https://b-${id}.mq.${region}.amazonaws.com` }];
     if (args.type === "aws:lb/loadBalancer:LoadBalancer") {
         const lbName = String(args.inputs.name ?? args.name);

@@ -81,6 +81,7 @@ const BREAKS: Record<string, { stack: string; pick: (r: PlannedResource) => bool
     "lb-target-group-health": { stack: "bunty", pick: ofType("aws:lb/targetGroup:TargetGroup"), change: (x) => (x.healthCheck.timeout = x.healthCheck.interval) },
     "cognito-domain-prefix": { stack: "bunty", pick: ofType("aws:cognito/userPoolDomain:UserPoolDomain"), change: (x) => (x.domain = `${x.domain}-cognito`) },
     "cognito-password-policy-bounds": { stack: "bunty", pick: ofType("aws:cognito/userPool:UserPool"), change: (x) => (x.passwordPolicy.minimumLength = 100) },
+    "vpc-endpoint-type-arguments": { stack: "bunty", pick: ofType("aws:ec2/vpcEndpoint:VpcEndpoint", (r) => p(r).vpcEndpointType === "Interface"), change: (x) => (x.routeTableIds = ["rtb-1"]) },
     "alb-cognito-app-client": { stack: "bunty", pick: ofType("aws:cognito/userPoolClient:UserPoolClient"), change: (x) => (x.callbackUrls = ["https://grafana.bunty.io/callback"]) },
 };
 

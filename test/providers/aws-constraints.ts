@@ -474,6 +474,40 @@ export const CONSTRAINTS: readonly Constraint[] = [
             return out;
         },
     },
+    {
+        id: "vpc-endpoint-type-arguments",
+        types: ["aws:ec2/vpcEndpoint:VpcEndpoint"],
+        rule: "A Gateway endpoint (S3 or DynamoDB) takes route tables, no subnets, security groups or private DNS; an Interface endpoint takes distinct subnets and a security group, no route tables, and private DNS only in a VPC with DNS support and DNS hostnames on; a policy is a JSON document with statements",
+        source: "https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
+        check: (r, plan) => {
+            const p = P(r);
+            const out: string[] = [];
+            const none = (k: string) => p[k] === undefined || (Array.isArray(p[k]) && p[k].length === 0);
+            if (p.vpcEndpointType === "Gateway") {
+                if (!/\.(s3|dynamodb)$/.test(String(p.serviceName))) out.push(`${at(r, "serviceName")} = ${p.serviceName}: gateway endpoints exist for S3 and DynamoDB only`);
+                if (none("routeTableIds")) out.push(`${at(r, "routeTableIds")}: a gateway endpoint needs route tables`);
+                for (const k of ["subnetIds", "securityGroupIds"]) if (!none(k)) out.push(`${at(r, k)}: not taken by a gateway endpoint`);
+                if (p.privateDnsEnabled !== undefined) out.push(`${at(r, "privateDnsEnabled")}: interface endpoints only`);
+            } else if (p.vpcEndpointType === "Interface") {
+                const subnets = (p.subnetIds ?? []) as string[];
+                if (!subnets.length || new Set(subnets).size !== subnets.length) out.push(`${at(r, "subnetIds")} = ${subnets.join(", ")}: distinct subnets, one per zone`);
+                if (none("securityGroupIds")) out.push(`${at(r, "securityGroupIds")}: none (the VPC's default group would apply)`);
+                if (!none("routeTableIds")) out.push(`${at(r, "routeTableIds")}: gateway endpoints only`);
+                const vpc = plan.find((v) => v.type === "aws:ec2/vpc:Vpc" && `${v.name}-id` === p.vpcId);
+                if (p.privateDnsEnabled === true && !(vpc && P(vpc).enableDnsSupport === true && P(vpc).enableDnsHostnames === true)) out.push(`${at(r, "privateDnsEnabled")}: its VPC ${p.vpcId} does not have enableDnsSupport and enableDnsHostnames on`);
+            } else out.push(`${at(r, "vpcEndpointType")} = ${p.vpcEndpointType}: Gateway or Interface`);
+            if (p.policy !== undefined) {
+                let doc: any;
+                try {
+                    doc = JSON.parse(String(p.policy));
+                } catch {
+                    doc = undefined;
+                }
+                if (!doc || !Array.isArray(doc.Statement) || !doc.Statement.length) out.push(`${at(r, "policy")}: not a JSON policy document with statements`);
+            }
+            return out;
+        },
+    },
 ];
 
 /**
@@ -506,7 +540,6 @@ export const SCHEMA_ONLY: Readonly<Record<string, string>> = {
     "aws:ec2/securityGroup:SecurityGroup": "rules are separate resources",
     "aws:ec2/subnet:Subnet": "a CIDR in the VPC's",
     "aws:ec2/vpc:Vpc": "a CIDR",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "a gateway endpoint with route tables",
     "aws:ecs/cluster:Cluster": "a name and Container Insights",
     "aws:elasticache/parameterGroup:ParameterGroup": "family and parameters",
     "aws:elasticache/subnetGroup:SubnetGroup": "subnets in the VPC",

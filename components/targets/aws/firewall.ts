@@ -18,6 +18,8 @@ export interface AwsFirewallArgs extends AwsScope {
     readonly externalDependencies: Runbook["externalDependencies"];
     /** The runbook's `data`: each data service it has gets its security group. */
     readonly data: Runbook["data"];
+    /** The S3 gateway endpoint's prefix list (AwsNetwork.s3Endpoint): S3 is reached through it, not through the internet rule. */
+    readonly s3PrefixListId: pulumi.Input<string>;
 }
 
 /** Data-service ports: the engines' defaults. */
@@ -30,13 +32,18 @@ export const DATA_PORTS = { postgres: 5432, redis: 6379, mongodb: 27017 } as con
  *
  * Egress is closed too: every rule that lets a group of ours in has its mirror on the group that
  * connects (tasks and collector to the data services, collector to the tasks), so one call wires
- * both sides. To the internet the tasks, the collector and Grafana open only TCP ports: HTTPS
- * (AWS APIs, Fargate's image pulls from the public registries, the runbook's external APIs and
- * the probes of them) and any other port an external dependency's URL names
- * (capabilities/egress.ts). Security groups do not filter the Amazon DNS resolver nor the ECS
- * task metadata endpoint, so neither needs a rule. HTTPS goes to 0.0.0.0/0 rather than to
- * interface endpoints: the images come from Docker Hub and the dependencies are public hosts,
- * so a narrower CIDR would not hold them.
+ * both sides. The AWS APIs the workloads call go to the interface endpoints (endpoints.ts) in the
+ * endpoints' group, which admits HTTPS from the tasks, the collector and Grafana only, and S3 goes
+ * to its gateway endpoint's prefix list: neither needs the internet rule.
+ *
+ * To the internet the tasks, the collector and Grafana still open TCP ports, a written exception
+ * (docs/security.md, *AWS APIs through VPC endpoints*; test/security/vpc-endpoints.test.ts):
+ * HTTPS for Fargate's image pulls from Docker Hub, the runbook's external APIs and the probes of
+ * them, and any other port an external dependency's URL names (capabilities/egress.ts). Those are
+ * public hosts without fixed addresses, so a narrower CIDR would not hold them; an ECR
+ * pull-through cache (images through the ECR endpoints) and an egress proxy or Network Firewall
+ * domain allowlist would close it. Security groups do not filter the Amazon DNS resolver nor the
+ * ECS task metadata endpoint, so neither needs a rule.
  *
  * A security group holds 60 inbound rules (capabilities/quotas.ts) and each service port takes two
  * (from the load balancer, from the collector), so the tasks' group opens the first 30 ports and
@@ -57,6 +64,8 @@ export class AwsFirewall extends pulumi.ComponentResource {
     public readonly kafka?: aws.ec2.SecurityGroup;
     public readonly mongodb?: aws.ec2.SecurityGroup;
     public readonly rabbitmq?: aws.ec2.SecurityGroup;
+    /** The interface endpoints of the AWS APIs: HTTPS from the tasks, the collector and Grafana only. */
+    public readonly endpoints: aws.ec2.SecurityGroup;
 
     constructor(name: string, args: AwsFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Firewall", name, {}, opts);
@@ -133,10 +142,20 @@ export class AwsFirewall extends pulumi.ComponentResource {
             { securityGroupId: this.loadBalancer.id, ipProtocol: "tcp", fromPort: GRAFANA_PORT, toPort: GRAFANA_PORT, referencedSecurityGroupId: this.grafana.id, description: "To Grafana" },
             child(this, args),
         );
+        this.endpoints = group("endpoints", "Interface endpoints of the AWS APIs");
+        const callers: [string, aws.ec2.SecurityGroup][] = [["tasks", this.tasks], ["collector", this.collector], ["grafana", this.grafana]];
+        for (const [part, sg] of callers) {
+            connect(`endpoints-from-${part}-${HTTPS_PORT}`, this.endpoints, "endpoints", sg, part, HTTPS_PORT, `AWS APIs through the interface endpoints from ${part}`);
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-${part}-to-s3-${HTTPS_PORT}`,
+                { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: HTTPS_PORT, toPort: HTTPS_PORT, prefixListId: args.s3PrefixListId, description: "S3 through the gateway endpoint" },
+                child(this, args),
+            );
+        }
         const outbound = internetPorts(args);
-        internet("tasks", this.tasks, outbound, "AWS APIs, image pulls, the runbook external APIs");
-        internet("grafana", this.grafana, [HTTPS_PORT], "S3 (provisioning), Amazon Managed Prometheus and CloudWatch APIs, image pull");
-        internet("collector", this.collector, outbound, "AMP remote write, image pulls, probes of public hosts and external dependencies");
+        internet("tasks", this.tasks, outbound, "Image pulls (Docker Hub), the runbook external APIs");
+        internet("grafana", this.grafana, [HTTPS_PORT], "Image pull (Docker Hub), AWS APIs without an endpoint (resource tagging)");
+        internet("collector", this.collector, outbound, "Image pulls (Docker Hub), probes of public hosts and external dependencies");
 
         const dataGroup = (service: "postgres" | "redis" | "mongodb" | "kafka" | "rabbitmq", ports: number[], description: string) => {
             const sg = group(service, description);

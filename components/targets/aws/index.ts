@@ -11,6 +11,7 @@ import type { TargetArgs } from "../../platform";
 import { backupsSettings, backupTasksSettings, collectorSettings, firewallSettings, grafanaSettings, ingressSettings, monitoringSettings, networkSettings, scopeSettings, servicesSettings } from "./args";
 import { AwsBackups, AwsBackupTasks } from "./backups";
 import { AwsCollector } from "./collector";
+import { AwsApiEndpoints } from "./endpoints";
 import { DATA_SERVICES, type AwsDataInputs, type AwsDataOutputs } from "./data-services";
 import { AwsFirewall } from "./firewall";
 import { AwsGrafana } from "./grafana";
@@ -41,6 +42,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
     public readonly keys: AwsKeys;
     public readonly network: AwsNetwork;
     public readonly firewall: AwsFirewall;
+    public readonly apiEndpoints: AwsApiEndpoints;
     /** The runbook's data services (`DATA_SERVICES`), by runbook data key. */
     public readonly dataServices: Readonly<Partial<Record<keyof Runbook["data"], pulumi.ComponentResource>>>;
     public readonly ingress?: AwsIngress;
@@ -95,7 +97,7 @@ export class AwsPlatform extends pulumi.ComponentResource {
         const dataKey = this.keys.data.arn;
         this.network = new AwsNetwork(`${name}-network`, { ...scope, ...networkSettings(rb), logKeyArn: dataKey }, opt);
         const privateSubnetIds = this.network.privateSubnets.map((s) => s.id);
-        this.firewall = new AwsFirewall(`${name}-firewall`, { ...scope, ...firewallSettings(rb), vpcId: this.network.vpc.id }, opt);
+        this.firewall = new AwsFirewall(`${name}-firewall`, { ...scope, ...firewallSettings(rb), vpcId: this.network.vpc.id, s3PrefixListId: this.network.s3Endpoint.prefixListId }, opt);
 
         const inputs: AwsDataInputs = {
             scope,
@@ -137,6 +139,13 @@ export class AwsPlatform extends pulumi.ComponentResource {
                 opt,
             );
         }
+
+        // The AWS APIs' interface endpoints; ECS Exec (ssmmessages) is on for Grafana where it is not published (grafana.ts).
+        this.apiEndpoints = new AwsApiEndpoints(
+            `${name}-api-endpoints`,
+            { ...scope, vpcId: this.network.vpc.id, privateSubnetIds, securityGroupId: this.firewall.endpoints.id, execute: !this.ingress?.grafana },
+            opt,
+        );
 
         const endpoints: pulumi.Output<DataEndpoints> = pulumi.output({
             ...merged("endpoints"),

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetLayout, VPC_CIDR } from "../../../capabilities/aws/network";
+import { endpointPolicy, endpointServiceName, S3_GATEWAY_SERVICE } from "../../../capabilities/aws/vpc-endpoints";
 import { child, logGroup, policyJson, rolePolicy, serviceRole, type AwsScope } from "./scope";
 
 export interface AwsNetworkArgs extends AwsScope {
@@ -15,7 +16,9 @@ export interface AwsNetworkArgs extends AwsScope {
 /**
  * The VPC across the runbook's availability zones: a public and a private subnet in each, an
  * internet gateway, one NAT gateway per zone (so losing a zone does not cut the others off), an
- * S3 gateway endpoint, and flow logs kept as long as the runbook keeps logs.
+ * S3 gateway endpoint whose policy admits only this account's principals on this account's buckets
+ * (capabilities/aws/vpc-endpoints.ts), and flow logs kept as long as the runbook keeps logs. The
+ * interface endpoints of the other AWS APIs are AwsApiEndpoints (endpoints.ts).
  */
 export class AwsNetwork extends pulumi.ComponentResource {
     public readonly vpc: aws.ec2.Vpc;
@@ -24,6 +27,8 @@ export class AwsNetwork extends pulumi.ComponentResource {
     public readonly natGateways: aws.ec2.NatGateway[];
     public readonly availabilityZones: pulumi.Output<string>[];
     public readonly flowLog: aws.ec2.FlowLog;
+    /** S3's gateway endpoint; the security groups reach it through its prefix list. */
+    public readonly s3Endpoint: aws.ec2.VpcEndpoint;
 
     constructor(name: string, args: AwsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Network", name, {}, opts);
@@ -74,10 +79,18 @@ export class AwsNetwork extends pulumi.ComponentResource {
             privateRouteTables.push(routes);
         }
 
-        // S3 traffic (backups, app files) stays off the NAT gateways.
-        new aws.ec2.VpcEndpoint(
+        // S3 traffic (backups, app files) stays off the NAT gateways. Nothing the tasks reach in S3 belongs to another
+        // account: images come from Docker Hub, not ECR (whose layers are in AWS-owned buckets), and no external
+        // dependency is an S3 URL (test/security/vpc-endpoints.test.ts).
+        this.s3Endpoint = new aws.ec2.VpcEndpoint(
             `${name}-s3`,
-            { vpcId: this.vpc.id, serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway", routeTableIds: privateRouteTables.map((t) => t.id) },
+            {
+                vpcId: this.vpc.id,
+                serviceName: endpointServiceName(args.region, S3_GATEWAY_SERVICE),
+                vpcEndpointType: "Gateway",
+                routeTableIds: privateRouteTables.map((t) => t.id),
+                policy: args.accountId.apply((account) => endpointPolicy(account, S3_GATEWAY_SERVICE)),
+            },
             child(this, args),
         );
 

@@ -37,7 +37,8 @@ function rules(app: AppId, plan: StackPlan, type: string): Rule[] {
     const groups = new Map(ofType(plan, "aws:ec2/securityGroup:SecurityGroup").map((g) => [mockId(g), g.name.slice(`${app}-firewall-`.length)]));
     return ofType(plan, type).map((r: PlannedResource) => ({
         group: groups.get(prop(r, "securityGroupId"))!,
-        peer: prop<string | undefined>(r, "referencedSecurityGroupId") ? groups.get(prop(r, "referencedSecurityGroupId"))! : prop<string>(r, "cidrIpv4"),
+        // A group of ours by its firewall part, a CIDR, or a prefix list (`pl-…`, S3's gateway endpoint).
+        peer: prop<string | undefined>(r, "referencedSecurityGroupId") ? groups.get(prop(r, "referencedSecurityGroupId"))! : (prop<string | undefined>(r, "cidrIpv4") ?? prop<string>(r, "prefixListId")),
         protocol: prop<string>(r, "ipProtocol"),
         from: prop<number>(r, "fromPort"),
         to: prop<number>(r, "toPort"),
@@ -74,7 +75,13 @@ test("no security group sends all protocols, nor any port but the runbook's, to 
         for (const port of allowed) {
             for (const group of ["tasks", "collector"]) t.true(out.some((r) => r.group === group && r.peer === "0.0.0.0/0" && r.from === port), `${app} ${group}: ${port} out`);
         }
-        t.deepEqual(out.filter((r) => r.group === "grafana").map((r) => `${r.peer}:${r.from}`), ["0.0.0.0/0:443"], `${app}: Grafana talks HTTPS to AWS only`);
+        const s3 = prop<string>(ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => prop(e, "vpcEndpointType") === "Gateway")!, "serviceName");
+        t.regex(s3, /\.s3$/);
+        t.deepEqual(
+            out.filter((r) => r.group === "grafana").map((r) => `${r.peer.startsWith("pl-") ? "s3" : r.peer}:${r.from}`).sort(),
+            ["0.0.0.0/0:443", "endpoints:443", "s3:443"],
+            `${app}: Grafana talks HTTPS only (AWS through the endpoints and S3's gateway, its image pull and the tagging API to the internet)`,
+        );
     });
 });
 
@@ -91,7 +98,7 @@ test("every connection the platform wires between its groups is allowed on both 
             );
         }
         // And nothing goes out to a group of ours that does not let it in.
-        for (const e of out.filter((x) => !x.peer.includes("/"))) {
+        for (const e of out.filter((x) => !x.peer.includes("/") && !x.peer.startsWith("pl-"))) {
             t.true(
                 ins.some((r) => r.group === e.peer && r.peer === e.group && e.from <= r.from && r.to <= e.to),
                 `${app}: ${e.group} -> ${e.peer}:${e.from} goes out to nothing`,
