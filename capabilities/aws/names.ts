@@ -86,3 +86,21 @@ export function awsNames(app: AppId, env: Env): AwsNames {
         restoreTesting: underscoreName(prefix),
     };
 }
+
+/**
+ * The account id in an AWS provider's first assumed role ARN (`assumeRoles[0].roleArn`), given as
+ * the provider's input or as the JSON text the engine hands provider inputs over as; undefined
+ * when the provider assumes no role.
+ */
+export function assumedRoleAccount(assumeRoles: unknown): string | undefined {
+    let roles = assumeRoles;
+    if (typeof roles === "string") {
+        try {
+            roles = JSON.parse(roles);
+        } catch {
+            return undefined;
+        }
+    }
+    const arn = Array.isArray(roles) ? (roles[0] as { roleArn?: unknown } | undefined)?.roleArn : undefined;
+    return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
+}

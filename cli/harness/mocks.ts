@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { assumedRoleAccount as assumedAccount } from "../../capabilities/aws/names";
 
 /**
  * What the mock engine answers. Real providers compute ids, ARNs and endpoints; the program reads
@@ -72,18 +73,6 @@ const providerRegions = new Map<string, string>();
 /** Each AWS provider's account where it assumes a role (`assumeRoles[0].roleArn`, the account in the ARN): its resources' ARNs name that account. */
 const providerAccounts = new Map<string, string>();
 
-function assumedAccount(assumeRoles: unknown): string | undefined {
-    let roles = assumeRoles;
-    if (typeof roles === "string") {
-        try {
-            roles = JSON.parse(roles);
-        } catch {
-            return undefined;
-        }
-    }
-    const arn = Array.isArray(roles) ? (roles[0] as { roleArn?: unknown } | undefined)?.roleArn : undefined;
-    return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
-}
 
 function providerState(args: pulumi.runtime.MockResourceArgs, stackRegion: string): { id: string; state: Record<string, unknown> } {
     const id = `${args.name}-id`;

@@ -12,6 +12,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { APP_IDS, getRunbook, type AppId, type Env, type Runbook, type Source } from "../../runbooks";
 import { contextFor, exceptionFor, type StackContext } from "./context";
 import { plainInputs } from "./inputs";
+import { assumedRoleAccount as assumedAccount } from "../../capabilities/aws/names";
 
 /**
  * How a runbook check becomes a CrossGuard policy. A check is a pure function from what the
@@ -203,19 +204,6 @@ export async function subjectOf(r: Analyzed): Promise<Subject> {
     return { type: r.type, name: r.name, urn: r.urn, props: (await plainInputs(r.props)) ?? {}, opts, dependencies, ...(typeof region === "string" ? { region } : {}), ...(account ? { account } : {}) };
 }
 
-/** The account id in a provider's first assumed role ARN (the engine hands provider inputs over as JSON text). */
-function assumedAccount(assumeRoles: unknown): string | undefined {
-    let roles = assumeRoles;
-    if (typeof roles === "string") {
-        try {
-            roles = JSON.parse(roles);
-        } catch {
-            return undefined;
-        }
-    }
-    const arn = Array.isArray(roles) ? (roles[0] as { roleArn?: unknown } | undefined)?.roleArn : undefined;
-    return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
-}
 
 const subjectLists = new WeakMap<readonly Analyzed[], Promise<readonly Subject[]>>();
 

@@ -6,6 +6,7 @@ import { alertsOn } from "../../capabilities/alerting/signals";
 import { reachabilityAlertName } from "../../capabilities/reachability";
 import type { Mutation } from "./mutation-lib";
 import { editRules, rulesOf } from "./mutation-subjects";
+import { editUrn, type Props } from "./plan-edits";
 
 /**
  * Metric-side mutations (issue 13): a runbook or platform-default CloudWatch alarm that keeps its
@@ -18,18 +19,10 @@ import { editRules, rulesOf } from "./mutation-subjects";
  */
 
 type Planned = StackPlan["resources"][number];
-type Props = Record<string, any>;
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const METRIC_POLICY = ["aws-cloudwatch-alarm-metric-spec"];
 const PER_SWITCH = 1;
 
-function editUrn(plan: StackPlan, urn: string, edit: (props: Props) => void): StackPlan {
-    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
-    const r = copy.resources.find((x) => x.urn === urn)!;
-    edit(r.props as Props);
-    if (r.inputs && r.inputs !== r.props) edit(r.inputs as Props);
-    return copy;
-}
 
 interface Switch {
     readonly what: string;

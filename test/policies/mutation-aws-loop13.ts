@@ -4,6 +4,7 @@ import type { Runbook } from "../../runbooks";
 import { durationSeconds } from "../../runbooks/units";
 import { serviceOf } from "../../policies/lib/workloads";
 import { sample, type Mutation } from "./mutation-lib";
+import { editUrn, type Props } from "./plan-edits";
 
 /**
  * Issue 13's remaining AWS switches (loop13): the MSK ACL task granting more than the model, or
@@ -12,17 +13,9 @@ import { sample, type Mutation } from "./mutation-lib";
  * and e-mail sent elsewhere. Each is one edit of one subject of the baseline plan.
  */
 
-type Props = Record<string, any>;
 type Planned = StackPlan["resources"][number];
 const PER_SWITCH = 1;
 
-function editUrn(plan: StackPlan, urn: string, edit: (props: Props) => void): StackPlan {
-    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
-    const r = copy.resources.find((x) => x.urn === urn)!;
-    edit(r.props as Props);
-    if (r.inputs && r.inputs !== r.props) edit(r.inputs as Props);
-    return copy;
-}
 
 /** Edits the container definitions (a JSON text) of a task definition. */
 const containers = (edit: (cs: Props[]) => void) => (p: Props) => {

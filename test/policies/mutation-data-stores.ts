@@ -2,6 +2,7 @@ import type { StackPlan } from "../../cli/harness/runtime";
 import { formatWeekly, maintenanceWindow } from "../../capabilities/aws/windows";
 import type { Runbook } from "../../runbooks";
 import type { Mutation } from "./mutation-lib";
+import { editUrn, type Props } from "./plan-edits";
 
 /**
  * Data-store off-switches (issue 13, review findings 6, 7, 9, 12, 13, 14b): settings of a data
@@ -12,17 +13,9 @@ import type { Mutation } from "./mutation-lib";
  * runbook's window. Each is one edit of one subject of the baseline plan (`pick` keeps a few).
  */
 
-type Props = Record<string, any>;
 type Planned = StackPlan["resources"][number];
 const PER_SWITCH = 1;
 
-function editUrn(plan: StackPlan, urn: string, edit: (props: Props) => void): StackPlan {
-    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
-    const r = copy.resources.find((x) => x.urn === urn)!;
-    edit(r.props as Props);
-    if (r.inputs && r.inputs !== r.props) edit(r.inputs as Props);
-    return copy;
-}
 
 const STRIMZI = (kind: string) => `kubernetes:kafka.strimzi.io/v1beta2:${kind}`;
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";

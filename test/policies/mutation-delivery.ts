@@ -5,6 +5,7 @@ import { receiverName } from "../../capabilities/alerting/routing";
 import { ALARM_ACTIONS_TARGET } from "../../capabilities/aws/maintenance-mute";
 import { TASK_RUNNER_SOURCE } from "../../capabilities/aws/task-runner";
 import type { Mutation } from "./mutation-lib";
+import { editUrn, type Props } from "./plan-edits";
 
 /**
  * Alert delivery off-switches (review of issue 13, items 1, 2, 8, 22, 23), each one edit of the
@@ -17,18 +18,10 @@ import type { Mutation } from "./mutation-lib";
  */
 
 type Planned = StackPlan["resources"][number];
-type Props = Record<string, any>;
 const PIPE = ["aws-alerting-pipeline-intact"];
 const K8S_PAGING = ["k8s-alertmanager-critical-paging"];
 const AMP_PAGING = ["aws-amp-alertmanager-critical-paging"];
 
-function editUrn(plan: StackPlan, urn: string, edit: (props: Props) => void): StackPlan {
-    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
-    const r = copy.resources.find((x) => x.urn === urn)!;
-    edit(r.props as Props);
-    if (r.inputs && r.inputs !== r.props) edit(r.inputs as Props);
-    return copy;
-}
 
 /** An Alertmanager configuration held in a plan's resource: where it is and how to write it back. */
 interface Held {

@@ -2,6 +2,7 @@ import type { StackPlan } from "../../cli/harness/runtime";
 import { LABEL } from "../../capabilities/kubernetes/names";
 import type { Runbook } from "../../runbooks";
 import type { Mutation } from "./mutation-lib";
+import { editUrn, type Props } from "./plan-edits";
 
 /**
  * Kubernetes guards object by object (issue 13, loop 13): a NetworkPolicy default-deny narrowed or
@@ -14,7 +15,6 @@ import type { Mutation } from "./mutation-lib";
  * the baseline plan. `loop13Tightenings` are edits that only tighten: the pack must not report them.
  */
 
-type Props = Record<string, any>;
 type Planned = StackPlan["resources"][number];
 type Edit = (plan: StackPlan) => StackPlan | undefined;
 
@@ -27,13 +27,6 @@ const TRIGGERS = ["k8s-keda-scaledobject-triggers"];
 const EFFECTIVE = ["k8s-autoscaler-effective"];
 const PROBES = ["k8s-workload-probes-resources"];
 
-function editUrn(plan: StackPlan, urn: string, edit: (props: Props) => void): StackPlan {
-    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
-    const r = copy.resources.find((x) => x.urn === urn)!;
-    edit(r.props as Props);
-    if (r.inputs && r.inputs !== r.props) edit(r.inputs as Props);
-    return copy;
-}
 
 /** One more resource, a copy of `like` under another name, edited. */
 function addLike(plan: StackPlan, like: Planned, name: string, edit: (props: Props) => void): StackPlan {

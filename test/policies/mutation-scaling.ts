@@ -1,6 +1,7 @@
 import type { StackPlan } from "../../cli/harness/runtime";
 import type { Runbook } from "../../runbooks";
 import type { Mutation } from "./mutation-lib";
+import { editUrn, type Props } from "./plan-edits";
 
 /**
  * Scaling, readiness and disruption switched off (review findings 4, 5, 10, 11, 14a): an
@@ -11,17 +12,9 @@ import type { Mutation } from "./mutation-lib";
  * and stack, every one with MUTATIONS_ALL=1), so the suite stays fast.
  */
 
-type Props = Record<string, any>;
 type Planned = StackPlan["resources"][number];
 const PER_SWITCH = 1;
 
-function editUrn(plan: StackPlan, urn: string, edit: (props: Props) => void): StackPlan {
-    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
-    const r = copy.resources.find((x) => x.urn === urn)!;
-    edit(r.props as Props);
-    if (r.inputs && r.inputs !== r.props) edit(r.inputs as Props);
-    return copy;
-}
 
 const kedaBehavior = (p: Props, behavior: Props) => (p.spec = { ...p.spec, advanced: { ...p.spec.advanced, horizontalPodAutoscalerConfig: { ...p.spec.advanced?.horizontalPodAutoscalerConfig, behavior } } });
 const trickle = { policies: [{ type: "Pods", value: 1, periodSeconds: 1800 }] };

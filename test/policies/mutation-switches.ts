@@ -11,6 +11,7 @@ import { dataStoreMutations } from "./mutation-data-stores";
 import { k8sObjectMutations } from "./mutation-k8s-objects";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 import { awsLoop13Mutations } from "./mutation-aws-loop13";
+import { editUrn } from "./plan-edits";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -26,13 +27,6 @@ const PER_SWITCH = 2;
 const asSubject = (r: Planned): Subject => ({ type: r.type, name: r.name, urn: r.urn, props: r.props as Record<string, any>, opts: { protect: r.options.protect, parent: r.parent }, dependencies: r.options.dependsOn });
 
 /** A copy of the plan with one resource edited (props and inputs alike, as the engine shows them). */
-function editUrn(plan: StackPlan, urn: string, edit: (props: Record<string, any>) => void): StackPlan {
-    const copy = { ...plan, resources: plan.resources.map((r) => (r.urn === urn ? structuredClone(r) : r)) };
-    const r = copy.resources.find((x) => x.urn === urn)!;
-    edit(r.props as Record<string, any>);
-    if (r.inputs && r.inputs !== r.props) edit(r.inputs as Record<string, any>);
-    return copy;
-}
 
 const without = (plan: StackPlan, urn: string): StackPlan => ({ ...plan, resources: plan.resources.filter((r) => r.urn !== urn) });
 
