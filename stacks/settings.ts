@@ -49,6 +49,8 @@ export const settingsSchema = z
                 namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "not a namespace name (allowed: lowercase letters, digits, '-')" }).optional(),
                 storageClass: z.string().optional(),
                 ingressClass: z.string().optional(),
+                /** Namespace the cluster's ingress controller runs in: the only other namespace the app's service ports admit; defaults to DEFAULT_INGRESS_NAMESPACE (capabilities/kubernetes/security.ts). */
+                ingressNamespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "not a namespace name (allowed: lowercase letters, digits, '-'; the ingress controller's namespace, e.g. ingress-nginx)" }).optional(),
                 /** cert-manager ClusterIssuer for ingress certificates. */
                 clusterIssuer: z.string().optional(),
             })
