@@ -70,6 +70,9 @@ export const ACME_HTTP01_SOLVER = { label: { "acme.cert-manager.io/http01-solver
  */
 export const DEFAULT_INGRESS_NAMESPACE = "ingress-nginx";
 
+/** `app.kubernetes.io/component` of the runbook's service pods (capabilities/kubernetes/apps.ts). */
+export const APP_COMPONENT = "app";
+
 /** Where the cluster's DNS answers: CoreDNS keeps kube-dns's label in kube-system on every common distribution. */
 export const CLUSTER_DNS = { namespace: "kube-system", label: { "k8s-app": "kube-dns" }, port: 53 } as const;
 
@@ -167,7 +170,7 @@ export function egressPolicies(n: Names, present: readonly DataService[], intern
         {
             part: "egress-internet",
             spec: {
-                podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.component]: "app" } },
+                podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.component]: APP_COMPONENT } },
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: internetPorts.map(tcp) }],
             },
@@ -228,9 +231,14 @@ function ingressPolicies(
             : []),
         // Backup and restore jobs and the exporters are labelled for data access; they take no traffic
         // but the Pushgateway push and scrapes: admit the monitoring namespace to every other pod.
+        // The app's service pods are left out: their service policies above name who reaches them.
         {
             part: "monitoring-scrapes",
-            spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [inNamespace(n.monitoring), inNamespace(n.operators)] }] },
+            spec: {
+                podSelector: { matchExpressions: [{ key: LABEL.component, operator: "NotIn", values: [APP_COMPONENT] }] },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [inNamespace(n.monitoring), inNamespace(n.operators)] }],
+            },
         },
     ];
 }

@@ -32,6 +32,8 @@ export interface StackContext {
     readonly backupCopyRegion?: string;
     /** `runbook-platform:aws.backupCopy.account`: the account every AWS Backup rule must copy to, when the stack asks for one. */
     readonly backupCopyAccount?: string;
+    /** `runbook-platform:kubernetes.ingressNamespace`: the ingress controller's namespace, when the stack names one. */
+    readonly ingressNamespace?: string;
 }
 
 export interface PlaintextCredential {
@@ -100,6 +102,21 @@ interface StackFileFacts {
     readonly backupCopyRegion?: string;
     /** `runbook-platform:aws.backupCopy.account`: the account every AWS Backup rule must copy to, when the stack asks for one. */
     readonly backupCopyAccount?: string;
+    readonly ingressNamespace?: string;
+}
+
+/** `kubernetes.ingressNamespace` of the stack's `runbook-platform:kubernetes` setting (an object, or its JSON text). */
+function ingressNamespaceOf(k8s: unknown): string | undefined {
+    let v = k8s;
+    if (typeof v === "string") {
+        try {
+            v = JSON.parse(v);
+        } catch {
+            return undefined;
+        }
+    }
+    const value = (v as { ingressNamespace?: unknown } | undefined)?.ingressNamespace;
+    return typeof value === "string" ? value : undefined;
 }
 
 /** `aws.backupCopy.region` (or `.account`) of the stack's `runbook-platform:aws` setting (an object, or its JSON text as the engine hands it over). */
@@ -140,7 +157,14 @@ function factsOf(text: string, where: string): StackFileFacts {
     });
     const backupCopyRegion = backupCopyRegionOf(config[`${PROJECT}:aws`]);
     const backupCopyAccount = backupCopyRegionOf(config[`${PROJECT}:aws`], "account");
-    return { exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where), plaintextCredentials, ...(backupCopyRegion ? { backupCopyRegion } : {}), ...(backupCopyAccount ? { backupCopyAccount } : {}) };
+    const ingressNamespace = ingressNamespaceOf(config[`${PROJECT}:kubernetes`]);
+    return {
+        exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where),
+        plaintextCredentials,
+        ...(backupCopyRegion ? { backupCopyRegion } : {}),
+        ...(backupCopyAccount ? { backupCopyAccount } : {}),
+        ...(ingressNamespace ? { ingressNamespace } : {}),
+    };
 }
 
 /** Parsed stack files, by path and modification time: every policy asks for the same few files. */
@@ -187,7 +211,14 @@ stackFileFacts.committed = (stack: string): StackFileFacts => {
     try {
         const backupCopyRegion = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"));
         const backupCopyAccount = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"), "account");
-        return { exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`), plaintextCredentials: [], ...(backupCopyRegion ? { backupCopyRegion } : {}), ...(backupCopyAccount ? { backupCopyAccount } : {}) };
+        const ingressNamespace = ingressNamespaceOf(new pulumi.Config(PROJECT).getObject("kubernetes"));
+        return {
+            exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`),
+            plaintextCredentials: [],
+            ...(backupCopyRegion ? { backupCopyRegion } : {}),
+            ...(backupCopyAccount ? { backupCopyAccount } : {}),
+            ...(ingressNamespace ? { ingressNamespace } : {}),
+        };
     } catch {
         return { exceptions: [], plaintextCredentials: [] };
     }
@@ -227,6 +258,7 @@ function buildContext(stack: string, runbook?: Runbook): StackContext | undefine
         plaintextCredentials: facts.plaintextCredentials,
         ...(facts.backupCopyRegion ? { backupCopyRegion: facts.backupCopyRegion } : {}),
         ...(facts.backupCopyAccount ? { backupCopyAccount: facts.backupCopyAccount } : {}),
+        ...(facts.ingressNamespace ? { ingressNamespace: facts.ingressNamespace } : {}),
     };
 }
 
