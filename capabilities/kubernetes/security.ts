@@ -101,7 +101,7 @@ export interface NamedPolicy {
 /**
  * The app namespace's policies: ingress is denied by default; app services take traffic on their
  * ports only from the ingress controller's namespace (`ingressNamespace`, the stack's
- * `kubernetes.ingressNamespace`), the app's own namespace (services calling each other) and the
+ * `kubernetes.ingressNamespace`), the app's own service pods (services calling each other) and the
  * monitoring namespace (the /metrics scrapes and blackbox probes, on the service's port);
  * each data service takes connections only from the pods labelled for data access, its own pods
  * (replication), the monitoring namespace (scrapes) and the operators namespace (the operators
@@ -180,12 +180,12 @@ export function egressPolicies(n: Names, present: readonly DataService[], intern
 
 /**
  * Who may open an app service's port: the ingress controller's namespace (only where the stack
- * serves public hosts: `ingressNamespace` undefined otherwise), the
- * app's own namespace (a pod selector alone: services calling each other) and the monitoring
+ * serves public hosts: `ingressNamespace` undefined otherwise), the app's own service pods
+ * (services calling each other; `k8s-networkpolicy-no-wide-peers` refuses every pod) and the monitoring
  * namespace (Prometheus scrapes /metrics on the service's port, blackbox probes it).
  */
 export function serviceSources(n: Names, ingressNamespace: string | undefined): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
-    return [...(ingressNamespace ? [inNamespace(ingressNamespace)] : []), { podSelector: {} }, inNamespace(n.monitoring)];
+    return [...(ingressNamespace ? [inNamespace(ingressNamespace)] : []), { podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.component]: APP_COMPONENT } } }, inNamespace(n.monitoring)];
 }
 
 function ingressPolicies(
