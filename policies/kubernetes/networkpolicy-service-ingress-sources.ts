@@ -35,6 +35,8 @@ export const k8sNetworkPolicyServiceIngressSources = resourceRule({
         const rules = asArray(spec.ingress).filter(isRecord);
         if (rules.length === 0) return [];
         const namespace = String(s.props.metadata?.namespace ?? "default");
+        // Only a policy in the app's namespace selects the service pods; one elsewhere cannot open them.
+        if (namespace !== (ctx.kubernetesNamespace ?? ctx.app)) return [];
         const n = names(ctx.app, namespace);
         const ingress = ctx.ingressNamespace ?? DEFAULT_INGRESS_NAMESPACE;
         const allowed = new Map([
@@ -49,7 +51,12 @@ export const k8sNetworkPolicyServiceIngressSources = resourceRule({
         const list = [...allowed].map(([ns, why]) => `${ns} (${why})`).join(", ");
         return rules.flatMap((rule, i) => {
             const ports = asArray(rule.ports).filter(isRecord);
-            const opened = services.filter((svc) => ports.length === 0 || ports.some((p) => num(p.port) === undefined || num(p.port) === svc.port));
+            // A named port, or a range (`endPort`) over the service's port, opens it too.
+            const covers = (p: Record<string, any>, port: number) => {
+                const from = num(p.port);
+                return from === undefined || (from <= port && port <= (num(p.endPort) ?? from));
+            };
+            const opened = services.filter((svc) => ports.length === 0 || ports.some((p) => covers(p, svc.port)));
             if (opened.length === 0) return [];
             const what = `${opened.map((svc) => `${svc.name}'s port ${svc.port}`).join(", ")} (the ${ctx.app} runbook's services)`;
             const from = asArray(rule.from).filter(isRecord);

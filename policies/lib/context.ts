@@ -34,6 +34,8 @@ export interface StackContext {
     readonly backupCopyAccount?: string;
     /** `runbook-platform:kubernetes.ingressNamespace`: the ingress controller's namespace, when the stack names one. */
     readonly ingressNamespace?: string;
+    /** `runbook-platform:kubernetes.namespace`: the app's namespace, when the stack names one (else the app id). */
+    readonly kubernetesNamespace?: string;
 }
 
 export interface PlaintextCredential {
@@ -103,10 +105,11 @@ interface StackFileFacts {
     /** `runbook-platform:aws.backupCopy.account`: the account every AWS Backup rule must copy to, when the stack asks for one. */
     readonly backupCopyAccount?: string;
     readonly ingressNamespace?: string;
+    readonly kubernetesNamespace?: string;
 }
 
-/** `kubernetes.ingressNamespace` of the stack's `runbook-platform:kubernetes` setting (an object, or its JSON text). */
-function ingressNamespaceOf(k8s: unknown): string | undefined {
+/** `kubernetes.ingressNamespace` (or `.namespace`) of the stack's `runbook-platform:kubernetes` setting (an object, or its JSON text). */
+function ingressNamespaceOf(k8s: unknown, key: "ingressNamespace" | "namespace" = "ingressNamespace"): string | undefined {
     let v = k8s;
     if (typeof v === "string") {
         try {
@@ -115,7 +118,7 @@ function ingressNamespaceOf(k8s: unknown): string | undefined {
             return undefined;
         }
     }
-    const value = (v as { ingressNamespace?: unknown } | undefined)?.ingressNamespace;
+    const value = (v as Record<string, unknown> | undefined)?.[key];
     return typeof value === "string" ? value : undefined;
 }
 
@@ -158,12 +161,14 @@ function factsOf(text: string, where: string): StackFileFacts {
     const backupCopyRegion = backupCopyRegionOf(config[`${PROJECT}:aws`]);
     const backupCopyAccount = backupCopyRegionOf(config[`${PROJECT}:aws`], "account");
     const ingressNamespace = ingressNamespaceOf(config[`${PROJECT}:kubernetes`]);
+    const kubernetesNamespace = ingressNamespaceOf(config[`${PROJECT}:kubernetes`], "namespace");
     return {
         exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where),
         plaintextCredentials,
         ...(backupCopyRegion ? { backupCopyRegion } : {}),
         ...(backupCopyAccount ? { backupCopyAccount } : {}),
         ...(ingressNamespace ? { ingressNamespace } : {}),
+        ...(kubernetesNamespace ? { kubernetesNamespace } : {}),
     };
 }
 
@@ -212,12 +217,14 @@ stackFileFacts.committed = (stack: string): StackFileFacts => {
         const backupCopyRegion = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"));
         const backupCopyAccount = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"), "account");
         const ingressNamespace = ingressNamespaceOf(new pulumi.Config(PROJECT).getObject("kubernetes"));
+        const kubernetesNamespace = ingressNamespaceOf(new pulumi.Config(PROJECT).getObject("kubernetes"), "namespace");
         return {
             exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`),
             plaintextCredentials: [],
             ...(backupCopyRegion ? { backupCopyRegion } : {}),
             ...(backupCopyAccount ? { backupCopyAccount } : {}),
             ...(ingressNamespace ? { ingressNamespace } : {}),
+            ...(kubernetesNamespace ? { kubernetesNamespace } : {}),
         };
     } catch {
         return { exceptions: [], plaintextCredentials: [] };
@@ -259,6 +266,7 @@ function buildContext(stack: string, runbook?: Runbook): StackContext | undefine
         ...(facts.backupCopyRegion ? { backupCopyRegion: facts.backupCopyRegion } : {}),
         ...(facts.backupCopyAccount ? { backupCopyAccount: facts.backupCopyAccount } : {}),
         ...(facts.ingressNamespace ? { ingressNamespace: facts.ingressNamespace } : {}),
+        ...(facts.kubernetesNamespace ? { kubernetesNamespace: facts.kubernetesNamespace } : {}),
     };
 }
 

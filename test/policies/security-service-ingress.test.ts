@@ -57,6 +57,10 @@ test("k8s-networkpolicy-service-ingress-sources: compliant fixture passes; every
         "namespaces by another label": { edit: (r) => (peers(r)[0] = { namespaceSelector: { matchLabels: { team: "web" } } }), expect: /namespaces labelled .* \(not one namespace by kubernetes\.io\/metadata\.name\)/ },
         "an address block": { edit: (r) => (peers(r)[0] = { ipBlock: { cidr: "10.0.0.0/8" } }), expect: /the address block 10\.0\.0\.0\/8/ },
         "no from": { edit: (r) => delete find(r, first).props.spec.ingress[0].from, expect: /admits every source to/ },
+        "a port range over the service port": {
+            edit: (r) => r.push({ type: NP, name: "range", props: { metadata: { name: "bunty-range", namespace: n.namespace }, spec: { podSelector: {}, ingress: [{ from: [inNs(n.operators)], ports: [{ protocol: "TCP", port: 1, endPort: 65535 }] }] } } }),
+            expect: new RegExp(`bunty-range.*admits namespace ${n.operators}`),
+        },
         "the scrapes rule selecting the service pods too": {
             edit: (r) => (find(r, "scrapes").props.spec.podSelector = {}),
             expect: new RegExp(`peer 1 admits namespace ${n.operators} to .*port ${rb.services[0].port}`),
@@ -79,6 +83,16 @@ test("the ingress controller's namespace is the stack's kubernetes.ingressNamesp
     t.deepEqual(built.spec.ingress, find(fixture("traefik"), first).props.spec.ingress);
     const internal = networkPolicies(n, rb.services, [], false).find((p) => p.part === first)!;
     t.false(JSON.stringify(internal.spec.ingress).includes(DEFAULT_INGRESS_NAMESPACE), "no public host, no ingress controller");
+});
+
+test("a NetworkPolicy outside the app's namespace (the stack's kubernetes.namespace) is not the service ports' business", async (t) => {
+    const other = fixture().map((r) => ({ ...r, props: { ...r.props, metadata: { ...r.props.metadata, namespace: "elsewhere" } } }));
+    peers(other)[0] = { namespaceSelector: {} };
+    t.deepEqual((await runRule(k8sNetworkPolicyServiceIngressSources, STACK, other)).violations, []);
+    const doc = YAML.parse(fs.readFileSync(path.join(STACKS_DIR, `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, any> };
+    doc.config[`${PROJECT}:kubernetes`] = { ...doc.config[`${PROJECT}:kubernetes`], namespace: "elsewhere" };
+    const moved = await runRule(k8sNetworkPolicyServiceIngressSources, STACK, other, YAML.stringify(doc));
+    t.true(moved.violations.some((v) => /elsewhere\/bunty-service-.*every namespace/.test(v.message)), moved.violations.map((v) => v.message).join("\n"));
 });
 
 test("label selectors are matched as Kubernetes matches them", (t) => {
