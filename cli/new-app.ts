@@ -5,6 +5,7 @@ import YAML from "yaml";
 import { APP_IDS } from "../runbooks/schema";
 import { normalizeHeading } from "../runbooks/seeds";
 import { ROOT } from "./harness/stack-files";
+import { DISABLE_DEFAULT_PROVIDERS_KEY, DISABLED_DEFAULT_PROVIDERS } from "../stacks/settings";
 
 /**
  * `npm run new-app -- --id <app> --seed <file>`: the first step of "Adding an app" (README). It
@@ -134,7 +135,14 @@ export function clusterSettings(root: string): Record<string, string> | undefine
 
 export function stackFile(id: string, env: "local" | "staging" | "production", cluster_?: Record<string, string>): string {
     const what = { local: "the whole platform on a developer's Docker engine", staging: "the platform on the staging Kubernetes cluster", production: "managed AWS services" }[env];
-    const head = [`# ${id} ${env}: ${what}`, `# Numbers come from runbooks/${id}.ts; this file only chooses images and target settings.`, "config:"];
+    const head = [
+        `# ${id} ${env}: ${what}`,
+        `# Numbers come from runbooks/${id}.ts; this file only chooses images and target settings.`,
+        "config:",
+        `  # The program names its own ${DISABLED_DEFAULT_PROVIDERS.join(", ")} providers; the engine refuses a resource`,
+        "  # left on a default one (stacks/settings.ts DISABLED_DEFAULT_PROVIDERS; random keeps its default).",
+        `  ${DISABLE_DEFAULT_PROVIDERS_KEY}: [${DISABLED_DEFAULT_PROVIDERS.join(", ")}]`,
+    ];
     const images = ["  # One pinned image per runbook service: <service>: <registry>/<repo>:<version>", "  runbook-platform:images: {}"];
     if (env === "staging") {
         const cluster = Object.entries(cluster_ ?? {}).map(([k, v]) => `    ${k}: ${v}`);

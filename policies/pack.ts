@@ -66,6 +66,7 @@ import { awsS3BackupBucketNoDelete } from "./aws/s3-backup-bucket-no-delete";
 import { awsS3BucketNameUnique } from "./aws/s3-bucket-name-unique";
 import { awsSecurityGroupEgressRestricted } from "./aws/securitygroup-egress-restricted";
 import { k8sNetworkPolicyDefaultDenyEgress } from "./kubernetes/networkpolicy-default-deny-egress";
+import { k8sNetworkPolicyServiceIngressSources } from "./kubernetes/networkpolicy-service-ingress-sources";
 import { awsRoute53PublicHostReachability } from "./aws/route53-public-host-reachability";
 import { awsAppAutoscalingRoomToScale } from "./aws/appautoscaling-room-to-scale";
 import { k8sHpaRoomToScale } from "./kubernetes/hpa-room-to-scale";
@@ -188,6 +189,7 @@ export const RULES: readonly Rule[] = [
     // security: least privilege, closed egress, backups that survive a compromised account
     awsSecurityGroupEgressRestricted,
     k8sNetworkPolicyDefaultDenyEgress,
+    k8sNetworkPolicyServiceIngressSources,
     awsIamRoleTrustConfusedDeputy,
     awsS3BucketNameUnique,
     awsS3BackupBucketNoDelete,

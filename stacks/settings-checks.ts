@@ -2,6 +2,7 @@ import { Region } from "@pulumi/aws/types/enums";
 import { APP_IDS, type AppId, type Env } from "../runbooks/schema";
 import { PROJECT } from "../capabilities/stacks";
 import { names } from "../capabilities/kubernetes/names";
+import { DEFAULT_INGRESS_NAMESPACE } from "../capabilities/kubernetes/security";
 
 /**
  * Checks of single stack settings against what the platform and the clouds accept, beyond the
@@ -130,7 +131,7 @@ export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube
 export function kubernetesProblems(
     app: AppId,
     env: Env,
-    k8s: { context?: string; namespace?: string; storageClass?: string; ingressClass?: string; clusterIssuer?: string } | undefined,
+    k8s: { context?: string; namespace?: string; storageClass?: string; ingressClass?: string; ingressNamespace?: string; clusterIssuer?: string } | undefined,
 ): string[] {
     if (!k8s) return [];
     const problems: string[] = [];
@@ -146,6 +147,16 @@ export function kubernetesProblems(
             problems.push(`${key}: a namespace of the cluster itself (${SYSTEM_NAMESPACES.join(", ")}, kube-*); allowed: a namespace of this app's own, e.g. ${app} (the default)`);
         } else if (owner) {
             problems.push(`${key}: it or its -monitoring/-operators namespace is app ${owner}'s (${spaces(names(owner, owner)).join(", ")}); two apps in one namespace take over each other's resources (docs/kubernetes.md); allowed: a namespace of this app's own, e.g. ${app} (the default)`);
+        }
+    }
+    if (k8s.ingressNamespace !== undefined) {
+        // The service ports admit the ingress controller's namespace; naming one of the stack's own would admit nothing new and leave the controller out.
+        const own = names(app, namespace ?? app);
+        const mine = [own.namespace, own.monitoring, own.operators];
+        if (mine.includes(k8s.ingressNamespace)) {
+            problems.push(
+                `${ns("kubernetes.ingressNamespace")} = ${JSON.stringify(k8s.ingressNamespace)}: one of this stack's own namespaces (${mine.join(", ")}), so the ingress controller (which runs in a namespace of its own) would be shut out of the app's service ports; allowed: the namespace the cluster's ingress controller runs in, or leave the key out for ${DEFAULT_INGRESS_NAMESPACE}`,
+            );
         }
     }
     const otherStack = others.map((a) => `${a}-${env}`).find((s) => k8s.context === s);

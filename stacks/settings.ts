@@ -49,6 +49,8 @@ export const settingsSchema = z
                 namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "not a namespace name (allowed: lowercase letters, digits, '-')" }).optional(),
                 storageClass: z.string().optional(),
                 ingressClass: z.string().optional(),
+                /** Namespace the cluster's ingress controller runs in: the only other namespace the app's service ports admit; defaults to DEFAULT_INGRESS_NAMESPACE (capabilities/kubernetes/security.ts). */
+                ingressNamespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "not a namespace name (allowed: lowercase letters, digits, '-'; the ingress controller's namespace, e.g. ingress-nginx)" }).optional(),
                 /** cert-manager ClusterIssuer for ingress certificates. */
                 clusterIssuer: z.string().optional(),
             })
@@ -217,6 +219,33 @@ const PROVIDER_KEY_HOMES: Readonly<Record<string, string>> = {
     "docker:host": `${PROJECT}:docker.host`,
 };
 
+/**
+ * Packages whose default provider every stack disables (`pulumi:disable-default-providers`): the
+ * program creates their providers itself (components/targets/*), and a resource that slipped onto a
+ * default one would deploy with whatever credentials, region, cluster context or Docker host the
+ * shell holds. The engine then refuses such a resource. `random` keeps its default provider: it
+ * has no credentials or settings to get wrong, and moving the generated passwords to another
+ * provider would be a provider change on every one of them in every deployed stack.
+ */
+export const DISABLED_DEFAULT_PROVIDERS = ["aws", "docker", "kubernetes"] as const;
+export const DISABLE_DEFAULT_PROVIDERS_KEY = "pulumi:disable-default-providers";
+
+/** `pulumi:disable-default-providers`, when set: a list naming every package of DISABLED_DEFAULT_PROVIDERS and not `random` or `*` (the passwords use random's default provider). */
+export function defaultProviderProblems(config: Readonly<Record<string, string>>): string[] {
+    const raw = config[DISABLE_DEFAULT_PROVIDERS_KEY];
+    if (raw === undefined) return [];
+    const list = parseValue(raw);
+    const allowed = `allowed: a list of package names holding ${DISABLED_DEFAULT_PROVIDERS.join(", ")}, e.g. ${JSON.stringify(DISABLED_DEFAULT_PROVIDERS)}`;
+    if (!Array.isArray(list) || !list.every((p) => typeof p === "string")) return [`${DISABLE_DEFAULT_PROVIDERS_KEY} = ${raw}: not a list of package names; ${allowed}`];
+    const names = list.map((p: string) => p.trim());
+    const problems: string[] = [];
+    const missing = DISABLED_DEFAULT_PROVIDERS.filter((p) => !names.includes(p));
+    if (missing.length) problems.push(`${DISABLE_DEFAULT_PROVIDERS_KEY} = ${JSON.stringify(list)}: leaves the default provider of ${missing.join(", ")} on, so a resource without the program's provider would deploy with the shell's credentials or context; ${allowed}`);
+    const refused = names.filter((p) => p === "*" || p === "random");
+    if (refused.length) problems.push(`${DISABLE_DEFAULT_PROVIDERS_KEY} = ${JSON.stringify(list)}: ${refused.join(", ")} would disable random's default provider, which the generated passwords use (the program gives random no provider of its own); ${allowed}`);
+    return problems;
+}
+
 /** Keys of the provider namespaces the program would not read, each with where its setting lives. */
 export function providerKeyProblems(config: Readonly<Record<string, string>>): string[] {
     const problems: string[] = [];
@@ -363,7 +392,7 @@ export function resolveStack(stack: string, config: Readonly<Record<string, stri
         const empty = Array.isArray(value) ? value.length === 0 : !!value && typeof value === "object" && Object.keys(value).length === 0;
         if (empty && key in settingsSchema.shape && key !== "images") delete raw[key];
     }
-    const early = [...plaintext, ...namespaceProblems(config), ...providerKeyProblems(config)];
+    const early = [...plaintext, ...namespaceProblems(config), ...providerKeyProblems(config), ...defaultProviderProblems(config)];
     if ("overrides" in raw) raw.overrides = flattenOverrides(raw.overrides, early);
 
     const parsed = settingsSchema.safeParse(raw);

@@ -63,6 +63,16 @@ export function dataPodSelectors(n: Names): Record<DataService, LabelSelector> {
 /** cert-manager's HTTP-01 solver pods: the label it sets on them and the port they answer on. */
 export const ACME_HTTP01_SOLVER = { label: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 } as const;
 
+/**
+ * The namespace the cluster's ingress controller runs in when the stack does not name one
+ * (`kubernetes.ingressNamespace`): the one the ingress-nginx project's manifests and Helm chart
+ * install into, the controller behind the staging stacks' `ingressClass: nginx`.
+ */
+export const DEFAULT_INGRESS_NAMESPACE = "ingress-nginx";
+
+/** `app.kubernetes.io/component` of the runbook's service pods (capabilities/kubernetes/apps.ts). */
+export const APP_COMPONENT = "app";
+
 /** Where the cluster's DNS answers: CoreDNS keeps kube-dns's label in kube-system on every common distribution. */
 export const CLUSTER_DNS = { namespace: "kube-system", label: { "k8s-app": "kube-dns" }, port: 53 } as const;
 
@@ -90,19 +100,28 @@ export interface NamedPolicy {
 
 /**
  * The app namespace's policies: ingress is denied by default; app services take traffic on their
- * ports from anywhere in the cluster (the ingress controller runs in a namespace of its own);
+ * ports only from the ingress controller's namespace (`ingressNamespace`, the stack's
+ * `kubernetes.ingressNamespace`), the app's own service pods (services calling each other) and the
+ * monitoring namespace (the /metrics scrapes and blackbox probes, on the service's port);
  * each data service takes connections only from the pods labelled for data access, its own pods
  * (replication), the monitoring namespace (scrapes) and the operators namespace (the operators
  * manage them). MinIO also takes PostgreSQL's pods: CloudNativePG ships WAL and base backups there.
  * Where the stack serves public hosts (`servesHosts`), cert-manager's HTTP-01 solver pods, which it
  * starts in the app's namespace for each certificate, take the ingress controller's challenge
- * requests; without that policy no certificate is ever issued. Then the egress policies
+ * requests (from its namespace only); without that policy no certificate is ever issued. Then the egress policies
  * (`egressPolicies`).
  */
-export function networkPolicies(n: Names, services: readonly { name: string; port: number }[], present: readonly DataService[], servesHosts = false, internetPorts: readonly number[] = [HTTPS_PORT]): NamedPolicy[] {
+export function networkPolicies(
+    n: Names,
+    services: readonly { name: string; port: number }[],
+    present: readonly DataService[],
+    servesHosts = false,
+    internetPorts: readonly number[] = [HTTPS_PORT],
+    ingressNamespace: string = DEFAULT_INGRESS_NAMESPACE,
+): NamedPolicy[] {
     const selectors = dataPodSelectors(n);
     const common = [{ podSelector: { matchLabels: { ...DATA_ACCESS_LABELS } } }, inNamespace(n.monitoring), inNamespace(n.operators)];
-    return [...ingressPolicies(n, services, present, servesHosts, selectors, common), ...egressPolicies(n, present, internetPorts)];
+    return [...ingressPolicies(n, services, present, servesHosts, selectors, common, ingressNamespace), ...egressPolicies(n, present, internetPorts)];
 }
 
 /**
@@ -151,12 +170,22 @@ export function egressPolicies(n: Names, present: readonly DataService[], intern
         {
             part: "egress-internet",
             spec: {
-                podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.component]: "app" } },
+                podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.component]: APP_COMPONENT } },
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: internetPorts.map(tcp) }],
             },
         },
     ];
+}
+
+/**
+ * Who may open an app service's port: the ingress controller's namespace (only where the stack
+ * serves public hosts: `ingressNamespace` undefined otherwise), the app's own service pods
+ * (services calling each other; `k8s-networkpolicy-no-wide-peers` refuses every pod) and the monitoring
+ * namespace (Prometheus scrapes /metrics on the service's port, blackbox probes it).
+ */
+export function serviceSources(n: Names, ingressNamespace: string | undefined): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
+    return [...(ingressNamespace ? [inNamespace(ingressNamespace)] : []), { podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.component]: APP_COMPONENT } } }, inNamespace(n.monitoring)];
 }
 
 function ingressPolicies(
@@ -166,7 +195,10 @@ function ingressPolicies(
     servesHosts: boolean,
     selectors: Record<DataService, LabelSelector>,
     common: k8s.types.input.networking.v1.NetworkPolicyPeer[],
+    ingressNamespace: string,
 ): NamedPolicy[] {
+    // The peers an app service's port admits: the ingress controller, the app's own pods, the scrapes.
+    const servicePeers = serviceSources(n, servesHosts ? ingressNamespace : undefined);
     return [
         { part: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
         ...services.map((s) => ({
@@ -174,7 +206,7 @@ function ingressPolicies(
             spec: {
                 podSelector: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.name]: s.name } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: s.port }] }],
+                ingress: [{ from: servicePeers, ports: [{ protocol: "TCP", port: s.port }] }],
             },
         })),
         ...present.map((d) => ({
@@ -192,16 +224,21 @@ function ingressPolicies(
                       spec: {
                           podSelector: { matchLabels: { ...ACME_HTTP01_SOLVER.label } },
                           policyTypes: ["Ingress"],
-                          ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: ACME_HTTP01_SOLVER.port }] }],
+                          ingress: [{ from: [inNamespace(ingressNamespace)], ports: [{ protocol: "TCP", port: ACME_HTTP01_SOLVER.port }] }],
                       },
                   },
               ]
             : []),
         // Backup and restore jobs and the exporters are labelled for data access; they take no traffic
         // but the Pushgateway push and scrapes: admit the monitoring namespace to every other pod.
+        // The app's service pods are left out: their service policies above name who reaches them.
         {
             part: "monitoring-scrapes",
-            spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [inNamespace(n.monitoring), inNamespace(n.operators)] }] },
+            spec: {
+                podSelector: { matchExpressions: [{ key: LABEL.component, operator: "NotIn", values: [APP_COMPONENT] }] },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [inNamespace(n.monitoring), inNamespace(n.operators)] }],
+            },
         },
     ];
 }

@@ -32,6 +32,10 @@ export interface StackContext {
     readonly backupCopyRegion?: string;
     /** `runbook-platform:aws.backupCopy.account`: the account every AWS Backup rule must copy to, when the stack asks for one. */
     readonly backupCopyAccount?: string;
+    /** `runbook-platform:kubernetes.ingressNamespace`: the ingress controller's namespace, when the stack names one. */
+    readonly ingressNamespace?: string;
+    /** `runbook-platform:kubernetes.namespace`: the app's namespace, when the stack names one (else the app id). */
+    readonly kubernetesNamespace?: string;
 }
 
 export interface PlaintextCredential {
@@ -100,6 +104,22 @@ interface StackFileFacts {
     readonly backupCopyRegion?: string;
     /** `runbook-platform:aws.backupCopy.account`: the account every AWS Backup rule must copy to, when the stack asks for one. */
     readonly backupCopyAccount?: string;
+    readonly ingressNamespace?: string;
+    readonly kubernetesNamespace?: string;
+}
+
+/** `kubernetes.ingressNamespace` (or `.namespace`) of the stack's `runbook-platform:kubernetes` setting (an object, or its JSON text). */
+function ingressNamespaceOf(k8s: unknown, key: "ingressNamespace" | "namespace" = "ingressNamespace"): string | undefined {
+    let v = k8s;
+    if (typeof v === "string") {
+        try {
+            v = JSON.parse(v);
+        } catch {
+            return undefined;
+        }
+    }
+    const value = (v as Record<string, unknown> | undefined)?.[key];
+    return typeof value === "string" ? value : undefined;
 }
 
 /** `aws.backupCopy.region` (or `.account`) of the stack's `runbook-platform:aws` setting (an object, or its JSON text as the engine hands it over). */
@@ -140,7 +160,16 @@ function factsOf(text: string, where: string): StackFileFacts {
     });
     const backupCopyRegion = backupCopyRegionOf(config[`${PROJECT}:aws`]);
     const backupCopyAccount = backupCopyRegionOf(config[`${PROJECT}:aws`], "account");
-    return { exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where), plaintextCredentials, ...(backupCopyRegion ? { backupCopyRegion } : {}), ...(backupCopyAccount ? { backupCopyAccount } : {}) };
+    const ingressNamespace = ingressNamespaceOf(config[`${PROJECT}:kubernetes`]);
+    const kubernetesNamespace = ingressNamespaceOf(config[`${PROJECT}:kubernetes`], "namespace");
+    return {
+        exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where),
+        plaintextCredentials,
+        ...(backupCopyRegion ? { backupCopyRegion } : {}),
+        ...(backupCopyAccount ? { backupCopyAccount } : {}),
+        ...(ingressNamespace ? { ingressNamespace } : {}),
+        ...(kubernetesNamespace ? { kubernetesNamespace } : {}),
+    };
 }
 
 /** Parsed stack files, by path and modification time: every policy asks for the same few files. */
@@ -187,7 +216,16 @@ stackFileFacts.committed = (stack: string): StackFileFacts => {
     try {
         const backupCopyRegion = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"));
         const backupCopyAccount = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"), "account");
-        return { exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`), plaintextCredentials: [], ...(backupCopyRegion ? { backupCopyRegion } : {}), ...(backupCopyAccount ? { backupCopyAccount } : {}) };
+        const ingressNamespace = ingressNamespaceOf(new pulumi.Config(PROJECT).getObject("kubernetes"));
+        const kubernetesNamespace = ingressNamespaceOf(new pulumi.Config(PROJECT).getObject("kubernetes"), "namespace");
+        return {
+            exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`),
+            plaintextCredentials: [],
+            ...(backupCopyRegion ? { backupCopyRegion } : {}),
+            ...(backupCopyAccount ? { backupCopyAccount } : {}),
+            ...(ingressNamespace ? { ingressNamespace } : {}),
+            ...(kubernetesNamespace ? { kubernetesNamespace } : {}),
+        };
     } catch {
         return { exceptions: [], plaintextCredentials: [] };
     }
@@ -227,6 +265,8 @@ function buildContext(stack: string, runbook?: Runbook): StackContext | undefine
         plaintextCredentials: facts.plaintextCredentials,
         ...(facts.backupCopyRegion ? { backupCopyRegion: facts.backupCopyRegion } : {}),
         ...(facts.backupCopyAccount ? { backupCopyAccount: facts.backupCopyAccount } : {}),
+        ...(facts.ingressNamespace ? { ingressNamespace: facts.ingressNamespace } : {}),
+        ...(facts.kubernetesNamespace ? { kubernetesNamespace: facts.kubernetesNamespace } : {}),
     };
 }
 

@@ -72,6 +72,8 @@ for (const stack of allStacks()) {
             const r = await run(() => runProgram(stack, { mode, runtime }));
             const failure = failureOf(r);
             if (failure) return t.fail(failure);
+            // The engine refused every default provider the stack disables (issue 15): none was asked for.
+            t.truthy(r.engine.options.disableDefaultProviders, `stack ${stack}: pulumi:disable-default-providers reached the engine`);
             const plan = (await plans).get(stack)!;
 
             const result = compareWithPlan(stack, runtime.project, plan.resources, r.engine.registrations, mode === "preview");

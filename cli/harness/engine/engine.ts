@@ -23,6 +23,12 @@ import { engineUrn } from "../urn";
  *   was given and every computed output is unknown, as on a first preview of a new stack;
  * - invokes run in both (the engine runs data sources during preview too).
  *
+ * Default providers are refused as the engine refuses them (pkg/resource/deploy/source_eval.go
+ * `shouldDenyRequest`): for each package `pulumi:disable-default-providers` lists (or every package
+ * but `pulumi` for `*`), a custom resource registered without a provider, or an invoke without one,
+ * fails with the engine's message (diag.GetDefaultProviderDenied): `Default provider for '<pkg>'
+ * disabled. '<urn or token>' must use an explicit provider.`
+ *
  * URNs are made as the engine makes them (pkg/resource/deploy/deployment.go `generateURN`: the
  * parent's full qualified type, the root stack's type left out), and a second registration of
  * the same URN is refused with the engine's own message (diag.GetDuplicateResourceURNError).
@@ -36,7 +42,36 @@ export interface EngineOptions {
     readonly mode: RunMode;
     /** Region the mocked AWS invokes answer with (the stack's `aws:region`). */
     readonly region: string;
+    /** The stack's `pulumi:disable-default-providers` as the engine holds it: a JSON list of package names (or `*`), or unset. */
+    readonly disableDefaultProviders?: string;
 }
+
+/**
+ * The packages whose default provider the engine refuses, read as `shouldDenyRequest` reads
+ * `pulumi:disable-default-providers`: an empty value denies none; otherwise a JSON list of strings,
+ * each trimmed, `*` standing for every package (`pulumi` itself is always allowed).
+ */
+export function deniedDefaultProviders(value: string | undefined): (pkg: string) => boolean {
+    if (value === undefined || value === "") return () => false;
+    let list: unknown;
+    try {
+        list = JSON.parse(value);
+    } catch (e) {
+        throw new Error(`Failed to parse ${value}: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(list)) throw new Error(`Failed to parse ${value}: not a list of package names`);
+    const barred = list.map((v, i) => {
+        if (typeof v !== "string") throw new Error(`pulumi:disable-default-providers[${i}] must be a string`);
+        return v.trim();
+    });
+    return (pkg) => pkg !== "pulumi" && (barred.includes("*") || barred.includes(pkg));
+}
+
+/** The package of a type or invoke token: `aws:s3/bucket:Bucket` → `aws`. */
+const packageOf = (token: string) => token.slice(0, token.indexOf(":"));
+
+/** The engine's refusal of a default provider (diag.GetDefaultProviderDenied), for a resource's URN or an invoke's token. */
+export const defaultProviderDenied = (pkg: string, what: string) => `Default provider for '${pkg}' disabled. '${what}' must use an explicit provider.`;
 
 export interface LogEntry {
     readonly severity: "debug" | "info" | "warning" | "error";
@@ -118,9 +153,11 @@ export class StandInEngine {
     private readonly servers: grpc.Server[] = [];
     private readonly urns = new Set<string>();
     private readonly call: ReturnType<typeof mockCall>;
+    private readonly denied: (pkg: string) => boolean;
 
     private constructor(readonly options: EngineOptions) {
         this.call = mockCall(options.region);
+        this.denied = deniedDefaultProviders(options.disableDefaultProviders);
     }
 
     static async start(options: EngineOptions): Promise<StandInEngine> {
@@ -157,6 +194,11 @@ export class StandInEngine {
                 this.errors.push(message);
                 return callback({ code: grpc.status.INVALID_ARGUMENT, details: message });
             }
+            if (req.getCustom() && !req.getProvider() && !req.getType().startsWith("pulumi:providers:") && this.denied(packageOf(req.getType()))) {
+                const message = defaultProviderDenied(packageOf(req.getType()), urn);
+                this.errors.push(message);
+                return callback({ code: grpc.status.INVALID_ARGUMENT, details: message });
+            }
             this.urns.add(urn);
             this.registrations.push(capturedFromRequest(req, urn));
             this.lastRegistrationAt = process.hrtime.bigint();
@@ -180,6 +222,11 @@ export class StandInEngine {
         const invoke: Unary<resourceproto.ResourceInvokeRequest, providerproto.InvokeResponse> = (call, callback) => {
             const token = call.request.getTok();
             this.invokes.push(token);
+            if (!call.request.getProvider() && this.denied(packageOf(token))) {
+                const message = defaultProviderDenied(packageOf(token), token);
+                this.errors.push(message);
+                return callback({ code: grpc.status.INVALID_ARGUMENT, details: message });
+            }
             try {
                 const inputs = forMocks(call.request.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown>;
                 const result = this.call({ token, inputs, provider: call.request.getProvider() });

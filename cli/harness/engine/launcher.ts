@@ -176,7 +176,7 @@ export async function runProgram(stack: string, options: RunOptions): Promise<Pr
     const runtime = options.runtime ?? readProjectRuntime();
     if (!options.config) parseStackName(stack);
     const { config, secretKeys } = options.config ?? readStackConfig(stack);
-    const engine = await StandInEngine.start({ project: runtime.project, stack, mode: options.mode, region: config["aws:region"] ?? "us-east-1" });
+    const engine = await StandInEngine.start({ project: runtime.project, stack, mode: options.mode, region: config["aws:region"] ?? "us-east-1", disableDefaultProviders: config["pulumi:disable-default-providers"] });
     try {
         const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [runtime.pwd] });
         const args = [

@@ -16,6 +16,8 @@ export interface NetworkPoliciesArgs {
     readonly dataServices: readonly DataService[];
     /** TCP ports the app's services open to the internet: `internetPorts(runbook)` (capabilities/egress.ts), HTTPS and the external dependencies' ports. */
     readonly internetPorts: readonly number[];
+    /** The namespace the ingress controller runs in: the stack's `kubernetes.ingressNamespace`; defaults to `DEFAULT_INGRESS_NAMESPACE`. */
+    readonly ingressNamespace?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         super("platform:kubernetes:NetworkPolicies", name, {}, opts);
         const { scope } = args;
         const { names } = scope;
-        this.policies = networkPolicies(names, args.services, args.dataServices, args.servesHosts ?? false, args.internetPorts).map(
+        this.policies = networkPolicies(names, args.services, args.dataServices, args.servesHosts ?? false, args.internetPorts, args.ingressNamespace).map(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.part}`, { metadata: meta(scope, `${names.app}-${p.part}`, "network"), spec: p.spec }, childOptions(this, scope, { dependsOn: [scope.namespace] })),
         );
         this.registerOutputs({});

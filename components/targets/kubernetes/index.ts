@@ -148,7 +148,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const present: DataService[] = [...kinds.map((kind) => kind.kind), "minio"];
         this.networkPolicies = new NetworkPolicies(
             `${name}-network`,
-            { scope, services: rb.services, servesHosts: Object.keys(context.hosts).length > 0, dataServices: present, internetPorts: internetPorts(rb) },
+            { scope, services: rb.services, servesHosts: Object.keys(context.hosts).length > 0, dataServices: present, internetPorts: internetPorts(rb), ingressNamespace: settings.ingressNamespace },
             { parent: this },
         );
 

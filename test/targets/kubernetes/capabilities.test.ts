@@ -13,7 +13,7 @@ import { minioAppUserSecret, minioValues } from "../../../capabilities/kubernete
 import { objectStorageAppUser } from "../../../capabilities/datastores";
 import { postgresInstances } from "../../../capabilities/kubernetes/postgres";
 import { redisTopology } from "../../../capabilities/kubernetes/redis";
-import { networkPolicies } from "../../../capabilities/kubernetes/security";
+import { DEFAULT_INGRESS_NAMESPACE, networkPolicies } from "../../../capabilities/kubernetes/security";
 import { CHARTS, dataImage, strimziKafkaVersion } from "../../../capabilities/kubernetes/versions";
 import { getRunbook, type AppId, type Dataset, type Runbook } from "../../../runbooks";
 import { APPS, EXACT_SEMVER, fireTimes, run, tempDir } from "./helpers";
@@ -162,7 +162,10 @@ test("NetworkPolicies: default deny first, one policy per service port and data 
     const rb = getRunbook("bunty");
     const policies = networkPolicies(n, rb.services, ["postgres", "redis", "minio"]);
     t.deepEqual(policies[0], { part: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } });
-    for (const s of rb.services) t.deepEqual(policies.find((p) => p.part === `service-${s.name}`)?.spec.ingress, [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: s.port }] }]);
+    // No public host: the app's own service pods and the monitoring namespace only (issue 15; the ingress controller's namespace only with hosts).
+    const appPods = { podSelector: { matchLabels: { "app.kubernetes.io/part-of": n.app, "app.kubernetes.io/component": "app" } } };
+    const inNs = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+    for (const s of rb.services) t.deepEqual(policies.find((p) => p.part === `service-${s.name}`)?.spec.ingress, [{ from: [appPods, inNs(n.monitoring)], ports: [{ protocol: "TCP", port: s.port }] }]);
     const minio = policies.find((p) => p.part === "data-minio")!;
     t.true(JSON.stringify(minio.spec.ingress).includes("cnpg.io/cluster"), "PostgreSQL ships WAL to MinIO");
     t.false(JSON.stringify(policies.find((p) => p.part === "data-redis")!.spec.ingress).includes("cnpg.io/cluster"));
@@ -170,7 +173,9 @@ test("NetworkPolicies: default deny first, one policy per service port and data 
     // With public hosts cert-manager's HTTP-01 solver pods must be reachable, or no certificate is issued.
     const solver = networkPolicies(n, rb.services, [], true).find((p) => p.part === "acme-http01-solver")!;
     t.deepEqual(solver.spec.podSelector, { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } });
-    t.deepEqual(solver.spec.ingress, [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 8089 }] }]);
+    t.deepEqual(solver.spec.ingress, [{ from: [inNs(DEFAULT_INGRESS_NAMESPACE)], ports: [{ protocol: "TCP", port: 8089 }] }]);
+    const served = networkPolicies(n, rb.services, [], true).find((p) => p.part === `service-${rb.services[0].name}`)!;
+    t.deepEqual(served.spec.ingress, [{ from: [inNs(DEFAULT_INGRESS_NAMESPACE), appPods, inNs(n.monitoring)], ports: [{ protocol: "TCP", port: rb.services[0].port }] }], "public hosts: the ingress controller's namespace too");
 });
 
 test("names: Kafka topics get valid object names; every generated name fits Kubernetes' limits", (t) => {
