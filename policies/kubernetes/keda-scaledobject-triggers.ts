@@ -82,6 +82,9 @@ function scaledObjectProblems(resources: readonly Subject[], rb: Runbook, app: P
     const spec = a.props.spec ?? {};
     const from = provenance(svc.scaling, "min");
     if (spec.idleReplicaCount !== undefined) out.push(`${label(a)} has idleReplicaCount ${JSON.stringify(spec.idleReplicaCount)}: KEDA drops ${svc.name} below its minimum whenever the triggers are idle; ${from.who} keeps at least ${svc.scaling.min} ${from.cite}`);
+    // KEDA's fallback pins the target at fallback.replicas while a trigger's source fails, overriding
+    // the other triggers, CPU and memory included (kedacore/keda#6659); the platform sets none.
+    if (spec.fallback !== undefined) out.push(`${label(a)} has fallback ${JSON.stringify(spec.fallback)}: while a trigger's source fails KEDA holds ${svc.name} at ${JSON.stringify(spec.fallback?.replicas)} replicas whatever its other triggers ask (kedacore/keda#6659), so a metrics outage stops the runbook's scaling between ${svc.scaling.min} and ${svc.scaling.max}; allowed: no fallback (the HPA keeps the last replica count)`);
     if (spec.advanced?.scalingModifiers !== undefined) out.push(`${label(a)} has advanced.scalingModifiers ${JSON.stringify(spec.advanced.scalingModifiers)}: a formula replaces the triggers' metrics, which the platform does not generate; allowed: none`);
     if (!scaledByKeda(rb, svc)) return [...out, ...resourceTriggerProblems(a, svc)];
     const n = names(app, nsOf(a));
@@ -119,7 +122,7 @@ function scaledObjectProblems(resources: readonly Subject[], rb: Runbook, app: P
 export const k8sKedaScaledObjectTriggers = stackRule({
     name: "k8s-keda-scaledobject-triggers",
     description:
-        "KEDA ScaledObjects keep the generated triggers (the runbook's topics and queues, consumer group, vhost, mode, a threshold no higher, no metricType Value, no extra metadata such as excludePersistentLag), authenticate through the stack's TriggerAuthentication reading the stack's Secret, set no idleReplicaCount or scalingModifiers and poll no slower; one on a CPU/memory-scaled service holds the runbook's targets.",
+        "KEDA ScaledObjects keep the generated triggers (the runbook's topics and queues, consumer group, vhost, mode, a threshold no higher, no metricType Value, no extra metadata such as excludePersistentLag), authenticate through the stack's TriggerAuthentication reading the stack's Secret, set no idleReplicaCount, fallback or scalingModifiers and poll no slower; one on a CPU/memory-scaled service holds the runbook's targets.",
     tier: "runbook",
     target: "kubernetes",
     remediationSteps: "Keep the ScaledObject and TriggerAuthentication capabilities/kubernetes builds (scaledObjectSpec, kafkaTriggerAuthenticationSpec); scale CPU/memory services with their HPA.",

@@ -102,6 +102,7 @@ test("k8s-keda-scaledobject-triggers: the generated triggers, authenticated, nev
         "the TriggerAuthentication gone": { edit: (r) => r.splice(1, 1), expect: new RegExp(`TriggerAuthentication ${kafkaTriggerAuthentication(pn)}, which this stack does not create`) },
         "credentials from a Secret not of the stack": { edit: (r) => (find(r, "auth").props.spec.secretTargetRef[2].name = "borrowed"), expect: /secretTargetRef password reads Secret "borrowed", which this stack does not create/ },
         "idle below the minimum": { edit: (r) => (find(r, "consumer").props.spec.idleReplicaCount = 0), expect: new RegExp(`idleReplicaCount 0.*keeps at least ${consumer.scaling.min}`) },
+        "a fallback that pins the replicas while a source fails": { edit: (r) => (find(r, "consumer").props.spec.fallback = { failureThreshold: 3, replicas: consumer.scaling.min }), expect: /has fallback .*kedacore\/keda#6659.*allowed: no fallback/ },
         "a formula": { edit: (r) => (find(r, "consumer").props.spec.advanced = { scalingModifiers: { formula: "0" } }), expect: /scalingModifiers/ },
         "hourly polling": { edit: (r) => (find(r, "consumer").props.spec.pollingInterval = 3600), expect: /pollingInterval 3600s, longer than the platform's/ },
         "the API scaled on a queue instead of CPU and memory": {

@@ -90,6 +90,7 @@ export function k8sObjectMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("keda-no-auth", TRIGGERS, so, trigger((t) => delete t.authenticationRef), "trigger authenticationRef removed");
     add("keda-lag", [...TRIGGERS, ...EFFECTIVE], so, trigger((t) => (t.metadata.lagThreshold = String(Number(t.metadata.lagThreshold) * 10))), "trigger lagThreshold × 10");
     add("keda-idle", TRIGGERS, so, (p) => (p.spec = { ...p.spec, idleReplicaCount: 0 }), "idleReplicaCount → 0");
+    add("keda-fallback", TRIGGERS, so, (p) => (p.spec = { ...p.spec, fallback: { failureThreshold: 3, replicas: 1 } }), "fallback → 1 replica while a trigger fails");
     add("keda-polling", TRIGGERS, so, (p) => (p.spec = { ...p.spec, pollingInterval: 3600 }), "pollingInterval → 3600");
     add("keda-modifiers", TRIGGERS, so, (p) => (p.spec = { ...p.spec, advanced: { ...p.spec.advanced, scalingModifiers: { formula: "0", target: "1" } } }), "scalingModifiers formula 0");
     add("keda-paused-scale-out", EFFECTIVE, so, (p) => (p.metadata = { ...p.metadata, annotations: { ...p.metadata?.annotations, "autoscaling.keda.sh/paused-scale-out": "true" } }), "annotated paused-scale-out");
