@@ -83,3 +83,6 @@ export function operatorPorts(d: DataService): readonly OpenPort[] {
             return [];
     }
 }
+
+/** Every data service the Kubernetes target can run, for checks that do not know which a stack has. */
+export const ALL_DATA_SERVICES: readonly DataService[] = ["postgres", "redis", "mongodb", "kafka", "rabbitmq", "minio"];
