@@ -117,6 +117,7 @@ import { awsSchedulerScheduleEffective } from "./aws/scheduler-schedule-effectiv
 import { awsAlertForwarderDestinations } from "./aws/alert-forwarder-destinations";
 import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
 import { k8sNetworkPolicyCoverage } from "./kubernetes/networkpolicy-coverage";
+import { k8sNetworkPolicyMonitoringPorts } from "./kubernetes/networkpolicy-monitoring-ports";
 import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-triggers";
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
@@ -264,6 +265,7 @@ export const RULES: readonly Rule[] = [
     awsAlertForwarderDestinations,
     // Kubernetes guards object by object (issue 13, loop 13): default-deny per pod set and data-service peers, KEDA triggers as generated
     k8sNetworkPolicyCoverage,
+    k8sNetworkPolicyMonitoringPorts,
     k8sKedaScaledObjectTriggers,
 ];
 

@@ -20,8 +20,16 @@ export type NodePoolSpec = NonNullable<IKafkaNodePool["spec"]>;
 export type TopicSpec = NonNullable<IKafkaTopic["spec"]>;
 
 export const KAFKA_PLAIN_PORT = 9092;
-/** Port of Strimzi's Kafka Exporter metrics (`tcp-prometheus`). */
+/** Port of Strimzi's Kafka Exporter metrics (`tcp-prometheus`), and its number (Strimzi's MetricsModel.METRICS_PORT). */
 export const KAFKA_EXPORTER_PORT_NAME = "tcp-prometheus";
+export const KAFKA_EXPORTER_PORT = 9404;
+/**
+ * The brokers' ports Strimzi's cluster operator connects to (KafkaCluster.java, Strimzi 0.45: its own
+ * generated NetworkPolicy admits the cluster operator on them): the control plane (9090, KRaft
+ * controllers, during rolling updates), replication (9091, its admin client) and the Kafka agent (8443,
+ * broker state while a node starts).
+ */
+export const STRIMZI_OPERATOR_PORTS = { controlPlane: 9090, replication: 9091, kafkaAgent: 8443 } as const;
 
 /** Strimzi 0.45 runs KRaft node pools only when the Kafka object asks for both. */
 export const KAFKA_ANNOTATIONS = { "strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled" } as const;

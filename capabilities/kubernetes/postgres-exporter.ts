@@ -59,6 +59,8 @@ export function cnpgInstanceLabels(n: Names): Record<string, string> {
     return { "cnpg.io/cluster": n.postgres, "cnpg.io/podRole": "instance" };
 }
 export const CNPG_METRICS_PORT = "metrics";
+/** The number behind CNPG_METRICS_PORT: each instance's exporter listens on 9187 (CloudNativePG's monitoring documentation, 1.22+). */
+export const CNPG_METRICS_PORT_NUMBER = 9187;
 /** The replay lag CloudNativePG's default monitoring query `pg_replication` exports (column `lag`, seconds). */
 export const CNPG_REPLICATION_LAG = "cnpg_pg_replication_lag";
 

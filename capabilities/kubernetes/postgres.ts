@@ -20,6 +20,11 @@ export type ClusterSpec = ICluster["spec"];
 export type ScheduledBackupSpec = IScheduledBackup["spec"];
 
 /** Instances never drop below this outside a laptop: one can fail over to the other. */
+/** PostgreSQL's port on CloudNativePG's instances and Services. */
+export const POSTGRES_PORT = 5432;
+/** CloudNativePG's instance manager: the operator reads each instance's status over HTTP on this port (its networkpolicy-example.yaml admits the operator on it and on POSTGRES_PORT). */
+export const CNPG_INSTANCE_MANAGER_PORT = 8000;
+
 export const MIN_INSTANCES_FOR_FAILOVER = 2;
 
 /**
@@ -134,5 +139,5 @@ export function scheduledBackupSpec(rb: Runbook, n: Names): ScheduledBackupSpec 
  */
 export function postgresExporterEnv(rb: Runbook, n: Names, role: "rw" | "ro" = "rw"): Record<string, string> {
     const pg = requirePostgres(rb);
-    return { DATA_SOURCE_URI: `${postgresHosts(n)[role]}:5432/${pg.database}?sslmode=require`, DATA_SOURCE_USER: postgresLogins(rb).monitor };
+    return { DATA_SOURCE_URI: `${postgresHosts(n)[role]}:${POSTGRES_PORT}/${pg.database}?sslmode=require`, DATA_SOURCE_USER: postgresLogins(rb).monitor };
 }

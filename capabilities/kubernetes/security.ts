@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { HTTPS_PORT } from "../egress";
+import { operatorPorts, scrapedPortSet } from "./data-ports";
 import { PUSHGATEWAY_PORT } from "./monitoring";
 import { DATA_ACCESS_LABELS, LABEL, type DataService, type Names } from "./names";
 
@@ -45,6 +46,7 @@ export function namespaceLabels(n: Names, role: "app" | "monitoring" | "operator
     return { [LABEL.partOf]: n.app, [LABEL.managedBy]: "pulumi", ...psa };
 }
 
+const tcpPorts = (ports: readonly number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 const inNamespace = (ns: string): k8s.types.input.networking.v1.NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
 
 /** How each data service's pods are selected: by the operator's labels, or by ours where we schedule them. */
@@ -103,9 +105,10 @@ export interface NamedPolicy {
  * ports only from the ingress controller's namespace (`ingressNamespace`, the stack's
  * `kubernetes.ingressNamespace`), the app's own service pods (services calling each other) and the
  * monitoring namespace (the /metrics scrapes and blackbox probes, on the service's port);
- * each data service takes connections only from the pods labelled for data access, its own pods
- * (replication), the monitoring namespace (scrapes) and the operators namespace (the operators
- * manage them). MinIO also takes PostgreSQL's pods: CloudNativePG ships WAL and base backups there.
+ * each data service takes connections only from the pods labelled for data access and its own pods
+ * (replication), and from the operators namespace on the ports its operators use
+ * (`operatorPorts`); the monitoring namespace reaches every other pod on the ports Prometheus
+ * scrapes (`scrapedPortSet`) only. MinIO also takes PostgreSQL's pods: CloudNativePG ships WAL and base backups there.
  * Where the stack serves public hosts (`servesHosts`), cert-manager's HTTP-01 solver pods, which it
  * starts in the app's namespace for each certificate, take the ingress controller's challenge
  * requests (from its namespace only); without that policy no certificate is ever issued. Then the egress policies
@@ -120,7 +123,7 @@ export function networkPolicies(
     ingressNamespace: string = DEFAULT_INGRESS_NAMESPACE,
 ): NamedPolicy[] {
     const selectors = dataPodSelectors(n);
-    const common = [{ podSelector: { matchLabels: { ...DATA_ACCESS_LABELS } } }, inNamespace(n.monitoring), inNamespace(n.operators)];
+    const common = [{ podSelector: { matchLabels: { ...DATA_ACCESS_LABELS } } }];
     return [...ingressPolicies(n, services, present, servesHosts, selectors, common, ingressNamespace), ...egressPolicies(n, present, internetPorts)];
 }
 
@@ -214,7 +217,10 @@ function ingressPolicies(
             spec: {
                 podSelector: selectors[d],
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [...common, { podSelector: selectors[d] }, ...(d === "minio" && present.includes("postgres") ? [{ podSelector: selectors.postgres }] : [])] }],
+                ingress: [
+                    { from: [...common, { podSelector: selectors[d] }, ...(d === "minio" && present.includes("postgres") ? [{ podSelector: selectors.postgres }] : [])] },
+                    ...(operatorPorts(d).length ? [{ from: [inNamespace(n.operators)], ports: tcpPorts(operatorPorts(d).map((p) => p.port)) }] : []),
+                ],
             },
         })),
         ...(servesHosts
@@ -229,15 +235,15 @@ function ingressPolicies(
                   },
               ]
             : []),
-        // Backup and restore jobs and the exporters are labelled for data access; they take no traffic
-        // but the Pushgateway push and scrapes: admit the monitoring namespace to every other pod.
-        // The app's service pods are left out: their service policies above name who reaches them.
+        // Prometheus scrapes the data services and their exporters: admit the monitoring namespace to
+        // every other pod, on the scraped ports only (none scraped: no rule; an empty port list would
+        // open every port). The app's service pods are left out: their service policies above name who reaches them.
         {
             part: "monitoring-scrapes",
             spec: {
                 podSelector: { matchExpressions: [{ key: LABEL.component, operator: "NotIn", values: [APP_COMPONENT] }] },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [inNamespace(n.monitoring), inNamespace(n.operators)] }],
+                ingress: scrapedPortSet(present).length ? [{ from: [inNamespace(n.monitoring)], ports: tcpPorts(scrapedPortSet(present)) }] : [],
             },
         },
     ];
