@@ -108,9 +108,12 @@ interface StackFileFacts {
     readonly kubernetesNamespace?: string;
 }
 
-/** `kubernetes.ingressNamespace` (or `.namespace`) of the stack's `runbook-platform:kubernetes` setting (an object, or its JSON text). */
-function ingressNamespaceOf(k8s: unknown, key: "ingressNamespace" | "namespace" = "ingressNamespace"): string | undefined {
-    let v = k8s;
+/**
+ * A string at `path` inside one of the stack's object settings (`runbook-platform:aws`,
+ * `runbook-platform:kubernetes`), given as the object or as the JSON text the engine hands it over as.
+ */
+function settingString(setting: unknown, ...path: string[]): string | undefined {
+    let v = setting;
     if (typeof v === "string") {
         try {
             v = JSON.parse(v);
@@ -118,21 +121,7 @@ function ingressNamespaceOf(k8s: unknown, key: "ingressNamespace" | "namespace" 
             return undefined;
         }
     }
-    const value = (v as Record<string, unknown> | undefined)?.[key];
-    return typeof value === "string" ? value : undefined;
-}
-
-/** `aws.backupCopy.region` (or `.account`) of the stack's `runbook-platform:aws` setting (an object, or its JSON text as the engine hands it over). */
-function backupCopyRegionOf(aws: unknown, key: "region" | "account" = "region"): string | undefined {
-    let v = aws;
-    if (typeof v === "string") {
-        try {
-            v = JSON.parse(v);
-        } catch {
-            return undefined;
-        }
-    }
-    const value = (v as { backupCopy?: Record<string, unknown> } | undefined)?.backupCopy?.[key];
+    const value = path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
     return typeof value === "string" ? value : undefined;
 }
 
@@ -158,10 +147,10 @@ function factsOf(text: string, where: string): StackFileFacts {
         const v = config[key];
         return typeof v === "string" || typeof v === "number" ? [{ key, value: String(v) }] : [];
     });
-    const backupCopyRegion = backupCopyRegionOf(config[`${PROJECT}:aws`]);
-    const backupCopyAccount = backupCopyRegionOf(config[`${PROJECT}:aws`], "account");
-    const ingressNamespace = ingressNamespaceOf(config[`${PROJECT}:kubernetes`]);
-    const kubernetesNamespace = ingressNamespaceOf(config[`${PROJECT}:kubernetes`], "namespace");
+    const backupCopyRegion = settingString(config[`${PROJECT}:aws`], "backupCopy", "region");
+    const backupCopyAccount = settingString(config[`${PROJECT}:aws`], "backupCopy", "account");
+    const ingressNamespace = settingString(config[`${PROJECT}:kubernetes`], "ingressNamespace");
+    const kubernetesNamespace = settingString(config[`${PROJECT}:kubernetes`], "namespace");
     return {
         exceptions: parseExceptions(config[`${PROJECT}:exceptions`], where),
         plaintextCredentials,
@@ -214,10 +203,10 @@ stackFileFacts.committed = (stack: string): StackFileFacts => {
         return facts;
     }
     try {
-        const backupCopyRegion = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"));
-        const backupCopyAccount = backupCopyRegionOf(new pulumi.Config(PROJECT).getObject("aws"), "account");
-        const ingressNamespace = ingressNamespaceOf(new pulumi.Config(PROJECT).getObject("kubernetes"));
-        const kubernetesNamespace = ingressNamespaceOf(new pulumi.Config(PROJECT).getObject("kubernetes"), "namespace");
+        const backupCopyRegion = settingString(new pulumi.Config(PROJECT).getObject("aws"), "backupCopy", "region");
+        const backupCopyAccount = settingString(new pulumi.Config(PROJECT).getObject("aws"), "backupCopy", "account");
+        const ingressNamespace = settingString(new pulumi.Config(PROJECT).getObject("kubernetes"), "ingressNamespace");
+        const kubernetesNamespace = settingString(new pulumi.Config(PROJECT).getObject("kubernetes"), "namespace");
         return {
             exceptions: parseExceptions(new pulumi.Config(PROJECT).getObject("exceptions"), `stack ${stack} config`),
             plaintextCredentials: [],
