@@ -1,10 +1,11 @@
-import { execFile } from "child_process";
+import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { APP_IDS, ENVS, getRunbook, type AppId, type Env, type Runbook } from "../../runbooks";
 import type { Receivers } from "../../capabilities/alerting/routing";
 import { DEFAULT_TARGET, type Target } from "../../capabilities/targets";
+import { freePort } from "../operations/helpers";
 
 export interface Combo {
     readonly app: AppId;
@@ -96,4 +97,27 @@ export function seconds(d: string): number {
     const m = /^(\d+)(s|m|h|d)$/.exec(d);
     if (!m) throw new Error(`not a duration: ${d}`);
     return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s" | "m" | "h" | "d"];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A real Alertmanager on a free loopback port with `config`, its storage in `dir`, reachable once
+ * `/api/v2/status` answers. `stop` waits for the process to exit: Alertmanager writes its silence
+ * and notification-log snapshots into `dir` as it shuts down, so a directory removed before that
+ * races the write (ENOTEMPTY in removeTempDirs).
+ */
+export async function startAlertmanager(config: string, dir: string): Promise<{ base: string; stop: () => Promise<void> }> {
+    const port = await freePort();
+    const am = spawn("prometheus-alertmanager", [`--config.file=${config}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
+    const exited = new Promise<void>((resolve) => am.once("exit", () => resolve()));
+    const base = `http://127.0.0.1:${port}/api/v2`;
+    for (let i = 0; i < 100 && am.exitCode === null && !(await fetch(`${base}/status`).then((r) => r.ok, () => false)); i++) await sleep(100);
+    return {
+        base,
+        stop: async () => {
+            if (am.exitCode === null && am.signalCode === null) am.kill();
+            await exited;
+        },
+    };
 }

@@ -1,13 +1,11 @@
 import test from "ava";
-import { spawn } from "child_process";
 import * as path from "path";
 import YAML from "yaml";
 import { ALERT_SEVERITIES, getRunbook } from "../../runbooks";
 import { renderArtifacts } from "../../capabilities/alerting/artifacts";
 import { alertmanagerConfig, receiverName, routeTimings, routingCases, type Receivers } from "../../capabilities/alerting/routing";
 import { alertName } from "../../capabilities/alerting/rules";
-import { COMBOS, fixtureReceivers, seconds, removeTempDirs, tempDir, tool, write } from "./helpers";
-import { freePort } from "../operations/helpers";
+import { COMBOS, fixtureReceivers, seconds, removeTempDirs, startAlertmanager, tempDir, tool, write } from "./helpers";
 
 test.after.always(removeTempDirs);
 
@@ -112,19 +110,8 @@ test("a running Alertmanager silences the warning of an alert whose critical lev
     };
     const d = tempDir("alertmanager");
     const config = write(path.join(d, "alertmanager.yml"), YAML.stringify(alertmanagerConfig(rb, receivers)));
-    const port = await freePort();
-    const am = spawn("prometheus-alertmanager", [`--config.file=${config}`, `--storage.path=${d}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], {
-        stdio: "ignore",
-    });
-    t.teardown(() => {
-        am.kill();
-    });
-    const base = `http://127.0.0.1:${port}/api/v2`;
-    for (let i = 0; i < 100; i++) {
-        const ok = await fetch(`${base}/status`).then((r) => r.ok, () => false);
-        if (ok) break;
-        await sleep(100);
-    }
+    const { base, stop } = await startAlertmanager(config, d);
+    t.teardown(stop);
     const labels = (severity: string, component: string) => ({
         alertname: alertName(rb.app, alert.id, severity as "critical" | "warning"),
         severity,

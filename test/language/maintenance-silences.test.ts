@@ -1,5 +1,4 @@
 import test from "ava";
-import { spawn } from "child_process";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
@@ -14,8 +13,7 @@ import { alarmInventory } from "../../capabilities/aws/inventory";
 import { alertName } from "../../capabilities/alerting/rules";
 import { routeChains, checkNotificationTiming } from "../../policies/lib/paging";
 import { alertmanagerConfigs } from "../../policies/lib/alertmanager";
-import { fixtureReceivers, removeTempDirs, tempDir, tool, write } from "../alerting/helpers";
-import { freePort } from "../operations/helpers";
+import { fixtureReceivers, removeTempDirs, startAlertmanager, tempDir, tool, write } from "../alerting/helpers";
 
 /**
  * The maintenance window silences exactly the alerts the runbook says to silence: the language
@@ -186,11 +184,8 @@ async function delivered(t: import("ava").ExecutionContext, window: Pick<Runbook
     const config = write(path.join(d, "alertmanager.yml"), YAML.stringify(cfg, { lineWidth: 0 }));
     const check = await tool("amtool", ["check-config", config]);
     t.is(check.code, 0, check.stdout + check.stderr);
-    const port = await freePort();
-    const am = spawn("prometheus-alertmanager", [`--config.file=${config}`, `--storage.path=${d}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
-    t.teardown(() => am.kill());
-    const base = `http://127.0.0.1:${port}/api/v2`;
-    for (let i = 0; i < 100 && !(await fetch(`${base}/status`).then((r) => r.ok, () => false)); i++) await sleep(100);
+    const { base, stop } = await startAlertmanager(config, d);
+    t.teardown(stop);
     const labels = (id: string) => ({ alertname: alertName(runbook.app, id, "critical"), severity: "critical", app: runbook.app, env: "local", alert_id: id });
     const posted = await fetch(`${base}/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(["disk-usage", "service-down"].map((id) => ({ labels: labels(id), startsAt: new Date().toISOString() }))) });
     t.true(posted.ok, await posted.text());
