@@ -30,7 +30,9 @@ export function downBudget(rb: Runbook, signal: string): DownBudget | undefined 
     return {
         seconds: durationSeconds(level.for),
         key: `alerts.${alert.id}.${level.severity}.for`,
-        says: `the runbook's ${alert.id} ${level.severity} level pages after ${level.for} down ${cite(level.source)}`,
+        says: level.defaulted?.for
+            ? `the ${alert.id} ${level.severity} level pages after ${level.for} down (a platform default, not the runbook's: ${level.defaulted.for})`
+            : `the runbook's ${alert.id} ${level.severity} level pages after ${level.for} down ${cite(level.source)}`,
     };
 }
 
@@ -48,4 +50,17 @@ export function k8sProbeDetection(p: Record<string, any>): { seconds: number; sh
     const failures = num(p.failureThreshold) ?? K8S_PROBE_DEFAULTS.failureThreshold;
     const step = Math.max(period, timeout);
     return { seconds: step * failures, shown: `${timeout > period ? `timeoutSeconds ${timeout} (over periodSeconds ${period})` : `periodSeconds ${period}`} × failureThreshold ${failures}` };
+}
+
+/**
+ * Seconds from a container's start (or from a passing check) until the kubelet restarts it when it
+ * hangs: the probe counts only after initialDelaySeconds, then failureThreshold misses a period
+ * apart, the last one after its timeout. A startup probe does not shorten it: liveness waits for
+ * initialDelaySeconds however early startup passes.
+ */
+export function k8sLivenessWorstCase(p: Record<string, any>): { seconds: number; shown: string } {
+    const d = k8sProbeDetection(p);
+    const delay = num(p.initialDelaySeconds) ?? K8S_PROBE_DEFAULTS.initialDelaySeconds;
+    const timeout = num(p.timeoutSeconds) ?? K8S_PROBE_DEFAULTS.timeoutSeconds;
+    return { seconds: delay + d.seconds + timeout, shown: `initialDelaySeconds ${delay} + ${d.shown} + timeoutSeconds ${timeout}` };
 }
