@@ -48,8 +48,17 @@ export const CA_DIR = "/certs";
 export const CA_FILE = `${CA_DIR}/global-bundle.pem`;
 export const CA_CONTAINER = "rds-ca-bundle";
 
-/** Container health check: the runbook's health path, with whichever HTTP client the image has. */
-export const HEALTH_CHECK = { interval: 30, timeout: 5, retries: 3, startPeriod: 60 } as const;
+/**
+ * Container health check: the runbook's health path, with whichever HTTP client the image has.
+ * ECS calls a container unhealthy after `retries` consecutive failures, one every `interval`, the
+ * last taking up to `timeout`: a task that dies right after a passing check is replaced within
+ * interval × retries + timeout (10 × 3 + 5 = 35 s), inside the ServiceDown `for` of every
+ * runbook (aws-ecs-health-timing holds each app to its own), so the platform replaces a dead task
+ * before the outage pages. The start period gives
+ * a new task a minute to start before failures count (ECS allows interval 5-300 s, timeout 2-60 s,
+ * retries 1-10, startPeriod 0-300 s).
+ */
+export const HEALTH_CHECK = { interval: 10, timeout: 5, retries: 3, startPeriod: 60 } as const;
 /** Seconds the load balancer ignores a new task's failing health checks: the container's own start period. */
 export const HEALTH_CHECK_GRACE_SECONDS = HEALTH_CHECK.startPeriod;
 

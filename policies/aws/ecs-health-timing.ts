@@ -4,6 +4,7 @@ import { containerDefinitions, TASK_DEFINITION } from "../lib/ecs";
 import { cite, finding, label, stackRule, type Finding } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
+import { serviceDownBudget } from "../lib/probes";
 import { serviceOf } from "../lib/workloads";
 
 const SERVICE = "aws:ecs/service:Service";
@@ -13,7 +14,7 @@ const ECS_DEFAULTS = { interval: 30, timeout: 5, retries: 3, startPeriod: 0 } as
 /** Elastic Load Balancing's defaults for an ALB's HTTP target group. */
 const ALB_DEFAULTS = { interval: 30, unhealthyThreshold: 2 } as const;
 const ALERT = "service-down";
-const PLATFORM = `the platform's container health check (capabilities/aws/containers.ts HEALTH_CHECK: every ${HEALTH_CHECK.interval}s, ${HEALTH_CHECK.timeout}s timeout, ${HEALTH_CHECK.retries} retries, ${HEALTH_CHECK.startPeriod}s start period, so ECS replaces a dead task within ${HEALTH_CHECK.interval * HEALTH_CHECK.retries}s)`;
+const PLATFORM = `the platform's container health check (capabilities/aws/containers.ts HEALTH_CHECK: every ${HEALTH_CHECK.interval}s, ${HEALTH_CHECK.timeout}s timeout, ${HEALTH_CHECK.retries} retries, ${HEALTH_CHECK.startPeriod}s start period, so ECS replaces a dead task within ${HEALTH_CHECK.interval * HEALTH_CHECK.retries + HEALTH_CHECK.timeout}s)`;
 
 /** A CMD-SHELL check that reports healthy whatever the request answered: `… || true`, `… ; exit 0`. */
 function alwaysHealthy(command: string[]): boolean {
@@ -23,14 +24,15 @@ function alwaysHealthy(command: string[]): boolean {
 
 /**
  * How soon a dead task stops getting traffic and is replaced (issue 13): the runbook service's
- * container health check no slower than the platform's cadence (interval × retries, timeout, start
- * period), not one that passes whatever the request answered, on an essential container; the ECS service's health-check
+ * container health check replaces a dead task (interval × retries + timeout, the worst case) before
+ * the runbook's ServiceDown level pages, its timeout and start period no longer than the platform's,
+ * not one that passes whatever the request answered, on an essential container; the ECS service's health-check
  * grace no longer than the container's start period; and the load balancer's target group takes
  * a failing task out within the runbook's service-down duration (after which the outage pages).
  */
 export const awsEcsHealthTiming = stackRule({
     name: "aws-ecs-health-timing",
-    description: "Runbook services' ECS containers are essential and their health checks detect a dead task no slower than the platform's cadence and cannot pass regardless of the answer, their services' health-check grace is no longer than the start period, and their target groups drain a failing task within the runbook's service-down duration.",
+    description: "Runbook services' ECS containers are essential and their health checks replace a dead task (interval × retries + timeout) within the runbook's ServiceDown duration, time out and start no slower than the platform's, and cannot pass regardless of the answer, their services' health-check grace is no longer than the start period, and their target groups drain a failing task within the runbook's service-down duration.",
     tier: "runbook",
     target: "aws",
     remediationSteps: "Keep HEALTH_CHECK and healthCommand (capabilities/aws/containers.ts) on the app container, healthCheckGracePeriodSeconds = HEALTH_CHECK_GRACE_SECONDS on its service, and TARGET_HEALTH on its target group.",
@@ -38,6 +40,7 @@ export const awsEcsHealthTiming = stackRule({
     check: (resources, ctx) => {
         const rb = ctx.runbook;
         const out: Finding[] = [];
+        const budget = serviceDownBudget(rb);
         for (const task of ofType(resources, TASK_DEFINITION)) {
             const containers = containerDefinitions(task.props);
             for (const c of containers) {
@@ -53,7 +56,9 @@ export const awsEcsHealthTiming = stackRule({
                 const retries = num(hc.retries) ?? ECS_DEFAULTS.retries;
                 const timeout = num(hc.timeout) ?? ECS_DEFAULTS.timeout;
                 const start = num(hc.startPeriod) ?? ECS_DEFAULTS.startPeriod;
-                if (interval * retries > HEALTH_CHECK.interval * HEALTH_CHECK.retries) out.push(finding(`${at}: interval ${interval}s × retries ${retries} keeps a dead ${svc.name} task for ${interval * retries}s before ECS replaces it; allowed: at most ${HEALTH_CHECK.interval * HEALTH_CHECK.retries}s, ${PLATFORM}`, { urn: task.urn, key }));
+                // The worst case: the task dies right after a passing check; `retries` checks fail, one every interval, the last after its timeout.
+                const worst = interval * retries + timeout;
+                if (budget && worst > budget.seconds) out.push(finding(`${at}: interval ${interval}s × retries ${retries} + timeout ${timeout}s keeps a dead ${svc.name} task for up to ${worst}s before ECS replaces it, later than ${budget.seconds}s: ${budget.says}; allowed: interval × retries + timeout at most ${budget.seconds}s, e.g. ${PLATFORM}`, { urn: task.urn, key: budget.key }));
                 if (timeout > HEALTH_CHECK.timeout) out.push(finding(`${at}: timeout ${timeout}s lets a hung ${svc.name} answer count as a slow one; allowed: at most ${HEALTH_CHECK.timeout}s, ${PLATFORM}`, { urn: task.urn, key }));
                 if (start > HEALTH_CHECK.startPeriod) out.push(finding(`${at}: startPeriod ${start}s ignores a new ${svc.name} task's failures that long; allowed: at most ${HEALTH_CHECK.startPeriod}s, ${PLATFORM}`, { urn: task.urn, key }));
                 if (alwaysHealthy(asArray<string>(hc.command).map(String))) out.push(finding(`${at}: command ${JSON.stringify(asArray(hc.command).join(" "))} reports healthy whatever ${svc.healthPath} answers, so ECS never replaces a dead ${svc.name} task; allowed: a check that fails with the request (capabilities/aws/containers.ts healthCommand) ${cite(svc.source)}`, { urn: task.urn, key }));
