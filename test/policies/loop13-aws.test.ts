@@ -13,6 +13,7 @@ import { TARGET_HEALTH } from "../../capabilities/aws/target-health";
 import { ALARM_ACTIONS_TARGET } from "../../capabilities/aws/maintenance-mute";
 import { PAGERDUTY_EVENTS_URL } from "../../capabilities/aws/pager";
 import { getRunbook } from "../../runbooks";
+import { serviceDownBudget } from "../../policies/lib/probes";
 import { durationSeconds } from "../../runbooks/units";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
 
@@ -125,7 +126,23 @@ test("aws-msk-cluster-configuration: the brokers run the stack's configuration",
         "no configurationInfo": { edit: (rs) => delete find(rs, "kafka-cluster").props.configurationInfo, expect: /configurationInfo is unset: the brokers run MSK's default configuration/ },
         "another configuration": { edit: (rs) => (find(rs, "kafka-cluster").props.configurationInfo.arn = `arn:aws:kafka:us-east-1:${ACCOUNT}:configuration/loose/0a1b2c3d-2`), expect: /configurationInfo\.arn is "arn:aws:kafka:.*configuration\/loose\/.*", not a configuration of this stack/ },
         "revision 0": { edit: (rs) => (find(rs, "kafka-cluster").props.configurationInfo.revision = 0), expect: /configurationInfo\.revision is 0/ },
+        // What the engine sends a stack policy: the configuration's outputs, its latestRevision among them.
+        "pinned below an existing configuration's latestRevision": {
+            edit: (rs) => (find(rs, "kafka-config").props.latestRevision = 3),
+            expect: /configurationInfo\.revision is 1, not the configuration's latestRevision 3: the brokers stay on a pinned revision of .*kafka-config/,
+        },
+        "a literal revision while the configuration changes": {
+            edit: (rs) => (find(rs, "kafka-config").props.latestRevision = UNKNOWN_STRING),
+            expect: /configurationInfo\.revision is 1, a literal while the configuration's latestRevision is unknown until deploy/,
+        },
     });
+    // Compliant as the engine sends it: the revision is the configuration's latestRevision, known or (while it changes) unknown alike.
+    for (const [latest, revision] of [[3, 3], [UNKNOWN_STRING, UNKNOWN_STRING], [1, UNKNOWN_STRING]] as const) {
+        const rs = msk();
+        find(rs, "kafka-config").props.latestRevision = latest;
+        find(rs, "kafka-cluster").props.configurationInfo.revision = revision;
+        t.deepEqual((await check("aws-msk-cluster-configuration", PFH_STACK, rs)).messages, [], `latestRevision ${latest}, revision ${revision}`);
+    }
 });
 
 // ---- aws-ecs-health-timing ----
@@ -155,9 +172,20 @@ function hc(rs: Fake[], edit: (h: Record<string, any>) => void, container?: (c: 
 }
 
 test("aws-ecs-health-timing: a dead task is replaced and drained on time, and its check can fail", async (t) => {
-    const most = HEALTH_CHECK.interval * HEALTH_CHECK.retries;
+    const budget = serviceDownBudget(bunty)!;
+    const { interval, retries, timeout } = HEALTH_CHECK;
+    t.true(interval * retries + timeout <= budget.seconds, "the platform's check replaces a dead task within ServiceDown");
+    const late = interval * retries * 2 + timeout;
     await compliantAndBroken(t, "aws-ecs-health-timing", BUNTY_STACK, ecs, {
-        "interval × retries doubled": { edit: (rs) => hc(rs, (h) => (h.retries = HEALTH_CHECK.retries * 2)), expect: new RegExp(`retries ${HEALTH_CHECK.retries * 2} keeps a dead ${svc.name} task for ${most * 2}s .*allowed: at most ${most}s, the platform's container health check`) },
+        "interval × retries doubled": {
+            edit: (rs) => hc(rs, (h) => (h.retries = retries * 2)),
+            expect: new RegExp(`retries ${retries * 2} \\+ timeout ${timeout}s keeps a dead ${svc.name} task for up to ${late}s before ECS replaces it, later than ${budget.seconds}s: the service-down critical level pages after ${down.for}.*\\[runbook key: ${budget.key.replace(/\./g, "\\.")}\\]`),
+        },
+        // The part of the timing the old bound left out: interval × retries exactly the level, the last check's timeout past it.
+        "interval × retries at the level, the timeout past it": {
+            edit: (rs) => hc(rs, (h) => (h.interval = budget.seconds / retries)),
+            expect: new RegExp(`interval ${budget.seconds / retries}s × retries ${retries} \\+ timeout ${timeout}s keeps a dead ${svc.name} task for up to ${budget.seconds + timeout}s`),
+        },
         "retries left out with a longer interval": { edit: (rs) => hc(rs, (h) => ((h.interval = HEALTH_CHECK.interval * 2), delete h.retries)), expect: /interval \d+s × retries 3/ },
         "a longer timeout": { edit: (rs) => hc(rs, (h) => (h.timeout = HEALTH_CHECK.timeout * 4)), expect: /timeout \d+s lets a hung/ },
         "a longer start period": { edit: (rs) => hc(rs, (h) => (h.startPeriod = HEALTH_CHECK.startPeriod * 5)), expect: new RegExp(`startPeriod ${HEALTH_CHECK.startPeriod * 5}s`) },
