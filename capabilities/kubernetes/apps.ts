@@ -103,8 +103,25 @@ export function appConnectionEnv(rb: Runbook, n: Names, p: DataPasswords): Recor
     return env;
 }
 
-/** Probe timings: a pod gets a minute to start before liveness counts, then three misses restart it. */
-export const PROBE_TIMINGS = { readiness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }, liveness: { initialDelaySeconds: 60, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 } } as const;
+/**
+ * The time a container gets to start before liveness counts: a minute (the start period ECS gives
+ * a task, capabilities/aws/containers.ts). The startup probe carries it, so liveness needs no
+ * initial delay and a container that hangs after starting is restarted at liveness' own pace.
+ */
+export const START_GRACE_SECONDS = 60;
+
+/**
+ * Probe timings. Startup: the start grace, as Kubernetes counts it (failureThreshold × periodSeconds).
+ * Liveness, from the moment startup passes: three misses ten seconds apart, the last after its
+ * timeout, restart a dead container within 10 × 3 + 5 = 35 s, inside the ServiceDown `for` of every
+ * runbook (k8s-workload-probes-resources holds each app to its own). Readiness takes a failing pod
+ * out of service as fast.
+ */
+export const PROBE_TIMINGS = {
+    readiness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    startup: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: START_GRACE_SECONDS / 5 },
+} as const;
 
 export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: string): DeploymentSpec {
     const unpinned = imagePinProblem(image);
@@ -135,6 +152,7 @@ export function deploymentSpec(rb: Runbook, n: Names, svc: Service, image: strin
                         resources: kubernetesResources(svc.resources),
                         readinessProbe: { ...ready, ...PROBE_TIMINGS.readiness },
                         livenessProbe: { ...probe, ...PROBE_TIMINGS.liveness },
+                        startupProbe: { ...probe, ...PROBE_TIMINGS.startup },
                         volumeMounts: [{ name: "scratch", mountPath: APP_SCRATCH }],
                         securityContext: { readOnlyRootFilesystem: true },
                     }),

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook } from "../../runbooks";
 import { EXPORTERS } from "../alerting/exporters";
+import { START_GRACE_SECONDS } from "./apps";
 import { PLATFORM_DIR, platformScriptsConfigMap } from "./backups";
 import { DATA_SCRATCH, scratchMounts, scratchVolumes, sidecarResources } from "./data-pods";
 import { MONGO_DATA, MONGO_EXPORTER_PORT, MONGO_KEYFILE_DIR, MONGO_PORT, MONGO_ROOT_USER, MONGO_USERS_KEYS, mongodCommand, mongoHeadless, mongoMembers, mongoUsersSecret, replicaSetName } from "./mongodb";
@@ -104,7 +105,9 @@ export function mongoStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                         ports: [{ name: "mongodb", containerPort: MONGO_PORT }],
                         resources: { requests: { ...MONGODB.requests }, limits: { ...MONGODB.limits } },
                         readinessProbe: { ...ping, periodSeconds: 10 },
-                        livenessProbe: { ...ping, initialDelaySeconds: 60, periodSeconds: 20 },
+                        // mongosh's ping may take its 10 s timeout: liveness restarts a dead mongod within 10 × 3 + 10 = 40 s (mongodb-down's `for` bounds it), the startup probe carries the start grace.
+                        livenessProbe: { ...ping, periodSeconds: 10, failureThreshold: 3 },
+                        startupProbe: { ...ping, periodSeconds: 10, failureThreshold: START_GRACE_SECONDS / 10 },
                         volumeMounts: [
                             { name: "data", mountPath: MONGO_DATA },
                             { name: "keyfile", mountPath: MONGO_KEYFILE_DIR, readOnly: true },

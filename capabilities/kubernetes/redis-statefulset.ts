@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Runbook } from "../../runbooks";
+import { PROBE_TIMINGS } from "./apps";
 import { backupSecrets, PLATFORM_DIR, platformScriptsConfigMap } from "./backups";
 import { DATA_SCRATCH, scratchMounts, scratchVolumes, sidecarResources } from "./data-pods";
 import { DATA_ACCESS_LABELS, dataSelector, LABEL, serviceHost, type Names } from "./names";
@@ -92,7 +93,9 @@ export function redisStatefulSetSpec(rb: Runbook, n: Names, storageClass?: strin
                         ports: [{ name: "redis", containerPort: REDIS_PORT }],
                         resources: { requests: { ...res.requests }, limits: { ...res.limits } },
                         readinessProbe: { exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] }, periodSeconds: 10, timeoutSeconds: 5 },
-                        livenessProbe: { tcpSocket: { port: "redis" }, initialDelaySeconds: 30, periodSeconds: 20 },
+                        // Redis listens while it loads its data: the startup probe carries the start grace, liveness restarts a dead server within redis-down's `for`.
+                        livenessProbe: { tcpSocket: { port: "redis" }, ...PROBE_TIMINGS.liveness },
+                        startupProbe: { tcpSocket: { port: "redis" }, ...PROBE_TIMINGS.startup },
                         volumeMounts: [
                             { name: "data", mountPath: "/data" },
                             { name: "config", mountPath: "/etc/redis", readOnly: true },

@@ -2,27 +2,32 @@ import { cite, finding, label, resourceRule, type Finding } from "../lib/policy"
 import { containers, cpuCores, memoryMiB, metaName, WORKLOADS } from "../lib/kubernetes";
 import { dataServiceOfImage, serviceOf } from "../lib/workloads";
 import { isRecord, num } from "../lib/values";
-import type { Service } from "../../runbooks";
 import type { DownBudget } from "../lib/probes";
-import { PROBE_TIMINGS } from "../../capabilities/kubernetes/apps";
-import { downBudget, k8sProbeDetection, K8S_PROBE_DEFAULTS, serviceDownBudget } from "../lib/probes";
+import { PROBE_TIMINGS, START_GRACE_SECONDS } from "../../capabilities/kubernetes/apps";
+import { downBudget, k8sLivenessWorstCase, k8sProbeDetection, K8S_PROBE_DEFAULTS, serviceDownBudget } from "../lib/probes";
 
 /** Seconds a probe takes to call a container failed: failureThreshold consecutive misses, periodSeconds (or a longer timeout) apart. */
 const detection = (p: Record<string, any>) => k8sProbeDetection(p).seconds;
-/** The platform's start grace: liveness counts only after it, and a startup probe may hold liveness off no longer. */
-const START_GRACE = PROBE_TIMINGS.liveness.initialDelaySeconds;
-const GRACE_REASON = `the platform's start grace of ${START_GRACE}s (capabilities/kubernetes/apps.ts PROBE_TIMINGS: a pod gets a minute to start before liveness counts)`;
+/**
+ * The bound of a startup probe: the platform's start grace (a platform default, not a runbook
+ * number). Starting may take longer than the ServiceDown level (a rolling update keeps the old pods
+ * serving meanwhile), but no longer than the grace: a container that hangs at start is restarted
+ * only when its startup probe gives up, and when every replica restarts at once (a bad node, a
+ * crash loop) the service stays down that long.
+ */
+const GRACE_REASON = `the platform's start grace of ${START_GRACE_SECONDS}s (a platform default, not the runbook's: capabilities/kubernetes/apps.ts START_GRACE_SECONDS, the start period ECS gives a task; a container that hangs at start is restarted only when its startup probe gives up)`;
+const SIDECAR = /exporter|sidecar|proxy|agent/i;
 
 const close = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) < 1e-6;
 
 /** Every long-running pod declares requests, limits and probes; runbook services use the runbook's numbers and health path. */
 export const k8sWorkloadProbesResources = resourceRule({
     name: "k8s-workload-probes-resources",
-    description: "Every container of a Deployment, StatefulSet or DaemonSet has CPU/memory requests and limits and readiness and liveness probes; runbook services use the runbook's limits, reservations and health (readiness) path, their readiness probe takes no longer to take a failing pod out of service than the platform's, their liveness probe restarts a dead container before the runbook's ServiceDown level pages and starts counting within the platform's start grace (a startup probe no longer), and every probe asks the pod itself on the service's port.",
+    description: "Every container of a Deployment, StatefulSet or DaemonSet has CPU/memory requests and limits and readiness and liveness probes; runbook services use the runbook's limits, reservations and health (readiness) path, their readiness probe takes no longer to take a failing pod out of service than the platform's, their liveness probe restarts a dead container (initial delay + period × failureThreshold + timeout) before the runbook's ServiceDown level pages and data services' before their own down level pages, a startup probe holds liveness off no longer than the platform's start grace, and every probe asks the pod itself on the service's port.",
     tier: "runbook",
     target: "kubernetes",
     types: WORKLOADS,
-    remediationSteps: "Set resources from kubernetesResources(service.resources) and httpGet readiness/liveness probes on healthPath.",
+    remediationSteps: "Set resources from kubernetesResources(service.resources), httpGet readiness/liveness probes on healthPath with PROBE_TIMINGS (no liveness initial delay) and a startupProbe carrying the start (capabilities/kubernetes/apps.ts).",
     check: (s, ctx) => {
         const out: Finding[] = [];
         const name = metaName(s);
@@ -37,11 +42,8 @@ export const k8sWorkloadProbesResources = resourceRule({
             const svc = serviceOf(ctx.runbook, name, s.name);
             const data = svc ? undefined : dataServiceOfImage(c.image);
             const dataBudget = data ? downBudget(ctx.runbook, `${data}_down`) : undefined;
-            if (dataBudget && isRecord(c.livenessProbe) && !/exporter|sidecar|proxy|agent/i.test(String(c.name ?? ""))) {
-                const d = k8sProbeDetection(c.livenessProbe);
-                if (d.seconds > dataBudget.seconds) out.push(finding(`${at}: livenessProbe ${d.shown} restarts a dead ${data} only after ${d.seconds}s, later than ${dataBudget.seconds}s: ${dataBudget.says}`, { key: dataBudget.key }));
-            }
-            if (!svc || /exporter|sidecar|proxy|agent/i.test(String(c.name ?? ""))) continue;
+            if (dataBudget && !SIDECAR.test(String(c.name ?? ""))) out.push(...livenessTiming(at, c, data!, dataBudget));
+            if (!svc || SIDECAR.test(String(c.name ?? ""))) continue;
             const r = svc.resources;
             const key = `services.${svc.name}.resources`;
             const wants = `the runbook gives ${svc.name} limits ${r.limits.cpu} CPU / ${r.limits.memoryMiB} MiB and reservations ${r.reservations.cpu} CPU / ${r.reservations.memoryMiB} MiB ${cite(r.source)}`;
@@ -63,7 +65,11 @@ export const k8sWorkloadProbesResources = resourceRule({
                     out.push(finding(`${at}: ${probe} ${path ? `requests ${path}` : "is not an HTTP GET"}; the runbook checks ${svc.name} on ${want} ${cite(svc.source)}`, { key: `services.${svc.name}.${field}` }));
                 }
             }
-            out.push(...livenessTiming(at, c, svc, serviceDownBudget(ctx.runbook)));
+            out.push(...livenessTiming(at, c, svc.name, serviceDownBudget(ctx.runbook), `services.${svc.name}.healthPath`));
+            const startPath = c.startupProbe?.httpGet?.path;
+            if (isRecord(c.startupProbe) && startPath !== undefined && startPath !== svc.healthPath && startPath !== svc.readinessPath) {
+                out.push(finding(`${at}: startupProbe requests ${startPath}; the runbook checks ${svc.name} on ${svc.healthPath} ${cite(svc.source)}`, { key: `services.${svc.name}.healthPath` }));
+            }
             for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
                 const get = c[probe]?.httpGet;
                 if (!isRecord(get)) continue;
@@ -87,29 +93,28 @@ export const k8sWorkloadProbesResources = resourceRule({
 });
 
 /**
- * The liveness probe restarts a dead container no later than the runbook's ServiceDown level
- * pages (periodSeconds × failureThreshold, or a longer timeout, within its `for`); it starts
- * counting no later than the platform's start grace (initialDelaySeconds), and a startup probe
- * holds it off no longer than that grace (initialDelaySeconds + periodSeconds × failureThreshold).
+ * The liveness probe restarts a dead container no later than the down level pages (the runbook's
+ * ServiceDown for an app, the store's own `<store>_down` for a data service): initialDelaySeconds
+ * + periodSeconds × failureThreshold + timeoutSeconds within its `for`. The initial delay counts
+ * whether or not a startup probe runs: without one a container that hangs at start waits it out,
+ * with one liveness still waits for it however early startup passes. A startup probe holds
+ * liveness off (initialDelaySeconds + failureThreshold × periodSeconds, Kubernetes' own measure of
+ * the start budget) no longer than the platform's start grace.
  */
-function livenessTiming(at: string, c: Record<string, any>, svc: Service, budget: DownBudget | undefined): Finding[] {
+function livenessTiming(at: string, c: Record<string, any>, what: string, budget: DownBudget | undefined, startKey?: string): Finding[] {
     const out: Finding[] = [];
     const live = c.livenessProbe;
     if (isRecord(live) && budget) {
-        const d = k8sProbeDetection(live);
-        if (d.seconds > budget.seconds) out.push(finding(`${at}: livenessProbe ${d.shown} restarts a dead ${svc.name} container only after ${d.seconds}s, later than ${budget.seconds}s: ${budget.says}`, { key: budget.key }));
-    }
-    if (isRecord(live)) {
-        const delay = num(live.initialDelaySeconds) ?? K8S_PROBE_DEFAULTS.initialDelaySeconds;
-        if (delay > START_GRACE) out.push(finding(`${at}: livenessProbe.initialDelaySeconds is ${delay}, longer than ${GRACE_REASON}: a container that hangs at start is not restarted for ${delay}s`, { key: `services.${svc.name}.healthPath` }));
+        const w = k8sLivenessWorstCase(live);
+        if (w.seconds > budget.seconds) {
+            out.push(finding(`${at}: livenessProbe ${w.shown} restarts a dead or hung ${what} container only after ${w.seconds}s, later than ${budget.seconds}s: ${budget.says}; allowed: initialDelaySeconds + periodSeconds × failureThreshold + timeoutSeconds at most ${budget.seconds}s (a startup probe carries the start)`, { key: budget.key }));
+        }
     }
     const start = c.startupProbe;
     if (isRecord(start)) {
         const d = k8sProbeDetection(start);
         const total = (num(start.initialDelaySeconds) ?? K8S_PROBE_DEFAULTS.initialDelaySeconds) + d.seconds;
-        if (total > START_GRACE) out.push(finding(`${at}: startupProbe initialDelaySeconds ${num(start.initialDelaySeconds) ?? 0} + ${d.shown} holds liveness off for ${total}s, longer than ${GRACE_REASON}`, { key: `services.${svc.name}.healthPath` }));
-        const path = start.httpGet?.path;
-        if (path !== undefined && path !== svc.healthPath && path !== svc.readinessPath) out.push(finding(`${at}: startupProbe requests ${path}; the runbook checks ${svc.name} on ${svc.healthPath} ${cite(svc.source)}`, { key: `services.${svc.name}.healthPath` }));
+        if (total > START_GRACE_SECONDS) out.push(finding(`${at}: startupProbe initialDelaySeconds ${num(start.initialDelaySeconds) ?? 0} + ${d.shown} holds liveness off for ${total}s, longer than ${GRACE_REASON}`, { key: startKey }));
     }
     return out;
 }

@@ -1,5 +1,5 @@
 import test from "ava";
-import { deploymentSpec, PROBE_TIMINGS, scaledObjectSpec } from "../../capabilities/kubernetes/apps";
+import { deploymentSpec, PROBE_TIMINGS, scaledObjectSpec, START_GRACE_SECONDS } from "../../capabilities/kubernetes/apps";
 import { kafkaCredentialsSecret, kafkaTriggerAuthentication, kafkaTriggerAuthenticationSpec } from "../../capabilities/kubernetes/kafka-users";
 import { DATA_ACCESS_LABELS, LABEL, names } from "../../capabilities/kubernetes/names";
 import { networkPolicies } from "../../capabilities/kubernetes/security";
@@ -131,15 +131,28 @@ const container = (r: Fake[]) => find(r, "backend").props.spec.template.spec.con
 
 test("k8s-workload-probes-resources: liveness restarts a dead container before ServiceDown pages, asks the pod itself", async (t) => {
     t.truthy(budget, "bunty's runbook has a service_down level");
-    const grace = PROBE_TIMINGS.liveness.initialDelaySeconds;
+    const grace = START_GRACE_SECONDS;
+    const { periodSeconds, failureThreshold, timeoutSeconds } = PROBE_TIMINGS.liveness;
     await compliantAndBroken(t, "k8s-workload-probes-resources", `${BUNTY}-staging`, deployment, {
         "liveness slower than the ServiceDown level": {
             edit: (r) => Object.assign(container(r).livenessProbe, { periodSeconds: budget.seconds, failureThreshold: 2 }),
-            expect: new RegExp(`livenessProbe periodSeconds ${budget.seconds} × failureThreshold 2 restarts a dead backend container only after ${budget.seconds * 2}s, later than ${budget.seconds}s: the runbook's .* pages after .*\\[runbook key: ${budget.key.replace(/\./g, "\\.")}\\]`),
+            expect: new RegExp(`livenessProbe initialDelaySeconds 0 \\+ periodSeconds ${budget.seconds} × failureThreshold 2 \\+ timeoutSeconds ${timeoutSeconds} restarts a dead or hung backend container only after ${budget.seconds * 2 + timeoutSeconds}s, later than ${budget.seconds}s: the service-down .* pages after .*\\[runbook key: ${budget.key.replace(/\./g, "\\.")}\\]`),
         },
         "a liveness timeout longer than the level": { edit: (r) => (container(r).livenessProbe.timeoutSeconds = budget.seconds), expect: new RegExp(`timeoutSeconds ${budget.seconds} \\(over periodSeconds`) },
-        "liveness counted late": { edit: (r) => (container(r).livenessProbe.initialDelaySeconds = grace + 1), expect: new RegExp(`initialDelaySeconds is ${grace + 1}, longer than the platform's start grace of ${grace}s`) },
-        "a startup probe holding liveness off": { edit: (r) => (container(r).startupProbe = { httpGet: { path: backend.healthPath, port: "http" }, periodSeconds: grace, failureThreshold: 2 }), expect: new RegExp(`holds liveness off for ${grace * 2}s`) },
+        // The part of the timing the old bound left out: the initial delay, without a startup probe.
+        "the start carried by liveness' initial delay, no startup probe": {
+            edit: (r) => {
+                delete container(r).startupProbe;
+                container(r).livenessProbe.initialDelaySeconds = grace;
+            },
+            expect: new RegExp(`livenessProbe initialDelaySeconds ${grace} \\+ periodSeconds ${periodSeconds} × failureThreshold ${failureThreshold} \\+ timeoutSeconds ${timeoutSeconds} restarts a dead or hung backend container only after ${grace + periodSeconds * failureThreshold + timeoutSeconds}s`),
+        },
+        "the timeout past the level": {
+            edit: (r) => Object.assign(container(r).livenessProbe, { periodSeconds: budget.seconds / failureThreshold }),
+            expect: new RegExp(`only after ${budget.seconds + timeoutSeconds}s, later than ${budget.seconds}s`),
+        },
+        "a startup probe holding liveness off": { edit: (r) => (container(r).startupProbe = { httpGet: { path: backend.healthPath, port: "http" }, periodSeconds: grace, failureThreshold: 2 }), expect: new RegExp(`holds liveness off for ${grace * 2}s, longer than the platform's start grace of ${grace}s \\(a platform default`) },
+        "a startup probe on another path": { edit: (r) => (container(r).startupProbe.httpGet.path = "/"), expect: /startupProbe requests \/; the runbook checks backend on/ },
         "liveness on another port": { edit: (r) => (container(r).livenessProbe.httpGet.port = 9090), expect: /livenessProbe.httpGet.port is 9090, not the service's port/ },
         "readiness asking another host": { edit: (r) => (container(r).readinessProbe.httpGet.host = "example.com"), expect: /readinessProbe.httpGet.host is "example.com"/ },
     });
@@ -163,7 +176,7 @@ test("docker-container-healthcheck: a hung container is unhealthy before Service
     const start = durationSeconds(HEALTHCHECK.startPeriod);
     await compliantAndBroken(t, "docker-container-healthcheck", `${BUNTY}-local`, dockerBackend, {
         "an interval as long as the level": { edit: (r) => (hc(r).interval = `${budget.seconds}s`), expect: new RegExp(`\\(interval ${budget.seconds}s \\+ timeout ${HEALTHCHECK.timeout}\\) × retries ${HEALTHCHECK.retries} calls a hung backend container unhealthy only after`) },
-        "many retries": { edit: (r) => (hc(r).retries = budget.seconds), expect: /later than \d+s: the runbook's/ },
+        "many retries": { edit: (r) => (hc(r).retries = budget.seconds), expect: /later than \d+s: the service-down critical level pages after .* \(a platform default, not the runbook's: / },
         "Docker's default timeout": { edit: (r) => delete hc(r).timeout, expect: /timeout 30s, Docker's default/ },
         "a long start period": { edit: (r) => (hc(r).startPeriod = `${start * 10}s`), expect: new RegExp(`startPeriod ${start * 10}s ignores failures`) },
         "another host": { edit: (r) => (hc(r).tests = ["CMD-SHELL", `wget -q -O /dev/null http://example.com:${backend.port}${backend.healthPath}`]), expect: /on the container itself/ },
