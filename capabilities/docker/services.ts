@@ -25,7 +25,11 @@ export function healthcheckCommand(service: Service): string[] {
     return ["CMD-SHELL", `wget -q -O /dev/null '${url}' 2>/dev/null || curl -fsS -o /dev/null '${url}'`];
 }
 
-/** Healthcheck timing: Docker's defaults would wait 30 s between checks; the service-down alert allows a minute. */
+/**
+ * Healthcheck timing: Docker's defaults would wait 30 s between checks. A hung app is unhealthy
+ * after (interval + timeout) × retries = (10 + 5) × 3 = 45 s, within every runbook's ServiceDown
+ * `for` (docker-container-healthcheck holds each app to its own).
+ */
 export const HEALTHCHECK = { interval: "10s", timeout: "5s", retries: 3, startPeriod: "30s" } as const;
 
 /** `SOLANA_RPC_URL`-style names for the external dependencies (the pfm-community runbook's own variable). */

@@ -1,7 +1,7 @@
 import { cite, finding, label, resourceRule } from "../lib/policy";
 import { dataServiceOfImage, serviceOf } from "../lib/workloads";
 import { asArray, durationToSeconds, num } from "../lib/values";
-import { serviceDownBudget } from "../lib/probes";
+import { downBudget, serviceDownBudget, type DownBudget } from "../lib/probes";
 import { HEALTHCHECK } from "../../capabilities/docker/services";
 
 /** Docker's healthcheck timings where one sets none (interval 30s, timeout 30s, 3 retries, no start period). */
@@ -9,10 +9,28 @@ const DOCKER_DEFAULTS = { interval: 30, timeout: 30, retries: 3, startPeriod: 0 
 const PLATFORM_START = durationToSeconds(HEALTHCHECK.startPeriod)!;
 import { CONTAINER, containerName, longRunning } from "../lib/docker";
 
+/**
+ * Seconds until Docker calls a hung container unhealthy: it runs a check `interval` after the
+ * previous one ended, so each failed retry costs interval + timeout.
+ */
+function unhealthyAfter(hc: Record<string, any>): { seconds: number; shown: string } {
+    const interval = durationToSeconds(hc.interval) ?? DOCKER_DEFAULTS.interval;
+    const timeout = durationToSeconds(hc.timeout) ?? DOCKER_DEFAULTS.timeout;
+    const retries = num(hc.retries) ?? DOCKER_DEFAULTS.retries;
+    return {
+        seconds: (interval + timeout) * retries,
+        shown: `(interval ${hc.interval ?? `${interval}s, Docker's default`} + timeout ${hc.timeout ?? `${timeout}s, Docker's default`}) × retries ${hc.retries ?? `${retries}, Docker's default`}`,
+    };
+}
+const late = (s: Parameters<typeof label>[0], hc: Record<string, any>, what: string, budget: DownBudget) => {
+    const u = unhealthyAfter(hc);
+    return u.seconds > budget.seconds ? [finding(`${label(s)}: its healthcheck ${u.shown} calls a hung ${what} container unhealthy only after ${u.seconds}s, later than ${budget.seconds}s: ${budget.says}; allowed: (interval + timeout) × retries at most ${budget.seconds}s`, { key: budget.key })] : [];
+};
+
 /** App services are health-checked on their runbook health path; data services have a health check. */
 export const dockerContainerHealthcheck = resourceRule({
     name: "docker-container-healthcheck",
-    description: "Runbook service containers have a Docker healthcheck that requests the runbook's health path, calls a hung container unhealthy ((interval + timeout) × retries) before the runbook's ServiceDown level pages and starts counting within the platform's start period; data-service containers have a healthcheck.",
+    description: "Runbook service containers have a Docker healthcheck that requests the runbook's health path, calls a hung container unhealthy ((interval + timeout) × retries) before the runbook's ServiceDown level pages and starts counting within the platform's start period; data-service containers have a healthcheck that calls a hung store unhealthy before the store's own down level pages.",
     tier: "runbook",
     target: "docker",
     types: [CONTAINER],
@@ -26,15 +44,7 @@ export const dockerContainerHealthcheck = resourceRule({
             const timing = [];
             const budget = serviceDownBudget(ctx.runbook);
             if (tests) {
-                const interval = durationToSeconds(hc.interval) ?? DOCKER_DEFAULTS.interval;
-                const timeout = durationToSeconds(hc.timeout) ?? DOCKER_DEFAULTS.timeout;
-                const retries = num(hc.retries) ?? DOCKER_DEFAULTS.retries;
-                // Docker waits the interval after each check ends: a hung app costs interval + timeout per retry.
-                const step = interval + timeout;
-                const shown = `(interval ${hc.interval ?? `${interval}s, Docker's default`} + timeout ${hc.timeout ?? `${timeout}s, Docker's default`}) × retries ${hc.retries ?? `${retries}, Docker's default`}`;
-                if (budget && step * retries > budget.seconds) {
-                    timing.push(finding(`${label(s)}: its healthcheck ${shown} calls a hung ${svc.name} container unhealthy only after ${step * retries}s, later than ${budget.seconds}s: ${budget.says}`, { key: budget.key }));
-                }
+                if (budget) timing.push(...late(s, hc, svc.name, budget));
                 const start = durationToSeconds(hc.startPeriod) ?? DOCKER_DEFAULTS.startPeriod;
                 if (start > PLATFORM_START) {
                     timing.push(finding(`${label(s)}: its healthcheck startPeriod ${hc.startPeriod} ignores failures for ${start}s, longer than the platform's ${HEALTHCHECK.startPeriod} (capabilities/docker/services.ts HEALTHCHECK: the app's time to start)`, { key: `services.${svc.name}.healthPath` }));
@@ -53,6 +63,10 @@ export const dockerContainerHealthcheck = resourceRule({
                   ];
         }
         const data = dataServiceOfImage(s.props.image) ?? dataServiceOfImage(containerName(s));
-        return data && !tests ? [finding(`${label(s)} runs ${data} without a healthcheck; dependants and alerts need to know when it is not ready`)] : [];
+        if (!data) return [];
+        if (!tests) return [finding(`${label(s)} runs ${data} without a healthcheck; dependants and alerts need to know when it is not ready`)];
+        // A data store is held to its own down level (postgres_down, redis_down, mongodb_down) where the runbook has one.
+        const own = downBudget(ctx.runbook, `${data}_down`);
+        return own ? late(s, s.props.healthcheck ?? {}, data, own) : [];
     },
 });

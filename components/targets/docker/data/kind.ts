@@ -18,5 +18,10 @@ export interface DockerDataService {
     create(name: string, scope: DockerScope, runbook: Runbook, opts: pulumi.ComponentResourceOptions): pulumi.ComponentResource;
 }
 
-/** Data services check their own healthcheck this often; a first start gets a minute before failures count. */
-export const DATA_HEALTHCHECK = { interval: "10s", timeout: "5s", retries: 5, startPeriod: "60s" } as const;
+/**
+ * Data services' healthcheck. Docker runs a check `interval` after the previous one ends, so a hung
+ * store is unhealthy after (interval + timeout) × retries = (5 + 5) × 3 = 30 s, within the shortest
+ * down level of any runbook's data store (docker-container-healthcheck holds each store to its own
+ * `<store>_down`); a first start gets a minute before failures count.
+ */
+export const DATA_HEALTHCHECK = { interval: "5s", timeout: "5s", retries: 3, startPeriod: "60s" } as const;
