@@ -4,6 +4,7 @@ import { getRunbook, type Runbook } from "../../runbooks";
 import { crontabLine, intervalOf } from "../../policies/lib/backups";
 import { alertmanagerConfig, rulesYaml, timingBreaks, type RuleTweak } from "./fixtures";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
+import { DATA_HEALTHCHECK } from "../../components/targets/docker/data/kind";
 
 /** Docker policies against hand-built @pulumi/docker v5 Container and RemoteImage inputs. */
 
@@ -40,7 +41,8 @@ function dataContainer(): Fake {
             restart: "unless-stopped",
             memory: 2048,
             cpus: "1",
-            healthcheck: { tests: ["CMD", "mongosh", "--eval", "db.adminCommand('ping')"] },
+            // The platform's data healthcheck timing: Docker's defaults (30 s, 3 retries) would miss the store's own down level.
+            healthcheck: { tests: ["CMD", "mongosh", "--eval", "db.adminCommand('ping')"], ...DATA_HEALTHCHECK },
             ports: [{ internal: 27017, external: 27017, ip: "127.0.0.1" }],
         },
     };
@@ -84,6 +86,7 @@ test("docker-container-healthcheck: app services on their health path, data serv
         "health check on another path": { edit: (rs) => (rs[0].props.healthcheck.tests = ["CMD-SHELL", "wget -q -O- http://127.0.0.1/"]), expect: new RegExp(`does not request ${svc.healthPath}.*services.${svc.name}.healthPath`) },
         "no health check": { edit: (rs) => delete rs[0].props.healthcheck, expect: /has no healthcheck/ },
         "database without a health check": { edit: (rs) => delete rs[1].props.healthcheck, expect: /runs mongodb without a healthcheck/ },
+        "database on Docker's default timing": { edit: (rs) => (rs[1].props.healthcheck = { tests: rs[1].props.healthcheck.tests }), expect: /calls a hung mongodb container unhealthy only after \d+s, later than \d+s: the mongodb-down/ },
     });
 });
 
