@@ -1,5 +1,5 @@
 import { cite, finding, label, resourceRule } from "../lib/policy";
-import { dataServiceOfImage, serviceOf } from "../lib/workloads";
+import { DATA_IMAGES, dataServiceOfImage, serviceOf } from "../lib/workloads";
 import { asArray, durationToSeconds, num } from "../lib/values";
 import { downBudget, serviceDownBudget, type DownBudget } from "../lib/probes";
 import { HEALTHCHECK } from "../../capabilities/docker/services";
@@ -21,6 +21,11 @@ function unhealthyAfter(hc: Record<string, any>): { seconds: number; shown: stri
         seconds: (interval + timeout) * retries,
         shown: `(interval ${hc.interval ?? `${interval}s, Docker's default`} + timeout ${hc.timeout ?? `${timeout}s, Docker's default`}) × retries ${hc.retries ?? `${retries}, Docker's default`}`,
     };
+}
+/** The data kind a container's `component` label names (the platform's data stores: postgres, redis, mongodb, …), if any. */
+function dataKindOfLabel(labels: unknown): string | undefined {
+    const component = asArray<Record<string, unknown>>(labels).find((l) => l?.label === "component")?.value;
+    return DATA_IMAGES.some(([kind]) => kind === component) ? String(component) : undefined;
 }
 const late = (s: Parameters<typeof label>[0], hc: Record<string, any>, what: string, budget: DownBudget) => {
     const u = unhealthyAfter(hc);
@@ -62,9 +67,11 @@ export const dockerContainerHealthcheck = resourceRule({
                       }),
                   ];
         }
-        const data = dataServiceOfImage(s.props.image) ?? dataServiceOfImage(containerName(s));
-        if (!data) return [];
-        if (!tests) return [finding(`${label(s)} runs ${data} without a healthcheck; dependants and alerts need to know when it is not ready`)];
+        const byImage = dataServiceOfImage(s.props.image) ?? dataServiceOfImage(containerName(s));
+        if (byImage && !tests) return [finding(`${label(s)} runs ${byImage} without a healthcheck; dependants and alerts need to know when it is not ready`)];
+        // The platform pulls by image ID (the pinned reference is a label): its data stores carry their kind as the `component` label.
+        const data = byImage ?? dataKindOfLabel(s.props.labels);
+        if (!data || !tests) return [];
         // A data store is held to its own down level (postgres_down, redis_down, mongodb_down) where the runbook has one.
         const own = downBudget(ctx.runbook, `${data}_down`);
         return own ? late(s, s.props.healthcheck ?? {}, data, own) : [];

@@ -103,6 +103,14 @@ test("docker-container-healthcheck: each data store's healthcheck calls a hung s
         const tight = container();
         Object.assign(hc(tight), { interval: "2s", retries: 2 });
         t.deepEqual((await check("docker-container-healthcheck", `${app}-local`, tight)).messages, [], `${app} ${store}: a faster check passes`);
+        // As the platform plans it: pulled by image ID, the store's kind in the `component` label.
+        const byId = (component: string, healthcheck?: object): Fake[] => [
+            { type: "docker:index/container:Container", name: `${app}-${component}`, props: { name: `${app}-local-${component}`, image: `sha256:${"0".repeat(64)}`, restart: "unless-stopped", labels: [{ label: "component", value: component }], ...(healthcheck ? { healthcheck } : {}) } },
+        ];
+        t.deepEqual((await check("docker-container-healthcheck", `${app}-local`, byId(store, { tests, ...DATA_HEALTHCHECK }))).messages, [], `${app} ${store} by image ID: passes`);
+        const slow = await check("docker-container-healthcheck", `${app}-local`, byId(store, { tests, ...DATA_HEALTHCHECK, interval: "10s", retries: 5 }));
+        t.true(slow.messages.some((m) => m.includes(`calls a hung ${store} container unhealthy only after 75s`) && m.includes(budget.key)), `${app} ${store} by image ID: ${slow.messages.join("\n")}`);
+        t.deepEqual((await check("docker-container-healthcheck", `${app}-local`, byId("backups"))).messages, [], "a backup runner on the store's image is no store");
     }
 });
 
