@@ -12,6 +12,7 @@ import { k8sObjectMutations } from "./mutation-k8s-objects";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 import { awsLoop13Mutations } from "./mutation-aws-loop13";
 import { editUrn } from "./plan-edits";
+import { egress13Mutations } from "./mutation-egress13";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -167,5 +168,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...awsLoop13Mutations(rb, plan));
     // Kubernetes object by object: NetworkPolicy coverage and peers, KEDA triggers, probe timing (loop 13; mutation-k8s-objects.ts).
     out.push(...k8sObjectMutations(rb, plan));
+    // Kubernetes: the data stores' egress as generated, the operators namespace on its operators' ports (issue 13; mutation-egress13.ts).
+    out.push(...egress13Mutations(rb, plan));
     return out;
 }
