@@ -121,6 +121,15 @@ test("k8s-networkpolicy-operators-ports: the operators namespace on its operator
     t.deepEqual((await runRule(rule, STACK, tight)).violations.map((v) => v.message), []);
 });
 
+test("k8s-networkpolicy-coverage: a store's pods picked by a label only its operator or chart sets are held to their peers too", async (t) => {
+    const ingress = (name: string, podSelector: unknown) => (r: Fake[]) => r.push({ type: NP, name, props: { metadata: meta(name), spec: { podSelector, policyTypes: ["Ingress"], ingress: [{ from: [inNs("default")] }] } } });
+    await compliantAndBroken(t, "k8s-networkpolicy-coverage", STACK, stores, {
+        "Strimzi's app.kubernetes.io/name": { edit: ingress("kafka-in", { matchLabels: { "app.kubernetes.io/name": "kafka" } }), expect: /NetworkPolicy bunty\/kafka-in: ingress rule 0 admits .*"default".* to kafka brokers \(Kafka bunty\/bunty-kafka, pool dual-role\) on every port/ },
+        "CloudNativePG's podRole": { edit: ingress("pg-in", { matchLabels: { [CNPG_LABEL.podRole]: "instance" } }), expect: /NetworkPolicy bunty\/pg-in: ingress rule 0 admits .* to postgres instances/ },
+        "the RabbitMQ operator's part-of": { edit: ingress("mq-in", { matchLabels: { [LABEL.partOf]: "rabbitmq" } }), expect: /NetworkPolicy bunty\/mq-in: ingress rule 0 admits .* to rabbitmq/ },
+    });
+});
+
 test("the mutation suite's edits of the real staging plan are mandatory findings; its tightenings are not", async (t) => {
     t.timeout(120_000);
     const stack = "personal-finance-hub-staging";

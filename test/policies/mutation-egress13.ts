@@ -12,7 +12,8 @@ import { editUrn, type Props } from "./plan-edits";
  * NetworkPolicy selecting a data store's pods (by our labels, by a label only its operator sets, or
  * by a selector wide enough to take them in) that lets them reach the internet, another namespace or
  * any address; the generated API-server rule widened; a data store's pods labelled like the app's
- * services (the internet policy then takes them in); the operators namespace on every port, one
+ * services (the internet policy then takes them in); ingress from another namespace to a store's
+ * pods picked by its operator's label; the operators namespace on every port, one
  * more port, a range, or admitted to a store no operator manages. Each is one edit of the baseline
  * plan. `egress13Tightenings` only narrow: the pack must not report them.
  */
@@ -30,7 +31,7 @@ function operatorSelector(app: Runbook["app"], namespace: string, d: DataService
         case "postgres":
             return { matchLabels: { [CNPG_LABEL.podRole]: "instance" } };
         case "kafka":
-            return { matchLabels: { [STRIMZI_LABEL.kind]: "Kafka", [STRIMZI_LABEL.cluster]: n.kafka } };
+            return { matchLabels: { [STRIMZI_LABEL.kind]: "Kafka", "app.kubernetes.io/instance": n.kafka } };
         case "rabbitmq":
             return { matchLabels: { [LABEL.component]: RABBITMQ_OPERATOR_COMPONENT } };
         case "minio":
@@ -69,6 +70,10 @@ export function egress13Mutations(rb: Runbook, plan: StackPlan): Mutation[] {
         extra("egress-anywhere", own, [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }], `+ a policy letting ${d}'s pods reach 0.0.0.0/0 on every port`);
         extra("egress-internet", operatorSelector(rb.app, ns, d), [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: [{ protocol: "TCP", port: 80 }] }], `+ a policy on a label of ${d}'s operator or chart letting its pods reach the internet on 80`);
         extra("egress-namespace", own, [{ to: [inNs("default")], ports: [{ protocol: "TCP", port: 5432 }] }], `+ a policy letting ${d}'s pods reach namespace default on 5432`);
+        // Ingress too: a store's pods picked by a label only its operator or chart sets, opened to another namespace.
+        push("ingress-operator-label", ["k8s-networkpolicy-coverage"], r, `+ a policy on a label of ${d}'s operator or chart admitting namespace default`, (pl) =>
+            addPolicy(pl, r, `${p.metadata.name}-ingress-debug`, { podSelector: operatorSelector(rb.app, ns, d), policyTypes: ["Ingress"], ingress: [{ from: [inNs("default")] }] }),
+        );
         // The operators namespace: every port, one more, a range.
         const rule = (p.spec.ingress as Props[]).findIndex((x) => JSON.stringify(x.from ?? []).includes(names(rb.app, ns).operators));
         if (rule >= 0) {
