@@ -118,6 +118,8 @@ import { awsAlertForwarderDestinations } from "./aws/alert-forwarder-destination
 import { k8sNetworkPolicyNoWidePeers } from "./kubernetes/networkpolicy-no-wide-peers";
 import { k8sNetworkPolicyCoverage } from "./kubernetes/networkpolicy-coverage";
 import { k8sNetworkPolicyMonitoringPorts } from "./kubernetes/networkpolicy-monitoring-ports";
+import { k8sNetworkPolicyDataEgress } from "./kubernetes/networkpolicy-data-egress";
+import { k8sNetworkPolicyOperatorsPorts } from "./kubernetes/networkpolicy-operators-ports";
 import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-triggers";
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
@@ -267,6 +269,9 @@ export const RULES: readonly Rule[] = [
     k8sNetworkPolicyCoverage,
     k8sNetworkPolicyMonitoringPorts,
     k8sKedaScaledObjectTriggers,
+    // Issue 13: the data stores' egress as generated, the operators namespace on its operators' ports only
+    k8sNetworkPolicyDataEgress,
+    k8sNetworkPolicyOperatorsPorts,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

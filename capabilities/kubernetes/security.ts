@@ -3,6 +3,7 @@ import { HTTPS_PORT } from "../egress";
 import { operatorPorts, scrapedPortSet } from "./data-ports";
 import { PUSHGATEWAY_PORT } from "./monitoring";
 import { DATA_ACCESS_LABELS, LABEL, type DataService, type Names } from "./names";
+import { CNPG_LABEL, RABBITMQ_OPERATOR_COMPONENT, STRIMZI_LABEL } from "./operator-labels";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -49,13 +50,13 @@ export function namespaceLabels(n: Names, role: "app" | "monitoring" | "operator
 const tcpPorts = (ports: readonly number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 const inNamespace = (ns: string): k8s.types.input.networking.v1.NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
 
-/** How each data service's pods are selected: by the operator's labels, or by ours where we schedule them. */
+/** How each data service's pods are selected: by the operator's labels (operator-labels.ts, read from each operator's source), or by ours where we schedule them. */
 export function dataPodSelectors(n: Names): Record<DataService, LabelSelector> {
     return {
-        postgres: { matchLabels: { "cnpg.io/cluster": n.postgres } },
-        kafka: { matchLabels: { "strimzi.io/cluster": n.kafka } },
-        // The RabbitMQ Cluster Operator labels a cluster's pods with its name.
-        rabbitmq: { matchLabels: { [LABEL.name]: n.rabbitmq, [LABEL.component]: "rabbitmq" } },
+        postgres: { matchLabels: { [CNPG_LABEL.cluster]: n.postgres } },
+        kafka: { matchLabels: { [STRIMZI_LABEL.cluster]: n.kafka } },
+        // The RabbitMQ Cluster Operator labels a cluster's pods with its name (operator-labels.ts `rabbitmqPodLabels`).
+        rabbitmq: { matchLabels: { [LABEL.name]: n.rabbitmq, [LABEL.component]: RABBITMQ_OPERATOR_COMPONENT } },
         redis: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "redis" } },
         mongodb: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "mongodb" } },
         minio: { matchLabels: { [LABEL.partOf]: n.app, [LABEL.dataService]: "minio" } },

@@ -1,6 +1,7 @@
 import { ACME_HTTP01_SOLVER } from "../../capabilities/kubernetes/security";
 import { LABEL } from "../../capabilities/kubernetes/names";
-import { directions, intendedPeers, maySelect, NETWORK_POLICY, nsOf, podSets, selects, within, type Pods } from "../lib/network-policies";
+import { dataStorePods, possiblySelects, type DataPods } from "../lib/data-pods";
+import { directions, intendedPeers, NETWORK_POLICY, nsOf, podSets, selects, within, type Pods } from "../lib/network-policies";
 import { finding, stackRule, type Finding, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray, isRecord } from "../lib/values";
@@ -49,7 +50,7 @@ function peerAllowed(peer: Record<string, any>, want: ReturnType<typeof intended
  * that data service. A policy aimed at a runbook service's pods opens its port to anyone (the
  * ingress controller; k8s-networkpolicy-no-open-ingress), and any other port only to those peers.
  */
-function dataPeers(policies: readonly Subject[], pods: readonly Pods[], app: Parameters<typeof intendedPeers>[0], services: readonly { name: string; port: number }[]): Finding[] {
+function dataPeers(policies: readonly Subject[], stores: readonly DataPods[], app: Parameters<typeof intendedPeers>[0], services: readonly { name: string; port: number }[]): Finding[] {
     const out: Finding[] = [];
     for (const p of policies.filter((x) => directions(x).includes("Ingress") && rulesOf(x, "Ingress").length > 0)) {
         const open = servicePorts(p, services);
@@ -64,7 +65,8 @@ function dataPeers(policies: readonly Subject[], pods: readonly Pods[], app: Par
             });
             continue;
         }
-        const data = pods.filter((d) => d.data && d.namespace === nsOf(p) && maySelect(p.props.spec?.podSelector ?? {}, d));
+        // Which data stores' pods the selector may take in, by the labels their operators and charts give them (operator-labels.ts).
+        const data = stores.filter((d) => d.namespace === nsOf(p) && possiblySelects(p.props.spec?.podSelector ?? {}, d.labels));
         for (const d of data) {
             const want = intendedPeers(app, d.namespace, d.data);
             rulesOf(p, "Ingress").forEach((rule, i) => {
@@ -101,6 +103,6 @@ export const k8sNetworkPolicyCoverage = stackRule({
     check: (resources, ctx) => {
         const policies = ofType(resources, NETWORK_POLICY);
         const pods = podSets(resources, ctx.app);
-        return [...coverage(policies, pods), ...dataPeers(policies, pods, ctx.app, ctx.runbook.services)];
+        return [...coverage(policies, pods), ...dataPeers(policies, dataStorePods(resources), ctx.app, ctx.runbook.services)];
     },
 });

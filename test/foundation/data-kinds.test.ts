@@ -52,6 +52,7 @@ const RABBITMQ_REGISTRATIONS: Readonly<Record<string, string>> = {
     "capabilities/kubernetes/versions.ts": "its operator chart and image",
     "capabilities/kubernetes/security.ts": "its pods' selector and API access",
     "capabilities/kubernetes/data-ports.ts": "the ports the monitoring namespace scrapes and the operators namespace uses on its pods (scrapedPorts, operatorPorts)",
+    "capabilities/kubernetes/operator-labels.ts": "the labels its operator puts on its pods (rabbitmqPodLabels) and the ones the generator means them to carry",
     "capabilities/kubernetes/sizing.ts": "its volume and pod resources",
     "capabilities/kubernetes/apps.ts": "the app's environment and KEDA's queue triggers",
     "capabilities/alerting/signals.ts": "its signals (capabilities/alerting/rabbitmq.ts) in SIGNAL_SPECS and the CloudWatch-only list",

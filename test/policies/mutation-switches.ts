@@ -13,6 +13,7 @@ import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 import { awsLoop13Mutations } from "./mutation-aws-loop13";
 import { editUrn } from "./plan-edits";
 import { healthTimingMutations } from "./mutation-health-timing";
+import { egress13Mutations } from "./mutation-egress13";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -170,5 +171,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...k8sObjectMutations(rb, plan));
     // Health timings the program itself used to break: the timeout and initial delay the old bounds left out, MSK's pinned revision (program13; mutation-health-timing.ts).
     out.push(...healthTimingMutations(rb, plan));
+    // Kubernetes: the data stores' egress as generated, the operators namespace on its operators' ports (issue 13; mutation-egress13.ts).
+    out.push(...egress13Mutations(rb, plan));
     return out;
 }
