@@ -122,6 +122,9 @@ import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-trig
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
 import { awsDataStorageFloor } from "./aws/data-storage-floor";
+import { awsCollectorConfigIntact } from "./aws/collector-config-intact";
+import { k8sServiceMonitorIntact } from "./kubernetes/servicemonitor-intact";
+import { platformBlackboxProbesIntact } from "./platform/blackbox-probes-intact";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -267,6 +270,10 @@ export const RULES: readonly Rule[] = [
     k8sNetworkPolicyCoverage,
     k8sNetworkPolicyMonitoringPorts,
     k8sKedaScaledObjectTriggers,
+    // signals held to the generated ones on the way to the rules: the AWS agent's file, scrape endpoints, blackbox modules and Probes (issue 13, review findings 5, 6, 12)
+    awsCollectorConfigIntact,
+    k8sServiceMonitorIntact,
+    platformBlackboxProbesIntact,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
