@@ -71,7 +71,7 @@ function jobProblems(at: string, have: Record<string, any>, want: Record<string,
 }
 
 /** Every difference between the agent's prometheus.yml and the one collectorConfig generates for the stack. */
-export function collectorProblems(have: Record<string, any>, want: Record<string, any>, tlsUrls: (service: string) => string[]): string[] {
+function collectorProblems(have: Record<string, any>, want: Record<string, any>, tlsUrls: (service: string) => string[]): string[] {
     const out: string[] = [];
     const g = isRecord(have.global) ? have.global : {};
     for (const k of ["scrape_interval", "evaluation_interval"]) if (g[k] !== undefined && slower(g[k], want.global[k])) out.push(`global.${k} is ${JSON.stringify(g[k])}, slower than the generated ${want.global[k]}`);

@@ -30,7 +30,7 @@ interface Generated {
  * the services' /metrics, the data services' exporters (serviceMonitorSpec), MinIO
  * (minioMonitorSpec), Strimzi's Kafka exporter and CloudNativePG's instances (PodMonitors).
  */
-export function generatedEndpoints(rb: Runbook, namespace: string): Generated[] {
+function generatedEndpoints(rb: Runbook, namespace: string): Generated[] {
     const n = names(rb.app, namespace);
     const sm = (component: string, path?: string): Generated => ({ kind: "ServiceMonitor", component, endpoint: serviceMonitorSpec(rb, n, {}, "", component, path).endpoints![0] as Endpoint, by: "serviceMonitorSpec" });
     const out: Generated[] = rb.services.filter((s) => s.metricsPath).map((s) => sm(s.name, s.metricsPath));

@@ -141,7 +141,7 @@ function containerProblems(c: Subject): Finding[] {
 export const platformBlackboxProbesIntact = stackRule({
     name: "platform-blackbox-probes-intact",
     description:
-        "blackbox_exporter's modules are the generated ones (Kubernetes chart values, the AWS collector's BLACKBOX_CONFIG, Docker's config file): no status outside 2xx accepted, no certificate check skipped, no longer timeout; every generated Kubernetes Probe exists with its module, prober, interval, labels and target URL, and no other Probe carries the app's labels.",
+        "The blackbox exporter's modules are the generated ones (Kubernetes chart values, the AWS collector's BLACKBOX_CONFIG, Docker's config file): no status outside 2xx accepted, no certificate check skipped, no longer timeout; every generated Kubernetes Probe exists with its module, prober, interval, labels and target URL, and no other Probe carries the app's labels.",
     tier: "runbook",
     target: "any",
     remediationSteps: "Keep the modules of capabilities/alerting/exporters.ts (BLACKBOX_MODULES) and the Probes of capabilities/kubernetes/monitoring.ts probeSpecs and capabilities/kubernetes/reachability.ts; change a probe in the generator, not in the stack.",

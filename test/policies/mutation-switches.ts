@@ -12,6 +12,7 @@ import { k8sObjectMutations } from "./mutation-k8s-objects";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 import { awsLoop13Mutations } from "./mutation-aws-loop13";
 import { editUrn } from "./plan-edits";
+import { signalMutations } from "./mutation-signals";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -167,5 +168,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...awsLoop13Mutations(rb, plan));
     // Kubernetes object by object: NetworkPolicy coverage and peers, KEDA triggers, probe timing (loop 13; mutation-k8s-objects.ts).
     out.push(...k8sObjectMutations(rb, plan));
+    // Signals bent on the way to the rules: the AWS agent's file, monitors, blackbox modules and Probes (review findings 5, 6, 12; mutation-signals.ts).
+    out.push(...signalMutations(rb, plan));
     return out;
 }
