@@ -29,7 +29,7 @@ const slower = (have: unknown, want: string) => {
  */
 function endpointsOf(resources: readonly Subject[], obj: Subject, conf: Record<string, any>): CollectorEndpoints {
     const rw = asArray<Record<string, any>>(conf.remote_write)[0] ?? {};
-    const region = obj.region ?? (typeof rw.sigv4?.region === "string" ? rw.sigv4.region : "us-east-1");
+    const region = obj.region ?? (typeof rw.sigv4?.region === "string" ? rw.sigv4.region : "<the stack's region>");
     const url = typeof rw.url === "string" && AMP_REMOTE_WRITE.exec(rw.url)?.[1] === region ? rw.url : `https://aps-workspaces.${region}.amazonaws.com/workspaces/<the stack's workspace>/api/v1/remote_write`;
     const namespaces = ofType(resources, NAMESPACE).map((n) => n.props.name).filter((x): x is string => typeof x === "string");
     const brokers = [

@@ -54,7 +54,7 @@ test("aws-collector-config-intact: the agent's prometheus.yml as generated", asy
         "app job every minute": { edit: conf((c) => (job(c, "app-backend").scrape_interval = "1m")), expect: /scrape job app-backend has scrape_interval "1m", slower/ },
         "health probe on tcp_connect": { edit: conf((c) => (job(c, "probe-health-backend").params = { module: ["tcp_connect"] })), expect: /scrape job probe-health-backend has params .*tcp_connect/ },
         "health probe of the frontend's tasks": { edit: conf((c) => (job(c, "probe-health-backend").dns_sd_configs = job(c, "probe-health-frontend").dns_sd_configs)), expect: /scrape job probe-health-backend has dns_sd_configs/ },
-        "tls probe of another host": { edit: conf((c) => (job(c, "probe-tls-backend").static_configs = [{ targets: [`https://${frontend.host}${backend.healthPath}`] }])), expect: new RegExp(`probe-tls-backend has static_configs .*allowed: https://${backend.host.replace(/\./g, "\\.")}`) },
+        "tls probe of another host": { edit: conf((c) => (job(c, "probe-tls-backend").static_configs = [{ targets: [`https://${frontend.host}${backend.healthPath}`] }])), expect: new RegExp(`probe-tls-backend has static_configs .*allowed: https://${backend.host!.replace(/\./g, "\\.")}`) },
         "a job deleted": { edit: conf((c) => (c.scrape_configs = c.scrape_configs.filter((j: Record<string, any>) => j.job_name !== "postgres"))), expect: /no scrape job postgres/ },
         "a job that fakes the backend up": {
             edit: conf((c) => c.scrape_configs.push({ job_name: "always-up", static_configs: [{ targets: ["127.0.0.1:9090"], labels: { app: BUNTY, component: "backend" } }] })),
@@ -95,6 +95,7 @@ test("k8s-servicemonitor-intact: every endpoint keeps the generated relabelings,
         "a sample limit": { edit: (r) => (find(r, "backend").props.spec.sampleLimit = 1), expect: /sets spec\.sampleLimit 1/ },
         "the backend stamped as another component": { edit: (r) => (ep0(r, "backend").relabelings[1].replacement = "frontend"), expect: /stamps component "frontend", which no generated ServiceMonitor stamps/ },
         "the backend's monitor gone": { edit: (r) => r.splice(0, 1), expect: /no ServiceMonitor endpoint stamps component backend/ },
+        "the backend scraped on another path": { edit: (r) => (ep0(r, "backend").path = "/nothing"), expect: /path "\/nothing", not the generated "\/metrics"/ },
     });
     const tight = monitors();
     ep0(tight, "backend").interval = "5s";
@@ -116,7 +117,7 @@ test("k8s-servicemonitor-intact: the Kafka exporter's PodMonitor as generated", 
 
 const REL = "kubernetes:helm.sh/v3:Release";
 const PROBE = "kubernetes:monitoring.coreos.com/v1:Probe";
-const reach = reachabilityProbeSpecs(bunty, bn, [{ subject: "backend", host: backend.host, path: backend.healthPath }]);
+const reach = reachabilityProbeSpecs(bunty, bn, [{ subject: "backend", host: backend.host!, path: backend.healthPath }]);
 
 function blackbox(): Fake[] {
     return [
@@ -178,3 +179,4 @@ test("platform-blackbox-probes-intact: the AWS collector's BLACKBOX_CONFIG and D
         "insecure": { edit: (r) => (r[0].props.uploads[0].content = YAML.stringify({ modules: { ...dockerBlackboxConfig().modules, http_2xx: { prober: "http", timeout: "10s", http: { preferred_ip_protocol: "ip4", tls_config: { insecure_skip_verify: true } } } } })), expect: new RegExp(`${BLACKBOX_CONFIG_PATH}: module http_2xx adds http\\.tls_config`) },
     });
 });
+
