@@ -124,6 +124,9 @@ import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-trig
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
 import { awsDataStorageFloor } from "./aws/data-storage-floor";
+import { awsCollectorConfigIntact } from "./aws/collector-config-intact";
+import { k8sServiceMonitorIntact } from "./kubernetes/servicemonitor-intact";
+import { platformBlackboxProbesIntact } from "./platform/blackbox-probes-intact";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -272,6 +275,10 @@ export const RULES: readonly Rule[] = [
     // Issue 13: the data stores' egress as generated, the operators namespace on its operators' ports only
     k8sNetworkPolicyDataEgress,
     k8sNetworkPolicyOperatorsPorts,
+    // signals held to the generated ones on the way to the rules: the AWS agent's file, scrape endpoints, blackbox modules and Probes (issue 13, review findings 5, 6, 12)
+    awsCollectorConfigIntact,
+    k8sServiceMonitorIntact,
+    platformBlackboxProbesIntact,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

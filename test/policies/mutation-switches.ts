@@ -14,6 +14,7 @@ import { awsLoop13Mutations } from "./mutation-aws-loop13";
 import { editUrn } from "./plan-edits";
 import { healthTimingMutations } from "./mutation-health-timing";
 import { egress13Mutations } from "./mutation-egress13";
+import { signalMutations } from "./mutation-signals";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -173,5 +174,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...healthTimingMutations(rb, plan));
     // Kubernetes: the data stores' egress as generated, the operators namespace on its operators' ports (issue 13; mutation-egress13.ts).
     out.push(...egress13Mutations(rb, plan));
+    // Signals bent on the way to the rules: the AWS agent's file, monitors, blackbox modules and Probes (review findings 5, 6, 12; mutation-signals.ts).
+    out.push(...signalMutations(rb, plan));
     return out;
 }
