@@ -167,5 +167,9 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...awsLoop13Mutations(rb, plan));
     // Kubernetes object by object: NetworkPolicy coverage and peers, KEDA triggers, probe timing (loop 13; mutation-k8s-objects.ts).
     out.push(...k8sObjectMutations(rb, plan));
+    // Stores that keep nothing: CronJobs that never run, Redis persistence, Loki and data volumes, promtail (stores13; mutation-stores13.ts).
+    out.push(...storesMutations(rb, plan, sample));
     return out;
 }
+
+import { storesMutations } from "./mutation-stores13";
