@@ -36,7 +36,7 @@ const GENERATOR = "capabilities/kubernetes/backups.ts cronJobSpec";
 export const k8sCronJobRuns = stackRule({
     name: "k8s-cronjob-runs",
     description:
-        "Every backup and restore-check CronJob runs as generated: jobTemplate parallelism and completions unset or at least 1, startingDeadlineSeconds unset or at least the generated one, the generated timeZone and concurrencyPolicy.",
+        "Every backup and restore-check CronJob runs as generated: jobTemplate parallelism and completions unset or at least 1, startingDeadlineSeconds (and a restore check's activeDeadlineSeconds) unset or at least the generated one, the generated timeZone and concurrencyPolicy.",
     tier: "runbook",
     target: "kubernetes",
     remediationSteps: `Keep the CronJob spec ${GENERATOR} builds: no parallelism or completions, startingDeadlineSeconds, timeZone and concurrencyPolicy as generated; to move a schedule, change the runbook's backups.`,
@@ -59,6 +59,12 @@ export const k8sCronJobRuns = stackRule({
                 if (!isUnknown(v) && v !== undefined && v !== null && (count === undefined || count < 1)) {
                     out.push(finding(`${at(`jobTemplate.spec.${field}`, v)}, so the Job ${field === "parallelism" ? "starts no pod" : "counts as complete without running"} and the ${what} never happens; allowed: unset (as ${GENERATOR} leaves it) or at least 1`, { urn: cj.urn, key }));
                 }
+            }
+            // A backup's own deadline is k8s-backup-job-effective's; a restore check's is held here.
+            const active = jt.activeDeadlineSeconds;
+            const genActive = num(gen.jobTemplate?.spec?.activeDeadlineSeconds);
+            if (what === "restore check" && !isUnknown(active) && active !== undefined && active !== null && genActive !== undefined && (num(active) ?? 0) < genActive) {
+                out.push(finding(`${at("jobTemplate.spec.activeDeadlineSeconds", active)}, so Kubernetes kills the restore before it can finish and no restore is ever proven; allowed: unset or at least ${genActive} s, as ${GENERATOR} sets it`, { urn: cj.urn, key }));
             }
             const deadline = spec.startingDeadlineSeconds;
             const d = num(deadline);

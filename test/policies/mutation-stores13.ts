@@ -37,6 +37,7 @@ export function storesMutations(_rb: Runbook, plan: StackPlan, pick: <T>(xs: rea
     add("cronjob-completions", RUNS, checks, (p) => (jobTemplate(p).completions = 0), "jobTemplate completions → 0");
     add("cronjob-starting-deadline", RUNS, backups, (p) => (p.spec.startingDeadlineSeconds = 1), "startingDeadlineSeconds → 1");
     add("cronjob-timezone", RUNS, checks, (p) => (p.spec.timeZone = "Pacific/Kiritimati"), "timeZone → Pacific/Kiritimati");
+    add("cronjob-restore-deadline", RUNS, checks, (p) => (jobTemplate(p).activeDeadlineSeconds = 1), "jobTemplate activeDeadlineSeconds → 1");
     add("cronjob-concurrency", RUNS, backups, (p) => (p.spec.concurrencyPolicy = "Replace"), "concurrencyPolicy → Replace");
     // Finding 8: Redis persistence and eviction, in the file and on the command line.
     const confs = of("kubernetes:core/v1:ConfigMap", (r) => confKeys(r.props as Props).length > 0);

@@ -39,6 +39,7 @@ test("k8s-cronjob-runs: backup and restore-check CronJobs run as generated", asy
         "restore check completions 0": { edit: (r) => (jt(r, "check").completions = 0), expect: /\(restore check\): jobTemplate.spec.completions is 0/ },
         "startingDeadlineSeconds 1": { edit: (r) => (find(r, "backup").props.spec.startingDeadlineSeconds = 1), expect: /startingDeadlineSeconds is 1: .*under 10 s .*allowed: unset or at least 3600 s/ },
         "timeZone moved": { edit: (r) => (find(r, "backup").props.spec.timeZone = "Pacific/Kiritimati"), expect: /spec.timeZone is "Pacific\/Kiritimati"; allowed: "Etc\/UTC"/ },
+        "restore check activeDeadlineSeconds 1": { edit: (r) => (jt(r, "check").activeDeadlineSeconds = 1), expect: /\(restore check\): jobTemplate.spec.activeDeadlineSeconds is 1, so Kubernetes kills the restore/ },
         "concurrencyPolicy Replace": { edit: (r) => (find(r, "check").props.spec.concurrencyPolicy = "Replace"), expect: /concurrencyPolicy is "Replace"; allowed: "Forbid"/ },
     });
     const longer = cronJobs();
