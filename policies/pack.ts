@@ -127,6 +127,11 @@ import { awsDataStorageFloor } from "./aws/data-storage-floor";
 import { awsCollectorConfigIntact } from "./aws/collector-config-intact";
 import { k8sServiceMonitorIntact } from "./kubernetes/servicemonitor-intact";
 import { platformBlackboxProbesIntact } from "./platform/blackbox-probes-intact";
+import { k8sCronJobRuns } from "./kubernetes/cronjob-runs";
+import { k8sPromtailShipsLogs } from "./kubernetes/promtail-ships-logs";
+import { k8sStatefulSetDataVolume } from "./kubernetes/statefulset-data-volume";
+import { platformRedisPersistence } from "./platform/redis-persistence";
+import { dockerContainerRuns } from "./docker/container-runs";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -279,6 +284,12 @@ export const RULES: readonly Rule[] = [
     awsCollectorConfigIntact,
     k8sServiceMonitorIntact,
     platformBlackboxProbesIntact,
+    // stores that keep nothing (issue 13, stores13): CronJobs that never run, Redis persistence on the command line, data volumes, log shipping, Docker containers that never start
+    k8sCronJobRuns,
+    platformRedisPersistence,
+    k8sStatefulSetDataVolume,
+    k8sPromtailShipsLogs,
+    dockerContainerRuns,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -11,10 +11,23 @@ function dockerCpus(p: Record<string, any>): number | undefined {
     return quota !== undefined && quota > 0 ? quota / (num(p.cpuPeriod) ?? 100000) : undefined;
 }
 
+/**
+ * Swap beyond Docker's default: unset (or 0), a container may swap as much as its memory limit
+ * (memorySwap = 2 × memory). `memorySwap: -1` (unlimited) or more than that lets the container page
+ * to disk instead of hitting its limit: the limit no longer bounds it, and the memory alerts read a
+ * container that is slow rather than full.
+ */
+function swapBeyondLimit(s: Parameters<typeof label>[0] & { props: Record<string, any> }, memory: number | undefined) {
+    const swap = num(s.props.memorySwap);
+    if (swap === undefined || swap === 0) return [];
+    if (swap > 0 && memory !== undefined && swap <= 2 * memory) return [];
+    return [finding(`${label(s)}: memorySwap is ${swap}${swap < 0 ? " (unlimited swap)" : ` MB, more than twice its memory limit ${memory ?? "(none)"} MB`}, so the memory limit no longer bounds it; allowed: unset (Docker's default, swap up to the memory limit) or at most 2 × memory, as the platform leaves it`)];
+}
+
 /** Every long-running container is bounded; app services get exactly the runbook's limits and reservations. */
 export const dockerContainerLimits = resourceRule({
     name: "docker-container-limits",
-    description: "Every long-running Docker container has a memory and CPU limit; runbook services have the runbook's limits and memory reservation.",
+    description: "Every long-running Docker container has a memory and CPU limit and no swap beyond Docker's default; runbook services have the runbook's limits and memory reservation.",
     tier: "runbook",
     target: "docker",
     types: [CONTAINER],
@@ -25,6 +38,7 @@ export const dockerContainerLimits = resourceRule({
         const out = [];
         const memory = num(p.memory);
         const cpus = dockerCpus(p);
+        out.push(...swapBeyondLimit(s, memory));
         const svc = serviceOf(ctx.runbook, containerName(s), s.name);
         if (!svc) {
             if (!memory) out.push(finding(`${label(s)}: no memory limit; every long-running container must be bounded`));

@@ -168,6 +168,7 @@ function lokiContainer(days: number, compactor = true): Fake {
         props: {
             image: "grafana/loki:3.1.1",
             restart: "unless-stopped",
+            volumes: [{ containerPath: "/loki", volumeName: "loki-data" }],
             uploads: [{ file: "/etc/loki/loki.yaml", content: YAML.stringify({ auth_enabled: false, limits_config: { retention_period: `${days * 24}h` }, compactor: { retention_enabled: compactor, delete_request_store: "filesystem" } }) }],
         },
     };
@@ -176,7 +177,7 @@ function lokiContainer(days: number, compactor = true): Fake {
 test("docker-loki-log-retention: Loki keeps the runbook's log retention", async (t) => {
     const pfm = getRunbook("pfm-community");
     await compliantAndBroken(t, "docker-loki-log-retention", "pfm-community-local", () => [lokiContainer(pfm.logs.retentionDays)], {
-        "a week": { edit: (rs) => (rs[0] = lokiContainer(7)), expect: new RegExp(`retention_period is "168h" \\(7d\\); the runbook keeps logs ${pfm.logs.retentionDays} days.*logs.retentionDays`) },
+        "a week": { edit: (rs) => (rs[0] = lokiContainer(7)), expect: new RegExp(`retention_period is "168h" \\(7d\\); the platform default keeps logs ${pfm.logs.retentionDays} days \\(a platform default, not the runbook's.*logs.retentionDays`) },
         "compactor retention off": { edit: (rs) => (rs[0] = lokiContainer(pfm.logs.retentionDays, false)), expect: /retention_enabled is not true/ },
         "no Loki": { edit: (rs) => (rs[0] = appContainer(pfm)), expect: /configures no Loki retention/ },
     });

@@ -223,7 +223,7 @@ test("k8s supply chain and exposure: pinned images and charts, internal data ser
 
 test("k8s-loki-log-retention: chart values keep the runbook's retention", async (t) => {
     const loki = (period: string): Fake[] => [
-        { type: "kubernetes:helm.sh/v3:Release", name: "loki", protect: true, props: { chart: "loki", version: "6.16.0", values: { loki: { limits_config: { retention_period: period }, compactor: { retention_enabled: true } } } } },
+        { type: "kubernetes:helm.sh/v3:Release", name: "loki", protect: true, props: { chart: "loki", version: "6.16.0", values: { deploymentMode: "SingleBinary", singleBinary: { replicas: 1, persistence: { enabled: true } }, loki: { limits_config: { retention_period: period }, compactor: { retention_enabled: true } } } } },
     ];
     await compliantAndBroken(t, "k8s-loki-log-retention", STAGING, () => loki(`${pfh.logs.retentionDays * 24}h`), {
         "two weeks": { edit: (rs) => (rs[0] = loki("336h")[0]), expect: /retention_period is "336h" \(14d\)/ },

@@ -176,5 +176,9 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...egress13Mutations(rb, plan));
     // Signals bent on the way to the rules: the AWS agent's file, monitors, blackbox modules and Probes (review findings 5, 6, 12; mutation-signals.ts).
     out.push(...signalMutations(rb, plan));
+    // Stores that keep nothing: CronJobs that never run, Redis persistence, Loki and data volumes, promtail (stores13; mutation-stores13.ts).
+    out.push(...storesMutations(rb, plan, sample));
     return out;
 }
+
+import { storesMutations } from "./mutation-stores13";
