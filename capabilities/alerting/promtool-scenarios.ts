@@ -80,9 +80,8 @@ function latencyScenario(s: Setup): Scenario {
     const buckets = latencyBuckets(s.runbook);
     const perSecond = 100;
     // A share of requests just over 1 − q take `value` seconds, the rest are fast, so the percentile is in `value`'s bucket.
-    // The share is at most 1.2 (1 − q): a rate window that mixes safe and breaching intervals, at most
-    // three quarters of them breaching, then holds at most 0.9 (1 − q) slow requests beyond the
-    // threshold, so it reads on the safe side and the breach's edges are where the window's are.
+    // 1.2 (1 − q) of them: just over the percentile's share, so the estimate falls in `value`'s bucket
+    // (the per-scrape reading never mixes a safe interval with a breaching one).
     const slow = Math.round(1200 * (1 - q)) / 1000;
     const observations = [
         { latency: buckets[0], share: 1 - slow },
