@@ -8,8 +8,8 @@ import { formatSeconds } from "./values";
 /**
  * A rule counts as a runbook level's evidence only when it measures what the platform's rule for
  * that level measures: its expression is the generated one (capabilities/alerting signalQuery, a
- * pure function of the runbook) with only the threshold number free, the same number wherever the
- * expression compares (a per-scrape rate's bridge compares twice: rules.ts `conditionExpr`). Anything
+ * pure function of the runbook) with only the threshold numbers free (a per-scrape rate's bridge
+ * compares twice: rules.ts `conditionExpr`). Anything
  * else (an `unless`, a `0 *`, a label or metric typo, another range or traffic guard, a dropped
  * bridge) may never fire, or fire on a breach shorter than `for`, although its `> number` looks right.
  */
@@ -27,15 +27,15 @@ export function expectedExpr(rb: Runbook, alertId: string): string | undefined {
     return ws(conditionExpr(rb, alert, THRESHOLD));
 }
 
-/** Whether `expr` is the generated expression up to whitespace and the threshold number, one number wherever `<threshold>` stands. */
+/**
+ * Whether `expr` is the generated expression up to whitespace and a number wherever `<threshold>`
+ * stands. Each comparison's number is free: a looser one is the threshold check's finding (every
+ * comparison is top-level, policies/lib/prometheus.ts `thresholds`), a tighter one is no finding.
+ */
 export function matchesExpected(expected: string, expr: string): boolean {
-    const parts = expected.split(THRESHOLD);
-    const re = new RegExp(`^${parts.map(escape).join(`(${NUMBER})`)}$`);
+    const re = new RegExp(`^${expected.split(THRESHOLD).map(escape).join(NUMBER)}$`);
     // Whitespace is free: both sides are compared with every run of it collapsed to one space.
-    const m = re.exec(ws(expr));
-    if (!m) return false;
-    const numbers = m.slice(1).map(Number);
-    return numbers.every((n) => n === numbers[0]);
+    return re.test(ws(expr));
 }
 
 /** Runbook-level rules whose expression is not the generated one: each a finding naming rule, level, expected and found. */
