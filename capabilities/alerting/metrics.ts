@@ -19,27 +19,25 @@ export const RATE_WINDOW = "5m";
 /** Scrape and probe interval the contract assumes; the promtool tests sample at this step. */
 export const SCRAPE_INTERVAL = "15s";
 const SCRAPE_SECONDS = durationSeconds(SCRAPE_INTERVAL);
-/** Samples a rate an alert reads holds at least: one interval without an event must not reset `for`. */
-export const ALERT_RATE_SAMPLES = 4;
 /**
- * Rates and ratios an alert reads: `rate(…[ALERT_RATE_RANGE])`, a window of max(1m, 4 scrape
- * intervals), so it holds ALERT_RATE_SAMPLES samples and one scrape interval with no error (2 req/s,
- * 5xx per scrape 6, 6, 6, 0: a 15 % rate) does not reset `for`. The range was `irate(…[1m])` (the last
- * two samples) before: at 1 req/s and 10 % errors a 15-second interval has no error 22 % of the time,
- * so five clean minutes almost never happened. The rule's `for` is the runbook's duration D; the
- * window costs this much timing (docs/alerting.md "Timing", asserted by promtool-tests.ts):
- * - a sustained breach fires at most D + ALERT_RATE_RANGE + one evaluation after it starts (the
- *   window lies wholly in the breach at most ALERT_RATE_RANGE after it starts);
- * - a breach of any intensity that lasts at most D − ALERT_RATE_RANGE never fires (a sample inside it
- *   stays in the window less than ALERT_RATE_RANGE after it ends).
+ * The range of the rates alerts read, `irate(…[ALERT_RATE_RANGE])`: irate reads the last two samples
+ * in it, so the range only tolerates missed scrapes (max(1m, 4 scrape intervals)). The minimum-traffic
+ * guard (selectors.ts `trafficRate`) averages over it: whether a ratio has volume enough to mean
+ * something is a question of the last minute, not of the last scrape (docs/alerting.md "Timing").
  */
-export const ALERT_RATE_RANGE = ((s: number) => (s % 60 === 0 ? `${s / 60}m` : `${s}s`))(Math.max(60, ALERT_RATE_SAMPLES * SCRAPE_SECONDS));
+export const ALERT_RATE_RANGE = ((s: number) => (s % 60 === 0 ? `${s / 60}m` : `${s}s`))(Math.max(60, 4 * SCRAPE_SECONDS));
 /**
- * Counts the runbooks give "per minute" (auth failures > 10/minute) are read as the rate over
- * ALERT_RATE_RANGE times 60 (signals.ts `perMinute`), with the same timing as every other rate.
- * Windows longer than this minute (availability's hour) are a unit's definition, not a detection
- * delay (promtool-tests.ts).
+ * What a rate, ratio, percentile or per-minute count an alert reads covers: the last scrape interval
+ * (the per-scrape rate over the last two samples, signals.ts `lastRate`), the `window` of those
+ * signals. Their rules bridge one clean reading (rules.ts `conditionExpr`): the condition holds at an
+ * evaluation when the reading then or one evaluation interval (= SCRAPE_INTERVAL) earlier is beyond
+ * the threshold. With `for` = the runbook's duration D and S = E = SCRAPE_INTERVAL
+ * (docs/alerting.md "Timing", proven per level by promtool-tests.ts):
+ * - a sustained breach fires at most D + S + E after it starts;
+ * - a breach of n scrape intervals fires iff n·S >= D, at any intensity: one shorter than D never does;
+ * - one clean interval inside a breach does not reset `for`, two do.
  */
+export const ALERT_READING = SCRAPE_INTERVAL;
 export const PER_MINUTE_WINDOW = "1m";
 /**
  * Names checked against the exporters' sources (2026-12-07): blackbox_exporter prober/handler.go,

@@ -1,7 +1,7 @@
 import type { Runbook, Signal } from "../../runbooks";
-import { ALERT_RATE_RANGE, METRICS, minErrorsPerMinute, minRequestsPerSecond } from "./metrics";
+import { ALERT_READING, METRICS, minErrorsPerMinute, minRequestsPerSecond } from "./metrics";
 import { counter, fmt, gauge, ratio, type Scenario, type Setup } from "./scenario-kit";
-import { INSTANCE_LABELS, by, enoughTrafficOrErrors } from "./selectors";
+import { INSTANCE_LABELS, by, enoughTrafficOrErrors, lastRate } from "./selectors";
 import type { SignalSpec } from "./signals";
 
 /**
@@ -99,18 +99,18 @@ export const OBJECT_STORAGE_SIGNAL_SPECS: Readonly<Record<ObjectStorageSignal, S
         how: "used share of MinIO's usable capacity (1 - free / total, after erasure-coding parity); Docker and Kubernetes",
         value: (c) => `100 * (1 - max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityFree}{${c.sel}}) / max by (${by(INSTANCE_LABELS)}) (${MINIO_METRICS.capacityTotal}{${c.sel}} > 0))`,
     }),
-    // Over every S3 API (`api` label), at the rate over the alert window (ALERT_RATE_RANGE), while MinIO serves
+    // Over every S3 API (`api` label), at the per-scrape rate (selectors.ts `lastRate`), while MinIO serves
     // at least the app's minimum traffic or answers at least its floor of 5xx a minute: a trickle of requests with one failure is not an
     // outage, a trickle that fails every request is.
     minio_error_rate: minio({
         unit: "percent",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         onlyOn: [...NODES_THE_PLATFORM_RUNS, "aws"],
         metrics: () => [MINIO_METRICS.requests, MINIO_METRICS.errors5xx],
         how: "S3 requests MinIO answered with a 5xx as a share of all its S3 requests, while it serves at least the app's minimum traffic or answers at least its floor of 5xx a minute; on AWS each S3 bucket's 5xxErrors over AllRequests (request metrics), under the same guard",
         value: (c) => {
-            const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (rate(${m}{${c.sel}}[${ALERT_RATE_RANGE}]))`;
-            return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} ${enoughTrafficOrErrors(c, INSTANCE_LABELS, rate(MINIO_METRICS.requests), rate(MINIO_METRICS.errors5xx))}`;
+            const rate = (m: string) => `sum by (${by(INSTANCE_LABELS)}) (${lastRate(`${m}{${c.sel}}`)})`;
+            return `100 * ${rate(MINIO_METRICS.errors5xx)} / ${rate(MINIO_METRICS.requests)} ${enoughTrafficOrErrors(c, INSTANCE_LABELS, `${MINIO_METRICS.requests}{${c.sel}}`, `${MINIO_METRICS.errors5xx}{${c.sel}}`)}`;
         },
     }),
 };

@@ -1,8 +1,8 @@
 import { tierName } from "../backups/plan";
 import { durationSeconds, type Alert, type Runbook, type Signal } from "../../runbooks";
-import { ALERT_RATE_RANGE, metricNaming, IGNORED_FSTYPES, METRICS, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
+import { metricNaming, IGNORED_FSTYPES, METRICS, httpMetricNames, LATENCY_QUANTILES, latencyBuckets } from "./metrics";
 import { SIGNAL_SPECS, scopeComponents } from "./signals";
-import { STEP, counter, fmt, gauge, ratio, times, windowRate, type Labels, type Scenario, type Setup, type Side, type Sim } from "./scenario-kit";
+import { STEP, counter, fmt, gauge, ratio, times, type Labels, type Scenario, type Setup, type Side, type Sim } from "./scenario-kit";
 import { HEALTH_SCENARIOS } from "./scenarios-health";
 import { GAUGES_NAMED_TOTAL, OBJECT_STORAGE_SCENARIOS } from "./minio";
 import { RABBITMQ_SCENARIOS } from "./rabbitmq";
@@ -14,9 +14,6 @@ import { RABBITMQ_SCENARIOS } from "./rabbitmq";
  * from the signal's definition, never from the rule's expression. promtool-tests.ts turns them
  * into test cases; a new signal adds its scenario here.
  */
-
-/** Seconds of the window the alerts' rates read (metrics.ts ALERT_RATE_RANGE). */
-const ALERT_WINDOW = durationSeconds(ALERT_RATE_RANGE);
 
 export { STEP, type Labels, type Scenario, type Side, type Sim } from "./scenario-kit";
 
@@ -77,19 +74,14 @@ function probeTargets(s: Setup, probe: "health" | "tls" | "external") {
     });
 }
 
-function mapDefined(v: number | undefined, f: (v: number) => number): number | undefined {
-    return v === undefined ? undefined : f(v);
-}
-
 function latencyScenario(s: Setup): Scenario {
     const q = LATENCY_QUANTILES[s.alert.signal] ?? NaN;
     const http = httpMetricNames(metricNaming(s.runbook));
     const buckets = latencyBuckets(s.runbook);
     const perSecond = 100;
     // A share of requests just over 1 − q take `value` seconds, the rest are fast, so the percentile is in `value`'s bucket.
-    // The share is at most 1.2 (1 − q): a rate window that mixes safe and breaching intervals, at most
-    // three quarters of them breaching, then holds at most 0.9 (1 − q) slow requests beyond the
-    // threshold, so it reads on the safe side and the breach's edges are where the window's are.
+    // 1.2 (1 − q) of them: just over the percentile's share, so the estimate falls in `value`'s bucket
+    // (the per-scrape reading never mixes a safe interval with a breaching one).
     const slow = Math.round(1200 * (1 - q)) / 1000;
     const observations = [
         { latency: buckets[0], share: 1 - slow },
@@ -247,7 +239,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 labels: { app: s.app, component: c, job: c, instance: `${c}-1:${service(s, c).port}`, reason: "bad_password" },
                 values: counter(s.samples, s.value / 60),
             })),
-            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => mapDefined(windowRate(s.value / 60, t, ALERT_WINDOW), (r) => r * 60) })),
+            instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(s.value) })),
             story: `${fmt(s.value)} failed logins a minute since start`,
         };
     },
@@ -283,7 +275,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 { name: METRICS.pgCalls, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond) },
                 { name: METRICS.pgSeconds, labels: { ...base, queryid: q.queryid }, values: counter(s.samples, q.callsPerSecond * q.mean) },
             ]),
-            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: (t) => mapDefined(windowRate(s.value / 60, t, ALERT_WINDOW), (r) => r * 60) }],
+            instances: [{ labels: { app: s.app, component: "postgres", instance }, valueAt: ratio(s.value) }],
             story: `${fmt(s.value)} calls a minute of a statement taking ${fmt(slow * 2)} s, beside 50/s fast ones`,
         };
     },
@@ -443,7 +435,7 @@ const SCENARIOS: Readonly<Record<Signal, (s: Setup) => Scenario>> = {
                 ];
             });
         }),
-        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: (t: number) => windowRate(s.value, t, ALERT_WINDOW) })),
+        instances: s.components.map((c) => ({ labels: { app: s.app, component: c }, valueAt: ratio(s.value) })),
         story: `one replica busy at ${fmt(s.value)}% of its CPU limit since start, the other half that`,
     }),
 

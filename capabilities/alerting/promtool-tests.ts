@@ -1,10 +1,11 @@
 import { durationSeconds, type Alert, type Env, type Level, type Runbook } from "../../runbooks";
-import { absenceRule, alertName, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
+import { absenceRule, alertName, BRIDGE_SECONDS, levelAnnotations, WATCHDOG, watchdogRule } from "./rules";
 import { presenceSubject, presences, selectorOf, type Presence } from "./absence";
 import type { Target } from "../targets";
-import { PER_MINUTE_WINDOW, SCRAPE_INTERVAL, minErrorsPerMinute, minRequestsPerSecond } from "./metrics";
+import { ALERT_RATE_RANGE, PER_MINUTE_WINDOW, SCRAPE_INTERVAL, minErrorsPerMinute, minRequestsPerSecond } from "./metrics";
 import { STEP, scenarioFor, splice, type Labels, type Sim } from "./promtool-scenarios";
-import { SIGNAL_SPECS, alertsOn, scopeComponents } from "./signals";
+import type { Instance } from "./scenario-kit";
+import { SIGNAL_SPECS, alertsOn, readsPerScrape, scopeComponents } from "./signals";
 import { LOW_TRAFFIC_SCENARIOS, loadScenario, type Load } from "./scenarios-traffic";
 import { allAlerts } from "./baseline";
 
@@ -14,12 +15,13 @@ import { allAlerts } from "./baseline";
  * definition, what the value is at each moment. The expected alerts follow from that value, the
  * runbook threshold and `for`, never from the rule's expression.
  *
- * Per alert level there are two cases:
- * - `fires`: the signal is just beyond the threshold; no alert one evaluation before `for` has
- *   elapsed since its window lay in the breach, the alert with its labels and annotations exactly
- *   when it has;
- * - `short` (or, for hour-long windows, `quiet`): the same value for a breach that ends one scrape
- *   interval before that moment, or the safe value, while another app's series are beyond it.
+ * Per alert level (levelTiming says when, `holdsFor` simulates the rule's condition and `for`):
+ * - `fires`: a sustained breach just beyond the threshold; no alert one evaluation before the moment
+ *   the signal's definition, the bridge and `for` give, the alert with its labels and annotations
+ *   exactly then, at most `for` + one scrape + one evaluation after the breach starts;
+ * - `short`: a breach one scrape interval shorter than `for`, far beyond the threshold (intensity is
+ *   what a longer rate window got wrong), never fires, while another app's series are beyond it (the
+ *   quiet case); for hour-long windows a `quiet` case at the safe value instead.
  * promtool starts a fresh database per test group, which costs more than the evaluations, so
  * cases whose alerts read disjoint sets of metrics share a group: one case's series cannot reach
  * another case's alert. A group's name lists its cases.
@@ -54,10 +56,10 @@ const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
 
 /**
  * The signal values a level is tested at: just beyond the threshold (short of the next, more
- * severe level) and just on the safe side. `bool` signals are 1 (down) and 0 (up). A windowed
- * signal (a rate over a window of m samples) is beyond by at most 1/m of the safe side's margin, so
- * a window that holds any safe interval reads on the safe side: the edges of a breach are where
- * levelTiming says they are.
+ * severe level) and just on the safe side. `bool` signals are 1 (down) and 0 (up). A per-scrape
+ * rate is beyond by a fifth of the safe side's margin (its reading is the breach's or the calm
+ * scenario's, never a mix, so the edges do not depend on it; a fifth stays near the threshold and
+ * off the two-decimal annotation's rounding edges), a gauge by the margin.
  */
 export function testValues(alert: Alert, level: Level): { fire: number; calm: number } {
     if (alert.unit === "bool") return { fire: 1, calm: 0 };
@@ -66,11 +68,8 @@ export function testValues(alert: Alert, level: Level): { fire: number; calm: nu
     let margin = t > 0 ? t * 0.1 : 1;
     if (alert.unit === "percent") margin = Math.min(margin, (100 - t) / 2, t / 2);
     const severer = alert.levels.filter((l) => SEVERITY_RANK[l.severity] > SEVERITY_RANK[level.severity]).map((l) => Math.abs(l.threshold - t));
-    const window = SIGNAL_SPECS[alert.signal].window;
-    const seconds = window ? durationSeconds(window) : 0;
-    // The samples a window holds (Prometheus 2): with m of them, m − 1 intervals, of which at most m − 2 beyond when one is safe.
-    const samples = seconds > 0 && seconds <= EDGE_WINDOW_LIMIT ? seconds / STEP + 1 : 1;
-    const room = Math.min(margin / samples, ...severer.filter((d) => d > 0).map((d) => d / 2));
+    const share = readsPerScrape(alert.signal) ? 5 : 1;
+    const room = Math.min(margin / share, ...severer.filter((d) => d > 0).map((d) => d / 2));
     return { fire: t + sign * room, calm: t - sign * margin };
 }
 
@@ -134,21 +133,18 @@ export function encodeValues(values: readonly number[]): string {
 const seconds = (t: number) => `${t}s`;
 
 /**
- * Seconds between rule evaluations in the tests: the coarsest interval (at most a minute) that
- * every `for` of the app is a whole number of, so `for` is checked to the evaluation on both
- * sides with as few evaluations as possible.
+ * Seconds between rule evaluations in the tests: the evaluation interval every target runs (its
+ * scrape interval), so both edges of every level are checked to the evaluation.
  */
 export function evaluationSeconds(runbook: Runbook): number {
-    // Once per runbook: every level's timing reads it, and it reads every level (quadratic in alerts uncached).
-    const known = evaluationByRunbook.get(runbook);
-    if (known !== undefined) return known;
-    const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-    const every = allAlerts(runbook).flatMap((a) => a.levels.map((l) => durationSeconds(l.for))).reduce(gcd, 60);
-    if (every % STEP !== 0) throw new Error(`${runbook.app}: some \`for\` is not a whole number of the ${SCRAPE_INTERVAL} scrape interval`);
-    evaluationByRunbook.set(runbook, every);
-    return every;
+    // Checked once per runbook: every level's timing asks, and the check reads every level (quadratic in alerts uncached).
+    if (checkedRunbooks.has(runbook)) return STEP;
+    const off = allAlerts(runbook).flatMap((a) => a.levels.filter((l) => durationSeconds(l.for) % STEP !== 0).map((l) => `${a.id} ${l.severity} (${l.for})`));
+    if (off.length) throw new Error(`${runbook.app}: \`for\` of ${off.join(", ")} is not a whole number of the ${SCRAPE_INTERVAL} scrape interval`);
+    checkedRunbooks.add(runbook);
+    return STEP;
 }
-const evaluationByRunbook = new WeakMap<Runbook, number>();
+const checkedRunbooks = new WeakSet<Runbook>();
 
 /** One named expectation about one alert, with the series it needs. */
 export interface PromtoolCase {
@@ -174,90 +170,144 @@ export interface PromtoolCase {
  * detection delay: their levels are tested from a breach that starts with the series.
  */
 const EDGE_WINDOW_LIMIT = durationSeconds(PER_MINUTE_WINDOW);
+/** Seconds the minimum-traffic guards average over (selectors.ts `trafficRate`). */
+const GUARD_WINDOW = durationSeconds(ALERT_RATE_RANGE);
 
-/** When the timing cases of a level breach, and when the alert must fire. */
+/** When the timing cases of a level breach, how long the short breach lasts, and the bound on firing. */
 export interface LevelTiming {
-    /** Seconds from the first sample to the start of the sustained breach. */
+    /** Seconds from the first sample to the start of the sustained and the short breach; NaN for hour-long windows. */
     readonly breachAt: number;
-    /** The first evaluation at which the signal's whole window lies in the breach. */
-    readonly onset: number;
-    readonly firesAt: number;
-    /** The longest breach just beyond the threshold that must not fire: it ends one scrape interval before `firesAt`. */
+    /** The short breach: one scrape interval shorter than `for`. */
     readonly shortBreach: number;
+    /** The latest a sustained breach may fire after it starts: `for` + the reading's span (one scrape for a rate, none for a gauge) + one evaluation. */
+    readonly bound: number;
     readonly evaluation: number;
     readonly horizon: number;
 }
 
 /**
- * The timeline of a level's cases. The series start on the safe side; the breach starts at an
- * evaluation late enough that every window is full of safe samples by then. A rate over a window of
- * W seconds reads the samples in [t − W, t] (Prometheus 2, the promtool the tests run; Prometheus 3
- * reads (t − W, t], one sample fewer): its window lies wholly in a breach that starts at s from
- * t = s + W (a gauge at once); the alert is pending from the first evaluation there and fires `for`
- * later, so a sustained breach fires at most `for` + W + one evaluation after it starts (metrics.ts
- * ALERT_RATE_RANGE). The short breach just beyond the threshold lasts until one scrape interval
- * before that moment and must not fire.
+ * The timeline of a level's cases. The series start on the safe side; the breach starts once every
+ * rate (and the traffic guard's minute) has safe samples to read, aligned with a scrape and an
+ * evaluation. A per-scrape rate reflects the breach from the first sample after it starts; a gauge
+ * at once (metrics.ts ALERT_READING).
  */
 export function levelTiming(runbook: Runbook, alert: Alert, level: Level): LevelTiming {
     const hold = durationSeconds(level.for);
     const tick = evaluationSeconds(runbook);
-    const spec = SIGNAL_SPECS[alert.signal];
-    const window = spec.window ? durationSeconds(spec.window) : 0;
-    const upTo = (t: number) => Math.ceil(t / tick) * tick;
+    const window = readingSeconds(alert);
     if (window > EDGE_WINDOW_LIMIT) {
-        return { breachAt: 0, onset: NaN, firesAt: NaN, shortBreach: NaN, evaluation: tick, horizon: window + hold + 2 * tick };
+        return { breachAt: NaN, shortBreach: NaN, bound: NaN, evaluation: tick, horizon: window + hold + 2 * tick };
     }
-    const breachAt = upTo(window + STEP);
-    const onset = upTo(breachAt + window);
-    const firesAt = onset + hold;
-    const shortBreach = firesAt - STEP - breachAt;
-    return { breachAt, onset, firesAt, shortBreach, evaluation: tick, horizon: upTo(Math.max(firesAt, breachAt + shortBreach + window) + 2 * tick) };
+    const breachAt = Math.ceil((GUARD_WINDOW + STEP) / tick) * tick;
+    // The last evaluation that can tell: the sustained breach fires by `bound`; the short one has left the reading and the bridge by then.
+    return { breachAt, shortBreach: hold - STEP, bound: hold + window + tick, evaluation: tick, horizon: breachAt + hold + window + BRIDGE_SECONDS + 2 * tick };
+}
+
+/** Seconds the signal's reading covers: the scrape interval for a per-scrape rate, 0 for a gauge, the unit's window for availability. */
+const readingSeconds = (alert: Alert) => durationSeconds(SIGNAL_SPECS[alert.signal].window ?? "0s");
+
+/**
+ * A signal's reading at t (seconds) while its series follow `calm` except from `from` until `until`,
+ * when they follow `breach` (promtool-scenarios.ts `splice`): a gauge is the sample at t; a rate
+ * covers (t − window, t], so it is the breach's once that interval lies in the breach and the calm
+ * scenario's once it lies outside. An interval that straddles an edge cannot happen for breaches
+ * aligned with a scrape and is refused.
+ */
+function readingAt(alert: Alert, calm: Instance, breach: Instance, from: number, until: number) {
+    const window = readingSeconds(alert);
+    return (t: number): number | undefined => {
+        if (t < 0) return undefined;
+        if (window === 0) return t >= from && t < until ? breach.valueAt(t) : calm.valueAt(t);
+        if (t - window >= from && t <= until) return breach.valueAt(t);
+        if (t <= from || t - window >= until) return calm.valueAt(t);
+        throw new Error(`${alert.id}: the reading at ${t}s straddles the edge of a breach from ${from}s until ${until}s`);
+    };
+}
+
+/**
+ * The rule's condition at each evaluation, from the signal's definition (not the rule's expression):
+ * the reading is beyond the threshold, or, for a per-scrape rate, the reading one evaluation earlier
+ * is (rules.ts `conditionExpr`'s bridge).
+ */
+function conditionAt(alert: Alert, level: Level, reading: (t: number) => number | undefined) {
+    const bridged = readsPerScrape(alert.signal);
+    const crossed = (v: number | undefined) => v !== undefined && beyond(alert, level, v);
+    return (t: number) => crossed(reading(t)) || (bridged && crossed(reading(t - BRIDGE_SECONDS)));
+}
+
+/** Prometheus's `for`: pending from the first evaluation where the condition holds, firing at the first one `hold` later while it still does; undefined if it never fires. */
+export function holdsFor(ticks: readonly number[], condition: (t: number) => boolean, hold: number): number | undefined {
+    let since: number | undefined;
+    for (const t of ticks) {
+        if (!condition(t)) {
+            since = undefined;
+            continue;
+        }
+        since ??= t;
+        if (t - since >= hold) return t;
+    }
+    return undefined;
+}
+
+/**
+ * A value far beyond the threshold, for the short breach: half-way to 100 % for a share, a tenth or
+ * ten times the threshold otherwise. A window over several scrapes read a short, intense breach as a
+ * long one; a per-scrape reading must not.
+ */
+export function intenseValue(alert: Alert, level: Level): number {
+    if (alert.unit === "bool") return 1;
+    const t = level.threshold;
+    if (alert.direction === "above") return alert.unit === "percent" ? (t + 100) / 2 : t > 0 ? 10 * t : t + 10;
+    return t > 0 ? t / 10 : t - 10;
 }
 
 function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): PromtoolCase[] {
     const name = alertName(runbook.app, alert.id, level.severity);
     const hold = durationSeconds(level.for);
     const timing = levelTiming(runbook, alert, level);
-    const { evaluation: tick, horizon } = timing;
+    const { evaluation: tick, horizon, breachAt } = timing;
     const samples = horizon / STEP + 1;
     const { fire, calm } = testValues(alert, level);
     const ticks = Array.from({ length: horizon / tick + 1 }, (_, i) => i * tick);
     const where = `${name} (${runbook.app}/${env})`;
-    const edges = !Number.isNaN(timing.onset);
+    const edges = !Number.isNaN(breachAt);
 
     const firing = scenarioFor(runbook, alert, runbook.app, fire, "fire", samples);
     const quiet = scenarioFor(runbook, alert, runbook.app, calm, "calm", samples);
     const crossed = (v: number | undefined) => v !== undefined && beyond(alert, level, v);
-    let onset: number;
+    // Per instance: when the sustained breach fires, from the modelled reading, bridge and `for`.
+    const firings = firing.instances.map((inst, i) => {
+        const reading = edges ? readingAt(alert, quiet.instances[i], inst, breachAt, Infinity) : inst.valueAt;
+        return { inst, reading, at: holdsFor(ticks, conditionAt(alert, level, reading), hold) };
+    });
+    const firesAt = firings[0]?.at;
+    if (firesAt === undefined || firings.some((f) => f.at !== firesAt)) throw new Error(`${where}: the firing scenario does not fire at one moment within ${horizon}s`);
+    if (edges && firesAt - breachAt > timing.bound) throw new Error(`${where}: the sustained breach fires ${firesAt - breachAt}s after it starts, beyond ${level.for} + ${timing.bound - hold}s`);
     if (edges) {
-        onset = timing.onset;
         for (const inst of quiet.instances) {
-            for (const t of ticks.filter((t) => t < timing.breachAt)) {
+            for (const t of ticks.filter((t) => t < breachAt)) {
                 if (crossed(inst.valueAt(t))) throw new Error(`${where}: the calm scenario crosses ${level.threshold} at ${t}s, before the breach`);
             }
         }
-    } else {
-        const onsets = firing.instances.map((inst) => ticks.find((t) => crossed(inst.valueAt(t))));
-        if (onsets[0] === undefined || onsets.some((o) => o !== onsets[0])) throw new Error(`${where}: the firing scenario does not cross ${level.threshold} at one moment`);
-        onset = onsets[0];
     }
-    // Prometheus marks the alert pending at the first evaluation that crosses and fires at the
-    // first one `for` later: the case checks that evaluation and the one before it.
-    const firesAt = onset + hold;
-    if (firesAt > horizon) throw new Error(`${where}: the firing scenario cannot hold ${level.for} within ${horizon}s`);
-    for (const inst of firing.instances) {
-        for (const t of ticks.filter((t) => t >= onset && t <= firesAt)) {
-            const v = inst.valueAt(t);
-            if (v === undefined || !beyond(alert, level, v) || Math.abs(v - level.threshold) < 1e-6 * Math.max(1, Math.abs(level.threshold))) {
+    for (const { reading } of firings) {
+        for (const t of ticks.filter((t) => t > firesAt - hold - tick && t <= firesAt)) {
+            const v = reading(t);
+            if (v !== undefined && crossed(v) && Math.abs(v - level.threshold) < 1e-6 * Math.max(1, Math.abs(level.threshold))) {
                 throw new Error(`${where}: the firing scenario is not clearly beyond ${level.threshold} at ${t}s`);
             }
         }
-        const atFire = inst.valueAt(firesAt) as number;
-        if (Math.abs((atFire * 100) % 1 - 0.5) < 1e-6) throw new Error(`${where}: ${atFire} sits on a rounding edge of its two-decimal annotation`);
     }
-    const expected = firing.instances.map((inst) => ({
-        exp_labels: { ...inst.labels, severity: level.severity, app: runbook.app, env, alert_id: alert.id },
-        exp_annotations: Object.fromEntries(Object.entries(levelAnnotations(runbook, alert, level)).map(([k, tpl]) => [k, renderTemplate(tpl, inst.labels, inst.valueAt(firesAt) as number)])),
+    // The live value is the reading at the moment it fires (the bridge's `or` keeps the current reading when it is beyond).
+    const valueAtFire = (f: (typeof firings)[number]) => {
+        const v = f.reading(firesAt);
+        if (v === undefined || !crossed(v)) throw new Error(`${where}: the reading is not beyond ${level.threshold} at ${firesAt}s, when it fires`);
+        if (Math.abs(((v * 100) % 1) - 0.5) < 1e-6) throw new Error(`${where}: ${v} sits on a rounding edge of its two-decimal annotation`);
+        return v;
+    };
+    const expected = firings.map((f) => ({
+        exp_labels: { ...f.inst.labels, severity: level.severity, app: runbook.app, env, alert_id: alert.id },
+        exp_annotations: Object.fromEntries(Object.entries(levelAnnotations(runbook, alert, level)).map(([k, tpl]) => [k, renderTemplate(tpl, f.inst.labels, valueAtFire(f))])),
     }));
 
     for (const inst of quiet.instances) {
@@ -268,7 +318,7 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
     const stranger = scenarioFor(runbook, alert, `not-${runbook.app}`, fire, "fire", samples);
     const encode = (sims: readonly Sim[]) => sims.map((sim) => ({ series: seriesString(sim), values: encodeValues(sim.values) }));
     const metricsOf = (sims: readonly Sim[]) => new Set(sims.map((sim) => sim.name));
-    const sustained = edges ? splice(quiet, firing, timing.breachAt) : firing.series;
+    const sustained = edges ? splice(quiet, firing, breachAt) : firing.series;
     const quietCase: PromtoolCase = {
         name: `${name} quiet: ${quiet.story}, while another app's ${firing.story}`,
         alertname: name,
@@ -279,11 +329,11 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
     };
     const firesCase: PromtoolCase = {
         name: edges
-            ? `${name} fires: ${quiet.story} until ${seconds(timing.breachAt)}, then ${firing.story}; fires ${level.for} after ${seconds(onset)}`
-            : `${name} fires: ${firing.story}, from ${seconds(onset)} for ${level.for}`,
+            ? `${name} fires: ${quiet.story} until ${seconds(breachAt)}, then ${firing.story}; fires at ${seconds(firesAt)}, ${seconds(firesAt - breachAt)} after the breach starts`
+            : `${name} fires: ${firing.story}, at ${seconds(firesAt)}`,
         alertname: name,
         kind: "fires",
-        breachAt: timing.breachAt,
+        ...(edges ? { breachAt } : {}),
         metrics: metricsOf(sustained),
         input_series: encode(sustained),
         alert_rule_test: [
@@ -292,17 +342,25 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
         ],
     };
     if (!edges) return [firesCase, quietCase];
-    // The short breach is framed by the calm value, beside another app's sustained breach: it is
-    // also the quiet case (one promtool group fewer per level).
-    const short = splice(quiet, firing, timing.breachAt, timing.breachAt + timing.shortBreach);
+    // The short breach, far beyond the threshold, is framed by the calm value beside another app's
+    // sustained breach: it is also the quiet case (one promtool group fewer per level).
+    const intense = scenarioFor(runbook, alert, runbook.app, intenseValue(alert, level), "fire", samples);
+    const until = breachAt + timing.shortBreach;
+    intense.instances.forEach((inst, i) => {
+        const condition = conditionAt(alert, level, readingAt(alert, quiet.instances[i], inst, breachAt, until));
+        if (!ticks.some(condition)) throw new Error(`${where}: the short breach (${intense.story}) never crosses ${level.threshold}: its silence would prove nothing`);
+        const at = holdsFor(ticks, condition, hold);
+        if (at !== undefined) throw new Error(`${where}: a breach of ${seconds(timing.shortBreach)} (${intense.story}) fires at ${at}s by the signal's definition`);
+    });
+    const short = splice(quiet, intense, breachAt, until);
     const shortCase: PromtoolCase = {
-        name: `${name} holds: ${firing.story} for only ${seconds(timing.shortBreach)} from ${seconds(timing.breachAt)}, ${quiet.story} around it, while another app's ${firing.story}`,
+        name: `${name} holds: ${intense.story} for only ${seconds(timing.shortBreach)} from ${seconds(breachAt)}, ${quiet.story} around it, while another app's ${firing.story}`,
         alertname: name,
         kind: "short",
-        breachAt: timing.breachAt,
+        breachAt,
         metrics: metricsOf([...short, ...stranger.series]),
         input_series: encode([...short, ...stranger.series]),
-        alert_rule_test: ticks.filter((t) => t >= timing.breachAt).map((t) => ({ eval_time: seconds(t), alertname: name, exp_alerts: [] })),
+        alert_rule_test: ticks.filter((t) => t >= breachAt).map((t) => ({ eval_time: seconds(t), alertname: name, exp_alerts: [] })),
     };
     return [firesCase, shortCase];
 }
@@ -311,10 +369,10 @@ function levelCases(runbook: Runbook, env: Env, alert: Alert, level: Level): Pro
  * The low-traffic cases of an error ratio whose guard is traffic or errors (selectors.ts
  * enoughTrafficOrErrors), at the alert's most severe level: below the app's minimum traffic, a
  * service (a dependency, MinIO) failing every call just over the app's floor of errors a minute
- * fires exactly `for` after its window lies in the failure, not one evaluation sooner; one failing
- * every call under the floor never fires, at those two evaluations or any other. Before the failure
- * the same calls all succeed. Whether the ratio is read follows from the guard's definition (calls
- * a minute against the minimum traffic, failures against the floor), never from the rule.
+ * fires `for` after the guard's minute holds enough failures, not one evaluation sooner; one failing
+ * every call under the floor never fires, at any evaluation. Before the failure the same calls all
+ * succeed. Whether the ratio is read follows from the guard's definition (calls and failures over
+ * its minute against the minimum traffic and the floor), never from the rule.
  */
 function lowTrafficCases(runbook: Runbook, env: Env, alert: Alert): PromtoolCase[] {
     if (!LOW_TRAFFIC_SCENARIOS[alert.signal]) return [];
@@ -322,29 +380,34 @@ function lowTrafficCases(runbook: Runbook, env: Env, alert: Alert): PromtoolCase
     const name = alertName(runbook.app, alert.id, level.severity);
     const where = `${name} (${runbook.app}/${env})`;
     const timing = levelTiming(runbook, alert, level);
-    const { evaluation: tick, horizon, breachAt, onset } = timing;
+    const { evaluation: tick, breachAt } = timing;
+    const hold = durationSeconds(level.for);
+    // The ratio is read once the guard's minute holds the floor of failures: up to a minute later than the breach's first reading.
+    const horizon = breachAt + GUARD_WINDOW + hold + 2 * tick;
     const minimum = minRequestsPerSecond(runbook) * 60;
     const floor = minErrorsPerMinute(runbook);
-    const window = durationSeconds(SIGNAL_SPECS[alert.signal].window ?? "0s");
-    // The samples a window holds (Prometheus 2): one calm interval among its m − 1 leaves (m − 2)/(m − 1) of the failures, under the floor.
-    const m = window / STEP + 1;
-    if (Number.isNaN(onset) || m < 3 || floor <= 0) throw new Error(`${where}: a low-traffic case needs a rate window of at least two scrape intervals and a floor of errors above 0`);
+    // The samples the guard's minute holds (Prometheus 2): one calm interval among its m − 1 leaves (m − 2)/(m − 1) of the failures, under the floor.
+    const m = GUARD_WINDOW / STEP + 1;
+    if (Number.isNaN(breachAt) || m < 3 || floor <= 0) throw new Error(`${where}: a low-traffic case needs a guard window of at least two scrape intervals and a floor of errors above 0`);
     if (!beyond(alert, level, 100)) throw new Error(`${where}: every call failing (100%) is not beyond ${level.threshold}`);
     const setup = { runbook, alert, app: runbook.app, components: scopeComponents(runbook, alert), value: 100, side: "fire" as const, samples: horizon / STEP + 1 };
-    const read = (l: Load) => l.perMinute >= minimum || l.failing >= floor;
-    const load = (perMinute: number, failing: number, story: string) => loadScenario(setup, { perMinute, failing }, story, read({ perMinute, failing }));
+    const ticks = Array.from({ length: horizon / tick + 1 }, (_, i) => i * tick);
+    /** Whether the guard reads the ratio at t: the calls a minute, or the failures of its minute (those intervals after the failure starts), reach their floors. */
+    const guard = (l: Load) => (t: number) => l.perMinute >= minimum || (l.failing * Math.min(1, Math.max(0, t - breachAt) / GUARD_WINDOW)) >= floor;
+    const firing = (l: Load) => holdsFor(ticks, conditionAt(alert, level, (t) => (t >= breachAt + STEP && guard(l)(t) ? 100 : undefined)), hold);
+    const load = (perMinute: number, failing: number, story: string) => loadScenario(setup, { perMinute, failing }, story);
     const encode = (sims: readonly Sim[]) => sims.map((sim) => ({ series: seriesString(sim), values: encodeValues(sim.values) }));
-    const ticks = Array.from({ length: horizon / tick + 1 }, (_, i) => i * tick).filter((t) => t >= breachAt);
-    const firesAt = onset + durationSeconds(level.for);
     const cases: PromtoolCase[] = [];
     const over = floor * (1 + 0.5 / (m - 2));
     const under = floor * 0.8;
     const calls = (n: number) => `${Number(n.toFixed(2))} calls a minute (under the minimum ${minimum})`;
     if (over < minimum) {
+        const firesAt = firing({ perMinute: over, failing: over });
+        if (firesAt === undefined || firesAt - breachAt > hold + GUARD_WINDOW + tick) throw new Error(`${where}: every call failing over the floor does not fire within ${level.for} + the guard's ${ALERT_RATE_RANGE} + one evaluation`);
         const breach = load(over, over, `${calls(over)}, every one failing (floor ${floor} a minute)`);
         const series = splice(load(over, 0, `${calls(over)}, all answered`), breach, breachAt);
         cases.push({
-            name: `${name} fires at low traffic: ${calls(over)} all answered until ${seconds(breachAt)}, then every one failing (the floor is ${floor} a minute); fires ${level.for} after ${seconds(onset)}`,
+            name: `${name} fires at low traffic: ${calls(over)} all answered until ${seconds(breachAt)}, then every one failing (the floor is ${floor} a minute); fires at ${seconds(firesAt)}, ${level.for} after the guard's minute holds the floor`,
             alertname: name,
             kind: "low-traffic",
             breachAt,
@@ -364,6 +427,7 @@ function lowTrafficCases(runbook: Runbook, env: Env, alert: Alert): PromtoolCase
         });
     }
     if (under < minimum) {
+        if (firing({ perMinute: under, failing: under }) !== undefined) throw new Error(`${where}: every call failing under the floor fires by the guard's definition`);
         const series = splice(load(under, 0, "all answered"), load(under, under, "every one failing"), breachAt);
         cases.push({
             name: `${name} holds at low traffic: ${calls(under)} all answered until ${seconds(breachAt)}, then every one failing, under the floor of ${floor} a minute`,
@@ -372,7 +436,7 @@ function lowTrafficCases(runbook: Runbook, env: Env, alert: Alert): PromtoolCase
             breachAt,
             metrics: new Set(series.map((x) => x.name)),
             input_series: encode(series),
-            alert_rule_test: ticks.map((t) => ({ eval_time: seconds(t), alertname: name, exp_alerts: [] })),
+            alert_rule_test: ticks.filter((t) => t >= breachAt).map((t) => ({ eval_time: seconds(t), alertname: name, exp_alerts: [] })),
         });
     }
     return cases;
@@ -450,7 +514,9 @@ export function promtoolCases(runbook: Runbook, env: Env, target: Target): Promt
 /** First-fit packing of cases into test groups whose cases read disjoint metrics. */
 function pack(cases: readonly PromtoolCase[]): PromtoolTest[] {
     const groups: { metrics: Set<string>; cases: PromtoolCase[] }[] = [];
-    for (const c of cases) {
+    // A group costs an evaluation of every rule per evaluation interval up to its last check: long cases share groups, short ones others.
+    const last = (c: PromtoolCase) => Math.max(0, ...c.alert_rule_test.map((a) => parseInt(a.eval_time, 10)));
+    for (const c of [...cases].sort((a, b) => last(b) - last(a))) {
         let group = groups.find((g) => [...c.metrics].every((m) => !g.metrics.has(m)));
         if (!group) {
             group = { metrics: new Set(), cases: [] };

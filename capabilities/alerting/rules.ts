@@ -2,7 +2,10 @@ import type { Alert, AlertSeverity, AppId, Env, Level, Runbook, Source } from ".
 import { levelBound, levelCondition, UNIT_SUFFIX } from "./levels";
 import { absenceRuleParts, presences, type Presence } from "./absence";
 import type { Target } from "../targets";
-import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchOnlySignal, signalQuery } from "./signals";
+import { CLOUDWATCH_METRICS, SIGNAL_SPECS, alertsOn, isCloudWatchOnlySignal, readsPerScrape, signalQuery } from "./signals";
+import { SCRAPE_INTERVAL } from "./metrics";
+import { offsetSelectors } from "./selectors";
+import { durationSeconds } from "../../runbooks/schema";
 
 /** Where the runbooks are published; every `runbook_url` points into it. */
 export const RUNBOOK_BASE_URL = "https://runbooks.internal";
@@ -65,8 +68,32 @@ function instanceText(alert: Alert): string {
         .join(", ");
 }
 
+/**
+ * How far back the bridge looks: one evaluation interval, which every target's Prometheus sets to
+ * the scrape interval (docker/prometheus.ts, kubernetes/monitoring.ts, aws/collector.ts).
+ */
+export const BRIDGE_SECONDS = durationSeconds(SCRAPE_INTERVAL);
+
+/**
+ * A level's condition with `threshold` as written (a number, or `<threshold>` for the policy pack).
+ * A gauge (or availability's hour) is compared as it is. A per-scrape rate (metrics.ts ALERT_READING)
+ * is beyond when its reading now or one evaluation earlier is: `(<signal> > T) or (<signal> offset
+ * E > T)`. One clean scrape interval inside a breach (the bursty backend's 6, 6, 6, 0) then does
+ * not reset `for`, two do, and a breach of n intervals holds the condition for exactly n·S: it fires
+ * iff n·S >= `for`. An instant `offset` reads exactly the previous pair of samples whatever the
+ * group's phase; a subquery's steps are aligned to absolute time and its range ends are closed on
+ * Prometheus 2 and half-open on 3, so its number of points would depend on both.
+ */
+export function conditionExpr(runbook: Runbook, alert: Alert, threshold: string): string {
+    const op = alert.direction === "above" ? ">" : "<";
+    const signal = signalQuery(runbook, alert);
+    if (!readsPerScrape(alert.signal)) return `(${signal}) ${op} ${threshold}`;
+    // Comparisons bind tighter than `or`: both stay top-level, where the policy pack reads thresholds.
+    return `(${signal}) ${op} ${threshold} or (${offsetSelectors(signal, BRIDGE_SECONDS)}) ${op} ${threshold}`;
+}
+
 export function levelExpr(runbook: Runbook, alert: Alert, level: Level): string {
-    return `(${signalQuery(runbook, alert)}) ${alert.direction === "above" ? ">" : "<"} ${level.threshold}`;
+    return conditionExpr(runbook, alert, String(level.threshold));
 }
 
 export function levelAnnotations(runbook: Runbook, alert: Alert, level: Level): Record<string, string> {

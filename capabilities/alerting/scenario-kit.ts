@@ -39,8 +39,9 @@ export interface Setup {
 export const times = (n: number) => Array.from({ length: n }, (_, i) => i * STEP);
 export const gauge = (n: number, v: number) => times(n).map(() => v);
 export const counter = (n: number, perSecond: number) => times(n).map((t) => t * perSecond);
-/** A windowed per-second rate of a counter that started at 0 at t=0: known from the second sample on. */
-export const windowRate = (perSecond: number, t: number, window: number) => (t < STEP ? undefined : (perSecond * Math.min(t, window)) / window);
-/** A ratio of two such rates: the ramp-up cancels, so it is exact from the second sample on. */
+/**
+ * A per-scrape reading (selectors.ts `lastRate`: the rate over the last two samples) of counters
+ * growing steadily from t=0, or a ratio of such rates: `v` from the second sample on.
+ */
 export const ratio = (v: number) => (t: number) => (t < STEP ? undefined : v);
 export const fmt = (v: number, digits = 2) => Number(v.toFixed(digits)).toString();

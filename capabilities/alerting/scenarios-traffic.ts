@@ -65,11 +65,11 @@ export const LOW_TRAFFIC_SCENARIOS: Readonly<Partial<Record<Signal, (s: Setup, l
     },
 };
 
-/** The low-traffic scenario of an alert's signal at a load, as a Scenario whose instances read `value` while the guard lets the ratio through. */
-export function loadScenario(s: Setup, load: Load, story: string, read: boolean): Scenario {
+/** The low-traffic scenario of an alert's signal at a load, as a Scenario whose instances read its share of failures (whether the guard lets it through is the case's to model: promtool-tests.ts). */
+export function loadScenario(s: Setup, load: Load, story: string): Scenario {
     const build = LOW_TRAFFIC_SCENARIOS[s.alert.signal];
     if (!build) throw new Error(`${s.runbook.app} alert ${s.alert.id}: signal ${s.alert.signal} has no low-traffic scenario`);
     const { series, instances } = build(s, load);
     const value = (100 * load.failing) / load.perMinute;
-    return { series, instances: instances.map((i) => ({ labels: i.labels, valueAt: () => (read ? value : undefined) })), story };
+    return { series, instances: instances.map((i) => ({ labels: i.labels, valueAt: () => value })), story };
 }

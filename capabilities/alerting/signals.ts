@@ -2,8 +2,8 @@ import { durationSeconds, requireField, type Alert, type Runbook, type Signal, t
 import type { Target } from "../targets";
 import { alertTargets, allAlerts, isBackupStoreAlert } from "./baseline";
 import type { ExporterId } from "./exporters";
-import { ALERT_RATE_RANGE, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minErrorsPerMinute, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
-import { INSTANCE_LABELS, by, enoughTrafficOrErrors, kafkaSelector, oneOf } from "./selectors";
+import { ALERT_READING, CLIENT_LABELS, metricNaming, IGNORED_FSTYPES, METRICS, MONGO_LOCK_MODES, MONGO_LOCK_WAIT_MICROS, MONGO_LOCK_WAITS, SCOPE_LABELS, httpMetricNames, isLatencySignal, latencyBuckets, LATENCY_QUANTILES, minErrorsPerMinute, minRequestsPerSecond, type Family, type HttpMetricNames } from "./metrics";
+import { INSTANCE_LABELS, by, enoughTrafficOrErrors, kafkaSelector, lastRate, oneOf, trafficRate } from "./selectors";
 import { OBJECT_STORAGE_CLOUDWATCH_METRICS, OBJECT_STORAGE_CLOUDWATCH_PANELS, OBJECT_STORAGE_CLOUDWATCH_SIGNALS, OBJECT_STORAGE_COMPONENT, OBJECT_STORAGE_SIGNAL_SPECS } from "./minio";
 import { RABBITMQ_CLOUDWATCH_METRICS, RABBITMQ_CLOUDWATCH_PANELS, RABBITMQ_CLOUDWATCH_SIGNALS, RABBITMQ_SIGNAL_SPECS } from "./rabbitmq";
 import { runbookBackups, tierName } from "../backups/plan";
@@ -52,8 +52,9 @@ export interface SignalSpec {
     /** Labels that tell one alert instance from another; the value expression keeps exactly these. */
     readonly identity: readonly string[];
     /**
-     * How far back the value looks: ALERT_RATE_RANGE for rates, ratios and per-minute counts, the
-     * unit's own window for availability; absent for gauges read as they are.
+     * How far back the value looks: ALERT_READING (the last scrape interval) for rates, ratios and
+     * per-minute counts, whose rules bridge one clean reading (rules.ts `conditionExpr`); the unit's
+     * own window for availability; absent for gauges, read as they are (a gauge already has scrape resolution).
      */
     readonly window?: string;
     readonly metrics: (http: HttpMetricNames) => readonly string[];
@@ -69,17 +70,14 @@ export interface SignalSpec {
     readonly selector?: (runbook: Runbook) => string;
 }
 
-/** The per-second rate over ALERT_RATE_RANGE (at least ALERT_RATE_SAMPLES samples) of the counter selected by `series`: the one place an alert's window is decided. */
-const lastRate = (series: string) => `rate(${series}[${ALERT_RATE_RANGE}])`;
-
-/** A per-minute count read as the alert window's rate times 60: the same timing as every other rate (metrics.ts ALERT_RATE_RANGE). */
+/** A per-minute count read as the per-scrape rate times 60: the same timing as every other rate (selectors.ts `lastRate`). */
 const perMinute = (series: string) => `${lastRate(series)} * 60`;
 
 /** The Kafka facts of the context; a Kafka signal read for an app without `data.kafka` is refused by name. */
 const kafkaOf = (c: QueryContext): NonNullable<QueryContext["kafka"]> => requireField(c.kafka, c.sel, "data.kafka");
 
 /** Keeps a service's HTTP ratio only while it serves at least the app's minimum traffic: latency percentiles, where a few requests' times are noise however slow. */
-const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
+const enoughTraffic = (c: QueryContext) => `and on (${by(SCOPE_LABELS)}) sum by (${by(SCOPE_LABELS)}) (${trafficRate(`${c.http.requests}{${c.sel}}`)}) >= ${c.minRequestsPerSecond}`;
 
 /** A percentile of the request-duration histogram: one declaration per quantile in LATENCY_QUANTILES. */
 function latencyPercentile(signal: Signal): SignalSpec {
@@ -87,7 +85,7 @@ function latencyPercentile(signal: Signal): SignalSpec {
     if (q === undefined) throw new Error(`${signal} has no quantile in LATENCY_QUANTILES`);
     return appMetric({
         unit: "seconds",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: (h) => [`${h.duration}_bucket`, h.requests],
         how: `${Math.round(q * 100)}th percentile estimated from the request-duration histogram`,
         value: (c) => `histogram_quantile(${q}, sum by (${by(SCOPE_LABELS)}, le) (${lastRate(`${c.http.duration}_bucket{${c.sel}}`)})) ${enoughTraffic(c)}`,
@@ -163,22 +161,23 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     http_error_rate: appMetric({
         unit: "percent",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: (h) => [...new Set([h.requests, h.errors])],
         how: "5xx answers as a share of all requests, while the service serves at least the app's minimum traffic or answers at least its floor of 5xx a minute",
         value: (c) => {
-            const failed = `sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.errors}{${c.sel}, ${c.http.statusLabel}=~"5.."}`)})`;
-            const total = `sum by (${by(SCOPE_LABELS)}) (${lastRate(`${c.http.requests}{${c.sel}}`)})`;
-            return `100 * ${failed} / ${total} ${enoughTrafficOrErrors(c, SCOPE_LABELS, total, failed)}`;
+            const failed = `${c.http.errors}{${c.sel}, ${c.http.statusLabel}=~"5.."}`;
+            const total = `${c.http.requests}{${c.sel}}`;
+            const sum = (series: string) => `sum by (${by(SCOPE_LABELS)}) (${lastRate(series)})`;
+            return `100 * ${sum(failed)} / ${sum(total)} ${enoughTrafficOrErrors(c, SCOPE_LABELS, total, failed)}`;
         },
     }),
     http_latency_p95: latencyPercentile("http_latency_p95"),
     http_latency_p99: latencyPercentile("http_latency_p99"),
     auth_failures: appMetric({
         unit: "per_minute",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: (h) => [h.authFailures],
-        how: "failed logins per minute at the rate of the alert window (1 minute)",
+        how: "failed logins per minute at the per-scrape rate (the last scrape interval)",
         value: (c) => `sum by (${by(SCOPE_LABELS)}) (${perMinute(`${c.http.authFailures}{${c.sel}}`)})`,
     }),
     postgres_down: dataMetric("postgres", unreachable(METRICS.pgUp, "1 while the exporter cannot query the server")),
@@ -190,9 +189,9 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     postgres_slow_queries: dataMetric("postgres", {
         unit: "per_minute",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: () => [METRICS.pgCalls, METRICS.pgSeconds],
-        how: "calls per minute, at the rate of the alert window (1 minute), of statements (pg_stat_statements queryid) whose mean time over that window exceeds the runbook's slow-query threshold",
+        how: "calls per minute, at the per-scrape rate (the last scrape interval), of statements (pg_stat_statements queryid) whose mean time over that interval exceeds the runbook's slow-query threshold",
         value: (c) =>
             `sum by (${by(INSTANCE_LABELS)}) (${perMinute(`${METRICS.pgCalls}{${c.sel}}`)} and (${lastRate(`${METRICS.pgSeconds}{${c.sel}}`)} / ${lastRate(`${METRICS.pgCalls}{${c.sel}}`)} > ${c.slowQuerySeconds}))`,
     }),
@@ -214,7 +213,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     mongodb_query_time: dataMetric("mongodb", {
         unit: "seconds",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: () => [METRICS.mongoLatencyMicros, METRICS.mongoOps],
         how: "mean latency of reads and writes (serverStatus.opLatencies, microseconds) per operation",
         value: (c) => {
@@ -234,7 +233,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     mongodb_lock_wait: dataMetric("mongodb", {
         unit: "seconds",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: () => [...MONGO_LOCK_WAIT_MICROS, ...MONGO_LOCK_WAITS],
         how: "mean wait per acquisition that had to wait, in the worst mode of the Global lock (serverStatus.locks, microseconds)",
         // One ratio per mode, tagged with the mode so `or` keeps them all: rate() drops the metric
@@ -248,7 +247,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     redis_hit_rate: dataMetric("redis", {
         unit: "percent",
         identity: SCOPE_LABELS,
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: () => [METRICS.redisHits, METRICS.redisMisses],
         how: "keyspace hits as a share of hits + misses",
         value: (c) => {
@@ -299,7 +298,7 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
     }),
     cpu_usage: containerMetric({
         unit: "percent",
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: () => [METRICS.containerCpu, METRICS.containerCpuQuota, METRICS.containerCpuPeriod],
         how: "CPU seconds per second of the busiest replica as a share of its CPU limit (quota / period)",
         value: (c) =>
@@ -322,13 +321,13 @@ export const SIGNAL_SPECS: Readonly<Record<Signal, SignalSpec>> = {
         family: "api",
         scope: "external-calls",
         identity: SCOPE_LABELS,
-        window: ALERT_RATE_RANGE,
+        window: ALERT_READING,
         metrics: () => [METRICS.httpClientCalls],
         how: `the app's calls to the dependency's host (\`${CLIENT_LABELS.server}\`) that got a 5xx or no answer (\`${CLIENT_LABELS.error}\` set, not a 4xx), as a share of its calls, while it calls at least the app's minimum traffic or fails at least its floor of errors a minute; \`component\` is the dependency`,
         value: (c) => {
-            const calls = (failed: boolean) =>
-                `sum by (app) (${lastRate(`${METRICS.httpClientCalls}{${c.sel}${failed ? `, ${CLIENT_LABELS.error}!="", ${CLIENT_LABELS.status}!~"4.."` : ""}}`)})`;
-            return `label_replace(100 * ${calls(true)} / ${calls(false)} ${enoughTrafficOrErrors(c, ["app"], calls(false), calls(true))}, "component", "${c.dependency ?? "<dependency>"}", "", "")`;
+            const calls = (failed: boolean) => `${METRICS.httpClientCalls}{${c.sel}${failed ? `, ${CLIENT_LABELS.error}!="", ${CLIENT_LABELS.status}!~"4.."` : ""}}`;
+            const sum = (series: string) => `sum by (app) (${lastRate(series)})`;
+            return `label_replace(100 * ${sum(calls(true))} / ${sum(calls(false))} ${enoughTrafficOrErrors(c, ["app"], calls(false), calls(true))}, "component", "${c.dependency ?? "<dependency>"}", "", "")`;
         },
     },
     external_latency: probed("external", "api", {
@@ -410,6 +409,11 @@ export interface CloudWatchPanel {
 }
 /** The panels AWS dashboards read from CloudWatch; the other CloudWatch-only signals keep the contract's PromQL panel. */
 export const CLOUDWATCH_PANELS: Readonly<Partial<Record<CloudWatchOnlySignal, CloudWatchPanel>>> = { ...RABBITMQ_CLOUDWATCH_PANELS, ...OBJECT_STORAGE_CLOUDWATCH_PANELS };
+
+/** Whether the signal is a per-scrape rate (its window is ALERT_READING): its rules bridge one clean reading (rules.ts `conditionExpr`). */
+export function readsPerScrape(signal: Signal): boolean {
+    return SIGNAL_SPECS[signal].window === ALERT_READING;
+}
 
 export function isCloudWatchOnlySignal(signal: Signal): signal is CloudWatchOnlySignal {
     return (CLOUDWATCH_ONLY_SIGNALS as readonly Signal[]).includes(signal);

@@ -1,6 +1,5 @@
 import type { Runbook } from "../../runbooks";
-import { signalQuery } from "../../capabilities/alerting/signals";
-import { WATCHDOG } from "../../capabilities/alerting/rules";
+import { WATCHDOG, conditionExpr } from "../../capabilities/alerting/rules";
 import type { AlertEvidence } from "./alerts";
 import { finding, label, type Finding, type Subject } from "./policy";
 import { alertingRules } from "./prometheus";
@@ -9,25 +8,32 @@ import { formatSeconds } from "./values";
 /**
  * A rule counts as a runbook level's evidence only when it measures what the platform's rule for
  * that level measures: its expression is the generated one (capabilities/alerting signalQuery, a
- * pure function of the runbook) with only the threshold number free. Anything else (an `unless`,
- * a `0 *`, a label or metric typo, another range or traffic guard) may never fire although its
- * final `> number` looks right.
+ * pure function of the runbook) with only the threshold numbers free (a per-scrape rate's bridge
+ * compares twice: rules.ts `conditionExpr`). Anything
+ * else (an `unless`, a `0 *`, a label or metric typo, another range or traffic guard, a dropped
+ * bridge) may never fire, or fire on a breach shorter than `for`, although its `> number` looks right.
  */
 const ws = (s: string) => s.replace(/\s+/g, " ").trim();
 const NUMBER = "[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?";
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** Where the threshold number goes in an expected expression. */
+export const THRESHOLD = "<threshold>";
+
 /** The expression the platform generates for an alert, with `<threshold>` where the number goes. */
 export function expectedExpr(rb: Runbook, alertId: string): string | undefined {
     const alert = rb.alerts.find((a) => a.id === alertId);
     if (!alert) return undefined;
-    return `(${ws(signalQuery(rb, alert))}) ${alert.direction === "above" ? ">" : "<"} <threshold>`;
+    return ws(conditionExpr(rb, alert, THRESHOLD));
 }
 
-/** Whether `expr` is the generated expression up to whitespace and the threshold number. */
+/**
+ * Whether `expr` is the generated expression up to whitespace and a number wherever `<threshold>`
+ * stands. Each comparison's number is free: a looser one is the threshold check's finding (every
+ * comparison is top-level, policies/lib/prometheus.ts `thresholds`), a tighter one is no finding.
+ */
 export function matchesExpected(expected: string, expr: string): boolean {
-    const [head, tail] = expected.split("<threshold>");
-    const re = new RegExp(`^${escape(head)}${NUMBER}${escape(tail ?? "")}$`);
+    const re = new RegExp(`^${expected.split(THRESHOLD).map(escape).join(NUMBER)}$`);
     // Whitespace is free: both sides are compared with every run of it collapsed to one space.
     return re.test(ws(expr));
 }

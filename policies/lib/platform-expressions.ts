@@ -1,9 +1,9 @@
 import type { Env, Runbook } from "../../runbooks";
-import { alertName, absenceRule } from "../../capabilities/alerting/rules";
+import { alertName, absenceRule, conditionExpr } from "../../capabilities/alerting/rules";
 import { absenceExpr, presences, selectorOf } from "../../capabilities/alerting/absence";
-import { alertsOn, signalQuery } from "../../capabilities/alerting/signals";
+import { alertsOn } from "../../capabilities/alerting/signals";
 import { reachabilityAlertName, reachabilityRules } from "../../capabilities/reachability";
-import { matchesExpected } from "./expressions";
+import { THRESHOLD, matchesExpected } from "./expressions";
 import { finding, label, type Finding, type Subject } from "./policy";
 import { alertingRules, type PromRule } from "./prometheus";
 
@@ -37,7 +37,7 @@ function platformRules(rb: Runbook, env: Env, target: Target): Map<string, Expec
     const out = new Map<string, Expected>();
     const runbookIds = new Set(rb.alerts.map((a) => a.id));
     for (const alert of alertsOn(rb, target).prometheus.filter((a) => !runbookIds.has(a.id))) {
-        const expr = `(${ws(signalQuery(rb, alert))}) ${alert.direction === "above" ? ">" : "<"} <threshold>`;
+        const expr = ws(conditionExpr(rb, alert, THRESHOLD));
         for (const level of alert.levels) out.set(alertName(rb.app, alert.id, level.severity), { what: `the platform default ${alert.id} (${level.severity})`, expr: () => expr });
     }
     for (const p of presences(rb, target)) out.set(absenceRule(rb, env, p).alert, { what: `the absence rule of ${selectorOf(p)}`, expr: () => ws(absenceExpr(p)) });

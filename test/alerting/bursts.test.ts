@@ -7,13 +7,14 @@ import { scenarioFor } from "../../capabilities/alerting/promtool-scenarios";
 import { ALERT_RATE_RANGE, SCRAPE_INTERVAL, httpMetricNames, metricNaming, minErrorsPerMinute, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
 import { DEFAULT_TARGET } from "../../capabilities/targets";
 import { alertName, levelAnnotations, rulesFor, type RuleFile } from "../../capabilities/alerting/rules";
+import { signalQuery } from "../../capabilities/alerting/signals";
 import { removeTempDirs, tempDir, tool, write } from "./helpers";
 
 /**
  * Traffic as it arrives, not as the generated scenarios smooth it (docs/alerting.md "Timing"): the
- * reviewer's bursty backend (2 req/s, 5xx per 15 s scrape 6, 6, 6, 0 repeating, a sustained 15 %
- * against the 5 % critical level) must page, and a 1-minute burst of 50 % errors against that
- * level's 2 minutes (a breach of D − W) must not.
+ * reviewer's bursty backend (2 req/s, 5xx per 15 s scrape 6, 6, 6, 0 repeating: per scrape 20, 20,
+ * 20, 0 % against the 5 % critical level) must page, one clean scrape bridged; a burst of 50 %
+ * errors shorter than that level's 2 minutes (1 minute, or D − S) must not, and one of D must.
  */
 
 const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
@@ -26,6 +27,7 @@ const level = alert.levels.find((l) => l.severity === "critical")!;
 const name = alertName(rb.app, alert.id, level.severity);
 const http = httpMetricNames(metricNaming(rb));
 const step = durationSeconds(SCRAPE_INTERVAL);
+/** The minimum-traffic guard's minute (selectors.ts trafficRate). */
 const window = durationSeconds(ALERT_RATE_RANGE);
 const hold = durationSeconds(level.for);
 const perScrape = 2 * step; // 2 requests a second
@@ -54,38 +56,49 @@ const only = (): RuleFile => {
     return { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => r.alert === name) })) };
 };
 
-test("the reviewer's bursty backend (5xx per scrape 6, 6, 6, 0 at 2 req/s) pages; the last-two-samples reading it replaced never does", async (t) => {
+const firingAt = (at: number, value: number) => {
+    const labels = { app: rb.app, component: "backend", severity: level.severity, env: "local", alert_id: alert.id };
+    const annotations = Object.fromEntries(Object.entries(levelAnnotations(rb, alert, level)).map(([k, tpl]) => [k, renderTemplate(tpl, labels, value)]));
+    return { eval_time: `${at}s`, alertname: name, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] };
+};
+const silentAt = (at: number) => ({ eval_time: `${at}s`, alertname: name, exp_alerts: [] });
+
+test("the reviewer's bursty backend (5xx per scrape 6, 6, 6, 0 at 2 req/s) pages for + one scrape after it starts; the same rule without the bridge never does", async (t) => {
     const pattern = [6, 6, 6, 0];
     const errors = (i: number) => pattern[(i - 1) % pattern.length];
-    const at = hold + 3 * window;
-    const samples = at / step + 1;
-    // The share of 5xx over the window that ends at `at`: the intervals whose samples it holds (Prometheus 2: [at − W, at]).
-    const intervals = Array.from({ length: window / step }, (_, k) => at / step - k);
-    const share = (100 * intervals.reduce((n, i) => n + errors(i), 0)) / (intervals.length * perScrape);
-    t.true(share > level.threshold, `the series is a sustained breach (${share}% against ${level.threshold}%)`);
-    const labels = { app: rb.app, component: "backend", severity: level.severity, env: "local", alert_id: alert.id };
-    const annotations = Object.fromEntries(Object.entries(levelAnnotations(rb, alert, level)).map(([k, tpl]) => [k, renderTemplate(tpl, labels, share)]));
-    const input = series(samples, errors);
-    const checks = [{ eval_time: `${at}s`, alertname: name, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] }];
+    // Per scrape 20, 20, 20, 0 %: every reading but each fourth is beyond, and the bridge carries that one.
+    const share = (100 * Math.max(...pattern)) / perScrape;
+    t.true(share > level.threshold, `the series is a breach (${share}% per scrape against ${level.threshold}%)`);
+    // Beyond from the first reading (t = one scrape), pending from there, firing `for` later.
+    const firesAt = step + hold;
+    const end = firesAt + 3 * window;
+    const input = series(end / step + 1, errors);
+    const checks = [silentAt(firesAt - step), firingAt(firesAt, share), ...Array.from({ length: (end - firesAt) / step }, (_, k) => firingAt(firesAt + (k + 1) * step, share))];
     const rules = only();
     const r = await run("bursty", rules, input, checks);
     t.is(r.code, 0, `${r.stdout}${r.stderr}`);
-    const irate: RuleFile = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map((x) => ({ ...x, expr: x.expr.replace(/\brate\(([^[]*)\[[^\]]*\]\)/g, "irate($1[1m])") })) })) };
-    const old = await run("bursty-irate", irate, input, checks);
-    t.not(old.code, 0, "irate reads the clean interval and resets `for`: the check above would prove nothing otherwise");
+    const unbridged: RuleFile = { groups: rules.groups.map((g) => ({ ...g, rules: g.rules.map((x) => ({ ...x, expr: `(${signalQuery(rb, alert)}) > ${level.threshold}` })) })) };
+    t.not(unbridged.groups[0].rules[0].expr, rules.groups[0].rules[0].expr, "the rendered rule bridges a clean reading");
+    const old = await run("bursty-unbridged", unbridged, input, checks);
+    t.not(old.code, 0, "without the bridge the clean scrape resets `for`: the check above would prove nothing otherwise");
 });
 
-test("a 1-minute burst of 50% 5xx never fires a 2-minute level (a breach of at most D − W), a burst of D does", async (t) => {
-    t.true(hold - window >= window, `${name}: its ${level.for} leaves room for a burst of D − W`);
+test("bursts of 50% 5xx shorter than a 2-minute level (1 minute, and D − S) never fire it; a burst of D fires one scrape after it ends", async (t) => {
+    t.true(hold - step > window, `${name}: its ${level.for} is longer than a minute and one scrape`);
     const from = 2 * window;
     const burst = (length: number) => (i: number) => (i * step > from && i * step <= from + length ? perScrape / 2 : 0);
     const end = from + hold + 3 * window;
     const samples = end / step + 1;
-    const silent = Array.from({ length: end / step + 1 }, (_, i) => ({ eval_time: `${i * step}s`, alertname: name, exp_alerts: [] }));
-    const short = await run("burst-short", only(), series(samples, burst(hold - window)), silent);
-    t.is(short.code, 0, `a ${hold - window}s burst paged: ${short.stdout}${short.stderr}`);
-    const long = await run("burst-long", only(), series(samples, burst(hold)), silent);
-    t.not(long.code, 0, `a ${hold}s burst of 50% must fire (the silence above would prove nothing otherwise)`);
+    const silent = Array.from({ length: end / step + 1 }, (_, i) => silentAt(i * step));
+    const [minute, short, long] = await Promise.all([
+        run("burst-minute", only(), series(samples, burst(window)), silent),
+        run("burst-short", only(), series(samples, burst(hold - step)), silent),
+        // Beyond from one scrape after it starts to its end, bridged one scrape more: pending exactly `for`.
+        run("burst-long", only(), series(samples, burst(hold)), [...silent.filter((c) => parseInt(c.eval_time) < from + hold + step), firingAt(from + hold + step, 50)]),
+    ]);
+    t.is(minute.code, 0, `a ${window}s burst paged: ${minute.stdout}${minute.stderr}`);
+    t.is(short.code, 0, `a ${hold - step}s burst paged: ${short.stdout}${short.stderr}`);
+    t.is(long.code, 0, `a ${hold}s burst of 50% must fire exactly one scrape after it ends (the silences above would prove nothing otherwise): ${long.stdout}${long.stderr}`);
 });
 
 test("the reviewer's low-traffic outage: bunty-staging's backend at 24 requests a minute, every one a 500 for 60 minutes, health probe up, pages critical; the traffic-only guard it replaced never does", async (t) => {
@@ -106,7 +119,8 @@ test("the reviewer's low-traffic outage: bunty-staging's backend at 24 requests 
     ];
     const labels = { app: app.app, component: "backend", severity: critical.severity, env: "staging", alert_id: errorRate.id };
     const annotations = Object.fromEntries(Object.entries(levelAnnotations(app, errorRate, critical)).map(([k, tpl]) => [k, renderTemplate(tpl, labels, 100)]));
-    // A sustained breach from the first sample fires within for + the alert window + one evaluation (docs/alerting.md "Timing"), and keeps firing to the hour.
+    // Under the minimum traffic the ratio is read once the guard's minute holds the floor of failures:
+    // a sustained breach from the first sample fires within for + that minute + one evaluation (docs/alerting.md "Timing"), and keeps firing to the hour.
     const firstBy = durationSeconds(critical.for) + window + step;
     const firing = (at: number) => ({ eval_time: `${at}s`, alertname, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] });
     const checks = [firing(firstBy), firing(end)];
@@ -116,7 +130,7 @@ test("the reviewer's low-traffic outage: bunty-staging's backend at 24 requests 
     const r = await run("low-traffic", mine, input, checks);
     t.is(r.code, 0, `${r.stdout}${r.stderr}`);
     // The guard before: traffic alone (requests a second >= the minimum).
-    const trafficOnly: RuleFile = { groups: mine.groups.map((g) => ({ ...g, rules: g.rules.map((x) => ({ ...x, expr: x.expr.replace(/ or sum by \(app, component\) \(rate\([^)]*\)\) \* 60 >= [\d.]+\)/, ")") })) })) };
+    const trafficOnly: RuleFile = { groups: mine.groups.map((g) => ({ ...g, rules: g.rules.map((x) => ({ ...x, expr: x.expr.replace(/ or sum by \(app, component\) \(rate\([^)]*\)\) \* 60 >= [\d.]+\)/g, ")") })) })) };
     t.not(trafficOnly.groups[0].rules[0].expr, mine.groups[0].rules[0].expr, "the floor of errors is in the rendered rule");
     const old = await run("low-traffic-old", trafficOnly, input, checks);
     t.not(old.code, 0, "the traffic-only guard stays silent: the check above would prove nothing otherwise");

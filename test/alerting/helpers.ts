@@ -81,6 +81,8 @@ export function metricNames(promql: string): string[] {
         .replace(/"(?:[^"\\]|\\.)*"/g, '""')
         .replace(/\[[^\]]*\]/g, "")
         .replace(/\{[^}]*\}/g, "")
+        // A selector's offset (the bridge: rules.ts conditionExpr) is no metric.
+        .replace(/\boffset\s+\d+[smhdwy]\b/g, " ")
         .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*(\([^)]*\))?/g, " ")
         .replace(/(^|[^a-zA-Z0-9_:])\d+(\.\d+)?(e[+-]?\d+)?/g, "$1");
     const names = new Set<string>();

@@ -2,10 +2,10 @@ import test from "ava";
 import * as path from "path";
 import YAML from "yaml";
 import { getRunbook, type AppId } from "../../runbooks";
-import { encodeValues, levelTiming, promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
+import { encodeValues, intenseValue, levelTiming, promtoolCases, promtoolTests, testValues, type PromtoolTestFile } from "../../capabilities/alerting/promtool-tests";
 import { scenarioFor } from "../../capabilities/alerting/promtool-scenarios";
 import { SCRAPE_INTERVAL, minErrorsPerMinute, minRequestsPerSecond } from "../../capabilities/alerting/metrics";
-import { SIGNAL_SPECS } from "../../capabilities/alerting/signals";
+import { SIGNAL_SPECS, readsPerScrape } from "../../capabilities/alerting/signals";
 import { alertName, rulesFor, type RuleFile } from "../../capabilities/alerting/rules";
 import { COMBOS, removeTempDirs, seconds, tempDir, tool, write } from "./helpers";
 
@@ -62,10 +62,11 @@ test("every rule has a firing case and every level a quiet one; a firing case fi
     }
 });
 
-test("every level's timing is tested on both edges: a sustained breach fires within for + the alert window + one evaluation, a breach ending one scrape before that never fires", (t) => {
+test("every level's timing is tested on both edges: a sustained breach fires within for + one scrape + one evaluation, a breach one scrape shorter than for, far beyond the threshold, never fires", (t) => {
     const scrape = seconds(SCRAPE_INTERVAL);
-    for (const { cases, ruleFile, stack, runbook } of files) {
-        const evaluation = seconds(promtoolTests(runbook, "local", "docker").evaluation_interval);
+    for (const { cases, ruleFile, testFile, stack, runbook } of files) {
+        const evaluation = seconds(testFile.evaluation_interval);
+        t.is(evaluation, scrape, `${stack}: the tests evaluate as often as every target's Prometheus (its scrape interval)`);
         for (const alert of runbook.alerts) {
             for (const level of alert.levels) {
                 const rule = ruleFile.groups.flatMap((g) => g.rules).find((r) => r.labels.alert_id === alert.id && r.labels.severity === level.severity);
@@ -82,19 +83,26 @@ test("every level's timing is tested on both edges: a sustained breach fires wit
                 const [before, at] = fires[0].alert_rule_test;
                 const breachAt = fires[0].breachAt ?? NaN;
                 t.true(breachAt > 0, `${stack} ${rule.alert}: the series are calm before the breach`);
-                // docs/alerting.md "Timing": a sustained breach fires at most D + W + E after it starts (W: the alert window, none for a gauge).
-                const w = window ? seconds(window) : 0;
-                t.true(seconds(at.eval_time) - breachAt <= hold + w + evaluation, `${stack} ${rule.alert} fires ${seconds(at.eval_time) - breachAt}s after the breach, within for ${level.for} + ${w}s + ${evaluation}s`);
-                t.true(seconds(before.eval_time) - breachAt >= hold + w - evaluation, `${stack} ${rule.alert}: the quiet check before firing is not trivially early`);
+                // docs/alerting.md "Timing": a sustained breach fires at most D + S + E after it starts.
+                const after = seconds(at.eval_time) - breachAt;
+                t.true(after <= hold + scrape + evaluation, `${stack} ${rule.alert} fires ${after}s after the breach, within for ${level.for} + ${scrape}s + ${evaluation}s`);
+                t.true(after >= hold, `${stack} ${rule.alert} fires ${after}s after the breach, not before its for ${level.for}`);
+                t.is(seconds(at.eval_time) - seconds(before.eval_time), evaluation, `${stack} ${rule.alert}: silent one evaluation before`);
                 t.true(at.exp_alerts.length > 0 && before.exp_alerts.length === 0);
                 const short = mine.filter((x) => x.kind === "short");
                 t.is(short.length, 1, `${stack} ${rule.alert} has one short-breach case`);
                 const timing = levelTiming(runbook, alert, level);
-                t.is(breachAt + timing.shortBreach, seconds(at.eval_time) - scrape, `${stack} ${rule.alert}: the short breach ends one scrape before the sustained one fires`);
-                t.true(timing.shortBreach >= hold - scrape, `${stack} ${rule.alert}: the short breach is not shorter than for less one scrape`);
+                t.is(timing.shortBreach, hold - scrape, `${stack} ${rule.alert}: the short breach is one scrape shorter than for`);
+                t.is(short[0].breachAt, breachAt);
+                const { fire } = testValues(alert, level);
+                const intense = intenseValue(alert, level);
+                // Intensity is what a rate window got wrong; a gauge's reading is its sample whatever its size.
+                const further = alert.direction === "above" ? intense - fire : fire - intense;
+                t.true(readsPerScrape(alert.signal) ? further > 0 : further >= 0, `${stack} ${rule.alert}: the short breach is at least as far beyond as the sustained one (${intense} against ${fire})`);
                 const checked = short[0].alert_rule_test.map((a) => seconds(a.eval_time));
                 t.true(short[0].alert_rule_test.every((a) => a.exp_alerts.length === 0));
-                t.true(checked[0] <= breachAt && checked[checked.length - 1] >= breachAt + timing.shortBreach + seconds(window ?? "0s") + evaluation, `${stack} ${rule.alert}: silence is checked until the breach has left the signal's window`);
+                const everyTick = checked.every((c, k) => k === 0 || c - checked[k - 1] === evaluation);
+                t.true(everyTick && checked[0] <= breachAt && checked[checked.length - 1] >= breachAt + hold + scrape + evaluation, `${stack} ${rule.alert}: silence is checked at every evaluation until a breach of for would have fired`);
             }
         }
     }
@@ -142,7 +150,7 @@ async function runMutated(alertId: string, severity: "critical" | "warning", mut
 }
 
 test("the harness fails a rule whose threshold is wrong", async (t) => {
-    const { name, mutant, control } = await runMutated("http-error-rate", "critical", (expr, f) => ({ expr: expr.replace(/> 5$/, "> 6"), for: f }));
+    const { name, mutant, control } = await runMutated("http-error-rate", "critical", (expr, f) => ({ expr: expr.replace(/> 5( or |$)/g, "> 6$1"), for: f }));
     t.is(control.code, 0, control.stdout + control.stderr);
     t.not(mutant.code, 0);
     t.true(mutant.stdout.includes(name) || mutant.stderr.includes(name));
@@ -154,11 +162,14 @@ test("the harness fails a rule whose `for` is shorter than the runbook's", async
     t.not(mutant.code, 0);
 });
 
-test("the harness fails a rule that averages over 5 minutes (fires late) and one without its `for` (fires on a short breach)", async (t) => {
-    const late = await runMutated("http-error-rate", "critical", (expr, f) => ({ expr: expr.replace(/\brate\(([^\[]*)\[1m\]\)/g, "rate($1[5m])"), for: f }));
+test("the harness fails a rule that averages over 5 minutes (fires late, and on a short intense burst) and one without its `for` (fires on a short breach)", async (t) => {
+    const late = await runMutated("http-error-rate", "critical", (expr, f) => ({ expr: expr.replace(/\birate\(([^\[]*)\[1m\]/g, "rate($1[5m]"), for: f }));
     t.is(late.control.code, 0, late.control.stdout + late.control.stderr);
-    t.not(late.mutant.code, 0, "a 5-minute window must fail the sustained-breach case");
-    t.regex(late.mutant.stdout + late.mutant.stderr, /fires: /);
+    t.not(late.mutant.code, 0, "a 5-minute window must fail the timing cases");
+    t.regex(late.mutant.stdout + late.mutant.stderr, /fires: |holds: /);
+    const minute = await runMutated("http-error-rate", "critical", (expr, f) => ({ expr: expr.replace(/\birate\(([^\[]*)\[1m\]/g, "rate($1[1m]"), for: f }));
+    t.not(minute.mutant.code, 0, "the old 1-minute window must fail the short, intense breach");
+    t.regex(minute.mutant.stdout + minute.mutant.stderr, /holds: /);
     const eager = await runMutated("redis-hit-rate", "warning", (expr) => ({ expr, for: "0s" }));
     t.is(eager.control.code, 0, eager.control.stdout + eager.control.stderr);
     t.not(eager.mutant.code, 0);

@@ -1,6 +1,9 @@
 import test from "ava";
-import { rulesFor, RUNBOOK_BASE_URL, WATCHDOG } from "../../capabilities/alerting/rules";
-import { alertsOn } from "../../capabilities/alerting/signals";
+import { levelExpr, rulesFor, RUNBOOK_BASE_URL, WATCHDOG } from "../../capabilities/alerting/rules";
+import { alertsOn, readsPerScrape, signalQuery } from "../../capabilities/alerting/signals";
+import { offsetSelectors } from "../../capabilities/alerting/selectors";
+import { SCRAPE_INTERVAL } from "../../capabilities/alerting/metrics";
+import { durationSeconds } from "../../runbooks";
 import { presences } from "../../capabilities/alerting/absence";
 import { COMBOS } from "./helpers";
 
@@ -44,4 +47,30 @@ test("each stack has one Watchdog that always fires", (t) => {
         t.is(watchdogs[0].expr, "vector(1)");
         t.deepEqual(watchdogs[0].labels, { severity: "none", app: c.app, env: c.env });
     }
+});
+
+test("a per-scrape rate's rule bridges one evaluation: the same reading, every selector offset by the scrape interval; a gauge's rule does not", (t) => {
+    const step = durationSeconds(SCRAPE_INTERVAL);
+    for (const c of COMBOS.filter((x) => x.env === "local")) {
+        for (const alert of alertsOn(c.runbook, c.target).prometheus) {
+            const level = alert.levels[0];
+            const expr = levelExpr(c.runbook, alert, level);
+            const op = alert.direction === "above" ? ">" : "<";
+            const signal = signalQuery(c.runbook, alert);
+            if (readsPerScrape(alert.signal)) {
+                t.regex(signal, /\birate\(/, `${c.app} ${alert.id} reads per scrape`);
+                const offsets = (expr.match(new RegExp(` offset ${step}s`, "g")) ?? []).length;
+                const selectors = (signal.match(/\}/g) ?? []).length;
+                t.is(offsets, selectors, `${c.app} ${alert.id}: every selector of the bridge is offset`);
+                t.is(expr.replace(new RegExp(` offset ${step}s`, "g"), ""), `(${signal}) ${op} ${level.threshold} or (${signal}) ${op} ${level.threshold}`);
+            } else t.is(expr, `(${signal}) ${op} ${level.threshold}`, `${c.app} ${alert.id}`);
+        }
+    }
+});
+
+test("offsetSelectors offsets vector and range selectors outside strings, and refuses what it cannot offset", (t) => {
+    t.is(offsetSelectors('sum(rate(a{x="}{"}[1m])) / b{y=~"a|b"}', 15), 'sum(rate(a{x="}{"}[1m] offset 15s)) / b{y=~"a|b"} offset 15s');
+    t.is(offsetSelectors('label_replace(irate(c{z="1"}[1m]), "component", "x", "", "")', 15), 'label_replace(irate(c{z="1"}[1m] offset 15s), "component", "x", "", "")');
+    t.throws(() => offsetSelectors('a{x="1"} offset 5m', 15), { message: /already has an offset/ });
+    t.throws(() => offsetSelectors("vector(1)", 15), { message: /no selector/ });
 });

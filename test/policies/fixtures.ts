@@ -1,6 +1,7 @@
 import YAML from "yaml";
 import type { Alert, Level, Runbook } from "../../runbooks";
-import { SIGNAL_SPECS, signalQuery } from "../../capabilities/alerting/signals";
+import { SIGNAL_SPECS, readsPerScrape, signalQuery } from "../../capabilities/alerting/signals";
+import { offsetSelectors } from "../../capabilities/alerting/selectors";
 import { httpMetricNames, metricNaming } from "../../capabilities/alerting/metrics";
 
 /**
@@ -26,6 +27,13 @@ export function signalMetric(rb: Runbook, a: Alert): string {
     return SIGNAL_SPECS[a.signal].metrics(httpMetricNames(metricNaming(rb)))[0];
 }
 
+/** `(value) > threshold`, and for a per-scrape rate `or (value offset 15s) > threshold`. */
+function bridge(rb: Runbook, a: Alert, threshold: number): string {
+    const op = a.direction === "above" ? ">" : "<";
+    const value = signalQuery(rb, a);
+    return readsPerScrape(a.signal) ? `(${value}) ${op} ${threshold} or (${offsetSelectors(value, 15)}) ${op} ${threshold}` : `(${value}) ${op} ${threshold}`;
+}
+
 /** One alerting rule per runbook alert level: `value > threshold` for the level's `for`, labelled with severity and id. */
 export function ruleGroups(rb: Runbook, opts: { only?: (a: Alert) => boolean; tweak?: RuleTweak } = {}): { groups: { name: string; rules: RuleShape[] }[] } {
     const rules: RuleShape[] = [];
@@ -35,7 +43,8 @@ export function ruleGroups(rb: Runbook, opts: { only?: (a: Alert) => boolean; tw
                 alert: `${a.id.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}${l.severity[0].toUpperCase()}${l.severity.slice(1)}`,
                 // The platform's expression for the signal (a pure function of the runbook the pack
                 // compares rules with, policies/lib/expressions.ts); only the threshold is the level's.
-                expr: `(${signalQuery(rb, a)}) ${a.direction === "above" ? ">" : "<"} ${l.threshold}`,
+                // A per-scrape rate also holds the reading one evaluation (15 s) earlier: the bridge.
+                expr: bridge(rb, a, l.threshold),
                 for: l.for,
                 labels: { severity: l.severity, app: rb.app, alert_id: a.id },
             };

@@ -1,5 +1,5 @@
 import type { StackPlan } from "../../cli/harness/runtime";
-import type { Runbook } from "../../runbooks";
+import { durationSeconds, type Runbook } from "../../runbooks";
 import { cnpgBackups, cronJobBackups } from "../../policies/lib/kubernetes-backups";
 import type { Subject } from "../../policies/lib/policy";
 import { sample, type Mutation } from "./mutation-lib";
@@ -152,6 +152,21 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     add("rule-unless", EXPR, holders, firstRule((e) => `${e} unless on() vector(1)`), "a runbook rule's expr + unless on() vector(1)");
     add("rule-zero", EXPR, holders, firstRule((e) => `0 * ${e}`), "a runbook rule's expr multiplied by 0");
     add("rule-window", EXPR, holders, firstRule((e) => (/\[[0-9]+[smh]\]/.test(e) ? e.replace(/\[[0-9]+[smh]\]/g, "[6h]") : e.replace(/app="/g, 'app="x-'))), "a runbook rule's range → 6h (or app label typo)");
+    // Issue 14's timing (rules.ts conditionExpr): a per-scrape rate's bridge dropped, its reading widened back to a 5-minute rate, or any level's `for` lengthened.
+    const ruleWhere = (pick: (r: { expr: string }) => boolean, edit: (r: { expr: string; for?: string }) => void) => (p: Record<string, any>) => {
+        let done = false;
+        editRules(p, (r) => {
+            if (!done && runbookRule(r) && pick(r)) {
+                edit(r);
+                done = true;
+            }
+        });
+    };
+    const bridged = (r: { expr: string }) => /\birate\(/.test(r.expr) && / offset \d+s\b/.test(r.expr);
+    const bridgeHolders = holders.filter((h) => rulesOf(h.props).some((r) => runbookRule(r) && bridged(r)));
+    add("rule-bridge-dropped", EXPR, bridgeHolders, ruleWhere(bridged, (r) => (r.expr = r.expr.slice(0, r.expr.lastIndexOf(" or (")))), "a per-scrape rule's bridge (`or … offset`) dropped");
+    add("rule-rate-5m", EXPR, bridgeHolders, ruleWhere(bridged, (r) => (r.expr = r.expr.replace(/\birate\(([^[]*)\[1m\]/g, "rate($1[5m]"))), "a per-scrape rule's irate(…[1m]) → rate(…[5m])");
+    add("rule-for-longer", EXPR, holders, ruleWhere(() => true, (r) => (r.for = `${2 * durationSeconds(r.for ?? "0s") + 60}s`)), "a runbook rule's for doubled plus a minute");
     add("rule-watchdog", EXPR, holders, (p) => editRules(p, (r) => r.alert === "Watchdog" && (r.alert = "WatchdogRetired")), "Watchdog renamed away");
     // G. Grafana's sign-in held open for a week (review finding 21): the listener rule's Cognito session.
     const signIns = of("aws:lb/listenerRule:ListenerRule", (s) => (s.props.actions ?? []).some((a: Record<string, any>) => a?.type === "authenticate-cognito"));
