@@ -122,6 +122,11 @@ import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-trig
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
 import { awsDataStorageFloor } from "./aws/data-storage-floor";
+import { awsEcsServiceCapacity } from "./aws/ecs-service-capacity";
+import { awsEcsContainerLogDestination } from "./aws/ecs-container-log-destination";
+import { awsCloudwatchLogGroupEncryption } from "./aws/cloudwatch-loggroup-encryption";
+import { awsBackupPlanWindows } from "./aws/backup-plan-windows";
+import { k8sCnpgClusterBackupDestination } from "./kubernetes/cnpg-cluster-backup-destination";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -267,6 +272,12 @@ export const RULES: readonly Rule[] = [
     k8sNetworkPolicyCoverage,
     k8sNetworkPolicyMonitoringPorts,
     k8sKedaScaledObjectTriggers,
+    // issue 13 (fix13, aws13): ECS capacity and log destinations, log group storage, backup windows, CloudNativePG's destination
+    awsEcsServiceCapacity,
+    awsEcsContainerLogDestination,
+    awsCloudwatchLogGroupEncryption,
+    awsBackupPlanWindows,
+    k8sCnpgClusterBackupDestination,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
