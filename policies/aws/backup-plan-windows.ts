@@ -1,9 +1,11 @@
 import { backupRules, type BackupRuleSpec } from "../../capabilities/aws/backups";
 import { isUnknown } from "../lib/inputs";
 import { finding, label, provenance, stackRule, type Finding, type Subject } from "../lib/policy";
+import { longestGapSeconds } from "../lib/schedules";
 import { absentTarget, ofType } from "../lib/targets";
 import { asArray, isRecord, num } from "../lib/values";
 import { runbookBackups } from "../../capabilities/backups/plan";
+import type { Runbook } from "../../runbooks";
 
 const PLAN = "aws:backup/plan:Plan";
 /** AWS Backup reads a rule's cron in this zone when scheduleExpressionTimezone is unset. */
@@ -45,7 +47,21 @@ export const awsBackupPlanWindows = stackRule({
     },
 });
 
-function checkRule(plan: Subject, rule: Record<string, any>, i: number, spec: BackupRuleSpec, rb: Parameters<typeof runbookBackups>[0]): Finding[] {
+/** AWS Backup's own rule: the completion window ends at least this long after the start window. */
+const AWS_MIN_RUN_MINUTES = 60;
+
+/**
+ * The shortest completion window allowed: the generated one; where the planned schedule runs more
+ * often than the runbook's (a tighter schedule), the generator's own bound for that interval
+ * (a job ends before the next starts), never below AWS's minimum.
+ */
+function completionFloor(spec: BackupRuleSpec, schedule: unknown): number {
+    const gap = typeof schedule === "string" ? longestGapSeconds(schedule) : undefined;
+    if (gap === undefined || gap >= spec.everySeconds) return spec.completionWindowMinutes;
+    return Math.max(spec.startWindowMinutes + AWS_MIN_RUN_MINUTES, Math.min(spec.completionWindowMinutes, gap / 60 - spec.startWindowMinutes));
+}
+
+function checkRule(plan: Subject, rule: Record<string, any>, i: number, spec: BackupRuleSpec, rb: Runbook): Finding[] {
     const b = runbookBackups(rb).find((x) => (x.tier ? `${x.dataset}-${x.tier}` : x.dataset) === spec.name);
     const from = provenance(b, "cron", "every");
     const cron = `${from.who} backs up ${spec.name} on "${b?.cron ?? spec.schedule}" UTC ${from.cite}`;
@@ -57,8 +73,9 @@ function checkRule(plan: Subject, rule: Record<string, any>, i: number, spec: Ba
         out.push(finding(`${where}: startWindow is ${start === undefined ? "unset (AWS waits up to 8 hours)" : JSON.stringify(start)}; allowed: at most ${spec.startWindowMinutes} minutes, as generated, so the job starts within an hour of the runbook's time; ${cron}`, at));
     }
     const done = rule.completionWindow;
-    if (!isUnknown(done) && done !== undefined && (num(done) === undefined || num(done)! < spec.completionWindowMinutes)) {
-        out.push(finding(`${where}: completionWindow is ${JSON.stringify(done)}; allowed: at least ${spec.completionWindowMinutes} minutes, as generated (AWS Backup cancels a job still running at the end of the window: no recovery point); ${cron}`, at));
+    const floor = completionFloor(spec, rule.schedule);
+    if (!isUnknown(done) && done !== undefined && (num(done) === undefined || num(done)! < floor)) {
+        out.push(finding(`${where}: completionWindow is ${JSON.stringify(done)}; allowed: at least ${floor} minutes, as generated (AWS Backup cancels a job still running at the end of the window: no recovery point); ${cron}`, at));
     }
     const zone = rule.scheduleExpressionTimezone;
     if (!isUnknown(zone) && zone !== undefined && zone !== null && !UTC_ZONES.has(String(zone))) {

@@ -131,6 +131,13 @@ test("aws-backup-plan-windows: start window at most, completion window at least 
     Object.assign(rule0(tighter), { completionWindow: rules[0].completionWindowMinutes * 4 });
     delete rule0(tighter).scheduleExpressionTimezone;
     t.deepEqual((await check("aws-backup-plan-windows", G_STACK, tighter)).messages, [], "a longer completion window and the UTC default pass");
+    // A schedule twice as frequent as the runbook's, with the window the generator gives that interval (the job ends before the next starts).
+    const frequent = plans();
+    const r0 = rules[0];
+    const half = r0.everySeconds / 2 / 3600;
+    Object.assign(rule0(frequent), { schedule: `cron(0 */${half} * * ? *)`, completionWindow: Math.max(r0.startWindowMinutes + 60, Math.min(r0.completionWindowMinutes, half * 60 - r0.startWindowMinutes)) });
+    t.true(Number.isInteger(half), "the first rule's interval halves into whole hours");
+    t.deepEqual((await check("aws-backup-plan-windows", G_STACK, frequent)).messages, [], "a more frequent schedule with its own shorter completion window passes");
 });
 
 // ---- provenance of the AWS backup and window messages (finding 14) ----

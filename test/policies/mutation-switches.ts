@@ -12,6 +12,7 @@ import { k8sObjectMutations } from "./mutation-k8s-objects";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 import { awsLoop13Mutations } from "./mutation-aws-loop13";
 import { editUrn } from "./plan-edits";
+import { aws13Mutations } from "./mutation-aws13";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -167,5 +168,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...awsLoop13Mutations(rb, plan));
     // Kubernetes object by object: NetworkPolicy coverage and peers, KEDA triggers, probe timing (loop 13; mutation-k8s-objects.ts).
     out.push(...k8sObjectMutations(rb, plan));
+    // Review findings 10 (production), 13 and 15 (fix13, aws13): ECS capacity and log destinations, log groups, p95 samples, backup windows, CNPG destination (mutation-aws13.ts).
+    out.push(...aws13Mutations(rb, plan));
     return out;
 }
