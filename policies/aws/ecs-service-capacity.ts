@@ -2,21 +2,12 @@ import type { Service } from "../../runbooks";
 import { awsNames } from "../../capabilities/aws/names";
 import { finding, label, provenance, stackRule, type Finding, type Subject } from "../lib/policy";
 import { absentTarget, ofType } from "../lib/targets";
+import { ECS_ROLLING } from "../lib/ecs-deployment";
 import { isUnknown } from "../lib/inputs";
 import { num } from "../lib/values";
 
 const SERVICE = "aws:ecs/service:Service";
 const SCALABLE_TARGET = "aws:appautoscaling/target:Target";
-
-/**
- * How the platform rolls a runbook service's tasks (components/targets/aws/services.ts): every
- * running task stays in service while a full new set starts beside it. ECS fills an unset field
- * with the same numbers for a replica service, so unset is as generated.
- */
-export const ECS_ROLLING = {
-    minimumHealthyPercent: { value: 100, reason: "no task of the running set stops before its replacement is healthy, so a deployment never runs below the runbook's capacity" },
-    maximumPercent: { value: 200, reason: "a full new set of tasks may start beside the running one, so a deployment can proceed while every running task stays up" },
-} as const;
 
 /**
  * An ECS service of a runbook service runs the runbook's desired task count (never fewer than its

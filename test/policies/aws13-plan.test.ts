@@ -3,7 +3,7 @@ import { planStack, type StackPlan } from "../../cli/harness/runtime";
 import { awsNames } from "../../capabilities/aws/names";
 import { getRunbook } from "../../runbooks";
 import { runPolicies } from "../../policies/offline";
-import { ECS_ROLLING } from "../../policies/aws/ecs-service-capacity";
+import { ECS_ROLLING } from "../../policies/lib/ecs-deployment";
 import { editUrn, type Props } from "./plan-edits";
 import { policyNamed } from "./helpers";
 

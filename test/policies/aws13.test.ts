@@ -7,7 +7,7 @@ import { clusterSpec } from "../../capabilities/kubernetes/postgres";
 import { names } from "../../capabilities/kubernetes/names";
 import { cloudWatchRetentionDays } from "../../capabilities/aws/logs";
 import { getRunbook, type AppId } from "../../runbooks";
-import { ECS_ROLLING } from "../../policies/aws/ecs-service-capacity";
+import { ECS_ROLLING } from "../../policies/lib/ecs-deployment";
 import { check, compliantAndBroken, find, type Fake } from "./helpers";
 
 /**
