@@ -132,6 +132,11 @@ import { k8sPromtailShipsLogs } from "./kubernetes/promtail-ships-logs";
 import { k8sStatefulSetDataVolume } from "./kubernetes/statefulset-data-volume";
 import { platformRedisPersistence } from "./platform/redis-persistence";
 import { dockerContainerRuns } from "./docker/container-runs";
+import { awsEcsServiceCapacity } from "./aws/ecs-service-capacity";
+import { awsEcsContainerLogDestination } from "./aws/ecs-container-log-destination";
+import { awsCloudwatchLogGroupEncryption } from "./aws/cloudwatch-loggroup-encryption";
+import { awsBackupPlanWindows } from "./aws/backup-plan-windows";
+import { k8sCnpgClusterBackupDestination } from "./kubernetes/cnpg-cluster-backup-destination";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -290,6 +295,12 @@ export const RULES: readonly Rule[] = [
     k8sStatefulSetDataVolume,
     k8sPromtailShipsLogs,
     dockerContainerRuns,
+    // issue 13 (fix13, aws13): ECS capacity and log destinations, log group storage, backup windows, CloudNativePG's destination
+    awsEcsServiceCapacity,
+    awsEcsContainerLogDestination,
+    awsCloudwatchLogGroupEncryption,
+    awsBackupPlanWindows,
+    k8sCnpgClusterBackupDestination,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -1,6 +1,6 @@
 import { amazonMqMaintenanceStart } from "../../capabilities/aws/amazonmq";
 import { formatWeekly, maintenanceWindow } from "../../capabilities/aws/windows";
-import { cite, finding, label, resourceRule } from "../lib/policy";
+import { finding, label, provenance, resourceRule } from "../lib/policy";
 import { isRecord } from "../lib/values";
 
 /** Where each managed engine keeps its weekly maintenance window. */
@@ -33,7 +33,8 @@ export const awsDataMaintenanceWindow = resourceRule({
         if (!where) return [];
         const rb = ctx.runbook;
         const mw = rb.maintenanceWindow;
-        const runbook = `the runbook's maintenanceWindow (${mw.day} ${mw.startUtc} UTC, ${mw.durationMinutes} min) ${cite(mw.source)}`;
+        const from = provenance(mw, "day", "startUtc", "durationMinutes");
+        const runbook = `${from.defaulted ? "the platform's default" : "the runbook's"} maintenanceWindow (${mw.day} ${mw.startUtc} UTC, ${mw.durationMinutes} min) ${from.cite}`;
         const out = [];
         const have = where.read(s.props);
         if (s.type === "aws:mq/broker:Broker") {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { backupFor } from "../../capabilities/schedules";
 import { backupsConfig, backupSpec } from "../lib/backups";
-import { cite, finding, inputsOf, label, resourceRule } from "../lib/policy";
+import { finding, inputsOf, label, provenance, resourceRule } from "../lib/policy";
 import { num } from "../lib/values";
 
 const RDS_MAX_RETENTION_DAYS = 35;
@@ -26,10 +26,11 @@ export const awsRdsInstanceBackupRetention = resourceRule({
         if (!p || !b || p.replicateSourceDb) return [];
         const need = Math.min(backupSpec(ctx, b).retentionDays, Number(ctx.config.maxRetentionDays));
         const have = num(p.backupRetentionPeriod);
+        const from = provenance(b, "retentionDays");
         if (have !== undefined && have >= need) return [];
         return [
             finding(
-                `${label(s)}: backupRetentionPeriod is ${have ?? "not set (RDS defaults to 1 day)"}; the runbook keeps postgres backups ${backupSpec(ctx, b).retentionDays} days ${cite(b.source)}, so RDS must keep at least ${need}`,
+                `${label(s)}: backupRetentionPeriod is ${have ?? "not set (RDS defaults to 1 day)"}; ${from.who} keeps postgres backups ${backupSpec(ctx, b).retentionDays} days ${from.cite}, so RDS must keep at least ${need}`,
                 { key: "backups.postgres.retentionDays" },
             ),
         ];

@@ -172,7 +172,12 @@ export function metricDifferences(alarm: Subject, want: AlarmMetricArgs<Dimensio
         out.push({ field: "datapointsToAlarm", planned: show(p.datapointsToAlarm ?? `${points} (evaluationPeriods)`), expected: `at most ${want.datapointsToAlarm} and at most evaluationPeriods ${show(p.evaluationPeriods)}`, about: "for" });
     }
     for (const f of ["unit", "thresholdMetricId"] as const) if (p[f] !== undefined && p[f] !== null) out.push({ field: f, planned: show(p[f]), expected: "unset (it narrows or replaces what the threshold is compared with)", about: "threshold" });
-    if (p.evaluateLowSampleCountPercentile === "ignore") out.push({ field: "evaluateLowSampleCountPercentile", planned: show("ignore"), expected: "unset or \"evaluate\" (ignore keeps the alarm's state on sparse data)", about: "for" });
+    // The provider's input is evaluateLowSampleCountPercentiles (CloudFormation's is singular: read both).
+    for (const f of ["evaluateLowSampleCountPercentiles", "evaluateLowSampleCountPercentile"] as const) {
+        const v = p[f];
+        // The platform leaves it unset: CloudWatch's default "evaluate" (ignore keeps the alarm's state while samples are few).
+        if (v !== undefined && v !== null && !isUnknown(v) && v !== "evaluate") out.push({ field: f, planned: show(v), expected: 'unset or "evaluate", as generated (ignore keeps the alarm\'s state while samples are few)', about: "for" });
+    }
     if (want.metricQueries === undefined) {
         for (const f of STAT_FIELDS) if (!isUnknown(p[f]) && (p[f] ?? undefined) !== want[f]) out.push({ field: f, planned: show(p[f]), expected: show(want[f]), about: "threshold" });
         compareDimensions("dimensions", p.dimensions, want.dimensions ?? {}, alarm, out);

@@ -2,7 +2,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { durationSeconds, type Backup, type Dataset, type Runbook } from "../../runbooks";
 import { restoreVerification } from "../../capabilities/schedules";
 import { runbookBackups } from "../../capabilities/backups/plan";
-import { cite, finding, label, perApp, appValue, type CheckContext, type Finding, type Subject } from "./policy";
+import { cite, finding, label, perApp, appValue, provenance, type CheckContext, type Finding, type Subject } from "./policy";
 import { CADENCE_SECONDS, longestGapSeconds } from "./schedules";
 import { asArray, formatSeconds, isRecord, num, textOf, walk } from "./values";
 
@@ -86,7 +86,13 @@ export function checkBackups(ctx: CheckContext, evidence: readonly BackupEvidenc
     for (const b of runbookBackups(ctx.runbook).filter((x) => datasets.includes(x.dataset))) {
         const spec = backupSpec(ctx, b);
         const name = backupName(b);
-        const wants = `the runbook backs up ${name} every ${spec.every} (${b.cron}) and keeps ${spec.retentionDays} days ${cite(b.source)}`;
+        // Who each number comes from: a defaulted schedule or retention is the platform's, with its reason.
+        const sched = provenance(b, "cron", "every");
+        const keep = provenance(b, "retentionDays");
+        const wants =
+            sched.defaulted || keep.defaulted
+                ? `${sched.who} backs up ${name} every ${spec.every} (${b.cron}) ${sched.cite}, and ${keep.who} keeps it ${spec.retentionDays} days ${keep.cite}`
+                : `the runbook backs up ${name} every ${spec.every} (${b.cron}) and keeps ${spec.retentionDays} days ${cite(b.source)}`;
         // A tier is checked against the evidence naming it; the untiered backup against the rest of the dataset's.
         const tiers = runbookBackups(ctx.runbook).filter((x) => x.dataset === b.dataset && x.tier).map((x) => x.tier);
         const mine = evidence.filter((e) => e.dataset === b.dataset && (b.tier ? e.tier === b.tier : !tiers.includes(e.tier)));

@@ -35,9 +35,12 @@ function rds(rb: Runbook): Fake[] {
 }
 
 test("aws-rds-instance-*: retention, encryption, private, deletion protection, Multi-AZ", async (t) => {
-    const retention = pfh.backups.find((b) => b.dataset === "postgres")!.retentionDays;
+    const pg = pfh.backups.find((b) => b.dataset === "postgres")!;
+    const retention = pg.retentionDays;
+    // A defaulted retention is the platform's, with its reason (review finding 14).
+    const owner = pg.defaulted?.retentionDays ? "the platform default" : "the runbook";
     await compliantAndBroken(t, "aws-rds-instance-backup-retention", PFH_PROD, () => rds(pfh), {
-        "retention halved": { edit: (rs) => (rs[0].props.backupRetentionPeriod = retention / 2), expect: new RegExp(`backupRetentionPeriod is ${retention / 2}; the runbook keeps postgres backups ${retention} days.*backups.postgres.retentionDays`) },
+        "retention halved": { edit: (rs) => (rs[0].props.backupRetentionPeriod = retention / 2), expect: new RegExp(`backupRetentionPeriod is ${retention / 2}; ${owner} keeps postgres backups ${retention} days.*backups.postgres.retentionDays`) },
         "retention unset": { edit: (rs) => delete rs[0].props.backupRetentionPeriod, expect: /not set \(RDS defaults to 1 day\)/ },
     });
     await compliantAndBroken(t, "aws-rds-instance-encryption", PFH_PROD, () => rds(pfh), {

@@ -197,7 +197,9 @@ test("aws-data-maintenance-window: RDS, ElastiCache, DocumentDB and Amazon MQ ke
         { type: "aws:mq/broker:Broker", name: "mq", props: { maintenanceWindowStartTime: amazonMqMaintenanceStart(rb), applyImmediately: false } },
     ];
     const elsewhere = "wed:14:00-wed:16:00";
-    const allowed = new RegExp(`is ${elsewhere}; allowed: ${window}, the runbook's maintenanceWindow`);
+    // A defaulted window is the platform's, with its reason (review finding 14).
+    const owner = rb.maintenanceWindow.defaulted ? "the platform's default" : "the runbook's";
+    const allowed = new RegExp(`is ${elsewhere}; allowed: ${window}, ${owner} maintenanceWindow`);
     await compliantAndBroken(t, "aws-data-maintenance-window", PROD, engines, {
         "RDS in business hours": { edit: (r) => (find(r, "postgres-primary").props.maintenanceWindow = elsewhere), expect: allowed },
         "ElastiCache in business hours": { edit: (r) => (find(r, "redis").props.maintenanceWindow = elsewhere), expect: allowed },

@@ -15,6 +15,7 @@ import { editUrn } from "./plan-edits";
 import { healthTimingMutations } from "./mutation-health-timing";
 import { egress13Mutations } from "./mutation-egress13";
 import { signalMutations } from "./mutation-signals";
+import { aws13Mutations } from "./mutation-aws13";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -193,6 +194,8 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...signalMutations(rb, plan));
     // Stores that keep nothing: CronJobs that never run, Redis persistence, Loki and data volumes, promtail (stores13; mutation-stores13.ts).
     out.push(...storesMutations(rb, plan, sample));
+    // Review findings 10 (production), 13 and 15 (fix13, aws13): ECS capacity and log destinations, log groups, p95 samples, backup windows, CNPG destination (mutation-aws13.ts).
+    out.push(...aws13Mutations(rb, plan));
     return out;
 }
 
