@@ -17,6 +17,8 @@ export interface AmConfig {
     readonly inhibitRules: readonly Record<string, any>[];
     /** Named time intervals: `time_intervals` and the older `mute_time_intervals` (file format), `timeIntervals`/`muteTimeIntervals` (CRD). */
     readonly timeIntervals: readonly Record<string, any>[];
+    /** `global` (file format only): defaults every receiver inherits (PagerDuty URL, proxy, SMTP relay…). */
+    readonly global?: Record<string, any>;
 }
 
 export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
@@ -26,6 +28,7 @@ export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
             if (isRecord(value.route) && Array.isArray(value.receivers)) {
                 out.push({ subject: s, path, route: value.route, receivers: value.receivers.filter(isRecord), inhibitRules: [...asArray(value.inhibit_rules), ...asArray(value.inhibitRules)].filter(isRecord),
                     timeIntervals: [...asArray(value.time_intervals), ...asArray(value.mute_time_intervals), ...asArray(value.timeIntervals), ...asArray(value.muteTimeIntervals)].filter(isRecord),
+                    ...(value.global !== undefined ? { global: isRecord(value.global) ? value.global : { "(not a map)": value.global } } : {}),
                 });
             }
         }
