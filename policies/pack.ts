@@ -122,6 +122,8 @@ import { k8sKedaScaledObjectTriggers } from "./kubernetes/keda-scaledobject-trig
 import { platformRedisMaxmemoryPolicy } from "./platform/redis-maxmemory-policy";
 import { awsDataMaintenanceWindow } from "./aws/data-maintenance-window";
 import { awsDataStorageFloor } from "./aws/data-storage-floor";
+import { platformAbsenceRulesIntact } from "./platform/absence-rules-intact";
+import { dockerPrometheusConfigIntact } from "./docker/prometheus-config-intact";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -267,6 +269,9 @@ export const RULES: readonly Rule[] = [
     k8sNetworkPolicyCoverage,
     k8sNetworkPolicyMonitoringPorts,
     k8sKedaScaledObjectTriggers,
+    // the platform's own rules and the local Prometheus held to what is generated (issue 13, fix 13: paging)
+    platformAbsenceRulesIntact,
+    dockerPrometheusConfigIntact,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */
