@@ -75,7 +75,7 @@ function entryProblems(integration: string, planned: Record<string, any>, genera
 /** `global` fields the stack fills from its own inputs (webhook URL, relay, its credentials): present where generated, not compared. */
 const GLOBAL_INPUTS = /^(slack_api_url|smtp_smarthost|smtp_from|smtp_auth_username|smtp_auth_password)$/;
 /** Fields the platform leaves unset that are harmless at Alertmanager's own default. */
-const GLOBAL_DEFAULTS: Readonly<Record<string, unknown>> = { pagerduty_url: PAGERDUTY_EVENTS_URL, smtp_require_tls: true };
+const GLOBAL_DEFAULTS: Readonly<Record<string, unknown>> = { pagerduty_url: PAGERDUTY_EVENTS_URL, smtp_require_tls: true, resolve_timeout: "5m" };
 
 /**
  * `global` as generated: every receiver inherits it, so a `pagerduty_url` elsewhere, an
@@ -95,7 +95,7 @@ function globalProblems(rb: Runbook, cfg: AmConfig, gen: Record<string, any>): F
             out.push(`${k} ${JSON.stringify(v)} is set, the platform sets no global ${k}${k in GLOBAL_DEFAULTS ? ` (Alertmanager's default: ${JSON.stringify(GLOBAL_DEFAULTS[k])})` : ""}: every receiver inherits it, so it changes where or how every notification is sent`);
         }
     }
-    for (const k of Object.keys(generated)) if (!(k in planned) && !GLOBAL_INPUTS.test(k)) out.push(`${k} is missing (generated: ${JSON.stringify(generated[k])})`);
+    for (const k of Object.keys(generated)) if (!(k in planned) && !GLOBAL_INPUTS.test(k) && canonical(GLOBAL_DEFAULTS[k]) !== canonical(generated[k])) out.push(`${k} is missing (generated: ${JSON.stringify(generated[k])})`);
     const why = responseWhyOf(rb);
     return out.map((p) => finding(`${label(cfg.subject)} global: ${p}; ${why}`, { urn: cfg.subject.urn, key: keyOf("critical") }));
 }
@@ -118,18 +118,23 @@ function groupingOf(chain: readonly Record<string, any>[]): { labels: string[] |
  * incident), where it is only mentioned at the next group_interval, and a pager never pages again.
  */
 function groupingProblems(rb: Runbook, cfg: AmConfig, gen: Record<string, any>, sets: readonly { severity?: string; labels: Readonly<Record<string, string>> }[]): Finding[] {
-    const wanted = asArray<string>(gen.route?.group_by).map(String);
+    // A generated label with one value across the stack's alerts (its app, its env) folds nothing when left out.
+    const varies = (l: string) => new Set(sets.map((x) => x.labels[l] ?? "")).size > 1;
+    const generated = asArray<string>(gen.route?.group_by).map(String);
+    const wanted = generated.filter(varies);
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const { severity, labels } of sets) {
         for (const chain of routeChains(cfg.route, labels)) {
             const g = groupingOf(chain);
             if (g.labels?.includes("...")) continue;
+            // An AlertmanagerConfig's routes sit under the main configuration's root: unset, they inherit its group_by.
+            if (!chain.some((r) => r.group_by !== undefined || r.groupBy !== undefined) && /AlertmanagerConfig$/.test(cfg.subject.type)) continue;
             const missing = wanted.filter((l) => !g.labels?.includes(l));
             if (missing.length === 0) continue;
             const leaf = chain[chain.length - 1];
             const where = `${label(cfg.subject)} route ${leaf === cfg.route ? "(root)" : JSON.stringify(leaf.matchers ?? leaf.match ?? leaf.match_re ?? leaf.receiver ?? "?")}`;
-            const message = `${where}: group_by ${g.text} leaves out ${missing.join(", ")} (generated: ${JSON.stringify(wanted)}, capabilities/alerting/routing.ts): a different ${severity ?? ""} alert joins a group already notified and is sent only as an update of it, so it never pages on its own; ${responseOf(rb, (severity as AlertSeverity | undefined) ?? "critical").why}`;
+            const message = `${where}: group_by ${g.text} leaves out ${missing.join(", ")} (generated: ${JSON.stringify(generated)}, capabilities/alerting/routing.ts; ${missing.join(", ")} differ${missing.length === 1 ? "s" : ""} between this stack's alerts): a different ${severity ?? ""} alert joins a group already notified and is sent only as an update of it, so it never pages on its own; ${responseOf(rb, (severity as AlertSeverity | undefined) ?? "critical").why}`;
             if (seen.has(message)) continue;
             seen.add(message);
             out.push(finding(message, { urn: cfg.subject.urn, key: keyOf(severity) }));
