@@ -12,6 +12,7 @@ import { k8sObjectMutations } from "./mutation-k8s-objects";
 import { ALB_DEFAULT_SESSION_SECONDS } from "../../capabilities/aws/grafana";
 import { awsLoop13Mutations } from "./mutation-aws-loop13";
 import { editUrn } from "./plan-edits";
+import { paging13Mutations } from "./mutation-paging13";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -167,5 +168,7 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...awsLoop13Mutations(rb, plan));
     // Kubernetes object by object: NetworkPolicy coverage and peers, KEDA triggers, probe timing (loop 13; mutation-k8s-objects.ts).
     out.push(...k8sObjectMutations(rb, plan));
+    // Paging switched off where the older policies did not look: alert path values, Alertmanager global, external labels, grouping, absence rules (fix13 paging; mutation-paging13.ts).
+    out.push(...paging13Mutations(rb, plan));
     return out;
 }
