@@ -2,7 +2,8 @@ import YAML from "yaml";
 import { PROMETHEUS_CONFIG_PATH, prometheusConfig } from "../../capabilities/docker/prometheus";
 import { finding, label, stackRule, type Finding } from "../lib/policy";
 import { absentTarget, ofTarget } from "../lib/targets";
-import { asArray, durationToSeconds, isRecord, textOf } from "../lib/values";
+import { asArray, isRecord, textOf } from "../lib/values";
+import { prometheusConfigProblems } from "../lib/prometheus-config";
 
 /**
  * The prometheus.yml uploaded into the local stack's Prometheus container, held to the one
@@ -12,36 +13,6 @@ import { asArray, durationToSeconds, isRecord, textOf } from "../lib/values";
  * (the generated Alertmanager, no alert_relabel_configs that drop or rewrite alerts). The scrape
  * jobs are the signal policies'.
  */
-
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (isRecord(x) && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
-
-/** What differs from the generated configuration in the parts that decide alerting. */
-export function prometheusConfigProblems(planned: Record<string, any>, generated: Record<string, any>): string[] {
-    const out: string[] = [];
-    const g = isRecord(generated.global) ? generated.global : {};
-    const p = isRecord(planned.global) ? planned.global : {};
-    for (const [k, v] of Object.entries(g)) {
-        const want = durationToSeconds(v);
-        const got = durationToSeconds(p[k] ?? "1m");
-        // Prometheus's own default is 1m for both intervals.
-        if (want !== undefined && (got === undefined || got > want)) out.push(`global.${k} is ${JSON.stringify(p[k] ?? "unset (Prometheus's default 1m)")}, less often than the generated ${v}: the rules see their signals late`);
-    }
-    for (const [k, v] of Object.entries(p)) {
-        if (k in g || k === "scrape_timeout") continue;
-        out.push(`global.${k} ${JSON.stringify(v)} is set, the generated configuration sets none: ${k === "external_labels" ? "every alert carries these labels, and a route may match on them" : "it changes what every scrape or rule sees"}`);
-    }
-    const files = asArray(planned.rule_files).map(String);
-    for (const f of asArray(generated.rule_files).map(String)) if (!files.includes(f)) out.push(`rule_files ${JSON.stringify(planned.rule_files ?? null)} leaves out the generated ${JSON.stringify(f)}: Prometheus loads none of the runbook's rules`);
-    if (canonical(planned.alerting ?? null) !== canonical(generated.alerting)) {
-        const relabel = isRecord(planned.alerting) ? planned.alerting.alert_relabel_configs : undefined;
-        out.push(
-            relabel !== undefined
-                ? `alerting.alert_relabel_configs ${JSON.stringify(relabel)} is set, the generated configuration has none: it drops or rewrites alerts on their way to Alertmanager`
-                : `alerting is ${JSON.stringify(planned.alerting ?? null)}, not the generated ${JSON.stringify(generated.alerting)}: alerts go to another Alertmanager, or to none`,
-        );
-    }
-    return out;
-}
 
 export const dockerPrometheusConfigIntact = stackRule({
     name: "docker-prometheus-config-intact",

@@ -72,7 +72,7 @@ function entryProblems(integration: string, planned: Record<string, any>, genera
     return out;
 }
 
-/** `global` fields the stack fills from its own inputs (webhook URL, relay, its credentials): present where generated, not compared. */
+/** `global` fields the stack fills from its own inputs (webhook URL, relay, its credentials): not compared, wherever the stack has them. */
 const GLOBAL_INPUTS = /^(slack_api_url|smtp_smarthost|smtp_from|smtp_auth_username|smtp_auth_password)$/;
 /** Fields the platform leaves unset that are harmless at Alertmanager's own default. */
 const GLOBAL_DEFAULTS: Readonly<Record<string, unknown>> = { pagerduty_url: PAGERDUTY_EVENTS_URL, smtp_require_tls: true, resolve_timeout: "5m" };
@@ -89,8 +89,10 @@ function globalProblems(rb: Runbook, cfg: AmConfig, gen: Record<string, any>): F
     const generated: Record<string, any> = isRecord(gen.global) ? gen.global : {};
     const out: string[] = [];
     for (const [k, v] of Object.entries(planned)) {
+        // The stack's own inputs (its webhook, relay and credentials), wherever it has them.
+        if (GLOBAL_INPUTS.test(k)) continue;
         if (k in generated) {
-            if (!GLOBAL_INPUTS.test(k) && canonical(v) !== canonical(generated[k])) out.push(`${k} is ${JSON.stringify(v)}, not the generated ${JSON.stringify(generated[k])}`);
+            if (canonical(v) !== canonical(generated[k])) out.push(`${k} is ${JSON.stringify(v)}, not the generated ${JSON.stringify(generated[k])}`);
         } else if (!(k in GLOBAL_DEFAULTS) || canonical(v) !== canonical(GLOBAL_DEFAULTS[k])) {
             out.push(`${k} ${JSON.stringify(v)} is set, the platform sets no global ${k}${k in GLOBAL_DEFAULTS ? ` (Alertmanager's default: ${JSON.stringify(GLOBAL_DEFAULTS[k])})` : ""}: every receiver inherits it, so it changes where or how every notification is sent`);
         }
@@ -219,6 +221,8 @@ export function checkReceiversAsGenerated(
         }
     }
     out.push(...globalProblems(rb, cfg, gen));
+    // Grouping is judged on every alert the stack's rules raise too (a route for some of them, e.g. an alarm-paged service_down to chat).
+    for (const severity of ALERT_SEVERITIES) for (const l of labelSets(severity)) for (const e of external) grouped.push({ severity, labels: { ...e, app: rb.app, env, ...l } });
     out.push(...groupingProblems(rb, cfg, gen, grouped));
     // Inhibit rules: only the generated ones (a more severe alert silences a milder one of the same alert and instance).
     const allowed = new Set(asArray(gen.inhibit_rules).map(canonical));

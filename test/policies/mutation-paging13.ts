@@ -28,6 +28,8 @@ const ABSENCE = ["platform-absence-rules-intact"];
 
 const kps = (r: Planned) => r.type === RELEASE && (r.props as Props).chart === "kube-prometheus-stack";
 const amSecret = (r: Planned) => r.type === SECRET && typeof (r.props as Props).stringData?.[ALERTMANAGER_CONFIG_KEY] === "string";
+/** The route that pages: the one matching only severity="critical". */
+const pagerRoute = (c: Props) => (c.route.routes as Props[]).find((r) => JSON.stringify(r.matchers ?? []) === JSON.stringify(['severity="critical"']));
 const spec = (p: Props) => p.values.prometheus.prometheusSpec as Props;
 
 /** Edits the Alertmanager configuration of a Secret (file format in stringData) or an AMP definition (YAML holding `alertmanager_config: |`). */
@@ -70,7 +72,7 @@ export function paging13Mutations(_rb: Runbook, plan: StackPlan): Mutation[] {
     add("am-global-pagerduty-url", PAGING, am && amSecret(am) ? am : undefined, (p) => editAm(p, (c) => (c.global = { ...c.global, pagerduty_url: "https://events.example.invalid/v2/enqueue" })), "global.pagerduty_url → another host");
     add("am-global-proxy", PAGING, am && amSecret(am) ? am : undefined, (p) => editAm(p, (c) => (c.global = { ...c.global, http_config: { proxy_url: "http://127.0.0.1:9" } })), "global.http_config.proxy_url set");
     add("am-route-external-label", PAGING, am && amSecret(am) ? am : undefined, (p) => editAm(p, (c) => c.route.routes.unshift({ matchers: ['prometheus=~".+"'], receiver: c.route.receiver })), "a first route on the operator's prometheus label → the root receiver");
-    add("am-pager-group-by", PAGING, am, (p) => editAm(p, (c) => (c.route.routes.find((r: Props) => JSON.stringify(r.matchers ?? "").includes("critical")).group_by = ["severity"])), "the pager route's group_by → [severity]");
+    add("am-pager-group-by", PAGING, am, (p) => editAm(p, (c) => (pagerRoute(c)!.group_by = ["severity"])), "the pager route's group_by → [severity]");
     const rules = plan.resources.find(holdsAbsence);
     add("absence-deleted", ABSENCE, rules, (p) => editRuleFile(p, (gs) => gs.forEach((g) => (g.rules = g.rules.filter((r: Props) => !absence(r))))), "every absence rule deleted");
     add("absence-info", ABSENCE, rules, (p) => editRuleFile(p, (gs) => gs.forEach((g) => g.rules.filter(absence).forEach((r: Props) => (r.labels.severity = "info")))), "absence rules' severity → info");
@@ -84,7 +86,7 @@ export function paging13Tightenings(plan: StackPlan): { id: string; edit: (plan:
     const release = plan.resources.find(kps);
     if (release) out.push({ id: "kps retention 400d, scrape and evaluate every 10s", edit: (pl) => editUrn(pl, release.urn, (p) => Object.assign(spec(p), { retention: "400d", scrapeInterval: "10s", evaluationInterval: "10s" })) });
     const am = plan.resources.find((r) => amSecret(r) || r.type === AMP_AM);
-    if (am) out.push({ id: "pager route also grouped by instance", edit: (pl) => editUrn(pl, am.urn, (p) => editAm(p, (c) => { const r = c.route.routes.find((x: Props) => JSON.stringify(x.matchers ?? "").includes("critical")); r.group_by = [...(r.group_by ?? c.route.group_by ?? []), "instance"]; })) });
+    if (am) out.push({ id: "pager route also grouped by instance", edit: (pl) => editUrn(pl, am.urn, (p) => editAm(p, (c) => { const r = pagerRoute(c)!; r.group_by = [...(r.group_by ?? c.route.group_by ?? []), "instance"]; })) });
     const rules = plan.resources.find(holdsAbsence);
     if (rules) out.push({ id: "absence rules wait 1m", edit: (pl) => editUrn(pl, rules.urn, (p) => editRuleFile(p, (gs) => gs.forEach((g) => g.rules.filter(absence).forEach((r: Props) => (r.for = "1m"))))) });
     return out;

@@ -7,7 +7,7 @@ import { names } from "../../capabilities/kubernetes/names";
 import { PROMETHEUS_CONFIG_PATH, prometheusYaml } from "../../capabilities/docker/prometheus";
 import { parseMatchers, routeMatches } from "../../policies/lib/alertmanager";
 import { generatedConfig } from "../../policies/lib/receivers";
-import { generatedPlatformRules } from "../../policies/platform/absence-rules-intact";
+import { generatedPlatformRules } from "../../policies/lib/platform-rules";
 import { runPolicies } from "../../policies/offline";
 import type { RunbookPolicy } from "../../policies/lib/policy";
 import { check, compliantAndBroken, fakePlan, find, policyNamed, type Fake } from "./helpers";
