@@ -10,7 +10,10 @@ import { generatedConfig } from "../../policies/lib/receivers";
 import { generatedPlatformRules } from "../../policies/lib/platform-rules";
 import { runPolicies } from "../../policies/offline";
 import type { RunbookPolicy } from "../../policies/lib/policy";
+import { planStack } from "../../cli/harness/runtime";
+import { policies } from "../../policies/pack";
 import { check, compliantAndBroken, fakePlan, find, policyNamed, type Fake } from "./helpers";
+import { paging13Mutations, paging13Tightenings } from "./mutation-paging13";
 
 /**
  * Fix 13, paging: the alert path in kube-prometheus-stack's values, Alertmanager's `global`, the
@@ -191,4 +194,23 @@ test("docker-prometheus-config-intact: rule files, alerting and intervals as gen
     editConfig(tight, (c) => Object.assign(c.global, { scrape_interval: "5s", evaluation_interval: "5s" }));
     t.deepEqual((await check("docker-prometheus-config-intact", LOCAL, tight)).messages, []);
     t.is((await check("docker-prometheus-config-intact", LOCAL, (() => { const rs = dockerPrometheus(); editConfig(rs, (c) => (c.rule_files = [])); return rs; })())).violations[0]?.level, "advisory", "a laptop is advised, as the pack's levels say");
+});
+
+// ---- the real plans (cached): the switches caught, the tightenings not ----
+test("the paging switches are caught on the cached staging and production plans, their tightenings are not", async (t) => {
+    t.timeout(5 * 60_000);
+    const pack = policies.filter((p) => ["k8s-alerting-pipeline-enabled", "k8s-alertmanager-critical-paging", "aws-amp-alertmanager-critical-paging", "platform-absence-rules-intact"].includes(p.name));
+    for (const stack of [STAGING, `${APP}-production`]) {
+        const plan = await planStack(stack);
+        const mutations = paging13Mutations(rb, plan);
+        t.true(mutations.length >= (plan.target === "kubernetes" ? 10 : 4), `${stack}: ${mutations.length} switches`);
+        for (const m of mutations) {
+            const report = await runPolicies(m.edit!(plan)!, { policies: pack });
+            t.true(report.violations.some((v) => v.level === "mandatory" && m.policies!.includes(v.policy)), `${stack}: ${m.id}: not caught`);
+        }
+        for (const tight of paging13Tightenings(plan)) {
+            const report = await runPolicies(tight.edit(plan), { policies: pack });
+            t.deepEqual(report.violations.filter((v) => v.level === "mandatory").map((v) => v.message), [], `${stack}: ${tight.id}`);
+        }
+    }
 });
