@@ -16,7 +16,8 @@ import { selectStacks } from "./plan";
  * the way `pulumi preview --policy-pack policies` runs it (`--preview`: a first preview, computed
  * outputs unknown). Exit 1 when a stack has a mandatory violation or cannot be planned (invalid
  * config: that stack is reported failing, the others still checked); exit 2 only when the check
- * itself cannot run (bad arguments, a pack config the engine would refuse, a policy that throws).
+ * itself cannot run (bad arguments, a pack config the engine would refuse); a policy that throws is a
+ * mandatory finding of the stack it threw on.
  * `--list` prints the policy table (docs/policies.md embeds it).
  */
 
@@ -156,7 +157,8 @@ export function affectedStacks(paths: readonly string[]): string[] {
 
 /**
  * Checks each stack; a stack whose program refuses to plan (invalid config) is recorded as
- * invalid and the others are still checked. A policy that throws is the check failing: it propagates.
+ * invalid and the others are still checked. A policy that throws is a mandatory finding of that
+ * stack naming the policy (policies/offline.ts): the other policies and stacks are still reported.
  */
 export async function checkStacks(stacks: readonly string[], opts: { config?: PolicyPackConfig; plan: (stack: string) => Promise<StackPlan>; onStack?: (c: Checked) => void }): Promise<Checked[]> {
     const checked: Checked[] = [];

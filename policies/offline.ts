@@ -270,7 +270,7 @@ async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {
             } catch (e) {
                 if (isUnknownValueError(e)) record(cutShort(p.name, e as Error), undefined, "advisory");
                 else if (e instanceof NotApplicable) reasons.add(e.reason);
-                else throw withPolicy(e, p.name);
+                else record(failed(p.name, e), undefined, "mandatory");
             }
         } else if (p.validateResource) {
             const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
@@ -302,7 +302,7 @@ async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {
                         checked++;
                     } catch (e) {
                         if (isUnknownValueError(e)) record(cutShort(p.name, e as Error), r.urn, "advisory");
-                        else if (!(e instanceof NotApplicable)) throw withPolicy(e, p.name);
+                        else if (!(e instanceof NotApplicable)) record(failed(p.name, e), r.urn, "mandatory");
                     }
                 }
             }
@@ -326,10 +326,14 @@ async function run(plan: StackPlan, opts: RunOptions): Promise<StackReport> {
     };
 }
 
-function withPolicy(e: unknown, name: string): Error {
+/**
+ * A policy that throws checked nothing: a mandatory finding of this stack naming the policy and
+ * the error (the engine fails the preview too), so the other policies and stacks are still reported.
+ */
+function failed(name: string, e: unknown): string {
     const err = e instanceof Error ? e : new Error(String(e));
-    err.message = `policy ${name} failed: ${err.message}`;
-    return err;
+    const at = err.stack?.split("\n").find((l) => /^\s+at /.test(l))?.trim();
+    return `policy ${name} failed and checked nothing: ${err.message}${at ? ` (${at})` : ""}; fix the policy (or the input it cannot read): until then this stack is not known to follow the runbook`;
 }
 
 /** The stack-policy view of a plan: parent and dependencies as resource objects, as the engine builds them. */

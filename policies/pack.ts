@@ -137,6 +137,8 @@ import { awsEcsContainerLogDestination } from "./aws/ecs-container-log-destinati
 import { awsCloudwatchLogGroupEncryption } from "./aws/cloudwatch-loggroup-encryption";
 import { awsBackupPlanWindows } from "./aws/backup-plan-windows";
 import { k8sCnpgClusterBackupDestination } from "./kubernetes/cnpg-cluster-backup-destination";
+import { platformAbsenceRulesIntact } from "./platform/absence-rules-intact";
+import { dockerPrometheusConfigIntact } from "./docker/prometheus-config-intact";
 
 /**
  * The runbook-platform policy pack as plain data: the rules, the CrossGuard policies made from
@@ -301,6 +303,9 @@ export const RULES: readonly Rule[] = [
     awsCloudwatchLogGroupEncryption,
     awsBackupPlanWindows,
     k8sCnpgClusterBackupDestination,
+    // the platform's own rules and the local Prometheus held to what is generated (issue 13, fix 13: paging)
+    platformAbsenceRulesIntact,
+    dockerPrometheusConfigIntact,
 ];
 
 /** The pack's policies, exceptions report last: a plain array for tests and the offline check. */

@@ -17,6 +17,8 @@ export interface AmConfig {
     readonly inhibitRules: readonly Record<string, any>[];
     /** Named time intervals: `time_intervals` and the older `mute_time_intervals` (file format), `timeIntervals`/`muteTimeIntervals` (CRD). */
     readonly timeIntervals: readonly Record<string, any>[];
+    /** `global` (file format only): defaults every receiver inherits (PagerDuty URL, proxy, SMTP relay…). */
+    readonly global?: Record<string, any>;
 }
 
 export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
@@ -26,6 +28,7 @@ export function alertmanagerConfigs(subjects: readonly Subject[]): AmConfig[] {
             if (isRecord(value.route) && Array.isArray(value.receivers)) {
                 out.push({ subject: s, path, route: value.route, receivers: value.receivers.filter(isRecord), inhibitRules: [...asArray(value.inhibit_rules), ...asArray(value.inhibitRules)].filter(isRecord),
                     timeIntervals: [...asArray(value.time_intervals), ...asArray(value.mute_time_intervals), ...asArray(value.timeIntervals), ...asArray(value.muteTimeIntervals)].filter(isRecord),
+                    ...(value.global !== undefined ? { global: isRecord(value.global) ? value.global : { "(not a map)": value.global } } : {}),
                 });
             }
         }
@@ -37,23 +40,89 @@ type Labels = Readonly<Record<string, string>>;
 
 function matcherOk(name: string, op: string, value: string, labels: Labels): boolean {
     const v = labels[name] ?? "";
+    const re = (x: string) => {
+        try {
+            return new RegExp(`^(?:${x})$`);
+        } catch {
+            // Alertmanager refuses a configuration with an invalid regular expression: such a route matches nothing.
+            return undefined;
+        }
+    };
     switch (op) {
         case "=":
             return v === value;
         case "!=":
             return v !== value;
         case "=~":
-            return new RegExp(`^(?:${value})$`).test(v);
+            return re(value)?.test(v) ?? false;
         case "!~":
-            return !new RegExp(`^(?:${value})$`).test(v);
+            return re(value) ? !re(value)!.test(v) : false;
         default:
             return false;
     }
 }
 
-function unquote(s: string): string {
-    const t = s.trim();
-    return /^".*"$/.test(t) ? JSON.parse(t) : t;
+export interface Matcher {
+    readonly name: string;
+    readonly op: "=" | "!=" | "=~" | "!~";
+    readonly value: string;
+}
+
+/** A double-quoted string's content, with Alertmanager's escapes (`\\`, `\"`, `\n`); undefined when an unescaped quote is left inside or the quote is not closed. */
+function unquoted(body: string): string | undefined {
+    let out = "";
+    for (let i = 0; i < body.length; i++) {
+        const c = body[i];
+        if (c === "\\") {
+            const n = body[++i];
+            if (n === undefined) return undefined;
+            out += n === "n" ? "\n" : n;
+        } else if (c === '"') return undefined;
+        else out += c;
+    }
+    return out;
+}
+
+const MATCHER = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*|"(?:[^"\\]|\\.)*")\s*(=~|!~|!=|=)\s*([\s\S]*?)\s*$/;
+
+/**
+ * One `matchers:` entry parsed as Alertmanager parses it (pkg/labels, ParseMatchers): optional
+ * braces around a comma-separated list of `name op value`, a value unquoted or double-quoted
+ * (commas inside quotes belong to the value). Undefined when Alertmanager would refuse it.
+ */
+export function parseMatchers(text: string): Matcher[] | undefined {
+    let s = text.trim();
+    if (s.startsWith("{") && s.endsWith("}")) s = s.slice(1, -1);
+    const parts: string[] = [];
+    let cur = "";
+    let quoted = false;
+    for (let i = 0; i < s.length; i++) {
+        const c = s[i];
+        if (c === "\\" && quoted) {
+            cur += c + (s[++i] ?? "");
+            continue;
+        }
+        if (c === '"') quoted = !quoted;
+        if (c === "," && !quoted) {
+            parts.push(cur);
+            cur = "";
+        } else cur += c;
+    }
+    if (quoted) return undefined;
+    parts.push(cur);
+    // A trailing comma is allowed; an empty list is not a matcher.
+    if (parts.length > 1 && parts[parts.length - 1].trim() === "") parts.pop();
+    const out: Matcher[] = [];
+    for (const part of parts) {
+        const m = MATCHER.exec(part);
+        if (!m) return undefined;
+        const name = m[1].startsWith('"') ? unquoted(m[1].slice(1, -1)) : m[1];
+        const raw = m[3];
+        const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? unquoted(raw.slice(1, -1)) : raw.includes('"') ? undefined : raw;
+        if (name === undefined || value === undefined) return undefined;
+        out.push({ name, op: m[2] as Matcher["op"], value });
+    }
+    return out;
 }
 
 /** Whether one route's own matchers accept the labels. */
@@ -62,8 +131,9 @@ export function routeMatches(route: Record<string, any>, labels: Labels): boolea
     for (const [k, v] of Object.entries(isRecord(route.match_re) ? route.match_re : {})) if (!matcherOk(k, "=~", String(v), labels)) return false;
     for (const m of asArray(route.matchers)) {
         if (typeof m === "string") {
-            const p = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*)$/.exec(m);
-            if (!p || !matcherOk(p[1], p[2], unquote(p[3]), labels)) return false;
+            // An entry Alertmanager refuses keeps the whole configuration from loading: read as matching nothing.
+            const parsed = parseMatchers(m);
+            if (!parsed || !parsed.every((p) => matcherOk(p.name, p.op, p.value, labels))) return false;
         } else if (isRecord(m) && typeof m.name === "string") {
             const op = typeof m.matchType === "string" ? m.matchType : m.regex ? "=~" : "=";
             if (!matcherOk(m.name, op, String(m.value ?? ""), labels)) return false;

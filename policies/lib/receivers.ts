@@ -1,9 +1,10 @@
-import { ALERT_SEVERITIES, type Runbook } from "../../runbooks";
+import { ALERT_SEVERITIES, type AlertSeverity, type Runbook } from "../../runbooks";
 import { alertmanagerConfig, receiverName, routingCases, severityChannels, type Channel, type Receivers } from "../../capabilities/alerting/routing";
 import { withStandIns } from "../../capabilities/alerting/delivery";
 import { PAGERDUTY_EVENTS_URL } from "../../capabilities/aws/pager";
 import type { AmConfig } from "./alertmanager";
 import { receiversFor } from "./alertmanager";
+import { responseOf, routeChains } from "./paging";
 import { finding, label, type Finding } from "./policy";
 import { asArray, isRecord } from "./values";
 
@@ -71,11 +72,90 @@ function entryProblems(integration: string, planned: Record<string, any>, genera
     return out;
 }
 
+/** `global` fields the stack fills from its own inputs (webhook URL, relay, its credentials): not compared, wherever the stack has them. */
+const GLOBAL_INPUTS = /^(slack_api_url|smtp_smarthost|smtp_from|smtp_auth_username|smtp_auth_password)$/;
+/** Fields the platform leaves unset that are harmless at Alertmanager's own default. */
+const GLOBAL_DEFAULTS: Readonly<Record<string, unknown>> = { pagerduty_url: PAGERDUTY_EVENTS_URL, smtp_require_tls: true, resolve_timeout: "5m" };
+
+/**
+ * `global` as generated: every receiver inherits it, so a `pagerduty_url` elsewhere, an
+ * `http_config` proxy, another `opsgenie_api_url` or a changed `resolve_timeout` redirects or
+ * resolves every notification while each receiver entry still looks right. Fields the stack fills
+ * from its inputs are only required where generated; any other field is held to the generated value
+ * (or, where the platform sets none, to Alertmanager's default).
+ */
+function globalProblems(rb: Runbook, cfg: AmConfig, gen: Record<string, any>): Finding[] {
+    const planned = cfg.global ?? {};
+    const generated: Record<string, any> = isRecord(gen.global) ? gen.global : {};
+    const out: string[] = [];
+    for (const [k, v] of Object.entries(planned)) {
+        // The stack's own inputs (its webhook, relay and credentials), wherever it has them.
+        if (GLOBAL_INPUTS.test(k)) continue;
+        if (k in generated) {
+            if (canonical(v) !== canonical(generated[k])) out.push(`${k} is ${JSON.stringify(v)}, not the generated ${JSON.stringify(generated[k])}`);
+        } else if (!(k in GLOBAL_DEFAULTS) || canonical(v) !== canonical(GLOBAL_DEFAULTS[k])) {
+            out.push(`${k} ${JSON.stringify(v)} is set, the platform sets no global ${k}${k in GLOBAL_DEFAULTS ? ` (Alertmanager's default: ${JSON.stringify(GLOBAL_DEFAULTS[k])})` : ""}: every receiver inherits it, so it changes where or how every notification is sent`);
+        }
+    }
+    for (const k of Object.keys(generated)) if (!(k in planned) && !GLOBAL_INPUTS.test(k) && canonical(GLOBAL_DEFAULTS[k]) !== canonical(generated[k])) out.push(`${k} is missing (generated: ${JSON.stringify(generated[k])})`);
+    const why = responseWhyOf(rb);
+    return out.map((p) => finding(`${label(cfg.subject)} global: ${p}; ${why}`, { urn: cfg.subject.urn, key: keyOf("critical") }));
+}
+
+/** Why every page must arrive: the runbook's critical response, with its provenance. */
+const responseWhyOf = (rb: Runbook) => responseOf(rb, "critical").why;
+
+/** The grouping in effect at the end of a chain: the nearest route's `group_by` (CRD `groupBy`); none groups every alert of the route together. */
+function groupingOf(chain: readonly Record<string, any>[]): { labels: string[] | undefined; text: string } {
+    for (let i = chain.length - 1; i >= 0; i--) {
+        const v = chain[i].group_by ?? chain[i].groupBy;
+        if (v !== undefined) return { labels: asArray(v).map(String), text: JSON.stringify(v) };
+    }
+    return { labels: [], text: "unset (Alertmanager then groups every alert of the route into one notification)" };
+}
+
+/**
+ * Each route an alert takes groups by at least the generated labels (or by every label, `...`):
+ * grouping by fewer folds a later, different alert into a notification already sent (an open
+ * incident), where it is only mentioned at the next group_interval, and a pager never pages again.
+ */
+function groupingProblems(rb: Runbook, cfg: AmConfig, gen: Record<string, any>, sets: readonly { severity?: string; labels: Readonly<Record<string, string>> }[]): Finding[] {
+    // A generated label with one value across the stack's alerts (its app, its env) folds nothing when left out.
+    const varies = (l: string) => new Set(sets.map((x) => x.labels[l] ?? "")).size > 1;
+    const generated = asArray<string>(gen.route?.group_by).map(String);
+    const wanted = generated.filter(varies);
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const { severity, labels } of sets) {
+        for (const chain of routeChains(cfg.route, labels)) {
+            const g = groupingOf(chain);
+            if (g.labels?.includes("...")) continue;
+            // An AlertmanagerConfig's routes sit under the main configuration's root: unset, they inherit its group_by.
+            if (!chain.some((r) => r.group_by !== undefined || r.groupBy !== undefined) && /AlertmanagerConfig$/.test(cfg.subject.type)) continue;
+            const missing = wanted.filter((l) => !g.labels?.includes(l));
+            if (missing.length === 0) continue;
+            const leaf = chain[chain.length - 1];
+            const where = `${label(cfg.subject)} route ${leaf === cfg.route ? "(root)" : JSON.stringify(leaf.matchers ?? leaf.match ?? leaf.match_re ?? leaf.receiver ?? "?")}`;
+            const message = `${where}: group_by ${g.text} leaves out ${missing.join(", ")} (generated: ${JSON.stringify(generated)}, capabilities/alerting/routing.ts; ${missing.join(", ")} differ${missing.length === 1 ? "s" : ""} between this stack's alerts): a different ${severity ?? ""} alert joins a group already notified and is sent only as an update of it, so it never pages on its own; ${responseOf(rb, (severity as AlertSeverity | undefined) ?? "critical").why}`;
+            if (seen.has(message)) continue;
+            seen.add(message);
+            out.push(finding(message, { urn: cfg.subject.urn, key: keyOf(severity) }));
+        }
+    }
+    return out;
+}
+
 /**
  * Findings for one configuration: `labelSets` gives the labels the stack's rules of an alert
  * level carry (so a route matching on them is followed as Alertmanager would).
  */
-export function checkReceiversAsGenerated(rb: Runbook, env: string, cfg: AmConfig, labelSets: (severity: (typeof ALERT_SEVERITIES)[number]) => Record<string, string>[]): Finding[] {
+export function checkReceiversAsGenerated(
+    rb: Runbook,
+    env: string,
+    cfg: AmConfig,
+    labelSets: (severity: (typeof ALERT_SEVERITIES)[number]) => Record<string, string>[],
+    external: readonly Readonly<Record<string, string>>[] = [{}],
+): Finding[] {
     const kind: Receivers["kind"] = cfg.receivers.some((r) => asArray(r.sns_configs).length > 0) ? "sns" : "direct";
     const gen = generatedConfig(rb, kind);
     const genReceivers = new Map<string, Record<string, any>>(asArray<Record<string, any>>(gen.receivers).map((r) => [String(r.name), r]));
@@ -85,6 +165,7 @@ export function checkReceiversAsGenerated(rb: Runbook, env: string, cfg: AmConfi
     const out: Finding[] = [];
     const where = label(cfg.subject);
     const channels = severityChannels(rb);
+    const grouped: { severity?: string; labels: Readonly<Record<string, string>> }[] = [];
 
     /** The integration of a role's first channel (pager for critical, chat for warning and info; the Watchdog's own), where this stack delivers it. */
     const neededFor = (name: string) => {
@@ -99,8 +180,9 @@ export function checkReceiversAsGenerated(rb: Runbook, env: string, cfg: AmConfi
         const severity = ALERT_SEVERITIES.find((s) => s === c.labels.severity);
         const sets = [c.labels, ...(severity && severity !== "critical" ? labelSets(severity) : [])];
         const needed = neededFor(c.receiver);
-        for (const labels of sets) {
-            const names = receiversFor(cfg.route, { app: rb.app, env, ...labels });
+        for (const labels of sets.flatMap((l) => external.map((e) => ({ ...e, app: rb.app, env, ...l })))) {
+            if (severity) grouped.push({ severity, labels });
+            const names = receiversFor(cfg.route, labels);
             if (names.includes(c.receiver)) continue;
             const reached = new Set(names.flatMap((n) => integrationsOf(planned.get(n))));
             if (needed.length ? needed.every((i) => reached.has(i)) : reached.size > 0) continue;
@@ -138,6 +220,10 @@ export function checkReceiversAsGenerated(rb: Runbook, env: string, cfg: AmConfi
             }
         }
     }
+    out.push(...globalProblems(rb, cfg, gen));
+    // Grouping is judged on every alert the stack's rules raise too (a route for some of them, e.g. an alarm-paged service_down to chat).
+    for (const severity of ALERT_SEVERITIES) for (const l of labelSets(severity)) for (const e of external) grouped.push({ severity, labels: { ...e, app: rb.app, env, ...l } });
+    out.push(...groupingProblems(rb, cfg, gen, grouped));
     // Inhibit rules: only the generated ones (a more severe alert silences a milder one of the same alert and instance).
     const allowed = new Set(asArray(gen.inhibit_rules).map(canonical));
     for (const rule of cfg.inhibitRules) {

@@ -21,6 +21,36 @@ const LAMBDA_FUNCTION = "aws:lambda/function:Function";
 const PAGING_APIS = /(^|\/\/)(events\.pagerduty\.com|events\.eu\.pagerduty\.com|api\.(eu\.)?opsgenie\.com)\//;
 
 const SNS_TOPIC = "aws:sns/topic:Topic";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+type Labels = Readonly<Record<string, string>>;
+
+/**
+ * Labels Prometheus adds to every alert it sends (its external labels; a rule's own label of the
+ * same name wins): the Prometheus operator's `prometheus` (`<namespace>/<name>`) and
+ * `prometheus_replica` (`prometheus-<name>-<ordinal>`; the operator drops it again before
+ * Alertmanager, so both with and without it), and `externalLabels` of kube-prometheus-stack's
+ * values. A route that matches on them sees them: routes are followed with each set. `[{}]` when
+ * no Prometheus of the stack adds any (a Docker or AWS stack's collector labels are held by the
+ * config policies to the generated ones, which the rules' `env` label already carries).
+ */
+export function externalLabelSets(all: readonly Subject[]): Labels[] {
+    const out: Labels[] = [];
+    for (const r of all.filter((x) => x.type === RELEASE && x.props.chart === "kube-prometheus-stack")) {
+        const values = isRecord(r.props.values) ? r.props.values : {};
+        const spec = isRecord(values.prometheus?.prometheusSpec) ? values.prometheus.prometheusSpec : {};
+        const name = `${typeof values.fullnameOverride === "string" ? values.fullnameOverride : String(r.props.name ?? r.name)}-prometheus`;
+        const promLabel = typeof spec.prometheusExternalLabelName === "string" ? spec.prometheusExternalLabelName : "prometheus";
+        const replicaLabel = typeof spec.replicaExternalLabelName === "string" ? spec.replicaExternalLabelName : "prometheus_replica";
+        const extra = Object.fromEntries(Object.entries(isRecord(spec.externalLabels) ? spec.externalLabels : {}).map(([k, v]) => [k, String(v)]));
+        const base: Record<string, string> = { ...extra, ...(promLabel ? { [promLabel]: `${String(r.props.namespace ?? "default")}/${name}` } : {}) };
+        out.push(base, replicaLabel ? { ...base, [replicaLabel]: `prometheus-${name}-0` } : base);
+    }
+    return out.length ? out : [{}];
+}
+
+/** Each label set as Alertmanager receives it: every external label set under the rule's own labels. */
+const withExternal = (sets: readonly Labels[], external: readonly Labels[]): Labels[] => sets.flatMap((l) => external.map((e) => ({ ...e, ...l })));
 
 /**
  * Whether a subscription reaches a pager: an HTTPS integration endpoint, an SMS, or a Lambda
@@ -76,20 +106,24 @@ export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subjec
         return [finding(`${where} has no Alertmanager configuration (route + receivers), so no critical alert reaches a pager; ${requirement}`, { key: "incident.alertResponse.critical" })];
     }
     const rules = prometheusEvidence(ctx.runbook, subjects);
+    const external = externalLabelSets(all);
     const topicPages = snsTopicPages(all);
     const out: Finding[] = [];
+    // One finding per alert and receivers, however many external label sets lead there.
+    const reported = new Set<string>();
     for (const cfg of configs) {
         const byName = new Map(cfg.receivers.map((r) => [String(r.name), r]));
         for (const alert of critical) {
             const labelled = rules.filter((r) => r.alertId === alert.id && r.severity === "critical").map((r) => ({ alertname: r.name, ...r.labels }));
             const labelSets = labelled.length ? labelled : [{ alertname: alert.id, severity: "critical", app: ctx.app }];
-            for (const labels of labelSets) {
-                const names = receiversFor(cfg.route, { app: ctx.app, ...labels });
+            for (const labels of withExternal(labelSets.map((l) => ({ app: ctx.app, ...l })), external)) {
+                const names = receiversFor(cfg.route, labels);
                 const paging = names.filter((n) => {
                     const r = byName.get(n);
                     return isRecord(r) && pages(r, (arn) => topicPages(arn, cfg.subject));
                 });
-                if (paging.length === 0) {
+                if (paging.length === 0 && !reported.has(`${cfg.subject.urn} ${labels.alertname} ${names.join(",")}`)) {
+                    reported.add(`${cfg.subject.urn} ${labels.alertname} ${names.join(",")}`);
                     const shown = names.length ? names.map((n) => `"${n}"${byName.has(n) ? ` (${Object.keys(byName.get(n) ?? {}).filter((k) => k !== "name" && asArray(byName.get(n)?.[k]).length).join(", ") || "no integrations"})` : " (not defined)"}`).join(", ") : "no receiver";
                     out.push(
                         finding(`${label(cfg.subject)} routes critical alert "${labels.alertname}" (${alert.id}) to ${shown}, none of which pages a person (PagerDuty/Opsgenie, or SNS with a paging subscription); ${requirement}`, {
@@ -105,8 +139,8 @@ export function checkCriticalPaging(ctx: CheckContext, subjects: readonly Subjec
         const labelled = rules.filter((r) => r.alertId === alertId && r.severity === severity).map((r) => ({ alertname: r.name, ...r.labels }));
         return labelled.length ? labelled : [{ alertname: alertId, severity, app: ctx.app }];
     };
-    out.push(...checkNotificationTiming(ctx.runbook, configs, (id, severity) => labelSets(id, severity).map((l) => ({ app: ctx.app, ...l }))));
+    out.push(...checkNotificationTiming(ctx.runbook, configs, (id, severity) => withExternal(labelSets(id, severity).map((l) => ({ app: ctx.app, ...l })), external)));
     const bySeverity = (severity: AlertSeverity) => rules.filter((r) => r.severity === severity).map((r) => ({ alertname: r.name, ...r.labels }));
-    for (const cfg of configs) out.push(...checkReceiversAsGenerated(ctx.runbook, ctx.env, cfg, bySeverity));
+    for (const cfg of configs) out.push(...checkReceiversAsGenerated(ctx.runbook, ctx.env, cfg, bySeverity, external));
     return out;
 }

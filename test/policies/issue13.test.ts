@@ -4,6 +4,8 @@ import { getRunbook } from "../../runbooks";
 import { durationSeconds } from "../../runbooks/units";
 import { quickestLevel, selects } from "../../policies/lib/selectors";
 import { DEFAULTS } from "../../runbooks/defaults";
+import { kubePrometheusStackValues } from "../../capabilities/kubernetes/monitoring";
+import { names } from "../../capabilities/kubernetes/names";
 
 /**
  * Issue 13: loopholes an adversarial review found — guards that exist yet are switched off outside
@@ -112,6 +114,10 @@ import { DEFAULTS } from "../../runbooks/defaults";
      */
 
     const NS = "bunty-monitoring";
+    const generatedSpec = () => {
+        const spec = (kubePrometheusStackValues(getRunbook("bunty"), names("bunty", "bunty")) as Record<string, any>).prometheus.prometheusSpec;
+        return { scrapeInterval: spec.scrapeInterval, retention: spec.retention, retentionSize: spec.retentionSize };
+    };
 
     function fixture(): Fake[] {
         return [
@@ -127,7 +133,8 @@ import { DEFAULTS } from "../../runbooks/defaults";
                     version: "65.1.1",
                     values: {
                         alertmanager: { alertmanagerSpec: { useExistingSecret: true, configSecret: "bunty-alertmanager-config" } },
-                        prometheus: { prometheusSpec: { ruleSelectorNilUsesHelmValues: false, evaluationInterval: "15s" } },
+                        // The generated scrape cadence and history (fix13: held to kubePrometheusStackValues).
+                        prometheus: { prometheusSpec: { ...generatedSpec(), ruleSelectorNilUsesHelmValues: false, evaluationInterval: "15s" } },
                     },
                 },
             },

@@ -16,6 +16,7 @@ import { healthTimingMutations } from "./mutation-health-timing";
 import { egress13Mutations } from "./mutation-egress13";
 import { signalMutations } from "./mutation-signals";
 import { aws13Mutations } from "./mutation-aws13";
+import { paging13Mutations } from "./mutation-paging13";
 
 /**
  * Switch mutations of issue 13, generated from the baseline plan: guards that exist yet are
@@ -196,6 +197,8 @@ export function offSwitchMutations(rb: Runbook, plan: StackPlan): Mutation[] {
     out.push(...storesMutations(rb, plan, sample));
     // Review findings 10 (production), 13 and 15 (fix13, aws13): ECS capacity and log destinations, log groups, p95 samples, backup windows, CNPG destination (mutation-aws13.ts).
     out.push(...aws13Mutations(rb, plan));
+    // Paging switched off where the older policies did not look: alert path values, Alertmanager global, external labels, grouping, absence rules (fix13 paging; mutation-paging13.ts).
+    out.push(...paging13Mutations(rb, plan));
     return out;
 }
 
