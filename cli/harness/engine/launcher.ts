@@ -140,7 +140,12 @@ export interface ProgramRun {
 
 export interface RunOptions {
     readonly mode: RunMode;
-    /** Kill the program after this long (ms). */
+    /**
+     * Kill the program once it has used this much CPU time (ms; default 180 s, against ~5 s a run
+     * uses), or lived five times as long: a guard against a program that never ends, which a slow or
+     * heavily shared machine does not trip (a 180 s wall-clock limit killed healthy runs at load
+     * average 25 on 2 cores). Where /proc is not available, after this long in wall time.
+     */
     readonly timeoutMs?: number;
     /** Pulumi.yaml as read by `readProjectRuntime`; defaults to this project's. */
     readonly runtime?: ProjectRuntime;
@@ -207,11 +212,16 @@ export async function runProgram(stack: string, options: RunOptions): Promise<Pr
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 180_000);
+        const limitMs = options.timeoutMs ?? 180_000;
+        const timer = setInterval(() => {
+            const cpu = child.pid === undefined ? undefined : cpuMs(child.pid);
+            const wall = Number(process.hrtime.bigint() - started) / 1e6;
+            if (wall > (cpu === undefined ? limitMs : 5 * limitMs) || (cpu ?? 0) > limitMs) child.kill("SIGKILL");
+        }, 1000);
         const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
             child.on("error", reject);
             child.on("close", (code, sig) => resolve([code, sig]));
-        }).finally(() => clearTimeout(timer));
+        }).finally(() => clearInterval(timer));
         const ms = (t: bigint) => Number(t - started) / 1e6;
         return {
             stack,
