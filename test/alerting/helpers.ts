@@ -15,8 +15,22 @@ export interface Combo {
     readonly stack: string;
 }
 
-/** Every app's stacks (APP_IDS × ENVS) with their default targets. */
-export const COMBOS: readonly Combo[] = APP_IDS.flatMap((app) =>
+/**
+ * `ALERTING_APPS=<app>[,<app>]` narrows the per-stack suites to those apps: an edit to one runbook
+ * feeds only its own app's rules and tests (the first-hour walkthrough runs the suites its number
+ * feeds that way). Unset: every app.
+ */
+function onlyApps(): readonly AppId[] | undefined {
+    const raw = process.env.ALERTING_APPS;
+    if (raw === undefined || raw.trim() === "") return undefined;
+    const ids = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    for (const id of ids) if (!(APP_IDS as readonly string[]).includes(id)) throw new Error(`ALERTING_APPS: "${id}" is not an app id; allowed: ${APP_IDS.join(", ")}`);
+    return ids as AppId[];
+}
+const ONLY = onlyApps();
+
+/** Every app's stacks (APP_IDS × ENVS, or the apps ALERTING_APPS names) with their default targets. */
+export const COMBOS: readonly Combo[] = APP_IDS.filter((app) => !ONLY || ONLY.includes(app)).flatMap((app) =>
     ENVS.map((env) => ({ app, env, target: DEFAULT_TARGET[env], runbook: getRunbook(app), stack: `${app}-${env}` })),
 );
 
