@@ -258,14 +258,16 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+    // exitCode, not exit(): exit() cut off the JSON report at 64 KiB when stdout is a pipe
+    // (`npm run policy -- --json | jq`), as in plan.ts and coverage.ts.
     main(process.argv).then(
-        (code) => process.exit(code),
+        (code) => (process.exitCode = code),
         (err: Error) => {
             const message = err instanceof UsageError ? err.message : `the policy check could not run: ${err.stack ?? err.message}`;
             console.error(message);
             // The pull-request comment is never blank: it says the check did not run, and why.
             if (process.argv.includes("--markdown")) process.stdout.write(renderFailureMarkdown(message) + "\n");
-            process.exit(2);
+            process.exitCode = 2;
         },
     );
 }
