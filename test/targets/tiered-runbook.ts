@@ -23,4 +23,13 @@ export const RB = tieredRunbook();
 export const NIGHTLY_ENTRY = RB.backups.find((b) => b.dataset === WEEKLY.dataset && !b.tier)!;
 export const WEEKLY_ENTRY = RB.backups.find((b) => b.dataset === WEEKLY.dataset && b.tier === TIER)!;
 
-export const withTiers = (c: PlatformContext): PlatformContext => ({ ...c, runbook: RB, baseline: RB });
+/**
+ * The stack's context with the tiered runbook in place of bunty's, its services on the hosts the
+ * stack publishes them at (the program's effective runbook carries the stack's hosts, as
+ * stacks/settings.ts resolves them: staging's probes and Ingresses name the same host).
+ */
+export const withTiers = (c: PlatformContext): PlatformContext => ({
+    ...c,
+    runbook: { ...RB, services: RB.services.map((s) => (c.hosts[s.name] ? { ...s, host: c.hosts[s.name] } : s)) },
+    baseline: RB,
+});
